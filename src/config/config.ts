@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import { TandemError } from '../errors/tandem-error.js';
+import { readVcapServices, type VcapBindings } from './vcap.js';
+
+/**
+ * All configuration, parsed once at start-up. Locally it comes from the environment with the
+ * defaults of CONTRACT.md; on Cloud Foundry the service bindings in VCAP_SERVICES take precedence.
+ */
+const envSchema = z.object({
+  DATABASE_URL: z.string().url().default('postgres://127.0.0.1:5432/tandem'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+  PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TANDEM_SECRET_KEY: z.string().optional(),
+  AUTH_MODE: z.enum(['xsuaa', 'dev']).optional(),
+  /** Public base URL of `web`, used for callback URLs handed to Exchange and Graph. */
+  PUBLIC_URL: z.string().url().optional(),
+  /** Redis key prefix; tests give each run its own so runs cannot disturb each other. */
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/).default('tandem'),
+  /** Signing secret of dev tokens (AUTH_MODE=dev only). */
+  DEV_TOKEN_SECRET: z.string().min(16).default('tandem-local-dev-token-secret'),
+});
+
+export interface RedisConnectionConfig {
+  url: string;
+  /** True for rediss:// (BTP redis-cache requires TLS). */
+  tls: boolean;
+}
+
+export interface Config {
+  databaseUrl: string;
+  /** Extra pg options from a postgresql-db binding (TLS with the service's CA). */
+  databaseSsl: { ca?: string; rejectUnauthorized: boolean } | undefined;
+  redis: RedisConnectionConfig;
+  port: number;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  authMode: 'xsuaa' | 'dev';
+  /** Keyring for stored secrets: key id → 32-byte key. The first entry encrypts. */
+  secretKeys: SecretKeyring;
+  publicUrl: string;
+  queuePrefix: string;
+  devTokenSecret: string;
+  onCloudFoundry: boolean;
+  services: VcapBindings;
+}
+
+export interface SecretKeyring {
+  activeKeyId: string;
+  keys: Map<string, Buffer>;
+}
+
+/** The key used when none is configured locally. Never accepted on Cloud Foundry. */
+const LOCAL_DEV_SECRET_KEY = 'local:' + Buffer.alloc(32, 7).toString('base64');
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0]!;
+    throw new TandemError('CONFIG_INVALID', `Invalid configuration: ${String(first.path[0])}: ${first.message}`, {
+      details: { key: String(first.path[0]) },
+      fieldErrors: parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+    });
+  }
+  const values = parsed.data;
+  const onCloudFoundry = env.VCAP_APPLICATION !== undefined;
+  const services = readVcapServices(env.VCAP_SERVICES, env.VCAP_APPLICATION);
+
+  const authMode = values.AUTH_MODE ?? (onCloudFoundry ? 'xsuaa' : 'dev');
+  if (authMode === 'dev' && onCloudFoundry) {
+    throw new TandemError('CONFIG_INVALID', 'Invalid configuration: AUTH_MODE: dev tokens are refused on Cloud Foundry', {
+      details: { key: 'AUTH_MODE' },
+    });
+  }
+  if (onCloudFoundry && !values.TANDEM_SECRET_KEY) {
+    throw new TandemError('CONFIG_INVALID', 'Invalid configuration: TANDEM_SECRET_KEY: required on Cloud Foundry', {
+      details: { key: 'TANDEM_SECRET_KEY' },
+    });
+  }
+  if (authMode === 'xsuaa' && !services.xsuaa) {
+    throw new TandemError('CONFIG_INVALID', 'Invalid configuration: VCAP_SERVICES.xsuaa: AUTH_MODE=xsuaa needs an xsuaa binding', {
+      details: { key: 'VCAP_SERVICES.xsuaa' },
+    });
+  }
+
+  const redisUrl = services.redis?.uri ?? values.REDIS_URL;
+  return {
+    databaseUrl: services.postgres?.uri ?? values.DATABASE_URL,
+    databaseSsl: services.postgres?.sslRootCert ? { ca: services.postgres.sslRootCert, rejectUnauthorized: true } : undefined,
+    redis: { url: redisUrl, tls: redisUrl.startsWith('rediss://') },
+    port: values.PORT,
+    logLevel: values.LOG_LEVEL,
+    authMode,
+    secretKeys: parseSecretKeyring(values.TANDEM_SECRET_KEY ?? LOCAL_DEV_SECRET_KEY),
+    publicUrl: (values.PUBLIC_URL ?? services.application?.url ?? `http://127.0.0.1:${values.PORT}`).replace(/\/$/, ''),
+    queuePrefix: values.QUEUE_PREFIX,
+    devTokenSecret: values.DEV_TOKEN_SECRET,
+    onCloudFoundry,
+    services,
+  };
+}
+
+/**
+ * TANDEM_SECRET_KEY holds one or more keys, comma-separated, each `keyId:base64(32 bytes)`.
+ * The first encrypts; all decrypt. Rotation = put the new key first, re-encrypt, drop the old.
+ */
+export function parseSecretKeyring(value: string): SecretKeyring {
+  const keys = new Map<string, Buffer>();
+  const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const separator = entry.indexOf(':');
+    const keyId = separator > 0 ? entry.slice(0, separator) : '';
+    const key = Buffer.from(entry.slice(separator + 1), 'base64');
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(keyId) || key.length !== 32) {
+      throw new TandemError('CONFIG_INVALID',
+        'Invalid configuration: TANDEM_SECRET_KEY: expected comma-separated "keyId:base64" entries with 32-byte keys', {
+          details: { key: 'TANDEM_SECRET_KEY' },
+        });
+    }
+    keys.set(keyId, key);
+  }
+  const activeKeyId = entries[0]?.split(':')[0];
+  if (activeKeyId === undefined) {
+    throw new TandemError('CONFIG_INVALID', 'Invalid configuration: TANDEM_SECRET_KEY: empty', { details: { key: 'TANDEM_SECRET_KEY' } });
+  }
+  return { activeKeyId, keys };
+}
+
+let loaded: Config | undefined;
+/** The process's configuration, parsed on first use. */
+export function config(): Config {
+  loaded ??= loadConfig();
+  return loaded;
+}

@@ -1,0 +1,54 @@
+import { userInfo } from 'node:os';
+import pg from 'pg';
+import { config } from '../config/config.js';
+import { logger } from '../logging/logger.js';
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+
+// Postgres bigint (int8) and numeric come back as strings by default; our counters fit in a
+// JS number, and ids stay strings where they are declared as text.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+/**
+ * Connection settings for a URL. A URL without a user (the CONTRACT.md default
+ * postgres://127.0.0.1:5432/tandem) means the operating-system user, as psql does; node-postgres
+ * would otherwise read $USER, which services and CI shells often leave unset.
+ */
+export function connectionOptions(databaseUrl: string): pg.ClientConfig {
+  const url = new URL(databaseUrl);
+  // pg parses the connection string after the explicit options, so the user goes into the URL.
+  if (!url.username) url.username = encodeURIComponent(process.env.PGUSER || process.env.USER || userInfo().username);
+  return { connectionString: url.toString() };
+}
+
+export function createPool(databaseUrl: string = config().databaseUrl, options: pg.PoolConfig = {}): Pool {
+  const ssl = databaseUrl === config().databaseUrl ? config().databaseSsl : undefined;
+  const pool = new pg.Pool({
+    ...connectionOptions(databaseUrl),
+    max: 10,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 5_000,
+    // A statement that runs this long is a bug or a lock pile-up; fail it rather than hang a job.
+    statement_timeout: 30_000,
+    application_name: 'tandem',
+    ...(ssl ? { ssl } : {}),
+    ...options,
+  });
+  // An idle client losing its connection (Postgres restart) must not crash the process.
+  pool.on('error', (error) => logger.warn({ err: error }, 'postgres idle client error'));
+  return pool;
+}
+
+let shared: Pool | undefined;
+/** The process-wide pool, created on first use. */
+export function pool(): Pool {
+  shared ??= createPool();
+  return shared;
+}
+
+export async function closePool(): Promise<void> {
+  const current = shared;
+  shared = undefined;
+  await current?.end();
+}

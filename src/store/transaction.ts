@@ -1,0 +1,87 @@
+import pg from 'pg';
+import { TandemError, coerceError } from '../errors/tandem-error.js';
+import { pool as sharedPool, type Pool, type PoolClient } from './pool.js';
+
+/** The tenant a transaction runs for; policies compare rows against it. */
+export type TenantId = string;
+
+/** A client inside a transaction whose row-level-security context is already set. */
+export type Tx = PoolClient;
+
+const TENANT_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * Whether transactions must drop to the `tandem_app` role: needed when the connecting user is a
+ * superuser or has BYPASSRLS (a local Postgres with trust auth), where policies would not apply.
+ * Decided once per pool.
+ */
+const roleDecisions = new WeakMap<Pool, Promise<boolean>>();
+
+async function needsRoleSwitch(pool: Pool): Promise<boolean> {
+  let decision = roleDecisions.get(pool);
+  if (!decision) {
+    decision = (async () => {
+      const { rows } = await pool.query<{ bypasses: boolean; app_role: boolean }>(
+        `SELECT (rolsuper OR rolbypassrls) AS bypasses,
+                EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tandem_app') AS app_role
+           FROM pg_roles WHERE rolname = current_user`);
+      const row = rows[0]!;
+      if (row.bypasses && !row.app_role) {
+        throw new TandemError('CONFIG_INVALID',
+          'The database user bypasses row-level security and role tandem_app is missing; run `tandem migrate` first');
+      }
+      return row.bypasses;
+    })();
+    decision.catch(() => roleDecisions.delete(pool));
+    roleDecisions.set(pool, decision);
+  }
+  return decision;
+}
+
+async function runInTransaction<T>(pool: Pool, settings: Record<string, string>, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const switchRole = await needsRoleSwitch(pool);
+  let client: PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw coerceError(error, 'DB_UNAVAILABLE');
+  }
+  // One round trip opens the transaction and sets its context (ingestion latency depends on it).
+  const statements = ['BEGIN'];
+  if (switchRole) statements.push('SET LOCAL ROLE tandem_app');
+  const assignments = Object.entries(settings).map(([key, value]) => `set_config(${pg.escapeLiteral(key)}, ${pg.escapeLiteral(value)}, true)`);
+  if (assignments.length) statements.push(`SELECT ${assignments.join(', ')}`);
+  let broken = false;
+  try {
+    await client.query(statements.join('; '));
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    try {
+      await client.query('ROLLBACK');
+    } catch {
+      broken = true; // the connection itself is gone; don't hand it to the next caller
+    }
+    throw coerceError(error);
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** Runs `fn` in one transaction that sees and writes only `tenantId`'s rows. */
+export async function withTenant<T>(tenantId: TenantId, fn: (tx: Tx) => Promise<T>, pool: Pool = sharedPool()): Promise<T> {
+  if (!TENANT_ID_PATTERN.test(tenantId)) {
+    throw new TandemError('TENANT_CONTEXT_MISSING', 'A tenant transaction needs a valid tenant id', { details: { tenantId } });
+  }
+  return runInTransaction(pool, { 'tandem.tenant_id': tenantId }, fn);
+}
+
+/**
+ * Runs `fn` across all tenants. Only for housekeeping that takes no tenant input from a caller:
+ * the inbox sweeper, provisioning, and resolving a notification token or callback user to its
+ * tenant. Everything else uses withTenant.
+ */
+export async function withSystemScope<T>(fn: (tx: Tx) => Promise<T>, pool: Pool = sharedPool()): Promise<T> {
+  return runInTransaction(pool, { 'tandem.scope': 'system' }, fn);
+}

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withSystemScope, withTenant } from '../../../src/store/transaction.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await withSystemScope(async (tx) => {
+    await tx.query(`INSERT INTO tenants (id) VALUES ('tenant-a'), ('tenant-b')`);
+    await tx.query(`INSERT INTO journal (tenant_id, outcome, reason) VALUES ('tenant-a', 'synced', 'a1'), ('tenant-b', 'synced', 'b1')`);
+  }, db.pool);
+});
+afterAll(async () => db.drop());
+
+describe('row-level security', () => {
+  it('shows a tenant only its own rows, even when the query names the other tenant', async () => {
+    const rows = await withTenant('tenant-a', async (tx) => {
+      const all = await tx.query('SELECT reason FROM journal');
+      const other = await tx.query(`SELECT reason FROM journal WHERE tenant_id = 'tenant-b'`);
+      const tenants = await tx.query('SELECT id FROM tenants');
+      return { all: all.rows, other: other.rows, tenants: tenants.rows };
+    }, db.pool);
+    expect(rows.all).toEqual([{ reason: 'a1' }]);
+    expect(rows.other).toEqual([]);
+    expect(rows.tenants).toEqual([{ id: 'tenant-a' }]);
+  });
+
+  it("cannot update or delete the other tenant's rows", async () => {
+    const counts = await withTenant('tenant-a', async (tx) => {
+      const updated = await tx.query(`UPDATE journal SET reason = 'hacked' WHERE tenant_id = 'tenant-b'`);
+      const deleted = await tx.query(`DELETE FROM journal WHERE tenant_id = 'tenant-b'`);
+      const tenantDeleted = await tx.query(`DELETE FROM tenants WHERE id = 'tenant-b'`);
+      return [updated.rowCount, deleted.rowCount, tenantDeleted.rowCount];
+    }, db.pool);
+    expect(counts).toEqual([0, 0, 0]);
+    const untouched = await withTenant('tenant-b', (tx) => tx.query('SELECT reason FROM journal'), db.pool);
+    expect(untouched.rows).toEqual([{ reason: 'b1' }]);
+  });
+
+  it("cannot write a row into the other tenant's space", async () => {
+    const attempt = withTenant('tenant-a', (tx) =>
+      tx.query(`INSERT INTO journal (tenant_id, outcome, reason) VALUES ('tenant-b', 'synced', 'planted')`), db.pool);
+    await expect(attempt).rejects.toThrow(/row-level security/);
+  });
+
+  it('cannot switch itself to another tenant or turn the policies off', async () => {
+    const disable = withTenant('tenant-a', (tx) => tx.query('ALTER TABLE journal DISABLE ROW LEVEL SECURITY'), db.pool);
+    await expect(disable).rejects.toThrow(/must be owner/);
+    const bypass = withTenant('tenant-a', (tx) => tx.query('SET LOCAL row_security = off; SELECT * FROM journal'), db.pool);
+    await expect(bypass).rejects.toThrow(/row-level security/);
+  });
+
+  it('sees nothing at all without a tenant context', async () => {
+    const client = await db.pool.connect();
+    try {
+      await client.query('BEGIN; SET LOCAL ROLE tandem_app');
+      const { rows } = await client.query('SELECT * FROM journal');
+      expect(rows).toEqual([]);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+  });
+});
