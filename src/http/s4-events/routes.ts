@@ -1,0 +1,97 @@
+import express, { Router, type Request } from 'express';
+import { TandemError } from '../../errors/tandem-error.js';
+import { withLogContext } from '../../logging/logger.js';
+import type { InboxWriter } from '../../inbox/inbox-writer.js';
+import type { NewInboxEvent } from '../../inbox/inbox-event.js';
+import type { CallbackCredentialVerifier } from '../../security/callback-credentials.js';
+import { bearerToken, type TokenVerifier } from '../auth/authenticate.js';
+import { FailureLimiter } from '../auth/failure-limiter.js';
+import { cloudEventBatchSchema, cloudEventSchema, type CloudEvent } from './cloud-event.js';
+import { s4EventSubject } from './s4-event-subject.js';
+
+const SINGLE = 'application/cloudevents+json';
+const BATCH = 'application/cloudevents-batch+json';
+export const S4_EVENTS_BODY_LIMIT = '1mb';
+
+export interface S4EventRoutesDeps {
+  inbox: InboxWriter;
+  credentials: CallbackCredentialVerifier;
+  verifyToken: TokenVerifier;
+  failures?: FailureLimiter;
+}
+
+/**
+ * POST /s4/events — S/4HANA's SM59 destination posts CloudEvents here. The answer is 202 only
+ * once every event of the request is stored durably; a request with any invalid event changes
+ * nothing (400 names the first problem per event).
+ */
+export function s4EventRoutes(deps: S4EventRoutesDeps): Router {
+  const router = Router();
+  const failures = deps.failures ?? new FailureLimiter();
+
+  async function authenticate(req: Request): Promise<string> {
+    const client = req.ip ?? 'unknown';
+    const wait = failures.blockedFor(client);
+    if (wait > 0) throw new TandemError('RATE_LIMITED', 'Too many failed sign-ins; try again later', { retryAfterMs: wait });
+    const token = bearerToken(req);
+    if (token) {
+      const principal = await deps.verifyToken(token).catch((error: unknown) => { failures.recordFailure(client); throw error; });
+      if (!principal.scopes.includes('S4Events')) throw new TandemError('FORBIDDEN', 'The token lacks the S4Events scope');
+      return principal.tenantId;
+    }
+    const basic = /^Basic\s+(\S+)$/i.exec(req.get('authorization') ?? '');
+    if (!basic) throw new TandemError('UNAUTHENTICATED', 'Send the callback credential with HTTP basic authentication');
+    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+    const separator = decoded.indexOf(':');
+    const tenantId = separator > 0 ? await deps.credentials.verify(decoded.slice(0, separator), decoded.slice(separator + 1)) : undefined;
+    if (!tenantId) {
+      failures.recordFailure(client);
+      throw new TandemError('UNAUTHENTICATED', 'Unknown or revoked callback credential');
+    }
+    return tenantId;
+  }
+
+  router.post('/s4/events',
+    async (req, res, next) => {
+      const tenantId = await authenticate(req);
+      res.locals.tenantId = tenantId;
+      const contentType = (req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      if (contentType !== SINGLE && contentType !== BATCH) {
+        throw new TandemError('UNSUPPORTED_MEDIA_TYPE', `Send ${SINGLE} or ${BATCH}, not "${contentType || 'no content type'}"`);
+      }
+      withLogContext({ tenantId }, () => next());
+    },
+    express.json({ type: [SINGLE, BATCH], limit: S4_EVENTS_BODY_LIMIT, strict: false }),
+    async (req, res) => {
+      const tenantId = res.locals.tenantId as string;
+      const isBatch = (req.get('content-type') ?? '').toLowerCase().startsWith(BATCH);
+      const events = parseEvents(req.body, isBatch);
+      const inboxEvents: NewInboxEvent[] = events.map(({ event, subject }) => ({
+        tenantId, source: 's4', eventId: event.id, type: event.type, subject,
+        payload: { source: event.source, time: event.time, data: event.data }, correlationId: event.id,
+      }));
+      const result = await deps.inbox.write(inboxEvents);
+      res.status(202).json(result);
+    });
+  return router;
+}
+
+function parseEvents(body: unknown, isBatch: boolean): Array<{ event: CloudEvent; subject: string }> {
+  const parsed = isBatch ? cloudEventBatchSchema.safeParse(body) : cloudEventSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new TandemError('VALIDATION_FAILED', 'The request is not a valid CloudEvent' + (isBatch ? ' batch' : ''), {
+      fieldErrors: parsed.error.issues.slice(0, 20).map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message })),
+    });
+  }
+  const events = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
+  const problems: Array<{ path: string; message: string }> = [];
+  const result = events.map((event, index) => {
+    const subject = s4EventSubject(event.type, event.data);
+    if (!subject.ok) problems.push({ path: `${isBatch ? `${index}.` : ''}${subject.path ?? ''}`, message: subject.message });
+    return { event, subject: subject.ok ? subject.subject : '' };
+  });
+  if (problems.length > 0) {
+    throw new TandemError('VALIDATION_FAILED', `${problems.length} event(s) cannot be processed; nothing was stored`, { fieldErrors: problems.slice(0, 20) });
+  }
+  return result;
+}

@@ -1,0 +1,38 @@
+/** Where an inbox event came from. `system` = Tandem's own triggers (initial loads, catch-ups). */
+export type InboxSource = 's4' | 'ews' | 'graph' | 'system';
+
+/** An event as accepted at the edge, before it is stored. */
+export interface NewInboxEvent {
+  tenantId: string;
+  source: InboxSource;
+  /** Deduplication key within (tenant, source): the CloudEvent id, or a notification's own id. */
+  eventId: string;
+  /** What happened, e.g. `sap.s4.beh.appointment.v1.Appointment.Changed.v1` or `exchange.folder.changed`. */
+  type: string;
+  /**
+   * What the event is about; work on one subject is serialised and coalesced:
+   * `s4:appointment:<uuid>`, `s4:task:<uuid>`, `s4:bp:<number>`, `mailbox:<id>:<folder>`.
+   */
+  subject: string;
+  payload: unknown;
+  correlationId: string;
+  /** Debounce: don't start before this many ms (notifications for one folder collapse into one run). */
+  delayMs?: number;
+}
+
+export type InboxStatus = 'pending' | 'processing' | 'done' | 'dead';
+
+export interface InboxRow {
+  id: number;
+  tenantId: string;
+  source: InboxSource;
+  eventId: string;
+  type: string;
+  subject: string;
+  payload: unknown;
+  correlationId: string;
+  status: InboxStatus;
+  attempts: number;
+  lastError: unknown;
+  receivedAt: Date;
+}

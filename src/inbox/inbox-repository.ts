@@ -1,0 +1,91 @@
+import type { Tx } from '../store/transaction.js';
+import type { InboxRow, InboxStatus } from './inbox-event.js';
+
+interface InboxRecord {
+  id: number; tenant_id: string; source: InboxRow['source']; event_id: string; type: string; subject: string;
+  payload: unknown; correlation_id: string; status: InboxStatus; attempts: number; last_error: unknown; received_at: Date;
+}
+
+const COLUMNS = 'id, tenant_id, source, event_id, type, subject, payload, correlation_id, status, attempts, last_error, received_at';
+
+function toRow(record: InboxRecord): InboxRow {
+  return {
+    id: record.id, tenantId: record.tenant_id, source: record.source, eventId: record.event_id, type: record.type,
+    subject: record.subject, payload: record.payload, correlationId: record.correlation_id, status: record.status,
+    attempts: record.attempts, lastError: record.last_error, receivedAt: record.received_at,
+  };
+}
+
+export async function getInboxRow(tx: Tx, id: number): Promise<InboxRow | undefined> {
+  const { rows } = await tx.query<InboxRecord>(`SELECT ${COLUMNS} FROM inbox WHERE id = $1`, [id]);
+  return rows[0] ? toRow(rows[0]) : undefined;
+}
+
+/**
+ * Claims every open row about `subject` — the triggering row and any that arrived before it was
+ * picked up — so one reconciliation covers them all (events are triggers; the worker reads fresh
+ * state). Rows left `processing` by a crashed worker are claimed again. Call under the subject's lock.
+ */
+export async function claimSubject(tx: Tx, subject: string, triggeringId: number): Promise<InboxRow[]> {
+  // Other rows are taken only when due (a row waiting out its backoff or debounce keeps its own
+  // job); the triggering row is due by definition, whatever its stored time says.
+  const { rows } = await tx.query<InboxRecord>(
+    `UPDATE inbox SET status = 'processing', attempts = attempts + 1, updated_at = now()
+      WHERE subject = $1 AND status IN ('pending', 'processing')
+        AND (id = $2 OR next_attempt_at <= now() + interval '1 second')
+      RETURNING ${COLUMNS}`, [subject, triggeringId]);
+  return rows.map(toRow).sort((a, b) => a.id - b.id);
+}
+
+export async function completeRows(tx: Tx, ids: number[]): Promise<void> {
+  await tx.query(`UPDATE inbox SET status = 'done', done_at = now(), updated_at = now(), last_error = NULL WHERE id = ANY($1)`, [ids]);
+}
+
+/** Puts rows back for a retry at `retryAt`, or into the dead-letter state when no retry is left. */
+export async function failRows(tx: Tx, ids: number[], error: Record<string, unknown>, retryAt: Date | undefined): Promise<void> {
+  if (retryAt) {
+    await tx.query(`UPDATE inbox SET status = 'pending', last_error = $2, next_attempt_at = $3, updated_at = now() WHERE id = ANY($1)`,
+      [ids, JSON.stringify(error), retryAt]);
+  } else {
+    await tx.query(`UPDATE inbox SET status = 'dead', last_error = $2, updated_at = now() WHERE id = ANY($1)`, [ids, JSON.stringify(error)]);
+  }
+}
+
+export interface DeadLetterPage {
+  items: InboxRow[];
+  total: number;
+}
+
+export async function listDeadLetters(tx: Tx, options: { limit: number; offset: number }): Promise<DeadLetterPage> {
+  const [{ rows }, count] = await Promise.all([
+    tx.query<InboxRecord>(`SELECT ${COLUMNS} FROM inbox WHERE status = 'dead' ORDER BY updated_at DESC, id DESC LIMIT $1 OFFSET $2`,
+      [options.limit, options.offset]),
+    tx.query<{ total: number }>(`SELECT count(*)::int AS total FROM inbox WHERE status = 'dead'`),
+  ]);
+  return { items: rows.map(toRow), total: count.rows[0]!.total };
+}
+
+/** An admin's retry of a dead letter: back to pending with fresh attempts. Returns false if it isn't dead. */
+export async function reviveDeadLetter(tx: Tx, id: number): Promise<InboxRow | undefined> {
+  const { rows } = await tx.query<InboxRecord>(
+    `UPDATE inbox SET status = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now()
+      WHERE id = $1 AND status = 'dead' RETURNING ${COLUMNS}`, [id]);
+  return rows[0] ? toRow(rows[0]) : undefined;
+}
+
+export interface BacklogStats {
+  pending: number;
+  processing: number;
+  dead: number;
+  oldestPendingAt: Date | null;
+}
+
+export async function backlogStats(tx: Tx): Promise<BacklogStats> {
+  const { rows } = await tx.query<BacklogStats>(
+    `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending,
+            count(*) FILTER (WHERE status = 'processing')::int AS processing,
+            count(*) FILTER (WHERE status = 'dead')::int AS dead,
+            min(received_at) FILTER (WHERE status = 'pending') AS "oldestPendingAt"
+       FROM inbox WHERE status <> 'done'`);
+  return rows[0]!;
+}

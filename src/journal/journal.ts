@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import type { Tx } from '../store/transaction.js';
+
+/** What happened to an object, as support reads it (PRODUCT.md "Observable"). */
+export const JOURNAL_OUTCOMES = ['synced', 'skipped', 'echo', 'merged', 'conflict', 'deleted', 'pending', 'failed', 'retried', 'info'] as const;
+export type JournalOutcome = (typeof JOURNAL_OUTCOMES)[number];
+export type Direction = 's4-to-exchange' | 'exchange-to-s4' | 'both' | 'none';
+
+export interface JournalEntry {
+  correlationId?: string;
+  mailboxId?: string;
+  objectKind?: 'appointment' | 'task' | 'contact' | 'mailbox' | 'tenant';
+  s4Key?: string;
+  exchangeItemId?: string;
+  direction?: Direction;
+  outcome: JournalOutcome;
+  /** Stable reason code, e.g. `filtered.processType`, `echo.ownWrite`, `conflict.ownerWins`. */
+  reason: string;
+  /** Fields changed, who won a conflict and the overwritten values, the error and next retry. */
+  details?: Record<string, unknown>;
+}
+
+export interface JournalRecord extends JournalEntry {
+  id: number;
+  tenantId: string;
+  at: string;
+}
+
+export async function writeJournal(tx: Tx, tenantId: string, entries: JournalEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await tx.query(
+    `INSERT INTO journal (tenant_id, correlation_id, mailbox_id, object_kind, s4_key, exchange_item_id, direction, outcome, reason, details)
+     SELECT $1, * FROM unnest($2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::jsonb[])`,
+    [tenantId, entries.map((e) => e.correlationId ?? null), entries.map((e) => e.mailboxId ?? null), entries.map((e) => e.objectKind ?? null),
+      entries.map((e) => e.s4Key ?? null), entries.map((e) => e.exchangeItemId ?? null), entries.map((e) => e.direction ?? null),
+      entries.map((e) => e.outcome), entries.map((e) => e.reason), entries.map((e) => JSON.stringify(e.details ?? {}))]);
+}
+
+export const journalQuerySchema = z.object({
+  mailboxId: z.uuid().optional().describe('Only entries about this mailbox'),
+  s4Key: z.string().max(100).optional().describe('S/4 activity GUID or business partner number'),
+  exchangeItemId: z.string().max(500).optional().describe('Exchange item id'),
+  correlationId: z.string().max(200).optional().describe('The S/4 event id or notification id that started the work'),
+  outcome: z.enum(JOURNAL_OUTCOMES).optional(),
+  from: z.iso.datetime({ offset: true }).optional().describe('Inclusive start of the time range'),
+  to: z.iso.datetime({ offset: true }).optional().describe('Exclusive end of the time range'),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  /** Keyset pagination: entries older than this id. */
+  before: z.coerce.number().int().positive().optional().describe('Return entries older than this id (next page)'),
+});
+export type JournalQuery = z.infer<typeof journalQuerySchema>;
+
+export interface JournalPage {
+  items: JournalRecord[];
+  /** Pass as `before` to get the next page; absent on the last page. */
+  nextBefore?: number;
+}
+
+/** Newest first; keyset-paginated so deep pages stay as fast as the first. Runs under the caller's tenant. */
+export async function queryJournal(tx: Tx, query: JournalQuery): Promise<JournalPage> {
+  const conditions: string[] = [];
+  const values: unknown[] = [];
+  const add = (sql: string, value: unknown) => {
+    values.push(value);
+    conditions.push(sql.replace('?', `$${values.length}`));
+  };
+  if (query.mailboxId) add('mailbox_id = ?', query.mailboxId);
+  if (query.s4Key) add('s4_key = ?', query.s4Key);
+  if (query.exchangeItemId) add('exchange_item_id = ?', query.exchangeItemId);
+  if (query.correlationId) add('correlation_id = ?', query.correlationId);
+  if (query.outcome) add('outcome = ?', query.outcome);
+  if (query.from) add('at >= ?', query.from);
+  if (query.to) add('at < ?', query.to);
+  if (query.before) add('id < ?', query.before);
+  values.push(query.limit + 1);
+  const { rows } = await tx.query<{
+    id: number; tenant_id: string; at: Date; correlation_id: string | null; mailbox_id: string | null; object_kind: JournalEntry['objectKind'] | null;
+    s4_key: string | null; exchange_item_id: string | null; direction: Direction | null; outcome: JournalOutcome; reason: string; details: Record<string, unknown>;
+  }>(`SELECT id, tenant_id, at, correlation_id, mailbox_id, object_kind, s4_key, exchange_item_id, direction, outcome, reason, details
+        FROM journal ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+       ORDER BY id DESC LIMIT $${values.length}`, values);
+  const items = rows.slice(0, query.limit).map((row) => ({
+    id: row.id, tenantId: row.tenant_id, at: row.at.toISOString(), outcome: row.outcome, reason: row.reason, details: row.details,
+    ...(row.correlation_id ? { correlationId: row.correlation_id } : {}), ...(row.mailbox_id ? { mailboxId: row.mailbox_id } : {}),
+    ...(row.object_kind ? { objectKind: row.object_kind } : {}), ...(row.s4_key ? { s4Key: row.s4_key } : {}),
+    ...(row.exchange_item_id ? { exchangeItemId: row.exchange_item_id } : {}), ...(row.direction ? { direction: row.direction } : {}),
+  }));
+  return { items, ...(rows.length > query.limit ? { nextBefore: items.at(-1)!.id } : {}) };
+}

@@ -1,0 +1,61 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+/**
+ * Queue names and job payloads. Postgres holds the truth (the inbox); these jobs only say
+ * "look at inbox row N", so losing Redis costs time (the sweeper re-enqueues), never data.
+ */
+export const INBOX_QUEUE = 'inbox';
+
+/** Payload of every inbox job. `version` lets a newer worker recognise old payloads after a deploy. */
+export interface InboxJobData {
+  version: 1;
+  tenantId: string;
+  inboxId: number;
+  correlationId: string;
+}
+
+/** Deterministic job id: enqueueing the same row twice is a no-op in BullMQ. */
+export function inboxJobId(inboxId: number): string {
+  return `inbox-${inboxId}`;
+}
+
+/** Retries with exponential backoff and jitter; after the last attempt the row becomes a dead letter. */
+export const INBOX_JOB_ATTEMPTS = 8;
+export const INBOX_BACKOFF_BASE_MS = 1_000;
+export const INBOX_BACKOFF_MAX_MS = 10 * 60_000;
+
+/** Full jitter (AWS architecture blog, "Exponential Backoff And Jitter"): spreads retry storms. */
+export function backoffDelay(attempt: number, baseMs = INBOX_BACKOFF_BASE_MS, maxMs = INBOX_BACKOFF_MAX_MS, random = Math.random): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+export function inboxJobOptions(inboxId: number, delayMs = 0): JobsOptions {
+  return {
+    jobId: inboxJobId(inboxId),
+    attempts: INBOX_JOB_ATTEMPTS,
+    backoff: { type: 'tandem' },
+    delay: delayMs,
+    // Completed jobs go away so the sweeper may enqueue a row again if it was reopened (admin retry).
+    removeOnComplete: true,
+    removeOnFail: { age: 24 * 3600, count: 10_000 },
+  };
+}
+
+export interface Queues {
+  inbox: Queue<InboxJobData>;
+  prefix: string;
+  close(): Promise<void>;
+}
+
+export function createQueues(connection: Redis, prefix: string): Queues {
+  const inbox = new Queue<InboxJobData>(INBOX_QUEUE, { connection, prefix });
+  return {
+    inbox,
+    prefix,
+    async close() {
+      await inbox.close();
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/config.js';
+import { createApp } from '../http/app.js';
+import { createTokenVerifier } from '../http/auth/authenticate.js';
+import { s4EventRoutes } from '../http/s4-events/routes.js';
+import { InboxWriter } from '../inbox/inbox-writer.js';
+import { logger } from '../logging/logger.js';
+import { createQueues } from '../queue/queues.js';
+import { createRedis } from '../queue/redis.js';
+import { CallbackCredentialVerifier } from '../security/callback-credentials.js';
+import { createPool, type Pool } from '../store/pool.js';
+
+export interface RunningWeb {
+  url: string;
+  port: number;
+  server: Server;
+  pool: Pool;
+  redis: Redis;
+  stop(): Promise<void>;
+}
+
+/** Starts `web`: ingestion, admin API, cockpit, provisioning, health. Stateless; scale out. */
+export async function startWeb(config: Config, options: { port?: number; host?: string } = {}): Promise<RunningWeb> {
+  logger.level = config.logLevel;
+  const pool = createPool(config.databaseUrl);
+  const redis = createRedis(config.redis);
+  const queues = createQueues(redis, config.queuePrefix);
+  const inbox = new InboxWriter(pool, queues.inbox);
+  const verifyToken = createTokenVerifier(config);
+  const app = createApp({
+    pool, redis,
+    routers: [s4EventRoutes({ inbox, credentials: new CallbackCredentialVerifier(pool), verifyToken })],
+  });
+  const server = app.listen(options.port ?? config.port, options.host ?? '0.0.0.0');
+  await once(server, 'listening');
+  // Slightly longer than typical load-balancer idle timeouts, so they close first and never hit a closed socket.
+  server.keepAliveTimeout = 65_000;
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  logger.info({ port }, 'web listening');
+  return {
+    url, port, server, pool, redis,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await queues.close();
+      await redis.quit().catch(() => undefined);
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { TandemError } from '../errors/tandem-error.js';
+import type { SecretKeyring } from '../config/config.js';
+
+/**
+ * Encryption of secrets Tandem holds (Exchange passwords, client secrets, certificates, Graph
+ * clientState). AES-256-GCM with a fresh 96-bit nonce per value; the key id travels with the
+ * ciphertext so keys can be rotated: encrypt with the active key, decrypt with whichever key wrote it.
+ *
+ * Format: `v1.<keyId>.<nonce b64url>.<tag b64url>.<ciphertext b64url>`. The tenant id is bound in as
+ * additional authenticated data, so a ciphertext copied into another tenant's row fails to decrypt.
+ */
+const VERSION = 'v1';
+
+export class SecretBox {
+  constructor(private readonly keyring: SecretKeyring) {}
+
+  encrypt(plaintext: string, context: string): string {
+    const key = this.keyring.keys.get(this.keyring.activeKeyId)!;
+    const nonce = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', key, nonce);
+    cipher.setAAD(Buffer.from(context, 'utf8'));
+    const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return [VERSION, this.keyring.activeKeyId, nonce.toString('base64url'), cipher.getAuthTag().toString('base64url'),
+      ciphertext.toString('base64url')].join('.');
+  }
+
+  decrypt(sealed: string, context: string): string {
+    const [version, keyId, nonce, tag, ciphertext] = sealed.split('.');
+    if (version !== VERSION || !keyId || nonce === undefined || tag === undefined || ciphertext === undefined) {
+      throw new TandemError('SECRET_DECRYPT_FAILED', 'Stored secret has an unknown format');
+    }
+    const key = this.keyring.keys.get(keyId);
+    if (!key) {
+      throw new TandemError('SECRET_KEY_UNKNOWN', `Stored secret was encrypted with key "${keyId}", which TANDEM_SECRET_KEY no longer holds`,
+        { details: { keyId } });
+    }
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(nonce, 'base64url'));
+      decipher.setAAD(Buffer.from(context, 'utf8'));
+      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+      return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+    } catch (error) {
+      throw new TandemError('SECRET_DECRYPT_FAILED', 'Stored secret failed its integrity check', { cause: error });
+    }
+  }
+
+  /** True when the value was written with a key other than the active one (rotation pending). */
+  needsRotation(sealed: string): boolean {
+    return sealed.split('.')[1] !== this.keyring.activeKeyId;
+  }
+
+  /** Re-encrypts with the active key; a no-op for values already on it. */
+  rotate(sealed: string, context: string): string {
+    return this.needsRotation(sealed) ? this.encrypt(this.decrypt(sealed, context), context) : sealed;
+  }
+}

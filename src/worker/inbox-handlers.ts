@@ -1,0 +1,33 @@
+import type { InboxRow } from '../inbox/inbox-event.js';
+
+/**
+ * What a handler gets: the rows it was given (the triggering row first, then coalesced ones about
+ * the same subject), and the correlation id to journal under. It reads fresh state, reconciles and
+ * commits its own results; it throws to ask for a retry.
+ */
+export interface InboxWork {
+  tenantId: string;
+  subject: string;
+  rows: InboxRow[];
+  correlationId: string;
+}
+
+export type InboxHandler = (work: InboxWork) => Promise<void>;
+
+/**
+ * Handlers by event type prefix, longest prefix wins. Features register theirs at worker start
+ * (sync engine for S/4 objects, change tracking for folder notifications).
+ */
+export class InboxHandlerRegistry {
+  private readonly handlers: Array<{ prefix: string; handler: InboxHandler }> = [];
+
+  register(typePrefix: string, handler: InboxHandler): this {
+    this.handlers.push({ prefix: typePrefix, handler });
+    this.handlers.sort((a, b) => b.prefix.length - a.prefix.length);
+    return this;
+  }
+
+  resolve(type: string): InboxHandler | undefined {
+    return this.handlers.find((entry) => type.startsWith(entry.prefix))?.handler;
+  }
+}

@@ -1,0 +1,84 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { TandemError, coerceError } from '../errors/tandem-error.js';
+import { logger, withLogContext } from '../logging/logger.js';
+import { jobsProcessed } from '../observability/metrics.js';
+import { claimSubject, completeRows, failRows, getInboxRow } from '../inbox/inbox-repository.js';
+import type { RedisSemaphore } from '../limits/redis-semaphore.js';
+import { backoffDelay, type InboxJobData } from '../queue/queues.js';
+import type { Pool } from '../store/pool.js';
+import { withTenant } from '../store/transaction.js';
+import type { InboxHandlerRegistry } from './inbox-handlers.js';
+
+export interface InboxProcessorDeps {
+  pool: Pool;
+  locks: RedisSemaphore;
+  handlers: InboxHandlerRegistry;
+  /** Upper bound of one job's work; the subject lock lives a little longer so it cannot lapse mid-job. */
+  jobTimeoutMs?: number;
+}
+
+function errorRecord(error: TandemError, attempt: number): Record<string, unknown> {
+  return { code: error.code, message: error.message, retryable: error.retryable, attempt, at: new Date().toISOString() };
+}
+
+/**
+ * Processes one inbox job: under a lock on the row's subject, claim all open rows about that
+ * subject, run the handler once for them, then mark them done. Failures put the rows back with a
+ * backoff (BullMQ retries the job) or, when no retry can help or none is left, make them dead letters.
+ */
+export function createInboxProcessor(deps: InboxProcessorDeps) {
+  const jobTimeoutMs = deps.jobTimeoutMs ?? 5 * 60_000;
+  return async (job: Job<InboxJobData>): Promise<string> => {
+    const { tenantId, inboxId, correlationId } = job.data;
+    return withLogContext({ tenantId, correlationId, jobId: job.id ?? '' }, async () => {
+      const row = await withTenant(tenantId, (tx) => getInboxRow(tx, inboxId), deps.pool);
+      if (!row || row.status === 'done' || row.status === 'dead') {
+        jobsProcessed.inc({ queue: 'inbox', outcome: 'already-done' });
+        return 'already-done';
+      }
+      const handler = deps.handlers.resolve(row.type);
+      if (!handler) {
+        const error = new TandemError('BAD_REQUEST', `No handler for inbox event type ${row.type}`);
+        await withTenant(tenantId, (tx) => failRows(tx, [row.id], errorRecord(error, 1), undefined), deps.pool);
+        throw new UnrecoverableError(error.message);
+      }
+
+      const lockName = `subject:${tenantId}:${row.subject}`;
+      const release = await deps.locks.acquire(lockName, { limit: 1, leaseMs: jobTimeoutMs + 60_000, maxWaitMs: jobTimeoutMs });
+      let claimedIds: number[] = [];
+      try {
+        const claimed = await withTenant(tenantId, (tx) => claimSubject(tx, row.subject, row.id), deps.pool);
+        if (claimed.length === 0) {
+          jobsProcessed.inc({ queue: 'inbox', outcome: 'coalesced' });
+          return 'coalesced';
+        }
+        claimedIds = claimed.map((r) => r.id);
+        await handler({ tenantId, subject: row.subject, rows: claimed, correlationId: row.correlationId });
+        await withTenant(tenantId, (tx) => completeRows(tx, claimedIds), deps.pool);
+        jobsProcessed.inc({ queue: 'inbox', outcome: 'done' });
+        return `done:${claimedIds.length}`;
+      } catch (thrown) {
+        const error = coerceError(thrown);
+        const attempt = job.attemptsMade + 1;
+        const lastAttempt = attempt >= (job.opts.attempts ?? 1) || !error.retryable;
+        const retryAt = lastAttempt ? undefined : new Date(Date.now() + Math.max(error.retryAfterMs ?? 0, backoffDelay(attempt)));
+        if (claimedIds.length > 0) {
+          await withTenant(tenantId, (tx) => failRows(tx, claimedIds, errorRecord(error, attempt), retryAt), deps.pool)
+            .catch((markError: unknown) => logger.error({ err: markError }, 'could not record the failure; the sweeper will retry the rows'));
+        }
+        jobsProcessed.inc({ queue: 'inbox', outcome: lastAttempt ? 'dead' : 'retry' });
+        logger.warn({ err: error, code: error.code, attempt, deadLetter: lastAttempt }, 'inbox job failed');
+        if (lastAttempt) throw new UnrecoverableError(`${error.code}: ${error.message}`);
+        throw error;
+      } finally {
+        await release();
+      }
+    });
+  };
+}
+
+/** BullMQ backoff strategy named 'tandem': the remote's Retry-After when given, else jittered exponential. */
+export function inboxBackoffStrategy(attemptsMade: number, _type?: string, error?: Error): number {
+  const retryAfter = error instanceof TandemError ? error.retryAfterMs ?? 0 : 0;
+  return Math.max(retryAfter, backoffDelay(attemptsMade));
+}

@@ -1,0 +1,68 @@
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { logger } from '../logging/logger.js';
+import { RedisSemaphore } from '../limits/redis-semaphore.js';
+import { INBOX_QUEUE, createQueues, type InboxJobData, type Queues } from '../queue/queues.js';
+import { DEFAULT_SWEEP_OPTIONS, sweepInbox, type SweepOptions } from '../inbox/sweeper.js';
+import type { Pool } from '../store/pool.js';
+import { InboxHandlerRegistry } from './inbox-handlers.js';
+import { createInboxProcessor, inboxBackoffStrategy } from './inbox-processor.js';
+
+export interface WorkerOptions {
+  pool: Pool;
+  /** Connection for BullMQ's blocking worker commands. */
+  redis: Redis;
+  queuePrefix: string;
+  handlers: InboxHandlerRegistry;
+  concurrency?: number;
+  sweepIntervalMs?: number;
+  sweep?: SweepOptions;
+}
+
+export interface RunningWorker {
+  queues: Queues;
+  worker: Worker<InboxJobData>;
+  /** Stop taking jobs, let running ones finish (or give them back), stop timers, close connections. */
+  stop(): Promise<void>;
+}
+
+/** Starts the inbox worker and the sweeper; see ARCHITECTURE.md "Runtime processes". */
+export function startWorker(options: WorkerOptions): RunningWorker {
+  const connections = [options.redis.duplicate(), options.redis.duplicate(), options.redis.duplicate()] as const;
+  const queues = createQueues(connections[0], options.queuePrefix);
+  const locks = new RedisSemaphore(connections[1], `${options.queuePrefix}:locks`);
+  const processor = createInboxProcessor({ pool: options.pool, locks, handlers: options.handlers });
+  const worker = new Worker<InboxJobData>(INBOX_QUEUE, processor, {
+    connection: connections[2],
+    prefix: options.queuePrefix,
+    concurrency: options.concurrency ?? 16,
+    settings: { backoffStrategy: inboxBackoffStrategy },
+    // A job whose worker died is handed to another worker after this long without a lock renewal.
+    lockDuration: 60_000,
+  });
+  worker.on('error', (error) => logger.warn({ err: error }, 'worker error'));
+
+  const sweepOptions = options.sweep ?? DEFAULT_SWEEP_OPTIONS;
+  let sweeping = false;
+  const sweepTimer = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    sweepInbox(options.pool, queues.inbox, sweepOptions)
+      .catch((error: unknown) => logger.warn({ err: error }, 'inbox sweep failed'))
+      .finally(() => { sweeping = false; });
+  }, options.sweepIntervalMs ?? 15_000);
+  sweepTimer.unref();
+
+  return {
+    queues,
+    worker,
+    async stop() {
+      clearInterval(sweepTimer);
+      await worker.close();
+      await queues.close();
+      await Promise.all(connections.map((connection) => connection.quit().catch(() => undefined)));
+    },
+  };
+}
+
+export { InboxHandlerRegistry };
