@@ -52,6 +52,10 @@ async function runInTransaction<T>(pool: Pool, settings: Record<string, string>,
   const assignments = Object.entries(settings).map(([key, value]) => `set_config(${pg.escapeLiteral(key)}, ${pg.escapeLiteral(value)}, true)`);
   if (assignments.length) statements.push(`SELECT ${assignments.join(', ')}`);
   let broken = false;
+  // A connection dropped while checked out (database restart, failover) emits 'error' on the
+  // client; without a listener that would crash the process. Note it and discard the client.
+  const onError = () => { broken = true; };
+  client.on('error', onError);
   try {
     await client.query(statements.join('; '));
     const result = await fn(client);
@@ -65,6 +69,7 @@ async function runInTransaction<T>(pool: Pool, settings: Record<string, string>,
     }
     throw coerceError(error);
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }

@@ -13,7 +13,10 @@ export interface InboxProcessorDeps {
   pool: Pool;
   locks: RedisSemaphore;
   handlers: InboxHandlerRegistry;
-  /** Upper bound of one job's work; the subject lock lives a little longer so it cannot lapse mid-job. */
+  /**
+   * Upper bound of one job's work. The subject lock is a lease of this length, so a worker killed
+   * while holding it blocks its subject for at most this long.
+   */
   jobTimeoutMs?: number;
 }
 
@@ -44,7 +47,7 @@ export function createInboxProcessor(deps: InboxProcessorDeps) {
       }
 
       const lockName = `subject:${tenantId}:${row.subject}`;
-      const release = await deps.locks.acquire(lockName, { limit: 1, leaseMs: jobTimeoutMs + 60_000, maxWaitMs: jobTimeoutMs });
+      const release = await deps.locks.acquire(lockName, { limit: 1, leaseMs: jobTimeoutMs, maxWaitMs: jobTimeoutMs });
       let claimedIds: number[] = [];
       try {
         const claimed = await withTenant(tenantId, (tx) => claimSubject(tx, row.subject, row.id), deps.pool);

@@ -15,6 +15,10 @@ export interface WorkerOptions {
   queuePrefix: string;
   handlers: InboxHandlerRegistry;
   concurrency?: number;
+  /** See InboxProcessorDeps.jobTimeoutMs. */
+  jobTimeoutMs?: number;
+  /** How long BullMQ waits for a silent worker before handing its job to another (stalled-job check). */
+  lockDurationMs?: number;
   sweepIntervalMs?: number;
   sweep?: SweepOptions;
 }
@@ -31,14 +35,15 @@ export function startWorker(options: WorkerOptions): RunningWorker {
   const connections = [options.redis.duplicate(), options.redis.duplicate(), options.redis.duplicate()] as const;
   const queues = createQueues(connections[0], options.queuePrefix);
   const locks = new RedisSemaphore(connections[1], `${options.queuePrefix}:locks`);
-  const processor = createInboxProcessor({ pool: options.pool, locks, handlers: options.handlers });
+  const processor = createInboxProcessor({ pool: options.pool, locks, handlers: options.handlers, ...(options.jobTimeoutMs ? { jobTimeoutMs: options.jobTimeoutMs } : {}) });
   const worker = new Worker<InboxJobData>(INBOX_QUEUE, processor, {
     connection: connections[2],
     prefix: options.queuePrefix,
     concurrency: options.concurrency ?? 16,
     settings: { backoffStrategy: inboxBackoffStrategy },
     // A job whose worker died is handed to another worker after this long without a lock renewal.
-    lockDuration: 60_000,
+    lockDuration: options.lockDurationMs ?? 60_000,
+    stalledInterval: Math.min(30_000, options.lockDurationMs ?? 30_000),
   });
   worker.on('error', (error) => logger.warn({ err: error }, 'worker error'));
 

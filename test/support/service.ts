@@ -36,7 +36,7 @@ export async function startTestService(): Promise<TestService> {
   const prefix = uniqueRedisPrefix('svc');
   const config = testConfig(db, prefix);
   const web = await startWeb(config, { port: 0, host: '127.0.0.1' });
-  const redis = new Redis(config.redis.url);
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
   return {
     db, config, web, redis, prefix,
     async stop() {

@@ -1,0 +1,17 @@
+import type { Queue } from 'bullmq';
+import { TandemError } from '../errors/tandem-error.js';
+import { inboxJobId, inboxJobOptions, type InboxJobData } from '../queue/queues.js';
+import type { Pool } from '../store/pool.js';
+import { withTenant } from '../store/transaction.js';
+import { reviveDeadLetter } from './inbox-repository.js';
+import type { InboxRow } from './inbox-event.js';
+
+/** An admin's "retry" on a dead letter: reopen the row with fresh attempts and enqueue it again. */
+export async function retryDeadLetter(pool: Pool, queue: Queue<InboxJobData>, tenantId: string, inboxId: number): Promise<InboxRow> {
+  const row = await withTenant(tenantId, (tx) => reviveDeadLetter(tx, inboxId), pool);
+  if (!row) throw new TandemError('NOT_FOUND', `Inbox entry ${inboxId} is not a dead letter of this tenant`);
+  // BullMQ keeps failed jobs for inspection; the old one would make the new add a no-op.
+  await (await queue.getJob(inboxJobId(inboxId)))?.remove();
+  await queue.add(row.type, { version: 1, tenantId, inboxId, correlationId: row.correlationId }, inboxJobOptions(inboxId));
+  return row;
+}

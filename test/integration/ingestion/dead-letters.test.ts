@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TandemError } from '../../../src/errors/tandem-error.js';
+import { listDeadLetters } from '../../../src/inbox/inbox-repository.js';
+import { retryDeadLetter } from '../../../src/inbox/dead-letters.js';
+import { InboxWriter } from '../../../src/inbox/inbox-writer.js';
+import { createQueues } from '../../../src/queue/queues.js';
+import { withTenant } from '../../../src/store/transaction.js';
+import { InboxHandlerRegistry, startWorker, type RunningWorker } from '../../../src/worker/run-worker.js';
+import { createTenant, startTestService, waitFor, type TestService } from '../../support/service.js';
+
+let service: TestService;
+let worker: RunningWorker;
+let failNext = true;
+const handled: string[][] = [];
+
+beforeAll(async () => {
+  service = await startTestService();
+  await createTenant(service.web.pool, 'acme');
+  const handlers = new InboxHandlerRegistry().register('test.', async (work) => {
+    if (failNext) throw new TandemError('S4_FORBIDDEN', 'The communication user lacks the role');
+    handled.push(work.rows.map((row) => row.eventId));
+  });
+  worker = startWorker({ pool: service.web.pool, redis: service.redis, queuePrefix: service.prefix, handlers, concurrency: 4, sweepIntervalMs: 60_000 });
+});
+afterAll(async () => {
+  await worker.stop();
+  await service.stop();
+});
+
+describe('dead letters', () => {
+  it('turns a failure no retry can fix into a visible dead letter, and an admin retry processes it', async () => {
+    const queues = createQueues(service.redis, service.prefix);
+    const writer = new InboxWriter(service.web.pool, queues.inbox);
+    const eventId = randomUUID();
+    await writer.write([{ tenantId: 'acme', source: 's4', eventId, type: 'test.event', subject: 's4:test:1', payload: {}, correlationId: eventId }]);
+
+    const dead = await waitFor(async () => {
+      const page = await withTenant('acme', (tx) => listDeadLetters(tx, { limit: 10, offset: 0 }), service.web.pool);
+      return page.items.find((item) => item.eventId === eventId);
+    }, 'the dead letter');
+    expect(dead.lastError).toMatchObject({ code: 'S4_FORBIDDEN', message: 'The communication user lacks the role', retryable: false });
+
+    failNext = false;
+    const revived = await retryDeadLetter(service.web.pool, queues.inbox, 'acme', dead.id);
+    expect(revived.status).toBe('pending');
+    await expect(retryDeadLetter(service.web.pool, queues.inbox, 'other-tenant', dead.id)).rejects.toThrow(/not a dead letter/);
+    await waitFor(async () => handled.some((ids) => ids.includes(eventId)), 'the retried event to be handled');
+    const status = await withTenant('acme', async (tx) => (await tx.query('SELECT status FROM inbox WHERE id = $1', [dead.id])).rows[0], service.web.pool);
+    expect(status).toEqual({ status: 'done' });
+    await queues.close();
+  });
+
+  it('coalesces many events about one subject into one handler run', async () => {
+    const queues = createQueues(service.redis, service.prefix);
+    const writer = new InboxWriter(service.web.pool, queues.inbox);
+    const ids: string[] = Array.from({ length: 10 }, () => randomUUID());
+    const before = handled.length;
+    await writer.write(ids.map((id) => ({ tenantId: 'acme', source: 's4' as const, eventId: id, type: 'test.event', subject: 's4:test:same',
+      payload: {}, correlationId: id, delayMs: 300 })));
+    await waitFor(async () => handled.flat().filter((id) => ids.includes(id)).length === ids.length, 'all events handled');
+    const runs = handled.slice(before).filter((run) => run.some((id) => ids.includes(id)));
+    expect(runs.length).toBeLessThan(ids.length);
+    await queues.close();
+  });
+});
