@@ -105,7 +105,7 @@ export class TandemError extends Error {
 
   /** The innermost cause, for logs that must show what really failed. */
   get rootCause(): unknown {
-    let current: unknown = this;
+    let current: unknown = this.cause ?? this;
     while (current instanceof Error && current.cause !== undefined) current = current.cause;
     return current;
   }
