@@ -48,9 +48,17 @@ const xsuaaCredentials = z.object({
   message: 'needs clientsecret, or certificate + key',
 });
 
-const destinationCredentials = z.object({ clientid: z.string(), uri: z.string().url(), url: z.string().url() });
-const connectivityCredentials = z.object({ clientid: z.string(), onpremise_proxy_host: z.string() });
-const saasRegistryCredentials = z.object({ appName: z.string().optional(), saas_registry_url: z.string().url().optional() });
+// xsappname of destination and connectivity is what the SaaS registry's getDependencies answer names.
+const destinationCredentials = z.object({ clientid: z.string(), uri: z.string().url(), url: z.string().url(), xsappname: z.string().optional() });
+const connectivityCredentials = z.object({ clientid: z.string(), onpremise_proxy_host: z.string(), xsappname: z.string().optional() });
+// The registry's own OAuth client reports asynchronous subscription outcomes to its status callback.
+const saasRegistryCredentials = z.object({
+  appName: z.string().optional(),
+  saas_registry_url: z.string().url().optional(),
+  clientid: z.string().optional(),
+  clientsecret: z.string().optional(),
+  url: z.string().url().optional(),
+});
 
 export interface VcapBindings {
   postgres?: { uri: string; sslRootCert?: string };

@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, Response } from 'express';
+import { ZodError } from 'zod';
 import { ERROR_CODES, TandemError, coerceError } from '../errors/tandem-error.js';
 import { currentLogContext, logger } from '../logging/logger.js';
 
@@ -44,6 +45,11 @@ export function sendProblem(res: Response, error: TandemError, instance?: string
 
 /** Maps errors from express itself and body parsers (which throw http-errors) to our codes. */
 function fromHttpError(error: unknown): TandemError | undefined {
+  if (error instanceof ZodError) {
+    return new TandemError('VALIDATION_FAILED', 'The request is invalid', {
+      cause: error, fieldErrors: error.issues.map((issue) => ({ path: issue.path.join('.') || '(request)', message: issue.message })),
+    });
+  }
   const candidate = error as { status?: number; type?: string; expose?: boolean; message?: string };
   if (typeof candidate?.status !== 'number') return undefined;
   const message = candidate.message ?? 'Request failed';

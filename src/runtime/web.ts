@@ -6,6 +6,7 @@ import type { Config } from '../config/config.js';
 import { createApp } from '../http/app.js';
 import { createTokenVerifier } from '../http/auth/authenticate.js';
 import { s4EventRoutes } from '../http/s4-events/routes.js';
+import { provisioningRoutes } from '../http/provisioning/routes.js';
 import { InboxWriter } from '../inbox/inbox-writer.js';
 import { logger } from '../logging/logger.js';
 import { createQueues } from '../queue/queues.js';
@@ -32,7 +33,10 @@ export async function startWeb(config: Config, options: { port?: number; host?: 
   const verifyToken = createTokenVerifier(config);
   const app = createApp({
     pool, redis,
-    routers: [s4EventRoutes({ inbox, credentials: new CallbackCredentialVerifier(pool), verifyToken })],
+    routers: [
+      s4EventRoutes({ inbox, credentials: new CallbackCredentialVerifier(pool), verifyToken }),
+      provisioningRoutes({ pool, config, verifyToken }),
+    ],
   });
   const server = app.listen(options.port ?? config.port, options.host ?? '0.0.0.0');
   await once(server, 'listening');

@@ -1,0 +1,47 @@
+import { logger } from '../logging/logger.js';
+import { writeJournal } from '../journal/journal.js';
+import type { Pool } from '../store/pool.js';
+import { withSystemScope, withTenant } from '../store/transaction.js';
+
+export interface SubscriptionRequest {
+  tenantId: string;
+  subdomain?: string;
+  displayName?: string;
+}
+
+/**
+ * Onboarding a subscriber subaccount: the tenant row (idempotent — the registry retries, and a
+ * subscription may be repeated after a failed one). Settings start from the defaults.
+ */
+export async function provisionTenant(pool: Pool, request: SubscriptionRequest): Promise<void> {
+  await withSystemScope((tx) => tx.query(
+    `INSERT INTO tenants (id, subdomain, display_name, state) VALUES ($1, $2, $3, 'active')
+     ON CONFLICT (id) DO UPDATE SET subdomain = EXCLUDED.subdomain, display_name = COALESCE(EXCLUDED.display_name, tenants.display_name),
+       state = 'active', updated_at = now()`,
+    [request.tenantId, request.subdomain ?? null, request.displayName ?? null]), pool);
+  await withTenant(request.tenantId, (tx) => writeJournal(tx, request.tenantId, [{
+    objectKind: 'tenant', outcome: 'info', reason: 'tenant.subscribed', details: { subdomain: request.subdomain ?? null },
+  }]), pool);
+  logger.info({ tenantId: request.tenantId }, 'tenant provisioned');
+}
+
+/**
+ * Offboarding: mark the tenant, retire its mailbox subscriptions (their next EWS push is answered
+ * `Unsubscribe`), and delete its data. Works for a tenant that was never fully onboarded, and
+ * twice in a row. The journal goes with the data, so the deletion is recorded in the service log.
+ */
+export async function deprovisionTenant(pool: Pool, tenantId: string): Promise<{ existed: boolean }> {
+  const existed = await withSystemScope(async (tx) => {
+    const { rowCount } = await tx.query(`UPDATE tenants SET state = 'offboarding', updated_at = now() WHERE id = $1`, [tenantId]);
+    return (rowCount ?? 0) > 0;
+  }, pool);
+  if (!existed) return { existed: false };
+  await withTenant(tenantId, async (tx) => {
+    await tx.query(`UPDATE subscriptions SET state = 'retired', updated_at = now() WHERE state <> 'retired'`);
+    await writeJournal(tx, tenantId, [{ objectKind: 'tenant', outcome: 'info', reason: 'tenant.unsubscribed', details: { dataDeleted: true } }]);
+  }, pool);
+  // ON DELETE CASCADE removes every tenant-owned row with it.
+  await withSystemScope((tx) => tx.query(`DELETE FROM tenants WHERE id = $1`, [tenantId]), pool);
+  logger.info({ tenantId }, 'tenant offboarded and its data deleted');
+  return { existed: true };
+}
