@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../validation/zod.js';
 import type { Tx } from '../store/transaction.js';
 
 /** What happened to an object, as support reads it (PRODUCT.md "Observable"). */
@@ -24,6 +24,7 @@ export interface JournalRecord extends JournalEntry {
   id: number;
   tenantId: string;
   at: string;
+  details: Record<string, unknown>;
 }
 
 export async function writeJournal(tx: Tx, tenantId: string, entries: JournalEntry[]): Promise<void> {

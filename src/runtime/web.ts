@@ -7,6 +7,8 @@ import { createApp } from '../http/app.js';
 import { createTokenVerifier } from '../http/auth/authenticate.js';
 import { s4EventRoutes } from '../http/s4-events/routes.js';
 import { provisioningRoutes } from '../http/provisioning/routes.js';
+import { adminRoutes } from '../http/admin/routes.js';
+import { SecretBox } from '../security/secret-box.js';
 import { InboxWriter } from '../inbox/inbox-writer.js';
 import { logger } from '../logging/logger.js';
 import { createQueues } from '../queue/queues.js';
@@ -36,6 +38,7 @@ export async function startWeb(config: Config, options: { port?: number; host?: 
     routers: [
       s4EventRoutes({ inbox, credentials: new CallbackCredentialVerifier(pool), verifyToken }),
       provisioningRoutes({ pool, config, verifyToken }),
+      adminRoutes({ pool, secretBox: new SecretBox(config.secretKeys), inboxQueue: queues.inbox, verifyToken }),
     ],
   });
   const server = app.listen(options.port ?? config.port, options.host ?? '0.0.0.0');

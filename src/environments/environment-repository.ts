@@ -1,0 +1,102 @@
+import type { ExchangeEnvironmentConfig } from '../connectors/exchange/mailbox-connector.js';
+import { TandemError } from '../errors/tandem-error.js';
+import type { SecretBox } from '../security/secret-box.js';
+import type { Tx } from '../store/transaction.js';
+import { SECRET_KEYS, type EnvironmentInput, type EnvironmentView } from './environment-schema.js';
+
+interface EnvironmentRecord {
+  id: string; tenant_id: string; name: string; kind: EnvironmentInput['kind']; connection: Record<string, unknown>;
+  secret_ciphertext: string | null; max_concurrency: number; test_mailbox: string | null; created_at: Date; updated_at: Date;
+}
+
+type Secrets = Partial<Record<(typeof SECRET_KEYS)[number], unknown>>;
+
+function split(input: EnvironmentInput): { connection: Record<string, unknown>; secrets: Secrets } {
+  const { name: _name, kind: _kind, maxConcurrency: _max, testMailbox: _test, ...rest } = input;
+  const connection: Record<string, unknown> = {};
+  const secrets: Secrets = {};
+  for (const [key, value] of Object.entries(rest)) {
+    if (value === undefined) continue;
+    if ((SECRET_KEYS as readonly string[]).includes(key)) secrets[key as keyof Secrets] = value;
+    else connection[key] = value;
+  }
+  return { connection, secrets };
+}
+
+function toView(record: EnvironmentRecord, secrets: Secrets): EnvironmentView {
+  return {
+    id: record.id, name: record.name, kind: record.kind, connection: record.connection,
+    secretsSet: Object.keys(secrets).sort(), maxConcurrency: record.max_concurrency, testMailbox: record.test_mailbox,
+    createdAt: record.created_at.toISOString(), updatedAt: record.updated_at.toISOString(),
+  };
+}
+
+/** Environments of the transaction's tenant; secrets are decrypted only where a connector needs them. */
+export class EnvironmentRepository {
+  constructor(private readonly box: SecretBox) {}
+
+  private secretsOf(record: EnvironmentRecord): Secrets {
+    return record.secret_ciphertext ? JSON.parse(this.box.decrypt(record.secret_ciphertext, record.tenant_id)) as Secrets : {};
+  }
+
+  async list(tx: Tx): Promise<EnvironmentView[]> {
+    const { rows } = await tx.query<EnvironmentRecord>('SELECT * FROM exchange_environments ORDER BY name');
+    return rows.map((row) => toView(row, this.secretsOf(row)));
+  }
+
+  async get(tx: Tx, id: string): Promise<EnvironmentView> {
+    const record = await this.record(tx, id);
+    return toView(record, this.secretsOf(record));
+  }
+
+  private async record(tx: Tx, id: string): Promise<EnvironmentRecord> {
+    const { rows } = await tx.query<EnvironmentRecord>('SELECT * FROM exchange_environments WHERE id = $1', [id]);
+    if (!rows[0]) throw new TandemError('NOT_FOUND', `Exchange environment ${id} not found`);
+    return rows[0];
+  }
+
+  async create(tx: Tx, tenantId: string, input: EnvironmentInput): Promise<EnvironmentView> {
+    const { connection, secrets } = split(input);
+    const { rows } = await tx.query<EnvironmentRecord>(
+      `INSERT INTO exchange_environments (tenant_id, name, kind, connection, secret_ciphertext, max_concurrency, test_mailbox)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+      [tenantId, input.name, input.kind, JSON.stringify(connection), this.box.encrypt(JSON.stringify(secrets), tenantId),
+        input.maxConcurrency, input.testMailbox ?? null]).catch((error: { code?: string }) => {
+      if (error.code === '23505') throw new TandemError('CONFLICT', `An environment named "${input.name}" exists already`);
+      throw error;
+    });
+    return toView(rows[0]!, secrets);
+  }
+
+  /** Replaces the settings; secrets not sent are kept (write-only fields stay set unless replaced). */
+  async update(tx: Tx, id: string, input: EnvironmentInput): Promise<EnvironmentView> {
+    const existing = await this.record(tx, id);
+    if (existing.kind !== input.kind) throw new TandemError('CONFLICT', 'The kind of an environment cannot change; create a new one');
+    const { connection, secrets } = split(input);
+    const merged = { ...this.secretsOf(existing), ...secrets };
+    const { rows } = await tx.query<EnvironmentRecord>(
+      `UPDATE exchange_environments SET name = $2, connection = $3, secret_ciphertext = $4, max_concurrency = $5, test_mailbox = $6, updated_at = now()
+        WHERE id = $1 RETURNING *`,
+      [id, input.name, JSON.stringify(connection), this.box.encrypt(JSON.stringify(merged), existing.tenant_id), input.maxConcurrency, input.testMailbox ?? null]);
+    return toView(rows[0]!, merged);
+  }
+
+  async remove(tx: Tx, id: string): Promise<void> {
+    const used = await tx.query('SELECT 1 FROM mailboxes WHERE environment_id = $1 LIMIT 1', [id]);
+    if (used.rowCount) throw new TandemError('CONFLICT', 'Users still use this environment; move or remove them first');
+    const { rowCount } = await tx.query('DELETE FROM exchange_environments WHERE id = $1', [id]);
+    if (!rowCount) throw new TandemError('NOT_FOUND', `Exchange environment ${id} not found`);
+  }
+
+  /** The connector's view, with secrets decrypted. Only for workers and the Test button. */
+  async connectorConfig(tx: Tx, id: string): Promise<ExchangeEnvironmentConfig> {
+    const record = await this.record(tx, id);
+    const settings = { ...record.connection, ...this.secretsOf(record) } as Record<string, unknown>;
+    const base = { id: record.id, tenantId: record.tenant_id, maxConcurrency: record.max_concurrency };
+    switch (record.kind) {
+      case 'ews-onprem': return { ...base, kind: 'ews-onprem', ews: settings as never };
+      case 'ews-online': return { ...base, kind: 'ews-online', ews: { ...settings, impersonation: true } as never };
+      case 'graph': return { ...base, kind: 'graph', graph: settings as never };
+    }
+  }
+}

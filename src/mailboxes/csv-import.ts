@@ -1,0 +1,77 @@
+import { parse } from 'csv-parse/sync';
+import { TandemError } from '../errors/tandem-error.js';
+import type { Tx } from '../store/transaction.js';
+import { z } from '../validation/zod.js';
+import { mailboxRepository } from './mailbox-repository.js';
+import { mailboxInput } from './mailbox-schema.js';
+
+export const importRowResult = z.object({
+  row: z.number().int().describe('Line number in the file (the header is line 1)'),
+  smtpAddress: z.string().nullable(),
+  outcome: z.enum(['created', 'updated', 'error']),
+  message: z.string().nullable(),
+}).openapi('UserImportRow');
+export type ImportRowResult = z.infer<typeof importRowResult>;
+
+export const MAX_IMPORT_ROWS = 20_000;
+const flag = (value: string | undefined, fallback: boolean) => {
+  if (value === undefined || value.trim() === '') return fallback;
+  if (/^(true|yes|y|1|x)$/i.test(value.trim())) return true;
+  if (/^(false|no|n|0|-)$/i.test(value.trim())) return false;
+  return value as unknown as boolean; // left for zod to reject with a message
+};
+
+/**
+ * Bulk import of users from CSV (header row; columns smtpAddress, environment, s4User, employeeBp,
+ * appointments, tasks, contacts, enabled). Each row stands alone — a bad row is reported and the
+ * others still land — and an existing address is updated, so a file can be imported again.
+ */
+export async function importMailboxesCsv(tx: Tx, tenantId: string, csv: string): Promise<ImportRowResult[]> {
+  let records: Record<string, string>[];
+  try {
+    records = parse(csv, { columns: (header: string[]) => header.map((h) => h.trim()), skip_empty_lines: true, trim: true, bom: true,
+      relax_column_count: false, max_record_size: 10_000 });
+  } catch (error) {
+    throw new TandemError('VALIDATION_FAILED', `The file is not valid CSV: ${(error as Error).message}`, { cause: error });
+  }
+  if (records.length > MAX_IMPORT_ROWS) throw new TandemError('PAYLOAD_TOO_LARGE', `At most ${MAX_IMPORT_ROWS} rows per import`);
+  const environments = new Map((await tx.query<{ id: string; name: string }>('SELECT id, name FROM exchange_environments')).rows
+    .flatMap((env) => [[env.name.toLowerCase(), env.id], [env.id, env.id]] as const));
+
+  const results: ImportRowResult[] = [];
+  for (const [index, record] of records.entries()) {
+    const row = index + 2;
+    const smtpAddress = record.smtpAddress ?? null;
+    // An empty environment column means "the only one" when the tenant has exactly one.
+    const named = (record.environment ?? '').trim();
+    const environmentId = named ? environments.get(named.toLowerCase()) : environments.size === 2 ? [...environments.values()][0] : undefined;
+    const parsed = mailboxInput.safeParse({
+      smtpAddress, environmentId, s4User: record.s4User || undefined, employeeBp: record.employeeBp || undefined,
+      syncAppointments: flag(record.appointments, true), syncTasks: flag(record.tasks, true), syncContacts: flag(record.contacts, true),
+      enabled: flag(record.enabled, true),
+    });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const field = issue.path.join('.') === 'environmentId' ? 'environment' : issue.path.join('.');
+      results.push({ row, smtpAddress, outcome: 'error', message: `${field}: ${field === 'environment' ? `unknown environment "${record.environment ?? ''}"` : issue.message}` });
+      continue;
+    }
+    await tx.query('SAVEPOINT import_row');
+    try {
+      const existing = await tx.query<{ id: string }>('SELECT id FROM mailboxes WHERE lower(smtp_address) = lower($1)', [parsed.data.smtpAddress]);
+      if (existing.rows[0]) {
+        const { smtpAddress: _address, ...patch } = parsed.data;
+        await mailboxRepository.update(tx, existing.rows[0].id, patch);
+        results.push({ row, smtpAddress, outcome: 'updated', message: null });
+      } else {
+        await mailboxRepository.create(tx, tenantId, parsed.data);
+        results.push({ row, smtpAddress, outcome: 'created', message: null });
+      }
+      await tx.query('RELEASE SAVEPOINT import_row');
+    } catch (error) {
+      await tx.query('ROLLBACK TO SAVEPOINT import_row');
+      results.push({ row, smtpAddress, outcome: 'error', message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return results;
+}
