@@ -2,6 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEwsEmulator, type EwsEmulator } from '../../../src/emulators/ews/index.js';
 import { errorName, ews, makeService, rejection, utc } from './support.js';
 
+// The typings declare only the no-argument constructors; the runtime has the documented overloads.
+const WeeklyPattern = ews.Recurrence.WeeklyPattern as unknown as new (start: ews.DateTime, interval: number, days: ews.DayOfTheWeek[]) => ews.Recurrence.WeeklyPattern;
+const DailyPattern = ews.Recurrence.DailyPattern as unknown as new (start: ews.DateTime, interval: number) => ews.Recurrence.DailyPattern;
+
 let emu: EwsEmulator;
 let svc: ews.ExchangeService;
 
@@ -22,7 +26,7 @@ describe('recurring series through CalendarView', () => {
     appt.EndTimeZone = berlin;
     appt.Start = utc(2026, 3, 16, 8); // 09:00 CET
     appt.End = utc(2026, 3, 16, 9);
-    const pattern = new ews.Recurrence.WeeklyPattern(utc(2026, 3, 16, 8), 1, [ews.DayOfTheWeek.Monday]);
+    const pattern = new WeeklyPattern(utc(2026, 3, 16, 8), 1, [ews.DayOfTheWeek.Monday]);
     pattern.NumberOfOccurrences = 4;
     appt.Recurrence = pattern;
     await appt.Save(ews.WellKnownFolderName.Calendar, ews.SendInvitationsMode.SendToNone);
@@ -71,7 +75,7 @@ describe('recurring series through CalendarView', () => {
     appt.Subject = 'Daily standup';
     appt.Start = utc(2027, 1, 4, 9);
     appt.End = utc(2027, 1, 4, 9, 15);
-    const pattern = new ews.Recurrence.DailyPattern(utc(2027, 1, 4, 9), 1);
+    const pattern = new DailyPattern(utc(2027, 1, 4, 9), 1);
     pattern.NumberOfOccurrences = 10;
     appt.Recurrence = pattern;
     await appt.Save(ews.WellKnownFolderName.Calendar, ews.SendInvitationsMode.SendToNone);
