@@ -3,8 +3,8 @@ import { startEwsEmulator, type EwsEmulator } from '../../../src/emulators/ews/i
 import { errorName, ews, makeService, rejection, utc } from './support.js';
 
 // The typings declare only the no-argument constructors; the runtime has the documented overloads.
-const WeeklyPattern = ews.Recurrence.WeeklyPattern as unknown as new (start: ews.DateTime, interval: number, days: ews.DayOfTheWeek[]) => ews.Recurrence.WeeklyPattern;
-const DailyPattern = ews.Recurrence.DailyPattern as unknown as new (start: ews.DateTime, interval: number) => ews.Recurrence.DailyPattern;
+const WeeklyPattern = ews.Recurrence.WeeklyPattern as unknown as new (start: ews.DateTime, interval: number, days: ews.DayOfTheWeek[]) => InstanceType<typeof ews.Recurrence.WeeklyPattern>;
+const DailyPattern = ews.Recurrence.DailyPattern as unknown as new (start: ews.DateTime, interval: number) => InstanceType<typeof ews.Recurrence.DailyPattern>;
 
 let emu: EwsEmulator;
 let svc: ews.ExchangeService;
