@@ -18,7 +18,7 @@ function summarize(changes: ews.ChangeCollection<ews.ItemChange>): Summary[] {
   return changes.GetEnumerator().map((c) => ({ type: ews.ChangeType[c.ChangeType] as string, id: c.ItemId.UniqueId }));
 }
 const sync = (state: string | null, max: number) =>
-  svc.SyncFolderItems(new ews.FolderId(ews.WellKnownFolderName.Calendar), ews.PropertySet.IdOnly, null, max, ews.SyncFolderItemsScope.NormalItems, state as string);
+  svc.SyncFolderItems(new ews.FolderId(ews.WellKnownFolderName.Calendar), ews.PropertySet.IdOnly, [], max, ews.SyncFolderItemsScope.NormalItems, state as string);
 
 async function create(subject: string, day: number): Promise<ews.Appointment> {
   const a = new ews.Appointment(svc);
@@ -69,7 +69,7 @@ describe('SyncFolderItems', () => {
     const garbage = await rejection(sync('%%%', 10));
     expect(errorName(garbage)).toBe('ErrorInvalidSyncStateData');
     // A state of another folder is invalid here too.
-    const tasks = await svc.SyncFolderItems(new ews.FolderId(ews.WellKnownFolderName.Tasks), ews.PropertySet.IdOnly, null, 10, ews.SyncFolderItemsScope.NormalItems, null as unknown as string);
+    const tasks = await svc.SyncFolderItems(new ews.FolderId(ews.WellKnownFolderName.Tasks), ews.PropertySet.IdOnly, [], 10, ews.SyncFolderItemsScope.NormalItems, null as unknown as string);
     expect(errorName(await rejection(sync(tasks.SyncState, 10)))).toBe('ErrorInvalidSyncStateData');
     // ews-javascript-api itself refuses MaxChangesReturned outside 1..512 before sending (the emulator's
     // schema fault for it is covered with raw SOAP in protocol.test.ts).
