@@ -246,8 +246,10 @@ export function matches(mbx: Mailbox, view: ItemView, expr: XNode, parsePath: (n
   }
   const p = parsePath(expr);
   if (!p) throw new ItemError('ErrorInvalidRestriction', `Restriction ${expr.name} needs a property.`);
-  const computed = new Map([...computedProps(mbx, view)].map(([k, v]) => [k, v.value]));
-  const value = readValue(view, p, computed);
+  // Computed properties (which may expand a whole series) only when the path needs them.
+  let computed: Map<string, string> | undefined;
+  const lazy = (): Map<string, string> => (computed ??= new Map([...computedProps(mbx, view)].map(([k, v]) => [k, v.value])));
+  const value = readValue(view, p, lazy);
   if (expr.name === 'Exists') return value !== undefined;
   if (expr.name === 'Contains') {
     const constant = constantOf(expr) ?? '';
