@@ -48,9 +48,19 @@ export function createTokenSource(credentials: EntraAppCredentials, scope: strin
   };
 }
 
-/** `https://outlook.office365.com/.default` for the public cloud; the EWS URL's origin elsewhere. */
+/** Exchange Online hosts of the Microsoft clouds; their origin is the token audience. */
+const MICROSOFT_EWS_HOSTS = /(^|\.)(outlook\.office365\.com|outlook\.office365\.us|outlook\.office\.de|partner\.outlook\.cn|office365\.us)$/i;
+export const DEFAULT_EWS_SCOPE = 'https://outlook.office365.com/.default';
+
+/**
+ * The `.default` scope for the EWS resource: the EWS URL's origin for the Microsoft clouds
+ * (https://outlook.office365.com, GCC High's outlook.office365.us, 21Vianet's partner.outlook.cn);
+ * any other host (an emulator, a test double) is not an Entra resource, so the public-cloud
+ * resource is asked for, which is what those stand-ins verify.
+ */
 export function scopeForEwsUrl(ewsUrl: string): string {
-  return `${new URL(ewsUrl).origin}/.default`;
+  const url = new URL(ewsUrl);
+  return MICROSOFT_EWS_HOSTS.test(url.hostname) ? `${url.origin}/.default` : DEFAULT_EWS_SCOPE;
 }
 
 function certificateCredential(certificate: { privateKeyPem: string; thumbprint: string }) {
