@@ -162,3 +162,20 @@ export function renderBody(body: XNode, requested: string | undefined): string {
 export function renderStored(node: XNode): string {
   return serialize(node);
 }
+
+/** xs:dateTime properties; Exchange stores them in UTC and returns them with a `Z` suffix. */
+const DATE_TIME_PROPS = new Set([
+  'Start', 'End', 'ReminderDueBy', 'StartDate', 'DueDate', 'CompleteDate', 'AssignedTime', 'Birthday', 'WeddingAnniversary',
+  'AppointmentReplyTime', 'DateTimeSent', 'RecurrenceId',
+]);
+
+export function normalizeDateTimes(props: Map<string, XNode>): void {
+  for (const name of DATE_TIME_PROPS) {
+    const node = props.get(name);
+    if (!node) continue;
+    const t = node.text.trim();
+    const ms = Date.parse(/([zZ]|[+-]\d\d:\d\d)$/.test(t) ? t : `${t}Z`);
+    if (Number.isNaN(ms)) throw new ItemError('ErrorInvalidValueForProperty', `${name} is not a valid dateTime.`);
+    props.set(name, { ...node, text: new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z') });
+  }
+}

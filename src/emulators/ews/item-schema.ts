@@ -125,3 +125,18 @@ export const PROPERTY_SETS: Record<string, string> = {
   UnifiedMessaging: '4442858e-a9e3-4e80-b900-317a210cc15b',
   Sharing: '00062040-0000-0000-c000-000000000046',
 };
+
+/**
+ * Item properties whose schema type has child elements. Every other property is a simple type, so
+ * child elements inside it are a schema violation — which is what Exchange answers when a client
+ * sends unescaped markup (ews-javascript-api 0.15 writes string values without XML-escaping them).
+ */
+export const COMPLEX_PROPS = new Set([
+  'Attachments', 'Categories', 'RequiredAttendees', 'OptionalAttendees', 'Resources', 'Organizer', 'Recurrence', 'StartTimeZone',
+  'EndTimeZone', 'MeetingTimeZone', 'EmailAddresses', 'PhysicalAddresses', 'PhoneNumbers', 'ImAddresses', 'ExtendedProperty',
+  'Companies', 'Contacts', 'Children', 'ModifiedOccurrences', 'DeletedOccurrences', 'EnhancedLocation', 'Flag', 'ResponseObjects',
+  'InternetMessageHeaders', 'CompleteName', 'Sender', 'From', 'ToRecipients', 'CcRecipients', 'BccRecipients', 'ReplyTo',
+  'ReceivedBy', 'ReceivedRepresenting', 'EffectiveRights', 'FirstOccurrence', 'LastOccurrence', 'ConflictingMeetings',
+  'AdjacentMeetings', 'OnlineMeetingSettings', 'ManagerMailbox', 'DirectReports', 'PhoneticFullName', 'Photo',
+  'UserSMIMECertificate', 'MSExchangeCertificate', 'ItemId', 'ParentFolderId', 'ConversationId', 'PolicyTag', 'ArchiveTag',
+]);

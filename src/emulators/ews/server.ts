@@ -229,6 +229,8 @@ async function handleEws(deps: ServerDeps, req: IncomingMessage, res: ServerResp
       op,
     };
     const xml = OPERATIONS[opName]!(ctx);
+    // Wire trace for debugging client interop; off unless explicitly enabled.
+    if (process.env.TANDEM_EWS_EMULATOR_TRACE === '1') deps.log.info({ request: body, response: xml }, 'EWS trace');
     send(res, 200, envelope(xml));
   } catch (e) {
     if (e instanceof SoapFault) return sendFault(res, e);

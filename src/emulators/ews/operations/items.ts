@@ -1,8 +1,8 @@
 import { child, children, cloneNode, tnode, type XNode } from '../xml.js';
 import { changeKeyVersion, newChangeKey, type ItemKind, type Mailbox, type StoredItem } from '../store.js';
 import { ItemError, SoapFault, operationResponse, responseMessage } from '../soap.js';
-import { ITEM_KINDS, READ_ONLY, orderFor } from '../item-schema.js';
-import { deleteProperty, findPath, readExtended, setProperty } from '../item-model.js';
+import { COMPLEX_PROPS, ITEM_KINDS, READ_ONLY, orderFor } from '../item-schema.js';
+import { deleteProperty, findPath, normalizeDateTimes, readExtended, setProperty } from '../item-model.js';
 import { renderItem, viewOf, type ItemView } from '../item-view.js';
 import { RecurrenceError, parseDateTime, validateRecurrence } from '../calendar.js';
 import { folderIdsIn, itemIdNodes, parseShape, resolveFolder, resolveItem, type OpContext } from '../context.js';
@@ -23,9 +23,15 @@ function idOnlyXml(kind: ItemKind, id: string, changeKey: string): string {
 }
 
 /** Element names a request may carry for this kind (schema check: anything else is a schema violation). */
-function checkSchema(node: XNode): void {
+export function checkSchema(node: XNode): void {
   const allowed = new Set(orderFor(node.name as ItemKind));
   for (const c of node.children) {
+    if (c.children.length > 0 && !COMPLEX_PROPS.has(c.name)) {
+      throw new SoapFault(
+        'ErrorSchemaValidation',
+        `The request failed schema validation: The element '${c.name}' in namespace 'http://schemas.microsoft.com/exchange/services/2006/types' cannot contain child element '${c.children[0]?.name ?? ''}' because the parent element's content model is text only.`,
+      );
+    }
     if (!allowed.has(c.name)) {
       throw new SoapFault(
         'ErrorSchemaValidation',
@@ -75,6 +81,7 @@ export function createItem(ctx: OpContext): string {
         if (READ_ONLY.has(c.name)) throw new ItemError('ErrorInvalidPropertySet', `Set action is invalid for property ${c.name}.`);
         props.set(c.name, cloneNode(c));
       }
+      normalizeDateTimes(props);
       const extended = new Map<string, XNode>();
       readExtended(node, extended);
       if (kind === 'CalendarItem') {
@@ -127,10 +134,12 @@ function applyUpdates(updates: XNode[], holder: { props: Map<string, XNode>; ext
     } else {
       const container = u.children.find((c) => ITEM_KINDS.includes(c.name as ItemKind) || c.name === 'Item');
       if (!container) throw new ItemError('ErrorIncorrectUpdatePropertyCount', 'The update must contain the item element with the new value.');
+      if (container.name !== 'Item') checkSchema(container);
       setProperty(holder, p, container, u.name === 'AppendToItemField');
     }
     touched.push(name);
   }
+  normalizeDateTimes(holder.props);
   return touched;
 }
 
