@@ -1,11 +1,12 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- ews-javascript-api's property bags are loosely typed; this file is the boundary. */
+import { escapeXml as x } from './xml-escape.js';
 import type { Appointment, AppointmentDraft, Attendee } from '../types.js';
 import { AppointmentType, Attendee as EwsAttendee, LegacyFreeBusyStatus, MeetingResponseType } from './ews-lib.js';
 import { bodyFromEws, bodyToEws, categoriesFromEws, categoriesToEws, idOf, importanceFromEws, importanceToEws,
   lastModifiedOf, safe, sensitivityFromEws, sensitivityToEws } from './item-fields.js';
 import { fromEwsRecurrence, toEwsRecurrence } from './recurrence-mapping.js';
 import { readStamp } from './stamp-property.js';
-import { fromEwsDateTime, timeZoneInfoFor, toEwsDateTime, windowsToIana } from './time-zones.js';
+import { fromEwsDateTime, timeZoneInfoFor, toScopedEwsDateTime, windowsToIana } from './time-zones.js';
 
 const TYPES: Record<number, Appointment['type']> = {
   [AppointmentType.Single]: 'single', [AppointmentType.Occurrence]: 'occurrence',
@@ -86,7 +87,7 @@ function attendeesFromEws(collection: any, type: Attendee['type']): Attendee[] {
  * being pinned to a UTC offset.
  */
 export function applyAppointmentDraft(item: any, changes: Partial<AppointmentDraft>, current?: { timeZone: string }): void {
-  if (changes.subject !== undefined) item.Subject = changes.subject;
+  if (changes.subject !== undefined) item.Subject = x(changes.subject);
   if (changes.body !== undefined) item.Body = bodyToEws(changes.body);
   const zoneName = changes.timeZone ?? current?.timeZone;
   const timesChange = changes.start !== undefined || changes.end !== undefined || changes.timeZone !== undefined
@@ -96,10 +97,10 @@ export function applyAppointmentDraft(item: any, changes: Partial<AppointmentDra
     item.StartTimeZone = zone;
     item.EndTimeZone = zone;
   }
-  if (changes.start !== undefined) item.Start = toEwsDateTime(changes.start);
-  if (changes.end !== undefined) item.End = toEwsDateTime(changes.end);
+  if (changes.start !== undefined) item.Start = toScopedEwsDateTime(changes.start);
+  if (changes.end !== undefined) item.End = toScopedEwsDateTime(changes.end);
   if (changes.isAllDay !== undefined) item.IsAllDayEvent = changes.isAllDay;
-  if (changes.location !== undefined) item.Location = changes.location;
+  if (changes.location !== undefined) item.Location = x(changes.location);
   if (changes.categories !== undefined) item.Categories = categoriesToEws(changes.categories);
   if (changes.sensitivity !== undefined) item.Sensitivity = sensitivityToEws(changes.sensitivity);
   if (changes.importance !== undefined) item.Importance = importanceToEws(changes.importance);
@@ -119,7 +120,7 @@ export function applyAppointmentDraft(item: any, changes: Partial<AppointmentDra
     const groups = { required: item.RequiredAttendees, optional: item.OptionalAttendees, resource: item.Resources };
     for (const group of Object.values(groups)) group.Clear();
     for (const attendee of changes.attendees) {
-      groups[attendee.type].Add(attendee.name ? new EwsAttendee(attendee.name, attendee.email) : new EwsAttendee(attendee.email));
+      groups[attendee.type].Add(attendee.name ? new EwsAttendee(x(attendee.name), x(attendee.email)) : new EwsAttendee(x(attendee.email)));
     }
   }
   if (changes.recurrence !== undefined) item.Recurrence = toEwsRecurrence(changes.recurrence);

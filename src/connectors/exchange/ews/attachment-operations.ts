@@ -1,4 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- ews-javascript-api's attachment classes are loosely typed. */
+import { escapeXml as x } from './xml-escape.js';
 import { TandemError } from '../../../errors/tandem-error.js';
 import type { AttachmentContent, AttachmentInfo, MailboxAddress } from '../types.js';
 import { BasePropertySet, ConflictResolutionMode, FileAttachment, Item, ItemId, ItemSchema, PropertySet } from './ews-lib.js';
@@ -40,8 +41,8 @@ export async function addAttachment(ctx: EwsContext, mailbox: MailboxAddress, it
   attachment: { name: string; contentType: string; content: Buffer }): Promise<AttachmentInfo> {
   return ctx.call(mailbox, { operation: 'CreateAttachment', idempotent: false }, async (service) => {
     const item = await bindWithAttachments(service, itemId);
-    const added = item.Attachments.AddFileAttachment(attachment.name, attachment.content.toString('base64'));
-    added.ContentType = attachment.contentType;
+    const added = item.Attachments.AddFileAttachment(x(attachment.name), attachment.content.toString('base64'));
+    added.ContentType = x(attachment.contentType);
     // Update() on an item whose only change is a new attachment sends just CreateAttachment.
     await item.Update(ConflictResolutionMode.AlwaysOverwrite);
     return { id: added.Id, name: attachment.name, contentType: attachment.contentType, size: attachment.content.length };

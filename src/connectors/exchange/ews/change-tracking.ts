@@ -1,4 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- ews-javascript-api's change collections are loosely typed. */
+import { escapeXml as x } from './xml-escape.js';
 import type { ChangePage, ItemKind, MailboxAddress, RemoteSubscription, SubscriptionRequest } from '../types.js';
 import { BasePropertySet, ChangeType, EventType, PropertySet, SyncFolderItemsScope, Uri } from './ews-lib.js';
 import type { EwsContext } from './ews-context.js';
@@ -17,7 +18,7 @@ Promise<ChangePage> {
   const folder = await ctx.folderFor(mailbox, kind);
   return ctx.call(mailbox, { operation: 'SyncFolderItems', idempotent: true }, async (service) => {
     const changes = await service.SyncFolderItems(folder, new PropertySet(BasePropertySet.IdOnly), null as never,
-      MAX_CHANGES_RETURNED, SyncFolderItemsScope.NormalItems, syncState ?? null as never);
+      MAX_CHANGES_RETURNED, SyncFolderItemsScope.NormalItems, syncState !== undefined ? x(syncState) : null as never);
     const page: ChangePage = { created: [], updated: [], deleted: [], syncState: changes.SyncState, moreAvailable: changes.MoreChangesAvailable };
     for (const change of changes.GetEnumerator() as any[]) {
       const id = change.ItemId?.UniqueId ?? change.Id?.UniqueId;
@@ -36,8 +37,8 @@ export async function subscribe(ctx: EwsContext, request: SubscriptionRequest): 
   const folders = await Promise.all(request.kinds.map((kind) => ctx.folderFor(request.mailbox, kind)));
   const frequency = request.statusFrequencyMinutes ?? DEFAULT_STATUS_FREQUENCY_MINUTES;
   return ctx.call(request.mailbox, { operation: 'Subscribe', idempotent: false }, async (service) => {
-    const subscription = await service.SubscribeToPushNotifications(folders, new Uri(request.callbackUrl), frequency,
-      request.watermark ?? null as never, EventType.Created, EventType.Modified, EventType.Deleted, EventType.Moved, EventType.Copied);
+    const subscription = await service.SubscribeToPushNotifications(folders, new Uri(x(request.callbackUrl)), frequency,
+      request.watermark !== undefined ? x(request.watermark) : null as never, EventType.Created, EventType.Modified, EventType.Deleted, EventType.Moved, EventType.Copied);
     const result: RemoteSubscription = { remoteId: subscription.Id };
     if (subscription.Watermark) result.watermark = subscription.Watermark;
     return result;
@@ -65,7 +66,7 @@ Promise<RemoteSubscription> {
 export async function unsubscribe(ctx: EwsContext, mailbox: MailboxAddress, subscription: RemoteSubscription): Promise<void> {
   try {
     await ctx.call(mailbox, { operation: 'Unsubscribe', idempotent: true }, async (service) => {
-      await (service as any).Unsubscribe(subscription.remoteId);
+      await (service as any).Unsubscribe(x(subscription.remoteId));
     });
   } catch (error) {
     if (isTandemError(error, 'EXCHANGE_SUBSCRIPTION_NOT_FOUND') || isTandemError(error, 'EXCHANGE_BAD_REQUEST')) return;

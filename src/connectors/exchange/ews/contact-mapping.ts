@@ -1,4 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- ews-javascript-api's property bags are loosely typed; this file is the boundary. */
+import { escapeXml as x } from './xml-escape.js';
 import type { Contact, ContactDraft, PostalAddress } from '../types.js';
 import { EmailAddress, EmailAddressKey, PhoneNumberKey, PhysicalAddressEntry, PhysicalAddressKey } from './ews-lib.js';
 import { categoriesFromEws, categoriesToEws, idOf, lastModifiedOf, safe } from './item-fields.js';
@@ -39,33 +40,33 @@ export function contactFromEws(item: any): Contact {
 }
 
 export function applyContactDraft(item: any, changes: Partial<ContactDraft>): void {
-  if (changes.givenName !== undefined) item.GivenName = changes.givenName;
-  if (changes.surname !== undefined) item.Surname = changes.surname;
+  if (changes.givenName !== undefined) item.GivenName = x(changes.givenName);
+  if (changes.surname !== undefined) item.Surname = x(changes.surname);
   if (changes.displayName !== undefined) {
-    item.DisplayName = changes.displayName;
-    item.FileAs = changes.displayName;
+    item.DisplayName = x(changes.displayName);
+    item.FileAs = x(changes.displayName);
   }
-  if (changes.companyName !== undefined) item.CompanyName = changes.companyName;
-  if (changes.jobTitle !== undefined) item.JobTitle = changes.jobTitle;
+  if (changes.companyName !== undefined) item.CompanyName = x(changes.companyName);
+  if (changes.jobTitle !== undefined) item.JobTitle = x(changes.jobTitle);
   if (changes.emailAddresses !== undefined) {
     EMAIL_KEYS.forEach((key, index) => {
       const address = changes.emailAddresses![index];
-      if (address) item.EmailAddresses._setItem(key, new EmailAddress(address));
+      if (address) item.EmailAddresses._setItem(key, new EmailAddress(x(address)));
       else item.EmailAddresses._setItem(key, null);
     });
   }
   if (changes.businessPhones !== undefined) {
-    BUSINESS_PHONE_KEYS.forEach((key, index) => item.PhoneNumbers._setItem(key, changes.businessPhones![index] ?? null));
+    BUSINESS_PHONE_KEYS.forEach((key, index) => item.PhoneNumbers._setItem(key, changes.businessPhones![index] !== undefined ? x(changes.businessPhones![index]!) : null));
   }
-  if ('mobilePhone' in changes) item.PhoneNumbers._setItem(PhoneNumberKey.MobilePhone, changes.mobilePhone ?? null);
+  if ('mobilePhone' in changes) item.PhoneNumbers._setItem(PhoneNumberKey.MobilePhone, changes.mobilePhone !== undefined ? x(changes.mobilePhone) : null);
   if (changes.businessAddress !== undefined) {
     const entry = new PhysicalAddressEntry();
     const address = changes.businessAddress;
-    if (address.street !== undefined) entry.Street = address.street;
-    if (address.city !== undefined) entry.City = address.city;
-    if (address.postalCode !== undefined) entry.PostalCode = address.postalCode;
-    if (address.state !== undefined) entry.State = address.state;
-    if (address.countryOrRegion !== undefined) entry.CountryOrRegion = address.countryOrRegion;
+    if (address.street !== undefined) entry.Street = x(address.street);
+    if (address.city !== undefined) entry.City = x(address.city);
+    if (address.postalCode !== undefined) entry.PostalCode = x(address.postalCode);
+    if (address.state !== undefined) entry.State = x(address.state);
+    if (address.countryOrRegion !== undefined) entry.CountryOrRegion = x(address.countryOrRegion);
     item.PhysicalAddresses._setItem(PhysicalAddressKey.Business, entry);
   }
   if (changes.categories !== undefined) item.Categories = categoriesToEws(changes.categories);

@@ -4,6 +4,7 @@ import { TandemError, isTandemError } from '../../../errors/tandem-error.js';
 import type { ItemKind, MailboxAddress } from '../types.js';
 import { ContactsFolder, FolderId, FolderSchema, FolderView, Mailbox, PropertySet, BasePropertySet, SearchFilter,
   WellKnownFolderName, type ExchangeService } from './ews-lib.js';
+import { escapeXml } from './xml-escape.js';
 import type { EwsRequestRunner, CallOptions } from './request-runner.js';
 import { createMailboxService, type EwsEnvironment } from './service-factory.js';
 import type { EwsTransport } from './transport.js';
@@ -52,7 +53,7 @@ export class EwsContext {
 
   /** A well-known folder of the mailbox: plain under impersonation, mailbox-qualified for delegate access. */
   wellKnownFolder(mailbox: MailboxAddress, name: number): any {
-    return this.impersonation ? new FolderId(name) : new FolderId(name, new Mailbox(mailbox.smtpAddress));
+    return this.impersonation ? new FolderId(name) : new FolderId(name, new Mailbox(escapeXml(mailbox.smtpAddress)));
   }
 
   async folderFor(mailbox: MailboxAddress, kind: ItemKind): Promise<any> {

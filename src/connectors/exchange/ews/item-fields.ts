@@ -1,4 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- ews-javascript-api's property bags are loosely typed; this file is the boundary. */
+import { escapeXml as x } from './xml-escape.js';
 import type { Importance as DomainImportance, ItemBody, Sensitivity as DomainSensitivity } from '../types.js';
 import { BodyType, Importance, MessageBody, Sensitivity, StringList } from './ews-lib.js';
 
@@ -24,7 +25,7 @@ export function bodyFromEws(item: any): ItemBody {
 }
 
 export function bodyToEws(body: ItemBody): any {
-  return new MessageBody(body.type === 'html' ? BodyType.HTML : BodyType.Text, body.content);
+  return new MessageBody(body.type === 'html' ? BodyType.HTML : BodyType.Text, x(body.content));
 }
 
 export function sensitivityFromEws(value: unknown): DomainSensitivity {
@@ -50,7 +51,7 @@ export function categoriesFromEws(item: any): string[] {
 }
 
 export function categoriesToEws(categories: string[]): any {
-  return new StringList(categories);
+  return new StringList(categories.map(x));
 }
 
 export function idOf(item: any): { id: string; changeKey: string } {

@@ -1,4 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- ews-javascript-api's item classes are used through their property bags. */
+import { escapeXml as x } from './xml-escape.js';
 import type { Appointment, DraftsByKind, ItemKind, ItemsByKind, ItemVersion, MailboxAddress, Stamp, TimeWindow,
   AppointmentDraft, ContactDraft, TaskDraft } from '../types.js';
 import { AffectedTaskOccurrence, Appointment as EwsAppointment, AppointmentSchema, BasePropertySet, CalendarView,
@@ -127,7 +128,7 @@ Promise<Array<ItemsByKind[K]>> {
   const ids = await ctx.call(mailbox, { operation: 'FindItem', idempotent: true }, async (service) => {
     const view = new ItemView(50);
     view.PropertySet = new PropertySet(BasePropertySet.IdOnly);
-    const result = await service.FindItems(folder, new SearchFilter.IsEqualTo(S4_KEY_PROPERTY, s4Key), view);
+    const result = await service.FindItems(folder, new SearchFilter.IsEqualTo(S4_KEY_PROPERTY, x(s4Key)), view);
     return result.Items.map((item: any) => item.Id.UniqueId as string);
   });
   return [...(await getItems(ctx, mailbox, kind, ids)).values()];

@@ -1,3 +1,4 @@
+import { escapeXml as x } from './xml-escape.js';
 import { TandemError } from '../../../errors/tandem-error.js';
 import type { ExchangeEnvironmentConfig } from '../mailbox-connector.js';
 import {
@@ -49,7 +50,7 @@ export function createMailboxService(env: EwsEnvironment, transport: EwsTranspor
     service.Credentials = new OAuthCredentials('pending');
   }
   if (options.impersonate) {
-    service.ImpersonatedUserId = new ImpersonatedUserId(ConnectingIdType.SmtpAddress, smtpAddress);
+    service.ImpersonatedUserId = new ImpersonatedUserId(ConnectingIdType.SmtpAddress, x(smtpAddress));
   }
   service.HttpHeaders.addUpdate('X-AnchorMailbox', smtpAddress);
   return service;

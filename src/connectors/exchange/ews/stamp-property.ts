@@ -1,3 +1,4 @@
+import { escapeXml as x } from './xml-escape.js';
 import type { Stamp } from '../types.js';
 import { ExtendedPropertyDefinition, Guid, MapiPropertyType, type Item } from './ews-lib.js';
 
@@ -14,8 +15,8 @@ export const HASH_PROPERTY = new ExtendedPropertyDefinition(propertySet, 'Tandem
 export const STAMP_PROPERTIES = [S4_KEY_PROPERTY, HASH_PROPERTY];
 
 export function writeStamp(item: Item, stamp: Stamp): void {
-  item.SetExtendedProperty(S4_KEY_PROPERTY, stamp.s4Key);
-  item.SetExtendedProperty(HASH_PROPERTY, stamp.hash);
+  item.SetExtendedProperty(S4_KEY_PROPERTY, x(stamp.s4Key));
+  item.SetExtendedProperty(HASH_PROPERTY, x(stamp.hash));
 }
 
 export function readStamp(item: Item): Stamp | undefined {

@@ -1,4 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- ews-javascript-api's property bags are loosely typed; this file is the boundary. */
+import { escapeXml as x } from './xml-escape.js';
 import type { Task, TaskDraft, TaskStatus } from '../types.js';
 import { TaskStatus as EwsTaskStatus } from './ews-lib.js';
 import { bodyFromEws, bodyToEws, categoriesFromEws, categoriesToEws, idOf, importanceFromEws, importanceToEws,
@@ -31,7 +32,7 @@ export function taskFromEws(item: any): Task {
 
 /** Outlook tasks keep days, not instants: dates are written as midnight of that day. */
 export function applyTaskDraft(item: any, changes: Partial<TaskDraft>): void {
-  if (changes.subject !== undefined) item.Subject = changes.subject;
+  if (changes.subject !== undefined) item.Subject = x(changes.subject);
   if (changes.body !== undefined) item.Body = bodyToEws(changes.body);
   if ('startDate' in changes) item.StartDate = changes.startDate ? dateToEwsDateTime(changes.startDate) : null;
   if ('dueDate' in changes) item.DueDate = changes.dueDate ? dateToEwsDateTime(changes.dueDate) : null;

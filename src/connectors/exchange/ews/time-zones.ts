@@ -39,6 +39,18 @@ export function toEwsDateTime(instant: string): EwsDateTime {
   return new DateTime(ms, DateTimeKind.Utc);
 }
 
+/**
+ * An instant for a field ews-javascript-api "scopes" to the item's StartTimeZone/EndTimeZone
+ * (Appointment Start/End). Its TimeZoneInfo.ConvertTime refuses a UTC-kind value with a non-UTC
+ * source zone ("DateTime Kind mismatch"), but converts an Unspecified-kind value by its instant, so
+ * the instant is handed over with Kind Unspecified and comes out unchanged as UTC on the wire.
+ */
+export function toScopedEwsDateTime(instant: string): EwsDateTime {
+  const ms = Date.parse(instant);
+  if (Number.isNaN(ms)) throw new TandemError('VALIDATION_FAILED', `Not an ISO instant: ${instant}`);
+  return new DateTime(ms, DateTimeKind.Unspecified);
+}
+
 /** A calendar date ("2026-03-02") as midnight UTC, which is how EWS date-only fields are written with a UTC service. */
 export function dateToEwsDateTime(date: string): EwsDateTime {
   return toEwsDateTime(`${date.slice(0, 10)}T00:00:00.000Z`);
