@@ -33,12 +33,14 @@ describe('appointments', () => {
     expect(read!.body.type).toBe('html');
     expect(read!.body.content).toContain('Agenda');
     expect(read!.attendees).toEqual([expect.objectContaining({ email: 'bob@demo.example', type: 'required' })]);
-    // No invitation went out.
-    expect(h.emulator.listItems('alice@demo.example').flatMap((i) => i.meetingMessages)).toEqual([]);
+    // No invitation went out: the emulator records the SendMeetingInvitations mode of each write.
+    const modes = () => h.emulator.listItems('alice@demo.example').flatMap((i) => i.meetingMessages);
+    expect(modes()).toEqual(['invite:SendToNone']);
 
     const updated = await connector.updateItem(ALICE, 'appointment', { id: created.id, changeKey: read!.changeKey },
       { subject: 'Visit ACME (moved)', start: '2026-03-10T10:00:00.000Z', end: '2026-03-10T11:00:00.000Z' }, stamp('ACT-1', 'h2'));
     expect(updated.changeKey).not.toBe(read!.changeKey);
+    expect(modes().every((mode) => mode.endsWith(':SendToNone'))).toBe(true);
     const reread = await connector.getItem(ALICE, 'appointment', created.id);
     // timeZone is not asserted on read: the emulator returns StartTimeZone with only Name/Id, which
     // ews-javascript-api's TimeZoneDefinition.Validate() rejects (real Exchange sends Periods and
