@@ -1,0 +1,123 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { ItemKind, RemoteSubscription } from '../connectors/exchange/types.js';
+import type { Pool } from '../store/pool.js';
+import { withSystemScope, type Tx } from '../store/transaction.js';
+
+export type Folder = 'calendar' | 'tasks' | 'contacts';
+export const FOLDER_OF_KIND: Record<ItemKind, Folder> = { appointment: 'calendar', task: 'tasks', contact: 'contacts' };
+export const KIND_OF_FOLDER: Record<Folder, ItemKind> = { calendar: 'appointment', tasks: 'task', contacts: 'contact' };
+
+export interface SubscriptionRow {
+  id: string;
+  tenantId: string;
+  mailboxId: string;
+  folder: Folder;
+  backend: 'ews' | 'graph';
+  remoteId: string | null;
+  watermark: string | null;
+  statusFrequencyMinutes: number | null;
+  lastNotificationAt: Date | null;
+  expiresAt: Date | null;
+  state: 'pending' | 'active' | 'renewing' | 'retired';
+}
+
+interface Record_ {
+  id: string; tenant_id: string; mailbox_id: string; folder: Folder; backend: 'ews' | 'graph'; remote_id: string | null; watermark: string | null;
+  status_frequency_minutes: number | null; last_notification_at: Date | null; expires_at: Date | null; state: SubscriptionRow['state'];
+}
+
+const toRow = (r: Record_): SubscriptionRow => ({
+  id: r.id, tenantId: r.tenant_id, mailboxId: r.mailbox_id, folder: r.folder, backend: r.backend, remoteId: r.remote_id, watermark: r.watermark,
+  statusFrequencyMinutes: r.status_frequency_minutes, lastNotificationAt: r.last_notification_at, expiresAt: r.expires_at, state: r.state,
+});
+
+/** The callback token is a bearer secret in a URL: only its hash is stored, and lookups hash the presented one. */
+export function hashCallbackToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/**
+ * Starts a subscription: the row (with a fresh unguessable callback token) is committed before
+ * Exchange is asked, so the first notification — which can arrive before Subscribe returns — finds it.
+ */
+export async function createPendingSubscription(tx: Tx, input: { tenantId: string; mailboxId: string; folder: Folder; backend: 'ews' | 'graph' }):
+Promise<{ id: string; token: string }> {
+  const token = randomBytes(32).toString('base64url');
+  const { rows } = await tx.query<{ id: string }>(
+    `INSERT INTO subscriptions (tenant_id, mailbox_id, folder, backend, token_hash, state) VALUES ($1, $2, $3, $4, $5, 'pending') RETURNING id`,
+    [input.tenantId, input.mailboxId, input.folder, input.backend, hashCallbackToken(token)]);
+  return { id: rows[0]!.id, token };
+}
+
+export async function activateSubscription(tx: Tx, id: string, remote: RemoteSubscription, statusFrequencyMinutes: number | undefined): Promise<void> {
+  await tx.query(
+    `UPDATE subscriptions SET remote_id = $2, watermark = COALESCE($3, watermark), expires_at = $4, status_frequency_minutes = $5,
+       state = 'active', last_notification_at = now(), updated_at = now() WHERE id = $1`,
+    [id, remote.remoteId, remote.watermark ?? null, remote.expiresAt ?? null, statusFrequencyMinutes ?? null]);
+}
+
+export async function retireSubscription(tx: Tx, id: string): Promise<void> {
+  await tx.query(`UPDATE subscriptions SET state = 'retired', updated_at = now() WHERE id = $1`, [id]);
+}
+
+/** Resolves a callback token to its subscription across tenants (the push carries no other identity). */
+export async function findSubscriptionByToken(pool: Pool, token: string): Promise<SubscriptionRow | undefined> {
+  return withSystemScope(async (tx) => {
+    const { rows } = await tx.query<Record_>('SELECT * FROM subscriptions WHERE token_hash = $1', [hashCallbackToken(token)]);
+    return rows[0] ? toRow(rows[0]) : undefined;
+  }, pool);
+}
+
+/**
+ * Records a notification: last seen now, the newest watermark, and whether the chain had a gap
+ * (the notification's PreviousWatermark is not the last one we stored — events were missed).
+ */
+export async function recordNotification(tx: Tx, id: string, previousWatermark: string | undefined, lastWatermark: string | undefined): Promise<{ gap: boolean }> {
+  const { rows } = await tx.query<{ gap: boolean }>(
+    `UPDATE subscriptions s SET last_notification_at = now(), updated_at = now(),
+        watermark = COALESCE($3, s.watermark),
+        gap_detected_at = CASE WHEN $2::text IS NOT NULL AND old.watermark IS NOT NULL AND old.watermark <> $2 THEN now() ELSE s.gap_detected_at END
+       FROM subscriptions old WHERE s.id = $1 AND old.id = s.id
+     RETURNING ($2::text IS NOT NULL AND old.watermark IS NOT NULL AND old.watermark <> $2) AS gap`,
+    [id, previousWatermark ?? null, lastWatermark ?? null]);
+  return { gap: rows[0]?.gap ?? false };
+}
+
+export async function liveSubscriptions(tx: Tx, mailboxId: string): Promise<SubscriptionRow[]> {
+  const { rows } = await tx.query<Record_>(`SELECT * FROM subscriptions WHERE mailbox_id = $1 AND state <> 'retired'`, [mailboxId]);
+  return rows.map(toRow);
+}
+
+/**
+ * Subscriptions that need attention, oldest problem first, across tenants: active ones silent for
+ * more than twice their heartbeat interval (EWS) or expiring soon (Graph), and pending ones that
+ * never completed. Bounded per call so 10,000 mailboxes renew in waves, not all at once.
+ */
+export async function dueSubscriptions(pool: Pool, options: { expiryMarginMinutes: number; pendingAfterMinutes: number; limit: number }): Promise<SubscriptionRow[]> {
+  return withSystemScope(async (tx) => {
+    const { rows } = await tx.query<Record_>(
+      `SELECT * FROM subscriptions
+        WHERE (state = 'active' AND (
+                 (status_frequency_minutes IS NOT NULL AND last_notification_at < now() - make_interval(mins => 2 * status_frequency_minutes))
+              OR (expires_at IS NOT NULL AND expires_at < now() + make_interval(mins => $1))))
+           OR (state IN ('pending', 'renewing') AND updated_at < now() - make_interval(mins => $2))
+        ORDER BY coalesce(last_notification_at, updated_at) LIMIT $3`,
+      [options.expiryMarginMinutes, options.pendingAfterMinutes, options.limit]);
+    return rows.map(toRow);
+  }, pool);
+}
+
+export async function getFolderSyncState(tx: Tx, mailboxId: string, folder: Folder): Promise<string | undefined> {
+  const { rows } = await tx.query<{ sync_state: string | null }>(
+    'SELECT sync_state FROM folder_sync_states WHERE mailbox_id = $1 AND folder = $2', [mailboxId, folder]);
+  return rows[0]?.sync_state ?? undefined;
+}
+
+export async function saveFolderSyncState(tx: Tx, tenantId: string, mailboxId: string, folder: Folder, syncState: string | null, fullResyncReason?: string): Promise<void> {
+  await tx.query(
+    `INSERT INTO folder_sync_states (tenant_id, mailbox_id, folder, sync_state, full_resync_reason, last_run_at)
+     VALUES ($1, $2, $3, $4, $5, now())
+     ON CONFLICT (tenant_id, mailbox_id, folder) DO UPDATE SET sync_state = EXCLUDED.sync_state,
+       full_resync_reason = EXCLUDED.full_resync_reason, last_run_at = now(), updated_at = now()`,
+    [tenantId, mailboxId, folder, syncState, fullResyncReason ?? null]);
+}
