@@ -110,6 +110,8 @@ export interface PendingDeletion extends Base {
   type: 'pendingDeletion';
   action: DestructiveAction;
   scope: 'mailbox' | 'tenant';
+  /** What the decision meant to do after the destructive action (the unlink): runs only once confirmed. */
+  followUps: SyncAction[];
 }
 
 export type DestructiveAction = DeleteExchangeItem | DeleteS4 | SetS4Status;

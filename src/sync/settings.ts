@@ -8,7 +8,7 @@ import type { FieldError } from '../errors/tandem-error.js';
  */
 
 /** S/4 process types (CHAR 4) and text types (TDID, CHAR 4) are short SAP codes. */
-const sapCode = z.string().trim().min(1).max(4).regex(/^[A-Z0-9_]+$/i, 'must be an SAP code (letters, digits, _)');
+const sapCode = z.string().trim().regex(/^[A-Za-z0-9_]{1,4}$/, 'must be an SAP code of 1–4 letters, digits or _');
 /** Partner functions are 8-digit codes such as 00000014. */
 const partnerFunction = z.string().regex(/^\d{8}$/, 'must be an 8-digit partner function code');
 /** S/4 CRM user status codes, e.g. E0001. */
@@ -30,7 +30,9 @@ const exchangeToS4 = z.enum(['off', 'all', 'category', 'tag'])
 /** S/4 CRM priorities: 1 very high … 9 low. */
 const defaultPriorityMap = { '1': 'high', '2': 'high', '3': 'normal', '4': 'normal', '5': 'normal', '6': 'normal', '7': 'low', '8': 'low', '9': 'low' } as const;
 const importanceToPriority = z.object({
-  low: z.string().default('9'), normal: z.string().default('5'), high: z.string().default('2'),
+  low: z.string().default('9').describe('S/4 priority for Outlook importance low'),
+  normal: z.string().default('5').describe('S/4 priority for Outlook importance normal'),
+  high: z.string().default('2').describe('S/4 priority for Outlook importance high'),
 }).prefault({}).describe('S/4 priority written for each Outlook importance');
 
 const onOutlookDelete = z.enum(['delete', 'setStatus'])
