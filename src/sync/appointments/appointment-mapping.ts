@@ -97,7 +97,8 @@ export function exchangeAppointmentToCanonical(item: Appointment, base?: Canonic
     location: normalizeLine(item.location),
     isPrivate: item.sensitivity === 'private' || item.sensitivity === 'confidential',
     attendees: normalizeSet([...emails, ...carried]),
-    status: base?.status,
+    // A new Outlook item becomes an open activity (canonicalToS4AppointmentCreate writes that status).
+    status: base ? base.status : 'open',
     importance: item.importance,
     contactPersons: base?.contactPersons ?? [],
   };
