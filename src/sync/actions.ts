@@ -41,6 +41,8 @@ export interface ResolvePendingCreate extends Base {
 export interface CreateExchangeItem<D> extends Base {
   type: 'createExchangeItem';
   mailbox: string;
+  /** Role to store on the new link. */
+  role: 'owner' | 'attendee';
   draft: D;
   stamp: Stamp;
   marker: string;

@@ -25,12 +25,16 @@ export interface KindSpec<C extends object, D, W> {
 }
 
 export type S4State<C> =
-  | { state: 'present'; key: string; etag: string; canonical: C; inScope: boolean; scopeReason?: string }
+  | { state: 'present'; key: string; etag: string; canonical: C; inScope: boolean; scopeReason?: string;
+    /** Role of this mailbox's copy (attendee copies are read-only mirrors); default owner. */
+    role?: 'owner' | 'attendee' }
   /** `searchedByMarker`: the worker already looked for a pending create's marker (externalReference) and found nothing. */
   | { state: 'missing'; searchedByMarker?: boolean };
 
 export type ExchangeState<C> =
-  | { state: 'present'; id: string; changeKey: string; canonical: C; stamp?: Stamp; qualifies: boolean; qualifyReason?: string }
+  | { state: 'present'; id: string; changeKey: string; canonical: C; stamp?: Stamp; qualifies: boolean; qualifyReason?: string;
+    /** Set when the item must not sync in any direction any more (made private in Outlook while private sync is off). */
+    blocked?: string }
   /** `searchedByMarker`: the worker already looked for the pending create's marker and found nothing. */
   | { state: 'missing'; searchedByMarker?: boolean };
 
@@ -78,10 +82,11 @@ export function decide<C extends object, D, W>(spec: KindSpec<C, D, W>, settings
   return decideLinked(spec, settings, input, link);
 }
 
-function createExchange<C extends object, D, W>(spec: KindSpec<C, D, W>, mailbox: string, key: string, c: C, reason: string): Action<C, D, W>[] {
+function createExchange<C extends object, D, W>(spec: KindSpec<C, D, W>, mailbox: string, key: string, c: C, reason: string,
+  role: 'owner' | 'attendee'): Action<C, D, W>[] {
   const hash = stampHash(spec, c);
   return [
-    { type: 'createExchangeItem', mailbox, draft: spec.toDraft(c), stamp: { s4Key: key, hash }, marker: key, journal: j('synced', reason, { fields: [...spec.fields] }) },
+    { type: 'createExchangeItem', mailbox, role, draft: spec.toDraft(c), stamp: { s4Key: key, hash }, marker: key, journal: j('synced', reason, { fields: [...spec.fields] }) },
     { type: 'commitSnapshot', mailbox, snapshot: c, hash: canonicalHash(c), journal: j('synced', reason) },
   ];
 }
@@ -98,12 +103,12 @@ function decideUnlinked<C extends object, D, W>(spec: KindSpec<C, D, W>, setting
   const { s4, exchange, mailbox } = input;
   if (s4.state === 'present' && exchange.state === 'present') {
     // A pair matched by stamp or initial load: adopt it, reconciling as if no snapshot existed.
-    const adopt: SyncLink<C> = { kind: spec.kind, mailbox, s4Key: s4.key, state: 'linked', origin: 's4', role: 'owner', marker: s4.key };
+    const adopt: SyncLink<C> = { kind: spec.kind, mailbox, s4Key: s4.key, state: 'linked', origin: 's4', role: s4.role ?? 'owner', marker: s4.key };
     return decideLinked(spec, settings, input, adopt);
   }
   if (s4.state === 'present') {
     if (!s4.inScope) return [noop('skipped', s4.scopeReason ?? 'outOfScope')];
-    return createExchange(spec, mailbox, s4.key, s4.canonical, 'created.exchange');
+    return createExchange(spec, mailbox, s4.key, s4.canonical, 'created.exchange', s4.role ?? 'owner');
   }
   if (exchange.state === 'present') {
     // An item carrying a stamp but no link was written by Tandem: it must be re-linked by stamp, never copied back.
@@ -128,7 +133,7 @@ function decideCreating<C extends object, D, W>(spec: KindSpec<C, D, W>, setting
     if (target === 'exchange') {
       if (s4.state !== 'present') return [{ type: 'unlink', mailbox, tombstone: false, journal: j('skipped', 'create.sourceGone') }];
       if (!s4.inScope) return [{ type: 'unlink', mailbox, tombstone: false, journal: j('skipped', s4.scopeReason ?? 'outOfScope') }];
-      return createExchange(spec, mailbox, s4.key, s4.canonical, 'created.exchange.retry');
+      return createExchange(spec, mailbox, s4.key, s4.canonical, 'created.exchange.retry', s4.role ?? link.role);
     }
     if (exchange.state !== 'present') return [{ type: 'unlink', mailbox, tombstone: false, journal: j('skipped', 'create.sourceGone') }];
     return createS4(spec, mailbox, exchange.id, exchange.canonical, 'created.s4.retry');
@@ -140,8 +145,11 @@ function decideCreating<C extends object, D, W>(spec: KindSpec<C, D, W>, setting
 }
 
 function decideDetached<C extends object, D, W>(input: DecideInput<C>, link: SyncLink<C>): Action<C, D, W>[] {
-  // The user deleted this copy; it is never recreated. Once the S/4 object is gone the tombstone can go too.
-  if (input.s4.state === 'missing') return [{ type: 'unlink', mailbox: link.mailbox, tombstone: false, journal: j('skipped', 'detached.sourceGone') }];
+  // A tombstone: one side was deleted (or the item withdrawn from sync) and the other must not bring
+  // it back. Once both sides are gone nothing can be recreated and the tombstone can go too.
+  if (input.s4.state === 'missing' && input.exchange.state === 'missing') {
+    return [{ type: 'unlink', mailbox: link.mailbox, tombstone: false, journal: j('skipped', 'detached.bothGone') }];
+  }
   return [noop('skipped', 'detached')];
 }
 
@@ -154,7 +162,8 @@ function decideLinked<C extends object, D, W>(spec: KindSpec<C, D, W>, settings:
   }
   // S/4 deleted: remove the item from the mailbox, but only an item that carries our stamp.
   if (s4.state === 'missing' && exchange.state === 'present') {
-    if (!stampedOurs) return [{ type: 'unlink', mailbox, tombstone: false, journal: j('skipped', 'deleted.s4.itemNotStamped') }];
+    // The user's own item (created in Outlook) stays, and the tombstone keeps it from creating a new activity.
+    if (!stampedOurs) return [{ type: 'unlink', mailbox, tombstone: true, journal: j('skipped', 'deleted.s4.itemNotStamped') }];
     return [
       { type: 'deleteExchangeItem', mailbox, itemId: exchange.id, changeKey: exchange.changeKey, journal: j('deleted', 'deleted.s4') },
       { type: 'unlink', mailbox, tombstone: false, journal: j('deleted', 'deleted.s4') },
@@ -178,6 +187,10 @@ function decideLinked<C extends object, D, W>(spec: KindSpec<C, D, W>, settings:
   }
   const ex = exchange;
 
+  if (ex.blocked) {
+    // Made private in Outlook while private items do not sync: stop in both directions, keep both, never recreate.
+    return [{ type: 'unlink', mailbox, tombstone: true, journal: j('skipped', `leftScope.${ex.blocked}`) }];
+  }
   // Leaving scope.
   if (link.origin === 's4' && !s4p.inScope) {
     const reason = `leftScope.${s4p.scopeReason ?? 'outOfScope'}`;

@@ -61,3 +61,11 @@ export function exchangeItemQualifies(item: { subject: string; categories: reado
   if (s.exchangeToS4 === 'tag' && !hasSyncTag(item.subject, s.syncTag)) return out('filtered.tag');
   return IN_SCOPE;
 }
+
+/**
+ * An item the user made private in Outlook while private items do not sync: it must neither reach
+ * S/4 (as a private activity) nor, through the S/4 filter, be removed from the user's calendar.
+ */
+export function madePrivateInOutlook(syncPrivate: boolean, exchangePrivate: boolean, snapshotPrivate: boolean | undefined, s4Private: boolean | undefined): boolean {
+  return !syncPrivate && exchangePrivate && snapshotPrivate === false && s4Private !== true;
+}

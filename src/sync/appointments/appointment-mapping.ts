@@ -45,7 +45,11 @@ function attendeeToken(id: string, lookup: PartnerLookup): string {
   return email ? email : partnerToken(id);
 }
 
-export function s4AppointmentToCanonical(a: S4Appointment, settings: AppointmentSettings, lookup: PartnerLookup): CanonicalAppointment {
+/**
+ * `self`: the mailbox the canonical form is meant for. Its owner is never one of its own attendees
+ * (Exchange lists the mailbox owner as organizer), on either side, so the forms compare equal.
+ */
+export function s4AppointmentToCanonical(a: S4Appointment, settings: AppointmentSettings, lookup: PartnerLookup, self?: string): CanonicalAppointment {
   const pf = settings.partnerFunctions;
   const textType = settings.processTypes.find((p) => p.processType === a.processType)?.textType;
   const attendeeIds = partnersOf(a.partners, pf.attendee);
@@ -65,7 +69,7 @@ export function s4AppointmentToCanonical(a: S4Appointment, settings: Appointment
     isAllDay: a.isAllDay,
     location: normalizeLine(a.location),
     isPrivate: a.isPrivate,
-    attendees: normalizeSet(attendees.map((id) => attendeeToken(id, lookup))),
+    attendees: normalizeSet(attendees.map((id) => attendeeToken(id, lookup))).filter((e) => e !== self?.toLowerCase()),
     status: settings.statusMap[a.status],
     importance: settings.priorityMap[a.priority] ?? 'normal',
     contactPersons,

@@ -54,6 +54,7 @@ export function appointmentQualifies(item: Appointment, s: AppointmentSettings):
   if (!s.enabled) return out('disabled');
   const v = exchangeItemQualifies(item, s);
   if (!v.inScope) return v;
-  if (item.type !== 'single' && s.recurringToS4 === 'off') return out('filtered.recurring');
+  // Series reach S/4 only through decideSeries (per occurrence), never item by item.
+  if (item.type !== 'single') return out(s.recurringToS4 === 'off' ? 'filtered.recurring' : 'series.viaMaster');
   return IN_SCOPE;
 }

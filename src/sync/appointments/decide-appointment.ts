@@ -3,7 +3,7 @@ import type { S4Appointment } from '../../connectors/s4/types.js';
 import type { SyncAction, SyncLink } from '../actions.js';
 import { decide, type KindSpec } from '../decide.js';
 import type { PartnerLookup } from '../directory.js';
-import { syncWindow } from '../scope.js';
+import { madePrivateInOutlook, syncWindow } from '../scope.js';
 import type { TenantSettings } from '../settings.js';
 import { appointmentQualifies, appointmentScopeFor } from './appointment-scope.js';
 import {
@@ -50,7 +50,7 @@ export function appointmentSpec(settings: TenantSettings, lookup: PartnerLookup,
 export function decideAppointment(input: AppointmentDecisionInput): AppointmentAction[] {
   const { settings, lookup, mailbox, link } = input;
   const s = settings.appointments;
-  const s4c = input.s4 ? s4AppointmentToCanonical(input.s4, s, lookup) : undefined;
+  const s4c = input.s4 ? s4AppointmentToCanonical(input.s4, s, lookup, mailbox) : undefined;
   // The window only bounds what is newly brought in; linked items do not vanish as they age.
   const window = link ? undefined : syncWindow(settings, input.now);
   const scope = input.s4 ? appointmentScopeFor(input.s4, mailbox, s, lookup, window) : undefined;
@@ -71,11 +71,13 @@ export function decideAppointment(input: AppointmentDecisionInput): AppointmentA
   }, {
     mailbox,
     s4: input.s4 && s4c && scope
-      ? { state: 'present', key: input.s4.uuid, etag: input.s4.etag, canonical: s4c, inScope: scope.inScope, ...(scope.reason ? { scopeReason: scope.reason } : {}) }
+      ? { state: 'present', key: input.s4.uuid, etag: input.s4.etag, canonical: s4c, inScope: scope.inScope,
+        ...(scope.reason ? { scopeReason: scope.reason } : {}), ...(scope.role ? { role: scope.role } : {}) }
       : { state: 'missing', ...(input.s4SearchedByMarker ? { searchedByMarker: true } : {}) },
     exchange: input.exchange && exc && qualifies
       ? { state: 'present', id: input.exchange.id, changeKey: input.exchange.changeKey, canonical: exc,
-        ...(input.exchange.stamp ? { stamp: input.exchange.stamp } : {}), qualifies: qualifies.inScope, ...(qualifies.reason ? { qualifyReason: qualifies.reason } : {}) }
+        ...(input.exchange.stamp ? { stamp: input.exchange.stamp } : {}), qualifies: qualifies.inScope, ...(qualifies.reason ? { qualifyReason: qualifies.reason } : {}),
+        ...(madePrivateInOutlook(s.syncPrivate, exc.isPrivate, link?.snapshot?.isPrivate, s4c?.isPrivate) ? { blocked: 'filtered.private' } : {}) }
       : { state: 'missing', ...(input.exchangeSearchedByMarker ? { searchedByMarker: true } : {}) },
     ...(effectiveLink ? { link: effectiveLink } : {}),
   });

@@ -48,6 +48,7 @@ export function decideSeries(input: SeriesDecisionInput): OccurrenceDecision[] {
   const window = syncWindow(settings, input.now);
   const enabled = s.enabled && s.recurringToS4 === 'occurrences';
   const qualifies = master !== undefined && enabled && exchangeItemQualifies(master, s).inScope;
+  // (exchangeItemQualifies also applies the private rule: a private series stays out unless syncPrivate.)
   const occurrences = master && qualifies ? expandSeriesToOccurrences(master, input.exceptions, master.deletedOccurrences ?? [], window) : [];
   const desired = new Map(occurrences.map((o) => [o.key, o]));
   const out: OccurrenceDecision[] = [];

@@ -3,7 +3,7 @@ import type { S4Task } from '../../connectors/s4/types.js';
 import type { SyncAction, SyncLink } from '../actions.js';
 import { decide, type KindSpec } from '../decide.js';
 import type { PartnerLookup } from '../directory.js';
-import { exchangeItemQualifies, IN_SCOPE, inWindow, out, syncWindow, type ScopeVerdict } from '../scope.js';
+import { exchangeItemQualifies, IN_SCOPE, inWindow, madePrivateInOutlook, out, syncWindow, type ScopeVerdict } from '../scope.js';
 import type { TaskSettings, TenantSettings } from '../settings.js';
 import { TASK_EXCHANGE_FIELDS, TASK_FIELDS, type CanonicalTask } from './canonical-task.js';
 import {
@@ -63,6 +63,7 @@ export function decideTask(input: TaskDecisionInput): TaskAction[] {
   const s4c = input.s4 ? s4TaskToCanonical(input.s4, s, zone) : undefined;
   const scope = input.s4 ? taskScopeFor(input.s4, mailbox, s, lookup, link ? undefined : syncWindow(settings, input.now)) : undefined;
   const q = input.exchange ? taskQualifies(input.exchange, s) : undefined;
+  const exc = input.exchange ? exchangeTaskToCanonical(input.exchange) : undefined;
   return decide(spec, {
     exchangeToS4Enabled: s.exchangeToS4 !== 'off', onOutlookDelete: s.onOutlookDelete,
     ...(s.deletedStatus ? { deletedStatus: s.deletedStatus } : {}),
@@ -72,9 +73,10 @@ export function decideTask(input: TaskDecisionInput): TaskAction[] {
     s4: input.s4 && s4c && scope
       ? { state: 'present', key: input.s4.uuid, etag: input.s4.etag, canonical: s4c, inScope: scope.inScope, ...(scope.reason ? { scopeReason: scope.reason } : {}) }
       : { state: 'missing', ...(input.s4SearchedByMarker ? { searchedByMarker: true } : {}) },
-    exchange: input.exchange && q
-      ? { state: 'present', id: input.exchange.id, changeKey: input.exchange.changeKey, canonical: exchangeTaskToCanonical(input.exchange),
-        ...(input.exchange.stamp ? { stamp: input.exchange.stamp } : {}), qualifies: q.inScope, ...(q.reason ? { qualifyReason: q.reason } : {}) }
+    exchange: input.exchange && q && exc
+      ? { state: 'present', id: input.exchange.id, changeKey: input.exchange.changeKey, canonical: exc,
+        ...(input.exchange.stamp ? { stamp: input.exchange.stamp } : {}), qualifies: q.inScope, ...(q.reason ? { qualifyReason: q.reason } : {}),
+        ...(madePrivateInOutlook(s.syncPrivate, exc.isPrivate, link?.snapshot?.isPrivate, s4c?.isPrivate) ? { blocked: 'filtered.private' } : {}) }
       : { state: 'missing', ...(input.exchangeSearchedByMarker ? { searchedByMarker: true } : {}) },
     ...(link ? { link } : {}),
   });

@@ -375,6 +375,49 @@ describe('deletes', () => {
   });
 });
 
+describe('refinements', () => {
+  it('the mailbox owner is never its own attendee: an attendee copy echoes cleanly', () => {
+    const a = s4Appt({ partners: [{ partnerFunction: '00000014', businessPartner: 'EMP001' }, { partnerFunction: '00000032', businessPartner: 'EMP002' }] });
+    const created = run({ s4: a, mailbox: BOB, mailboxPartnerId: 'EMP002' });
+    const c = find(created, 'createExchangeItem');
+    expect(c.role).toBe('attendee');
+    expect(c.draft.attendees).toEqual([]);
+    const { item, link } = materialise(created);
+    // Exchange lists Bob himself on his copy; that is not an edit.
+    const withSelf = { ...item, changeKey: 'ck2', attendees: [{ email: 'BOB@demo.example', type: 'required' as const }] };
+    expect(types(run({ s4: a, mailbox: BOB, mailboxPartnerId: 'EMP002', exchange: withSelf, link: { ...link, role: 'attendee' } }))).toEqual(['noop', 'commitSnapshot']);
+  });
+
+  it('made private in Outlook while private sync is off: stop syncing, keep the item, never recreate', () => {
+    const { item, link } = materialise(run({ s4: s4Appt() }));
+    const actions = run({ s4: s4Appt(), exchange: { ...item, changeKey: 'ck2', sensitivity: 'private' }, link });
+    expect(actions).toEqual([expect.objectContaining({ type: 'unlink', tombstone: true, journal: { outcome: 'skipped', reason: 'leftScope.filtered.private' } })]);
+  });
+
+  it('made private in S/4 while private sync is off: removed from the mailbox', () => {
+    const { item, link } = materialise(run({ s4: s4Appt() }));
+    expect(types(run({ s4: s4Appt({ isPrivate: true, etag: 'e2' }), exchange: item, link }))).toEqual(['deleteExchangeItem', 'unlink']);
+  });
+
+  it('an Outlook-created item whose activity S/4 deleted stays in Outlook and is not copied back again', () => {
+    const snap = find(run({ exchange: exAppt({ id: 'EX-NEW' }) }), 'commitSnapshot').snapshot;
+    const link: SyncLink<CanonicalAppointment> = { kind: 'appointment', mailbox: ALICE, s4Key: 'S4-UUID-1', state: 'linked', origin: 'exchange', role: 'owner',
+      marker: 'EX-NEW', exchangeId: 'EX-NEW', changeKey: 'ck1', s4Etag: 'e1', snapshot: snap };
+    const gone = run({ exchange: exAppt({ id: 'EX-NEW' }), link });
+    expect(gone).toEqual([expect.objectContaining({ type: 'unlink', tombstone: true, journal: { outcome: 'skipped', reason: 'deleted.s4.itemNotStamped' } })]);
+    const later = run({ exchange: exAppt({ id: 'EX-NEW', changeKey: 'ck9', subject: 'edited' }), link: { ...link, state: 'detached' } });
+    expect(types(later)).toEqual(['noop']);
+    expect(types(run({ link: { ...link, state: 'detached' } }))).toEqual(['unlink']);
+  });
+
+  it('occurrences arriving one by one are left to the series decision', () => {
+    const s = settings({ appointments: { recurringToS4: 'occurrences' } });
+    const a = decideAppointment({ settings: s, lookup, now: NOW, mailbox: ALICE, mailboxPartnerId: 'EMP001', exchange: exAppt({ type: 'occurrence', seriesMasterId: 'SER' }) });
+    expect(find(a, 'noop').reason).toBe('series.viaMaster');
+    expect(find(run({ exchange: exAppt({ type: 'exception' }) }), 'noop').reason).toBe('filtered.recurring');
+  });
+});
+
 describe('exactly-once creates', () => {
   const creating = (): SyncLink<CanonicalAppointment> => {
     const snap = s4AppointmentToCanonical(s4Appt(), settings().appointments, lookup);
