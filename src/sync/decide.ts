@@ -217,10 +217,11 @@ function decideLinked<C extends object, D, W>(spec: KindSpec<C, D, W>, settings:
 
   if (!s4Changed && !exUserChanged) {
     // Nothing to do; if Exchange differs from the snapshot it is our write whose commit was lost: commit it now.
+    // A moved version with unchanged content on both sides is our own write (to either side) coming back.
     const versionsMoved = ex.changeKey !== link.changeKey || s4p.etag !== link.s4Etag;
-    const echo = ex.changeKey !== link.changeKey;
+    const echo = versionsMoved;
     const out: Action<C, D, W>[] = [noop(echo ? 'echo' : 'skipped', echo ? 'echo' : 'unchanged')];
-    if (versionsMoved || link.state !== input.link?.state) {
+    if (echo || link.state !== input.link?.state) {
       out.push({ type: 'commitSnapshot', mailbox, s4Key: s4p.key, exchangeId: ex.id, snapshot: base!, hash: canonicalHash(base!), journal: j(echo ? 'echo' : 'skipped', 'versions') });
     }
     return out;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { selectAttachments } from '../../../src/sync/attachments.js';
 import { canonicalHash, stableJson } from '../../../src/sync/canonical/hash.js';
 import { htmlToText, normalizeBody, normalizeInstant, normalizeLine, normalizeSet } from '../../../src/sync/canonical/normalize.js';
 
@@ -31,5 +32,15 @@ describe('canonical hash', () => {
     expect(canonicalHash({ a: 1, b: 'x' })).toBe(canonicalHash({ b: 'x', a: 1, c: undefined }));
     expect(canonicalHash({ a: 1 })).not.toBe(canonicalHash({ a: 2 }));
     expect(canonicalHash({ a: 1 })).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('attachments', () => {
+  it('off skips all; on keeps those within the size limit', () => {
+    const a = [{ id: '1', name: 'a.pdf', contentType: 'application/pdf', size: 1024 }, { id: '2', name: 'b.zip', contentType: 'application/zip', size: 2 * 1024 * 1024 + 1 }];
+    expect(selectAttachments(a, { enabled: false, maxSizeKb: 2048 }).skipped.map((x) => x.reason)).toEqual(['attachments.off', 'attachments.off']);
+    const on = selectAttachments(a, { enabled: true, maxSizeKb: 2048 });
+    expect(on.sync.map((x) => x.id)).toEqual(['1']);
+    expect(on.skipped).toEqual([{ attachment: a[1], reason: 'attachment.tooLarge' }]);
   });
 });
