@@ -211,13 +211,13 @@ function decideLinked<C extends object, D, W>(spec: KindSpec<C, D, W>, settings:
   // so whatever differs from the snapshot is our own write coming back, not a user edit.
   const exHash = stampHash(spec, ex.canonical);
   const ourWrite = stampedOurs && ex.stamp!.hash === exHash;
-  const exUserChanged = base === undefined || (!ourWrite && changedFields(base, ex.canonical, exFields).length > 0);
+  const exDiffers = base === undefined || changedFields(base, ex.canonical, exFields).length > 0;
+  const exUserChanged = exDiffers && !ourWrite;
   const s4Changed = base === undefined || changedFields(base, s4p.canonical, spec.fields).length > 0;
   const exchangeMayWriteS4 = settings.exchangeToS4Enabled && link.role === 'owner' && spec.toS4Update !== undefined;
 
-  if (!s4Changed && !exUserChanged) {
-    // Nothing to do; if Exchange differs from the snapshot it is our write whose commit was lost: commit it now.
-    // A moved version with unchanged content on both sides is our own write (to either side) coming back.
+  if (!s4Changed && !exDiffers) {
+    // Nothing to do. A moved version with unchanged content on both sides is our own write (to either side) coming back.
     const versionsMoved = ex.changeKey !== link.changeKey || s4p.etag !== link.s4Etag;
     const echo = versionsMoved;
     const out: Action<C, D, W>[] = [noop(echo ? 'echo' : 'skipped', echo ? 'echo' : 'unchanged')];
@@ -237,7 +237,7 @@ function decideLinked<C extends object, D, W>(spec: KindSpec<C, D, W>, settings:
   const merged = result.merged;
   // A copy S/4 alone writes keeps the user's Outlook edits until S/4 changes that field itself.
   const toExchange = changedFields(ex.canonical, merged, exFields)
-    .filter((f) => exchangeMayWriteS4 || base === undefined || ourWrite || result.s4Changed.includes(f));
+    .filter((f) => exchangeMayWriteS4 || base === undefined || result.s4Changed.includes(f));
   const toS4 = exchangeMayWriteS4 ? changedFields(s4p.canonical, merged, spec.fields) : [];
   const overwritten: OverwrittenValue[] = result.resolutions.filter((r) => r.lost).map((r) => ({ field: r.field, side: r.lost!.side, value: r.lost!.value }));
   const outcome: JournalEntry['outcome'] = result.conflicts.length > 0 ? 'conflict'
@@ -249,8 +249,14 @@ function decideLinked<C extends object, D, W>(spec: KindSpec<C, D, W>, settings:
   const actions: Action<C, D, W>[] = [];
   const key = s4p.key;
   if (toExchange.length > 0) {
+    // The stamp describes what the item will hold after this write (for read-only copies that keeps the user's other edits).
+    const written = { ...ex.canonical };
+    for (const f of toExchange) {
+      written[f] = merged[f];
+      for (const c of spec.companions?.[f] ?? []) (written as Record<string, unknown>)[c] = (merged as Record<string, unknown>)[c];
+    }
     actions.push({ type: 'updateExchangeItem', mailbox, itemId: ex.id, changeKey: ex.changeKey, changes: spec.draftChanges(merged, toExchange),
-      stamp: { s4Key: key, hash: stampHash(spec, merged) }, journal: entry(toExchange) });
+      stamp: { s4Key: key, hash: stampHash(spec, written) }, journal: entry(toExchange) });
   }
   if (toS4.length > 0 && spec.toS4Update) {
     actions.push({ type: 'updateS4', s4Key: key, etag: s4p.etag, changes: spec.toS4Update(s4p.canonical, merged, toS4), journal: entry(toS4) });
@@ -264,6 +270,11 @@ function decideLinked<C extends object, D, W>(spec: KindSpec<C, D, W>, settings:
   }
   // The snapshot is what both sides now agree on; for read-only copies it is the S/4 state.
   const snapshot = exchangeMayWriteS4 ? merged : s4p.canonical;
+  if (toExchange.length === 0 && toS4.length === 0 && base !== undefined && canonicalHash(snapshot) === canonicalHash(base)
+    && ex.changeKey === link.changeKey && s4p.etag === link.s4Etag && link.state === input.link?.state) {
+    // Only differences Tandem already knows it keeps (a read-only copy's own edits): nothing to write or commit.
+    return actions.length > 0 ? actions : [noop('skipped', 'unchanged')];
+  }
   actions.push({ type: 'commitSnapshot', mailbox, s4Key: key, exchangeId: ex.id, snapshot, hash: canonicalHash(snapshot),
     journal: entry([...new Set([...toExchange, ...toS4])]) });
   return actions;

@@ -141,6 +141,9 @@ describe('echo detection', () => {
     const next = run({ s4: a3, exchange: item2, link });
     expect(types(next)).not.toContain('updateS4');
     expect(find(next, 'updateExchangeItem').changes).toEqual({ subject: 'Visit ACME (final)' });
+    // S/4 reverts to the committed value: Exchange still holds our (now stale) write and is refreshed.
+    const reverted = run({ s4: s4Appt({ etag: 'e4' }), exchange: item2, link });
+    expect(find(reverted, 'updateExchangeItem').changes).toEqual({ subject: 'Visit ACME' });
     // Whereas a user edit to a different subject is a true conflict (subject owned by Exchange).
     const userEdit = run({ s4: a3, exchange: { ...item2, subject: 'User title' }, link });
     expect(find(userEdit, 'updateS4').journal.outcome).toBe('conflict');
@@ -191,6 +194,11 @@ describe('one side changed', () => {
     expect(types(actions)).not.toContain('updateS4');
     expect(find(actions, 'updateExchangeItem').changes).toEqual({ location: 'Online' });
     expect(actions.some((a) => a.type === 'noop' && a.journal.reason === 'exchangeToS4.off' && a.journal.fields?.includes('subject'))).toBe(true);
+    // The stamp describes the item after the write (user's subject kept), so the result is recognised as ours.
+    const after = { ...edited, changeKey: 'ck3', location: 'Online', stamp: find(actions, 'updateExchangeItem').stamp };
+    const snap = find(actions, 'commitSnapshot').snapshot;
+    const next = go({ s4: s4Appt({ location: 'Online', etag: 'e2' }), exchange: after, link: { ...link, snapshot: snap, changeKey: 'ck3', s4Etag: 'e2' } });
+    expect(types(next)).toEqual(['noop']);
   });
 
   it('an attendee copy is read-only: its edits do not reach S/4', () => {
