@@ -108,9 +108,15 @@ export function exchangeAppointmentToCanonical(item: Appointment, base?: Canonic
   };
 }
 
-function draftTimes(c: CanonicalAppointment): Pick<AppointmentDraft, 'start' | 'end' | 'timeZone' | 'isAllDay'> {
+/**
+ * Timed items keep the organiser's zone (metadata; the instants are the truth). All-day items are
+ * days, not instants: they are written at midnight of `allDayZone` (the mailbox's zone) so Outlook
+ * shows them on the same days as S/4, instead of straddling two days for a user in another zone.
+ */
+function draftTimes(c: CanonicalAppointment, allDayZone?: string): Pick<AppointmentDraft, 'start' | 'end' | 'timeZone' | 'isAllDay'> {
   if (!c.isAllDay) return { start: c.start, end: c.end, timeZone: c.timeZone, isAllDay: false };
-  return { start: startOfDateInZone(c.start, c.timeZone), end: startOfDateInZone(c.end, c.timeZone), timeZone: c.timeZone, isAllDay: true };
+  const zone = allDayZone ?? c.timeZone;
+  return { start: startOfDateInZone(c.start, zone), end: startOfDateInZone(c.end, zone), timeZone: zone, isAllDay: true };
 }
 
 function draftBody(c: CanonicalAppointment): AppointmentDraft['body'] {
@@ -130,11 +136,11 @@ function draftAttendees(c: CanonicalAppointment, lookup: PartnerLookup): Attende
  * category is stamped when configured. Attendees are data only: the connector contract writes
  * without sending invitations (mailbox-connector.ts).
  */
-export function canonicalToAppointmentDraft(c: CanonicalAppointment, settings: AppointmentSettings, lookup: PartnerLookup): AppointmentDraft {
+export function canonicalToAppointmentDraft(c: CanonicalAppointment, settings: AppointmentSettings, lookup: PartnerLookup, mailboxZone?: string): AppointmentDraft {
   return {
     subject: c.subject,
     body: draftBody(c),
-    ...draftTimes(c),
+    ...draftTimes(c, mailboxZone),
     location: c.location,
     categories: settings.stampCategory ? [settings.category] : [],
     sensitivity: c.isPrivate ? 'private' : 'normal',
@@ -145,12 +151,12 @@ export function canonicalToAppointmentDraft(c: CanonicalAppointment, settings: A
 }
 
 /** Only the draft members that express the changed canonical fields (categories are never touched on update). */
-export function appointmentDraftChanges(c: CanonicalAppointment, changed: readonly AppointmentField[], lookup: PartnerLookup): Partial<AppointmentDraft> {
+export function appointmentDraftChanges(c: CanonicalAppointment, changed: readonly AppointmentField[], lookup: PartnerLookup, mailboxZone?: string): Partial<AppointmentDraft> {
   const out: Partial<AppointmentDraft> = {};
   const has = (f: AppointmentField) => changed.includes(f);
   if (has('subject')) out.subject = c.subject;
   if (has('body') || has('contactPersons')) out.body = draftBody(c);
-  if (has('start') || has('end') || has('isAllDay') || has('timeZone')) Object.assign(out, draftTimes(c));
+  if (has('start') || has('end') || has('isAllDay') || has('timeZone')) Object.assign(out, draftTimes(c, mailboxZone));
   if (has('location')) out.location = c.location;
   if (has('isPrivate')) out.sensitivity = c.isPrivate ? 'private' : 'normal';
   if (has('importance')) out.importance = c.importance;

@@ -22,6 +22,8 @@ export interface AppointmentDecisionInput {
   mailbox: string;
   /** The mailbox owner's employee BP (responsible of activities created from this mailbox). */
   mailboxPartnerId: string;
+  /** The mailbox's IANA zone: all-day items are written at its midnights. */
+  mailboxTimeZone?: string;
   /** Fresh S/4 state, or undefined when it does not exist (deleted / not created yet). */
   s4?: S4Appointment;
   s4SearchedByMarker?: boolean;
@@ -30,7 +32,7 @@ export interface AppointmentDecisionInput {
   link?: SyncLink<CanonicalAppointment>;
 }
 
-export function appointmentSpec(settings: TenantSettings, lookup: PartnerLookup, ctx: { processType: string; responsible: string }):
+export function appointmentSpec(settings: TenantSettings, lookup: PartnerLookup, ctx: { processType: string; responsible: string; mailboxTimeZone?: string }):
   KindSpec<CanonicalAppointment, AppointmentDraft, S4AppointmentWrite> {
   const s = settings.appointments;
   return {
@@ -39,8 +41,8 @@ export function appointmentSpec(settings: TenantSettings, lookup: PartnerLookup,
     exchangeFields: APPOINTMENT_EXCHANGE_FIELDS,
     setFields: ['attendees'],
     companions: { start: ['timeZone'] },
-    toDraft: (c) => canonicalToAppointmentDraft(c, s, lookup),
-    draftChanges: (c, changed) => appointmentDraftChanges(c, changed, lookup),
+    toDraft: (c) => canonicalToAppointmentDraft(c, s, lookup, ctx.mailboxTimeZone),
+    draftChanges: (c, changed) => appointmentDraftChanges(c, changed, lookup, ctx.mailboxTimeZone),
     toS4Create: (c, marker) => canonicalToS4AppointmentCreate(c, s, lookup, { ...ctx, marker }),
     toS4Update: (before, after, changed) => canonicalToS4AppointmentUpdate(before, after, changed, ctx.processType, s, lookup),
   };
@@ -61,6 +63,7 @@ export function decideAppointment(input: AppointmentDecisionInput): AppointmentA
   const effectiveLink = link && scope?.role ? { ...link, role: scope.role } : link;
   const spec = appointmentSpec(settings, lookup, {
     processType: input.s4?.processType ?? s.defaultProcessType ?? '', responsible: input.mailboxPartnerId,
+    ...(input.mailboxTimeZone ? { mailboxTimeZone: input.mailboxTimeZone } : {}),
   });
   return decide(spec, {
     exchangeToS4Enabled: s.exchangeToS4 !== 'off',

@@ -469,4 +469,17 @@ describe('all-day items across zones', () => {
     const london = { ...item, changeKey: 'ck2', timeZone: 'Europe/London', start: '2026-03-10T00:00:00Z', end: '2026-03-11T00:00:00Z' };
     expect(types(run({ s4: a, exchange: london, link }))).toEqual(['noop', 'commitSnapshot']);
   });
+
+  it('an all-day activity is written at the mailbox zone\'s midnights', () => {
+    const a = s4Appt({ isAllDay: true, start: '2026-03-09T23:00:00Z', end: '2026-03-10T23:00:00Z' });
+    const created = run({ s4: a, mailboxTimeZone: 'America/New_York' });
+    expect(find(created, 'createExchangeItem').draft).toMatchObject({ isAllDay: true, timeZone: 'America/New_York', start: '2026-03-10T04:00:00.000Z', end: '2026-03-11T04:00:00.000Z' });
+    const { item, link } = materialise(created);
+    expect(types(run({ s4: a, exchange: item, link, mailboxTimeZone: 'America/New_York' }))).toEqual(['noop']);
+  });
+
+  it('a timed activity keeps its instants whatever the mailbox zone', () => {
+    const created = run({ s4: s4Appt(), mailboxTimeZone: 'America/New_York' });
+    expect(find(created, 'createExchangeItem').draft).toMatchObject({ start: '2026-03-10T09:00:00.000Z', end: '2026-03-10T10:00:00.000Z', timeZone: 'Europe/Berlin' });
+  });
 });
