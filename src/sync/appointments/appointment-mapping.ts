@@ -69,11 +69,18 @@ export function s4AppointmentToCanonical(a: S4Appointment, settings: Appointment
     isAllDay: a.isAllDay,
     location: normalizeLine(a.location),
     isPrivate: a.isPrivate,
-    attendees: normalizeSet(attendees.map((id) => attendeeToken(id, lookup))).filter((e) => e !== self?.toLowerCase()),
+    attendees: normalizeAttendees(attendees.map((id) => attendeeToken(id, lookup))).filter((e) => e !== self?.toLowerCase()),
     status: settings.statusMap[a.status],
     importance: settings.priorityMap[a.priority] ?? 'normal',
     contactPersons,
   };
+}
+
+/** E-mail addresses case-folded, partner tokens kept as they are (BP numbers are case-sensitive keys); sorted set. */
+export function normalizeAttendees(values: readonly string[]): string[] {
+  const emails = normalizeSet(values.filter((v) => !isPartnerToken(v)));
+  const tokens = [...new Set(values.filter(isPartnerToken).map((v) => v.trim()))];
+  return [...emails, ...tokens].sort();
 }
 
 /** The user's part of an Outlook body: Tandem's contact-person block removed. */
@@ -100,7 +107,7 @@ export function exchangeAppointmentToCanonical(item: Appointment, base?: Canonic
     isAllDay: item.isAllDay,
     location: normalizeLine(item.location),
     isPrivate: item.sensitivity === 'private' || item.sensitivity === 'confidential',
-    attendees: normalizeSet([...emails, ...carried]),
+    attendees: normalizeAttendees([...emails, ...carried]),
     // A new Outlook item becomes an open activity (canonicalToS4AppointmentCreate writes that status).
     status: base ? base.status : 'open',
     importance: item.importance,

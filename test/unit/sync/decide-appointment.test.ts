@@ -118,6 +118,29 @@ describe('echo detection', () => {
     expect(actions[0]!.journal).toEqual({ outcome: 'echo', reason: 'echo' });
   });
 
+  it('our own S/4 write coming back (new etag, same content) is an echo', () => {
+    const { item, link } = materialise(run({ s4: s4Appt() }));
+    const edited = { ...item, changeKey: 'ck2', location: 'Room 7' };
+    const first = run({ s4: s4Appt(), exchange: edited, link });
+    expect(find(first, 'updateS4').changes).toEqual({ location: 'Room 7' });
+    const committed = { ...link, changeKey: 'ck2', snapshot: find(first, 'commitSnapshot').snapshot };
+    const echo = run({ s4: s4Appt({ location: 'Room 7', etag: 'e2' }), exchange: edited, link: committed });
+    expect(types(echo)).toEqual(['noop', 'commitSnapshot']);
+    expect(echo[0]!.journal).toEqual({ outcome: 'echo', reason: 'echo' });
+  });
+
+  it('partners without e-mail stay in S/4 and are no Outlook edit', () => {
+    const a = s4Appt({ partners: [{ partnerFunction: '00000014', businessPartner: 'EMP001' }, { partnerFunction: '00000015', businessPartner: 'CP101' }, { partnerFunction: '00000015', businessPartner: 'CP100' }] });
+    const created = run({ s4: a });
+    expect(find(created, 'commitSnapshot').snapshot.attendees).toEqual(['bp:CP101', 'paula@customer.example']);
+    expect(find(created, 'createExchangeItem').draft.attendees.map((x) => x.email)).toEqual(['paula@customer.example']);
+    const { item, link } = materialise(created);
+    expect(types(run({ s4: a, exchange: item, link }))).toEqual(['noop']);
+    // Outlook removes Paula: only Paula's partner entry goes.
+    const u = find(run({ s4: a, exchange: { ...item, changeKey: 'ck2', attendees: [] }, link }), 'updateS4');
+    expect(u.changes.partners).toEqual({ add: [], remove: [{ partnerFunction: '00000015', businessPartner: 'CP100' }] });
+  });
+
   it('unchanged on both sides with the same versions is nothing at all', () => {
     const a = s4Appt();
     const { item, link } = materialise(run({ s4: a }));
