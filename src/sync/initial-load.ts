@@ -35,8 +35,12 @@ export interface InitialLoadMatch {
   pairs: MatchPair[];
   /** S/4 objects to create in the mailbox (journal carries 'ambiguous' where that was the reason). */
   createInExchange: { s4Key: string; journal: JournalEntry }[];
-  /** Outlook items with no S/4 partner: candidates for Exchange → S/4 under its filter. */
-  exchangeOnly: { exchangeId: string; journal: JournalEntry }[];
+  /**
+   * Outlook items with no S/4 partner. Only `mayCreateInS4` ones are candidates for Exchange → S/4
+   * (under its filter): an ambiguous item may well be a copy of an S/4 object, and a stamped one
+   * was written by Tandem — copying either to S/4 would duplicate.
+   */
+  exchangeOnly: { exchangeId: string; mayCreateInS4: boolean; journal: JournalEntry }[];
 }
 
 function matchKey(c: { subject: string; start?: string; end?: string }): string {
@@ -59,7 +63,7 @@ export function matchForInitialLoad(s4: readonly S4Candidate[], exchange: readon
       pairs.push({ s4Key: key, exchangeId: e.id, by: 'stamp' });
       pairedS4.add(key);
     } else {
-      exchangeOnly.push({ exchangeId: e.id, journal: { outcome: 'skipped', reason: s4Keys.has(key) ? 'initialLoad.duplicateStamp' : 'initialLoad.stampWithoutObject' } });
+      exchangeOnly.push({ exchangeId: e.id, mayCreateInS4: false, journal: { outcome: 'skipped', reason: s4Keys.has(key) ? 'initialLoad.duplicateStamp' : 'initialLoad.stampWithoutObject' } });
     }
   }
 
@@ -79,7 +83,10 @@ export function matchForInitialLoad(s4: readonly S4Candidate[], exchange: readon
     }
     const ambiguous = g.s4.length > 0 && g.ex.length > 0;
     for (const o of g.s4) createInExchange.push({ s4Key: o.key, journal: ambiguous ? { outcome: 'ambiguous', reason: 'initialLoad.ambiguous' } : { outcome: 'synced', reason: 'initialLoad.noMatch' } });
-    for (const e of g.ex) exchangeOnly.push({ exchangeId: e.id, journal: ambiguous ? { outcome: 'ambiguous', reason: 'initialLoad.ambiguous' } : { outcome: 'skipped', reason: 'initialLoad.noMatch' } });
+    for (const e of g.ex) {
+      exchangeOnly.push({ exchangeId: e.id, mayCreateInS4: !ambiguous,
+        journal: ambiguous ? { outcome: 'ambiguous', reason: 'initialLoad.ambiguous' } : { outcome: 'skipped', reason: 'initialLoad.noMatch' } });
+    }
   }
   return { pairs, createInExchange, exchangeOnly };
 }

@@ -18,7 +18,7 @@ describe('initial-load matching', () => {
     );
     expect(r.pairs).toEqual([{ s4Key: 'A', exchangeId: 'x', by: 'heuristic' }]);
     expect(r.createInExchange).toEqual([{ s4Key: 'B', journal: { outcome: 'synced', reason: 'initialLoad.noMatch' } }]);
-    expect(r.exchangeOnly).toEqual([{ exchangeId: 'y', journal: { outcome: 'skipped', reason: 'initialLoad.noMatch' } }]);
+    expect(r.exchangeOnly).toEqual([{ exchangeId: 'y', mayCreateInS4: true, journal: { outcome: 'skipped', reason: 'initialLoad.noMatch' } }]);
   });
 
   it('a different start or end is no match', () => {
@@ -33,7 +33,7 @@ describe('initial-load matching', () => {
     );
     expect(r.pairs).toEqual([]);
     expect(r.createInExchange).toEqual([{ s4Key: 'A', journal: { outcome: 'ambiguous', reason: 'initialLoad.ambiguous' } }]);
-    expect(r.exchangeOnly.map((e) => e.journal.outcome)).toEqual(['ambiguous', 'ambiguous']);
+    expect(r.exchangeOnly.map((e) => [e.journal.outcome, e.mayCreateInS4])).toEqual([['ambiguous', false], ['ambiguous', false]]);
     const two = matchForInitialLoad([{ key: 'A', subject: 'Visit', start: T1, end: T2 }, { key: 'B', subject: 'Visit', start: T1, end: T2 }], [{ id: 'x', subject: 'Visit', start: T1, end: T2 }]);
     expect(two.pairs).toEqual([]);
     expect(two.createInExchange.map((c) => c.journal.outcome)).toEqual(['ambiguous', 'ambiguous']);
@@ -46,6 +46,6 @@ describe('initial-load matching', () => {
         { id: 'z', subject: 'Gone', stamp: { s4Key: 'Q', hash: 'h' } }],
     );
     expect(r.pairs).toEqual([{ s4Key: 'A', exchangeId: 'x', by: 'stamp' }]);
-    expect(r.exchangeOnly.map((e) => [e.exchangeId, e.journal.reason])).toEqual([['y', 'initialLoad.duplicateStamp'], ['z', 'initialLoad.stampWithoutObject']]);
+    expect(r.exchangeOnly.map((e) => [e.exchangeId, e.journal.reason, e.mayCreateInS4])).toEqual([['y', 'initialLoad.duplicateStamp', false], ['z', 'initialLoad.stampWithoutObject', false]]);
   });
 });
