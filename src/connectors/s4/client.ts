@@ -2,7 +2,7 @@ import { TandemError } from '../../errors/tandem-error.js';
 import { executeChangeset, type ChangesetOperation, type ChangesetResult } from './batch.js';
 import { S4Http, parseD, type S4ResilienceOptions } from './http.js';
 import {
-  USER_IDENTIFICATION_TYPE, appointmentCreateToOData, appointmentHeaderToOData, partnerToOData, taskCreateToOData,
+  DEFAULT_USER_IDENTIFICATION_TYPE, appointmentCreateToOData, appointmentHeaderToOData, partnerToOData, taskCreateToOData,
   taskHeaderToOData, textToOData, toAppointment, toBusinessPartner, toEdmInstant, toRelationship, toTask,
 } from './mapping.js';
 import { quoteODataString } from './odata-values.js';
@@ -26,6 +26,8 @@ export interface S4ClientOptions {
   employeeResponsibleFunction?: string;
   /** Page size for list reads (S/4 Gateway default max is often 1000 or 5000). */
   pageSize?: number;
+  /** BP identification type holding an employee's S/4 user (default 'ZUSER'). */
+  userIdentificationType?: string;
 }
 
 type OData = Record<string, unknown>;
@@ -86,11 +88,13 @@ export class S4Client {
   readonly http: S4Http;
   private readonly responsibleFunction: string;
   private readonly pageSize: number;
+  private readonly userIdType: string;
 
   constructor(target: S4Target, options: S4ClientOptions = {}) {
     this.http = new S4Http(target, options.resilience);
     this.responsibleFunction = options.employeeResponsibleFunction ?? DEFAULT_PARTNER_FUNCTIONS.employeeResponsible;
     this.pageSize = options.pageSize ?? 500;
+    this.userIdType = options.userIdentificationType ?? DEFAULT_USER_IDENTIFICATION_TYPE;
   }
 
   // ---------- appointments ----------
@@ -122,14 +126,14 @@ export class S4Client {
       });
       contact = d.results[0];
     }
-    return toBusinessPartner(entity, contact);
+    return toBusinessPartner(entity, contact, this.userIdType);
   }
 
-  /** The employee BP whose identification of type HCM030 holds this S/4 user (user names are upper case in SAP). */
+  /** The employee BP whose identification (type 'ZUSER' by default) holds this S/4 user (user names are upper case in SAP). */
   async findEmployeeByUser(user: string): Promise<S4BusinessPartner | undefined> {
     const { d } = await this.http.getJson<{ results: OData[] }>({
       path: `${S4_SERVICES.businessPartner}/A_BuPaIdentification`, operation: 'find employee by user',
-      query: { $filter: `BPIdentificationType eq '${USER_IDENTIFICATION_TYPE}' and BPIdentificationNumber eq ${quoteODataString(user.toUpperCase())}`, $top: '2' },
+      query: { $filter: `BPIdentificationType eq ${quoteODataString(this.userIdType)} and BPIdentificationNumber eq ${quoteODataString(user.toUpperCase())}`, $top: '2' },
     });
     return this.firstEmployee(d.results.map((r) => String(r.BusinessPartner)));
   }

@@ -15,9 +15,13 @@ type OData = Record<string, unknown>;
 
 /** ActivityDescription is CHAR 40 in S/4 (CRMD_ORDERADM_H-DESCRIPTION); longer subjects are cut. */
 export const S4_DESCRIPTION_MAX = 40;
-/** Partner function of the S/4 user's role "employee" in BP (BUP003) and the identification type holding the user. */
+/** BP role that makes a business partner an employee. */
 export const EMPLOYEE_ROLE = 'BUP003';
-export const USER_IDENTIFICATION_TYPE = 'HCM030';
+/**
+ * Default BP identification type whose number is the S/4 user of an employee (API_BUSINESS_PARTNER
+ * has no user field; see docs/s4-setup.md "Employees and users"). Configurable per tenant.
+ */
+export const DEFAULT_USER_IDENTIFICATION_TYPE = 'ZUSER';
 
 function results(value: unknown): OData[] {
   if (Array.isArray(value)) return value as OData[];
@@ -160,7 +164,7 @@ export function taskCreateToOData(input: S4TaskInput): OData {
   };
 }
 
-export function toBusinessPartner(entity: OData, contact?: OData): S4BusinessPartner {
+export function toBusinessPartner(entity: OData, contact?: OData, userIdentificationType = DEFAULT_USER_IDENTIFICATION_TYPE): S4BusinessPartner {
   const addresses = results(entity.to_BusinessPartnerAddress);
   const address = addresses[0];
   const emails = addresses.flatMap((a) => results(a.to_EmailAddress))
@@ -171,7 +175,7 @@ export function toBusinessPartner(entity: OData, contact?: OData): S4BusinessPar
     ...results(a.to_MobilePhoneNumber).map((p) => ({ number: String(p.PhoneNumber), kind: 'mobile' as const })),
   ]).filter((p) => p.number !== '');
   const roles = results(entity.to_BusinessPartnerRole).map((r) => String(r.BusinessPartnerRole));
-  const userId = results(entity.to_BuPaIdentification).find((i) => i.BPIdentificationType === USER_IDENTIFICATION_TYPE)?.BPIdentificationNumber;
+  const userId = results(entity.to_BuPaIdentification).find((i) => i.BPIdentificationType === userIdentificationType)?.BPIdentificationNumber;
   const isOrg = entity.BusinessPartnerCategory === '2';
   const funcAndDept = contact?.to_ContactRelationship as OData | null | undefined;
   return {

@@ -16,7 +16,7 @@ export const DEMO = {
   contacts: { max: '10200001', erika: '10200002', jan: '10200003' },
   partnerFunctions: { employeeResponsible: '00000014', contactPerson: '00000015', attendee: '00000032' },
   /** SAP identification type that carries the S/4 user of an employee BP (see docs/s4-setup.md). */
-  userIdentificationType: 'HCM030',
+  userIdentificationType: 'ZUSER',
 } as const;
 
 const DAY = 86_400_000;

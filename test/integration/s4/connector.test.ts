@@ -245,6 +245,23 @@ describe('S/4 connector — transport errors', () => {
     expect(emulator.list('A_AppointmentActivity').length).toBe(before);
   });
 
+  it('opens the circuit breaker after repeated 5xx and then fails fast without calling S/4', async () => {
+    const guarded = createS4Client({ kind: 'url', url: emulator.url, username: 'TANDEM_COMM', password: 'demo-password', sapClient: '100' },
+      { resilience: { circuitBreaker: true, readRetries: 0 } });
+    emulator.injectFault({ count: 12, status: 500, pathContains: 'TaskActivity' });
+    for (let i = 0; i < 12; i++) {
+      const error = await rejection(guarded.getTask('00000000-0000-0000-0000-000000000001'));
+      expect(error.code).toBe('S4_UNAVAILABLE');
+    }
+    // S/4 is healthy again, but the breaker (per destination URL and tenant) is open for its reset timeout.
+    emulator.faults.clear();
+    const fast = await rejection(guarded.getTask('00000000-0000-0000-0000-000000000001'));
+    expect(fast.code).toBe('S4_UNAVAILABLE');
+    expect(fast.message).toMatch(/circuit breaker is open/);
+    // A client without the breaker still gets through.
+    expect(await client.getTask('00000000-0000-0000-0000-000000000001')).toBeUndefined();
+  });
+
   it('resolves a destination by name and reports an unknown one as S4_DESTINATION_NOT_FOUND', async () => {
     const previous = process.env.destinations;
     process.env.destinations = JSON.stringify([{ name: 'S4_TEST', url: emulator.url, username: 'TANDEM_COMM', password: 'demo-password', sapClient: '100', authentication: 'BasicAuthentication' }]);
