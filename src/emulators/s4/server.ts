@@ -9,6 +9,7 @@ import { EventOutbox, type OutboxEntry, type RetrySchedule } from './event-outbo
 import { FaultInjector, type Fault, type FaultInput } from './faults.js';
 import { GatewayError, gatewayErrorBody } from './gateway-error.js';
 import { entitySetByName, findService, SERVICES, type ServiceDef } from './model.js';
+import { parentOf } from './rules.js';
 import { seedDemoData } from './seed.js';
 import { S4Store, type Row } from './store.js';
 import { createControlRouter } from './control-api.js';
@@ -92,11 +93,17 @@ export async function startS4Emulator(options: S4EmulatorOptions = {}): Promise<
   const emulator: Omit<S4Emulator, 'url' | 'port' | 'close' | 'serviceUrl'> = {
     store, outbox, faults,
     list: (set) => store.list(set),
-    modify: (set, keys, changes) => {
+    modify: (set, keys, changes) => store.transaction(() => {
       const found = store.get(set, keys);
       if (!found) throw new Error(`No ${set} row with keys ${JSON.stringify(keys)}`);
-      return store.replace(set, found, { ...found, ...changes, LastChangedByUser: 'EMULATOR', ...(entitySetByName(set)?.set.changedAtProperty === 'LastChangeDateTime' ? { LastChangeDateTime: store.nextStamp() } : {}) });
-    },
+      const stamp = (setName: string, row: Row): Row => (entitySetByName(setName)?.set.changedAtProperty === 'LastChangeDateTime'
+        ? { ...row, LastChangeDateTime: store.nextStamp(), LastChangedByUser: 'EMULATOR' } : row);
+      const updated = store.replace(set, found, stamp(set, { ...found, ...changes } as Row));
+      // Like an edit in the SAP GUI, a dependent's change also changes its header (ETag, event).
+      const parent = parentOf(set, updated, store);
+      if (parent) store.replace(parent.set, parent.row, stamp(parent.set, parent.row));
+      return updated;
+    }),
     injectFault: (fault) => faults.add(fault),
     events: () => outbox.list(),
     waitForEvents: async (predicate, timeoutMs = 20_000) => {

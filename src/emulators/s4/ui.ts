@@ -85,7 +85,7 @@ export function createUiRouter(services: Map<string, ODataService>, store: S4Sto
   router.post('/relationships/:number/delete', (req, res) => act(res, () => {
     const rel = store.list('A_BPRelationship').find((r) => r.RelationshipNumber === req.params.number);
     if (!rel) throw new Error('Relationship not found');
-    odata(BP, 'DELETE', `A_BPRelationship(RelationshipNumber='${String(rel.RelationshipNumber)}',BusinessPartner1='${String(rel.BusinessPartner1)}',BusinessPartner2='${String(rel.BusinessPartner2)}',ValidityEndDate=datetime'9999-12-31T00:00:00')`);
+    odata(BP, 'DELETE', `A_BPRelationship(RelationshipNumber='${String(rel.RelationshipNumber)}',BusinessPartner1='${String(rel.BusinessPartner1)}',BusinessPartner2='${String(rel.BusinessPartner2)}',ValidityEndDate=datetime'${new Date(rel.ValidityEndDate as number).toISOString().slice(0, 19)}')`);
   }));
   return router;
 }

@@ -61,6 +61,13 @@ describe('S/4 emulator — Gateway mechanics', () => {
     expect(viaGet.headers.get('x-csrf-token')).toBeTruthy();
   });
 
+  it('refuses request bodies over the size limit with 413', async () => {
+    const { token, cookie } = await fetchToken();
+    const huge = JSON.stringify(newAppointment({ ActivityLocation: 'x'.repeat(6 * 1024 * 1024) }));
+    const response = await fetch(`${emulator.url}${APPT}/A_AppointmentActivity`, { method: 'POST', headers: { authorization: AUTH, 'content-type': 'application/json', 'x-csrf-token': token, cookie }, body: huge });
+    expect(response.status).toBe(413);
+  });
+
   it('enforces ETags: 428 without If-Match, 412 on mismatch, * accepted; MERGE via X-HTTP-Method', async () => {
     const { token, cookie } = await fetchToken();
     const write = (method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<Response> =>

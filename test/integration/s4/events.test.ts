@@ -110,6 +110,11 @@ describe('S/4 emulator — events', () => {
     await until(() => listener.received.length >= 1, 'BP changed event');
     expect(listener.received.map((r) => [r.event.type, r.event.data])).toEqual([[S4_EVENT_TYPES.businessPartner.changed, { BusinessPartner: DEMO.contacts.erika }]]);
     expect((await client.getBusinessPartner(DEMO.contacts.erika))?.emails).toEqual(['erika@contoso.example']);
+
+    // The same through the test helper (as a user editing in the SAP GUI).
+    emulator.modify('A_AppointmentActivityText', { ActivityUUID: emulator.list('A_AppointmentActivity')[0]?.ActivityUUID, LongTextID: 'A002', Language: 'EN' }, { LongText: 'edited' });
+    await until(() => listener.received.length >= 2, 'appointment changed event');
+    expect(listener.received[1]?.event.type).toBe(S4_EVENT_TYPES.appointment.changed);
   });
 
   it('retries with backoff while the receiver is down and keeps the order', async () => {
