@@ -5,6 +5,7 @@ import {
   DEFAULT_USER_IDENTIFICATION_TYPE, appointmentCreateToOData, appointmentHeaderToOData, partnerToOData, taskCreateToOData,
   taskHeaderToOData, textToOData, toAppointment, toBusinessPartner, toEdmInstant, toRelationship, toTask,
 } from './mapping.js';
+import { validateAppointmentChanges, validateAppointmentInput, validateTaskChanges, validateTaskInput } from './inputs.js';
 import { quoteODataString } from './odata-values.js';
 import type {
   S4Appointment, S4AppointmentChanges, S4AppointmentInput, S4BusinessPartner, S4Partner, S4Relationship, S4Target,
@@ -42,12 +43,15 @@ interface ActivityKind<T, I, C> {
   header: (c: C) => OData;
   windowFilter: (w: TimeWindow) => string;
   label: string;
+  validateInput: (i: I) => void;
+  validateChanges: (c: C) => void;
 }
 
 const APPOINTMENT: ActivityKind<S4Appointment, S4AppointmentInput, S4AppointmentChanges> = {
   root: S4_SERVICES.appointment, set: 'A_AppointmentActivity', partnerSet: 'A_AppointmentActivityPartner',
   textSet: 'A_AppointmentActivityText', toDomain: toAppointment, create: appointmentCreateToOData,
   header: appointmentHeaderToOData, label: 'appointment',
+  validateInput: validateAppointmentInput, validateChanges: validateAppointmentChanges,
   // Overlap with [from, to): starts before the window ends and ends after it starts.
   windowFilter: (w) => `AppointmentStartDateTime lt datetimeoffset'${iso(w.to)}' and AppointmentEndDateTime gt datetimeoffset'${iso(w.from)}'`,
 };
@@ -55,6 +59,7 @@ const APPOINTMENT: ActivityKind<S4Appointment, S4AppointmentInput, S4Appointment
 const TASK: ActivityKind<S4Task, S4TaskInput, S4TaskChanges> = {
   root: S4_SERVICES.task, set: 'TaskActivity', partnerSet: 'TaskActivityPartner', textSet: 'TaskActivityText',
   toDomain: toTask, create: taskCreateToOData, header: taskHeaderToOData, label: 'task',
+  validateInput: validateTaskInput, validateChanges: validateTaskChanges,
   windowFilter: (w) => `(TaskDueDateTime ge datetimeoffset'${iso(w.from)}' or TaskDueDateTime eq null) and (TaskStartDateTime lt datetimeoffset'${iso(w.to)}' or TaskStartDateTime eq null)`,
 };
 
@@ -193,7 +198,9 @@ export class S4Client {
 
   private async createActivity<T, I>(kind: ActivityKind<T, I, never>, input: I): Promise<T> {
     // Deep insert: header, partners and texts in one request, so S/4 creates all or nothing.
-    const response = await this.http.request({ method: 'POST', path: `${kind.root}/${kind.set}`, body: kind.create(input), operation: `create ${kind.label}` });
+    kind.validateInput(input);
+    const body = kind.create(input);
+    const response = await this.http.request({ method: 'POST', path: `${kind.root}/${kind.set}`, body, operation: `create ${kind.label}` });
     return kind.toDomain(parseD<OData>(response.data));
   }
 
@@ -201,6 +208,7 @@ export class S4Client {
     kind: ActivityKind<T, never, C>, uuid: string, etag: string, changes: C,
   ): Promise<T> {
     const id = assertGuid(uuid);
+    kind.validateChanges(changes);
     const entityPath = `${kind.set}(guid'${id}')`;
     const header = kind.header(changes);
     const operations: ChangesetOperation[] = [{ method: 'MERGE', path: entityPath, body: header, ifMatch: etag }];

@@ -38,7 +38,10 @@ type AnyMiddleware = Middleware<unknown, unknown, never>;
 export class S4Http {
   private readonly destination: HttpDestinationOrFetchOptions;
 
+  private readonly tenantId: string | undefined;
+
   constructor(target: S4Target, private readonly resilience: S4ResilienceOptions = {}) {
+    this.tenantId = target.kind === 'destination' ? target.tenantId : undefined;
     this.destination = target.kind === 'url'
       ? { url: target.url, username: target.username, password: target.password, sapClient: target.sapClient, authentication: 'BasicAuthentication' }
       : target.jwt
@@ -51,7 +54,7 @@ export class S4Http {
     const url = options.path + queryString(options.query);
     const isRead = options.method === 'GET';
     const middleware: AnyMiddleware[] = [];
-    if (this.resilience.circuitBreaker !== false) middleware.push(circuitBreaker() as AnyMiddleware);
+    if (this.resilience.circuitBreaker !== false) middleware.push(tenantCircuitBreaker(this.tenantId));
     // Only reads are retried: a POST that timed out may have been executed (SYNC.md exactly-once).
     if (isRead && (this.resilience.readRetries ?? 2) > 0) middleware.push(retry(this.resilience.readRetries ?? 2) as AnyMiddleware);
     middleware.push(timeout(this.resilience.timeoutMs ?? 30_000) as AnyMiddleware);
@@ -82,6 +85,17 @@ export class S4Http {
     const response = await this.request({ ...options, method: 'GET' });
     return { d: parseD<T>(response.data), headers: response.headers as Record<string, unknown> };
   }
+}
+
+/**
+ * The SDK's circuit breaker keys breakers by destination URL and the tenant of the JWT; without a
+ * JWT every tenant would share one breaker per URL. Pinning the tenant id into the context makes
+ * it one breaker per (destination URL, tenant) in every case.
+ */
+function tenantCircuitBreaker(tenantId: string | undefined): AnyMiddleware {
+  const breaker = circuitBreaker() as unknown as (options: { fn: unknown; context: Record<string, unknown> }) => unknown;
+  return ((options: { fn: unknown; context: Record<string, unknown> }) =>
+    breaker({ fn: options.fn, context: { ...options.context, tenantId: tenantId ?? options.context.tenantId } })) as unknown as AnyMiddleware;
 }
 
 export function parseD<T>(data: unknown): T {

@@ -24,6 +24,7 @@ export class S4Store {
   private state: StoreState = { tables: new Map(), counters: new Map() };
   private lastStamp = 0;
   private journal: ChangeRecord[] | undefined;
+  private undo: (() => void)[] | undefined;
   private readonly listeners: ((changes: ChangeRecord[]) => void)[] = [];
 
   /** Called with the changes of every committed write (a single request or a whole changeset). */
@@ -39,8 +40,10 @@ export class S4Store {
 
   /** Next number of a number range (activities, BPs, addresses, relationships). */
   nextNumber(range: string, start: number): number {
-    const next = (this.state.counters.get(range) ?? start - 1) + 1;
+    const previous = this.state.counters.get(range);
+    const next = (previous ?? start - 1) + 1;
     this.state.counters.set(range, next);
+    this.undo?.push(() => { if (previous === undefined) this.state.counters.delete(range); else this.state.counters.set(range, previous); });
     return next;
   }
 
@@ -67,23 +70,25 @@ export class S4Store {
 
   /**
    * Runs `fn` as one unit: every write inside commits together, or — if it throws — none does
-   * (a $batch changeset is all-or-nothing). Nested calls join the outer unit.
+   * (a $batch changeset is all-or-nothing). Nested calls join the outer unit. Rollback replays an
+   * undo log, so a write costs O(rows it touches), not a copy of the database.
    */
   transaction<T>(fn: () => T): T {
     if (this.journal) return fn();
-    const saved = cloneState(this.state);
-    const savedStamp = this.lastStamp;
     this.journal = [];
+    this.undo = [];
     try {
       const result = fn();
       const changes = this.journal;
       this.journal = undefined;
+      this.undo = undefined;
       if (changes.length > 0) for (const listener of this.listeners) listener(changes);
       return result;
     } catch (error) {
-      this.state = saved;
-      this.lastStamp = Math.max(this.lastStamp, savedStamp);
+      const undo = this.undo ?? [];
       this.journal = undefined;
+      this.undo = undefined;
+      for (const step of undo.reverse()) step();
       throw error;
     }
   }
@@ -91,7 +96,7 @@ export class S4Store {
   insert(set: string, row: Omit<Row, '__changed'> & { __changed?: number }): Row {
     return this.transaction(() => {
       const stored = { ...row, __changed: row.__changed ?? this.nextStamp() } as Row;
-      this.table(set).set(rowKey(definition(set), stored), stored);
+      this.put(set, rowKey(definition(set), stored), stored);
       this.journal?.push({ set, action: 'created', row: stored });
       return stored;
     });
@@ -101,8 +106,8 @@ export class S4Store {
     return this.transaction(() => {
       const def = definition(set);
       const stored = { ...after, __changed: this.nextStamp() } as Row;
-      this.table(set).delete(rowKey(def, before));
-      this.table(set).set(rowKey(def, stored), stored);
+      this.put(set, rowKey(def, before), undefined);
+      this.put(set, rowKey(def, stored), stored);
       this.journal?.push({ set, action: 'changed', row: stored });
       return stored;
     });
@@ -110,9 +115,17 @@ export class S4Store {
 
   remove(set: string, row: Row): void {
     this.transaction(() => {
-      this.table(set).delete(rowKey(definition(set), row));
+      this.put(set, rowKey(definition(set), row), undefined);
       this.journal?.push({ set, action: 'deleted', row });
     });
+  }
+
+  /** Sets (or with undefined deletes) one row, recording how to undo it. */
+  private put(set: string, key: string, row: Row | undefined): void {
+    const table = this.table(set);
+    const previous = table.get(key);
+    this.undo?.push(() => { if (previous) table.set(key, previous); else table.delete(key); });
+    if (row) table.set(key, row); else table.delete(key);
   }
 
   /** Drops everything (used by reset before re-seeding). */
@@ -134,12 +147,4 @@ export function rowKey(set: EntitySetDef, row: Record<string, unknown>): string 
 
 function normaliseKeyValue(value: unknown): unknown {
   return typeof value === 'string' ? value : value ?? null;
-}
-
-function cloneState(state: StoreState): StoreState {
-  const tables = new Map<string, Map<string, Row>>();
-  for (const [name, table] of state.tables) {
-    tables.set(name, new Map([...table].map(([k, row]) => [k, { ...row }])));
-  }
-  return { tables, counters: new Map(state.counters) };
 }

@@ -139,12 +139,31 @@ describe('S/4 connector — appointments', () => {
     expect(error.code).toBe('S4_BAD_REQUEST');
     expect(error.message).toContain('Transaction type ZXXX');
     expect(error.details?.sapCode).toBe('CRM_ORDERADM_H/012');
-    const backwards = await rejection(client.createAppointment({ processType: 'ZVIS', subject: 'x', start: '2027-01-01T10:00:00Z', end: '2027-01-01T09:00:00Z', timeZone: 'UTC' }));
-    expect(backwards.code).toBe('S4_BAD_REQUEST');
+    // An appointment process type is not a task process type in S/4.
+    const wrongObject = await rejection(client.createTask({ processType: 'ZVIS', subject: 'x' }));
+    expect(wrongObject.code).toBe('S4_BAD_REQUEST');
+    expect(wrongObject.details?.status).toBe(400);
     // A deep insert whose partner does not exist creates nothing at all.
     const before = emulator.list('A_AppointmentActivity').length;
     const badPartner = await rejection(client.createAppointment({ processType: 'ZVIS', subject: 'x', start: '2027-01-01T10:00:00Z', end: '2027-01-01T11:00:00Z', timeZone: 'UTC', partners: [{ partnerFunction: '00000015', businessPartner: 'NOPE' }] }));
     expect(badPartner.message).toContain('Business partner NOPE does not exist');
+    expect(emulator.list('A_AppointmentActivity').length).toBe(before);
+  });
+});
+
+describe('S/4 connector — input validation', () => {
+  it('rejects bad input with VALIDATION_FAILED before calling S/4', async () => {
+    const before = emulator.list('A_AppointmentActivity').length;
+    const noZone = await rejection(client.createAppointment({ processType: 'ZVIS', subject: 'x', start: '2027-01-01T10:00:00', end: '2027-01-01T11:00:00Z', timeZone: 'UTC' }));
+    expect(noZone.code).toBe('VALIDATION_FAILED');
+    expect(noZone.fieldErrors?.[0]?.path).toBe('start');
+    const badZone = await rejection(client.createAppointment({ processType: 'ZVIS', subject: 'x', start: '2027-01-01T10:00:00Z', end: '2027-01-01T11:00:00Z', timeZone: 'Mars/Base' }));
+    expect(badZone.fieldErrors?.map((f) => f.path)).toEqual(['timeZone']);
+    const [seeded] = emulator.list('A_AppointmentActivity');
+    const backwards = await rejection(client.updateAppointment(String(seeded?.ActivityUUID), '*', { start: '2027-01-02T10:00:00Z', end: '2027-01-01T10:00:00Z' }));
+    expect(backwards.code).toBe('VALIDATION_FAILED');
+    expect((await rejection(client.getAppointment('not-a-guid'))).code).toBe('VALIDATION_FAILED');
+    expect((await rejection(client.createTask({ processType: 'ZTSK', subject: 'x', percentComplete: 120 }))).code).toBe('VALIDATION_FAILED');
     expect(emulator.list('A_AppointmentActivity').length).toBe(before);
   });
 });
