@@ -371,16 +371,18 @@ function safeDecode(value: string): string {
 }
 
 /**
- * Query options decoded with decodeURIComponent only: '+' stays '+', because OData literals
- * such as datetimeoffset'2026-03-28T10:00:00+01:00' carry it (form decoding would make it a space).
+ * Query options, percent-decoded. A raw '+' is a space (form encoding, as ICF decodes it) except
+ * where it is the sign of a time-zone offset in datetimeoffset'…+01:00' that a client left
+ * unencoded; an encoded %2B is always a plus.
  */
 export function parseQuery(query: string): Map<string, string> {
   const params = new Map<string, string>();
   for (const part of query.split('&')) {
     if (part === '') continue;
     const eq = part.indexOf('=');
-    const name = safeDecode(eq < 0 ? part : part.slice(0, eq));
-    params.set(name, eq < 0 ? '' : safeDecode(part.slice(eq + 1)));
+    const plusAsSpace = (raw: string): string => raw.replace(/\+(?!\d{2}(?::|%3A)\d{2}(?:'|%27))/gi, ' ');
+    const name = safeDecode(plusAsSpace(eq < 0 ? part : part.slice(0, eq)));
+    params.set(name, eq < 0 ? '' : safeDecode(plusAsSpace(part.slice(eq + 1))));
   }
   return params;
 }

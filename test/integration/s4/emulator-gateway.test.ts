@@ -61,6 +61,18 @@ describe('S/4 emulator — Gateway mechanics', () => {
     expect(viaGet.headers.get('x-csrf-token')).toBeTruthy();
   });
 
+  it('applies S/4 business checks (end after start) with Gateway error JSON', async () => {
+    const { token, cookie } = await fetchToken();
+    const response = await fetch(`${emulator.url}${APPT}/A_AppointmentActivity`, {
+      method: 'POST', headers: { authorization: AUTH, 'content-type': 'application/json', 'x-csrf-token': token, cookie },
+      body: JSON.stringify(newAppointment({ AppointmentEndDateTime: '/Date(1700000000000+0000)/' })),
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { code: string; innererror: { application: { service_id: string } } } };
+    expect(body.error.code).toBe('CRM_APPOINTMENT/004');
+    expect(body.error.innererror.application.service_id).toBe('OP_API_ACTIVITY_APPOINTMENT_SRV_0001');
+  });
+
   it('refuses request bodies over the size limit with 413', async () => {
     const { token, cookie } = await fetchToken();
     const huge = JSON.stringify(newAppointment({ ActivityLocation: 'x'.repeat(6 * 1024 * 1024) }));
@@ -117,6 +129,9 @@ describe('S/4 emulator — Gateway mechanics', () => {
     expect(((await inWindow.json()) as { d: { __count: string } }).d.__count).toBe('4');
     const byKey = await get(`${BP}/A_BPRelationship?$filter=${encodeURIComponent("ValidityEndDate eq datetime'9999-12-31T00:00:00' and RelationshipCategory eq 'BUR011'")}`);
     expect(((await byKey.json()) as { d: { results: unknown[] } }).d.results).toHaveLength(2);
+    // Form-style '+' for spaces, and an unencoded '+' of a time-zone offset, both as clients send them.
+    const formStyle = await get(`${APPT}/A_AppointmentActivity/$count?$filter=AppointmentStartDateTime+ge+datetimeoffset'2000-01-01T00:00:00+01:00'+and+ActivityProcessType+eq+'ZVIS'`);
+    expect(await formStyle.text()).toBe('4');
     const bad = await get(`${BP}/A_BusinessPartner?$filter=${encodeURIComponent('NoSuchField eq 1')}`);
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { message: { value: string } } }).error.message.value).toContain('NoSuchField');
