@@ -84,12 +84,14 @@ function runOne(service: ODataService, part: MimePart, root: string, user: strin
   if (inChangeset && method.toUpperCase() === 'GET') {
     return errorResponse(gatewayErrors.badRequest('GET requests are not allowed inside a changeset'), service);
   }
-  const [path = '', query = ''] = target.split('?');
+  const [rawPath = '', query = ''] = target.split('?');
+  // Parts address resources relative to the service root; accept an absolute service path too.
+  const path = rawPath.replace(new RegExp(`^/?sap/opu/odata/sap/${service.service.name}/`, 'i'), '').replace(/^\//, '');
   const override = message.headers['x-http-method'];
   try {
     return service.handle({
       method: override && method.toUpperCase() === 'POST' ? override : method,
-      path: path.replace(/^\//, ''),
+      path,
       query,
       headers: message.headers,
       body: message.body,

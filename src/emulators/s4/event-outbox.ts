@@ -25,6 +25,9 @@ export interface RetrySchedule {
   maxAttempts: number;
 }
 
+/** Outbox entries kept for inspection. */
+const MAX_ENTRIES = 10_000;
+
 export const DEFAULT_RETRY_SCHEDULE: RetrySchedule = { initialDelayMs: 1000, factor: 2, maxDelayMs: 60_000, maxAttempts: 12 };
 
 export interface OutboxOptions {
@@ -69,6 +72,12 @@ export class EventOutbox {
   publish(changes: ChangeRecord[]): void {
     for (const event of toEvents(changes, this.source)) {
       this.entries.push({ event: s4EventSchema.parse(event), state: 'pending', attempts: 0 });
+    }
+    // Long demo runs: forget the oldest finished entries, never pending ones.
+    while (this.entries.length > MAX_ENTRIES) {
+      const index = this.entries.findIndex((e) => e.state !== 'pending');
+      if (index < 0) break;
+      this.entries.splice(index, 1);
     }
     this.kick();
   }

@@ -166,12 +166,17 @@ export function dependentsOf(setName: string, row: Row, store: S4Store): { set: 
       return [byField('A_AppointmentActivityPartner', 'ActivityUUID', row.ActivityUUID), byField('A_AppointmentActivityText', 'ActivityUUID', row.ActivityUUID)];
     case 'TaskActivity':
       return [byField('TaskActivityPartner', 'ActivityUUID', row.ActivityUUID), byField('TaskActivityText', 'ActivityUUID', row.ActivityUUID)];
-    case 'A_BusinessPartner':
+    case 'A_BusinessPartner': {
+      // Relationships die with either partner (each raises its own BPRelationship.Deleted).
+      const bp = row.BusinessPartner;
       return [
-        byField('A_BusinessPartnerAddress', 'BusinessPartner', row.BusinessPartner),
-        byField('A_BusinessPartnerRole', 'BusinessPartner', row.BusinessPartner),
-        byField('A_BuPaIdentification', 'BusinessPartner', row.BusinessPartner),
+        byField('A_BusinessPartnerAddress', 'BusinessPartner', bp),
+        byField('A_BusinessPartnerRole', 'BusinessPartner', bp),
+        byField('A_BuPaIdentification', 'BusinessPartner', bp),
+        { set: 'A_BusinessPartnerContact', rows: store.list('A_BusinessPartnerContact').filter((r) => r.BusinessPartnerCompany === bp || r.BusinessPartnerPerson === bp) },
+        { set: 'A_BPRelationship', rows: store.list('A_BPRelationship').filter((r) => r.BusinessPartner1 === bp || r.BusinessPartner2 === bp) },
       ];
+    }
     case 'A_BusinessPartnerAddress':
       return [byField('A_AddressEmailAddress', 'AddressID', row.AddressID), byField('A_AddressPhoneNumber', 'AddressID', row.AddressID)];
     case 'A_BusinessPartnerContact':

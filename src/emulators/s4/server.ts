@@ -25,6 +25,8 @@ export const S4_EMULATOR_CLIENT = '100';
 export const S4_EMULATOR_SID = 'S4D';
 /** Request bodies above this are refused with 413 (Gateway's ICM limit is configurable; ours is fixed). */
 const MAX_BODY = '5mb';
+/** CSRF sessions kept; older ones expire (Gateway sessions time out too). */
+const MAX_SESSIONS = 5000;
 
 export interface S4EmulatorOptions {
   port?: number;
@@ -156,6 +158,8 @@ export async function startS4Emulator(options: S4EmulatorOptions = {}): Promise<
       const sessionId = randomBytes(24).toString('base64url');
       const token = randomBytes(18).toString('base64');
       sessions.set(sessionId, { token, created: Date.now() });
+      // The Cloud SDK fetches a token per write; keep the newest sessions only (a Map iterates oldest first).
+      while (sessions.size > MAX_SESSIONS) sessions.delete(sessions.keys().next().value as string);
       res.set('x-csrf-token', token);
       res.append('set-cookie', `SAP_SESSIONID_${S4_EMULATOR_SID}_${S4_EMULATOR_CLIENT}=${sessionId}; path=/; HttpOnly`);
       res.append('set-cookie', `sap-usercontext=sap-client=${S4_EMULATOR_CLIENT}; path=/`);

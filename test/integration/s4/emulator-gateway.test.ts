@@ -201,9 +201,10 @@ describe('S/4 emulator — $batch', () => {
     const before = emulator.list('A_AppointmentActivity').length;
     const text = await sendBatch(batchBody('b1', 'c1', [
       post('A_AppointmentActivity', newAppointment({ ActivityDescription: 'Batch 1' })),
-      post('A_AppointmentActivity', newAppointment({ ActivityDescription: 'Batch 2' })),
+      post('/sap/opu/odata/sap/OP_API_ACTIVITY_APPOINTMENT_SRV_0001/A_AppointmentActivity', newAppointment({ ActivityDescription: 'Batch 2' })),
     ], 'A_AppointmentActivity/$count'));
     expect(text.match(/HTTP\/1\.1 201 Created/g)).toHaveLength(2);
+    expect(text.match(/^HTTP\/1\.1 200 OK\r\n[\s\S]*?\r\n\r\n(\d+)/m)?.[1]).toBe(String(before));
     expect(text).toMatch(/HTTP\/1\.1 200 OK/);
     expect(emulator.list('A_AppointmentActivity').length).toBe(before + 2);
   });

@@ -100,6 +100,19 @@ describe('S/4 emulator — events', () => {
     expect(listener.received[3]?.event.data).toEqual({ BusinessPartner1: DEMO.customers.fabrikam, BusinessPartner2: DEMO.employees.bob, RelationshipCategory: 'BUR011' });
   });
 
+  it('deleting a business partner removes its relationships, each with its own event', async () => {
+    const response = await fetch(`${emulator.url}/ui/partners/${DEMO.contacts.jan}/delete`, { method: 'POST', redirect: 'manual' });
+    expect(response.status).toBe(303);
+    await until(() => listener.received.length >= 3, 'three deletion events');
+    expect(listener.received.map((r) => [r.event.type, r.event.data])).toEqual([
+      [S4_EVENT_TYPES.relationship.deleted, { BusinessPartner1: DEMO.customers.fabrikam, BusinessPartner2: DEMO.contacts.jan, RelationshipCategory: 'BUR001' }],
+      [S4_EVENT_TYPES.relationship.deleted, { BusinessPartner1: DEMO.contacts.jan, BusinessPartner2: DEMO.employees.alice, RelationshipCategory: 'BUR011' }],
+      [S4_EVENT_TYPES.businessPartner.deleted, { BusinessPartner: DEMO.contacts.jan }],
+    ]);
+    expect(await client.listEmployeeRelationships(DEMO.employees.alice)).toHaveLength(1);
+    expect(await client.getBusinessPartner(DEMO.contacts.jan)).toBeUndefined();
+  });
+
   it('a changed e-mail address of a contact raises BusinessPartner.Changed for its BP', async () => {
     const address = emulator.list('A_BusinessPartnerAddress').find((a) => a.BusinessPartner === DEMO.contacts.erika);
     const email = emulator.list('A_AddressEmailAddress').find((e) => e.AddressID === address?.AddressID);
