@@ -3,7 +3,7 @@ import { executeChangeset, type ChangesetOperation, type ChangesetResult } from 
 import { S4Http, parseD, type S4ResilienceOptions } from './http.js';
 import {
   DEFAULT_USER_IDENTIFICATION_TYPE, appointmentCreateToOData, appointmentHeaderToOData, partnerToOData, taskCreateToOData,
-  taskHeaderToOData, textToOData, toAppointment, toBusinessPartner, toEdmInstant, toRelationship, toTask,
+  taskHeaderToOData, textToOData, toAppointment, toBusinessPartner, toRelationship, toTask,
 } from './mapping.js';
 import { validateAppointmentChanges, validateAppointmentInput, validateTaskChanges, validateTaskInput } from './inputs.js';
 import { quoteODataString } from './odata-values.js';
@@ -90,7 +90,7 @@ const GUIDS_PER_QUERY = 40;
  * undefined when the object does not exist (the sync engine treats that as "deleted in S/4").
  */
 export class S4Client {
-  readonly http: S4Http;
+  private readonly http: S4Http;
   private readonly responsibleFunction: string;
   private readonly pageSize: number;
   private readonly userIdType: string;
@@ -329,4 +329,3 @@ export function createS4Client(target: S4Target, options: S4ClientOptions = {}):
   return new S4Client(target, options);
 }
 
-export { toEdmInstant };
