@@ -248,6 +248,12 @@ describe('S/4 connector — transport errors', () => {
     emulator.injectFault({ count: 1, status: 500, message: 'Dump' });
     expect((await rejection(client.getTask('00000000-0000-0000-0000-000000000001'))).code).toBe('S4_UNAVAILABLE');
 
+    // A fault without a method hits the write itself, not the CSRF token fetch before it.
+    emulator.injectFault({ count: 1, status: 503, pathContains: 'TaskActivity' });
+    const failedWrite = await rejection(client.createTask({ processType: 'ZTSK', subject: 'x' }));
+    expect(failedWrite.code).toBe('S4_UNAVAILABLE');
+    expect(failedWrite.details?.status).toBe(503);
+
     const down = createS4Client({ kind: 'url', url: 'http://127.0.0.1:1', username: 'x', password: 'y', sapClient: '100' }, { resilience: { circuitBreaker: false, readRetries: 0 } });
     expect((await rejection(down.getTask('00000000-0000-0000-0000-000000000001'))).code).toBe('S4_UNAVAILABLE');
   });
