@@ -254,6 +254,12 @@ describe('S/4 connector — transport errors', () => {
     expect(failedWrite.code).toBe('S4_UNAVAILABLE');
     expect(failedWrite.details?.status).toBe(503);
 
+    // The token fetch fails (both HEAD attempts of the SDK): the write goes without token and S/4 refuses it.
+    emulator.injectFault({ count: 2, status: 500, method: 'HEAD' });
+    const csrf = await rejection(client.createTask({ processType: 'ZTSK', subject: 'x' }));
+    expect(csrf.code).toBe('S4_CSRF_FAILED');
+    expect(csrf.details?.status).toBe(403);
+
     const down = createS4Client({ kind: 'url', url: 'http://127.0.0.1:1', username: 'x', password: 'y', sapClient: '100' }, { resilience: { circuitBreaker: false, readRetries: 0 } });
     expect((await rejection(down.getTask('00000000-0000-0000-0000-000000000001'))).code).toBe('S4_UNAVAILABLE');
   });
