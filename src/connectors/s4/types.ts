@@ -1,30 +1,34 @@
 /**
- * S/4HANA objects in domain terms (no OData shapes). Times are UTC ISO instants plus the IANA
- * zone they were planned in. The lead reconciles this file with the S/4 connector branch.
+ * What the S/4 connector speaks: domain types with no OData shapes in them. Instants are ISO 8601
+ * strings in UTC with `Z`; zones are IANA names; etags are opaque strings to hand back on writes.
  */
 
+export interface S4Text {
+  /** SAP text type (TTXID), e.g. 'A002' for the note that becomes the Outlook body. */
+  textType: string;
+  text: string;
+  /** Two-letter SAP language key; defaults to 'EN' on writes. */
+  language?: string;
+}
+
 export interface S4Partner {
-  /** Partner function code, e.g. '00000014' employee responsible. */
+  /** SAP partner function, e.g. '00000014' employee responsible, '00000015' contact, '00000032' attendee. */
   partnerFunction: string;
   businessPartner: string;
   isMain?: boolean;
 }
 
-export interface S4Text {
-  /** Text type (TDID), e.g. 'A002'. */
-  textType: string;
-  text: string;
-}
-
 export interface S4Appointment {
+  /** ActivityUUID — the stable key of the activity (a GUID). */
   uuid: string;
+  /** Activity number (the one users see). */
   id: string;
   processType: string;
   subject: string;
-  /** UTC ISO instant. */
+  /** ISO instant, UTC ('Z'). */
   start: string;
   end: string;
-  /** IANA zone. */
+  /** IANA zone, converted from the SAP code (see time-zones.ts). */
   timeZone: string;
   isAllDay: boolean;
   status: string;
@@ -34,8 +38,10 @@ export interface S4Appointment {
   location?: string;
   texts: S4Text[];
   partners: S4Partner[];
+  /** Tandem's idempotency marker (the Exchange item's immutable id). */
   externalReference?: string;
   etag: string;
+  /** ISO instant of the last change in S/4. */
   changedAt: string;
 }
 
@@ -46,6 +52,7 @@ export interface S4Task {
   subject: string;
   start?: string;
   due?: string;
+  timeZone: string;
   status: string;
   priority: string;
   percentComplete: number;
@@ -57,16 +64,35 @@ export interface S4Task {
   changedAt: string;
 }
 
+export interface S4Address {
+  street: string;
+  houseNumber: string;
+  postalCode: string;
+  city: string;
+  /** ISO 3166-1 alpha-2. */
+  country: string;
+  region?: string;
+}
+
+export interface S4Phone {
+  number: string;
+  kind: 'phone' | 'mobile';
+}
+
 export interface S4BusinessPartner {
   id: string;
   category: 'person' | 'organization';
   firstName?: string;
   lastName?: string;
   organizationName?: string;
+  /** Function of a contact person at their company (A_BPContactToFuncAndDept). */
   jobTitle?: string;
+  /** Company of a contact person (BUR001), when there is one. */
+  companyId?: string;
   emails: string[];
-  phones: { number: string; kind: 'phone' | 'mobile' }[];
-  address?: { street?: string; houseNumber?: string; postalCode?: string; city?: string; country?: string; region?: string };
+  phones: S4Phone[];
+  address?: S4Address;
+  /** S/4 user name linked to an employee BP. */
   userId?: string;
   isEmployee: boolean;
 }
@@ -74,7 +100,58 @@ export interface S4BusinessPartner {
 export interface S4Relationship {
   bp1: string;
   bp2: string;
+  /** e.g. 'BUR001' (contact person of), 'BUR011' (has employee responsible). */
   category: string;
+  /** ISO date (YYYY-MM-DD). */
   validFrom?: string;
   validTo?: string;
+}
+
+/** Fields a caller sets when creating an appointment. */
+export interface S4AppointmentInput {
+  processType: string;
+  subject: string;
+  start: string;
+  end: string;
+  timeZone: string;
+  isAllDay?: boolean;
+  status?: string;
+  priority?: string;
+  category?: string;
+  isPrivate?: boolean;
+  location?: string;
+  texts?: S4Text[];
+  partners?: S4Partner[];
+  externalReference?: string;
+}
+
+/** Header fields that can change on update; texts and partners are replaced when given. */
+export type S4AppointmentChanges = Partial<Omit<S4AppointmentInput, 'processType'>>;
+
+export interface S4TaskInput {
+  processType: string;
+  subject: string;
+  start?: string;
+  due?: string;
+  timeZone?: string;
+  status?: string;
+  priority?: string;
+  percentComplete?: number;
+  isPrivate?: boolean;
+  texts?: S4Text[];
+  partners?: S4Partner[];
+  externalReference?: string;
+}
+
+export type S4TaskChanges = Partial<Omit<S4TaskInput, 'processType'>>;
+
+/** Where the connector reaches S/4: a plain URL locally, a BTP destination in the cloud. */
+export type S4Target =
+  | { kind: 'url'; url: string; username: string; password: string; sapClient: string }
+  | { kind: 'destination'; destinationName: string; jwt?: string; tenantId: string };
+
+export interface TimeWindow {
+  /** ISO instants; activities overlapping [from, to) are returned. */
+  from: string;
+  to: string;
 }

@@ -1,0 +1,113 @@
+import { alwaysProvider, alwaysSubscriber, type HttpDestinationOrFetchOptions } from '@sap-cloud-sdk/connectivity';
+import { executeHttpRequest, type HttpResponse } from '@sap-cloud-sdk/http-client';
+import { circuitBreaker, retry, timeout, type Middleware } from '@sap-cloud-sdk/resilience';
+import { logger } from '../../logging/logger.js';
+import { toS4Error } from './errors.js';
+import type { S4Target } from './types.js';
+
+const log = logger.child({ module: 's4.http' });
+
+export interface S4ResilienceOptions {
+  /** Per attempt, ms (default 30 000). */
+  timeoutMs?: number;
+  /** Retries of idempotent reads on 5xx / network errors (default 2). Writes are never retried here. */
+  readRetries?: number;
+  /** The SDK's circuit breaker per (destination URL, tenant) (default on). */
+  circuitBreaker?: boolean;
+}
+
+export interface S4RequestOptions {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'MERGE' | 'DELETE';
+  /** Path from the host root, e.g. /sap/opu/odata/sap/API_BUSINESS_PARTNER/A_BusinessPartner('1'). */
+  path: string;
+  /** Query options, already in OData syntax; values are percent-encoded here. */
+  query?: Record<string, string | undefined>;
+  body?: unknown;
+  headers?: Record<string, string>;
+  ifMatch?: string;
+  operation: string;
+}
+
+type AnyMiddleware = Middleware<unknown, unknown, never>;
+
+/**
+ * One S/4 system reached through the SAP Cloud SDK: destination lookup (subscriber first on BTP,
+ * a plain destination object locally), CSRF token fetch for writes (the SDK's csrf middleware),
+ * resilience middlewares, and error mapping to TandemError.
+ */
+export class S4Http {
+  private readonly destination: HttpDestinationOrFetchOptions;
+
+  private readonly tenantId: string | undefined;
+
+  constructor(target: S4Target, private readonly resilience: S4ResilienceOptions = {}) {
+    this.tenantId = target.kind === 'destination' ? target.tenantId : undefined;
+    this.destination = target.kind === 'url'
+      ? { url: target.url, username: target.username, password: target.password, sapClient: target.sapClient, authentication: 'BasicAuthentication' }
+      : target.jwt
+        // Multi-tenant: the destination lives in the SUBSCRIBER's subaccount and is looked up with their token.
+        ? { destinationName: target.destinationName, jwt: target.jwt, selectionStrategy: alwaysSubscriber }
+        : { destinationName: target.destinationName, selectionStrategy: alwaysProvider };
+  }
+
+  async request(options: S4RequestOptions): Promise<HttpResponse> {
+    const url = options.path + queryString(options.query);
+    const isRead = options.method === 'GET';
+    const middleware: AnyMiddleware[] = [];
+    if (this.resilience.circuitBreaker !== false) middleware.push(tenantCircuitBreaker(this.tenantId));
+    // Only reads are retried: a POST that timed out may have been executed (SYNC.md exactly-once).
+    if (isRead && (this.resilience.readRetries ?? 2) > 0) middleware.push(retry(this.resilience.readRetries ?? 2) as AnyMiddleware);
+    middleware.push(timeout(this.resilience.timeoutMs ?? 30_000) as AnyMiddleware);
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+    if (options.body !== undefined && typeof options.body !== 'string') headers['content-type'] = 'application/json';
+    if (options.ifMatch !== undefined) headers['if-match'] = options.ifMatch;
+    try {
+      const response = await executeHttpRequest(this.destination, {
+        method: options.method === 'MERGE' ? 'post' : (options.method.toLowerCase() as 'get'),
+        url,
+        headers: options.method === 'MERGE' ? { ...headers, 'x-http-method': 'MERGE' } : headers,
+        data: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
+        middleware: middleware as never,
+        // Gateway answers with text for $count and multipart for $batch; keep raw text, parse ourselves.
+        responseType: 'text',
+        transformResponse: [(data: unknown) => data],
+      } as never, { fetchCsrfToken: !isRead });
+      return response;
+    } catch (error) {
+      const mapped = toS4Error(error, { operation: options.operation, path: options.path });
+      log.debug({ code: mapped.code, operation: options.operation, status: mapped.details?.status }, 's4 request failed');
+      throw mapped;
+    }
+  }
+
+  /** GET and parse the `d` of an OData JSON answer. */
+  async getJson<T>(options: Omit<S4RequestOptions, 'method'>): Promise<{ d: T; headers: Record<string, unknown> }> {
+    const response = await this.request({ ...options, method: 'GET' });
+    return { d: parseD<T>(response.data), headers: response.headers as Record<string, unknown> };
+  }
+}
+
+/**
+ * The SDK's circuit breaker keys breakers by destination URL and the tenant of the JWT; without a
+ * JWT every tenant would share one breaker per URL. Pinning the tenant id into the context makes
+ * it one breaker per (destination URL, tenant) in every case.
+ */
+function tenantCircuitBreaker(tenantId: string | undefined): AnyMiddleware {
+  const breaker = circuitBreaker() as unknown as (options: { fn: unknown; context: Record<string, unknown> }) => unknown;
+  return ((options: { fn: unknown; context: Record<string, unknown> }) =>
+    breaker({ fn: options.fn, context: { ...options.context, tenantId: tenantId ?? options.context.tenantId } })) as unknown as AnyMiddleware;
+}
+
+export function parseD<T>(data: unknown): T {
+  const parsed = typeof data === 'string' ? (data.trim() === '' ? {} : JSON.parse(data)) : data;
+  return (parsed as { d: T }).d;
+}
+
+/** Builds ?a=b&c=d with OData-safe encoding: spaces as %20 (never '+'), quotes and parentheses kept readable. */
+export function queryString(query: Record<string, string | undefined> | undefined): string {
+  if (!query) return '';
+  const parts = Object.entries(query)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%27/g, "'").replace(/%28/g, '(').replace(/%29/g, ')').replace(/%2C/g, ',')}`);
+  return parts.length ? `?${parts.join('&')}` : '';
+}
