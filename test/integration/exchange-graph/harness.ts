@@ -28,8 +28,8 @@ export function newRedis(): Redis {
 }
 
 /** A webhook receiver that answers Graph's validation handshake and records what arrives. */
-export async function startReceiver(): Promise<{ url: string; received: Array<{ path: string; body: unknown }>; validations: number; close(): Promise<void> }> {
-  const state = { received: [] as Array<{ path: string; body: unknown }>, validations: 0 };
+export async function startReceiver(options: { failFirst?: number } = {}): Promise<{ url: string; received: Array<{ path: string; body: unknown }>; validations: number; close(): Promise<void> }> {
+  const state = { received: [] as Array<{ path: string; body: unknown }>, validations: 0, failuresLeft: options.failFirst ?? 0 };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const token = url.searchParams.get('validationToken');
@@ -40,6 +40,12 @@ export async function startReceiver(): Promise<{ url: string; received: Array<{ 
         state.validations++;
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.end(token);
+        return;
+      }
+      if (state.failuresLeft > 0) {
+        state.failuresLeft--;
+        res.writeHead(500);
+        res.end();
         return;
       }
       state.received.push({ path: url.pathname, body: JSON.parse(Buffer.concat(chunks).toString() || '{}') });
