@@ -20,7 +20,6 @@ export interface ApiDeps {
   throttle: Throttle;
   subscriptions: Subscriptions;
   attachments: Attachments;
-  apiBase: () => string;
   /** Fault injection: answer the next calls with this error. */
   takeFault: (mailbox: string | undefined) => GraphError | undefined;
   latencyMs: () => number;
@@ -53,7 +52,7 @@ export class GraphApi {
       route('GET', '/events/{id}/instances', 'Calendars', (c, p) => events.instances(c, p[0]!)),
       route('GET', '/events/{id}/attachments', 'Calendars', (c, p) => a.list(c, eventTarget(c, p[0]!))),
       route('POST', '/events/{id}/attachments', 'Calendars', (c, p) => a.add(c, eventTarget(c, p[0]!), body(c))),
-      route('POST', '/events/{id}/attachments/createUploadSession', 'Calendars', (c, p) => a.createSession(eventTarget(c, p[0]!), body(c))),
+      route('POST', '/events/{id}/attachments/createUploadSession', 'Calendars', (c, p) => a.createSession(c.req.origin, eventTarget(c, p[0]!), body(c))),
       route('GET', '/events/{id}/attachments/{id}', 'Calendars', (c, p) => a.get(c, eventTarget(c, p[0]!), p[1]!, false)),
       route('GET', '/events/{id}/attachments/{id}/\\$value', 'Calendars', (c, p) => a.get(c, eventTarget(c, p[0]!), p[1]!, true)),
       route('DELETE', '/events/{id}/attachments/{id}', 'Calendars', (c, p) => a.remove(eventTarget(c, p[0]!), p[1]!)),
@@ -90,7 +89,7 @@ export class GraphApi {
       route('DELETE', '/todo/lists/{id}/tasks/{id}/extensions/{id}', 'Tasks', (c, p) => todo.deleteExtension(c, p[0]!, p[1]!, p[2]!)),
       route('GET', '/todo/lists/{id}/tasks/{id}/attachments', 'Tasks', (c, p) => a.list(c, taskTarget(c, p[0]!, p[1]!))),
       route('POST', '/todo/lists/{id}/tasks/{id}/attachments', 'Tasks', (c, p) => a.add(c, taskTarget(c, p[0]!, p[1]!), body(c))),
-      route('POST', '/todo/lists/{id}/tasks/{id}/attachments/createUploadSession', 'Tasks', (c, p) => a.createSession(taskTarget(c, p[0]!, p[1]!), body(c))),
+      route('POST', '/todo/lists/{id}/tasks/{id}/attachments/createUploadSession', 'Tasks', (c, p) => a.createSession(c.req.origin, taskTarget(c, p[0]!, p[1]!), body(c))),
       route('GET', '/todo/lists/{id}/tasks/{id}/attachments/{id}', 'Tasks', (c, p) => a.get(c, taskTarget(c, p[0]!, p[1]!), p[2]!, false)),
       route('GET', '/todo/lists/{id}/tasks/{id}/attachments/{id}/\\$value', 'Tasks', (c, p) => a.get(c, taskTarget(c, p[0]!, p[1]!), p[2]!, true)),
     ];
@@ -142,7 +141,7 @@ export class GraphApi {
       if (mailbox.denied) throw new GraphError(403, mailbox.denied.code, mailbox.denied.message);
       const prefer = parsePrefer(req.headers.prefer);
       const ctx: Ctx = {
-        store: this.deps.store, mailbox, req, apiBase: this.deps.apiBase(), timeZone: prefer.timeZone ?? 'UTC',
+        store: this.deps.store, mailbox, req, apiBase: `${req.origin}/v1.0`, timeZone: prefer.timeZone ?? 'UTC',
         ...(prefer.maxPageSize ? { maxPageSize: prefer.maxPageSize } : {}),
       };
       const res = await match.r.handler(ctx, params.map((p) => decodeURIComponent(p)));
@@ -170,7 +169,7 @@ export class GraphApi {
       }
       const url = new URL(item.url.replace(/^\/?(v1\.0\/)?/, '/'), 'http://batch');
       const headers = Object.fromEntries(Object.entries({ ...req.headers, ...(item.headers ?? {}) }).map(([k, v]) => [k.toLowerCase(), String(v)]));
-      return this.handle({ method: item.method.toUpperCase(), path: decodeURI(url.pathname), query: url.searchParams, headers, body: item.body }, roles);
+      return this.handle({ method: item.method.toUpperCase(), path: decodeURI(url.pathname), query: url.searchParams, headers, body: item.body, origin: req.origin }, roles);
     };
     for (const item of items as Array<{ id: string; method: string; url: string }>) {
       if (typeof item.id !== 'string' || typeof item.method !== 'string' || typeof item.url !== 'string') throw badRequest('Each batch request needs id, method and url', 'BadRequest');

@@ -17,12 +17,10 @@ export interface AttachmentTarget {
   changed: () => void;
 }
 
-interface UploadSession { target: AttachmentTarget; name: string; contentType: string; size: number; chunks: Buffer[]; received: number; expires: number }
+interface UploadSession { origin: string; target: AttachmentTarget; name: string; contentType: string; size: number; chunks: Buffer[]; received: number; expires: number }
 
 export class Attachments {
   private readonly sessions = new Map<string, UploadSession>();
-
-  constructor(private readonly uploadBase: () => string) {}
 
   json(ctx: Ctx | undefined, target: AttachmentTarget, a: StoredAttachment, withContent: boolean): Json {
     const json: Json = {
@@ -63,15 +61,15 @@ export class Attachments {
     return { status: 204 };
   }
 
-  createSession(target: AttachmentTarget, body: Json): EmuResponse {
+  createSession(origin: string, target: AttachmentTarget, body: Json): EmuResponse {
     const item = (body.AttachmentItem ?? body.attachmentInfo) as Json | undefined;
     if (!item || typeof item.name !== 'string' || typeof item.size !== 'number') throw badRequest('AttachmentItem with name and size is required');
     if (item.size > UPLOAD_LIMIT) throw new GraphError(413, 'ErrorAttachmentSizeLimitExceeded', 'The attachment exceeds 150 MB.');
     const token = randomBytes(24).toString('base64url');
     const expires = Date.now() + 15 * 60_000;
-    this.sessions.set(token, { target, name: item.name, contentType: String(item.contentType ?? 'application/octet-stream'), size: item.size, chunks: [], received: 0, expires });
+    this.sessions.set(token, { origin, target, name: item.name, contentType: String(item.contentType ?? 'application/octet-stream'), size: item.size, chunks: [], received: 0, expires });
     return { status: 201, body: {
-      '@odata.type': '#microsoft.graph.uploadSession', uploadUrl: `${this.uploadBase()}/_upload/${token}`,
+      '@odata.type': '#microsoft.graph.uploadSession', uploadUrl: `${origin}/_upload/${token}`,
       expirationDateTime: new Date(expires).toISOString(), nextExpectedRanges: ['0-'],
     } };
   }
@@ -94,7 +92,7 @@ export class Attachments {
     this.sessions.delete(token);
     const a = this.store(session.target, session.name, session.contentType, Buffer.concat(session.chunks), false);
     // Outlook answers the last chunk with 201 and the new attachment's URL in Location, no body.
-    return { status: 201, headers: { location: `${this.uploadBase()}/v1.0/attachments('${a.id}')` } };
+    return { status: 201, headers: { location: `${session.origin}/v1.0/attachments('${a.id}')` } };
   }
 
   private store(target: AttachmentTarget, name: string, contentType: string, content: Buffer, isInline: boolean): StoredAttachment {

@@ -97,9 +97,7 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
   const subscriptions = new Subscriptions(store, EMULATOR_TENANT_ID, timeScale);
   const tokens = new TokenService(() => base(true));
   await tokens.init();
-  // Upload URLs and next links use the scheme the client came in on; https is the msal-facing default.
-  let currentScheme = true;
-  const attachments = new Attachments(() => base(currentScheme));
+  const attachments = new Attachments();
   const takeFault = (mailbox: string | undefined): GraphError | undefined => {
     const i = faults.findIndex((f) => !f.mailbox || f.mailbox.toLowerCase() === mailbox);
     const f = faults[i];
@@ -107,7 +105,7 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
     if (--f.count <= 0) faults.splice(i, 1);
     return new GraphError(f.status, f.code, f.message, f.retryAfterSeconds !== undefined ? { 'retry-after': String(f.retryAfterSeconds) } : {});
   };
-  const api = new GraphApi({ store, throttle, subscriptions, attachments, apiBase: () => `${base(currentScheme)}/v1.0`, takeFault, latencyMs: () => latencyMs });
+  const api = new GraphApi({ store, throttle, subscriptions, attachments, takeFault, latencyMs: () => latencyMs });
   const resetAll = (): void => {
     store.reset();
     throttle.reset();
@@ -118,7 +116,6 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
 
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const secure = (req.socket as { encrypted?: boolean }).encrypted === true;
-    currentScheme = secure;
     const url = new URL(req.url ?? '/', base(secure));
     try {
       const raw = await readBody(req);
@@ -145,7 +142,7 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
       if (path.startsWith('/v1.0/')) {
         const roles = await tokens.verify(req.headers.authorization);
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v ?? '')]));
-        return send(res, await api.handle({ method: req.method ?? 'GET', path: decodeURI(path.slice('/v1.0'.length)), query: url.searchParams, headers, body: json() }, roles));
+        return send(res, await api.handle({ method: req.method ?? 'GET', path: decodeURI(path.slice('/v1.0'.length)), query: url.searchParams, headers, body: json(), origin: base(secure) }, roles));
       }
       send(res, new GraphError(404, 'NotFound', `No route for ${path}`).toResponse());
     } catch (error) {

@@ -8,6 +8,8 @@ export interface EmuRequest {
   query: URLSearchParams;
   headers: Record<string, string>;
   body: unknown;
+  /** "https://127.0.0.1:8092" — the scheme and host the client used, for links the response contains. */
+  origin: string;
 }
 
 export interface EmuResponse {

@@ -30,7 +30,7 @@ function strip<T extends object>(item: T): T {
 function internalCtx(store: GraphStore, mailbox: Mailbox): Ctx {
   return {
     store, mailbox, apiBase: 'http://emulator/v1.0', timeZone: 'UTC',
-    req: { method: 'GET', path: '/', headers: {}, body: undefined, query: new URLSearchParams({ $expand: 'singleValueExtendedProperties,extensions' }) },
+    req: { method: 'GET', path: '/', headers: {}, body: undefined, origin: 'http://emulator', query: new URLSearchParams({ $expand: 'singleValueExtendedProperties,extensions' }) },
   };
 }
 
