@@ -37,18 +37,24 @@ describe('Graph connector against the emulator: throttling', () => {
     const after = emu.stats()['alice@demo.example']!;
     expect(after.maxInFlight).toBeLessThanOrEqual(4);
     expect(after.maxInFlight).toBeGreaterThanOrEqual(2);
-    // The budget (25 per window) forced the emulator to answer 429 and the connector to wait and retry.
-    expect(after.throttled).toBeGreaterThan(before.throttled);
+    // The budget (25 per window) forced the emulator to answer 429 and the connector to wait and retry …
+    expect(after.overBudget).toBeGreaterThan(before.overBudget);
+    // … while the connector's own Redis semaphore never let a 5th request reach the mailbox.
+    expect(after.overConcurrency).toBe(before.overConcurrency);
   });
 
   it('reads in $batch rounds; throttled batch items are retried until every id is answered', async () => {
     emu.setBudget({ perMailboxPer10Min: 12 });
+    const before = emu.stats()['alice@demo.example']!;
     const wanted = [...ids, 'AAMkdoesnotexist'];
     const map = await connector.getItems(alice, 'contact', wanted);
     expect(map.size).toBe(30);
     expect(map.has('AAMkdoesnotexist')).toBe(false);
     expect([...map.values()].map((c) => c.stamp?.s4Key).sort()).toEqual(ids.map((_, i) => `K${i}`).sort());
-    expect(emu.stats()['alice@demo.example']!.maxInFlight).toBeLessThanOrEqual(4);
+    const after = emu.stats()['alice@demo.example']!;
+    expect(after.maxInFlight).toBeLessThanOrEqual(4);
+    expect(after.overBudget).toBeGreaterThan(before.overBudget);
+    expect(after.overConcurrency).toBe(before.overConcurrency);
   });
 
   it('retries 503 with Retry-After from an injected fault', async () => {
