@@ -1,4 +1,5 @@
 import { ConfidentialClientApplication } from '@azure/msal-node';
+import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient } from '../../../src/connectors/exchange/graph/http-client.js';
 import { TokenProvider } from '../../../src/connectors/exchange/graph/token-provider.js';
@@ -28,6 +29,15 @@ describe('Graph emulator protocol', () => {
     const claims = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as { aud: string; roles: string[] };
     expect(claims.aud).toBe('https://graph.microsoft.com');
     expect(claims.roles).toContain('Calendars.ReadWrite');
+    http.close();
+  });
+
+  it('issues tokens for certificate credentials (client assertion signed by msal-node)', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const http = new HttpClient({ caCertificate: emu.caCertificatePem });
+    const provider = new TokenProvider({ directoryId: 'contoso', clientId: 'demo-client', authorityHost: emu.httpsUrl,
+      certificate: { privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), thumbprint: 'a'.repeat(64) } }, http);
+    expect((await provider.token()).split('.')).toHaveLength(3);
     http.close();
   });
 

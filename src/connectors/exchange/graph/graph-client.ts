@@ -105,7 +105,12 @@ export class GraphClient {
     }
   }
 
-  /** Runs `fn` holding `slots` mailbox slots and one environment slot, after taking `slots` budget units. */
+  /**
+   * Runs `fn` holding one environment slot and `slots` mailbox slots, after taking `slots` budget
+   * units. Order matters: the environment slot first, then the mailbox slots all-or-nothing — so
+   * whoever holds mailbox slots is already running and frees them soon; the reverse order could
+   * leave mailbox holders waiting for environment slots held by waiters for that same mailbox.
+   */
   private async limited<T>(mailbox: string, slots: number, fn: () => Promise<T>): Promise<T> {
     await this.takeBudget(mailbox, slots);
     return this.semaphore.withSlots([{ name: `graph:env:${this.opts.envId}`, limit: this.opts.envConcurrency, leaseMs: this.opts.limits.requestTimeoutMs * 2, maxWaitMs: 120_000 }], async () => {

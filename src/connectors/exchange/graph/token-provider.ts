@@ -40,8 +40,7 @@ export class TokenProvider {
         // A non-Microsoft host (the emulator) must be declared, or msal asks login.microsoftonline.com about it.
         ...(creds.authorityHost ? { knownAuthorities: [new URL(host).host] } : {}),
         ...(creds.certificate
-          ? { clientCertificate: { thumbprintSha256: creds.certificate.thumbprint.length === 64 ? creds.certificate.thumbprint : undefined,
-            thumbprint: creds.certificate.thumbprint.length === 40 ? creds.certificate.thumbprint : undefined, privateKey: creds.certificate.privateKeyPem } as never }
+          ? { clientCertificate: certificateCredential(creds.certificate) }
           : { clientSecret: creds.clientSecret ?? '' }),
       },
       system: { networkClient: networkModule(http) },
@@ -58,6 +57,17 @@ export class TokenProvider {
       throw mapTokenError(error);
     }
   }
+}
+
+/**
+ * The environment stores the certificate's thumbprint as hex: 40 digits are SHA-1 (what the Entra
+ * portal shows), 64 are SHA-256 (what msal-node prefers; SHA-1 is kept by msal for compatibility).
+ */
+function certificateCredential(cert: { privateKeyPem: string; thumbprint: string }): { privateKey: string; thumbprint?: string; thumbprintSha256?: string } {
+  const hex = cert.thumbprint.replace(/[^0-9a-f]/gi, '');
+  if (hex.length === 64) return { privateKey: cert.privateKeyPem, thumbprintSha256: hex };
+  if (hex.length === 40) return { privateKey: cert.privateKeyPem, thumbprint: hex };
+  throw new TandemError('CONFIG_INVALID', 'Certificate thumbprint must be 40 (SHA-1) or 64 (SHA-256) hex digits');
 }
 
 /** AADSTS codes (learn.microsoft.com/entra/identity-platform/reference-error-codes) → an admin-readable error. */
