@@ -53,7 +53,7 @@ describe('Graph emulator protocol', () => {
   });
 
   it('renders times in the Prefer: outlook.timezone zone, filters and expands extended properties, and checks If-Match', async () => {
-    const prop = 'String {8c2f3e61-5a7d-4b9e-9f1c-2d6a0b7e4c15} Name TandemS4Key';
+    const prop = 'String {00020329-0000-0000-C000-000000000046} Name TandemS4Key';
     const created = await (await api('/users/alice@demo.example/events', { method: 'POST', body: JSON.stringify({
       subject: 'TZ', start: { dateTime: '2026-07-01T09:00:00', timeZone: 'W. Europe Standard Time' }, end: { dateTime: '2026-07-01T10:00:00', timeZone: 'W. Europe Standard Time' },
       singleValueExtendedProperties: [{ id: prop, value: 'KEY-1' }] }) })).json() as { id: string; '@odata.etag': string; start: { dateTime: string } };

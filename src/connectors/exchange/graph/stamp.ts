@@ -1,12 +1,18 @@
 /**
  * Where Tandem's stamp lives on Graph items (SYNC.md "Stamp"). Events and contacts carry two
- * single-value extended properties in our own property set (a GUID that is Tandem's, so no other
- * app collides with it); To Do tasks cannot carry extended properties, so they get an open
- * extension (learn.microsoft.com/graph/extensibility-open-users).
+ * single-value extended properties; To Do tasks cannot carry extended properties, so they get an
+ * open extension (learn.microsoft.com/graph/extensibility-open-users).
+ *
+ * The property set is PS_PUBLIC_STRINGS — the set types.ts names for the EWS backend
+ * (DefaultExtendedPropertySet.PublicStrings) — with the names below, so an item stamped through EWS
+ * is found through Graph and vice versa (that is what keeps links when an environment switches
+ * from EWS to Graph). The "Tandem" prefix keeps the names clear of other apps in that shared set.
  */
-export const TANDEM_PROPERTY_SET = '8c2f3e61-5a7d-4b9e-9f1c-2d6a0b7e4c15';
-export const S4_KEY_PROPERTY = `String {${TANDEM_PROPERTY_SET}} Name TandemS4Key`;
-export const HASH_PROPERTY = `String {${TANDEM_PROPERTY_SET}} Name TandemHash`;
+export const PS_PUBLIC_STRINGS = '00020329-0000-0000-C000-000000000046';
+export const S4_KEY_PROPERTY_NAME = 'TandemS4Key';
+export const HASH_PROPERTY_NAME = 'TandemHash';
+export const S4_KEY_PROPERTY = `String {${PS_PUBLIC_STRINGS}} Name ${S4_KEY_PROPERTY_NAME}`;
+export const HASH_PROPERTY = `String {${PS_PUBLIC_STRINGS}} Name ${HASH_PROPERTY_NAME}`;
 export const TASK_EXTENSION = 'com.tandem.stamp';
 
 /** `$expand` clause that brings both stamp properties along. */
