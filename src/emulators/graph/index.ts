@@ -18,7 +18,7 @@ export type { PortableMailbox } from './portable.js';
 export const DEFAULT_GRAPH_EMULATOR_PORT = 8092;
 export const DEFAULT_MAILBOXES = ['alice@demo.example', 'bob@demo.example'];
 /** Tenant id the emulator puts into tokens and notifications. */
-export const EMULATOR_TENANT_ID = '00000000-0000-4000-8000-00000000d3m0'.replace('d3m0', 'de30');
+export const EMULATOR_TENANT_ID = '6f1c2a3b-0d4e-4f5a-9b8c-7d6e5f4a3b2c';
 /** Largest request body accepted (Graph's own limit for JSON bodies is 4 MB; upload chunks are smaller). */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 

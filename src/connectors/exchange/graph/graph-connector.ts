@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { isTandemError, TandemError } from '../../../errors/tandem-error.js';
+import { TandemError } from '../../../errors/tandem-error.js';
 import { logger as rootLogger, type Logger } from '../../../logging/logger.js';
 import type { ExchangeEnvironmentConfig, MailboxConnector } from '../mailbox-connector.js';
 import type {
@@ -7,7 +7,7 @@ import type {
   MailboxAddress, RemoteSubscription, Stamp, SubscriptionRequest, TimeWindow,
 } from '../types.js';
 import { testGraphConnection } from './connection-test.js';
-import { DEFAULT_LIMITS, GraphClient, type GraphCall, type GraphLimits } from './graph-client.js';
+import { DEFAULT_LIMITS, GraphClient, graphError, type GraphCall, type GraphLimits } from './graph-client.js';
 import { HttpClient } from './http-client.js';
 import {
   appointmentFromGraph, appointmentToGraph, contactFromGraph, contactToGraph, stampProperties, taskExtension, taskFromGraph, taskToGraph,
@@ -123,9 +123,7 @@ class GraphConnector implements MailboxConnector {
     const map = new Map<string, ItemsByKind[K]>();
     results.forEach((r, i) => {
       if (r.status === 200 && r.json) map.set(ids[i]!, this.fromGraph(kind, r.json));
-      else if (r.status !== 404) {
-        throw new TandemError(r.status === 403 ? 'EXCHANGE_FORBIDDEN' : 'EXCHANGE_UNAVAILABLE', `Batch read of ${ids[i]} failed with ${r.status}`, { details: { status: r.status } });
-      }
+      else if (r.status !== 404) throw graphError(r.status, r.json);
     });
     return map;
   }
@@ -389,4 +387,3 @@ class GraphConnector implements MailboxConnector {
   }
 }
 
-export { isTandemError };
