@@ -97,8 +97,29 @@ describe('Graph connector against the emulator: delta', () => {
     expect(t2.pages.flatMap((p) => p.updated)).toEqual([t.id]);
   });
 
+  it('returns the nextLink as sync state with moreAvailable when a call reaches its page limit', async () => {
+    const small = connectorFor(emu, redis, { delta: { pageSize: 10, maxPagesPerCall: 2 } });
+    const all = await small.listItems(bob, 'contact');
+    const seen: string[] = [];
+    let state: string | undefined;
+    let calls = 0;
+    for (;;) {
+      const page = await small.changesSince(bob, 'contact', state, window);
+      calls++;
+      seen.push(...page.created);
+      state = page.syncState;
+      if (!page.moreAvailable) break;
+      expect(page.created).toHaveLength(20);
+      expect(page.syncState).toContain('skiptoken');
+    }
+    expect(calls).toBe(Math.ceil(all.length / 20) + (all.length % 20 === 0 ? 1 : 0));
+    expect(new Set(seen)).toEqual(new Set(all.map((c) => c.id)));
+    expect(seen).toHaveLength(all.length);
+    await small.close();
+  });
+
   it('rejects a sync state that points to another host (the bearer token must not leak)', async () => {
-    await expect(connector.changesSince(bob, 'contact', 'graph1:https://evil.example/v1.0/users/x/contacts/delta', window))
+    await expect(connector.changesSince(bob, 'contact', 'graph1:d:https://evil.example/v1.0/users/x/contacts/delta', window))
       .rejects.toSatisfy((e: unknown) => isTandemError(e, 'EXCHANGE_BAD_REQUEST'));
   });
 });

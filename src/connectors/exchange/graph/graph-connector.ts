@@ -26,6 +26,8 @@ export interface GraphConnectorDeps {
   limits?: Partial<GraphLimits>;
   /** Subscription lifetime; Outlook allows 4,230 minutes, we stay 30 minutes below to renew in time. */
   subscriptionMinutes?: number;
+  /** Delta paging: items per page (Prefer: odata.maxpagesize) and pages followed within one changesSince call. */
+  delta?: { pageSize?: number; maxPagesPerCall?: number };
   /** Window for appointment change tracking when the caller gives none. */
   defaultWindowDays?: { past: number; future: number };
 }
@@ -37,7 +39,12 @@ const INLINE_ATTACHMENT_LIMIT = 3 * 1024 * 1024;
 const UPLOAD_CHUNK = 10 * 320 * 1024;
 const FOLDER_NAME = 'Tandem';
 const SYNC_STATE_PREFIX = 'graph1:';
+/**
+ * changesSince follows nextLinks within one call up to this many pages; beyond, it returns the
+ * nextLink as the sync state with moreAvailable, so a huge initial sync is committed in parts.
+ */
 const MAX_PAGES_PER_CALL = 20;
+const DELTA_PAGE_SIZE = 100;
 
 export function createGraphConnector(env: GraphEnv, deps: GraphConnectorDeps): MailboxConnector {
   return new GraphConnector(env, deps);
@@ -268,9 +275,14 @@ class GraphConnector implements MailboxConnector {
 
   async changesSince(mailbox: MailboxAddress, kind: ItemKind, syncState: string | undefined, window?: TimeWindow): Promise<ChangePage> {
     let url: string;
+    // The state remembers whether the round is an initial one ("i": everything is new) or a delta
+    // round ("d": changes), so a round continued through a nextLink keeps its meaning.
+    let initial = true;
     if (syncState) {
-      if (!syncState.startsWith(SYNC_STATE_PREFIX)) throw new TandemError('EXCHANGE_INVALID_SYNC_STATE', 'Sync state was not written by the Graph backend');
-      url = syncState.slice(SYNC_STATE_PREFIX.length);
+      const m = /^graph1:([id]):(.+)$/.exec(syncState);
+      if (!m) throw new TandemError('EXCHANGE_INVALID_SYNC_STATE', 'Sync state was not written by the Graph backend');
+      initial = m[1] === 'i';
+      url = m[2]!;
     } else if (kind === 'appointment') {
       const w = this.window(window);
       url = `${this.user(mailbox)}/calendarView/delta?startDateTime=${encodeURIComponent(w.start)}&endDateTime=${encodeURIComponent(w.end)}`;
@@ -280,8 +292,9 @@ class GraphConnector implements MailboxConnector {
     const created = new Set<string>();
     const updated = new Set<string>();
     const deleted = new Set<string>();
-    for (let page = 0; page < MAX_PAGES_PER_CALL; page++) {
-      const res = await this.client.call(mailbox.smtpAddress, { method: 'GET', url, headers: { prefer: 'outlook.timezone="UTC", odata.maxpagesize=100' } });
+    const pageSize = this.deps.delta?.pageSize ?? DELTA_PAGE_SIZE;
+    for (let page = 0; page < (this.deps.delta?.maxPagesPerCall ?? MAX_PAGES_PER_CALL); page++) {
+      const res = await this.client.call(mailbox.smtpAddress, { method: 'GET', url, headers: { prefer: `outlook.timezone="UTC", odata.maxpagesize=${pageSize}` } });
       for (const item of (res.json?.value as GraphJson[] | undefined) ?? []) {
         const id = String(item.id);
         if (item['@removed']) {
@@ -290,23 +303,23 @@ class GraphConnector implements MailboxConnector {
         }
         // Occurrences are not items of their own for the engine: their series master is.
         const target = item.type === 'occurrence' && item.seriesMasterId ? String(item.seriesMasterId) : id;
-        (syncState ? updated : created).add(target);
+        (initial ? created : updated).add(target);
       }
       const delta = res.json?.['@odata.deltaLink'] as string | undefined;
       const next = res.json?.['@odata.nextLink'] as string | undefined;
-      if (delta) return this.changePage(created, updated, deleted, delta, false);
+      if (delta) return this.changePage(created, updated, deleted, `d:${delta}`, false);
       if (!next) throw new TandemError('EXCHANGE_BAD_REQUEST', 'Delta response without nextLink or deltaLink');
       url = next;
     }
-    return this.changePage(created, updated, deleted, url, true);
+    return this.changePage(created, updated, deleted, `${initial ? 'i' : 'd'}:${url}`, true);
   }
 
-  private changePage(created: Set<string>, updated: Set<string>, deleted: Set<string>, link: string, moreAvailable: boolean): ChangePage {
+  private changePage(created: Set<string>, updated: Set<string>, deleted: Set<string>, state: string, moreAvailable: boolean): ChangePage {
     for (const id of deleted) {
       created.delete(id);
       updated.delete(id);
     }
-    return { created: [...created], updated: [...updated], deleted: [...deleted], syncState: `${SYNC_STATE_PREFIX}${link}`, moreAvailable };
+    return { created: [...created], updated: [...updated], deleted: [...deleted], syncState: `${SYNC_STATE_PREFIX}${state}`, moreAvailable };
   }
 
   private async resource(mailbox: MailboxAddress, kind: ItemKind): Promise<string> {
