@@ -98,9 +98,10 @@ export function appointmentFromGraph(json: GraphJson): Appointment {
 }
 
 /**
- * Graph lists cancelled occurrences by occurrence id. Real Graph occurrence ids don't expose the
- * original start; the emulator's do ("=OCC<ms>"); others are dropped (the engine then learns of
- * deletions from expandSeries instead).
+ * `cancelledOccurrences` is documented on the beta event resource only, so v1.0 may not send it;
+ * when present, entries that carry the original start (the emulator's "=OCC<ms>" ids) are used and
+ * others dropped. Either way the engine can learn of deleted occurrences from expandSeries, where
+ * they are missing.
  */
 function occurrenceStartFromId(id: string): string | undefined {
   const m = /=OCC(\d+)$/.exec(id);
