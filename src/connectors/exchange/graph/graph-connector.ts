@@ -140,7 +140,8 @@ class GraphConnector implements MailboxConnector {
     let body: GraphJson;
     if (kind === 'appointment') body = { ...appointmentToGraph(draft as DraftsByKind['appointment']), singleValueExtendedProperties: stampProperties(stamp) };
     else if (kind === 'contact') body = { ...contactToGraph(draft as DraftsByKind['contact']), singleValueExtendedProperties: stampProperties(stamp) };
-    // To Do creates the task and its open extension in one request.
+    // To Do creates the task and its open extension in one request
+    // (learn.microsoft.com/graph/api/opentypeextension-post-opentypeextension lists todoTask).
     else body = { ...taskToGraph(draft as DraftsByKind['task']), extensions: [taskExtension(stamp, draft as DraftsByKind['task'])] };
     const res = await this.client.call(mailbox.smtpAddress, { method: 'POST', url: p.collection, body, headers: UTC });
     return this.version(res.json);
