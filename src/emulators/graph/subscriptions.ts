@@ -187,7 +187,7 @@ export class Subscriptions {
           : `Users/${mailbox.id}/todo/lists/${containerId}/tasks/${id}`;
       const odataType = kind === 'events' ? '#Microsoft.Graph.Event' : kind === 'contacts' ? '#Microsoft.Graph.Contact' : '#Microsoft.Graph.todoTask';
       const record: DeliveryRecord = { subscriptionId: sub.id, kind: 'change', changeType, itemId: id, attempts: 0, delivered: false };
-      this.deliveries.push(record);
+      this.record(record);
       void this.deliver(sub.notificationUrl, { value: [{
         subscriptionId: sub.id, subscriptionExpirationDateTime: new Date(sub.expirationMs).toISOString(), changeType, resource: path,
         resourceData: { '@odata.type': odataType, '@odata.id': path, id }, clientState: sub.clientState ?? null, tenantId: this.tenantId,
@@ -200,13 +200,19 @@ export class Subscriptions {
     const sub = this.require(id);
     if (event === 'subscriptionRemoved') this.drop(sub);
     const record: DeliveryRecord = { subscriptionId: id, kind: event, attempts: 0, delivered: false };
-    this.deliveries.push(record);
+    this.record(record);
     if (!sub.lifecycleNotificationUrl) return record;
     void this.deliver(sub.lifecycleNotificationUrl, { value: [{
       subscriptionId: id, subscriptionExpirationDateTime: new Date(sub.expirationMs).toISOString(), tenantId: this.tenantId,
       clientState: sub.clientState ?? null, lifecycleEvent: event,
     }] }, record);
     return record;
+  }
+
+  /** Keeps the latest deliveries for inspection; a long-running demo must not grow without bound. */
+  private record(record: DeliveryRecord): void {
+    this.deliveries.push(record);
+    if (this.deliveries.length > 1_000) this.deliveries.splice(0, this.deliveries.length - 1_000);
   }
 
   private async deliver(url: string, payload: Json, record: DeliveryRecord): Promise<void> {

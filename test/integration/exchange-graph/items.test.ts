@@ -55,6 +55,13 @@ describe('Graph connector against the emulator: items', () => {
     await unknown.close();
   });
 
+  it('says when the test mailbox does not exist', async () => {
+    const steps = await connector.testConnection({ smtpAddress: 'nobody@demo.example' });
+    expect(steps[0]?.ok).toBe(true);
+    expect(steps.find((s) => s.step === 'read-calendar')).toMatchObject({ ok: false });
+    expect(steps.find((s) => s.step === 'read-calendar')?.message).toMatch(/does not exist/);
+  });
+
   it('explains missing consent and an access policy', async () => {
     emu.setRoles(['Calendars.ReadWrite', 'Contacts.ReadWrite']);
     const c1 = connectorFor(emu, redis);
