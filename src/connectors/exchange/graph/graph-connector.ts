@@ -1,0 +1,403 @@
+import type { Redis } from 'ioredis';
+import { TandemError } from '../../../errors/tandem-error.js';
+import { logger as rootLogger, type Logger } from '../../../logging/logger.js';
+import type { ExchangeEnvironmentConfig, MailboxConnector } from '../mailbox-connector.js';
+import type {
+  Appointment, AttachmentContent, AttachmentInfo, ChangePage, ConnectionTestStep, DraftsByKind, ItemKind, ItemsByKind, ItemVersion,
+  MailboxAddress, RemoteSubscription, Stamp, SubscriptionRequest, TimeWindow,
+} from '../types.js';
+import { testGraphConnection } from './connection-test.js';
+import { DEFAULT_LIMITS, GraphClient, graphError, type GraphCall, type GraphLimits } from './graph-client.js';
+import { HttpClient } from './http-client.js';
+import {
+  appointmentFromGraph, appointmentToGraph, contactFromGraph, contactToGraph, stampProperties, taskExtension, taskFromGraph, taskToGraph,
+  type GraphJson,
+} from './mapping.js';
+import { EXPAND_STAMP, stampFilter, TASK_EXTENSION } from './stamp.js';
+import { TokenProvider } from './token-provider.js';
+
+type GraphEnv = Extract<ExchangeEnvironmentConfig, { kind: 'graph' }>;
+
+export interface GraphConnectorDeps {
+  redis: Redis;
+  keyPrefix: string;
+  logger?: Logger;
+  /** Overrides of Outlook's documented limits (tests use small budgets). */
+  limits?: Partial<GraphLimits>;
+  /** Subscription lifetime; Outlook allows 4,230 minutes, we stay 30 minutes below to renew in time. */
+  subscriptionMinutes?: number;
+  /** Delta paging: items per page (Prefer: odata.maxpagesize) and pages followed within one changesSince call. */
+  delta?: { pageSize?: number; maxPagesPerCall?: number };
+  /** Window for appointment change tracking when the caller gives none. */
+  defaultWindowDays?: { past: number; future: number };
+}
+
+const UTC = { prefer: 'outlook.timezone="UTC"' };
+/** Outlook takes attachments up to 3 MB inline; larger ones need an upload session (learn.microsoft.com/graph/outlook-large-attachments). */
+const INLINE_ATTACHMENT_LIMIT = 3 * 1024 * 1024;
+/** Upload chunks must be multiples of 320 KiB and at most 4 MiB. */
+const UPLOAD_CHUNK = 10 * 320 * 1024;
+const FOLDER_NAME = 'Tandem';
+const SYNC_STATE_PREFIX = 'graph1:';
+/**
+ * changesSince follows nextLinks within one call up to this many pages; beyond, it returns the
+ * nextLink as the sync state with moreAvailable, so a huge initial sync is committed in parts.
+ */
+const MAX_PAGES_PER_CALL = 20;
+const DELTA_PAGE_SIZE = 100;
+
+export function createGraphConnector(env: GraphEnv, deps: GraphConnectorDeps): MailboxConnector {
+  return new GraphConnector(env, deps);
+}
+
+class GraphConnector implements MailboxConnector {
+  readonly backend = 'graph' as const;
+  private readonly http: HttpClient;
+  private readonly tokens: TokenProvider;
+  private readonly client: GraphClient;
+  private readonly log: Logger;
+  private readonly folderIds = new Map<string, Promise<string>>();
+  private readonly listIds = new Map<string, Promise<string>>();
+
+  constructor(private readonly env: GraphEnv, private readonly deps: GraphConnectorDeps) {
+    this.log = (deps.logger ?? rootLogger).child({ module: 'graph-connector', environmentId: env.id });
+    this.http = new HttpClient({ ...(env.graph.caCertificate ? { caCertificate: env.graph.caCertificate } : {}), maxSockets: Math.max(4, env.maxConcurrency) });
+    this.tokens = new TokenProvider(env.graph, this.http);
+    this.client = new GraphClient({
+      baseUrl: env.graph.baseUrl || 'https://graph.microsoft.com/v1.0', envId: env.id, clientId: env.graph.clientId,
+      envConcurrency: Math.max(1, env.maxConcurrency), http: this.http, tokens: this.tokens, redis: deps.redis,
+      keyPrefix: deps.keyPrefix, limits: { ...DEFAULT_LIMITS, ...deps.limits }, log: this.log,
+    });
+  }
+
+  private user(mailbox: MailboxAddress): string {
+    return `/users/${encodeURIComponent(mailbox.smtpAddress)}`;
+  }
+
+  /** The dedicated "Tandem" contact folder / To Do list: found by name or created, id cached per mailbox. */
+  private container(cache: Map<string, Promise<string>>, mailbox: MailboxAddress, path: string): Promise<string> {
+    const key = mailbox.smtpAddress.toLowerCase();
+    let id = cache.get(key);
+    if (!id) {
+      id = (async () => {
+        const found = await this.client.call(key, { method: 'GET', url: `${this.user(mailbox)}${path}?$filter=${encodeURIComponent(`displayName eq '${FOLDER_NAME}'`)}` });
+        const existing = (found.json?.value as GraphJson[] | undefined)?.[0];
+        if (existing?.id) return String(existing.id);
+        const created = await this.client.call(key, { method: 'POST', url: `${this.user(mailbox)}${path}`, body: { displayName: FOLDER_NAME } });
+        return String(created.json?.id);
+      })();
+      id.catch(() => cache.delete(key));
+      cache.set(key, id);
+    }
+    return id;
+  }
+
+  private contactFolder(mailbox: MailboxAddress): Promise<string> {
+    return this.container(this.folderIds, mailbox, '/contactFolders');
+  }
+
+  private todoList(mailbox: MailboxAddress): Promise<string> {
+    return this.container(this.listIds, mailbox, '/todo/lists');
+  }
+
+  /** Collection path of a kind, and item path builder. */
+  private async paths(mailbox: MailboxAddress, kind: ItemKind): Promise<{ collection: string; item: (id: string) => string; expand: string }> {
+    const u = this.user(mailbox);
+    if (kind === 'appointment') return { collection: `${u}/events`, item: (id) => `${u}/events/${encodeURIComponent(id)}`, expand: EXPAND_STAMP };
+    if (kind === 'contact') {
+      const f = await this.contactFolder(mailbox);
+      return { collection: `${u}/contactFolders/${f}/contacts`, item: (id) => `${u}/contactFolders/${f}/contacts/${encodeURIComponent(id)}`, expand: EXPAND_STAMP };
+    }
+    const l = await this.todoList(mailbox);
+    return { collection: `${u}/todo/lists/${l}/tasks`, item: (id) => `${u}/todo/lists/${l}/tasks/${encodeURIComponent(id)}`, expand: 'extensions' };
+  }
+
+  private fromGraph<K extends ItemKind>(kind: K, json: GraphJson): ItemsByKind[K] {
+    const item = kind === 'appointment' ? appointmentFromGraph(json) : kind === 'task' ? taskFromGraph(json) : contactFromGraph(json);
+    return item as ItemsByKind[K];
+  }
+
+  async getItem<K extends ItemKind>(mailbox: MailboxAddress, kind: K, id: string): Promise<ItemsByKind[K] | undefined> {
+    const p = await this.paths(mailbox, kind);
+    const res = await this.client.call(mailbox.smtpAddress, { method: 'GET', url: `${p.item(id)}?$expand=${encodeURIComponent(p.expand)}`, headers: UTC }, [404]);
+    return res.status === 404 || !res.json ? undefined : this.fromGraph(kind, res.json);
+  }
+
+  async getItems<K extends ItemKind>(mailbox: MailboxAddress, kind: K, ids: string[]): Promise<Map<string, ItemsByKind[K]>> {
+    const p = await this.paths(mailbox, kind);
+    const calls: GraphCall[] = ids.map((id) => ({ method: 'GET', url: `${p.item(id)}?$expand=${encodeURIComponent(p.expand)}`, headers: UTC }));
+    const results = await this.client.batch(mailbox.smtpAddress, calls);
+    const map = new Map<string, ItemsByKind[K]>();
+    results.forEach((r, i) => {
+      if (r.status === 200 && r.json) map.set(ids[i]!, this.fromGraph(kind, r.json));
+      else if (r.status !== 404) throw graphError(r.status, r.json);
+    });
+    return map;
+  }
+
+  async createItem<K extends ItemKind>(mailbox: MailboxAddress, kind: K, draft: DraftsByKind[K], stamp: Stamp): Promise<ItemVersion> {
+    const p = await this.paths(mailbox, kind);
+    let body: GraphJson;
+    if (kind === 'appointment') body = { ...appointmentToGraph(draft as DraftsByKind['appointment']), singleValueExtendedProperties: stampProperties(stamp) };
+    else if (kind === 'contact') body = { ...contactToGraph(draft as DraftsByKind['contact']), singleValueExtendedProperties: stampProperties(stamp) };
+    // To Do creates the task and its open extension in one request
+    // (learn.microsoft.com/graph/api/opentypeextension-post-opentypeextension lists todoTask).
+    else body = { ...taskToGraph(draft as DraftsByKind['task']), extensions: [taskExtension(stamp, draft as DraftsByKind['task'])] };
+    const res = await this.client.call(mailbox.smtpAddress, { method: 'POST', url: p.collection, body, headers: UTC });
+    return this.version(res.json);
+  }
+
+  private version(json: GraphJson | undefined): ItemVersion {
+    const etag = String(json?.['@odata.etag'] ?? '');
+    return { id: String(json?.id), changeKey: typeof json?.changeKey === 'string' ? json.changeKey : etag.replace(/^W\//, '').replace(/"/g, '') };
+  }
+
+  async updateItem<K extends ItemKind>(mailbox: MailboxAddress, kind: K, version: ItemVersion, changes: Partial<DraftsByKind[K]>, stamp: Stamp): Promise<ItemVersion> {
+    const p = await this.paths(mailbox, kind);
+    const ifMatch = { 'if-match': `W/"${version.changeKey}"`, ...UTC };
+    if (kind === 'task') {
+      const current = await this.client.call(mailbox.smtpAddress, { method: 'GET', url: `${p.item(version.id)}?$expand=extensions` }, [404]);
+      if (current.status === 404) throw new TandemError('EXCHANGE_ITEM_NOT_FOUND', `Task ${version.id} no longer exists`);
+      const previous = ((current.json?.extensions as GraphJson[] | undefined) ?? []).find((e) => e.extensionName === TASK_EXTENSION || e.id === TASK_EXTENSION);
+      const ext = taskExtension(stamp, changes as Partial<DraftsByKind['task']>, previous);
+      // The extension first: the task's final etag (returned below) then covers both writes.
+      if (previous) await this.client.call(mailbox.smtpAddress, { method: 'PATCH', url: `${p.item(version.id)}/extensions/${TASK_EXTENSION}`, body: ext });
+      else await this.client.call(mailbox.smtpAddress, { method: 'POST', url: `${p.item(version.id)}/extensions`, body: ext });
+      const res = await this.client.call(mailbox.smtpAddress, { method: 'PATCH', url: p.item(version.id), body: taskToGraph(changes as Partial<DraftsByKind['task']>) });
+      return this.version(res.json);
+    }
+    const body = kind === 'appointment'
+      ? { ...appointmentToGraph(changes as Partial<DraftsByKind['appointment']>), singleValueExtendedProperties: stampProperties(stamp) }
+      : { ...contactToGraph(changes as Partial<DraftsByKind['contact']>), singleValueExtendedProperties: stampProperties(stamp) };
+    if (kind === 'appointment' && (changes as Partial<Appointment>).start !== undefined && (changes as Partial<Appointment>).timeZone === undefined) {
+      // Start/end are written as wall time in a zone; without the zone in `changes` keep the item's own.
+      const current = await this.getItem(mailbox, 'appointment', version.id);
+      Object.assign(body, appointmentToGraph({ ...changes as Partial<DraftsByKind['appointment']>, timeZone: current?.timeZone ?? 'UTC' }));
+    }
+    const res = await this.client.call(mailbox.smtpAddress, { method: 'PATCH', url: p.item(version.id), body, headers: ifMatch });
+    return this.version(res.json);
+  }
+
+  async deleteItem(mailbox: MailboxAddress, kind: ItemKind, id: string): Promise<void> {
+    const p = await this.paths(mailbox, kind);
+    await this.client.call(mailbox.smtpAddress, { method: 'DELETE', url: p.item(id) }, [404]);
+  }
+
+  async findByStamp<K extends ItemKind>(mailbox: MailboxAddress, kind: K, s4Key: string): Promise<Array<ItemsByKind[K]>> {
+    const p = await this.paths(mailbox, kind);
+    if (kind === 'task') {
+      // To Do cannot $filter on open extensions (learn.microsoft.com/graph/api/todotasklist-list-tasks
+      // supports $filter on task properties only), so the list is read with its extensions and filtered here.
+      const all = await this.pages(mailbox, `${p.collection}?$expand=extensions&$top=100`);
+      return all.map((j) => this.fromGraph(kind, j)).filter((t) => t.stamp?.s4Key === s4Key);
+    }
+    const url = `${p.collection}?$filter=${encodeURIComponent(stampFilter(s4Key))}&$expand=${encodeURIComponent(p.expand)}`;
+    return (await this.pages(mailbox, url)).map((j) => this.fromGraph(kind, j));
+  }
+
+  /** Follows @odata.nextLink to the end. */
+  private async pages(mailbox: MailboxAddress, url: string, headers: Record<string, string> = UTC): Promise<GraphJson[]> {
+    const items: GraphJson[] = [];
+    for (let next: string | undefined = url; next;) {
+      const res = await this.client.call(mailbox.smtpAddress, { method: 'GET', url: next, headers });
+      items.push(...((res.json?.value as GraphJson[] | undefined) ?? []));
+      next = res.json?.['@odata.nextLink'] as string | undefined;
+    }
+    return items;
+  }
+
+  private window(window?: TimeWindow): TimeWindow {
+    if (window) return window;
+    const days = this.deps.defaultWindowDays ?? { past: 30, future: 365 };
+    return { start: new Date(Date.now() - days.past * 86_400_000).toISOString(), end: new Date(Date.now() + days.future * 86_400_000).toISOString() };
+  }
+
+  async listItems<K extends ItemKind>(mailbox: MailboxAddress, kind: K, window?: TimeWindow): Promise<Array<ItemsByKind[K]>> {
+    const p = await this.paths(mailbox, kind);
+    if (kind !== 'appointment') return (await this.pages(mailbox, `${p.collection}?$expand=${encodeURIComponent(p.expand)}&$top=100`)).map((j) => this.fromGraph(kind, j));
+    if (!window) return (await this.pages(mailbox, `${p.collection}?$expand=${encodeURIComponent(p.expand)}&$top=100`)).map((j) => this.fromGraph(kind, j));
+    // calendarView gives singles, occurrences and exceptions in the window; masters are fetched by id.
+    const view = (await this.pages(mailbox, `${this.user(mailbox)}/calendarView?startDateTime=${encodeURIComponent(window.start)}&endDateTime=${encodeURIComponent(window.end)}&$expand=${encodeURIComponent(EXPAND_STAMP)}&$top=100`))
+      .map(appointmentFromGraph);
+    const masters = [...new Set(view.filter((a) => a.seriesMasterId).map((a) => a.seriesMasterId!))];
+    const masterItems = await this.getItems(mailbox, 'appointment', masters);
+    return [...view.filter((a) => a.type === 'single' || a.type === 'exception'), ...masterItems.values()] as Array<ItemsByKind[K]>;
+  }
+
+  async expandSeries(mailbox: MailboxAddress, seriesMasterId: string, window: TimeWindow): Promise<Appointment[]> {
+    const url = `${this.user(mailbox)}/events/${encodeURIComponent(seriesMasterId)}/instances?startDateTime=${encodeURIComponent(window.start)}&endDateTime=${encodeURIComponent(window.end)}&$expand=${encodeURIComponent(EXPAND_STAMP)}&$top=100`;
+    return (await this.pages(mailbox, url)).map(appointmentFromGraph);
+  }
+
+  private async attachmentBase(mailbox: MailboxAddress, kind: ItemKind, itemId: string): Promise<{ url: string; odataType: string }> {
+    if (kind === 'contact') throw new TandemError('EXCHANGE_BAD_REQUEST', 'Graph contacts cannot carry file attachments');
+    const p = await this.paths(mailbox, kind);
+    return { url: `${p.item(itemId)}/attachments`, odataType: kind === 'task' ? '#microsoft.graph.taskFileAttachment' : '#microsoft.graph.fileAttachment' };
+  }
+
+  async listAttachments(mailbox: MailboxAddress, kind: ItemKind, itemId: string): Promise<AttachmentInfo[]> {
+    const { url } = await this.attachmentBase(mailbox, kind, itemId);
+    const items = await this.pages(mailbox, `${url}?$select=id,name,contentType,size`);
+    return items.map((a) => ({ id: String(a.id), name: String(a.name), contentType: String(a.contentType ?? 'application/octet-stream'), size: Number(a.size ?? 0) }));
+  }
+
+  async getAttachment(mailbox: MailboxAddress, kind: ItemKind, itemId: string, attachmentId: string): Promise<AttachmentContent> {
+    const { url } = await this.attachmentBase(mailbox, kind, itemId);
+    const res = await this.client.call(mailbox.smtpAddress, { method: 'GET', url: `${url}/${encodeURIComponent(attachmentId)}` });
+    const a = res.json ?? {};
+    const content = Buffer.from(String(a.contentBytes ?? ''), 'base64');
+    return { id: String(a.id), name: String(a.name), contentType: String(a.contentType ?? 'application/octet-stream'), size: content.length, content };
+  }
+
+  async addAttachment(mailbox: MailboxAddress, kind: ItemKind, itemId: string, attachment: { name: string; contentType: string; content: Buffer }): Promise<AttachmentInfo> {
+    const { url, odataType } = await this.attachmentBase(mailbox, kind, itemId);
+    const info = { name: attachment.name, contentType: attachment.contentType, size: attachment.content.length };
+    if (attachment.content.length <= INLINE_ATTACHMENT_LIMIT) {
+      const res = await this.client.call(mailbox.smtpAddress, { method: 'POST', url, body: { '@odata.type': odataType, ...info, contentBytes: attachment.content.toString('base64') } });
+      return { id: String(res.json?.id), ...info };
+    }
+    const session = await this.client.call(mailbox.smtpAddress, { method: 'POST', url: `${url}/createUploadSession`, body: { AttachmentItem: { attachmentType: 'file', ...info } } });
+    const uploadUrl = String(session.json?.uploadUrl ?? '');
+    let location = '';
+    for (let start = 0; start < attachment.content.length; start += UPLOAD_CHUNK) {
+      const chunk = attachment.content.subarray(start, start + UPLOAD_CHUNK);
+      // The upload URL carries its own credential; sending our bearer token there is refused by Outlook.
+      const res = await this.http.request({ method: 'PUT', url: uploadUrl, body: chunk, timeoutMs: 120_000, headers: {
+        'content-type': 'application/octet-stream', 'content-range': `bytes ${start}-${start + chunk.length - 1}/${attachment.content.length}`,
+      } });
+      if (res.status >= 400) throw new TandemError('EXCHANGE_UNAVAILABLE', `Attachment upload failed with ${res.status}`, { details: { status: res.status } });
+      location = res.headers.location ?? location;
+    }
+    const id = /attachments\('([^']+)'\)/i.exec(location)?.[1];
+    if (id) return { id, ...info };
+    const listed = await this.listAttachments(mailbox, kind, itemId);
+    return listed.find((a) => a.name === attachment.name && a.size === info.size) ?? { id: '', ...info };
+  }
+
+  async changesSince(mailbox: MailboxAddress, kind: ItemKind, syncState: string | undefined, window?: TimeWindow): Promise<ChangePage> {
+    let url: string;
+    // The state remembers whether the round is an initial one ("i": everything is new) or a delta
+    // round ("d": changes), so a round continued through a nextLink keeps its meaning.
+    let initial = true;
+    if (syncState) {
+      const m = /^graph1:([id]):(.+)$/.exec(syncState);
+      if (!m) throw new TandemError('EXCHANGE_INVALID_SYNC_STATE', 'Sync state was not written by the Graph backend');
+      initial = m[1] === 'i';
+      url = m[2]!;
+    } else if (kind === 'appointment') {
+      const w = this.window(window);
+      url = `${this.user(mailbox)}/calendarView/delta?startDateTime=${encodeURIComponent(w.start)}&endDateTime=${encodeURIComponent(w.end)}`;
+    } else {
+      url = `${(await this.paths(mailbox, kind)).collection}/delta`;
+    }
+    const created = new Set<string>();
+    const updated = new Set<string>();
+    const deleted = new Set<string>();
+    const pageSize = this.deps.delta?.pageSize ?? DELTA_PAGE_SIZE;
+    for (let page = 0; page < (this.deps.delta?.maxPagesPerCall ?? MAX_PAGES_PER_CALL); page++) {
+      const res = await this.client.call(mailbox.smtpAddress, { method: 'GET', url, headers: { prefer: `outlook.timezone="UTC", odata.maxpagesize=${pageSize}` } });
+      for (const item of (res.json?.value as GraphJson[] | undefined) ?? []) {
+        const id = String(item.id);
+        if (item['@removed']) {
+          deleted.add(id);
+          continue;
+        }
+        // Occurrences are not items of their own for the engine: their series master is.
+        const target = item.type === 'occurrence' && item.seriesMasterId ? String(item.seriesMasterId) : id;
+        (initial ? created : updated).add(target);
+      }
+      const delta = res.json?.['@odata.deltaLink'] as string | undefined;
+      const next = res.json?.['@odata.nextLink'] as string | undefined;
+      if (delta) return this.changePage(created, updated, deleted, `d:${delta}`, false);
+      if (!next) throw new TandemError('EXCHANGE_BAD_REQUEST', 'Delta response without nextLink or deltaLink');
+      url = next;
+    }
+    return this.changePage(created, updated, deleted, `${initial ? 'i' : 'd'}:${url}`, true);
+  }
+
+  private changePage(created: Set<string>, updated: Set<string>, deleted: Set<string>, state: string, moreAvailable: boolean): ChangePage {
+    for (const id of deleted) {
+      created.delete(id);
+      updated.delete(id);
+    }
+    return { created: [...created], updated: [...updated], deleted: [...deleted], syncState: `${SYNC_STATE_PREFIX}${state}`, moreAvailable };
+  }
+
+  private async resource(mailbox: MailboxAddress, kind: ItemKind): Promise<string> {
+    const u = `/users/${mailbox.smtpAddress}`;
+    if (kind === 'appointment') return `${u}/events`;
+    if (kind === 'contact') return `${u}/contactFolders/${await this.contactFolder(mailbox)}/contacts`;
+    return `${u}/todo/lists/${await this.todoList(mailbox)}/tasks`;
+  }
+
+  private expiry(): string {
+    return new Date(Date.now() + (this.deps.subscriptionMinutes ?? 4_200) * 60_000).toISOString();
+  }
+
+  /**
+   * One Graph subscription per kind (Graph subscribes one resource at a time). The remote id is
+   * the comma-joined list of Graph subscription ids, in `request.kinds` order; a notification's
+   * subscriptionId matches when it is one of them.
+   */
+  async subscribe(request: SubscriptionRequest): Promise<RemoteSubscription> {
+    const ids: string[] = [];
+    let expiresAt = '';
+    try {
+      for (const kind of request.kinds) {
+        const sub = await this.createSubscription(request, kind);
+        ids.push(sub.id);
+        expiresAt = !expiresAt || sub.expiresAt < expiresAt ? sub.expiresAt : expiresAt;
+      }
+    } catch (error) {
+      await this.unsubscribe(request.mailbox, { remoteId: ids.join(',') }).catch(() => undefined);
+      throw error;
+    }
+    return { remoteId: ids.join(','), expiresAt };
+  }
+
+  private async createSubscription(request: SubscriptionRequest, kind: ItemKind): Promise<{ id: string; expiresAt: string }> {
+    const res = await this.client.call(request.mailbox.smtpAddress, { method: 'POST', url: '/subscriptions', body: {
+      changeType: 'created,updated,deleted', notificationUrl: request.callbackUrl, resource: await this.resource(request.mailbox, kind),
+      expirationDateTime: this.expiry(), ...(request.clientState ? { clientState: request.clientState } : {}),
+      ...(request.lifecycleUrl ? { lifecycleNotificationUrl: request.lifecycleUrl } : {}), latestSupportedTlsVersion: 'v1_2',
+    } });
+    return { id: String(res.json?.id), expiresAt: String(res.json?.expirationDateTime) };
+  }
+
+  async renewSubscription(request: SubscriptionRequest, current: RemoteSubscription): Promise<RemoteSubscription> {
+    const ids = current.remoteId ? current.remoteId.split(',') : [];
+    const renewed: string[] = [];
+    let expiresAt = '';
+    for (const [i, kind] of request.kinds.entries()) {
+      const id = ids[i];
+      let result: { id: string; expiresAt: string } | undefined;
+      if (id) {
+        const res = await this.client.call(request.mailbox.smtpAddress, { method: 'PATCH', url: `/subscriptions/${encodeURIComponent(id)}`, body: { expirationDateTime: this.expiry() } }, [404]);
+        if (res.status !== 404) result = { id, expiresAt: String(res.json?.expirationDateTime) };
+      }
+      // Gone (expired, or removed by Graph): create it anew; the caller resyncs via delta anyway.
+      result ??= await this.createSubscription(request, kind);
+      renewed.push(result.id);
+      expiresAt = !expiresAt || result.expiresAt < expiresAt ? result.expiresAt : expiresAt;
+    }
+    return { remoteId: renewed.join(','), expiresAt };
+  }
+
+  async unsubscribe(mailbox: MailboxAddress, subscription: RemoteSubscription): Promise<void> {
+    for (const id of subscription.remoteId.split(',').filter(Boolean)) {
+      await this.client.call(mailbox.smtpAddress, { method: 'DELETE', url: `/subscriptions/${encodeURIComponent(id)}` }, [404]);
+    }
+  }
+
+  testConnection(mailbox: MailboxAddress): Promise<ConnectionTestStep[]> {
+    return testGraphConnection({
+      token: () => this.tokens.token(),
+      call: async (url) => { await this.client.call(mailbox.smtpAddress, { method: 'GET', url: `${this.user(mailbox)}${url}` }); },
+    });
+  }
+
+  async close(): Promise<void> {
+    this.http.close();
+  }
+}
+
