@@ -10,7 +10,7 @@ import { lookup, NOW, settings } from './fixtures.js';
 const s4Task = (over: Partial<S4Task> = {}): S4Task => ({
   uuid: 'T-1', id: '900', processType: 'ZTSK', subject: 'Send offer', start: '2026-03-02T00:00:00Z', due: '2026-03-09T22:30:00Z',
   status: 'E0001', priority: '5', percentComplete: 0, isPrivate: false, texts: [{ textType: 'A001', text: 'Offer for ACME' }],
-  partners: [{ partnerFunction: '00000014', businessPartner: 'EMP001' }], etag: 't1', changedAt: NOW, ...over,
+  timeZone: 'Europe/Berlin', partners: [{ partnerFunction: '00000014', businessPartner: 'EMP001' }], etag: 't1', changedAt: NOW, ...over,
 });
 const run = (over: Partial<TaskDecisionInput>) => decideTask({ settings: settings(), lookup, now: NOW, mailbox: 'alice@demo.example', mailboxPartnerId: 'EMP001', zone: 'Europe/Berlin', ...over });
 const types = (a: TaskAction[]) => a.map((x) => x.type);

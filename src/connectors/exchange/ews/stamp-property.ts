@@ -1,17 +1,16 @@
 import { escapeXml as x } from './xml-escape.js';
 import type { Stamp } from '../types.js';
+import { HASH_PROPERTY_NAME, S4_KEY_PROPERTY_NAME, TANDEM_PROPERTY_SET_ID } from '../stamp-names.js';
 import { ExtendedPropertyDefinition, Guid, MapiPropertyType, type Item } from './ews-lib.js';
 
 /**
- * Tandem's stamp on items it writes: two named string properties in a property set of our own
- * (a private GUID rather than PS_PUBLIC_STRINGS itself, so no other application's "S4Key" can
- * collide). Named properties are addressable in FindItem restrictions, which findByStamp uses.
+ * Tandem's stamp on items it writes: two named string properties (stamp-names.ts). Named
+ * properties are addressable in FindItem restrictions, which findByStamp uses.
  */
-export const TANDEM_PROPERTY_SET_ID = 'c5b7e2a4-3f1d-4e8b-9a6c-2d7f0e1b8a53';
 const propertySet = new Guid(TANDEM_PROPERTY_SET_ID);
 
-export const S4_KEY_PROPERTY = new ExtendedPropertyDefinition(propertySet, 'TandemS4Key', MapiPropertyType.String);
-export const HASH_PROPERTY = new ExtendedPropertyDefinition(propertySet, 'TandemHash', MapiPropertyType.String);
+export const S4_KEY_PROPERTY = new ExtendedPropertyDefinition(propertySet, S4_KEY_PROPERTY_NAME, MapiPropertyType.String);
+export const HASH_PROPERTY = new ExtendedPropertyDefinition(propertySet, HASH_PROPERTY_NAME, MapiPropertyType.String);
 export const STAMP_PROPERTIES = [S4_KEY_PROPERTY, HASH_PROPERTY];
 
 export function writeStamp(item: Item, stamp: Stamp): void {
@@ -32,8 +31,8 @@ export function readStamp(item: Item): Stamp | undefined {
     const definition = property.PropertyDefinition;
     const setId = String(typeof definition.PropertySetId === 'object' && definition.PropertySetId ? definition.PropertySetId.ToString() : definition.PropertySetId ?? '');
     if (setId.toLowerCase() !== TANDEM_PROPERTY_SET_ID) continue;
-    if (definition.Name === 'TandemS4Key') s4Key = String(property.Value);
-    if (definition.Name === 'TandemHash') hash = String(property.Value);
+    if (definition.Name === S4_KEY_PROPERTY_NAME) s4Key = String(property.Value);
+    if (definition.Name === HASH_PROPERTY_NAME) hash = String(property.Value);
   }
   return s4Key !== undefined ? { s4Key, hash: hash ?? '' } : undefined;
 }
