@@ -108,7 +108,8 @@ export class S4Client {
   updateAppointment(uuid: string, etag: string, changes: S4AppointmentChanges): Promise<S4Appointment> { return this.updateActivity(APPOINTMENT, uuid, etag, changes); }
   deleteAppointment(uuid: string, etag: string): Promise<void> { return this.deleteActivity(APPOINTMENT, uuid, etag); }
   findAppointmentsByExternalReference(reference: string): Promise<S4Appointment[]> { return this.findByExternalReference(APPOINTMENT, reference); }
-  listAppointmentsOfEmployee(employee: string, window: TimeWindow): Promise<S4Appointment[]> { return this.listOfEmployee(APPOINTMENT, employee, window); }
+  /** Appointments in which the employee has one of `partnerFunctions` (default: the employee responsible) overlapping the window. */
+  listAppointmentsOfEmployee(employee: string, window: TimeWindow, partnerFunctions?: string[]): Promise<S4Appointment[]> { return this.listOfEmployee(APPOINTMENT, employee, window, partnerFunctions); }
 
   // ---------- tasks ----------
   getTask(uuid: string): Promise<S4Task | undefined> { return this.getActivity(TASK, uuid); }
@@ -116,7 +117,7 @@ export class S4Client {
   updateTask(uuid: string, etag: string, changes: S4TaskChanges): Promise<S4Task> { return this.updateActivity(TASK, uuid, etag, changes); }
   deleteTask(uuid: string, etag: string): Promise<void> { return this.deleteActivity(TASK, uuid, etag); }
   findTasksByExternalReference(reference: string): Promise<S4Task[]> { return this.findByExternalReference(TASK, reference); }
-  listTasksOfEmployee(employee: string, window: TimeWindow): Promise<S4Task[]> { return this.listOfEmployee(TASK, employee, window); }
+  listTasksOfEmployee(employee: string, window: TimeWindow, partnerFunctions?: string[]): Promise<S4Task[]> { return this.listOfEmployee(TASK, employee, window, partnerFunctions); }
 
   // ---------- business partners ----------
   async getBusinessPartner(id: string): Promise<S4BusinessPartner | undefined> {
@@ -241,10 +242,11 @@ export class S4Client {
     return d.results.map(kind.toDomain);
   }
 
-  private async listOfEmployee<T>(kind: ActivityKind<T, never, never>, employee: string, window: TimeWindow): Promise<T[]> {
+  private async listOfEmployee<T>(kind: ActivityKind<T, never, never>, employee: string, window: TimeWindow, partnerFunctions?: string[]): Promise<T[]> {
     // OData v2 cannot filter a header by a condition on its partners (no any()), so: partners first, then headers.
+    const functions = partnerFunctions?.length ? partnerFunctions : [this.responsibleFunction];
     const partnerRows = await this.pages(`${kind.root}/${kind.partnerSet}`, {
-      $filter: `BusinessPartner eq ${quoteODataString(employee)} and PartnerFunction eq ${quoteODataString(this.responsibleFunction)}`,
+      $filter: `BusinessPartner eq ${quoteODataString(employee)} and (${functions.map((f) => `PartnerFunction eq ${quoteODataString(f)}`).join(' or ')})`,
       $select: 'ActivityUUID',
     }, `list ${kind.label} partners`);
     const uuids = [...new Set(partnerRows.map((p) => String(p.ActivityUUID).toLowerCase()))];

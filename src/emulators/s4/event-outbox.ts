@@ -55,6 +55,8 @@ export class EventOutbox {
   private timer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
   private closed = false;
+  /** Aborts an in-flight delivery on close, so shutting down never waits for a hanging receiver. */
+  private readonly shutdown = new AbortController();
 
   constructor(options: OutboxOptions) {
     this.eventsUrl = options.eventsUrl;
@@ -107,6 +109,7 @@ export class EventOutbox {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.shutdown.abort();
     this.wake?.();
     await this.running;
   }
@@ -139,7 +142,7 @@ export class EventOutbox {
     if (this.auth) headers.authorization = `Basic ${Buffer.from(`${this.auth.username}:${this.auth.password}`).toString('base64')}`;
     try {
       const response = await fetch(this.eventsUrl as string, {
-        method: 'POST', headers, body: JSON.stringify(entry.event), signal: AbortSignal.timeout(10_000),
+        method: 'POST', headers, body: JSON.stringify(entry.event), signal: AbortSignal.any([AbortSignal.timeout(10_000), this.shutdown.signal]),
       });
       await response.arrayBuffer().catch(() => undefined);
       if (response.ok) {

@@ -112,6 +112,17 @@ describe('S/4 connector — appointments', () => {
     const narrow = await client.listAppointmentsOfEmployee(DEMO.employees.alice, { from: new Date().toISOString(), to: new Date(Date.now() + 5 * 86_400_000).toISOString() });
     expect(narrow.map((a) => a.subject)).toEqual(['Visit Contoso: maintenance contract']);
     expect(await client.listAppointmentsOfEmployee(DEMO.employees.bob, { from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z' })).toEqual([]);
+    // Bob as an attendee (00000032) of one appointment: found only when attendees are asked for.
+    const attended = all[0]!;
+    await client.updateAppointment(attended.uuid, attended.etag, { partners: [...attended.partners, { partnerFunction: '00000032', businessPartner: DEMO.employees.bob }] });
+    const window = { from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z' };
+    expect(await client.listAppointmentsOfEmployee(DEMO.employees.bob, window)).toEqual([]);
+    expect((await client.listAppointmentsOfEmployee(DEMO.employees.bob, window, ['00000014', '00000032'])).map((a) => a.uuid)).toEqual([attended.uuid]);
+    // Server paging ($top/$skip) gives the same result with tiny pages.
+    const paged = createS4Client({ kind: 'url', url: emulator.url, username: 'TANDEM_COMM', password: 'demo-password', sapClient: '100' },
+      { pageSize: 1, resilience: { circuitBreaker: false, readRetries: 0 } });
+    const pagedAll = await paged.listAppointmentsOfEmployee(DEMO.employees.alice, { from: new Date(Date.now() - 86_400_000).toISOString(), to: '2100-01-01T00:00:00Z' });
+    expect(pagedAll.map((a) => a.uuid).sort()).toEqual(all.map((a) => a.uuid).sort());
   });
 
   it('round-trips DST-crossing appointments in Europe/Berlin exactly (March and October)', async () => {

@@ -148,11 +148,12 @@ describe('S/4 emulator — Gateway mechanics', () => {
     const metadata = await get(`${APPT}/$metadata`);
     const xml = await metadata.text();
     expect(xml).not.toMatch(/<!DOCTYPE|<!ENTITY/);
-    const parsed = new XMLParser({ ignoreAttributes: false }).parse(xml) as Record<string, any>;
-    const schema = parsed['edmx:Edmx']['edmx:DataServices'].Schema;
-    const types = (schema.EntityType as { '@_Name': string }[]).map((t) => t['@_Name']);
-    expect(types).toContain('A_AppointmentActivityType');
-    expect(schema.EntityContainer.EntitySet.map((s: { '@_Name': string }) => s['@_Name'])).toEqual(['A_AppointmentActivity', 'A_AppointmentActivityPartner', 'A_AppointmentActivityText']);
+    type Named = { '@_Name': string };
+    type Edmx = { 'edmx:Edmx': { 'edmx:DataServices': { Schema: { EntityType: Named[]; Association: Named[]; EntityContainer: { EntitySet: Named[] } } } } };
+    const schema = (new XMLParser({ ignoreAttributes: false }).parse(xml) as Edmx)['edmx:Edmx']['edmx:DataServices'].Schema;
+    expect(schema.EntityType.map((t) => t['@_Name'])).toContain('A_AppointmentActivityType');
+    expect(schema.Association.map((a) => a['@_Name'])).toContain('assoc_A_AppointmentActivity_to_Partner');
+    expect(schema.EntityContainer.EntitySet.map((s) => s['@_Name'])).toEqual(['A_AppointmentActivity', 'A_AppointmentActivityPartner', 'A_AppointmentActivityText']);
   });
 
   it('is usable with the Cloud SDK directly (executeHttpRequest with CSRF fetch)', async () => {
