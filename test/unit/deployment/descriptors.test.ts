@@ -146,14 +146,16 @@ describe('mta.yaml: the apps', () => {
 });
 
 describe('npm run build: the folder the modules deploy', () => {
-  const out = mkdtempSync(join(tmpdir(), 'tandem-build-'));
-  const srv = join(out, 'srv');
+  let out = '';
+  let srv = '';
 
   beforeAll(async () => {
+    out = mkdtempSync(join(tmpdir(), 'tandem-build-'));
+    srv = join(out, 'srv');
     // The real build script, into a temporary folder: about 15 s (tsc), well inside the hook timeout.
     await execFileAsync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--out', out], { cwd: root, timeout: 120_000 });
   }, 150_000);
-  afterAll(() => rmSync(out, { recursive: true, force: true }));
+  afterAll(() => { if (out) rmSync(out, { recursive: true, force: true }); });
 
   /** mta.yaml paths are relative to the repository; gen/ is where the build writes. */
   const builtPath = (path: string) => (path.startsWith('gen/') ? join(out, path.slice('gen/'.length)) : join(root, path));
