@@ -71,8 +71,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       details: { key: 'AUTH_MODE' },
     });
   }
-  if (onCloudFoundry && !values.TANDEM_SECRET_KEY) {
-    throw new TandemError('CONFIG_INVALID', 'Invalid configuration: TANDEM_SECRET_KEY: required on Cloud Foundry', {
+  // Like every binding, the tandem-secrets service takes precedence over the environment.
+  const secretKey = services.secrets?.TANDEM_SECRET_KEY ?? values.TANDEM_SECRET_KEY;
+  if (onCloudFoundry && !secretKey) {
+    throw new TandemError('CONFIG_INVALID', 'Invalid configuration: TANDEM_SECRET_KEY: required on Cloud Foundry (bind the tandem-secrets service)', {
       details: { key: 'TANDEM_SECRET_KEY' },
     });
   }
@@ -90,7 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: values.PORT,
     logLevel: values.LOG_LEVEL,
     authMode,
-    secretKeys: parseSecretKeyring(values.TANDEM_SECRET_KEY ?? LOCAL_DEV_SECRET_KEY),
+    secretKeys: parseSecretKeyring(secretKey ?? LOCAL_DEV_SECRET_KEY),
     publicUrl: (values.PUBLIC_URL ?? services.application?.url ?? `http://127.0.0.1:${values.PORT}`).replace(/\/$/, ''),
     queuePrefix: values.QUEUE_PREFIX,
     devTokenSecret: values.DEV_TOKEN_SECRET,

@@ -59,6 +59,13 @@ const saasRegistryCredentials = z.object({
   clientsecret: z.string().optional(),
   url: z.string().url().optional(),
 });
+/**
+ * The user-provided service `tandem-secrets` carries TANDEM_SECRET_KEY on Cloud Foundry. A binding
+ * survives redeployments and blue-green swaps, where `cf set-env` values are lost with the old app,
+ * and keeps the key out of mta.yaml (docs/deploy.md).
+ */
+export const SECRETS_SERVICE_NAME = 'tandem-secrets';
+const secretsCredentials = z.object({ TANDEM_SECRET_KEY: z.string().min(1) });
 
 export interface VcapBindings {
   postgres?: { uri: string; sslRootCert?: string };
@@ -67,6 +74,7 @@ export interface VcapBindings {
   destination?: z.infer<typeof destinationCredentials>;
   connectivity?: z.infer<typeof connectivityCredentials>;
   saasRegistry?: z.infer<typeof saasRegistryCredentials>;
+  secrets?: z.infer<typeof secretsCredentials>;
   application?: { url: string; name?: string };
 }
 
@@ -137,5 +145,9 @@ export function readVcapServices(vcapServices: string | undefined, vcapApplicati
   if (connectivity) result.connectivity = connectivity;
   const saasRegistry = parseCredentials(findBinding(bindings, ['saas-registry']), saasRegistryCredentials, 'saas-registry');
   if (saasRegistry) result.saasRegistry = saasRegistry;
+  // Found by instance name or tag: user-provided services all share the label "user-provided".
+  const secretsBinding = bindings.find((b) => b.name === SECRETS_SERVICE_NAME || b.tags.includes(SECRETS_SERVICE_NAME));
+  const secrets = parseCredentials(secretsBinding, secretsCredentials, SECRETS_SERVICE_NAME);
+  if (secrets) result.secrets = secrets;
   return result;
 }
