@@ -65,6 +65,8 @@ export interface EwsEmulator {
   /** https:// on the same port (TLS is detected per connection). */
   httpsUrl: string;
   ewsUrl: string;
+  /** The same endpoint over TLS (trust `caPem`). */
+  ewsHttpsUrl: string;
   port: number;
   /** PEM of the emulator's self-signed certificate (emulator-only trust anchor). */
   caPem: string;
@@ -97,7 +99,7 @@ export async function startEwsEmulator(options: EwsEmulatorOptions = {}): Promis
   const store = new EwsStore((options.retentionMs ?? 30 * 86_400_000) * timeScale);
   for (const m of seed) store.ensureMailbox(m);
   const tls = emulatorTls();
-  const push = new PushManager(store, { timeScale, responseTimeoutMs: 100_000 * timeScale, ca: tls.cert }, log);
+  const push = new PushManager({ timeScale, responseTimeoutMs: 100_000 * timeScale, ca: tls.cert }, log);
   eventStoreHook(store, push);
   const throttle = new Throttle();
   const faults = new FaultInjector();
@@ -148,6 +150,7 @@ export async function startEwsEmulator(options: EwsEmulatorOptions = {}): Promis
     url,
     httpsUrl,
     ewsUrl: `${url}/EWS/Exchange.asmx`,
+    ewsHttpsUrl: `${httpsUrl}/EWS/Exchange.asmx`,
     port,
     caPem: tls.cert,
     timeScale,

@@ -53,7 +53,6 @@ export class PushManager {
   private closed = false;
 
   constructor(
-    private readonly store: EwsStore,
     private readonly options: PushOptions,
     private readonly log: Logger,
   ) {}
