@@ -3,7 +3,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { logger } from '../../logging/logger.js';
 import { EwsStore, type Mailbox } from './store.js';
-import { PushManager, eventStoreHook, type Subscription } from './push.js';
+import { PushManager, type Subscription } from './push.js';
 import { Throttle, type ThrottlingSettings } from './throttling.js';
 import { FaultInjector, type FaultRuleInput } from './faults.js';
 import { TokenIssuer, defaultAuthConfig } from './auth.js';
@@ -100,7 +100,7 @@ export async function startEwsEmulator(options: EwsEmulatorOptions = {}): Promis
   for (const m of seed) store.ensureMailbox(m);
   const tls = emulatorTls();
   const push = new PushManager({ timeScale, responseTimeoutMs: 100_000 * timeScale, ca: tls.cert }, log);
-  eventStoreHook(store, push);
+  store.onEvent((mbx) => push.onEvent(mbx));
   const throttle = new Throttle();
   const faults = new FaultInjector();
   const issuer = await TokenIssuer.create();
