@@ -65,6 +65,11 @@ describe('calendar items through ews-javascript-api', () => {
     await got.Update(ews.ConflictResolutionMode.AutoResolve, ews.SendInvitationsOrCancellationsMode.SendToNone);
     expect(got.Id.ChangeKey).not.toBe(firstKey);
 
+    // The same named property addressed by the PublicStrings GUID instead of its distinguished name.
+    const byGuid = new ews.ExtendedPropertyDefinition(new ews.Guid('00020329-0000-0000-C000-000000000046'), 'TandemObjectId', ews.MapiPropertyType.String);
+    const viaGuid = await ews.Appointment.Bind(svc, appt.Id, new ews.PropertySet(ews.BasePropertySet.IdOnly, [byGuid]));
+    expect(viaGuid.ExtendedProperties._getItem(0).Value).toBe('act-0001');
+
     const found = await svc.FindItems(ews.WellKnownFolderName.Calendar, new ews.SearchFilter.IsEqualTo(stamp, 'act-0001'), new ews.ItemView(10));
     expect(found.TotalCount).toBe(1);
     expect(found.Items[0]?.Id.UniqueId).toBe(appt.Id.UniqueId);
