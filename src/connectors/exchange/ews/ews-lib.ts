@@ -16,7 +16,7 @@ export const {
   ServiceLocalException, SoapFaultDetails, StringList, SyncFolderItemsScope, Task, TaskSchema, TaskStatus, TimeZoneInfo,
   Uri, WebCredentials, WellKnownFolderName, XhrApi, NtlmProvider, ChangeType, BodyType, MessageBody, AppointmentType,
   MeetingResponseType, AttendeeCollection, Exception, ServiceResult, OccurrenceInfo, DeletedOccurrenceInfo,
-  ItemTraversal, Importance, Attendee, Mailbox, ConflictType, Item, AffectedTaskOccurrence, PushSubscription, DayOfTheWeekCollection, LogicalOperator,
+  ItemTraversal, Importance, ExchangeCredentials, Attendee, Mailbox, ConflictType, Item, AffectedTaskOccurrence, PushSubscription, DayOfTheWeekCollection, LogicalOperator,
 } = ews;
 
 export type Appointment = InstanceType<typeof ews.Appointment>;
