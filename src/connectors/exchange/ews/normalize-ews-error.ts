@@ -81,6 +81,9 @@ function classify(facts: Facts): ErrorCode {
   if (facts.responseCode !== undefined && facts.responseCode !== 'ErrorInternalServerError' && RESPONSE_CODE_MAP[facts.responseCode]) {
     return RESPONSE_CODE_MAP[facts.responseCode]!;
   }
+  // A SOAP fault always travels with HTTP 500; a specific EWS code other than the mapped ones is a
+  // request Exchange refused (schema, invalid id, …), which a retry cannot fix.
+  if (facts.responseCode !== undefined && facts.responseCode !== 'ErrorInternalServerError') return 'EXCHANGE_BAD_REQUEST';
   if (facts.systemCode !== undefined && TLS_CODES.has(facts.systemCode)) return 'CONFIG_INVALID';
   if (facts.httpStatus === 403) return 'EXCHANGE_FORBIDDEN';
   if (facts.httpStatus === 429) return 'EXCHANGE_THROTTLED';
@@ -90,9 +93,7 @@ function classify(facts: Facts): ErrorCode {
   // No HTTP status at all from the transport means the request never got an answer.
   if (facts.responseCode === undefined && (facts.httpStatus === undefined || facts.httpStatus === 0)
     && facts.systemCode === undefined && isTransportShaped(facts)) return 'EXCHANGE_UNAVAILABLE';
-  if (facts.responseCode !== undefined) {
-    return facts.responseCode === 'ErrorInternalServerError' ? 'EXCHANGE_UNAVAILABLE' : 'EXCHANGE_BAD_REQUEST';
-  }
+  if (facts.responseCode !== undefined) return 'EXCHANGE_UNAVAILABLE';
   if (facts.httpStatus !== undefined && facts.httpStatus >= 400) return 'EXCHANGE_BAD_REQUEST';
   return 'INTERNAL';
 }
