@@ -64,4 +64,20 @@ describe('recurring series', () => {
     // Without a window: everything (singles and masters).
     expect((await connector.listItems(ALICE, 'appointment')).map((a) => a.id).sort()).toEqual([single.id, outside.id, master.id].sort());
   });
+
+  it('turns an edited occurrence into an exception that expandSeries and listItems report with its master', async () => {
+    const created = await connector.createItem(ALICE, 'appointment', series, stamp('SER-4'));
+    const occurrences = await connector.expandSeries(ALICE, created.id, window);
+    const second = occurrences[1]!;
+    await connector.updateItem(ALICE, 'appointment', second, {
+      subject: 'Jour fixe (moved)', start: '2026-03-24T12:00:00.000Z', end: '2026-03-24T13:00:00.000Z',
+    }, stamp('SER-4@2026-03-23T08:00:00.000Z'));
+    const expanded = await connector.expandSeries(ALICE, created.id, window);
+    const exception = expanded.find((o) => o.originalStart === '2026-03-23T08:00:00.000Z')!;
+    expect(exception).toMatchObject({ type: 'exception', subject: 'Jour fixe (moved)', start: '2026-03-24T12:00:00.000Z',
+      seriesMasterId: created.id });
+    expect(expanded.filter((o) => o.type === 'occurrence')).toHaveLength(4);
+    const listed = await connector.listItems(ALICE, 'appointment', window);
+    expect(listed.find((a) => a.type === 'exception')).toMatchObject({ subject: 'Jour fixe (moved)', seriesMasterId: created.id });
+  });
 });

@@ -50,6 +50,12 @@ describe('change tracking (SyncFolderItems)', () => {
     expect(first.pages).toBeGreaterThanOrEqual(2);
     expect(new Set(first.created)).toEqual(new Set(byKey.values()));
 
+    // getItems reads in batches of 50 ids per GetItem.
+    h.emulator.calls.clear();
+    const some = [...byKey.values()].slice(0, 120);
+    expect((await connector.getItems(ALICE, 'task', some)).size).toBe(120);
+    expect(h.emulator.calls.get('GetItem')).toBe(3);
+
     const id0 = byKey.get('S-0')!;
     const item = (await connector.getItem(ALICE, 'task', id0))!;
     await connector.updateItem(ALICE, 'task', item, { subject: 'changed' }, stamp('S-0', 'h2'));

@@ -48,7 +48,11 @@ export class EwsContext {
   call<T>(mailbox: MailboxAddress, call: CallOptions, fn: (service: ExchangeService) => Promise<T>,
     options: { impersonate?: boolean } = {}): Promise<T> {
     const service = this.service(mailbox, options);
-    return this.runner.run(mailbox.smtpAddress, call, () => fn(service));
+    return this.runner.run(mailbox.smtpAddress, call, () => fn(service)).catch((error: unknown) => {
+      // The cached Tandem contacts folder was deleted by the user: find or create it again next time.
+      if (isTandemError(error) && error.details?.ewsResponseCode === 'ErrorFolderNotFound') this.forgetContactsFolder(mailbox);
+      throw error;
+    });
   }
 
   /** A well-known folder of the mailbox: plain under impersonation, mailbox-qualified for delegate access. */

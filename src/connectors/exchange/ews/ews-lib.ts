@@ -1,4 +1,5 @@
 import ews from 'ews-javascript-api';
+import type { TimeZoneInfo as TimeZoneInfoType } from 'ews-javascript-api';
 
 /**
  * ews-javascript-api is CommonJS and Node's ESM loader only sees part of its exports as named
@@ -34,5 +35,5 @@ export type Recurrence = InstanceType<typeof ews.Recurrence>;
 export type DateTime = InstanceType<typeof ews.DateTime>;
 export type SoapFaultDetails = InstanceType<typeof ews.SoapFaultDetails>;
 export type ServiceResponseException = InstanceType<typeof ews.ServiceResponseException>;
-export type TimeZoneInfo = import("ews-javascript-api").TimeZoneInfo;
+export type TimeZoneInfo = TimeZoneInfoType;
 export type ExtendedPropertyCollection = InstanceType<typeof ews.ExtendedPropertyCollection>;
