@@ -3,7 +3,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { logger } from '../../logging/logger.js';
 import { EwsStore, type Mailbox } from './store.js';
-import { PushManager, eventStoreHook, type Subscription } from './push.js';
+import { PushManager, type Subscription } from './push.js';
 import { Throttle, type ThrottlingSettings } from './throttling.js';
 import { FaultInjector, type FaultRuleInput } from './faults.js';
 import { TokenIssuer, defaultAuthConfig } from './auth.js';
@@ -65,6 +65,8 @@ export interface EwsEmulator {
   /** https:// on the same port (TLS is detected per connection). */
   httpsUrl: string;
   ewsUrl: string;
+  /** The same endpoint over TLS (trust `caPem`). */
+  ewsHttpsUrl: string;
   port: number;
   /** PEM of the emulator's self-signed certificate (emulator-only trust anchor). */
   caPem: string;
@@ -97,8 +99,8 @@ export async function startEwsEmulator(options: EwsEmulatorOptions = {}): Promis
   const store = new EwsStore((options.retentionMs ?? 30 * 86_400_000) * timeScale);
   for (const m of seed) store.ensureMailbox(m);
   const tls = emulatorTls();
-  const push = new PushManager(store, { timeScale, responseTimeoutMs: 100_000 * timeScale, ca: tls.cert }, log);
-  eventStoreHook(store, push);
+  const push = new PushManager({ timeScale, responseTimeoutMs: 100_000 * timeScale, ca: tls.cert }, log);
+  store.onEvent((mbx) => push.onEvent(mbx));
   const throttle = new Throttle();
   const faults = new FaultInjector();
   const issuer = await TokenIssuer.create();
@@ -148,6 +150,7 @@ export async function startEwsEmulator(options: EwsEmulatorOptions = {}): Promis
     url,
     httpsUrl,
     ewsUrl: `${url}/EWS/Exchange.asmx`,
+    ewsHttpsUrl: `${httpsUrl}/EWS/Exchange.asmx`,
     port,
     caPem: tls.cert,
     timeScale,

@@ -56,7 +56,7 @@ export interface PropHolder {
 }
 
 /** Reads a scalar value for restrictions (text of a field, a dictionary entry or an extended property). */
-export function readValue(holder: PropHolder, p: PropPath, computed: Map<string, string>): string | undefined {
+export function readValue(holder: PropHolder, p: PropPath, computed: () => Map<string, string>): string | undefined {
   if (p.kind === 'extended') {
     const ep = holder.extended.get(p.key);
     return ep ? (childText(ep, 'Value') ?? child(child(ep, 'Values'), 'Value')?.text) : undefined;
@@ -68,7 +68,7 @@ export function readValue(holder: PropHolder, p: PropPath, computed: Map<string,
   }
   const node = holder.props.get(p.name);
   if (node) return node.children.length ? node.children.map((c) => c.text).join(' ') : node.text;
-  return computed.get(p.name);
+  return computed().get(p.name);
 }
 
 /** Parses the ExtendedProperty elements of an item into the keyed map. */

@@ -4,6 +4,7 @@ import { DEFAULT_SHAPE, ITEM_CLASS, NOT_IN_FIND, orderFor } from './item-schema.
 import { expandSeries, formatDateTime, occurrenceByIndex, parseDateTime, seriesEnds, type Occurrence } from './calendar.js';
 import { readValue, renderBody, type PropHolder, type PropPath } from './item-model.js';
 import { ItemError } from './soap.js';
+import { timeZoneDefinitionXml } from './timezone-definitions.js';
 
 /**
  * What a client sees of an item: a stored item, or an occurrence/exception of a recurring series
@@ -197,7 +198,9 @@ export function renderItem(mbx: Mailbox, view: ItemView, shape: Shape): string {
     if (!wanted.has(name) && !only) continue;
     const node = stored.get(name);
     if (node) {
-      if (name === 'Body') parts.push(renderBody(node, shape.bodyType));
+      const full = (name === 'StartTimeZone' || name === 'EndTimeZone') && !node.children.length && node.attrs.Id ? timeZoneDefinitionXml(name, node.attrs.Id, node.attrs.Name) : undefined;
+      if (full) parts.push(full);
+      else if (name === 'Body') parts.push(renderBody(node, shape.bodyType));
       else if (only) parts.push(serialize({ ...node, children: node.children.filter((e) => only.has(e.attrs.Key ?? '')) }));
       else parts.push(serialize(node));
       continue;
@@ -243,8 +246,10 @@ export function matches(mbx: Mailbox, view: ItemView, expr: XNode, parsePath: (n
   }
   const p = parsePath(expr);
   if (!p) throw new ItemError('ErrorInvalidRestriction', `Restriction ${expr.name} needs a property.`);
-  const computed = new Map([...computedProps(mbx, view)].map(([k, v]) => [k, v.value]));
-  const value = readValue(view, p, computed);
+  // Computed properties (which may expand a whole series) only when the path needs them.
+  let computed: Map<string, string> | undefined;
+  const lazy = (): Map<string, string> => (computed ??= new Map([...computedProps(mbx, view)].map(([k, v]) => [k, v.value])));
+  const value = readValue(view, p, lazy);
   if (expr.name === 'Exists') return value !== undefined;
   if (expr.name === 'Contains') {
     const constant = constantOf(expr) ?? '';

@@ -59,6 +59,8 @@ describe('recurring series through CalendarView', () => {
     expect(master.DeletedOccurrences.Count).toBe(1);
     expect(master.DeletedOccurrences._getItem(0).OriginalStart.ToISOString()).toBe('2026-03-30T07:00:00.000Z');
     expect(master.LastOccurrence.Start.ToISOString()).toBe('2026-04-06T07:00:00.000Z');
+    // Exchange returns the full TimeZoneDefinition, which ews-javascript-api needs to rebuild the zone.
+    expect(master.StartTimeZone.Id).toBe('W. Europe Standard Time');
 
     const deleted = await rejection(ews.Appointment.BindToOccurrence(svc, appt.Id, 3));
     expect(errorName(deleted)).toBe('ErrorCalendarOccurrenceIsDeletedFromRecurrence');

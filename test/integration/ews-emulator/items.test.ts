@@ -162,11 +162,13 @@ describe('tasks and contacts', () => {
     expect(got.PercentComplete).toBe(40);
     expect(got.DueDate.ToISOString()).toBe('2026-05-03T08:00:00.000Z');
     expect(got.IsComplete).toBe(false);
-    got.Status = ews.TaskStatus.Completed;
+    // Exchange keeps Status and PercentComplete consistent: 100 % completes the task.
     got.PercentComplete = 100;
     await got.Update(ews.ConflictResolutionMode.AutoResolve);
     const done = await ews.Task.Bind(svc, task.Id);
+    expect(done.Status).toBe(ews.TaskStatus.Completed);
     expect(done.IsComplete).toBe(true);
+    expect(done.CompleteDate).toBeTruthy();
     await done.Delete(ews.DeleteMode.MoveToDeletedItems);
     const inTasks = await svc.FindItems(ews.WellKnownFolderName.Tasks, new ews.ItemView(50));
     expect(inTasks.Items.some((i) => i.Subject === 'Call back ACME')).toBe(false);

@@ -3,6 +3,7 @@ import { expandSeries } from '../../../src/emulators/ews/calendar.js';
 import { parseXml } from '../../../src/emulators/ews/xml.js';
 import { EwsStore } from '../../../src/emulators/ews/store.js';
 import { supportedWindowsZones, windowsToIana, toWallClock } from '../../../src/emulators/ews/timezones.js';
+import { ruleOffsetAt, timeZoneDefinitionXml } from '../../../src/emulators/ews/timezone-definitions.js';
 
 const T = 'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"';
 
@@ -72,5 +73,30 @@ describe('time zone map', () => {
     for (const id of ['UTC', 'W. Europe Standard Time', 'GMT Standard Time', 'Central Europe Standard Time', 'Romance Standard Time', 'Eastern Standard Time', 'Central Standard Time', 'Pacific Standard Time', 'Tokyo Standard Time', 'India Standard Time', 'AUS Eastern Standard Time']) {
       expect(windowsToIana(id), id).toBeDefined();
     }
+  });
+});
+
+describe('time zone definitions', () => {
+  it('agree with Intl offsets through a whole year for every supported zone', () => {
+    for (const id of supportedWindowsZones()) {
+      const iana = windowsToIana(id)!;
+      for (let day = 0; day < 366 * 2; day += 1) {
+        for (const hour of [0, 6, 12, 18]) {
+          const ms = Date.UTC(2026, 0, 1 + day, hour);
+          const w = toWallClock(ms, iana);
+          const intlOffset = Math.round((Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute) - ms) / 60_000);
+          expect(ruleOffsetAt(id, ms), `${id} at ${new Date(ms).toISOString()}`).toBe(intlOffset);
+        }
+      }
+    }
+  });
+
+  it('renders Periods, TransitionsGroups and Transitions', () => {
+    const xml = timeZoneDefinitionXml('StartTimeZone', 'W. Europe Standard Time')!;
+    const node = parseXml(`<r ${T}>${xml}</r>`).children[0]!;
+    expect(node.attrs.Id).toBe('W. Europe Standard Time');
+    expect(node.children.map((c) => c.name)).toEqual(['Periods', 'TransitionsGroups', 'Transitions']);
+    expect(node.children[0]!.children.map((p) => p.attrs.Bias)).toEqual(['-PT1H', '-PT2H']);
+    expect(timeZoneDefinitionXml('StartTimeZone', 'Mars Standard Time')).toBeUndefined();
   });
 });

@@ -46,8 +46,8 @@ function sortViews(mbx: Mailbox, views: ItemView[], sortNode: XNode | undefined)
     for (const fo of orders) {
       const p = findPath(fo);
       if (!p) continue;
-      const va = readValue(a, p, new Map([...computedProps(mbx, a)].map(([k, v]) => [k, v.value]))) ?? '';
-      const vb = readValue(b, p, new Map([...computedProps(mbx, b)].map(([k, v]) => [k, v.value]))) ?? '';
+      const va = readValue(a, p, () => new Map([...computedProps(mbx, a)].map(([k, v]) => [k, v.value]))) ?? '';
+      const vb = readValue(b, p, () => new Map([...computedProps(mbx, b)].map(([k, v]) => [k, v.value]))) ?? '';
       const c = va < vb ? -1 : va > vb ? 1 : 0;
       if (c !== 0) return fo.attrs.Order === 'Descending' ? -c : c;
     }
