@@ -196,18 +196,33 @@ function seriesOverlaps(master: Appointment, window: TimeWindow): boolean {
 
 interface ViewEntry { id: string; type: number; uid?: string; originalStart?: string }
 
+/**
+ * CalendarView rows (singles, occurrences, exceptions) in a window. Exchange caps a CalendarView at
+ * two years and answers too many rows with an error instead of a page (no paging for calendar
+ * views, "CalendarView element" in the EWS reference), so the window is read in slices of 31 days.
+ */
+const CALENDAR_VIEW_SLICE_MS = 31 * 86_400_000;
+
 async function calendarView(ctx: EwsContext, mailbox: MailboxAddress, folder: any, window: TimeWindow): Promise<ViewEntry[]> {
-  return ctx.call(mailbox, { operation: 'FindItem', idempotent: true }, async (service) => {
-    const view = new CalendarView(toEwsDateTime(window.start), toEwsDateTime(window.end));
-    view.PropertySet = new PropertySet(BasePropertySet.IdOnly, [AppointmentSchema.AppointmentType, AppointmentSchema.ICalUid,
-      AppointmentSchema.Start]);
-    const result = await service.FindAppointments(folder, view);
-    return result.Items.map((item: any) => ({
-      id: item.Id.UniqueId as string,
-      type: Number(item.AppointmentType),
-      uid: safeRead(() => item.ICalUid as string),
-    }));
-  });
+  const seen = new Map<string, ViewEntry>();
+  const end = Date.parse(window.end);
+  for (let from = Date.parse(window.start); from < end; from += CALENDAR_VIEW_SLICE_MS) {
+    const slice = { start: new Date(from).toISOString(), end: new Date(Math.min(end, from + CALENDAR_VIEW_SLICE_MS)).toISOString() };
+    const rows = await ctx.call(mailbox, { operation: 'FindItem', idempotent: true }, async (service) => {
+      const view = new CalendarView(toEwsDateTime(slice.start), toEwsDateTime(slice.end));
+      view.PropertySet = new PropertySet(BasePropertySet.IdOnly, [AppointmentSchema.AppointmentType, AppointmentSchema.ICalUid,
+        AppointmentSchema.Start]);
+      const result = await service.FindAppointments(folder, view);
+      return result.Items.map((item: any) => ({
+        id: item.Id.UniqueId as string,
+        type: Number(item.AppointmentType),
+        uid: safeRead(() => item.ICalUid as string),
+      }));
+    });
+    // An item spanning two slices appears in both; keep it once.
+    for (const row of rows) seen.set(row.id, row);
+  }
+  return [...seen.values()];
 }
 
 export async function expandSeries(ctx: EwsContext, mailbox: MailboxAddress, seriesMasterId: string, window: TimeWindow):
