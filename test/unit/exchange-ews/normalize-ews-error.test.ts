@@ -123,6 +123,11 @@ describe('normalizeEwsError with what ews-javascript-api really rejects with', (
     expect(normalizeEwsError(raw)).toMatchObject({ code: 'EXCHANGE_UNAVAILABLE', retryable: true });
   });
 
+  it('HTTP 200 with something that is not SOAP (a proxy page) → EXCHANGE_UNAVAILABLE', async () => {
+    const raw = await rejection({ status: 200, body: '<html><body>Please sign in</body></html>' });
+    expect(normalizeEwsError(raw).code).toBe('EXCHANGE_UNAVAILABLE');
+  });
+
   it('connection refused and timeouts → EXCHANGE_UNAVAILABLE', async () => {
     const refused = await rejection({ status: 200, body: '' }, 'http://127.0.0.1:9/EWS/Exchange.asmx');
     expect(normalizeEwsError(refused).code).toBe('EXCHANGE_UNAVAILABLE');

@@ -90,9 +90,9 @@ function classify(facts: Facts): ErrorCode {
   if (facts.httpStatus !== undefined && facts.httpStatus >= 500) return 'EXCHANGE_UNAVAILABLE';
   if (facts.systemCode !== undefined && NETWORK_CODES.has(facts.systemCode)) return 'EXCHANGE_UNAVAILABLE';
   if (/timeout|timed out|socket hang up|network error/i.test(facts.message)) return 'EXCHANGE_UNAVAILABLE';
-  // No HTTP status at all from the transport means the request never got an answer.
-  if (facts.responseCode === undefined && (facts.httpStatus === undefined || facts.httpStatus === 0)
-    && facts.systemCode === undefined && isTransportShaped(facts)) return 'EXCHANGE_UNAVAILABLE';
+  // No EWS answer at all: either no response (network), or one that is not SOAP (a proxy's page,
+  // a truncated body). Both are infrastructure trouble on the way to Exchange.
+  if (facts.responseCode === undefined && isTransportShaped(facts)) return 'EXCHANGE_UNAVAILABLE';
   if (facts.responseCode !== undefined) return 'EXCHANGE_UNAVAILABLE';
   if (facts.httpStatus !== undefined && facts.httpStatus >= 400) return 'EXCHANGE_BAD_REQUEST';
   return 'INTERNAL';
@@ -103,8 +103,10 @@ function isTransportShaped(facts: Facts): boolean {
 }
 
 function extractFacts(error: unknown): Facts {
-  if (error instanceof ServiceRequestException && error.InnerException) {
-    const inner = extractFacts(error.InnerException);
+  if (error instanceof ServiceRequestException) {
+    // "The request failed": the response could not be read as EWS (the library wraps the parse error).
+    const inner = error.InnerException ? extractFacts(error.InnerException) : { message: '', errorDetails: {} as Record<string, string> };
+    if (inner.responseCode === undefined) inner.errorDetails.__transport = 'true';
     return { ...inner, message: inner.message || error.Message };
   }
   if (error instanceof ServiceResponseException) {
