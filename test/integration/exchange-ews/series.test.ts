@@ -27,7 +27,7 @@ describe('recurring series', () => {
   it('keeps the 09:00 wall-clock time across DST and round-trips the pattern', async () => {
     const created = await connector.createItem(ALICE, 'appointment', series, stamp('SER-1'));
     const master = await connector.getItem(ALICE, 'appointment', created.id);
-    expect(master).toMatchObject({ type: 'seriesMaster', recurrence: series.recurrence, deletedOccurrences: [] });
+    expect(master).toMatchObject({ type: 'seriesMaster', timeZone: 'Europe/Berlin', recurrence: series.recurrence, deletedOccurrences: [] });
 
     const occurrences = await connector.expandSeries(ALICE, created.id, window);
     expect(occurrences.map((o) => o.start)).toEqual([

@@ -1,5 +1,8 @@
 import ews from 'ews-javascript-api';
 import type { TimeZoneInfo as TimeZoneInfoType } from 'ews-javascript-api';
+import { applyLibraryPatches } from './library-patches.js';
+
+applyLibraryPatches();
 
 /**
  * ews-javascript-api is CommonJS and Node's ESM loader only sees part of its exports as named
