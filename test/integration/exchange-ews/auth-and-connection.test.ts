@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEwsConnector } from '../../../src/connectors/exchange/ews/ews-connector.js';
+import { createTokenSource } from '../../../src/connectors/exchange/ews/oauth-token-source.js';
 import { ALICE, stamp, startHarness, type Harness } from './support.js';
 
 let h: Harness;
@@ -32,6 +33,14 @@ describe('Exchange Online app-only OAuth through msal-node', () => {
     } finally {
       await connector.close();
     }
+  });
+
+  it('caches the token in msal instead of asking the token endpoint for every request', async () => {
+    const tokens = createTokenSource({ directoryId: 'demo', clientId: 'demo-client', clientSecret: 'demo-secret',
+      authorityHost: h.emulator.httpsUrl, caCertificate: h.emulator.caPem }, 'https://outlook.office365.com/.default');
+    const first = await tokens.token();
+    expect(first.split('.')).toHaveLength(3);
+    expect(await tokens.token()).toBe(first);
   });
 
   it('reports a wrong client secret at the authenticate step', async () => {

@@ -19,12 +19,15 @@ const GET_FOLDER_OK = `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s
 let server: Server;
 let url: string;
 const authorizations: string[] = [];
+const seen: Array<{ anchor: string | undefined; body: string }> = [];
 let delayMs = 0;
 
 beforeAll(async () => {
   server = createServer((req: IncomingMessage, res) => {
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      seen.push({ anchor: req.headers['x-anchormailbox'] as string | undefined, body: Buffer.concat(chunks).toString('utf8') });
       const auth = req.headers.authorization ?? '';
       authorizations.push(auth);
       if (/^NTLM TlRMTVNTUAAB/.test(auth)) {
@@ -54,10 +57,10 @@ afterAll(async () => {
 /** The semaphore is not under test here: a Redis stand-in that always grants the slot. */
 const redis = { eval: async () => 1, zrem: async () => 1 } as unknown as Redis;
 
-function connector(auth: 'basic' | 'ntlm', timeoutMs = 5_000) {
+function connector(auth: 'basic' | 'ntlm', timeoutMs = 5_000, serverVersion = 'Exchange2016') {
   return createEwsConnector({
     kind: 'ews-onprem', id: 'env-t', tenantId: 't', maxConcurrency: 2,
-    ews: { url, auth, username: 'svc-tandem', domain: 'CONTOSO', password: 'pw', impersonation: true, serverVersion: 'Exchange2016' },
+    ews: { url, auth, username: 'svc-tandem', domain: 'CONTOSO', password: 'pw', impersonation: true, serverVersion },
   }, { redis, keyPrefix: 'unused', timeoutMs, retry: { maxAttempts: 1 }, logger: pino({ level: 'silent' }) });
 }
 
@@ -69,6 +72,17 @@ describe('EWS transport', () => {
     expect(authorizations.some((a) => a.startsWith('NTLM TlRMTVNTUAAB'))).toBe(true);
     expect(authorizations.some((a) => a.startsWith('NTLM TlRMTVNTUAAD'))).toBe(true);
     expect(authorizations.some((a) => a.startsWith('Basic'))).toBe(false);
+  });
+
+  it('sends RequestServerVersion from the environment, impersonation by SMTP address and X-AnchorMailbox on every request', async () => {
+    seen.length = 0;
+    await connector('basic', 5_000, 'Exchange2013_SP1').testConnection({ smtpAddress: 'bob@demo.example' });
+    const soap = seen.filter((request) => request.body.includes('soap:Envelope'));
+    expect(soap.length).toBe(3);
+    expect(soap.every((request) => request.anchor === 'bob@demo.example')).toBe(true);
+    expect(soap.every((request) => request.body.includes('<t:RequestServerVersion Version="Exchange2013_SP1">'))).toBe(true);
+    // The first step authenticates as the service account itself; the others impersonate the mailbox.
+    expect(soap.map((request) => request.body.includes('<t:SmtpAddress>bob@demo.example</t:SmtpAddress>'))).toEqual([false, true, true]);
   });
 
   it('refuses NTLM together with an extra CA as a configuration error', () => {
