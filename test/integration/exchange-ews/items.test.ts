@@ -104,4 +104,12 @@ describe('contacts', () => {
     await connector.deleteItem(ALICE, 'contact', created.id);
     expect(await connector.listItems(ALICE, 'contact')).toEqual([]);
   });
+
+  it('recreates the Tandem folder when a user deleted it', async () => {
+    await connector.createItem(ALICE, 'contact', contact, stamp('BP-200'));
+    h.emulator.reset(); // the mailbox starts over: the cached folder id is now stale
+    const created = await connector.createItem(ALICE, 'contact', contact, stamp('BP-201'));
+    expect(h.emulator.listItems('alice@demo.example').find((i) => i.id === created.id)!.folder).toBe('Tandem');
+    expect((await connector.findByStamp(ALICE, 'contact', 'BP-201')).map((c) => c.id)).toEqual([created.id]);
+  });
 });

@@ -95,6 +95,11 @@ describe('change tracking (SyncFolderItems)', () => {
     expect(contacts.created).toEqual([contact.id]);
     const appointments = await drain('appointment', undefined);
     expect(appointments.created).toEqual([]);
+    const appointment = await connector.createItem(ALICE, 'appointment', { subject: 'a', body: { type: 'text', content: '' },
+      start: '2026-05-04T08:00:00.000Z', end: '2026-05-04T09:00:00.000Z', timeZone: 'UTC', isAllDay: false, location: '',
+      categories: [], sensitivity: 'normal', importance: 'normal', attendees: [] }, stamp('A-1'));
+    expect((await drain('appointment', appointments.state)).created).toEqual([appointment.id]);
+    expect((await drain('contact', contacts.state)).created).toEqual([]);
   });
 });
 
@@ -126,14 +131,23 @@ describe('push subscriptions', () => {
 });
 
 describe('attachments', () => {
-  it('adds, lists and reads a file attachment', async () => {
-    const created = await connector.createItem(ALICE, 'task', task('with file'), stamp('A-1'));
+  const drafts = {
+    task: task('with file'),
+    contact: { displayName: 'With File', emailAddresses: [], businessPhones: [], categories: [] },
+    appointment: { subject: 'with file', body: { type: 'text' as const, content: '' }, start: '2026-05-04T08:00:00.000Z',
+      end: '2026-05-04T09:00:00.000Z', timeZone: 'Europe/Berlin', isAllDay: false, location: '', categories: [],
+      sensitivity: 'normal' as const, importance: 'normal' as const, attendees: [] },
+  };
+  it.each(['task', 'contact', 'appointment'] as const)('adds, lists and reads a file attachment on a %s', async (kind) => {
+    const created = await connector.createItem(ALICE, kind, drafts[kind] as never, stamp(`A-${kind}`));
     const content = Buffer.from('%PDF-1.4 tandem & <test>');
-    const added = await connector.addAttachment(ALICE, 'task', created.id, { name: 'offer.pdf', contentType: 'application/pdf', content });
+    const added = await connector.addAttachment(ALICE, kind, created.id, { name: 'offer.pdf', contentType: 'application/pdf', content });
     expect(added).toMatchObject({ name: 'offer.pdf', contentType: 'application/pdf', size: content.length });
-    const listed = await connector.listAttachments(ALICE, 'task', created.id);
+    const listed = await connector.listAttachments(ALICE, kind, created.id);
     expect(listed).toEqual([expect.objectContaining({ id: added.id, name: 'offer.pdf' })]);
-    const read = await connector.getAttachment(ALICE, 'task', created.id, added.id);
+    const read = await connector.getAttachment(ALICE, kind, created.id, added.id);
     expect(read.content.equals(content)).toBe(true);
+    const item = await connector.getItem(ALICE, kind, created.id);
+    if (kind === 'appointment') expect((item as { hasAttachments: boolean }).hasAttachments).toBe(true);
   });
 });

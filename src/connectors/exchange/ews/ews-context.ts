@@ -78,6 +78,20 @@ export class EwsContext {
     return pending;
   }
 
+  /**
+   * Runs `fn` again once when the cached Tandem contacts folder turned out to be gone
+   * (ErrorFolderNotFound: a user deleted it): `call` has already forgotten the id, so the second run
+   * finds or recreates the folder. Safe for creates too: Exchange created nothing in a missing folder.
+   */
+  async withFolderRetry<T>(kinds: ItemKind[], fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (kinds.includes('contact') && isTandemError(error) && error.details?.ewsResponseCode === 'ErrorFolderNotFound') return fn();
+      throw error;
+    }
+  }
+
   /** Forgets a cached folder id (after ErrorFolderNotFound: a user deleted the folder). */
   forgetContactsFolder(mailbox: MailboxAddress): void {
     this.contactFolders.delete(mailbox.smtpAddress.toLowerCase());
