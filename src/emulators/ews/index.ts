@@ -1,7 +1,9 @@
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { z } from 'zod';
 import { logger } from '../../logging/logger.js';
+import { TandemError } from '../../errors/tandem-error.js';
 import { EwsStore, type Mailbox } from './store.js';
 import { PushManager, type Subscription } from './push.js';
 import { Throttle, type ThrottlingSettings } from './throttling.js';
@@ -91,7 +93,25 @@ export interface EwsEmulator {
   close(): Promise<void>;
 }
 
-export async function startEwsEmulator(options: EwsEmulatorOptions = {}): Promise<EwsEmulator> {
+const optionsSchema = z.object({
+  port: z.number().int().min(0).max(65_535).optional(),
+  host: z.string().min(1).optional(),
+  mailboxes: z.array(z.string().email()).optional(),
+  timeScale: z.number().positive().max(1000).optional(),
+  retentionMs: z.number().int().positive().optional(),
+  log: z.boolean().optional(),
+});
+
+/**
+ * Starts the EWS emulator (HTTP and HTTPS on one port). Resolves once it listens; `close()` stops
+ * it and its push deliveries.
+ */
+export async function startEwsEmulator(input: EwsEmulatorOptions = {}): Promise<EwsEmulator> {
+  const parsed = optionsSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new TandemError('CONFIG_INVALID', `Invalid EWS emulator options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const options = parsed.data;
   const timeScale = options.timeScale ?? 1;
   const log = logger.child({ module: 'ews-emulator' });
   if (options.log === false) log.level = 'silent';
