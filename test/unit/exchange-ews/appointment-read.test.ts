@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ews from 'ews-javascript-api';
 import { appointmentFromEws } from '../../../src/connectors/exchange/ews/appointment-mapping.js';
 import { fullPropertySet } from '../../../src/connectors/exchange/ews/item-operations.js';
-import { TANDEM_PROPERTY_SET_ID } from '../../../src/connectors/exchange/ews/stamp-property.js';
+import { TANDEM_PROPERTY_SET_ID } from '../../../src/connectors/exchange/stamp-names.js';
 
 /**
  * Reading an appointment the way Exchange Server returns it: StartTimeZone as a full
