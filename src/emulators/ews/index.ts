@@ -129,6 +129,8 @@ export async function startEwsEmulator(input: EwsEmulatorOptions = {}): Promise<
   const host = options.host ?? '127.0.0.1';
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
 
+  // Assigned once below; the admin handler closes over it before then, so it cannot be a const here.
+  // eslint-disable-next-line prefer-const
   let emulator!: EwsEmulator;
   const handler = createRequestHandler({
     store,
