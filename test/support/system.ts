@@ -10,6 +10,8 @@ import { startWorkerProcess } from '../../src/runtime/worker.js';
 import { createTestDatabase, uniqueRedisPrefix, type TestDatabase } from './database.js';
 import { deleteRedisPrefix } from './service.js';
 
+const EWS_TIME_SCALE = 0.05;
+
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
@@ -40,12 +42,14 @@ export async function startSystem(): Promise<RunningSystem> {
   const port = await freePort();
   const config = loadConfig({ ...process.env, DATABASE_URL: db.url, QUEUE_PREFIX: prefix, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`,
     AUTH_MODE: 'dev', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' });
-  const ews = await startEwsEmulator({ port: 0, timeScale: 0.05 });
+  const ews = await startEwsEmulator({ port: 0, timeScale: EWS_TIME_SCALE });
   const s4Emulator = await startS4Emulator({ port: 0, eventsUrl: `http://127.0.0.1:${port}/s4/events`, eventsAuth: DEMO.callback,
     eventRetry: { initialDelayMs: 100, maxDelayMs: 1_000 } });
   const web = await startWeb(config, { port, host: '127.0.0.1' });
   await seedDemoTenant(web.pool, config, { ewsUrl: ews.ewsUrl, s4Url: s4Emulator.url });
-  const worker = await startWorkerProcess(config, { maintenanceEveryMs: 500, sweepIntervalMs: 1_000 });
+  // Exchange's clock runs 20× faster in the emulator: heartbeats every 3 s, silence noticed after 6 s.
+  const worker = await startWorkerProcess(config, { maintenanceEveryMs: 500, sweepIntervalMs: 1_000,
+    subscriptions: { statusFrequencyMinutes: 1, timeScale: EWS_TIME_SCALE } });
   const s4 = createS4Client({ kind: 'url', url: s4Emulator.url, username: 'TANDEM_COMM', password: 'demo-password', sapClient: '100' });
   return {
     config, db, web, ews, s4Emulator, s4,
