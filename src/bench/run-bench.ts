@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -12,6 +12,7 @@ import { createPool } from '../store/pool.js';
 import { migrate } from '../store/migrate.js';
 import { withSystemScope, withTenant } from '../store/transaction.js';
 import { runLoad, type LoadResult } from './load.js';
+import { benchSync } from './sync-bench.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RESULTS_FILE = `${ROOT}docs/benchmarks.md`;
@@ -94,24 +95,37 @@ function row(label: string, result: LoadResult): string {
 /** `tandem bench` / `npm run bench`: runs the benchmarks and appends their figures to docs/benchmarks.md. */
 export async function runBench(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' },
-    'no-write': { type: 'boolean', default: false } } });
+    'no-write': { type: 'boolean', default: false }, only: { type: 'string' }, 'burst-events': { type: 'string', default: '1000' } } });
   const durationMs = Number(values.seconds) * 1000;
   const connections = Number(values.connections);
+  const runIngestion = values.only !== 'sync';
+  const runSync = values.only !== 'ingestion';
   process.stderr.write(`ingestion: ${connections} connections, ${values.seconds}s per run after 2s warm-up\n`);
-  const ingestion = await benchIngestion(durationMs, connections);
+  const ingestion = runIngestion ? await benchIngestion(durationMs, connections) : undefined;
+  process.stderr.write('sync: 50 events/s steady, then a burst\n');
+  const sync = runSync ? await benchSync({ steadyRate: 50, steadySeconds: Number(values.seconds), burstEvents: Number(values['burst-events']) }) : undefined;
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   const section = [
-    `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — ${machine}`,
+    `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — ${machine}, load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')}`,
     '',
-    `S/4 event ingestion, ${connections} keep-alive connections, ${values.seconds}s measured:`,
-    '',
-    '| handler | requests/s | p50 ms | p99 ms | errors |',
-    '|---|---|---|---|---|',
-    row('bare Express (parse, 202, no storage)', ingestion.bare),
-    row('Tandem POST /s4/events (auth, validate, inbox commit)', ingestion.durable),
-    '',
-    `Durable / bare ratio: **${ingestion.ratio}** (target ≥ 0.7; p99 target < 20 ms).`,
-    '',
+    ...(ingestion ? [
+      `S/4 event ingestion, ${connections} keep-alive connections, ${values.seconds}s measured:`,
+      '',
+      '| handler | requests/s | p50 ms | p99 ms | errors |',
+      '|---|---|---|---|---|',
+      row('bare Express (parse, 202, no storage)', ingestion.bare),
+      row('Tandem POST /s4/events (auth, validate, inbox commit)', ingestion.durable),
+      '',
+      `Durable / bare ratio: **${ingestion.ratio}** (target ≥ 0.7; p99 target < 20 ms).`,
+      '',
+    ] : []),
+    ...(sync ? [
+      'End to end (web + worker + EWS and S/4 emulators on loopback), S/4 event accepted → item in the mailbox:',
+      '',
+      `- steady ${sync.steady.rate} events/s for ${sync.steady.events} events: ${sync.steady.completed} synced, p50 **${sync.steady.p50Ms} ms**, p99 **${sync.steady.p99Ms} ms** (targets: p50 < 150 ms, p99 < 1 s)`,
+      `- burst of ${sync.burst.events} events: ${sync.burst.completed} synced in ${sync.burst.seconds} s = **${sync.burst.opsPerSecond} sync operations/s** (target ≥ 300)`,
+      '',
+    ] : []),
   ].join('\n');
   process.stdout.write(`${section}\n`);
   if (!values['no-write']) {
