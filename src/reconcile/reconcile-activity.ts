@@ -79,9 +79,13 @@ export async function reconcileInMailbox<S extends { uuid: string; etag: string;
     if (state.s4 === undefined) state.s4 = state.s4Key ? (await ops.get(ctx.s4, state.s4Key)) ?? null : null;
     if (state.exchange === undefined) {
       state.exchange = state.link?.exchangeId ? ((await connector.getItem(address, kind, state.link.exchangeId)) as E | undefined) ?? null : null;
-      // Without a link, an item carrying our stamp is ours already (e.g. after switching EWS → Graph): adopt it, never duplicate.
-      if (state.exchange === null && !state.link && state.s4) {
-        state.exchange = ((await connector.findByStamp(address, kind, state.s4.uuid))[0] as E | undefined) ?? null;
+      // Not found under a known id: an item carrying our stamp is ours already — no link yet, a link
+      // re-keyed by a move to another environment (ids cleared), or a link still holding the other
+      // backend's id while the move propagates. Adopt it, never duplicate. A real Outlook delete
+      // leaves no stamped item behind, so it is still seen as "deleted in Outlook".
+      const stampKey = state.link?.s4Key ?? state.s4?.uuid;
+      if (state.exchange === null && stampKey && (state.s4 || state.link?.exchangeId === undefined)) {
+        state.exchange = ((await connector.findByStamp(address, kind, stampKey))[0] as E | undefined) ?? null;
       }
     }
     lookup ??= await buildLookup(ctx, state.s4 ? state.s4.partners.map((p) => p.businessPartner) : []);
