@@ -7,6 +7,7 @@ import { SecretBox } from '../../../src/security/secret-box.js';
 import { signDevToken } from '../../../src/security/dev-token.js';
 import { withTenant } from '../../../src/store/transaction.js';
 import { uniqueRedisPrefix } from '../../support/database.js';
+import { ews as ewsLib, makeService } from '../../integration/ews-emulator/support.js';
 import { graphClient } from '../../support/graph-outlook.js';
 import { waitFor } from '../../support/service.js';
 import { graphEnvironment, startSystem, type RunningSystem } from '../../support/system.js';
@@ -74,7 +75,18 @@ describe('switching a user from EWS to Graph', { timeout: 150_000 }, () => {
     await waitFor(async () => subjects.every((s) => ewsCalendar(ALICE).some((item) => item.subject === s)) || undefined, 'the items in Alice’s EWS calendar');
     await waitFor(async () => (await q<{ n: number }>(`SELECT count(*)::int AS n FROM links WHERE mailbox_id = $1 AND state = 'linked' AND exchange_item_id IS NOT NULL
       AND s4_key = ANY($2)`, [aliceId, keys]))[0]!.n === 3 || undefined, 'Alice’s links');
+    // …and one Alice made in Outlook with the S/4HANA category (Exchange → S/4): it carries no stamp.
+    const service = makeService(system.ews, { impersonate: ALICE });
+    const own = new ewsLib.Appointment(service);
+    own.Subject = 'Lunch with Litware';
+    own.Start = ewsLib.DateTime.Parse(inDays(4, 12));
+    own.End = ewsLib.DateTime.Parse(inDays(4, 13));
+    own.Categories.Add('S/4HANA');
+    await own.Save(ewsLib.WellKnownFolderName.Calendar, ewsLib.SendInvitationsMode.SendToNone);
+    const ownKey = await waitFor(async () => (await q<{ s4_key: string | null; state: string }>(
+      `SELECT s4_key, state FROM links WHERE exchange_item_id = $1`, [own.Id.UniqueId]))[0]?.s4_key ?? undefined, 'the Outlook item’s S/4 activity');
     const ewsIds = new Set(ewsCalendar(ALICE).map((item) => item.id));
+    const s4BeforeSwitch = (await system.s4.listAppointmentsOfEmployee('EMP001', { from: inDays(-30, 0), to: inDays(60, 0) })).map((a) => a.uuid).sort();
 
     // 2. The migration: Alice's mailbox content, stamps included, arrives in Exchange Online (here: read
     //    through Tandem's EWS connector and imported into the Graph emulator as portable JSON).
@@ -91,6 +103,7 @@ describe('switching a user from EWS to Graph', { timeout: 150_000 }, () => {
     await ews.close();
     const portable = JSON.parse(JSON.stringify({ appointments: exported.appointment, tasks: exported.task, contacts: exported.contact })) as Omit<PortableMailbox, 'smtpAddress'>;
     expect(portable.appointments.filter((a) => a.stamp && keys.includes(a.stamp.s4Key))).toHaveLength(3);
+    expect(portable.appointments.find((a) => a.subject === 'Lunch with Litware')?.stamp).toBeUndefined();
     system.graph!.importMailbox(ALICE, portable);
 
     // 3. The operator: a Graph environment (the emulator's client id is no GUID), then the user moves to it.
@@ -128,10 +141,12 @@ describe('switching a user from EWS to Graph', { timeout: 150_000 }, () => {
 
     // 5. A full resync (the initial load again) adopts everything it finds and creates nothing.
     const journalMark = (await q<{ id: number }>('SELECT coalesce(max(id), 0)::int AS id FROM journal'))[0]!.id;
-    const s4Before = await system.s4.listAppointmentsOfEmployee('EMP001', { from: window.start, to: window.end });
     expect(await fullLoad(aliceId)).toMatchObject({ state: 'done' });
     expect(graphCalendar()).toHaveLength(portable.appointments.length);
-    expect((await system.s4.listAppointmentsOfEmployee('EMP001', { from: window.start, to: window.end })).map((a) => a.uuid).sort()).toEqual(s4Before.map((a) => a.uuid).sort());
+    expect((await system.s4.listAppointmentsOfEmployee('EMP001', { from: window.start, to: window.end })).map((a) => a.uuid).sort()).toEqual(s4BeforeSwitch);
+    // The Outlook-made item, unstamped, was re-linked to its activity (same subject and time), not turned into a second one.
+    expect(await q(`SELECT exchange_item_id, state FROM links WHERE mailbox_id = $1 AND s4_key = $2`, [aliceId, ownKey]))
+      .toEqual([{ exchange_item_id: graphIdOf('Lunch with Litware'), state: 'linked' }]);
     const created2 = await q<{ reason: string }>(`SELECT reason FROM journal WHERE id > $1 AND reason LIKE 'created%'`, [journalMark]);
     expect(created2).toEqual([]);
     expect((await q<{ n: number }>(`SELECT count(*)::int AS n FROM links WHERE mailbox_id = $1 AND s4_key = ANY($2)`, [aliceId, keys]))[0]!.n).toBe(3);
