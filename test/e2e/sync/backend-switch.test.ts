@@ -71,8 +71,11 @@ describe('switching a user from EWS to Graph', { timeout: 150_000 }, () => {
       keys.push((await system.s4.createAppointment({ processType: 'ZVIS', subject, start: inDays(5 + i, 9), end: inDays(5 + i, 10), timeZone: 'Europe/Berlin',
         location: 'Room 1', partners })).uuid);
     }
+    // A fourth one the migration will lose.
+    const lostKey = (await system.s4.createAppointment({ processType: 'ZVIS', subject: 'Lost in migration', start: inDays(9, 9), end: inDays(9, 10),
+      timeZone: 'Europe/Berlin', partners: [{ partnerFunction: '00000014', businessPartner: 'EMP001' }] })).uuid;
     const ewsCalendar = (mailbox: string) => system.ews.listItems(mailbox).filter((item) => item.folder === 'calendar');
-    await waitFor(async () => subjects.every((s) => ewsCalendar(ALICE).some((item) => item.subject === s)) || undefined, 'the items in Alice’s EWS calendar');
+    await waitFor(async () => [...subjects, 'Lost in migration'].every((s) => ewsCalendar(ALICE).some((item) => item.subject === s)) || undefined, 'the items in Alice’s EWS calendar');
     await waitFor(async () => (await q<{ n: number }>(`SELECT count(*)::int AS n FROM links WHERE mailbox_id = $1 AND state = 'linked' AND exchange_item_id IS NOT NULL
       AND s4_key = ANY($2)`, [aliceId, keys]))[0]!.n === 3 || undefined, 'Alice’s links');
     // …and one Alice made in Outlook with the S/4HANA category (Exchange → S/4): it carries no stamp.
@@ -102,6 +105,8 @@ describe('switching a user from EWS to Graph', { timeout: 150_000 }, () => {
     }
     await ews.close();
     const portable = JSON.parse(JSON.stringify({ appointments: exported.appointment, tasks: exported.task, contacts: exported.contact })) as Omit<PortableMailbox, 'smtpAddress'>;
+    expect(portable.appointments.filter((a) => a.stamp?.s4Key === lostKey)).toHaveLength(1);
+    portable.appointments = portable.appointments.filter((a) => a.stamp?.s4Key !== lostKey);
     expect(portable.appointments.filter((a) => a.stamp && keys.includes(a.stamp.s4Key))).toHaveLength(3);
     expect(portable.appointments.find((a) => a.subject === 'Lunch with Litware')?.stamp).toBeUndefined();
     system.graph!.importMailbox(ALICE, portable);
@@ -121,11 +126,18 @@ describe('switching a user from EWS to Graph', { timeout: 150_000 }, () => {
       const current = (await system.s4.getAppointment(key))!;
       await system.s4.updateAppointment(key, current.etag, { subject: `${subjects[i]} (moved)` });
     }
+    const lost = (await system.s4.getAppointment(lostKey))!;
+    await system.s4.updateAppointment(lostKey, lost.etag, { subject: 'Lost in migration (moved)' });
     const graphCalendar = () => system.graph!.exportMailbox(ALICE).appointments;
     await waitFor(async () => subjects.every((s) => graphCalendar().some((a) => a.subject === `${s} (moved)`)) || undefined, 'the changes in Alice’s Graph calendar');
     await waitFor(async () => ewsCalendar('bob@demo.example').some((item) => item.subject === 'Site inspection (moved)') || undefined, 'the change in Bob’s EWS calendar');
     expect(graphCalendar().filter((a) => a.stamp && keys.includes(a.stamp.s4Key))).toHaveLength(3);
     expect(graphCalendar()).toHaveLength(portable.appointments.length);
+    // The item the migration lost is neither re-created nor taken for an Outlook delete: journalled, S/4 untouched.
+    await waitFor(async () => (await q(`SELECT 1 FROM journal WHERE s4_key = $1 AND reason = 'environmentMove.itemNotFound'`, [lostKey]))[0],
+      'the journal entry for the lost item');
+    expect(await system.s4.getAppointment(lostKey)).toMatchObject({ subject: 'Lost in migration (moved)' });
+    expect(graphCalendar().some((a) => a.subject?.startsWith('Lost in migration'))).toBe(false);
     // The old EWS copies got no more writes: Tandem writes to the environment the user is in.
     expect(ewsCalendar(ALICE).filter((item) => item.subject?.endsWith('(moved)'))).toEqual([]);
 
