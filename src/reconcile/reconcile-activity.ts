@@ -1,11 +1,11 @@
 import type { Appointment, ItemKind, Task } from '../connectors/exchange/types.js';
 import { TandemError, isTandemError } from '../errors/tandem-error.js';
+import { writeJournal } from '../journal/journal.js';
 import { syncOutcomes } from '../observability/metrics.js';
 import { withTenant } from '../store/transaction.js';
 import { applySafetyValve, isDestructive, partnerLookup, type PartnerInfo, type PartnerLookup, type SyncAction } from '../sync/index.js';
 import { ACTIVITY_OPS, type AnyActivityOps } from './activity-kinds.js';
 import { executeActions, type S4Writer } from './execute-actions.js';
-import { writeJournal } from '../journal/journal.js';
 import { linkByExchangeItem, linkByS4Key, linksOfS4Object, movedOutlookLink, type StoredLink } from './link-store.js';
 import type { MailboxInfo, TenantContext } from './tenant-context.js';
 import { valveCounters } from './valve-counters.js';
