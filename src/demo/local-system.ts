@@ -1,7 +1,7 @@
 import { loadConfig, type Config } from '../config/config.js';
 import { createS4Client, type S4Client } from '../connectors/s4/index.js';
 import { startEwsEmulator, type EwsEmulator } from '../emulators/ews/index.js';
-import { startGraphEmulator, type GraphEmulator } from '../emulators/graph/index.js';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, startGraphEmulator, type GraphEmulator } from '../emulators/graph/index.js';
 import { startS4Emulator, type S4Emulator } from '../emulators/s4/index.js';
 import { startWeb, type RunningWeb } from '../runtime/web.js';
 import { startWorkerProcess } from '../runtime/worker.js';
@@ -19,6 +19,8 @@ export interface LocalSystemOptions {
   sweepIntervalMs?: number;
   /** Start the Graph emulator too (the demo does; most tests do not need it). */
   graph?: boolean;
+  /** Put the demo users into a Graph environment pointed at the Graph emulator instead of EWS. */
+  usersOnGraph?: boolean;
   /** S/4 event delivery retry while Tandem is down. */
   s4EventRetry?: { initialDelayMs: number; maxDelayMs: number };
 }
@@ -29,9 +31,17 @@ export interface LocalSystem {
   ews: EwsEmulator;
   s4Emulator: S4Emulator;
   graph: GraphEmulator | undefined;
+  /** The demo environment the users are in (EWS, or Graph with `usersOnGraph`). */
+  environmentId: string;
   /** The S/4 connector pointed at the emulator, to act as an S/4 user would. */
   s4: S4Client;
   stop(): Promise<void>;
+}
+
+/** Settings of a Graph environment pointed at the emulator (its token endpoint is HTTPS with its own CA). */
+export function graphEnvironment(graph: GraphEmulator) {
+  return { baseUrl: `${graph.httpsUrl}/v1.0`, authorityHost: graph.httpsUrl, caCertificate: graph.caCertificatePem,
+    clientId: DEMO_CLIENT_ID, clientSecret: DEMO_CLIENT_SECRET, directoryId: 'demo.example' };
 }
 
 /**
@@ -44,11 +54,13 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   await migrate(config.databaseUrl);
   const webUrl = `http://127.0.0.1:${config.port}`;
   const ews = await startEwsEmulator({ port: options.ports?.ews ?? 0, ...(options.ewsTimeScale ? { timeScale: options.ewsTimeScale } : {}) });
-  const graph = options.graph ? await startGraphEmulator({ port: options.ports?.graph ?? 0 }) : undefined;
+  // Real time in the Graph emulator: its shortest subscription (45 minutes) must outlive a test run.
+  const graph = options.graph || options.usersOnGraph ? await startGraphEmulator({ port: options.ports?.graph ?? 0 }) : undefined;
   const s4Emulator = await startS4Emulator({ port: options.ports?.s4 ?? 0, eventsUrl: `${webUrl}/s4/events`, eventsAuth: DEMO.callback,
     ...(options.s4EventRetry ? { eventRetry: options.s4EventRetry } : {}) });
   const web = await startWeb(config, { port: config.port, host: '127.0.0.1' });
-  await seedDemoTenant(web.pool, config, { ewsUrl: ews.ewsUrl, s4Url: s4Emulator.url });
+  const { environmentId } = await seedDemoTenant(web.pool, config, { ewsUrl: ews.ewsUrl, s4Url: s4Emulator.url,
+    ...(options.usersOnGraph && graph ? { graph: graphEnvironment(graph) } : {}) });
   const worker = await startWorkerProcess(config, {
     maintenanceEveryMs: options.maintenanceEveryMs ?? 5_000,
     ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
@@ -56,7 +68,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   });
   const s4 = createS4Client({ kind: 'url', url: s4Emulator.url, username: 'TANDEM_COMM', password: 'demo-password', sapClient: '100' });
   return {
-    config, web, ews, s4Emulator, graph, s4,
+    config, web, ews, s4Emulator, graph, s4, environmentId,
     async stop() {
       await worker.stopAll();
       await web.stop();

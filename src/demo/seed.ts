@@ -20,6 +20,11 @@ export const DEMO = {
 export interface DemoUrls {
   ewsUrl: string;
   s4Url: string;
+  /**
+   * When set, the demo users live in a Graph environment (Exchange Online through Microsoft Graph)
+   * pointed at the Graph emulator, instead of the EWS one.
+   */
+  graph?: { baseUrl: string; authorityHost: string; caCertificate: string; clientId: string; clientSecret: string; directoryId: string };
 }
 
 /** CONTRACT.md "Demo tenant": ZVIS appointments and ZTSK tasks both ways, Outlook → S/4 by category, contacts on. */
@@ -29,19 +34,27 @@ export const DEMO_SETTINGS = {
   contacts: { enabled: true },
 };
 
-/** Creates (or refreshes) the demo tenant: EWS environment, Alice and Bob, the S/4 callback credential. Idempotent. */
+/** Creates (or refreshes) the demo tenant: EWS (or Graph) environment, Alice and Bob, the S/4 callback credential. Idempotent. */
 export async function seedDemoTenant(pool: Pool, config: Config, urls: DemoUrls): Promise<{ environmentId: string }> {
   await withSystemScope((tx) => tx.query(
     `INSERT INTO tenants (id, display_name, state) VALUES ($1, 'Demo tenant', 'active') ON CONFLICT (id) DO NOTHING`, [DEMO.tenantId]), pool);
   const box = new SecretBox(config.secretKeys);
   return withTenant(DEMO.tenantId, async (tx) => {
-    const connection = { url: urls.ewsUrl, auth: 'basic', username: DEMO.ews.username, impersonation: true, serverVersion: 'Exchange2016' };
+    const environment = urls.graph
+      ? { name: 'Demo Exchange (Graph emulator)', kind: 'graph',
+        connection: { baseUrl: urls.graph.baseUrl, authorityHost: urls.graph.authorityHost, caCertificate: urls.graph.caCertificate,
+          clientId: urls.graph.clientId, directoryId: urls.graph.directoryId },
+        secrets: { clientSecret: urls.graph.clientSecret } }
+      : { name: 'Demo Exchange (EWS emulator)', kind: 'ews-onprem',
+        connection: { url: urls.ewsUrl, auth: 'basic', username: DEMO.ews.username, impersonation: true, serverVersion: 'Exchange2016' },
+        secrets: { password: DEMO.ews.password } };
     const { rows } = await tx.query<{ id: string }>(
       `INSERT INTO exchange_environments (tenant_id, name, kind, connection, secret_ciphertext, max_concurrency, test_mailbox)
-       VALUES ($1, 'Demo Exchange (EWS emulator)', 'ews-onprem', $2, $3, 10, 'alice@demo.example')
+       VALUES ($1, $2, $3, $4, $5, 10, 'alice@demo.example')
        ON CONFLICT (tenant_id, name) DO UPDATE SET connection = EXCLUDED.connection, secret_ciphertext = EXCLUDED.secret_ciphertext
        RETURNING id`,
-      [DEMO.tenantId, JSON.stringify(connection), box.encrypt(JSON.stringify({ password: DEMO.ews.password }), DEMO.tenantId)]);
+      [DEMO.tenantId, environment.name, environment.kind, JSON.stringify(environment.connection),
+        box.encrypt(JSON.stringify(environment.secrets), DEMO.tenantId)]);
     const environmentId = rows[0]!.id;
     for (const user of DEMO.users) {
       await tx.query(

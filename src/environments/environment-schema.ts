@@ -15,7 +15,8 @@ const certificate = z.object({
 });
 const entraApp = {
   directoryId: z.string().min(1).max(200).describe('Entra ID tenant (directory) id or domain'),
-  clientId: z.uuid().describe('Application (client) id of the app registration'),
+  // Entra issues GUIDs; any non-empty id is accepted so emulators and test directories (client "demo-client") can be configured too.
+  clientId: z.string().trim().min(1).max(200).describe('Application (client) id of the app registration (a GUID in Entra ID)'),
   clientSecret: z.string().min(1).optional().describe('Client secret (write-only)'),
   certificate: certificate.optional().describe('Certificate credential instead of a secret (write-only key)'),
   authorityHost: z.url().optional().describe('Identity endpoint; default https://login.microsoftonline.com'),

@@ -1,9 +1,10 @@
 import { TandemError } from '../errors/tandem-error.js';
 import type { Tx } from '../store/transaction.js';
+import { resetForEnvironmentMove } from './environment-move.js';
 import type { MailboxInput, MailboxListQuery, MailboxPatch, MailboxView } from './mailbox-schema.js';
 
 interface MailboxRecord {
-  id: string; smtp_address: string; environment_id: string; s4_user: string | null; employee_bp: string | null;
+  id: string; tenant_id: string; smtp_address: string; environment_id: string; s4_user: string | null; employee_bp: string | null;
   sync_appointments: boolean; sync_tasks: boolean; sync_contacts: boolean; enabled: boolean; status: string;
   last_error: unknown; initial_load: MailboxView['initialLoad']; created_at: Date; updated_at: Date;
 }
@@ -60,7 +61,10 @@ export const mailboxRepository = {
     return toView(rows[0]!);
   },
 
+  /** Changes a user; a new `environmentId` moves the user to another Exchange environment (see environment-move.ts). */
   async update(tx: Tx, id: string, patch: MailboxPatch): Promise<MailboxView> {
+    const before = patch.environmentId === undefined ? undefined
+      : (await tx.query<{ environment_id: string }>('SELECT environment_id FROM mailboxes WHERE id = $1 FOR UPDATE', [id])).rows[0];
     const columns: Record<keyof MailboxPatch, string> = { environmentId: 'environment_id', s4User: 's4_user', employeeBp: 'employee_bp',
       syncAppointments: 'sync_appointments', syncTasks: 'sync_tasks', syncContacts: 'sync_contacts', enabled: 'enabled' };
     const sets: string[] = [];
@@ -75,6 +79,9 @@ export const mailboxRepository = {
     const { rows } = await tx.query<MailboxRecord>(
       `UPDATE mailboxes SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = $1 RETURNING *`, values).catch((error) => mapWriteError(error));
     if (!rows[0]) throw new TandemError('NOT_FOUND', `User ${id} not found`);
+    if (before && before.environment_id !== rows[0].environment_id) {
+      await resetForEnvironmentMove(tx, rows[0].tenant_id, id, before.environment_id, rows[0].environment_id);
+    }
     return toView(rows[0]);
   },
 

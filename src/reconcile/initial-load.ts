@@ -6,6 +6,7 @@ import { withTenant } from '../store/transaction.js';
 import { matchForInitialLoad, syncWindow, type ExchangeCandidate, type S4Candidate } from '../sync/index.js';
 import { ACTIVITY_OPS } from './activity-kinds.js';
 import { catchUpFolder } from './catch-up.js';
+import { linkByS4Key } from './link-store.js';
 import { buildLookup, reconcileExchangeItem, reconcileInMailbox, type ReconcileEnv } from './reconcile-activity.js';
 import { reconcileEmployeeContacts } from './reconcile-contacts.js';
 import type { MailboxInfo } from './tenant-context.js';
@@ -56,8 +57,11 @@ export async function runInitialLoad(env: ReconcileEnv, mailbox: MailboxInfo): P
       const s4ByKey = new Map(s4Objects.map((o) => [o.uuid, o]));
       const itemById = new Map(items.map((i) => [i.id, i]));
       const lookup = await buildLookup(ctx, s4Objects.flatMap((o) => o.partners.map((p) => p.businessPartner)));
+      // A re-run (after a crash, or as the full resync after a move to another environment) meets links made before.
+      const existingLink = (s4Key: string) => withTenant(ctx.tenantId, (tx) => linkByS4Key(tx, mailbox.id, mailbox.smtp, kind, s4Key), env.pool);
       for (const pair of match.pairs) {
-        plans.push(() => reconcileInMailbox(env, ops, mailbox, { s4: s4ByKey.get(pair.s4Key) as never, exchange: itemById.get(pair.exchangeId) as never, link: undefined, s4Key: pair.s4Key }, lookup));
+        plans.push(async () => reconcileInMailbox(env, ops, mailbox, { s4: s4ByKey.get(pair.s4Key) as never, exchange: itemById.get(pair.exchangeId) as never,
+          link: await existingLink(pair.s4Key), s4Key: pair.s4Key }, lookup));
       }
       for (const create of match.createInExchange) {
         plans.push(async () => {
@@ -66,7 +70,9 @@ export async function runInitialLoad(env: ReconcileEnv, mailbox: MailboxInfo): P
               s4Key: create.s4Key, direction: 'none', outcome: 'ambiguous', reason: create.journal.reason }]), env.pool);
           }
           // An explicit "no item" keeps the reconciler from adopting an ambiguous look-alike.
-          await reconcileInMailbox(env, ops, mailbox, { s4: s4ByKey.get(create.s4Key) as never, exchange: null, link: undefined, s4Key: create.s4Key }, lookup);
+          const link = await existingLink(create.s4Key);
+          // Linked already (a re-run, or a user moved to another environment): the reconciler reads the item by its link or stamp.
+          await reconcileInMailbox(env, ops, mailbox, { s4: s4ByKey.get(create.s4Key) as never, exchange: link ? undefined : null, link, s4Key: create.s4Key }, lookup);
         });
       }
       for (const only of match.exchangeOnly) {

@@ -42,6 +42,28 @@ export async function linkByS4Key(tx: Tx, mailboxId: string, mailbox: string, ki
   return rows[0] ? toLink(rows[0], mailbox) : undefined;
 }
 
+/**
+ * The link of an Outlook-created item whose id was cleared by a move to another environment
+ * (environment-move.ts), matched on the snapshot's subject, start and end (tasks: subject, start
+ * and due date). Only an unambiguous match counts.
+ */
+export async function movedOutlookLink(tx: Tx, mailboxId: string, mailbox: string, kind: ItemKind,
+  item: { subject?: string; start?: string; end?: string; startDate?: string; dueDate?: string }): Promise<StoredLink | undefined> {
+  const { rows } = await tx.query<LinkRecord>(
+    `SELECT * FROM links WHERE mailbox_id = $1 AND kind = $2 AND origin = 'exchange' AND state = 'linked' AND exchange_item_id IS NULL AND snapshot IS NOT NULL`,
+    [mailboxId, kind]);
+  const instant = (value: unknown) => (typeof value === 'string' && value ? new Date(value).getTime() : undefined);
+  const same = (a: unknown, b: unknown) => instant(a) === instant(b);
+  const matches = rows.filter((r) => {
+    const snapshot = r.snapshot as Record<string, unknown>;
+    if (String(snapshot.subject ?? '').trim() !== (item.subject ?? '').trim()) return false;
+    return kind === 'task'
+      ? same(snapshot.start, item.startDate) && same(snapshot.due, item.dueDate)
+      : same(snapshot.start, item.start) && same(snapshot.end, item.end);
+  });
+  return matches.length === 1 ? toLink(matches[0]!, mailbox) : undefined;
+}
+
 export async function linksOfMailbox(tx: Tx, mailboxId: string, mailbox: string, kind: ItemKind): Promise<StoredLink[]> {
   const { rows } = await tx.query<LinkRecord>('SELECT * FROM links WHERE mailbox_id = $1 AND kind = $2', [mailboxId, kind]);
   return rows.map((r) => toLink(r, mailbox));

@@ -1,12 +1,12 @@
 import type { Appointment, ItemKind, Task } from '../connectors/exchange/types.js';
 import { TandemError, isTandemError } from '../errors/tandem-error.js';
+import { writeJournal } from '../journal/journal.js';
 import { syncOutcomes } from '../observability/metrics.js';
 import { withTenant } from '../store/transaction.js';
-import { writeJournal } from '../journal/journal.js';
 import { applySafetyValve, isDestructive, partnerLookup, type PartnerInfo, type PartnerLookup, type SyncAction } from '../sync/index.js';
 import { ACTIVITY_OPS, type AnyActivityOps } from './activity-kinds.js';
 import { executeActions, type S4Writer } from './execute-actions.js';
-import { linkByExchangeItem, linkByS4Key, linksOfS4Object, type StoredLink } from './link-store.js';
+import { linkByExchangeItem, linkByS4Key, linksOfS4Object, movedOutlookLink, type StoredLink } from './link-store.js';
 import type { MailboxInfo, TenantContext } from './tenant-context.js';
 import { valveCounters } from './valve-counters.js';
 import type { Pool } from '../store/pool.js';
@@ -80,10 +80,22 @@ export async function reconcileInMailbox<S extends { uuid: string; etag: string;
     if (state.s4 === undefined) state.s4 = state.s4Key ? (await ops.get(ctx.s4, state.s4Key)) ?? null : null;
     if (state.exchange === undefined) {
       state.exchange = state.link?.exchangeId ? ((await connector.getItem(address, kind, state.link.exchangeId)) as E | undefined) ?? null : null;
-      // Without a link, an item carrying our stamp is ours already (e.g. after switching EWS → Graph): adopt it, never duplicate.
-      if (state.exchange === null && !state.link && state.s4) {
-        state.exchange = ((await connector.findByStamp(address, kind, state.s4.uuid))[0] as E | undefined) ?? null;
+      // Not found under a known id: an item carrying our stamp is ours already — no link yet, a link
+      // re-keyed by a move to another environment (ids cleared), or a link still holding the other
+      // backend's id while the move propagates. Adopt it, never duplicate. A real Outlook delete
+      // leaves no stamped item behind, so it is still seen as "deleted in Outlook".
+      const stampKey = state.link?.s4Key ?? state.s4?.uuid;
+      if (state.exchange === null && stampKey && (state.s4 || state.link?.exchangeId === undefined)) {
+        state.exchange = ((await connector.findByStamp(address, kind, stampKey))[0] as E | undefined) ?? null;
       }
+    }
+    if (state.exchange === null && state.s4 && state.link?.state === 'linked' && !state.link.exchangeId) {
+      // Linked, but its item id was cleared by a move to another environment and no item carries the
+      // stamp (an Outlook-created item has none until S/4 changes it): unknown, not deleted. Change
+      // tracking on the new backend re-links it (reconcileExchangeItem); never delete or recreate here.
+      await withTenant(ctx.tenantId, (tx) => writeJournal(tx, ctx.tenantId, [{ correlationId: env.correlationId, mailboxId: mailbox.id, objectKind: kind,
+        s4Key: state.s4!.uuid, direction: 'none', outcome: 'skipped', reason: 'environmentMove.itemNotFound' }]), env.pool);
+      return;
     }
     lookup ??= await buildLookup(ctx, state.s4 ? state.s4.partners.map((p) => p.businessPartner) : []);
     const now = (env.now?.() ?? new Date()).toISOString();
@@ -169,6 +181,10 @@ export async function reconcileExchangeItem(env: ReconcileEnv, kind: 'appointmen
   let link = await withTenant(ctx.tenantId, (tx) => linkByExchangeItem(tx, mailbox.id, mailbox.smtp, itemId), env.pool);
   // An item we wrote but whose link was lost or re-keyed (backend switch): find the link by the stamp's S/4 key.
   if (!link && item?.stamp) link = await withTenant(ctx.tenantId, (tx) => linkByS4Key(tx, mailbox.id, mailbox.smtp, kind, item.stamp!.s4Key), env.pool);
+  // An Outlook-created item carries no stamp: after a move its new id matches no link, but the link
+  // re-keyed by the move still holds what it last agreed on. One such link with the same subject,
+  // start and end is this item; anything less certain is left alone (and journalled by the engine).
+  if (!link && item && !item.stamp) link = await withTenant(ctx.tenantId, (tx) => movedOutlookLink(tx, mailbox.id, mailbox.smtp, kind, item), env.pool);
   if (!link && item === null) return; // deleted, and never ours: nothing to do
   // The item is exactly the version we last wrote or saw (same ChangeKey): this trigger is the echo
   // of our own write. S/4-side changes arrive with their own events, so there is nothing to read here.

@@ -25,7 +25,10 @@ async function reconcileContactInMailbox(env: ReconcileEnv, mailbox: MailboxInfo
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     if (exchange === undefined) {
       exchange = link?.exchangeId ? (await connector.getItem(address, 'contact', link.exchangeId)) ?? null : null;
-      if (exchange === null && !link && input.bp) exchange = (await connector.findByStamp(address, 'contact', input.bp.id))[0] ?? null;
+      // Not found under a known id: re-find our stamp (no link yet, or a link re-keyed by a move to
+      // another environment — see reconcile-activity.ts). A contact really deleted in Outlook stays missing.
+      const stampKey = link?.s4Key ?? input.bp?.id;
+      if (exchange === null && stampKey && (input.bp || link?.exchangeId === undefined)) exchange = (await connector.findByStamp(address, 'contact', stampKey))[0] ?? null;
     }
     const now = new Date().toISOString();
     let actions: SyncAction[] = decideContact({

@@ -109,8 +109,12 @@ export class SubscriptionManager {
     }
     const stale = await withSystemScope(async (tx) => (await tx.query<{ id: string; tenant_id: string; mailbox_id: string; folder: string }>(
       `SELECT s.id, s.tenant_id, s.mailbox_id, s.folder FROM subscriptions s JOIN mailboxes m ON m.id = s.mailbox_id
+         JOIN exchange_environments e ON e.id = m.environment_id
         WHERE s.state <> 'retired' AND (NOT m.enabled
-          OR (s.folder = 'calendar' AND NOT m.sync_appointments) OR (s.folder = 'tasks' AND NOT m.sync_tasks) OR (s.folder = 'contacts' AND NOT m.sync_contacts))
+          OR (s.folder = 'calendar' AND NOT m.sync_appointments) OR (s.folder = 'tasks' AND NOT m.sync_tasks) OR (s.folder = 'contacts' AND NOT m.sync_contacts)
+          -- The user moved to an environment of the other backend (EWS → Graph): a worker that still had
+          -- the old environment cached may have subscribed there again; retire it, the next run subscribes anew.
+          OR s.backend <> CASE e.kind WHEN 'graph' THEN 'graph' ELSE 'ews' END)
         LIMIT $1`, [limit])).rows, this.deps.pool);
     for (const row of stale) {
       // Retiring is enough for EWS push: the next notification is answered `Unsubscribe`.

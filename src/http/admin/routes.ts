@@ -98,7 +98,7 @@ export function adminRouteDefinitions(deps: AdminDeps): AnyApiRoute[] {
     defineRoute({ method: 'get', path: '/users/:id', tag: 'Users', summary: 'One user with status and initial-load progress', scopes: [...READ],
       params: idParams, response: mailboxView,
       handler: ({ principal, params }) => tenantTx(principal.tenantId, (tx) => mailboxRepository.get(tx, params.id)) }),
-    defineRoute({ method: 'patch', path: '/users/:id', tag: 'Users', summary: 'Enable/disable a user or an object type', scopes: ['Admin'],
+    defineRoute({ method: 'patch', path: '/users/:id', tag: 'Users', summary: 'Enable/disable a user or an object type, or move the user to another Exchange environment', scopes: ['Admin'],
       params: idParams, body: mailboxPatch, response: mailboxView,
       handler: ({ principal, params, body }) => tenantTx(principal.tenantId, (tx) => mailboxRepository.update(tx, params.id, body)) }),
     defineRoute({ method: 'delete', path: '/users/:id', tag: 'Users', summary: 'Remove a user; items stay in the mailbox', scopes: ['Admin'],

@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withTenant } from '../../../src/store/transaction.js';
+import { hashCallbackToken } from '../../../src/subscriptions/subscription-repository.js';
+import { graphClient } from '../../support/graph-outlook.js';
+import { waitFor } from '../../support/service.js';
+import { startSystem, type RunningSystem } from '../../support/system.js';
+
+/** appointments.test.ts on Exchange Online: the demo users live in the Graph emulator. */
+let system: RunningSystem;
+beforeAll(async () => {
+  system = await startSystem({ backend: 'graph' });
+  // Active only after the emulator's validation handshake against /graph/notifications and /graph/lifecycle succeeded.
+  await waitFor(async () => {
+    const n = await withTenant('demo', async (tx) => (await tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM subscriptions WHERE state = 'active' AND backend = 'graph'`)).rows[0]!.n, system.db.pool);
+    return n >= 6 || undefined;
+  }, 'Graph subscriptions of both users', 60_000);
+}, 120_000);
+afterAll(async () => system?.stop());
+
+const graph = () => system.graph!;
+const appointmentsOf = (mailbox: string) => graph().exportMailbox(mailbox).appointments;
+const findBySubject = (mailbox: string, subject: string) => appointmentsOf(mailbox).find((item) => item.subject === subject);
+
+const inOneWeek = (hour: number) => {
+  const date = new Date(Date.now() + 7 * 86_400_000);
+  date.setUTCHours(hour, 0, 0, 0);
+  return date.toISOString();
+};
+const graphTime = (iso: string) => ({ dateTime: iso.slice(0, 19), timeZone: 'UTC' });
+
+describe('appointments end to end on Microsoft Graph (web + worker + Graph and S/4 emulators)', { timeout: 90_000 }, () => {
+  it('subscribed through the real validation handshake, with clientState, and accepts lifecycle notifications', async () => {
+    // The emulator only creates a subscription after both URLs echoed its validationToken.
+    const subscriptions = graph().subscriptions();
+    expect(subscriptions).toHaveLength(6);
+    expect(subscriptions.filter((s) => s.resource.endsWith('/events'))).toHaveLength(2);
+    const hashes = await withTenant('demo', async (tx) => (await tx.query<{ token_hash: string }>(
+      `SELECT token_hash FROM subscriptions WHERE state = 'active'`)).rows.map((r) => r.token_hash), system.db.pool);
+    // clientState is each subscription's own token (only its hash is stored): what /graph/notifications checks.
+    expect(subscriptions.map((s) => hashCallbackToken(s.clientState ?? '')).sort()).toEqual(hashes.sort());
+    const missed = graph().lifecycle(subscriptions[0]!.id, 'missed');
+    await waitFor(async () => missed.delivered || undefined, 'the lifecycle notification to be accepted by /graph/lifecycle');
+  });
+
+  it('an S/4 appointment appears in the owner’s and the attendee’s calendars, follows changes, and disappears when deleted', async () => {
+    const created = await system.s4.createAppointment({
+      processType: 'ZVIS', subject: 'Customer visit Fabrikam', start: inOneWeek(8), end: inOneWeek(9), timeZone: 'Europe/Berlin', location: 'Munich',
+      texts: [{ textType: 'A002', text: 'Bring the offer' }],
+      partners: [{ partnerFunction: '00000014', businessPartner: 'EMP001' }, { partnerFunction: '00000032', businessPartner: 'EMP002' }],
+    });
+    const alice = await waitFor(async () => findBySubject('alice@demo.example', 'Customer visit Fabrikam'), 'the event in Alice’s calendar');
+    await waitFor(async () => findBySubject('bob@demo.example', 'Customer visit Fabrikam'), 'the event in Bob’s calendar');
+    expect(alice).toMatchObject({ location: 'Munich', timeZone: 'Europe/Berlin', start: inOneWeek(8), stamp: { s4Key: created.uuid } });
+
+    const current = (await system.s4.getAppointment(created.uuid))!;
+    await system.s4.updateAppointment(created.uuid, current.etag, { subject: 'Customer visit Fabrikam (moved)' });
+    await waitFor(async () => findBySubject('alice@demo.example', 'Customer visit Fabrikam (moved)'), 'the changed subject in Alice’s calendar');
+    await waitFor(async () => findBySubject('bob@demo.example', 'Customer visit Fabrikam (moved)'), 'the changed subject in Bob’s calendar');
+    expect(appointmentsOf('alice@demo.example').filter((item) => item.subject?.startsWith('Customer visit Fabrikam'))).toHaveLength(1);
+
+    const latest = (await system.s4.getAppointment(created.uuid))!;
+    await system.s4.deleteAppointment(created.uuid, latest.etag);
+    await waitFor(async () => !findBySubject('alice@demo.example', 'Customer visit Fabrikam (moved)') && !findBySubject('bob@demo.example', 'Customer visit Fabrikam (moved)'),
+      'the event to leave both calendars');
+
+    const journal = await withTenant('demo', async (tx) => (await tx.query<{ reason: string }>(
+      `SELECT reason FROM journal WHERE s4_key = $1 ORDER BY id`, [created.uuid])).rows.map((r) => r.reason), system.db.pool);
+    expect(journal).toContain('created.exchange');
+    expect(journal).toContain('deleted.s4');
+  });
+
+  it('an Outlook event with the S/4HANA category becomes an S/4 activity, once, through a Graph change notification', async () => {
+    const notificationsBefore = graph().deliveries().filter((d) => d.delivered).length;
+    const outlook = await graphClient(graph());
+    const posted = await outlook('POST', '/users/alice@demo.example/events', {
+      subject: 'Lunch with Northwind', start: graphTime(inOneWeek(11)), end: graphTime(inOneWeek(12)), categories: ['S/4HANA'],
+    });
+    expect(posted.status).toBe(201);
+    const eventId = posted.json.id as string;
+
+    const activity = await waitFor(async () => {
+      const links = await withTenant('demo', async (tx) => (await tx.query<{ s4_key: string | null; state: string }>(
+        `SELECT s4_key, state FROM links WHERE exchange_item_id = $1`, [eventId])).rows, system.db.pool);
+      return links[0]?.state === 'linked' ? links[0].s4_key ?? undefined : undefined;
+    }, 'the S/4 activity to be created and linked');
+    const s4 = (await system.s4.getAppointment(activity))!;
+    expect(s4).toMatchObject({ subject: 'Lunch with Northwind', processType: 'ZVIS', externalReference: eventId });
+    expect(s4.partners).toContainEqual(expect.objectContaining({ partnerFunction: '00000014', businessPartner: 'EMP001' }));
+    // It arrived as a webhook notification (the emulator records deliveries to /graph/notifications).
+    expect(graph().deliveries().filter((d) => d.delivered).length).toBeGreaterThan(notificationsBefore);
+
+    // The S/4 create fires an S/4 event and our stamp write a Graph notification; neither may duplicate.
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    expect(appointmentsOf('alice@demo.example').filter((item) => item.subject === 'Lunch with Northwind')).toHaveLength(1);
+    expect(await system.s4.findAppointmentsByExternalReference(eventId)).toHaveLength(1);
+  });
+
+  it('an Outlook event without the category stays out of S/4', async () => {
+    const outlook = await graphClient(graph());
+    const posted = await outlook('POST', '/users/alice@demo.example/events', {
+      subject: 'Dentist', start: graphTime(inOneWeek(14)), end: graphTime(inOneWeek(15)),
+    });
+    expect(posted.status).toBe(201);
+    const eventId = posted.json.id as string;
+    const entry = await waitFor(async () => (await withTenant('demo', (tx) => tx.query<{ outcome: string; reason: string }>(
+      `SELECT outcome, reason FROM journal WHERE exchange_item_id = $1`, [eventId]), system.db.pool)).rows[0], 'the journal entry for the event');
+    expect(entry).toEqual({ outcome: 'skipped', reason: 'filtered.category' });
+    expect(await system.s4.findAppointmentsByExternalReference(eventId)).toEqual([]);
+  });
+});
