@@ -5,7 +5,8 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Generous: end-to-end files start a whole system, and the machine is small and shared.
+    hookTimeout: 180_000,
     // Two cores: integration files each own a database, but too many at once only thrash.
     maxWorkers: 2,
     pool: 'forks',

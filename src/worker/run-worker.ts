@@ -21,6 +21,8 @@ export interface WorkerOptions {
   lockDurationMs?: number;
   sweepIntervalMs?: number;
   sweep?: SweepOptions;
+  /** How long stop() waits for running jobs before handing them back (default 10 s). */
+  stopGraceMs?: number;
 }
 
 export interface RunningWorker {
@@ -63,7 +65,11 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     worker,
     async stop() {
       clearInterval(sweepTimer);
-      await worker.close();
+      // Let running jobs finish for a while; then give them back (their rows are reclaimed by the
+      // sweeper and BullMQ's stalled-job check), so a stop never hangs on a slow remote system.
+      const graceful = worker.close();
+      const finished = await Promise.race([graceful.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), options.stopGraceMs ?? 10_000).unref())]);
+      if (!finished) await worker.close(true);
       await queues.close();
       await Promise.all(connections.map((connection) => connection.quit().catch(() => undefined)));
     },
