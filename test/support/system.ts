@@ -30,17 +30,22 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
+export interface SystemOptions {
+  /** Mailboxes the EWS emulator hosts besides its seeded ones (e.g. a user added during the test). */
+  ewsMailboxes?: string[];
+}
+
 /**
  * The whole product as `npm run demo` runs it — web, worker, EWS and S/4 emulators, the demo
  * tenant — on ephemeral ports over a fresh database and Redis prefix, with fast maintenance.
  */
-export async function startSystem(): Promise<RunningSystem> {
+export async function startSystem(options: SystemOptions = {}): Promise<RunningSystem> {
   const db = await createTestDatabase();
   const prefix = uniqueRedisPrefix('system');
   const port = await freePort();
   const config = loadConfig({ ...process.env, DATABASE_URL: db.url, QUEUE_PREFIX: prefix, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`,
     AUTH_MODE: 'dev', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' });
-  const ews = await startEwsEmulator({ port: 0, timeScale: 0.05 });
+  const ews = await startEwsEmulator({ port: 0, timeScale: 0.05, ...(options.ewsMailboxes ? { mailboxes: options.ewsMailboxes } : {}) });
   const s4Emulator = await startS4Emulator({ port: 0, eventsUrl: `http://127.0.0.1:${port}/s4/events`, eventsAuth: DEMO.callback,
     eventRetry: { initialDelayMs: 100, maxDelayMs: 1_000 } });
   const web = await startWeb(config, { port, host: '127.0.0.1' });
