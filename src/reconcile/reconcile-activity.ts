@@ -2,12 +2,12 @@ import type { Appointment, ItemKind, Task } from '../connectors/exchange/types.j
 import { TandemError, isTandemError } from '../errors/tandem-error.js';
 import { syncOutcomes } from '../observability/metrics.js';
 import { withTenant } from '../store/transaction.js';
-import { applySafetyValve, isDestructive, partnerLookup, type PartnerInfo, type PartnerLookup, type SyncAction } from '../sync/index.js';
+import { partnerLookup, type PartnerInfo, type PartnerLookup, type SyncAction } from '../sync/index.js';
 import { ACTIVITY_OPS, type AnyActivityOps } from './activity-kinds.js';
 import { executeActions, type S4Writer } from './execute-actions.js';
 import { linkByExchangeItem, linkByS4Key, linksOfS4Object, type StoredLink } from './link-store.js';
 import type { MailboxInfo, TenantContext } from './tenant-context.js';
-import { valveCounters } from './valve-counters.js';
+import { executeThroughValve } from './valve-gate.js';
 import type { Pool } from '../store/pool.js';
 
 /** A write that met a concurrent change re-runs the step from a fresh read (SYNC.md step 4); this often, at most. */
@@ -86,7 +86,7 @@ export async function reconcileInMailbox<S extends { uuid: string; etag: string;
     }
     lookup ??= await buildLookup(ctx, state.s4 ? state.s4.partners.map((p) => p.businessPartner) : []);
     const now = (env.now?.() ?? new Date()).toISOString();
-    let actions: SyncAction[] = ops.decide({
+    const actions: SyncAction[] = ops.decide({
       settings: ctx.settings, lookup, now, mailbox: mailbox.smtp, mailboxPartnerId: mailbox.employeeBp ?? '',
       ...(state.s4 ? { s4: state.s4 } : {}), ...(state.exchange ? { exchange: state.exchange } : {}),
       ...(state.link ? { link: state.link } : {}), s4SearchedByMarker: s4Searched, exchangeSearchedByMarker: exchangeSearched,
@@ -104,19 +104,13 @@ export async function reconcileInMailbox<S extends { uuid: string; etag: string;
       continue;
     }
 
-    if (actions.some(isDestructive)) {
-      const limits = ctx.settings.safetyValve;
-      const counters = await withTenant(ctx.tenantId, (tx) => valveCounters(tx, mailbox.id, limits.windowMinutes), env.pool);
-      actions = applySafetyValve(actions, limits, counters, now).actions;
-    }
-
     try {
-      await executeActions({
+      const executed = await executeThroughValve(env, mailbox, actions, (passed) => executeActions({
         pool: env.pool, tenantId: ctx.tenantId, kind, mailboxId: mailbox.id, mailbox: mailbox.smtp, connector,
         s4: s4Writer(ops, ctx, () => state.s4 ?? undefined), correlationId: env.correlationId, link: state.link,
         s4Etag: state.s4?.etag, s4Key: state.s4?.uuid, exchangeItemId: state.exchange?.id, exchangeChangeKey: state.exchange?.changeKey,
-      }, actions);
-      for (const action of actions) syncOutcomes.inc({ kind, outcome: action.journal.outcome });
+      }, passed));
+      for (const action of executed) syncOutcomes.inc({ kind, outcome: action.journal.outcome });
       return;
     } catch (error) {
       if (!isTandemError(error, 'EXCHANGE_CONFLICT') && !isTandemError(error, 'S4_ETAG_MISMATCH')) throw error;
