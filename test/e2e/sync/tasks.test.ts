@@ -40,7 +40,11 @@ describe('tasks end to end (web + worker + EWS and S/4 emulators)', { timeout: 6
     const latest = (await system.s4.getTask(created.uuid))!;
     await system.s4.deleteTask(latest.uuid, latest.etag);
     await waitFor(async () => !tasksOf('alice@demo.example').some((t) => t.id === item.id), 'the task to leave Alice’s Tasks');
-    const journal = (await journalWhere(system, 's4_key = $1', [created.uuid])).map((r) => `${r.outcome}:${r.reason}`);
+    // The journal is committed right after the remote delete: wait for it rather than read it at once.
+    const journal = await waitFor(async () => {
+      const entries = (await journalWhere(system, 's4_key = $1', [created.uuid])).map((r) => `${r.outcome}:${r.reason}`);
+      return entries.includes('deleted:deleted.s4') ? entries : undefined;
+    }, 'the deletion in the journal');
     expect(journal).toEqual(expect.arrayContaining(['synced:created.exchange', 'synced:changed', 'deleted:deleted.s4']));
     expect(await linksWhere(system, 's4_key = $1', [created.uuid])).toEqual([]);
   });
