@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { END_OF_TIME } from '../../../src/emulators/s4/rules.js';
+import { withTenant } from '../../../src/store/transaction.js';
 import { ews, makeService } from '../../integration/ews-emulator/support.js';
 import { waitFor } from '../../support/service.js';
 import { startSystem, type RunningSystem } from '../../support/system.js';
@@ -67,6 +68,11 @@ describe('initial load of a new user with items on both sides', { timeout: 60_00
     // Only in Outlook: one marked for S/4, one private to Outlook.
     const marked = await outlookAppointment('Northwind follow-up call', inDays(6, 9), inDays(6, 10), ['S/4HANA']);
     const personal = await outlookAppointment('Dentist', inDays(6, 14), inDays(6, 15));
+
+    // These items predate Carol as a Tandem user: their S/4 events were handled (for nobody) before she is added.
+    await system.s4Emulator.waitForEvents((entries) => entries.length > 0 && entries.every((e) => e.state === 'delivered'));
+    await waitFor(async () => (await withTenant('demo', async (tx) => (await tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM inbox WHERE source = 's4' AND status <> 'done'`)).rows[0]!.n, system.db.pool)) === 0 || undefined, 'S/4 events to be handled');
 
     // The admin adds Carol and starts her initial load, as the cockpit does.
     const environments = await api<{ items: Array<{ id: string }> }>('GET', '/environments');
