@@ -113,14 +113,17 @@ export async function reconcileInMailbox<S extends { uuid: string; etag: string;
       for (const action of executed) syncOutcomes.inc({ kind, outcome: action.journal.outcome });
       return;
     } catch (error) {
-      if (!isTandemError(error, 'EXCHANGE_CONFLICT') && !isTandemError(error, 'S4_ETAG_MISMATCH')) throw error;
-      // Someone changed the object while we decided: read both sides again and decide again.
+      if (!isTandemError(error, 'EXCHANGE_CONFLICT') && !isTandemError(error, 'S4_ETAG_MISMATCH') && !isTandemError(error, 'SYNC_LOCKED')) throw error;
+      // Someone changed (or linked) the object while we decided: read both sides again and decide again.
       state.s4Key ??= state.s4?.uuid ?? state.link?.s4Key;
+      const exchangeId = state.link?.exchangeId ?? state.exchange?.id;
       state.s4 = undefined;
       state.exchange = undefined;
       state.link = await withTenant(ctx.tenantId, (tx) => state.s4Key
         ? linkByS4Key(tx, mailbox.id, mailbox.smtp, kind, state.s4Key)
-        : state.link?.exchangeId ? linkByExchangeItem(tx, mailbox.id, mailbox.smtp, state.link.exchangeId) : Promise.resolve(undefined), env.pool);
+        : exchangeId ? linkByExchangeItem(tx, mailbox.id, mailbox.smtp, exchangeId) : Promise.resolve(undefined), env.pool);
+      // An item not linked after all is read by its id (the read above goes through the link).
+      if (!state.link && exchangeId) state.exchange = ((await connector.getItem(address, kind, exchangeId)) as E | undefined) ?? null;
       lookup = undefined;
     }
   }

@@ -46,7 +46,7 @@ async function reconcileContactInMailbox(env: ReconcileEnv, mailbox: MailboxInfo
       for (const action of executed) syncOutcomes.inc({ kind: 'contact', outcome: action.journal.outcome });
       return;
     } catch (error) {
-      if (!isTandemError(error, 'EXCHANGE_CONFLICT')) throw error;
+      if (!isTandemError(error, 'EXCHANGE_CONFLICT') && !isTandemError(error, 'SYNC_LOCKED')) throw error;
       exchange = undefined;
       link = input.bp ? await withTenant(ctx.tenantId, (tx) => linkByS4Key(tx, mailbox.id, mailbox.smtp, 'contact', input.bp!.id), env.pool) : link;
     }

@@ -8,11 +8,13 @@ import { adminApi, inDays, journalWhere, linksWhere, settle, waitForSubscription
 
 const CAROL = 'carol@demo.example';
 const CAROL_BP = 'EMP003';
+const DAVE = 'dave@demo.example';
+const DAVE_BP = 'EMP004';
 
 let system: RunningSystem;
 let api: ReturnType<typeof adminApi>;
 beforeAll(async () => {
-  system = await startSystem({ ewsMailboxes: [CAROL] });
+  system = await startSystem({ ewsMailboxes: [CAROL, DAVE] });
   api = adminApi(system);
   await waitForSubscriptions(system);
 }, 120_000);
@@ -21,23 +23,24 @@ afterAll(async () => system.stop());
 const calendarOf = (mailbox: string) => system.ews.listItems(mailbox).filter((item) => item.folder === 'calendar');
 const tasksOf = (mailbox: string) => system.ews.listItems(mailbox).filter((item) => item.folder === 'tasks');
 
-/** Carol, a new colleague, as HR maintains her in S/4: an employee BP (role BUP003) with her S/4 user and e-mail. */
-function addCarolInS4(): void {
+/** A new colleague as HR maintains them in S/4: an employee BP (role BUP003) with the S/4 user and e-mail. */
+function addEmployeeInS4(bp: string, firstName: string, smtp: string, addressId: string): void {
   const store = system.s4Emulator.store;
   const now = Date.now();
+  const user = firstName.toUpperCase();
   store.insert('A_BusinessPartner', {
-    BusinessPartner: CAROL_BP, BusinessPartnerCategory: '1', BusinessPartnerGrouping: 'BP01', BusinessPartnerUUID: store.newGuid(),
-    FirstName: 'Carol', LastName: 'Clark', BusinessPartnerFullName: 'Carol Clark', OrganizationBPName1: '', OrganizationBPName2: '', SearchTerm1: 'CAROL',
+    BusinessPartner: bp, BusinessPartnerCategory: '1', BusinessPartnerGrouping: 'BP01', BusinessPartnerUUID: store.newGuid(),
+    FirstName: firstName, LastName: 'Clark', BusinessPartnerFullName: `${firstName} Clark`, OrganizationBPName1: '', OrganizationBPName2: '', SearchTerm1: user,
     CorrespondenceLanguage: 'EN', BusinessPartnerIsBlocked: false, CreatedByUser: 'HR', LastChangedByUser: 'HR', CreationDate: now, LastChangeDate: now,
     LastChangeTime: 0, LastChangeDateTime: now,
   });
-  store.insert('A_BusinessPartnerRole', { BusinessPartner: CAROL_BP, BusinessPartnerRole: 'BUP003', ValidFrom: Date.UTC(2020, 0, 1), ValidTo: END_OF_TIME });
-  store.insert('A_BuPaIdentification', { BusinessPartner: CAROL_BP, BPIdentificationType: 'ZUSER', BPIdentificationNumber: 'CAROL', BPIdnNmbrIssuingInstitute: '',
+  store.insert('A_BusinessPartnerRole', { BusinessPartner: bp, BusinessPartnerRole: 'BUP003', ValidFrom: Date.UTC(2020, 0, 1), ValidTo: END_OF_TIME });
+  store.insert('A_BuPaIdentification', { BusinessPartner: bp, BPIdentificationType: 'ZUSER', BPIdentificationNumber: user, BPIdnNmbrIssuingInstitute: '',
     ValidityStartDate: Date.UTC(2020, 0, 1), ValidityEndDate: END_OF_TIME });
-  store.insert('A_BusinessPartnerAddress', { BusinessPartner: CAROL_BP, AddressID: '29999', ValidityStartDate: Date.UTC(2020, 0, 1), ValidityEndDate: END_OF_TIME,
+  store.insert('A_BusinessPartnerAddress', { BusinessPartner: bp, AddressID: addressId, ValidityStartDate: Date.UTC(2020, 0, 1), ValidityEndDate: END_OF_TIME,
     StreetName: 'Dietmar-Hopp-Allee', HouseNumber: '16', PostalCode: '69190', CityName: 'Walldorf', Country: 'DE', Region: 'BW', Language: 'EN' });
-  store.insert('A_AddressEmailAddress', { AddressID: '29999', Person: '', OrdinalNumber: '001', IsDefaultEmailAddress: true, EmailAddress: CAROL,
-    SearchEmailAddress: CAROL.toUpperCase().slice(0, 20) });
+  store.insert('A_AddressEmailAddress', { AddressID: addressId, Person: '', OrdinalNumber: '001', IsDefaultEmailAddress: true, EmailAddress: smtp,
+    SearchEmailAddress: smtp.toUpperCase().slice(0, 20) });
 }
 
 async function outlookAppointment(subject: string, start: string, end: string, categories: string[] = []): Promise<string> {
@@ -54,7 +57,7 @@ interface UserView { id: string; status: string; initialLoad: { state: string; d
 
 describe('initial load of a new user with items on both sides', { timeout: 60_000 }, () => {
   it('matches what exists on both sides, copies one-sided items once, and reports progress until done', async () => {
-    addCarolInS4();
+    addEmployeeInS4(CAROL_BP, 'Carol', CAROL, '29998');
     const responsible = [{ partnerFunction: '00000014', businessPartner: CAROL_BP }];
     // On both sides already: Carol copied it into Outlook by hand (same subject, start and end).
     const both = await system.s4.createAppointment({ processType: 'ZVIS', subject: 'Kick-off Northwind', start: inDays(3, 8), end: inDays(3, 9),
@@ -117,5 +120,41 @@ describe('initial load of a new user with items on both sides', { timeout: 60_00
     await settle(3_000);
     expect(calendarOf(CAROL)).toHaveLength(4);
     expect(await system.s4.listAppointmentsOfEmployee(CAROL_BP, { from: inDays(-1, 0), to: inDays(30, 0) })).toHaveLength(3);
+  });
+  it('S/4 events for the same activities arriving while the load runs neither fail it nor duplicate anything', async () => {
+    // S/4 posts its events late (event mesh backlog): they reach the worker while Dave's initial load reconciles the same activities.
+    system.s4Emulator.outbox.pause();
+    let resumed = false;
+    try {
+      addEmployeeInS4(DAVE_BP, 'Dave', DAVE, '29999');
+      const responsible = [{ partnerFunction: '00000014', businessPartner: DAVE_BP }];
+      // Only in S/4 (a hand-made Outlook copy is left out here: see the report — the event path does not match, only the load does).
+      for (const [i, subject] of ['Dave onboarding', 'Dave shadows Alice', 'Dave meets Contoso'].entries()) {
+        await system.s4.createAppointment({ processType: 'ZVIS', subject, start: inDays(2 + i, 8), end: inDays(2 + i, 9), timeZone: 'Europe/Berlin', partners: responsible });
+      }
+
+      const environments = await api<{ items: Array<{ id: string }> }>('GET', '/environments');
+      const created = await api<UserView>('POST', '/users', { smtpAddress: DAVE, environmentId: environments.body.items[0]!.id, employeeBp: DAVE_BP });
+      expect(created.status).toBe(201);
+      expect((await api('POST', `/users/${created.body.id}/initial-load`)).status).toBe(202);
+      system.s4Emulator.outbox.resume();
+      resumed = true;
+
+      await waitFor(async () => {
+        const view = (await api<UserView>('GET', `/users/${created.body.id}`)).body;
+        if (view.initialLoad?.state === 'failed') throw new Error(`initial load failed: ${view.initialLoad.error ?? ''}`);
+        return view.initialLoad?.state === 'done' || undefined;
+      }, 'Dave’s initial load to finish', 45_000);
+      await system.s4Emulator.waitForEvents((entries) => entries.every((e) => e.state === 'delivered'));
+      await waitFor(async () => (await withTenant('demo', async (tx) => (await tx.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM inbox WHERE status <> 'done'`)).rows[0]!.n, system.db.pool)) === 0 || undefined, 'the worker to be idle');
+      await settle(2_000);
+
+      expect(calendarOf(DAVE).map((i) => i.subject).sort()).toEqual(['Dave meets Contoso', 'Dave onboarding', 'Dave shadows Alice']);
+      expect(await system.s4.listAppointmentsOfEmployee(DAVE_BP, { from: inDays(-1, 0), to: inDays(30, 0) })).toHaveLength(3);
+      expect(await linksWhere(system, `mailbox_id = $1 AND kind = 'appointment' AND state = 'linked'`, [created.body.id])).toHaveLength(3);
+    } finally {
+      if (!resumed) system.s4Emulator.outbox.resume();
+    }
   });
 });
