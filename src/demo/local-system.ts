@@ -12,6 +12,8 @@ export interface LocalSystemOptions {
   /** Environment overrides on top of process.env (DATABASE_URL, QUEUE_PREFIX, PORT, PUBLIC_URL, LOG_LEVEL…). */
   env?: Record<string, string>;
   ports?: { ews?: number; s4?: number; graph?: number };
+  /** Mailboxes the EWS emulator hosts besides the seeded alice@ and bob@. */
+  ewsMailboxes?: string[];
   /** Exchange's clock in the emulator (1 = real time); Tandem's silence threshold follows it. */
   ewsTimeScale?: number;
   statusFrequencyMinutes?: number;
@@ -53,7 +55,8 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   const config = loadConfig({ ...process.env, ...options.env });
   await migrate(config.databaseUrl);
   const webUrl = `http://127.0.0.1:${config.port}`;
-  const ews = await startEwsEmulator({ port: options.ports?.ews ?? 0, ...(options.ewsTimeScale ? { timeScale: options.ewsTimeScale } : {}) });
+  const ews = await startEwsEmulator({ port: options.ports?.ews ?? 0, ...(options.ewsTimeScale ? { timeScale: options.ewsTimeScale } : {}),
+    ...(options.ewsMailboxes ? { mailboxes: options.ewsMailboxes } : {}) });
   // Real time in the Graph emulator: its shortest subscription (45 minutes) must outlive a test run.
   const graph = options.graph || options.usersOnGraph ? await startGraphEmulator({ port: options.ports?.graph ?? 0 }) : undefined;
   const s4Emulator = await startS4Emulator({ port: options.ports?.s4 ?? 0, eventsUrl: `${webUrl}/s4/events`, eventsAuth: DEMO.callback,

@@ -27,10 +27,22 @@ function parseSubject(subject: string, pattern: RegExp): RegExpExecArray {
  */
 export function registerSyncHandlers(registry: InboxHandlerRegistry, deps: { pool: Pool; contexts: TenantContexts }): InboxHandlerRegistry {
   const env = async (work: InboxWork): Promise<ReconcileEnv> => ({ pool: deps.pool, ctx: await deps.contexts.get(work.tenantId), correlationId: work.correlationId });
-  const mailboxOf = (environment: ReconcileEnv, id: string) => {
-    const mailbox = environment.ctx.byId(id);
+  /**
+   * The user named by a mailbox event, with the context to work in. The tenant context is cached
+   * for seconds, so a user added just now (POST /users, then POST …/initial-load at once, as the
+   * cockpit does) is missing from it: reload once before calling the user gone — otherwise the
+   * initial load is dead-lettered as NOT_FOUND.
+   */
+  const mailboxOf = async (work: InboxWork, id: string) => {
+    let environment = await env(work);
+    let mailbox = environment.ctx.byId(id);
+    if (!mailbox) {
+      deps.contexts.invalidate(work.tenantId);
+      environment = await env(work);
+      mailbox = environment.ctx.byId(id);
+    }
     if (!mailbox) throw new TandemError('NOT_FOUND', `User ${id} no longer exists`, { retryable: false });
-    return mailbox;
+    return { environment, mailbox };
   };
 
   return registry
@@ -56,15 +68,14 @@ export function registerSyncHandlers(registry: InboxHandlerRegistry, deps: { poo
     })
     .register(FOLDER_CHANGED, async (work) => {
       const [, mailboxId, folder] = parseSubject(work.subject, /^mailbox:([0-9a-f-]{36}):(calendar|tasks|contacts)$/);
-      const environment = await env(work);
-      const mailbox = mailboxOf(environment, mailboxId!);
+      const { environment, mailbox } = await mailboxOf(work, mailboxId!);
       if (!mailbox.enabled) return;
       const result = await catchUpFolder(environment, mailbox, KIND_OF_FOLDER[folder as Folder]);
       if (result.more) throw new TandemError('EXCHANGE_THROTTLED', 'More changes than one run takes; continuing', { retryable: true, retryAfterMs: 1_000 });
     })
     .register(INITIAL_LOAD, async (work) => {
       const [, mailboxId] = parseSubject(work.subject, /^mailbox:([0-9a-f-]{36}):initial-load$/);
-      const environment = await env(work);
-      await runInitialLoad(environment, mailboxOf(environment, mailboxId!));
+      const { environment, mailbox } = await mailboxOf(work, mailboxId!);
+      await runInitialLoad(environment, mailbox);
     });
 }

@@ -1,4 +1,5 @@
 import type { ItemKind } from '../connectors/exchange/types.js';
+import { TandemError } from '../errors/tandem-error.js';
 import type { SyncLink } from '../sync/index.js';
 import type { Tx } from '../store/transaction.js';
 
@@ -100,10 +101,20 @@ export async function saveLink(tx: Tx, existingId: number | undefined, link: Lin
        WHERE id = $11`, [...values.slice(3), existingId]);
     return existingId;
   }
-  const { rows } = await tx.query<{ id: number }>(
-    `INSERT INTO links (tenant_id, kind, mailbox_id, s4_key, exchange_item_id, change_key, s4_etag, snapshot, snapshot_hash, state, origin, role, marker)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`, values);
-  return rows[0]!.id;
+  try {
+    const { rows } = await tx.query<{ id: number }>(
+      `INSERT INTO links (tenant_id, kind, mailbox_id, s4_key, exchange_item_id, change_key, s4_etag, snapshot, snapshot_hash, state, origin, role, marker)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`, values);
+    return rows[0]!.id;
+  } catch (error) {
+    // Another job linked the same object in this mailbox meanwhile (an S/4 event and an initial load
+    // reconcile one activity at once; the inbox serialises per subject, not across them). Like a
+    // ChangeKey/ETag conflict, the caller re-reads the link and decides again.
+    if ((error as { code?: string }).code === '23505') {
+      throw new TandemError('SYNC_LOCKED', 'The object was linked by another worker at the same time', { cause: error });
+    }
+    throw error;
+  }
 }
 
 export async function deleteLink(tx: Tx, id: number): Promise<void> {

@@ -3,12 +3,12 @@ import { TandemError, isTandemError } from '../errors/tandem-error.js';
 import { writeJournal } from '../journal/journal.js';
 import { syncOutcomes } from '../observability/metrics.js';
 import { withTenant } from '../store/transaction.js';
-import { applySafetyValve, isDestructive, partnerLookup, type PartnerInfo, type PartnerLookup, type SyncAction } from '../sync/index.js';
+import { partnerLookup, type PartnerInfo, type PartnerLookup, type SyncAction } from '../sync/index.js';
 import { ACTIVITY_OPS, type AnyActivityOps } from './activity-kinds.js';
 import { executeActions, type S4Writer } from './execute-actions.js';
 import { linkByExchangeItem, linkByS4Key, linksOfS4Object, movedOutlookLink, type StoredLink } from './link-store.js';
 import type { MailboxInfo, TenantContext } from './tenant-context.js';
-import { valveCounters } from './valve-counters.js';
+import { executeThroughValve } from './valve-gate.js';
 import type { Pool } from '../store/pool.js';
 
 /** A write that met a concurrent change re-runs the step from a fresh read (SYNC.md step 4); this often, at most. */
@@ -99,7 +99,7 @@ export async function reconcileInMailbox<S extends { uuid: string; etag: string;
     }
     lookup ??= await buildLookup(ctx, state.s4 ? state.s4.partners.map((p) => p.businessPartner) : []);
     const now = (env.now?.() ?? new Date()).toISOString();
-    let actions: SyncAction[] = ops.decide({
+    const actions: SyncAction[] = ops.decide({
       settings: ctx.settings, lookup, now, mailbox: mailbox.smtp, mailboxPartnerId: mailbox.employeeBp ?? '',
       ...(state.s4 ? { s4: state.s4 } : {}), ...(state.exchange ? { exchange: state.exchange } : {}),
       ...(state.link ? { link: state.link } : {}), s4SearchedByMarker: s4Searched, exchangeSearchedByMarker: exchangeSearched,
@@ -117,29 +117,26 @@ export async function reconcileInMailbox<S extends { uuid: string; etag: string;
       continue;
     }
 
-    if (actions.some(isDestructive)) {
-      const limits = ctx.settings.safetyValve;
-      const counters = await withTenant(ctx.tenantId, (tx) => valveCounters(tx, mailbox.id, limits.windowMinutes), env.pool);
-      actions = applySafetyValve(actions, limits, counters, now).actions;
-    }
-
     try {
-      await executeActions({
+      const executed = await executeThroughValve(env, mailbox, actions, (passed) => executeActions({
         pool: env.pool, tenantId: ctx.tenantId, kind, mailboxId: mailbox.id, mailbox: mailbox.smtp, connector,
         s4: s4Writer(ops, ctx, () => state.s4 ?? undefined), correlationId: env.correlationId, link: state.link,
         s4Etag: state.s4?.etag, s4Key: state.s4?.uuid, exchangeItemId: state.exchange?.id, exchangeChangeKey: state.exchange?.changeKey,
-      }, actions);
-      for (const action of actions) syncOutcomes.inc({ kind, outcome: action.journal.outcome });
+      }, passed));
+      for (const action of executed) syncOutcomes.inc({ kind, outcome: action.journal.outcome });
       return;
     } catch (error) {
-      if (!isTandemError(error, 'EXCHANGE_CONFLICT') && !isTandemError(error, 'S4_ETAG_MISMATCH')) throw error;
-      // Someone changed the object while we decided: read both sides again and decide again.
+      if (!isTandemError(error, 'EXCHANGE_CONFLICT') && !isTandemError(error, 'S4_ETAG_MISMATCH') && !isTandemError(error, 'SYNC_LOCKED')) throw error;
+      // Someone changed (or linked) the object while we decided: read both sides again and decide again.
       state.s4Key ??= state.s4?.uuid ?? state.link?.s4Key;
+      const exchangeId = state.link?.exchangeId ?? state.exchange?.id;
       state.s4 = undefined;
       state.exchange = undefined;
       state.link = await withTenant(ctx.tenantId, (tx) => state.s4Key
         ? linkByS4Key(tx, mailbox.id, mailbox.smtp, kind, state.s4Key)
-        : state.link?.exchangeId ? linkByExchangeItem(tx, mailbox.id, mailbox.smtp, state.link.exchangeId) : Promise.resolve(undefined), env.pool);
+        : exchangeId ? linkByExchangeItem(tx, mailbox.id, mailbox.smtp, exchangeId) : Promise.resolve(undefined), env.pool);
+      // An item not linked after all is read by its id (the read above goes through the link).
+      if (!state.link && exchangeId) state.exchange = ((await connector.getItem(address, kind, exchangeId)) as E | undefined) ?? null;
       lookup = undefined;
     }
   }

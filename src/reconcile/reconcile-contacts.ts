@@ -3,12 +3,12 @@ import type { S4BusinessPartner, S4Relationship } from '../connectors/s4/index.j
 import { isTandemError, TandemError } from '../errors/tandem-error.js';
 import { syncOutcomes } from '../observability/metrics.js';
 import { withTenant } from '../store/transaction.js';
-import { applySafetyValve, contactsForEmployee, decideContact, isDestructive, type SyncAction } from '../sync/index.js';
+import { contactsForEmployee, decideContact, type SyncAction } from '../sync/index.js';
 import { executeActions } from './execute-actions.js';
 import { linkByExchangeItem, linkByS4Key, linksOfMailbox, type StoredLink } from './link-store.js';
 import type { ReconcileEnv } from './reconcile-activity.js';
 import type { MailboxInfo } from './tenant-context.js';
-import { valveCounters } from './valve-counters.js';
+import { executeThroughValve } from './valve-gate.js';
 
 const MAX_ROUNDS = 4;
 
@@ -30,8 +30,7 @@ async function reconcileContactInMailbox(env: ReconcileEnv, mailbox: MailboxInfo
       const stampKey = link?.s4Key ?? input.bp?.id;
       if (exchange === null && stampKey && (input.bp || link?.exchangeId === undefined)) exchange = (await connector.findByStamp(address, 'contact', stampKey))[0] ?? null;
     }
-    const now = new Date().toISOString();
-    let actions: SyncAction[] = decideContact({
+    const actions: SyncAction[] = decideContact({
       settings: ctx.settings, mailbox: mailbox.smtp, inScope: input.inScope, exchangeSearchedByMarker: searched,
       ...(input.bp ? { s4: input.bp } : {}), ...(input.companyName ? { companyName: input.companyName } : {}),
       ...(exchange ? { exchange } : {}), ...(link ? { link: link as never } : {}),
@@ -42,19 +41,15 @@ async function reconcileContactInMailbox(env: ReconcileEnv, mailbox: MailboxInfo
       searched = true;
       continue;
     }
-    if (actions.some(isDestructive)) {
-      const counters = await withTenant(ctx.tenantId, (tx) => valveCounters(tx, mailbox.id, ctx.settings.safetyValve.windowMinutes), env.pool);
-      actions = applySafetyValve(actions, ctx.settings.safetyValve, counters, now).actions;
-    }
     try {
-      await executeActions({
+      const executed = await executeThroughValve(env, mailbox, actions, (passed) => executeActions({
         pool: env.pool, tenantId: ctx.tenantId, kind: 'contact', mailboxId: mailbox.id, mailbox: mailbox.smtp, connector, s4: undefined,
         correlationId: env.correlationId, link, s4Etag: undefined, s4Key: input.bp?.id, exchangeItemId: exchange?.id, exchangeChangeKey: exchange?.changeKey,
-      }, actions);
-      for (const action of actions) syncOutcomes.inc({ kind: 'contact', outcome: action.journal.outcome });
+      }, passed));
+      for (const action of executed) syncOutcomes.inc({ kind: 'contact', outcome: action.journal.outcome });
       return;
     } catch (error) {
-      if (!isTandemError(error, 'EXCHANGE_CONFLICT')) throw error;
+      if (!isTandemError(error, 'EXCHANGE_CONFLICT') && !isTandemError(error, 'SYNC_LOCKED')) throw error;
       exchange = undefined;
       link = input.bp ? await withTenant(ctx.tenantId, (tx) => linkByS4Key(tx, mailbox.id, mailbox.smtp, 'contact', input.bp!.id), env.pool) : link;
     }

@@ -6,6 +6,7 @@ import type { ItemKind } from '../connectors/exchange/types.js';
 import { createS4Client, type S4BusinessPartner, type S4Client } from '../connectors/s4/index.js';
 import { EnvironmentRepository } from '../environments/environment-repository.js';
 import { TandemError } from '../errors/tandem-error.js';
+import { RedisSemaphore } from '../limits/redis-semaphore.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Pool } from '../store/pool.js';
 import { withTenant } from '../store/transaction.js';
@@ -48,6 +49,7 @@ export class TenantContext {
     readonly mailboxes: MailboxInfo[],
     readonly s4: S4Client,
     private readonly connectors: ConnectorCache,
+    private readonly locks: RedisSemaphore,
   ) {}
 
   readonly byId = (id: string) => this.mailboxes.find((m) => m.id === id);
@@ -57,6 +59,14 @@ export class TenantContext {
   /** Mailbox id → SMTP, for turning link rows into the engine's mailbox strings. */
   mailboxMap(): Map<string, string> {
     return new Map(this.mailboxes.map((m) => [m.id, m.smtp]));
+  }
+
+  /**
+   * The mailbox's safety-valve lock, across all workers: held from reading the valve's counters
+   * until a destructive decision is committed (valve-gate.ts). A lease, so a killed worker frees it.
+   */
+  lockDestructive(mailboxId: string): Promise<() => Promise<void>> {
+    return this.locks.acquire(`valve:${this.tenantId}:${mailboxId}`, { limit: 1, leaseMs: 120_000, maxWaitMs: 30_000 });
   }
 
   connectorFor(mailbox: MailboxInfo): Promise<MailboxConnector> {
@@ -108,9 +118,11 @@ export class TenantContexts {
   private readonly cache = new Map<string, { context: Promise<TenantContext>; until: number }>();
   private readonly s4Clients = new Map<string, { key: string; client: S4Client }>();
   readonly connectors: ConnectorCache;
+  private readonly locks: RedisSemaphore;
 
   constructor(private readonly deps: SyncDeps) {
     this.connectors = new ConnectorCache(deps);
+    this.locks = new RedisSemaphore(deps.redis, deps.keyPrefix);
   }
 
   get(tenantId: string): Promise<TenantContext> {
@@ -147,6 +159,6 @@ export class TenantContexts {
       s4 = { key, client: createS4Client(target, { employeeResponsibleFunction: settings.appointments.partnerFunctions.responsible }) };
       this.s4Clients.set(tenantId, s4);
     }
-    return new TenantContext(tenantId, settings, mailboxes, s4.client, this.connectors);
+    return new TenantContext(tenantId, settings, mailboxes, s4.client, this.connectors, this.locks);
   }
 }

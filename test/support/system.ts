@@ -31,6 +31,8 @@ export interface SystemOptions {
   backend?: 'ews' | 'graph';
   /** Start the Graph emulator even when the users start on EWS (backend switch). */
   withGraph?: boolean;
+  /** Mailboxes the EWS emulator hosts besides its seeded ones (e.g. a user added during the test). */
+  ewsMailboxes?: string[];
 }
 
 /** The product as `npm run demo` runs it, on ephemeral ports over a fresh database and Redis prefix. */
@@ -44,6 +46,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     ewsTimeScale: EWS_TIME_SCALE, statusFrequencyMinutes: 1, maintenanceEveryMs: 500, sweepIntervalMs: 1_000,
     s4EventRetry: { initialDelayMs: 100, maxDelayMs: 1_000 },
     graph: options.withGraph ?? false, usersOnGraph: options.backend === 'graph',
+    ...(options.ewsMailboxes ? { ewsMailboxes: options.ewsMailboxes } : {}),
   });
   return {
     ...system, db,
