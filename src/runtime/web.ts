@@ -8,6 +8,7 @@ import { createTokenVerifier } from '../http/auth/authenticate.js';
 import { s4EventRoutes } from '../http/s4-events/routes.js';
 import { provisioningRoutes } from '../http/provisioning/routes.js';
 import { adminRoutes } from '../http/admin/routes.js';
+import { cockpitRoutes } from '../http/cockpit/routes.js';
 import { SecretBox } from '../security/secret-box.js';
 import { InboxWriter } from '../inbox/inbox-writer.js';
 import { logger } from '../logging/logger.js';
@@ -26,7 +27,7 @@ export interface RunningWeb {
 }
 
 /** Starts `web`: ingestion, admin API, cockpit, provisioning, health. Stateless; scale out. */
-export async function startWeb(config: Config, options: { port?: number; host?: string } = {}): Promise<RunningWeb> {
+export async function startWeb(config: Config, options: { port?: number; host?: string; cockpitDirs?: string[] } = {}): Promise<RunningWeb> {
   logger.level = config.logLevel;
   const pool = createPool(config.databaseUrl);
   const redis = createRedis(config.redis);
@@ -39,6 +40,7 @@ export async function startWeb(config: Config, options: { port?: number; host?: 
       s4EventRoutes({ inbox, credentials: new CallbackCredentialVerifier(pool), verifyToken }),
       provisioningRoutes({ pool, config, verifyToken }),
       adminRoutes({ pool, secretBox: new SecretBox(config.secretKeys), inboxQueue: queues.inbox, verifyToken }),
+      cockpitRoutes(options.cockpitDirs ? { dirs: options.cockpitDirs } : {}),
     ],
   });
   const server = app.listen(options.port ?? config.port, options.host ?? '0.0.0.0');
