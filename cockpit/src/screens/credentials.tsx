@@ -37,11 +37,14 @@ export function CredentialsScreen() {
     setIssued(fresh);
     await api('DELETE', `/callback-credentials/${credential.id}`);
   });
+  // Two may be active at a time: rotating creates the second before revoking the first.
+  const full = (list.data?.items.filter((c) => !c.revokedAt).length ?? 0) >= 2;
   return (
     <>
-      <ScreenTitle actions={canEdit && <Button icon="add" onClick={() => void create()} data-testid="credential-create">{t('credentials.create')}</Button>}>
+      <ScreenTitle actions={canEdit && <Button icon="add" disabled={full} tooltip={full ? t('credentials.limit') : undefined} onClick={() => void create()} data-testid="credential-create">{t('credentials.create')}</Button>}>
         {t('nav.credentials')}</ScreenTitle>
       <MessageStrip design="Information" hideCloseButton style={{ marginBottom: '0.5rem' }}>{t('credentials.explain')}</MessageStrip>
+      {full && canEdit && <MessageStrip design="Information" hideCloseButton data-testid="credentials-limit" style={{ marginBottom: '0.5rem' }}>{t('credentials.limit')}</MessageStrip>}
       <ErrorStrip error={list.error ?? error} />
       <Busy active={list.loading}>
         <Table data-testid="credentials-table" overflowMode="Popin" noDataText={t('credentials.none')} headerRow={<TableHeaderRow sticky>
@@ -60,7 +63,7 @@ export function CredentialsScreen() {
                 ? <ObjectStatus state="None">{t('credentials.revokedAt', { time: formatTime(language, credential.revokedAt) })}</ObjectStatus>
                 : <ObjectStatus state="Positive">{t('credentials.active')}</ObjectStatus>}</TableCell>
               <TableCell>{canEdit && !credential.revokedAt && <FlexBox style={{ gap: '0.25rem' }}>
-                <Button icon="synchronize" onClick={() => void rotate(credential)} data-testid="credential-rotate">{t('credentials.rotate')}</Button>
+                <Button icon="synchronize" disabled={full} tooltip={full ? t('credentials.limit') : undefined} onClick={() => void rotate(credential)} data-testid="credential-rotate">{t('credentials.rotate')}</Button>
                 <Button icon="cancel" design="Transparent" onClick={() => void revoke(credential)} data-testid="credential-revoke">{t('credentials.revoke')}</Button>
               </FlexBox>}</TableCell>
             </TableRow>

@@ -225,7 +225,7 @@ export function SettingsScreen() {
       <Busy active={doc.loading && !draft}>
         {draft && (
           <>
-            <TabContainer data-testid="settings-tabs" onTabSelect={(e) => setGroup((e.detail.tab as HTMLElement).dataset.key ?? 'appointments')}>
+            <TabContainer data-testid="settings-tabs" style={{ width: "100%" }} onTabSelect={(e) => setGroup((e.detail.tab as HTMLElement).dataset.key ?? 'appointments')}>
               {GROUPS.map((g) => (
                 <Tab key={g.key} data-key={g.key} data-testid={`settings-tab-${g.key}`} text={t(`settings.group.${g.key}`)} selected={group === g.key}
                   design={errorGroups.has(g.key) ? 'Negative' : 'Default'}>
