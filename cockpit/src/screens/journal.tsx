@@ -174,8 +174,8 @@ function TimelineDialog({ entry, onClose }: { entry: JournalEntry; onClose: () =
       <Timeline layout="Vertical" accessibleName={t('journal.timeline')} data-testid="journal-timeline-list">
         {(state.items ?? []).map((item) => (
           <TimelineItem key={item.id} icon={ICONS[item.outcome] ?? 'information'} state={STATES[item.outcome] ?? 'None'} data-testid={`timeline-${item.id}`}
-            titleText={`${t(`outcome.${item.outcome}`)}: ${reasonText(t, item.reason)}`}
-            subtitleText={[formatTime(language, item.at), item.direction ? t(`direction.${item.direction}`) : '', item.correlationId].filter(Boolean).join(' · ')}>
+            titleText={reasonText(t, item.reason)}
+            subtitleText={[t(`outcome.${item.outcome}`), formatTime(language, item.at), item.direction ? t(`direction.${item.direction}`) : '', item.correlationId].filter(Boolean).join(' · ')}>
             <Details details={item.details} />
           </TimelineItem>
         ))}

@@ -5,7 +5,8 @@ import { Busy, ErrorStrip, ScreenTitle, formatTime, useLoad } from '../component
 import { useI18n } from '../i18n.js';
 
 const CHART_OUTCOMES = ['synced', 'merged', 'skipped', 'conflict', 'failed'] as const;
-const COLORS: Record<string, string> = { synced: 'sapChart_Good', merged: 'sapChart_Sequence_1', skipped: 'sapChart_Neutral', conflict: 'sapChart_Critical', failed: 'sapChart_Bad' };
+// Semantic chart colours of the theme (good/critical/bad), so the chart follows Horizon and high-contrast themes.
+const COLORS: Record<string, string> = { synced: 'var(--sapChart_Good)', merged: 'var(--sapChart_OrderedColor_1)', skipped: 'var(--sapChart_Neutral)', conflict: 'var(--sapChart_Critical)', failed: 'var(--sapChart_Bad)' };
 
 function Kpi({ id, label, value, sub }: { id: string; label: string; value: string | number; sub?: string }) {
   return (

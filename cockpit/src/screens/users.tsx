@@ -125,13 +125,13 @@ export function UsersScreen() {
       <Busy active={page.loading}>
         <Table data-testid="users-table" overflowMode="Popin" noDataText={t('users.none')}
           headerRow={<TableHeaderRow sticky>
-            <TableHeaderCell minWidth="14rem">{t('users.mailbox')}</TableHeaderCell>
-            <TableHeaderCell minWidth="8rem" popinText={t('users.s4')}>{t('users.s4')}</TableHeaderCell>
+            <TableHeaderCell minWidth="12rem">{t('users.mailbox')}</TableHeaderCell>
+            <TableHeaderCell minWidth="7rem" popinText={t('users.s4')}>{t('users.s4')}</TableHeaderCell>
             <TableHeaderCell minWidth="8rem" popinText={t('users.environment')}>{t('users.environment')}</TableHeaderCell>
-            <TableHeaderCell minWidth="7rem">{t('users.status')}</TableHeaderCell>
-            <TableHeaderCell minWidth="12rem" popinText={t('users.objectTypes')}>{t('users.objectTypes')}</TableHeaderCell>
-            <TableHeaderCell minWidth="12rem" popinText={t('users.initialLoad')}>{t('users.initialLoad')}</TableHeaderCell>
-            <TableHeaderCell minWidth="6rem" popinText={t('users.actions')}>{t('users.actions')}</TableHeaderCell>
+            <TableHeaderCell minWidth="6rem">{t('users.status')}</TableHeaderCell>
+            <TableHeaderCell minWidth="10rem" popinText={t('users.objectTypes')}>{t('users.objectTypes')}</TableHeaderCell>
+            <TableHeaderCell minWidth="10rem" popinText={t('users.initialLoad')}>{t('users.initialLoad')}</TableHeaderCell>
+            <TableHeaderCell minWidth="4rem" popinText={t('users.actions')}>{t('users.actions')}</TableHeaderCell>
           </TableHeaderRow>}>
           {rows.map((user) => (
             <TableRow key={user.id} rowKey={user.id} data-testid={`user-row-${user.smtpAddress}`}>

@@ -40,7 +40,15 @@ export function cockpitRoutes(options: { dirs?: string[] } = {}): Router {
     return found;
   };
 
-  router.get(COCKPIT_BASE, (_req, res) => res.redirect(301, `${COCKPIT_BASE}/`));
+  // Relative asset URLs need the trailing slash; Express matches /cockpit/ here too (non-strict routing), hence the check.
+  router.get(COCKPIT_BASE, (req, res, next) => {
+    if (req.path.endsWith('/')) {
+      next();
+      return;
+    }
+    const query = req.originalUrl.indexOf('?');
+    res.redirect(301, `${COCKPIT_BASE}/${query >= 0 ? req.originalUrl.slice(query) : ''}`);
+  });
   router.use(COCKPIT_BASE, (req: Request, res: Response, next: NextFunction) => {
     const current = build();
     if (!current) {
