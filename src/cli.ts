@@ -54,6 +54,11 @@ async function main(argv: string[]): Promise<void> {
       await runDemo(rest);
       return;
     }
+    case 'emulate': {
+      const { runEmulator } = await import('./emulators/run-emulator.js');
+      await runEmulator(rest);
+      return;
+    }
     case 'journal': {
       const { runJournalCli } = await import('./journal/journal-cli.js');
       await runJournalCli(rest);

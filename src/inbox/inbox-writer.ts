@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import { TandemError } from '../errors/tandem-error.js';
 import { logger } from '../logging/logger.js';
 import { inboxAccepted, inboxDuplicates } from '../observability/metrics.js';
 import { inboxJobOptions, type InboxJobData } from '../queue/queues.js';
@@ -38,8 +39,12 @@ export class InboxWriter {
     private readonly maxConcurrentFlushes = 3,
   ) {}
 
+  /** Stores events of ONE tenant (a request never speaks for two); resolves once they are committed. */
   write(events: NewInboxEvent[]): Promise<WriteResult> {
     if (events.length === 0) return Promise.resolve({ accepted: 0, duplicates: 0 });
+    if (events.some((event) => event.tenantId !== events[0]!.tenantId)) {
+      return Promise.reject(new TandemError('INTERNAL', 'One inbox write must not mix tenants'));
+    }
     return new Promise((resolve, reject) => {
       this.waiting.push({ events, resolve, reject });
       this.kick();

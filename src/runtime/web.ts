@@ -10,6 +10,8 @@ import { provisioningRoutes } from '../http/provisioning/routes.js';
 import { adminRoutes } from '../http/admin/routes.js';
 import { cockpitRoutes } from '../http/cockpit/routes.js';
 import { SecretBox } from '../security/secret-box.js';
+import { notificationRoutes } from '../http/notifications/routes.js';
+import { syncAdminRoutes } from '../http/admin/sync-routes.js';
 import { InboxWriter } from '../inbox/inbox-writer.js';
 import { logger } from '../logging/logger.js';
 import { createQueues } from '../queue/queues.js';
@@ -34,12 +36,17 @@ export async function startWeb(config: Config, options: { port?: number; host?: 
   const queues = createQueues(redis, config.queuePrefix);
   const inbox = new InboxWriter(pool, queues.inbox);
   const verifyToken = createTokenVerifier(config);
+  const secretBox = new SecretBox(config.secretKeys);
   const app = createApp({
     pool, redis,
     routers: [
       s4EventRoutes({ inbox, credentials: new CallbackCredentialVerifier(pool), verifyToken }),
+      notificationRoutes({ pool, inbox }),
       provisioningRoutes({ pool, config, verifyToken }),
-      adminRoutes({ pool, secretBox: new SecretBox(config.secretKeys), inboxQueue: queues.inbox, verifyToken }),
+      adminRoutes({
+        pool, secretBox, inboxQueue: queues.inbox, verifyToken,
+        extraRoutes: syncAdminRoutes({ pool, redis, secretBox, inbox, keyPrefix: config.queuePrefix, inboxQueue: queues.inbox }),
+      }),
       cockpitRoutes(options.cockpitDirs ? { dirs: options.cockpitDirs } : {}),
     ],
   });

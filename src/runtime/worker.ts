@@ -1,20 +1,59 @@
+import { Queue, Worker } from 'bullmq';
 import type { Config } from '../config/config.js';
+import { InboxWriter } from '../inbox/inbox-writer.js';
 import { logger } from '../logging/logger.js';
+import { createQueues } from '../queue/queues.js';
 import { createRedis } from '../queue/redis.js';
+import { registerSyncHandlers } from '../reconcile/handlers.js';
+import { settlePendingDeletions } from '../reconcile/pending-deletions.js';
+import { TenantContexts } from '../reconcile/tenant-context.js';
+import { SecretBox } from '../security/secret-box.js';
 import { createPool } from '../store/pool.js';
+import { SubscriptionManager, scheduleSubscriptionMaintenance } from '../subscriptions/subscription-manager.js';
 import { InboxHandlerRegistry, startWorker, type RunningWorker } from '../worker/run-worker.js';
 
-/** Starts `worker`: queue workers, sweeper and scheduled jobs. Stateless; scale out. */
-export async function startWorkerProcess(config: Config, handlers = new InboxHandlerRegistry()): Promise<RunningWorker & { stopAll(): Promise<void> }> {
+export const MAINTENANCE_QUEUE = 'maintenance';
+
+export interface WorkerProcessOptions {
+  /** How often subscriptions are checked (default 30 s). */
+  maintenanceEveryMs?: number;
+  sweepIntervalMs?: number;
+  concurrency?: number;
+}
+
+/** Starts `worker`: inbox workers with the sync engine, the sweeper, and scheduled subscription maintenance. */
+export async function startWorkerProcess(config: Config, options: WorkerProcessOptions = {}): Promise<RunningWorker & { stopAll(): Promise<void>; subscriptions: SubscriptionManager }> {
   logger.level = config.logLevel;
   const pool = createPool(config.databaseUrl);
   const redis = createRedis(config.redis);
-  const running = startWorker({ pool, redis, queuePrefix: config.queuePrefix, handlers });
+  const secretBox = new SecretBox(config.secretKeys);
+  const contexts = new TenantContexts({ pool, redis, secretBox, keyPrefix: config.queuePrefix });
+  const handlers = registerSyncHandlers(new InboxHandlerRegistry(), { pool, contexts });
+  const running = startWorker({ pool, redis, queuePrefix: config.queuePrefix, handlers, concurrency: options.concurrency ?? 16,
+    ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}) });
+
+  const queues = createQueues(redis, config.queuePrefix);
+  const subscriptions = new SubscriptionManager({ pool, contexts, inbox: new InboxWriter(pool, queues.inbox), publicUrl: config.publicUrl });
+  const maintenanceConnection = redis.duplicate();
+  const maintenanceQueue = new Queue(MAINTENANCE_QUEUE, { connection: maintenanceConnection, prefix: config.queuePrefix });
+  await scheduleSubscriptionMaintenance(maintenanceQueue, options.maintenanceEveryMs ?? 30_000);
+  const maintenanceWorker = new Worker(MAINTENANCE_QUEUE, async () => {
+    const result = await subscriptions.maintain();
+    const settled = await settlePendingDeletions(pool, contexts);
+    if (result.subscribed || result.renewed || result.unsubscribed || result.failed || settled) logger.info({ ...result, settled }, 'maintenance run');
+  }, { connection: redis.duplicate(), prefix: config.queuePrefix, concurrency: 1 });
+  maintenanceWorker.on('error', (error) => logger.warn({ err: error }, 'maintenance worker error'));
   logger.info('worker started');
   return {
     ...running,
+    subscriptions,
     async stopAll() {
+      await maintenanceWorker.close();
+      await maintenanceQueue.close();
       await running.stop();
+      await queues.close();
+      await contexts.connectors.closeAll();
+      await maintenanceConnection.quit().catch(() => undefined);
       await redis.quit().catch(() => undefined);
       await pool.end();
     },

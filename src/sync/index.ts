@@ -20,6 +20,6 @@ export { contactsForEmployee, diffContacts, type DesiredContact } from './contac
 export type { CanonicalContact } from './contacts/canonical-contact.js';
 export { expandSeriesToOccurrences, parseOccurrenceKey, type Occurrence } from './recurrence/expand-series.js';
 export { decideSeries, type LinkedOccurrence, type SeriesDecisionInput } from './recurrence/decide-series.js';
-export { matchForInitialLoad, type InitialLoadMatch } from './initial-load.js';
+export { matchForInitialLoad, type InitialLoadMatch, type S4Candidate, type ExchangeCandidate } from './initial-load.js';
 export { applySafetyValve, checkSafetyValve, type SafetyValveLimits, type ValveCounters } from './safety-valve.js';
 export { selectAttachments } from './attachments.js';

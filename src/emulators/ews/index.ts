@@ -1,9 +1,11 @@
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { z } from 'zod';
 import { logger } from '../../logging/logger.js';
+import { TandemError } from '../../errors/tandem-error.js';
 import { EwsStore, type Mailbox } from './store.js';
-import { PushManager, eventStoreHook, type Subscription } from './push.js';
+import { PushManager, type Subscription } from './push.js';
 import { Throttle, type ThrottlingSettings } from './throttling.js';
 import { FaultInjector, type FaultRuleInput } from './faults.js';
 import { TokenIssuer, defaultAuthConfig } from './auth.js';
@@ -65,6 +67,8 @@ export interface EwsEmulator {
   /** https:// on the same port (TLS is detected per connection). */
   httpsUrl: string;
   ewsUrl: string;
+  /** The same endpoint over TLS (trust `caPem`). */
+  ewsHttpsUrl: string;
   port: number;
   /** PEM of the emulator's self-signed certificate (emulator-only trust anchor). */
   caPem: string;
@@ -89,7 +93,25 @@ export interface EwsEmulator {
   close(): Promise<void>;
 }
 
-export async function startEwsEmulator(options: EwsEmulatorOptions = {}): Promise<EwsEmulator> {
+const optionsSchema = z.object({
+  port: z.number().int().min(0).max(65_535).optional(),
+  host: z.string().min(1).optional(),
+  mailboxes: z.array(z.string().email()).optional(),
+  timeScale: z.number().positive().max(1000).optional(),
+  retentionMs: z.number().int().positive().optional(),
+  log: z.boolean().optional(),
+});
+
+/**
+ * Starts the EWS emulator (HTTP and HTTPS on one port). Resolves once it listens; `close()` stops
+ * it and its push deliveries.
+ */
+export async function startEwsEmulator(input: EwsEmulatorOptions = {}): Promise<EwsEmulator> {
+  const parsed = optionsSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new TandemError('CONFIG_INVALID', `Invalid EWS emulator options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const options = parsed.data;
   const timeScale = options.timeScale ?? 1;
   const log = logger.child({ module: 'ews-emulator' });
   if (options.log === false) log.level = 'silent';
@@ -97,8 +119,8 @@ export async function startEwsEmulator(options: EwsEmulatorOptions = {}): Promis
   const store = new EwsStore((options.retentionMs ?? 30 * 86_400_000) * timeScale);
   for (const m of seed) store.ensureMailbox(m);
   const tls = emulatorTls();
-  const push = new PushManager(store, { timeScale, responseTimeoutMs: 100_000 * timeScale, ca: tls.cert }, log);
-  eventStoreHook(store, push);
+  const push = new PushManager({ timeScale, responseTimeoutMs: 100_000 * timeScale, ca: tls.cert }, log);
+  store.onEvent((mbx) => push.onEvent(mbx));
   const throttle = new Throttle();
   const faults = new FaultInjector();
   const issuer = await TokenIssuer.create();
@@ -107,6 +129,8 @@ export async function startEwsEmulator(options: EwsEmulatorOptions = {}): Promis
   const host = options.host ?? '127.0.0.1';
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
 
+  // Assigned once below; the admin handler closes over it before then, so it cannot be a const here.
+  // eslint-disable-next-line prefer-const
   let emulator!: EwsEmulator;
   const handler = createRequestHandler({
     store,
@@ -148,6 +172,7 @@ export async function startEwsEmulator(options: EwsEmulatorOptions = {}): Promis
     url,
     httpsUrl,
     ewsUrl: `${url}/EWS/Exchange.asmx`,
+    ewsHttpsUrl: `${httpsUrl}/EWS/Exchange.asmx`,
     port,
     caPem: tls.cert,
     timeScale,

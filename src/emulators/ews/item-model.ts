@@ -37,7 +37,7 @@ export function parsePath(node: XNode): PropPath {
     const uri = node.attrs.FieldURI ?? '';
     const [a = '', b = '', sub] = uri.split(':');
     const dict = INDEXED[`${a}:${b}`];
-    if (!dict || !node.attrs.FieldIndex) throw new ItemError('ErrorInvalidIndexedPagingParameters', `Invalid IndexedFieldURI '${uri}'.`);
+    if (!dict || !node.attrs.FieldIndex) throw new ItemError('ErrorInvalidPropertyRequest', `Invalid IndexedFieldURI '${uri}'.`);
     return sub ? { kind: 'indexed', uri, dict, key: node.attrs.FieldIndex, sub } : { kind: 'indexed', uri, dict, key: node.attrs.FieldIndex };
   }
   if (node.name === 'ExtendedFieldURI') return { kind: 'extended', key: extendedKey(node), uriNode: node };

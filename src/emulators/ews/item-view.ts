@@ -185,7 +185,8 @@ export function renderItem(mbx: Mailbox, view: ItemView, shape: Shape): string {
       }
     } else {
       const ep = view.extended.get(p.key);
-      if (ep) extended.push(ep);
+      // Echo the property path the way the client asked for it, so it matches its definition.
+      if (ep) extended.push({ ...ep, children: [p.uriNode, ...ep.children.filter((c) => c.name !== 'ExtendedFieldURI')] });
     }
   }
   const parts: string[] = [];

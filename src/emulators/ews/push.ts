@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { child, childText, esc, NS, parseXml, path } from './xml.js';
-import { encodeWatermark, type EwsStore, type Mailbox, type MailboxEvent } from './store.js';
+import { encodeWatermark, type Mailbox, type MailboxEvent } from './store.js';
 import { formatDateTime } from './calendar.js';
 import type { Logger } from '../../logging/logger.js';
 
@@ -53,7 +53,6 @@ export class PushManager {
   private closed = false;
 
   constructor(
-    private readonly store: EwsStore,
     private readonly options: PushOptions,
     private readonly log: Logger,
   ) {}
@@ -127,8 +126,8 @@ export class PushManager {
     const events: MailboxEvent[] = [];
     let upTo = sub.cursor;
     let more = false;
-    for (const e of sub.mailbox.events) {
-      if (e.seq <= sub.cursor) continue;
+    for (let i = Math.max(0, sub.cursor); i < sub.mailbox.events.length; i++) {
+      const e = sub.mailbox.events[i]!;
       if (events.length >= MAX_EVENTS_PER_NOTIFICATION) {
         more = true;
         break;
@@ -266,11 +265,3 @@ export class PushManager {
   }
 }
 
-export function eventStoreHook(store: EwsStore, push: PushManager): void {
-  const original = store.record.bind(store);
-  store.record = (mbx, e) => {
-    const ev = original(mbx, e);
-    queueMicrotask(() => push.onEvent(mbx));
-    return ev;
-  };
-}

@@ -175,6 +175,13 @@ async function resolveCaller(deps: ServerDeps, principal: Principal, header: XNo
   return own;
 }
 
+/** RequestServerVersion values of the EWS schema ("RequestServerVersion", EWS reference). */
+const SERVER_VERSIONS = new Set([
+  'Exchange2007', 'Exchange2007_SP1', 'Exchange2010', 'Exchange2010_SP1', 'Exchange2010_SP2', 'Exchange2013', 'Exchange2013_SP1',
+  'Exchange2015', 'Exchange2016', 'V2015_10_05', 'V2016_01_06', 'V2016_04_13', 'V2016_07_13', 'V2016_10_10', 'V2017_01_07',
+  'V2017_04_14', 'V2017_07_11', 'V2017_10_09', 'V2018_01_08',
+]);
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function handleEws(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
@@ -193,6 +200,10 @@ async function handleEws(deps: ServerDeps, req: IncomingMessage, res: ServerResp
   const op = soapBody?.children[0];
   if (doc.name !== 'Envelope' || doc.ns !== NS.soap || !op) {
     return sendFault(res, new SoapFault('ErrorSchemaValidation', 'The request failed schema validation: expected a SOAP 1.1 Envelope with an operation in its Body.'));
+  }
+  const requested = child(child(doc, 'Header'), 'RequestServerVersion')?.attrs.Version;
+  if (requested !== undefined && !SERVER_VERSIONS.has(requested)) {
+    return sendFault(res, new SoapFault('ErrorInvalidServerVersion', 'The specified server version is invalid.'));
   }
   const opName = op.name;
   deps.calls.set(opName, (deps.calls.get(opName) ?? 0) + 1);

@@ -125,6 +125,7 @@ export function newChangeKey(version: number): string {
 
 export class EwsStore {
   readonly mailboxes = new Map<string, Mailbox>();
+  private readonly listeners: ((mbx: Mailbox, event: MailboxEvent) => void)[] = [];
   /** Event retention window (ms) for watermarks; older watermarks are invalid. */
   retentionMs: number;
 
@@ -223,6 +224,7 @@ export class EwsStore {
     mbx.seq += 1;
     const event: MailboxEvent = { ...e, seq: mbx.seq, time: Date.now() };
     mbx.events.push(event);
+    for (const listener of this.listeners) queueMicrotask(() => listener(mbx, event));
     return event;
   }
 
@@ -236,8 +238,14 @@ export class EwsStore {
     return !!event && event.time >= Date.now() - this.retentionMs;
   }
 
+  /** Called (asynchronously) after every recorded event; push delivery hangs off this. */
+  onEvent(listener: (mbx: Mailbox, event: MailboxEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Events after `seq`; the log is append-only and never pruned, so event n sits at index n-1. */
   eventsAfter(mbx: Mailbox, seq: number): MailboxEvent[] {
-    return mbx.events.filter((e) => e.seq > seq);
+    return mbx.events.slice(Math.max(0, seq));
   }
 
   reset(extraMailboxes: string[]): void {

@@ -26,7 +26,10 @@ export interface GraphEmulatorOptions {
   port?: number;
   host?: string;
   mailboxes?: string[];
-  /** Divides every wait the emulator schedules: the 10-minute budget window, subscription expiry, retry backoff. */
+  /**
+   * Multiplies every wait the emulator schedules (the 10-minute budget window, subscription expiry,
+   * retry backoff): 0.01 = 100× faster. The same meaning as the EWS emulator's option.
+   */
   timeScale?: number;
   log?: boolean;
   requestBudget?: Partial<Budget>;
@@ -85,7 +88,8 @@ function send(res: ServerResponse, r: EmuResponse): void {
 
 export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Promise<GraphEmulator> {
   const log = logger.child({ module: 'graph-emulator' });
-  const timeScale = options.timeScale ?? 1;
+  // Internally waits are divided by a speed-up factor.
+  const timeScale = 1 / (options.timeScale ?? 1);
   const store = new GraphStore(options.mailboxes ?? DEFAULT_MAILBOXES);
   for (const m of DEFAULT_MAILBOXES) store.addMailbox(m);
   let port = 0;

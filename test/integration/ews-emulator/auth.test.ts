@@ -109,7 +109,8 @@ describe('throttling and fault injection', () => {
 
   it('enforces the per-mailbox concurrency limit', async () => {
     emu.setThrottling({ maxConcurrency: 1, backOffMs: 1234 });
-    emu.setLatency(400, 'GetFolder');
+    // Generous latency so the second call surely arrives while the first holds the slot.
+    emu.setLatency(1500, 'GetFolder');
     try {
       const svc = makeService(emu, { impersonate: 'alice@demo.example' });
       const results = await Promise.allSettled([ews.Folder.Bind(svc, ews.WellKnownFolderName.Calendar), ews.Folder.Bind(svc, ews.WellKnownFolderName.Calendar)]);

@@ -31,6 +31,7 @@ describe('calendar items through ews-javascript-api', () => {
     appt.IsReminderSet = true;
     appt.ReminderMinutesBeforeStart = 30;
     appt.RequiredAttendees.Add('bob@demo.example');
+    appt.OptionalAttendees.Add('carol@partner.example');
     appt.SetExtendedProperty(stamp, 'act-0001');
     await appt.Save(ews.WellKnownFolderName.Calendar, ews.SendInvitationsMode.SendToAllAndSaveCopy);
     const firstKey = appt.Id.ChangeKey;
@@ -50,6 +51,9 @@ describe('calendar items through ews-javascript-api', () => {
     expect(got.ReminderMinutesBeforeStart).toBe(30);
     expect(got.RequiredAttendees.Count).toBe(1);
     expect(got.RequiredAttendees._getItem(0).Address).toBe('bob@demo.example');
+    expect(got.OptionalAttendees._getItem(0).Address).toBe('carol@partner.example');
+    expect(got.IsMeeting).toBe(true);
+    expect(got.IsAllDayEvent).toBe(false);
     expect(got.AppointmentType).toBe(ews.AppointmentType.Single);
     expect(got.Organizer.Address).toBe('alice@demo.example');
     expect(got.ExtendedProperties.Count).toBe(1);
@@ -60,6 +64,11 @@ describe('calendar items through ews-javascript-api', () => {
     got.End = utc(2026, 3, 3, 15);
     await got.Update(ews.ConflictResolutionMode.AutoResolve, ews.SendInvitationsOrCancellationsMode.SendToNone);
     expect(got.Id.ChangeKey).not.toBe(firstKey);
+
+    // The same named property addressed by the PublicStrings GUID instead of its distinguished name.
+    const byGuid = new ews.ExtendedPropertyDefinition(new ews.Guid('00020329-0000-0000-C000-000000000046'), 'TandemObjectId', ews.MapiPropertyType.String);
+    const viaGuid = await ews.Appointment.Bind(svc, appt.Id, new ews.PropertySet(ews.BasePropertySet.IdOnly, [byGuid]));
+    expect(viaGuid.ExtendedProperties._getItem(0).Value).toBe('act-0001');
 
     const found = await svc.FindItems(ews.WellKnownFolderName.Calendar, new ews.SearchFilter.IsEqualTo(stamp, 'act-0001'), new ews.ItemView(10));
     expect(found.TotalCount).toBe(1);
@@ -73,6 +82,24 @@ describe('calendar items through ews-javascript-api', () => {
     await got.Delete(ews.DeleteMode.HardDelete, ews.SendCancellationsMode.SendToNone);
     const gone = await rejection(ews.Appointment.Bind(svc, appt.Id));
     expect(errorName(gone)).toBe('ErrorItemNotFound');
+  });
+
+  it('stores an all-day event and finds it by a date restriction', async () => {
+    const appt = new ews.Appointment(svc);
+    appt.Subject = 'Trade fair';
+    appt.IsAllDayEvent = true;
+    appt.Start = utc(2026, 6, 10);
+    appt.End = utc(2026, 6, 12);
+    await appt.Save(ews.WellKnownFolderName.Calendar, ews.SendInvitationsMode.SendToNone);
+    const got = await ews.Appointment.Bind(svc, appt.Id);
+    expect(got.IsAllDayEvent).toBe(true);
+    expect(got.End.ToISOString()).toBe('2026-06-12T00:00:00.000Z');
+    const filter = new ews.SearchFilter.SearchFilterCollection(ews.LogicalOperator.And, [
+      new ews.SearchFilter.IsGreaterThanOrEqualTo(ews.AppointmentSchema.Start, utc(2026, 6, 1)),
+      new ews.SearchFilter.ContainsSubstring(ews.ItemSchema.Subject, 'trade', ews.ContainmentMode.Prefixed, ews.ComparisonMode.IgnoreCase),
+    ]);
+    const found = await svc.FindItems(ews.WellKnownFolderName.Calendar, filter, new ews.ItemView(10));
+    expect(found.Items.map((i) => i.Id.UniqueId)).toEqual([appt.Id.UniqueId]);
   });
 
   it('answers unescaped markup in a string property with an ErrorSchemaValidation fault, as Exchange does', async () => {
@@ -162,11 +189,13 @@ describe('tasks and contacts', () => {
     expect(got.PercentComplete).toBe(40);
     expect(got.DueDate.ToISOString()).toBe('2026-05-03T08:00:00.000Z');
     expect(got.IsComplete).toBe(false);
-    got.Status = ews.TaskStatus.Completed;
+    // Exchange keeps Status and PercentComplete consistent: 100 % completes the task.
     got.PercentComplete = 100;
     await got.Update(ews.ConflictResolutionMode.AutoResolve);
     const done = await ews.Task.Bind(svc, task.Id);
+    expect(done.Status).toBe(ews.TaskStatus.Completed);
     expect(done.IsComplete).toBe(true);
+    expect(done.CompleteDate).toBeTruthy();
     await done.Delete(ews.DeleteMode.MoveToDeletedItems);
     const inTasks = await svc.FindItems(ews.WellKnownFolderName.Tasks, new ews.ItemView(50));
     expect(inTasks.Items.some((i) => i.Subject === 'Call back ACME')).toBe(false);
@@ -203,6 +232,9 @@ describe('tasks and contacts', () => {
     const got = await ews.Contact.Bind(svc, c.Id);
     expect(got.DisplayName).toBe('Erika Mustermann');
     expect(got.CompanyName).toBe('ACME AG');
+    expect(got.JobTitle).toBe('Buyer');
+    expect(got.GivenName).toBe('Erika');
+    expect(got.Surname).toBe('Mustermann');
     expect(got.EmailAddresses._getItem(ews.EmailAddressKey.EmailAddress1).Address).toBe('erika@acme.example');
     expect(got.PhoneNumbers._getItem(ews.PhoneNumberKey.BusinessPhone)).toBe('+49 6227 0');
     expect(got.PhysicalAddresses._getItem(ews.PhysicalAddressKey.Business).City).toBe('Walldorf');

@@ -63,6 +63,12 @@ describe('SOAP envelope handling', () => {
     expect(faultCode(unknown.text)).toBe('ErrorInvalidRequest');
   });
 
+  it('faults an unknown RequestServerVersion with ErrorInvalidServerVersion', async () => {
+    const res = await soap(ENV('<t:RequestServerVersion Version="Exchange2099"/>' + IMPERSONATE('alice@demo.example'), '<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="tasks"/></m:FolderIds></m:GetFolder>'));
+    expect(res.status).toBe(500);
+    expect(faultCode(res.text)).toBe('ErrorInvalidServerVersion');
+  });
+
   it('faults MaxChangesReturned outside 1..512 as a schema violation', async () => {
     for (const max of ['0', '513']) {
       const res = await soap(

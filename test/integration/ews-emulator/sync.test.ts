@@ -76,3 +76,31 @@ describe('SyncFolderItems', () => {
     expect(() => sync(null, 513)).toThrow(/between 1 and 512/);
   });
 });
+
+describe('SyncFolderItems for tasks and contacts', () => {
+  it('reports task and contact changes with the requested properties', async () => {
+    const folderSync = (folder: ews.WellKnownFolderName, state: string | null) =>
+      svc.SyncFolderItems(new ews.FolderId(folder), new ews.PropertySet(ews.BasePropertySet.IdOnly, [ews.ItemSchema.Subject]), [], 100, ews.SyncFolderItemsScope.NormalItems, state as string);
+    const t0 = await folderSync(ews.WellKnownFolderName.Tasks, null);
+    const c0 = await folderSync(ews.WellKnownFolderName.Contacts, null);
+    const task = new ews.Task(svc);
+    task.Subject = 'sync task';
+    await task.Save(ews.WellKnownFolderName.Tasks);
+    const contact = new ews.Contact(svc);
+    contact.GivenName = 'Sync';
+    contact.Surname = 'Contact';
+    contact.Subject = 'Sync Contact';
+    await contact.Save(ews.WellKnownFolderName.Contacts);
+    const t1 = await folderSync(ews.WellKnownFolderName.Tasks, t0.SyncState);
+    expect(t1.GetEnumerator().map((c) => [ews.ChangeType[c.ChangeType], c.Item?.Subject])).toEqual([['Create', 'sync task']]);
+    const c1 = await folderSync(ews.WellKnownFolderName.Contacts, c0.SyncState);
+    expect(c1.GetEnumerator().map((c) => [ews.ChangeType[c.ChangeType], c.Item?.Subject])).toEqual([['Create', 'Sync Contact']]);
+    task.Subject = 'sync task (renamed)';
+    await task.Update(ews.ConflictResolutionMode.AlwaysOverwrite);
+    await contact.Delete(ews.DeleteMode.HardDelete);
+    const t2 = await folderSync(ews.WellKnownFolderName.Tasks, t1.SyncState);
+    expect(t2.GetEnumerator().map((c) => [ews.ChangeType[c.ChangeType], c.Item?.Subject])).toEqual([['Update', 'sync task (renamed)']]);
+    const c2 = await folderSync(ews.WellKnownFolderName.Contacts, c1.SyncState);
+    expect(c2.GetEnumerator().map((c) => [ews.ChangeType[c.ChangeType], c.ItemId.UniqueId])).toEqual([['Delete', contact.Id.UniqueId]]);
+  });
+});

@@ -99,10 +99,10 @@ describe('Graph connector against the emulator: subscriptions', () => {
   });
 
   it('removes subscriptions when they expire on the (time-scaled) clock; renewal then recreates them', async () => {
-    const fast = await startGraphEmulator({ port: 0, timeScale: 3_600 });
+    const fast = await startGraphEmulator({ port: 0, timeScale: 1 / 3_600 });
     const c = connectorFor(fast, redis, { subscriptionMinutes: 45 });
     const sub = await c.subscribe({ mailbox: alice, kinds: ['contact'], callbackUrl: `${receiver.url}/n`, clientState: 's' });
-    // 45 emulated minutes at timeScale 3600 are 0.75 s.
+    // 45 emulated minutes at timeScale 1/3600 are 0.75 s.
     await waitFor(() => fast.subscriptions().length === 0, 20_000);
     const renewed = await c.renewSubscription({ mailbox: alice, kinds: ['contact'], callbackUrl: `${receiver.url}/n`, clientState: 's' }, sub);
     expect(renewed.remoteId).not.toBe(sub.remoteId);

@@ -13,8 +13,8 @@ describe('Graph connector against the emulator: throttling', () => {
   const ids: string[] = [];
 
   beforeAll(async () => {
-    // timeScale 600: the 10-minute budget window lasts one real second.
-    emu = await startGraphEmulator({ port: 0, timeScale: 600 });
+    // timeScale 1/600: the 10-minute budget window lasts one real second.
+    emu = await startGraphEmulator({ port: 0, timeScale: 1 / 600 });
     redis = newRedis();
     connector = connectorFor(emu, redis);
     for (let i = 0; i < 30; i++) {

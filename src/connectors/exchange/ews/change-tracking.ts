@@ -15,9 +15,12 @@ export const DEFAULT_STATUS_FREQUENCY_MINUTES = 5;
  */
 export async function changesSince(ctx: EwsContext, mailbox: MailboxAddress, kind: ItemKind, syncState: string | undefined):
 Promise<ChangePage> {
-  const folder = await ctx.folderFor(mailbox, kind);
+  return ctx.withFolderRetry([kind], async () => changesIn(ctx, mailbox, await ctx.folderFor(mailbox, kind), syncState));
+}
+
+async function changesIn(ctx: EwsContext, mailbox: MailboxAddress, folder: unknown, syncState: string | undefined): Promise<ChangePage> {
   return ctx.call(mailbox, { operation: 'SyncFolderItems', idempotent: true }, async (service) => {
-    const changes = await service.SyncFolderItems(folder, new PropertySet(BasePropertySet.IdOnly), null as never,
+    const changes = await service.SyncFolderItems(folder as never, new PropertySet(BasePropertySet.IdOnly), null as never,
       MAX_CHANGES_RETURNED, SyncFolderItemsScope.NormalItems, syncState !== undefined ? x(syncState) : null as never);
     const page: ChangePage = { created: [], updated: [], deleted: [], syncState: changes.SyncState, moreAvailable: changes.MoreChangesAvailable };
     for (const change of changes.GetEnumerator() as any[]) {
@@ -34,6 +37,10 @@ Promise<ChangePage> {
 
 /** Push subscriptions: one per mailbox covering the folders of the requested kinds. */
 export async function subscribe(ctx: EwsContext, request: SubscriptionRequest): Promise<RemoteSubscription> {
+  return ctx.withFolderRetry(request.kinds, () => subscribeOnce(ctx, request));
+}
+
+async function subscribeOnce(ctx: EwsContext, request: SubscriptionRequest): Promise<RemoteSubscription> {
   const folders = await Promise.all(request.kinds.map((kind) => ctx.folderFor(request.mailbox, kind)));
   const frequency = request.statusFrequencyMinutes ?? DEFAULT_STATUS_FREQUENCY_MINUTES;
   return ctx.call(request.mailbox, { operation: 'Subscribe', idempotent: false }, async (service) => {

@@ -48,7 +48,11 @@ export class EwsContext {
   call<T>(mailbox: MailboxAddress, call: CallOptions, fn: (service: ExchangeService) => Promise<T>,
     options: { impersonate?: boolean } = {}): Promise<T> {
     const service = this.service(mailbox, options);
-    return this.runner.run(mailbox.smtpAddress, call, () => fn(service));
+    return this.runner.run(mailbox.smtpAddress, call, () => fn(service)).catch((error: unknown) => {
+      // The cached Tandem contacts folder was deleted by the user: find or create it again next time.
+      if (isTandemError(error) && error.details?.ewsResponseCode === 'ErrorFolderNotFound') this.forgetContactsFolder(mailbox);
+      throw error;
+    });
   }
 
   /** A well-known folder of the mailbox: plain under impersonation, mailbox-qualified for delegate access. */
@@ -72,6 +76,20 @@ export class EwsContext {
       this.contactFolders.set(key, pending);
     }
     return pending;
+  }
+
+  /**
+   * Runs `fn` again once when the cached Tandem contacts folder turned out to be gone
+   * (ErrorFolderNotFound: a user deleted it): `call` has already forgotten the id, so the second run
+   * finds or recreates the folder. Safe for creates too: Exchange created nothing in a missing folder.
+   */
+  async withFolderRetry<T>(kinds: ItemKind[], fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (kinds.includes('contact') && isTandemError(error) && error.details?.ewsResponseCode === 'ErrorFolderNotFound') return fn();
+      throw error;
+    }
   }
 
   /** Forgets a cached folder id (after ErrorFolderNotFound: a user deleted the folder). */

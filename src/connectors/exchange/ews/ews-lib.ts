@@ -1,4 +1,8 @@
 import ews from 'ews-javascript-api';
+import type { TimeZoneInfo as TimeZoneInfoType } from 'ews-javascript-api';
+import { applyLibraryPatches } from './library-patches.js';
+
+applyLibraryPatches();
 
 /**
  * ews-javascript-api is CommonJS and Node's ESM loader only sees part of its exports as named
@@ -16,7 +20,7 @@ export const {
   ServiceLocalException, SoapFaultDetails, StringList, SyncFolderItemsScope, Task, TaskSchema, TaskStatus, TimeZoneInfo,
   Uri, WebCredentials, WellKnownFolderName, XhrApi, NtlmProvider, ChangeType, BodyType, MessageBody, AppointmentType,
   MeetingResponseType, AttendeeCollection, Exception, ServiceResult, OccurrenceInfo, DeletedOccurrenceInfo,
-  ItemTraversal, Importance, Attendee, Mailbox, ConflictType, Item, AffectedTaskOccurrence, PushSubscription, DayOfTheWeekCollection, LogicalOperator,
+  ItemTraversal, Importance, ExchangeCredentials, Attendee, Mailbox, ConflictType, Item, AffectedTaskOccurrence, PushSubscription, DayOfTheWeekCollection, LogicalOperator,
 } = ews;
 
 export type Appointment = InstanceType<typeof ews.Appointment>;
@@ -34,5 +38,5 @@ export type Recurrence = InstanceType<typeof ews.Recurrence>;
 export type DateTime = InstanceType<typeof ews.DateTime>;
 export type SoapFaultDetails = InstanceType<typeof ews.SoapFaultDetails>;
 export type ServiceResponseException = InstanceType<typeof ews.ServiceResponseException>;
-export type TimeZoneInfo = import("ews-javascript-api").TimeZoneInfo;
+export type TimeZoneInfo = TimeZoneInfoType;
 export type ExtendedPropertyCollection = InstanceType<typeof ews.ExtendedPropertyCollection>;

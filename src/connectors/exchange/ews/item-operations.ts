@@ -66,14 +66,16 @@ export async function getItems<K extends ItemKind>(ctx: EwsContext, mailbox: Mai
 
 export async function createItem<K extends ItemKind>(ctx: EwsContext, mailbox: MailboxAddress, kind: K,
   draft: DraftsByKind[K], stamp: Stamp): Promise<ItemVersion> {
-  const folder = await ctx.folderFor(mailbox, kind);
-  const created = await ctx.call(mailbox, { operation: 'CreateItem', idempotent: false }, async (service) => {
+  const created = await ctx.withFolderRetry([kind], async () => {
+    const folder = await ctx.folderFor(mailbox, kind);
+    return ctx.call(mailbox, { operation: 'CreateItem', idempotent: false }, async (service) => {
     const item = newItem(service, kind);
     applyDraft(kind, item, draft);
     writeStamp(item, stamp);
     if (kind === 'appointment') await (item as any).Save(folder, SendInvitationsMode.SendToNone);
     else await item.Save(folder);
     return { id: item.Id.UniqueId as string, changeKey: item.Id.ChangeKey as string };
+  });
   });
   if (kind === 'appointment') {
     const deleted = (draft as AppointmentDraft).deletedOccurrences ?? [];
@@ -124,12 +126,14 @@ export async function deleteItem(ctx: EwsContext, mailbox: MailboxAddress, id: s
 
 export async function findByStamp<K extends ItemKind>(ctx: EwsContext, mailbox: MailboxAddress, kind: K, s4Key: string):
 Promise<Array<ItemsByKind[K]>> {
-  const folder = await ctx.folderFor(mailbox, kind);
-  const ids = await ctx.call(mailbox, { operation: 'FindItem', idempotent: true }, async (service) => {
-    const view = new ItemView(50);
-    view.PropertySet = new PropertySet(BasePropertySet.IdOnly);
-    const result = await service.FindItems(folder, new SearchFilter.IsEqualTo(S4_KEY_PROPERTY, x(s4Key)), view);
-    return result.Items.map((item: any) => item.Id.UniqueId as string);
+  const ids = await ctx.withFolderRetry([kind], async () => {
+    const folder = await ctx.folderFor(mailbox, kind);
+    return ctx.call(mailbox, { operation: 'FindItem', idempotent: true }, async (service) => {
+      const view = new ItemView(50);
+      view.PropertySet = new PropertySet(BasePropertySet.IdOnly);
+      const result = await service.FindItems(folder, new SearchFilter.IsEqualTo(S4_KEY_PROPERTY, x(s4Key)), view);
+      return result.Items.map((item: any) => item.Id.UniqueId as string);
+    });
   });
   return [...(await getItems(ctx, mailbox, kind, ids)).values()];
 }
@@ -160,10 +164,11 @@ Promise<Array<{ id: string; uid?: string }>> {
 
 export async function listItems<K extends ItemKind>(ctx: EwsContext, mailbox: MailboxAddress, kind: K, window?: TimeWindow):
 Promise<Array<ItemsByKind[K]>> {
-  const folder = await ctx.folderFor(mailbox, kind);
   if (kind !== 'appointment' || !window) {
-    return [...(await getItems(ctx, mailbox, kind, await allIds(ctx, mailbox, folder))).values()];
+    const ids = await ctx.withFolderRetry([kind], async () => allIds(ctx, mailbox, await ctx.folderFor(mailbox, kind)));
+    return [...(await getItems(ctx, mailbox, kind, ids)).values()];
   }
+  const folder = await ctx.folderFor(mailbox, kind);
   // Appointments in a window: the CalendarView gives singles and exceptions in it (occurrences are
   // left to expandSeries); masters come from a plain FindItem, kept when their range overlaps.
   const viewed = await calendarView(ctx, mailbox, folder, window);
@@ -196,18 +201,33 @@ function seriesOverlaps(master: Appointment, window: TimeWindow): boolean {
 
 interface ViewEntry { id: string; type: number; uid?: string; originalStart?: string }
 
+/**
+ * CalendarView rows (singles, occurrences, exceptions) in a window. Exchange caps a CalendarView at
+ * two years and answers too many rows with an error instead of a page (no paging for calendar
+ * views, "CalendarView element" in the EWS reference), so the window is read in slices of 31 days.
+ */
+const CALENDAR_VIEW_SLICE_MS = 31 * 86_400_000;
+
 async function calendarView(ctx: EwsContext, mailbox: MailboxAddress, folder: any, window: TimeWindow): Promise<ViewEntry[]> {
-  return ctx.call(mailbox, { operation: 'FindItem', idempotent: true }, async (service) => {
-    const view = new CalendarView(toEwsDateTime(window.start), toEwsDateTime(window.end));
-    view.PropertySet = new PropertySet(BasePropertySet.IdOnly, [AppointmentSchema.AppointmentType, AppointmentSchema.ICalUid,
-      AppointmentSchema.Start]);
-    const result = await service.FindAppointments(folder, view);
-    return result.Items.map((item: any) => ({
-      id: item.Id.UniqueId as string,
-      type: Number(item.AppointmentType),
-      uid: safeRead(() => item.ICalUid as string),
-    }));
-  });
+  const seen = new Map<string, ViewEntry>();
+  const end = Date.parse(window.end);
+  for (let from = Date.parse(window.start); from < end; from += CALENDAR_VIEW_SLICE_MS) {
+    const slice = { start: new Date(from).toISOString(), end: new Date(Math.min(end, from + CALENDAR_VIEW_SLICE_MS)).toISOString() };
+    const rows = await ctx.call(mailbox, { operation: 'FindItem', idempotent: true }, async (service) => {
+      const view = new CalendarView(toEwsDateTime(slice.start), toEwsDateTime(slice.end));
+      view.PropertySet = new PropertySet(BasePropertySet.IdOnly, [AppointmentSchema.AppointmentType, AppointmentSchema.ICalUid,
+        AppointmentSchema.Start]);
+      const result = await service.FindAppointments(folder, view);
+      return result.Items.map((item: any) => ({
+        id: item.Id.UniqueId as string,
+        type: Number(item.AppointmentType),
+        uid: safeRead(() => item.ICalUid as string),
+      }));
+    });
+    // An item spanning two slices appears in both; keep it once.
+    for (const row of rows) seen.set(row.id, row);
+  }
+  return [...seen.values()];
 }
 
 export async function expandSeries(ctx: EwsContext, mailbox: MailboxAddress, seriesMasterId: string, window: TimeWindow):

@@ -81,18 +81,19 @@ function classify(facts: Facts): ErrorCode {
   if (facts.responseCode !== undefined && facts.responseCode !== 'ErrorInternalServerError' && RESPONSE_CODE_MAP[facts.responseCode]) {
     return RESPONSE_CODE_MAP[facts.responseCode]!;
   }
+  // A SOAP fault always travels with HTTP 500; a specific EWS code other than the mapped ones is a
+  // request Exchange refused (schema, invalid id, …), which a retry cannot fix.
+  if (facts.responseCode !== undefined && facts.responseCode !== 'ErrorInternalServerError') return 'EXCHANGE_BAD_REQUEST';
   if (facts.systemCode !== undefined && TLS_CODES.has(facts.systemCode)) return 'CONFIG_INVALID';
   if (facts.httpStatus === 403) return 'EXCHANGE_FORBIDDEN';
   if (facts.httpStatus === 429) return 'EXCHANGE_THROTTLED';
   if (facts.httpStatus !== undefined && facts.httpStatus >= 500) return 'EXCHANGE_UNAVAILABLE';
   if (facts.systemCode !== undefined && NETWORK_CODES.has(facts.systemCode)) return 'EXCHANGE_UNAVAILABLE';
   if (/timeout|timed out|socket hang up|network error/i.test(facts.message)) return 'EXCHANGE_UNAVAILABLE';
-  // No HTTP status at all from the transport means the request never got an answer.
-  if (facts.responseCode === undefined && (facts.httpStatus === undefined || facts.httpStatus === 0)
-    && facts.systemCode === undefined && isTransportShaped(facts)) return 'EXCHANGE_UNAVAILABLE';
-  if (facts.responseCode !== undefined) {
-    return facts.responseCode === 'ErrorInternalServerError' ? 'EXCHANGE_UNAVAILABLE' : 'EXCHANGE_BAD_REQUEST';
-  }
+  // No EWS answer at all: either no response (network), or one that is not SOAP (a proxy's page,
+  // a truncated body). Both are infrastructure trouble on the way to Exchange.
+  if (facts.responseCode === undefined && isTransportShaped(facts)) return 'EXCHANGE_UNAVAILABLE';
+  if (facts.responseCode !== undefined) return 'EXCHANGE_UNAVAILABLE';
   if (facts.httpStatus !== undefined && facts.httpStatus >= 400) return 'EXCHANGE_BAD_REQUEST';
   return 'INTERNAL';
 }
@@ -102,8 +103,10 @@ function isTransportShaped(facts: Facts): boolean {
 }
 
 function extractFacts(error: unknown): Facts {
-  if (error instanceof ServiceRequestException && error.InnerException) {
-    const inner = extractFacts(error.InnerException);
+  if (error instanceof ServiceRequestException) {
+    // "The request failed": the response could not be read as EWS (the library wraps the parse error).
+    const inner = error.InnerException ? extractFacts(error.InnerException) : { message: '', errorDetails: {} as Record<string, string> };
+    if (inner.responseCode === undefined) inner.errorDetails.__transport = 'true';
     return { ...inner, message: inner.message || error.Message };
   }
   if (error instanceof ServiceResponseException) {

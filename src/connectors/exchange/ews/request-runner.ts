@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { TandemError } from '../../../errors/tandem-error.js';
+import type { TandemError } from '../../../errors/tandem-error.js';
 import type { RedisSemaphore } from '../../../limits/redis-semaphore.js';
 import { normalizeEwsError } from './normalize-ews-error.js';
 
@@ -52,7 +52,7 @@ export class EwsRequestRunner {
   }
 
   async run<T>(mailbox: string, call: CallOptions, fn: () => Promise<T>): Promise<T> {
-    const { semaphore, environmentId, retry } = this.options;
+    const { semaphore, environmentId } = this.options;
     const slots = [
       { name: `ews:env:${environmentId}`, limit: this.options.environmentConcurrency, leaseMs: 180_000, maxWaitMs: 120_000 },
       { name: `ews:mbx:${environmentId}:${mailbox.toLowerCase()}`, limit: this.options.mailboxConcurrency, leaseMs: 180_000, maxWaitMs: 120_000 },

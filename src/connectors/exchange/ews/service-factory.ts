@@ -2,11 +2,22 @@ import { escapeXml as x } from './xml-escape.js';
 import { TandemError } from '../../../errors/tandem-error.js';
 import type { ExchangeEnvironmentConfig } from '../mailbox-connector.js';
 import {
-  ConnectingIdType, ExchangeService, ExchangeVersion, ImpersonatedUserId, OAuthCredentials, TimeZoneInfo, Uri, WebCredentials,
+  ConnectingIdType, ExchangeCredentials, ExchangeService, ExchangeVersion, ImpersonatedUserId, TimeZoneInfo, Uri, WebCredentials,
 } from './ews-lib.js';
 import type { EwsTransport } from './transport.js';
 
 export type EwsEnvironment = Extract<ExchangeEnvironmentConfig, { kind: 'ews-onprem' | 'ews-online' }>;
+
+/**
+ * Credentials that leave the Authorization header to the transport: the bearer provider there
+ * puts a current msal token on every request, so a service object never holds an expiring token.
+ * (The library insists on a credentials object; OAuthCredentials would pin one token for good.)
+ */
+class TransportAuthCredentials extends (ExchangeCredentials as unknown as new () => InstanceType<typeof WebCredentials>) {
+  override PrepareWebRequest(): void {
+    // The transport's auth provider writes the header.
+  }
+}
 
 /** Exchange Online accepts every current schema version; Exchange2016 is the newest name EWS documents. */
 const ONLINE_SERVER_VERSION = 'Exchange2016';
@@ -46,8 +57,7 @@ export function createMailboxService(env: EwsEnvironment, transport: EwsTranspor
     // For NTLM the transport's provider writes the Authorization header; the library still insists on credentials.
     service.Credentials = new WebCredentials(username, env.ews.password);
   } else {
-    // The transport's bearer provider replaces this header with a current msal token on every request.
-    service.Credentials = new OAuthCredentials('pending');
+    service.Credentials = new TransportAuthCredentials();
   }
   if (options.impersonate) {
     service.ImpersonatedUserId = new ImpersonatedUserId(ConnectingIdType.SmtpAddress, x(smtpAddress));

@@ -14,11 +14,11 @@ export function createAttachment(ctx: OpContext): string {
       if (!parentNode) throw new ItemError('ErrorInvalidIdEmpty', 'ParentItemId is required.');
       const r = resolveItem(ctx, { ...parentNode, name: 'ItemId' });
       if (r.occurrenceIndex !== undefined) throw new ItemError('ErrorInvalidOperation', 'Attachments on single occurrences are not supported by the emulator.');
-      if (node.name !== 'FileAttachment') throw new ItemError('ErrorInvalidAttachmentSubfilter', 'Only FileAttachment is supported by the emulator.');
+      if (node.name !== 'FileAttachment') throw new ItemError('ErrorInvalidItemForOperationCreateItemAttachment', 'Only FileAttachment is supported by the emulator.');
       const name = childText(node, 'Name');
       const content = childText(node, 'Content');
-      if (!name || content === undefined) throw new ItemError('ErrorMissingInformationForAttachment', 'Name and Content are required.');
-      if (!/^[A-Za-z0-9+/=\s]*$/.test(content)) throw new ItemError('ErrorInvalidAttachmentId', 'Content must be base64.');
+      if (!name || content === undefined) throw new ItemError('ErrorMissingArgument', 'Name and Content are required.');
+      if (!/^[A-Za-z0-9+/=\s]*$/.test(content)) throw new ItemError('ErrorInvalidValueForProperty', 'Content must be base64.');
       const att = {
         id: makeId(r.mbx.key, 'a', `${r.item.id}#${randomUUID()}`),
         name,
@@ -38,7 +38,7 @@ export function createAttachment(ctx: OpContext): string {
 
 function findAttachment(ctx: OpContext, id: string): { mbx: Mailbox; item: StoredItem; index: number } {
   const d = decodeId(id);
-  if (!d || d.kind !== 'a') throw new ItemError('ErrorInvalidIdMalformed', 'Id is malformed.');
+  if (!d || d.kind !== 'a') throw new ItemError('ErrorInvalidAttachmentId', 'The attachment id is malformed.');
   for (const mbx of ctx.store.mailboxes.values()) {
     if (mbx.key !== d.mailboxKey) continue;
     for (const item of mbx.items.values()) {
@@ -46,7 +46,7 @@ function findAttachment(ctx: OpContext, id: string): { mbx: Mailbox; item: Store
       if (index >= 0) return { mbx: accessMailbox(ctx, mbx), item, index };
     }
   }
-  throw new ItemError('ErrorAttachmentNotFound', 'The attachment could not be found.');
+  throw new ItemError('ErrorInvalidAttachmentId', 'The attachment could not be found.');
 }
 
 export function getAttachment(ctx: OpContext): string {

@@ -41,6 +41,26 @@ export function checkSchema(node: XNode): void {
   }
 }
 
+/**
+ * Outlook/Exchange keep Status and PercentComplete consistent ("PercentComplete", "Status" (task)
+ * in the EWS reference): 100 % means Completed and Completed means 100 %; CompleteDate is set then.
+ */
+function normalizeTask(props: Map<string, XNode>, touched: string[]): void {
+  const pct = props.get('PercentComplete');
+  const status = props.get('Status');
+  if (pct && (Number(pct.text) < 0 || Number(pct.text) > 100 || Number.isNaN(Number(pct.text)))) {
+    throw new ItemError('ErrorInvalidPercentCompleteValue', 'PercentComplete must be between 0 and 100.');
+  }
+  const statusTouched = touched.includes('Status');
+  if (status?.text === 'Completed' && (statusTouched || !pct)) props.set('PercentComplete', tnode('PercentComplete', '100'));
+  else if (pct?.text === '100' && !statusTouched) props.set('Status', tnode('Status', 'Completed'));
+  if (props.get('Status')?.text === 'Completed') {
+    if (!props.has('CompleteDate')) props.set('CompleteDate', tnode('CompleteDate', new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')));
+  } else {
+    props.delete('CompleteDate');
+  }
+}
+
 function validateCalendar(props: Map<string, XNode>): void {
   const start = parseDateTime(props.get('Start')?.text);
   const end = parseDateTime(props.get('End')?.text);
@@ -84,6 +104,7 @@ export function createItem(ctx: OpContext): string {
       normalizeDateTimes(props);
       const extended = new Map<string, XNode>();
       readExtended(node, extended);
+      if (kind === 'Task') normalizeTask(props, [...props.keys()]);
       if (kind === 'CalendarItem') {
         validateCalendar(props);
         if (!props.has('UID')) props.set('UID', tnode('UID', randomUUID().replace(/-/g, '').toUpperCase()));
@@ -170,6 +191,7 @@ function updateOne(ctx: OpContext, change: XNode, mode: string, invitations: str
   const touched = applyUpdates(updates, scratch);
   checkConflict(mode, item, r.changeKey, touched, item.propVersions);
   if (item.kind === 'CalendarItem') validateCalendar(scratch.props);
+  if (item.kind === 'Task') normalizeTask(scratch.props, touched);
   const recurrenceChanged = touched.includes('Recurrence');
   item.props = scratch.props;
   item.extended = scratch.extended;

@@ -54,8 +54,11 @@ export function syncFolderItems(ctx: OpContext): string {
       const changes = new Map<string, Change>();
       let reached = from;
       let complete = true;
-      for (const e of mbx.events) {
-        if (e.seq <= from || e.isFolder) continue;
+      for (const e of ctx.store.eventsAfter(mbx, from)) {
+        if (e.isFolder) {
+          reached = e.seq;
+          continue;
+        }
         const next = new Map(changes);
         if (e.type === 'CreatedEvent' && e.folderId === folder.id) apply(next, e.itemId, 'Create', mbx, from);
         else if (e.type === 'ModifiedEvent' && e.folderId === folder.id) apply(next, e.itemId, 'Update', mbx, from);

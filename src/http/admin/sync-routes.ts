@@ -1,0 +1,124 @@
+import type { Queue } from 'bullmq';
+import { TandemError } from '../../errors/tandem-error.js';
+import { EnvironmentRepository } from '../../environments/environment-repository.js';
+import type { InboxWriter } from '../../inbox/inbox-writer.js';
+import { mailboxRepository } from '../../mailboxes/mailbox-repository.js';
+import { INITIAL_LOAD, initialLoadSubject } from '../../reconcile/handlers.js';
+import type { SecretBox } from '../../security/secret-box.js';
+import type { Pool } from '../../store/pool.js';
+import { withTenant } from '../../store/transaction.js';
+import { tenantSettingsSchema } from '../../sync/index.js';
+import { readS4Connection, s4ConnectionInput, s4ConnectionView, saveS4Connection } from '../../tenants/s4-connection.js';
+import { readSettings, saveSettings, settingsHistory } from '../../tenants/settings-repository.js';
+import { z } from '../../validation/zod.js';
+import { createEwsConnector } from '../../connectors/exchange/ews/ews-connector.js';
+import { createGraphConnector } from '../../connectors/exchange/graph/index.js';
+import type { Redis } from 'ioredis';
+import { defineRoute, type AnyApiRoute } from './api-route.js';
+
+export interface SyncRouteDeps {
+  pool: Pool;
+  redis: Redis;
+  secretBox: SecretBox;
+  inbox: InboxWriter;
+  keyPrefix: string;
+  inboxQueue: Queue;
+}
+
+const idParams = z.object({ id: z.uuid() });
+const settingsChange = z.object({ path: z.string(), from: z.unknown(), to: z.unknown() });
+const settingsView = z.object({
+  settings: z.record(z.string(), z.unknown()).describe('The tenant settings (see the TenantSettings schema of PUT)'),
+  version: z.number().int(), changedBy: z.string().nullable(), changedAt: z.string().nullable(),
+  history: z.array(z.object({ version: z.number().int(), changedBy: z.string(), changedAt: z.string(), changes: z.array(settingsChange) })),
+}).openapi('SettingsView');
+const pendingDeletion = z.object({
+  id: z.number().int(), mailboxId: z.string().nullable(), scope: z.enum(['mailbox', 'tenant']), kind: z.string(), s4Key: z.string().nullable(),
+  exchangeItemId: z.string().nullable(), summary: z.string(), createdAt: z.string(),
+}).openapi('PendingDeletion');
+
+/** Admin routes that reach into sync: settings, the S/4 connection, the Test button, initial loads, the safety valve. */
+export function syncAdminRoutes(deps: SyncRouteDeps): AnyApiRoute[] {
+  const environments = new EnvironmentRepository(deps.secretBox);
+  const tx = <T>(tenantId: string, fn: Parameters<typeof withTenant<T>>[1]) => withTenant(tenantId, fn, deps.pool);
+  return [
+    defineRoute({ method: 'get', path: '/settings', tag: 'Settings', summary: 'The sync settings with who changed them when', scopes: ['Admin', 'Support'],
+      response: settingsView,
+      handler: ({ principal }) => tx(principal.tenantId, async (t) => ({ ...(await readSettings(t)), history: await settingsHistory(t, 20) })) }),
+    defineRoute({ method: 'put', path: '/settings', tag: 'Settings', summary: 'Replace the sync settings (validated; audited)', scopes: ['Admin'],
+      query: z.object({ expectedVersion: z.coerce.number().int().positive().optional().describe('Refuse when someone saved in between') }),
+      body: z.unknown().openapi({ description: 'TenantSettings', type: 'object' }), response: settingsView,
+      handler: ({ principal, body, query }) => tx(principal.tenantId, async (t) => {
+        await saveSettings(t, principal.tenantId, body, principal.user, query.expectedVersion);
+        return { ...(await readSettings(t)), history: await settingsHistory(t, 20) };
+      }) }),
+    defineRoute({ method: 'get', path: '/settings/schema', tag: 'Settings', summary: 'JSON Schema of the settings with a one-line explanation per option', scopes: ['Admin', 'Support'],
+      response: z.record(z.string(), z.unknown()),
+      handler: async () => z.toJSONSchema(tenantSettingsSchema, { io: 'input' }) as Record<string, unknown> }),
+
+    defineRoute({ method: 'get', path: '/s4-connection', tag: 'S/4 connection', summary: 'How Tandem reaches S/4HANA', scopes: ['Admin', 'Support'],
+      response: s4ConnectionView,
+      handler: async ({ principal }) => {
+        const view = await tx(principal.tenantId, (t) => readS4Connection(t));
+        if (!view) throw new TandemError('NOT_FOUND', 'No S/4HANA connection configured yet');
+        return view;
+      } }),
+    defineRoute({ method: 'put', path: '/s4-connection', tag: 'S/4 connection', summary: 'Set the S/4HANA destination (or URL outside BTP)', scopes: ['Admin'],
+      body: s4ConnectionInput, response: s4ConnectionView,
+      handler: ({ principal, body }) => tx(principal.tenantId, async (t) => {
+        await saveS4Connection(t, principal.tenantId, deps.secretBox, body);
+        return (await readS4Connection(t))!;
+      }) }),
+
+    defineRoute({ method: 'post', path: '/environments/:id/test', tag: 'Exchange environments', summary: 'Test button: authenticate, impersonate the test mailbox, read its calendar', scopes: ['Admin'],
+      params: idParams, body: z.object({ mailbox: z.email().optional().describe('Mailbox to test instead of the configured test mailbox') }).optional(),
+      response: z.object({ ok: z.boolean(), steps: z.array(z.object({ step: z.string(), ok: z.boolean(), message: z.string(), durationMs: z.number() })) }).openapi('ConnectionTest'),
+      handler: async ({ principal, params, body }) => {
+        const { config, testMailbox } = await tx(principal.tenantId, async (t) => ({
+          config: await environments.connectorConfig(t, params.id), testMailbox: (await environments.get(t, params.id)).testMailbox }));
+        const mailbox = body?.mailbox ?? testMailbox;
+        if (!mailbox) throw new TandemError('VALIDATION_FAILED', 'Set a test mailbox on the environment first', { fieldErrors: [{ path: 'body.mailbox', message: 'no test mailbox configured' }] });
+        const limits = { redis: deps.redis, keyPrefix: `${deps.keyPrefix}:exchange`, retry: { maxAttempts: 1 } };
+        const connector = config.kind === 'graph' ? createGraphConnector(config, limits) : createEwsConnector(config, limits);
+        try {
+          const steps = await connector.testConnection({ smtpAddress: mailbox });
+          return { ok: steps.every((s) => s.ok), steps };
+        } finally {
+          await connector.close();
+        }
+      } }),
+
+    defineRoute({ method: 'post', path: '/users/:id/initial-load', tag: 'Users', summary: 'Start the initial load of a user (progress in the user\'s initialLoad)', scopes: ['Admin'],
+      params: idParams, response: z.object({ id: z.uuid(), state: z.string() }), status: 202,
+      handler: async ({ principal, params }) => {
+        const user = await tx(principal.tenantId, (t) => mailboxRepository.get(t, params.id));
+        if (!user.enabled) throw new TandemError('CONFLICT', 'Enable the user first');
+        await tx(principal.tenantId, (t) => mailboxRepository.setInitialLoad(t, params.id, { state: 'queued', done: 0, total: null, startedAt: null, finishedAt: null }));
+        const eventId = `initial-load:${params.id}:${Date.now()}`;
+        await deps.inbox.write([{ tenantId: principal.tenantId, source: 'system', eventId, type: INITIAL_LOAD, subject: initialLoadSubject(params.id),
+          payload: { requestedBy: principal.user }, correlationId: eventId }]);
+        return { id: params.id, state: 'queued' };
+      } }),
+
+    defineRoute({ method: 'get', path: '/safety-valve', tag: 'Safety valve', summary: 'Deletions held for confirmation', scopes: ['Admin', 'Support'],
+      response: z.object({ items: z.array(pendingDeletion) }),
+      handler: ({ principal }) => tx(principal.tenantId, async (t) => {
+        const { rows } = await t.query<{ id: number; mailbox_id: string | null; scope: 'mailbox' | 'tenant'; kind: string; s4_key: string | null; exchange_item_id: string | null; summary: string; created_at: Date }>(
+          `SELECT id, mailbox_id, scope, kind, s4_key, exchange_item_id, summary, created_at FROM pending_deletions WHERE state = 'pending' ORDER BY id LIMIT 500`);
+        return { items: rows.map((r) => ({ id: r.id, mailboxId: r.mailbox_id, scope: r.scope, kind: r.kind, s4Key: r.s4_key, exchangeItemId: r.exchange_item_id,
+          summary: r.summary, createdAt: r.created_at.toISOString() })) };
+      }) }),
+    ...(['confirm', 'reject'] as const).map((decision) => defineRoute({
+      method: 'post', path: `/safety-valve/:id/${decision}`, tag: 'Safety valve',
+      summary: decision === 'confirm' ? 'Let a held deletion happen' : 'Keep the item: drop the held deletion', scopes: ['Admin'],
+      params: z.object({ id: z.coerce.number().int().positive() }), response: z.object({ id: z.number().int(), state: z.string() }),
+      handler: ({ principal, params }) => tx(principal.tenantId, async (t) => {
+        const { rows } = await t.query<{ id: number }>(
+          `UPDATE pending_deletions SET state = $2, decided_by = $3, decided_at = now() WHERE id = $1 AND state = 'pending' RETURNING id`,
+          [params.id, decision === 'confirm' ? 'confirmed' : 'rejected', principal.user]);
+        if (!rows[0]) throw new TandemError('NOT_FOUND', `No pending deletion ${params.id}`);
+        return { id: params.id, state: decision === 'confirm' ? 'confirmed' : 'rejected' };
+      }),
+    })),
+  ];
+}

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import express, { Router } from 'express';
+import { ewsNotificationResponse, parseEwsNotification } from '../../connectors/exchange/ews/notification-parser.js';
+import { parseGraphNotifications } from '../../connectors/exchange/graph/notification-parser.js';
+import type { InboxWriter } from '../../inbox/inbox-writer.js';
+import type { NewInboxEvent } from '../../inbox/inbox-event.js';
+import { logger } from '../../logging/logger.js';
+import { FOLDER_CHANGED, folderSubject } from '../../reconcile/handlers.js';
+import type { Pool } from '../../store/pool.js';
+import { withTenant } from '../../store/transaction.js';
+import { findSubscriptionByToken, recordNotification, retireSubscription } from '../../subscriptions/subscription-repository.js';
+
+/** Notifications for one folder arriving within this window collapse into one catch-up run (Microsoft advises batching). */
+export const NOTIFICATION_DEBOUNCE_MS = 2_000;
+const XML_LIMIT = '1mb';
+
+function sendEws(res: express.Response, status: 'OK' | 'Unsubscribe'): void {
+  res.status(200).type('text/xml; charset=utf-8').send(ewsNotificationResponse(status));
+}
+
+/**
+ * Where Exchange and Graph post change notifications. Both answer within milliseconds: they only
+ * authenticate the call (the unguessable token in the EWS path; Graph's clientState), store a
+ * "folder changed" trigger durably, and let the worker run change tracking.
+ */
+export function notificationRoutes(deps: { pool: Pool; inbox: InboxWriter }): Router {
+  const router = Router();
+
+  router.post('/ews/notifications/:token', express.text({ type: () => true, limit: XML_LIMIT }), async (req, res) => {
+    const subscription = await findSubscriptionByToken(deps.pool, String(req.params.token));
+    // Unknown or retired: tell Exchange to stop calling (EWS push has no other way to end).
+    if (!subscription || subscription.state === 'retired') {
+      sendEws(res, 'Unsubscribe');
+      return;
+    }
+    const notification = parseEwsNotification(typeof req.body === 'string' ? req.body : '');
+    if (subscription.remoteId && notification.remoteSubscriptionId !== subscription.remoteId) {
+      sendEws(res, 'Unsubscribe');
+      return;
+    }
+    const { gap } = await withTenant(subscription.tenantId, (tx) =>
+      recordNotification(tx, subscription.id, notification.previousWatermark, notification.lastWatermark), deps.pool);
+    if (!notification.heartbeat || gap) {
+      const eventId = `${notification.remoteSubscriptionId}:${notification.lastWatermark ?? randomUUID()}`;
+      await deps.inbox.write([{
+        tenantId: subscription.tenantId, source: 'ews', eventId, type: FOLDER_CHANGED, subject: folderSubject(subscription.mailboxId, subscription.folder),
+        payload: { items: notification.itemIds.slice(0, 50), previousWatermark: notification.previousWatermark, lastWatermark: notification.lastWatermark, gap },
+        correlationId: eventId, delayMs: NOTIFICATION_DEBOUNCE_MS,
+      }]);
+    }
+    sendEws(res, 'OK');
+  });
+
+  // Graph validation handshake: echo the token as text/plain within 10 s, on both endpoints.
+  const handshake: express.RequestHandler = (req, res, next) => {
+    const token = req.query.validationToken;
+    if (typeof token === 'string') {
+      res.status(200).type('text/plain').send(token);
+      return;
+    }
+    next();
+  };
+
+  async function acceptGraph(body: unknown, lifecycle: boolean): Promise<void> {
+    const events: NewInboxEvent[] = [];
+    for (const notification of parseGraphNotifications(body)) {
+      const subscription = notification.clientState ? await findSubscriptionByToken(deps.pool, notification.clientState) : undefined;
+      // A wrong clientState is not from our subscription: drop it, never process it.
+      if (!subscription || !subscription.remoteId?.split(',').includes(notification.subscriptionId)) {
+        logger.warn({ subscriptionId: notification.subscriptionId }, 'graph notification with unknown subscription or clientState dropped');
+        continue;
+      }
+      if (lifecycle && notification.lifecycleEvent === 'subscriptionRemoved') {
+        // The maintenance run re-creates retired subscriptions of enabled users, then catches up.
+        await withTenant(subscription.tenantId, (tx) => retireSubscription(tx, subscription.id), deps.pool);
+      } else if (lifecycle && notification.lifecycleEvent === 'reauthorizationRequired') {
+        await withTenant(subscription.tenantId, (tx) => tx.query(`UPDATE subscriptions SET expires_at = now() WHERE id = $1`, [subscription.id]), deps.pool);
+      } else {
+        await withTenant(subscription.tenantId, (tx) => recordNotification(tx, subscription.id, undefined, undefined), deps.pool);
+      }
+      const eventId = `${notification.subscriptionId}:${notification.lifecycleEvent ?? notification.changeType ?? 'change'}:${notification.resourceId ?? randomUUID()}:${Date.now()}`;
+      events.push({ tenantId: subscription.tenantId, source: 'graph', eventId, type: FOLDER_CHANGED, subject: folderSubject(subscription.mailboxId, subscription.folder),
+        payload: { lifecycleEvent: notification.lifecycleEvent ?? null, resourceId: notification.resourceId ?? null }, correlationId: eventId,
+        delayMs: NOTIFICATION_DEBOUNCE_MS });
+    }
+    // One write per tenant: the writer groups by the first event's tenant.
+    const byTenant = new Map<string, NewInboxEvent[]>();
+    for (const event of events) byTenant.set(event.tenantId, [...(byTenant.get(event.tenantId) ?? []), event]);
+    await Promise.all([...byTenant.values()].map((batch) => deps.inbox.write(batch)));
+  }
+
+  router.post('/graph/notifications', handshake, express.json({ limit: XML_LIMIT }), async (req, res) => {
+    await acceptGraph(req.body, false);
+    res.status(202).end();
+  });
+  router.post('/graph/lifecycle', handshake, express.json({ limit: XML_LIMIT }), async (req, res) => {
+    await acceptGraph(req.body, true);
+    res.status(202).end();
+  });
+  return router;
+}

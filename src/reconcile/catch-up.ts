@@ -1,0 +1,76 @@
+import type { ItemKind } from '../connectors/exchange/types.js';
+import { isTandemError } from '../errors/tandem-error.js';
+import { writeJournal } from '../journal/journal.js';
+import { logger } from '../logging/logger.js';
+import { withTenant } from '../store/transaction.js';
+import { FOLDER_OF_KIND, getFolderSyncState, saveFolderSyncState } from '../subscriptions/subscription-repository.js';
+import { syncWindow } from '../sync/index.js';
+import { reconcileExchangeItem, type ReconcileEnv } from './reconcile-activity.js';
+import { reconcileExchangeContact } from './reconcile-contacts.js';
+import type { MailboxInfo } from './tenant-context.js';
+
+/** Pages per run; a huge backlog continues in the next run instead of holding one job for minutes. */
+const MAX_PAGES_PER_RUN = 50;
+
+export interface CatchUpResult {
+  pages: number;
+  changes: number;
+  fullResync: boolean;
+  /** True when the folder had more changes than one run takes. */
+  more: boolean;
+}
+
+/**
+ * Runs change tracking for one mailbox folder from its stored state (EWS SyncFolderItems / Graph
+ * delta) and reconciles every changed item. The state advances only after a page's items were
+ * reconciled and committed, so a crash replays a page rather than skipping it. An invalid state
+ * restarts from the beginning; items then match by their stamp and links, so nothing duplicates.
+ */
+export async function catchUpFolder(env: ReconcileEnv, mailbox: MailboxInfo, kind: ItemKind): Promise<CatchUpResult> {
+  const { ctx } = env;
+  const folder = FOLDER_OF_KIND[kind];
+  const address = { smtpAddress: mailbox.smtp };
+  const connector = await ctx.connectorFor(mailbox);
+  const window = syncWindow(ctx.settings, new Date().toISOString());
+  let syncState = await withTenant(ctx.tenantId, (tx) => getFolderSyncState(tx, mailbox.id, folder), env.pool);
+  const result: CatchUpResult = { pages: 0, changes: 0, fullResync: false, more: false };
+
+  for (let page = 0; page < MAX_PAGES_PER_RUN; page++) {
+    let changes;
+    try {
+      changes = await connector.changesSince(address, kind, syncState, window);
+    } catch (error) {
+      if (!isTandemError(error, 'EXCHANGE_INVALID_SYNC_STATE') || syncState === undefined) throw error;
+      logger.warn({ mailboxId: mailbox.id, folder }, 'sync state no longer valid; full resync matching by stamp');
+      await withTenant(ctx.tenantId, async (tx) => {
+        await saveFolderSyncState(tx, ctx.tenantId, mailbox.id, folder, null, 'invalidSyncState');
+        await writeJournal(tx, ctx.tenantId, [{ correlationId: env.correlationId, mailboxId: mailbox.id, objectKind: 'mailbox', outcome: 'info',
+          reason: 'catchUp.fullResync', details: { folder, cause: 'invalidSyncState' } }]);
+      }, env.pool);
+      syncState = undefined;
+      result.fullResync = true;
+      continue;
+    }
+    result.pages++;
+    const ids = [...new Set([...changes.created, ...changes.updated])];
+    const items = ids.length ? await connector.getItems(address, kind, ids) : new Map();
+    for (const id of ids) {
+      result.changes++;
+      await reconcileChanged(env, kind, mailbox, id, items.get(id) ?? null);
+    }
+    for (const id of changes.deleted) {
+      result.changes++;
+      await reconcileChanged(env, kind, mailbox, id, null);
+    }
+    syncState = changes.syncState;
+    await withTenant(ctx.tenantId, (tx) => saveFolderSyncState(tx, ctx.tenantId, mailbox.id, folder, syncState ?? null), env.pool);
+    if (!changes.moreAvailable) return result;
+  }
+  result.more = true;
+  return result;
+}
+
+async function reconcileChanged(env: ReconcileEnv, kind: ItemKind, mailbox: MailboxInfo, id: string, item: unknown): Promise<void> {
+  if (kind === 'contact') await reconcileExchangeContact(env, mailbox, id, item as never);
+  else await reconcileExchangeItem(env, kind, mailbox, id, item as never);
+}

@@ -1,0 +1,95 @@
+import type { Appointment, ItemKind, Task } from '../connectors/exchange/types.js';
+import type { S4Appointment, S4Task } from '../connectors/s4/index.js';
+import { writeJournal } from '../journal/journal.js';
+import { mailboxRepository } from '../mailboxes/mailbox-repository.js';
+import { withTenant } from '../store/transaction.js';
+import { matchForInitialLoad, syncWindow, type ExchangeCandidate, type S4Candidate } from '../sync/index.js';
+import { ACTIVITY_OPS } from './activity-kinds.js';
+import { catchUpFolder } from './catch-up.js';
+import { buildLookup, reconcileExchangeItem, reconcileInMailbox, type ReconcileEnv } from './reconcile-activity.js';
+import { reconcileEmployeeContacts } from './reconcile-contacts.js';
+import type { MailboxInfo } from './tenant-context.js';
+
+const minute = (iso: string | undefined) => (iso ? new Date(Math.floor(Date.parse(iso) / 60_000) * 60_000).toISOString() : undefined);
+const day = (iso: string | undefined) => iso?.slice(0, 10);
+
+function s4Candidate(kind: 'appointment' | 'task', o: S4Appointment | S4Task): S4Candidate {
+  if (kind === 'appointment') { const a = o as S4Appointment; return { key: a.uuid, subject: a.subject, start: minute(a.start), end: minute(a.end) }; }
+  const t = o as S4Task;
+  return { key: t.uuid, subject: t.subject, ...(t.start ? { start: day(t.start) } : {}), ...(t.due ? { end: day(t.due) } : {}) };
+}
+
+function exchangeCandidate(kind: 'appointment' | 'task', item: Appointment | Task): ExchangeCandidate {
+  const base = { id: item.id, subject: item.subject, ...(item.stamp ? { stamp: item.stamp } : {}) };
+  if (kind === 'appointment') { const a = item as Appointment; return { ...base, start: minute(a.start), end: minute(a.end) }; }
+  const t = item as Task;
+  return { ...base, ...(t.startDate ? { start: t.startDate } : {}), ...(t.dueDate ? { end: t.dueDate } : {}) };
+}
+
+/**
+ * A user was enabled: load both directions for the sync window, matching what exists on both
+ * sides instead of duplicating it (stamp first, then a conservative subject+start+end match), then
+ * establish change tracking. Progress (done/total) is stored on the user for the cockpit. Safe to
+ * re-run after a crash: linked objects are recognised and cost one comparison each.
+ */
+export async function runInitialLoad(env: ReconcileEnv, mailbox: MailboxInfo): Promise<void> {
+  const { ctx } = env;
+  const startedAt = new Date().toISOString();
+  let done = 0;
+  let total = 0;
+  const progress = (state: 'running' | 'done' | 'failed', error?: string) => withTenant(ctx.tenantId, (tx) => mailboxRepository.setInitialLoad(tx, mailbox.id,
+    { state, done, total, startedAt, finishedAt: state === 'running' ? null : new Date().toISOString(), ...(error ? { error } : {}) }), env.pool);
+  await progress('running');
+  try {
+    const window = syncWindow(ctx.settings, startedAt);
+    const connector = await ctx.connectorFor(mailbox);
+    const address = { smtpAddress: mailbox.smtp };
+    const plans: Array<() => Promise<void>> = [];
+    for (const kind of ['appointment', 'task'] as const) {
+      if (!mailbox.kinds.includes(kind) || !mailbox.employeeBp) continue;
+      const ops = ACTIVITY_OPS[kind];
+      const s4Objects: Array<S4Appointment | S4Task> = kind === 'appointment'
+        ? await ctx.s4.listAppointmentsOfEmployee(mailbox.employeeBp, { from: window.start, to: window.end })
+        : await ctx.s4.listTasksOfEmployee(mailbox.employeeBp, { from: window.start, to: window.end });
+      const items = (await connector.listItems(address, kind, window)) as Array<Appointment | Task>;
+      const match = matchForInitialLoad(s4Objects.map((o) => s4Candidate(kind, o)), items.map((i) => exchangeCandidate(kind, i)));
+      const s4ByKey = new Map(s4Objects.map((o) => [o.uuid, o]));
+      const itemById = new Map(items.map((i) => [i.id, i]));
+      const lookup = await buildLookup(ctx, s4Objects.flatMap((o) => o.partners.map((p) => p.businessPartner)));
+      for (const pair of match.pairs) {
+        plans.push(() => reconcileInMailbox(env, ops, mailbox, { s4: s4ByKey.get(pair.s4Key) as never, exchange: itemById.get(pair.exchangeId) as never, link: undefined, s4Key: pair.s4Key }, lookup));
+      }
+      for (const create of match.createInExchange) {
+        plans.push(async () => {
+          if (create.journal.outcome === 'ambiguous') {
+            await withTenant(ctx.tenantId, (tx) => writeJournal(tx, ctx.tenantId, [{ correlationId: env.correlationId, mailboxId: mailbox.id, objectKind: kind,
+              s4Key: create.s4Key, direction: 'none', outcome: 'ambiguous', reason: create.journal.reason }]), env.pool);
+          }
+          // An explicit "no item" keeps the reconciler from adopting an ambiguous look-alike.
+          await reconcileInMailbox(env, ops, mailbox, { s4: s4ByKey.get(create.s4Key) as never, exchange: null, link: undefined, s4Key: create.s4Key }, lookup);
+        });
+      }
+      for (const only of match.exchangeOnly) {
+        if (!only.mayCreateInS4) continue;
+        plans.push(() => reconcileExchangeItem(env, kind, mailbox, only.exchangeId, itemById.get(only.exchangeId)!));
+      }
+    }
+    total = plans.length + (mailbox.kinds.includes('contact') ? 1 : 0);
+    await progress('running');
+    for (const plan of plans) {
+      await plan();
+      done++;
+      if (done % 20 === 0) await progress('running');
+    }
+    if (mailbox.kinds.includes('contact')) {
+      await reconcileEmployeeContacts(env, mailbox);
+      done++;
+    }
+    // Establish change tracking from here on; what it reports now was just reconciled and ends as echoes.
+    for (const kind of mailbox.kinds as ItemKind[]) await catchUpFolder(env, mailbox, kind);
+    await progress('done');
+  } catch (error) {
+    await progress('failed', error instanceof Error ? error.message : String(error)).catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,89 @@
+import type { ItemKind } from '../connectors/exchange/types.js';
+import type { SyncLink } from '../sync/index.js';
+import type { Tx } from '../store/transaction.js';
+
+/** A link row with its database identity; the engine sees the SyncLink part. */
+export interface StoredLink extends SyncLink<object> {
+  id: number;
+  mailboxId: string;
+  occurrenceKey?: string;
+}
+
+interface LinkRecord {
+  id: number; kind: ItemKind; mailbox_id: string; s4_key: string | null; occurrence_key: string | null; exchange_item_id: string | null;
+  change_key: string | null; s4_etag: string | null; snapshot: object | null; snapshot_hash: string | null;
+  state: SyncLink<object>['state']; origin: 's4' | 'exchange'; role: 'owner' | 'attendee'; marker: string | null;
+}
+
+function toLink(r: LinkRecord, mailbox: string): StoredLink {
+  return {
+    id: r.id, mailboxId: r.mailbox_id, kind: r.kind, mailbox, state: r.state, origin: r.origin, role: r.role,
+    marker: r.marker ?? r.s4_key ?? r.exchange_item_id ?? '',
+    ...(r.s4_key ? { s4Key: r.s4_key } : {}), ...(r.exchange_item_id ? { exchangeId: r.exchange_item_id } : {}),
+    ...(r.change_key ? { changeKey: r.change_key } : {}), ...(r.s4_etag ? { s4Etag: r.s4_etag } : {}),
+    ...(r.snapshot ? { snapshot: r.snapshot } : {}), ...(r.snapshot_hash ? { snapshotHash: r.snapshot_hash } : {}),
+    ...(r.occurrence_key ? { occurrenceKey: r.occurrence_key } : {}),
+  };
+}
+
+/** Links of one S/4 object across mailboxes; `mailboxes` maps mailbox id → SMTP address. */
+export async function linksOfS4Object(tx: Tx, kind: ItemKind, s4Key: string, mailboxes: ReadonlyMap<string, string>): Promise<StoredLink[]> {
+  const { rows } = await tx.query<LinkRecord>('SELECT * FROM links WHERE kind = $1 AND s4_key = $2', [kind, s4Key]);
+  return rows.filter((r) => mailboxes.has(r.mailbox_id)).map((r) => toLink(r, mailboxes.get(r.mailbox_id)!));
+}
+
+export async function linkByExchangeItem(tx: Tx, mailboxId: string, mailbox: string, exchangeItemId: string): Promise<StoredLink | undefined> {
+  const { rows } = await tx.query<LinkRecord>('SELECT * FROM links WHERE mailbox_id = $1 AND exchange_item_id = $2', [mailboxId, exchangeItemId]);
+  return rows[0] ? toLink(rows[0], mailbox) : undefined;
+}
+
+export async function linkByS4Key(tx: Tx, mailboxId: string, mailbox: string, kind: ItemKind, s4Key: string): Promise<StoredLink | undefined> {
+  const { rows } = await tx.query<LinkRecord>('SELECT * FROM links WHERE mailbox_id = $1 AND kind = $2 AND s4_key = $3', [mailboxId, kind, s4Key]);
+  return rows[0] ? toLink(rows[0], mailbox) : undefined;
+}
+
+export async function linksOfMailbox(tx: Tx, mailboxId: string, mailbox: string, kind: ItemKind): Promise<StoredLink[]> {
+  const { rows } = await tx.query<LinkRecord>('SELECT * FROM links WHERE mailbox_id = $1 AND kind = $2', [mailboxId, kind]);
+  return rows.map((r) => toLink(r, mailbox));
+}
+
+export interface LinkWrite {
+  tenantId: string;
+  kind: ItemKind;
+  mailboxId: string;
+  state: SyncLink<object>['state'];
+  origin: 's4' | 'exchange';
+  role: 'owner' | 'attendee';
+  marker: string;
+  s4Key?: string | undefined;
+  exchangeId?: string | undefined;
+  changeKey?: string | undefined;
+  s4Etag?: string | undefined;
+  snapshot?: object | undefined;
+  snapshotHash?: string | undefined;
+}
+
+/**
+ * Writes a link, found by its row id when known, else by either end. The partial unique indexes on
+ * both ends make a second link for the same pair impossible, even with concurrent workers.
+ */
+export async function saveLink(tx: Tx, existingId: number | undefined, link: LinkWrite): Promise<number> {
+  const values = [link.tenantId, link.kind, link.mailboxId, link.s4Key ?? null, link.exchangeId ?? null, link.changeKey ?? null, link.s4Etag ?? null,
+    link.snapshot ? JSON.stringify(link.snapshot) : null, link.snapshotHash ?? null, link.state, link.origin, link.role, link.marker];
+  if (existingId !== undefined) {
+    await tx.query(
+      `UPDATE links SET s4_key = COALESCE($1, s4_key), exchange_item_id = COALESCE($2, exchange_item_id), change_key = COALESCE($3, change_key),
+         s4_etag = COALESCE($4, s4_etag), snapshot = COALESCE($5, snapshot), snapshot_hash = COALESCE($6, snapshot_hash), state = $7,
+         origin = $8, role = $9, marker = $10, updated_at = now()
+       WHERE id = $11`, [...values.slice(3), existingId]);
+    return existingId;
+  }
+  const { rows } = await tx.query<{ id: number }>(
+    `INSERT INTO links (tenant_id, kind, mailbox_id, s4_key, exchange_item_id, change_key, s4_etag, snapshot, snapshot_hash, state, origin, role, marker)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`, values);
+  return rows[0]!.id;
+}
+
+export async function deleteLink(tx: Tx, id: number): Promise<void> {
+  await tx.query('DELETE FROM links WHERE id = $1', [id]);
+}

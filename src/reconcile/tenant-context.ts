@@ -1,0 +1,152 @@
+import type { Redis } from 'ioredis';
+import { createEwsConnector } from '../connectors/exchange/ews/ews-connector.js';
+import { createGraphConnector } from '../connectors/exchange/graph/index.js';
+import type { MailboxConnector } from '../connectors/exchange/mailbox-connector.js';
+import type { ItemKind } from '../connectors/exchange/types.js';
+import { createS4Client, type S4BusinessPartner, type S4Client } from '../connectors/s4/index.js';
+import { EnvironmentRepository } from '../environments/environment-repository.js';
+import { TandemError } from '../errors/tandem-error.js';
+import type { SecretBox } from '../security/secret-box.js';
+import type { Pool } from '../store/pool.js';
+import { withTenant } from '../store/transaction.js';
+import type { TenantSettings } from '../sync/index.js';
+import { s4TargetOf } from '../tenants/s4-connection.js';
+import { readSettings } from '../tenants/settings-repository.js';
+
+/** A Tandem user as the reconciliation needs it. */
+export interface MailboxInfo {
+  id: string;
+  smtp: string;
+  environmentId: string;
+  employeeBp: string | undefined;
+  s4User: string | undefined;
+  kinds: ItemKind[];
+  enabled: boolean;
+}
+
+export interface SyncDeps {
+  pool: Pool;
+  redis: Redis;
+  secretBox: SecretBox;
+  /** Redis key prefix for limits shared across workers. */
+  keyPrefix: string;
+  /** How long tenant settings and the user list are reused before being read again. */
+  cacheMs?: number;
+}
+
+/**
+ * Everything one reconciliation reads about its tenant: settings, users, the S/4 client and the
+ * Exchange connectors. Cached briefly per worker process — settings changes apply within seconds
+ * — because 300 sync operations a second cannot each reread 10,000 users.
+ */
+export class TenantContext {
+  private readonly partners = new Map<string, { bp: S4BusinessPartner | undefined; until: number }>();
+
+  constructor(
+    readonly tenantId: string,
+    readonly settings: TenantSettings,
+    readonly mailboxes: MailboxInfo[],
+    readonly s4: S4Client,
+    private readonly connectors: ConnectorCache,
+  ) {}
+
+  readonly byId = (id: string) => this.mailboxes.find((m) => m.id === id);
+  readonly bySmtp = (smtp: string) => this.mailboxes.find((m) => m.smtp === smtp.toLowerCase());
+  readonly byEmployee = (bp: string) => this.mailboxes.find((m) => m.employeeBp === bp);
+
+  /** Mailbox id → SMTP, for turning link rows into the engine's mailbox strings. */
+  mailboxMap(): Map<string, string> {
+    return new Map(this.mailboxes.map((m) => [m.id, m.smtp]));
+  }
+
+  connectorFor(mailbox: MailboxInfo): Promise<MailboxConnector> {
+    return this.connectors.get(this.tenantId, mailbox.environmentId);
+  }
+
+  /** A business partner, cached for a minute (partner lists repeat across activities). */
+  async partner(id: string): Promise<S4BusinessPartner | undefined> {
+    const cached = this.partners.get(id);
+    if (cached && cached.until > Date.now()) return cached.bp;
+    const bp = await this.s4.getBusinessPartner(id);
+    this.partners.set(id, { bp, until: Date.now() + 60_000 });
+    return bp;
+  }
+}
+
+/** Connectors per Exchange environment, rebuilt when the environment's settings change. */
+export class ConnectorCache {
+  private readonly cache = new Map<string, { version: string; connector: Promise<MailboxConnector> }>();
+  private readonly environments: EnvironmentRepository;
+
+  constructor(private readonly deps: SyncDeps) {
+    this.environments = new EnvironmentRepository(deps.secretBox);
+  }
+
+  async get(tenantId: string, environmentId: string): Promise<MailboxConnector> {
+    const version = await withTenant(tenantId, async (tx) => (await tx.query<{ v: string }>(
+      'SELECT updated_at::text AS v FROM exchange_environments WHERE id = $1', [environmentId])).rows[0]?.v, this.deps.pool);
+    if (!version) throw new TandemError('NOT_FOUND', `Exchange environment ${environmentId} not found`);
+    const cached = this.cache.get(environmentId);
+    if (cached && cached.version === version) return cached.connector;
+    const connector = withTenant(tenantId, (tx) => this.environments.connectorConfig(tx, environmentId), this.deps.pool).then((env) => {
+      const limits = { redis: this.deps.redis, keyPrefix: `${this.deps.keyPrefix}:exchange` };
+      return env.kind === 'graph' ? createGraphConnector(env, limits) : createEwsConnector(env, limits);
+    });
+    this.cache.set(environmentId, { version, connector });
+    if (cached) void cached.connector.then((old) => old.close()).catch(() => undefined);
+    return connector;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.cache.values()].map(async (entry) => (await entry.connector.catch(() => undefined))?.close()));
+    this.cache.clear();
+  }
+}
+
+/** Builds TenantContexts, reusing each for `cacheMs`. */
+export class TenantContexts {
+  private readonly cache = new Map<string, { context: Promise<TenantContext>; until: number }>();
+  private readonly s4Clients = new Map<string, { key: string; client: S4Client }>();
+  readonly connectors: ConnectorCache;
+
+  constructor(private readonly deps: SyncDeps) {
+    this.connectors = new ConnectorCache(deps);
+  }
+
+  get(tenantId: string): Promise<TenantContext> {
+    const cached = this.cache.get(tenantId);
+    if (cached && cached.until > Date.now()) return cached.context;
+    const context = this.load(tenantId);
+    this.cache.set(tenantId, { context, until: Date.now() + (this.deps.cacheMs ?? 5_000) });
+    context.catch(() => this.cache.delete(tenantId));
+    return context;
+  }
+
+  /** Drops the cached context (after a settings or user change made in this process). */
+  invalidate(tenantId: string): void {
+    this.cache.delete(tenantId);
+  }
+
+  private async load(tenantId: string): Promise<TenantContext> {
+    const { settings, mailboxes, target } = await withTenant(tenantId, async (tx) => {
+      const stored = await readSettings(tx);
+      const { rows } = await tx.query<{ id: string; smtp_address: string; environment_id: string; employee_bp: string | null; s4_user: string | null;
+        sync_appointments: boolean; sync_tasks: boolean; sync_contacts: boolean; enabled: boolean }>(
+        'SELECT id, smtp_address, environment_id, employee_bp, s4_user, sync_appointments, sync_tasks, sync_contacts, enabled FROM mailboxes');
+      return { settings: stored.settings, target: await s4TargetOf(tx, tenantId, this.deps.secretBox).catch(() => undefined),
+        mailboxes: rows.map((r) => ({
+          id: r.id, smtp: r.smtp_address.toLowerCase(), environmentId: r.environment_id, employeeBp: r.employee_bp ?? undefined, s4User: r.s4_user ?? undefined,
+          enabled: r.enabled,
+          kinds: r.enabled ? ([r.sync_appointments && 'appointment', r.sync_tasks && 'task', r.sync_contacts && 'contact'].filter(Boolean) as ItemKind[]) : [],
+        })) };
+    }, this.deps.pool);
+    if (!target) throw new TandemError('S4_DESTINATION_NOT_FOUND', 'No S/4HANA connection is configured for this tenant');
+    const key = JSON.stringify(target);
+    let s4 = this.s4Clients.get(tenantId);
+    if (!s4 || s4.key !== key) {
+      s4 = { key, client: createS4Client(target, { employeeResponsibleFunction: settings.appointments.partnerFunctions.responsible }) };
+      this.s4Clients.set(tenantId, s4);
+    }
+    return new TenantContext(tenantId, settings, mailboxes, s4.client, this.connectors);
+  }
+}

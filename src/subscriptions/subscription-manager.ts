@@ -1,0 +1,151 @@
+import type { Queue } from 'bullmq';
+import type { ItemKind, SubscriptionRequest } from '../connectors/exchange/types.js';
+import { writeJournal } from '../journal/journal.js';
+import { logger } from '../logging/logger.js';
+import type { InboxWriter } from '../inbox/inbox-writer.js';
+import type { Pool } from '../store/pool.js';
+import { withSystemScope, withTenant } from '../store/transaction.js';
+import type { TenantContexts } from '../reconcile/tenant-context.js';
+import { FOLDER_CHANGED, folderSubject } from '../reconcile/handlers.js';
+import {
+  FOLDER_OF_KIND, activateSubscription, createPendingSubscription, dueSubscriptions, liveSubscriptions, retireSubscription, type SubscriptionRow,
+} from './subscription-repository.js';
+
+export interface SubscriptionManagerDeps {
+  pool: Pool;
+  contexts: TenantContexts;
+  inbox: InboxWriter;
+  /** Public base URL of `web`, where Exchange and Graph post. */
+  publicUrl: string;
+  /** EWS heartbeat interval asked for (StatusFrequency, minutes). */
+  statusFrequencyMinutes?: number;
+  /** Mailboxes (de)subscribed per maintenance run: spreads 10,000 mailboxes over runs instead of one burst. */
+  batchSize?: number;
+}
+
+/**
+ * Keeps every enabled user's folders subscribed (PRODUCT.md "Missed notifications are
+ * recovered"): subscribes new users, renews or re-creates subscriptions that went silent or are
+ * about to expire, unsubscribes disabled users — and after every gap queues a catch-up run, so
+ * what happened meanwhile is replayed from the stored sync state.
+ */
+export class SubscriptionManager {
+  constructor(private readonly deps: SubscriptionManagerDeps) {}
+
+  private callbackFor(backend: 'ews' | 'graph', token: string): Pick<SubscriptionRequest, 'callbackUrl' | 'clientState' | 'lifecycleUrl'> {
+    return backend === 'ews'
+      ? { callbackUrl: `${this.deps.publicUrl}/ews/notifications/${token}` }
+      : { callbackUrl: `${this.deps.publicUrl}/graph/notifications`, clientState: token, lifecycleUrl: `${this.deps.publicUrl}/graph/lifecycle` };
+  }
+
+  /** Subscribes one folder of a user; the row exists before Exchange can call back. */
+  async subscribe(tenantId: string, mailboxId: string, kind: ItemKind, replacing?: SubscriptionRow): Promise<void> {
+    const ctx = await this.deps.contexts.get(tenantId);
+    const mailbox = ctx.byId(mailboxId);
+    if (!mailbox) return;
+    const connector = await ctx.connectorFor(mailbox);
+    const folder = FOLDER_OF_KIND[kind];
+    if (replacing) await withTenant(tenantId, (tx) => retireSubscription(tx, replacing.id), this.deps.pool);
+    const pending = await withTenant(tenantId, (tx) => createPendingSubscription(tx, { tenantId, mailboxId, folder, backend: connector.backend }), this.deps.pool);
+    const request: SubscriptionRequest = {
+      mailbox: { smtpAddress: mailbox.smtp }, kinds: [kind], statusFrequencyMinutes: this.deps.statusFrequencyMinutes ?? 5,
+      ...this.callbackFor(connector.backend, pending.token),
+      ...(replacing?.watermark && connector.backend === 'ews' ? { watermark: replacing.watermark } : {}),
+    };
+    try {
+      const remote = await connector.subscribe(request);
+      await withTenant(tenantId, async (tx) => {
+        await activateSubscription(tx, pending.id, remote, connector.backend === 'ews' ? request.statusFrequencyMinutes : undefined);
+        await tx.query(`UPDATE mailboxes SET status = 'in-sync', last_error = NULL, updated_at = now() WHERE id = $1 AND status IN ('new', 'subscribing', 'failing')`, [mailboxId]);
+      }, this.deps.pool);
+    } catch (error) {
+      await withTenant(tenantId, async (tx) => {
+        await retireSubscription(tx, pending.id);
+        await tx.query(`UPDATE mailboxes SET status = 'failing', last_error = $2, updated_at = now() WHERE id = $1`,
+          [mailboxId, JSON.stringify({ code: (error as { code?: string }).code ?? 'INTERNAL', message: (error as Error).message, at: new Date().toISOString() })]);
+      }, this.deps.pool);
+      throw error;
+    }
+    if (replacing) await this.queueCatchUp(tenantId, mailboxId, kind, 'subscription.renewed');
+  }
+
+  /** Queues a catch-up run for a folder (a gap, a renewal, a lifecycle event). */
+  async queueCatchUp(tenantId: string, mailboxId: string, kind: ItemKind, reason: string): Promise<void> {
+    const eventId = `catchup:${mailboxId}:${FOLDER_OF_KIND[kind]}:${Date.now()}`;
+    await this.deps.inbox.write([{ tenantId, source: 'system', eventId, type: FOLDER_CHANGED, subject: folderSubject(mailboxId, FOLDER_OF_KIND[kind]),
+      payload: { reason }, correlationId: eventId }]);
+  }
+
+  /** One maintenance pass over all tenants; returns what it did (for logs and tests). */
+  async maintain(): Promise<{ subscribed: number; renewed: number; unsubscribed: number; failed: number }> {
+    const counts = { subscribed: 0, renewed: 0, unsubscribed: 0, failed: 0 };
+    const limit = this.deps.batchSize ?? 200;
+    const missing = await withSystemScope(async (tx) => (await tx.query<{ tenant_id: string; mailbox_id: string; kind: ItemKind }>(
+      `SELECT m.tenant_id, m.id AS mailbox_id, k.kind FROM mailboxes m
+         JOIN tenants t ON t.id = m.tenant_id AND t.state = 'active'
+         CROSS JOIN LATERAL (VALUES ('appointment', 'calendar', m.sync_appointments), ('task', 'tasks', m.sync_tasks), ('contact', 'contacts', m.sync_contacts)) AS k(kind, folder, on_)
+        WHERE m.enabled AND k.on_
+          AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.mailbox_id = m.id AND s.folder = k.folder AND s.state <> 'retired')
+        ORDER BY m.created_at LIMIT $1`, [limit])).rows, this.deps.pool);
+    for (const row of missing) {
+      try {
+        await this.subscribe(row.tenant_id, row.mailbox_id, row.kind);
+        counts.subscribed++;
+      } catch (error) {
+        counts.failed++;
+        logger.warn({ err: error, tenantId: row.tenant_id, mailboxId: row.mailbox_id }, 'subscribe failed; will retry');
+      }
+    }
+    for (const due of await dueSubscriptions(this.deps.pool, { expiryMarginMinutes: 60, pendingAfterMinutes: 5, limit })) {
+      try {
+        await this.renew(due);
+        counts.renewed++;
+      } catch (error) {
+        counts.failed++;
+        logger.warn({ err: error, tenantId: due.tenantId, subscriptionId: due.id }, 'renewal failed; will retry');
+      }
+    }
+    const stale = await withSystemScope(async (tx) => (await tx.query<{ id: string; tenant_id: string; mailbox_id: string; folder: string }>(
+      `SELECT s.id, s.tenant_id, s.mailbox_id, s.folder FROM subscriptions s JOIN mailboxes m ON m.id = s.mailbox_id
+        WHERE s.state <> 'retired' AND (NOT m.enabled
+          OR (s.folder = 'calendar' AND NOT m.sync_appointments) OR (s.folder = 'tasks' AND NOT m.sync_tasks) OR (s.folder = 'contacts' AND NOT m.sync_contacts))
+        LIMIT $1`, [limit])).rows, this.deps.pool);
+    for (const row of stale) {
+      // Retiring is enough for EWS push: the next notification is answered `Unsubscribe`.
+      await withTenant(row.tenant_id, (tx) => retireSubscription(tx, row.id), this.deps.pool);
+      counts.unsubscribed++;
+    }
+    return counts;
+  }
+
+  private async renew(subscription: SubscriptionRow): Promise<void> {
+    const kind = ({ calendar: 'appointment', tasks: 'task', contacts: 'contact' } as const)[subscription.folder];
+    const ctx = await this.deps.contexts.get(subscription.tenantId);
+    const mailbox = ctx.byId(subscription.mailboxId);
+    if (!mailbox) return;
+    const connector = await ctx.connectorFor(mailbox);
+    if (connector.backend === 'graph' && subscription.state === 'active' && subscription.remoteId) {
+      // Graph subscriptions are extended in place; the callback secret stays the same.
+      const remote = await connector.renewSubscription({ mailbox: { smtpAddress: mailbox.smtp }, kinds: [kind], callbackUrl: `${this.deps.publicUrl}/graph/notifications` },
+        { remoteId: subscription.remoteId, ...(subscription.expiresAt ? { expiresAt: subscription.expiresAt.toISOString() } : {}) });
+      await withTenant(subscription.tenantId, (tx) => tx.query('UPDATE subscriptions SET expires_at = $2, updated_at = now() WHERE id = $1',
+        [subscription.id, remote.expiresAt ?? null]), this.deps.pool);
+      return;
+    }
+    // EWS push subscriptions cannot be extended: subscribe again from the last watermark (Exchange replays since then).
+    await withTenant(subscription.tenantId, (tx) => writeJournal(tx, subscription.tenantId, [{ mailboxId: subscription.mailboxId, objectKind: 'mailbox',
+      outcome: 'info', reason: 'subscription.resubscribed', details: { folder: subscription.folder, lastNotificationAt: subscription.lastNotificationAt } }]), this.deps.pool);
+    await this.subscribe(subscription.tenantId, subscription.mailboxId, kind, subscription);
+  }
+
+  /** Ends a user's subscriptions (user removed or disabled); items stay in the mailbox. */
+  async unsubscribeMailbox(tenantId: string, mailboxId: string): Promise<void> {
+    const live = await withTenant(tenantId, (tx) => liveSubscriptions(tx, mailboxId), this.deps.pool);
+    for (const subscription of live) await withTenant(tenantId, (tx) => retireSubscription(tx, subscription.id), this.deps.pool);
+  }
+}
+
+/** Schedules maintenance with a BullMQ job scheduler: one run every `everyMs` across all workers. */
+export async function scheduleSubscriptionMaintenance(queue: Queue, everyMs: number): Promise<void> {
+  await queue.upsertJobScheduler('subscription-maintenance', { every: everyMs }, { name: 'maintain-subscriptions', opts: { removeOnComplete: true, removeOnFail: 100 } });
+}
