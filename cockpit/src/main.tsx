@@ -6,14 +6,18 @@ import { setTheme } from '@ui5/webcomponents-base/dist/config/Theme.js';
 import '@ui5/webcomponents/dist/Assets.js';
 import '@ui5/webcomponents-fiori/dist/Assets.js';
 import '@ui5/webcomponents-react/dist/Assets.js';
+import { setLanguage } from '@ui5/webcomponents-base/dist/config/Language.js';
 import { App } from './App.js';
+import { initialLanguage } from './i18n.js';
 
-void setTheme('sap_horizon');
-
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <ThemeProvider>
-      <App />
-    </ThemeProvider>
-  </StrictMode>,
-);
+// Theme and language are settled before the first render: UI5 controls read their texts
+// from the language's bundle, and switching it under a rendering control can leave it without one.
+void Promise.all([setTheme('sap_horizon'), setLanguage(initialLanguage())]).finally(() => {
+  createRoot(document.getElementById('root')!).render(
+    <StrictMode>
+      <ThemeProvider>
+        <App />
+      </ThemeProvider>
+    </StrictMode>,
+  );
+});

@@ -110,7 +110,7 @@ export function EnvironmentsScreen() {
               <TableCell><Text>{env.testMailbox ?? '–'}</Text></TableCell>
               <TableCell><Text>{env.secretsSet.length ? env.secretsSet.map((s) => `${t(`env.field.${s}`)}: ${t('environments.set')}`).join(', ') : t('environments.noSecret')}</Text></TableCell>
               <TableCell><FlexBox style={{ gap: '0.25rem' }} wrap="Wrap">
-                <Button icon="lab" onClick={() => void test(env)} data-testid="environment-test">{t('environments.test')}</Button>
+                {canEdit && <Button icon="lab" onClick={() => void test(env)} data-testid="environment-test">{t('environments.test')}</Button>}
                 {canEdit && <Button icon="edit" design="Transparent" onClick={() => setEditing(env)} data-testid="environment-edit">{t('common.edit')}</Button>}
                 {canEdit && <Button icon="delete" design="Transparent" onClick={() => void remove(env)} data-testid="environment-delete" accessibleName={`${t('common.delete')} ${env.name}`} />}
               </FlexBox></TableCell>
@@ -140,7 +140,7 @@ function TestDialog({ env, steps, error, onClose }: { env: Environment; steps?: 
             <ListItemCustom key={step.step} data-testid={`test-step-${step.step}`} data-ok={String(step.ok)}>
               <FlexBox direction="Column" style={{ padding: '0.5rem 0', gap: '0.25rem' }}>
                 <ObjectStatus state={step.ok ? 'Positive' : 'Negative'} icon={step.ok ? 'status-positive' : 'status-negative'}>
-                  {`${t(`environments.step.${step.step}`)} – ${step.ok ? t('environments.stepOk') : t('environments.stepFailed')}`}</ObjectStatus>
+                  {`${t(`environments.step.${step.step}`) === `environments.step.${step.step}` ? step.step : t(`environments.step.${step.step}`)} – ${step.ok ? t('environments.stepOk') : t('environments.stepFailed')}`}</ObjectStatus>
                 <Text>{step.message}</Text>
                 <Text style={{ color: 'var(--sapContent_LabelColor)' }}>{`${step.durationMs} ms`}</Text>
               </FlexBox>

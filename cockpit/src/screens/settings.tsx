@@ -1,6 +1,6 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import {
-  Bar, Button, FlexBox, Input, Label, List, ListItemStandard, MessageStrip, Option, Panel, Select, Switch, Tab, TabContainer, Text, Title,
+  Bar, BusyIndicator, Button, FlexBox, Input, Label, List, ListItemStandard, MessageStrip, Option, Panel, Select, Switch, Tab, TabContainer, Text, Title,
 } from '@ui5/webcomponents-react';
 import '@ui5/webcomponents-icons/dist/save.js';
 import '@ui5/webcomponents-icons/dist/reset.js';
@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { tenantSettingsSchema } from '../../../src/sync/settings.js';
 import { api, type SettingsDocument } from '../api.js';
 import { useApp } from '../app-context.js';
-import { Busy, ErrorStrip, ScreenTitle, formatTime, useLoad } from '../components/common.js';
+import { ErrorStrip, ScreenTitle, formatTime, useLoad } from '../components/common.js';
 import { fieldErrors } from '../components/field-errors.js';
 import { describeSchema, emptyValue, getAt, humanize, setAt, type Path } from '../components/schema-form.js';
 import { useI18n } from '../i18n.js';
@@ -194,7 +194,8 @@ export function SettingsScreen() {
     setError(undefined);
     setSaved(undefined);
     try {
-      const result = await api<Partial<SettingsDocument>>('PUT', '/settings', { body: draft });
+      // expectedVersion: the API refuses (409) when another admin saved since this form was loaded.
+      const result = await api<Partial<SettingsDocument>>('PUT', '/settings', { body: draft, query: { expectedVersion: doc.data?.version } });
       await doc.reload();
       setSaved(result?.version ?? undefined);
     } catch (e) {
@@ -222,8 +223,8 @@ export function SettingsScreen() {
         </MessageStrip>)}
       {saved !== undefined && <MessageStrip design="Positive" data-testid="settings-saved" onClose={() => setSaved(undefined)} style={{ marginBottom: '0.5rem' }}>
         {t('settings.saved', { version: saved })}</MessageStrip>}
-      <Busy active={doc.loading && !draft}>
-        {draft && (
+      {doc.loading && !draft && <BusyIndicator active delay={300} style={{ width: '100%' }} />}
+      {draft && (
           <>
             <TabContainer data-testid="settings-tabs" style={{ width: "100%" }} onTabSelect={(e) => setGroup((e.detail.tab as HTMLElement).dataset.key ?? 'appointments')}>
               {GROUPS.map((g) => (
@@ -238,8 +239,7 @@ export function SettingsScreen() {
             </TabContainer>
             {doc.data && <History doc={doc.data} />}
           </>
-        )}
-      </Busy>
+      )}
       {canEdit && dirty && <Bar design="FloatingFooter" style={{ position: 'sticky', bottom: '0.5rem' }}
         endContent={<Button design="Emphasized" onClick={() => void save()} disabled={saving}>{t('common.save')}</Button>}><Title level="H6">{t('settings.unsaved')}</Title></Bar>}
     </>

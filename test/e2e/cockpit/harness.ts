@@ -3,12 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { chromium, type Browser, type Page, type Route } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { createServer } from 'node:net';
+import { loadConfig } from '../../../src/config/config.js';
+import { DEMO, seedDemoTenant } from '../../../src/demo/seed.js';
+import { startEwsEmulator, type EwsEmulator } from '../../../src/emulators/ews/index.js';
+import { startS4Emulator } from '../../../src/emulators/s4/index.js';
 import { startWeb, type RunningWeb } from '../../../src/runtime/web.js';
+import { startWorkerProcess } from '../../../src/runtime/worker.js';
 import { signDevToken, type Scope } from '../../../src/security/dev-token.js';
 import { createTestDatabase, uniqueRedisPrefix, type TestDatabase } from '../../support/database.js';
-import { createTenant, deleteRedisPrefix, testConfig } from '../../support/service.js';
+import { deleteRedisPrefix } from '../../support/service.js';
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -36,6 +42,7 @@ export function launchChromium(): Promise<Browser> {
 export interface CockpitHarness {
   web: RunningWeb;
   db: TestDatabase;
+  ews: EwsEmulator;
   tenant: string;
   outDir: string;
   token(scopes: Scope[], user?: string): Promise<string>;
@@ -44,17 +51,36 @@ export interface CockpitHarness {
   stop(): Promise<void>;
 }
 
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The product as `npm run demo` runs it (web + worker + EWS and S/4 emulators + the demo tenant,
+ * like test/support/system.ts) with the cockpit built into a temporary folder and served by web.
+ */
 export async function startCockpitHarness(): Promise<CockpitHarness> {
   const [outDir, db] = await Promise.all([buildCockpit(), createTestDatabase()]);
   const prefix = uniqueRedisPrefix('cockpit');
-  const config = testConfig(db, prefix);
-  const web = await startWeb(config, { port: 0, host: '127.0.0.1', cockpitDirs: [outDir] });
-  const tenant = 'cockpit-tenant';
-  await createTenant(web.pool, tenant);
+  const port = await freePort();
+  const config = loadConfig({ ...process.env, DATABASE_URL: db.url, QUEUE_PREFIX: prefix, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`,
+    AUTH_MODE: 'dev', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' });
+  const ews = await startEwsEmulator({ port: 0, timeScale: 0.05, log: false });
+  const s4 = await startS4Emulator({ port: 0, eventsUrl: `http://127.0.0.1:${port}/s4/events`, eventsAuth: DEMO.callback,
+    eventRetry: { initialDelayMs: 100, maxDelayMs: 1_000 } });
+  const web = await startWeb(config, { port, host: '127.0.0.1', cockpitDirs: [outDir] });
+  await seedDemoTenant(web.pool, config, { ewsUrl: ews.ewsUrl, s4Url: s4.url });
+  const worker = await startWorkerProcess(config, { maintenanceEveryMs: 1_000, sweepIntervalMs: 1_000 });
+  const tenant = DEMO.tenantId;
   const token = (scopes: Scope[], user = 'admin@example.com') => signDevToken(config.devTokenSecret, { tenantId: tenant, scopes, user });
   const admin = await token(['Admin']);
   return {
-    web, db, tenant, outDir, token,
+    web, db, ews, tenant, outDir, token,
     async api<T>(method: string, path: string, body?: unknown) {
       const response = await fetch(`${web.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
@@ -62,7 +88,9 @@ export async function startCockpitHarness(): Promise<CockpitHarness> {
       return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
     },
     async stop() {
+      await worker.stopAll();
       await web.stop();
+      await Promise.all([ews.close(), s4.close()]);
       const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
       await deleteRedisPrefix(redis, prefix);
       await redis.quit();
@@ -70,18 +98,6 @@ export async function startCockpitHarness(): Promise<CockpitHarness> {
       rmSync(outDir, { recursive: true, force: true });
     },
   };
-}
-
-/** Whether the server has a route (the lead's endpoints land on main in parallel): a 404 "No route" means no. */
-export async function routeExists(harness: CockpitHarness, method: string, path: string): Promise<boolean> {
-  const response = await fetch(`${harness.web.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${await harness.token(['Support'])}` } });
-  if (response.status !== 404) return true;
-  const problem = await response.json() as { detail?: string };
-  return !problem.detail?.startsWith('No route');
-}
-
-export function json(route: Route, status: number, body: unknown): Promise<void> {
-  return route.fulfill({ status, contentType: status >= 400 ? 'application/problem+json' : 'application/json', body: JSON.stringify(body) });
 }
 
 export async function openCockpit(page: Page, baseUrl: string, screen: string, token: string, extra = ''): Promise<void> {
