@@ -8,7 +8,10 @@ import '@ui5/webcomponents-fiori/dist/Assets.js';
 import '@ui5/webcomponents-react/dist/Assets.js';
 import { setLanguage } from '@ui5/webcomponents-base/dist/config/Language.js';
 import { App } from './App.js';
+import { loadBundledFonts } from './fonts.js';
 import { initialLanguage } from './i18n.js';
+
+loadBundledFonts();
 
 // Theme and language are settled before the first render: UI5 controls read their texts
 // from the language's bundle, and switching it under a rendering control can leave it without one.

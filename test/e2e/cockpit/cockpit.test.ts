@@ -18,6 +18,7 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let admin: string;
+const external: string[] = [];
 
 beforeAll(async () => {
   [harness, browser] = await Promise.all([startCockpitHarness(), launchChromium()]);
@@ -28,6 +29,8 @@ beforeAll(async () => {
   // Errors in the app fail loudly in the test output instead of leaving a blank screen to guess from.
   context.on('weberror', (error) => console.error('cockpit page error:', error.error()));
   page = await context.newPage();
+  // The cockpit loads nothing from third parties (fonts and locale data are bundled).
+  context.on('request', (request) => { if (!request.url().startsWith(harness.web.url) && !request.url().startsWith('data:')) external.push(request.url()); });
   page.on('console', (message) => { if (message.type() === 'error') console.error('cockpit console error:', message.text().slice(0, 2000)); });
   // A second environment on the same emulator with a wrong password: its Test fails at sign-in.
   const env = await harness.api<{ id: string }>('POST', '/environments', { kind: 'ews-onprem', name: 'Exchange Germany',
@@ -258,6 +261,10 @@ describe('cockpit in the browser', () => {
     await page.getByTestId('credential-issued-close').click();
     await row.getByText('Revoked').waitFor();
     await screenshot(page, 'credentials');
+  });
+
+  it('loaded nothing from outside the service', () => {
+    expect(external).toEqual([]);
   });
 
   it('shows a Support user no edit controls; the API refuses their writes with 403', async () => {
