@@ -118,9 +118,9 @@ export function App() {
           showNotifications={false}
           startButton={<Button icon="menu2" design="Transparent" tooltip={t('app.toggleNavigation')} onClick={() => setNavCollapsed((c) => !c)} data-testid="nav-toggle" />}
         >
-          <ShellBarItem icon="globe" text={language === 'de' ? 'English' : 'Deutsch'} data-testid="language-switch"
+          <ShellBarItem icon="globe" text={language === 'de' ? 'English' : 'Deutsch'} data-testid="language-switch" stable-dom-ref="language-switch"
             onClick={() => setLanguageState(language === 'de' ? 'en' : 'de')} />
-          <ShellBarItem icon="log" text={t('auth.changeToken')} onClick={() => setTokenDialog(true)} data-testid="token-button" />
+          <ShellBarItem icon="log" text={t('auth.changeToken')} onClick={() => setTokenDialog(true)} data-testid="token-button" stable-dom-ref="token-button" />
         </ShellBar>
         <FlexBox style={{ flex: '1 1 auto', minHeight: 0 }}>
           <SideNavigation collapsed={navCollapsed} data-testid="side-navigation" style={{ height: '100%', flex: '0 0 auto' }}

@@ -50,8 +50,17 @@ export function ScreenTitle({ children, actions }: { children: ReactNode; action
   );
 }
 
+/**
+ * A busy indicator above the content rather than around it: wrapped in ui5-busy-indicator, a
+ * table no longer gets its width from the page and cannot move columns into pop-in rows.
+ */
 export function Busy({ active, children }: { active: boolean; children: ReactNode }) {
-  return <BusyIndicator active={active} delay={300} style={{ display: 'block', width: '100%' }}>{children}</BusyIndicator>;
+  return (
+    <>
+      {active && <BusyIndicator active delay={300} size="S" style={{ display: 'block', width: '100%' }} />}
+      <div aria-busy={active} style={{ opacity: active ? 0.6 : 1 }}>{children}</div>
+    </>
+  );
 }
 
 export function formatTime(language: string, iso: string | null | undefined): string {

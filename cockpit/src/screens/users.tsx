@@ -136,7 +136,7 @@ export function UsersScreen() {
           {rows.map((user) => (
             <TableRow key={user.id} rowKey={user.id} data-testid={`user-row-${user.smtpAddress}`}>
               <TableCell><FlexBox direction="Column"><Text>{user.smtpAddress}</Text>
-                {Boolean(user.lastError) && <Text style={{ color: 'var(--sapNegativeTextColor)' }} data-testid="user-last-error">{errorText(user.lastError)}</Text>}</FlexBox></TableCell>
+                {Boolean(user.lastError) && <Text style={{ color: 'var(--sapNegativeTextColor)', overflowWrap: 'anywhere' }} data-testid="user-last-error">{errorText(user.lastError)}</Text>}</FlexBox></TableCell>
               <TableCell><Text>{[user.s4User, user.employeeBp].filter(Boolean).join(' / ')}</Text></TableCell>
               <TableCell><Text>{envName(user.environmentId)}</Text></TableCell>
               <TableCell><UserStatus status={user.status} /></TableCell>

@@ -263,6 +263,24 @@ describe('cockpit in the browser', () => {
     await screenshot(page, 'credentials');
   });
 
+  it('switches to German from the shell bar and fits a tablet (768 px)', async () => {
+    const languageSwitch = page.locator('[data-ui5-stable="language-switch"]').locator('visible=true').first();
+    await openCockpit(page, harness.web.url, 'users', admin);
+    await page.getByTestId('user-row-alice@demo.example').waitFor();
+    await languageSwitch.click();
+    await expect.poll(() => page.getByTestId('nav-users').getAttribute('text')).toBe('Benutzer');
+    await page.getByText('Benutzer hinzufügen').waitFor();
+
+    await page.setViewportSize({ width: 768, height: 1024 });
+    await expect.poll(() => page.getByTestId('side-navigation').getAttribute('collapsed')).not.toBeNull();
+    // Nothing wider than the screen: the table moves columns into pop-in rows instead.
+    await expect.poll(() => page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(768);
+    await screenshot(page, 'tablet-users-de');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await languageSwitch.click();
+    await expect.poll(() => page.getByTestId('nav-users').getAttribute('text')).toBe('Users');
+  });
+
   it('loaded nothing from outside the service', () => {
     expect(external).toEqual([]);
   });
