@@ -52,7 +52,7 @@ export function CredentialsScreen() {
           <TableHeaderCell minWidth="10rem">{t('credentials.created')}</TableHeaderCell>
           <TableHeaderCell minWidth="8rem" popinText={t('credentials.createdBy')}>{t('credentials.createdBy')}</TableHeaderCell>
           <TableHeaderCell minWidth="8rem">{t('credentials.state')}</TableHeaderCell>
-          <TableHeaderCell minWidth="14rem">{''}</TableHeaderCell>
+          <TableHeaderCell minWidth="14rem">{t('users.actions')}</TableHeaderCell>
         </TableHeaderRow>}>
           {list.data?.items.map((credential) => (
             <TableRow key={credential.id} rowKey={credential.id} data-testid={`credential-${credential.username}`}>

@@ -36,7 +36,7 @@ export function DeadLettersScreen() {
           <TableHeaderCell minWidth="12rem" popinText={t('deadLetters.event')}>{t('deadLetters.event')}</TableHeaderCell>
           <TableHeaderCell minWidth="5rem" popinText={t('deadLetters.attempts')}>{t('deadLetters.attempts')}</TableHeaderCell>
           <TableHeaderCell minWidth="14rem" popinText={t('deadLetters.lastError')}>{t('deadLetters.lastError')}</TableHeaderCell>
-          <TableHeaderCell minWidth="6rem">{''}</TableHeaderCell>
+          <TableHeaderCell minWidth="6rem">{t('users.actions')}</TableHeaderCell>
         </TableHeaderRow>}>
           {list.data?.items.map((letter) => (
             <TableRow key={letter.id} rowKey={String(letter.id)} data-testid={`dead-letter-${letter.eventId}`}>

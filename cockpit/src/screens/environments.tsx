@@ -4,8 +4,6 @@ import {
   TableHeaderCell, TableHeaderRow, TableRow, Text, TextArea,
 } from '@ui5/webcomponents-react';
 import '@ui5/webcomponents-icons/dist/edit.js';
-import '@ui5/webcomponents-icons/dist/status-positive.js';
-import '@ui5/webcomponents-icons/dist/status-negative.js';
 import '@ui5/webcomponents-icons/dist/lab.js';
 import { api, type Environment, type TestStep } from '../api.js';
 import { useApp } from '../app-context.js';
@@ -97,10 +95,10 @@ export function EnvironmentsScreen() {
         <Table data-testid="environments-table" overflowMode="Popin" noDataText={t('environments.none')} headerRow={<TableHeaderRow sticky>
           <TableHeaderCell minWidth="10rem">{t('environments.name')}</TableHeaderCell>
           <TableHeaderCell minWidth="9rem">{t('environments.kind')}</TableHeaderCell>
-          <TableHeaderCell minWidth="12rem" popinText={t('environments.endpoint')}>{t('environments.endpoint')}</TableHeaderCell>
-          <TableHeaderCell minWidth="10rem" popinText={t('env.field.testMailbox')}>{t('env.field.testMailbox')}</TableHeaderCell>
-          <TableHeaderCell minWidth="8rem" popinText={t('environments.secrets')}>{t('environments.secrets')}</TableHeaderCell>
-          <TableHeaderCell minWidth="16rem">{''}</TableHeaderCell>
+          <TableHeaderCell minWidth="10rem" popinText={t('environments.endpoint')}>{t('environments.endpoint')}</TableHeaderCell>
+          <TableHeaderCell minWidth="9rem" popinText={t('env.field.testMailbox')}>{t('env.field.testMailbox')}</TableHeaderCell>
+          <TableHeaderCell minWidth="7rem" popinText={t('environments.secrets')}>{t('environments.secrets')}</TableHeaderCell>
+          <TableHeaderCell minWidth="13rem">{t('users.actions')}</TableHeaderCell>
         </TableHeaderRow>}>
           {list.data?.items.map((env) => (
             <TableRow key={env.id} rowKey={env.id} data-testid={`environment-${env.name}`}>
@@ -139,7 +137,7 @@ function TestDialog({ env, steps, error, onClose }: { env: Environment; steps?: 
           {steps.map((step) => (
             <ListItemCustom key={step.step} data-testid={`test-step-${step.step}`} data-ok={String(step.ok)}>
               <FlexBox direction="Column" style={{ padding: '0.5rem 0', gap: '0.25rem' }}>
-                <ObjectStatus state={step.ok ? 'Positive' : 'Negative'} icon={step.ok ? 'status-positive' : 'status-negative'}>
+                <ObjectStatus state={step.ok ? 'Positive' : 'Negative'} showDefaultIcon>
                   {`${t(`environments.step.${step.step}`) === `environments.step.${step.step}` ? step.step : t(`environments.step.${step.step}`)} – ${step.ok ? t('environments.stepOk') : t('environments.stepFailed')}`}</ObjectStatus>
                 <Text>{step.message}</Text>
                 <Text style={{ color: 'var(--sapContent_LabelColor)' }}>{`${step.durationMs} ms`}</Text>

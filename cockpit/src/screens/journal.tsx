@@ -99,10 +99,10 @@ export function JournalScreen() {
           <Table data-testid="journal-table" overflowMode="Popin" noDataText={t('journal.none')} headerRow={<TableHeaderRow sticky>
             <TableHeaderCell minWidth="10rem">{t('journal.at')}</TableHeaderCell>
             <TableHeaderCell minWidth="7rem">{t('journal.outcome')}</TableHeaderCell>
-            <TableHeaderCell minWidth="16rem">{t('journal.reason')}</TableHeaderCell>
-            <TableHeaderCell minWidth="12rem" popinText={t('journal.object')}>{t('journal.object')}</TableHeaderCell>
-            <TableHeaderCell minWidth="10rem" popinText={t('journal.correlationId')}>{t('journal.correlationId')}</TableHeaderCell>
-            <TableHeaderCell minWidth="8rem">{''}</TableHeaderCell>
+            <TableHeaderCell minWidth="14rem">{t('journal.reason')}</TableHeaderCell>
+            <TableHeaderCell minWidth="10rem" popinText={t('journal.object')}>{t('journal.object')}</TableHeaderCell>
+            <TableHeaderCell minWidth="8rem" popinText={t('journal.correlationId')}>{t('journal.correlationId')}</TableHeaderCell>
+            <TableHeaderCell minWidth="8rem">{t('users.actions')}</TableHeaderCell>
           </TableHeaderRow>}>
             {result.items.map((entry) => (
               <TableRow key={entry.id} rowKey={String(entry.id)} data-testid={`journal-row-${entry.id}`}>

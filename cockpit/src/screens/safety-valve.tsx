@@ -51,20 +51,20 @@ export function SafetyValveScreen() {
       {done && <MessageStrip design="Positive" data-testid="safety-valve-done" onClose={() => setDone(undefined)} style={{ marginBottom: '0.5rem' }}>{done}</MessageStrip>}
       <Busy active={list.loading}>
         <Table data-testid="safety-valve-table" overflowMode="Popin" noDataText={t('safetyValve.none')} headerRow={<TableHeaderRow sticky>
-          <TableHeaderCell minWidth="10rem">{t('safetyValve.heldAt')}</TableHeaderCell>
-          <TableHeaderCell minWidth="6rem">{t('safetyValve.scope')}</TableHeaderCell>
-          <TableHeaderCell minWidth="12rem">{t('safetyValve.mailbox')}</TableHeaderCell>
-          <TableHeaderCell minWidth="14rem" popinText={t('safetyValve.action')}>{t('safetyValve.action')}</TableHeaderCell>
-          <TableHeaderCell minWidth="12rem" popinText={t('safetyValve.object')}>{t('safetyValve.object')}</TableHeaderCell>
-          <TableHeaderCell minWidth="12rem">{''}</TableHeaderCell>
+          <TableHeaderCell minWidth="9rem">{t('safetyValve.heldAt')}</TableHeaderCell>
+          <TableHeaderCell minWidth="5rem">{t('safetyValve.scope')}</TableHeaderCell>
+          <TableHeaderCell minWidth="10rem">{t('safetyValve.mailbox')}</TableHeaderCell>
+          <TableHeaderCell minWidth="12rem" popinText={t('safetyValve.action')}>{t('safetyValve.action')}</TableHeaderCell>
+          <TableHeaderCell minWidth="10rem" popinText={t('safetyValve.object')}>{t('safetyValve.object')}</TableHeaderCell>
+          <TableHeaderCell minWidth="11rem">{t('users.actions')}</TableHeaderCell>
         </TableHeaderRow>}>
           {items.map((item) => (
             <TableRow key={String(item.id)} rowKey={String(item.id)} data-testid={`pending-${item.id}`}>
               <TableCell><Text>{formatTime(language, str(item.createdAt ?? item.heldAt ?? item.at) || null)}</Text></TableCell>
               <TableCell><Text>{t(`safetyValve.scope.${str(item.scope) || 'mailbox'}`)}</Text></TableCell>
               <TableCell><Text>{typeof item.mailboxId === 'string' ? addresses.data?.[item.mailboxId] ?? item.mailboxId : t('safetyValve.wholeTenant')}</Text></TableCell>
-              <TableCell><Text>{[item.kind, item.s4Key, item.exchangeItemId].filter(Boolean).map(str).join(' · ')}</Text></TableCell>
               <TableCell><Text>{describe(item)}</Text></TableCell>
+              <TableCell><Text>{[item.kind, item.s4Key, item.exchangeItemId].filter(Boolean).map(str).join(' · ')}</Text></TableCell>
               <TableCell>{canEdit && <FlexBox style={{ gap: '0.25rem' }}>
                 <Button icon="accept" design="Negative" onClick={() => void decide(item, 'confirm')} data-testid="pending-confirm">{t('safetyValve.confirm')}</Button>
                 <Button icon="decline" onClick={() => void decide(item, 'reject')} data-testid="pending-reject">{t('safetyValve.reject')}</Button>
