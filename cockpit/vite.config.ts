@@ -11,6 +11,8 @@ export default defineConfig({
   base: '/cockpit/',
   plugins: [react()],
   logLevel: 'warn',
+  // `npx vite --config cockpit/vite.config.ts`: the dev server forwards API calls to a running `tandem web` (or `npm run demo`).
+  server: { proxy: { '/api': process.env.TANDEM_URL ?? 'http://127.0.0.1:8080' } },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
