@@ -11,7 +11,6 @@ import { adminRoutes } from '../http/admin/routes.js';
 import { cockpitRoutes } from '../http/cockpit/routes.js';
 import { SecretBox } from '../security/secret-box.js';
 import { notificationRoutes } from '../http/notifications/routes.js';
-import { syncAdminRoutes } from '../http/admin/sync-routes.js';
 import { InboxWriter } from '../inbox/inbox-writer.js';
 import { logger } from '../logging/logger.js';
 import { createQueues } from '../queue/queues.js';
@@ -43,10 +42,7 @@ export async function startWeb(config: Config, options: { port?: number; host?: 
       s4EventRoutes({ inbox, credentials: new CallbackCredentialVerifier(pool), verifyToken }),
       notificationRoutes({ pool, inbox }),
       provisioningRoutes({ pool, config, verifyToken }),
-      adminRoutes({
-        pool, secretBox, inboxQueue: queues.inbox, verifyToken,
-        extraRoutes: syncAdminRoutes({ pool, redis, secretBox, inbox, keyPrefix: config.queuePrefix, inboxQueue: queues.inbox }),
-      }),
+      adminRoutes({ pool, redis, secretBox, inbox, inboxQueue: queues.inbox, verifyToken, keyPrefix: config.queuePrefix }),
       cockpitRoutes(options.cockpitDirs ? { dirs: options.cockpitDirs } : {}),
     ],
   });

@@ -19,6 +19,8 @@ export interface WorkerProcessOptions {
   maintenanceEveryMs?: number;
   sweepIntervalMs?: number;
   concurrency?: number;
+  /** EWS heartbeat interval and the clock scale of the Exchange it talks to (see SubscriptionManagerDeps). */
+  subscriptions?: { statusFrequencyMinutes?: number; timeScale?: number };
 }
 
 /** Starts `worker`: inbox workers with the sync engine, the sweeper, and scheduled subscription maintenance. */
@@ -33,7 +35,7 @@ export async function startWorkerProcess(config: Config, options: WorkerProcessO
     ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}) });
 
   const queues = createQueues(redis, config.queuePrefix);
-  const subscriptions = new SubscriptionManager({ pool, contexts, inbox: new InboxWriter(pool, queues.inbox), publicUrl: config.publicUrl });
+  const subscriptions = new SubscriptionManager({ pool, contexts, inbox: new InboxWriter(pool, queues.inbox), publicUrl: config.publicUrl, ...options.subscriptions });
   const maintenanceConnection = redis.duplicate();
   const maintenanceQueue = new Queue(MAINTENANCE_QUEUE, { connection: maintenanceConnection, prefix: config.queuePrefix });
   await scheduleSubscriptionMaintenance(maintenanceQueue, options.maintenanceEveryMs ?? 30_000);
@@ -43,6 +45,7 @@ export async function startWorkerProcess(config: Config, options: WorkerProcessO
     if (result.subscribed || result.renewed || result.unsubscribed || result.failed || settled) logger.info({ ...result, settled }, 'maintenance run');
   }, { connection: redis.duplicate(), prefix: config.queuePrefix, concurrency: 1 });
   maintenanceWorker.on('error', (error) => logger.warn({ err: error }, 'maintenance worker error'));
+  maintenanceWorker.on('failed', (_job, error) => logger.error({ err: error }, 'maintenance run failed'));
   logger.info('worker started');
   return {
     ...running,

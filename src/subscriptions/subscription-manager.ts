@@ -19,6 +19,8 @@ export interface SubscriptionManagerDeps {
   publicUrl: string;
   /** EWS heartbeat interval asked for (StatusFrequency, minutes). */
   statusFrequencyMinutes?: number;
+  /** Multiplies the silence threshold, matching an emulator run with --time-scale; 1 in production. */
+  timeScale?: number;
   /** Mailboxes (de)subscribed per maintenance run: spreads 10,000 mailboxes over runs instead of one burst. */
   batchSize?: number;
 }
@@ -96,7 +98,7 @@ export class SubscriptionManager {
         logger.warn({ err: error, tenantId: row.tenant_id, mailboxId: row.mailbox_id }, 'subscribe failed; will retry');
       }
     }
-    for (const due of await dueSubscriptions(this.deps.pool, { expiryMarginMinutes: 60, pendingAfterMinutes: 5, limit })) {
+    for (const due of await dueSubscriptions(this.deps.pool, { expiryMarginMinutes: 60, pendingAfterMinutes: 5, limit, timeScale: this.deps.timeScale ?? 1 })) {
       try {
         await this.renew(due);
         counts.renewed++;

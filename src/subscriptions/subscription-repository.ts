@@ -93,16 +93,18 @@ export async function liveSubscriptions(tx: Tx, mailboxId: string): Promise<Subs
  * more than twice their heartbeat interval (EWS) or expiring soon (Graph), and pending ones that
  * never completed. Bounded per call so 10,000 mailboxes renew in waves, not all at once.
  */
-export async function dueSubscriptions(pool: Pool, options: { expiryMarginMinutes: number; pendingAfterMinutes: number; limit: number }): Promise<SubscriptionRow[]> {
+export async function dueSubscriptions(pool: Pool, options: { expiryMarginMinutes: number; pendingAfterMinutes: number; limit: number;
+  /** Scales the silence threshold (tests and demos run Exchange's clock faster); 1 in production. */
+  timeScale?: number }): Promise<SubscriptionRow[]> {
   return withSystemScope(async (tx) => {
     const { rows } = await tx.query<Record_>(
       `SELECT * FROM subscriptions
         WHERE (state = 'active' AND (
-                 (status_frequency_minutes IS NOT NULL AND last_notification_at < now() - make_interval(mins => 2 * status_frequency_minutes))
+                 (status_frequency_minutes IS NOT NULL AND last_notification_at < now() - make_interval(secs => 120 * status_frequency_minutes * $4::float8))
               OR (expires_at IS NOT NULL AND expires_at < now() + make_interval(mins => $1))))
            OR (state IN ('pending', 'renewing') AND updated_at < now() - make_interval(mins => $2))
         ORDER BY coalesce(last_notification_at, updated_at) LIMIT $3`,
-      [options.expiryMarginMinutes, options.pendingAfterMinutes, options.limit]);
+      [options.expiryMarginMinutes, options.pendingAfterMinutes, options.limit, options.timeScale ?? 1]);
     return rows.map(toRow);
   }, pool);
 }

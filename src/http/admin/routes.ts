@@ -17,14 +17,19 @@ import { TandemError } from '../../errors/tandem-error.js';
 import { z } from '../../validation/zod.js';
 import type { TokenVerifier } from '../auth/authenticate.js';
 import { API_BASE, buildOpenApiDocument, defineRoute, mountRoutes, type AnyApiRoute } from './api-route.js';
+import { syncAdminRoutes } from './sync-routes.js';
+import type { Redis } from 'ioredis';
+import type { InboxWriter } from '../../inbox/inbox-writer.js';
 
 export interface AdminDeps {
   pool: Pool;
   secretBox: SecretBox;
   inboxQueue: Queue<InboxJobData>;
   verifyToken: TokenVerifier;
-  /** Feature routes added by other modules (settings, Test button, initial load, safety valve). */
-  extraRoutes?: AnyApiRoute[];
+  redis: Redis;
+  inbox: InboxWriter;
+  /** Redis key prefix of this deployment (limits used by the Test button's connector). */
+  keyPrefix: string;
 }
 
 const idParams = z.object({ id: z.uuid() });
@@ -153,7 +158,7 @@ export function adminRouteDefinitions(deps: AdminDeps): AnyApiRoute[] {
           activity: activity.rows.map((r) => ({ hour: r.hour.toISOString(), outcome: r.outcome, count: r.n })),
         };
       }) }),
-    ...(deps.extraRoutes ?? []),
+    ...syncAdminRoutes(deps),
   ];
 }
 

@@ -1,4 +1,3 @@
-import type { Queue } from 'bullmq';
 import { TandemError } from '../../errors/tandem-error.js';
 import { EnvironmentRepository } from '../../environments/environment-repository.js';
 import type { InboxWriter } from '../../inbox/inbox-writer.js';
@@ -22,7 +21,6 @@ export interface SyncRouteDeps {
   secretBox: SecretBox;
   inbox: InboxWriter;
   keyPrefix: string;
-  inboxQueue: Queue;
 }
 
 const idParams = z.object({ id: z.uuid() });

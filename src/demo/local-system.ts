@@ -1,0 +1,66 @@
+import { loadConfig, type Config } from '../config/config.js';
+import { createS4Client, type S4Client } from '../connectors/s4/index.js';
+import { startEwsEmulator, type EwsEmulator } from '../emulators/ews/index.js';
+import { startGraphEmulator, type GraphEmulator } from '../emulators/graph/index.js';
+import { startS4Emulator, type S4Emulator } from '../emulators/s4/index.js';
+import { startWeb, type RunningWeb } from '../runtime/web.js';
+import { startWorkerProcess } from '../runtime/worker.js';
+import { migrate } from '../store/migrate.js';
+import { DEMO, seedDemoTenant } from './seed.js';
+
+export interface LocalSystemOptions {
+  /** Environment overrides on top of process.env (DATABASE_URL, QUEUE_PREFIX, PORT, PUBLIC_URL, LOG_LEVEL…). */
+  env?: Record<string, string>;
+  ports?: { ews?: number; s4?: number; graph?: number };
+  /** Exchange's clock in the emulator (1 = real time); Tandem's silence threshold follows it. */
+  ewsTimeScale?: number;
+  statusFrequencyMinutes?: number;
+  maintenanceEveryMs?: number;
+  sweepIntervalMs?: number;
+  /** Start the Graph emulator too (the demo does; most tests do not need it). */
+  graph?: boolean;
+  /** S/4 event delivery retry while Tandem is down. */
+  s4EventRetry?: { initialDelayMs: number; maxDelayMs: number };
+}
+
+export interface LocalSystem {
+  config: Config;
+  web: RunningWeb;
+  ews: EwsEmulator;
+  s4Emulator: S4Emulator;
+  graph: GraphEmulator | undefined;
+  /** The S/4 connector pointed at the emulator, to act as an S/4 user would. */
+  s4: S4Client;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole product on one machine — migrated database, EWS/S4(/Graph) emulators, web, worker and
+ * the seeded demo tenant. `npm run demo`, the end-to-end tests and the benchmarks all start it
+ * this way, so what the tests prove is what the demo shows.
+ */
+export async function startLocalSystem(options: LocalSystemOptions = {}): Promise<LocalSystem> {
+  const config = loadConfig({ ...process.env, ...options.env });
+  await migrate(config.databaseUrl);
+  const webUrl = `http://127.0.0.1:${config.port}`;
+  const ews = await startEwsEmulator({ port: options.ports?.ews ?? 0, ...(options.ewsTimeScale ? { timeScale: options.ewsTimeScale } : {}) });
+  const graph = options.graph ? await startGraphEmulator({ port: options.ports?.graph ?? 0 }) : undefined;
+  const s4Emulator = await startS4Emulator({ port: options.ports?.s4 ?? 0, eventsUrl: `${webUrl}/s4/events`, eventsAuth: DEMO.callback,
+    ...(options.s4EventRetry ? { eventRetry: options.s4EventRetry } : {}) });
+  const web = await startWeb(config, { port: config.port, host: '127.0.0.1' });
+  await seedDemoTenant(web.pool, config, { ewsUrl: ews.ewsUrl, s4Url: s4Emulator.url });
+  const worker = await startWorkerProcess(config, {
+    maintenanceEveryMs: options.maintenanceEveryMs ?? 5_000,
+    ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
+    subscriptions: { statusFrequencyMinutes: options.statusFrequencyMinutes ?? 5, timeScale: options.ewsTimeScale ?? 1 },
+  });
+  const s4 = createS4Client({ kind: 'url', url: s4Emulator.url, username: 'TANDEM_COMM', password: 'demo-password', sapClient: '100' });
+  return {
+    config, web, ews, s4Emulator, graph, s4,
+    async stop() {
+      await worker.stopAll();
+      await web.stop();
+      await Promise.all([ews.close(), s4Emulator.close(), graph?.close()]);
+    },
+  };
+}
