@@ -6,12 +6,10 @@ import { Redis } from 'ioredis';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { createServer } from 'node:net';
-import { loadConfig } from '../../../src/config/config.js';
-import { DEMO, seedDemoTenant } from '../../../src/demo/seed.js';
-import { startEwsEmulator, type EwsEmulator } from '../../../src/emulators/ews/index.js';
-import { startS4Emulator } from '../../../src/emulators/s4/index.js';
-import { startWeb, type RunningWeb } from '../../../src/runtime/web.js';
-import { startWorkerProcess } from '../../../src/runtime/worker.js';
+import { startLocalSystem } from '../../../src/demo/local-system.js';
+import { DEMO } from '../../../src/demo/seed.js';
+import type { EwsEmulator } from '../../../src/emulators/ews/index.js';
+import type { RunningWeb } from '../../../src/runtime/web.js';
 import { signDevToken, type Scope } from '../../../src/security/dev-token.js';
 import { createTestDatabase, uniqueRedisPrefix, type TestDatabase } from '../../support/database.js';
 import { deleteRedisPrefix } from '../../support/service.js';
@@ -51,31 +49,22 @@ export interface CockpitHarness {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /**
- * The product as `npm run demo` runs it (web + worker + EWS and S/4 emulators + the demo tenant,
- * like test/support/system.ts) with the cockpit built into a temporary folder and served by web.
+ * The product as `npm run demo` runs it (startLocalSystem: web + worker + EWS and S/4 emulators +
+ * the demo tenant) over its own database and Redis prefix, with the cockpit built into a temporary
+ * folder and served by web.
  */
 export async function startCockpitHarness(): Promise<CockpitHarness> {
   const [outDir, db] = await Promise.all([buildCockpit(), createTestDatabase()]);
   const prefix = uniqueRedisPrefix('cockpit');
   const port = await freePort();
-  const config = loadConfig({ ...process.env, DATABASE_URL: db.url, QUEUE_PREFIX: prefix, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`,
-    AUTH_MODE: 'dev', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' });
-  const ews = await startEwsEmulator({ port: 0, timeScale: 0.05, log: false });
-  const s4 = await startS4Emulator({ port: 0, eventsUrl: `http://127.0.0.1:${port}/s4/events`, eventsAuth: DEMO.callback,
-    eventRetry: { initialDelayMs: 100, maxDelayMs: 1_000 } });
-  const web = await startWeb(config, { port, host: '127.0.0.1', cockpitDirs: [outDir] });
-  await seedDemoTenant(web.pool, config, { ewsUrl: ews.ewsUrl, s4Url: s4.url });
-  const worker = await startWorkerProcess(config, { maintenanceEveryMs: 1_000, sweepIntervalMs: 1_000 });
+  const system = await startLocalSystem({
+    env: { DATABASE_URL: db.url, QUEUE_PREFIX: prefix, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, AUTH_MODE: 'dev',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
+    ewsTimeScale: 0.05, maintenanceEveryMs: 1_000, sweepIntervalMs: 1_000, s4EventRetry: { initialDelayMs: 100, maxDelayMs: 1_000 },
+    cockpitDirs: [outDir],
+  });
+  const { web, ews, config } = system;
   const tenant = DEMO.tenantId;
   const token = (scopes: Scope[], user = 'admin@example.com') => signDevToken(config.devTokenSecret, { tenantId: tenant, scopes, user });
   const admin = await token(['Admin']);
@@ -88,9 +77,7 @@ export async function startCockpitHarness(): Promise<CockpitHarness> {
       return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
     },
     async stop() {
-      await worker.stopAll();
-      await web.stop();
-      await Promise.all([ews.close(), s4.close()]);
+      await system.stop();
       const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
       await deleteRedisPrefix(redis, prefix);
       await redis.quit();
@@ -98,6 +85,15 @@ export async function startCockpitHarness(): Promise<CockpitHarness> {
       rmSync(outDir, { recursive: true, force: true });
     },
   };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 export async function openCockpit(page: Page, baseUrl: string, screen: string, token: string, extra = ''): Promise<void> {
