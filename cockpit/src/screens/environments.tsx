@@ -122,6 +122,9 @@ export function EnvironmentsScreen() {
   );
 }
 
+/** A step not run because an earlier one failed (the connectors report it as not ok, 0 ms, "Skipped because …"). */
+const skipped = (step: TestStep) => !step.ok && step.durationMs === 0 && /^skipped\b/i.test(step.message);
+
 function TestDialog({ env, steps, error, onClose }: { env: Environment; steps?: TestStep[]; error?: unknown; onClose: () => void }) {
   const { t } = useI18n();
   const ok = steps?.every((s) => s.ok);
@@ -137,8 +140,9 @@ function TestDialog({ env, steps, error, onClose }: { env: Environment; steps?: 
           {steps.map((step) => (
             <ListItemCustom key={step.step} data-testid={`test-step-${step.step}`} data-ok={String(step.ok)}>
               <FlexBox direction="Column" style={{ padding: '0.5rem 0', gap: '0.25rem' }}>
-                <ObjectStatus state={step.ok ? 'Positive' : 'Negative'} showDefaultIcon>
-                  {`${t(`environments.step.${step.step}`) === `environments.step.${step.step}` ? step.step : t(`environments.step.${step.step}`)} – ${step.ok ? t('environments.stepOk') : t('environments.stepFailed')}`}</ObjectStatus>
+                <ObjectStatus state={step.ok ? 'Positive' : skipped(step) ? 'None' : 'Negative'} showDefaultIcon={!skipped(step)}>
+                  {`${t(`environments.step.${step.step}`) === `environments.step.${step.step}` ? step.step : t(`environments.step.${step.step}`)} – ${
+                    step.ok ? t('environments.stepOk') : skipped(step) ? t('environments.stepSkipped') : t('environments.stepFailed')}`}</ObjectStatus>
                 <Text>{step.message}</Text>
                 <Text style={{ color: 'var(--sapContent_LabelColor)' }}>{`${step.durationMs} ms`}</Text>
               </FlexBox>
