@@ -14,6 +14,7 @@ const USAGE = `tandem <command>
   emulate ews|graph|s4 [--port N] [--events-url URL] [--mailboxes a@x,b@x] [--time-scale F]
   journal [filters]            query the sync journal (see \`tandem journal --help\`)
   dev-token --tenant T --scopes Admin,Support   a token for AUTH_MODE=dev
+  rotate-secrets               re-encrypt stored secrets with the first key of TANDEM_SECRET_KEY
   bench                        benchmarks (results in docs/benchmarks.md)
 `;
 
@@ -62,6 +63,18 @@ async function main(argv: string[]): Promise<void> {
     case 'journal': {
       const { runJournalCli } = await import('./journal/journal-cli.js');
       await runJournalCli(rest);
+      return;
+    }
+    case 'rotate-secrets': {
+      const [{ rotateStoredSecrets }, { SecretBox }, { createPool }] = await Promise.all([
+        import('./security/rotate-secrets.js'), import('./security/secret-box.js'), import('./store/pool.js')]);
+      const pool = createPool(config().databaseUrl, { max: 2 });
+      try {
+        const result = await rotateStoredSecrets(pool, new SecretBox(config().secretKeys));
+        process.stdout.write(`re-encrypted ${result.rotated} secret(s) with key "${config().secretKeys.activeKeyId}"; ${result.alreadyCurrent} already used it\n`);
+      } finally {
+        await pool.end();
+      }
       return;
     }
     case 'bench': {

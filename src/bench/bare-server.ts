@@ -6,7 +6,10 @@ import express from 'express';
  */
 const app = express();
 app.disable('x-powered-by');
-app.post(['/s4/events', '/ews/notifications/:token'], express.json({ type: () => true, limit: '1mb', strict: false }), (_req, res) => {
+app.post('/s4/events', express.json({ type: () => true, limit: '1mb', strict: false }), (_req, res) => {
+  res.status(202).json({ accepted: 1, duplicates: 0 });
+});
+app.post('/ews/notifications/:token', express.text({ type: () => true, limit: '1mb' }), (_req, res) => {
   res.status(202).json({ accepted: 1, duplicates: 0 });
 });
 const server = app.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {

@@ -17,6 +17,8 @@ const envSchema = z.object({
   PUBLIC_URL: z.string().url().optional(),
   /** Redis key prefix; tests give each run its own so runs cannot disturb each other. */
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/).default('tandem'),
+  /** Events per second one tenant may post to /s4/events per web instance (bursts up to 5×). */
+  TENANT_EVENTS_PER_SECOND: z.coerce.number().int().min(1).default(5_000),
   /** Signing secret of dev tokens (AUTH_MODE=dev only). */
   DEV_TOKEN_SECRET: z.string().min(16).default('tandem-local-dev-token-secret'),
 });
@@ -40,6 +42,7 @@ export interface Config {
   publicUrl: string;
   queuePrefix: string;
   devTokenSecret: string;
+  tenantEventsPerSecond: number;
   onCloudFoundry: boolean;
   services: VcapBindings;
 }
@@ -96,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (values.PUBLIC_URL ?? services.application?.url ?? `http://127.0.0.1:${values.PORT}`).replace(/\/$/, ''),
     queuePrefix: values.QUEUE_PREFIX,
     devTokenSecret: values.DEV_TOKEN_SECRET,
+    tenantEventsPerSecond: values.TENANT_EVENTS_PER_SECOND,
     onCloudFoundry,
     services,
   };

@@ -31,7 +31,7 @@ export function formatJournalLine(entry: JournalRecord): string {
 }
 
 /** Support's view of the journal in a terminal (CONTRACT.md `tandem journal`). */
-export async function runJournalCli(args: string[], out: NodeJS.WritableStream = process.stdout): Promise<void> {
+export async function runJournalCli(args: string[], out: NodeJS.WritableStream = process.stdout, databaseUrl = config().databaseUrl): Promise<void> {
   const { values } = parseArgs({ args, options: {
     tenant: { type: 'string' }, mailbox: { type: 'string' }, object: { type: 'string' }, item: { type: 'string' },
     correlation: { type: 'string' }, outcome: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' },
@@ -49,7 +49,7 @@ export async function runJournalCli(args: string[], out: NodeJS.WritableStream =
     const issue = parsed.error.issues[0]!;
     throw new TandemError('VALIDATION_FAILED', `${issue.path.join('.')}: ${issue.message}`);
   }
-  const pool = createPool(config().databaseUrl, { max: 1 });
+  const pool = createPool(databaseUrl, { max: 1 });
   try {
     const page = await withTenant(values.tenant, (tx) => queryJournal(tx, parsed.data), pool);
     for (const entry of page.items) out.write(values.json ? `${JSON.stringify(entry)}\n` : `${formatJournalLine(entry)}\n`);

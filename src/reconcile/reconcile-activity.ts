@@ -2,6 +2,7 @@ import type { Appointment, ItemKind, Task } from '../connectors/exchange/types.j
 import { TandemError, isTandemError } from '../errors/tandem-error.js';
 import { syncOutcomes } from '../observability/metrics.js';
 import { withTenant } from '../store/transaction.js';
+import { writeJournal } from '../journal/journal.js';
 import { applySafetyValve, isDestructive, partnerLookup, type PartnerInfo, type PartnerLookup, type SyncAction } from '../sync/index.js';
 import { ACTIVITY_OPS, type AnyActivityOps } from './activity-kinds.js';
 import { executeActions, type S4Writer } from './execute-actions.js';
@@ -169,6 +170,14 @@ export async function reconcileExchangeItem(env: ReconcileEnv, kind: 'appointmen
   // An item we wrote but whose link was lost or re-keyed (backend switch): find the link by the stamp's S/4 key.
   if (!link && item?.stamp) link = await withTenant(ctx.tenantId, (tx) => linkByS4Key(tx, mailbox.id, mailbox.smtp, kind, item.stamp!.s4Key), env.pool);
   if (!link && item === null) return; // deleted, and never ours: nothing to do
+  // The item is exactly the version we last wrote or saw (same ChangeKey): this trigger is the echo
+  // of our own write. S/4-side changes arrive with their own events, so there is nothing to read here.
+  if (link?.state === 'linked' && item && link.changeKey === item.changeKey) {
+    await withTenant(ctx.tenantId, (tx) => writeJournal(tx, ctx.tenantId, [{ correlationId: env.correlationId, mailboxId: mailbox.id, objectKind: kind,
+      ...(link.s4Key ? { s4Key: link.s4Key } : {}), exchangeItemId: itemId, direction: 'none', outcome: 'echo', reason: 'echo.sameChangeKey' }]), env.pool);
+    syncOutcomes.inc({ kind, outcome: 'echo' });
+    return;
+  }
   const s4Key = link?.s4Key ?? item?.stamp?.s4Key;
   await reconcileInMailbox(env, ops, mailbox, { s4: s4Key ? undefined : null, exchange: item, link, s4Key });
 }

@@ -10,6 +10,7 @@ import { provisioningRoutes } from '../http/provisioning/routes.js';
 import { adminRoutes } from '../http/admin/routes.js';
 import { cockpitRoutes } from '../http/cockpit/routes.js';
 import { SecretBox } from '../security/secret-box.js';
+import { TenantRateLimit } from '../http/auth/tenant-rate-limit.js';
 import { notificationRoutes } from '../http/notifications/routes.js';
 import { InboxWriter } from '../inbox/inbox-writer.js';
 import { logger } from '../logging/logger.js';
@@ -39,7 +40,8 @@ export async function startWeb(config: Config, options: { port?: number; host?: 
   const app = createApp({
     pool, redis,
     routers: [
-      s4EventRoutes({ inbox, credentials: new CallbackCredentialVerifier(pool), verifyToken }),
+      s4EventRoutes({ inbox, credentials: new CallbackCredentialVerifier(pool), verifyToken,
+        tenantLimit: new TenantRateLimit(config.tenantEventsPerSecond, config.tenantEventsPerSecond * 5) }),
       notificationRoutes({ pool, inbox }),
       provisioningRoutes({ pool, config, verifyToken }),
       adminRoutes({ pool, redis, secretBox, inbox, inboxQueue: queues.inbox, verifyToken, keyPrefix: config.queuePrefix }),

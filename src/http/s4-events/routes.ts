@@ -6,6 +6,7 @@ import type { NewInboxEvent } from '../../inbox/inbox-event.js';
 import type { CallbackCredentialVerifier } from '../../security/callback-credentials.js';
 import { bearerToken, type TokenVerifier } from '../auth/authenticate.js';
 import { FailureLimiter } from '../auth/failure-limiter.js';
+import type { TenantRateLimit } from '../auth/tenant-rate-limit.js';
 import { cloudEventBatchSchema, cloudEventSchema, type CloudEvent } from './cloud-event.js';
 import { s4EventSubject } from './s4-event-subject.js';
 
@@ -18,6 +19,8 @@ export interface S4EventRoutesDeps {
   credentials: CallbackCredentialVerifier;
   verifyToken: TokenVerifier;
   failures?: FailureLimiter;
+  /** Events per second and burst a single tenant may post. */
+  tenantLimit: TenantRateLimit;
 }
 
 /**
@@ -28,6 +31,7 @@ export interface S4EventRoutesDeps {
 export function s4EventRoutes(deps: S4EventRoutesDeps): Router {
   const router = Router();
   const failures = deps.failures ?? new FailureLimiter();
+  const tenantLimit = deps.tenantLimit;
 
   async function authenticate(req: Request): Promise<string> {
     const client = req.ip ?? 'unknown';
@@ -66,6 +70,7 @@ export function s4EventRoutes(deps: S4EventRoutesDeps): Router {
       const tenantId = res.locals.tenantId as string;
       const isBatch = (req.get('content-type') ?? '').toLowerCase().startsWith(BATCH);
       const events = parseEvents(req.body, isBatch);
+      tenantLimit.take(tenantId, events.length);
       const inboxEvents: NewInboxEvent[] = events.map(({ event, subject }) => ({
         tenantId, source: 's4', eventId: event.id, type: event.type, subject,
         payload: { source: event.source, time: event.time, data: event.data }, correlationId: event.id,

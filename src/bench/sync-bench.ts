@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { DEMO } from '../demo/seed.js';
+import { startLocalSystem, type LocalSystem } from '../demo/local-system.js';
+import { connectionOptions } from '../store/pool.js';
+import { withTenant } from '../store/transaction.js';
+
+export interface SyncFigures {
+  steady: { rate: number; events: number; completed: number; p50Ms: number; p99Ms: number };
+  burst: { events: number; completed: number; seconds: number; opsPerSecond: number };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const percentile = (sorted: number[], p: number) => sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0;
+
+async function recreateDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = target.pathname.slice(1);
+  target.pathname = '/postgres';
+  const admin = new pg.Client(connectionOptions(target.toString()));
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+  await admin.end();
+}
+
+function appointmentInput(start: Date) {
+  return {
+    processType: 'ZVIS', subject: `Bench visit ${randomUUID().slice(0, 8)}`, start: start.toISOString(), end: new Date(start.getTime() + 3_600_000).toISOString(),
+    timeZone: 'Europe/Berlin', partners: [{ partnerFunction: '00000014', businessPartner: 'EMP001' }],
+  };
+}
+
+/** Per event: accepted (inbox received_at) → item written (journal entry of the create), from the database. */
+async function latencies(system: LocalSystem, eventIds: string[]): Promise<number[]> {
+  return withTenant(DEMO.tenantId, async (tx) => (await tx.query<{ ms: number }>(
+    `SELECT extract(epoch FROM (j.at - i.received_at)) * 1000 AS ms FROM inbox i
+       JOIN journal j ON j.correlation_id = i.correlation_id AND j.reason = 'created.exchange'
+      WHERE i.event_id = ANY($1)`, [eventIds])).rows.map((r) => Number(r.ms)).sort((a, b) => a - b), system.web.pool);
+}
+
+async function completedCount(system: LocalSystem, eventIds: string[]): Promise<number> {
+  return (await latencies(system, eventIds)).length;
+}
+
+/**
+ * End-to-end figures against the emulators on loopback: latency from an S/4 event accepted to the
+ * item present in the mailbox at a steady rate, and the sustained sync operations per second of a
+ * burst. S/4 objects are created in the emulator; their CloudEvents are posted as S/4 would.
+ */
+export async function benchSync(options: { steadyRate: number; steadySeconds: number; burstEvents: number }): Promise<SyncFigures> {
+  const databaseUrl = process.env.BENCH_SYNC_DATABASE_URL ?? 'postgres://127.0.0.1:5432/tandem_bench_sync';
+  await recreateDatabase(databaseUrl);
+  const port = await freePort();
+  const prefix = `tandem-bench-sync:${Date.now()}`;
+  const system = await startLocalSystem({ env: { DATABASE_URL: databaseUrl, QUEUE_PREFIX: prefix, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`,
+    LOG_LEVEL: 'warn', AUTH_MODE: 'dev' }, maintenanceEveryMs: 500 });
+  // Events are posted by the bench (batched like an SM59 queue would), so the emulator's own outbox stays quiet.
+  system.s4Emulator.setEventsUrl(undefined);
+  const auth = `Basic ${Buffer.from(`${DEMO.callback.username}:${DEMO.callback.password}`).toString('base64')}`;
+  const post = async (uuids: string[]) => {
+    const events = uuids.map((uuid) => ({ specversion: '1.0', id: randomUUID(), source: '/default/sap.s4.beh/BENCH/100',
+      type: 'sap.s4.beh.appointment.v1.Appointment.Created.v1', data: { ActivityUUID: uuid } }));
+    const response = await fetch(`${system.web.url}/s4/events`, { method: 'POST', body: JSON.stringify(events),
+      headers: { authorization: auth, 'content-type': 'application/cloudevents-batch+json' } });
+    if (response.status !== 202) throw new Error(`events refused: ${response.status}`);
+    return events.map((e) => e.id);
+  };
+  try {
+    const base = Date.now() + 3 * 86_400_000;
+    // Steady: one event every 1/rate seconds, each about a fresh appointment.
+    const steadyIds: string[] = [];
+    const total = options.steadyRate * options.steadySeconds;
+    const created = await Promise.all(Array.from({ length: total }, (_, i) => system.s4.createAppointment(appointmentInput(new Date(base + i * 3_600_000)))));
+    const started = Date.now();
+    for (let i = 0; i < total; i++) {
+      const due = started + (i * 1000) / options.steadyRate;
+      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+      steadyIds.push(...(await post([created[i]!.uuid])));
+    }
+    const deadline = Date.now() + 60_000;
+    while ((await completedCount(system, steadyIds)) < total && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    const steady = await latencies(system, steadyIds);
+
+    // Burst: many objects at once; sustained rate = completed syncs / time to drain.
+    const burstObjects = await Promise.all(Array.from({ length: options.burstEvents }, (_, i) => system.s4.createAppointment(appointmentInput(new Date(base + (total + i) * 3_600_000)))));
+    const burstStart = Date.now();
+    const burstIds: string[] = [];
+    for (let i = 0; i < burstObjects.length; i += 100) burstIds.push(...(await post(burstObjects.slice(i, i + 100).map((o) => o.uuid))));
+    const burstDeadline = Date.now() + 120_000;
+    let completed = 0;
+    while ((completed = await completedCount(system, burstIds)) < burstIds.length && Date.now() < burstDeadline) await new Promise((resolve) => setTimeout(resolve, 250));
+    const seconds = (Date.now() - burstStart) / 1000;
+    return {
+      steady: { rate: options.steadyRate, events: total, completed: steady.length, p50Ms: Math.round(percentile(steady, 50)), p99Ms: Math.round(percentile(steady, 99)) },
+      burst: { events: burstIds.length, completed, seconds: Number(seconds.toFixed(1)), opsPerSecond: Math.round(completed / seconds) },
+    };
+  } finally {
+    await system.stop();
+    const redis = new Redis(system.config.redis.url);
+    for (let cursor = '0'; ;) {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+      if (cursor === '0') break;
+    }
+    await redis.quit();
+  }
+}
