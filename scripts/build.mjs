@@ -5,7 +5,7 @@
 //     dist/             only in their start command, see mta.yaml)
 //     migrations/       read by `node dist/cli.js migrate` (dist/store/migrate.js looks at ../../migrations)
 //     bin/tandem.js     the CLI entry; without src/ and tsx it runs dist/cli.js
-//     public/           the cockpit's static files, when cockpit/dist exists (built by the cockpit's own step)
+//     public/           the cockpit's static files (cockpit/dist, built by `npm run build:cockpit`)
 //     package.json      production dependencies only; the Node.js buildpack installs them
 //     package-lock.json the repository's lock without the dev-only packages, so the buildpack's
 //                       `npm ci` installs exactly the versions we test with
@@ -100,8 +100,13 @@ export function build({ out } = {}) {
   mkdirSync(join(srv, 'bin'), { recursive: true });
   cpSync(join(root, 'bin', 'tandem.js'), join(srv, 'bin', 'tandem.js'));
 
-  // Hook for the cockpit (a later issue): its build leaves static files in cockpit/dist, and
-  // `web` serves gen/srv/public. Nothing to copy until then.
+  // The cockpit: `npm run build:cockpit` leaves its static files in cockpit/dist, and `web` serves
+  // gen/srv/public (src/http/cockpit/routes.ts). Built here for `npm run build`; with --out (the
+  // deployment test) an existing cockpit/dist is copied as is, to keep that test fast.
+  if (!out) {
+    log('building the cockpit (npm run build:cockpit)');
+    run('npm', ['run', '--silent', 'build:cockpit']);
+  }
   const cockpit = join(root, 'cockpit', 'dist');
   if (existsSync(cockpit)) {
     log('copying cockpit/dist into srv/public');

@@ -2,9 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { DEMO } from '../demo/seed.js';
-import { startLocalSystem, type LocalSystem } from '../demo/local-system.js';
-import { connectionOptions } from '../store/pool.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../config/config.js';
+import { createS4Client } from '../connectors/s4/index.js';
+import { DEMO, seedDemoTenant } from '../demo/seed.js';
+import { migrate } from '../store/migrate.js';
+import { connectionOptions, createPool, type Pool } from '../store/pool.js';
 import { withTenant } from '../store/transaction.js';
 
 export interface SyncFigures {
@@ -20,6 +24,8 @@ async function freePort(): Promise<number> {
     });
   });
 }
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 const percentile = (sorted: number[], p: number) => sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0;
 
@@ -41,31 +47,58 @@ function appointmentInput(start: Date) {
 }
 
 /** Per event: accepted (inbox received_at) → item written (journal entry of the create), from the database. */
-async function latencies(system: LocalSystem, eventIds: string[]): Promise<number[]> {
+async function latencies(system: { web: { pool: Pool } }, eventIds: string[]): Promise<number[]> {
   return withTenant(DEMO.tenantId, async (tx) => (await tx.query<{ ms: number }>(
     `SELECT extract(epoch FROM (j.at - i.received_at)) * 1000 AS ms FROM inbox i
        JOIN journal j ON j.correlation_id = i.correlation_id AND j.reason = 'created.exchange'
       WHERE i.event_id = ANY($1)`, [eventIds])).rows.map((r) => Number(r.ms)).sort((a, b) => a - b), system.web.pool);
 }
 
-async function completedCount(system: LocalSystem, eventIds: string[]): Promise<number> {
+async function completedCount(system: { web: { pool: Pool } }, eventIds: string[]): Promise<number> {
   return (await latencies(system, eventIds)).length;
+}
+
+/** Starts `tandem <args>` from the sources in its own process, as production runs web and worker apart. */
+function spawnTandem(args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+async function waitForUrl(url: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  throw new Error(`${url} did not come up`);
 }
 
 /**
  * End-to-end figures against the emulators on loopback: latency from an S/4 event accepted to the
  * item present in the mailbox at a steady rate, and the sustained sync operations per second of a
- * burst. S/4 objects are created in the emulator; their CloudEvents are posted as S/4 would.
+ * burst. Web, worker and each emulator run in their own processes (as deployed: web and worker
+ * are separate apps), so the two cores are shared the way production shares them.
  */
 export async function benchSync(options: { steadyRate: number; steadySeconds: number; burstEvents: number }): Promise<SyncFigures> {
   const databaseUrl = process.env.BENCH_SYNC_DATABASE_URL ?? 'postgres://127.0.0.1:5432/tandem_bench_sync';
   await recreateDatabase(databaseUrl);
-  const port = await freePort();
+  await migrate(databaseUrl);
+  const [webPort, ewsPort, s4Port] = [await freePort(), await freePort(), await freePort()];
   const prefix = `tandem-bench-sync:${Date.now()}`;
-  const system = await startLocalSystem({ env: { DATABASE_URL: databaseUrl, QUEUE_PREFIX: prefix, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`,
-    LOG_LEVEL: 'warn', AUTH_MODE: 'dev' }, maintenanceEveryMs: 500 });
-  // Events are posted by the bench (batched like an SM59 queue would), so the emulator's own outbox stays quiet.
-  system.s4Emulator.setEventsUrl(undefined);
+  const env = { DATABASE_URL: databaseUrl, QUEUE_PREFIX: prefix, PORT: String(webPort), PUBLIC_URL: `http://127.0.0.1:${webPort}`, LOG_LEVEL: 'warn',
+    AUTH_MODE: 'dev', TENANT_EVENTS_PER_SECOND: '1000000' };
+  const config = loadConfig({ ...process.env, ...env });
+  // The S/4 emulator sends no events itself: the bench posts them, batched as an SM59 queue would.
+  const children = [spawnTandem(['emulate', 'ews', '--port', String(ewsPort)], {}), spawnTandem(['emulate', 's4', '--port', String(s4Port)], {})];
+  await Promise.all([waitForUrl(`http://127.0.0.1:${ewsPort}/_emulator/mailboxes/alice@demo.example/items`), waitForUrl(`http://127.0.0.1:${s4Port}/`)]);
+  const pool = createPool(databaseUrl, { max: 4 });
+  await seedDemoTenant(pool, config, { ewsUrl: `http://127.0.0.1:${ewsPort}/EWS/Exchange.asmx`, s4Url: `http://127.0.0.1:${s4Port}` });
+  children.push(spawnTandem(['web'], env), spawnTandem(['worker'], env));
+  await waitForUrl(`http://127.0.0.1:${webPort}/health`);
+  const system = { web: { url: `http://127.0.0.1:${webPort}`, pool }, s4: createS4Client({ kind: 'url', url: `http://127.0.0.1:${s4Port}`, username: 'TANDEM_COMM', password: 'demo-password', sapClient: '100' }) };
   const auth = `Basic ${Buffer.from(`${DEMO.callback.username}:${DEMO.callback.password}`).toString('base64')}`;
   const post = async (uuids: string[]) => {
     const events = uuids.map((uuid) => ({ specversion: '1.0', id: randomUUID(), source: '/default/sap.s4.beh/BENCH/100',
@@ -105,8 +138,9 @@ export async function benchSync(options: { steadyRate: number; steadySeconds: nu
       burst: { events: burstIds.length, completed, seconds: Number(seconds.toFixed(1)), opsPerSecond: Math.round(completed / seconds) },
     };
   } finally {
-    await system.stop();
-    const redis = new Redis(system.config.redis.url);
+    for (const child of children) child.kill('SIGTERM');
+    await pool.end();
+    const redis = new Redis(config.redis.url);
     for (let cursor = '0'; ;) {
       const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
       if (keys.length) await redis.del(...keys);

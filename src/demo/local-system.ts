@@ -25,6 +25,8 @@ export interface LocalSystemOptions {
   usersOnGraph?: boolean;
   /** S/4 event delivery retry while Tandem is down. */
   s4EventRetry?: { initialDelayMs: number; maxDelayMs: number };
+  /** Where `web` finds the built cockpit (the browser tests build it into a temporary folder). */
+  cockpitDirs?: string[];
 }
 
 export interface LocalSystem {
@@ -61,7 +63,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   const graph = options.graph || options.usersOnGraph ? await startGraphEmulator({ port: options.ports?.graph ?? 0 }) : undefined;
   const s4Emulator = await startS4Emulator({ port: options.ports?.s4 ?? 0, eventsUrl: `${webUrl}/s4/events`, eventsAuth: DEMO.callback,
     ...(options.s4EventRetry ? { eventRetry: options.s4EventRetry } : {}) });
-  const web = await startWeb(config, { port: config.port, host: '127.0.0.1' });
+  const web = await startWeb(config, { port: config.port, host: '127.0.0.1', ...(options.cockpitDirs ? { cockpitDirs: options.cockpitDirs } : {}) });
   const { environmentId } = await seedDemoTenant(web.pool, config, { ewsUrl: ews.ewsUrl, s4Url: s4Emulator.url,
     ...(options.usersOnGraph && graph ? { graph: graphEnvironment(graph) } : {}) });
   const worker = await startWorkerProcess(config, {

@@ -2,6 +2,7 @@ import { config } from '../config/config.js';
 import { logger } from '../logging/logger.js';
 import { untilSignal } from '../runtime/signals.js';
 import { signDevToken } from '../security/dev-token.js';
+import { ensureCockpitBuilt } from './ensure-cockpit.js';
 import { startLocalSystem } from './local-system.js';
 import { DEMO } from './seed.js';
 
@@ -12,6 +13,7 @@ const portFromEnv = (name: string, fallback: number) => Number(process.env[name]
  * demo tenant, start web and worker, print every URL and what to try. Ctrl-C stops everything.
  */
 export async function runDemo(_args: string[]): Promise<void> {
+  ensureCockpitBuilt();
   const system = await startLocalSystem({
     ports: { ews: portFromEnv('EWS_EMULATOR_PORT', 8090), s4: portFromEnv('S4_EMULATOR_PORT', 8091), graph: portFromEnv('GRAPH_EMULATOR_PORT', 8092) },
     graph: true,

@@ -8,6 +8,7 @@ import { createTokenVerifier } from '../http/auth/authenticate.js';
 import { s4EventRoutes } from '../http/s4-events/routes.js';
 import { provisioningRoutes } from '../http/provisioning/routes.js';
 import { adminRoutes } from '../http/admin/routes.js';
+import { cockpitRoutes } from '../http/cockpit/routes.js';
 import { SecretBox } from '../security/secret-box.js';
 import { TenantRateLimit } from '../http/auth/tenant-rate-limit.js';
 import { notificationRoutes } from '../http/notifications/routes.js';
@@ -28,7 +29,7 @@ export interface RunningWeb {
 }
 
 /** Starts `web`: ingestion, admin API, cockpit, provisioning, health. Stateless; scale out. */
-export async function startWeb(config: Config, options: { port?: number; host?: string } = {}): Promise<RunningWeb> {
+export async function startWeb(config: Config, options: { port?: number; host?: string; cockpitDirs?: string[] } = {}): Promise<RunningWeb> {
   logger.level = config.logLevel;
   const pool = createPool(config.databaseUrl);
   const redis = createRedis(config.redis);
@@ -44,6 +45,7 @@ export async function startWeb(config: Config, options: { port?: number; host?: 
       notificationRoutes({ pool, inbox }),
       provisioningRoutes({ pool, config, verifyToken }),
       adminRoutes({ pool, redis, secretBox, inbox, inboxQueue: queues.inbox, verifyToken, keyPrefix: config.queuePrefix }),
+      cockpitRoutes(options.cockpitDirs ? { dirs: options.cockpitDirs } : {}),
     ],
   });
   const server = app.listen(options.port ?? config.port, options.host ?? '0.0.0.0');
