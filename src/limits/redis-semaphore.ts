@@ -61,7 +61,8 @@ export class RedisSemaphore {
         });
       }
       await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay));
-      delay = Math.min(delay * 2, 200);
+      // Slots free up within milliseconds (one Exchange call); a long sleep would leave them idle.
+      delay = Math.min(delay * 2, 20);
     }
   }
 

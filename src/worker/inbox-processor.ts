@@ -1,4 +1,4 @@
-import { UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { TandemError, coerceError } from '../errors/tandem-error.js';
 import { logger, withLogContext } from '../logging/logger.js';
 import { jobsProcessed } from '../observability/metrics.js';
@@ -8,6 +8,9 @@ import { backoffDelay, type InboxJobData } from '../queue/queues.js';
 import type { Pool } from '../store/pool.js';
 import { withTenant } from '../store/transaction.js';
 import type { InboxHandlerRegistry } from './inbox-handlers.js';
+
+/** How long a job whose subject is busy steps aside before looking again. */
+const SUBJECT_BUSY_DELAY_MS = 250;
 
 export interface InboxProcessorDeps {
   pool: Pool;
@@ -31,7 +34,7 @@ function errorRecord(error: TandemError, attempt: number): Record<string, unknow
  */
 export function createInboxProcessor(deps: InboxProcessorDeps) {
   const jobTimeoutMs = deps.jobTimeoutMs ?? 5 * 60_000;
-  return async (job: Job<InboxJobData>): Promise<string> => {
+  return async (job: Job<InboxJobData>, token?: string): Promise<string> => {
     const { tenantId, inboxId, correlationId } = job.data;
     return withLogContext({ tenantId, correlationId, jobId: job.id ?? '' }, async () => {
       const row = await withTenant(tenantId, (tx) => getInboxRow(tx, inboxId), deps.pool);
@@ -47,7 +50,15 @@ export function createInboxProcessor(deps: InboxProcessorDeps) {
       }
 
       const lockName = `subject:${tenantId}:${row.subject}`;
-      const release = await deps.locks.acquire(lockName, { limit: 1, leaseMs: jobTimeoutMs, maxWaitMs: jobTimeoutMs });
+      const release = await deps.locks.tryAcquire(lockName, { limit: 1, leaseMs: jobTimeoutMs });
+      if (!release) {
+        // Another job is working on this subject and will claim this row too if it is due. Waiting
+        // here would hold a worker slot idle (a busy mailbox folder could block them all), so the
+        // job steps aside and looks again shortly, without spending an attempt.
+        jobsProcessed.inc({ queue: 'inbox', outcome: 'deferred' });
+        await job.moveToDelayed(Date.now() + SUBJECT_BUSY_DELAY_MS + Math.round(Math.random() * SUBJECT_BUSY_DELAY_MS), token);
+        throw new DelayedError();
+      }
       let claimedIds: number[] = [];
       try {
         const claimed = await withTenant(tenantId, (tx) => claimSubject(tx, row.subject, row.id), deps.pool);
