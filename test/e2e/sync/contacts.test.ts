@@ -50,7 +50,11 @@ describe('contacts end to end (S/4 relationships → the user’s Tandem contact
     expect(deletedItemsOf(BOB).map((c) => c.props.DisplayName).sort()).toEqual(['Erika Musterfrau', 'Max Mustermann']);
 
     const bobId = await mailboxIdOf(system, BOB);
-    const removed = await journalWhere(system, `mailbox_id = $1 AND object_kind = 'contact' AND direction = 's4-to-exchange' AND outcome = 'deleted'`, [bobId]);
+    // The journal entry is committed just after the remote delete: wait for both.
+    const removed = await waitFor(async () => {
+      const rows = await journalWhere(system, `mailbox_id = $1 AND object_kind = 'contact' AND direction = 's4-to-exchange' AND outcome = 'deleted'`, [bobId]);
+      return rows.length >= 2 ? rows : undefined;
+    }, 'both removals in the journal');
     expect(removed.map((r) => r.s4_key).sort()).toEqual([DEMO.contacts.max, DEMO.contacts.erika].sort());
     const links = await linksWhere(system, `mailbox_id = $1 AND kind = 'contact'`, [bobId]);
     expect(links.filter((l) => l.state === 'linked').map((l) => l.s4_key)).toEqual([DEMO.contacts.jan]);
