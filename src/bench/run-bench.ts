@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { parseArgs } from 'node:util';
@@ -14,20 +13,11 @@ import { withSystemScope, withTenant } from '../store/transaction.js';
 import { activateSubscription, createPendingSubscription } from '../subscriptions/subscription-repository.js';
 import { runLoad, type LoadResult } from './load.js';
 import { benchSync } from './sync-bench.js';
+import { freePort } from '../runtime/free-port.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RESULTS_FILE = `${ROOT}docs/benchmarks.md`;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 /** Starts a TypeScript entry in its own Node process (one core for it, one for the load generator). */
 async function startChild(args: string[], env: Record<string, string>, readyUrl: string): Promise<ChildProcess> {

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -10,20 +9,13 @@ import { DEMO, seedDemoTenant } from '../demo/seed.js';
 import { migrate } from '../store/migrate.js';
 import { connectionOptions, createPool, type Pool } from '../store/pool.js';
 import { withTenant } from '../store/transaction.js';
+import { freePort } from '../runtime/free-port.js';
 
 export interface SyncFigures {
   steady: { rate: number; events: number; completed: number; p50Ms: number; p99Ms: number };
   burst: { events: number; completed: number; seconds: number; opsPerSecond: number };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

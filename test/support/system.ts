@@ -1,22 +1,14 @@
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { startLocalSystem, type LocalSystem } from '../../src/demo/local-system.js';
 import { createTestDatabase, uniqueRedisPrefix, type TestDatabase } from './database.js';
 import { deleteRedisPrefix } from './service.js';
+import { freePort } from '../../src/runtime/free-port.js';
 
 export { graphEnvironment } from '../../src/demo/local-system.js';
 
 /** Exchange's clock runs 20× faster in the EWS emulator: heartbeats every 3 s, silence noticed after 6 s. */
 const EWS_TIME_SCALE = 0.05;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface RunningSystem extends LocalSystem {
   db: TestDatabase;

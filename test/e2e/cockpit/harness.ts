@@ -5,7 +5,6 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { createServer } from 'node:net';
 import { startLocalSystem } from '../../../src/demo/local-system.js';
 import { DEMO } from '../../../src/demo/seed.js';
 import type { EwsEmulator } from '../../../src/emulators/ews/index.js';
@@ -13,6 +12,7 @@ import type { RunningWeb } from '../../../src/runtime/web.js';
 import { signDevToken, type Scope } from '../../../src/security/dev-token.js';
 import { createTestDatabase, uniqueRedisPrefix, type TestDatabase } from '../../support/database.js';
 import { deleteRedisPrefix } from '../../support/service.js';
+import { freePort } from '../../../src/runtime/free-port.js';
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -87,14 +87,6 @@ export async function startCockpitHarness(): Promise<CockpitHarness> {
   };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function openCockpit(page: Page, baseUrl: string, screen: string, token: string, extra = ''): Promise<void> {
   await page.goto(`${baseUrl}/cockpit/${screen}?token=${encodeURIComponent(token)}${extra}`);

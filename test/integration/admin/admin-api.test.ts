@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { migrate } from '../../../src/store/migrate.js';
 import { withSystemScope, withTenant } from '../../../src/store/transaction.js';
 import { createTestDatabase, uniqueRedisPrefix, type TestDatabase } from '../../support/database.js';
 import { testConfig, waitFor } from '../../support/service.js';
+import { freePort } from '../../../src/runtime/free-port.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const SECRETS = ['Sup3r-Secret-EWS-Passw0rd', 'client-secret-value-123456'];
@@ -17,14 +17,6 @@ let baseUrl: string;
 let devSecret: string;
 let logs = '';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   db = await createTestDatabase();
