@@ -22,15 +22,9 @@ export interface NewInboxEvent {
 
 export type InboxStatus = 'pending' | 'processing' | 'done' | 'dead';
 
-export interface InboxRow {
+/** A stored event: what was accepted, plus its processing state. */
+export interface InboxRow extends Omit<NewInboxEvent, 'delayMs'> {
   id: number;
-  tenantId: string;
-  source: InboxSource;
-  eventId: string;
-  type: string;
-  subject: string;
-  payload: unknown;
-  correlationId: string;
   status: InboxStatus;
   attempts: number;
   lastError: unknown;
