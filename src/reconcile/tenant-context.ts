@@ -69,8 +69,12 @@ export class TenantContext {
     return this.locks.acquire(`valve:${this.tenantId}:${mailboxId}`, { limit: 1, leaseMs: 120_000, maxWaitMs: 30_000 });
   }
 
+  /**
+   * The connector of the environment the user is in *now*: read fresh, not from the cached user
+   * list, so a user moved to another environment (EWS → Graph) is never written through the old one.
+   */
   connectorFor(mailbox: MailboxInfo): Promise<MailboxConnector> {
-    return this.connectors.get(this.tenantId, mailbox.environmentId);
+    return this.connectors.forMailbox(this.tenantId, mailbox.id);
   }
 
   /** A business partner, cached for a minute (partner lists repeat across activities). */
@@ -92,10 +96,16 @@ export class ConnectorCache {
     this.environments = new EnvironmentRepository(deps.secretBox);
   }
 
-  async get(tenantId: string, environmentId: string): Promise<MailboxConnector> {
-    const version = await withTenant(tenantId, async (tx) => (await tx.query<{ v: string }>(
-      'SELECT updated_at::text AS v FROM exchange_environments WHERE id = $1', [environmentId])).rows[0]?.v, this.deps.pool);
-    if (!version) throw new TandemError('NOT_FOUND', `Exchange environment ${environmentId} not found`);
+  /** The connector for a user's current environment (one query for both the user's environment and its version). */
+  async forMailbox(tenantId: string, mailboxId: string): Promise<MailboxConnector> {
+    const row = await withTenant(tenantId, async (tx) => (await tx.query<{ environment_id: string; v: string }>(
+      `SELECT m.environment_id, e.updated_at::text AS v FROM mailboxes m JOIN exchange_environments e ON e.id = m.environment_id WHERE m.id = $1`,
+      [mailboxId])).rows[0], this.deps.pool);
+    if (!row) throw new TandemError('NOT_FOUND', `User ${mailboxId} or its Exchange environment not found`);
+    return this.connectorOf(tenantId, row.environment_id, row.v);
+  }
+
+  private connectorOf(tenantId: string, environmentId: string, version: string): Promise<MailboxConnector> {
     const cached = this.cache.get(environmentId);
     if (cached && cached.version === version) return cached.connector;
     const connector = withTenant(tenantId, (tx) => this.environments.connectorConfig(tx, environmentId), this.deps.pool).then((env) => {
