@@ -1,5 +1,7 @@
 import type { Config } from '../config/config.js';
 import { SecretBox } from '../security/secret-box.js';
+import { EnvironmentRepository } from '../environments/environment-repository.js';
+import { environmentInput } from '../environments/environment-schema.js';
 import { issueCallbackCredential } from '../security/callback-credentials.js';
 import type { Pool } from '../store/pool.js';
 import { withSystemScope, withTenant } from '../store/transaction.js';
@@ -40,30 +42,22 @@ export async function seedDemoTenant(pool: Pool, config: Config, urls: DemoUrls)
     `INSERT INTO tenants (id, display_name, state) VALUES ($1, 'Demo tenant', 'active') ON CONFLICT (id) DO NOTHING`, [DEMO.tenantId]), pool);
   const box = new SecretBox(config.secretKeys);
   return withTenant(DEMO.tenantId, async (tx) => {
-    const environment = urls.graph
-      ? { name: 'Demo Exchange (Graph emulator)', kind: 'graph',
-        connection: { baseUrl: urls.graph.baseUrl, authorityHost: urls.graph.authorityHost, caCertificate: urls.graph.caCertificate,
-          clientId: urls.graph.clientId, directoryId: urls.graph.directoryId },
-        secrets: { clientSecret: urls.graph.clientSecret } }
-      : { name: 'Demo Exchange (EWS emulator)', kind: 'ews-onprem',
-        connection: { url: urls.ewsUrl, auth: 'basic', username: DEMO.ews.username, impersonation: true, serverVersion: 'Exchange2016' },
-        secrets: { password: DEMO.ews.password } };
-    const { rows } = await tx.query<{ id: string }>(
-      `INSERT INTO exchange_environments (tenant_id, name, kind, connection, secret_ciphertext, max_concurrency, test_mailbox)
-       VALUES ($1, $2, $3, $4, $5, 10, 'alice@demo.example')
-       ON CONFLICT (tenant_id, name) DO UPDATE SET connection = EXCLUDED.connection, secret_ciphertext = EXCLUDED.secret_ciphertext
-       RETURNING id`,
-      [DEMO.tenantId, environment.name, environment.kind, JSON.stringify(environment.connection),
-        box.encrypt(JSON.stringify(environment.secrets), DEMO.tenantId)]);
-    const environmentId = rows[0]!.id;
+    // Through the same repository (and validation) the admin API uses; refreshed when it exists.
+    const input = environmentInput.parse(urls.graph
+      ? { kind: 'graph', name: 'Demo Exchange (Graph emulator)', testMailbox: 'alice@demo.example', ...urls.graph }
+      : { kind: 'ews-onprem', name: 'Demo Exchange (EWS emulator)', testMailbox: 'alice@demo.example', url: urls.ewsUrl, auth: 'basic',
+        username: DEMO.ews.username, password: DEMO.ews.password, impersonation: true, serverVersion: 'Exchange2016' });
+    const environments = new EnvironmentRepository(box);
+    const existing = (await environments.list(tx)).find((environment) => environment.name === input.name);
+    const environmentId = (existing ? await environments.update(tx, existing.id, input) : await environments.create(tx, DEMO.tenantId, input)).id;
     for (const user of DEMO.users) {
       await tx.query(
         `INSERT INTO mailboxes (tenant_id, environment_id, smtp_address, s4_user, employee_bp)
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, lower(smtp_address)) DO NOTHING`,
         [DEMO.tenantId, environmentId, user.smtpAddress, user.s4User, user.employeeBp]);
     }
-    const existing = await tx.query('SELECT 1 FROM callback_credentials WHERE username = $1', [DEMO.callback.username]);
-    if (existing.rowCount === 0) await issueCallbackCredential(tx, DEMO.tenantId, 'demo-seed', DEMO.callback);
+    const credential = await tx.query('SELECT 1 FROM callback_credentials WHERE username = $1', [DEMO.callback.username]);
+    if (credential.rowCount === 0) await issueCallbackCredential(tx, DEMO.tenantId, 'demo-seed', DEMO.callback);
     await saveS4Connection(tx, DEMO.tenantId, box, { kind: 'url', url: urls.s4Url, username: 'TANDEM_COMM', password: 'demo-password', sapClient: '100' });
     const { version } = await readSettings(tx);
     if (version === 1) await saveSettings(tx, DEMO.tenantId, DEMO_SETTINGS, 'demo-seed');
