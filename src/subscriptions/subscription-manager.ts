@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { ItemKind, SubscriptionRequest } from '../connectors/exchange/types.js';
+import { isTandemError } from '../errors/tandem-error.js';
 import { writeJournal } from '../journal/journal.js';
 import { logger } from '../logging/logger.js';
 import type { InboxWriter } from '../inbox/inbox-writer.js';
@@ -55,7 +56,14 @@ export class SubscriptionManager {
       ...(replacing?.watermark && connector.backend === 'ews' ? { watermark: replacing.watermark } : {}),
     };
     try {
-      const remote = await connector.subscribe(request);
+      const remote = await connector.subscribe(request).catch((error: unknown) => {
+        // Exchange no longer knows the watermark (older than its retention, or the server was
+        // rebuilt): subscribe from now. Nothing is lost — the catch-up below replays the folder
+        // from Tandem's own sync state, which does not depend on the watermark.
+        if (!request.watermark || !isTandemError(error, 'EXCHANGE_INVALID_WATERMARK')) throw error;
+        const { watermark: _expired, ...fromNow } = request;
+        return connector.subscribe(fromNow);
+      });
       await withTenant(tenantId, async (tx) => {
         await activateSubscription(tx, pending.id, remote, connector.backend === 'ews' ? request.statusFrequencyMinutes : undefined);
         await tx.query(`UPDATE mailboxes SET status = 'in-sync', last_error = NULL, updated_at = now() WHERE id = $1 AND status IN ('new', 'subscribing', 'failing')`, [mailboxId]);
