@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { createGraphConnector, type GraphConnectorDeps } from '../../../src/connectors/exchange/graph/index.js';
 import type { ExchangeEnvironmentConfig, MailboxConnector } from '../../../src/connectors/exchange/mailbox-connector.js';
-import type { GraphEmulator } from '../../../src/emulators/graph/index.js';
+import { afterAll, beforeAll } from 'vitest';
+import { startGraphEmulator, type GraphEmulator, type GraphEmulatorOptions } from '../../../src/emulators/graph/index.js';
 import { uniqueRedisPrefix } from '../../support/database.js';
 
 export type GraphEnv = Extract<ExchangeEnvironmentConfig, { kind: 'graph' }>;
@@ -71,4 +72,20 @@ export async function waitFor<T>(fn: () => T | undefined | false, timeoutMs = 15
     if (Date.now() > deadline) throw new Error('waitFor timed out');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** A Graph emulator, a Redis client and a connector for one test file: started before its tests, stopped after. */
+export function useGraphConnector(options: GraphEmulatorOptions = {}): { readonly emu: GraphEmulator; readonly redis: Redis; readonly connector: MailboxConnector } {
+  const fixture = {} as { emu: GraphEmulator; connector: MailboxConnector; redis: Redis };
+  beforeAll(async () => {
+    fixture.emu = await startGraphEmulator({ port: 0, ...options });
+    fixture.redis = newRedis();
+    fixture.connector = connectorFor(fixture.emu, fixture.redis);
+  });
+  afterAll(async () => {
+    await fixture.connector.close();
+    await fixture.emu.close();
+    fixture.redis.disconnect();
+  });
+  return fixture;
 }
