@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import { TandemError } from '../errors/tandem-error.js';
-import { inboxJobId, inboxJobOptions, type InboxJobData } from '../queue/queues.js';
+import { inboxJob, inboxJobId, type InboxJobData } from '../queue/queues.js';
 import type { Pool } from '../store/pool.js';
 import { withTenant } from '../store/transaction.js';
 import { reviveDeadLetter } from './inbox-repository.js';
@@ -12,6 +12,7 @@ export async function retryDeadLetter(pool: Pool, queue: Queue<InboxJobData>, te
   if (!row) throw new TandemError('NOT_FOUND', `Inbox entry ${inboxId} is not a dead letter of this tenant`);
   // BullMQ keeps failed jobs for inspection; the old one would make the new add a no-op.
   await (await queue.getJob(inboxJobId(inboxId)))?.remove();
-  await queue.add(row.type, { version: 1, tenantId, inboxId, correlationId: row.correlationId }, inboxJobOptions(inboxId));
+  const job = inboxJob(row);
+  await queue.add(job.name, job.data, job.opts);
   return row;
 }

@@ -16,11 +16,6 @@ function toRow(record: InboxRecord): InboxRow {
   };
 }
 
-export async function getInboxRow(tx: Tx, id: number): Promise<InboxRow | undefined> {
-  const { rows } = await tx.query<InboxRecord>(`SELECT ${COLUMNS} FROM inbox WHERE id = $1`, [id]);
-  return rows[0] ? toRow(rows[0]) : undefined;
-}
-
 /**
  * Claims every open row about `subject` — the triggering row and any that arrived before it was
  * picked up — so one reconciliation covers them all (events are triggers; the worker reads fresh

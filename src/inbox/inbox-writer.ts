@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import { TandemError } from '../errors/tandem-error.js';
 import { logger } from '../logging/logger.js';
 import { inboxAccepted, inboxDuplicates } from '../observability/metrics.js';
-import { inboxJobOptions, type InboxJobData } from '../queue/queues.js';
+import { inboxJob, type InboxJobData } from '../queue/queues.js';
 import type { Pool } from '../store/pool.js';
 import { withTenant } from '../store/transaction.js';
 import type { NewInboxEvent } from './inbox-event.js';
@@ -111,11 +111,7 @@ export class InboxWriter {
     const byKey = new Map(events.map((e) => [`${e.source}\u0000${e.eventId}`, e]));
     const jobs = inserted.map((row) => {
       const event = byKey.get(`${row.source}\u0000${row.event_id}`)!;
-      return {
-        name: event.type,
-        data: { version: 1 as const, tenantId, inboxId: row.id, correlationId: event.correlationId },
-        opts: inboxJobOptions(row.id, event.delayMs ?? 0),
-      };
+      return inboxJob({ ...event, id: row.id }, event.delayMs ?? 0);
     });
     // Not awaited: the next group commit need not wait for Redis. A failed enqueue loses nothing —
     // the rows are committed and the sweeper enqueues them again.

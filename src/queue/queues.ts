@@ -7,11 +7,16 @@ import type { Redis } from 'ioredis';
  */
 export const INBOX_QUEUE = 'inbox';
 
-/** Payload of every inbox job. `version` lets a newer worker recognise old payloads after a deploy. */
+/**
+ * Payload of every inbox job. `version` lets a newer worker recognise old payloads after a deploy.
+ * The subject travels with the job so a worker can see that its subject is busy (and step aside)
+ * without reading the row first.
+ */
 export interface InboxJobData {
   version: 1;
   tenantId: string;
   inboxId: number;
+  subject: string;
   correlationId: string;
 }
 
@@ -40,6 +45,15 @@ export function inboxJobOptions(inboxId: number, delayMs = 0): JobsOptions {
     // Completed jobs go away so the sweeper may enqueue a row again if it was reopened (admin retry).
     removeOnComplete: true,
     removeOnFail: { age: 24 * 3600, count: 10_000 },
+  };
+}
+
+/** The one way to turn an inbox row into its job (writer, sweeper and admin retry all enqueue this). */
+export function inboxJob(row: { id: number; tenantId: string; type: string; subject: string; correlationId: string }, delayMs = 0) {
+  return {
+    name: row.type,
+    data: { version: 1 as const, tenantId: row.tenantId, inboxId: row.id, subject: row.subject, correlationId: row.correlationId },
+    opts: inboxJobOptions(row.id, delayMs),
   };
 }
 

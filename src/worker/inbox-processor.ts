@@ -2,7 +2,7 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { TandemError, coerceError } from '../errors/tandem-error.js';
 import { logger, withLogContext } from '../logging/logger.js';
 import { jobsProcessed } from '../observability/metrics.js';
-import { claimSubject, completeRows, failRows, getInboxRow } from '../inbox/inbox-repository.js';
+import { claimSubject, completeRows, failRows } from '../inbox/inbox-repository.js';
 import type { RedisSemaphore } from '../limits/redis-semaphore.js';
 import { backoffDelay, type InboxJobData } from '../queue/queues.js';
 import type { Pool } from '../store/pool.js';
@@ -35,39 +35,37 @@ function errorRecord(error: TandemError, attempt: number): Record<string, unknow
 export function createInboxProcessor(deps: InboxProcessorDeps) {
   const jobTimeoutMs = deps.jobTimeoutMs ?? 5 * 60_000;
   return async (job: Job<InboxJobData>, token?: string): Promise<string> => {
-    const { tenantId, inboxId, correlationId } = job.data;
+    const { tenantId, inboxId, subject, correlationId } = job.data;
     return withLogContext({ tenantId, correlationId, jobId: job.id ?? '' }, async () => {
-      const row = await withTenant(tenantId, (tx) => getInboxRow(tx, inboxId), deps.pool);
-      if (!row || row.status === 'done' || row.status === 'dead') {
-        jobsProcessed.inc({ queue: 'inbox', outcome: 'already-done' });
-        return 'already-done';
-      }
-      const handler = deps.handlers.resolve(row.type);
+      const handler = deps.handlers.resolve(job.name);
       if (!handler) {
-        const error = new TandemError('BAD_REQUEST', `No handler for inbox event type ${row.type}`);
-        await withTenant(tenantId, (tx) => failRows(tx, [row.id], errorRecord(error, 1), undefined), deps.pool);
+        const error = new TandemError('BAD_REQUEST', `No handler for inbox event type ${job.name}`);
+        await withTenant(tenantId, (tx) => failRows(tx, [inboxId], errorRecord(error, 1), undefined), deps.pool);
         throw new UnrecoverableError(error.message);
       }
 
-      const lockName = `subject:${tenantId}:${row.subject}`;
-      const release = await deps.locks.tryAcquire(lockName, { limit: 1, leaseMs: jobTimeoutMs });
+      const release = await deps.locks.tryAcquire(`subject:${tenantId}:${subject}`, { limit: 1, leaseMs: jobTimeoutMs });
       if (!release) {
         // Another job is working on this subject and will claim this row too if it is due. Waiting
         // here would hold a worker slot idle (a busy mailbox folder could block them all), so the
-        // job steps aside and looks again shortly, without spending an attempt.
+        // job steps aside and looks again shortly, without spending an attempt — and without
+        // touching the database, so many notifications for one busy folder cost almost nothing.
         jobsProcessed.inc({ queue: 'inbox', outcome: 'deferred' });
         await job.moveToDelayed(Date.now() + SUBJECT_BUSY_DELAY_MS + Math.round(Math.random() * SUBJECT_BUSY_DELAY_MS), token);
         throw new DelayedError();
       }
       let claimedIds: number[] = [];
       try {
-        const claimed = await withTenant(tenantId, (tx) => claimSubject(tx, row.subject, row.id), deps.pool);
+        // Claiming is also the check that the row still needs work: a done or dead row is not
+        // claimed, and an empty claim means another job already covered everything due.
+        const claimed = await withTenant(tenantId, (tx) => claimSubject(tx, subject, inboxId), deps.pool);
         if (claimed.length === 0) {
           jobsProcessed.inc({ queue: 'inbox', outcome: 'coalesced' });
           return 'coalesced';
         }
         claimedIds = claimed.map((r) => r.id);
-        await handler({ tenantId, subject: row.subject, rows: claimed, correlationId: row.correlationId });
+        const trigger = claimed.find((r) => r.id === inboxId) ?? claimed[0]!;
+        await handler({ tenantId, subject, rows: claimed, correlationId: trigger.correlationId });
         await withTenant(tenantId, (tx) => completeRows(tx, claimedIds), deps.pool);
         jobsProcessed.inc({ queue: 'inbox', outcome: 'done' });
         return `done:${claimedIds.length}`;
