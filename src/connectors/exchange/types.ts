@@ -184,6 +184,11 @@ export interface ChangePage {
   created: string[];
   updated: string[];
   deleted: string[];
+  /**
+   * The ChangeKey of each created/updated item, where the change list carries it (EWS
+   * SyncFolderItems does): lets the caller recognise its own writes without fetching the items.
+   */
+  changeKeys?: Record<string, string>;
   /** Opaque; pass back to continue. */
   syncState: string;
   /** False once this page reached the current end of the folder. */

@@ -58,8 +58,11 @@ describe('change tracking (SyncFolderItems)', () => {
 
     const id0 = byKey.get('S-0')!;
     const item = (await connector.getItem(ALICE, 'task', id0))!;
-    await connector.updateItem(ALICE, 'task', item, { subject: 'changed' }, stamp('S-0', 'h2'));
+    const written = await connector.updateItem(ALICE, 'task', item, { subject: 'changed' }, stamp('S-0', 'h2'));
     await connector.deleteItem(ALICE, 'task', byKey.get('S-1')!);
+    // The change list carries each item's ChangeKey, so a caller can tell its own write without reading the item.
+    const page = await connector.changesSince(ALICE, 'task', first.state);
+    expect(page.changeKeys).toEqual({ [id0]: written.changeKey });
     const next = await drain('task', first.state);
     expect(next.updated).toEqual([id0]);
     expect(next.deleted).toEqual([byKey.get('S-1')]);

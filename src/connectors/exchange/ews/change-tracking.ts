@@ -22,12 +22,17 @@ async function changesIn(ctx: EwsContext, mailbox: MailboxAddress, folder: unkno
   return ctx.call(mailbox, { operation: 'SyncFolderItems', idempotent: true }, async (service) => {
     const changes = await service.SyncFolderItems(folder as never, new PropertySet(BasePropertySet.IdOnly), null as never,
       MAX_CHANGES_RETURNED, SyncFolderItemsScope.NormalItems, syncState !== undefined ? x(syncState) : null as never);
-    const page: ChangePage = { created: [], updated: [], deleted: [], syncState: changes.SyncState, moreAvailable: changes.MoreChangesAvailable };
+    const page: ChangePage = { created: [], updated: [], deleted: [], changeKeys: {}, syncState: changes.SyncState, moreAvailable: changes.MoreChangesAvailable };
     for (const change of changes.GetEnumerator() as any[]) {
       const id = change.ItemId?.UniqueId ?? change.Id?.UniqueId;
       if (!id) continue;
+      if (change.ChangeType === ChangeType.Delete) {
+        page.deleted.push(id);
+        continue;
+      }
+      const changeKey: string | undefined = (change.ItemId ?? change.Id)?.ChangeKey;
+      if (changeKey) page.changeKeys![id] = changeKey;
       if (change.ChangeType === ChangeType.Create) page.created.push(id);
-      else if (change.ChangeType === ChangeType.Delete) page.deleted.push(id);
       // ReadFlagChange only concerns mail; for our folders it is a plain update.
       else page.updated.push(id);
     }
