@@ -5,7 +5,9 @@ import { logger } from '../logging/logger.js';
 import { withTenant } from '../store/transaction.js';
 import { FOLDER_OF_KIND, getFolderSyncState, saveFolderSyncState } from '../subscriptions/subscription-repository.js';
 import { syncWindow } from '../sync/index.js';
-import { reconcileExchangeItem, type ReconcileEnv } from './reconcile-activity.js';
+import { echoEntry, isEcho, reconcileExchangeItem, type ReconcileEnv } from './reconcile-activity.js';
+import { linksByExchangeItems } from './link-store.js';
+import { syncOutcomes } from '../observability/metrics.js';
 import { reconcileExchangeContact } from './reconcile-contacts.js';
 import type { MailboxInfo } from './tenant-context.js';
 
@@ -52,7 +54,10 @@ export async function catchUpFolder(env: ReconcileEnv, mailbox: MailboxInfo, kin
       continue;
     }
     result.pages++;
-    const ids = [...new Set([...changes.created, ...changes.updated])];
+    const changed = [...new Set([...changes.created, ...changes.updated])];
+    const echoes = await settleEchoes(env, kind, mailbox, changed, changes.changeKeys);
+    result.changes += echoes.size;
+    const ids = changed.filter((id) => !echoes.has(id));
     const items = ids.length ? await connector.getItems(address, kind, ids) : new Map();
     for (const id of ids) {
       result.changes++;
@@ -68,6 +73,27 @@ export async function catchUpFolder(env: ReconcileEnv, mailbox: MailboxInfo, kin
   }
   result.more = true;
   return result;
+}
+
+/**
+ * Our own writes come back through change tracking. When the change list carries ChangeKeys (EWS),
+ * the items whose ChangeKey equals their link's are recognised and journalled as echoes in one
+ * query and one insert, without fetching them — after a burst of S/4 changes most of a page is
+ * echoes. Returns the ids settled here; the rest are reconciled one by one.
+ */
+async function settleEchoes(env: ReconcileEnv, kind: ItemKind, mailbox: MailboxInfo, ids: string[],
+  changeKeys: Record<string, string> | undefined): Promise<Set<string>> {
+  // Contacts have their own reconciliation; only activities take the shortcut.
+  if (!changeKeys || kind === 'contact' || ids.length === 0) return new Set();
+  const { ctx } = env;
+  const settled = await withTenant(ctx.tenantId, async (tx) => {
+    const links = await linksByExchangeItems(tx, mailbox.id, mailbox.smtp, ids);
+    const echoes = ids.filter((id) => { const link = links.get(id); return link !== undefined && isEcho(link, changeKeys[id]); });
+    await writeJournal(tx, ctx.tenantId, echoes.map((id) => echoEntry(env, mailbox, kind, links.get(id)!, id)));
+    return echoes;
+  }, env.pool);
+  if (settled.length) syncOutcomes.inc({ kind, outcome: 'echo' }, settled.length);
+  return new Set(settled);
 }
 
 async function reconcileChanged(env: ReconcileEnv, kind: ItemKind, mailbox: MailboxInfo, id: string, item: unknown): Promise<void> {

@@ -38,6 +38,12 @@ export async function linkByExchangeItem(tx: Tx, mailboxId: string, mailbox: str
   return rows[0] ? toLink(rows[0], mailbox) : undefined;
 }
 
+/** Links of several Exchange items of one mailbox, by item id (one query for a page of changes). */
+export async function linksByExchangeItems(tx: Tx, mailboxId: string, mailbox: string, exchangeItemIds: string[]): Promise<Map<string, StoredLink>> {
+  const { rows } = await tx.query<LinkRecord>('SELECT * FROM links WHERE mailbox_id = $1 AND exchange_item_id = ANY($2)', [mailboxId, exchangeItemIds]);
+  return new Map(rows.map((r) => [r.exchange_item_id!, toLink(r, mailbox)]));
+}
+
 export async function linkByS4Key(tx: Tx, mailboxId: string, mailbox: string, kind: ItemKind, s4Key: string): Promise<StoredLink | undefined> {
   const { rows } = await tx.query<LinkRecord>('SELECT * FROM links WHERE mailbox_id = $1 AND kind = $2 AND s4_key = $3', [mailboxId, kind, s4Key]);
   return rows[0] ? toLink(rows[0], mailbox) : undefined;

@@ -1,6 +1,6 @@
 import type { Appointment, ItemKind, Task } from '../connectors/exchange/types.js';
 import { TandemError, isTandemError } from '../errors/tandem-error.js';
-import { writeJournal } from '../journal/journal.js';
+import { writeJournal, type JournalEntry } from '../journal/journal.js';
 import { syncOutcomes } from '../observability/metrics.js';
 import { withTenant } from '../store/transaction.js';
 import { partnerLookup, type PartnerInfo, type PartnerLookup, type SyncAction } from '../sync/index.js';
@@ -168,6 +168,19 @@ export async function reconcileS4Activity(env: ReconcileEnv, kind: 'appointment'
 }
 
 /**
+ * The item is exactly the version we last wrote or saw (same ChangeKey): the change is the echo of
+ * our own write. S/4-side changes arrive with their own events, so there is nothing to read.
+ */
+export function isEcho(link: StoredLink, changeKey: string | undefined): boolean {
+  return link.state === 'linked' && changeKey !== undefined && link.changeKey === changeKey;
+}
+
+export function echoEntry(env: ReconcileEnv, mailbox: MailboxInfo, kind: ItemKind, link: StoredLink, itemId: string): JournalEntry {
+  return { correlationId: env.correlationId, mailboxId: mailbox.id, objectKind: kind, ...(link.s4Key ? { s4Key: link.s4Key } : {}),
+    exchangeItemId: itemId, direction: 'none', outcome: 'echo', reason: 'echo.sameChangeKey' };
+}
+
+/**
  * Change tracking named an Outlook item (created, changed or deleted): reconcile it with its S/4
  * activity, or create one when the item qualifies for Exchange → S/4.
  */
@@ -183,11 +196,8 @@ export async function reconcileExchangeItem(env: ReconcileEnv, kind: 'appointmen
   // start and end is this item; anything less certain is left alone (and journalled by the engine).
   if (!link && item && !item.stamp) link = await withTenant(ctx.tenantId, (tx) => movedOutlookLink(tx, mailbox.id, mailbox.smtp, kind, item), env.pool);
   if (!link && item === null) return; // deleted, and never ours: nothing to do
-  // The item is exactly the version we last wrote or saw (same ChangeKey): this trigger is the echo
-  // of our own write. S/4-side changes arrive with their own events, so there is nothing to read here.
-  if (link?.state === 'linked' && item && link.changeKey === item.changeKey) {
-    await withTenant(ctx.tenantId, (tx) => writeJournal(tx, ctx.tenantId, [{ correlationId: env.correlationId, mailboxId: mailbox.id, objectKind: kind,
-      ...(link.s4Key ? { s4Key: link.s4Key } : {}), exchangeItemId: itemId, direction: 'none', outcome: 'echo', reason: 'echo.sameChangeKey' }]), env.pool);
+  if (link && item && isEcho(link, item.changeKey)) {
+    await withTenant(ctx.tenantId, (tx) => writeJournal(tx, ctx.tenantId, [echoEntry(env, mailbox, kind, link, itemId)]), env.pool);
     syncOutcomes.inc({ kind, outcome: 'echo' });
     return;
   }
