@@ -3,29 +3,14 @@ import type { S4Appointment, S4Task } from '../connectors/s4/index.js';
 import { writeJournal } from '../journal/journal.js';
 import { mailboxRepository } from '../mailboxes/mailbox-repository.js';
 import { withTenant } from '../store/transaction.js';
-import { matchForInitialLoad, syncWindow, type ExchangeCandidate, type S4Candidate } from '../sync/index.js';
+import { matchForInitialLoad, syncWindow } from '../sync/index.js';
 import { ACTIVITY_OPS } from './activity-kinds.js';
 import { catchUpFolder } from './catch-up.js';
 import { linkByS4Key } from './link-store.js';
+import { exchangeCandidate, s4Candidate } from './look-alike.js';
 import { buildLookup, reconcileExchangeItem, reconcileInMailbox, type ReconcileEnv } from './reconcile-activity.js';
 import { reconcileEmployeeContacts } from './reconcile-contacts.js';
 import type { MailboxInfo } from './tenant-context.js';
-
-const minute = (iso: string | undefined) => (iso ? new Date(Math.floor(Date.parse(iso) / 60_000) * 60_000).toISOString() : undefined);
-const day = (iso: string | undefined) => iso?.slice(0, 10);
-
-function s4Candidate(kind: 'appointment' | 'task', o: S4Appointment | S4Task): S4Candidate {
-  if (kind === 'appointment') { const a = o as S4Appointment; return { key: a.uuid, subject: a.subject, start: minute(a.start), end: minute(a.end) }; }
-  const t = o as S4Task;
-  return { key: t.uuid, subject: t.subject, ...(t.start ? { start: day(t.start) } : {}), ...(t.due ? { end: day(t.due) } : {}) };
-}
-
-function exchangeCandidate(kind: 'appointment' | 'task', item: Appointment | Task): ExchangeCandidate {
-  const base = { id: item.id, subject: item.subject, ...(item.stamp ? { stamp: item.stamp } : {}) };
-  if (kind === 'appointment') { const a = item as Appointment; return { ...base, start: minute(a.start), end: minute(a.end) }; }
-  const t = item as Task;
-  return { ...base, ...(t.startDate ? { start: t.startDate } : {}), ...(t.dueDate ? { end: t.dueDate } : {}) };
-}
 
 /**
  * A user was enabled: load both directions for the sync window, matching what exists on both

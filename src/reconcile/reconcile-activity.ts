@@ -9,6 +9,7 @@ import { executeActions, type S4Writer } from './execute-actions.js';
 import { linkByExchangeItem, linkByS4Key, linksOfS4Object, movedOutlookLink, type StoredLink } from './link-store.js';
 import type { MailboxInfo, TenantContext } from './tenant-context.js';
 import { executeThroughValve } from './valve-gate.js';
+import { findLookAlike } from './look-alike.js';
 import type { Pool } from '../store/pool.js';
 
 /** A write that met a concurrent change re-runs the step from a fresh read (SYNC.md step 4); this often, at most. */
@@ -80,13 +81,20 @@ export async function reconcileInMailbox<S extends { uuid: string; etag: string;
     if (state.s4 === undefined) state.s4 = state.s4Key ? (await ops.get(ctx.s4, state.s4Key)) ?? null : null;
     if (state.exchange === undefined) {
       state.exchange = state.link?.exchangeId ? ((await connector.getItem(address, kind, state.link.exchangeId)) as E | undefined) ?? null : null;
-      // Not found under a known id: an item carrying our stamp is ours already — no link yet, a link
-      // re-keyed by a move to another environment (ids cleared), or a link still holding the other
-      // backend's id while the move propagates. Adopt it, never duplicate. A real Outlook delete
-      // leaves no stamped item behind, so it is still seen as "deleted in Outlook".
+      // Not found under a known id: an item carrying our stamp is ours already — a link re-keyed by a
+      // move to another environment (ids cleared), a link still holding the other backend's id while
+      // the move propagates, or no link yet in a mailbox whose initial load has not run. Adopt it,
+      // never duplicate. A real Outlook delete leaves no stamped item behind, so it is still seen as
+      // "deleted in Outlook". Without a link after the initial load there is nothing to find, and
+      // the search (one Exchange call per new object) is skipped.
       const stampKey = state.link?.s4Key ?? state.s4?.uuid;
-      if (state.exchange === null && stampKey && (state.s4 || state.link?.exchangeId === undefined)) {
+      const unlinkedCopyPossible = state.link !== undefined || !mailbox.initialLoadDone;
+      if (state.exchange === null && stampKey && (state.s4 || state.link?.exchangeId === undefined) && unlinkedCopyPossible) {
         state.exchange = ((await connector.findByStamp(address, kind, stampKey))[0] as E | undefined) ?? null;
+      }
+      // Before the initial load, a copy the user made by hand is adopted as the initial load would.
+      if (state.exchange === null && state.s4 && !state.link && !mailbox.initialLoadDone) {
+        state.exchange = ((await findLookAlike(connector, address, ops.kind, state.s4 as never)) as E | undefined) ?? null;
       }
     }
     if (state.exchange === null && state.s4 && state.link?.state === 'linked' && !state.link.exchangeId) {

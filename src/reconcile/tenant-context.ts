@@ -23,6 +23,12 @@ export interface MailboxInfo {
   s4User: string | undefined;
   kinds: ItemKind[];
   enabled: boolean;
+  /**
+   * The user's initial load has finished: from then on every item Tandem wrote to the mailbox has a
+   * link (links are committed before the items are created), so an S/4 object without a link has
+   * no copy there to look for.
+   */
+  initialLoadDone: boolean;
 }
 
 export interface SyncDeps {
@@ -153,12 +159,14 @@ export class TenantContexts {
     const { settings, mailboxes, target } = await withTenant(tenantId, async (tx) => {
       const stored = await readSettings(tx);
       const { rows } = await tx.query<{ id: string; smtp_address: string; environment_id: string; employee_bp: string | null; s4_user: string | null;
-        sync_appointments: boolean; sync_tasks: boolean; sync_contacts: boolean; enabled: boolean }>(
-        'SELECT id, smtp_address, environment_id, employee_bp, s4_user, sync_appointments, sync_tasks, sync_contacts, enabled FROM mailboxes');
+        sync_appointments: boolean; sync_tasks: boolean; sync_contacts: boolean; enabled: boolean; initial_load_done: boolean }>(
+        `SELECT id, smtp_address, environment_id, employee_bp, s4_user, sync_appointments, sync_tasks, sync_contacts, enabled,
+                coalesce(initial_load->>'state' = 'done', false) AS initial_load_done
+           FROM mailboxes`);
       return { settings: stored.settings, target: await s4TargetOf(tx, tenantId, this.deps.secretBox).catch(() => undefined),
         mailboxes: rows.map((r) => ({
           id: r.id, smtp: r.smtp_address.toLowerCase(), environmentId: r.environment_id, employeeBp: r.employee_bp ?? undefined, s4User: r.s4_user ?? undefined,
-          enabled: r.enabled,
+          enabled: r.enabled, initialLoadDone: r.initial_load_done,
           kinds: r.enabled ? ([r.sync_appointments && 'appointment', r.sync_tasks && 'task', r.sync_contacts && 'contact'].filter(Boolean) as ItemKind[]) : [],
         })) };
     }, this.deps.pool);
