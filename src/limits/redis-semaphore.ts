@@ -16,48 +16,96 @@ export interface SemaphoreOptions {
   maxWaitMs?: number;
 }
 
-// KEYS[1] = holders zset (member = token, score = lease expiry ms); ARGV = now, limit, token, expiry.
-const ACQUIRE = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
-  redis.call('ZADD', KEYS[1], ARGV[4], ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(ARGV[4]) - tonumber(ARGV[1])))
-  return 1
+export type Slot = { name: string } & SemaphoreOptions;
+
+/**
+ * All or nothing, in one round trip: a slot in every semaphore, or none. KEYS = the holder sets
+ * (member = token, score = lease expiry in ms); ARGV = now, token, then limit and expiry per key.
+ * Returns 0 when the slots were taken, else the (1-based) position of the first full semaphore.
+ * Under Redis Cluster the keys must share a hash slot, as BullMQ's own scripts require: give
+ * QUEUE_PREFIX a hash tag ({tandem}).
+ */
+const ACQUIRE_ALL = `
+for i, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', ARGV[1])
+  if redis.call('ZCARD', key) >= tonumber(ARGV[1 + 2 * i]) then return i end
+end
+for i, key in ipairs(KEYS) do
+  local expiry = tonumber(ARGV[2 + 2 * i])
+  redis.call('ZADD', key, expiry, ARGV[2])
+  redis.call('PEXPIRE', key, math.max(1, expiry - tonumber(ARGV[1])))
 end
 return 0`;
 
+const RELEASE_ALL = `
+for _, key in ipairs(KEYS) do redis.call('ZREM', key, ARGV[1]) end
+return 0`;
+
+/** The scripts as ioredis commands: sent by SHA (EVALSHA) after the first use, not as text every time. */
+interface SemaphoreCommands {
+  tandemSemaphoreAcquire(keyCount: number, ...keysAndArgs: Array<string | number>): Promise<number>;
+  tandemSemaphoreRelease(keyCount: number, ...keysAndArgs: Array<string | number>): Promise<number>;
+}
+
+function withCommands(redis: Redis): Redis & SemaphoreCommands {
+  if (!('tandemSemaphoreAcquire' in redis)) {
+    redis.defineCommand('tandemSemaphoreAcquire', { lua: ACQUIRE_ALL });
+    redis.defineCommand('tandemSemaphoreRelease', { lua: RELEASE_ALL });
+  }
+  return redis as Redis & SemaphoreCommands;
+}
+
 export class RedisSemaphore {
-  constructor(private readonly redis: Redis, private readonly keyPrefix: string) {}
+  private readonly redis: Redis & SemaphoreCommands;
+
+  constructor(redis: Redis, private readonly keyPrefix: string) {
+    this.redis = withCommands(redis);
+  }
 
   private key(name: string): string {
     return `${this.keyPrefix}:sem:${name}`;
   }
 
+  /** Tries once for a slot of every named semaphore; returns a release function, or undefined when one is full. */
+  async trySlots(slots: Slot[]): Promise<(() => Promise<void>) | undefined> {
+    return (await this.attempt(slots)).release;
+  }
+
   /** Tries once; returns a release function, or undefined when all slots are taken. */
-  async tryAcquire(name: string, options: SemaphoreOptions): Promise<(() => Promise<void>) | undefined> {
-    const token = randomUUID();
-    const now = Date.now();
-    const leaseMs = options.leaseMs ?? 60_000;
-    const got = await this.redis.eval(ACQUIRE, 1, this.key(name), now, options.limit, token, now + leaseMs);
-    if (got !== 1) return undefined;
-    let released = false;
-    return async () => {
-      if (released) return;
-      released = true;
-      await this.redis.zrem(this.key(name), token);
-    };
+  tryAcquire(name: string, options: SemaphoreOptions): Promise<(() => Promise<void>) | undefined> {
+    return this.trySlots([{ name, ...options }]);
   }
 
   /** Waits (polling with jittered backoff) until a slot is free. */
-  async acquire(name: string, options: SemaphoreOptions): Promise<() => Promise<void>> {
-    const deadline = Date.now() + (options.maxWaitMs ?? 30_000);
+  acquire(name: string, options: SemaphoreOptions): Promise<() => Promise<void>> {
+    return this.acquireSlots([{ name, ...options }]);
+  }
+
+  /** Runs `fn` holding one slot of every named semaphore, taken together so no holder waits while holding another. */
+  async withSlots<T>(slots: Slot[], fn: () => Promise<T>): Promise<T> {
+    const release = await this.acquireSlots(slots);
+    try {
+      return await fn();
+    } finally {
+      await release().catch(() => undefined);
+    }
+  }
+
+  /** Current number of live holders (for metrics and tests). */
+  async holders(name: string): Promise<number> {
+    await this.redis.zremrangebyscore(this.key(name), '-inf', Date.now());
+    return this.redis.zcard(this.key(name));
+  }
+
+  private async acquireSlots(slots: Slot[]): Promise<() => Promise<void>> {
+    const deadline = Date.now() + Math.min(...slots.map((slot) => slot.maxWaitMs ?? 30_000));
     let delay = 5;
     for (;;) {
-      const release = await this.tryAcquire(name, options);
+      const { release, full } = await this.attempt(slots);
       if (release) return release;
       if (Date.now() >= deadline) {
-        throw new TandemError('RATE_LIMITED', `Concurrency limit ${options.limit} for ${name} still reached after waiting`, {
-          retryAfterMs: 1_000, details: { semaphore: name, limit: options.limit },
+        throw new TandemError('RATE_LIMITED', `Concurrency limit ${full!.limit} for ${full!.name} still reached after waiting`, {
+          retryAfterMs: 1_000, details: { semaphore: full!.name, limit: full!.limit },
         });
       }
       await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay));
@@ -66,21 +114,20 @@ export class RedisSemaphore {
     }
   }
 
-  /** Runs `fn` holding one slot of every named semaphore (acquired in a fixed order to avoid deadlocks). */
-  async withSlots<T>(slots: Array<{ name: string } & SemaphoreOptions>, fn: () => Promise<T>): Promise<T> {
-    const ordered = [...slots].sort((a, b) => a.name.localeCompare(b.name));
-    const releases: Array<() => Promise<void>> = [];
-    try {
-      for (const slot of ordered) releases.push(await this.acquire(slot.name, slot));
-      return await fn();
-    } finally {
-      await Promise.all(releases.map((release) => release().catch(() => undefined)));
-    }
-  }
-
-  /** Current number of live holders (for metrics and tests). */
-  async holders(name: string): Promise<number> {
-    await this.redis.zremrangebyscore(this.key(name), '-inf', Date.now());
-    return this.redis.zcard(this.key(name));
+  private async attempt(slots: Slot[]): Promise<{ release?: () => Promise<void>; full?: Slot }> {
+    const token = randomUUID();
+    const now = Date.now();
+    const keys = slots.map((slot) => this.key(slot.name));
+    const args = slots.flatMap((slot) => [slot.limit, now + (slot.leaseMs ?? 60_000)]);
+    const full = await this.redis.tandemSemaphoreAcquire(keys.length, ...keys, now, token, ...args);
+    if (full !== 0) return { full: slots[full - 1]! };
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        await this.redis.tandemSemaphoreRelease(keys.length, ...keys, token);
+      },
+    };
   }
 }

@@ -39,6 +39,19 @@ describe('RedisSemaphore', () => {
     expect(await semaphore.tryAcquire('lease', { limit: 1, leaseMs: 200 })).toBeDefined();
   });
 
+  it('takes a slot of several semaphores all at once or none at all', async () => {
+    const semaphore = new RedisSemaphore(redis, prefix);
+    const mailboxBusy = await semaphore.tryAcquire('mbx-a', { limit: 1 });
+    // The environment has room but the mailbox is full: nothing may be held while waiting.
+    expect(await semaphore.trySlots([{ name: 'env-a', limit: 2 }, { name: 'mbx-a', limit: 1 }])).toBeUndefined();
+    expect(await semaphore.holders('env-a')).toBe(0);
+    await mailboxBusy!();
+    const both = await semaphore.trySlots([{ name: 'env-a', limit: 2 }, { name: 'mbx-a', limit: 1 }]);
+    expect([await semaphore.holders('env-a'), await semaphore.holders('mbx-a')]).toEqual([1, 1]);
+    await both!();
+    expect([await semaphore.holders('env-a'), await semaphore.holders('mbx-a')]).toEqual([0, 0]);
+  });
+
   it('gives up with a retryable RATE_LIMITED error after the maximum wait', async () => {
     const semaphore = new RedisSemaphore(redis, prefix);
     await semaphore.acquire('busy', { limit: 1 });

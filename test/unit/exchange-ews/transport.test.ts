@@ -55,7 +55,7 @@ afterAll(async () => {
 });
 
 /** The semaphore is not under test here: a Redis stand-in that always grants the slot. */
-const redis = { eval: async () => 1, zrem: async () => 1 } as unknown as Redis;
+const redis = { tandemSemaphoreAcquire: async () => 0, tandemSemaphoreRelease: async () => 0 } as unknown as Redis;
 
 function connector(auth: 'basic' | 'ntlm', timeoutMs = 5_000, serverVersion = 'Exchange2016') {
   return createEwsConnector({
