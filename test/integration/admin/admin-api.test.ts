@@ -172,8 +172,13 @@ describe('admin API', () => {
   });
 
   it('never writes a secret into the logs', async () => {
+    // The EWS notification URL carries the subscription's secret token: the access log names the route, not the path.
+    const notificationToken = 'n0tif1cat10n-t0ken-that-must-stay-secret';
+    expect((await fetch(`${baseUrl}/ews/notifications/${notificationToken}`, { method: 'POST', body: '<x/>', headers: { 'content-type': 'text/xml' } })).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(logs.length).toBeGreaterThan(0);
+    expect(logs).toContain('/ews/notifications/:token');
+    expect(logs).not.toContain(notificationToken);
     for (const secret of SECRETS) expect(logs).not.toContain(secret);
   });
 });
