@@ -13,6 +13,7 @@ import { SecretBox } from '../security/secret-box.js';
 import { TenantRateLimit } from '../http/auth/tenant-rate-limit.js';
 import { notificationRoutes } from '../http/notifications/routes.js';
 import { InboxWriter } from '../inbox/inbox-writer.js';
+import { NotificationSightings } from '../subscriptions/notification-sightings.js';
 import { logger } from '../logging/logger.js';
 import { createQueues } from '../queue/queues.js';
 import { createRedis } from '../queue/redis.js';
@@ -35,6 +36,7 @@ export async function startWeb(config: Config, options: { port?: number; host?: 
   const redis = createRedis(config.redis);
   const queues = createQueues(redis, config.queuePrefix);
   const inbox = new InboxWriter(pool, queues.inbox);
+  const sightings = new NotificationSightings(pool);
   const verifyToken = createTokenVerifier(config);
   const secretBox = new SecretBox(config.secretKeys);
   const app = createApp({
@@ -42,7 +44,7 @@ export async function startWeb(config: Config, options: { port?: number; host?: 
     routers: [
       s4EventRoutes({ inbox, credentials: new CallbackCredentialVerifier(pool), verifyToken,
         tenantLimit: new TenantRateLimit(config.tenantEventsPerSecond, config.tenantEventsPerSecond * 5) }),
-      notificationRoutes({ pool, inbox }),
+      notificationRoutes({ pool, inbox, sightings }),
       provisioningRoutes({ pool, config, verifyToken }),
       adminRoutes({ pool, redis, secretBox, inbox, inboxQueue: queues.inbox, verifyToken, keyPrefix: config.queuePrefix }),
       cockpitRoutes(options.cockpitDirs ? { dirs: options.cockpitDirs } : {}),
@@ -62,6 +64,7 @@ export async function startWeb(config: Config, options: { port?: number; host?: 
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await sightings.stop();
       await queues.close();
       await redis.quit().catch(() => undefined);
       await pool.end();

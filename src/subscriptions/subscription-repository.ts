@@ -68,21 +68,6 @@ export async function findSubscriptionByToken(pool: Pool, token: string): Promis
   }, pool);
 }
 
-/**
- * Records a notification: last seen now, the newest watermark, and whether the chain had a gap
- * (the notification's PreviousWatermark is not the last one we stored — events were missed).
- */
-export async function recordNotification(tx: Tx, id: string, previousWatermark: string | undefined, lastWatermark: string | undefined): Promise<{ gap: boolean }> {
-  const { rows } = await tx.query<{ gap: boolean }>(
-    `UPDATE subscriptions s SET last_notification_at = now(), updated_at = now(),
-        watermark = COALESCE($3, s.watermark),
-        gap_detected_at = CASE WHEN $2::text IS NOT NULL AND old.watermark IS NOT NULL AND old.watermark <> $2 THEN now() ELSE s.gap_detected_at END
-       FROM subscriptions old WHERE s.id = $1 AND old.id = s.id
-     RETURNING ($2::text IS NOT NULL AND old.watermark IS NOT NULL AND old.watermark <> $2) AS gap`,
-    [id, previousWatermark ?? null, lastWatermark ?? null]);
-  return { gap: rows[0]?.gap ?? false };
-}
-
 export async function liveSubscriptions(tx: Tx, mailboxId: string): Promise<SubscriptionRow[]> {
   const { rows } = await tx.query<Record_>(`SELECT * FROM subscriptions WHERE mailbox_id = $1 AND state <> 'retired'`, [mailboxId]);
   return rows.map(toRow);

@@ -8,7 +8,8 @@ import { logger } from '../../logging/logger.js';
 import { FOLDER_CHANGED, folderSubject } from '../../reconcile/handlers.js';
 import type { Pool } from '../../store/pool.js';
 import { withTenant } from '../../store/transaction.js';
-import { findSubscriptionByToken, recordNotification, retireSubscription } from '../../subscriptions/subscription-repository.js';
+import type { NotificationSightings } from '../../subscriptions/notification-sightings.js';
+import { retireSubscription } from '../../subscriptions/subscription-repository.js';
 
 /** Notifications for one folder arriving within this window collapse into one catch-up run (Microsoft advises batching). */
 export const NOTIFICATION_DEBOUNCE_MS = 2_000;
@@ -21,13 +22,14 @@ function sendEws(res: express.Response, status: 'OK' | 'Unsubscribe'): void {
 /**
  * Where Exchange and Graph post change notifications. Both answer within milliseconds: they only
  * authenticate the call (the unguessable token in the EWS path; Graph's clientState), store a
- * "folder changed" trigger durably, and let the worker run change tracking.
+ * "folder changed" trigger durably, and let the worker run change tracking. What the pushes say
+ * about their subscriptions (last seen, watermark) is recorded in batches by `sightings`.
  */
-export function notificationRoutes(deps: { pool: Pool; inbox: InboxWriter }): Router {
+export function notificationRoutes(deps: { pool: Pool; inbox: InboxWriter; sightings: NotificationSightings }): Router {
   const router = Router();
 
   router.post('/ews/notifications/:token', express.text({ type: () => true, limit: XML_LIMIT }), async (req, res) => {
-    const subscription = await findSubscriptionByToken(deps.pool, String(req.params.token));
+    const subscription = await deps.sightings.subscriptionOf(String(req.params.token));
     // Unknown or retired: tell Exchange to stop calling (EWS push has no other way to end).
     if (!subscription || subscription.state === 'retired') {
       sendEws(res, 'Unsubscribe');
@@ -38,8 +40,7 @@ export function notificationRoutes(deps: { pool: Pool; inbox: InboxWriter }): Ro
       sendEws(res, 'Unsubscribe');
       return;
     }
-    const { gap } = await withTenant(subscription.tenantId, (tx) =>
-      recordNotification(tx, subscription.id, notification.previousWatermark, notification.lastWatermark), deps.pool);
+    const { gap } = deps.sightings.record(subscription, notification.previousWatermark, notification.lastWatermark);
     if (!notification.heartbeat || gap) {
       const eventId = `${notification.remoteSubscriptionId}:${notification.lastWatermark ?? randomUUID()}`;
       await deps.inbox.write([{
@@ -64,7 +65,7 @@ export function notificationRoutes(deps: { pool: Pool; inbox: InboxWriter }): Ro
   async function acceptGraph(body: unknown, lifecycle: boolean): Promise<void> {
     const events: NewInboxEvent[] = [];
     for (const notification of parseGraphNotifications(body)) {
-      const subscription = notification.clientState ? await findSubscriptionByToken(deps.pool, notification.clientState) : undefined;
+      const subscription = notification.clientState ? await deps.sightings.subscriptionOf(notification.clientState) : undefined;
       // A wrong clientState is not from our subscription: drop it, never process it.
       if (!subscription || !subscription.remoteId?.split(',').includes(notification.subscriptionId)) {
         logger.warn({ subscriptionId: notification.subscriptionId }, 'graph notification with unknown subscription or clientState dropped');
@@ -73,10 +74,11 @@ export function notificationRoutes(deps: { pool: Pool; inbox: InboxWriter }): Ro
       if (lifecycle && notification.lifecycleEvent === 'subscriptionRemoved') {
         // The maintenance run re-creates retired subscriptions of enabled users, then catches up.
         await withTenant(subscription.tenantId, (tx) => retireSubscription(tx, subscription.id), deps.pool);
+        deps.sightings.forget(notification.clientState!);
       } else if (lifecycle && notification.lifecycleEvent === 'reauthorizationRequired') {
         await withTenant(subscription.tenantId, (tx) => tx.query(`UPDATE subscriptions SET expires_at = now() WHERE id = $1`, [subscription.id]), deps.pool);
       } else {
-        await withTenant(subscription.tenantId, (tx) => recordNotification(tx, subscription.id, undefined, undefined), deps.pool);
+        deps.sightings.record(subscription);
       }
       const eventId = `${notification.subscriptionId}:${notification.lifecycleEvent ?? notification.changeType ?? 'change'}:${notification.resourceId ?? randomUUID()}:${Date.now()}`;
       events.push({ tenantId: subscription.tenantId, source: 'graph', eventId, type: FOLDER_CHANGED, subject: folderSubject(subscription.mailboxId, subscription.folder),

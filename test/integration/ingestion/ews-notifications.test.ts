@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withSystemScope, withTenant } from '../../../src/store/transaction.js';
 import { activateSubscription, createPendingSubscription } from '../../../src/subscriptions/subscription-repository.js';
-import { createTenant, startTestService, type TestService } from '../../support/service.js';
+import { createTenant, startTestService, waitFor, type TestService } from '../../support/service.js';
 
 let service: TestService;
 let token: string;
@@ -39,6 +39,8 @@ async function post(path: string, body: string) {
   const response = await fetch(`${service.web.url}${path}`, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8' }, body });
   return { status: response.status, text: await response.text(), type: response.headers.get('content-type') };
 }
+const subscriptionRow = () => withSystemScope(async (tx) => (await tx.query<{ watermark: string; last_notification_at: Date }>(
+  'SELECT watermark, last_notification_at FROM subscriptions WHERE id = $1', [subscriptionId])).rows[0]!, service.web.pool);
 const triggers = () => withTenant('acme', async (tx) => (await tx.query<{ subject: string; payload: { gap: boolean } }>(
   `SELECT subject, payload FROM inbox WHERE source = 'ews' ORDER BY id`)).rows, service.web.pool);
 
@@ -52,8 +54,8 @@ describe('POST /ews/notifications/{token}', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]!.subject).toMatch(/^mailbox:[0-9a-f-]{36}:calendar$/);
     expect(rows[0]!.payload.gap).toBe(false);
-    const watermark = await withSystemScope(async (tx) => (await tx.query('SELECT watermark FROM subscriptions WHERE id = $1', [subscriptionId])).rows[0].watermark, service.web.pool);
-    expect(watermark).toBe('WM-2');
+    // Sightings are written to the subscription within a second (NotificationSightings), not per push.
+    await waitFor(async () => (await subscriptionRow()).watermark === 'WM-2' || undefined, 'the watermark to be recorded');
   });
 
   it('treats a re-delivered notification as a duplicate and notes a watermark gap', async () => {
@@ -67,10 +69,13 @@ describe('POST /ews/notifications/{token}', () => {
 
   it('updates the last-seen time on a heartbeat without queueing work', async () => {
     const before = (await triggers()).length;
+    const seenBefore = (await subscriptionRow()).last_notification_at;
     const heartbeat = `<t:PreviousWatermark>WM-8</t:PreviousWatermark><t:MoreEvents>false</t:MoreEvents><t:StatusEvent><t:Watermark>WM-9</t:Watermark></t:StatusEvent>`;
     const response = await post(`/ews/notifications/${token}`, notification(heartbeat));
     expect(response.text).toContain('OK');
     expect((await triggers()).length).toBe(before);
+    await waitFor(async () => ((await subscriptionRow()).last_notification_at > seenBefore) || undefined, 'the heartbeat to be recorded');
+    expect((await subscriptionRow()).watermark).toBe('WM-9');
   });
 
   it('answers Unsubscribe for unknown tokens, retired subscriptions and foreign subscription ids', async () => {

@@ -1,0 +1,114 @@
+import { logger } from '../logging/logger.js';
+import type { Pool } from '../store/pool.js';
+import { withTenant } from '../store/transaction.js';
+import { findSubscriptionByToken, type SubscriptionRow } from './subscription-repository.js';
+
+/** How long a token's subscription is reused before it is read again (a retired one then answers Unsubscribe). */
+const LOOKUP_CACHE_MS = 5_000;
+/** How often what was seen is written to the subscription rows. */
+const FLUSH_EVERY_MS = 1_000;
+/** Bound on remembered subscriptions per process (watermarks and cached lookups). */
+const MAX_REMEMBERED = 100_000;
+
+interface Sighting {
+  tenantId: string;
+  seenAt: Date;
+  watermark: string | undefined;
+  gapAt: Date | undefined;
+}
+
+/**
+ * What the notification endpoints learn about subscriptions, without a database write per push:
+ * the subscription behind a token (cached for seconds), the watermark chain (a push whose
+ * PreviousWatermark is not the last one seen means events were missed), and the last-seen time
+ * that subscription maintenance watches. Sightings are written to the rows once a second in one
+ * statement per tenant, so a busy mailbox's pushes no longer queue on its row's lock.
+ *
+ * Losing a second of sightings in a crash costs nothing durable: the triggers themselves are in
+ * the inbox before the push is answered; a lost last-seen time is renewed by the next heartbeat; a
+ * lost watermark makes a renewal replay a few events that change tracking recognises.
+ */
+export class NotificationSightings {
+  private readonly lookups = new Map<string, { subscription: SubscriptionRow | undefined; until: number }>();
+  private readonly watermarks = new Map<string, string>();
+  private pending = new Map<string, Sighting>();
+  private readonly timer: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly pool: Pool, flushEveryMs = FLUSH_EVERY_MS) {
+    this.timer = setInterval(() => void this.flush(), flushEveryMs);
+    this.timer.unref();
+  }
+
+  /** The subscription a push's token belongs to (cached briefly; unknown tokens are not cached). */
+  async subscriptionOf(token: string): Promise<SubscriptionRow | undefined> {
+    const cached = this.lookups.get(token);
+    if (cached && cached.until > Date.now()) return cached.subscription;
+    const subscription = await findSubscriptionByToken(this.pool, token);
+    if (subscription) remember(this.lookups, token, { subscription, until: Date.now() + LOOKUP_CACHE_MS });
+    return subscription;
+  }
+
+  /** Drops a cached lookup (the subscription was just retired in this process). */
+  forget(token: string): void {
+    this.lookups.delete(token);
+  }
+
+  /** Records a push; `gap` says its PreviousWatermark does not continue the chain seen so far. */
+  record(subscription: SubscriptionRow, previousWatermark?: string, lastWatermark?: string): { gap: boolean } {
+    const known = this.watermarks.get(subscription.id) ?? subscription.watermark ?? undefined;
+    const gap = previousWatermark !== undefined && known !== undefined && known !== previousWatermark;
+    if (lastWatermark !== undefined) remember(this.watermarks, subscription.id, lastWatermark);
+    const now = new Date();
+    const earlier = this.pending.get(subscription.id);
+    this.pending.set(subscription.id, {
+      tenantId: subscription.tenantId, seenAt: now, watermark: lastWatermark ?? earlier?.watermark,
+      gapAt: gap ? now : earlier?.gapAt,
+    });
+    return { gap };
+  }
+
+  /** Writes what was seen since the last flush; failed writes are kept for the next one. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.write()).catch((error: unknown) =>
+      logger.warn({ err: error }, 'recording subscription sightings failed; will retry'));
+    return this.flushing;
+  }
+
+  /** Stops the timer and writes what is left. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+
+  private async write(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    const byTenant = new Map<string, Array<[string, Sighting]>>();
+    for (const entry of batch) byTenant.set(entry[1].tenantId, [...(byTenant.get(entry[1].tenantId) ?? []), entry]);
+    for (const [tenantId, entries] of byTenant) {
+      try {
+        await withTenant(tenantId, (tx) => tx.query(
+          `UPDATE subscriptions s
+              SET last_notification_at = GREATEST(s.last_notification_at, u.seen_at), updated_at = now(),
+                  watermark = COALESCE(u.watermark, s.watermark), gap_detected_at = COALESCE(u.gap_at, s.gap_detected_at)
+             FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::timestamptz[]) AS u(id, seen_at, watermark, gap_at)
+            WHERE s.id = u.id`,
+          [entries.map(([id]) => id), entries.map(([, s]) => s.seenAt), entries.map(([, s]) => s.watermark ?? null), entries.map(([, s]) => s.gapAt ?? null)]),
+        this.pool);
+      } catch (error) {
+        // Keep them, unless newer sightings of the same subscription arrived meanwhile.
+        for (const [id, sighting] of entries) if (!this.pending.has(id)) this.pending.set(id, sighting);
+        throw error;
+      }
+    }
+  }
+}
+
+/** Map insert that forgets the oldest entry beyond the bound (Maps iterate in insertion order). */
+function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > MAX_REMEMBERED) map.delete(map.keys().next().value as K);
+}
