@@ -11,13 +11,14 @@ export interface LoadResult {
 }
 
 export interface LoadOptions {
-  url: string;
+  /** One URL, or one per connection (each connection then sends in order, as one EWS subscription's pushes arrive). */
+  url: string | ((connection: number) => string);
   connections: number;
   durationMs: number;
   warmupMs: number;
   headers: Record<string, string>;
   /** Body per request (e.g. with a fresh event id each time). */
-  body: (sequence: number) => string;
+  body: (sequence: number, connection: number) => string;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -31,8 +32,8 @@ function percentile(sorted: number[], p: number): number {
  * Bounded in time, loopback only.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const target = new URL(options.url);
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname)) throw new Error('load tests only target loopback');
+  const targets = Array.from({ length: options.connections }, (_, connection) => new URL(typeof options.url === 'string' ? options.url : options.url(connection)));
+  if (targets.some((target) => !['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname))) throw new Error('load tests only target loopback');
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections });
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
@@ -42,8 +43,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const measureFrom = start + options.warmupMs;
   const stopAt = measureFrom + options.durationMs;
 
-  const once = () => new Promise<void>((resolve) => {
-    const body = options.body(sequence++);
+  const once = (target: URL, connection: number) => new Promise<void>((resolve) => {
+    const body = options.body(sequence++, connection);
     const sent = performance.now();
     const request = http.request(target, { method: 'POST', agent, headers: { ...options.headers, 'content-length': Buffer.byteLength(body) } }, (response) => {
       response.resume();
@@ -61,8 +62,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     request.end(body);
   });
 
-  await Promise.all(Array.from({ length: options.connections }, async () => {
-    while (performance.now() < stopAt) await once();
+  await Promise.all(targets.map(async (target, connection) => {
+    while (performance.now() < stopAt) await once(target, connection);
   }));
   agent.destroy();
   latencies.sort((a, b) => a - b);

@@ -21,7 +21,9 @@ const RESULTS_FILE = `${ROOT}docs/benchmarks.md`;
 
 /** Starts a TypeScript entry in its own Node process (one core for it, one for the load generator). */
 async function startChild(args: string[], env: Record<string, string>, readyUrl: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  // BENCH_PROFILE_DIR=/tmp/prof writes a CPU profile per process, to see where the time goes.
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE_DIR] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     try {
@@ -65,19 +67,26 @@ async function benchIngestion(durationMs: number, connections: number): Promise<
   const auth = `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`;
   const headers = { 'content-type': 'application/cloudevents+json', authorization: auth };
   const load = (port: number) => runLoad({ url: `http://127.0.0.1:${port}/s4/events`, connections, durationMs, warmupMs: 2_000, headers, body: cloudEvent });
-  // An EWS push subscription for a bench mailbox, to post notifications to.
-  const subscription = await withTenant('bench', async (tx) => {
+  // One EWS push subscription per connection: Exchange sends a subscription's pushes one after the
+  // other (the next after our answer), so concurrency comes from many mailboxes, as in production.
+  const subscriptions = await withTenant('bench', async (tx) => {
     await tx.query('DELETE FROM subscriptions');
     await tx.query('DELETE FROM mailboxes');
     await tx.query('DELETE FROM exchange_environments');
     const env = (await tx.query<{ id: string }>(`INSERT INTO exchange_environments (tenant_id, name, kind) VALUES ('bench', 'bench', 'ews-onprem') RETURNING id`)).rows[0]!;
-    const mailbox = (await tx.query<{ id: string }>(`INSERT INTO mailboxes (tenant_id, environment_id, smtp_address) VALUES ('bench', $1, 'bench@bench.example') RETURNING id`, [env.id])).rows[0]!;
-    const pending = await createPendingSubscription(tx, { tenantId: 'bench', mailboxId: mailbox.id, folder: 'calendar', backend: 'ews' });
-    await activateSubscription(tx, pending.id, { remoteId: 'BENCH-SUB' }, 5);
-    return pending;
+    const created = [];
+    for (let i = 0; i < connections; i++) {
+      const mailbox = (await tx.query<{ id: string }>(`INSERT INTO mailboxes (tenant_id, environment_id, smtp_address) VALUES ('bench', $1, $2) RETURNING id`,
+        [env.id, `bench${i}@bench.example`])).rows[0]!;
+      const pending = await createPendingSubscription(tx, { tenantId: 'bench', mailboxId: mailbox.id, folder: 'calendar', backend: 'ews' });
+      await activateSubscription(tx, pending.id, { remoteId: `BENCH-SUB-${i}` }, 5);
+      created.push(pending);
+    }
+    return created;
   }, pool);
-  const loadEws = (port: number) => runLoad({ url: `http://127.0.0.1:${port}/ews/notifications/${subscription.token}`, connections, durationMs, warmupMs: 2_000,
-    headers: { 'content-type': 'text/xml; charset=utf-8' }, body: (sequence) => ewsNotification('BENCH-SUB', sequence) });
+  const loadEws = (port: number) => runLoad({ url: (connection) => `http://127.0.0.1:${port}/ews/notifications/${subscriptions[connection]!.token}`,
+    connections, durationMs, warmupMs: 2_000, headers: { 'content-type': 'text/xml; charset=utf-8' },
+    body: (sequence, connection) => ewsNotification(`BENCH-SUB-${connection}`, sequence) });
 
   const barePort = await freePort();
   const bare = await startChild(['src/bench/bare-server.ts'], { PORT: String(barePort) }, `http://127.0.0.1:${barePort}/`);
