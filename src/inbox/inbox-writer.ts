@@ -35,8 +35,12 @@ export class InboxWriter {
   constructor(
     private readonly pool: Pool,
     private readonly queue: Queue<InboxJobData>,
-    /** Parallel transactions; more than the pool's size would only queue inside pg. */
-    private readonly maxConcurrentFlushes = 3,
+    /**
+     * Transactions in flight at once. One: while it commits, the next batch grows, and under load
+     * fewer, larger commits cost less CPU per event than parallel small ones (measured with
+     * `npm run bench`: 1,578 events/s with one, 1,345 with two, 1,175 with three, on 2 cores).
+     */
+    private readonly maxConcurrentFlushes = 1,
   ) {}
 
   /** Stores events of ONE tenant (a request never speaks for two); resolves once they are committed. */
