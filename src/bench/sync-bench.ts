@@ -10,6 +10,7 @@ import { migrate } from '../store/migrate.js';
 import { connectionOptions, createPool, type Pool } from '../store/pool.js';
 import { withTenant } from '../store/transaction.js';
 import { freePort } from '../runtime/free-port.js';
+import { signDevToken } from '../security/dev-token.js';
 
 export interface SyncFigures {
   steady: { rate: number; events: number; completed: number; p50Ms: number; p99Ms: number };
@@ -31,11 +32,37 @@ async function recreateDatabase(url: string): Promise<void> {
   await admin.end();
 }
 
-function appointmentInput(start: Date) {
+/** The i-th bench appointment; the demo users take turns as employee responsible, as a team's calendars would. */
+function appointmentInput(start: Date, i: number) {
   return {
     processType: 'ZVIS', subject: `Bench visit ${randomUUID().slice(0, 8)}`, start: start.toISOString(), end: new Date(start.getTime() + 3_600_000).toISOString(),
-    timeZone: 'Europe/Berlin', partners: [{ partnerFunction: '00000014', businessPartner: 'EMP001' }],
+    timeZone: 'Europe/Berlin', partners: [{ partnerFunction: '00000014', businessPartner: DEMO.users[i % DEMO.users.length]!.employeeBp }],
   };
+}
+
+/**
+ * Enables the demo users as an admin does (the cockpit starts each user's initial load) and waits
+ * until the loads are done and the worker's cached user list has seen it: the measured state is a
+ * tenant in normal operation, not one still onboarding.
+ */
+async function runInitialLoads(webUrl: string, devTokenSecret: string): Promise<void> {
+  const token = await signDevToken(devTokenSecret, { tenantId: DEMO.tenantId, scopes: ['Admin'], user: 'bench' });
+  const api = async <T>(method: string, path: string): Promise<T> => {
+    const response = await fetch(`${webUrl}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  };
+  const users = (await api<{ items: Array<{ id: string }> }>('GET', '/users')).items;
+  for (const user of users) await api('POST', `/users/${user.id}/initial-load`);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const states = await Promise.all(users.map(async (user) => (await api<{ initialLoad: { state: string } | null }>('GET', `/users/${user.id}`)).initialLoad?.state));
+    if (states.every((state) => state === 'done')) break;
+    if (Date.now() > deadline) throw new Error(`initial loads did not finish: ${states.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  // Workers reuse the user list for up to five seconds (TenantContexts).
+  await new Promise((resolve) => setTimeout(resolve, 5_500));
 }
 
 /** Per event: accepted (inbox received_at) → item written (journal entry of the create), from the database. */
@@ -92,6 +119,7 @@ export async function benchSync(options: { steadyRate: number; steadySeconds: nu
   await seedDemoTenant(pool, config, { ewsUrl: `http://127.0.0.1:${ewsPort}/EWS/Exchange.asmx`, s4Url: `http://127.0.0.1:${s4Port}` });
   children.push(spawnTandem(['web'], env), spawnTandem(['worker'], env));
   await waitForUrl(`http://127.0.0.1:${webPort}/health`);
+  await runInitialLoads(`http://127.0.0.1:${webPort}`, config.devTokenSecret);
   const system = { web: { url: `http://127.0.0.1:${webPort}`, pool }, s4: createS4Client({ kind: 'url', url: `http://127.0.0.1:${s4Port}`, username: 'TANDEM_COMM', password: 'demo-password', sapClient: '100' }) };
   const auth = `Basic ${Buffer.from(`${DEMO.callback.username}:${DEMO.callback.password}`).toString('base64')}`;
   const post = async (uuids: string[]) => {
@@ -107,7 +135,7 @@ export async function benchSync(options: { steadyRate: number; steadySeconds: nu
     // Steady: one event every 1/rate seconds, each about a fresh appointment.
     const steadyIds: string[] = [];
     const total = options.steadyRate * options.steadySeconds;
-    const created = await Promise.all(Array.from({ length: total }, (_, i) => system.s4.createAppointment(appointmentInput(new Date(base + i * 3_600_000)))));
+    const created = await Promise.all(Array.from({ length: total }, (_, i) => system.s4.createAppointment(appointmentInput(new Date(base + i * 3_600_000), i))));
     const started = Date.now();
     for (let i = 0; i < total; i++) {
       const due = started + (i * 1000) / options.steadyRate;
@@ -119,7 +147,7 @@ export async function benchSync(options: { steadyRate: number; steadySeconds: nu
     const steady = await latencies(system, steadyIds);
 
     // Burst: many objects at once; sustained rate = completed syncs / time to drain.
-    const burstObjects = await Promise.all(Array.from({ length: options.burstEvents }, (_, i) => system.s4.createAppointment(appointmentInput(new Date(base + (total + i) * 3_600_000)))));
+    const burstObjects = await Promise.all(Array.from({ length: options.burstEvents }, (_, i) => system.s4.createAppointment(appointmentInput(new Date(base + (total + i) * 3_600_000), i))));
     const burstStart = Date.now();
     const burstIds: string[] = [];
     for (let i = 0; i < burstObjects.length; i += 100) burstIds.push(...(await post(burstObjects.slice(i, i + 100).map((o) => o.uuid))));
