@@ -6,6 +6,7 @@ import { claimSubject, completeRows, failRows } from '../inbox/inbox-repository.
 import type { RedisSemaphore } from '../limits/redis-semaphore.js';
 import { backoffDelay, type InboxJobData } from '../queue/queues.js';
 import type { Pool } from '../store/pool.js';
+import { GroupCommit } from '../store/group-commit.js';
 import { withTenant } from '../store/transaction.js';
 import type { InboxHandlerRegistry } from './inbox-handlers.js';
 
@@ -34,6 +35,13 @@ function errorRecord(error: TandemError, attempt: number): Record<string, unknow
  */
 export function createInboxProcessor(deps: InboxProcessorDeps) {
   const jobTimeoutMs = deps.jobTimeoutMs ?? 5 * 60_000;
+  // Marking rows done is the last write of every job: concurrent jobs share one transaction.
+  const completions = new GroupCommit<{ tenantId: string; ids: number[] }>(async (batch) => {
+    const byTenant = new Map<string, number[]>();
+    for (const { tenantId, ids } of batch) byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), ...ids]);
+    await Promise.all([...byTenant].map(([tenantId, ids]) => withTenant(tenantId, (tx) => completeRows(tx, ids), deps.pool)));
+    return batch.map(() => undefined);
+  });
   return async (job: Job<InboxJobData>, token?: string): Promise<string> => {
     const { tenantId, inboxId, subject, correlationId } = job.data;
     return withLogContext({ tenantId, correlationId, jobId: job.id ?? '' }, async () => {
@@ -66,7 +74,7 @@ export function createInboxProcessor(deps: InboxProcessorDeps) {
         claimedIds = claimed.map((r) => r.id);
         const trigger = claimed.find((r) => r.id === inboxId) ?? claimed[0]!;
         await handler({ tenantId, subject, rows: claimed, correlationId: trigger.correlationId });
-        await withTenant(tenantId, (tx) => completeRows(tx, claimedIds), deps.pool);
+        await completions.add({ tenantId, ids: claimedIds });
         jobsProcessed.inc({ queue: 'inbox', outcome: 'done' });
         return `done:${claimedIds.length}`;
       } catch (thrown) {
