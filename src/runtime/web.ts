@@ -60,14 +60,30 @@ export async function startWeb(config: Config, options: { port?: number; host?: 
   return {
     url, port, server, pool, redis,
     async stop() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      await closeServer(server);
       await sightings.stop();
       await queues.close();
       await redis.quit().catch(() => undefined);
       await pool.end();
     },
   };
+}
+
+/** How long requests in progress may take to finish when the web app stops. */
+const STOP_GRACE_MS = 5_000;
+
+/**
+ * Stops taking requests and closes every connection within a bounded time. Keep-alive callers
+ * (Exchange pushing notifications, S/4 posting events) reuse their connections, so closing only
+ * the idle ones once could wait forever: idle ones are closed as they become idle, and whatever
+ * is still open after the grace period is cut (callers retry elsewhere; nothing acknowledged is lost).
+ */
+async function closeServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const idle = setInterval(() => server.closeIdleConnections(), 100);
+  const cut = setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS);
+  server.closeIdleConnections();
+  await closed;
+  clearInterval(idle);
+  clearTimeout(cut);
 }
