@@ -69,7 +69,7 @@ async function runInitialLoads(webUrl: string, devTokenSecret: string): Promise<
 async function latencies(system: { web: { pool: Pool } }, eventIds: string[]): Promise<number[]> {
   return withTenant(DEMO.tenantId, async (tx) => (await tx.query<{ ms: number }>(
     `SELECT extract(epoch FROM (j.at - i.received_at)) * 1000 AS ms FROM inbox i
-       JOIN journal j ON j.correlation_id = i.correlation_id AND j.reason = 'created.exchange'
+       JOIN journal j ON j.correlation_id = i.correlation_id AND j.reason IN ('created.exchange', 'created.exchange.retry')
       WHERE i.event_id = ANY($1)`, [eventIds])).rows.map((r) => Number(r.ms)).sort((a, b) => a - b), system.web.pool);
 }
 

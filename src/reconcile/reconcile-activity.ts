@@ -7,7 +7,7 @@ import { partnerLookup, type PartnerInfo, type PartnerLookup, type SyncAction } 
 import { ACTIVITY_OPS, type AnyActivityOps } from './activity-kinds.js';
 import { executeActions, type S4Writer } from './execute-actions.js';
 import { linkByExchangeItem, linkByS4Key, linksOfS4Object, movedOutlookLink, type StoredLink } from './link-store.js';
-import type { MailboxInfo, TenantContext } from './tenant-context.js';
+import type { EnvironmentRef, MailboxInfo, TenantContext } from './tenant-context.js';
 import { executeThroughValve } from './valve-gate.js';
 import { findLookAlike } from './look-alike.js';
 import type { Pool } from '../store/pool.js';
@@ -67,11 +67,11 @@ interface StepState<S, E> {
  * concurrent change (ChangeKey or ETag), read again and decide again.
  */
 export async function reconcileInMailbox<S extends { uuid: string; etag: string; partners: { businessPartner: string }[] }, E extends Appointment | Task>(
-  env: ReconcileEnv, ops: AnyActivityOps, mailbox: MailboxInfo, initial: StepState<S, E>, lookupIn?: PartnerLookup): Promise<void> {
+  env: ReconcileEnv, ops: AnyActivityOps, mailbox: MailboxInfo, initial: StepState<S, E>, lookupIn?: PartnerLookup, environment?: EnvironmentRef): Promise<void> {
   const { ctx } = env;
   const kind = ops.kind as ItemKind;
   const address = { smtpAddress: mailbox.smtp };
-  const connector = await ctx.connectorFor(mailbox);
+  const connector = await ctx.connectorFor(mailbox, environment);
   const state = { ...initial };
   let s4Searched = false;
   let exchangeSearched = false;
@@ -156,22 +156,26 @@ export async function reconcileS4Activity(env: ReconcileEnv, kind: 'appointment'
   const { ctx } = env;
   const ops = ACTIVITY_OPS[kind];
   const s4 = (await ops.get(ctx.s4, uuid)) ?? null;
-  const links = await withTenant(ctx.tenantId, (tx) => linksOfS4Object(tx, kind, uuid, ctx.mailboxMap()), env.pool);
   const lookup = await buildLookup(ctx, s4 ? s4.partners.map((p: { businessPartner: string }) => p.businessPartner) : []);
   const targets = new Map<string, MailboxInfo>();
-  for (const link of links) {
-    const mailbox = ctx.byId(link.mailboxId);
-    if (mailbox) targets.set(mailbox.id, mailbox);
-  }
   if (s4) {
     for (const partnerId of ops.candidatePartners(s4, ctx.settings, lookup)) {
       const mailbox = ctx.byEmployee(partnerId);
       if (mailbox?.enabled && mailbox.kinds.includes(kind)) targets.set(mailbox.id, mailbox);
     }
   }
+  // The object's links and the targets' current environments in one transaction.
+  const { links, environments } = await withTenant(ctx.tenantId, async (tx) => {
+    const found = await linksOfS4Object(tx, kind, uuid, ctx.mailboxMap());
+    for (const link of found) {
+      const mailbox = ctx.byId(link.mailboxId);
+      if (mailbox) targets.set(mailbox.id, mailbox);
+    }
+    return { links: found, environments: await ctx.currentEnvironments(tx, [...targets.keys()]) };
+  }, env.pool);
   for (const mailbox of targets.values()) {
     const link = links.find((l) => l.mailboxId === mailbox.id);
-    await reconcileInMailbox(env, ops, mailbox, { s4, exchange: undefined, link, s4Key: uuid }, lookup);
+    await reconcileInMailbox(env, ops, mailbox, { s4, exchange: undefined, link, s4Key: uuid }, lookup, environments.get(mailbox.id));
   }
 }
 

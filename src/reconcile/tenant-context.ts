@@ -9,7 +9,7 @@ import { TandemError } from '../errors/tandem-error.js';
 import { RedisSemaphore } from '../limits/redis-semaphore.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Pool } from '../store/pool.js';
-import { withTenant } from '../store/transaction.js';
+import { withTenant, type Tx } from '../store/transaction.js';
 import type { TenantSettings } from '../sync/index.js';
 import { s4TargetOf } from '../tenants/s4-connection.js';
 import { readSettings } from '../tenants/settings-repository.js';
@@ -78,9 +78,16 @@ export class TenantContext {
   /**
    * The connector of the environment the user is in *now*: read fresh, not from the cached user
    * list, so a user moved to another environment (EWS → Graph) is never written through the old one.
+   * `current` is that environment when the caller has just read it (currentEnvironments) in a
+   * transaction of its own, which saves the read here.
    */
-  connectorFor(mailbox: MailboxInfo): Promise<MailboxConnector> {
-    return this.connectors.forMailbox(this.tenantId, mailbox.id);
+  connectorFor(mailbox: MailboxInfo, current?: EnvironmentRef): Promise<MailboxConnector> {
+    return current ? this.connectors.forEnvironment(this.tenantId, current) : this.connectors.forMailbox(this.tenantId, mailbox.id);
+  }
+
+  /** The environments these users are in now, read in the caller's transaction (see connectorFor). */
+  currentEnvironments(tx: Tx, mailboxIds: string[]): Promise<Map<string, EnvironmentRef>> {
+    return currentEnvironments(tx, mailboxIds);
   }
 
   /** A business partner, cached for a minute (partner lists repeat across activities). */
@@ -91,6 +98,19 @@ export class TenantContext {
     this.partners.set(id, { bp, until: Date.now() + 60_000 });
     return bp;
   }
+}
+
+/** A user's Exchange environment as read now: its id and the version of its settings. */
+export interface EnvironmentRef {
+  environmentId: string;
+  version: string;
+}
+
+async function currentEnvironments(tx: Tx, mailboxIds: string[]): Promise<Map<string, EnvironmentRef>> {
+  const { rows } = await tx.query<{ id: string; environment_id: string; v: string }>(
+    `SELECT m.id, m.environment_id, e.updated_at::text AS v FROM mailboxes m JOIN exchange_environments e ON e.id = m.environment_id WHERE m.id = ANY($1)`,
+    [mailboxIds]);
+  return new Map(rows.map((r) => [r.id, { environmentId: r.environment_id, version: r.v }]));
 }
 
 /** Connectors per Exchange environment, rebuilt when the environment's settings change. */
@@ -104,14 +124,12 @@ export class ConnectorCache {
 
   /** The connector for a user's current environment (one query for both the user's environment and its version). */
   async forMailbox(tenantId: string, mailboxId: string): Promise<MailboxConnector> {
-    const row = await withTenant(tenantId, async (tx) => (await tx.query<{ environment_id: string; v: string }>(
-      `SELECT m.environment_id, e.updated_at::text AS v FROM mailboxes m JOIN exchange_environments e ON e.id = m.environment_id WHERE m.id = $1`,
-      [mailboxId])).rows[0], this.deps.pool);
-    if (!row) throw new TandemError('NOT_FOUND', `User ${mailboxId} or its Exchange environment not found`);
-    return this.connectorOf(tenantId, row.environment_id, row.v);
+    const current = (await withTenant(tenantId, (tx) => currentEnvironments(tx, [mailboxId]), this.deps.pool)).get(mailboxId);
+    if (!current) throw new TandemError('NOT_FOUND', `User ${mailboxId} or its Exchange environment not found`);
+    return this.forEnvironment(tenantId, current);
   }
 
-  private connectorOf(tenantId: string, environmentId: string, version: string): Promise<MailboxConnector> {
+  forEnvironment(tenantId: string, { environmentId, version }: EnvironmentRef): Promise<MailboxConnector> {
     const cached = this.cache.get(environmentId);
     if (cached && cached.version === version) return cached.connector;
     const connector = withTenant(tenantId, (tx) => this.environments.connectorConfig(tx, environmentId), this.deps.pool).then((env) => {
