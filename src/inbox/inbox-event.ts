@@ -30,3 +30,17 @@ export interface InboxRow extends Omit<NewInboxEvent, 'delayMs'> {
   lastError: unknown;
   receivedAt: Date;
 }
+
+/**
+ * What a subject names, as the journal files it: an S/4 object (`s4:appointment:<uuid>`,
+ * `s4:task:<uuid>`, `s4:bp:<number>`), an employee's relationships, or a user's mailbox
+ * (`mailbox:<id>:<folder>` and `mailbox:<id>:initial-load`).
+ */
+export function subjectScope(subject: string): { objectKind?: 'appointment' | 'task' | 'contact' | 'mailbox'; s4Key?: string; mailboxId?: string } {
+  const [head, part, ...rest] = subject.split(':');
+  const key = rest.join(':');
+  if (head === 's4' && (part === 'appointment' || part === 'task') && key) return { objectKind: part, s4Key: key };
+  if (head === 's4' && (part === 'bp' || part === 'bp-relationships') && key) return { objectKind: 'contact', s4Key: key };
+  if (head === 'mailbox' && part) return { objectKind: 'mailbox', mailboxId: part };
+  return {};
+}

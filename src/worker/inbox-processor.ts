@@ -2,7 +2,9 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { TandemError, coerceError } from '../errors/tandem-error.js';
 import { logger, withLogContext } from '../logging/logger.js';
 import { jobsProcessed } from '../observability/metrics.js';
+import { subjectScope } from '../inbox/inbox-event.js';
 import { claimSubject, completeRows, failRows } from '../inbox/inbox-repository.js';
+import { writeJournal } from '../journal/journal.js';
 import type { RedisSemaphore } from '../limits/redis-semaphore.js';
 import { backoffDelay, type InboxJobData } from '../queue/queues.js';
 import type { Pool } from '../store/pool.js';
@@ -89,8 +91,12 @@ export function createInboxProcessor(deps: InboxProcessorDeps) {
         const lastAttempt = attempt >= (job.opts.attempts ?? 1) || !error.retryable;
         const retryAt = lastAttempt ? undefined : new Date(Date.now() + Math.max(error.retryAfterMs ?? 0, backoffDelay(attempt)));
         if (claimedIds.length > 0) {
-          await withTenant(tenantId, (tx) => failRows(tx, claimedIds, errorRecord(error, attempt), retryAt), deps.pool)
-            .catch((markError: unknown) => logger.error({ err: markError }, 'could not record the failure; the sweeper will retry the rows'));
+          await withTenant(tenantId, async (tx) => {
+            await failRows(tx, claimedIds, errorRecord(error, attempt), retryAt);
+            // Support sees the failure where it looks for the object: typed error and what happens next.
+            await writeJournal(tx, tenantId, [{ correlationId, ...subjectScope(subject), outcome: 'failed', reason: error.code,
+              details: { message: error.message, attempt, ...(retryAt ? { nextAttemptAt: retryAt.toISOString() } : { deadLetter: true }) } }]);
+          }, deps.pool).catch((markError: unknown) => logger.error({ err: markError }, 'could not record the failure; the sweeper will retry the rows'));
         }
         jobsProcessed.inc({ queue: 'inbox', outcome: lastAttempt ? 'dead' : 'retry' });
         logger.warn({ err: error, code: error.code, attempt, deadLetter: lastAttempt }, 'inbox job failed');

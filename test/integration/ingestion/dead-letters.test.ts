@@ -33,13 +33,19 @@ describe('dead letters', () => {
     const queues = createQueues(service.redis, service.prefix);
     const writer = new InboxWriter(service.web.pool, queues.inbox);
     const eventId = randomUUID();
-    await writer.write([{ tenantId: 'acme', source: 's4', eventId, type: 'test.event', subject: 's4:test:1', payload: {}, correlationId: eventId }]);
+    const activity = randomUUID();
+    await writer.write([{ tenantId: 'acme', source: 's4', eventId, type: 'test.event', subject: `s4:appointment:${activity}`, payload: {}, correlationId: eventId }]);
 
     const dead = await waitFor(async () => {
       const page = await withTenant('acme', (tx) => listDeadLetters(tx, { limit: 10, offset: 0 }), service.web.pool);
       return page.items.find((item) => item.eventId === eventId);
     }, 'the dead letter');
     expect(dead.lastError).toMatchObject({ code: 'S4_FORBIDDEN', message: 'The communication user lacks the role', retryable: false });
+    // Support finds the failure in the object's journal, with the typed error and that it is now a dead letter.
+    const journal = await withTenant('acme', async (tx) => (await tx.query(
+      `SELECT object_kind, outcome, reason, details FROM journal WHERE s4_key = $1 AND correlation_id = $2`, [activity, eventId])).rows, service.web.pool);
+    expect(journal).toEqual([{ object_kind: 'appointment', outcome: 'failed', reason: 'S4_FORBIDDEN',
+      details: { message: 'The communication user lacks the role', attempt: 1, deadLetter: true } }]);
 
     failNext = false;
     const revived = await retryDeadLetter(service.web.pool, queues.inbox, 'acme', dead.id);
