@@ -1,11 +1,10 @@
 import type { Queue } from 'bullmq';
-import { TandemError } from '../errors/tandem-error.js';
+import { TandemError, coerceError } from '../errors/tandem-error.js';
 import { logger } from '../logging/logger.js';
 import { inboxAccepted, inboxDuplicates } from '../observability/metrics.js';
 import { inboxJob, type InboxJobData } from '../queue/queues.js';
 import type { Pool } from '../store/pool.js';
 import { GroupCommit } from '../store/group-commit.js';
-import { withTenant } from '../store/transaction.js';
 import type { NewInboxEvent } from './inbox-event.js';
 
 export interface WriteResult {
@@ -64,19 +63,16 @@ export class InboxWriter {
 
   private async flushTenant(tenantId: string, writes: NewInboxEvent[][]): Promise<WriteResult[]> {
     const events = writes.flat();
-    const inserted = await withTenant(tenantId, async (tx) => {
-      const result = await tx.query<{ id: number; source: string; event_id: string }>(
-        `INSERT INTO inbox (tenant_id, source, event_id, type, subject, payload, correlation_id, next_attempt_at)
-         SELECT $1, e.source, e.event_id, e.type, e.subject, e.payload, e.correlation_id, now() + make_interval(secs => e.delay_ms / 1000.0)
-           FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::int[])
-                AS e(source, event_id, type, subject, payload, correlation_id, delay_ms)
-         ON CONFLICT (tenant_id, source, event_id) DO NOTHING
-         RETURNING id, source, event_id`,
-        [tenantId, events.map((e) => e.source), events.map((e) => e.eventId), events.map((e) => e.type),
-          events.map((e) => e.subject), events.map((e) => JSON.stringify(e.payload ?? null)),
-          events.map((e) => e.correlationId), events.map((e) => e.delayMs ?? 0)]);
-      return result.rows;
-    }, this.pool);
+    // One statement, one round trip: tandem_accept_inbox sets the tenant context as withTenant does
+    // (migrations/005_accept_inbox_in_one_statement.sql) and the statement is its own transaction.
+    const inserted = (await this.pool.query<{ id: number; source: string; event_id: string }>(
+      `SELECT inbox_id AS id, inbox_source AS source, inbox_event_id AS event_id
+         FROM tandem_accept_inbox($1, $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::int[])`,
+      [tenantId, events.map((e) => e.source), events.map((e) => e.eventId), events.map((e) => e.type),
+        events.map((e) => e.subject), events.map((e) => JSON.stringify(e.payload ?? null)),
+        events.map((e) => e.correlationId), events.map((e) => e.delayMs ?? 0)]).catch((error: unknown) => {
+      throw coerceError(error);
+    })).rows;
 
     const insertedKeys = new Map(inserted.map((row) => [`${row.source}\u0000${row.event_id}`, row.id]));
     for (const event of events) {

@@ -62,4 +62,28 @@ describe('row-level security', () => {
       client.release();
     }
   });
+
+  it('accepts inbox events in one statement whose tenant context ends with it (nothing leaks to the pooled connection)', async () => {
+    const client = await db.pool.connect();
+    try {
+      const { rows } = await client.query(`SELECT inbox_id FROM tandem_accept_inbox('tenant-a', ARRAY['s4'], ARRAY['e-1'], ARRAY['t'], ARRAY['s4:task:x'],
+        ARRAY['{}'::jsonb], ARRAY['c-1'], ARRAY[0])`);
+      expect(rows).toHaveLength(1);
+      // Inside the statement's transaction the policies apply: tenant set, unprivileged role (this test database's user bypasses RLS).
+      await client.query('BEGIN');
+      await client.query(`SELECT tandem_accept_inbox('tenant-a', ARRAY['s4'], ARRAY['e-1'], ARRAY['t'], ARRAY['s4:task:x'], ARRAY['{}'::jsonb], ARRAY['c-1'], ARRAY[0])`);
+      const inside = await client.query(`SELECT current_setting('tandem.tenant_id', true) AS tenant, current_user AS role`);
+      await client.query('ROLLBACK');
+      expect(inside.rows[0]).toEqual({ tenant: 'tenant-a', role: 'tandem_app' });
+      const after = await client.query(`SELECT current_setting('tandem.tenant_id', true) AS tenant, current_user AS role`);
+      // The same connection is back to no tenant and its own role: a later query sees nothing by accident.
+      expect(after.rows[0].tenant ?? '').toBe('');
+      expect(after.rows[0].role).not.toBe('tandem_app');
+    } finally {
+      client.release();
+    }
+    const stored = await withTenant('tenant-a', (tx) => tx.query(`SELECT tenant_id, event_id FROM inbox WHERE event_id = 'e-1'`), db.pool);
+    expect(stored.rows).toEqual([{ tenant_id: 'tenant-a', event_id: 'e-1' }]);
+    expect((await withTenant('tenant-b', (tx) => tx.query(`SELECT 1 FROM inbox WHERE event_id = 'e-1'`), db.pool)).rows).toEqual([]);
+  });
 });
