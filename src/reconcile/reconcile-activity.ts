@@ -3,7 +3,7 @@ import { TandemError, isTandemError } from '../errors/tandem-error.js';
 import { writeJournal, type JournalEntry } from '../journal/journal.js';
 import { syncOutcomes } from '../observability/metrics.js';
 import { withTenant } from '../store/transaction.js';
-import { partnerLookup, type PartnerInfo, type PartnerLookup, type SyncAction } from '../sync/index.js';
+import { layeredLookup, partnerLookup, type PartnerInfo, type PartnerLookup, type SyncAction } from '../sync/index.js';
 import { ACTIVITY_OPS, type AnyActivityOps } from './activity-kinds.js';
 import { executeActions, type S4Writer } from './execute-actions.js';
 import { linkByExchangeItem, linkByS4Key, linksOfS4Object, movedOutlookLink, type StoredLink } from './link-store.js';
@@ -27,19 +27,16 @@ export interface ReconcileEnv {
  * the object at hand, read from S/4 (cached).
  */
 export async function buildLookup(ctx: TenantContext, partnerIds: Iterable<string>): Promise<PartnerLookup> {
+  const users = ctx.userLookup();
   const infos = new Map<string, PartnerInfo>();
-  for (const m of ctx.mailboxes) {
-    if (!m.employeeBp) continue;
-    infos.set(m.employeeBp, { id: m.employeeBp, email: m.smtp, isEmployee: true, user: { mailbox: m.smtp, kinds: m.kinds } });
-  }
   for (const id of new Set(partnerIds)) {
-    if (infos.has(id)) continue;
+    if (users.byId(id)) continue;
     const bp = await ctx.partner(id);
     if (!bp) continue;
     const name = bp.category === 'organization' ? bp.organizationName : [bp.firstName, bp.lastName].filter(Boolean).join(' ');
     infos.set(id, { id, isEmployee: bp.isEmployee, ...(bp.emails[0] ? { email: bp.emails[0] } : {}), ...(name ? { name } : {}) });
   }
-  return partnerLookup([...infos.values()]);
+  return layeredLookup(users, partnerLookup([...infos.values()]));
 }
 
 function s4Writer(ops: AnyActivityOps, ctx: TenantContext, current: () => unknown): S4Writer {

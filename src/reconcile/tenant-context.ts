@@ -10,7 +10,7 @@ import { RedisSemaphore } from '../limits/redis-semaphore.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Pool } from '../store/pool.js';
 import { withTenant, type Tx } from '../store/transaction.js';
-import type { TenantSettings } from '../sync/index.js';
+import { partnerLookup, type PartnerLookup, type TenantSettings } from '../sync/index.js';
 import { s4TargetOf } from '../tenants/s4-connection.js';
 import { readSettings } from '../tenants/settings-repository.js';
 
@@ -48,6 +48,12 @@ export interface SyncDeps {
  */
 export class TenantContext {
   private readonly partners = new Map<string, { bp: S4BusinessPartner | undefined; until: number }>();
+  // Indexes over the user list: a tenant may have 10,000 users and each sync operation asks several times.
+  private readonly ids: Map<string, MailboxInfo>;
+  private readonly smtps: Map<string, MailboxInfo>;
+  private readonly employees: Map<string, MailboxInfo>;
+  private readonly smtpById: Map<string, string>;
+  private users: PartnerLookup | undefined;
 
   constructor(
     readonly tenantId: string,
@@ -56,15 +62,28 @@ export class TenantContext {
     readonly s4: S4Client,
     private readonly connectors: ConnectorCache,
     private readonly locks: RedisSemaphore,
-  ) {}
+  ) {
+    this.ids = new Map(mailboxes.map((m) => [m.id, m]));
+    this.smtps = new Map(mailboxes.map((m) => [m.smtp, m]));
+    // The first user with an employee BP wins, as a scan of the list would.
+    this.employees = new Map(mailboxes.filter((m) => m.employeeBp).reverse().map((m) => [m.employeeBp!, m]));
+    this.smtpById = new Map(mailboxes.map((m) => [m.id, m.smtp]));
+  }
 
-  readonly byId = (id: string) => this.mailboxes.find((m) => m.id === id);
-  readonly bySmtp = (smtp: string) => this.mailboxes.find((m) => m.smtp === smtp.toLowerCase());
-  readonly byEmployee = (bp: string) => this.mailboxes.find((m) => m.employeeBp === bp);
+  readonly byId = (id: string) => this.ids.get(id);
+  readonly bySmtp = (smtp: string) => this.smtps.get(smtp.toLowerCase());
+  readonly byEmployee = (bp: string) => this.employees.get(bp);
 
   /** Mailbox id → SMTP, for turning link rows into the engine's mailbox strings. */
-  mailboxMap(): Map<string, string> {
-    return new Map(this.mailboxes.map((m) => [m.id, m.smtp]));
+  mailboxMap(): ReadonlyMap<string, string> {
+    return this.smtpById;
+  }
+
+  /** Every Tandem user as a partner of the engine (employee BP ↔ mailbox), built once per context. */
+  userLookup(): PartnerLookup {
+    this.users ??= partnerLookup(this.mailboxes.filter((m) => m.employeeBp).map((m) => (
+      { id: m.employeeBp!, email: m.smtp, isEmployee: true, user: { mailbox: m.smtp, kinds: m.kinds } })));
+    return this.users;
   }
 
   /**

@@ -27,6 +27,11 @@ export function partnerLookup(partners: PartnerInfo[]): PartnerLookup {
   return { byId: (id) => ids.get(id), byEmail: (e) => emails.get(e.trim().toLowerCase()) };
 }
 
+/** Looks in `first`, then in `second`: the tenant's users (built once) before one object's partners. */
+export function layeredLookup(first: PartnerLookup, second: PartnerLookup): PartnerLookup {
+  return { byId: (id) => first.byId(id) ?? second.byId(id), byEmail: (e) => first.byEmail(e) ?? second.byEmail(e) };
+}
+
 /** Canonical token for a partner that has no e-mail address and so cannot appear in Outlook. */
 export function partnerToken(id: string): string {
   return `bp:${id}`;

@@ -5,7 +5,7 @@ export * from './actions.js';
 export { tenantSettingsSchema, defaultTenantSettings, parseTenantSettings, statusCodeFor } from './settings.js';
 export type { TenantSettings, AppointmentSettings, TaskSettings, ContactSettings, ParseResult } from './settings.js';
 export { canonicalHash, stableJson } from './canonical/hash.js';
-export { partnerLookup, type PartnerInfo, type PartnerLookup } from './directory.js';
+export { layeredLookup, partnerLookup, type PartnerInfo, type PartnerLookup } from './directory.js';
 export { syncWindow, exchangeItemQualifies, hasSyncTag } from './scope.js';
 export { threeWayMerge, mergeSets } from './merge.js';
 export { appointmentTargets, appointmentScopeFor, appointmentQualifies, type MailboxTarget } from './appointments/appointment-scope.js';
