@@ -80,15 +80,18 @@ export class InboxWriter {
     }
 
     const byKey = new Map(events.map((e) => [`${e.source}\u0000${e.eventId}`, e]));
-    const jobs = inserted.map((row) => {
+    // Events sharing a job key need one job: the first stored one's (the job claims the others).
+    const jobs = new Map<string, ReturnType<typeof inboxJob>>();
+    for (const row of inserted) {
       const event = byKey.get(`${row.source}\u0000${row.event_id}`)!;
-      return inboxJob({ ...event, id: row.id }, event.delayMs ?? 0);
-    });
+      const job = inboxJob({ ...event, id: row.id }, event.delayMs ?? 0);
+      if (!jobs.has(job.opts.jobId!)) jobs.set(job.opts.jobId!, job);
+    }
     // Not awaited: the next group commit need not wait for Redis. A failed enqueue loses nothing —
     // the rows are committed and the sweeper enqueues them again.
-    if (jobs.length > 0) {
-      this.queue.addBulk(jobs).catch((error: unknown) =>
-        logger.warn({ err: error, tenantId, count: jobs.length }, 'enqueue after commit failed; the sweeper will re-enqueue'));
+    if (jobs.size > 0) {
+      this.queue.addBulk([...jobs.values()]).catch((error: unknown) =>
+        logger.warn({ err: error, tenantId, count: jobs.size }, 'enqueue after commit failed; the sweeper will re-enqueue'));
     }
     return writes.map((write) => {
       const accepted = write.filter((e) => insertedKeys.has(`${e.source}\u0000${e.eventId}`)).length;

@@ -36,9 +36,9 @@ export function backoffDelay(attempt: number, baseMs = INBOX_BACKOFF_BASE_MS, ma
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
-export function inboxJobOptions(inboxId: number, delayMs = 0): JobsOptions {
+export function inboxJobOptions(inboxId: number, delayMs = 0, jobKey?: string): JobsOptions {
   return {
-    jobId: inboxJobId(inboxId),
+    jobId: jobKey ?? inboxJobId(inboxId),
     attempts: INBOX_JOB_ATTEMPTS,
     backoff: { type: 'tandem' },
     delay: delayMs,
@@ -49,11 +49,11 @@ export function inboxJobOptions(inboxId: number, delayMs = 0): JobsOptions {
 }
 
 /** The one way to turn an inbox row into its job (writer, sweeper and admin retry all enqueue this). */
-export function inboxJob(row: { id: number; tenantId: string; type: string; subject: string; correlationId: string }, delayMs = 0) {
+export function inboxJob(row: { id: number; tenantId: string; type: string; subject: string; correlationId: string; jobKey?: string | undefined }, delayMs = 0) {
   return {
     name: row.type,
     data: { version: 1 as const, tenantId: row.tenantId, inboxId: row.id, subject: row.subject, correlationId: row.correlationId },
-    opts: inboxJobOptions(row.id, delayMs),
+    opts: inboxJobOptions(row.id, delayMs, row.jobKey),
   };
 }
 

@@ -3,7 +3,7 @@ import express, { Router } from 'express';
 import { ewsNotificationResponse, parseEwsNotification } from '../../connectors/exchange/ews/notification-parser.js';
 import { parseGraphNotifications } from '../../connectors/exchange/graph/notification-parser.js';
 import type { InboxWriter } from '../../inbox/inbox-writer.js';
-import type { NewInboxEvent } from '../../inbox/inbox-event.js';
+import { collapsingTrigger, type NewInboxEvent } from '../../inbox/inbox-event.js';
 import { logger } from '../../logging/logger.js';
 import { FOLDER_CHANGED, folderSubject } from '../../reconcile/handlers.js';
 import type { Pool } from '../../store/pool.js';
@@ -11,8 +11,11 @@ import { withTenant } from '../../store/transaction.js';
 import type { NotificationSightings } from '../../subscriptions/notification-sightings.js';
 import { retireSubscription } from '../../subscriptions/subscription-repository.js';
 
-/** Notifications for one folder arriving within this window collapse into one catch-up run (Microsoft advises batching). */
-export const NOTIFICATION_DEBOUNCE_MS = 2_000;
+/**
+ * Notifications for one folder arriving within the same second collapse into one catch-up run,
+ * one to two seconds later (Microsoft advises batching; see collapsingTrigger).
+ */
+export const NOTIFICATION_WINDOW_MS = 1_000;
 const XML_LIMIT = '1mb';
 
 function sendEws(res: express.Response, status: 'OK' | 'Unsubscribe'): void {
@@ -42,11 +45,12 @@ export function notificationRoutes(deps: { pool: Pool; inbox: InboxWriter; sight
     }
     const { gap } = deps.sightings.record(subscription, notification.previousWatermark, notification.lastWatermark);
     if (!notification.heartbeat || gap) {
+      const subject = folderSubject(subscription.mailboxId, subscription.folder);
       const eventId = `${notification.remoteSubscriptionId}:${notification.lastWatermark ?? randomUUID()}`;
       await deps.inbox.write([{
-        tenantId: subscription.tenantId, source: 'ews', eventId, type: FOLDER_CHANGED, subject: folderSubject(subscription.mailboxId, subscription.folder),
+        tenantId: subscription.tenantId, source: 'ews', eventId, type: FOLDER_CHANGED, subject,
         payload: { items: notification.itemIds.slice(0, 50), previousWatermark: notification.previousWatermark, lastWatermark: notification.lastWatermark, gap },
-        correlationId: eventId, delayMs: NOTIFICATION_DEBOUNCE_MS,
+        correlationId: eventId, ...collapsingTrigger(subject, NOTIFICATION_WINDOW_MS),
       }]);
     }
     sendEws(res, 'OK');
@@ -81,9 +85,10 @@ export function notificationRoutes(deps: { pool: Pool; inbox: InboxWriter; sight
         deps.sightings.record(subscription);
       }
       const eventId = `${notification.subscriptionId}:${notification.lifecycleEvent ?? notification.changeType ?? 'change'}:${notification.resourceId ?? randomUUID()}:${Date.now()}`;
-      events.push({ tenantId: subscription.tenantId, source: 'graph', eventId, type: FOLDER_CHANGED, subject: folderSubject(subscription.mailboxId, subscription.folder),
+      const subject = folderSubject(subscription.mailboxId, subscription.folder);
+      events.push({ tenantId: subscription.tenantId, source: 'graph', eventId, type: FOLDER_CHANGED, subject,
         payload: { lifecycleEvent: notification.lifecycleEvent ?? null, resourceId: notification.resourceId ?? null }, correlationId: eventId,
-        delayMs: NOTIFICATION_DEBOUNCE_MS });
+        ...collapsingTrigger(subject, NOTIFICATION_WINDOW_MS) });
     }
     // One write per tenant: the writer groups by the first event's tenant.
     const byTenant = new Map<string, NewInboxEvent[]>();

@@ -1,3 +1,4 @@
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withSystemScope, withTenant } from '../../../src/store/transaction.js';
 import { activateSubscription, createPendingSubscription } from '../../../src/subscriptions/subscription-repository.js';
@@ -96,5 +97,23 @@ describe('POST /ews/notifications/{token}', () => {
     expect((await post(`/ews/notifications/${token}`, '<not xml')).status).toBe(400);
     expect((await post(`/ews/notifications/${token}`, `<a>${'x'.repeat(1_100_000)}</a>`)).status).toBe(413);
     expect((await triggers()).length).toBe(before);
+  });
+  it('collapses a burst of notifications for one folder into one queue job per window, each stored', async () => {
+    const queue = new Queue('inbox', { connection: service.redis.duplicate(), prefix: service.prefix });
+    try {
+      const before = (await triggers()).length;
+      const collapsedJobs = async () => (await queue.getDelayed()).map((job) => job.id ?? '').filter((id) => id.startsWith('collapsed-mailbox_'));
+      const earlier = new Set(await collapsedJobs());
+      const burst = Array.from({ length: 8 }, (_, i) => post(`/ews/notifications/${token}`, notification(created(`WM-B${i}`, `WM-B${i + 1}`, `ITEM-B${i}`))));
+      await Promise.all(burst);
+      expect((await triggers()).length).toBe(before + 8);
+      // One job per one-second window (a burst may straddle a boundary), not one per notification.
+      // (A window may also be shared with the previous test's notification, whose job then covers the burst too.)
+      const after = await collapsedJobs();
+      expect(after.length).toBeGreaterThanOrEqual(1);
+      expect(after.filter((id) => !earlier.has(id)).length).toBeLessThanOrEqual(2);
+    } finally {
+      await queue.close();
+    }
   });
 });
