@@ -4,6 +4,7 @@ import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { deleteKeysWithPrefix } from '../queue/redis.js';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.js';
 import { issueCallbackCredential } from '../security/callback-credentials.js';
@@ -102,12 +103,7 @@ async function benchIngestion(durationMs: number, connections: number): Promise<
 
   // Leave nothing behind: the bench's queue keys and inbox rows.
   const redis = new Redis(loadConfig().redis.url);
-  for (let cursor = '0'; ;) {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-    if (cursor === '0') break;
-  }
+  await deleteKeysWithPrefix(redis, prefix);
   await redis.quit();
   await withTenant('bench', (tx) => tx.query('DELETE FROM inbox'), pool);
   await pool.end();

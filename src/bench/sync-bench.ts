@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { deleteKeysWithPrefix } from '../queue/redis.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/config.js';
@@ -164,12 +165,7 @@ export async function benchSync(options: { steadyRate: number; steadySeconds: nu
     for (const child of children) child.kill('SIGTERM');
     await pool.end();
     const redis = new Redis(config.redis.url);
-    for (let cursor = '0'; ;) {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-      if (cursor === '0') break;
-    }
+    await deleteKeysWithPrefix(redis, prefix);
     await redis.quit();
   }
 }

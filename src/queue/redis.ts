@@ -19,3 +19,15 @@ export function createRedis(connection: RedisConnectionConfig, options: RedisOpt
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
   return redis;
 }
+
+/** Removes every key under a prefix — a run's queues and limits — and leaves every other prefix alone. */
+export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<number> {
+  let cursor = '0';
+  let deleted = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) deleted += await redis.del(...keys);
+  } while (cursor !== '0');
+  return deleted;
+}

@@ -5,6 +5,7 @@ import { issueCallbackCredential } from '../../src/security/callback-credentials
 import { withSystemScope, withTenant } from '../../src/store/transaction.js';
 import type { Pool } from '../../src/store/pool.js';
 import { createTestDatabase, uniqueRedisPrefix, type TestDatabase } from './database.js';
+import { deleteKeysWithPrefix as deleteRedisPrefix } from '../../src/queue/redis.js';
 
 /** A configuration pointing at this test's own database and Redis prefix. */
 export function testConfig(db: TestDatabase, queuePrefix: string, extra: Record<string, string> = {}): Config {
@@ -49,16 +50,7 @@ export async function startTestService(): Promise<TestService> {
 }
 
 /** Removes every key of a prefix — the test's equivalent of FLUSHALL that leaves other runs alone. */
-export async function deleteRedisPrefix(redis: Redis, prefix: string): Promise<number> {
-  let cursor = '0';
-  let deleted = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) deleted += await redis.del(...keys);
-  } while (cursor !== '0');
-  return deleted;
-}
+export { deleteRedisPrefix };
 
 export async function waitFor<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
