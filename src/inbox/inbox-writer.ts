@@ -6,6 +6,7 @@ import { inboxJob, type InboxJobData } from '../queue/queues.js';
 import type { Pool } from '../store/pool.js';
 import { GroupCommit } from '../store/group-commit.js';
 import type { NewInboxEvent } from './inbox-event.js';
+import { groupBy } from '../util/group-by.js';
 
 export interface WriteResult {
   accepted: number;
@@ -50,8 +51,7 @@ export class InboxWriter {
   }
 
   private async flush(writes: NewInboxEvent[][]): Promise<Settled[]> {
-    const byTenant = new Map<string, number[]>();
-    writes.forEach((events, index) => byTenant.set(events[0]!.tenantId, [...(byTenant.get(events[0]!.tenantId) ?? []), index]));
+    const byTenant = groupBy(writes.keys(), (index) => writes[index]![0]!.tenantId);
     const results: Settled[] = [];
     await Promise.all([...byTenant].map(async ([tenantId, indexes]) => {
       const settled = await this.flushTenant(tenantId, indexes.map((i) => writes[i]!)).then(

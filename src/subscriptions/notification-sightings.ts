@@ -2,6 +2,7 @@ import { logger } from '../logging/logger.js';
 import type { Pool } from '../store/pool.js';
 import { withTenant } from '../store/transaction.js';
 import { findSubscriptionByToken, type SubscriptionRow } from './subscription-repository.js';
+import { groupBy } from '../util/group-by.js';
 
 /** How long a token's subscription is reused before it is read again (a retired one then answers Unsubscribe). */
 const LOOKUP_CACHE_MS = 5_000;
@@ -85,9 +86,7 @@ export class NotificationSightings {
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
-    const byTenant = new Map<string, Array<[string, Sighting]>>();
-    for (const entry of batch) byTenant.set(entry[1].tenantId, [...(byTenant.get(entry[1].tenantId) ?? []), entry]);
-    for (const [tenantId, entries] of byTenant) {
+    for (const [tenantId, entries] of groupBy(batch, ([, sighting]) => sighting.tenantId)) {
       try {
         await withTenant(tenantId, (tx) => tx.query(
           `UPDATE subscriptions s

@@ -11,6 +11,7 @@ import type { Pool } from '../store/pool.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { withTenant } from '../store/transaction.js';
 import type { InboxHandlerRegistry } from './inbox-handlers.js';
+import { groupBy } from '../util/group-by.js';
 
 /**
  * How long a job whose subject is busy steps aside before looking again: a quarter second, or the
@@ -44,9 +45,8 @@ export function createInboxProcessor(deps: InboxProcessorDeps) {
   const jobTimeoutMs = deps.jobTimeoutMs ?? 5 * 60_000;
   // Marking rows done is the last write of every job: concurrent jobs share one transaction.
   const completions = new GroupCommit<{ tenantId: string; ids: number[] }>(async (batch) => {
-    const byTenant = new Map<string, number[]>();
-    for (const { tenantId, ids } of batch) byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), ...ids]);
-    await Promise.all([...byTenant].map(([tenantId, ids]) => withTenant(tenantId, (tx) => completeRows(tx, ids), deps.pool)));
+    await Promise.all([...groupBy(batch, (entry) => entry.tenantId)].map(([tenantId, entries]) =>
+      withTenant(tenantId, (tx) => completeRows(tx, entries.flatMap((entry) => entry.ids)), deps.pool)));
     return batch.map(() => undefined);
   });
   return async (job: Job<InboxJobData>, token?: string): Promise<string> => {

@@ -10,6 +10,7 @@ import type { Pool } from '../../store/pool.js';
 import { withTenant } from '../../store/transaction.js';
 import type { NotificationSightings } from '../../subscriptions/notification-sightings.js';
 import { retireSubscription } from '../../subscriptions/subscription-repository.js';
+import { groupBy } from '../../util/group-by.js';
 
 /**
  * Notifications for one folder arriving within the same second collapse into one catch-up run,
@@ -91,9 +92,7 @@ export function notificationRoutes(deps: { pool: Pool; inbox: InboxWriter; sight
         ...collapsingTrigger(subject, NOTIFICATION_WINDOW_MS) });
     }
     // One write per tenant: the writer groups by the first event's tenant.
-    const byTenant = new Map<string, NewInboxEvent[]>();
-    for (const event of events) byTenant.set(event.tenantId, [...(byTenant.get(event.tenantId) ?? []), event]);
-    await Promise.all([...byTenant.values()].map((batch) => deps.inbox.write(batch)));
+    await Promise.all([...groupBy(events, (event) => event.tenantId).values()].map((batch) => deps.inbox.write(batch)));
   }
 
   router.post('/graph/notifications', handshake, express.json({ limit: XML_LIMIT }), async (req, res) => {
