@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTenant } from '../../../src/store/transaction.js';
-import { ews, makeService } from '../../integration/ews-emulator/support.js';
 import { waitFor } from '../../support/service.js';
 import { startSystem, type RunningSystem } from '../../support/system.js';
+import { outlookAppointment } from './support.js';
 
 let system: RunningSystem;
 beforeAll(async () => {
@@ -53,40 +53,29 @@ describe('appointments end to end (web + worker + EWS and S/4 emulators)', { tim
   });
 
   it('an Outlook appointment with the S/4HANA category becomes an S/4 activity, once, and our own writes come back as echoes', async () => {
-    const service = makeService(system.ews, { impersonate: 'alice@demo.example' });
-    const appointment = new ews.Appointment(service);
-    appointment.Subject = 'Lunch with Contoso';
-    appointment.Start = ews.DateTime.Parse(inOneWeek(11));
-    appointment.End = ews.DateTime.Parse(inOneWeek(12));
-    appointment.Categories.Add('S/4HANA');
-    await appointment.Save(ews.WellKnownFolderName.Calendar, ews.SendInvitationsMode.SendToNone);
+    const itemId = await outlookAppointment(system, 'alice@demo.example', { subject: 'Lunch with Contoso', start: inOneWeek(11), end: inOneWeek(12), categories: ['S/4HANA'] });
 
     const activity = await waitFor(async () => {
       const links = await withTenant('demo', async (tx) => (await tx.query<{ s4_key: string | null; state: string }>(
-        `SELECT s4_key, state FROM links WHERE exchange_item_id = $1`, [appointment.Id.UniqueId])).rows, system.db.pool);
+        `SELECT s4_key, state FROM links WHERE exchange_item_id = $1`, [itemId])).rows, system.db.pool);
       return links[0]?.state === 'linked' ? links[0].s4_key ?? undefined : undefined;
     }, 'the S/4 activity to be created and linked');
     const s4 = (await system.s4.getAppointment(activity))!;
-    expect(s4).toMatchObject({ subject: 'Lunch with Contoso', processType: 'ZVIS', externalReference: appointment.Id.UniqueId });
+    expect(s4).toMatchObject({ subject: 'Lunch with Contoso', processType: 'ZVIS', externalReference: itemId });
     expect(s4.partners).toContainEqual(expect.objectContaining({ partnerFunction: '00000014', businessPartner: 'EMP001' }));
 
     // The S/4 create fires an S/4 event and our link commit; neither may create a second item or activity.
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     expect(itemsOf('alice@demo.example').filter((item) => item.subject === 'Lunch with Contoso')).toHaveLength(1);
-    const activities = await system.s4.findAppointmentsByExternalReference(appointment.Id.UniqueId);
+    const activities = await system.s4.findAppointmentsByExternalReference(itemId);
     expect(activities).toHaveLength(1);
   });
 
   it('an Outlook item without the category stays out of S/4', async () => {
-    const service = makeService(system.ews, { impersonate: 'alice@demo.example' });
-    const appointment = new ews.Appointment(service);
-    appointment.Subject = 'Dentist';
-    appointment.Start = ews.DateTime.Parse(inOneWeek(14));
-    appointment.End = ews.DateTime.Parse(inOneWeek(15));
-    await appointment.Save(ews.WellKnownFolderName.Calendar, ews.SendInvitationsMode.SendToNone);
+    const itemId = await outlookAppointment(system, 'alice@demo.example', { subject: 'Dentist', start: inOneWeek(14), end: inOneWeek(15) });
     const entry = await waitFor(async () => (await withTenant('demo', (tx) => tx.query<{ outcome: string; reason: string }>(
-      `SELECT outcome, reason FROM journal WHERE exchange_item_id = $1`, [appointment.Id.UniqueId]), system.db.pool)).rows[0], 'the journal entry for the item');
+      `SELECT outcome, reason FROM journal WHERE exchange_item_id = $1`, [itemId]), system.db.pool)).rows[0], 'the journal entry for the item');
     expect(entry).toEqual({ outcome: 'skipped', reason: 'filtered.category' });
-    expect(await system.s4.findAppointmentsByExternalReference(appointment.Id.UniqueId)).toEqual([]);
+    expect(await system.s4.findAppointmentsByExternalReference(itemId)).toEqual([]);
   });
 });

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { END_OF_TIME } from '../../../src/emulators/s4/rules.js';
 import { withTenant } from '../../../src/store/transaction.js';
-import { ews, makeService } from '../../integration/ews-emulator/support.js';
 import { waitFor } from '../../support/service.js';
-import { startSystem, type RunningSystem } from '../../support/system.js';
-import { adminApi, inDays, journalWhere, linksWhere, settle, waitForSubscriptions } from './support.js';
+import type { RunningSystem } from '../../support/system.js';
+import { adminApi, inDays, journalWhere, linksWhere, outlookAppointment, settle, startSubscribedSystem } from './support.js';
 
 const CAROL = 'carol@demo.example';
 const CAROL_BP = 'EMP003';
@@ -16,9 +15,8 @@ const ERIN_BP = 'EMP005';
 let system: RunningSystem;
 let api: ReturnType<typeof adminApi>;
 beforeAll(async () => {
-  system = await startSystem({ ewsMailboxes: [CAROL, DAVE, ERIN] });
+  system = await startSubscribedSystem({ ewsMailboxes: [CAROL, DAVE, ERIN] });
   api = adminApi(system);
-  await waitForSubscriptions(system);
 }, 120_000);
 afterAll(async () => system.stop());
 
@@ -45,16 +43,6 @@ function addEmployeeInS4(bp: string, firstName: string, smtp: string, addressId:
     SearchEmailAddress: smtp.toUpperCase().slice(0, 20) });
 }
 
-async function outlookAppointment(subject: string, start: string, end: string, categories: string[] = [], mailbox = CAROL): Promise<string> {
-  const appointment = new ews.Appointment(makeService(system.ews, { impersonate: mailbox }));
-  appointment.Subject = subject;
-  appointment.Start = ews.DateTime.Parse(start);
-  appointment.End = ews.DateTime.Parse(end);
-  for (const category of categories) appointment.Categories.Add(category);
-  await appointment.Save(ews.WellKnownFolderName.Calendar, ews.SendInvitationsMode.SendToNone);
-  return appointment.Id.UniqueId;
-}
-
 interface UserView { id: string; status: string; initialLoad: { state: string; done: number; total: number | null; error?: string | null } | null }
 
 describe('initial load of a new user with items on both sides', { timeout: 60_000 }, () => {
@@ -64,15 +52,15 @@ describe('initial load of a new user with items on both sides', { timeout: 60_00
     // On both sides already: Carol copied it into Outlook by hand (same subject, start and end).
     const both = await system.s4.createAppointment({ processType: 'ZVIS', subject: 'Kick-off Northwind', start: inDays(3, 8), end: inDays(3, 9),
       timeZone: 'Europe/Berlin', partners: responsible });
-    const copy = await outlookAppointment('Kick-off Northwind', inDays(3, 8), inDays(3, 9));
+    const copy = await outlookAppointment(system, CAROL, { subject: 'Kick-off Northwind', start: inDays(3, 8), end: inDays(3, 9) });
     // Only in S/4.
     const s4Only = await system.s4.createAppointment({ processType: 'ZVIS', subject: 'Site visit Tailspin', start: inDays(4, 12), end: inDays(4, 14),
       timeZone: 'Europe/Berlin', location: 'Tailspin, Leipzig', partners: responsible });
     const s4Task = await system.s4.createTask({ processType: 'ZTSK', subject: 'Prepare Northwind offer', due: inDays(5, 15), timeZone: 'Europe/Berlin',
       partners: responsible });
     // Only in Outlook: one marked for S/4, one private to Outlook.
-    const marked = await outlookAppointment('Northwind follow-up call', inDays(6, 9), inDays(6, 10), ['S/4HANA']);
-    const personal = await outlookAppointment('Dentist', inDays(6, 14), inDays(6, 15));
+    const marked = await outlookAppointment(system, CAROL, { subject: 'Northwind follow-up call', start: inDays(6, 9), end: inDays(6, 10), categories: ['S/4HANA'] });
+    const personal = await outlookAppointment(system, CAROL, { subject: 'Dentist', start: inDays(6, 14), end: inDays(6, 15) });
 
     // These items predate Carol as a Tandem user: their S/4 events were handled (for nobody) before she is added.
     await system.s4Emulator.waitForEvents((entries) => entries.length > 0 && entries.every((e) => e.state === 'delivered'));
@@ -145,7 +133,7 @@ describe('initial load of a new user with items on both sides', { timeout: 60_00
         await system.s4.createAppointment({ processType: 'ZVIS', subject, start: inDays(2 + i, 8), end: inDays(2 + i, 9), timeZone: 'Europe/Berlin', partners: responsible });
       }
       // Dave copied one of them into Outlook by hand: whichever runs first, the event or the load, adopts it.
-      const copy = await outlookAppointment('Dave onboarding', inDays(2, 8), inDays(2, 9), [], DAVE);
+      const copy = await outlookAppointment(system, DAVE, { subject: 'Dave onboarding', start: inDays(2, 8), end: inDays(2, 9) });
 
       const environments = await api<{ items: Array<{ id: string }> }>('GET', '/environments');
       const created = await api<UserView>('POST', '/users', { smtpAddress: DAVE, environmentId: environments.body.items[0]!.id, employeeBp: DAVE_BP });
@@ -178,7 +166,7 @@ describe('initial load of a new user with items on both sides', { timeout: 60_00
     const environments = await api<{ items: Array<{ id: string }> }>('GET', '/environments');
     const created = await api<UserView>('POST', '/users', { smtpAddress: ERIN, environmentId: environments.body.items[0]!.id, employeeBp: ERIN_BP });
     expect(created.status).toBe(201);
-    const copy = await outlookAppointment('Quarterly review Fabrikam', inDays(7, 10), inDays(7, 11), [], ERIN);
+    const copy = await outlookAppointment(system, ERIN, { subject: 'Quarterly review Fabrikam', start: inDays(7, 10), end: inDays(7, 11) });
     // Workers reuse the user list for up to five seconds (TenantContexts cacheMs): Erin must be in it before the event.
     await settle(5_500);
 

@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ews, makeService } from '../../integration/ews-emulator/support.js';
 import { waitFor } from '../../support/service.js';
-import { startSystem, type RunningSystem } from '../../support/system.js';
-import { adminApi, inDays, journalWhere, linksWhere, settle, waitForSubscriptions } from './support.js';
+import type { RunningSystem } from '../../support/system.js';
+import { adminApi, inDays, journalWhere, linksWhere, settle, startSubscribedSystem } from './support.js';
 
 let system: RunningSystem;
 let api: ReturnType<typeof adminApi>;
 beforeAll(async () => {
-  system = await startSystem();
+  system = await startSubscribedSystem();
   api = adminApi(system);
-  await waitForSubscriptions(system);
 }, 120_000);
 afterAll(async () => system.stop());
 

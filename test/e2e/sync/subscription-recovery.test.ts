@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTenant } from '../../../src/store/transaction.js';
-import { ews, makeService } from '../../integration/ews-emulator/support.js';
 import { waitFor } from '../../support/service.js';
 import { startSystem, type RunningSystem } from '../../support/system.js';
+import { outlookAppointment } from './support.js';
 
 let system: RunningSystem;
 const activeSubscriptions = async () => withTenant('demo', async (tx) => (await tx.query<{ id: string; remote_id: string }>(
@@ -22,13 +22,8 @@ describe('subscriptions heal themselves', { timeout: 90_000 }, () => {
     await waitFor(async () => system.ews.push.dropped.some((d) => d.id === before!.remote_id) || undefined, 'Exchange to drop the subscription');
 
     // Meanwhile Alice plans something for S/4 in Outlook; nobody tells Tandem.
-    const service = makeService(system.ews, { impersonate: 'alice@demo.example' });
-    const appointment = new ews.Appointment(service);
-    appointment.Subject = 'Planned while unsubscribed';
-    appointment.Start = ews.DateTime.Parse(new Date(Date.now() + 3 * 86_400_000).toISOString());
-    appointment.End = ews.DateTime.Parse(new Date(Date.now() + 3 * 86_400_000 + 3_600_000).toISOString());
-    appointment.Categories.Add('S/4HANA');
-    await appointment.Save(ews.WellKnownFolderName.Calendar, ews.SendInvitationsMode.SendToNone);
+    const itemId = await outlookAppointment(system, 'alice@demo.example', { subject: 'Planned while unsubscribed',
+      start: new Date(Date.now() + 3 * 86_400_000).toISOString(), end: new Date(Date.now() + 3 * 86_400_000 + 3_600_000).toISOString(), categories: ['S/4HANA'] });
     system.ews.push.dropNext = 0;
 
     // Silence is noticed, the folder is subscribed again and the catch-up finds the item.
@@ -37,7 +32,7 @@ describe('subscriptions heal themselves', { timeout: 90_000 }, () => {
       return now.length === 1 && now[0]!.id !== before!.id || undefined;
     }, 'a new subscription', 60_000);
     const s4Key = await waitFor(async () => (await withTenant('demo', (tx) => tx.query<{ s4_key: string | null }>(
-      `SELECT s4_key FROM links WHERE exchange_item_id = $1 AND state = 'linked'`, [appointment.Id.UniqueId]), system.db.pool)).rows[0]?.s4_key ?? undefined,
+      `SELECT s4_key FROM links WHERE exchange_item_id = $1 AND state = 'linked'`, [itemId]), system.db.pool)).rows[0]?.s4_key ?? undefined,
       'the missed item to reach S/4', 60_000);
     expect((await system.s4.getAppointment(s4Key))?.subject).toBe('Planned while unsubscribed');
     const journal = await withTenant('demo', async (tx) => (await tx.query<{ reason: string }>(

@@ -1,7 +1,8 @@
 import { signDevToken } from '../../../src/security/dev-token.js';
 import { withTenant } from '../../../src/store/transaction.js';
+import { ews, makeService } from '../../integration/ews-emulator/support.js';
 import { waitFor } from '../../support/service.js';
-import type { RunningSystem } from '../../support/system.js';
+import { startSystem, type RunningSystem, type SystemOptions } from '../../support/system.js';
 
 /** What the end-to-end sync tests share: waiting for subscriptions, reading the journal and links, the admin API. */
 
@@ -71,3 +72,22 @@ export function adminApi(system: RunningSystem): <T = unknown>(method: string, p
 
 /** Resolves after `ms`: only to prove that nothing more happens. */
 export const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The demo system with every user's folders subscribed: where each end-to-end sync test starts. */
+export async function startSubscribedSystem(options?: SystemOptions): Promise<RunningSystem> {
+  const system = await startSystem(options);
+  await waitForSubscriptions(system);
+  return system;
+}
+
+/** An appointment a user makes in Outlook (EWS, impersonated, no invitations sent); returns its item id. */
+export async function outlookAppointment(system: RunningSystem, mailbox: string,
+  appointment: { subject: string; start: string; end: string; categories?: string[] }): Promise<string> {
+  const item = new ews.Appointment(makeService(system.ews, { impersonate: mailbox }));
+  item.Subject = appointment.subject;
+  item.Start = ews.DateTime.Parse(appointment.start);
+  item.End = ews.DateTime.Parse(appointment.end);
+  for (const category of appointment.categories ?? []) item.Categories.Add(category);
+  await item.Save(ews.WellKnownFolderName.Calendar, ews.SendInvitationsMode.SendToNone);
+  return item.Id.UniqueId;
+}

@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ews, makeService } from '../../integration/ews-emulator/support.js';
 import { waitFor } from '../../support/service.js';
-import { startSystem, type RunningSystem } from '../../support/system.js';
-import { inDays, journalWhere, linksWhere, settle, waitForSubscriptions } from './support.js';
+import type { RunningSystem } from '../../support/system.js';
+import { inDays, journalWhere, linksWhere, settle, startSubscribedSystem } from './support.js';
 
 let system: RunningSystem;
 beforeAll(async () => {
-  system = await startSystem();
-  await waitForSubscriptions(system);
+  system = await startSubscribedSystem();
 }, 120_000);
 afterAll(async () => system.stop());
 
