@@ -2,7 +2,7 @@ import type { ExchangeEnvironmentConfig } from '../connectors/exchange/mailbox-c
 import { TandemError } from '../errors/tandem-error.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Tx } from '../store/transaction.js';
-import { SECRET_KEYS, type EnvironmentInput, type EnvironmentView } from './environment-schema.js';
+import { ENDPOINT_KEYS, SECRET_KEYS, type EnvironmentInput, type EnvironmentView } from './environment-schema.js';
 
 interface EnvironmentRecord {
   id: string; tenant_id: string; name: string; kind: EnvironmentInput['kind']; connection: Record<string, unknown>;
@@ -21,6 +21,23 @@ function split(input: EnvironmentInput): { connection: Record<string, unknown>; 
     else connection[key] = value;
   }
   return { connection, secrets };
+}
+
+/**
+ * Throws VALIDATION_FAILED naming the stored secrets that were not sent again when an endpoint or
+ * authority changed. A credential of the Entra app is one of client secret or certificate: sending
+ * either replaces the stored one.
+ */
+function requireSecretsForMovedEndpoint(before: Record<string, unknown>, after: Record<string, unknown>, stored: Secrets, sent: Secrets): void {
+  const moved = ENDPOINT_KEYS.filter((key) => JSON.stringify(before[key] ?? null) !== JSON.stringify(after[key] ?? null));
+  if (moved.length === 0) return;
+  const sentEntraCredential = sent.clientSecret !== undefined || sent.certificate !== undefined;
+  const missing = SECRET_KEYS.filter((key) => stored[key] !== undefined && sent[key] === undefined
+    && !(key !== 'password' && sentEntraCredential));
+  if (missing.length === 0) return;
+  throw new TandemError('VALIDATION_FAILED', `Changing ${moved.join(', ')} needs the secrets again: ${missing.join(', ')}`, {
+    fieldErrors: missing.map((key) => ({ path: `body.${key}`, message: `required again because ${moved.join(', ')} changed` })),
+  });
 }
 
 function toView(record: EnvironmentRecord, secrets: Secrets): EnvironmentView {
@@ -68,12 +85,18 @@ export class EnvironmentRepository {
     return toView(rows[0]!, secrets);
   }
 
-  /** Replaces the settings; secrets not sent are kept (write-only fields stay set unless replaced). */
+  /**
+   * Replaces the settings; secrets not sent are kept (write-only fields stay set unless replaced) —
+   * but only while every endpoint and authority stays the same. A stored secret is sent only where
+   * it was entered for: whoever moves the environment to another host must know its secrets.
+   */
   async update(tx: Tx, id: string, input: EnvironmentInput): Promise<EnvironmentView> {
     const existing = await this.record(tx, id);
     if (existing.kind !== input.kind) throw new TandemError('CONFLICT', 'The kind of an environment cannot change; create a new one');
     const { connection, secrets } = split(input);
-    const merged = { ...this.secretsOf(existing), ...secrets };
+    const stored = this.secretsOf(existing);
+    requireSecretsForMovedEndpoint(existing.connection, connection, stored, secrets);
+    const merged = { ...stored, ...secrets };
     const { rows } = await tx.query<EnvironmentRecord>(
       `UPDATE exchange_environments SET name = $2, connection = $3, secret_ciphertext = $4, max_concurrency = $5, test_mailbox = $6, updated_at = now()
         WHERE id = $1 RETURNING *`,

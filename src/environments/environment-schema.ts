@@ -54,6 +54,12 @@ export type EnvironmentInput = z.infer<typeof environmentInput>;
 /** Keys that hold secrets; they go into the encrypted column, never into `connection`. */
 export const SECRET_KEYS = ['password', 'clientSecret', 'certificate'] as const;
 
+/**
+ * Settings that decide where secrets are sent or who may answer: changing one needs the stored
+ * secrets again (see EnvironmentRepository.update).
+ */
+export const ENDPOINT_KEYS = ['url', 'baseUrl', 'authorityHost', 'directoryId', 'caCertificate'] as const;
+
 export const environmentView = z.object({
   id: z.uuid(),
   name: z.string(),

@@ -44,10 +44,16 @@ export async function readS4Connection(tx: Tx): Promise<z.infer<typeof s4Connect
 
 export async function saveS4Connection(tx: Tx, tenantId: string, box: SecretBox, input: S4ConnectionInput): Promise<void> {
   const previous = await row(tx);
+  // The stored password is kept only for the URL it was entered for: whoever moves it needs to know it.
+  const kept = previous?.kind === 'url' && previous.url === (input.kind === 'url' ? input.url : undefined) ? previous.secret_ciphertext : null;
   const secret = input.kind === 'url'
-    ? (input.password ? box.encrypt(input.password, tenantId) : previous?.secret_ciphertext ?? null)
+    ? (input.password ? box.encrypt(input.password, tenantId) : kept)
     : null;
-  if (input.kind === 'url' && !secret) throw new TandemError('VALIDATION_FAILED', 'A password is needed', { fieldErrors: [{ path: 'body.password', message: 'required the first time' }] });
+  if (input.kind === 'url' && !secret) {
+    const message = previous?.secret_ciphertext ? 'required again because url changed' : 'required the first time';
+    throw new TandemError('VALIDATION_FAILED', previous?.secret_ciphertext ? 'Changing url needs the password again' : 'A password is needed',
+      { fieldErrors: [{ path: 'body.password', message }] });
+  }
   await tx.query(
     `INSERT INTO s4_connections (tenant_id, kind, destination_name, url, username, secret_ciphertext, sap_client)
      VALUES ($1, $2, $3, $4, $5, $6, $7)

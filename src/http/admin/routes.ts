@@ -74,7 +74,7 @@ export function adminRouteDefinitions(deps: AdminDeps): AnyApiRoute[] {
     defineRoute({ method: 'get', path: '/environments/:id', tag: 'Exchange environments', summary: 'One Exchange environment', scopes: [...READ],
       params: idParams, response: environmentView,
       handler: ({ principal, params }) => tenantTx(principal.tenantId, (tx) => environments.get(tx, params.id)) }),
-    defineRoute({ method: 'put', path: '/environments/:id', tag: 'Exchange environments', summary: 'Change an Exchange environment (secrets left out stay set)', scopes: ['Admin'],
+    defineRoute({ method: 'put', path: '/environments/:id', tag: 'Exchange environments', summary: 'Change an Exchange environment (secrets left out stay set unless an endpoint or authority changes)', scopes: ['Admin'],
       params: idParams, body: environmentInput, response: environmentView,
       handler: ({ principal, params, body }) => tenantTx(principal.tenantId, (tx) => environments.update(tx, params.id, body)) }),
     defineRoute({ method: 'delete', path: '/environments/:id', tag: 'Exchange environments', summary: 'Remove an unused Exchange environment', scopes: ['Admin'],
