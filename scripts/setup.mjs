@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// Prepares a fresh clone for `npm run demo` / `npm test` / `npm run bench` (CONTRACT.md: each
-// command does its own set-up): installs npm dependencies when missing or stale, and makes sure
+// Prepares a fresh clone for `npm run demo` / `npm test` / `npm run bench` (each command does its
+// own set-up, see README.md): installs npm dependencies when missing or stale, and makes sure
 // PostgreSQL and Redis answer — starting the installed servers, or installing them from Debian
-// packages when they are missing and we are root. Plain JavaScript on purpose: it must run before
-// any dependency (tsx, TypeScript) is installed.
+// packages when they are missing and we are root. With `--browser` (what `npm test` passes) it also
+// makes sure Chromium is there for the cockpit's browser tests. Plain JavaScript on purpose: it must
+// run before any dependency (tsx, TypeScript) is installed.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -100,10 +101,26 @@ async function ensureRedis() {
   if (!(await waitForPort(port, 15))) throw new Error(`Redis did not come up on port ${port}`);
 }
 
+/**
+ * The cockpit tests drive Debian's Chromium through playwright-core: a browser download of
+ * Playwright's own cannot work where only the npm registry and Debian packages are reachable.
+ */
+function ensureChromium() {
+  const path = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  if (existsSync(path)) return;
+  if (process.getuid?.() === 0 && commandExists('apt-get')) {
+    aptInstall(['chromium']);
+    return;
+  }
+  // Not fatal here: the browser tests fail on their own with the same advice, the rest still runs.
+  log(`Chromium not found at ${path}: run \`sudo apt-get install chromium\` (or set CHROMIUM_PATH); the cockpit browser tests need it`);
+}
+
 try {
   installDependencies();
   await ensurePostgres();
   await ensureRedis();
+  if (process.argv.includes('--browser')) ensureChromium();
 } catch (error) {
   log(`failed: ${error.message}`);
   process.exit(1);

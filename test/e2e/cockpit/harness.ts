@@ -16,7 +16,13 @@ import { freePort } from '../../../src/runtime/free-port.js';
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const SCREENSHOTS = join(ROOT, 'docs', 'cockpit');
+/**
+ * Screenshots land in docs/cockpit only when asked for (`UPDATE_SCREENSHOTS=1 npx vitest run
+ * test/e2e/cockpit`): a test run must leave the tracked tree as it found it.
+ */
+export const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1'
+  ? join(ROOT, 'docs', 'cockpit')
+  : mkdtempSync(join(tmpdir(), 'tandem-screenshots-'));
 
 /** Builds the cockpit once into a temporary folder (the repository's cockpit/dist stays untouched). */
 export async function buildCockpit(): Promise<string> {
@@ -27,8 +33,9 @@ export async function buildCockpit(): Promise<string> {
 
 export function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    // CI installs Debian's chromium in .ci/run; a missing browser must fail the suite, not skip it.
-    throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH. The cockpit browser tests need it.`);
+    // `npm test` installs Debian's chromium when run as root (scripts/setup.mjs --browser); a missing
+    // browser must fail the suite, not skip it.
+    throw new Error(`Chromium not found at ${CHROMIUM}: install it (sudo apt-get install chromium) or set CHROMIUM_PATH. The cockpit browser tests need it.`);
   }
   return chromium.launch({
     executablePath: CHROMIUM,
