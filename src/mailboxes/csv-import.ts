@@ -2,8 +2,9 @@ import { parse } from 'csv-parse/sync';
 import { TandemError } from '../errors/tandem-error.js';
 import type { Tx } from '../store/transaction.js';
 import { z } from '../validation/zod.js';
-import { mailboxRepository } from './mailbox-repository.js';
+import type { QueuedInitialLoad } from './initial-load-request.js';
 import { mailboxInput } from './mailbox-schema.js';
+import { userLifecycle } from './user-lifecycle.js';
 
 export const importRowResult = z.object({
   row: z.number().int().describe('Line number in the file (the header is line 1)'),
@@ -24,9 +25,10 @@ const flag = (value: string | undefined, fallback: boolean) => {
 /**
  * Bulk import of users from CSV (header row; columns smtpAddress, environment, s4User, employeeBp,
  * appointments, tasks, contacts, enabled). Each row stands alone — a bad row is reported and the
- * others still land — and an existing address is updated, so a file can be imported again.
+ * others still land — and an existing address is updated, so a file can be imported again. Users
+ * that become enabled get their initial load queued, as when added one by one.
  */
-export async function importMailboxesCsv(tx: Tx, tenantId: string, csv: string): Promise<ImportRowResult[]> {
+export async function importMailboxesCsv(tx: Tx, tenantId: string, csv: string, by: string): Promise<{ rows: ImportRowResult[]; initialLoads: QueuedInitialLoad[] }> {
   let records: Record<string, string>[];
   try {
     records = parse(csv, { columns: (header: string[]) => header.map((h) => h.trim()), skip_empty_lines: true, trim: true, bom: true,
@@ -39,6 +41,7 @@ export async function importMailboxesCsv(tx: Tx, tenantId: string, csv: string):
     .flatMap((env) => [[env.name.toLowerCase(), env.id], [env.id, env.id]] as const));
 
   const results: ImportRowResult[] = [];
+  const initialLoads: QueuedInitialLoad[] = [];
   for (const [index, record] of records.entries()) {
     const row = index + 2;
     const smtpAddress = record.smtpAddress ?? null;
@@ -59,19 +62,21 @@ export async function importMailboxesCsv(tx: Tx, tenantId: string, csv: string):
     await tx.query('SAVEPOINT import_row');
     try {
       const existing = await tx.query<{ id: string }>('SELECT id FROM mailboxes WHERE lower(smtp_address) = lower($1)', [parsed.data.smtpAddress]);
+      let change;
       if (existing.rows[0]) {
         const { smtpAddress: _address, ...patch } = parsed.data;
-        await mailboxRepository.update(tx, existing.rows[0].id, patch);
+        change = await userLifecycle.change(tx, tenantId, existing.rows[0].id, patch, by);
         results.push({ row, smtpAddress, outcome: 'updated', message: null });
       } else {
-        await mailboxRepository.create(tx, tenantId, parsed.data);
+        change = await userLifecycle.add(tx, tenantId, parsed.data, by);
         results.push({ row, smtpAddress, outcome: 'created', message: null });
       }
       await tx.query('RELEASE SAVEPOINT import_row');
+      if (change.initialLoad) initialLoads.push(change.initialLoad);
     } catch (error) {
       await tx.query('ROLLBACK TO SAVEPOINT import_row');
       results.push({ row, smtpAddress, outcome: 'error', message: error instanceof Error ? error.message : String(error) });
     }
   }
-  return results;
+  return { rows: results, initialLoads };
 }

@@ -1,4 +1,5 @@
 import { TandemError } from '../errors/tandem-error.js';
+import { INITIAL_LOAD } from '../mailboxes/initial-load-request.js';
 import type { InboxHandlerRegistry, InboxWork } from '../worker/inbox-handlers.js';
 import { KIND_OF_FOLDER, type Folder } from '../subscriptions/subscription-repository.js';
 import { catchUpFolder } from './catch-up.js';
@@ -10,10 +11,10 @@ import type { Pool } from '../store/pool.js';
 
 /** Inbox event types Tandem raises itself. */
 export const FOLDER_CHANGED = 'exchange.folder.changed';
-export const INITIAL_LOAD = 'tandem.mailbox.initial-load';
+export { INITIAL_LOAD } from '../mailboxes/initial-load-request.js';
 
 export const folderSubject = (mailboxId: string, folder: Folder) => `mailbox:${mailboxId}:${folder}`;
-export const initialLoadSubject = (mailboxId: string) => `mailbox:${mailboxId}:initial-load`;
+export { initialLoadSubject } from '../mailboxes/initial-load-request.js';
 
 function parseSubject(subject: string, pattern: RegExp): RegExpExecArray {
   const match = pattern.exec(subject);

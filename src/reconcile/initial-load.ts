@@ -34,9 +34,11 @@ export async function runInitialLoad(env: ReconcileEnv, mailbox: MailboxInfo): P
     for (const kind of ['appointment', 'task'] as const) {
       if (!mailbox.kinds.includes(kind) || !mailbox.employeeBp) continue;
       const ops = ACTIVITY_OPS[kind];
+      // Appointments where the user is responsible or an attendee (both get a copy, see appointmentTargets); tasks have a responsible only.
       const s4Objects: Array<S4Appointment | S4Task> = kind === 'appointment'
-        ? await ctx.s4.listAppointmentsOfEmployee(mailbox.employeeBp, { from: window.start, to: window.end })
-        : await ctx.s4.listTasksOfEmployee(mailbox.employeeBp, { from: window.start, to: window.end });
+        ? await ctx.s4.listAppointmentsOfEmployee(mailbox.employeeBp, { from: window.start, to: window.end },
+          [ctx.settings.appointments.partnerFunctions.responsible, ctx.settings.appointments.partnerFunctions.attendee])
+        : await ctx.s4.listTasksOfEmployee(mailbox.employeeBp, { from: window.start, to: window.end }, [ctx.settings.tasks.partnerFunctions.responsible]);
       const items = (await connector.listItems(address, kind, window)) as Array<Appointment | Task>;
       const match = matchForInitialLoad(s4Objects.map((o) => s4Candidate(kind, o)), items.map((i) => exchangeCandidate(kind, i)));
       const s4ByKey = new Map(s4Objects.map((o) => [o.uuid, o]));

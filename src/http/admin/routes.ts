@@ -6,7 +6,9 @@ import { retryDeadLetter } from '../../inbox/dead-letters.js';
 import { backlogStats, listDeadLetters } from '../../inbox/inbox-repository.js';
 import { journalQuerySchema, queryJournal, JOURNAL_OUTCOMES } from '../../journal/journal.js';
 import { importMailboxesCsv, importRowResult } from '../../mailboxes/csv-import.js';
+import { enqueueInitialLoads } from '../../mailboxes/initial-load-request.js';
 import { mailboxRepository } from '../../mailboxes/mailbox-repository.js';
+import { userLifecycle } from '../../mailboxes/user-lifecycle.js';
 import { mailboxInput, mailboxListQuery, mailboxPatch, mailboxView } from '../../mailboxes/mailbox-schema.js';
 import type { InboxJobData } from '../../queue/queues.js';
 import { issueCallbackCredential, listCallbackCredentials, revokeCallbackCredential } from '../../security/callback-credentials.js';
@@ -84,23 +86,32 @@ export function adminRouteDefinitions(deps: AdminDeps): AnyApiRoute[] {
     defineRoute({ method: 'get', path: '/users', tag: 'Users', summary: 'Search, filter and page users', scopes: [...READ],
       query: mailboxListQuery, response: page(mailboxView, 'UserPage'),
       handler: ({ principal, query }) => tenantTx(principal.tenantId, (tx) => mailboxRepository.list(tx, query)) }),
-    defineRoute({ method: 'post', path: '/users', tag: 'Users', summary: 'Add a user (mailbox)', scopes: ['Admin'],
+    defineRoute({ method: 'post', path: '/users', tag: 'Users', summary: 'Add a user (mailbox); an enabled user\'s initial load starts at once (progress in initialLoad)', scopes: ['Admin'],
       body: mailboxInput, response: mailboxView, status: 201,
-      handler: ({ principal, body }) => tenantTx(principal.tenantId, (tx) => mailboxRepository.create(tx, principal.tenantId, body)) }),
+      handler: async ({ principal, body }) => {
+        const change = await tenantTx(principal.tenantId, (tx) => userLifecycle.add(tx, principal.tenantId, body, principal.user));
+        if (change.initialLoad) await enqueueInitialLoads(deps.inboxQueue, [change.initialLoad]);
+        return change.user;
+      } }),
     defineRoute({ method: 'post', path: '/users/import', tag: 'Users', summary: 'Import users from CSV; a report per row', scopes: ['Admin'],
       body: z.string().min(1, 'the file is empty'), bodyContentType: 'text/csv',
       response: z.object({ created: z.number().int(), updated: z.number().int(), failed: z.number().int(), rows: z.array(importRowResult) }),
       handler: async ({ principal, body }) => {
-        const rows = await tenantTx(principal.tenantId, (tx) => importMailboxesCsv(tx, principal.tenantId, body));
+        const { rows, initialLoads } = await tenantTx(principal.tenantId, (tx) => importMailboxesCsv(tx, principal.tenantId, body, principal.user));
+        await enqueueInitialLoads(deps.inboxQueue, initialLoads);
         return { created: rows.filter((r) => r.outcome === 'created').length, updated: rows.filter((r) => r.outcome === 'updated').length,
           failed: rows.filter((r) => r.outcome === 'error').length, rows };
       } }),
     defineRoute({ method: 'get', path: '/users/:id', tag: 'Users', summary: 'One user with status and initial-load progress', scopes: [...READ],
       params: idParams, response: mailboxView,
       handler: ({ principal, params }) => tenantTx(principal.tenantId, (tx) => mailboxRepository.get(tx, params.id)) }),
-    defineRoute({ method: 'patch', path: '/users/:id', tag: 'Users', summary: 'Enable/disable a user or an object type, or move the user to another Exchange environment', scopes: ['Admin'],
+    defineRoute({ method: 'patch', path: '/users/:id', tag: 'Users', summary: 'Enable/disable a user or an object type, or move the user to another Exchange environment (enabling starts the initial load)', scopes: ['Admin'],
       params: idParams, body: mailboxPatch, response: mailboxView,
-      handler: ({ principal, params, body }) => tenantTx(principal.tenantId, (tx) => mailboxRepository.update(tx, params.id, body)) }),
+      handler: async ({ principal, params, body }) => {
+        const change = await tenantTx(principal.tenantId, (tx) => userLifecycle.change(tx, principal.tenantId, params.id, body, principal.user));
+        if (change.initialLoad) await enqueueInitialLoads(deps.inboxQueue, [change.initialLoad]);
+        return change.user;
+      } }),
     defineRoute({ method: 'delete', path: '/users/:id', tag: 'Users', summary: 'Remove a user; items stay in the mailbox', scopes: ['Admin'],
       params: idParams, response: z.void(), status: 204,
       handler: ({ principal, params }) => tenantTx(principal.tenantId, (tx) => mailboxRepository.remove(tx, params.id)) }),

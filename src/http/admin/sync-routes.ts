@@ -2,7 +2,7 @@ import { TandemError } from '../../errors/tandem-error.js';
 import { EnvironmentRepository } from '../../environments/environment-repository.js';
 import type { InboxWriter } from '../../inbox/inbox-writer.js';
 import { mailboxRepository } from '../../mailboxes/mailbox-repository.js';
-import { INITIAL_LOAD, initialLoadSubject } from '../../reconcile/handlers.js';
+import { enqueueInitialLoads, requestInitialLoad } from '../../mailboxes/initial-load-request.js';
 import type { SecretBox } from '../../security/secret-box.js';
 import type { Pool } from '../../store/pool.js';
 import { withTenant } from '../../store/transaction.js';
@@ -13,6 +13,8 @@ import { z } from '../../validation/zod.js';
 import { createEwsConnector } from '../../connectors/exchange/ews/ews-connector.js';
 import { createGraphConnector } from '../../connectors/exchange/graph/index.js';
 import type { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
+import type { InboxJobData } from '../../queue/queues.js';
 import { defineRoute, type AnyApiRoute } from './api-route.js';
 
 export interface SyncRouteDeps {
@@ -20,6 +22,7 @@ export interface SyncRouteDeps {
   redis: Redis;
   secretBox: SecretBox;
   inbox: InboxWriter;
+  inboxQueue: Queue<InboxJobData>;
   keyPrefix: string;
 }
 
@@ -86,15 +89,13 @@ export function syncAdminRoutes(deps: SyncRouteDeps): AnyApiRoute[] {
         }
       } }),
 
-    defineRoute({ method: 'post', path: '/users/:id/initial-load', tag: 'Users', summary: 'Start the initial load of a user (progress in the user\'s initialLoad)', scopes: ['Admin'],
+    defineRoute({ method: 'post', path: '/users/:id/initial-load', tag: 'Users', summary: 'Run the initial load of a user again (it starts by itself when a user is added or enabled; progress in the user\'s initialLoad)', scopes: ['Admin'],
       params: idParams, response: z.object({ id: z.uuid(), state: z.string() }), status: 202,
       handler: async ({ principal, params }) => {
         const user = await tx(principal.tenantId, (t) => mailboxRepository.get(t, params.id));
         if (!user.enabled) throw new TandemError('CONFLICT', 'Enable the user first');
-        await tx(principal.tenantId, (t) => mailboxRepository.setInitialLoad(t, params.id, { state: 'queued', done: 0, total: null, startedAt: null, finishedAt: null }));
-        const eventId = `initial-load:${params.id}:${Date.now()}`;
-        await deps.inbox.write([{ tenantId: principal.tenantId, source: 'system', eventId, type: INITIAL_LOAD, subject: initialLoadSubject(params.id),
-          payload: { requestedBy: principal.user }, correlationId: eventId }]);
+        const load = await tx(principal.tenantId, (t) => requestInitialLoad(t, principal.tenantId, params.id, { by: principal.user, reason: 'user.initialLoadRequested' }));
+        await enqueueInitialLoads(deps.inboxQueue, [load]);
         return { id: params.id, state: 'queued' };
       } }),
 

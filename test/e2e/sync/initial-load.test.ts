@@ -58,6 +58,9 @@ describe('initial load of a new user with items on both sides', { timeout: 60_00
       timeZone: 'Europe/Berlin', location: 'Tailspin, Leipzig', partners: responsible });
     const s4Task = await system.s4.createTask({ processType: 'ZTSK', subject: 'Prepare Northwind offer', due: inDays(5, 15), timeZone: 'Europe/Berlin',
       partners: responsible });
+    // Carol only attends this one: Bob is responsible.
+    const attended = await system.s4.createAppointment({ processType: 'ZVIS', subject: 'Contoso steering committee', start: inDays(5, 9), end: inDays(5, 10),
+      timeZone: 'Europe/Berlin', partners: [{ partnerFunction: '00000014', businessPartner: 'EMP002' }, { partnerFunction: '00000032', businessPartner: CAROL_BP }] });
     // Only in Outlook: one marked for S/4, one private to Outlook.
     const marked = await outlookAppointment(system, CAROL, { subject: 'Northwind follow-up call', start: inDays(6, 9), end: inDays(6, 10), categories: ['S/4HANA'] });
     const personal = await outlookAppointment(system, CAROL, { subject: 'Dentist', start: inDays(6, 14), end: inDays(6, 15) });
@@ -67,12 +70,11 @@ describe('initial load of a new user with items on both sides', { timeout: 60_00
     await waitFor(async () => (await withTenant('demo', async (tx) => (await tx.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM inbox WHERE source = 's4' AND status <> 'done'`)).rows[0]!.n, system.db.pool)) === 0 || undefined, 'S/4 events to be handled');
 
-    // The admin adds Carol and starts her initial load, as the cockpit does.
+    // The admin adds Carol; her initial load starts by itself, with no further call.
     const environments = await api<{ items: Array<{ id: string }> }>('GET', '/environments');
     const created = await api<UserView>('POST', '/users', { smtpAddress: CAROL, environmentId: environments.body.items[0]!.id, s4User: 'CAROL', employeeBp: CAROL_BP });
     expect(created.status).toBe(201);
-    const started = await api<{ state: string }>('POST', `/users/${created.body.id}/initial-load`);
-    expect(started).toMatchObject({ status: 202, body: { state: 'queued' } });
+    expect(created.body.initialLoad?.state).toBe('queued');
 
     const user = await waitFor(async () => {
       const view = (await api<UserView>('GET', `/users/${created.body.id}`)).body;
@@ -89,7 +91,8 @@ describe('initial load of a new user with items on both sides', { timeout: 60_00
     expect(calendar.find((i) => i.subject === 'Site visit Tailspin')!.props.Location).toBe('Tailspin, Leipzig');
     expect(calendar.filter((i) => i.subject === 'Northwind follow-up call')).toHaveLength(1);
     expect(calendar.filter((i) => i.subject === 'Dentist')).toHaveLength(1);
-    expect(calendar).toHaveLength(4);
+    expect(calendar.filter((i) => i.subject === 'Contoso steering committee')).toHaveLength(1);
+    expect(calendar).toHaveLength(5);
     expect(tasksOf(CAROL).map((t) => t.subject)).toEqual(['Prepare Northwind offer']);
 
     // S/4: the marked Outlook item became one activity; nothing else was created.
@@ -99,8 +102,8 @@ describe('initial load of a new user with items on both sides', { timeout: 60_00
     expect(carols.map((a) => a.subject).sort()).toEqual(['Kick-off Northwind', 'Northwind follow-up call', 'Site visit Tailspin']);
 
     const links = await linksWhere(system, `mailbox_id = $1 AND state = 'linked'`, [created.body.id]);
-    expect(links.map((l) => l.s4_key)).toEqual(expect.arrayContaining([both.uuid, s4Only.uuid, s4Task.uuid]));
-    expect(links.filter((l) => l.kind === 'appointment')).toHaveLength(3);
+    expect(links.map((l) => l.s4_key)).toEqual(expect.arrayContaining([both.uuid, s4Only.uuid, s4Task.uuid, attended.uuid]));
+    expect(links.filter((l) => l.kind === 'appointment')).toHaveLength(4);
     expect(links.find((l) => l.s4_key === both.uuid)?.exchange_item_id).toBe(copy);
     const adopted = await journalWhere(system, 's4_key = $1 AND mailbox_id = $2', [both.uuid, created.body.id]);
     expect(adopted[0]).toMatchObject({ outcome: 'synced', reason: 'adopted' });
@@ -108,7 +111,7 @@ describe('initial load of a new user with items on both sides', { timeout: 60_00
 
     // Change tracking starts after the load: what it reports next are echoes, never copies.
     await settle(3_000);
-    expect(calendarOf(CAROL)).toHaveLength(4);
+    expect(calendarOf(CAROL)).toHaveLength(5);
     expect(await system.s4.listAppointmentsOfEmployee(CAROL_BP, { from: inDays(-1, 0), to: inDays(30, 0) })).toHaveLength(3);
 
     // After the load every item Tandem wrote has a link, so a new activity is created without first
@@ -138,7 +141,6 @@ describe('initial load of a new user with items on both sides', { timeout: 60_00
       const environments = await api<{ items: Array<{ id: string }> }>('GET', '/environments');
       const created = await api<UserView>('POST', '/users', { smtpAddress: DAVE, environmentId: environments.body.items[0]!.id, employeeBp: DAVE_BP });
       expect(created.status).toBe(201);
-      expect((await api('POST', `/users/${created.body.id}/initial-load`)).status).toBe(202);
       system.s4Emulator.outbox.resume();
       resumed = true;
 
@@ -161,20 +163,22 @@ describe('initial load of a new user with items on both sides', { timeout: 60_00
     }
   });
 
-  it('an S/4 event handled before the user\'s initial load adopts the copy the user made by hand instead of adding a second', async () => {
+  it('a user added disabled starts nothing; enabling them runs the initial load, which adopts the copy they made by hand', async () => {
     addEmployeeInS4(ERIN_BP, 'Erin', ERIN, '29997');
     const environments = await api<{ items: Array<{ id: string }> }>('GET', '/environments');
-    const created = await api<UserView>('POST', '/users', { smtpAddress: ERIN, environmentId: environments.body.items[0]!.id, employeeBp: ERIN_BP });
+    const created = await api<UserView>('POST', '/users', { smtpAddress: ERIN, environmentId: environments.body.items[0]!.id, employeeBp: ERIN_BP, enabled: false });
     expect(created.status).toBe(201);
+    expect(created.body.initialLoad).toBeNull();
     const copy = await outlookAppointment(system, ERIN, { subject: 'Quarterly review Fabrikam', start: inDays(7, 10), end: inDays(7, 11) });
-    // Workers reuse the user list for up to five seconds (TenantContexts cacheMs): Erin must be in it before the event.
-    await settle(5_500);
-
     const activity = await system.s4.createAppointment({ processType: 'ZVIS', subject: 'Quarterly review Fabrikam', start: inDays(7, 10), end: inDays(7, 11),
       timeZone: 'Europe/Berlin', partners: [{ partnerFunction: '00000014', businessPartner: ERIN_BP }] });
-    await waitFor(async () => (await linksWhere(system, `mailbox_id = $1 AND s4_key = $2 AND state = 'linked'`, [created.body.id, activity.uuid]))[0],
-      'the activity to be linked in Erin\'s mailbox');
     await settle(1_500);
+    expect(calendarOf(ERIN).map((i) => i.id)).toEqual([copy]);
+    expect((await api<UserView>('GET', `/users/${created.body.id}`)).body.initialLoad).toBeNull();
+
+    const enabled = await api<UserView>('PATCH', `/users/${created.body.id}`, { enabled: true });
+    expect(enabled.body.initialLoad?.state).toBe('queued');
+    await waitFor(async () => (await api<UserView>('GET', `/users/${created.body.id}`)).body.initialLoad?.state === 'done' || undefined, 'Erin\'s initial load', 45_000);
 
     expect(calendarOf(ERIN).filter((i) => i.subject === 'Quarterly review Fabrikam').map((i) => i.id)).toEqual([copy]);
     expect((await linksWhere(system, 'mailbox_id = $1 AND s4_key = $2', [created.body.id, activity.uuid]))[0]?.exchange_item_id).toBe(copy);

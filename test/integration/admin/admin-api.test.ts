@@ -100,6 +100,13 @@ describe('admin API', () => {
     expect(search.body.items[0]).toMatchObject({ smtpAddress: 'bob@example.com', syncTasks: false });
     const paged = await api('tenant-a', ['Support'], 'GET', '/users?limit=1&offset=1');
     expect(paged.body).toMatchObject({ total: 2, items: [expect.objectContaining({ smtpAddress: 'bob@example.com' })] });
+
+    // Added and imported users start their initial load at once: one inbox event each, committed with the user.
+    expect(created.body.initialLoad).toMatchObject({ state: 'queued', done: 0 });
+    expect(search.body.items[0].initialLoad).toMatchObject({ state: 'queued' });
+    const loads = await withTenant('tenant-a', async (tx) => (await tx.query<{ subject: string }>(
+      `SELECT subject FROM inbox WHERE type = 'tandem.mailbox.initial-load' ORDER BY id`)).rows.map((r) => r.subject), db.pool);
+    expect(loads).toEqual([`mailbox:${userA}:initial-load`, `mailbox:${search.body.items[0].id}:initial-load`]);
   });
 
   it("never shows or changes another tenant's objects, whatever ids are sent", async () => {
