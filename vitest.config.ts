@@ -10,6 +10,7 @@ export default defineConfig({
     // Two cores: integration files each own a database, but too many at once only thrash.
     maxWorkers: 2,
     pool: 'forks',
-    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
+    // Tests run the local mode explicitly: without AUTH_MODE=dev the service fails closed.
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', AUTH_MODE: 'dev' },
   },
 });

@@ -10,7 +10,7 @@ const USAGE = `tandem <command>
   web                          HTTP service on $PORT (default 8080)
   worker                       queue workers and scheduled jobs
   migrate                      apply pending SQL migrations
-  demo                         everything with emulators and a demo tenant (Ctrl-C stops it)
+  demo                         everything with emulators and a demo tenant on 127.0.0.1, AUTH_MODE=dev (Ctrl-C stops it)
   emulate ews|graph|s4 [--port N] [--events-url URL] [--mailboxes a@x,b@x] [--time-scale F]
   journal [filters]            query the sync journal (see \`tandem journal --help\`)
   dev-token --tenant T --scopes Admin,Support   a token for AUTH_MODE=dev
@@ -51,6 +51,8 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'demo': {
+      // The demo is the local system by definition: dev tokens, web on 127.0.0.1 only.
+      process.env.AUTH_MODE = 'dev';
       const { runDemo } = await import('./demo/run-demo.js');
       await runDemo(rest);
       return;
@@ -78,6 +80,8 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'bench': {
+      // Benchmarks run the local system too (their children get AUTH_MODE=dev from this environment).
+      process.env.AUTH_MODE = 'dev';
       const { runBench } = await import('./bench/run-bench.js');
       await runBench(rest);
       return;

@@ -4,7 +4,7 @@ import { readVcapServices, type VcapBindings } from './vcap.js';
 
 /**
  * All configuration, parsed once at start-up. Locally it comes from the environment with the
- * defaults of CONTRACT.md; on Cloud Foundry the service bindings in VCAP_SERVICES take precedence.
+ * defaults in the README's configuration table; on Cloud Foundry the service bindings in VCAP_SERVICES take precedence.
  */
 const envSchema = z.object({
   DATABASE_URL: z.string().url().default('postgres://127.0.0.1:5432/tandem'),
@@ -19,7 +19,7 @@ const envSchema = z.object({
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/).default('tandem'),
   /** Events per second one tenant may post to /s4/events per web instance (bursts up to 5×). */
   TENANT_EVENTS_PER_SECOND: z.coerce.number().int().min(1).default(5_000),
-  /** Signing secret of dev tokens (AUTH_MODE=dev only). */
+  /** Signing secret of dev tokens (AUTH_MODE=dev only, where web listens on 127.0.0.1 alone). */
   DEV_TOKEN_SECRET: z.string().min(16).default('tandem-local-dev-token-secret'),
 });
 
@@ -52,7 +52,7 @@ export interface SecretKeyring {
   keys: Map<string, Buffer>;
 }
 
-/** The key used when none is configured locally. Never accepted on Cloud Foundry. */
+/** The key used with AUTH_MODE=dev when none is configured; any other mode requires a real one. */
 const LOCAL_DEV_SECRET_KEY = 'local:' + Buffer.alloc(32, 7).toString('base64');
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -68,25 +68,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const onCloudFoundry = env.VCAP_APPLICATION !== undefined;
   const services = readVcapServices(env.VCAP_SERVICES, env.VCAP_APPLICATION);
 
-  const authMode = values.AUTH_MODE ?? (onCloudFoundry ? 'xsuaa' : 'dev');
-  if (authMode === 'dev' && onCloudFoundry) {
-    throw new TandemError('CONFIG_INVALID', 'Invalid configuration: AUTH_MODE: dev tokens are refused on Cloud Foundry', {
-      details: { key: 'AUTH_MODE' },
-    });
-  }
+  const authMode = resolveAuthMode(values.AUTH_MODE, onCloudFoundry, services);
   // Like every binding, the tandem-secrets service takes precedence over the environment.
   const secretKey = services.secrets?.TANDEM_SECRET_KEY ?? values.TANDEM_SECRET_KEY;
-  if (onCloudFoundry && !secretKey) {
-    throw new TandemError('CONFIG_INVALID', 'Invalid configuration: TANDEM_SECRET_KEY: required on Cloud Foundry (bind the tandem-secrets service)', {
-      details: { key: 'TANDEM_SECRET_KEY' },
-    });
+  if (!secretKey && authMode !== 'dev') {
+    throw new TandemError('CONFIG_INVALID',
+      'Invalid configuration: TANDEM_SECRET_KEY: missing — bind the tandem-secrets service (Cloud Foundry) or set TANDEM_SECRET_KEY; ' +
+      'only AUTH_MODE=dev falls back to a local key', { details: { key: 'TANDEM_SECRET_KEY' } });
   }
-  if (authMode === 'xsuaa' && !services.xsuaa) {
-    throw new TandemError('CONFIG_INVALID', 'Invalid configuration: VCAP_SERVICES.xsuaa: AUTH_MODE=xsuaa needs an xsuaa binding', {
-      details: { key: 'VCAP_SERVICES.xsuaa' },
-    });
-  }
-
   const redisUrl = services.redis?.uri ?? values.REDIS_URL;
   return {
     databaseUrl: services.postgres?.uri ?? values.DATABASE_URL,
@@ -96,13 +85,60 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: values.LOG_LEVEL,
     authMode,
     secretKeys: parseSecretKeyring(secretKey ?? LOCAL_DEV_SECRET_KEY),
-    publicUrl: (values.PUBLIC_URL ?? services.application?.url ?? `http://127.0.0.1:${values.PORT}`).replace(/\/$/, ''),
+    publicUrl: resolvePublicUrl(values.PUBLIC_URL, onCloudFoundry, values.PORT),
     queuePrefix: values.QUEUE_PREFIX,
     devTokenSecret: values.DEV_TOKEN_SECRET,
     tenantEventsPerSecond: values.TENANT_EVENTS_PER_SECOND,
     onCloudFoundry,
     services,
   };
+}
+
+/**
+ * Fails closed: dev tokens (signed with a secret anyone can read in this repository) only when
+ * AUTH_MODE=dev is set explicitly, and never on Cloud Foundry. Everything else is xsuaa, which
+ * needs its binding — a Kyma or VM deployment that forgot a variable stops here instead of
+ * accepting forged Admin tokens.
+ */
+function resolveAuthMode(requested: 'xsuaa' | 'dev' | undefined, onCloudFoundry: boolean, services: VcapBindings): 'xsuaa' | 'dev' {
+  if (requested === 'dev') {
+    if (onCloudFoundry) {
+      throw new TandemError('CONFIG_INVALID', 'Invalid configuration: AUTH_MODE: dev tokens are refused on Cloud Foundry', {
+        details: { key: 'AUTH_MODE' },
+      });
+    }
+    return 'dev';
+  }
+  if (!services.xsuaa) {
+    const message = requested === 'xsuaa'
+      ? 'Invalid configuration: VCAP_SERVICES.xsuaa: AUTH_MODE=xsuaa needs an xsuaa binding'
+      : 'Invalid configuration: AUTH_MODE / VCAP_SERVICES.xsuaa: no xsuaa binding and AUTH_MODE is not set — bind an xsuaa ' +
+        'instance, or set AUTH_MODE=dev for a local run (dev tokens, web on 127.0.0.1 only)';
+    throw new TandemError('CONFIG_INVALID', message, { details: { key: requested === 'xsuaa' ? 'VCAP_SERVICES.xsuaa' : 'AUTH_MODE' } });
+  }
+  return 'xsuaa';
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '0.0.0.0', '[::1]', '[::]']);
+const isLoopback = (host: string) => LOOPBACK_HOSTS.has(host) || host.startsWith('127.') || host.endsWith('.localhost');
+
+/**
+ * The base URL Exchange and Graph post notifications to (and the SaaS registry shows). On Cloud
+ * Foundry it must be the web route over https: the worker has no route of its own, a loopback URL
+ * would be handed to Exchange, and Graph refuses plain http. mta.yaml sets it from the web route.
+ */
+function resolvePublicUrl(value: string | undefined, onCloudFoundry: boolean, port: number): string {
+  if (onCloudFoundry) {
+    const problem = value === undefined ? 'missing'
+      : new URL(value).protocol !== 'https:' ? `"${value}" is not https`
+        : isLoopback(new URL(value).hostname) ? `"${value}" is a loopback address` : undefined;
+    if (problem) {
+      throw new TandemError('CONFIG_INVALID',
+        `Invalid configuration: PUBLIC_URL: ${problem} — on Cloud Foundry it must be the https route of tandem-web ` +
+        '(mta.yaml sets it from srv-api), since Exchange and Graph post notifications there', { details: { key: 'PUBLIC_URL' } });
+    }
+  }
+  return (value ?? `http://127.0.0.1:${port}`).replace(/\/$/, '');
 }
 
 /**

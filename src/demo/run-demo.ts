@@ -39,7 +39,7 @@ Tandem demo is running — tenant "${DEMO.tenantId}" (users alice@demo.example =
 Try it:
   1. In the S/4 emulator page create an appointment of type ZVIS with EMP001 (Alice) as employee responsible.
   2. Within a second it is in Alice's calendar: ${ews.url}/_emulator/mailboxes/alice@demo.example/items
-  3. What happened, per item:   npx tandem journal --tenant ${DEMO.tenantId} --last 10m
+  3. What happened, per item:   AUTH_MODE=dev npx tandem journal --tenant ${DEMO.tenantId} --last 10m
   4. Admin API:  curl -H "Authorization: Bearer <admin token above>" ${webUrl}/api/v1/status
 
 Stop with Ctrl-C.

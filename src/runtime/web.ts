@@ -50,13 +50,15 @@ export async function startWeb(config: Config, options: { port?: number; host?: 
       cockpitRoutes(options.cockpitDirs ? { dirs: options.cockpitDirs } : {}),
     ],
   });
-  const server = app.listen(options.port ?? config.port, options.host ?? '0.0.0.0');
+  // Dev tokens are signed with a secret anyone can read: in dev mode only this machine may call.
+  const host = options.host ?? (config.authMode === 'dev' ? '127.0.0.1' : '0.0.0.0');
+  const server = app.listen(options.port ?? config.port, host);
   await once(server, 'listening');
   // Slightly longer than typical load-balancer idle timeouts, so they close first and never hit a closed socket.
   server.keepAliveTimeout = 65_000;
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
-  logger.info({ port }, 'web listening');
+  logger.info({ port, host }, 'web listening');
   return {
     url, port, server, pool, redis,
     async stop() {

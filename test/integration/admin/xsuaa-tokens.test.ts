@@ -69,7 +69,8 @@ beforeAll(async () => {
   await withSystemScope((tx) => tx.query(`INSERT INTO tenants (id) VALUES ('tenant-a')`), db.pool);
   const credentials = { clientid: CLIENT_ID, clientsecret: 'not-used-for-validation', xsappname: XSAPPNAME,
     url: `https://tenant-a.localhost:${port}`, uaadomain: `localhost:${port}`, identityzone: 'tenant-a', tenantmode: 'shared' };
-  config = loadConfig({ ...process.env, DATABASE_URL: db.url, QUEUE_PREFIX: uniqueRedisPrefix('xsuaa'), AUTH_MODE: 'xsuaa', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+  config = loadConfig({ ...process.env, DATABASE_URL: db.url, QUEUE_PREFIX: uniqueRedisPrefix('xsuaa'), AUTH_MODE: 'xsuaa',
+    TANDEM_SECRET_KEY: `test:${Buffer.alloc(32, 3).toString('base64')}`, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     VCAP_SERVICES: JSON.stringify({ xsuaa: [{ name: 'tandem-uaa', label: 'xsuaa', tags: ['xsuaa'], credentials }] }) });
   verify = createTokenVerifier(config);
   web = await startWeb(config, { port: 0, host: '127.0.0.1' });

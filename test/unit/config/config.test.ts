@@ -19,6 +19,7 @@ const vcap = {
 const cfEnv = (services: unknown) => ({
   VCAP_APPLICATION: JSON.stringify({ application_uris: ['tandem-web.cfapps.eu10.hana.ondemand.com'], application_name: 'tandem-web' }),
   VCAP_SERVICES: typeof services === 'string' ? services : JSON.stringify(services), TANDEM_SECRET_KEY: secretKey,
+  PUBLIC_URL: 'https://tandem-web.cfapps.eu10.hana.ondemand.com',
 });
 
 function failure(fn: () => unknown): TandemError {
@@ -27,13 +28,14 @@ function failure(fn: () => unknown): TandemError {
 }
 
 describe('loadConfig', () => {
-  it('uses the CONTRACT.md defaults locally', () => {
-    const config = loadConfig({});
+  it('uses the documented defaults locally with AUTH_MODE=dev', () => {
+    const config = loadConfig({ AUTH_MODE: 'dev' });
     expect(config.databaseUrl).toBe('postgres://127.0.0.1:5432/tandem');
     expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', tls: false });
     expect(config.port).toBe(8080);
     expect(config.authMode).toBe('dev');
     expect(config.onCloudFoundry).toBe(false);
+    expect(config.publicUrl).toBe('http://127.0.0.1:8080');
   });
 
   it('takes the bindings from VCAP_SERVICES on Cloud Foundry, over the environment', () => {
@@ -53,9 +55,9 @@ describe('loadConfig', () => {
   });
 
   it('names the key of a bad value', () => {
-    expect(failure(() => loadConfig({ PORT: 'eighty' })).message).toMatch(/PORT/);
-    expect(failure(() => loadConfig({ REDIS_URL: 'http://x' })).message).toMatch(/REDIS_URL/);
-    expect(failure(() => loadConfig({ LOG_LEVEL: 'loud' })).message).toMatch(/LOG_LEVEL/);
+    expect(failure(() => loadConfig({ AUTH_MODE: 'dev', PORT: 'eighty' })).message).toMatch(/PORT/);
+    expect(failure(() => loadConfig({ AUTH_MODE: 'dev', REDIS_URL: 'http://x' })).message).toMatch(/REDIS_URL/);
+    expect(failure(() => loadConfig({ AUTH_MODE: 'dev', LOG_LEVEL: 'loud' })).message).toMatch(/LOG_LEVEL/);
   });
 
   it('names the binding and field of a bad VCAP_SERVICES', () => {
@@ -72,5 +74,29 @@ describe('loadConfig', () => {
     expect(failure(() => loadConfig(withoutKey)).message).toMatch(/TANDEM_SECRET_KEY/);
     const { xsuaa: _x, ...withoutXsuaa } = vcap;
     expect(failure(() => loadConfig(cfEnv(withoutXsuaa))).message).toMatch(/xsuaa/);
+  });
+
+  it('fails closed off Cloud Foundry: no AUTH_MODE and no xsuaa binding stops start-up naming both', () => {
+    const error = failure(() => loadConfig({}));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toMatch(/AUTH_MODE.*VCAP_SERVICES\.xsuaa.*AUTH_MODE=dev/);
+    expect(failure(() => loadConfig({ AUTH_MODE: 'xsuaa' })).message).toMatch(/VCAP_SERVICES\.xsuaa/);
+  });
+
+  it('fails closed off Cloud Foundry: xsuaa without TANDEM_SECRET_KEY stops start-up (only dev mode has a local key)', () => {
+    const services = JSON.stringify({ xsuaa: [xsuaa] });
+    const error = failure(() => loadConfig({ VCAP_SERVICES: services }));
+    expect(error.message).toMatch(/TANDEM_SECRET_KEY: missing/);
+    expect(loadConfig({ VCAP_SERVICES: services, TANDEM_SECRET_KEY: secretKey }).authMode).toBe('xsuaa');
+  });
+
+  it('refuses a missing, http or loopback PUBLIC_URL on Cloud Foundry, naming PUBLIC_URL', () => {
+    const { PUBLIC_URL: _omitted, ...withoutUrl } = cfEnv(vcap);
+    expect(failure(() => loadConfig(withoutUrl)).message).toMatch(/PUBLIC_URL: missing/);
+    expect(failure(() => loadConfig({ ...cfEnv(vcap), PUBLIC_URL: 'http://tandem-web.cfapps.eu10.hana.ondemand.com' })).message)
+      .toMatch(/PUBLIC_URL: .* is not https/);
+    for (const loopback of ['https://127.0.0.1:8080', 'https://localhost', 'https://[::1]:8443']) {
+      expect(failure(() => loadConfig({ ...cfEnv(vcap), PUBLIC_URL: loopback })).message).toMatch(/PUBLIC_URL: .* loopback/);
+    }
   });
 });

@@ -8,6 +8,7 @@ const xsuaa = { label: 'xsuaa', name: 'tandem-uaa', tags: ['xsuaa'], credentials
   uaadomain: 'authentication.eu10.hana.ondemand.com', xsappname: 'tandem!t1' } };
 const cfEnv = (services: Record<string, unknown[]>, extra: Record<string, string> = {}) => ({
   VCAP_APPLICATION: JSON.stringify({ application_uris: ['tandem-web.example.com'] }),
+  PUBLIC_URL: 'https://tandem-web.example.com',
   VCAP_SERVICES: JSON.stringify({ xsuaa: [xsuaa], ...services }),
   ...extra,
 });

@@ -138,6 +138,18 @@ describe('mta.yaml: the apps', () => {
     expect(moduleNamed('tandem-worker').properties?.AUTH_MODE).toBe('xsuaa');
   });
 
+  it('gives web and worker PUBLIC_URL from the web route: the worker requires srv-api, which web provides', () => {
+    const web = moduleNamed('tandem-web');
+    expect(web.properties?.PUBLIC_URL).toBe('${default-url}');
+    const provided = web.provides?.find((provides) => provides.name === 'srv-api');
+    expect(provided?.properties?.url).toBe('${default-url}');
+    const worker = moduleNamed('tandem-worker');
+    const route = worker.requires?.find((required) => required.name === 'srv-api');
+    expect(route, 'tandem-worker must require srv-api').toBeDefined();
+    expect(route!.properties?.PUBLIC_URL).toBe('~{url}');
+    expect(worker.properties?.PUBLIC_URL).toBeUndefined();
+  });
+
   it('keeps secrets out of the descriptor: TANDEM_SECRET_KEY comes from an existing user-provided service', () => {
     expect(readText('mta.yaml')).not.toMatch(/TANDEM_SECRET_KEY\s*:/);
     const secrets = resourceNamed('tandem-secrets');
