@@ -138,5 +138,18 @@ export function coerceError(error: unknown, fallbackCode: ErrorCode = 'INTERNAL'
     if (code === '40001' || code === '40P01') return new TandemError('DB_SERIALIZATION', message, { cause: error });
     if (TRANSIENT_PG_STATES.test(code)) return new TandemError('DB_UNAVAILABLE', message, { cause: error });
   }
+  if (isRedisUnavailable(error, message)) {
+    return new TandemError('QUEUE_UNAVAILABLE', `Redis is unavailable: ${message}`, { cause: error, retryAfterMs: 5_000 });
+  }
   return new TandemError(fallbackCode, message, { cause: error });
+}
+
+/**
+ * ioredis's ways of saying "Redis is not there": a command refused while disconnected without an
+ * offline queue, a command timeout, retries per request exhausted, a closed connection.
+ */
+function isRedisUnavailable(error: unknown, message: string): boolean {
+  const name = error instanceof Error ? error.name : '';
+  return name === 'MaxRetriesPerRequestError'
+    || /enableOfflineQueue options is false|^Command timed out$|^Connection is closed\.?$/.test(message);
 }

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import { TandemError, coerceError } from '../errors/tandem-error.js';
 import { logger } from '../logging/logger.js';
-import { inboxAccepted, inboxDuplicates } from '../observability/metrics.js';
+import { inboxAccepted, inboxDuplicates, inboxEnqueueSkipped } from '../observability/metrics.js';
 import { inboxJob, type InboxJobData } from '../queue/queues.js';
 import type { Pool } from '../store/pool.js';
 import { GroupCommit } from '../store/group-commit.js';
@@ -15,6 +15,20 @@ export interface WriteResult {
 
 /** Rows per INSERT; keeps one statement's parameters and lock time small. */
 const MAX_BATCH_EVENTS = 500;
+
+/**
+ * Enqueue calls (one per group commit) allowed in flight at once. Beyond this Redis is too slow to
+ * keep up, and more calls would only pile up in memory: rows are left to the sweeper instead.
+ */
+const MAX_ENQUEUES_IN_FLIGHT = 32;
+
+export interface InboxWriterOptions {
+  /**
+   * Whether Redis can take commands now. While it cannot, committed rows are not enqueued at all
+   * (the sweeper enqueues them once Redis is back), so an outage costs no memory in this process.
+   */
+  queueReady?: () => boolean;
+}
 
 /** A write's outcome inside a group: one tenant's failed transaction must not fail another tenant's write. */
 type Settled = { ok: WriteResult } | { error: unknown };
@@ -31,10 +45,14 @@ type Settled = { ok: WriteResult } | { error: unknown };
  */
 export class InboxWriter {
   private readonly group: GroupCommit<NewInboxEvent[], Settled>;
+  private enqueuesInFlight = 0;
+  /** Rows left to the sweeper since the last time enqueueing worked (logged once per outage). */
+  private leftToSweeper = 0;
 
   constructor(
     private readonly pool: Pool,
     private readonly queue: Queue<InboxJobData>,
+    private readonly options: InboxWriterOptions = {},
   ) {
     this.group = new GroupCommit((writes) => this.flush(writes), { maxWeight: MAX_BATCH_EVENTS, weight: (events) => events.length });
   }
@@ -59,6 +77,33 @@ export class InboxWriter {
       indexes.forEach((writeIndex, i) => { results[writeIndex] = settled[i]!; });
     }));
     return results;
+  }
+
+  /** Jobs waiting for Redis right now (bounded by MAX_ENQUEUES_IN_FLIGHT calls). */
+  get pendingEnqueues(): number {
+    return this.enqueuesInFlight;
+  }
+
+  /**
+   * Not awaited: the next group commit need not wait for Redis. A failed or skipped enqueue loses
+   * nothing — the rows are committed and the sweeper enqueues them again.
+   */
+  private enqueue(tenantId: string, jobs: Array<ReturnType<typeof inboxJob>>): void {
+    const ready = this.options.queueReady?.() ?? true;
+    if (!ready || this.enqueuesInFlight >= MAX_ENQUEUES_IN_FLIGHT) {
+      if (this.leftToSweeper === 0) logger.warn({ tenantId, redisReady: ready }, 'not enqueueing while Redis is unavailable or slow; the sweeper will enqueue stored events');
+      this.leftToSweeper += jobs.length;
+      inboxEnqueueSkipped.inc(jobs.length);
+      return;
+    }
+    this.enqueuesInFlight += 1;
+    this.queue.addBulk(jobs).then(() => {
+      if (this.leftToSweeper > 0) logger.info({ leftToSweeper: this.leftToSweeper }, 'enqueueing again; earlier events are left to the sweeper');
+      this.leftToSweeper = 0;
+    }, (error: unknown) => {
+      if (this.leftToSweeper === 0) logger.warn({ err: error, tenantId, count: jobs.length }, 'enqueue after commit failed; the sweeper will re-enqueue');
+      this.leftToSweeper += jobs.length;
+    }).finally(() => { this.enqueuesInFlight -= 1; });
   }
 
   private async flushTenant(tenantId: string, writes: NewInboxEvent[][]): Promise<WriteResult[]> {
@@ -87,12 +132,7 @@ export class InboxWriter {
       const job = inboxJob({ ...event, id: row.id }, event.delayMs ?? 0);
       if (!jobs.has(job.opts.jobId!)) jobs.set(job.opts.jobId!, job);
     }
-    // Not awaited: the next group commit need not wait for Redis. A failed enqueue loses nothing —
-    // the rows are committed and the sweeper enqueues them again.
-    if (jobs.size > 0) {
-      this.queue.addBulk([...jobs.values()]).catch((error: unknown) =>
-        logger.warn({ err: error, tenantId, count: jobs.size }, 'enqueue after commit failed; the sweeper will re-enqueue'));
-    }
+    if (jobs.size > 0) this.enqueue(tenantId, [...jobs.values()]);
     return writes.map((write) => {
       const accepted = write.filter((e) => insertedKeys.has(`${e.source}\u0000${e.eventId}`)).length;
       return { accepted, duplicates: write.length - accepted };

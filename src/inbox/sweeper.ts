@@ -32,13 +32,14 @@ export async function sweepInbox(pool: Pool, queue: Queue<InboxJobData>, options
       [options.graceMs, options.processingLeaseMs, options.batchSize]);
     return rows;
   }, pool);
-  for (const row of stale) {
+  // Concurrent calls share ioredis's pipeline: a batch costs a few round trips, not two per row.
+  await Promise.all(stale.map(async (row) => {
     // A job that failed for good but whose row was not marked (crash) would block the id; clear it.
     const existing = await queue.getJob(inboxJobId(row.id));
     if (existing && (await existing.isFailed())) await existing.remove();
     const job = inboxJob({ id: row.id, tenantId: row.tenant_id, type: row.type, subject: row.subject, correlationId: row.correlation_id });
     await queue.add(job.name, job.data, job.opts);
-  }
+  }));
   if (stale.length > 0) logger.info({ count: stale.length }, 'sweeper re-enqueued inbox rows');
   return stale.length;
 }

@@ -30,6 +30,12 @@ export const inboxDuplicates = new Counter({
   registers: [registry],
 });
 
+export const inboxEnqueueSkipped = new Counter({
+  name: 'tandem_inbox_enqueue_skipped_total',
+  help: 'Stored events not enqueued because Redis was down or slow (the sweeper enqueues them later)',
+  registers: [registry],
+});
+
 export const jobsProcessed = new Counter({
   name: 'tandem_jobs_processed_total',
   help: 'Worker jobs by queue and outcome',

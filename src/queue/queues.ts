@@ -65,6 +65,8 @@ export interface Queues {
 
 export function createQueues(connection: Redis, prefix: string): Queues {
   const inbox = new Queue<InboxJobData>(INBOX_QUEUE, { connection, prefix });
+  // The connection's own listener logs outages; without one here BullMQ prints each reconnect failure.
+  inbox.on('error', () => undefined);
   return {
     inbox,
     prefix,

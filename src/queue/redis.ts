@@ -20,6 +20,27 @@ export function createRedis(connection: RedisConnectionConfig, options: RedisOpt
   return redis;
 }
 
+/** How long a producer's Redis command may take before it fails (a hung Redis must not hang a request). */
+export const PRODUCER_COMMAND_TIMEOUT_MS = 2_000;
+
+/**
+ * A Redis connection for producers that must never wait for Redis: web's queue and admin calls.
+ * Commands issued while the connection is down fail at once instead of collecting in ioredis's
+ * offline queue (which grows without bound through an outage), and a command that gets no answer
+ * fails after PRODUCER_COMMAND_TIMEOUT_MS. Nothing is lost by failing: the inbox row is already
+ * committed and the sweeper enqueues it once Redis is back. Not for BullMQ workers (they block).
+ */
+export function createProducerRedis(connection: RedisConnectionConfig, options: RedisOptions = {}): Redis {
+  return createRedis(connection, { ...PRODUCER_OPTIONS, ...options });
+}
+
+export const PRODUCER_OPTIONS: RedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: PRODUCER_COMMAND_TIMEOUT_MS };
+
+/** Whether commands can be sent now (connected and past the ready check). */
+export function redisReady(redis: Redis): boolean {
+  return redis.status === 'ready';
+}
+
 /** Removes every key under a prefix — a run's queues and limits — and leaves every other prefix alone. */
 export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<number> {
   let cursor = '0';

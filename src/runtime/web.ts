@@ -16,7 +16,7 @@ import { InboxWriter } from '../inbox/inbox-writer.js';
 import { NotificationSightings } from '../subscriptions/notification-sightings.js';
 import { logger } from '../logging/logger.js';
 import { createQueues } from '../queue/queues.js';
-import { createRedis } from '../queue/redis.js';
+import { createProducerRedis, redisReady } from '../queue/redis.js';
 import { CallbackCredentialVerifier } from '../security/callback-credentials.js';
 import { createPool, type Pool } from '../store/pool.js';
 
@@ -33,9 +33,11 @@ export interface RunningWeb {
 export async function startWeb(config: Config, options: { port?: number; host?: string; cockpitDirs?: string[] } = {}): Promise<RunningWeb> {
   logger.level = config.logLevel;
   const pool = createPool(config.databaseUrl);
-  const redis = createRedis(config.redis);
+  // Web only produces: its Redis commands fail fast while Redis is away instead of queueing in
+  // memory (the inbox in Postgres is the queue of record; the worker's sweeper catches up).
+  const redis = createProducerRedis(config.redis);
   const queues = createQueues(redis, config.queuePrefix);
-  const inbox = new InboxWriter(pool, queues.inbox);
+  const inbox = new InboxWriter(pool, queues.inbox, { queueReady: () => redisReady(redis) });
   const sightings = new NotificationSightings(pool);
   const verifyToken = createTokenVerifier(config);
   const secretBox = new SecretBox(config.secretKeys);

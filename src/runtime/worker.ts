@@ -3,7 +3,7 @@ import type { Config } from '../config/config.js';
 import { InboxWriter } from '../inbox/inbox-writer.js';
 import { logger } from '../logging/logger.js';
 import { createQueues } from '../queue/queues.js';
-import { createRedis } from '../queue/redis.js';
+import { PRODUCER_OPTIONS, createRedis, redisReady } from '../queue/redis.js';
 import { registerSyncHandlers } from '../reconcile/handlers.js';
 import { settlePendingDeletions } from '../reconcile/pending-deletions.js';
 import { TenantContexts } from '../reconcile/tenant-context.js';
@@ -34,8 +34,9 @@ export async function startWorkerProcess(config: Config, options: WorkerProcessO
   const running = startWorker({ pool, redis, queuePrefix: config.queuePrefix, handlers, concurrency: options.concurrency ?? 16,
     ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}) });
 
-  const queues = createQueues(redis, config.queuePrefix);
-  const subscriptions = new SubscriptionManager({ pool, contexts, inbox: new InboxWriter(pool, queues.inbox), publicUrl: config.publicUrl, ...options.subscriptions });
+  const producer = redis.duplicate(PRODUCER_OPTIONS);
+  const queues = createQueues(producer, config.queuePrefix);
+  const subscriptions = new SubscriptionManager({ pool, contexts, inbox: new InboxWriter(pool, queues.inbox, { queueReady: () => redisReady(producer) }), publicUrl: config.publicUrl, ...options.subscriptions });
   const maintenanceConnection = redis.duplicate();
   const maintenanceQueue = new Queue(MAINTENANCE_QUEUE, { connection: maintenanceConnection, prefix: config.queuePrefix });
   await scheduleSubscriptionMaintenance(maintenanceQueue, options.maintenanceEveryMs ?? 30_000);
@@ -57,6 +58,7 @@ export async function startWorkerProcess(config: Config, options: WorkerProcessO
       await queues.close();
       await contexts.connectors.closeAll();
       await maintenanceConnection.quit().catch(() => undefined);
+      await producer.quit().catch(() => undefined);
       await redis.quit().catch(() => undefined);
       await pool.end();
     },

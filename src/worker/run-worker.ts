@@ -1,4 +1,5 @@
 import { Worker } from 'bullmq';
+import { PRODUCER_OPTIONS, redisReady } from '../queue/redis.js';
 import type { Redis } from 'ioredis';
 import { logger } from '../logging/logger.js';
 import { RedisSemaphore } from '../limits/redis-semaphore.js';
@@ -34,7 +35,9 @@ export interface RunningWorker {
 
 /** Starts the inbox worker and the sweeper; see ARCHITECTURE.md "Runtime processes". */
 export function startWorker(options: WorkerOptions): RunningWorker {
-  const connections = [options.redis.duplicate(), options.redis.duplicate(), options.redis.duplicate()] as const;
+  // The queue connection only produces (sweeper): it fails fast while Redis is away instead of
+  // collecting commands in memory; the locks' and BullMQ worker's connections wait for Redis.
+  const connections = [options.redis.duplicate(PRODUCER_OPTIONS), options.redis.duplicate(), options.redis.duplicate()] as const;
   const queues = createQueues(connections[0], options.queuePrefix);
   const locks = new RedisSemaphore(connections[1], `${options.queuePrefix}:locks`);
   const processor = createInboxProcessor({ pool: options.pool, locks, handlers: options.handlers, ...(options.jobTimeoutMs ? { jobTimeoutMs: options.jobTimeoutMs } : {}) });
@@ -52,7 +55,8 @@ export function startWorker(options: WorkerOptions): RunningWorker {
   const sweepOptions = options.sweep ?? DEFAULT_SWEEP_OPTIONS;
   let sweeping = false;
   const sweepTimer = setInterval(() => {
-    if (sweeping) return;
+    // While Redis is away there is nothing to enqueue into; claiming rows now would only reset them.
+    if (sweeping || !redisReady(connections[0])) return;
     sweeping = true;
     sweepInbox(options.pool, queues.inbox, sweepOptions)
       .catch((error: unknown) => logger.warn({ err: error }, 'inbox sweep failed'))
