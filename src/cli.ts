@@ -58,7 +58,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'emulate': {
-      const { runEmulator } = await import('./emulators/run-emulator.js');
+      const { runEmulator } = await import('./demo/run-emulator.js');
       await runEmulator(rest);
       return;
     }

@@ -4,7 +4,7 @@ import { ItemError } from './soap.js';
 import { parsePath, type PropPath } from './item-model.js';
 import { occurrenceViewByIndex, parseOccurrenceId, viewOf, type ItemView, type Shape } from './item-view.js';
 import type { PushManager } from './push.js';
-import type { Logger } from '../../logging/logger.js';
+import type { Logger } from '../common/logger.js';
 
 /** Who is calling and whose mailbox the request acts on. */
 export interface Caller {

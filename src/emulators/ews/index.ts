@@ -2,8 +2,8 @@ import { createServer as createNetServer, type AddressInfo, type Socket } from '
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { z } from 'zod';
-import { logger } from '../../logging/logger.js';
-import { TandemError } from '../../errors/tandem-error.js';
+import { EmulatorConfigError } from '../common/errors.js';
+import { logger } from '../common/logger.js';
 import { EwsStore, type Mailbox } from './store.js';
 import { PushManager, type Subscription } from './push.js';
 import { Throttle, type ThrottlingSettings } from './throttling.js';
@@ -109,7 +109,7 @@ const optionsSchema = z.object({
 export async function startEwsEmulator(input: EwsEmulatorOptions = {}): Promise<EwsEmulator> {
   const parsed = optionsSchema.safeParse(input);
   if (!parsed.success) {
-    throw new TandemError('CONFIG_INVALID', `Invalid EWS emulator options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new EmulatorConfigError(`Invalid EWS emulator options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
   const options = parsed.data;
   const timeScale = options.timeScale ?? 1;

@@ -4,7 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { child, childText, esc, NS, parseXml, path } from './xml.js';
 import { encodeWatermark, type Mailbox, type MailboxEvent } from './store.js';
 import { formatDateTime } from './calendar.js';
-import type { Logger } from '../../logging/logger.js';
+import type { Logger } from '../common/logger.js';
 
 /**
  * Push notifications ("Notification subscriptions, mailbox events, and EWS in Exchange";

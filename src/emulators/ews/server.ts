@@ -7,7 +7,7 @@ import type { PushManager } from './push.js';
 import type { Throttle } from './throttling.js';
 import type { FaultInjector } from './faults.js';
 import type { OpContext } from './context.js';
-import type { Logger } from '../../logging/logger.js';
+import type { Logger } from '../common/logger.js';
 import { createItem, deleteItem, getItem, updateItem } from './operations/items.js';
 import { findItem } from './operations/find-item.js';
 import { createFolder, findFolder, getFolder } from './operations/folders.js';

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { logger } from '../../logging/logger.js';
+import { logger } from '../common/logger.js';
 import { GraphApi } from './api.js';
 import { Attachments } from './attachments.js';
 import { TokenService } from './auth.js';

@@ -1,7 +1,7 @@
 import {
   appointmentFromGraph, appointmentToGraph, contactFromGraph, contactToGraph, stampProperties, taskExtension, taskFromGraph, taskToGraph,
-} from '../../connectors/exchange/graph/mapping.js';
-import type { AppointmentDraft, ContactDraft, Stamp, TaskDraft } from '../../connectors/exchange/types.js';
+} from './portable-codec.js';
+import type { PortableAppointmentDraft, PortableContactDraft, PortableTaskDraft, Stamp } from './portable-types.js';
 import * as contacts from './contacts.js';
 import * as events from './events.js';
 import type { Ctx } from './odata.js';
@@ -9,17 +9,17 @@ import type { GraphStore, Mailbox } from './store.js';
 import * as todo from './todo.js';
 
 /**
- * A mailbox's content as plain, backend-neutral JSON in Tandem's domain vocabulary (types.ts drafts
- * plus the stamp). The EWS emulator exports the same shape, so a test can move a mailbox from EWS
+ * A mailbox's content as plain, backend-neutral JSON in Tandem's item vocabulary (portable-types.ts
+ * drafts plus the stamp). The EWS emulator exports the same shape, so a test can move a mailbox from EWS
  * to Graph and check that Tandem re-finds every item by its stamp. Ids are not carried: they
  * differ between EWS and Graph, which is exactly what stamp matching has to survive.
  * Not carried: series exceptions, attachments.
  */
 export interface PortableMailbox {
   smtpAddress: string;
-  appointments: Array<AppointmentDraft & { stamp?: Stamp }>;
-  tasks: Array<TaskDraft & { stamp?: Stamp }>;
-  contacts: Array<ContactDraft & { stamp?: Stamp }>;
+  appointments: Array<PortableAppointmentDraft & { stamp?: Stamp }>;
+  tasks: Array<PortableTaskDraft & { stamp?: Stamp }>;
+  contacts: Array<PortableContactDraft & { stamp?: Stamp }>;
 }
 
 const STRIP = ['id', 'changeKey', 'type', 'seriesMasterId', 'originalStart', 'organizer', 'hasAttachments', 'lastModified'];

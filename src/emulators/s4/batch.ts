@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   boundaryOf, formatHttpMessage, formatMultipart, parseHttpMessage, parseMultipart, type MimePart,
-} from '../../connectors/s4/multipart.js';
+} from './multipart.js';
 import { GatewayError, gatewayErrorBody, gatewayErrors } from './gateway-error.js';
 import type { ODataResponse, ODataService } from './engine.js';
 import type { S4Store } from './store.js';

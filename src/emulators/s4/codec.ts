@@ -1,7 +1,7 @@
 import {
   formatEdmDateTime, formatEdmDateTimeOffset, formatEdmTime, parseEdmDate, parseEdmTime,
-} from '../../connectors/s4/odata-values.js';
-import { sapTimeZoneToIana, zoneOffsetMinutes } from '../../connectors/s4/time-zones.js';
+} from './odata-values.js';
+import { sapTimeZoneToIana, zoneOffsetMinutes } from './time-zones.js';
 import type { PropertyDef } from './model.js';
 
 /** A property value a client sent that cannot be stored; becomes a Gateway 400. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { S4_EVENT_TYPES, s4EventSchema, type S4Event } from '../../connectors/s4/events.js';
-import { logger } from '../../logging/logger.js';
+import { logger } from '../common/logger.js';
+import { S4_EVENT_TYPES, type S4CloudEvent } from './cloud-events.js';
 import type { ChangeRecord } from './store.js';
 
 const log = logger.child({ module: 'emulator.s4.events' });
@@ -8,7 +8,7 @@ const log = logger.child({ module: 'emulator.s4.events' });
 export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'dropped';
 
 export interface OutboxEntry {
-  event: S4Event;
+  event: S4CloudEvent;
   state: DeliveryState;
   attempts: number;
   /** HTTP status or error text of the last attempt. */
@@ -73,7 +73,7 @@ export class EventOutbox {
   /** Events of a committed unit of work (a request or a changeset). */
   publish(changes: ChangeRecord[]): void {
     for (const event of toEvents(changes, this.source)) {
-      this.entries.push({ event: s4EventSchema.parse(event), state: 'pending', attempts: 0 });
+      this.entries.push({ event, state: 'pending', attempts: 0 });
     }
     // Long demo runs: forget the oldest finished entries, never pending ones.
     while (this.entries.length > MAX_ENTRIES) {
@@ -177,7 +177,7 @@ type ObjectEvent = { group: string; objectKey: string; action: ChangeRecord['act
  * header (see rules.ts), so it arrives here as a header 'changed'. Within one unit of work an
  * object gets at most one event: Created wins over Changed, Deleted over Changed.
  */
-export function toEvents(changes: ChangeRecord[], source: string): S4Event[] {
+export function toEvents(changes: ChangeRecord[], source: string): S4CloudEvent[] {
   const perObject = new Map<string, ObjectEvent[]>();
   const add = (e: ObjectEvent): void => {
     const list = perObject.get(e.objectKey) ?? [];
@@ -211,7 +211,7 @@ export function toEvents(changes: ChangeRecord[], source: string): S4Event[] {
         break;
     }
   }
-  const events: S4Event[] = [];
+  const events: S4CloudEvent[] = [];
   for (const list of perObject.values()) {
     const actions = new Set(list.map((e) => e.action));
     const last = list[list.length - 1] as ObjectEvent;
@@ -223,7 +223,7 @@ export function toEvents(changes: ChangeRecord[], source: string): S4Event[] {
       events.push({
         specversion: '1.0', id: randomUUID(), source, time: new Date().toISOString(), datacontenttype: 'application/json',
         ...pick.build(action),
-      } as S4Event);
+      } as S4CloudEvent);
     }
   }
   return events;

@@ -1,4 +1,4 @@
-import { parseEdmDate, parseEdmTime } from '../../connectors/s4/odata-values.js';
+import { parseEdmDate, parseEdmTime } from './odata-values.js';
 import type { EntitySetDef } from './model.js';
 
 /**

@@ -1,4 +1,4 @@
-import { SAP_TO_IANA } from '../../connectors/s4/time-zones.js';
+import { SAP_TO_IANA } from './time-zones.js';
 import { gatewayErrors } from './gateway-error.js';
 import { PROCESS_TYPES, entitySetByName, type EntitySetDef } from './model.js';
 import type { Row, S4Store } from './store.js';

@@ -1,4 +1,4 @@
-import { zonedWallTimeToMs } from '../../connectors/s4/time-zones.js';
+import { zonedWallTimeToMs } from './time-zones.js';
 import { END_OF_TIME } from './rules.js';
 import type { S4Store } from './store.js';
 

@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type Request, type Response } from 'express';
-import { logger } from '../../logging/logger.js';
+import { logger } from '../common/logger.js';
 import { handleBatch } from './batch.js';
 import { ODataService, type ODataResponse } from './engine.js';
 import { EventOutbox, type OutboxEntry, type RetrySchedule } from './event-outbox.js';

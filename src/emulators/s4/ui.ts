@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { SAP_TO_IANA, sapTimeZoneToIana, zonedWallTimeToMs, zoneOffsetMinutes } from '../../connectors/s4/time-zones.js';
+import { SAP_TO_IANA, sapTimeZoneToIana, zonedWallTimeToMs, zoneOffsetMinutes } from './time-zones.js';
 import type { ODataService } from './engine.js';
 import { GatewayError } from './gateway-error.js';
 import { PROCESS_TYPES } from './model.js';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { startEwsEmulator, DEFAULT_EWS_EMULATOR_PORT } from '../../../src/emulators/ews/index.js';
-import { TandemError } from '../../../src/errors/tandem-error.js';
+import { EmulatorConfigError } from '../../../src/emulators/common/errors.js';
 
 describe('startEwsEmulator options', () => {
   it('refuses invalid options with CONFIG_INVALID', async () => {
-    await expect(startEwsEmulator({ port: 70_000 })).rejects.toBeInstanceOf(TandemError);
+    await expect(startEwsEmulator({ port: 70_000 })).rejects.toBeInstanceOf(EmulatorConfigError);
     await expect(startEwsEmulator({ mailboxes: ['not-an-address'] })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
     await expect(startEwsEmulator({ timeScale: 0 })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
   });

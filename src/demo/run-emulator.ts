@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
-import { DEMO } from '../demo/seed.js';
+import { DEMO } from './seed.js';
 import { logger } from '../logging/logger.js';
 import { untilSignal } from '../runtime/signals.js';
-import { DEFAULT_EWS_EMULATOR_PORT, startEwsEmulator } from './ews/index.js';
-import { DEFAULT_GRAPH_EMULATOR_PORT, startGraphEmulator } from './graph/index.js';
-import { DEFAULT_S4_EMULATOR_PORT, startS4Emulator } from './s4/index.js';
+import { DEFAULT_EWS_EMULATOR_PORT, startEwsEmulator } from '../emulators/ews/index.js';
+import { DEFAULT_GRAPH_EMULATOR_PORT, startGraphEmulator } from '../emulators/graph/index.js';
+import { DEFAULT_S4_EMULATOR_PORT, startS4Emulator } from '../emulators/s4/index.js';
 
 const USAGE = `tandem emulate ews|graph|s4 [--port N] [--mailboxes a@x,b@x] [--time-scale F] [--events-url URL --events-user U --events-password P]`;
 

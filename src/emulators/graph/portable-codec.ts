@@ -1,0 +1,227 @@
+/**
+ * Graph v1.0 JSON ↔ the portable mailbox form (see portable.ts). The emulator's own reading of
+ * the JSON it serves, written against the Graph resource pages (learn.microsoft.com/graph/api/
+ * resources/event, todotask, contact, singlevaluelegacyextendedproperty, opentypeextension); it
+ * imports nothing from the service.
+ */
+import type {
+  Attendee, Importance, PortableAppointment, PortableContact, PortableTask, Sensitivity, Stamp, TaskStatus,
+} from './portable-types.js';
+import { toIanaZone } from './time-zones.js';
+
+/**
+ * Where Tandem keeps its stamp on Graph items: two named string properties in Tandem's own property
+ * set on events and contacts, an open extension on To Do tasks (which carry no extended
+ * properties). The portable form lifts them into `stamp`.
+ */
+const TANDEM_PROPERTY_SET_ID = 'c5b7e2a4-3f1d-4e8b-9a6c-2d7f0e1b8a53';
+const S4_KEY_PROPERTY = `String {${TANDEM_PROPERTY_SET_ID}} Name TandemS4Key`;
+const HASH_PROPERTY = `String {${TANDEM_PROPERTY_SET_ID}} Name TandemHash`;
+const TASK_EXTENSION = 'com.tandem.stamp';
+
+type GraphJson = Record<string, unknown>;
+
+/** Graph reports Windows zone names for items made in Outlook; the portable form speaks IANA. */
+function ianaZone(zone: unknown): string {
+  if (typeof zone !== 'string' || !zone) return 'UTC';
+  if (zone === 'tzone://Microsoft/Utc') return 'UTC';
+  return toIanaZone(zone) ?? zone;
+}
+
+/** "2026-03-29T08:00:00.0000000" in UTC (we ask for UTC) → "2026-03-29T08:00:00.000Z". */
+function utcInstant(value: unknown): string {
+  const v = value as { dateTime?: string; timeZone?: string } | undefined;
+  if (!v?.dateTime) return '';
+  const base = v.dateTime.replace(/(\.\d{3})\d*$/, '$1');
+  return new Date(/Z$|[+-]\d\d:\d\d$/.test(base) ? base : `${base}Z`).toISOString();
+}
+
+/** Wall-clock time of a UTC instant in a zone, Graph style without offset. */
+function wallTime(instant: string, zone: string): string {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', {
+    timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+  }).formatToParts(new Date(instant)).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
+}
+
+function stampFromExtendedProperties(json: GraphJson): Stamp | undefined {
+  const props = (json.singleValueExtendedProperties as Array<{ id: string; value: string }> | undefined) ?? [];
+  const find = (id: string): string | undefined => props.find((p) => p.id.toLowerCase() === id.toLowerCase())?.value;
+  const s4Key = find(S4_KEY_PROPERTY);
+  return s4Key === undefined ? undefined : { s4Key, hash: find(HASH_PROPERTY) ?? '' };
+}
+
+export function stampProperties(stamp: Stamp): Array<{ id: string; value: string }> {
+  return [{ id: S4_KEY_PROPERTY, value: stamp.s4Key }, { id: HASH_PROPERTY, value: stamp.hash }];
+}
+
+function changeKeyOf(json: GraphJson): string {
+  return typeof json.changeKey === 'string' ? json.changeKey : String(json['@odata.etag'] ?? '').replace(/^W\//, '').replace(/"/g, '');
+}
+
+const TYPES: Record<string, PortableAppointment['type']> = { singleInstance: 'single', seriesMaster: 'seriesMaster', occurrence: 'occurrence', exception: 'exception' };
+
+export function appointmentFromGraph(json: GraphJson): PortableAppointment {
+  const body = json.body as { contentType?: string; content?: string } | undefined;
+  const organizer = (json.organizer as { emailAddress?: { address?: string; name?: string } } | undefined)?.emailAddress;
+  const stamp = stampFromExtendedProperties(json);
+  const cancelled = json.cancelledOccurrences as string[] | undefined;
+  const recurrence = json.recurrence as PortableAppointment['recurrence'] | null | undefined;
+  return {
+    id: String(json.id),
+    changeKey: changeKeyOf(json),
+    type: TYPES[String(json.type)] ?? 'single',
+    ...(json.seriesMasterId ? { seriesMasterId: String(json.seriesMasterId) } : {}),
+    ...(json.originalStart ? { originalStart: new Date(String(json.originalStart)).toISOString() } : {}),
+    subject: String(json.subject ?? ''),
+    body: { type: body?.contentType?.toLowerCase() === 'html' ? 'html' : 'text', content: body?.content ?? '' },
+    start: utcInstant(json.start),
+    end: utcInstant(json.end),
+    timeZone: ianaZone(json.originalStartTimeZone),
+    isAllDay: json.isAllDay === true,
+    location: String((json.location as { displayName?: string } | undefined)?.displayName ?? ''),
+    categories: (json.categories as string[] | undefined) ?? [],
+    sensitivity: (json.sensitivity as Sensitivity | undefined) ?? 'normal',
+    importance: (json.importance as Importance | undefined) ?? 'normal',
+    ...(json.showAs ? { showAs: json.showAs as NonNullable<PortableAppointment['showAs']> } : {}),
+    ...(typeof json.reminderMinutesBeforeStart === 'number' && json.isReminderOn !== false ? { reminderMinutesBeforeStart: json.reminderMinutesBeforeStart } : {}),
+    ...(organizer?.address ? { organizer: { email: organizer.address, ...(organizer.name ? { name: organizer.name } : {}) } } : {}),
+    attendees: ((json.attendees as Array<{ type?: string; emailAddress?: { address?: string; name?: string }; status?: { response?: string } }> | undefined) ?? [])
+      .map((a): Attendee => ({
+        email: a.emailAddress?.address ?? '',
+        ...(a.emailAddress?.name ? { name: a.emailAddress.name } : {}),
+        type: (a.type as Attendee['type'] | undefined) ?? 'required',
+        ...(a.status?.response ? { response: a.status.response === 'tentativelyAccepted' ? 'tentative' : a.status.response === 'notResponded' ? 'none' : a.status.response as Attendee['response'] } : {}),
+      })),
+    ...(recurrence ? { recurrence: { pattern: recurrence.pattern, range: { type: recurrence.range.type, startDate: recurrence.range.startDate,
+      ...(recurrence.range.endDate && recurrence.range.endDate !== '0001-01-01' ? { endDate: recurrence.range.endDate } : {}),
+      ...(recurrence.range.numberOfOccurrences ? { numberOfOccurrences: recurrence.range.numberOfOccurrences } : {}) } } } : {}),
+    ...(cancelled && cancelled.length > 0 ? { deletedOccurrences: cancelled.map(occurrenceStartFromId).filter((s): s is string => !!s) } : {}),
+    hasAttachments: json.hasAttachments === true,
+    ...(stamp ? { stamp } : {}),
+    lastModified: String(json.lastModifiedDateTime ?? ''),
+  };
+}
+
+/**
+ * `cancelledOccurrences` is documented on the beta event resource only, so v1.0 may not send it;
+ * when present, entries that carry the original start (the emulator's "=OCC<ms>" ids) are used and
+ * others dropped. Either way the engine can learn of deleted occurrences from expandSeries, where
+ * they are missing.
+ */
+function occurrenceStartFromId(id: string): string | undefined {
+  const m = /=OCC(\d+)$/.exec(id);
+  return m ? new Date(Number(m[1])).toISOString() : undefined;
+}
+
+/** Draft fields → Graph event JSON (only the fields present, for PATCH). */
+export function appointmentToGraph(draft: Partial<PortableAppointment>): GraphJson {
+  const out: GraphJson = {};
+  const zone = draft.timeZone ?? 'UTC';
+  if (draft.subject !== undefined) out.subject = draft.subject;
+  if (draft.body !== undefined) out.body = { contentType: draft.body.type === 'html' ? 'html' : 'text', content: draft.body.content };
+  if (draft.start !== undefined) out.start = { dateTime: wallTime(draft.start, zone), timeZone: zone };
+  if (draft.end !== undefined) out.end = { dateTime: wallTime(draft.end, zone), timeZone: zone };
+  if (draft.isAllDay !== undefined) out.isAllDay = draft.isAllDay;
+  if (draft.location !== undefined) out.location = { displayName: draft.location };
+  if (draft.categories !== undefined) out.categories = draft.categories;
+  if (draft.sensitivity !== undefined) out.sensitivity = draft.sensitivity;
+  if (draft.importance !== undefined) out.importance = draft.importance;
+  if (draft.showAs !== undefined) out.showAs = draft.showAs;
+  if (draft.reminderMinutesBeforeStart !== undefined) {
+    out.reminderMinutesBeforeStart = draft.reminderMinutesBeforeStart;
+    out.isReminderOn = true;
+  }
+  if (draft.attendees !== undefined) {
+    out.attendees = draft.attendees.map((a) => ({ type: a.type, emailAddress: { address: a.email, ...(a.name ? { name: a.name } : {}) } }));
+  }
+  if (draft.recurrence !== undefined) out.recurrence = { pattern: draft.recurrence.pattern, range: { ...draft.recurrence.range, recurrenceTimeZone: zone } };
+  return out;
+}
+
+const PERCENT: Record<TaskStatus, number> = { notStarted: 0, inProgress: 50, completed: 100, waitingOnOthers: 25, deferred: 0 };
+
+/**
+ * To Do tasks have no sensitivity or percentComplete; the stamp extension carries both so they
+ * survive a round trip (To Do shows neither to the user, so nothing is lost in its UI).
+ */
+export function taskFromGraph(json: GraphJson): PortableTask {
+  const body = json.body as { contentType?: string; content?: string } | undefined;
+  const ext = ((json.extensions as GraphJson[] | undefined) ?? []).find((e) => e.extensionName === TASK_EXTENSION || e.id === TASK_EXTENSION);
+  const status = (json.status as TaskStatus | undefined) ?? 'notStarted';
+  const day = (v: unknown): string | undefined => {
+    const d = (v as { dateTime?: string } | undefined)?.dateTime;
+    return d ? d.slice(0, 10) : undefined;
+  };
+  const startDate = day(json.startDateTime);
+  const dueDate = day(json.dueDateTime);
+  return {
+    id: String(json.id),
+    changeKey: changeKeyOf(json),
+    subject: String(json.title ?? ''),
+    body: { type: body?.contentType?.toLowerCase() === 'html' ? 'html' : 'text', content: body?.content ?? '' },
+    ...(startDate ? { startDate } : {}),
+    ...(dueDate ? { dueDate } : {}),
+    status,
+    percentComplete: typeof ext?.percentComplete === 'number' ? ext.percentComplete : PERCENT[status],
+    importance: (json.importance as Importance | undefined) ?? 'normal',
+    categories: (json.categories as string[] | undefined) ?? [],
+    sensitivity: (ext?.sensitivity as Sensitivity | undefined) ?? 'normal',
+    ...(ext && typeof ext.s4Key === 'string' ? { stamp: { s4Key: ext.s4Key, hash: String(ext.hash ?? '') } } : {}),
+    lastModified: String(json.lastModifiedDateTime ?? ''),
+  };
+}
+
+export function taskToGraph(draft: Partial<PortableTask>): GraphJson {
+  const out: GraphJson = {};
+  if (draft.subject !== undefined) out.title = draft.subject;
+  if (draft.body !== undefined) out.body = { contentType: draft.body.type === 'html' ? 'html' : 'text', content: draft.body.content };
+  if ('startDate' in draft) out.startDateTime = draft.startDate ? { dateTime: `${draft.startDate}T00:00:00.0000000`, timeZone: 'UTC' } : null;
+  if ('dueDate' in draft) out.dueDateTime = draft.dueDate ? { dateTime: `${draft.dueDate}T00:00:00.0000000`, timeZone: 'UTC' } : null;
+  if (draft.status !== undefined) out.status = draft.status;
+  if (draft.importance !== undefined) out.importance = draft.importance;
+  if (draft.categories !== undefined) out.categories = draft.categories;
+  return out;
+}
+
+export function taskExtension(stamp: Stamp, draft: Partial<PortableTask>, previous?: GraphJson): GraphJson {
+  return {
+    '@odata.type': '#microsoft.graph.openTypeExtension', extensionName: TASK_EXTENSION, s4Key: stamp.s4Key, hash: stamp.hash,
+    sensitivity: draft.sensitivity ?? previous?.sensitivity ?? 'normal',
+    percentComplete: draft.percentComplete ?? previous?.percentComplete ?? 0,
+  };
+}
+
+export function contactFromGraph(json: GraphJson): PortableContact {
+  const stamp = stampFromExtendedProperties(json);
+  const addr = json.businessAddress as PortableContact['businessAddress'] | undefined;
+  const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+  const opt = <T>(key: string, v: T | undefined): Record<string, T> => (v === undefined ? {} : { [key]: v });
+  const address = addr && Object.values(addr).some((v) => v) ? Object.fromEntries(Object.entries(addr).filter(([, v]) => v)) : undefined;
+  return {
+    id: String(json.id),
+    changeKey: changeKeyOf(json),
+    ...opt('givenName', str(json.givenName)),
+    ...opt('surname', str(json.surname)),
+    displayName: String(json.displayName ?? ''),
+    ...opt('companyName', str(json.companyName)),
+    ...opt('jobTitle', str(json.jobTitle)),
+    emailAddresses: ((json.emailAddresses as Array<{ address?: string }> | undefined) ?? []).map((e) => e.address ?? '').filter(Boolean),
+    businessPhones: (json.businessPhones as string[] | undefined) ?? [],
+    ...opt('mobilePhone', str(json.mobilePhone)),
+    ...(address ? { businessAddress: address } : {}),
+    categories: (json.categories as string[] | undefined) ?? [],
+    ...(stamp ? { stamp } : {}),
+    lastModified: String(json.lastModifiedDateTime ?? ''),
+  };
+}
+
+export function contactToGraph(draft: Partial<PortableContact>): GraphJson {
+  const out: GraphJson = {};
+  for (const key of ['givenName', 'surname', 'displayName', 'companyName', 'jobTitle', 'businessPhones', 'mobilePhone', 'categories'] as const) {
+    if (key in draft) out[key] = draft[key] ?? null;
+  }
+  if (draft.emailAddresses !== undefined) out.emailAddresses = draft.emailAddresses.map((address) => ({ address, name: address }));
+  if ('businessAddress' in draft) out.businessAddress = draft.businessAddress ?? {};
+  return out;
+}
