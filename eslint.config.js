@@ -19,7 +19,7 @@ const LAYERS = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'gen/', 'node_modules/', 'coverage/', 'cockpit/dist/', 'approuter/'] },
+  { ignores: ['dist/', 'gen/', 'node_modules/', 'coverage/', 'cockpit/dist/', 'approuter/', '.tandem/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -69,7 +69,7 @@ export function s4EventRoutes(deps: S4EventRoutesDeps): Router {
     async (req, res) => {
       const tenantId = res.locals.tenantId as string;
       const isBatch = (req.get('content-type') ?? '').toLowerCase().startsWith(BATCH);
-      const events = parseEvents(req.body, isBatch);
+      const events = parseS4EventRequest(req.body, isBatch);
       tenantLimit.take(tenantId, events.length);
       const inboxEvents: NewInboxEvent[] = events.map(({ event, subject }) => ({
         tenantId, source: 's4', eventId: event.id, type: event.type, subject,
@@ -81,7 +81,11 @@ export function s4EventRoutes(deps: S4EventRoutesDeps): Router {
   return router;
 }
 
-function parseEvents(body: unknown, isBatch: boolean): Array<{ event: CloudEvent; subject: string }> {
+/**
+ * The validation of `POST /s4/events`: the CloudEvents envelope, then each event's type and data.
+ * Exported so that the ABAP event sender's output is checked against exactly this (test/unit/abap).
+ */
+export function parseS4EventRequest(body: unknown, isBatch: boolean): Array<{ event: CloudEvent; subject: string }> {
   const parsed = isBatch ? cloudEventBatchSchema.safeParse(body) : cloudEventSchema.safeParse(body);
   if (!parsed.success) {
     throw new TandemError('VALIDATION_FAILED', 'The request is not a valid CloudEvent' + (isBatch ? ' batch' : ''), {

@@ -23,9 +23,29 @@ const families = [
 
 const ACTIONS = ['Created.v1', 'Changed.v1', 'Deleted.v1'];
 
+/**
+ * Sent by Tandem's S/4 event sender (abap/, job ZTANDEM_EVENT_SENDER) every few minutes: proves the
+ * SM59 destination and the job work although nothing changed. Not an object event: it is recorded
+ * as the tenant's last heartbeat, never queued.
+ */
+export const S4_HEARTBEAT_TYPE = 'sap.s4.tandem.heartbeat.v1';
+export const S4_HEARTBEAT_SUBJECT = 's4:heartbeat';
+const heartbeatData = z.object({
+  PendingEvents: z.number().int().nonnegative(),
+  FailedEvents: z.number().int().nonnegative(),
+}).loose();
+
 export type SubjectResult = { ok: true; subject: string } | { ok: false; message: string; path?: string };
 
 export function s4EventSubject(type: string, data: unknown): SubjectResult {
+  if (type === S4_HEARTBEAT_TYPE) {
+    const parsed = heartbeatData.safeParse(data);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      return { ok: false, path: ['data', ...issue.path].join('.'), message: issue.message };
+    }
+    return { ok: true, subject: S4_HEARTBEAT_SUBJECT };
+  }
   const family = families.find((candidate) => type.startsWith(candidate.prefix));
   if (!family || !ACTIONS.includes(type.slice(family.prefix.length))) {
     return { ok: false, path: 'type', message: `unsupported event type "${type}"` };

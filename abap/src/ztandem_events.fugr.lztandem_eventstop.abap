@@ -1,0 +1,1 @@
+FUNCTION-POOL ztandem_events.               "MESSAGE-ID ..
