@@ -44,7 +44,7 @@ export async function startWeb(config: Config, options: { port?: number; host?: 
   const app = createApp({
     pool, redis,
     routers: [
-      s4EventRoutes({ inbox, credentials: new CallbackCredentialVerifier(pool), verifyToken,
+      s4EventRoutes({ pool, inbox, credentials: new CallbackCredentialVerifier(pool), verifyToken,
         tenantLimit: new TenantRateLimit(config.tenantEventsPerSecond, config.tenantEventsPerSecond * 5) }),
       notificationRoutes({ pool, inbox, sightings }),
       provisioningRoutes({ pool, config, verifyToken }),

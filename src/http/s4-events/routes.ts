@@ -8,7 +8,9 @@ import { bearerToken, type TokenVerifier } from '../auth/authenticate.js';
 import { FailureLimiter } from '../auth/failure-limiter.js';
 import type { TenantRateLimit } from '../auth/tenant-rate-limit.js';
 import { cloudEventBatchSchema, cloudEventSchema, type CloudEvent } from './cloud-event.js';
-import { s4EventSubject } from './s4-event-subject.js';
+import { S4_HEARTBEAT_SUBJECT, s4EventSubject } from './s4-event-subject.js';
+import { recordS4Heartbeats } from '../../s4-connection/heartbeats.js';
+import type { Pool } from '../../store/pool.js';
 
 const SINGLE = 'application/cloudevents+json';
 const BATCH = 'application/cloudevents-batch+json';
@@ -21,6 +23,8 @@ export interface S4EventRoutesDeps {
   failures?: FailureLimiter;
   /** Events per second and burst a single tenant may post. */
   tenantLimit: TenantRateLimit;
+  /** Where the event sender's heartbeats are recorded (they are not queued). */
+  pool: Pool;
 }
 
 /**
@@ -71,12 +75,14 @@ export function s4EventRoutes(deps: S4EventRoutesDeps): Router {
       const isBatch = (req.get('content-type') ?? '').toLowerCase().startsWith(BATCH);
       const events = parseS4EventRequest(req.body, isBatch);
       tenantLimit.take(tenantId, events.length);
-      const inboxEvents: NewInboxEvent[] = events.map(({ event, subject }) => ({
+      const heartbeats = events.filter((e) => e.subject === S4_HEARTBEAT_SUBJECT);
+      const inboxEvents: NewInboxEvent[] = events.filter((e) => e.subject !== S4_HEARTBEAT_SUBJECT).map(({ event, subject }) => ({
         tenantId, source: 's4', eventId: event.id, type: event.type, subject,
         payload: { source: event.source, time: event.time, data: event.data }, correlationId: event.id,
       }));
+      await recordS4Heartbeats(deps.pool, tenantId, heartbeats.map(({ event }) => ({ eventId: event.id, source: event.source, time: event.time, data: event.data })));
       const result = await deps.inbox.write(inboxEvents);
-      res.status(202).json(result);
+      res.status(202).json({ ...result, accepted: result.accepted + heartbeats.length });
     });
   return router;
 }

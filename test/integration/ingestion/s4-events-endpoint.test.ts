@@ -71,6 +71,23 @@ describe('POST /s4/events', () => {
     expect(await inboxCount('tenant-a')).toBe(before);
   });
 
+  it('records the event sender heartbeat per tenant instead of queueing it; a late older one does not replace it', async () => {
+    const headers = { authorization: basicAuth(credentialB), 'content-type': 'application/cloudevents-batch+json' };
+    const heartbeat = (time: string, pending: number) => appointmentEvent({ type: 'sap.s4.tandem.heartbeat.v1', time, data: { PendingEvents: pending, FailedEvents: 0 } });
+    const before = await inboxCount('tenant-b');
+    const response = await post([heartbeat('2026-11-22T09:15:00Z', 3), appointmentEvent()], headers);
+    expect(response.status).toBe(202);
+    expect(response.body).toEqual({ accepted: 2, duplicates: 0 });
+    expect(await inboxCount('tenant-b')).toBe(before + 1);
+    await post([heartbeat('2026-11-22T09:10:00Z', 9)], headers);
+    const read = (tenant: string) => withTenant(tenant, async (tx) => (await tx.query('SELECT sent_at, pending_events FROM s4_heartbeats')).rows, service.web.pool);
+    expect(await read('tenant-b')).toEqual([{ sent_at: new Date('2026-11-22T09:15:00Z'), pending_events: 3 }]);
+    expect(await read('tenant-a')).toEqual([]);
+    const bad = await post([heartbeat('2026-11-22T09:20:00Z', -1)], headers);
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([{ path: '0.data.PendingEvents', message: expect.any(String) }]);
+  });
+
   it('explains malformed input with RFC 9457 problem JSON', async () => {
     const headers = { authorization: basicAuth(credentialA), 'content-type': 'application/cloudevents+json' };
     const notJson = await post('{"specversion": ', headers);
