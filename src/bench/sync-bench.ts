@@ -12,10 +12,11 @@ import { connectionOptions, createPool, type Pool } from '../store/pool.js';
 import { withTenant } from '../store/transaction.js';
 import { freePort } from '../runtime/free-port.js';
 import { signDevToken } from '../security/dev-token.js';
+import { pidSource, postgresCpuMs, redisCpuMs, startCpuWindow, type CpuPerOperation, type CpuSource } from './cpu.js';
 
 export interface SyncFigures {
-  steady: { rate: number; events: number; completed: number; p50Ms: number; p99Ms: number };
-  burst: { events: number; completed: number; seconds: number; opsPerSecond: number };
+  steady: { rate: number; events: number; completed: number; p50Ms: number; p99Ms: number; cpu: CpuPerOperation[] };
+  burst: { events: number; completed: number; seconds: number; opsPerSecond: number; cpu: CpuPerOperation[] };
 }
 
 
@@ -114,11 +115,19 @@ export async function benchSync(options: { steadyRate: number; steadySeconds: nu
     AUTH_MODE: 'dev', TENANT_EVENTS_PER_SECOND: '1000000' };
   const config = loadConfig({ ...process.env, ...env });
   // The S/4 emulator sends no events itself: the bench posts them, batched as an SM59 queue would.
-  const children = [spawnTandem(['emulate', 'ews', '--port', String(ewsPort)], {}), spawnTandem(['emulate', 's4', '--port', String(s4Port)], {})];
+  const [ews, s4] = [spawnTandem(['emulate', 'ews', '--port', String(ewsPort)], {}), spawnTandem(['emulate', 's4', '--port', String(s4Port)], {})];
+  const children = [ews, s4];
   await Promise.all([waitForUrl(`http://127.0.0.1:${ewsPort}/_emulator/mailboxes/alice@demo.example/items`), waitForUrl(`http://127.0.0.1:${s4Port}/`)]);
   const pool = createPool(databaseUrl, { max: 4 });
   await seedDemoTenant(pool, config, { ewsUrl: `http://127.0.0.1:${ewsPort}/EWS/Exchange.asmx`, s4Url: `http://127.0.0.1:${s4Port}` });
-  children.push(spawnTandem(['web'], env), spawnTandem(['worker'], env));
+  const [web, worker] = [spawnTandem(['web'], env), spawnTandem(['worker'], env)];
+  children.push(web, worker);
+  const redis = new Redis(config.redis.url);
+  const database = new URL(databaseUrl).pathname.slice(1);
+  // Per process of the system under test; the bench's own polling adds a little to Postgres.
+  const cpuSources: CpuSource[] = [pidSource('worker', worker.pid), pidSource('web', web.pid), pidSource('EWS emulator', ews.pid),
+    pidSource('S/4 emulator', s4.pid), { name: 'Postgres', read: () => postgresCpuMs(pool, database) },
+    { name: 'Redis (whole server)', read: () => redisCpuMs(redis) }];
   await waitForUrl(`http://127.0.0.1:${webPort}/health`);
   await runInitialLoads(`http://127.0.0.1:${webPort}`, config.devTokenSecret);
   const system = { web: { url: `http://127.0.0.1:${webPort}`, pool }, s4: createS4Client({ kind: 'url', url: `http://127.0.0.1:${s4Port}`, username: 'TANDEM_COMM', password: 'demo-password', sapClient: '100' }) };
@@ -137,6 +146,7 @@ export async function benchSync(options: { steadyRate: number; steadySeconds: nu
     const steadyIds: string[] = [];
     const total = options.steadyRate * options.steadySeconds;
     const created = await Promise.all(Array.from({ length: total }, (_, i) => system.s4.createAppointment(appointmentInput(new Date(base + i * 3_600_000), i))));
+    const steadyCpu = await startCpuWindow(cpuSources);
     const started = Date.now();
     for (let i = 0; i < total; i++) {
       const due = started + (i * 1000) / options.steadyRate;
@@ -146,9 +156,11 @@ export async function benchSync(options: { steadyRate: number; steadySeconds: nu
     const deadline = Date.now() + 60_000;
     while ((await completedCount(system, steadyIds)) < total && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 1_000));
     const steady = await latencies(system, steadyIds);
+    const steadyCpuFigures = await steadyCpu.finish(steady.length);
 
     // Burst: many objects at once; sustained rate = completed syncs / time to drain.
     const burstObjects = await Promise.all(Array.from({ length: options.burstEvents }, (_, i) => system.s4.createAppointment(appointmentInput(new Date(base + (total + i) * 3_600_000), i))));
+    const burstCpu = await startCpuWindow(cpuSources);
     const burstStart = Date.now();
     const burstIds: string[] = [];
     for (let i = 0; i < burstObjects.length; i += 100) burstIds.push(...(await post(burstObjects.slice(i, i + 100).map((o) => o.uuid))));
@@ -157,14 +169,15 @@ export async function benchSync(options: { steadyRate: number; steadySeconds: nu
     // Polled once a second: the check itself must not take the CPU the system under test needs.
     while ((completed = await completedCount(system, burstIds)) < burstIds.length && Date.now() < burstDeadline) await new Promise((resolve) => setTimeout(resolve, 1_000));
     const seconds = (Date.now() - burstStart) / 1000;
+    const burstCpuFigures = await burstCpu.finish(completed);
     return {
-      steady: { rate: options.steadyRate, events: total, completed: steady.length, p50Ms: Math.round(percentile(steady, 50)), p99Ms: Math.round(percentile(steady, 99)) },
-      burst: { events: burstIds.length, completed, seconds: Number(seconds.toFixed(1)), opsPerSecond: Math.round(completed / seconds) },
+      steady: { rate: options.steadyRate, events: total, completed: steady.length, p50Ms: Math.round(percentile(steady, 50)), p99Ms: Math.round(percentile(steady, 99)),
+        cpu: steadyCpuFigures },
+      burst: { events: burstIds.length, completed, seconds: Number(seconds.toFixed(1)), opsPerSecond: Math.round(completed / seconds), cpu: burstCpuFigures },
     };
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await pool.end();
-    const redis = new Redis(config.redis.url);
     await deleteKeysWithPrefix(redis, prefix);
     await redis.quit();
   }
