@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['test/support/outbound-dev.ts'],
     testTimeout: 30_000,
     // Generous: end-to-end files start a whole system, and the machine is small and shared.
     hookTimeout: 180_000,

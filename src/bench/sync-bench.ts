@@ -4,7 +4,8 @@ import { Redis } from 'ioredis';
 import { deleteKeysWithPrefix } from '../queue/redis.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../config/config.js';
+import { loadConfig, outboundPolicyOf } from '../config/config.js';
+import { setOutboundPolicy } from '../security/outbound.js';
 import { createS4Client } from '../connectors/s4/index.js';
 import { DEMO, seedDemoTenant } from '../demo/seed.js';
 import { migrate } from '../store/migrate.js';
@@ -114,6 +115,8 @@ export async function benchSync(options: { steadyRate: number; steadySeconds: nu
   const env = { DATABASE_URL: databaseUrl, QUEUE_PREFIX: prefix, PORT: String(webPort), PUBLIC_URL: `http://127.0.0.1:${webPort}`, LOG_LEVEL: 'warn',
     AUTH_MODE: 'dev', TENANT_EVENTS_PER_SECOND: '1000000' };
   const config = loadConfig({ ...process.env, ...env });
+  // The bench's own S/4 client reaches the emulator on 127.0.0.1, as the dev configuration allows.
+  setOutboundPolicy(outboundPolicyOf(config));
   // The S/4 emulator sends no events itself: the bench posts them, batched as an SM59 queue would.
   const [ews, s4] = [spawnTandem(['emulate', 'ews', '--port', String(ewsPort)], {}), spawnTandem(['emulate', 's4', '--port', String(s4Port)], {})];
   const children = [ews, s4];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TandemError } from '../errors/tandem-error.js';
 import { readVcapServices, type VcapBindings } from './vcap.js';
+import { parseAllowedTargets, type AllowedTarget, type OutboundPolicy } from '../security/outbound.js';
 
 /**
  * All configuration, parsed once at start-up. Locally it comes from the environment with the
@@ -21,6 +22,11 @@ const envSchema = z.object({
   TENANT_EVENTS_PER_SECOND: z.coerce.number().int().min(1).default(5_000),
   /** Signing secret of dev tokens (AUTH_MODE=dev only, where web listens on 127.0.0.1 alone). */
   DEV_TOKEN_SECRET: z.string().min(16).default('tandem-local-dev-token-secret'),
+  /**
+   * Private targets tenants may configure outside AUTH_MODE=dev (e.g. an on-premise Exchange
+   * reached without the connectivity proxy): comma-separated `host[:port]` or CIDR ranges.
+   */
+  TANDEM_ALLOWED_TARGETS: z.string().optional(),
 });
 
 export interface RedisConnectionConfig {
@@ -45,6 +51,8 @@ export interface Config {
   tenantEventsPerSecond: number;
   onCloudFoundry: boolean;
   services: VcapBindings;
+  /** TANDEM_ALLOWED_TARGETS, parsed. */
+  allowedTargets: AllowedTarget[];
 }
 
 export interface SecretKeyring {
@@ -91,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tenantEventsPerSecond: values.TENANT_EVENTS_PER_SECOND,
     onCloudFoundry,
     services,
+    allowedTargets: parseAllowedTargets(values.TANDEM_ALLOWED_TARGETS),
   };
 }
 
@@ -139,6 +148,15 @@ function resolvePublicUrl(value: string | undefined, onCloudFoundry: boolean, po
     }
   }
   return (value ?? `http://127.0.0.1:${port}`).replace(/\/$/, '');
+}
+
+/**
+ * Where tenant-configured URLs may lead (see src/security/outbound.ts): anywhere in AUTH_MODE=dev
+ * (emulators on 127.0.0.1), else https to public addresses and the allow-list; on Cloud Foundry
+ * S/4 only through destinations.
+ */
+export function outboundPolicyOf(config: Pick<Config, 'authMode' | 'allowedTargets' | 'onCloudFoundry'>): OutboundPolicy {
+  return { mode: config.authMode === 'dev' ? 'dev' : 'public', allowed: config.allowedTargets, destinationsOnly: config.onCloudFoundry };
 }
 
 /**

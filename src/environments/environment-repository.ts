@@ -1,5 +1,6 @@
 import type { ExchangeEnvironmentConfig } from '../connectors/exchange/mailbox-connector.js';
 import { TandemError } from '../errors/tandem-error.js';
+import { assertAllowedUrls } from '../security/outbound.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Tx } from '../store/transaction.js';
 import { ENDPOINT_KEYS, SECRET_KEYS, type EnvironmentInput, type EnvironmentView } from './environment-schema.js';
@@ -40,6 +41,11 @@ function requireSecretsForMovedEndpoint(before: Record<string, unknown>, after: 
   });
 }
 
+/** Outside AUTH_MODE=dev every endpoint must be https and may not name a private address (src/security/outbound.ts). */
+function assertAllowedEndpoints(connection: Record<string, unknown>): void {
+  assertAllowedUrls({ 'body.url': connection.url, 'body.baseUrl': connection.baseUrl, 'body.authorityHost': connection.authorityHost });
+}
+
 function toView(record: EnvironmentRecord, secrets: Secrets): EnvironmentView {
   return {
     id: record.id, name: record.name, kind: record.kind, connection: record.connection,
@@ -74,6 +80,7 @@ export class EnvironmentRepository {
 
   async create(tx: Tx, tenantId: string, input: EnvironmentInput): Promise<EnvironmentView> {
     const { connection, secrets } = split(input);
+    assertAllowedEndpoints(connection);
     const { rows } = await tx.query<EnvironmentRecord>(
       `INSERT INTO exchange_environments (tenant_id, name, kind, connection, secret_ciphertext, max_concurrency, test_mailbox)
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
@@ -94,6 +101,7 @@ export class EnvironmentRepository {
     const existing = await this.record(tx, id);
     if (existing.kind !== input.kind) throw new TandemError('CONFLICT', 'The kind of an environment cannot change; create a new one');
     const { connection, secrets } = split(input);
+    assertAllowedEndpoints(connection);
     const stored = this.secretsOf(existing);
     requireSecretsForMovedEndpoint(existing.connection, connection, stored, secrets);
     const merged = { ...stored, ...secrets };

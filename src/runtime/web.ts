@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
-import type { Config } from '../config/config.js';
+import { outboundPolicyOf, type Config } from '../config/config.js';
+import { setOutboundPolicy } from '../security/outbound.js';
 import { createApp } from '../http/app.js';
 import { createTokenVerifier } from '../http/auth/authenticate.js';
 import { s4EventRoutes } from '../http/s4-events/routes.js';
@@ -32,6 +33,7 @@ export interface RunningWeb {
 /** Starts `web`: ingestion, admin API, cockpit, provisioning, health. Stateless; scale out. */
 export async function startWeb(config: Config, options: { port?: number; host?: string; cockpitDirs?: string[] } = {}): Promise<RunningWeb> {
   logger.level = config.logLevel;
+  setOutboundPolicy(outboundPolicyOf(config));
   const pool = createPool(config.databaseUrl);
   // Web only produces: its Redis commands fail fast while Redis is away instead of queueing in
   // memory (the inbox in Postgres is the queue of record; the worker's sweeper catches up).

@@ -1,5 +1,6 @@
 import { Queue, Worker } from 'bullmq';
-import type { Config } from '../config/config.js';
+import { outboundPolicyOf, type Config } from '../config/config.js';
+import { setOutboundPolicy } from '../security/outbound.js';
 import { InboxWriter } from '../inbox/inbox-writer.js';
 import { logger } from '../logging/logger.js';
 import { createQueues } from '../queue/queues.js';
@@ -26,6 +27,7 @@ export interface WorkerProcessOptions {
 /** Starts `worker`: inbox workers with the sync engine, the sweeper, and scheduled subscription maintenance. */
 export async function startWorkerProcess(config: Config, options: WorkerProcessOptions = {}): Promise<RunningWorker & { stopAll(): Promise<void>; subscriptions: SubscriptionManager }> {
   logger.level = config.logLevel;
+  setOutboundPolicy(outboundPolicyOf(config));
   const pool = createPool(config.databaseUrl);
   const redis = createRedis(config.redis);
   const secretBox = new SecretBox(config.secretKeys);

@@ -1,5 +1,6 @@
 import { TandemError } from '../errors/tandem-error.js';
 import type { S4Target } from '../connectors/s4/types.js';
+import { assertAllowedUrls, outboundPolicy } from '../security/outbound.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Tx } from '../store/transaction.js';
 import { z } from '../validation/zod.js';
@@ -43,6 +44,13 @@ export async function readS4Connection(tx: Tx): Promise<z.infer<typeof s4Connect
 }
 
 export async function saveS4Connection(tx: Tx, tenantId: string, box: SecretBox, input: S4ConnectionInput): Promise<void> {
+  if (input.kind === 'url') {
+    if (outboundPolicy().destinationsOnly) {
+      throw new TandemError('VALIDATION_FAILED', 'On SAP BTP, S/4HANA is reached through a destination', {
+        fieldErrors: [{ path: 'body.kind', message: 'use "destination" (a BTP destination, through the Cloud Connector for on-premise systems)' }] });
+    }
+    assertAllowedUrls({ 'body.url': input.url });
+  }
   const previous = await row(tx);
   // The stored password is kept only for the URL it was entered for: whoever moves it needs to know it.
   const kept = previous?.kind === 'url' && previous.url === (input.kind === 'url' ? input.url : undefined) ? previous.secret_ciphertext : null;

@@ -1,7 +1,9 @@
 import { alwaysProvider, alwaysSubscriber, type HttpDestinationOrFetchOptions } from '@sap-cloud-sdk/connectivity';
 import { executeHttpRequest, type HttpResponse } from '@sap-cloud-sdk/http-client';
 import { circuitBreaker, retry, timeout, type Middleware } from '@sap-cloud-sdk/resilience';
+import { TandemError } from '../../errors/tandem-error.js';
 import { logger } from '../../logging/logger.js';
+import { guardedHttpAgent, guardedHttpsAgent, outboundPolicy } from '../../security/outbound.js';
 import { toS4Error } from './errors.js';
 import type { S4Target } from './types.js';
 
@@ -30,6 +32,9 @@ export interface S4RequestOptions {
 
 type AnyMiddleware = Middleware<unknown, unknown, never>;
 
+/** Largest OData answer read: pages are bounded by the page size; a larger answer is not S/4. */
+export const S4_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
 /**
  * One S/4 system reached through the SAP Cloud SDK: destination lookup (subscriber first on BTP,
  * a plain destination object locally), CSRF token fetch for writes (the SDK's csrf middleware),
@@ -40,7 +45,14 @@ export class S4Http {
 
   private readonly tenantId: string | undefined;
 
+  /** For the `url` kind: agents obeying the outbound policy (a tenant chose the URL). Destinations bring the SDK's (proxy) agents. */
+  private readonly agents: { httpAgent: unknown; httpsAgent: unknown } | undefined;
+
   constructor(target: S4Target, private readonly resilience: S4ResilienceOptions = {}) {
+    if (target.kind === 'url' && outboundPolicy().destinationsOnly) {
+      throw new TandemError('CONFIG_INVALID', 'On SAP BTP, S/4HANA is reached through a destination, not by URL');
+    }
+    this.agents = target.kind === 'url' ? { httpAgent: guardedHttpAgent({ keepAlive: true }), httpsAgent: guardedHttpsAgent({ keepAlive: true }) } : undefined;
     this.tenantId = target.kind === 'destination' ? target.tenantId : undefined;
     this.destination = target.kind === 'url'
       ? { url: target.url, username: target.username, password: target.password, sapClient: target.sapClient, authentication: 'BasicAuthentication' }
@@ -71,6 +83,11 @@ export class S4Http {
         // Gateway answers with text for $count and multipart for $batch; keep raw text, parse ourselves.
         responseType: 'text',
         transformResponse: [(data: unknown) => data],
+        // The timeout middleware bounds the whole request; these bound each socket and the answer's size.
+        timeout: this.resilience.timeoutMs ?? 30_000,
+        maxContentLength: S4_MAX_RESPONSE_BYTES,
+        maxRedirects: 0,
+        ...(this.agents ?? {}),
       } as never, { fetchCsrfToken: !isRead });
       return response;
     } catch (error) {

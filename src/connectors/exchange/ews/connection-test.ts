@@ -1,4 +1,5 @@
 import type { TandemError } from '../../../errors/tandem-error.js';
+import { UNREACHABLE_MESSAGE, logStepFailure } from '../connection-test-failure.js';
 import type { ConnectionTestStep, MailboxAddress } from '../types.js';
 import { BasePropertySet, Folder, PropertySet, WellKnownFolderName } from './ews-lib.js';
 import type { EwsContext } from './ews-context.js';
@@ -20,6 +21,7 @@ Promise<ConnectionTestStep[]> {
       return true;
     } catch (error) {
       const failure = normalizeEwsError(error);
+      logStepFailure(step, failure);
       steps.push({ step, ok: false, message: explain(step, failure, ctx, mailbox), durationMs: Date.now() - started });
       return false;
     }
@@ -86,14 +88,15 @@ function explain(step: string, failure: TandemError, ctx: EwsContext, mailbox: M
     case 'EXCHANGE_FORBIDDEN':
       return step === 'read-folder' && !ctx.impersonation
         ? `Access denied to the calendar of ${mailbox.smtpAddress}: give the service account full access to the mailbox, or turn on impersonation.`
-        : `Exchange denied access (${failure.message}).`;
+        : 'Exchange denied access: check the service account\'s rights.';
     case 'EXCHANGE_THROTTLED':
       return 'Exchange is throttling the service account right now; try again in a minute, and check its throttling policy.';
-    case 'EXCHANGE_UNAVAILABLE':
-      return `Exchange could not be reached at ${ctx.env.ews.url}: ${failure.message}. Check the URL, firewall and proxy.`;
     case 'CONFIG_INVALID':
-      return `The configuration is not usable: ${failure.message}`;
+      // Only our own checks (NTLM with an extra CA, a missing credential), not TLS failures of the target.
+      if (failure.details?.systemCode === undefined && !failure.cause) return `The configuration is not usable: ${failure.message}`;
+      return UNREACHABLE_MESSAGE;
     default:
-      return `${step} failed: ${failure.message}`;
+      // Unreachable, refused, timed out, TLS, or an answer that is not EWS: one message (see UNREACHABLE_MESSAGE).
+      return UNREACHABLE_MESSAGE;
   }
 }

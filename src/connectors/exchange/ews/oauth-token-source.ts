@@ -3,6 +3,7 @@ import tls from 'node:tls';
 import { ConfidentialClientApplication, type Configuration, type INetworkModule, type NetworkRequestOptions,
   type NetworkResponse } from '@azure/msal-node';
 import { TandemError } from '../../../errors/tandem-error.js';
+import { guardedHttpsAgent } from '../../../security/outbound.js';
 import type { EntraAppCredentials } from '../mailbox-connector.js';
 
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
@@ -83,20 +84,37 @@ function tokenError(error: unknown): TandemError {
   return new TandemError('EXCHANGE_UNAVAILABLE', `Could not obtain a token: ${text.trim() || 'unknown error'}`, { cause: error });
 }
 
-/** msal's HTTP client, but trusting an extra CA (the emulators' self-signed certificate). */
+/** Token and discovery answers are a few kilobytes; anything far larger is not an identity provider. */
+const MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024;
+
+/**
+ * msal's HTTP client, but trusting an extra CA (the emulators' self-signed certificate), obeying
+ * the outbound policy (the authority host is tenant-configured), with a total deadline and a size cap.
+ */
 function createNetworkClient(caCertificate: string | undefined, timeoutMs: number): INetworkModule {
-  const agent = new https.Agent({ keepAlive: true, ...(caCertificate ? { ca: [...tls.rootCertificates, caCertificate] } : {}) });
+  const agent = guardedHttpsAgent({ keepAlive: true, ...(caCertificate ? { ca: [...tls.rootCertificates, caCertificate] } : {}) });
   const send = <T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions, timeout?: number) =>
-    new Promise<NetworkResponse<T>>((resolve, reject) => {
+    new Promise<NetworkResponse<T>>((resolve, rejectRequest) => {
       const body = options?.body;
+      const deadlineMs = timeout ?? timeoutMs;
+      const reject = (error: Error) => {
+        clearTimeout(deadline);
+        rejectRequest(error);
+      };
       const request = https.request(url, {
-        method, agent, timeout: timeout ?? timeoutMs,
+        method, agent, timeout: deadlineMs,
         headers: { ...options?.headers, ...(body !== undefined ? { 'Content-Length': Buffer.byteLength(body).toString() } : {}) },
       }, (response) => {
         const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_TOKEN_RESPONSE_BYTES) request.destroy(new Error(`token endpoint answer exceeds ${MAX_TOKEN_RESPONSE_BYTES} bytes`));
+          else chunks.push(chunk);
+        });
         response.on('error', reject);
         response.on('end', () => {
+          clearTimeout(deadline);
           const text = Buffer.concat(chunks).toString('utf8');
           let parsed: unknown;
           try {
@@ -111,7 +129,8 @@ function createNetworkClient(caCertificate: string | undefined, timeoutMs: numbe
           resolve({ headers, body: parsed as T, status: response.statusCode ?? 0 });
         });
       });
-      request.on('timeout', () => request.destroy(new Error(`token request timed out after ${timeout ?? timeoutMs} ms`)));
+      const deadline = setTimeout(() => request.destroy(new Error(`token request exceeded ${deadlineMs} ms`)), deadlineMs);
+      request.on('timeout', () => request.destroy(new Error(`token request timed out after ${deadlineMs} ms`)));
       request.on('error', reject);
       if (body !== undefined) request.write(body);
       request.end();

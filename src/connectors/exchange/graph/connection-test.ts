@@ -1,4 +1,5 @@
 import { coerceError, isTandemError } from '../../../errors/tandem-error.js';
+import { UNREACHABLE_MESSAGE, logStepFailure } from '../connection-test-failure.js';
 import type { ConnectionTestStep } from '../types.js';
 
 /**
@@ -15,6 +16,7 @@ export async function testGraphConnection(deps: { token: () => Promise<string>; 
       return true;
     } catch (error) {
       const e = coerceError(error);
+      logStepFailure(step, e);
       const status = isTandemError(e) ? (e.details?.status as number | undefined) : undefined;
       steps.push({ step, ok: false, message: explain(e.message, status), durationMs: Date.now() - started });
       return false;
@@ -28,9 +30,13 @@ export async function testGraphConnection(deps: { token: () => Promise<string>; 
       return `Consent missing for ${permission} — grant admin consent for the app's ${permission} application permission in Entra ID.`;
     }
     if (/ErrorInvalidUser|MailboxNotEnabledForRESTAPI/i.test(message)) return `The test mailbox does not exist in Exchange Online or has no mailbox: ${message}`;
-    return message;
+    // Anything else is no Graph answer we know: unreachable, refused, timed out, TLS, another server.
+    return UNREACHABLE_MESSAGE;
   };
-  if (!(await run('authenticate', 'Token received from Entra ID', deps.token, (m) => m))) return steps;
+  // Entra's own answers (AADSTS codes) are explained; anything else reads the same (see UNREACHABLE_MESSAGE).
+  const entra = (message: string): string => (/^(Invalid client secret|The client secret has expired|Unknown application|The certificate is not registered|Directory \(tenant\) not found|Admin consent is missing|Graph environment needs)/.test(message)
+    ? message : UNREACHABLE_MESSAGE);
+  if (!(await run('authenticate', 'Token received from Entra ID', deps.token, entra))) return steps;
   await run('read-calendar', 'Calendar readable', () => deps.call('/events?$top=1&$select=id'), forbidden('Calendars.ReadWrite'));
   await run('read-todo', 'Microsoft To Do lists readable', () => deps.call('/todo/lists?$top=1'), forbidden('Tasks.ReadWrite.All'));
   await run('read-contacts', 'Contact folders readable', () => deps.call('/contactFolders?$top=1'), forbidden('Contacts.ReadWrite'));
