@@ -30,6 +30,8 @@ export interface ExecutionScope {
   s4Key?: string | undefined;
   exchangeItemId?: string | undefined;
   exchangeChangeKey: string | undefined;
+  /** Set when the object is one occurrence of an Outlook series (its link records key and series). */
+  occurrence?: { key: string; seriesId: string } | undefined;
 }
 
 const DIRECTION: Partial<Record<SyncAction['type'], StoredJournalEntry['direction']>> = {
@@ -61,7 +63,7 @@ export async function executeActions(scope: ExecutionScope, actions: SyncAction[
 
   const linkWrite = (state: 'creating' | 'linked' | 'detached') => ({
     tenantId: scope.tenantId, kind, mailboxId: scope.mailboxId, state, origin, role, marker, s4Key, exchangeId, changeKey, s4Etag,
-    snapshot: commit?.snapshot as object | undefined, snapshotHash: commit?.hash,
+    snapshot: commit?.snapshot as object | undefined, snapshotHash: commit?.hash, occurrence: scope.occurrence,
   });
 
   for (const action of actions) {

@@ -6,6 +6,7 @@ import { catchUpFolder } from './catch-up.js';
 import { runInitialLoad } from './initial-load.js';
 import { reconcileS4Activity, type ReconcileEnv } from './reconcile-activity.js';
 import { reconcileBusinessPartner, reconcileRelationshipChange } from './reconcile-contacts.js';
+import { SERIES_WINDOW, runSeriesWindow } from './series-window.js';
 import type { TenantContexts } from './tenant-context.js';
 import type { Pool } from '../store/pool.js';
 
@@ -73,6 +74,11 @@ export function registerSyncHandlers(registry: InboxHandlerRegistry, deps: { poo
       if (!mailbox.enabled) return;
       const result = await catchUpFolder(environment, mailbox, KIND_OF_FOLDER[folder as Folder]);
       if (result.more) throw new TandemError('EXCHANGE_THROTTLED', 'More changes than one run takes; continuing', { retryable: true, retryAfterMs: 1_000 });
+    })
+    .register(SERIES_WINDOW, async (work) => {
+      const [, mailboxId] = parseSubject(work.subject, /^mailbox:([0-9a-f-]{36}):series-window$/);
+      const { environment, mailbox } = await mailboxOf(work, mailboxId!);
+      await runSeriesWindow(environment, mailbox);
     })
     .register(INITIAL_LOAD, async (work) => {
       const [, mailboxId] = parseSubject(work.subject, /^mailbox:([0-9a-f-]{36}):initial-load$/);

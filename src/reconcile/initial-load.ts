@@ -8,6 +8,7 @@ import { ACTIVITY_OPS } from './activity-kinds.js';
 import { catchUpFolder } from './catch-up.js';
 import { linkByS4Key } from './link-store.js';
 import { exchangeCandidate, s4Candidate } from './look-alike.js';
+import { isOccurrenceReference, reconcileSeries } from './reconcile-series.js';
 import { buildLookup, reconcileExchangeItem, reconcileInMailbox, type ReconcileEnv } from './reconcile-activity.js';
 import { reconcileEmployeeContacts } from './reconcile-contacts.js';
 import type { MailboxInfo } from './tenant-context.js';
@@ -35,11 +36,19 @@ export async function runInitialLoad(env: ReconcileEnv, mailbox: MailboxInfo): P
       if (!mailbox.kinds.includes(kind) || !mailbox.employeeBp) continue;
       const ops = ACTIVITY_OPS[kind];
       // Appointments where the user is responsible or an attendee (both get a copy, see appointmentTargets); tasks have a responsible only.
-      const s4Objects: Array<S4Appointment | S4Task> = kind === 'appointment'
+      let s4Objects: Array<S4Appointment | S4Task> = kind === 'appointment'
         ? await ctx.s4.listAppointmentsOfEmployee(mailbox.employeeBp, { from: window.start, to: window.end },
           [ctx.settings.appointments.partnerFunctions.responsible, ctx.settings.appointments.partnerFunctions.attendee])
         : await ctx.s4.listTasksOfEmployee(mailbox.employeeBp, { from: window.start, to: window.end }, [ctx.settings.tasks.partnerFunctions.responsible]);
-      const items = (await connector.listItems(address, kind, window)) as Array<Appointment | Task>;
+      const listed = (await connector.listItems(address, kind, window)) as Array<Appointment | Task>;
+      // Series are reconciled through their master (one S/4 activity per occurrence), never matched
+      // item by item: neither an exception nor an activity made from an occurrence is a single's pair.
+      const isSeriesItem = (i: Appointment | Task) => kind === 'appointment' && (i as Appointment).type !== 'single';
+      const items = listed.filter((i) => !isSeriesItem(i));
+      for (const master of listed.filter((i) => kind === 'appointment' && (i as Appointment).type === 'seriesMaster')) {
+        plans.push(() => reconcileSeries(env, mailbox, master.id, { master: master as Appointment }));
+      }
+      s4Objects = s4Objects.filter((o) => !isOccurrenceReference(o.externalReference));
       const match = matchForInitialLoad(s4Objects.map((o) => s4Candidate(kind, o)), items.map((i) => exchangeCandidate(kind, i)));
       const s4ByKey = new Map(s4Objects.map((o) => [o.uuid, o]));
       const itemById = new Map(items.map((i) => [i.id, i]));

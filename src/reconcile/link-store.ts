@@ -7,13 +7,15 @@ import type { Tx } from '../store/transaction.js';
 export interface StoredLink extends SyncLink<object> {
   id: number;
   mailboxId: string;
+  /** Occurrences of an Outlook series: `seriesId@originalStart` (also the link's Exchange side) and the series id. */
   occurrenceKey?: string;
+  seriesId?: string;
 }
 
 interface LinkRecord {
   id: number; kind: ItemKind; mailbox_id: string; s4_key: string | null; occurrence_key: string | null; exchange_item_id: string | null;
   change_key: string | null; s4_etag: string | null; snapshot: object | null; snapshot_hash: string | null;
-  state: SyncLink<object>['state']; origin: 's4' | 'exchange'; role: 'owner' | 'attendee'; marker: string | null;
+  state: SyncLink<object>['state']; origin: 's4' | 'exchange'; role: 'owner' | 'attendee'; marker: string | null; series_id: string | null;
 }
 
 function toLink(r: LinkRecord, mailbox: string): StoredLink {
@@ -23,7 +25,7 @@ function toLink(r: LinkRecord, mailbox: string): StoredLink {
     ...(r.s4_key ? { s4Key: r.s4_key } : {}), ...(r.exchange_item_id ? { exchangeId: r.exchange_item_id } : {}),
     ...(r.change_key ? { changeKey: r.change_key } : {}), ...(r.s4_etag ? { s4Etag: r.s4_etag } : {}),
     ...(r.snapshot ? { snapshot: r.snapshot } : {}), ...(r.snapshot_hash ? { snapshotHash: r.snapshot_hash } : {}),
-    ...(r.occurrence_key ? { occurrenceKey: r.occurrence_key } : {}),
+    ...(r.occurrence_key ? { occurrenceKey: r.occurrence_key } : {}), ...(r.series_id ? { seriesId: r.series_id } : {}),
   };
 }
 
@@ -71,6 +73,15 @@ export async function movedOutlookLink(tx: Tx, mailboxId: string, mailbox: strin
   return matches.length === 1 ? toLink(matches[0]!, mailbox) : undefined;
 }
 
+/** The occurrence links of one Outlook series in one mailbox (all, or the one with `occurrenceKey`). */
+export async function linksOfSeries(tx: Tx, mailboxId: string, mailbox: string, seriesId: string, occurrenceKey?: string): Promise<StoredLink[]> {
+  const { rows } = occurrenceKey === undefined
+    ? await tx.query<LinkRecord>(`SELECT * FROM links WHERE mailbox_id = $1 AND series_id = $2 AND kind = 'appointment'`, [mailboxId, seriesId])
+    : await tx.query<LinkRecord>(`SELECT * FROM links WHERE mailbox_id = $1 AND series_id = $2 AND kind = 'appointment' AND occurrence_key = $3`,
+      [mailboxId, seriesId, occurrenceKey]);
+  return rows.map((r) => toLink(r, mailbox));
+}
+
 export async function linksOfMailbox(tx: Tx, mailboxId: string, mailbox: string, kind: ItemKind): Promise<StoredLink[]> {
   const { rows } = await tx.query<LinkRecord>('SELECT * FROM links WHERE mailbox_id = $1 AND kind = $2', [mailboxId, kind]);
   return rows.map((r) => toLink(r, mailbox));
@@ -90,6 +101,8 @@ export interface LinkWrite {
   s4Etag?: string | undefined;
   snapshot?: object | undefined;
   snapshotHash?: string | undefined;
+  /** For an occurrence of an Outlook series (written on insert; an occurrence stays one). */
+  occurrence?: { key: string; seriesId: string } | undefined;
 }
 
 /**
@@ -109,8 +122,10 @@ export async function saveLink(tx: Tx, existingId: number | undefined, link: Lin
   }
   try {
     const { rows } = await tx.query<{ id: number }>(
-      `INSERT INTO links (tenant_id, kind, mailbox_id, s4_key, exchange_item_id, change_key, s4_etag, snapshot, snapshot_hash, state, origin, role, marker)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`, values);
+      `INSERT INTO links (tenant_id, kind, mailbox_id, s4_key, exchange_item_id, change_key, s4_etag, snapshot, snapshot_hash, state, origin, role, marker,
+         occurrence_key, series_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+      [...values, link.occurrence?.key ?? null, link.occurrence?.seriesId ?? null]);
     return rows[0]!.id;
   } catch (error) {
     // Another job linked the same object in this mailbox meanwhile (an S/4 event and an initial load

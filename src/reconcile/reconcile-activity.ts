@@ -6,7 +6,8 @@ import { withTenant } from '../store/transaction.js';
 import { layeredLookup, partnerLookup, type PartnerInfo, type PartnerLookup, type SyncAction } from '../sync/index.js';
 import { ACTIVITY_OPS, type AnyActivityOps } from './activity-kinds.js';
 import { executeActions, type S4Writer } from './execute-actions.js';
-import { linkByExchangeItem, linkByS4Key, linksOfS4Object, movedOutlookLink, type StoredLink } from './link-store.js';
+import { linkByExchangeItem, linkByS4Key, linksOfS4Object, linksOfSeries, movedOutlookLink, type StoredLink } from './link-store.js';
+import { isOccurrenceReference, reconcileSeries } from './reconcile-series.js';
 import type { EnvironmentRef, MailboxInfo, TenantContext } from './tenant-context.js';
 import { executeThroughValve } from './valve-gate.js';
 import { findLookAlike } from './look-alike.js';
@@ -39,7 +40,7 @@ export async function buildLookup(ctx: TenantContext, partnerIds: Iterable<strin
   return layeredLookup(users, partnerLookup([...infos.values()]));
 }
 
-function s4Writer(ops: AnyActivityOps, ctx: TenantContext, current: () => unknown): S4Writer {
+export function s4Writer(ops: AnyActivityOps, ctx: TenantContext, current: () => unknown): S4Writer {
   return {
     create: (write) => ops.create(ctx.s4, write),
     update: (key, etag, write) => ops.update(ctx.s4, key, etag, write, current()),
@@ -172,8 +173,43 @@ export async function reconcileS4Activity(env: ReconcileEnv, kind: 'appointment'
   }, env.pool);
   for (const mailbox of targets.values()) {
     const link = links.find((l) => l.mailboxId === mailbox.id);
+    if (kind === 'appointment' && await handledAsOccurrence(env, mailbox, s4, link)) continue;
     await reconcileInMailbox(env, ops, mailbox, { s4, exchange: undefined, link, s4Key: uuid }, lookup, environments.get(mailbox.id));
   }
+}
+
+/**
+ * An activity made from an occurrence of an Outlook series belongs to that series in the
+ * organiser's mailbox: it is reconciled through the series (Outlook is the master of occurrences),
+ * never copied into that calendar as an item of its own. Our own write coming back (same ETag) is
+ * an echo; a create still in flight is left to the job creating it.
+ */
+async function handledAsOccurrence(env: ReconcileEnv, mailbox: MailboxInfo, s4: { etag: string; uuid: string; externalReference?: string;
+  partners: { partnerFunction: string; businessPartner: string }[] } | null, link: StoredLink | undefined): Promise<boolean> {
+  const { ctx } = env;
+  let occurrenceLink = link?.occurrenceKey ? link : undefined;
+  if (!link && s4 && isOccurrenceReference(s4.externalReference)) {
+    // The create of this activity may not have committed its S/4 key yet: its link holds the occurrence key.
+    occurrenceLink = await withTenant(ctx.tenantId, (tx) => linkByExchangeItem(tx, mailbox.id, mailbox.smtp, s4.externalReference!), env.pool);
+    if (!occurrenceLink?.occurrenceKey) {
+      const responsible = ctx.settings.appointments.partnerFunctions.responsible;
+      const isOrganiser = s4.partners.some((p) => p.partnerFunction === responsible && p.businessPartner === mailbox.employeeBp);
+      if (!isOrganiser) return false;
+      await withTenant(ctx.tenantId, (tx) => writeJournal(tx, ctx.tenantId, [{ correlationId: env.correlationId, mailboxId: mailbox.id, objectKind: 'appointment',
+        s4Key: s4.uuid, direction: 'none', outcome: 'skipped', reason: 'series.occurrenceNotLinked' }]), env.pool);
+      return true;
+    }
+  }
+  if (!occurrenceLink?.occurrenceKey || !occurrenceLink.seriesId) return false;
+  if (occurrenceLink.state === 'creating') return true;
+  if (s4 && occurrenceLink.s4Etag === s4.etag) {
+    await withTenant(ctx.tenantId, (tx) => writeJournal(tx, ctx.tenantId, [{ correlationId: env.correlationId, mailboxId: mailbox.id, objectKind: 'appointment',
+      s4Key: s4.uuid, exchangeItemId: occurrenceLink.occurrenceKey, direction: 'none', outcome: 'echo', reason: 'echo.sameEtag' }]), env.pool);
+    syncOutcomes.inc({ kind: 'appointment', outcome: 'echo' });
+    return true;
+  }
+  await reconcileSeries(env, mailbox, occurrenceLink.seriesId, { only: occurrenceLink.occurrenceKey });
+  return true;
 }
 
 /**
@@ -197,7 +233,25 @@ export async function reconcileExchangeItem(env: ReconcileEnv, kind: 'appointmen
   item: Appointment | Task | null): Promise<void> {
   const { ctx } = env;
   const ops = ACTIVITY_OPS[kind];
+  // An occurrence or exception changed: its series decides (Outlook reports them under the master, Graph may name them).
+  if (kind === 'appointment' && item && (item as Appointment).seriesMasterId && ((item as Appointment).type === 'occurrence' || (item as Appointment).type === 'exception')) {
+    await reconcileSeries(env, mailbox, (item as Appointment).seriesMasterId!);
+    return;
+  }
   let link = await withTenant(ctx.tenantId, (tx) => linkByExchangeItem(tx, mailbox.id, mailbox.smtp, itemId), env.pool);
+  if (!link && kind === 'appointment') {
+    const appointment = item as Appointment | null;
+    if (appointment?.type === 'seriesMaster') {
+      await reconcileSeries(env, mailbox, itemId, { master: appointment });
+      return;
+    }
+    // A deleted series (or one made a single appointment) whose occurrences are in S/4.
+    if (appointment === null || appointment.type === 'single') {
+      const occurrences = await withTenant(ctx.tenantId, (tx) => linksOfSeries(tx, mailbox.id, mailbox.smtp, itemId), env.pool);
+      if (occurrences.length > 0) await reconcileSeries(env, mailbox, itemId, { master: null });
+      if (appointment === null) return;
+    }
+  }
   // An item we wrote but whose link was lost or re-keyed (backend switch): find the link by the stamp's S/4 key.
   if (!link && item?.stamp) link = await withTenant(ctx.tenantId, (tx) => linkByS4Key(tx, mailbox.id, mailbox.smtp, kind, item.stamp!.s4Key), env.pool);
   // An Outlook-created item carries no stamp: after a move its new id matches no link, but the link

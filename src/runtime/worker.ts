@@ -7,6 +7,7 @@ import { createQueues } from '../queue/queues.js';
 import { PRODUCER_OPTIONS, createRedis, redisReady } from '../queue/redis.js';
 import { registerSyncHandlers } from '../reconcile/handlers.js';
 import { settlePendingDeletions } from '../reconcile/pending-deletions.js';
+import { queueSeriesWindows } from '../reconcile/series-window.js';
 import { TenantContexts } from '../reconcile/tenant-context.js';
 import { SecretBox } from '../security/secret-box.js';
 import { createPool } from '../store/pool.js';
@@ -38,14 +39,18 @@ export async function startWorkerProcess(config: Config, options: WorkerProcessO
 
   const producer = redis.duplicate(PRODUCER_OPTIONS);
   const queues = createQueues(producer, config.queuePrefix);
-  const subscriptions = new SubscriptionManager({ pool, contexts, inbox: new InboxWriter(pool, queues.inbox, { queueReady: () => redisReady(producer) }), publicUrl: config.publicUrl, ...options.subscriptions });
+  const inbox = new InboxWriter(pool, queues.inbox, { queueReady: () => redisReady(producer) });
+  const subscriptions = new SubscriptionManager({ pool, contexts, inbox, publicUrl: config.publicUrl, ...options.subscriptions });
   const maintenanceConnection = redis.duplicate();
   const maintenanceQueue = new Queue(MAINTENANCE_QUEUE, { connection: maintenanceConnection, prefix: config.queuePrefix });
   await scheduleSubscriptionMaintenance(maintenanceQueue, options.maintenanceEveryMs ?? 30_000);
   const maintenanceWorker = new Worker(MAINTENANCE_QUEUE, async () => {
     const result = await subscriptions.maintain();
     const settled = await settlePendingDeletions(pool, contexts);
-    if (result.subscribed || result.renewed || result.unsubscribed || result.failed || settled) logger.info({ ...result, settled }, 'maintenance run');
+    const seriesWindows = await queueSeriesWindows(pool, inbox);
+    if (result.subscribed || result.renewed || result.unsubscribed || result.failed || settled || seriesWindows) {
+      logger.info({ ...result, settled, seriesWindows }, 'maintenance run');
+    }
   }, { connection: redis.duplicate(), prefix: config.queuePrefix, concurrency: 1 });
   maintenanceWorker.on('error', (error) => logger.warn({ err: error }, 'maintenance worker error'));
   maintenanceWorker.on('failed', (_job, error) => logger.error({ err: error }, 'maintenance run failed'));

@@ -54,6 +54,8 @@ export async function saveSettings(tx: Tx, tenantId: string, input: unknown, cha
   const changes = diffSettings(current.settings, parsed.settings);
   const version = current.version + 1;
   await tx.query('UPDATE tenants SET settings = $1, settings_version = $2, updated_at = now()', [JSON.stringify(parsed.settings), version]);
+  // Recurring sync switched on or off: expand existing series at the next maintenance run, not tomorrow.
+  if (changes.some((c) => c.path === 'appointments.recurringToS4' || c.path === 'appointments.enabled')) await tx.query('UPDATE mailboxes SET series_window_on = NULL');
   await tx.query('INSERT INTO settings_audit (tenant_id, version, changed_by, settings, changes) VALUES ($1, $2, $3, $4, $5)',
     [tenantId, version, changedBy, JSON.stringify(parsed.settings), JSON.stringify(changes)]);
   return { settings: parsed.settings, version, changedBy, changedAt: new Date().toISOString(), changes };

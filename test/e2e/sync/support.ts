@@ -91,3 +91,46 @@ export async function outlookAppointment(system: RunningSystem, mailbox: string,
   await item.Save(ews.WellKnownFolderName.Calendar, ews.SendInvitationsMode.SendToNone);
   return item.Id.UniqueId;
 }
+
+/** Settings as the admin API returns them (the parts the tests change are typed loosely). */
+export type SettingsBody = Record<string, Record<string, unknown>>;
+
+/**
+ * Changes the tenant settings as an admin does in the cockpit (GET, change, PUT with the version)
+ * and waits until every worker uses them: workers reuse settings for up to five seconds.
+ */
+export async function changeSettings(system: RunningSystem, change: (settings: SettingsBody) => void): Promise<SettingsBody> {
+  const api = adminApi(system);
+  const current = await api<{ settings: SettingsBody; version: number }>('GET', '/settings');
+  const next = structuredClone(current.body.settings);
+  change(next);
+  const saved = await api<{ settings: SettingsBody }>('PUT', `/settings?expectedVersion=${current.body.version}`, next);
+  if (saved.status !== 200) throw new Error(`settings refused: ${saved.status} ${JSON.stringify(saved.body)}`);
+  await settle(6_000);
+  return saved.body.settings;
+}
+
+/** An Outlook series a user makes (EWS, impersonated, no invitations); weekly on the start’s weekday in `timeZone` (IANA). */
+export async function outlookSeries(system: RunningSystem, mailbox: string, series: { subject: string; start: string; end: string;
+  timeZone: string; occurrences: number; categories?: string[] }): Promise<string> {
+  const service = makeService(system.ews, { impersonate: mailbox });
+  const item = new ews.Appointment(service);
+  item.Subject = series.subject;
+  item.Start = ews.DateTime.Parse(series.start);
+  item.End = ews.DateTime.Parse(series.end);
+  const zone = ews.TimeZoneInfo.FindSystemTimeZoneById(series.timeZone);
+  item.StartTimeZone = zone;
+  item.EndTimeZone = zone;
+  const local = new Intl.DateTimeFormat('en-CA', { timeZone: series.timeZone, year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'long' })
+    .formatToParts(new Date(series.start));
+  const part = (type: string) => local.find((p) => p.type === type)!.value;
+  const day = ews.DayOfTheWeek[part('weekday') as keyof typeof ews.DayOfTheWeek] as number;
+  // The library's typings omit the constructor arguments its runtime takes (start date, interval, days).
+  const Weekly = (ews.Recurrence as unknown as { WeeklyPattern: new (start: ews.DateTime, interval: number, days: number[]) => ews.Recurrence }).WeeklyPattern;
+  const pattern = new Weekly(ews.DateTime.Parse(`${part('year')}-${part('month')}-${part('day')}T00:00:00Z`), 1, [day]);
+  pattern.NumberOfOccurrences = series.occurrences;
+  item.Recurrence = pattern;
+  for (const category of series.categories ?? []) item.Categories.Add(category);
+  await item.Save(ews.WellKnownFolderName.Calendar, ews.SendInvitationsMode.SendToNone);
+  return item.Id.UniqueId;
+}

@@ -77,7 +77,11 @@ export function fromEwsRecurrence(ews: EwsRecurrence): DomainRecurrence {
       break;
     case 'WeeklyPattern': {
       const days = (any.DaysOfTheWeek as { GetEnumerator(): number[] }).GetEnumerator();
-      pattern = { type: 'weekly', interval, daysOfWeek: days.map(day), firstDayOfWeek: any.FirstDayOfWeek === 1 ? 'monday' : 'sunday' };
+      // FirstDayOfWeek is optional in WeeklyRecurrence (EWS reference "WeeklyRecurrence"); the library's
+      // getter throws when the server left it out. Absent means Sunday, as in Outlook.
+      let firstDay: unknown;
+      try { firstDay = any.FirstDayOfWeek; } catch { firstDay = 0; }
+      pattern = { type: 'weekly', interval, daysOfWeek: days.map(day), firstDayOfWeek: firstDay === 1 ? 'monday' : 'sunday' };
       break;
     }
     case 'MonthlyPattern':
