@@ -12,10 +12,16 @@ import type {
   S4Task, S4TaskChanges, S4TaskInput, S4Text, TimeWindow,
 } from './types.js';
 
+/**
+ * The services Tandem uses. API_BUSINESS_PARTNER is read only as SAP publishes it; what it lacks
+ * (relationships of any category, contact person function texts) comes from Tandem's own
+ * ZTANDEM_BP_SRV, and tasks from Tandem's ZTANDEM_TASK_SRV (both shipped in abap/).
+ */
 export const S4_SERVICES = {
   businessPartner: '/sap/opu/odata/sap/API_BUSINESS_PARTNER',
   appointment: '/sap/opu/odata/sap/OP_API_ACTIVITY_APPOINTMENT_SRV_0001',
   task: '/sap/opu/odata/sap/ZTANDEM_TASK_SRV',
+  tandemBusinessPartner: '/sap/opu/odata/sap/ZTANDEM_BP_SRV',
 } as const;
 
 /** Defaults from PRODUCT.md; the tenant's settings override them. */
@@ -125,10 +131,12 @@ export class S4Client {
     if (!entity) return undefined;
     let contact: OData | undefined;
     if (entity.BusinessPartnerCategory === '1') {
-      // Job title and company of a contact person live on its BUR001 relationship (A_BPContactToFuncAndDept).
+      // Company and job title of a contact person come from its BUR001 relationship; SAP's
+      // A_BPContactToFuncAndDept has only the function code, so Tandem's service adds the text.
+      const today = new Date().toISOString().slice(0, 10);
       const { d } = await this.http.getJson<{ results: OData[] }>({
-        path: `${S4_SERVICES.businessPartner}/A_BusinessPartnerContact`, operation: 'read contact relationship',
-        query: { $filter: `BusinessPartnerPerson eq ${quoteODataString(id)} and RelationshipCategory eq 'BUR001'`, $expand: 'to_ContactRelationship', $top: '1' },
+        path: `${S4_SERVICES.tandemBusinessPartner}/ContactPersonDetail`, operation: 'read contact relationship',
+        query: { $filter: `BusinessPartnerPerson eq ${quoteODataString(id)} and ValidityEndDate ge datetime'${today}T00:00:00'`, $top: '1' },
       });
       contact = d.results[0];
     }
@@ -179,7 +187,7 @@ export class S4Client {
   async listEmployeeRelationships(employee: string, category = 'BUR011'): Promise<S4Relationship[]> {
     const e = quoteODataString(employee);
     const { d } = await this.http.getJson<{ results: OData[] }>({
-      path: `${S4_SERVICES.businessPartner}/A_BPRelationship`, operation: 'list employee relationships',
+      path: `${S4_SERVICES.tandemBusinessPartner}/BPRelationship`, operation: 'list employee relationships',
       query: { $filter: `(BusinessPartner1 eq ${e} or BusinessPartner2 eq ${e}) and RelationshipCategory eq ${quoteODataString(category)}` },
     });
     return d.results.map(toRelationship);

@@ -164,6 +164,7 @@ export function taskCreateToOData(input: S4TaskInput): OData {
   };
 }
 
+/** `contact`: the person's ZTANDEM_BP_SRV ContactPersonDetail row (company and function text), if any. */
 export function toBusinessPartner(entity: OData, contact?: OData, userIdentificationType = DEFAULT_USER_IDENTIFICATION_TYPE): S4BusinessPartner {
   const addresses = results(entity.to_BusinessPartnerAddress);
   const address = addresses[0];
@@ -177,14 +178,13 @@ export function toBusinessPartner(entity: OData, contact?: OData, userIdentifica
   const roles = results(entity.to_BusinessPartnerRole).map((r) => String(r.BusinessPartnerRole));
   const userId = results(entity.to_BuPaIdentification).find((i) => i.BPIdentificationType === userIdentificationType)?.BPIdentificationNumber;
   const isOrg = entity.BusinessPartnerCategory === '2';
-  const funcAndDept = contact?.to_ContactRelationship as OData | null | undefined;
   return {
     id: String(entity.BusinessPartner),
     category: isOrg ? 'organization' : 'person',
     firstName: isOrg ? undefined : optionalString(entity.FirstName),
     lastName: isOrg ? undefined : optionalString(entity.LastName),
     organizationName: isOrg ? [entity.OrganizationBPName1, entity.OrganizationBPName2].filter((v) => typeof v === 'string' && v !== '').join(' ') : undefined,
-    jobTitle: optionalString(funcAndDept?.ContactPersonFunctionName),
+    jobTitle: optionalString(contact?.ContactPersonFunctionName),
     companyId: optionalString(contact?.BusinessPartnerCompany),
     emails,
     phones,

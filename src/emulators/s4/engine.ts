@@ -48,9 +48,10 @@ export class ODataService {
   ) {}
 
   /** Handles one request; business writes run inside a store transaction by the caller. */
-  handle(req: ODataRequest, serviceRoot: string, user: string): ODataResponse {
+  /** `backend`: the browser page acting as the SAP GUI (see RuleContext.backend). */
+  handle(req: ODataRequest, serviceRoot: string, user: string, backend = false): ODataResponse {
     try {
-      return this.dispatch(req, serviceRoot, { store: this.store, user });
+      return this.dispatch(req, serviceRoot, { store: this.store, user, backend });
     } catch (error) {
       throw toGatewayError(error);
     }
@@ -227,7 +228,7 @@ export class ODataService {
   }
 
   private insertDeep(set: EntitySetDef, body: Record<string, unknown>, inherited: Record<string, unknown>, ctx: RuleContext): Row {
-    if (!set.writable) throw gatewayErrors.methodNotAllowed('POST');
+    if (!set.writable && !ctx.backend) throw gatewayErrors.methodNotAllowed('POST');
     const row: Record<string, unknown> = {};
     const navBodies: [NavigationDef, unknown][] = [];
     for (const [name, value] of Object.entries(body)) {
@@ -262,7 +263,7 @@ export class ODataService {
   private update(target: Target, req: ODataRequest, method: string, ctx: RuleContext): ODataResponse {
     const row = target.row;
     if (!row) throw gatewayErrors.methodNotAllowed(method);
-    if (!target.set.writable) throw gatewayErrors.methodNotAllowed(method);
+    if (!target.set.writable && !ctx.backend) throw gatewayErrors.methodNotAllowed(method);
     this.checkIfMatch(target.set, row, req.headers['if-match']);
     const body = parseBody(req.body);
     const next: Record<string, unknown> = method === 'PUT'
@@ -298,7 +299,7 @@ export class ODataService {
 
   private remove(target: Target, req: ODataRequest, ctx: RuleContext): ODataResponse {
     const row = target.row;
-    if (!row || !target.set.writable) throw gatewayErrors.methodNotAllowed('DELETE');
+    if (!row || (!target.set.writable && !ctx.backend)) throw gatewayErrors.methodNotAllowed('DELETE');
     this.checkIfMatch(target.set, row, req.headers['if-match']);
     this.store.transaction(() => {
       this.deleteCascade(target.set.name, row);

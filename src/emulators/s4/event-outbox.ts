@@ -198,9 +198,9 @@ export function toEvents(changes: ChangeRecord[], source: string): S4CloudEvent[
         add({ group: change.set, objectKey: `BP:${String(row.BusinessPartner)}`, action: change.action,
           build: (action) => ({ type: S4_EVENT_TYPES.businessPartner[action], data: { BusinessPartner: row.BusinessPartner } }) });
         break;
-      case 'A_BPRelationship':
+      case 'BPRelationship':
       case 'A_BusinessPartnerContact': {
-        const [bp1, bp2] = change.set === 'A_BPRelationship'
+        const [bp1, bp2] = change.set === 'BPRelationship'
           ? [row.BusinessPartner1, row.BusinessPartner2] : [row.BusinessPartnerCompany, row.BusinessPartnerPerson];
         add({ group: change.set, objectKey: `REL:${String(row.RelationshipNumber)}`, action: change.action,
           build: (action) => ({ type: S4_EVENT_TYPES.relationship[action],

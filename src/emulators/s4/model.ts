@@ -1,8 +1,10 @@
 /**
  * The entity model the emulator serves: services, entity sets, properties and navigation
- * properties, modelled on SAP's published metadata of API_BUSINESS_PARTNER and on the shape of
- * OP_API_ACTIVITY_APPOINTMENT_SRV_0001. The OData engine, the EDMX document and the browser page
- * are all generated from this one description. Names we had to choose are listed in docs/s4-setup.md.
+ * properties. API_BUSINESS_PARTNER holds only what SAP's published model of it has (SAP Business
+ * Accelerator Hub, "Business Partner (A2X)"; test/unit/s4/standard-services.test.ts compares it with
+ * SAP's generated client); OP_API_ACTIVITY_APPOINTMENT_SRV_0001 follows the shape of SAP's appointment
+ * API. ZTANDEM_TASK_SRV and ZTANDEM_BP_SRV are Tandem's own services (abap/). The OData engine, the
+ * EDMX document and the browser page are all generated from this one description.
  */
 
 export type EdmType =
@@ -48,6 +50,11 @@ export interface EntitySetDef {
   changedAtProperty?: string;
   /** Whether the set is writable through OData (creatable/updatable/deletable). */
   writable: boolean;
+  /**
+   * A read-only view computed from other sets (as a CDS view selects from tables); rows are never
+   * stored. Keys must identify a row as in the underlying set.
+   */
+  view?: (rows: (set: string) => Record<string, unknown>[]) => Record<string, unknown>[];
 }
 
 export interface ServiceDef {
@@ -75,7 +82,9 @@ export const BUSINESS_PARTNER_SERVICE: ServiceDef = {
   componentId: 'LO-MD-BP',
   entitySets: [
     {
-      name: 'A_BusinessPartner', typeName: 'A_BusinessPartnerType', writable: true, changedAtProperty: 'LastChangeDateTime',
+      // SAP's A_BusinessPartner has no change timestamp property (LastChangeDate + LastChangeTime only);
+      // the emulator derives its ETag from the row's internal change stamp.
+      name: 'A_BusinessPartner', typeName: 'A_BusinessPartnerType', writable: true, changedAtProperty: '__changed',
       properties: [
         key('BusinessPartner', 'Edm.String', 'Business Partner', { maxLength: 10, createOnly: true }),
         p('BusinessPartnerCategory', 'Edm.String', 'BP Category', { maxLength: 1, createOnly: true }),
@@ -94,8 +103,6 @@ export const BUSINESS_PARTNER_SERVICE: ServiceDef = {
         p('LastChangedByUser', 'Edm.String', 'Changed By', { maxLength: 12, computed: true }),
         p('LastChangeDate', 'Edm.DateTime', 'Changed On', { dateOnly: true, computed: true, nullable: true }),
         p('LastChangeTime', 'Edm.Time', 'Changed At', { computed: true }),
-        // Not in SAP's API: the exact change timestamp the ETag derives from (see docs/s4-setup.md).
-        p('LastChangeDateTime', 'Edm.DateTimeOffset', 'Changed (timestamp)', { computed: true, nullable: true }),
       ],
       navigations: [
         { name: 'to_BusinessPartnerAddress', target: 'A_BusinessPartnerAddress', many: true, join: [['BusinessPartner', 'BusinessPartner']] },
@@ -197,30 +204,11 @@ export const BUSINESS_PARTNER_SERVICE: ServiceDef = {
         key('BusinessPartnerCompany', 'Edm.String', 'Business Partner', { maxLength: 10 }),
         key('BusinessPartnerPerson', 'Edm.String', 'Business Partner', { maxLength: 10 }),
         key('ValidityEndDate', 'Edm.DateTime', 'Valid To', { dateOnly: true }),
+        // Codes only (customizing tables TB913 / TB911 hold the texts): ZTANDEM_BP_SRV has the texts.
         p('ContactPersonFunction', 'Edm.String', 'Function', { maxLength: 4 }),
-        p('ContactPersonFunctionName', 'Edm.String', 'Function Name', { maxLength: 40 }),
         p('ContactPersonDepartment', 'Edm.String', 'Department', { maxLength: 4 }),
-        p('ContactPersonDepartmentName', 'Edm.String', 'Department Name', { maxLength: 40 }),
         p('EmailAddress', 'Edm.String', 'E-Mail Address', { maxLength: 241 }),
         p('PhoneNumber', 'Edm.String', 'Telephone', { maxLength: 30 }),
-      ],
-      navigations: [],
-    },
-    {
-      name: 'A_BPRelationship', typeName: 'A_BPRelationshipType', writable: true,
-      properties: [
-        key('RelationshipNumber', 'Edm.String', 'BP Relationship No.', { maxLength: 12, computed: true }),
-        key('BusinessPartner1', 'Edm.String', 'Business Partner 1', { maxLength: 10 }),
-        key('BusinessPartner2', 'Edm.String', 'Business Partner 2', { maxLength: 10 }),
-        key('ValidityEndDate', 'Edm.DateTime', 'Valid To', { dateOnly: true }),
-        p('ValidityStartDate', 'Edm.DateTime', 'Valid From', { dateOnly: true, nullable: true }),
-        p('IsStandardRelationship', 'Edm.Boolean', 'Standard Relationship'),
-        p('RelationshipCategory', 'Edm.String', 'Relationship Category', { maxLength: 6 }),
-        p('BPRelationshipType', 'Edm.String', 'Relationship Type', { maxLength: 4 }),
-        p('CreatedByUser', 'Edm.String', 'Created By', { maxLength: 12, computed: true }),
-        p('CreationDate', 'Edm.DateTime', 'Created On', { dateOnly: true, computed: true, nullable: true }),
-        p('LastChangedByUser', 'Edm.String', 'Changed By', { maxLength: 12, computed: true }),
-        p('LastChangeDate', 'Edm.DateTime', 'Changed On', { dateOnly: true, computed: true, nullable: true }),
       ],
       navigations: [],
     },
@@ -297,7 +285,63 @@ export const TASK_SERVICE: ServiceDef = {
   ]),
 };
 
-export const SERVICES: readonly ServiceDef[] = [BUSINESS_PARTNER_SERVICE, APPOINTMENT_SERVICE, TASK_SERVICE];
+/** Demo customizing: contact person functions (TB913) and departments (TB911), English texts. */
+export const CONTACT_FUNCTIONS: Readonly<Record<string, string>> = {
+  '0001': 'Managing Director', '0002': 'Head of Purchasing', '0003': 'Plant Manager', '0004': 'Sales Manager',
+};
+export const CONTACT_DEPARTMENTS: Readonly<Record<string, string>> = {
+  '0001': 'Management', '0002': 'Purchasing', '0003': 'Production', '0004': 'Sales',
+};
+
+/**
+ * Tandem's own read service for what API_BUSINESS_PARTNER lacks (abap/: CDS views
+ * ZTANDEM_I_BPRELATIONSHIP and ZTANDEM_I_CONTACTPERSON, service definition ZTANDEM_BP, binding
+ * ZTANDEM_BP_SRV, OData V2): every relationship category, BUR011 among them, and contact person
+ * function and department texts. Read-only, like the CDS views; the emulator's browser page
+ * maintains relationships as the SAP GUI would.
+ */
+export const TANDEM_BP_SERVICE: ServiceDef = {
+  name: 'ZTANDEM_BP_SRV',
+  namespace: 'ZTANDEM_BP_SRV',
+  componentId: 'ZTANDEM',
+  entitySets: [
+    {
+      name: 'BPRelationship', typeName: 'BPRelationshipType', writable: false,
+      properties: [
+        key('RelationshipNumber', 'Edm.String', 'BP Relationship No.', { maxLength: 12, computed: true }),
+        key('BusinessPartner1', 'Edm.String', 'Business Partner 1', { maxLength: 10 }),
+        key('BusinessPartner2', 'Edm.String', 'Business Partner 2', { maxLength: 10 }),
+        key('ValidityEndDate', 'Edm.DateTime', 'Valid To', { dateOnly: true }),
+        p('ValidityStartDate', 'Edm.DateTime', 'Valid From', { dateOnly: true, nullable: true }),
+        p('RelationshipCategory', 'Edm.String', 'Relationship Category', { maxLength: 6 }),
+      ],
+      navigations: [],
+    },
+    {
+      name: 'ContactPersonDetail', typeName: 'ContactPersonDetailType', writable: false,
+      properties: [
+        key('RelationshipNumber', 'Edm.String', 'BP Relationship No.', { maxLength: 12 }),
+        key('BusinessPartnerCompany', 'Edm.String', 'Business Partner', { maxLength: 10 }),
+        key('BusinessPartnerPerson', 'Edm.String', 'Business Partner', { maxLength: 10 }),
+        key('ValidityEndDate', 'Edm.DateTime', 'Valid To', { dateOnly: true }),
+        p('ContactPersonFunction', 'Edm.String', 'Function', { maxLength: 4 }),
+        p('ContactPersonFunctionName', 'Edm.String', 'Function Name', { maxLength: 30 }),
+        p('ContactPersonDepartment', 'Edm.String', 'Department', { maxLength: 4 }),
+        p('ContactPersonDepartmentName', 'Edm.String', 'Department Name', { maxLength: 20 }),
+      ],
+      navigations: [],
+      view: (rows) => rows('A_BPContactToFuncAndDept').map((r) => ({
+        __changed: r.__changed,
+        RelationshipNumber: r.RelationshipNumber, BusinessPartnerCompany: r.BusinessPartnerCompany,
+        BusinessPartnerPerson: r.BusinessPartnerPerson, ValidityEndDate: r.ValidityEndDate,
+        ContactPersonFunction: r.ContactPersonFunction ?? '', ContactPersonFunctionName: CONTACT_FUNCTIONS[String(r.ContactPersonFunction)] ?? '',
+        ContactPersonDepartment: r.ContactPersonDepartment ?? '', ContactPersonDepartmentName: CONTACT_DEPARTMENTS[String(r.ContactPersonDepartment)] ?? '',
+      })),
+    },
+  ],
+};
+
+export const SERVICES: readonly ServiceDef[] = [BUSINESS_PARTNER_SERVICE, APPOINTMENT_SERVICE, TASK_SERVICE, TANDEM_BP_SERVICE];
 
 export function findService(name: string): ServiceDef | undefined {
   return SERVICES.find((s) => s.name.toUpperCase() === name.toUpperCase());

@@ -14,6 +14,11 @@ export interface RuleContext {
   store: S4Store;
   /** SAP user of the request (the communication user, or the browser page's user). */
   user: string;
+  /**
+   * The browser page acting as the SAP GUI: it may maintain data that the OData services only
+   * expose read-only (relationships are read through ZTANDEM_BP_SRV but maintained in transaction BP).
+   */
+  backend?: boolean;
 }
 
 /** 31.12.9999 — SAP's "valid until further notice". */
@@ -127,8 +132,8 @@ export function beforeCreate(setName: string, row: Record<string, unknown>, ctx:
       if (row.OrdinalNumber === '' || row.OrdinalNumber === undefined) row.OrdinalNumber = nextOrdinal(store, setName, row.AddressID);
       break;
     case 'A_BusinessPartnerContact':
-    case 'A_BPRelationship': {
-      const [bp1, bp2] = setName === 'A_BPRelationship'
+    case 'BPRelationship': {
+      const [bp1, bp2] = setName === 'BPRelationship'
         ? [row.BusinessPartner1, row.BusinessPartner2]
         : [row.BusinessPartnerCompany, row.BusinessPartnerPerson];
       requireBusinessPartner(ctx, bp1);
@@ -174,7 +179,7 @@ export function dependentsOf(setName: string, row: Row, store: S4Store): { set: 
         byField('A_BusinessPartnerRole', 'BusinessPartner', bp),
         byField('A_BuPaIdentification', 'BusinessPartner', bp),
         { set: 'A_BusinessPartnerContact', rows: store.list('A_BusinessPartnerContact').filter((r) => r.BusinessPartnerCompany === bp || r.BusinessPartnerPerson === bp) },
-        { set: 'A_BPRelationship', rows: store.list('A_BPRelationship').filter((r) => r.BusinessPartner1 === bp || r.BusinessPartner2 === bp) },
+        { set: 'BPRelationship', rows: store.list('BPRelationship').filter((r) => r.BusinessPartner1 === bp || r.BusinessPartner2 === bp) },
       ];
     }
     case 'A_BusinessPartnerAddress':

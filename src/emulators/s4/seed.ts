@@ -23,12 +23,14 @@ const DAY = 86_400_000;
 
 export function seedDemoData(store: S4Store, now = Date.now()): void {
   const today = now - (now % DAY);
-  const base = { __changed: now, CreatedByUser: 'MIGRATION', LastChangedByUser: 'MIGRATION', CreationDate: today, LastChangeDate: today, LastChangeTime: 0, LastChangeDateTime: now };
+  // Business partners carry SAP's LastChangeDate + LastChangeTime; activities a LastChangeDateTime.
+  const partnerStamps = { __changed: now, CreatedByUser: 'MIGRATION', LastChangedByUser: 'MIGRATION', CreationDate: today, LastChangeDate: today, LastChangeTime: 0 };
+  const base = { ...partnerStamps, LastChangeDateTime: now };
   let addressNo = 20_000;
   const bp = (id: string, fields: Record<string, unknown>, address?: Record<string, unknown>, emails: string[] = [], phones: [string, '1' | '3'][] = []): void => {
     const category = fields.OrganizationBPName1 ? '2' : '1';
     store.insert('A_BusinessPartner', {
-      ...base, BusinessPartner: id, BusinessPartnerCategory: category, BusinessPartnerGrouping: category === '2' ? 'BP02' : 'BP01',
+      ...partnerStamps, BusinessPartner: id, BusinessPartnerCategory: category, BusinessPartnerGrouping: category === '2' ? 'BP02' : 'BP01',
       BusinessPartnerUUID: store.newGuid(), FirstName: '', LastName: '', OrganizationBPName1: '', OrganizationBPName2: '',
       SearchTerm1: '', CorrespondenceLanguage: 'EN', BusinessPartnerIsBlocked: false, ...fields,
       BusinessPartnerFullName: category === '2' ? String(fields.OrganizationBPName1) : `${String(fields.FirstName)} ${String(fields.LastName)}`,
@@ -79,7 +81,8 @@ export function seedDemoData(store: S4Store, now = Date.now()): void {
     ['jan.jansen@fabrikam.example'], [['+49 40 555 201', '1']]);
 
   let relNo = 1;
-  const contact = (company: string, person: string, functionName: string, department: string): void => {
+  // Function and department codes of the demo customizing (texts: CONTACT_FUNCTIONS / CONTACT_DEPARTMENTS).
+  const contact = (company: string, person: string, contactFunction: string, department: string): void => {
     const RelationshipNumber = String(relNo++).padStart(12, '0');
     store.insert('A_BusinessPartnerContact', {
       RelationshipNumber, BusinessPartnerCompany: company, BusinessPartnerPerson: person, ValidityEndDate: END_OF_TIME,
@@ -87,20 +90,19 @@ export function seedDemoData(store: S4Store, now = Date.now()): void {
     });
     store.insert('A_BPContactToFuncAndDept', {
       RelationshipNumber, BusinessPartnerCompany: company, BusinessPartnerPerson: person, ValidityEndDate: END_OF_TIME,
-      ContactPersonFunction: '', ContactPersonFunctionName: functionName, ContactPersonDepartment: '', ContactPersonDepartmentName: department,
+      ContactPersonFunction: contactFunction, ContactPersonDepartment: department,
       EmailAddress: '', PhoneNumber: '',
     });
   };
-  contact(DEMO.customers.contoso, DEMO.contacts.max, 'Head of Purchasing', 'Purchasing');
-  contact(DEMO.customers.contoso, DEMO.contacts.erika, 'Plant Manager', 'Production');
-  contact(DEMO.customers.fabrikam, DEMO.contacts.jan, 'Managing Director', 'Management');
+  contact(DEMO.customers.contoso, DEMO.contacts.max, '0002', '0002');
+  contact(DEMO.customers.contoso, DEMO.contacts.erika, '0003', '0003');
+  contact(DEMO.customers.fabrikam, DEMO.contacts.jan, '0001', '0001');
 
   // BUR011 "has the employee responsible": BusinessPartner1 = customer / contact, BusinessPartner2 = employee.
   const bur011 = (bp1: string, bp2: string): void => {
-    store.insert('A_BPRelationship', {
+    store.insert('BPRelationship', {
       RelationshipNumber: String(relNo++).padStart(12, '0'), BusinessPartner1: bp1, BusinessPartner2: bp2, ValidityEndDate: END_OF_TIME,
-      ValidityStartDate: Date.UTC(2020, 0, 1), IsStandardRelationship: false, RelationshipCategory: 'BUR011', BPRelationshipType: '',
-      CreatedByUser: 'MIGRATION', CreationDate: today, LastChangedByUser: 'MIGRATION', LastChangeDate: today,
+      ValidityStartDate: Date.UTC(2020, 0, 1), RelationshipCategory: 'BUR011',
     });
   };
   bur011(DEMO.customers.contoso, DEMO.employees.alice);

@@ -61,11 +61,18 @@ export class S4Store {
   }
 
   list(set: string): Row[] {
+    const view = definition(set).view;
+    if (view) return view((source) => this.list(source)) as Row[];
     return [...this.table(set).values()];
   }
 
   get(set: string, keys: Record<string, unknown>): Row | undefined {
-    return this.table(set).get(rowKey(definition(set), keys));
+    const def = definition(set);
+    if (def.view) {
+      const wanted = rowKey(def, keys);
+      return this.list(set).find((row) => rowKey(def, row) === wanted);
+    }
+    return this.table(set).get(rowKey(def, keys));
   }
 
   /**

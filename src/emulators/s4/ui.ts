@@ -16,7 +16,7 @@ export function createUiRouter(services: Map<string, ODataService>, store: S4Sto
   const odata = (service: string, method: string, path: string, body?: unknown): void => {
     (services.get(service) as ODataService).handle({
       method, path, query: '', headers: { 'if-match': '*' }, body: body === undefined ? undefined : JSON.stringify(body),
-    }, `/sap/opu/odata/sap/${service}`, 'DEMO_UI');
+    }, `/sap/opu/odata/sap/${service}`, 'DEMO_UI', true);
   };
   const act = (res: Response, fn: () => void): void => {
     try {
@@ -30,6 +30,7 @@ export function createUiRouter(services: Map<string, ODataService>, store: S4Sto
   const APPT = 'OP_API_ACTIVITY_APPOINTMENT_SRV_0001';
   const TASK = 'ZTANDEM_TASK_SRV';
   const BP = 'API_BUSINESS_PARTNER';
+  const TANDEM_BP = 'ZTANDEM_BP_SRV';
 
   router.get('/', (_req, res) => { res.type('html').send(page('S/4HANA emulator', overview(store))); });
 
@@ -79,13 +80,13 @@ export function createUiRouter(services: Map<string, ODataService>, store: S4Sto
       : { FirstName: field(req, 'firstName'), LastName: field(req, 'lastName') });
   }));
   router.post('/partners/:id/delete', (req, res) => act(res, () => odata(BP, 'DELETE', `A_BusinessPartner('${req.params.id as string}')`)));
-  router.post('/relationships', (req, res) => act(res, () => odata(BP, 'POST', 'A_BPRelationship', {
+  router.post('/relationships', (req, res) => act(res, () => odata(TANDEM_BP, 'POST', 'BPRelationship', {
     BusinessPartner1: field(req, 'bp1'), BusinessPartner2: field(req, 'bp2'), RelationshipCategory: field(req, 'category') || 'BUR011',
   })));
   router.post('/relationships/:number/delete', (req, res) => act(res, () => {
-    const rel = store.list('A_BPRelationship').find((r) => r.RelationshipNumber === req.params.number);
+    const rel = store.list('BPRelationship').find((r) => r.RelationshipNumber === req.params.number);
     if (!rel) throw new Error('Relationship not found');
-    odata(BP, 'DELETE', `A_BPRelationship(RelationshipNumber='${String(rel.RelationshipNumber)}',BusinessPartner1='${String(rel.BusinessPartner1)}',BusinessPartner2='${String(rel.BusinessPartner2)}',ValidityEndDate=datetime'${new Date(rel.ValidityEndDate as number).toISOString().slice(0, 19)}')`);
+    odata(TANDEM_BP, 'DELETE', `BPRelationship(RelationshipNumber='${String(rel.RelationshipNumber)}',BusinessPartner1='${String(rel.BusinessPartner1)}',BusinessPartner2='${String(rel.BusinessPartner2)}',ValidityEndDate=datetime'${new Date(rel.ValidityEndDate as number).toISOString().slice(0, 19)}')`);
   }));
   return router;
 }
@@ -178,7 +179,7 @@ function overview(store: S4Store): string {
     ? `<input name="organization" value="${esc(b.OrganizationBPName1)}">`
     : `<input name="firstName" value="${esc(b.FirstName)}"><input name="lastName" value="${esc(b.LastName)}">`}<button>Save</button></form></td>
 <td><form class="inline" method="post" action="/ui/partners/${esc(b.BusinessPartner)}/delete"><button>Delete</button></form></td></tr>`).join('');
-  const rels = store.list('A_BPRelationship').map((r) => `<tr><td>${esc(r.RelationshipNumber)}</td><td>${esc(r.BusinessPartner1)}</td><td>${esc(r.RelationshipCategory)}</td>
+  const rels = store.list('BPRelationship').map((r) => `<tr><td>${esc(r.RelationshipNumber)}</td><td>${esc(r.BusinessPartner1)}</td><td>${esc(r.RelationshipCategory)}</td>
 <td>${esc(r.BusinessPartner2)}</td><td><form class="inline" method="post" action="/ui/relationships/${esc(r.RelationshipNumber)}/delete"><button>Delete</button></form></td></tr>`).join('');
   return `<p>System S4D, client 100. Times are shown in each activity's time zone.</p>
 <h2>Appointments</h2><table><tr><th>ID</th><th>Type</th><th>Description</th><th>Start</th><th>End</th><th>TZ</th><th>Partners</th><th></th></tr>${appts}</table>

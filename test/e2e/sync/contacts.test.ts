@@ -22,7 +22,7 @@ async function ui(path: string, form: Record<string, string> = {}): Promise<void
   expect(response.status).toBe(303);
 }
 
-const relationshipOf = (bp1: string, bp2: string) => system.s4Emulator.list('A_BPRelationship')
+const relationshipOf = (bp1: string, bp2: string) => system.s4Emulator.list('BPRelationship')
   .find((r) => r.BusinessPartner1 === bp1 && r.BusinessPartner2 === bp2 && r.RelationshipCategory === 'BUR011');
 
 describe('contacts end to end (S/4 relationships → the user’s Tandem contacts folder)', { timeout: 60_000 }, () => {

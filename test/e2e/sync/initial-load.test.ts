@@ -32,7 +32,7 @@ function addEmployeeInS4(bp: string, firstName: string, smtp: string, addressId:
     BusinessPartner: bp, BusinessPartnerCategory: '1', BusinessPartnerGrouping: 'BP01', BusinessPartnerUUID: store.newGuid(),
     FirstName: firstName, LastName: 'Clark', BusinessPartnerFullName: `${firstName} Clark`, OrganizationBPName1: '', OrganizationBPName2: '', SearchTerm1: user,
     CorrespondenceLanguage: 'EN', BusinessPartnerIsBlocked: false, CreatedByUser: 'HR', LastChangedByUser: 'HR', CreationDate: now, LastChangeDate: now,
-    LastChangeTime: 0, LastChangeDateTime: now,
+    LastChangeTime: 0,
   });
   store.insert('A_BusinessPartnerRole', { BusinessPartner: bp, BusinessPartnerRole: 'BUP003', ValidFrom: Date.UTC(2020, 0, 1), ValidTo: END_OF_TIME });
   store.insert('A_BuPaIdentification', { BusinessPartner: bp, BPIdentificationType: 'ZUSER', BPIdentificationNumber: user, BPIdnNmbrIssuingInstitute: '',

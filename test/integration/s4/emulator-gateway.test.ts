@@ -7,6 +7,7 @@ let emulator: S4Emulator;
 const AUTH = `Basic ${Buffer.from('TANDEM_COMM:demo-password').toString('base64')}`;
 const APPT = '/sap/opu/odata/sap/OP_API_ACTIVITY_APPOINTMENT_SRV_0001';
 const BP = '/sap/opu/odata/sap/API_BUSINESS_PARTNER';
+const TANDEM_BP = '/sap/opu/odata/sap/ZTANDEM_BP_SRV';
 
 beforeAll(async () => { emulator = await startS4Emulator({ port: 0 }); });
 afterAll(async () => { await emulator.close(); });
@@ -127,7 +128,7 @@ describe('S/4 emulator — Gateway mechanics', () => {
     expect(await count.text()).toBe('2');
     const inWindow = await get(`${APPT}/A_AppointmentActivity?$filter=${encodeURIComponent("AppointmentStartDateTime ge datetimeoffset'2000-01-01T00:00:00+01:00' and ActivityTimeZone ne 'UTC'")}&$inlinecount=allpages&$top=0`);
     expect(((await inWindow.json()) as { d: { __count: string } }).d.__count).toBe('4');
-    const byKey = await get(`${BP}/A_BPRelationship?$filter=${encodeURIComponent("ValidityEndDate eq datetime'9999-12-31T00:00:00' and RelationshipCategory eq 'BUR011'")}`);
+    const byKey = await get(`${TANDEM_BP}/BPRelationship?$filter=${encodeURIComponent("ValidityEndDate eq datetime'9999-12-31T00:00:00' and RelationshipCategory eq 'BUR011'")}`);
     expect(((await byKey.json()) as { d: { results: unknown[] } }).d.results).toHaveLength(2);
     // Form-style '+' for spaces, and an unencoded '+' of a time-zone offset, both as clients send them.
     const formStyle = await get(`${APPT}/A_AppointmentActivity/$count?$filter=AppointmentStartDateTime+ge+datetimeoffset'2000-01-01T00:00:00+01:00'+and+ActivityProcessType+eq+'ZVIS'`);
@@ -240,7 +241,7 @@ describe('S/4 emulator — fault and inspection API', () => {
     expect((await get(`${BP}/A_BusinessPartner?$top=1`)).status).toBe(200);
     const invalid = await fetch(`${emulator.url}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 200 }) });
     expect(invalid.status).toBe(400);
-    const rows = (await (await fetch(`${emulator.url}/_emulator/store/A_BPRelationship`)).json()) as unknown[];
+    const rows = (await (await fetch(`${emulator.url}/_emulator/store/BPRelationship`)).json()) as unknown[];
     expect(rows).toHaveLength(2);
     await fetch(`${emulator.url}/_emulator/latency`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ms: 150 }) });
     const started = Date.now();

@@ -88,7 +88,7 @@ describe('S/4 emulator — events', () => {
     const ui = (path: string, form: Record<string, string>): Promise<Response> => fetch(`${emulator.url}${path}`, { method: 'POST', body: new URLSearchParams(form), redirect: 'manual' });
     expect((await ui('/ui/relationships', { bp1: DEMO.customers.fabrikam, bp2: DEMO.employees.bob, category: 'BUR011' })).status).toBe(303);
     expect((await ui('/ui/partners', { firstName: 'Nina', lastName: 'Neu' })).status).toBe(303);
-    const rel = emulator.list('A_BPRelationship').find((r) => r.BusinessPartner2 === DEMO.employees.bob);
+    const rel = emulator.list('BPRelationship').find((r) => r.BusinessPartner2 === DEMO.employees.bob);
     expect((await ui(`/ui/relationships/${String(rel?.RelationshipNumber)}/delete`, {})).status).toBe(303);
 
     await until(() => listener.received.length >= 6, 'six events');
