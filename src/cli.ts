@@ -11,7 +11,7 @@ const USAGE = `tandem <command>
   worker                       queue workers and scheduled jobs
   migrate                      apply pending SQL migrations
   demo                         everything with emulators and a demo tenant on 127.0.0.1, AUTH_MODE=dev (Ctrl-C stops it)
-  emulate ews|graph|s4 [--port N] [--events-url URL] [--mailboxes a@x,b@x] [--time-scale F]
+  emulate ews|graph|s4|btp [--port N] [--events-url URL] [--mailboxes a@x,b@x] [--time-scale F]
   journal [filters]            query the sync journal (see \`tandem journal --help\`)
   dev-token --tenant T --scopes Admin,Support   a token for AUTH_MODE=dev
   rotate-secrets               re-encrypt stored secrets with the first key of TANDEM_SECRET_KEY

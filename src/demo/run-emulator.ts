@@ -2,11 +2,12 @@ import { parseArgs } from 'node:util';
 import { DEMO } from './seed.js';
 import { logger } from '../logging/logger.js';
 import { untilSignal } from '../runtime/signals.js';
+import { DEFAULT_BTP_EMULATOR_PORT, startBtpEmulator } from '../emulators/btp/index.js';
 import { DEFAULT_EWS_EMULATOR_PORT, startEwsEmulator } from '../emulators/ews/index.js';
 import { DEFAULT_GRAPH_EMULATOR_PORT, startGraphEmulator } from '../emulators/graph/index.js';
 import { DEFAULT_S4_EMULATOR_PORT, startS4Emulator } from '../emulators/s4/index.js';
 
-const USAGE = `tandem emulate ews|graph|s4 [--port N] [--mailboxes a@x,b@x] [--time-scale F] [--events-url URL --events-user U --events-password P]`;
+const USAGE = `tandem emulate ews|graph|s4|btp [--port N] [--mailboxes a@x,b@x] [--time-scale F] [--events-url URL --events-user U --events-password P]`;
 
 /** `tandem emulate <which>`: one emulator alone, seeded with the demo mailboxes / business partners (CONTRACT.md). */
 export async function runEmulator(args: string[]): Promise<void> {
@@ -37,6 +38,15 @@ export async function runEmulator(args: string[]): Promise<void> {
       const emulator = await startS4Emulator({ host: values.host, port: Number(values.port ?? DEFAULT_S4_EMULATOR_PORT), log: true,
         ...(values['events-url'] ? { eventsUrl: values['events-url'] } : {}), ...(eventsAuth ? { eventsAuth } : {}) });
       process.stdout.write(`S/4 emulator: ${emulator.url}/sap/opu/odata/sap/  (TANDEM_COMM / demo-password, sap-client 100); GUI: ${emulator.url}/\n`);
+      untilSignal(() => emulator.close());
+      return;
+    }
+    case 'btp': {
+      const emulator = await startBtpEmulator({ host: values.host, port: Number(values.port ?? DEFAULT_BTP_EMULATOR_PORT) });
+      process.stdout.write(`BTP emulator: destination service and connectivity proxy ${emulator.url}, XSUAA ${emulator.uaaUrl}
+  provider subaccount ${emulator.provider.id} (subdomain ${emulator.provider.subdomain}); control API ${emulator.url}/_emulator/
+  VCAP_SERVICES for the app: curl ${emulator.url}/_emulator/bindings   (see docs/emulators-btp.md)
+`);
       untilSignal(() => emulator.close());
       return;
     }

@@ -1,0 +1,2 @@
+export { startBtpEmulator, DEFAULT_BTP_EMULATOR_PORT, type BtpEmulator, type BtpEmulatorOptions } from './server.js';
+export type { Destination, CloudConnector, Subaccount, ProxyRequestRecord } from './model.js';
