@@ -1,4 +1,6 @@
-import { alwaysProvider, alwaysSubscriber, type HttpDestinationOrFetchOptions } from '@sap-cloud-sdk/connectivity';
+import {
+  alwaysProvider, alwaysSubscriber, getDestinationFromDestinationService, getServiceBinding, serviceToken, type HttpDestinationOrFetchOptions,
+} from '@sap-cloud-sdk/connectivity';
 import { executeHttpRequest, type HttpResponse } from '@sap-cloud-sdk/http-client';
 import { circuitBreaker, retry, timeout, type Middleware } from '@sap-cloud-sdk/resilience';
 import { TandemError } from '../../errors/tandem-error.js';
@@ -41,7 +43,7 @@ export const S4_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
  * resilience middlewares, and error mapping to TandemError.
  */
 export class S4Http {
-  private readonly destination: HttpDestinationOrFetchOptions;
+  private readonly target: S4Target;
 
   private readonly tenantId: string | undefined;
 
@@ -49,17 +51,41 @@ export class S4Http {
   private readonly agents: { httpAgent: unknown; httpsAgent: unknown } | undefined;
 
   constructor(target: S4Target, private readonly resilience: S4ResilienceOptions = {}) {
+    this.target = target;
     if (target.kind === 'url' && outboundPolicy().destinationsOnly) {
       throw new TandemError('CONFIG_INVALID', 'On SAP BTP, S/4HANA is reached through a destination, not by URL');
     }
     this.agents = target.kind === 'url' ? { httpAgent: guardedHttpAgent({ keepAlive: true }), httpsAgent: guardedHttpsAgent({ keepAlive: true }) } : undefined;
     this.tenantId = target.kind === 'destination' ? target.tenantId : undefined;
-    this.destination = target.kind === 'url'
-      ? { url: target.url, username: target.username, password: target.password, sapClient: target.sapClient, authentication: 'BasicAuthentication' }
-      : target.jwt
-        // Multi-tenant: the destination lives in the SUBSCRIBER's subaccount and is looked up with their token.
-        ? { destinationName: target.destinationName, jwt: target.jwt, selectionStrategy: alwaysSubscriber }
-        : { destinationName: target.destinationName, selectionStrategy: alwaysProvider };
+  }
+
+  /**
+   * Where a request goes. A URL target is a plain destination object. A named destination is
+   * looked up, where a destination service is bound, in the tenant's own (subscriber) subaccount:
+   * the worker has no user token, so it fetches a client-credentials token of Tandem's xsuaa
+   * client in the tenant's identity zone (zid = tenant id; the Cloud SDK's token helper, which
+   * uses xssec and caches per tenant) and asks the Destination service with `alwaysSubscriber` —
+   * never the provider subaccount, whose destinations, credentials and Cloud Connector are not the
+   * tenant's. For an OnPremise destination the SDK adds the connectivity proxy with a connectivity
+   * token of the same zone (Proxy-Authorization) and the destination's Cloud Connector location
+   * id. The SDK caches the resolved destination per tenant (isolation "tenant"). Without a
+   * destination binding (local runs) the SDK's `destinations` environment variable answers.
+   */
+  private async destination(): Promise<HttpDestinationOrFetchOptions> {
+    const target = this.target;
+    if (target.kind === 'url') {
+      return { url: target.url, username: target.username, password: target.password, sapClient: target.sapClient, authentication: 'BasicAuthentication' };
+    }
+    if (target.jwt) return { destinationName: target.destinationName, jwt: target.jwt, selectionStrategy: alwaysSubscriber };
+    if (!getServiceBinding('destination')) return { destinationName: target.destinationName, selectionStrategy: alwaysProvider };
+    const jwt = await serviceToken('xsuaa', { jwt: { zid: target.tenantId } });
+    const found = await getDestinationFromDestinationService({ destinationName: target.destinationName, jwt, selectionStrategy: alwaysSubscriber, useCache: true });
+    if (!found?.url) {
+      throw new TandemError('S4_DESTINATION_NOT_FOUND',
+        `Destination "${target.destinationName}" was not found in the tenant's subaccount (only the subscriber subaccount is searched)`,
+        { details: { destinationName: target.destinationName } });
+    }
+    return { ...found, url: found.url };
   }
 
   async request(options: S4RequestOptions): Promise<HttpResponse> {
@@ -74,7 +100,7 @@ export class S4Http {
     if (options.body !== undefined && typeof options.body !== 'string') headers['content-type'] = 'application/json';
     if (options.ifMatch !== undefined) headers['if-match'] = options.ifMatch;
     try {
-      const response = await executeHttpRequest(this.destination, {
+      const response = await executeHttpRequest(await this.destination(), {
         method: options.method === 'MERGE' ? 'post' : (options.method.toLowerCase() as 'get'),
         url,
         headers: options.method === 'MERGE' ? { ...headers, 'x-http-method': 'MERGE' } : headers,
