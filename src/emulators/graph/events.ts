@@ -1,8 +1,8 @@
-import { occurrenceStarts, seriesEndsBefore, type GraphRecurrence } from './recurrence.js';
+import { occurrenceStarts, type GraphRecurrence } from './recurrence.js';
 import { dateTimeTimeZone, instantFromDateTimeTimeZone, toIanaZone } from './time-zones.js';
 import {
   applyExtendedProperties, applySelect, badRequest, checkIfMatch, deltaPage, etag, expandedExtendedProperties,
-  extendedPropertiesJson, matchesExtendedFilter, notFound, pageOf, parseExtendedPropertyFilter, type Ctx, type EmuResponse,
+  extendedPropertiesJson, matchesExtendedFilter, notFound, pageOf, parseExtendedPropertyFilter, removedRow, type Ctx, type EmuResponse,
 } from './odata.js';
 import type { Entry, Json, Mailbox } from './store.js';
 
@@ -18,7 +18,9 @@ const SENSITIVITY = ['normal', 'personal', 'private', 'confidential'];
 const IMPORTANCE = ['low', 'normal', 'high'];
 
 interface EventMeta { startMs: number; endMs: number; zone: string; endZone: string; type: 'singleInstance' | 'seriesMaster' | 'exception';
-  seriesMasterId?: string; originalStartMs?: number; cancelled: number[] }
+  seriesMasterId?: string; originalStartMs?: number; cancelled: number[];
+  /** Earlier versions' times with the change sequence they had: what a delta round that began then saw. */
+  history?: Array<{ seq: number; startMs: number; endMs: number }> }
 
 function meta(entry: Entry): EventMeta {
   return entry.data._meta as EventMeta;
@@ -138,16 +140,6 @@ export function instancesOf(ctx: Ctx, master: Entry, fromMs: number, toMs: numbe
   return result.sort((a, b) => a.at - b.at).map((r) => r.json);
 }
 
-function inWindow(ctx: Ctx, entry: Entry, ws: number, we: number): boolean {
-  const m = meta(entry);
-  if (m.type === 'seriesMaster') {
-    const zone = toIanaZone(m.zone) ?? 'UTC';
-    return m.startMs < we && !seriesEndsBefore(entry.data.recurrence as GraphRecurrence, m.startMs, zone, ws);
-  }
-  if (m.startMs < we && m.endMs > ws) return true;
-  return m.originalStartMs !== undefined && m.originalStartMs >= ws && m.originalStartMs < we;
-}
-
 function windowParams(ctx: Ctx, required: boolean): { ws: number; we: number } | undefined {
   const s = ctx.req.query.get('startDateTime');
   const e = ctx.req.query.get('endDateTime');
@@ -188,6 +180,7 @@ export function createEvent(ctx: Ctx, body: Json): EmuResponse {
   const entry = ctx.mailbox.calendar.create({ _meta: { startMs: 0, endMs: 0, zone: 'UTC', endZone: 'UTC', type: 'singleInstance', cancelled: [] } });
   try {
     applyFields(entry, body);
+    meta(entry).history = [{ seq: entry.seq, startMs: meta(entry).startMs, endMs: meta(entry).endMs }];
   } catch (error) {
     ctx.mailbox.calendar.entries.delete(entry.id);
     throw error;
@@ -211,6 +204,9 @@ export function updateEvent(ctx: Ctx, id: string, body: Json): EmuResponse {
     for (const [k, v] of entry.extended) target.extended.set(k, { ...v });
   }
   const before = meta(target).startMs;
+  // A new exception was visible as its occurrence from the start; a stored item as its last version.
+  const tm = meta(target);
+  tm.history = [...(tm.history ?? []), { seq: occurrence ? 0 : target.seq, startMs: tm.startMs, endMs: tm.endMs }].slice(-20);
   applyFields(target, body);
   if (!occurrence) ctx.mailbox.calendar.touch(target);
   if (meta(target).type === 'seriesMaster' && (body.recurrence !== undefined || meta(target).startMs !== before)) {
@@ -277,18 +273,60 @@ export function instances(ctx: Ctx, id: string): EmuResponse {
 }
 
 /**
- * GET /users/{id}/calendarView/delta. The window comes from the first request and is carried in
- * the tokens. Emulator simplification: it reports singles, series masters and exceptions (the
- * stored items); real Graph may also list computed occurrences, which the connector skips.
+ * GET /users/{id}/calendarView/delta, as "event: delta" and "Get incremental changes to events in a
+ * calendar view" (learn.microsoft.com/graph/api/event-delta, learn.microsoft.com/graph/delta-query-events)
+ * describe it:
+ * - the window comes from the first request and stays in the tokens (a later round never widens it);
+ * - like "List calendarView" (learn.microsoft.com/graph/api/user-list-calendarview) it reports single
+ *   instances, occurrences and exceptions — each instance with `type` and `seriesMasterId` — never the
+ *   series master itself; a changed series reports its instances in the window;
+ * - `@removed` names an instance that left the result set: deleted, cancelled, or moved out of the
+ *   window. Graph gives the same `{ "reason": "deleted" }` in each case, so only a GET of the item tells
+ *   a deletion from a move — which is why the emulator does not tell them apart either.
  */
 export function calendarViewDelta(ctx: Ctx): EmuResponse {
   const hasToken = ctx.req.query.has('$skiptoken') || ctx.req.query.has('$deltatoken');
   const w = hasToken ? undefined : windowParams(ctx, true);
   return { status: 200, body: deltaPage(ctx, ctx.mailbox.calendar, {
     ...(w ? { window: w } : {}),
-    inWindow: (e, ws, we) => inWindow(ctx, e, ws, we),
     toJson: (e) => eventJson(ctx, e),
+    rows: (change, window, since) => deltaRows(ctx, change.entry, change.removed, window, since),
   }) };
+}
+
+/**
+ * Whether a delta round that began at change sequence `since` listed the event: it existed then,
+ * and the version it had then overlapped the window. Only what a client saw can leave its view.
+ */
+function visibleAt(entry: Entry, since: number, ws: number, we: number): boolean {
+  const m = meta(entry);
+  const earlier = (m.history ?? []).filter((h) => h.seq <= since);
+  const version = earlier.at(-1);
+  if (!version) return false;
+  return m.type === 'seriesMaster' || (version.startMs < we && version.endMs > ws);
+}
+
+function deltaRows(ctx: Ctx, entry: Entry, removed: boolean, window: { ws: number; we: number } | undefined, since: number | undefined): Json[] {
+  const ws = window?.ws ?? Number.NEGATIVE_INFINITY;
+  const we = window?.we ?? Number.POSITIVE_INFINITY;
+  const m = meta(entry);
+  const tracked = since !== undefined && (removed || visibleAt(entry, since, ws, we));
+  const gone = (ids: string[]): Json[] => tracked ? ids.map(removedRow) : [];
+  if (m.type === 'seriesMaster') {
+    const zone = toIanaZone(m.zone) ?? 'UTC';
+    const duration = m.endMs - m.startMs;
+    // Occurrence ids in the window by the pattern (live or cancelled), to name the ones that left.
+    const pattern = occurrenceStarts(entry.data.recurrence as GraphRecurrence, m.startMs, zone, we)
+      .filter((s) => s < we && s + duration > ws).map((s) => occurrenceId(entry.id, s));
+    if (removed) return gone(pattern);
+    const live = window ? instancesOf(ctx, entry, ws, we) : [];
+    const liveIds = new Set(live.map((j) => String(j.id)));
+    return [...live, ...gone([...pattern, ...m.cancelled.map((s) => occurrenceId(entry.id, s))].filter((id) => !liveIds.has(id)))];
+  }
+  if (removed) return gone([entry.id]);
+  const inside = m.startMs < we && m.endMs > ws;
+  if (inside) return [eventJson(ctx, entry)];
+  return gone([entry.id]);
 }
 
 export function findEventEntry(mailbox: Mailbox, id: string): Entry | undefined {

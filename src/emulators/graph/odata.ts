@@ -165,13 +165,24 @@ function decodeState(token: string, mailbox: Mailbox, key: string): DeltaState {
   return state;
 }
 
+/** One change a delta round reports: a live entry (created or changed) or a deleted one. */
+export type DeltaChange = { seq: number; entry: Entry; removed: boolean };
+
+/** `{ id, "@removed": { reason } }` — how a delta response names an item that left the result set. */
+export function removedRow(id: string): Json {
+  return { id, '@removed': { reason: 'deleted' } };
+}
+
 /**
  * Delta query over a collection: pages (`@odata.nextLink` with `$skiptoken`) up to the change
  * sequence seen when the round started, then `@odata.deltaLink` with a `$deltatoken` that starts
  * the next round there. Items changed mid-round fall into the next round, never out of both.
+ * `rows` turns one change into the rows it reports (an event series reports its instances);
+ * `since` is the change sequence the round started from (undefined in the initial round, which
+ * reports no removals).
  */
 export function deltaPage(ctx: Ctx, collection: Collection, opts: {
-  inWindow?: (entry: Entry, ws: number, we: number) => boolean;
+  rows?: (change: DeltaChange, window: { ws: number; we: number } | undefined, since: number | undefined) => Json[];
   toJson: (entry: Entry) => Json;
   window?: { ws: number; we: number };
 }): Json {
@@ -187,19 +198,24 @@ export function deltaPage(ctx: Ctx, collection: Collection, opts: {
     state = { k: collection.key, lo: 0, hi: ctx.mailbox.currentSeq, after: 0, e: ctx.mailbox.tokenEpoch, ...(opts.window ?? {}) };
   }
   const size = Math.max(1, Math.min(ctx.maxPageSize ?? 100, 1000));
-  type Change = { seq: number; entry?: Entry; removedId?: string };
-  const changes: Change[] = [];
-  for (const entry of collection.entries.values()) if (entry.seq > state.after && entry.seq <= state.hi) changes.push({ seq: entry.seq, entry });
-  if (state.lo > 0) {
-    for (const t of collection.tombstones) if (t.seq > state.after && t.seq <= state.hi) changes.push({ seq: t.seq, removedId: t.id });
+  const tracked = state.lo > 0;
+  const changes: DeltaChange[] = [];
+  for (const entry of collection.entries.values()) if (entry.seq > state.after && entry.seq <= state.hi) changes.push({ seq: entry.seq, entry, removed: false });
+  if (tracked) {
+    for (const t of collection.tombstones) if (t.seq > state.after && t.seq <= state.hi) changes.push({ seq: t.seq, entry: t.entry, removed: true });
   }
   changes.sort((a, b) => a.seq - b.seq);
   const pageChanges = changes.slice(0, size);
+  const window = state.ws !== undefined && state.we !== undefined ? { ws: state.ws, we: state.we } : undefined;
+  const rows = opts.rows ?? ((c: DeltaChange): Json[] => c.removed ? [removedRow(c.entry.id)] : [opts.toJson(c.entry)]);
   const value: Json[] = [];
+  const seen = new Set<string>();
   for (const c of pageChanges) {
-    const inWindow = c.entry && (!opts.inWindow || state.ws === undefined || state.we === undefined || opts.inWindow(c.entry, state.ws, state.we));
-    if (c.entry && inWindow) value.push(opts.toJson(c.entry));
-    else if (state.lo > 0) value.push({ id: c.entry?.id ?? c.removedId, '@removed': { reason: 'deleted' } });
+    for (const row of rows(c, window, tracked ? state.lo : undefined)) {
+      if (seen.has(String(row.id))) continue;
+      seen.add(String(row.id));
+      value.push(row);
+    }
   }
   const link = `${ctx.apiBase}${ctx.req.path}`;
   if (changes.length > size) {

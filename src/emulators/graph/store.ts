@@ -37,7 +37,8 @@ export type ChangeListener = (mailbox: Mailbox, collection: string, changeType: 
  */
 export class Collection {
   readonly entries = new Map<string, Entry>();
-  readonly tombstones: Array<{ id: string; seq: number }> = [];
+  /** Deleted entries with the sequence of their deletion (the entry kept, so a series can report its occurrences). */
+  readonly tombstones: Array<{ id: string; seq: number; entry: Entry }> = [];
   constructor(readonly key: string, private readonly mailbox: Mailbox) {}
 
   create(data: Json, id = newId()): Entry {
@@ -57,8 +58,10 @@ export class Collection {
   }
 
   remove(id: string): boolean {
-    if (!this.entries.delete(id)) return false;
-    this.tombstones.push({ id, seq: this.mailbox.nextSeq() });
+    const entry = this.entries.get(id);
+    if (!entry) return false;
+    this.entries.delete(id);
+    this.tombstones.push({ id, seq: this.mailbox.nextSeq(), entry });
     return true;
   }
 }

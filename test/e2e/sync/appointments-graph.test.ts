@@ -108,4 +108,63 @@ describe('appointments end to end on Microsoft Graph (web + worker + Graph and S
     expect(entry).toEqual({ outcome: 'skipped', reason: 'filtered.category' });
     expect(await system.s4.findAppointmentsByExternalReference(eventId)).toEqual([]);
   });
+
+  // "event: delta" (learn.microsoft.com/graph/api/event-delta): @removed also names events that left the calendarView window.
+  it('an Outlook appointment moved beyond the sync window keeps its S/4 activity (updated, never deleted)', async () => {
+    const created = await system.s4.createAppointment({
+      processType: 'ZVIS', subject: 'Quarterly review Contoso', start: inOneWeek(13), end: inOneWeek(14), timeZone: 'UTC',
+      partners: [{ partnerFunction: '00000014', businessPartner: 'EMP001' }],
+    });
+    await waitFor(async () => findBySubject('alice@demo.example', 'Quarterly review Contoso'), 'the event in Alice’s calendar');
+    const eventId = await waitFor(async () => (await withTenant('demo', (tx) => tx.query<{ exchange_item_id: string }>(
+      `SELECT exchange_item_id FROM links WHERE s4_key = $1 AND state = 'linked' AND exchange_item_id IS NOT NULL`, [created.uuid]), system.db.pool)).rows[0]?.exchange_item_id, 'the link');
+
+    // Change tracking has seen the event (our own write came back as an echo): the delta round covers it.
+    await waitFor(async () => (await withTenant('demo', (tx) => tx.query(`SELECT 1 FROM journal WHERE exchange_item_id = $1 AND outcome = 'echo'`, [eventId]), system.db.pool)).rowCount || undefined,
+      'change tracking to see the event');
+    // Far beyond the 365-day window the calendarView delta round was started with.
+    const farAway = new Date(Date.parse(inOneWeek(13)) + 500 * 86_400_000).toISOString();
+    const outlook = await graphClient(graph());
+    const patched = await outlook('PATCH', `/users/alice@demo.example/events/${eventId}`, {
+      start: graphTime(farAway), end: graphTime(new Date(Date.parse(farAway) + 3_600_000).toISOString()) });
+    expect(patched.status).toBe(200);
+
+    const s4 = await waitFor(async () => {
+      const current = await system.s4.getAppointment(created.uuid);
+      return current && Date.parse(current.start) === Date.parse(farAway) ? current : undefined;
+    }, 'the S/4 activity to follow the move', 60_000);
+    expect(s4.subject).toBe('Quarterly review Contoso');
+    const reasons = await withTenant('demo', async (tx) => (await tx.query<{ reason: string }>(
+      `SELECT reason FROM journal WHERE s4_key = $1 ORDER BY id`, [created.uuid])).rows.map((r) => r.reason), system.db.pool);
+    expect(reasons.filter((r) => r.startsWith('deleted'))).toEqual([]);
+    expect(await system.s4.getAppointment(created.uuid)).toBeDefined();
+  });
+
+  // "List calendarView" (learn.microsoft.com/graph/api/user-list-calendarview): instances carry seriesMasterId.
+  it('a changed occurrence of an Outlook series is reconciled under its series master', async () => {
+    const outlook = await graphClient(graph());
+    const start = inOneWeek(7);
+    const master = await outlook('POST', '/users/alice@demo.example/events', {
+      subject: 'Weekly pipeline review', start: graphTime(start), end: graphTime(new Date(Date.parse(start) + 1_800_000).toISOString()), categories: ['S/4HANA'],
+      recurrence: { pattern: { type: 'weekly', interval: 1, daysOfWeek: [new Date(start).toLocaleDateString('en-US', { weekday: 'long', timeZone: 'UTC' }).toLowerCase()] },
+        range: { type: 'numbered', startDate: start.slice(0, 10), numberOfOccurrences: 4 } },
+    });
+    expect(master.status).toBe(201);
+    const masterId = master.json.id as string;
+    const entriesOfMaster = async () => (await withTenant('demo', (tx) => tx.query<{ reason: string }>(
+      `SELECT reason FROM journal WHERE exchange_item_id = $1 ORDER BY id`, [masterId]), system.db.pool)).rows;
+    const before = await waitFor(async () => { const rows = await entriesOfMaster(); return rows.length > 0 ? rows : undefined; }, 'the series to be reconciled');
+
+    const end = new Date(Date.parse(start) + 60 * 86_400_000).toISOString();
+    const instances = await outlook('GET', `/users/alice@demo.example/events/${masterId}/instances?startDateTime=${start}&endDateTime=${end}`);
+    const second = (instances.json.value as Array<{ id: string; seriesMasterId: string }>)[1]!;
+    expect(second.seriesMasterId).toBe(masterId);
+    expect((await outlook('PATCH', `/users/alice@demo.example/events/${second.id}`, { subject: 'Weekly pipeline review (moved room)' })).status).toBe(200);
+
+    const after = await waitFor(async () => { const rows = await entriesOfMaster(); return rows.length > before.length ? rows : undefined; }, 'the occurrence change under its series');
+    // Without per-occurrence series sync the series is journalled as such; the occurrence's own id never appears.
+    expect(after.at(-1)!.reason).toMatch(/recurring|series/);
+    const ofOccurrence = await withTenant('demo', async (tx) => (await tx.query(`SELECT 1 FROM journal WHERE exchange_item_id = $1`, [second.id])).rowCount, system.db.pool);
+    expect(ofOccurrence).toBe(0);
+  });
 });

@@ -11,8 +11,9 @@ import { DEFAULT_LIMITS, GraphClient, graphError, type GraphCall, type GraphLimi
 import { HttpClient } from './http-client.js';
 import {
   appointmentFromGraph, appointmentToGraph, contactFromGraph, contactToGraph, stampProperties, taskExtension, taskFromGraph, taskToGraph,
-  type GraphJson,
+  utcInstant, type GraphJson,
 } from './mapping.js';
+import { decodeDeltaState, encodeDeltaState, windowMoved, type GraphDeltaState } from './delta-state.js';
 import { EXPAND_STAMP, stampFilter, TASK_EXTENSION } from './stamp.js';
 import { TokenProvider } from './token-provider.js';
 
@@ -38,13 +39,21 @@ const INLINE_ATTACHMENT_LIMIT = 3 * 1024 * 1024;
 /** Upload chunks must be multiples of 320 KiB and at most 4 MiB. */
 const UPLOAD_CHUNK = 10 * 320 * 1024;
 const FOLDER_NAME = 'Tandem';
-const SYNC_STATE_PREFIX = 'graph1:';
 /**
  * changesSince follows nextLinks within one call up to this many pages; beyond, it returns the
  * nextLink as the sync state with moreAvailable, so a huge initial sync is committed in parts.
  */
 const MAX_PAGES_PER_CALL = 20;
 const DELTA_PAGE_SIZE = 100;
+
+/**
+ * calendarView lists occurrences and exceptions of a series, each with its seriesMasterId ("List
+ * calendarView", learn.microsoft.com/graph/api/user-list-calendarview); for the engine the series is
+ * the master, so a changed instance names its master.
+ */
+function seriesTarget(item: GraphJson): string {
+  return (item.type === 'occurrence' || item.type === 'exception') && item.seriesMasterId ? String(item.seriesMasterId) : String(item.id);
+}
 
 export function createGraphConnector(env: GraphEnv, deps: GraphConnectorDeps): MailboxConnector {
   return new GraphConnector(env, deps);
@@ -275,52 +284,86 @@ class GraphConnector implements MailboxConnector {
   }
 
   async changesSince(mailbox: MailboxAddress, kind: ItemKind, syncState: string | undefined, window?: TimeWindow): Promise<ChangePage> {
-    let url: string;
-    // The state remembers whether the round is an initial one ("i": everything is new) or a delta
-    // round ("d": changes), so a round continued through a nextLink keeps its meaning.
-    let initial = true;
+    const current = kind === 'appointment' ? this.window(window) : undefined;
+    let state: GraphDeltaState;
     if (syncState) {
-      const m = /^graph1:([id]):(.+)$/.exec(syncState);
-      if (!m) throw new TandemError('EXCHANGE_INVALID_SYNC_STATE', 'Sync state was not written by the Graph backend');
-      initial = m[1] === 'i';
-      url = m[2]!;
+      state = decodeDeltaState(syncState);
+      if (state.mode === 'restart') state = { mode: 'i', url: this.calendarViewDelta(mailbox, current!), window: current!, ...(state.newerThan ? { newerThan: state.newerThan } : {}) };
     } else if (kind === 'appointment') {
-      const w = this.window(window);
-      url = `${this.user(mailbox)}/calendarView/delta?startDateTime=${encodeURIComponent(w.start)}&endDateTime=${encodeURIComponent(w.end)}`;
+      state = { mode: 'i', url: this.calendarViewDelta(mailbox, current!), window: current! };
     } else {
-      url = `${(await this.paths(mailbox, kind)).collection}/delta`;
+      state = { mode: 'i', url: `${(await this.paths(mailbox, kind)).collection}/delta` };
     }
+    const initial = state.mode === 'i';
     const created = new Set<string>();
     const updated = new Set<string>();
-    const deleted = new Set<string>();
+    const removed = new Set<string>();
     const pageSize = this.deps.delta?.pageSize ?? DELTA_PAGE_SIZE;
+    let url = state.url;
     for (let page = 0; page < (this.deps.delta?.maxPagesPerCall ?? MAX_PAGES_PER_CALL); page++) {
       const res = await this.client.call(mailbox.smtpAddress, { method: 'GET', url, headers: { prefer: `outlook.timezone="UTC", odata.maxpagesize=${pageSize}` } });
       for (const item of (res.json?.value as GraphJson[] | undefined) ?? []) {
         const id = String(item.id);
         if (item['@removed']) {
-          deleted.add(id);
+          removed.add(id);
           continue;
         }
-        // Occurrences are not items of their own for the engine: their series master is.
-        const target = item.type === 'occurrence' && item.seriesMasterId ? String(item.seriesMasterId) : id;
-        (initial ? created : updated).add(target);
+        // A restarted calendarView round lists the whole new window; what ends before the previous
+        // window's end was tracked by the previous round already.
+        if (state.newerThan && utcInstant(item.end) && utcInstant(item.end) <= state.newerThan) continue;
+        (initial ? created : updated).add(seriesTarget(item));
       }
       const delta = res.json?.['@odata.deltaLink'] as string | undefined;
       const next = res.json?.['@odata.nextLink'] as string | undefined;
-      if (delta) return this.changePage(created, updated, deleted, `d:${delta}`, false);
+      if (delta) {
+        // The round is complete. A calendarView round whose window is stale restarts over the
+        // current window (learn.microsoft.com/graph/delta-query-events keeps the first window).
+        if (current && windowMoved(state.window, current)) {
+          const restart: GraphDeltaState = { mode: 'restart', url: '', ...(state.window ? { newerThan: state.window.end } : {}) };
+          return this.changePage(mailbox, kind, created, updated, removed, restart, true);
+        }
+        return this.changePage(mailbox, kind, created, updated, removed, { ...state, mode: 'd', url: delta }, false);
+      }
       if (!next) throw new TandemError('EXCHANGE_BAD_REQUEST', 'Delta response without nextLink or deltaLink');
       url = next;
     }
-    return this.changePage(created, updated, deleted, `${initial ? 'i' : 'd'}:${url}`, true);
+    return this.changePage(mailbox, kind, created, updated, removed, { ...state, url }, true);
   }
 
-  private changePage(created: Set<string>, updated: Set<string>, deleted: Set<string>, state: string, moreAvailable: boolean): ChangePage {
+  private calendarViewDelta(mailbox: MailboxAddress, w: TimeWindow): string {
+    return `${this.user(mailbox)}/calendarView/delta?startDateTime=${encodeURIComponent(w.start)}&endDateTime=${encodeURIComponent(w.end)}`;
+  }
+
+  /**
+   * `@removed` in a delta response means "left this result set", not "deleted": for events it also
+   * names those moved out of the calendarView window ("event: delta", learn.microsoft.com/graph/api/event-delta).
+   * Each removed item is read: 404 ErrorItemNotFound is a deletion; an item still there changed and is
+   * reconciled as such (its link decides whether it keeps syncing), never deleted.
+   */
+  private async confirmRemoved(mailbox: MailboxAddress, kind: ItemKind, ids: string[]): Promise<{ deleted: string[]; changed: string[] }> {
+    if (ids.length === 0) return { deleted: [], changed: [] };
+    const p = await this.paths(mailbox, kind);
+    const select = kind === 'appointment' ? '?$select=id,type,seriesMasterId' : '';
+    const results = await this.client.batch(mailbox.smtpAddress, ids.map((id) => ({ method: 'GET', url: `${p.item(id)}${select}` })));
+    const deleted: string[] = [];
+    const changed: string[] = [];
+    results.forEach((r, i) => {
+      if (r.status === 200 && r.json) changed.push(kind === 'appointment' ? seriesTarget(r.json) : ids[i]!);
+      else if (r.status === 404 && graphError(r.status, r.json).code === 'EXCHANGE_ITEM_NOT_FOUND') deleted.push(ids[i]!);
+      else throw graphError(r.status, r.json);
+    });
+    return { deleted, changed };
+  }
+
+  private async changePage(mailbox: MailboxAddress, kind: ItemKind, created: Set<string>, updated: Set<string>, removed: Set<string>,
+    state: GraphDeltaState, moreAvailable: boolean): Promise<ChangePage> {
+    const { deleted, changed } = await this.confirmRemoved(mailbox, kind, [...removed]);
+    for (const id of changed) if (!created.has(id)) updated.add(id);
     for (const id of deleted) {
       created.delete(id);
       updated.delete(id);
     }
-    return { created: [...created], updated: [...updated], deleted: [...deleted], syncState: `${SYNC_STATE_PREFIX}${state}`, moreAvailable };
+    return { created: [...created], updated: [...updated], deleted, syncState: encodeDeltaState(state), moreAvailable };
   }
 
   private async resource(mailbox: MailboxAddress, kind: ItemKind): Promise<string> {
