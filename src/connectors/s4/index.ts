@@ -2,6 +2,5 @@ export { createS4Client, S4Client, S4_SERVICES, DEFAULT_PARTNER_FUNCTIONS, type 
 export type { ChangesetOperation, ChangesetResult } from './batch.js';
 export type { S4ResilienceOptions } from './http.js';
 export * from './types.js';
-export * from './events.js';
 export { sapTimeZoneToIana, ianaToSapTimeZone, isMappedIanaZone, SAP_TO_IANA } from './time-zones.js';
 export { toS4Error } from './errors.js';

@@ -7,8 +7,7 @@ import type { CallbackCredentialVerifier } from '../../security/callback-credent
 import { bearerToken, type TokenVerifier } from '../auth/authenticate.js';
 import { FailureLimiter } from '../auth/failure-limiter.js';
 import type { TenantRateLimit } from '../auth/tenant-rate-limit.js';
-import { cloudEventBatchSchema, cloudEventSchema, type CloudEvent } from './cloud-event.js';
-import { S4_HEARTBEAT_SUBJECT, s4EventSubject } from './s4-event-subject.js';
+import { cloudEventBatchSchema, cloudEventSchema, s4EventTarget, S4_HEARTBEAT_SUBJECT, type CloudEvent } from '../../inbox/s4-event.js';
 import { recordS4Heartbeats } from '../../s4-connection/heartbeats.js';
 import type { Pool } from '../../store/pool.js';
 
@@ -101,9 +100,9 @@ export function parseS4EventRequest(body: unknown, isBatch: boolean): Array<{ ev
   const events = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
   const problems: Array<{ path: string; message: string }> = [];
   const result = events.map((event, index) => {
-    const subject = s4EventSubject(event.type, event.data);
-    if (!subject.ok) problems.push({ path: `${isBatch ? `${index}.` : ''}${subject.path ?? ''}`, message: subject.message });
-    return { event, subject: subject.ok ? subject.subject : '' };
+    const checked = s4EventTarget(event.type, event.data);
+    if (!checked.ok) problems.push({ path: `${isBatch ? `${index}.` : ''}${checked.path}`, message: checked.message });
+    return { event, subject: checked.ok ? checked.target.subject : '' };
   });
   if (problems.length > 0) {
     throw new TandemError('VALIDATION_FAILED', `${problems.length} event(s) cannot be processed; nothing was stored`, { fieldErrors: problems.slice(0, 20) });

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TandemError } from '../../../src/errors/tandem-error.js';
 import { parseS4EventRequest } from '../../../src/http/s4-events/routes.js';
-import { S4_HEARTBEAT_TYPE } from '../../../src/http/s4-events/s4-event-subject.js';
+import { S4_HEARTBEAT_TYPE } from '../../../src/inbox/s4-event.js';
 import { ROOT, transpileAbap, type TranspiledAbap } from '../../support/abap.js';
 
 /**
