@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  classifyS4EventType, cloudEventBatchSchema, normaliseActivityGuid, s4EventTarget, S4_EVENT_TYPES, validateS4Event,
+  classifyS4EventType, cloudEventBatchSchema, normaliseActivityGuid, s4EventTarget, S4_EVENT_TYPES, S4_HEARTBEAT_SUBJECT, S4_HEARTBEAT_TYPE,
+  validateS4Event,
 } from '../../../src/inbox/s4-event.js';
 
 const uuid = 'd44eaae1-ab6f-442c-aeb4-64e2c35497cc';
@@ -97,5 +98,12 @@ describe('S/4 event contract (src/inbox/s4-event.ts)', () => {
       expect(validateS4Event(relationship({ BusinessPartner1: 'A', BusinessPartner2: 'B-2', RelationshipCategory: 'BUR001' })))
         .toMatchObject({ ok: false, path: 'data.BusinessPartner2' });
     });
+  });
+});
+
+describe("the event sender's heartbeat", () => {
+  it('is accepted with its counters and marked as a heartbeat, not an object event', () => {
+    expect(s4EventTarget(S4_HEARTBEAT_TYPE, { PendingEvents: 0, FailedEvents: 2 })).toMatchObject({ ok: true, target: { object: 'heartbeat', subject: S4_HEARTBEAT_SUBJECT } });
+    expect(s4EventTarget(S4_HEARTBEAT_TYPE, { PendingEvents: -1, FailedEvents: 0 })).toMatchObject({ ok: false, path: 'data.PendingEvents' });
   });
 });
