@@ -27,6 +27,11 @@ const envSchema = z.object({
    * reached without the connectivity proxy): comma-separated `host[:port]` or CIDR ranges.
    */
   TANDEM_ALLOWED_TARGETS: z.string().optional(),
+  /**
+   * Proxies in front of `web` that append to X-Forwarded-For, whose entries are believed for the
+   * caller's address (rate limits): 1 on Cloud Foundry (the gorouter), 0 elsewhere.
+   */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).optional(),
 });
 
 export interface RedisConnectionConfig {
@@ -51,6 +56,8 @@ export interface Config {
   tenantEventsPerSecond: number;
   onCloudFoundry: boolean;
   services: VcapBindings;
+  /** How many X-Forwarded-For entries (from the right) to believe; see TRUST_PROXY_HOPS. */
+  trustProxyHops: number;
   /** TANDEM_ALLOWED_TARGETS, parsed. */
   allowedTargets: AllowedTarget[];
 }
@@ -100,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     onCloudFoundry,
     services,
     allowedTargets: parseAllowedTargets(values.TANDEM_ALLOWED_TARGETS),
+    trustProxyHops: values.TRUST_PROXY_HOPS ?? (onCloudFoundry ? 1 : 0),
   };
 }
 

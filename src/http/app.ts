@@ -11,13 +11,16 @@ export interface AppDependencies {
   redis: Redis;
   /** Feature routers mounted at the root, each owning its paths (s4-events, notifications, admin, …). */
   routers?: Router[];
+  /** Proxies in front that append to X-Forwarded-For (TRUST_PROXY_HOPS); 0 = believe none. */
+  trustProxyHops?: number;
 }
 
 export function createApp(deps: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
-  // BTP's router and gorouter terminate TLS in front of us.
-  app.set('trust proxy', true);
+  // Exactly the platform's hops (the gorouter on Cloud Foundry): req.ip is the address the last
+  // trusted proxy saw, never an entry the caller wrote into X-Forwarded-For (rate limits key on it).
+  app.set('trust proxy', deps.trustProxyHops ?? 0);
   app.use(requestContext);
   app.use(healthRoutes(deps));
   for (const router of deps.routers ?? []) app.use(router);

@@ -44,7 +44,7 @@ export async function startWeb(config: Config, options: { port?: number; host?: 
   const verifyToken = createTokenVerifier(config);
   const secretBox = new SecretBox(config.secretKeys);
   const app = createApp({
-    pool, redis,
+    pool, redis, trustProxyHops: config.trustProxyHops,
     routers: [
       s4EventRoutes({ pool, inbox, credentials: new CallbackCredentialVerifier(pool), verifyToken,
         tenantLimit: new TenantRateLimit(config.tenantEventsPerSecond, config.tenantEventsPerSecond * 5) }),
