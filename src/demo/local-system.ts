@@ -5,7 +5,11 @@ import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, startGraphEmulator, type GraphEmula
 import { startS4Emulator, type S4Emulator } from '../emulators/s4/index.js';
 import { startWeb, type RunningWeb } from '../runtime/web.js';
 import { startWorkerProcess } from '../runtime/worker.js';
+import { DEFAULT_STATUS_FREQUENCY_MINUTES } from '../connectors/exchange/ews/change-tracking.js';
+import { logger } from '../logging/logger.js';
 import { migrate } from '../store/migrate.js';
+import { withTenant } from '../store/transaction.js';
+import { forgetExchangeState } from '../subscriptions/subscription-repository.js';
 import { DEMO, seedDemoTenant } from './seed.js';
 
 export interface LocalSystemOptions {
@@ -66,10 +70,15 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   const web = await startWeb(config, { port: config.port, host: '127.0.0.1', ...(options.cockpitDirs ? { cockpitDirs: options.cockpitDirs } : {}) });
   const { environmentId } = await seedDemoTenant(web.pool, config, { ewsUrl: ews.ewsUrl, s4Url: s4Emulator.url,
     ...(options.usersOnGraph && graph ? { graph: graphEnvironment(graph) } : {}) });
+  // The emulators keep everything in memory and start empty: subscriptions and sync states a
+  // previous run left in the database point at nothing. Without this a restarted demo would be blind
+  // for Outlook → S/4 until the missing heartbeats are noticed.
+  const retired = await withTenant(DEMO.tenantId, (tx) => forgetExchangeState(tx, environmentId), web.pool);
+  if (retired > 0) logger.info({ retired }, 'demo: the emulators started empty; subscribing again');
   const worker = await startWorkerProcess(config, {
     maintenanceEveryMs: options.maintenanceEveryMs ?? 5_000,
     ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
-    subscriptions: { statusFrequencyMinutes: options.statusFrequencyMinutes ?? 5, timeScale: options.ewsTimeScale ?? 1 },
+    subscriptions: { statusFrequencyMinutes: options.statusFrequencyMinutes ?? DEFAULT_STATUS_FREQUENCY_MINUTES, timeScale: options.ewsTimeScale ?? 1 },
   });
   const s4 = createS4Client({ kind: 'url', url: s4Emulator.url, username: 'TANDEM_COMM', password: 'demo-password', sapClient: '100' });
   return {

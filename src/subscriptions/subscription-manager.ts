@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import { DEFAULT_STATUS_FREQUENCY_MINUTES } from '../connectors/exchange/ews/change-tracking.js';
 import type { ItemKind, SubscriptionRequest } from '../connectors/exchange/types.js';
 import { isTandemError } from '../errors/tandem-error.js';
 import { writeJournal } from '../journal/journal.js';
@@ -18,7 +19,11 @@ export interface SubscriptionManagerDeps {
   inbox: InboxWriter;
   /** Public base URL of `web`, where Exchange and Graph post. */
   publicUrl: string;
-  /** EWS heartbeat interval asked for (StatusFrequency, minutes). */
+  /**
+   * EWS heartbeat interval asked for (StatusFrequency, minutes; default 1, the protocol's minimum).
+   * It bounds how long a lost subscription goes unnoticed (SILENT_HEARTBEATS intervals), hence the
+   * blind window after an Exchange restart: see docs/operations.md "Blind windows".
+   */
   statusFrequencyMinutes?: number;
   /** Multiplies the silence threshold, matching an emulator run with --time-scale; 1 in production. */
   timeScale?: number;
@@ -51,7 +56,7 @@ export class SubscriptionManager {
     if (replacing) await withTenant(tenantId, (tx) => retireSubscription(tx, replacing.id), this.deps.pool);
     const pending = await withTenant(tenantId, (tx) => createPendingSubscription(tx, { tenantId, mailboxId, folder, backend: connector.backend }), this.deps.pool);
     const request: SubscriptionRequest = {
-      mailbox: { smtpAddress: mailbox.smtp }, kinds: [kind], statusFrequencyMinutes: this.deps.statusFrequencyMinutes ?? 5,
+      mailbox: { smtpAddress: mailbox.smtp }, kinds: [kind], statusFrequencyMinutes: this.deps.statusFrequencyMinutes ?? DEFAULT_STATUS_FREQUENCY_MINUTES,
       ...this.callbackFor(connector.backend, pending.token),
       ...(replacing?.watermark && connector.backend === 'ews' ? { watermark: replacing.watermark } : {}),
     };

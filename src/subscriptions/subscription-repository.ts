@@ -74,8 +74,17 @@ export async function liveSubscriptions(tx: Tx, mailboxId: string): Promise<Subs
 }
 
 /**
+ * An EWS subscription is presumed lost after this many heartbeat intervals without a push: Exchange
+ * sends a status notification every StatusFrequency minutes when nothing happened, so one missing
+ * heartbeat plus half an interval of slack for delivery and the once-a-second sighting write is
+ * enough (at StatusFrequency 1: 90 s). Lost subscriptions send nothing at all, so waiting longer only
+ * lengthens the blind window.
+ */
+export const SILENT_HEARTBEATS = 1.5;
+
+/**
  * Subscriptions that need attention, oldest problem first, across tenants: active ones silent for
- * more than twice their heartbeat interval (EWS) or expiring soon (Graph), and pending ones that
+ * more than SILENT_HEARTBEATS heartbeat intervals (EWS) or expiring soon (Graph), and pending ones that
  * never completed. Bounded per call so 10,000 mailboxes renew in waves, not all at once.
  */
 export async function dueSubscriptions(pool: Pool, options: { expiryMarginMinutes: number; pendingAfterMinutes: number; limit: number;
@@ -85,11 +94,11 @@ export async function dueSubscriptions(pool: Pool, options: { expiryMarginMinute
     const { rows } = await tx.query<Record_>(
       `SELECT * FROM subscriptions
         WHERE (state = 'active' AND (
-                 (status_frequency_minutes IS NOT NULL AND last_notification_at < now() - make_interval(secs => 120 * status_frequency_minutes * $4::float8))
+                 (status_frequency_minutes IS NOT NULL AND last_notification_at < now() - make_interval(secs => 60 * $5::float8 * status_frequency_minutes * $4::float8))
               OR (expires_at IS NOT NULL AND expires_at < now() + make_interval(mins => $1))))
            OR (state IN ('pending', 'renewing') AND updated_at < now() - make_interval(mins => $2))
         ORDER BY coalesce(last_notification_at, updated_at) LIMIT $3`,
-      [options.expiryMarginMinutes, options.pendingAfterMinutes, options.limit, options.timeScale ?? 1]);
+      [options.expiryMarginMinutes, options.pendingAfterMinutes, options.limit, options.timeScale ?? 1, SILENT_HEARTBEATS]);
     return rows.map(toRow);
   }, pool);
 }
@@ -107,4 +116,19 @@ export async function saveFolderSyncState(tx: Tx, tenantId: string, mailboxId: s
      ON CONFLICT (tenant_id, mailbox_id, folder) DO UPDATE SET sync_state = EXCLUDED.sync_state,
        full_resync_reason = EXCLUDED.full_resync_reason, last_run_at = now(), updated_at = now()`,
     [tenantId, mailboxId, folder, syncState, fullResyncReason ?? null]);
+}
+
+/**
+ * The Exchange behind an environment lost what it knew about Tandem (the demo's emulators start
+ * empty on every run; a rebuilt or restored server): its subscriptions and sync states are void.
+ * Retires the subscriptions — the next maintenance run subscribes every folder again — and drops
+ * the folder sync states, so change tracking starts over (items carrying Tandem's stamp are
+ * matched, not duplicated). Returns how many subscriptions were retired.
+ */
+export async function forgetExchangeState(tx: Tx, environmentId: string): Promise<number> {
+  await tx.query(`DELETE FROM folder_sync_states WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE environment_id = $1)`, [environmentId]);
+  const { rowCount } = await tx.query(
+    `UPDATE subscriptions SET state = 'retired', updated_at = now()
+      WHERE state <> 'retired' AND mailbox_id IN (SELECT id FROM mailboxes WHERE environment_id = $1)`, [environmentId]);
+  return rowCount ?? 0;
 }

@@ -6,12 +6,17 @@ import { freePort } from '../../src/runtime/free-port.js';
 
 export { graphEnvironment } from '../../src/demo/local-system.js';
 
-/** Exchange's clock runs 20× faster in the EWS emulator: heartbeats every 3 s, silence noticed after 6 s. */
+/** Exchange's clock runs 20× faster in the EWS emulator: with the default StatusFrequency (1 min) heartbeats every 3 s, silence noticed after 4.5 s. */
 const EWS_TIME_SCALE = 0.05;
 
 
 export interface RunningSystem extends LocalSystem {
   db: TestDatabase;
+  /**
+   * Stops web, worker and emulators and starts them again on the same database, Redis prefix and
+   * port, as a restarted `npm run demo` does: the emulators start empty, the database keeps what it held.
+   */
+  restart(): Promise<RunningSystem>;
 }
 
 export interface SystemOptions {
@@ -25,23 +30,33 @@ export interface SystemOptions {
   withGraph?: boolean;
   /** Mailboxes the EWS emulator hosts besides its seeded ones (e.g. a user added during the test). */
   ewsMailboxes?: string[];
+  /** Exchange's clock in the EWS emulator (default 0.05, 20× faster); 1 runs it in real time. */
+  ewsTimeScale?: number;
+  /** Further configuration of web and worker (e.g. DRIFT_CHECK_SECONDS). */
+  env?: Record<string, string>;
 }
 
 /** The product as `npm run demo` runs it, on ephemeral ports over a fresh database and Redis prefix. */
 export async function startSystem(options: SystemOptions = {}): Promise<RunningSystem> {
   const db = await createTestDatabase();
-  const prefix = uniqueRedisPrefix('system');
-  const port = await freePort();
+  return startOn(db, uniqueRedisPrefix('system'), await freePort(), options);
+}
+
+async function startOn(db: TestDatabase, prefix: string, port: number, options: SystemOptions): Promise<RunningSystem> {
   const system = await startLocalSystem({
     env: { DATABASE_URL: db.url, QUEUE_PREFIX: prefix, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, AUTH_MODE: 'dev',
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
-    ewsTimeScale: EWS_TIME_SCALE, statusFrequencyMinutes: 1, maintenanceEveryMs: 500, sweepIntervalMs: 1_000,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ...options.env },
+    ewsTimeScale: options.ewsTimeScale ?? EWS_TIME_SCALE, maintenanceEveryMs: 500, sweepIntervalMs: 1_000,
     s4EventRetry: { initialDelayMs: 100, maxDelayMs: 1_000 },
     graph: options.withGraph ?? false, usersOnGraph: options.backend === 'graph',
     ...(options.ewsMailboxes ? { ewsMailboxes: options.ewsMailboxes } : {}),
   });
   return {
     ...system, db,
+    async restart() {
+      await system.stop();
+      return startOn(db, prefix, port, options);
+    },
     async stop() {
       await system.stop();
       const redis = new Redis(system.config.redis.url);

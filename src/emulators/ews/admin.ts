@@ -68,6 +68,7 @@ export function createAdminHandler(emu: () => EwsEmulator) {
       }
     }
     if (p === '/push/subscriptions' && m === 'GET') return sendJson(res, 200, { subscriptions: e.subscriptions(), ended: e.push.dropped });
+    if (p === '/push/forget' && m === 'POST') return sendJson(res, 200, { forgotten: e.push.forgetAll() });
     if (p === '/push/pause' && m === 'POST') {
       e.push.paused = true;
       return sendJson(res, 200, { paused: true });

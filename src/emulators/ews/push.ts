@@ -91,6 +91,18 @@ export class PushManager {
     return true;
   }
 
+  /**
+   * Every subscription vanishes without a word, as when the Mailbox server restarts or the mailbox
+   * moves to another database: push subscriptions live in the server's memory, so the subscriber
+   * learns of it only from the missing StatusFrequency heartbeat ("StatusFrequency": the server
+   * sends a status notification when nothing happened for that many minutes).
+   */
+  forgetAll(): number {
+    const count = this.subscriptions.size;
+    for (const sub of [...this.subscriptions.values()]) this.remove(sub, 'forgotten (server restart)');
+    return count;
+  }
+
   /** Called by the store owner after every mailbox change. */
   onEvent(mailbox: Mailbox): void {
     for (const sub of this.subscriptions.values()) {

@@ -8,6 +8,7 @@ import { journalQuerySchema, queryJournal, JOURNAL_OUTCOMES } from '../../journa
 import { importMailboxesCsv, importRowResult } from '../../mailboxes/csv-import.js';
 import { enqueueInitialLoads } from '../../mailboxes/initial-load-request.js';
 import { mailboxRepository } from '../../mailboxes/mailbox-repository.js';
+import { SILENT_HEARTBEATS } from '../../subscriptions/subscription-repository.js';
 import { userLifecycle } from '../../mailboxes/user-lifecycle.js';
 import { mailboxInput, mailboxListQuery, mailboxPatch, mailboxView } from '../../mailboxes/mailbox-schema.js';
 import type { InboxJobData } from '../../queue/queues.js';
@@ -156,7 +157,7 @@ export function adminRouteDefinitions(deps: AdminDeps): AnyApiRoute[] {
           tx.query<{ source: string; at: Date }>(`SELECT source, max(received_at) AS at FROM inbox WHERE received_at > now() - interval '30 days' GROUP BY source`),
           tx.query<{ active: number; pending: number; stale: number }>(`SELECT
               count(*) FILTER (WHERE state = 'active')::int AS active, count(*) FILTER (WHERE state = 'pending')::int AS pending,
-              count(*) FILTER (WHERE state = 'active' AND coalesce(last_notification_at, created_at) < now() - make_interval(mins => 2 * coalesce(status_frequency_minutes, 30)))::int AS stale
+              count(*) FILTER (WHERE state = 'active' AND coalesce(last_notification_at, created_at) < now() - make_interval(secs => 60 * ${SILENT_HEARTBEATS} * coalesce(status_frequency_minutes, 30)))::int AS stale
              FROM subscriptions`),
           tx.query<{ hour: Date; outcome: string; n: number }>(`SELECT date_trunc('hour', at) AS hour, outcome, count(*)::int AS n FROM journal
              WHERE at > now() - interval '24 hours' GROUP BY 1, 2 ORDER BY 1`),

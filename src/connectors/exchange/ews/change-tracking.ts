@@ -7,7 +7,7 @@ import { isTandemError } from '../../../errors/tandem-error.js';
 
 /** SyncFolderItems maximum per call (MaxChangesReturned allows 1–512, "SyncFolderItems operation"). */
 export const MAX_CHANGES_RETURNED = 512;
-export const DEFAULT_STATUS_FREQUENCY_MINUTES = 5;
+export const DEFAULT_STATUS_FREQUENCY_MINUTES = 1;
 
 /**
  * One page of SyncFolderItems, IdOnly: ids only, the caller reads what it needs in batches. An
