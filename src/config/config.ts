@@ -20,6 +20,8 @@ const envSchema = z.object({
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/).default('tandem'),
   /** Events per second one tenant may post to /s4/events per web instance (bursts up to 5×). */
   TENANT_EVENTS_PER_SECOND: z.coerce.number().int().min(1).default(5_000),
+  /** How often the worker compares each tenant's recently changed S/4 activities with their links (the drift check). */
+  DRIFT_CHECK_SECONDS: z.coerce.number().int().min(5).max(3_600).default(300),
   /** Signing secret of dev tokens (AUTH_MODE=dev only, where web listens on 127.0.0.1 alone). */
   DEV_TOKEN_SECRET: z.string().min(16).default('tandem-local-dev-token-secret'),
   /**
@@ -54,6 +56,8 @@ export interface Config {
   queuePrefix: string;
   devTokenSecret: string;
   tenantEventsPerSecond: number;
+  /** Drift check interval in seconds (DRIFT_CHECK_SECONDS). */
+  driftCheckSeconds: number;
   onCloudFoundry: boolean;
   services: VcapBindings;
   /** How many X-Forwarded-For entries (from the right) to believe; see TRUST_PROXY_HOPS. */
@@ -104,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queuePrefix: values.QUEUE_PREFIX,
     devTokenSecret: values.DEV_TOKEN_SECRET,
     tenantEventsPerSecond: values.TENANT_EVENTS_PER_SECOND,
+    driftCheckSeconds: values.DRIFT_CHECK_SECONDS,
     onCloudFoundry,
     services,
     allowedTargets: parseAllowedTargets(values.TANDEM_ALLOWED_TARGETS),

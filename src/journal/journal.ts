@@ -2,7 +2,7 @@ import { z } from '../validation/zod.js';
 import type { Tx } from '../store/transaction.js';
 
 /** What happened to an object, as support reads it (PRODUCT.md "Observable"). */
-export const JOURNAL_OUTCOMES = ['synced', 'skipped', 'echo', 'merged', 'conflict', 'deleted', 'pending', 'ambiguous', 'failed', 'retried', 'info'] as const;
+export const JOURNAL_OUTCOMES = ['synced', 'skipped', 'echo', 'merged', 'conflict', 'deleted', 'pending', 'ambiguous', 'failed', 'retried', 'info', 'drift'] as const;
 export type JournalOutcome = (typeof JOURNAL_OUTCOMES)[number];
 export type Direction = 's4-to-exchange' | 'exchange-to-s4' | 'both' | 'none';
 

@@ -3,6 +3,7 @@ import { INITIAL_LOAD } from '../mailboxes/initial-load-request.js';
 import type { InboxHandlerRegistry, InboxWork } from '../worker/inbox-handlers.js';
 import { KIND_OF_FOLDER, type Folder } from '../subscriptions/subscription-repository.js';
 import { catchUpFolder } from './catch-up.js';
+import { driftType } from './drift-check.js';
 import { runInitialLoad } from './initial-load.js';
 import { reconcileS4Activity, type ReconcileEnv } from './reconcile-activity.js';
 import { reconcileBusinessPartner, reconcileRelationshipChange } from './reconcile-contacts.js';
@@ -67,6 +68,13 @@ export function registerSyncHandlers(registry: InboxHandlerRegistry, deps: { poo
         const [bp1, bp2] = pair.split('|') as [string, string];
         await reconcileRelationshipChange(environment, bp1, bp2);
       }
+    })
+    // The drift check found an activity whose event was lost: reconcile it as that event would have.
+    .register(driftType('appointment'), async (work) => {
+      await reconcileS4Activity(await env(work), 'appointment', parseSubject(work.subject, /^s4:appointment:(.+)$/)[1]!);
+    })
+    .register(driftType('task'), async (work) => {
+      await reconcileS4Activity(await env(work), 'task', parseSubject(work.subject, /^s4:task:(.+)$/)[1]!);
     })
     .register(FOLDER_CHANGED, async (work) => {
       const [, mailboxId, folder] = parseSubject(work.subject, /^mailbox:([0-9a-f-]{36}):(calendar|tasks|contacts)$/);

@@ -5,6 +5,7 @@ import { InboxWriter } from '../inbox/inbox-writer.js';
 import { logger } from '../logging/logger.js';
 import { createQueues } from '../queue/queues.js';
 import { PRODUCER_OPTIONS, createRedis, redisReady } from '../queue/redis.js';
+import { DEFAULT_DRIFT_OPTIONS, DRIFT_CHECK_JOB, runDriftCheck, scheduleDriftCheck } from '../reconcile/drift-check.js';
 import { registerSyncHandlers } from '../reconcile/handlers.js';
 import { settlePendingDeletions } from '../reconcile/pending-deletions.js';
 import { queueSeriesWindows } from '../reconcile/series-window.js';
@@ -17,7 +18,7 @@ import { InboxHandlerRegistry, startWorker, type RunningWorker } from '../worker
 export const MAINTENANCE_QUEUE = 'maintenance';
 
 export interface WorkerProcessOptions {
-  /** How often subscriptions are checked (default 30 s). */
+  /** How often subscriptions are checked (default 15 s: adds at most that to noticing a lost subscription). */
   maintenanceEveryMs?: number;
   sweepIntervalMs?: number;
   concurrency?: number;
@@ -43,7 +44,17 @@ export async function startWorkerProcess(config: Config, options: WorkerProcessO
   const subscriptions = new SubscriptionManager({ pool, contexts, inbox, publicUrl: config.publicUrl, ...options.subscriptions });
   const maintenanceConnection = redis.duplicate();
   const maintenanceQueue = new Queue(MAINTENANCE_QUEUE, { connection: maintenanceConnection, prefix: config.queuePrefix });
-  await scheduleSubscriptionMaintenance(maintenanceQueue, options.maintenanceEveryMs ?? 30_000);
+  await scheduleSubscriptionMaintenance(maintenanceQueue, options.maintenanceEveryMs ?? 15_000);
+  // The drift check has a queue of its own: a slow S/4 must not hold up subscription maintenance (and so lengthen Exchange's blind window).
+  const drift = { ...DEFAULT_DRIFT_OPTIONS, intervalMs: config.driftCheckSeconds * 1_000 };
+  const driftQueue = new Queue(DRIFT_CHECK_JOB, { connection: maintenanceConnection, prefix: config.queuePrefix });
+  await scheduleDriftCheck(driftQueue, drift.intervalMs);
+  const driftWorker = new Worker(DRIFT_CHECK_JOB, async () => {
+    const found = await runDriftCheck({ pool, contexts, inbox }, drift);
+    if (found.queued || found.failed) logger.info(found, 'drift check');
+  }, { connection: redis.duplicate(), prefix: config.queuePrefix, concurrency: 1 });
+  driftWorker.on('error', (error) => logger.warn({ err: error }, 'drift worker error'));
+  driftWorker.on('failed', (_job, error) => logger.error({ err: error }, 'drift check failed'));
   const maintenanceWorker = new Worker(MAINTENANCE_QUEUE, async () => {
     const result = await subscriptions.maintain();
     const settled = await settlePendingDeletions(pool, contexts);
@@ -60,7 +71,9 @@ export async function startWorkerProcess(config: Config, options: WorkerProcessO
     subscriptions,
     async stopAll() {
       await maintenanceWorker.close();
+      await driftWorker.close();
       await maintenanceQueue.close();
+      await driftQueue.close();
       await running.stop();
       await queues.close();
       await contexts.connectors.closeAll();

@@ -15,7 +15,7 @@ import { Busy, ErrorStrip, OutcomeStatus, ScreenTitle, formatTime, useLoad } fro
 import { reasonText } from '../components/reasons.js';
 import { useI18n, type Translate } from '../i18n.js';
 
-const OUTCOMES = ['synced', 'skipped', 'echo', 'merged', 'conflict', 'deleted', 'pending', 'failed', 'retried', 'info'];
+const OUTCOMES = ['synced', 'skipped', 'echo', 'merged', 'conflict', 'deleted', 'pending', 'failed', 'retried', 'info', 'drift'];
 const FILTERS = ['mailbox', 's4Key', 'exchangeItemId', 'correlationId'] as const;
 type Filters = Record<(typeof FILTERS)[number] | 'outcome' | 'from' | 'to', string>;
 interface JournalPage { items: JournalEntry[]; nextBefore?: number }

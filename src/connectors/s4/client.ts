@@ -117,6 +117,12 @@ export class S4Client {
   /** Appointments in which the employee has one of `partnerFunctions` (default: the employee responsible) overlapping the window. */
   listAppointmentsOfEmployee(employee: string, window: TimeWindow, partnerFunctions?: string[]): Promise<S4Appointment[]> { return this.listOfEmployee(APPOINTMENT, employee, window, partnerFunctions); }
 
+  /**
+   * Appointments changed at or after `since` (LastChangeDateTime, the header's change timestamp),
+   * for the drift check: what S/4 changed whether or not it sent an event.
+   */
+  listAppointmentsChangedSince(since: string): Promise<S4Appointment[]> { return this.listChangedSince(APPOINTMENT, since); }
+
   // ---------- tasks ----------
   getTask(uuid: string): Promise<S4Task | undefined> { return this.getActivity(TASK, uuid); }
   createTask(input: S4TaskInput): Promise<S4Task> { return this.createActivity(TASK, input); }
@@ -124,6 +130,7 @@ export class S4Client {
   deleteTask(uuid: string, etag: string): Promise<void> { return this.deleteActivity(TASK, uuid, etag); }
   findTasksByExternalReference(reference: string): Promise<S4Task[]> { return this.findByExternalReference(TASK, reference); }
   listTasksOfEmployee(employee: string, window: TimeWindow, partnerFunctions?: string[]): Promise<S4Task[]> { return this.listOfEmployee(TASK, employee, window, partnerFunctions); }
+  listTasksChangedSince(since: string): Promise<S4Task[]> { return this.listChangedSince(TASK, since); }
 
   // ---------- business partners ----------
   async getBusinessPartner(id: string): Promise<S4BusinessPartner | undefined> {
@@ -268,6 +275,13 @@ export class S4Client {
       out.push(...rows.map(kind.toDomain));
     }
     return out;
+  }
+
+  private async listChangedSince<T>(kind: ActivityKind<T, never, never>, since: string): Promise<T[]> {
+    const rows = await this.pages(`${kind.root}/${kind.set}`, {
+      $filter: `LastChangeDateTime ge datetimeoffset'${iso(since)}'`, $orderby: 'LastChangeDateTime', $expand: ACTIVITY_EXPAND,
+    }, `list changed ${kind.label}s`);
+    return rows.map(kind.toDomain);
   }
 
   private async pages(path: string, query: Record<string, string>, operation: string): Promise<OData[]> {
