@@ -9,8 +9,8 @@ import { TandemError } from '../errors/tandem-error.js';
 export const DEV_ISSUER = 'tandem-dev';
 export const DEV_XSAPPNAME = 'tandem';
 
-export type Scope = 'Admin' | 'Support' | 'Callback' | 'S4Events';
-export const SCOPES: readonly Scope[] = ['Admin', 'Support', 'Callback', 'S4Events'];
+export type Scope = 'Admin' | 'Support' | 'Callback';
+export const SCOPES: readonly Scope[] = ['Admin', 'Support', 'Callback'];
 
 export interface DevTokenRequest {
   tenantId: string;

@@ -40,12 +40,11 @@ export function s4EventRoutes(deps: S4EventRoutesDeps): Router {
   async function authenticate(req: Request): Promise<string> {
     // req.ip trusts exactly the platform's proxy hops (TRUST_PROXY_HOPS), so the caller cannot choose it.
     const address = req.ip ?? 'unknown';
-    const token = bearerToken(req);
-    if (token) {
-      refuseWhileBlocked(failures.blockedFor({ address }));
-      const principal = await deps.verifyToken(token).catch((error: unknown) => { failures.recordFailure({ address }); throw error; });
-      if (!principal.scopes.includes('S4Events')) throw new TandemError('FORBIDDEN', 'The token lacks the S4Events scope');
-      return principal.tenantId;
+    // Only per-tenant callback credentials: a bearer token would have to come from Tandem's own
+    // XSUAA client, whose id and secret fetch a token for every subscriber's subdomain — holding
+    // them in one customer's S/4 would let it post events as any other customer.
+    if (bearerToken(req)) {
+      throw new TandemError('UNAUTHENTICATED', 'Bearer tokens are not accepted here: send the tenant\'s callback credential with HTTP basic authentication');
     }
     const basic = /^Basic\s+(\S+)$/i.exec(req.get('authorization') ?? '');
     if (!basic) throw new TandemError('UNAUTHENTICATED', 'Send the callback credential with HTTP basic authentication');

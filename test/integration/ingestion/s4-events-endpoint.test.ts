@@ -119,12 +119,16 @@ describe('POST /s4/events', () => {
     expect(inB).toBe(1);
   });
 
-  it('accepts an XSUAA-style token with the S4Events scope and refuses one without it', async () => {
-    const withScope = await signDevToken(service.config.devTokenSecret, { tenantId: 'tenant-b', scopes: ['S4Events'] });
-    const withoutScope = await signDevToken(service.config.devTokenSecret, { tenantId: 'tenant-b', scopes: ['Support'] });
-    expect((await post(appointmentEvent(), { authorization: `Bearer ${withScope}`, 'content-type': 'application/cloudevents+json' })).status).toBe(202);
-    expect((await post(appointmentEvent(), { authorization: `Bearer ${withoutScope}`, 'content-type': 'application/cloudevents+json' })).status).toBe(403);
+  it('refuses every bearer token, whatever its scopes: events come with a per-tenant callback credential only', async () => {
+    // A token of tenant A (even one naming the retired S4Events scope) cannot post A's or B's events.
+    const tokenOfA = await signDevToken(service.config.devTokenSecret, { tenantId: 'tenant-a', scopes: ['Admin', 'Support', 'Callback'] });
+    const before = { a: await inboxCount('tenant-a'), b: await inboxCount('tenant-b') };
+    for (const event of [appointmentEvent(), appointmentEvent({ tenantid: 'tenant-b' })]) {
+      const response = await post(event, { authorization: `Bearer ${tokenOfA}`, 'content-type': 'application/cloudevents+json' });
+      expect(response.status).toBe(401);
+    }
     expect((await post(appointmentEvent(), { authorization: 'Bearer forged.token.value', 'content-type': 'application/cloudevents+json' })).status).toBe(401);
+    expect({ a: await inboxCount('tenant-a'), b: await inboxCount('tenant-b') }).toEqual(before);
   });
 });
 

@@ -263,6 +263,11 @@ describe('xs-security.json', () => {
       .toEqual(SCOPES.map((scope) => `$XSAPPNAME.${scope}`).sort());
   });
 
+  it('has no S4Events scope or authority: S/4 posts events with per-tenant callback credentials, never with the provider client', () => {
+    expect(readText('xs-security.json')).not.toMatch(/S4Events/);
+    expect((security as { authorities?: string[] }).authorities ?? []).toEqual([]);
+  });
+
   it('grants the Callback scope to the SaaS provisioning service only', () => {
     const callback = security.scopes.find((scope) => scope.name === '$XSAPPNAME.Callback');
     expect(callback?.['grant-as-authority-to-apps']).toEqual(['$XSAPPNAME(application,sap-provisioning,tenant-onboarding)']);
