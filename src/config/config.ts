@@ -22,6 +22,12 @@ const envSchema = z.object({
   TENANT_EVENTS_PER_SECOND: z.coerce.number().int().min(1).default(5_000),
   /** How often the worker compares each tenant's recently changed S/4 activities with their links (the drift check). */
   DRIFT_CHECK_SECONDS: z.coerce.number().int().min(5).max(3_600).default(300),
+  /** Plans (objects to compare or copy) per initial-load job; the next job resumes from a checkpoint. */
+  INITIAL_LOAD_CHUNK: z.coerce.number().int().min(1).max(10_000).default(200),
+  /** Days a handled inbox row is kept (for duplicate detection of re-delivered events and support) before retention removes it. */
+  INBOX_DONE_RETENTION_DAYS: z.coerce.number().min(0.001).max(365).default(7),
+  /** Journal retention of a tenant without its own setting, in days. */
+  JOURNAL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   /** Signing secret of dev tokens (AUTH_MODE=dev only, where web listens on 127.0.0.1 alone). */
   DEV_TOKEN_SECRET: z.string().min(16).default('tandem-local-dev-token-secret'),
   /**
@@ -58,6 +64,9 @@ export interface Config {
   tenantEventsPerSecond: number;
   /** Drift check interval in seconds (DRIFT_CHECK_SECONDS). */
   driftCheckSeconds: number;
+  initialLoadChunk: number;
+  inboxDoneRetentionDays: number;
+  journalRetentionDays: number;
   onCloudFoundry: boolean;
   services: VcapBindings;
   /** How many X-Forwarded-For entries (from the right) to believe; see TRUST_PROXY_HOPS. */
@@ -109,6 +118,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     devTokenSecret: values.DEV_TOKEN_SECRET,
     tenantEventsPerSecond: values.TENANT_EVENTS_PER_SECOND,
     driftCheckSeconds: values.DRIFT_CHECK_SECONDS,
+    initialLoadChunk: values.INITIAL_LOAD_CHUNK,
+    inboxDoneRetentionDays: values.INBOX_DONE_RETENTION_DAYS,
+    journalRetentionDays: values.JOURNAL_RETENTION_DAYS,
     onCloudFoundry,
     services,
     allowedTargets: parseAllowedTargets(values.TANDEM_ALLOWED_TARGETS),

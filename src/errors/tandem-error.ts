@@ -61,6 +61,7 @@ export const ERROR_CODES = {
   // Sync
   SYNC_PAUSED_BY_SAFETY_VALVE: { status: 409, retryable: false, title: 'Destructive actions paused' },
   SYNC_LOCKED: { status: 409, retryable: true, title: 'Object is being synced by another worker' },
+  SYNC_FENCED: { status: 409, retryable: false, title: 'Another worker took over this object; this write was refused' },
 } as const satisfies Record<string, { status: number; retryable: boolean; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -135,6 +136,7 @@ export function coerceError(error: unknown, fallbackCode: ErrorCode = 'INTERNAL'
     return new TandemError('UNAVAILABLE', message, { cause: error, details: { systemCode: code } });
   }
   if (code !== undefined && /^[0-9A-Z]{5}$/.test(code)) {
+    if (code === 'TDF01') return new TandemError('SYNC_FENCED', message, { cause: error });
     if (code === '40001' || code === '40P01') return new TandemError('DB_SERIALIZATION', message, { cause: error });
     if (TRANSIENT_PG_STATES.test(code)) return new TandemError('DB_UNAVAILABLE', message, { cause: error });
   }

@@ -32,6 +32,33 @@ export async function claimSubject(tx: Tx, subject: string, triggeringId: number
   return rows.map(toRow).sort((a, b) => a.id - b.id);
 }
 
+/**
+ * Makes the caller the subject's current holder: a new fencing token from the sequence. Call first
+ * in the claim's transaction — it waits for a fenced write of the previous holder to commit, and
+ * from then on that holder's writes are refused (migrations/006_subject_fences.sql).
+ */
+export async function takeFence(tx: Tx, tenantId: string, subject: string): Promise<number> {
+  const { rows } = await tx.query<{ token: string }>(
+    `INSERT INTO subject_fences (tenant_id, subject, token) VALUES ($1, $2, nextval('subject_fence_token'))
+     ON CONFLICT (tenant_id, subject) DO UPDATE SET token = EXCLUDED.token, claimed_at = now()
+     RETURNING token`, [tenantId, subject]);
+  return Number(rows[0]!.token);
+}
+
+/** A long job's sign of life: its rows are not presumed orphaned by the sweeper while it works. */
+export async function touchRows(tx: Tx, ids: number[]): Promise<void> {
+  await tx.query(`UPDATE inbox SET updated_at = now() WHERE id = ANY($1) AND status = 'processing'`, [ids]);
+}
+
+/**
+ * A job that did one chunk of its work hands its rows back to continue at once; the claim's attempt
+ * is given back, since a chunk done is progress, not a failure.
+ */
+export async function continueRows(tx: Tx, ids: number[]): Promise<void> {
+  await tx.query(`UPDATE inbox SET status = 'pending', attempts = greatest(attempts - 1, 0), next_attempt_at = now(), updated_at = now()
+                   WHERE id = ANY($1) AND status = 'processing'`, [ids]);
+}
+
 export async function completeRows(tx: Tx, ids: number[]): Promise<void> {
   await tx.query(`UPDATE inbox SET status = 'done', done_at = now(), updated_at = now(), last_error = NULL WHERE id = ANY($1)`, [ids]);
 }

@@ -37,6 +37,19 @@ for i, key in ipairs(KEYS) do
 end
 return 0`;
 
+/** Extends the holder's lease in every semaphore; 0 when it no longer holds one of them (expired). */
+const RENEW_ALL = `
+local now = tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do
+  if not redis.call('ZSCORE', key, ARGV[2]) then return 0 end
+end
+for i, key in ipairs(KEYS) do
+  local expiry = tonumber(ARGV[2 + i])
+  redis.call('ZADD', key, 'XX', expiry, ARGV[2])
+  redis.call('PEXPIRE', key, math.max(1, expiry - now))
+end
+return 1`;
+
 const RELEASE_ALL = `
 for _, key in ipairs(KEYS) do redis.call('ZREM', key, ARGV[1]) end
 return 0`;
@@ -45,12 +58,21 @@ return 0`;
 interface SemaphoreCommands {
   tandemSemaphoreAcquire(keyCount: number, ...keysAndArgs: Array<string | number>): Promise<number>;
   tandemSemaphoreRelease(keyCount: number, ...keysAndArgs: Array<string | number>): Promise<number>;
+  tandemSemaphoreRenew(keyCount: number, ...keysAndArgs: Array<string | number>): Promise<number>;
+}
+
+/** A held slot that can be kept beyond its lease by renewing it while the work goes on. */
+export interface Lease {
+  release(): Promise<void>;
+  /** Pushes the expiry out by the lease length again; false when the lease had already run out. */
+  renew(): Promise<boolean>;
 }
 
 function withCommands(redis: Redis): Redis & SemaphoreCommands {
   if (!('tandemSemaphoreAcquire' in redis)) {
     redis.defineCommand('tandemSemaphoreAcquire', { lua: ACQUIRE_ALL });
     redis.defineCommand('tandemSemaphoreRelease', { lua: RELEASE_ALL });
+    redis.defineCommand('tandemSemaphoreRenew', { lua: RENEW_ALL });
   }
   return redis as Redis & SemaphoreCommands;
 }
@@ -69,6 +91,17 @@ export class RedisSemaphore {
   /** Tries once for a slot of every named semaphore; returns a release function, or undefined when one is full. */
   async trySlots(slots: Slot[]): Promise<(() => Promise<void>) | undefined> {
     return (await this.attempt(slots)).release;
+  }
+
+  /** Tries once for a slot that the caller renews while it works; undefined when all slots are taken. */
+  async tryLease(name: string, options: SemaphoreOptions): Promise<Lease | undefined> {
+    const { release, token } = await this.attempt([{ name, ...options }]);
+    if (!release) return undefined;
+    const key = this.key(name);
+    return {
+      release,
+      renew: async () => (await this.redis.tandemSemaphoreRenew(1, key, Date.now(), token!, Date.now() + (options.leaseMs ?? 60_000))) === 1,
+    };
   }
 
   /** Tries once; returns a release function, or undefined when all slots are taken. */
@@ -114,7 +147,7 @@ export class RedisSemaphore {
     }
   }
 
-  private async attempt(slots: Slot[]): Promise<{ release?: () => Promise<void>; full?: Slot }> {
+  private async attempt(slots: Slot[]): Promise<{ release?: () => Promise<void>; full?: Slot; token?: string }> {
     const token = randomUUID();
     const now = Date.now();
     const keys = slots.map((slot) => this.key(slot.name));
@@ -123,6 +156,7 @@ export class RedisSemaphore {
     if (full !== 0) return { full: slots[full - 1]! };
     let released = false;
     return {
+      token,
       release: async () => {
         if (released) return;
         released = true;

@@ -2,7 +2,7 @@ import type { ItemKind } from '../connectors/exchange/types.js';
 import { isTandemError } from '../errors/tandem-error.js';
 import { writeJournal } from '../journal/journal.js';
 import { logger } from '../logging/logger.js';
-import { withTenant } from '../store/transaction.js';
+import { withSyncWrite, withTenant } from '../store/transaction.js';
 import { FOLDER_OF_KIND, getFolderSyncState, saveFolderSyncState } from '../subscriptions/subscription-repository.js';
 import { syncWindow } from '../sync/index.js';
 import { echoEntry, isEcho, reconcileExchangeItem, type ReconcileEnv } from './reconcile-activity.js';
@@ -44,7 +44,7 @@ export async function catchUpFolder(env: ReconcileEnv, mailbox: MailboxInfo, kin
     } catch (error) {
       if (!isTandemError(error, 'EXCHANGE_INVALID_SYNC_STATE') || syncState === undefined) throw error;
       logger.warn({ mailboxId: mailbox.id, folder }, 'sync state no longer valid; full resync matching by stamp');
-      await withTenant(ctx.tenantId, async (tx) => {
+      await withSyncWrite(ctx.tenantId, async (tx) => {
         await saveFolderSyncState(tx, ctx.tenantId, mailbox.id, folder, null, 'invalidSyncState');
         await writeJournal(tx, ctx.tenantId, [{ correlationId: env.correlationId, mailboxId: mailbox.id, objectKind: 'mailbox', outcome: 'info',
           reason: 'catchUp.fullResync', details: { folder, cause: 'invalidSyncState' } }]);
@@ -68,7 +68,7 @@ export async function catchUpFolder(env: ReconcileEnv, mailbox: MailboxInfo, kin
       await reconcileChanged(env, kind, mailbox, id, null);
     }
     syncState = changes.syncState;
-    await withTenant(ctx.tenantId, (tx) => saveFolderSyncState(tx, ctx.tenantId, mailbox.id, folder, syncState ?? null), env.pool);
+    await withSyncWrite(ctx.tenantId, (tx) => saveFolderSyncState(tx, ctx.tenantId, mailbox.id, folder, syncState ?? null), env.pool);
     if (!changes.moreAvailable) return result;
   }
   result.more = true;

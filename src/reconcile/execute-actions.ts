@@ -3,7 +3,7 @@ import type { ItemKind } from '../connectors/exchange/types.js';
 import type { JournalEntry as StoredJournalEntry } from '../journal/journal.js';
 import { writeJournal } from '../journal/journal.js';
 import type { Pool } from '../store/pool.js';
-import { withTenant } from '../store/transaction.js';
+import { withSyncWrite } from '../store/transaction.js';
 import type { CommitSnapshot, SyncAction, Unlink } from '../sync/index.js';
 import { deleteLink, saveLink, type StoredLink } from './link-store.js';
 
@@ -70,7 +70,7 @@ export async function executeActions(scope: ExecutionScope, actions: SyncAction[
     switch (action.type) {
       case 'createExchangeItem': {
         origin = 's4'; role = action.role; marker = action.marker; s4Key ??= action.marker;
-        linkId = await withTenant(scope.tenantId, (tx) => saveLink(tx, linkId, linkWrite('creating')), scope.pool);
+        linkId = await withSyncWrite(scope.tenantId, (tx) => saveLink(tx, linkId, linkWrite('creating')), scope.pool);
         const created = await connector.createItem(address, kind, action.draft as never, action.stamp);
         exchangeId = created.id; changeKey = created.changeKey;
         break;
@@ -85,7 +85,7 @@ export async function executeActions(scope: ExecutionScope, actions: SyncAction[
         break;
       case 'createS4': {
         origin = 'exchange'; role = 'owner'; marker = action.marker; exchangeId ??= action.marker;
-        linkId = await withTenant(scope.tenantId, (tx) => saveLink(tx, linkId, linkWrite('creating')), scope.pool);
+        linkId = await withSyncWrite(scope.tenantId, (tx) => saveLink(tx, linkId, linkWrite('creating')), scope.pool);
         const created = await scope.s4!.create(action.write);
         s4Key = created.uuid; s4Etag = created.etag;
         break;
@@ -124,7 +124,7 @@ export async function executeActions(scope: ExecutionScope, actions: SyncAction[
     });
   }
 
-  await withTenant(scope.tenantId, async (tx) => {
+  await withSyncWrite(scope.tenantId, async (tx) => {
     if (unlink && linkId !== undefined) {
       if (unlink.tombstone) await saveLink(tx, linkId, linkWrite('detached'));
       else await deleteLink(tx, linkId);

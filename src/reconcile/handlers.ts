@@ -28,7 +28,7 @@ function parseSubject(subject: string, pattern: RegExp): RegExpExecArray {
  * The sync engine's entry points for inbox events: S/4 objects by key, Exchange folders by change
  * tracking, and initial loads. Each handler reads fresh state; the events only say where to look.
  */
-export function registerSyncHandlers(registry: InboxHandlerRegistry, deps: { pool: Pool; contexts: TenantContexts }): InboxHandlerRegistry {
+export function registerSyncHandlers(registry: InboxHandlerRegistry, deps: { pool: Pool; contexts: TenantContexts; initialLoadChunk?: number }): InboxHandlerRegistry {
   const env = async (work: InboxWork): Promise<ReconcileEnv> => ({ pool: deps.pool, ctx: await deps.contexts.get(work.tenantId), correlationId: work.correlationId });
   /**
    * The user named by a mailbox event, with the context to work in. The tenant context is cached
@@ -91,6 +91,7 @@ export function registerSyncHandlers(registry: InboxHandlerRegistry, deps: { poo
     .register(INITIAL_LOAD, async (work) => {
       const [, mailboxId] = parseSubject(work.subject, /^mailbox:([0-9a-f-]{36}):initial-load$/);
       const { environment, mailbox } = await mailboxOf(work, mailboxId!);
-      await runInitialLoad(environment, mailbox);
+      const { finished } = await runInitialLoad(environment, mailbox, deps.initialLoadChunk ? { chunkSize: deps.initialLoadChunk } : {});
+      return finished ? undefined : { continue: true as const };
     });
 }

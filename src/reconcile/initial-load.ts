@@ -2,7 +2,7 @@ import type { Appointment, ItemKind, Task } from '../connectors/exchange/types.j
 import type { S4Appointment, S4Task } from '../connectors/s4/index.js';
 import { writeJournal } from '../journal/journal.js';
 import { mailboxRepository } from '../mailboxes/mailbox-repository.js';
-import { withTenant } from '../store/transaction.js';
+import { withSyncWrite, withTenant, type Tx } from '../store/transaction.js';
 import { matchForInitialLoad, syncWindow } from '../sync/index.js';
 import { ACTIVITY_OPS } from './activity-kinds.js';
 import { catchUpFolder } from './catch-up.js';
@@ -14,24 +14,57 @@ import { reconcileEmployeeContacts } from './reconcile-contacts.js';
 import type { MailboxInfo } from './tenant-context.js';
 
 /**
+ * Plans per job. One job per chunk keeps a subject lock short, lets other tenants' work in between,
+ * and a crash or shutdown costs at most one chunk (the next job resumes from the checkpoint).
+ */
+export const INITIAL_LOAD_CHUNK = 200;
+
+interface Checkpoint {
+  startedAt: string;
+  /** Key of the last plan done. */
+  after: string;
+  done: number;
+}
+
+function previousKey(plans: Array<{ key: string }>, next: { key: string }): string {
+  return plans[plans.indexOf(next) - 1]!.key;
+}
+
+/** The checkpoint of the run in progress, if the user's initial load is still that run. */
+async function readCheckpoint(tx: Tx, mailboxId: string): Promise<Checkpoint | undefined> {
+  const { rows } = await tx.query<{ checkpoint: Checkpoint | null; progress: { state?: string; startedAt?: string } | null }>(
+    'SELECT initial_load_checkpoint AS checkpoint, initial_load AS progress FROM mailboxes WHERE id = $1', [mailboxId]);
+  const row = rows[0];
+  if (!row?.checkpoint || row.progress?.state !== 'running' || row.progress.startedAt !== row.checkpoint.startedAt) return undefined;
+  return row.checkpoint;
+}
+
+async function saveCheckpoint(tx: Tx, mailboxId: string, checkpoint: Checkpoint | null): Promise<void> {
+  await tx.query('UPDATE mailboxes SET initial_load_checkpoint = $2 WHERE id = $1', [mailboxId, checkpoint === null ? null : JSON.stringify(checkpoint)]);
+}
+
+/**
  * A user was enabled: load both directions for the sync window, matching what exists on both
  * sides instead of duplicating it (stamp first, then a conservative subject+start+end match), then
  * establish change tracking. Progress (done/total) is stored on the user for the cockpit. Safe to
  * re-run after a crash: linked objects are recognised and cost one comparison each.
  */
-export async function runInitialLoad(env: ReconcileEnv, mailbox: MailboxInfo): Promise<void> {
+export async function runInitialLoad(env: ReconcileEnv, mailbox: MailboxInfo, options: { chunkSize?: number } = {}): Promise<{ finished: boolean }> {
   const { ctx } = env;
-  const startedAt = new Date().toISOString();
-  let done = 0;
+  const chunkSize = options.chunkSize ?? INITIAL_LOAD_CHUNK;
+  const resume = await withTenant(ctx.tenantId, (tx) => readCheckpoint(tx, mailbox.id), env.pool);
+  const startedAt = resume?.startedAt ?? new Date().toISOString();
+  let done = resume?.done ?? 0;
   let total = 0;
-  const progress = (state: 'running' | 'done' | 'failed', error?: string) => withTenant(ctx.tenantId, (tx) => mailboxRepository.setInitialLoad(tx, mailbox.id,
+  const progress = (state: 'running' | 'done' | 'failed', error?: string) => withSyncWrite(ctx.tenantId, (tx) => mailboxRepository.setInitialLoad(tx, mailbox.id,
     { state, done, total, startedAt, finishedAt: state === 'running' ? null : new Date().toISOString(), ...(error ? { error } : {}) }), env.pool);
-  await progress('running');
+  if (!resume) await progress('running');
   try {
     const window = syncWindow(ctx.settings, startedAt);
     const connector = await ctx.connectorFor(mailbox);
     const address = { smtpAddress: mailbox.smtp };
-    const plans: Array<() => Promise<void>> = [];
+    // Each plan has a key that orders it stably between runs, so a later chunk knows where to go on.
+    const plans: Array<{ key: string; run: () => Promise<void> }> = [];
     for (const kind of ['appointment', 'task'] as const) {
       if (!mailbox.kinds.includes(kind) || !mailbox.employeeBp) continue;
       const ops = ACTIVITY_OPS[kind];
@@ -56,11 +89,11 @@ export async function runInitialLoad(env: ReconcileEnv, mailbox: MailboxInfo): P
       // A re-run (after a crash, or as the full resync after a move to another environment) meets links made before.
       const existingLink = (s4Key: string) => withTenant(ctx.tenantId, (tx) => linkByS4Key(tx, mailbox.id, mailbox.smtp, kind, s4Key), env.pool);
       for (const pair of match.pairs) {
-        plans.push(async () => reconcileInMailbox(env, ops, mailbox, { s4: s4ByKey.get(pair.s4Key) as never, exchange: itemById.get(pair.exchangeId) as never,
-          link: await existingLink(pair.s4Key), s4Key: pair.s4Key }, lookup));
+        plans.push({ key: `${kind}:1:${pair.s4Key}`, run: async () => reconcileInMailbox(env, ops, mailbox, { s4: s4ByKey.get(pair.s4Key) as never, exchange: itemById.get(pair.exchangeId) as never,
+          link: await existingLink(pair.s4Key), s4Key: pair.s4Key }, lookup) });
       }
       for (const create of match.createInExchange) {
-        plans.push(async () => {
+        plans.push({ key: `${kind}:2:${create.s4Key}`, run: async () => {
           if (create.journal.outcome === 'ambiguous') {
             await withTenant(ctx.tenantId, (tx) => writeJournal(tx, ctx.tenantId, [{ correlationId: env.correlationId, mailboxId: mailbox.id, objectKind: kind,
               s4Key: create.s4Key, direction: 'none', outcome: 'ambiguous', reason: create.journal.reason }]), env.pool);
@@ -69,18 +102,30 @@ export async function runInitialLoad(env: ReconcileEnv, mailbox: MailboxInfo): P
           const link = await existingLink(create.s4Key);
           // Linked already (a re-run, or a user moved to another environment): the reconciler reads the item by its link or stamp.
           await reconcileInMailbox(env, ops, mailbox, { s4: s4ByKey.get(create.s4Key) as never, exchange: link ? undefined : null, link, s4Key: create.s4Key }, lookup);
-        });
+        } });
       }
       for (const only of match.exchangeOnly) {
         if (!only.mayCreateInS4) continue;
-        plans.push(() => reconcileExchangeItem(env, kind, mailbox, only.exchangeId, itemById.get(only.exchangeId)!));
+        plans.push({ key: `${kind}:3:${only.exchangeId}`, run: () => reconcileExchangeItem(env, kind, mailbox, only.exchangeId, itemById.get(only.exchangeId)!) });
       }
     }
-    total = plans.length + (mailbox.kinds.includes('contact') ? 1 : 0);
+    plans.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    // What a crash or an earlier chunk did not finish: everything after the checkpoint's key.
+    const remaining = resume?.after ? plans.filter((plan) => plan.key > resume.after!) : plans;
+    total = done + remaining.length + (mailbox.kinds.includes('contact') ? 1 : 0);
     await progress('running');
-    for (const plan of plans) {
-      await plan();
+    let inThisChunk = 0;
+    for (const plan of remaining) {
+      if (inThisChunk >= chunkSize) {
+        await withSyncWrite(ctx.tenantId, async (tx) => {
+          await saveCheckpoint(tx, mailbox.id, { startedAt, after: previousKey(remaining, plan), done });
+          await mailboxRepository.setInitialLoad(tx, mailbox.id, { state: 'running', done, total, startedAt, finishedAt: null });
+        }, env.pool);
+        return { finished: false };
+      }
+      await plan.run();
       done++;
+      inThisChunk++;
       if (done % 20 === 0) await progress('running');
     }
     if (mailbox.kinds.includes('contact')) {
@@ -89,7 +134,9 @@ export async function runInitialLoad(env: ReconcileEnv, mailbox: MailboxInfo): P
     }
     // Establish change tracking from here on; what it reports now was just reconciled and ends as echoes.
     for (const kind of mailbox.kinds as ItemKind[]) await catchUpFolder(env, mailbox, kind);
+    await withSyncWrite(ctx.tenantId, (tx) => saveCheckpoint(tx, mailbox.id, null), env.pool);
     await progress('done');
+    return { finished: true };
   } catch (error) {
     await progress('failed', error instanceof Error ? error.message : String(error)).catch(() => undefined);
     throw error;

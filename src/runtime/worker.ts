@@ -34,7 +34,7 @@ export async function startWorkerProcess(config: Config, options: WorkerProcessO
   const redis = createRedis(config.redis);
   const secretBox = new SecretBox(config.secretKeys);
   const contexts = new TenantContexts({ pool, redis, secretBox, keyPrefix: config.queuePrefix });
-  const handlers = registerSyncHandlers(new InboxHandlerRegistry(), { pool, contexts });
+  const handlers = registerSyncHandlers(new InboxHandlerRegistry(), { pool, contexts, initialLoadChunk: config.initialLoadChunk });
   const running = startWorker({ pool, redis, queuePrefix: config.queuePrefix, handlers, concurrency: options.concurrency ?? 16,
     ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}) });
 

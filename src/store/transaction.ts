@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { TandemError, coerceError } from '../errors/tandem-error.js';
+import { currentFence, type Fence } from './fence.js';
 import { pool as sharedPool, type Pool, type PoolClient } from './pool.js';
 
 /** The tenant a transaction runs for; policies compare rows against it. */
@@ -38,7 +39,7 @@ async function needsRoleSwitch(pool: Pool): Promise<boolean> {
   return decision;
 }
 
-async function runInTransaction<T>(pool: Pool, settings: Record<string, string>, fn: (tx: Tx) => Promise<T>): Promise<T> {
+async function runInTransaction<T>(pool: Pool, settings: Record<string, string>, fn: (tx: Tx) => Promise<T>, fence?: Fence): Promise<T> {
   const switchRole = await needsRoleSwitch(pool);
   let client: PoolClient;
   try {
@@ -51,6 +52,10 @@ async function runInTransaction<T>(pool: Pool, settings: Record<string, string>,
   if (switchRole) statements.push('SET LOCAL ROLE tandem_app');
   const assignments = Object.entries(settings).map(([key, value]) => `set_config(${pg.escapeLiteral(key)}, ${pg.escapeLiteral(value)}, true)`);
   if (assignments.length) statements.push(`SELECT ${assignments.join(', ')}`);
+  // Same round trip: the fence check takes a share lock on the subject's fence row until commit.
+  if (fence) {
+    statements.push(`SELECT tandem_check_fence(${pg.escapeLiteral(fence.tenantId)}, ${pg.escapeLiteral(fence.subject)}, ${Number(fence.token)})`);
+  }
   let broken = false;
   // A connection dropped while checked out (database restart, failover) emits 'error' on the
   // client; without a listener that would crash the process. Note it and discard the client.
@@ -80,6 +85,21 @@ export async function withTenant<T>(tenantId: TenantId, fn: (tx: Tx) => Promise<
     throw new TandemError('TENANT_CONTEXT_MISSING', 'A tenant transaction needs a valid tenant id', { details: { tenantId } });
   }
   return runInTransaction(pool, { 'tandem.tenant_id': tenantId }, fn);
+}
+
+/**
+ * Runs `fn` as withTenant does, for a write of sync state (links, folder sync states, initial-load
+ * progress): inside a job that holds a subject, the transaction first checks that the job's
+ * fencing token is still the subject's current one, and fails with SYNC_FENCED when another job
+ * has claimed the subject since (this job's lease ran out). Outside a job it is withTenant.
+ */
+export async function withSyncWrite<T>(tenantId: TenantId, fn: (tx: Tx) => Promise<T>, pool: Pool = sharedPool()): Promise<T> {
+  const fence = currentFence();
+  if (!fence || fence.tenantId !== tenantId) return withTenant(tenantId, fn, pool);
+  if (!TENANT_ID_PATTERN.test(tenantId)) {
+    throw new TandemError('TENANT_CONTEXT_MISSING', 'A tenant transaction needs a valid tenant id', { details: { tenantId } });
+  }
+  return runInTransaction(pool, { 'tandem.tenant_id': tenantId }, fn, fence);
 }
 
 /**

@@ -12,7 +12,16 @@ export interface InboxWork {
   correlationId: string;
 }
 
-export type InboxHandler = (work: InboxWork) => Promise<void>;
+/**
+ * What a handler may return: `continue` when it did one chunk of a long piece of work (an initial
+ * load) and saved a checkpoint; the worker then hands the rows back and the next job resumes from
+ * the checkpoint, so no job holds a subject for long and a crash costs at most one chunk.
+ */
+export interface InboxHandlerResult {
+  continue: true;
+}
+
+export type InboxHandler = (work: InboxWork) => Promise<void | InboxHandlerResult>;
 
 /**
  * Handlers by event type prefix, longest prefix wins. Features register theirs at worker start

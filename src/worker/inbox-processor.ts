@@ -3,9 +3,10 @@ import { TandemError, coerceError } from '../errors/tandem-error.js';
 import { logger, withLogContext } from '../logging/logger.js';
 import { jobsProcessed } from '../observability/metrics.js';
 import { subjectScope } from '../inbox/inbox-event.js';
-import { claimSubject, completeRows, failRows } from '../inbox/inbox-repository.js';
+import { claimSubject, completeRows, continueRows, failRows, takeFence, touchRows } from '../inbox/inbox-repository.js';
 import { writeJournal } from '../journal/journal.js';
-import type { RedisSemaphore } from '../limits/redis-semaphore.js';
+import type { Lease, RedisSemaphore } from '../limits/redis-semaphore.js';
+import { runFenced } from '../store/fence.js';
 import { backoffDelay, type InboxJobData } from '../queue/queues.js';
 import type { Pool } from '../store/pool.js';
 import { GroupCommit } from '../store/group-commit.js';
@@ -26,10 +27,14 @@ export interface InboxProcessorDeps {
   locks: RedisSemaphore;
   handlers: InboxHandlerRegistry;
   /**
-   * Upper bound of one job's work. The subject lock is a lease of this length, so a worker killed
-   * while holding it blocks its subject for at most this long.
+   * Length of the subject lock's lease (default 30 s). It is renewed every third of it while the
+   * job runs, so a long job keeps its subject, and a worker killed while holding it blocks its
+   * subject for at most this long. Should the lease run out anyway (a stalled process), the fencing
+   * token makes the late holder's writes of sync state fail (SYNC_FENCED) instead of racing the next.
    */
   jobTimeoutMs?: number;
+  /** How often a running job marks its rows alive for the sweeper (default 60 s; the sweeper's processing lease is longer). */
+  rowHeartbeatMs?: number;
 }
 
 function errorRecord(error: TandemError, attempt: number): Record<string, unknown> {
@@ -42,14 +47,15 @@ function errorRecord(error: TandemError, attempt: number): Record<string, unknow
  * backoff (BullMQ retries the job) or, when no retry can help or none is left, make them dead letters.
  */
 export function createInboxProcessor(deps: InboxProcessorDeps) {
-  const jobTimeoutMs = deps.jobTimeoutMs ?? 5 * 60_000;
+  const leaseMs = deps.jobTimeoutMs ?? 30_000;
+  const rowHeartbeatMs = deps.rowHeartbeatMs ?? 60_000;
   // Marking rows done is the last write of every job: concurrent jobs share one transaction.
   const completions = new GroupCommit<{ tenantId: string; ids: number[] }>(async (batch) => {
     await Promise.all([...groupBy(batch, (entry) => entry.tenantId)].map(([tenantId, entries]) =>
       withTenant(tenantId, (tx) => completeRows(tx, entries.flatMap((entry) => entry.ids)), deps.pool)));
     return batch.map(() => undefined);
   });
-  return async (job: Job<InboxJobData>, token?: string): Promise<string> => {
+  return async (job: Job<InboxJobData>, jobToken?: string): Promise<string> => {
     const { tenantId, inboxId, subject, correlationId } = job.data;
     return withLogContext({ tenantId, correlationId, jobId: job.id ?? '' }, async () => {
       const handler = deps.handlers.resolve(job.name);
@@ -59,34 +65,54 @@ export function createInboxProcessor(deps: InboxProcessorDeps) {
         throw new UnrecoverableError(error.message);
       }
 
-      const release = await deps.locks.tryAcquire(`subject:${tenantId}:${subject}`, { limit: 1, leaseMs: jobTimeoutMs });
-      if (!release) {
+      const lease = await deps.locks.tryLease(`subject:${tenantId}:${subject}`, { limit: 1, leaseMs });
+      if (!lease) {
         // Another job is working on this subject and will claim this row too if it is due. Waiting
         // here would hold a worker slot idle (a busy mailbox folder could block them all), so the
         // job steps aside and looks again shortly, without spending an attempt — and without
         // touching the database, so many notifications for one busy folder cost almost nothing.
         jobsProcessed.inc({ queue: 'inbox', outcome: 'deferred' });
         const delay = busyDelay(job);
-        await job.moveToDelayed(Date.now() + delay + Math.round(Math.random() * delay), token);
+        await job.moveToDelayed(Date.now() + delay + Math.round(Math.random() * delay), jobToken);
         throw new DelayedError();
       }
       let claimedIds: number[] = [];
+      const keepAlive = startKeepAlive(lease, leaseMs, rowHeartbeatMs, () => claimedIds,
+        (ids) => withTenant(tenantId, (tx) => touchRows(tx, ids), deps.pool));
       try {
         // Claiming is also the check that the row still needs work: a done or dead row is not
         // claimed, and an empty claim means another job already covered everything due.
-        const claimed = await withTenant(tenantId, (tx) => claimSubject(tx, subject, inboxId), deps.pool);
+        const { claimed, token } = await withTenant(tenantId, async (tx) => {
+          const fenceToken = await takeFence(tx, tenantId, subject);
+          return { claimed: await claimSubject(tx, subject, inboxId), token: fenceToken };
+        }, deps.pool);
         if (claimed.length === 0) {
           jobsProcessed.inc({ queue: 'inbox', outcome: 'coalesced' });
           return 'coalesced';
         }
         claimedIds = claimed.map((r) => r.id);
         const trigger = claimed.find((r) => r.id === inboxId) ?? claimed[0]!;
-        await handler({ tenantId, subject, rows: claimed, correlationId: trigger.correlationId });
+        const result = await runFenced({ tenantId, subject, token },
+          () => handler({ tenantId, subject, rows: claimed, correlationId: trigger.correlationId }));
+        if (result?.continue) {
+          // One chunk done and checkpointed: hand the rows back and line this job up again at once.
+          await withTenant(tenantId, (tx) => continueRows(tx, claimedIds), deps.pool);
+          jobsProcessed.inc({ queue: 'inbox', outcome: 'continued' });
+          await job.moveToDelayed(Date.now() + 1, jobToken);
+          throw new DelayedError();
+        }
         await completions.add({ tenantId, ids: claimedIds });
         jobsProcessed.inc({ queue: 'inbox', outcome: 'done' });
         return `done:${claimedIds.length}`;
       } catch (thrown) {
+        if (thrown instanceof DelayedError) throw thrown;
         const error = coerceError(thrown);
+        if (error.code === 'SYNC_FENCED') {
+          // Another job claimed the subject after this one's lease ran out; its rows are that job's now.
+          jobsProcessed.inc({ queue: 'inbox', outcome: 'fenced' });
+          logger.warn({ err: error }, 'subject taken over by another job; this job stops without touching its rows');
+          return 'fenced';
+        }
         const attempt = job.attemptsMade + 1;
         const lastAttempt = attempt >= (job.opts.attempts ?? 1) || !error.retryable;
         const retryAt = lastAttempt ? undefined : new Date(Date.now() + Math.max(error.retryAfterMs ?? 0, backoffDelay(attempt)));
@@ -103,10 +129,32 @@ export function createInboxProcessor(deps: InboxProcessorDeps) {
         if (lastAttempt) throw new UnrecoverableError(`${error.code}: ${error.message}`);
         throw error;
       } finally {
-        await release();
+        keepAlive.stop();
+        await lease.release();
       }
     });
   };
+}
+
+/**
+ * Keeps a running job's subject: renews the lease every third of its length, and every
+ * `rowHeartbeatMs` marks the claimed rows alive so the sweeper does not hand them to another worker.
+ * A lost lease is logged; the fencing token then guards the writes.
+ */
+function startKeepAlive(lease: Lease, leaseMs: number, rowHeartbeatMs: number, rows: () => number[], touch: (ids: number[]) => Promise<void>) {
+  let lastTouch = Date.now();
+  const timer = setInterval(() => {
+    lease.renew().then((held) => {
+      if (!held) logger.warn('subject lease ran out while the job was running; later writes of sync state will be fenced if another job takes the subject');
+    }, (error: unknown) => logger.warn({ err: error }, 'could not renew the subject lease'));
+    const ids = rows();
+    if (ids.length > 0 && Date.now() - lastTouch >= rowHeartbeatMs) {
+      lastTouch = Date.now();
+      touch(ids).catch((error: unknown) => logger.warn({ err: error }, 'could not mark running inbox rows alive'));
+    }
+  }, Math.max(50, Math.floor(leaseMs / 3)));
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
 
 /** BullMQ backoff strategy named 'tandem': the remote's Retry-After when given, else jittered exponential. */

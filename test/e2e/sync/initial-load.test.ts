@@ -1,9 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { END_OF_TIME } from '../../../src/emulators/s4/rules.js';
+import { jobsProcessed } from '../../../src/observability/metrics.js';
 import { withTenant } from '../../../src/store/transaction.js';
 import { waitFor } from '../../support/service.js';
 import type { RunningSystem } from '../../support/system.js';
 import { adminApi, inDays, journalWhere, linksWhere, outlookAppointment, settle, startSubscribedSystem } from './support.js';
+
+// Initial loads run in chunks of two plans here (one job each), so this file also proves that a
+// load resumes correctly from its checkpoint.
+process.env.INITIAL_LOAD_CHUNK = '2';
 
 const CAROL = 'carol@demo.example';
 const CAROL_BP = 'EMP003';
@@ -83,6 +88,9 @@ describe('initial load of a new user with items on both sides', { timeout: 60_00
     }, 'the initial load to finish', 45_000);
     expect(user.initialLoad!.total).toBeGreaterThanOrEqual(4);
     expect(user.initialLoad!.done).toBe(user.initialLoad!.total);
+    // It ran as several jobs (chunks of two), each resuming from the previous one's checkpoint.
+    const continued = (await jobsProcessed.get()).values.filter((v) => v.labels.outcome === 'continued').reduce((sum, v) => sum + v.value, 0);
+    expect(continued).toBeGreaterThanOrEqual(2);
 
     // Outlook: the matched item once (not copied again), the S/4-only appointment and task added, the user's own items untouched.
     const calendar = calendarOf(CAROL);
