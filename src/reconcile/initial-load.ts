@@ -79,7 +79,7 @@ export async function runInitialLoad(env: ReconcileEnv, mailbox: MailboxInfo, op
       const isSeriesItem = (i: Appointment | Task) => kind === 'appointment' && (i as Appointment).type !== 'single';
       const items = listed.filter((i) => !isSeriesItem(i));
       for (const master of listed.filter((i) => kind === 'appointment' && (i as Appointment).type === 'seriesMaster')) {
-        plans.push(() => reconcileSeries(env, mailbox, master.id, { master: master as Appointment }));
+        plans.push({ key: `${kind}:0:${master.id}`, run: () => reconcileSeries(env, mailbox, master.id, { master: master as Appointment }) });
       }
       s4Objects = s4Objects.filter((o) => !isOccurrenceReference(o.externalReference));
       const match = matchForInitialLoad(s4Objects.map((o) => s4Candidate(kind, o)), items.map((i) => exchangeCandidate(kind, i)));
