@@ -29,6 +29,8 @@ export interface LocalSystemOptions {
   usersOnGraph?: boolean;
   /** S/4 event delivery retry while Tandem is down. */
   s4EventRetry?: { initialDelayMs: number; maxDelayMs: number };
+  /** The S/4 emulator posts a heartbeat at start and then every this many ms, as the ABAP sender job does (default none). */
+  s4HeartbeatMs?: number;
   /** Where `web` finds the built cockpit (the browser tests build it into a temporary folder). */
   cockpitDirs?: string[];
 }
@@ -66,7 +68,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   // Real time in the Graph emulator: its shortest subscription (45 minutes) must outlive a test run.
   const graph = options.graph || options.usersOnGraph ? await startGraphEmulator({ port: options.ports?.graph ?? 0 }) : undefined;
   const s4Emulator = await startS4Emulator({ port: options.ports?.s4 ?? 0, eventsUrl: `${webUrl}/s4/events`, eventsAuth: DEMO.callback,
-    ...(options.s4EventRetry ? { eventRetry: options.s4EventRetry } : {}) });
+    ...(options.s4EventRetry ? { eventRetry: options.s4EventRetry } : {}), ...(options.s4HeartbeatMs ? { heartbeatMs: options.s4HeartbeatMs } : {}) });
   const web = await startWeb(config, { port: config.port, host: '127.0.0.1', ...(options.cockpitDirs ? { cockpitDirs: options.cockpitDirs } : {}) });
   const { environmentId } = await seedDemoTenant(web.pool, config, { ewsUrl: ews.ewsUrl, s4Url: s4Emulator.url,
     ...(options.usersOnGraph && graph ? { graph: graphEnvironment(graph) } : {}) });

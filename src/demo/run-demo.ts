@@ -17,6 +17,8 @@ export async function runDemo(_args: string[]): Promise<void> {
   const system = await startLocalSystem({
     ports: { ews: portFromEnv('EWS_EMULATOR_PORT', 8090), s4: portFromEnv('S4_EMULATOR_PORT', 8091), graph: portFromEnv('GRAPH_EMULATOR_PORT', 8092) },
     graph: true,
+    // As the ABAP sender job (every 5 minutes), so the S/4 connection Test shows a live heartbeat.
+    s4HeartbeatMs: 5 * 60_000,
     // Alice and Bob are subscribed within seconds of the start.
     maintenanceEveryMs: 5_000,
   });

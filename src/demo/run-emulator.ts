@@ -36,7 +36,7 @@ export async function runEmulator(args: string[]): Promise<void> {
       // Without explicit credentials the emulator signs in with the demo tenant's callback credential.
       const eventsAuth = values['events-user'] && values['events-password'] ? { username: values['events-user'], password: values['events-password'] } : DEMO.callback;
       const emulator = await startS4Emulator({ host: values.host, port: Number(values.port ?? DEFAULT_S4_EMULATOR_PORT), log: true,
-        ...(values['events-url'] ? { eventsUrl: values['events-url'] } : {}), ...(eventsAuth ? { eventsAuth } : {}) });
+        ...(values['events-url'] ? { eventsUrl: values['events-url'], heartbeatMs: 5 * 60_000 } : {}), ...(eventsAuth ? { eventsAuth } : {}) });
       process.stdout.write(`S/4 emulator: ${emulator.url}/sap/opu/odata/sap/  (TANDEM_COMM / demo-password, sap-client 100); GUI: ${emulator.url}/\n`);
       untilSignal(() => emulator.close());
       return;

@@ -32,6 +32,12 @@ export const S4_EVENT_TYPES = {
   },
 } as const;
 
+/**
+ * What Tandem's ABAP event sender (job ZTANDEM_EVENT_SENDER, abap/) posts every few minutes so that a
+ * quiet system can be told from a broken destination. Not an SAP event type: Tandem's own.
+ */
+export const S4_HEARTBEAT_EVENT_TYPE = 'sap.s4.tandem.heartbeat.v1';
+
 /** One structured-mode CloudEvent as the emulator posts it. */
 export interface S4CloudEvent {
   specversion: '1.0';
@@ -43,5 +49,6 @@ export interface S4CloudEvent {
   data:
     | { ActivityUUID: string; ProcessType?: string }
     | { BusinessPartner: string }
-    | { BusinessPartner1: string; BusinessPartner2: string; RelationshipCategory: string };
+    | { BusinessPartner1: string; BusinessPartner2: string; RelationshipCategory: string }
+    | { PendingEvents: number; FailedEvents: number };
 }

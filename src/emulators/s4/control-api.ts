@@ -15,7 +15,7 @@ export function createControlRouter(emulator: S4Emulator): Router {
 
   router.get('/', (_req, res) => {
     res.json({
-      faults: emulator.faults.list(), latencyMs: emulator.faults.latencyMs,
+      faults: emulator.faults.list(), latencyMs: emulator.faults.latencyMs, hiddenInMetadata: [...emulator.faults.hiddenProperties],
       events: { paused: emulator.outbox.isPaused(), retry: emulator.outbox.retry, total: emulator.events().length },
     });
   });
@@ -30,7 +30,18 @@ export function createControlRouter(emulator: S4Emulator): Router {
     emulator.faults.latencyMs = parsed.data.ms;
     res.json({ latencyMs: parsed.data.ms });
   });
+  router.post('/metadata/hide', (req, res) => {
+    const parsed = z.object({ entitySet: z.string().min(1).max(100), property: z.string().min(1).max(100) }).safeParse(req.body);
+    if (!parsed.success) return bad(res, parsed.error);
+    const found = entitySetByName(parsed.data.entitySet);
+    if (!found?.set.properties.some((p) => p.name === parsed.data.property)) {
+      return bad(res, new Error(`No property ${parsed.data.property} on entity set ${parsed.data.entitySet}`));
+    }
+    emulator.faults.hiddenProperties.add(`${parsed.data.entitySet}.${parsed.data.property}`);
+    res.status(201).json({ hidden: [...emulator.faults.hiddenProperties] });
+  });
   router.get('/events', (_req, res) => { res.json(emulator.events()); });
+  router.post('/events/heartbeat', (_req, res) => { emulator.outbox.heartbeat(); res.status(202).json({ queued: true }); });
   router.post('/events/pause', (_req, res) => { emulator.outbox.pause(); res.json({ paused: true }); });
   router.post('/events/resume', (_req, res) => { emulator.outbox.resume(); res.json({ paused: false }); });
   router.post('/events/drop', (req, res) => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { logger } from '../common/logger.js';
-import { S4_EVENT_TYPES, type S4CloudEvent } from './cloud-events.js';
+import { S4_EVENT_TYPES, S4_HEARTBEAT_EVENT_TYPE, type S4CloudEvent } from './cloud-events.js';
 import type { ChangeRecord } from './store.js';
 
 const log = logger.child({ module: 'emulator.s4.events' });
@@ -86,6 +86,21 @@ export class EventOutbox {
 
   list(): readonly OutboxEntry[] {
     return this.entries;
+  }
+
+  /**
+   * Queues a heartbeat behind the pending events, as Tandem's sender job does every few minutes
+   * (only while an events URL is configured: without a destination the job sends nothing).
+   */
+  heartbeat(): void {
+    if (!this.eventsUrl) return;
+    const count = (state: DeliveryState): number => this.entries.filter((e) => e.state === state).length;
+    this.entries.push({
+      event: { specversion: '1.0', id: randomUUID(), source: this.source, type: S4_HEARTBEAT_EVENT_TYPE, time: new Date().toISOString(),
+        datacontenttype: 'application/json', data: { PendingEvents: count('pending'), FailedEvents: count('failed') } },
+      state: 'pending', attempts: 0,
+    });
+    this.kick();
   }
 
   pause(): void { this.paused = true; }

@@ -21,6 +21,11 @@ export class FaultInjector {
   private faults: (Fault & { remaining: number })[] = [];
   /** Added to every OData request before it is processed. */
   latencyMs = 0;
+  /**
+   * "EntitySet.Property" names left out of the services' $metadata, as on a system whose service
+   * version lacks them (the S/4 connection Test must name them). The data itself is unchanged.
+   */
+  readonly hiddenProperties = new Set<string>();
 
   add(input: FaultInput): Fault {
     const fault = faultSchema.parse(input);
@@ -48,5 +53,6 @@ export class FaultInjector {
   clear(): void {
     this.faults = [];
     this.latencyMs = 0;
+    this.hiddenProperties.clear();
   }
 }

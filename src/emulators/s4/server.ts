@@ -38,6 +38,11 @@ export interface S4EmulatorOptions {
   eventRetry?: Partial<RetrySchedule>;
   /** Seed the demo tenant's data (default true). */
   seed?: boolean;
+  /**
+   * Post a heartbeat now and then every this many ms, as Tandem's sender job does (default: none;
+   * the control API's POST /_emulator/events/heartbeat sends one on demand).
+   */
+  heartbeatMs?: number;
   log?: boolean;
 }
 
@@ -46,7 +51,7 @@ export interface S4Emulator {
   url: string;
   port: number;
   /** Service roots, e.g. `${url}/sap/opu/odata/sap/API_BUSINESS_PARTNER`. */
-  serviceUrl(service: 'API_BUSINESS_PARTNER' | 'OP_API_ACTIVITY_APPOINTMENT_SRV_0001' | 'ZTANDEM_TASK_SRV'): string;
+  serviceUrl(service: 'API_BUSINESS_PARTNER' | 'OP_API_ACTIVITY_APPOINTMENT_SRV_0001' | 'ZTANDEM_TASK_SRV' | 'ZTANDEM_BP_SRV'): string;
   store: S4Store;
   outbox: EventOutbox;
   faults: FaultInjector;
@@ -74,7 +79,7 @@ export async function startS4Emulator(options: S4EmulatorOptions = {}): Promise<
     source: `/default/sap.s4.beh/${S4_EMULATOR_SID}/${S4_EMULATOR_CLIENT}`, retry: options.eventRetry,
   });
   const sessions = new Map<string, Session>();
-  const services = new Map(SERVICES.map((s) => [s.name, new ODataService(s, store)]));
+  const services = new Map(SERVICES.map((s) => [s.name, new ODataService(s, store, () => faults.hiddenProperties)]));
   let muted = false;
   store.onCommit((changes) => { if (!muted) outbox.publish(changes); });
   const reseed = (): void => {
@@ -207,12 +212,16 @@ export async function startS4Emulator(options: S4EmulatorOptions = {}): Promise<
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  const heartbeats = options.heartbeatMs ? setInterval(() => outbox.heartbeat(), options.heartbeatMs) : undefined;
+  heartbeats?.unref();
+  if (heartbeats) outbox.heartbeat();
   return {
     ...emulator,
     url,
     port,
     serviceUrl: (name) => `${url}/sap/opu/odata/sap/${name}`,
     close: async () => {
+      clearInterval(heartbeats);
       await outbox.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -8,6 +8,7 @@ import type { Pool } from '../../store/pool.js';
 import { withTenant } from '../../store/transaction.js';
 import { tenantSettingsSchema } from '../../sync/index.js';
 import { readS4Connection, s4ConnectionInput, s4ConnectionView, saveS4Connection } from '../../tenants/s4-connection.js';
+import { runS4ConnectionTest } from '../../s4-connection/connection-test.js';
 import { readSettings, saveSettings, settingsHistory } from '../../tenants/settings-repository.js';
 import { z } from '../../validation/zod.js';
 import { createEwsConnector } from '../../connectors/exchange/ews/ews-connector.js';
@@ -70,6 +71,19 @@ export function syncAdminRoutes(deps: SyncRouteDeps): AnyApiRoute[] {
         await saveS4Connection(t, principal.tenantId, deps.secretBox, body);
         return (await readS4Connection(t))!;
       }) }),
+
+    defineRoute({ method: 'post', path: '/s4-connection/test', tag: 'S/4 connection',
+      summary: 'Test: reach S/4HANA through the configured destination, log on, compare each service\'s $metadata with what Tandem uses, read one entity of each, and the event sender\'s last heartbeat',
+      scopes: ['Admin'],
+      response: z.object({
+        ok: z.boolean(),
+        steps: z.array(z.object({
+          step: z.enum(['reach', 'authenticate', 'metadata', 'read', 'heartbeat']), name: z.string(), service: z.string().optional(),
+          ok: z.boolean(), message: z.string(), durationMs: z.number(),
+          problems: z.array(z.string()).optional().describe('Each mismatch (service: entity set.property) or refused entity set'),
+        })),
+      }).openapi('S4ConnectionTest'),
+      handler: ({ principal }) => runS4ConnectionTest({ pool: deps.pool, secretBox: deps.secretBox }, principal.tenantId) }),
 
     defineRoute({ method: 'post', path: '/environments/:id/test', tag: 'Exchange environments', summary: 'Test button: authenticate, impersonate the test mailbox, read its calendar', scopes: ['Admin'],
       params: idParams, body: z.object({ mailbox: z.email().optional().describe('Mailbox to test instead of the configured test mailbox') }).optional(),

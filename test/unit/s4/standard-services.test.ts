@@ -2,7 +2,9 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { parseEdmx } from '../../../src/connectors/s4/metadata.js';
 import { renderMetadata } from '../../../src/emulators/s4/metadata.js';
-import { BUSINESS_PARTNER_SERVICE } from '../../../src/emulators/s4/model.js';
+import { BUSINESS_PARTNER_SERVICE, findService } from '../../../src/emulators/s4/model.js';
+import { compareWithRequired } from '../../../src/connectors/s4/connection-test.js';
+import { REQUIRED_S4_SERVICES } from '../../../src/connectors/s4/required-model.js';
 
 /**
  * The S/4 emulator's standard services offer nothing SAP's do not: its API_BUSINESS_PARTNER
@@ -74,6 +76,29 @@ describe('S/4 emulator standard services against SAP\'s published model', () => 
     expect(differencesFromSap(invented)).toEqual([
       'A_BusinessPartner.LastChangeDateTime: no such property in SAP\'s model',
       'entity set A_BPRelationship: not in SAP\'s API_BUSINESS_PARTNER',
+    ]);
+  });
+});
+
+describe('what Tandem reads and writes (REQUIRED_S4_SERVICES) against the emulator', () => {
+  it('every service of the emulator has every entity set, property and navigation the connector uses', () => {
+    for (const service of REQUIRED_S4_SERVICES) {
+      const def = findService(service.name);
+      expect(def, service.name).toBeDefined();
+      expect(compareWithRequired(service, parseEdmx(renderMetadata(def!)))).toEqual([]);
+    }
+  });
+
+  it('names service, entity set and property of each mismatch', () => {
+    const bp = REQUIRED_S4_SERVICES.find((s) => s.name === 'API_BUSINESS_PARTNER')!;
+    const xml = renderMetadata({ ...BUSINESS_PARTNER_SERVICE, entitySets: BUSINESS_PARTNER_SERVICE.entitySets
+      .filter((set) => set.name !== 'A_BuPaIdentification')
+      .map((set) => set.name !== 'A_BusinessPartnerAddress' ? set : { ...set, properties: set.properties.filter((p) => p.name !== 'CityName'),
+        navigations: set.navigations.filter((n) => n.name !== 'to_MobilePhoneNumber') }) });
+    expect(compareWithRequired(bp, parseEdmx(xml))).toEqual([
+      'API_BUSINESS_PARTNER: A_BusinessPartnerAddress.CityName missing',
+      'API_BUSINESS_PARTNER: A_BusinessPartnerAddress.to_MobilePhoneNumber (navigation) missing',
+      'API_BUSINESS_PARTNER: entity set A_BuPaIdentification missing',
     ]);
   });
 });
