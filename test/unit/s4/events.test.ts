@@ -22,7 +22,7 @@ describe('S/4 emulator CloudEvents', () => {
       appt('changed'),
       { set: 'TaskActivity', action: 'created', row: { ActivityUUID: '5f0c2e1a-0000-4000-8000-000000000002', ActivityProcessType: 'ZTSK', __changed: 1 } as Row },
       { set: 'A_BusinessPartner', action: 'changed', row: { BusinessPartner: '10200001', __changed: 1 } as Row },
-      { set: 'A_BPRelationship', action: 'created', row: { RelationshipNumber: '1', BusinessPartner1: 'EMP001', BusinessPartner2: '10100001', RelationshipCategory: 'BUR011', __changed: 1 } as Row },
+      { set: 'BPRelationship', action: 'created', row: { RelationshipNumber: '1', BusinessPartner1: 'EMP001', BusinessPartner2: '10100001', RelationshipCategory: 'BUR011', __changed: 1 } as Row },
     ], '/default/sap.s4.beh/S4D/100');
     expect(events).toHaveLength(4);
     for (const event of events) expect(validateS4Event(JSON.parse(JSON.stringify(event)))).toMatchObject({ ok: true });
