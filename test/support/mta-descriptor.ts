@@ -227,9 +227,11 @@ export function validateMtaDescriptor(raw: unknown): { descriptor?: MtaDescripto
     checkQualifiedReferences(owner, { properties: resource.properties, parameters: resource.parameters }, resource.requires);
   }
 
+  // ${name} also reads a global parameter of the descriptor (an extension descriptor may override it).
+  const globalParameters = new Set(Object.keys((mta as { parameters?: Record<string, unknown> }).parameters ?? {}));
   for (const { path, text } of strings({ modules: mta.modules, resources }, '')) {
     for (const match of text.matchAll(/\$\{([^}]+)\}/g)) {
-      if (!SYSTEM_PLACEHOLDERS.has(match[1]!)) problems.push(`${path.slice(1)}: unknown placeholder \${${match[1]}}`);
+      if (!SYSTEM_PLACEHOLDERS.has(match[1]!) && !globalParameters.has(match[1]!)) problems.push(`${path.slice(1)}: unknown placeholder \${${match[1]}}`);
     }
   }
   return { descriptor: mta, problems };

@@ -42,11 +42,6 @@ function resourceNamed(name: string): MtaResource {
 }
 const config = (resource: MtaResource) => (resource.parameters?.config ?? {}) as Record<string, unknown>;
 
-/** What `cf deploy` substitutes for the system placeholders, with example values. */
-function substitute(text: string): string {
-  return text.replaceAll('${space}', 'dev').replaceAll('${default-domain}', 'cfapps.eu10.hana.ondemand.com');
-}
-
 function mutated(change: (doc: Record<string, any>) => void): string[] {
   const copy = structuredClone(rawMta) as Record<string, any>;
   change(copy);
@@ -356,14 +351,29 @@ describe('approuter', () => {
     }
   });
 
-  it('finds the tenant in the host name with a pattern that matches its own route', () => {
-    const pattern = substitute(String(approuter.properties?.TENANT_HOST_PATTERN));
+  it('routes every subscriber with one wildcard route on the tenant domain, kept by every (blue-green) deployment', () => {
+    const routes = (approuter.parameters?.routes ?? []) as Array<{ route: string }>;
+    expect(routes.map((r) => r.route)).toEqual(['*.${tenant-domain}']);
+    // A global parameter, so an extension descriptor sets the operator's domain without editing mta.yaml.
+    expect((mta() as { parameters?: Record<string, unknown> }).parameters?.['tenant-domain']).toEqual(expect.any(String));
+    // The descriptor carries the route: no keep-existing-routes or hand-mapped routes are needed.
+    expect(approuter.parameters?.['keep-existing-routes']).toBeUndefined();
+    const redirects = ((config(resourceNamed('tandem-uaa'))['oauth2-configuration'] as { 'redirect-uris': string[] })['redirect-uris']);
+    expect(redirects).toContain('https://*.${tenant-domain}/**');
+  });
+
+  it('finds the tenant in the host name of its route, and web tells the registry the same URL', () => {
+    const domain = 'tandem.example.org';
+    const pattern = String(approuter.properties?.TENANT_HOST_PATTERN).replaceAll('${tenant-domain}', domain);
     const regex = new RegExp(pattern);
     // Exactly one capture group: the subscriber subaccount's subdomain.
     expect(new RegExp(`${pattern}|`).exec('')!.length - 1).toBe(1);
-    const route = substitute(String(approuter.parameters?.routes?.[0]?.route));
-    expect(regex.exec(`acme-${route}`)?.[1]).toBe('acme');
-    expect(regex.test(route)).toBe(false);
+    const host = (subdomain: string) => String((approuter.parameters?.routes as Array<{ route: string }>)[0]!.route)
+      .replaceAll('${tenant-domain}', domain).replace('*', subdomain);
+    expect(regex.exec(host('acme-prod'))?.[1]).toBe('acme-prod');
+    expect(regex.test(`acme.other-${domain}`)).toBe(false);
+    const template = String(moduleNamed('tandem-web').properties?.TENANT_URL_TEMPLATE).replaceAll('${tenant-domain}', domain);
+    expect(regex.exec(new URL(template.replace('{subdomain}', 'acme-prod')).hostname)?.[1]).toBe('acme-prod');
   });
 });
 
