@@ -35,7 +35,7 @@ export async function claimSubject(tx: Tx, subject: string, triggeringId: number
 /**
  * Makes the caller the subject's current holder: a new fencing token from the sequence. Call first
  * in the claim's transaction — it waits for a fenced write of the previous holder to commit, and
- * from then on that holder's writes are refused (migrations/008_subject_fences.sql).
+ * from then on that holder's writes are refused (migrations/009_subject_fences.sql).
  */
 export async function takeFence(tx: Tx, tenantId: string, subject: string): Promise<number> {
   const { rows } = await tx.query<{ token: string }>(

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 /**
- * The fencing token of the subject a job works on (see migrations/008_subject_fences.sql). The
+ * The fencing token of the subject a job works on (see migrations/009_subject_fences.sql). The
  * worker sets it around a handler; writes of sync state made inside (withSyncWrite) check it.
  */
 export interface Fence {
