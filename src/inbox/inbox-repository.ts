@@ -1,5 +1,6 @@
 import type { Tx } from '../store/transaction.js';
-import type { InboxRow, InboxStatus } from './inbox-event.js';
+import type { JournalEntry } from '../journal/journal.js';
+import { subjectScope, type InboxRow, type InboxStatus } from './inbox-event.js';
 
 interface InboxRecord {
   id: number; tenant_id: string; source: InboxRow['source']; event_id: string; type: string; subject: string;
@@ -16,20 +17,84 @@ function toRow(record: InboxRecord): InboxRow {
   };
 }
 
+/** After this many worker deaths while processing it, a row is a dead letter (WORKER_DIED). */
+export const MAX_WORKER_DEATHS = 3;
+
+/**
+ * SQL for a row found abandoned in `processing` (its worker died or stalled): one more death, and a
+ * dead letter with its cause once the cap is reached. `$cap` is the parameter holding the cap.
+ */
+const abandoned = (cap: string) => ({
+  status: `CASE WHEN worker_deaths + 1 >= ${cap} THEN 'dead' ELSE %s END`,
+  lastError: `CASE WHEN worker_deaths + 1 >= ${cap}
+      THEN jsonb_build_object('code', 'WORKER_DIED', 'message', format('worker died %s times while processing', worker_deaths + 1),
+                              'workerDeaths', worker_deaths + 1, 'attempt', attempts, 'at', now())
+      ELSE last_error END`,
+});
+
+export interface Claim {
+  /** Rows to work on now. */
+  rows: InboxRow[];
+  /** Rows that reached the worker-death cap on this claim and became dead letters instead. */
+  poisoned: InboxRow[];
+}
+
 /**
  * Claims every open row about `subject` — the triggering row and any that arrived before it was
  * picked up — so one reconciliation covers them all (events are triggers; the worker reads fresh
- * state). Rows left `processing` by a crashed worker are claimed again. Call under the subject's lock.
+ * state). Rows left `processing` were abandoned by a worker that died (the caller holds the
+ * subject's lock): each such claim counts a death, and at `maxWorkerDeaths` the row becomes a
+ * dead letter rather than being handed to this worker to crash it too.
  */
-export async function claimSubject(tx: Tx, subject: string, triggeringId: number): Promise<InboxRow[]> {
+export async function claimSubject(tx: Tx, subject: string, triggeringId: number, maxWorkerDeaths = MAX_WORKER_DEATHS): Promise<Claim> {
   // Other rows are taken only when due (a row waiting out its backoff or debounce keeps its own
   // job); the triggering row is due by definition, whatever its stored time says.
+  const death = abandoned('$3');
   const { rows } = await tx.query<InboxRecord>(
-    `UPDATE inbox SET status = 'processing', attempts = attempts + 1, updated_at = now()
+    `UPDATE inbox SET attempts = attempts + 1, updated_at = now(),
+            status = CASE WHEN status = 'processing' THEN ${death.status.replace('%s', "'processing'")} ELSE 'processing' END,
+            last_error = CASE WHEN status = 'processing' THEN ${death.lastError} ELSE last_error END,
+            worker_deaths = worker_deaths + (status = 'processing')::int
       WHERE subject = $1 AND status IN ('pending', 'processing')
         AND (id = $2 OR next_attempt_at <= now() + interval '1 second')
-      RETURNING ${COLUMNS}`, [subject, triggeringId]);
-  return rows.map(toRow).sort((a, b) => a.id - b.id);
+      RETURNING ${COLUMNS}`, [subject, triggeringId, maxWorkerDeaths]);
+  const all = rows.map(toRow).sort((a, b) => a.id - b.id);
+  return { rows: all.filter((row) => row.status !== 'dead'), poisoned: all.filter((row) => row.status === 'dead') };
+}
+
+/** What support sees in the journal when a row became a dead letter because its workers kept dying. */
+export function poisonJournalEntries(rows: Array<{ subject: string; correlationId: string; lastError: unknown }>): JournalEntry[] {
+  return rows.map((row) => {
+    const cause = (row.lastError ?? {}) as { message?: string; workerDeaths?: number };
+    return { correlationId: row.correlationId, ...subjectScope(row.subject), outcome: 'failed' as const, reason: 'WORKER_DIED',
+      details: { message: cause.message ?? 'worker died while processing', workerDeaths: cause.workerDeaths, deadLetter: true } };
+  });
+}
+
+export interface SweptRow {
+  id: number; tenantId: string; correlationId: string; type: string; subject: string; status: InboxStatus; lastError: unknown;
+}
+
+/**
+ * The sweeper's claim: rows whose job seems lost in Redis (pending well past due) and rows
+ * abandoned in `processing` by a worker that died — those count a death, and at the cap become dead
+ * letters (returned with status `dead`) instead of being queued again. Run in the system scope.
+ */
+export async function sweepStaleRows(tx: Tx, options: { graceMs: number; processingLeaseMs: number; batchSize: number; maxWorkerDeaths: number }): Promise<SweptRow[]> {
+  const death = abandoned('$4');
+  const { rows } = await tx.query<{ id: number; tenant_id: string; correlation_id: string; type: string; subject: string; status: InboxStatus; last_error: unknown }>(
+    `UPDATE inbox SET next_attempt_at = now(), updated_at = now(),
+            status = CASE WHEN status = 'processing' THEN ${death.status.replace('%s', "'pending'")} ELSE 'pending' END,
+            last_error = CASE WHEN status = 'processing' THEN ${death.lastError} ELSE last_error END,
+            worker_deaths = worker_deaths + (status = 'processing')::int
+      WHERE id IN (
+        SELECT id FROM inbox
+         WHERE (status = 'pending' AND next_attempt_at < now() - make_interval(secs => $1 / 1000.0))
+            OR (status = 'processing' AND updated_at < now() - make_interval(secs => $2 / 1000.0))
+         ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+      RETURNING id, tenant_id, correlation_id, type, subject, status, last_error`,
+    [options.graceMs, options.processingLeaseMs, options.batchSize, options.maxWorkerDeaths]);
+  return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, correlationId: r.correlation_id, type: r.type, subject: r.subject, status: r.status, lastError: r.last_error }));
 }
 
 /**
@@ -90,7 +155,7 @@ export async function listDeadLetters(tx: Tx, options: { limit: number; offset: 
 /** An admin's retry of a dead letter: back to pending with fresh attempts. Returns false if it isn't dead. */
 export async function reviveDeadLetter(tx: Tx, id: number): Promise<InboxRow | undefined> {
   const { rows } = await tx.query<InboxRecord>(
-    `UPDATE inbox SET status = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now()
+    `UPDATE inbox SET status = 'pending', attempts = 0, worker_deaths = 0, next_attempt_at = now(), updated_at = now()
       WHERE id = $1 AND status = 'dead' RETURNING ${COLUMNS}`, [id]);
   return rows[0] ? toRow(rows[0]) : undefined;
 }

@@ -3,7 +3,7 @@ import { TandemError, coerceError } from '../errors/tandem-error.js';
 import { logger, withLogContext } from '../logging/logger.js';
 import { jobsProcessed } from '../observability/metrics.js';
 import { subjectScope } from '../inbox/inbox-event.js';
-import { claimSubject, completeRows, continueRows, failRows, takeFence, touchRows } from '../inbox/inbox-repository.js';
+import { claimSubject, completeRows, continueRows, failRows, poisonJournalEntries, takeFence, touchRows } from '../inbox/inbox-repository.js';
 import { writeJournal } from '../journal/journal.js';
 import type { Lease, RedisSemaphore } from '../limits/redis-semaphore.js';
 import { runFenced } from '../store/fence.js';
@@ -33,6 +33,8 @@ export interface InboxProcessorDeps {
    * token makes the late holder's writes of sync state fail (SYNC_FENCED) instead of racing the next.
    */
   jobTimeoutMs?: number;
+  /** Worker deaths while processing a row after which it becomes a dead letter (default MAX_WORKER_DEATHS). */
+  maxWorkerDeaths?: number;
   /** How often a running job marks its rows alive for the sweeper (default 60 s; the sweeper's processing lease is longer). */
   rowHeartbeatMs?: number;
 }
@@ -84,7 +86,11 @@ export function createInboxProcessor(deps: InboxProcessorDeps) {
         // claimed, and an empty claim means another job already covered everything due.
         const { claimed, token } = await withTenant(tenantId, async (tx) => {
           const fenceToken = await takeFence(tx, tenantId, subject);
-          return { claimed: await claimSubject(tx, subject, inboxId), token: fenceToken };
+          const claim = await claimSubject(tx, subject, inboxId, deps.maxWorkerDeaths);
+          // Rows whose workers kept dying are not handed to this one: dead letters, with the cause.
+          await writeJournal(tx, tenantId, poisonJournalEntries(claim.poisoned));
+          if (claim.poisoned.length) logger.error({ ids: claim.poisoned.map((row) => row.id) }, 'inbox rows whose workers kept dying became dead letters (WORKER_DIED)');
+          return { claimed: claim.rows, token: fenceToken };
         }, deps.pool);
         if (claimed.length === 0) {
           jobsProcessed.inc({ queue: 'inbox', outcome: 'coalesced' });

@@ -15,6 +15,10 @@ const handlers = new InboxHandlerRegistry().register('sap.s4.beh.', async (work)
     `INSERT INTO test_effects (event_id, worker_pid) SELECT unnest($1::text[]), $2 ON CONFLICT (event_id) DO NOTHING`,
     [work.rows.map((row) => row.eventId), process.pid]);
   await pool.query(`UPDATE test_effect_runs SET runs = runs + 1`);
+}).register('test.poison', async () => {
+  // An event whose processing kills the process (as an out-of-memory crash would).
+  process.kill(process.pid, 'SIGKILL');
+  await new Promise((resolve) => setTimeout(resolve, 10_000));
 });
 startWorker({
   pool, redis, queuePrefix: process.env.QUEUE_PREFIX!, handlers, concurrency: 8,
