@@ -8,6 +8,7 @@ import { ACTIVITY_OPS, type AnyActivityOps } from './activity-kinds.js';
 import { executeActions, type S4Writer } from './execute-actions.js';
 import { linkByExchangeItem, linkByS4Key, linksOfS4Object, linksOfSeries, movedOutlookLink, type StoredLink } from './link-store.js';
 import { isOccurrenceReference, reconcileSeries } from './reconcile-series.js';
+import { syncAttachments } from './sync-attachments.js';
 import type { EnvironmentRef, MailboxInfo, TenantContext } from './tenant-context.js';
 import { executeThroughValve } from './valve-gate.js';
 import { findLookAlike } from './look-alike.js';
@@ -130,6 +131,14 @@ export async function reconcileInMailbox<S extends { uuid: string; etag: string;
         s4Etag: state.s4?.etag, s4Key: state.s4?.uuid, exchangeItemId: state.exchange?.id, exchangeChangeKey: state.exchange?.changeKey,
       }, passed));
       for (const action of executed) syncOutcomes.inc({ kind, outcome: action.journal.outcome });
+      if (ops.kind === 'appointment' && ctx.settings.appointments.attachments.enabled) {
+        // The link as just committed (a create has its other end only now): copy what one side's files lack.
+        const s4Key = state.s4?.uuid ?? state.link?.s4Key;
+        const exchangeId = state.exchange?.id ?? state.link?.exchangeId;
+        const link = await withTenant(ctx.tenantId, (tx) => s4Key ? linkByS4Key(tx, mailbox.id, mailbox.smtp, kind, s4Key)
+          : exchangeId ? linkByExchangeItem(tx, mailbox.id, mailbox.smtp, exchangeId) : Promise.resolve(undefined), env.pool);
+        if (link) await syncAttachments(env, mailbox, connector, link);
+      }
       return;
     } catch (error) {
       if (!isTandemError(error, 'EXCHANGE_CONFLICT') && !isTandemError(error, 'S4_ETAG_MISMATCH') && !isTandemError(error, 'SYNC_LOCKED')) throw error;

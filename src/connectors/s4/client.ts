@@ -8,7 +8,7 @@ import {
 import { validateAppointmentChanges, validateAppointmentInput, validateTaskChanges, validateTaskInput } from './inputs.js';
 import { quoteODataString } from './odata-values.js';
 import type {
-  S4Appointment, S4AppointmentChanges, S4AppointmentInput, S4BusinessPartner, S4Partner, S4Relationship, S4Target,
+  S4Attachment, S4AttachmentObjectType, S4Appointment, S4AppointmentChanges, S4AppointmentInput, S4BusinessPartner, S4Partner, S4Relationship, S4Target,
   S4Task, S4TaskChanges, S4TaskInput, S4Text, TimeWindow,
 } from './types.js';
 
@@ -22,6 +22,7 @@ export const S4_SERVICES = {
   appointment: '/sap/opu/odata/sap/OP_API_ACTIVITY_APPOINTMENT_SRV_0001',
   task: '/sap/opu/odata/sap/ZTANDEM_TASK_SRV',
   tandemBusinessPartner: '/sap/opu/odata/sap/ZTANDEM_BP_SRV',
+  attachment: '/sap/opu/odata/sap/API_CV_ATTACHMENT_SRV',
 } as const;
 
 /** Defaults from PRODUCT.md; the tenant's settings override them. */
@@ -131,6 +132,34 @@ export class S4Client {
   findTasksByExternalReference(reference: string): Promise<S4Task[]> { return this.findByExternalReference(TASK, reference); }
   listTasksOfEmployee(employee: string, window: TimeWindow, partnerFunctions?: string[]): Promise<S4Task[]> { return this.listOfEmployee(TASK, employee, window, partnerFunctions); }
   listTasksChangedSince(since: string): Promise<S4Task[]> { return this.listChangedSince(TASK, since); }
+
+  // ---------- attachments (API_CV_ATTACHMENT_SRV) ----------
+  /** Attachments of an activity (function import GetAllOriginals). */
+  async listAttachments(objectType: S4AttachmentObjectType, uuid: string): Promise<S4Attachment[]> {
+    const { d } = await this.http.getJson<{ results: OData[] }>({
+      path: `${S4_SERVICES.attachment}/GetAllOriginals`, operation: 'list attachments',
+      query: { BusinessObjectTypeName: quoteODataString(objectType), LinkedSAPObjectKey: quoteODataString(objectKey(uuid)) },
+    });
+    return (d.results ?? []).map(toAttachment);
+  }
+
+  /** The bytes of an attachment (the media resource, `$value`). */
+  async getAttachmentContent(attachment: S4Attachment): Promise<Buffer> {
+    const response = await this.http.request({ method: 'GET', path: `${S4_SERVICES.attachment}/AttachmentContentSet(${attachment.key})/$value`,
+      operation: 'read attachment', binary: true, headers: { accept: '*/*' } });
+    return Buffer.from(response.data as ArrayBuffer);
+  }
+
+  /**
+   * Adds an attachment to an activity: a media-entity create — the bytes as the body, the file name
+   * percent-encoded in `Slug`, the object in BusinessObjectTypeName / LinkedSAPObjectKey.
+   */
+  async addAttachment(objectType: S4AttachmentObjectType, uuid: string, file: { name: string; contentType: string; content: Buffer }): Promise<S4Attachment> {
+    const response = await this.http.request({ method: 'POST', path: `${S4_SERVICES.attachment}/AttachmentContentSet`, operation: 'add attachment',
+      body: file.content, headers: { 'content-type': file.contentType || 'application/octet-stream', slug: encodeURIComponent(file.name),
+        BusinessObjectTypeName: objectType, LinkedSAPObjectKey: objectKey(uuid) } });
+    return toAttachment(parseD<OData>(response.data));
+  }
 
   // ---------- business partners ----------
   async getBusinessPartner(id: string): Promise<S4BusinessPartner | undefined> {
@@ -353,3 +382,14 @@ export function createS4Client(target: S4Target, options: S4ClientOptions = {}):
   return new S4Client(target, options);
 }
 
+
+/** The GOS key of a one-order object: its GUID as 32 upper-case hex digits. */
+function objectKey(uuid: string): string {
+  return assertGuid(uuid).replace(/-/g, '').toUpperCase();
+}
+
+function toAttachment(e: OData): S4Attachment {
+  const uri = String((e.__metadata as { uri?: string } | undefined)?.uri ?? '');
+  const key = /AttachmentContentSet\((.*)\)$/.exec(uri)?.[1] ?? '';
+  return { key, name: String(e.FileName ?? ''), contentType: String(e.MimeType || 'application/octet-stream'), size: Number(e.FileSize ?? 0) };
+}

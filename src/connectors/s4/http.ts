@@ -30,6 +30,8 @@ export interface S4RequestOptions {
   headers?: Record<string, string>;
   ifMatch?: string;
   operation: string;
+  /** Media resources (attachments): the answer as bytes instead of text. */
+  binary?: boolean;
 }
 
 type AnyMiddleware = Middleware<unknown, unknown, never>;
@@ -97,17 +99,18 @@ export class S4Http {
     if (isRead && (this.resilience.readRetries ?? 2) > 0) middleware.push(retry(this.resilience.readRetries ?? 2) as AnyMiddleware);
     middleware.push(timeout(this.resilience.timeoutMs ?? 30_000) as AnyMiddleware);
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-    if (options.body !== undefined && typeof options.body !== 'string') headers['content-type'] = 'application/json';
+    const raw = Buffer.isBuffer(options.body);
+    if (options.body !== undefined && typeof options.body !== 'string' && !raw) headers['content-type'] = 'application/json';
     if (options.ifMatch !== undefined) headers['if-match'] = options.ifMatch;
     try {
       const response = await executeHttpRequest(await this.destination(), {
         method: options.method === 'MERGE' ? 'post' : (options.method.toLowerCase() as 'get'),
         url,
         headers: options.method === 'MERGE' ? { ...headers, 'x-http-method': 'MERGE' } : headers,
-        data: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
+        data: options.body === undefined ? undefined : typeof options.body === 'string' || raw ? options.body : JSON.stringify(options.body),
         middleware: middleware as never,
         // Gateway answers with text for $count and multipart for $batch; keep raw text, parse ourselves.
-        responseType: 'text',
+        responseType: options.binary ? 'arraybuffer' : 'text',
         transformResponse: [(data: unknown) => data],
         // The timeout middleware bounds the whole request; these bound each socket and the answer's size.
         timeout: this.resilience.timeoutMs ?? 30_000,

@@ -155,3 +155,15 @@ export interface TimeWindow {
   from: string;
   to: string;
 }
+
+/** Business object types whose attachments Tandem syncs: appointments and tasks (one-order activities). */
+export type S4AttachmentObjectType = 'BUS2000126' | 'BUS2000125';
+
+/** An attachment of an S/4 business object (API_CV_ATTACHMENT_SRV AttachmentContent). */
+export interface S4Attachment {
+  /** The entity's key predicate, to read its content (`…/AttachmentContentSet(<key>)/$value`). */
+  key: string;
+  name: string;
+  contentType: string;
+  size: number;
+}

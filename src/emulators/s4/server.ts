@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import { logger } from '../common/logger.js';
+import { ATTACHMENT_SERVICE, AttachmentService } from './attachments.js';
 import { handleBatch } from './batch.js';
 import { ODataService, type ODataResponse } from './engine.js';
 import { EventOutbox, type OutboxEntry, type RetrySchedule } from './event-outbox.js';
@@ -53,6 +54,8 @@ export interface S4Emulator {
   /** Service roots, e.g. `${url}/sap/opu/odata/sap/API_BUSINESS_PARTNER`. */
   serviceUrl(service: 'API_BUSINESS_PARTNER' | 'OP_API_ACTIVITY_APPOINTMENT_SRV_0001' | 'ZTANDEM_TASK_SRV' | 'ZTANDEM_BP_SRV'): string;
   store: S4Store;
+  /** API_CV_ATTACHMENT_SRV's attachments (media entities linked to activities). */
+  attachments: AttachmentService;
   outbox: EventOutbox;
   faults: FaultInjector;
   /** Entity rows of a set (internal values: dates as epoch ms). */
@@ -80,12 +83,14 @@ export async function startS4Emulator(options: S4EmulatorOptions = {}): Promise<
   });
   const sessions = new Map<string, Session>();
   const services = new Map(SERVICES.map((s) => [s.name, new ODataService(s, store, () => faults.hiddenProperties)]));
+  const attachments = new AttachmentService(store);
   let muted = false;
   store.onCommit((changes) => { if (!muted) outbox.publish(changes); });
   const reseed = (): void => {
     muted = true;
     try {
       store.clear();
+      attachments.clear();
       if (options.seed !== false) seedDemoData(store);
     } finally {
       muted = false;
@@ -98,7 +103,7 @@ export async function startS4Emulator(options: S4EmulatorOptions = {}): Promise<
   if (options.log) app.use((req, _res, next) => { log.info({ method: req.method, url: req.originalUrl }, 's4 emulator request'); next(); });
 
   const emulator: Omit<S4Emulator, 'url' | 'port' | 'close' | 'serviceUrl'> = {
-    store, outbox, faults,
+    store, attachments, outbox, faults,
     list: (set) => store.list(set),
     modify: (set, keys, changes) => store.transaction(() => {
       const found = store.get(set, keys);
@@ -172,6 +177,22 @@ export async function startS4Emulator(options: S4EmulatorOptions = {}): Promise<
     }
     if (!['GET', 'HEAD'].includes(method) && !validCsrf(req, csrfHeader, sessions)) {
       res.status(403).set('x-csrf-token', 'Required').type('text/plain').send('CSRF token validation failed');
+      return;
+    }
+    if (servicePart === ATTACHMENT_SERVICE) {
+      // A media-entity service: binary bodies, handled apart from the JSON entity engine.
+      const rawQuery = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
+      try {
+        const response = attachments.handle({ method, path: restParts.join('/'), query: new URLSearchParams(rawQuery), headers: lowerHeaders(req),
+          body: Buffer.isBuffer(req.body) ? req.body : undefined, root: `${req.protocol}://${req.headers.host ?? 'localhost'}/sap/opu/odata/sap/${ATTACHMENT_SERVICE}`, user });
+        res.status(response.status).set(response.headers);
+        if (method === 'HEAD' || response.body === undefined) res.end();
+        else res.send(response.body);
+      } catch (error) {
+        if (error instanceof GatewayError) return sendError(res, error, undefined);
+        log.error({ err: error }, 's4 emulator failed');
+        return sendError(res, new GatewayError(500, '/IWBEP/CM_MGW_RT/000', 'Internal emulator error'), undefined);
+      }
       return;
     }
     if (!service) {

@@ -43,4 +43,11 @@ describe('attachments', () => {
     expect(on.sync.map((x) => x.id)).toEqual(['1']);
     expect(on.skipped).toEqual([{ attachment: a[1], reason: 'attachment.tooLarge' }]);
   });
+
+  it('never copies executable types, whatever their size', () => {
+    const a = [{ id: '1', name: 'setup.EXE', contentType: 'application/octet-stream', size: 10 }, { id: '2', name: 'notes', contentType: 'text/plain', size: 10 }];
+    const on = selectAttachments(a, { enabled: true, maxSizeKb: 2048 });
+    expect(on.sync.map((x) => x.id)).toEqual(['2']);
+    expect(on.skipped).toEqual([{ attachment: a[0], reason: 'attachment.blockedType' }]);
+  });
 });
