@@ -1,7 +1,8 @@
 import { logger } from '../logging/logger.js';
 import type { Pool } from '../store/pool.js';
 import { withTenant } from '../store/transaction.js';
-import { findSubscriptionByToken, type SubscriptionRow } from './subscription-repository.js';
+import { TandemError } from '../errors/tandem-error.js';
+import { findSubscriptionByToken, findSubscriptionsByTokens, type SubscriptionRow } from './subscription-repository.js';
 import { groupBy } from '../util/group-by.js';
 
 /** How long a token's subscription is reused before it is read again (a retired one then answers Unsubscribe). */
@@ -10,6 +11,17 @@ const LOOKUP_CACHE_MS = 5_000;
 const FLUSH_EVERY_MS = 1_000;
 /** Bound on remembered subscriptions per process (watermarks and cached lookups). */
 const MAX_REMEMBERED = 100_000;
+/**
+ * Unknown tokens are remembered briefly too, in a map of their own: anyone can send made-up
+ * clientStates, and those must neither reach the database each time nor push real
+ * subscriptions out of the cache. A subscription row exists before its token is handed to
+ * Exchange or Graph, so a token unknown now does not become known within seconds.
+ */
+const MISS_CACHE_MS = 5_000;
+const MAX_REMEMBERED_MISSES = 20_000;
+/** Cold lookups (cache misses) in flight per process, and how many may wait: the pool belongs to every tenant. */
+const COLD_LOOKUPS_IN_FLIGHT = 2;
+const COLD_LOOKUPS_WAITING = 64;
 
 interface Sighting {
   tenantId: string;
@@ -31,6 +43,9 @@ interface Sighting {
  */
 export class NotificationSightings {
   private readonly lookups = new Map<string, { subscription: SubscriptionRow | undefined; until: number }>();
+  private readonly misses = new Map<string, number>();
+  private coldInFlight = 0;
+  private readonly coldWaiting: Array<() => void> = [];
   private readonly watermarks = new Map<string, string>();
   private pending = new Map<string, Sighting>();
   private readonly timer: NodeJS.Timeout;
@@ -48,6 +63,60 @@ export class NotificationSightings {
     const subscription = await findSubscriptionByToken(this.pool, token);
     if (subscription) remember(this.lookups, token, { subscription, until: Date.now() + LOOKUP_CACHE_MS });
     return subscription;
+  }
+
+  /**
+   * The subscriptions of many tokens (one Graph request carries up to 100 notifications): cached
+   * ones from memory, the rest in one statement, with at most COLD_LOOKUPS_IN_FLIGHT such
+   * statements per process at a time. When too many wait, 503 (Graph retries deliveries).
+   */
+  async subscriptionsOf(tokens: string[]): Promise<Map<string, SubscriptionRow>> {
+    const now = Date.now();
+    const found = new Map<string, SubscriptionRow>();
+    const cold = new Set<string>();
+    for (const token of tokens) {
+      const cached = this.lookups.get(token);
+      if (cached && cached.until > now) {
+        if (cached.subscription) found.set(token, cached.subscription);
+      } else if ((this.misses.get(token) ?? 0) <= now) {
+        cold.add(token);
+      }
+    }
+    if (cold.size === 0) return found;
+    await this.coldSlot();
+    try {
+      const rows = await findSubscriptionsByTokens(this.pool, [...cold]);
+      const until = Date.now();
+      for (const token of cold) {
+        const subscription = rows.get(token);
+        if (subscription) {
+          found.set(token, subscription);
+          remember(this.lookups, token, { subscription, until: until + LOOKUP_CACHE_MS });
+        } else {
+          remember(this.misses, token, until + MISS_CACHE_MS, MAX_REMEMBERED_MISSES);
+        }
+      }
+    } finally {
+      this.releaseColdSlot();
+    }
+    return found;
+  }
+
+  private async coldSlot(): Promise<void> {
+    if (this.coldInFlight < COLD_LOOKUPS_IN_FLIGHT) {
+      this.coldInFlight++;
+      return;
+    }
+    if (this.coldWaiting.length >= COLD_LOOKUPS_WAITING) {
+      throw new TandemError('UNAVAILABLE', 'Too many notifications to check right now; retry later', { retryAfterMs: 1_000 });
+    }
+    await new Promise<void>((resolve) => this.coldWaiting.push(resolve));
+  }
+
+  private releaseColdSlot(): void {
+    const next = this.coldWaiting.shift();
+    if (next) next();
+    else this.coldInFlight--;
   }
 
   /** Drops a cached lookup (the subscription was just retired in this process). */
@@ -106,8 +175,8 @@ export class NotificationSightings {
 }
 
 /** Map insert that forgets the oldest entry beyond the bound (Maps iterate in insertion order). */
-function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
+function remember<K, V>(map: Map<K, V>, key: K, value: V, max = MAX_REMEMBERED): void {
   map.delete(key);
   map.set(key, value);
-  if (map.size > MAX_REMEMBERED) map.delete(map.keys().next().value as K);
+  if (map.size > max) map.delete(map.keys().next().value as K);
 }

@@ -68,6 +68,15 @@ export async function findSubscriptionByToken(pool: Pool, token: string): Promis
   }, pool);
 }
 
+/** Resolves many callback tokens in one statement; the answer maps each known token to its subscription. */
+export async function findSubscriptionsByTokens(pool: Pool, tokens: string[]): Promise<Map<string, SubscriptionRow>> {
+  const byHash = new Map(tokens.map((token) => [hashCallbackToken(token), token]));
+  return withSystemScope(async (tx) => {
+    const { rows } = await tx.query<Record_>('SELECT * FROM subscriptions WHERE token_hash = ANY($1::text[])', [[...byHash.keys()]]);
+    return new Map(rows.map((row) => [byHash.get((row as unknown as { token_hash: string }).token_hash)!, toRow(row)]));
+  }, pool);
+}
+
 export async function liveSubscriptions(tx: Tx, mailboxId: string): Promise<SubscriptionRow[]> {
   const { rows } = await tx.query<Record_>(`SELECT * FROM subscriptions WHERE mailbox_id = $1 AND state <> 'retired'`, [mailboxId]);
   return rows.map(toRow);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import express, { Router } from 'express';
+import { TandemError } from '../../errors/tandem-error.js';
 import { ewsNotificationResponse, parseEwsNotification } from '../../connectors/exchange/ews/notification-parser.js';
 import { parseGraphNotifications } from '../../connectors/exchange/graph/notification-parser.js';
 import type { InboxWriter } from '../../inbox/inbox-writer.js';
@@ -18,6 +19,10 @@ import { groupBy } from '../../util/group-by.js';
  */
 export const NOTIFICATION_WINDOW_MS = 1_000;
 const XML_LIMIT = '1mb';
+/** 100 notifications are some 40 kB; a larger body is refused before it is parsed. */
+const GRAPH_BODY_LIMIT = '256kb';
+/** Graph's validation tokens are short opaque strings; the echo is bounded. */
+const MAX_VALIDATION_TOKEN_LENGTH = 1_024;
 
 function sendEws(res: express.Response, status: 'OK' | 'Unsubscribe'): void {
   res.status(200).type('text/xml; charset=utf-8').send(ewsNotificationResponse(status));
@@ -57,11 +62,14 @@ export function notificationRoutes(deps: { pool: Pool; inbox: InboxWriter; sight
     sendEws(res, 'OK');
   });
 
-  // Graph validation handshake: echo the token as text/plain within 10 s, on both endpoints.
+  // Graph validation handshake: echo the token as text/plain within 10 s, on both endpoints
+  // (learn.microsoft.com/graph/change-notifications-delivery-webhooks, "Notification endpoint validation").
+  // Anyone can call this, so the echo is bounded and can never be read as HTML or script.
   const handshake: express.RequestHandler = (req, res, next) => {
     const token = req.query.validationToken;
     if (typeof token === 'string') {
-      res.status(200).type('text/plain').send(token);
+      if (token.length > MAX_VALIDATION_TOKEN_LENGTH) throw new TandemError('BAD_REQUEST', `validationToken longer than ${MAX_VALIDATION_TOKEN_LENGTH} characters`);
+      res.status(200).set('X-Content-Type-Options', 'nosniff').type('text/plain; charset=utf-8').send(token);
       return;
     }
     next();
@@ -69,8 +77,11 @@ export function notificationRoutes(deps: { pool: Pool; inbox: InboxWriter; sight
 
   async function acceptGraph(body: unknown, lifecycle: boolean): Promise<void> {
     const events: NewInboxEvent[] = [];
-    for (const notification of parseGraphNotifications(body)) {
-      const subscription = notification.clientState ? await deps.sightings.subscriptionOf(notification.clientState) : undefined;
+    const notifications = parseGraphNotifications(body);
+    // Every clientState of the request in one lookup (cached hits and misses need none).
+    const subscriptions = await deps.sightings.subscriptionsOf([...new Set(notifications.flatMap((n) => (n.clientState ? [n.clientState] : [])))]);
+    for (const notification of notifications) {
+      const subscription = notification.clientState ? subscriptions.get(notification.clientState) : undefined;
       // A wrong clientState is not from our subscription: drop it, never process it.
       if (!subscription || !subscription.remoteId?.split(',').includes(notification.subscriptionId)) {
         logger.warn({ subscriptionId: notification.subscriptionId }, 'graph notification with unknown subscription or clientState dropped');
@@ -95,11 +106,11 @@ export function notificationRoutes(deps: { pool: Pool; inbox: InboxWriter; sight
     await Promise.all([...groupBy(events, (event) => event.tenantId).values()].map((batch) => deps.inbox.write(batch)));
   }
 
-  router.post('/graph/notifications', handshake, express.json({ limit: XML_LIMIT }), async (req, res) => {
+  router.post('/graph/notifications', handshake, express.json({ limit: GRAPH_BODY_LIMIT }), async (req, res) => {
     await acceptGraph(req.body, false);
     res.status(202).end();
   });
-  router.post('/graph/lifecycle', handshake, express.json({ limit: XML_LIMIT }), async (req, res) => {
+  router.post('/graph/lifecycle', handshake, express.json({ limit: GRAPH_BODY_LIMIT }), async (req, res) => {
     await acceptGraph(req.body, true);
     res.status(202).end();
   });

@@ -32,9 +32,19 @@ const item = z.object({
   tenantId: z.string().optional(),
 }).passthrough();
 
-const body = z.object({ value: z.array(item).max(1_000) }).passthrough();
+const body = z.object({ value: z.array(item) }).passthrough();
+
+/**
+ * Most notifications one request may carry. Graph batches a few per POST; anyone can call the
+ * endpoint, and each item costs a lookup, so more is refused (413) before anything is looked at.
+ */
+export const MAX_GRAPH_NOTIFICATIONS_PER_REQUEST = 100;
 
 export function parseGraphNotifications(input: unknown): GraphNotification[] {
+  const items = (input as { value?: unknown } | null)?.value;
+  if (Array.isArray(items) && items.length > MAX_GRAPH_NOTIFICATIONS_PER_REQUEST) {
+    throw new TandemError('PAYLOAD_TOO_LARGE', `At most ${MAX_GRAPH_NOTIFICATIONS_PER_REQUEST} notifications per request`);
+  }
   const parsed = body.safeParse(input);
   if (!parsed.success) {
     throw new TandemError('VALIDATION_FAILED', 'Not a Graph change notification collection', {
