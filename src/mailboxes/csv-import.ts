@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { TandemError } from '../errors/tandem-error.js';
 import type { Tx } from '../store/transaction.js';
 import { z } from '../validation/zod.js';
+import type { EmployeeResolver } from './employee-directory.js';
 import type { QueuedInitialLoad } from './initial-load-request.js';
 import { mailboxInput } from './mailbox-schema.js';
 import { userLifecycle } from './user-lifecycle.js';
@@ -26,9 +27,10 @@ const flag = (value: string | undefined, fallback: boolean) => {
  * Bulk import of users from CSV (header row; columns smtpAddress, environment, s4User, employeeBp,
  * appointments, tasks, contacts, enabled). Each row stands alone — a bad row is reported and the
  * others still land — and an existing address is updated, so a file can be imported again. Users
- * that become enabled get their initial load queued, as when added one by one.
+ * that become enabled get their initial load queued, as when added one by one. Each row's S/4 user
+ * and employee BP are checked against S/4 (EmployeeDirectory): an unknown one fails that row.
  */
-export async function importMailboxesCsv(tx: Tx, tenantId: string, csv: string, by: string): Promise<{ rows: ImportRowResult[]; initialLoads: QueuedInitialLoad[] }> {
+export async function importMailboxesCsv(tx: Tx, tenantId: string, csv: string, employees: EmployeeResolver, by: string): Promise<{ rows: ImportRowResult[]; initialLoads: QueuedInitialLoad[] }> {
   let records: Record<string, string>[];
   try {
     records = parse(csv, { columns: (header: string[]) => header.map((h) => h.trim()), skip_empty_lines: true, trim: true, bom: true,
@@ -65,10 +67,10 @@ export async function importMailboxesCsv(tx: Tx, tenantId: string, csv: string, 
       let change;
       if (existing.rows[0]) {
         const { smtpAddress: _address, ...patch } = parsed.data;
-        change = await userLifecycle.change(tx, tenantId, existing.rows[0].id, patch, by);
+        change = await userLifecycle.change(tx, tenantId, existing.rows[0].id, patch, employees, by);
         results.push({ row, smtpAddress, outcome: 'updated', message: null });
       } else {
-        change = await userLifecycle.add(tx, tenantId, parsed.data, by);
+        change = await userLifecycle.add(tx, tenantId, parsed.data, await employees.resolve(parsed.data), by);
         results.push({ row, smtpAddress, outcome: 'created', message: null });
       }
       await tx.query('RELEASE SAVEPOINT import_row');

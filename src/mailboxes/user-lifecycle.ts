@@ -1,4 +1,5 @@
 import type { Tx } from '../store/transaction.js';
+import type { EmployeeIdentity, EmployeeResolver } from './employee-directory.js';
 import { needsInitialLoad, requestInitialLoad, type QueuedInitialLoad } from './initial-load-request.js';
 import { mailboxRepository } from './mailbox-repository.js';
 import type { MailboxInput, MailboxPatch, MailboxView } from './mailbox-schema.js';
@@ -14,13 +15,22 @@ export interface UserChange {
  * user who becomes enabled starts empty, so their initial load is queued at once (no separate call).
  */
 export const userLifecycle = {
-  async add(tx: Tx, tenantId: string, input: MailboxInput, by: string): Promise<UserChange> {
-    const user = await mailboxRepository.create(tx, tenantId, input);
+  /** Adds a user; `identity` is what EmployeeDirectory.resolve made of the input's S/4 user and employee BP. */
+  async add(tx: Tx, tenantId: string, input: MailboxInput, identity: EmployeeIdentity, by: string): Promise<UserChange> {
+    const user = await mailboxRepository.create(tx, tenantId, { ...input, employeeBp: identity.employeeBp, s4User: identity.s4User });
     return withInitialLoad(tx, tenantId, undefined, user, by, 'user.added');
   },
 
-  async change(tx: Tx, tenantId: string, id: string, patch: MailboxPatch, by: string): Promise<UserChange> {
+  /** Changes a user; a changed S/4 user or employee BP is checked by `employees` first. */
+  async change(tx: Tx, tenantId: string, id: string, patch: MailboxPatch, employees: EmployeeResolver, by: string): Promise<UserChange> {
     const before = await mailboxRepository.get(tx, id);
+    const identityChanged = (patch.employeeBp !== undefined && patch.employeeBp !== before.employeeBp)
+      || (patch.s4User !== undefined && patch.s4User.toUpperCase() !== before.s4User?.toUpperCase());
+    if (identityChanged) {
+      // A new S/4 user alone names a new person: resolve it rather than keep the old BP.
+      const identity = await employees.resolve(patch.employeeBp !== undefined ? { employeeBp: patch.employeeBp, s4User: patch.s4User } : { s4User: patch.s4User });
+      patch = { ...patch, employeeBp: identity.employeeBp, ...(identity.s4User ? { s4User: identity.s4User } : {}) };
+    }
     const user = await mailboxRepository.update(tx, id, patch);
     return withInitialLoad(tx, tenantId, before, user, by, before.enabled ? 'user.employeeChanged' : 'user.enabled');
   },

@@ -6,6 +6,7 @@ import { retryDeadLetter } from '../../inbox/dead-letters.js';
 import { backlogStats, listDeadLetters } from '../../inbox/inbox-repository.js';
 import { journalQuerySchema, queryJournal, JOURNAL_OUTCOMES } from '../../journal/journal.js';
 import { importMailboxesCsv, importRowResult } from '../../mailboxes/csv-import.js';
+import { employeeDirectoryFor, lazyDirectory } from '../../mailboxes/employee-directory.js';
 import { enqueueInitialLoads } from '../../mailboxes/initial-load-request.js';
 import { mailboxRepository } from '../../mailboxes/mailbox-repository.js';
 import { SILENT_HEARTBEATS } from '../../subscriptions/subscription-repository.js';
@@ -90,7 +91,9 @@ export function adminRouteDefinitions(deps: AdminDeps): AnyApiRoute[] {
     defineRoute({ method: 'post', path: '/users', tag: 'Users', summary: 'Add a user (mailbox); an enabled user\'s initial load starts at once (progress in initialLoad)', scopes: ['Admin'],
       body: mailboxInput, response: mailboxView, status: 201,
       handler: async ({ principal, body }) => {
-        const change = await tenantTx(principal.tenantId, (tx) => userLifecycle.add(tx, principal.tenantId, body, principal.user));
+        // Checked against S/4 before the transaction: a user S/4 does not know would sync nothing.
+        const identity = await (await employeeDirectoryFor(deps.pool, principal.tenantId, deps.secretBox)).resolve(body);
+        const change = await tenantTx(principal.tenantId, (tx) => userLifecycle.add(tx, principal.tenantId, body, identity, principal.user));
         if (change.initialLoad) await enqueueInitialLoads(deps.inboxQueue, [change.initialLoad]);
         return change.user;
       } }),
@@ -98,7 +101,8 @@ export function adminRouteDefinitions(deps: AdminDeps): AnyApiRoute[] {
       body: z.string().min(1, 'the file is empty'), bodyContentType: 'text/csv',
       response: z.object({ created: z.number().int(), updated: z.number().int(), failed: z.number().int(), rows: z.array(importRowResult) }),
       handler: async ({ principal, body }) => {
-        const { rows, initialLoads } = await tenantTx(principal.tenantId, (tx) => importMailboxesCsv(tx, principal.tenantId, body, principal.user));
+        const employees = await employeeDirectoryFor(deps.pool, principal.tenantId, deps.secretBox);
+        const { rows, initialLoads } = await tenantTx(principal.tenantId, (tx) => importMailboxesCsv(tx, principal.tenantId, body, employees, principal.user));
         await enqueueInitialLoads(deps.inboxQueue, initialLoads);
         return { created: rows.filter((r) => r.outcome === 'created').length, updated: rows.filter((r) => r.outcome === 'updated').length,
           failed: rows.filter((r) => r.outcome === 'error').length, rows };
@@ -109,7 +113,8 @@ export function adminRouteDefinitions(deps: AdminDeps): AnyApiRoute[] {
     defineRoute({ method: 'patch', path: '/users/:id', tag: 'Users', summary: 'Enable/disable a user or an object type, or move the user to another Exchange environment (enabling starts the initial load)', scopes: ['Admin'],
       params: idParams, body: mailboxPatch, response: mailboxView,
       handler: async ({ principal, params, body }) => {
-        const change = await tenantTx(principal.tenantId, (tx) => userLifecycle.change(tx, principal.tenantId, params.id, body, principal.user));
+        const employees = lazyDirectory(() => employeeDirectoryFor(deps.pool, principal.tenantId, deps.secretBox));
+        const change = await tenantTx(principal.tenantId, (tx) => userLifecycle.change(tx, principal.tenantId, params.id, body, employees, principal.user));
         if (change.initialLoad) await enqueueInitialLoads(deps.inboxQueue, [change.initialLoad]);
         return change.user;
       } }),

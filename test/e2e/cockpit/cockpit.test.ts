@@ -96,11 +96,13 @@ describe('cockpit in the browser', () => {
     await page.getByTestId('user-row-alice@example.com').waitFor();
 
     await page.getByTestId('user-import').click();
-    await fillUi5(page, 'user-import-text', 'smtpAddress,environment,s4User\ndave@example.com,Exchange Germany,DAVE\ncarol@example.com,Nowhere,CAROL\n');
+    // S/4 users are resolved to their employee BP in S/4 (the demo's BOB is EMP002); one S/4 does not know fails its row.
+    await fillUi5(page, 'user-import-text', 'smtpAddress,environment,s4User\ndave@example.com,Exchange Germany,BOB\ncarol@example.com,Nowhere,CAROL\nerin@example.com,Exchange Germany,NOBODY\n');
     await page.getByTestId('user-import-run').click();
     await page.getByTestId('user-import-summary').waitFor();
-    expect(await page.getByTestId('user-import-summary').textContent()).toContain('1 created, 0 updated, 1 failed');
+    expect(await page.getByTestId('user-import-summary').textContent()).toContain('1 created, 0 updated, 2 failed');
     expect(await page.getByTestId('import-row-3').textContent()).toContain('unknown environment "Nowhere"');
+    expect(await page.getByTestId('import-row-4').textContent()).toContain('no employee business partner in S/4HANA has the user NOBODY');
     await screenshot(page, 'users-import');
     await page.getByTestId('user-import-close').click();
     await page.getByTestId('user-row-dave@example.com').waitFor();

@@ -8,6 +8,7 @@ import { withSystemScope, withTenant } from '../../../src/store/transaction.js';
 import { createTestDatabase, uniqueRedisPrefix, type TestDatabase } from '../../support/database.js';
 import { testConfig, waitFor } from '../../support/service.js';
 import { freePort } from '../../../src/runtime/free-port.js';
+import { startS4Emulator, type S4Emulator } from '../../../src/emulators/s4/server.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const SECRETS = ['Sup3r-Secret-EWS-Passw0rd', 'client-secret-value-123456'];
@@ -16,9 +17,12 @@ let web: ChildProcess;
 let baseUrl: string;
 let devSecret: string;
 let logs = '';
+// Users are checked against S/4: the emulator's demo data has employees EMP001 (user ALICE) and EMP002 (user BOB).
+let s4: S4Emulator;
 
 
 beforeAll(async () => {
+  s4 = await startS4Emulator({ port: 0 });
   db = await createTestDatabase();
   await migrate(db.url);
   devSecret = testConfig(db, 'x').devTokenSecret;
@@ -38,6 +42,7 @@ afterAll(async () => {
   web.kill('SIGTERM');
   await new Promise((resolve) => web.once('exit', resolve));
   await db.drop();
+  await s4.close();
 });
 
 async function api(tenant: string, scopes: Scope[], method: string, path: string, body?: unknown, contentType = 'application/json') {
@@ -82,6 +87,9 @@ describe('admin API', () => {
   });
 
   it('adds, finds and pages users, and imports a CSV with a per-row report', async () => {
+    for (const tenant of ['tenant-a', 'tenant-b']) {
+      expect((await api(tenant, ['Admin'], 'PUT', '/s4-connection', { kind: 'url', url: s4.url, username: 'TANDEM_COMM', password: 'demo-password' })).status).toBe(200);
+    }
     const created = await api('tenant-a', ['Admin'], 'POST', '/users', { smtpAddress: 'alice@example.com', environmentId: envA, employeeBp: 'EMP001' });
     expect(created.status).toBe(201);
     userA = created.body.id;
@@ -89,15 +97,31 @@ describe('admin API', () => {
     expect(duplicate.status).toBe(409);
     const csv = ['smtpAddress,environment,s4User,employeeBp,appointments,tasks,contacts',
       'bob@example.com,Germany,BOB,EMP002,yes,no,yes', 'carol@example.com,Nowhere,CAROL,EMP003,,,', 'not-an-address,Germany,X,EMP004,,,',
-      'alice@example.com,Germany,ALICE,EMP001,no,,'].join('\n');
+      'alice@example.com,Germany,ALICE,EMP001,no,,', 'dan@example.com,Germany,,EMP404,,,', 'erin@example.com,Germany,NOBODY,,,,'].join('\n');
     const report = await api('tenant-a', ['Admin'], 'POST', '/users/import', csv, 'text/csv');
     expect(report.status).toBe(200);
-    expect(report.body).toMatchObject({ created: 1, updated: 1, failed: 2 });
+    expect(report.body).toMatchObject({ created: 1, updated: 1, failed: 4 });
+    expect(report.body.rows[4]).toMatchObject({ row: 6, outcome: 'error', message: 'employeeBp: business partner EMP404 does not exist in S/4HANA' });
+    expect(report.body.rows[5]).toMatchObject({ row: 7, outcome: 'error', message: expect.stringContaining('no employee business partner in S/4HANA has the user NOBODY') });
     expect(report.body.rows[1]).toMatchObject({ row: 3, outcome: 'error', message: expect.stringContaining('unknown environment "Nowhere"') });
     expect(report.body.rows[2]).toMatchObject({ row: 4, outcome: 'error', message: expect.stringContaining('smtpAddress') });
     const search = await api('tenant-a', ['Support'], 'GET', '/users?search=bob&limit=10');
     expect(search.body.total).toBe(1);
     expect(search.body.items[0]).toMatchObject({ smtpAddress: 'bob@example.com', syncTasks: false });
+    // One by one: an S/4 user alone is resolved to its employee BP; an unknown or non-employee BP is refused with the field named.
+    const byUser = await api('tenant-a', ['Admin'], 'POST', '/users', { smtpAddress: 'bob.two@example.com', environmentId: envA, s4User: 'bob' });
+    expect(byUser).toMatchObject({ status: 201, body: { employeeBp: 'EMP002', s4User: 'BOB' } });
+    expect((await api('tenant-a', ['Admin'], 'DELETE', `/users/${byUser.body.id}`)).status).toBe(204);
+    const unknown = await api('tenant-a', ['Admin'], 'POST', '/users', { smtpAddress: 'x@example.com', environmentId: envA, employeeBp: 'EMP404' });
+    expect(unknown).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
+    expect(JSON.stringify(unknown.body)).toContain('business partner EMP404 does not exist in S/4HANA');
+    const notEmployee = await api('tenant-a', ['Admin'], 'POST', '/users', { smtpAddress: 'x@example.com', environmentId: envA, employeeBp: '10100001' });
+    expect(notEmployee.status).toBe(400);
+    expect(JSON.stringify(notEmployee.body)).toContain('is not an employee');
+    const mismatch = await api('tenant-a', ['Admin'], 'POST', '/users', { smtpAddress: 'x@example.com', environmentId: envA, employeeBp: 'EMP001', s4User: 'BOB' });
+    expect(JSON.stringify(mismatch.body)).toContain('S/4 user BOB does not belong to business partner EMP001');
+    expect((await api('tenant-a', ['Admin'], 'PATCH', `/users/${userA}`, { employeeBp: 'EMP404' })).status).toBe(400);
+
     const paged = await api('tenant-a', ['Support'], 'GET', '/users?limit=1&offset=1');
     expect(paged.body).toMatchObject({ total: 2, items: [expect.objectContaining({ smtpAddress: 'bob@example.com' })] });
 
@@ -106,7 +130,8 @@ describe('admin API', () => {
     expect(search.body.items[0].initialLoad).toMatchObject({ state: 'queued' });
     const loads = await withTenant('tenant-a', async (tx) => (await tx.query<{ subject: string }>(
       `SELECT subject FROM inbox WHERE type = 'tandem.mailbox.initial-load' ORDER BY id`)).rows.map((r) => r.subject), db.pool);
-    expect(loads).toEqual([`mailbox:${userA}:initial-load`, `mailbox:${search.body.items[0].id}:initial-load`]);
+    expect(loads).toEqual(expect.arrayContaining([`mailbox:${userA}:initial-load`, `mailbox:${search.body.items[0].id}:initial-load`]));
+    expect(loads).toHaveLength(3); // and bob.two's, added by S/4 user and removed
   });
 
   it("never shows or changes another tenant's objects, whatever ids are sent", async () => {
