@@ -130,7 +130,11 @@ export class SubscriptionManager {
           OR s.backend <> CASE e.kind WHEN 'graph' THEN 'graph' ELSE 'ews' END)
         LIMIT $1`, [limit])).rows, this.deps.pool);
     for (const row of stale) {
-      // Retiring is enough for EWS push: the next notification is answered `Unsubscribe`.
+      // Ended at Exchange first where it can be: a Graph subscription of a disabled user would otherwise
+      // keep posting until it expires (days). EWS push ends with the next notification answered
+      // `Unsubscribe`, which retiring arranges; its Unsubscribe call is a courtesy.
+      const ended = await this.endRemote(row.tenant_id, row.mailbox_id, row.id);
+      if (!ended) { counts.failed++; continue; }
       await withTenant(row.tenant_id, (tx) => retireSubscription(tx, row.id), this.deps.pool);
       counts.unsubscribed++;
     }
@@ -160,7 +164,33 @@ export class SubscriptionManager {
   /** Ends a user's subscriptions (user removed or disabled); items stay in the mailbox. */
   async unsubscribeMailbox(tenantId: string, mailboxId: string): Promise<void> {
     const live = await withTenant(tenantId, (tx) => liveSubscriptions(tx, mailboxId), this.deps.pool);
-    for (const subscription of live) await withTenant(tenantId, (tx) => retireSubscription(tx, subscription.id), this.deps.pool);
+    for (const subscription of live) {
+      if (await this.endRemote(tenantId, mailboxId, subscription.id)) await withTenant(tenantId, (tx) => retireSubscription(tx, subscription.id), this.deps.pool);
+    }
+  }
+
+  /**
+   * Deletes one subscription at Exchange through the user's current environment. True when it is
+   * gone (or never was remote, or belongs to the other backend after a move — then it lapses: Graph
+   * notifications with a retired clientState are dropped, EWS ones answered `Unsubscribe`).
+   */
+  private async endRemote(tenantId: string, mailboxId: string, subscriptionId: string): Promise<boolean> {
+    const row = (await withTenant(tenantId, (tx) => liveSubscriptions(tx, mailboxId), this.deps.pool)).find((s) => s.id === subscriptionId);
+    if (!row?.remoteId) return true;
+    try {
+      const ctx = await this.deps.contexts.get(tenantId);
+      const mailbox = ctx.byId(mailboxId);
+      if (!mailbox) return true;
+      const connector = await ctx.connectorFor(mailbox);
+      if (connector.backend !== row.backend) return true;
+      await connector.unsubscribe({ smtpAddress: mailbox.smtp }, { remoteId: row.remoteId });
+      return true;
+    } catch (error) {
+      // EWS push needs no call to end; Graph is retried at the next run rather than left posting.
+      if (row.backend === 'ews') return true;
+      logger.warn({ err: error, tenantId, mailboxId, subscriptionId }, 'unsubscribe failed; will retry');
+      return false;
+    }
   }
 }
 

@@ -9,6 +9,7 @@ import { importMailboxesCsv, importRowResult } from '../../mailboxes/csv-import.
 import { employeeDirectoryFor, lazyDirectory } from '../../mailboxes/employee-directory.js';
 import { enqueueInitialLoads } from '../../mailboxes/initial-load-request.js';
 import { mailboxRepository } from '../../mailboxes/mailbox-repository.js';
+import { endSubscriptionsOfUser } from '../../subscriptions/end-subscriptions.js';
 import { SILENT_HEARTBEATS } from '../../subscriptions/subscription-repository.js';
 import { userLifecycle } from '../../mailboxes/user-lifecycle.js';
 import { mailboxInput, mailboxListQuery, mailboxPatch, mailboxView } from '../../mailboxes/mailbox-schema.js';
@@ -118,9 +119,12 @@ export function adminRouteDefinitions(deps: AdminDeps): AnyApiRoute[] {
         if (change.initialLoad) await enqueueInitialLoads(deps.inboxQueue, [change.initialLoad]);
         return change.user;
       } }),
-    defineRoute({ method: 'delete', path: '/users/:id', tag: 'Users', summary: 'Remove a user; items stay in the mailbox', scopes: ['Admin'],
+    defineRoute({ method: 'delete', path: '/users/:id', tag: 'Users', summary: 'Remove a user: their Exchange subscriptions are deleted; items stay in the mailbox', scopes: ['Admin'],
       params: idParams, response: z.void(), status: 204,
-      handler: ({ principal, params }) => tenantTx(principal.tenantId, (tx) => mailboxRepository.remove(tx, params.id)) }),
+      handler: async ({ principal, params }) => {
+        await endSubscriptionsOfUser(deps, principal.tenantId, params.id);
+        await tenantTx(principal.tenantId, (tx) => mailboxRepository.remove(tx, params.id));
+      } }),
 
     defineRoute({ method: 'get', path: '/callback-credentials', tag: 'S/4 callback credentials', summary: 'Credentials S/4 uses to post events', scopes: ['Admin'],
       response: z.object({ items: z.array(credentialSummary) }),
