@@ -5,6 +5,7 @@ import {
 import '@ui5/webcomponents-icons/dist/home.js';
 import '@ui5/webcomponents-icons/dist/action-settings.js';
 import '@ui5/webcomponents-icons/dist/connected.js';
+import '@ui5/webcomponents-icons/dist/it-system.js';
 import '@ui5/webcomponents-icons/dist/group.js';
 import '@ui5/webcomponents-icons/dist/history.js';
 import '@ui5/webcomponents-icons/dist/message-error.js';
@@ -26,9 +27,11 @@ import { JournalScreen } from './screens/journal.js';
 import { DeadLettersScreen } from './screens/dead-letters.js';
 import { SafetyValveScreen } from './screens/safety-valve.js';
 import { CredentialsScreen } from './screens/credentials.js';
+import { S4Screen } from './screens/s4.js';
 
 const NAVIGATION: Array<{ key: ScreenKey; icon: string }> = [
   { key: 'overview', icon: 'home' }, { key: 'settings', icon: 'action-settings' }, { key: 'environments', icon: 'connected' },
+  { key: 's4', icon: 'it-system' },
   { key: 'users', icon: 'group' }, { key: 'journal', icon: 'history' }, { key: 'dead-letters', icon: 'message-error' },
   { key: 'safety-valve', icon: 'shield' }, { key: 'credentials', icon: 'key' },
 ];
@@ -143,6 +146,7 @@ export function App() {
                   {screen === 'overview' && <OverviewScreen />}
                   {screen === 'settings' && <SettingsScreen />}
                   {screen === 'environments' && <EnvironmentsScreen />}
+                  {screen === 's4' && <S4Screen />}
                   {screen === 'users' && <UsersScreen />}
                   {screen === 'journal' && <JournalScreen />}
                   {screen === 'dead-letters' && <DeadLettersScreen />}

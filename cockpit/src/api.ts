@@ -74,6 +74,14 @@ export interface User {
 }
 export interface Page<T> { items: T[]; total: number }
 export interface ImportReport { created: number; updated: number; failed: number; rows: Array<{ row: number; smtpAddress: string | null; outcome: 'created' | 'updated' | 'error'; message: string | null }> }
+export interface S4Connection {
+  kind: 'destination' | 'url'; destinationName: string | null; url: string | null; username: string | null; sapClient: string | null;
+  passwordSet: boolean; updatedAt: string;
+}
+export interface S4TestStep {
+  step: 'reach' | 'authenticate' | 'metadata' | 'read' | 'heartbeat'; name: string; service?: string; ok: boolean; message: string;
+  durationMs: number; problems?: string[];
+}
 export interface Credential { id: string; username: string; createdAt: string; createdBy: string | null; revokedAt: string | null }
 export interface IssuedCredential { id: string; username: string; password: string; createdAt: string }
 export interface JournalEntry {

@@ -1,5 +1,5 @@
 /** The cockpit's screens; the path below /cockpit/ names one, so deep links and reloads work. */
-export const SCREENS = ['overview', 'settings', 'environments', 'users', 'journal', 'dead-letters', 'safety-valve', 'credentials'] as const;
+export const SCREENS = ['overview', 'settings', 'environments', 's4', 'users', 'journal', 'dead-letters', 'safety-valve', 'credentials'] as const;
 export type ScreenKey = (typeof SCREENS)[number];
 const BASE = '/cockpit/';
 

@@ -8,6 +8,7 @@ import { build } from 'vite';
 import { startLocalSystem } from '../../../src/demo/local-system.js';
 import { DEMO } from '../../../src/demo/seed.js';
 import type { EwsEmulator } from '../../../src/emulators/ews/index.js';
+import type { S4Emulator } from '../../../src/emulators/s4/index.js';
 import type { RunningWeb } from '../../../src/runtime/web.js';
 import { signDevToken, type Scope } from '../../../src/security/dev-token.js';
 import { createTestDatabase, uniqueRedisPrefix, type TestDatabase } from '../../support/database.js';
@@ -48,6 +49,7 @@ export interface CockpitHarness {
   web: RunningWeb;
   db: TestDatabase;
   ews: EwsEmulator;
+  s4: S4Emulator;
   tenant: string;
   outDir: string;
   token(scopes: Scope[], user?: string): Promise<string>;
@@ -71,12 +73,12 @@ export async function startCockpitHarness(): Promise<CockpitHarness> {
     ewsTimeScale: 0.05, maintenanceEveryMs: 1_000, sweepIntervalMs: 1_000, s4EventRetry: { initialDelayMs: 100, maxDelayMs: 1_000 },
     cockpitDirs: [outDir],
   });
-  const { web, ews, config } = system;
+  const { web, ews, config, s4Emulator: s4 } = system;
   const tenant = DEMO.tenantId;
   const token = (scopes: Scope[], user = 'admin@example.com') => signDevToken(config.devTokenSecret, { tenantId: tenant, scopes, user });
   const admin = await token(['Admin']);
   return {
-    web, db, ews, tenant, outDir, token,
+    web, db, ews, s4, tenant, outDir, token,
     async api<T>(method: string, path: string, body?: unknown) {
       const response = await fetch(`${web.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
