@@ -13,7 +13,7 @@ import { TenantContexts } from '../reconcile/tenant-context.js';
 import { SecretBox } from '../security/secret-box.js';
 import { createPool } from '../store/pool.js';
 import { SubscriptionManager, scheduleSubscriptionMaintenance } from '../subscriptions/subscription-manager.js';
-import { InboxHandlerRegistry, startWorker, type RunningWorker } from '../worker/run-worker.js';
+import { InboxHandlerRegistry, startWorker, withinMs, type RunningWorker } from '../worker/run-worker.js';
 
 export const MAINTENANCE_QUEUE = 'maintenance';
 
@@ -70,17 +70,20 @@ export async function startWorkerProcess(config: Config, options: WorkerProcessO
     ...running,
     subscriptions,
     async stopAll() {
-      await maintenanceWorker.close();
-      await driftWorker.close();
-      await maintenanceQueue.close();
-      await driftQueue.close();
-      await running.stop();
-      await queues.close();
-      await contexts.connectors.closeAll();
-      await maintenanceConnection.quit().catch(() => undefined);
-      await producer.quit().catch(() => undefined);
-      await redis.quit().catch(() => undefined);
-      await pool.end();
+      // Inside Cloud Foundry's 10 s: the maintenance workers and the inbox worker stop side by
+      // side, each with a bound (an unfinished maintenance or drift run is simply repeated by the
+      // next one; unfinished inbox jobs are handed back). Every later step is bounded too, so a
+      // dead Redis or database cannot hold the process past the platform's kill.
+      const closeBounded = (worker: { close(force?: boolean): Promise<void> }) =>
+        withinMs(worker.close(), 5_000, undefined).then(() => withinMs(worker.close(true), 500, undefined));
+      await Promise.all([closeBounded(maintenanceWorker), closeBounded(driftWorker), running.stop()]);
+      await Promise.all([maintenanceQueue.close(), driftQueue.close(), queues.close()].map((closing) => withinMs(closing, 500, undefined)));
+      await withinMs(contexts.connectors.closeAll(), 1_000, undefined);
+      for (const connection of [maintenanceConnection, producer, redis]) {
+        await withinMs(connection.quit().catch(() => undefined), 300, undefined);
+        connection.disconnect();
+      }
+      await withinMs(pool.end(), 1_000, undefined);
     },
   };
 }

@@ -57,7 +57,23 @@ export function createInboxProcessor(deps: InboxProcessorDeps) {
       withTenant(tenantId, (tx) => completeRows(tx, entries.flatMap((entry) => entry.ids)), deps.pool)));
     return batch.map(() => undefined);
   });
-  return async (job: Job<InboxJobData>, jobToken?: string): Promise<string> => {
+  // Jobs past their claim, so a stopping worker can hand them back (handBack) instead of leaving
+  // their rows `processing` for the stalled-job check — which would count a worker death.
+  const active = new Map<Job<InboxJobData>, ActiveJob>();
+  const handBack = async (): Promise<number> => {
+    const entries = [...active.values()].filter((entry) => !entry.handedBack);
+    await Promise.all(entries.map(async (entry) => {
+      entry.handedBack = true;
+      await withTenant(entry.tenantId, (tx) => continueRows(tx, entry.ids), deps.pool)
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not hand inbox rows back; the sweeper will'));
+      await entry.job.moveToDelayed(Date.now(), entry.token)
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not hand a job back; the stalled-job check will'));
+      await entry.lease.release().catch(() => undefined);
+    }));
+    if (entries.length) logger.info({ count: entries.length }, 'handed unfinished jobs back to the queue');
+    return entries.length;
+  };
+  const processJob = async (job: Job<InboxJobData>, jobToken?: string): Promise<string> => {
     const { tenantId, inboxId, subject, correlationId } = job.data;
     return withLogContext({ tenantId, correlationId, jobId: job.id ?? '' }, async () => {
       const handler = deps.handlers.resolve(job.name);
@@ -97,9 +113,11 @@ export function createInboxProcessor(deps: InboxProcessorDeps) {
           return 'coalesced';
         }
         claimedIds = claimed.map((r) => r.id);
+        active.set(job, { job, token: jobToken, tenantId, ids: claimedIds, lease, handedBack: false });
         const trigger = claimed.find((r) => r.id === inboxId) ?? claimed[0]!;
         const result = await runFenced({ tenantId, subject, token },
           () => handler({ tenantId, subject, rows: claimed, correlationId: trigger.correlationId }));
+        if (active.get(job)?.handedBack) throw new DelayedError();
         if (result?.continue) {
           // One chunk done and checkpointed: hand the rows back and line this job up again at once.
           await withTenant(tenantId, (tx) => continueRows(tx, claimedIds), deps.pool);
@@ -111,7 +129,7 @@ export function createInboxProcessor(deps: InboxProcessorDeps) {
         jobsProcessed.inc({ queue: 'inbox', outcome: 'done' });
         return `done:${claimedIds.length}`;
       } catch (thrown) {
-        if (thrown instanceof DelayedError) throw thrown;
+        if (thrown instanceof DelayedError || active.get(job)?.handedBack) throw new DelayedError();
         const error = coerceError(thrown);
         if (error.code === 'SYNC_FENCED') {
           // Another job claimed the subject after this one's lease ran out; its rows are that job's now.
@@ -136,10 +154,21 @@ export function createInboxProcessor(deps: InboxProcessorDeps) {
         throw error;
       } finally {
         keepAlive.stop();
+        active.delete(job);
         await lease.release();
       }
     });
   };
+  return Object.assign(processJob, { handBack });
+}
+
+interface ActiveJob {
+  job: Job<InboxJobData>;
+  token: string | undefined;
+  tenantId: string;
+  ids: number[];
+  lease: Lease;
+  handedBack: boolean;
 }
 
 /**

@@ -22,7 +22,10 @@ export interface WorkerOptions {
   lockDurationMs?: number;
   sweepIntervalMs?: number;
   sweep?: SweepOptions;
-  /** How long stop() waits for running jobs before handing them back (default 10 s). */
+  /**
+   * How long stop() lets running jobs finish before handing them back (default 5 s): Cloud Foundry
+   * kills an app 10 s after SIGTERM, and handing back and closing connections need the rest.
+   */
   stopGraceMs?: number;
 }
 
@@ -69,15 +72,29 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     worker,
     async stop() {
       clearInterval(sweepTimer);
-      // Let running jobs finish for a while; then give them back (their rows are reclaimed by the
-      // sweeper and BullMQ's stalled-job check), so a stop never hangs on a slow remote system.
+      // Take no new jobs and let running ones finish for a while; then hand the unfinished back
+      // (rows pending again, jobs back in the queue at once, subject locks released) so another
+      // worker continues them now — a stop never hangs on a slow remote system.
       const graceful = worker.close();
-      const finished = await Promise.race([graceful.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), options.stopGraceMs ?? 10_000).unref())]);
-      if (!finished) await worker.close(true);
-      await queues.close();
-      await Promise.all(connections.map((connection) => connection.quit().catch(() => undefined)));
+      const finished = await withinMs(graceful.then(() => true), options.stopGraceMs ?? 5_000, false);
+      if (!finished) {
+        await withinMs(processor.handBack(), 2_000, 0);
+        await withinMs(worker.close(true), 1_000, undefined);
+      }
+      await withinMs(queues.close(), 500, undefined);
+      await Promise.all(connections.map((connection) => withinMs(connection.quit().catch(() => undefined), 500, undefined)
+        .then(() => connection.disconnect())));
     },
   };
+}
+
+/** `promise`'s value, or `fallback` once `ms` have passed (shutdown steps must not wait for a dead Redis). */
+export function withinMs<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  return new Promise<T>((resolve) => {
+    const timer = setTimeout(() => resolve(fallback), ms);
+    timer.unref();
+    promise.then((value) => { clearTimeout(timer); resolve(value); }, () => { clearTimeout(timer); resolve(fallback); });
+  });
 }
 
 export { InboxHandlerRegistry };

@@ -4,6 +4,7 @@
  * so a test can kill -9 it mid-job. Configured through env by the test.
  */
 import { Redis } from 'ioredis';
+import { untilSignal } from '../../src/runtime/signals.js';
 import { createPool } from '../../src/store/pool.js';
 import { InboxHandlerRegistry, startWorker } from '../../src/worker/run-worker.js';
 
@@ -20,9 +21,15 @@ const handlers = new InboxHandlerRegistry().register('sap.s4.beh.', async (work)
   process.kill(process.pid, 'SIGKILL');
   await new Promise((resolve) => setTimeout(resolve, 10_000));
 });
-startWorker({
+const running = startWorker({
   pool, redis, queuePrefix: process.env.QUEUE_PREFIX!, handlers, concurrency: 8,
   jobTimeoutMs: 4_000, lockDurationMs: 3_000, sweepIntervalMs: 500,
   sweep: { graceMs: 1_000, processingLeaseMs: 5_000, batchSize: 1_000 },
+});
+// As in production (src/cli.ts): SIGTERM stops taking jobs and hands unfinished ones back.
+untilSignal(async () => {
+  await running.stop();
+  await pool.end();
+  redis.disconnect();
 });
 process.stdout.write('worker ready\n');
