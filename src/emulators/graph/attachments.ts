@@ -62,8 +62,12 @@ export class Attachments {
   }
 
   createSession(origin: string, target: AttachmentTarget, body: Json): EmuResponse {
-    const item = (body.AttachmentItem ?? body.attachmentInfo) as Json | undefined;
-    if (!item || typeof item.name !== 'string' || typeof item.size !== 'number') throw badRequest('AttachmentItem with name and size is required');
+    // Events take `AttachmentItem` ("attachment: createUploadSession", learn.microsoft.com/graph/api/attachment-createuploadsession);
+    // To Do tasks take `attachmentInfo` ("taskFileAttachment: createUploadSession",
+    // learn.microsoft.com/graph/api/taskfileattachment-createuploadsession). Each refuses the other's body.
+    const property = target.odataType === '#microsoft.graph.taskFileAttachment' ? 'attachmentInfo' : 'AttachmentItem';
+    const item = body[property] as Json | undefined;
+    if (!item || typeof item.name !== 'string' || typeof item.size !== 'number') throw badRequest(`${property} with name and size is required`);
     if (item.size > UPLOAD_LIMIT) throw new GraphError(413, 'ErrorAttachmentSizeLimitExceeded', 'The attachment exceeds 150 MB.');
     const token = randomBytes(24).toString('base64url');
     const expires = Date.now() + 15 * 60_000;

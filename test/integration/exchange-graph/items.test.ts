@@ -1,3 +1,4 @@
+import { graphClient } from '../../support/graph-outlook.js';
 import { describe, expect, it } from 'vitest';
 import { isTandemError } from '../../../src/errors/tandem-error.js';
 import type { AppointmentDraft, ContactDraft, TaskDraft } from '../../../src/connectors/exchange/types.js';
@@ -151,5 +152,21 @@ describe('Graph connector against the emulator: items', () => {
     const t = await graph.connector.createItem(alice, 'task', task('With file'), { s4Key: 'TSK-ATT', hash: 'h' });
     const ta = await graph.connector.addAttachment(alice, 'task', t.id, { name: 't.txt', contentType: 'text/plain', content: small });
     expect((await graph.connector.getAttachment(alice, 'task', t.id, ta.id)).content.toString()).toBe('hello');
+    // "taskFileAttachment: createUploadSession" (learn.microsoft.com/graph/api/taskfileattachment-createuploadsession): the body is attachmentInfo.
+    const tb = await graph.connector.addAttachment(alice, 'task', t.id, { name: 'big-task.bin', contentType: 'application/octet-stream', content: large });
+    expect((await graph.connector.getAttachment(alice, 'task', t.id, tb.id)).content.equals(large)).toBe(true);
+  });
+
+  it('refuses an Outlook-style AttachmentItem upload session on a To Do task, as To Do does', async () => {
+    const t = await graph.connector.createItem(alice, 'task', task('Wrong body'), { s4Key: 'TSK-ATT2', hash: 'h' });
+    const outlook = await graphClient(graph.emu);
+    const lists = await outlook('GET', `/users/alice@demo.example/todo/lists?$filter=${encodeURIComponent("displayName eq 'Tandem'")}`);
+    const listId = (lists.json.value as Array<{ id: string }>)[0]!.id;
+    const res = await outlook('POST', `/users/alice@demo.example/todo/lists/${listId}/tasks/${t.id}/attachments/createUploadSession`,
+      { AttachmentItem: { attachmentType: 'file', name: 'x.bin', size: 4_000_000 } });
+    expect(res.status).toBe(400);
+    const ok = await outlook('POST', `/users/alice@demo.example/todo/lists/${listId}/tasks/${t.id}/attachments/createUploadSession`,
+      { attachmentInfo: { attachmentType: 'file', name: 'x.bin', size: 4_000_000 } });
+    expect(ok.status).toBe(201);
   });
 });

@@ -265,7 +265,11 @@ class GraphConnector implements MailboxConnector {
       const res = await this.client.call(mailbox.smtpAddress, { method: 'POST', url, body: { '@odata.type': odataType, ...info, contentBytes: attachment.content.toString('base64') } });
       return { id: String(res.json?.id), ...info };
     }
-    const session = await this.client.call(mailbox.smtpAddress, { method: 'POST', url: `${url}/createUploadSession`, body: { AttachmentItem: { attachmentType: 'file', ...info } } });
+    // Outlook items name the body AttachmentItem (learn.microsoft.com/graph/api/attachment-createuploadsession),
+    // To Do tasks attachmentInfo (learn.microsoft.com/graph/api/taskfileattachment-createuploadsession).
+    const described = { attachmentType: 'file', ...info };
+    const session = await this.client.call(mailbox.smtpAddress, { method: 'POST', url: `${url}/createUploadSession`,
+      body: kind === 'task' ? { attachmentInfo: described } : { AttachmentItem: described } });
     const uploadUrl = String(session.json?.uploadUrl ?? '');
     let location = '';
     for (let start = 0; start < attachment.content.length; start += UPLOAD_CHUNK) {
