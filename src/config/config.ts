@@ -40,6 +40,8 @@ const envSchema = z.object({
    * caller's address (rate limits): 1 on Cloud Foundry (the gorouter), 0 elsewhere.
    */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).optional(),
+  /** Seconds between polls of a Graph user's To Do list (Graph sends apps no To Do notifications). */
+  TODO_POLL_SECONDS: z.coerce.number().int().min(5).max(3_600).default(120),
 });
 
 export interface RedisConnectionConfig {
@@ -73,6 +75,8 @@ export interface Config {
   trustProxyHops: number;
   /** TANDEM_ALLOWED_TARGETS, parsed. */
   allowedTargets: AllowedTarget[];
+  /** TODO_POLL_SECONDS. */
+  todoPollSeconds: number;
 }
 
 export interface SecretKeyring {
@@ -125,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     services,
     allowedTargets: parseAllowedTargets(values.TANDEM_ALLOWED_TARGETS),
     trustProxyHops: values.TRUST_PROXY_HOPS ?? (onCloudFoundry ? 1 : 0),
+    todoPollSeconds: values.TODO_POLL_SECONDS,
   };
 }
 

@@ -13,6 +13,7 @@ import { TenantContexts } from '../reconcile/tenant-context.js';
 import { SecretBox } from '../security/secret-box.js';
 import { createPool } from '../store/pool.js';
 import { SubscriptionManager, scheduleSubscriptionMaintenance } from '../subscriptions/subscription-manager.js';
+import { queueTodoPolls } from '../subscriptions/todo-poll.js';
 import { InboxHandlerRegistry, startWorker, withinMs, type RunningWorker } from '../worker/run-worker.js';
 
 export const MAINTENANCE_QUEUE = 'maintenance';
@@ -59,8 +60,9 @@ export async function startWorkerProcess(config: Config, options: WorkerProcessO
     const result = await subscriptions.maintain();
     const settled = await settlePendingDeletions(pool, contexts);
     const seriesWindows = await queueSeriesWindows(pool, inbox);
+    const todoPolls = await queueTodoPolls(pool, inbox, config.todoPollSeconds);
     if (result.subscribed || result.renewed || result.unsubscribed || result.failed || settled || seriesWindows) {
-      logger.info({ ...result, settled, seriesWindows }, 'maintenance run');
+      logger.info({ ...result, settled, seriesWindows, todoPolls }, 'maintenance run');
     }
   }, { connection: redis.duplicate(), prefix: config.queuePrefix, concurrency: 1 });
   maintenanceWorker.on('error', (error) => logger.warn({ err: error }, 'maintenance worker error'));

@@ -98,8 +98,11 @@ export class SubscriptionManager {
     const missing = await withSystemScope(async (tx) => (await tx.query<{ tenant_id: string; mailbox_id: string; kind: ItemKind }>(
       `SELECT m.tenant_id, m.id AS mailbox_id, k.kind FROM mailboxes m
          JOIN tenants t ON t.id = m.tenant_id AND t.state = 'active'
+         JOIN exchange_environments e ON e.id = m.environment_id
          CROSS JOIN LATERAL (VALUES ('appointment', 'calendar', m.sync_appointments), ('task', 'tasks', m.sync_tasks), ('contact', 'contacts', m.sync_contacts)) AS k(kind, folder, on_)
         WHERE m.enabled AND k.on_
+          -- Graph has no app-only To Do notifications: those lists are polled (todo-poll.ts).
+          AND NOT (k.kind = 'task' AND e.kind = 'graph')
           AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.mailbox_id = m.id AND s.folder = k.folder AND s.state <> 'retired')
         ORDER BY m.created_at LIMIT $1`, [limit])).rows, this.deps.pool);
     for (const row of missing) {
@@ -127,7 +130,9 @@ export class SubscriptionManager {
           OR (s.folder = 'calendar' AND NOT m.sync_appointments) OR (s.folder = 'tasks' AND NOT m.sync_tasks) OR (s.folder = 'contacts' AND NOT m.sync_contacts)
           -- The user moved to an environment of the other backend (EWS → Graph): a worker that still had
           -- the old environment cached may have subscribed there again; retire it, the next run subscribes anew.
-          OR s.backend <> CASE e.kind WHEN 'graph' THEN 'graph' ELSE 'ews' END)
+          OR s.backend <> CASE e.kind WHEN 'graph' THEN 'graph' ELSE 'ews' END
+          -- A Graph To Do subscription cannot exist (Graph refuses it app-only); never keep one.
+          OR (s.folder = 'tasks' AND s.backend = 'graph'))
         LIMIT $1`, [limit])).rows, this.deps.pool);
     for (const row of stale) {
       // Ended at Exchange first where it can be: a Graph subscription of a disabled user would otherwise

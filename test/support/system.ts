@@ -32,7 +32,7 @@ export interface SystemOptions {
   ewsMailboxes?: string[];
   /** Exchange's clock in the EWS emulator (default 0.05, 20× faster); 1 runs it in real time. */
   ewsTimeScale?: number;
-  /** Further configuration of web and worker (e.g. DRIFT_CHECK_SECONDS). */
+  /** Further configuration of web and worker (e.g. DRIFT_CHECK_SECONDS, TODO_POLL_SECONDS). */
   env?: Record<string, string>;
 }
 

@@ -10,7 +10,8 @@ import type { ChangeType, GraphStore, Json, Mailbox } from './store.js';
  *   `?validationToken=…` and expecting the token back as text/plain within 10 seconds;
  * - Outlook resources allow at most 4,230 minutes of lifetime; values under 45 minutes are raised to 45;
  * - failed deliveries (non-2xx or no answer in 10 s) are retried with exponential backoff for up to 4 hours;
- * - lifecycle notifications (reauthorizationRequired, subscriptionRemoved, missed) go to lifecycleNotificationUrl.
+ * - lifecycle notifications (reauthorizationRequired, subscriptionRemoved, missed) go to lifecycleNotificationUrl;
+ * - To Do tasks cannot be subscribed with application permissions (403), as the permissions table says.
  * `timeScale` divides every wait the emulator schedules (expiry, retry backoff).
  */
 export const MAX_OUTLOOK_MINUTES = 4_230;
@@ -66,8 +67,10 @@ export class Subscriptions {
     if (rest[0] === 'contactfolders' && rest[2] === 'contacts' && rest.length === 3 && mailbox.contacts.has(parts[3] ?? '')) {
       return { mailbox, collectionKey: `contacts:${parts[3]}` };
     }
-    if (rest[0] === 'todo' && rest[1] === 'lists' && rest[3] === 'tasks' && rest.length === 4 && mailbox.tasks.has(parts[4] ?? '')) {
-      return { mailbox, collectionKey: `tasks:${parts[4]}` };
+    if (rest[0] === 'todo' && rest[1] === 'lists' && rest[3] === 'tasks' && rest.length === 4) {
+      // "Create subscription" (learn.microsoft.com/graph/api/subscription-post-subscriptions), permissions
+      // table: todoTask — Application: Not supported. Every emulator token is app-only (client credentials).
+      throw new GraphError(403, 'ExtensionError', 'Operation: Create; Exception: [Status Code: Forbidden; Reason: Application-only permissions are not supported for change notifications on todoTask resources.]');
     }
     throw badRequest(`Resource '${resource}' is not supported for subscriptions by the emulator.`, 'ExtensionError');
   }

@@ -1,3 +1,4 @@
+import { graphClient } from '../../support/graph-outlook.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { isTandemError } from '../../../src/errors/tandem-error.js';
@@ -28,7 +29,7 @@ describe('Graph connector against the emulator: subscriptions', () => {
   });
 
   const request = () => ({
-    mailbox: alice, kinds: ['appointment' as const, 'task' as const], callbackUrl: `${receiver.url}/graph/notifications/tok123`,
+    mailbox: alice, kinds: ['appointment' as const, 'contact' as const], callbackUrl: `${receiver.url}/graph/notifications/tok123`,
     lifecycleUrl: `${receiver.url}/graph/lifecycle/tok123`, clientState: 'secret-state-1',
   });
 
@@ -54,7 +55,7 @@ describe('Graph connector against the emulator: subscriptions', () => {
 
   it('renews before expiry, recreates a subscription Graph removed, and maps each lifecycle event to a recovery', async () => {
     const sub = await connector.subscribe(request());
-    const [eventsId, tasksId] = sub.remoteId.split(',');
+    const [eventsId, contactsId] = sub.remoteId.split(',');
     const longer = connectorFor(emu, redis, { subscriptionMinutes: 4_200 });
     const renewed = await longer.renewSubscription(request(), sub);
     expect(renewed.remoteId).toBe(sub.remoteId);
@@ -69,12 +70,29 @@ describe('Graph connector against the emulator: subscriptions', () => {
     }
     // subscriptionRemoved deleted it at Graph: renewal gets 404 and creates a new one for that kind only.
     const recreated = await longer.renewSubscription(request(), renewed);
-    const [newEvents, sameTasks] = recreated.remoteId.split(',');
+    const [newEvents, sameContacts] = recreated.remoteId.split(',');
     expect(newEvents).not.toBe(eventsId);
-    expect(sameTasks).toBe(tasksId);
-    expect(emu.subscriptions().map((s) => s.id).sort()).toEqual([newEvents, tasksId].sort());
+    expect(sameContacts).toBe(contactsId);
+    expect(emu.subscriptions().map((s) => s.id).sort()).toEqual([newEvents, contactsId].sort());
     await longer.unsubscribe(alice, recreated);
     await longer.close();
+  });
+
+  // "Create subscription" (learn.microsoft.com/graph/api/subscription-post-subscriptions), permissions table:
+  // todoTask — Application: Not supported. Tandem polls To Do with delta instead.
+  it('refuses app-only change notifications for To Do tasks with 403, as Graph does', async () => {
+    // The Tandem list exists once a task was written.
+    await connector.createItem(alice, 'task', { subject: 'x', body: { type: 'text', content: '' }, status: 'notStarted', percentComplete: 0,
+      importance: 'normal', categories: [], sensitivity: 'normal' }, { s4Key: 'SUB-T', hash: 'h' });
+    await expect(connector.subscribe({ ...request(), kinds: ['task'] })).rejects.toSatisfy((e: unknown) => isTandemError(e, 'EXCHANGE_FORBIDDEN'));
+    const outlook = await graphClient(emu);
+    const lists = await outlook('GET', '/users/alice@demo.example/todo/lists');
+    const res = await outlook('POST', '/subscriptions', { changeType: 'created,updated,deleted', notificationUrl: `${receiver.url}/n`,
+      resource: `/users/alice@demo.example/todo/lists/${(lists.json.value as Array<{ id: string }>)[0]!.id}/tasks`,
+      expirationDateTime: new Date(Date.now() + 3_600_000).toISOString() });
+    expect(res.status).toBe(403);
+    expect(res.json.error).toMatchObject({ code: 'ExtensionError', message: expect.stringContaining('Forbidden') as unknown });
+    expect(emu.subscriptions()).toEqual([]);
   });
 
   it('refuses lifetimes beyond 4,230 minutes and unreachable notification URLs', async () => {
