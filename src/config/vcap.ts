@@ -52,13 +52,20 @@ const xsuaaCredentials = z.object({
 const destinationCredentials = z.object({ clientid: z.string(), uri: z.string().url(), url: z.string().url(), xsappname: z.string().optional() });
 const connectivityCredentials = z.object({ clientid: z.string(), onpremise_proxy_host: z.string(), xsappname: z.string().optional() });
 // The registry's own OAuth client reports asynchronous subscription outcomes to its status callback.
+// Either credential type of the binding: a client secret, or an X.509 certificate and key (mutual TLS at certurl).
 const saasRegistryCredentials = z.object({
   appName: z.string().optional(),
   saas_registry_url: z.string().url().optional(),
   clientid: z.string().optional(),
   clientsecret: z.string().optional(),
+  certificate: z.string().optional(),
+  key: z.string().optional(),
   url: z.string().url().optional(),
-});
+  certurl: z.string().url().optional(),
+  uaadomain: z.string().optional(),
+  xsappname: z.string().optional(),
+}).refine((c) => !c.certificate === !c.key, { message: 'certificate and key go together' })
+  .refine((c) => !c.certificate || c.certurl !== undefined, { message: 'X.509 credentials need certurl' });
 /**
  * The user-provided service `tandem-secrets` carries TANDEM_SECRET_KEY on Cloud Foundry. A binding
  * survives redeployments and blue-green swaps, where `cf set-env` values are lost with the old app,

@@ -17,6 +17,7 @@ import { InboxWriter } from '../inbox/inbox-writer.js';
 import { NotificationSightings } from '../subscriptions/notification-sightings.js';
 import { logger } from '../logging/logger.js';
 import { createQueues } from '../queue/queues.js';
+import { createProvisioningQueue } from '../tenants/provisioning-queue.js';
 import { createProducerRedis, redisReady } from '../queue/redis.js';
 import { CallbackCredentialVerifier } from '../security/callback-credentials.js';
 import { createPool, type Pool } from '../store/pool.js';
@@ -39,6 +40,7 @@ export async function startWeb(config: Config, options: { port?: number; host?: 
   // memory (the inbox in Postgres is the queue of record; the worker's sweeper catches up).
   const redis = createProducerRedis(config.redis);
   const queues = createQueues(redis, config.queuePrefix);
+  const provisioningQueue = createProvisioningQueue(redis, config.queuePrefix);
   const inbox = new InboxWriter(pool, queues.inbox, { queueReady: () => redisReady(redis) });
   const sightings = new NotificationSightings(pool);
   const verifyToken = createTokenVerifier(config);
@@ -49,7 +51,7 @@ export async function startWeb(config: Config, options: { port?: number; host?: 
       s4EventRoutes({ pool, inbox, credentials: new CallbackCredentialVerifier(pool), verifyToken,
         tenantLimit: new TenantRateLimit(config.tenantEventsPerSecond, config.tenantEventsPerSecond * 5) }),
       notificationRoutes({ pool, inbox, sightings }),
-      provisioningRoutes({ pool, config, verifyToken }),
+      provisioningRoutes({ pool, config, verifyToken, provisioningQueue }),
       adminRoutes({ pool, redis, secretBox, inbox, inboxQueue: queues.inbox, verifyToken, keyPrefix: config.queuePrefix }),
       cockpitRoutes(options.cockpitDirs ? { dirs: options.cockpitDirs } : {}),
     ],
@@ -69,6 +71,7 @@ export async function startWeb(config: Config, options: { port?: number; host?: 
       await closeServer(server);
       await sightings.stop();
       await queues.close();
+      await provisioningQueue.close();
       await redis.quit().catch(() => undefined);
       await pool.end();
     },

@@ -15,6 +15,8 @@ import { createPool } from '../store/pool.js';
 import { SubscriptionManager, scheduleSubscriptionMaintenance } from '../subscriptions/subscription-manager.js';
 import { queueTodoPolls } from '../subscriptions/todo-poll.js';
 import { InboxHandlerRegistry, startWorker, withinMs, type RunningWorker } from '../worker/run-worker.js';
+import { startProvisioningWorker } from '../tenants/provisioning-queue.js';
+import { registryStatusReporter, type StatusReporter } from '../tenants/registry-status.js';
 
 export const MAINTENANCE_QUEUE = 'maintenance';
 
@@ -25,6 +27,8 @@ export interface WorkerProcessOptions {
   concurrency?: number;
   /** EWS heartbeat interval and the clock scale of the Exchange it talks to (see SubscriptionManagerDeps). */
   subscriptions?: { statusFrequencyMinutes?: number; timeScale?: number };
+  /** Where subscription outcomes go (default: the SaaS registry of the saas-registry binding). */
+  reportSubscriptionStatus?: StatusReporter;
 }
 
 /** Starts `worker`: inbox workers with the sync engine, the sweeper, and scheduled subscription maintenance. */
@@ -67,6 +71,9 @@ export async function startWorkerProcess(config: Config, options: WorkerProcessO
   }, { connection: redis.duplicate(), prefix: config.queuePrefix, concurrency: 1 });
   maintenanceWorker.on('error', (error) => logger.warn({ err: error }, 'maintenance worker error'));
   maintenanceWorker.on('failed', (_job, error) => logger.error({ err: error }, 'maintenance run failed'));
+  // Asynchronous (un)subscriptions the SaaS registry asked web for, reported back to the registry.
+  const provisioningWorker = startProvisioningWorker({ pool, connection: redis.duplicate(), prefix: config.queuePrefix,
+    report: options.reportSubscriptionStatus ?? registryStatusReporter(config.services.saasRegistry) });
   logger.info('worker started');
   return {
     ...running,
@@ -78,7 +85,7 @@ export async function startWorkerProcess(config: Config, options: WorkerProcessO
       // dead Redis or database cannot hold the process past the platform's kill.
       const closeBounded = (worker: { close(force?: boolean): Promise<void> }) =>
         withinMs(worker.close(), 5_000, undefined).then(() => withinMs(worker.close(true), 500, undefined));
-      await Promise.all([closeBounded(maintenanceWorker), closeBounded(driftWorker), running.stop()]);
+      await Promise.all([closeBounded(maintenanceWorker), closeBounded(driftWorker), closeBounded(provisioningWorker), running.stop()]);
       await Promise.all([maintenanceQueue.close(), driftQueue.close(), queues.close()].map((closing) => withinMs(closing, 500, undefined)));
       await withinMs(contexts.connectors.closeAll(), 1_000, undefined);
       for (const connection of [maintenanceConnection, producer, redis]) {

@@ -2,7 +2,8 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import type { Config } from '../../config/config.js';
 import { TandemError } from '../../errors/tandem-error.js';
-import { logger } from '../../logging/logger.js';
+import type { Queue } from 'bullmq';
+import { enqueueProvisioning, type ProvisioningJobData } from '../../tenants/provisioning-queue.js';
 import type { Pool } from '../../store/pool.js';
 import { deprovisionTenant, provisionTenant } from '../../tenants/tenant-lifecycle.js';
 import { requireScopes, type TokenVerifier } from '../auth/authenticate.js';
@@ -16,47 +17,12 @@ const subscriptionSchema = z.object({
   globalAccountGUID: z.string().optional(),
 }).loose();
 
-export type StatusReporter = (statusPath: string, outcome: { status: 'SUCCEEDED' | 'FAILED'; message: string; subscriptionUrl?: string }) => Promise<void>;
-
-/**
- * Reports an asynchronous subscription outcome to the SaaS registry: PUT on the path it gave in
- * the STATUS_CALLBACK header, with a client-credentials token of the registry binding.
- */
-export function registryStatusReporter(config: Config): StatusReporter {
-  return async (statusPath, outcome) => {
-    const registry = config.services.saasRegistry;
-    if (!registry?.saas_registry_url) throw new TandemError('CONFIG_INVALID', 'No saas-registry binding to report the subscription status to');
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (registry.clientid && registry.clientsecret && registry.url) {
-      const tokenResponse = await fetch(`${registry.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: registry.clientid, client_secret: registry.clientsecret }),
-        signal: AbortSignal.timeout(10_000) });
-      if (!tokenResponse.ok) throw new TandemError('UNAVAILABLE', `SaaS registry token request failed with ${tokenResponse.status}`);
-      headers.authorization = `Bearer ${((await tokenResponse.json()) as { access_token: string }).access_token}`;
-    }
-    const response = await fetch(new URL(statusPath, registry.saas_registry_url), { method: 'PUT', headers, body: JSON.stringify(outcome),
-      signal: AbortSignal.timeout(10_000) });
-    if (!response.ok) throw new TandemError('UNAVAILABLE', `SaaS registry status callback answered ${response.status}`);
-  };
-}
-
-async function reportWithRetry(report: StatusReporter, statusPath: string, outcome: Parameters<StatusReporter>[1]): Promise<void> {
-  for (let attempt = 1; attempt <= 5; attempt++) {
-    try {
-      await report(statusPath, outcome);
-      return;
-    } catch (error) {
-      logger.warn({ err: error, attempt }, 'subscription status report failed');
-      await new Promise((resolve) => setTimeout(resolve, 1_000 * 2 ** attempt));
-    }
-  }
-}
-
 export interface ProvisioningDeps {
   pool: Pool;
   config: Config;
   verifyToken: TokenVerifier;
-  reportStatus?: StatusReporter;
+  /** Where asynchronous (un)subscriptions go: the worker does them and reports to the registry. */
+  provisioningQueue: Queue<ProvisioningJobData>;
 }
 
 /**
@@ -67,7 +33,6 @@ export interface ProvisioningDeps {
 export function provisioningRoutes(deps: ProvisioningDeps): Router {
   const router = Router();
   const callbackOnly = requireScopes(deps.verifyToken, ['Callback']);
-  const report = deps.reportStatus ?? registryStatusReporter(deps.config);
 
   router.get(PROVISIONING_PATHS.dependencies, callbackOnly, (_req, res) => {
     const { destination, connectivity } = deps.config.services;
@@ -90,13 +55,10 @@ export function provisioningRoutes(deps: ProvisioningDeps): Router {
       res.status(200).type('text/plain').send(subscriptionUrl);
       return;
     }
+    // 202 only once the job is stored: from here on a restart of web or worker loses nothing.
+    await enqueueProvisioning(deps.provisioningQueue, { operation: 'subscribe', tenantId, statusPath, subscriptionUrl,
+      ...(body.data.subscribedSubdomain ? { subdomain: body.data.subscribedSubdomain } : {}) });
     res.status(202).json({ tenantId, status: 'IN_PROGRESS' });
-    void work().then(
-      () => reportWithRetry(report, statusPath, { status: 'SUCCEEDED', message: 'Tandem is ready', subscriptionUrl }),
-      (error: unknown) => {
-        logger.error({ err: error, tenantId }, 'provisioning failed');
-        return reportWithRetry(report, statusPath, { status: 'FAILED', message: 'Tandem could not set up the tenant; see the service log' });
-      });
   });
 
   router.delete(PROVISIONING_PATHS.tenant, callbackOnly, async (req, res) => {
@@ -108,13 +70,8 @@ export function provisioningRoutes(deps: ProvisioningDeps): Router {
       res.status(200).json({ tenantId, status: 'DELETED' });
       return;
     }
+    await enqueueProvisioning(deps.provisioningQueue, { operation: 'unsubscribe', tenantId, statusPath });
     res.status(202).json({ tenantId, status: 'IN_PROGRESS' });
-    void work().then(
-      () => reportWithRetry(report, statusPath, { status: 'SUCCEEDED', message: 'Tenant data deleted' }),
-      (error: unknown) => {
-        logger.error({ err: error, tenantId }, 'offboarding failed');
-        return reportWithRetry(report, statusPath, { status: 'FAILED', message: 'Offboarding failed; see the service log' });
-      });
   });
   return router;
 }

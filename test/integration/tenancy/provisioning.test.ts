@@ -1,35 +1,70 @@
 import http from 'node:http';
+import type { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDevToken, type Scope } from '../../../src/security/dev-token.js';
 import { withSystemScope, withTenant } from '../../../src/store/transaction.js';
 import { createTestDatabase, uniqueRedisPrefix, type TestDatabase } from '../../support/database.js';
 import { testConfig, waitFor } from '../../support/service.js';
+import type { Config } from '../../../src/config/config.js';
+import { startProvisioningWorker } from '../../../src/tenants/provisioning-queue.js';
+import { registryStatusReporter } from '../../../src/tenants/registry-status.js';
+
+const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 import { startWeb, type RunningWeb } from '../../../src/runtime/web.js';
 
 let db: TestDatabase;
+let provisioning: Worker | undefined;
+let provisioningConnection: Redis | undefined;
+/** The worker's part: runs the provisioning jobs web stored, reporting with the registry binding (xssec for the token). */
+function startProvisioning(): void {
+  provisioningConnection = new Redis(config.redis.url, { maxRetriesPerRequest: null });
+  provisioning = startProvisioningWorker({ pool: db.pool, connection: provisioningConnection, prefix: config.queuePrefix,
+    report: registryStatusReporter(config.services.saasRegistry) });
+}
 let web: RunningWeb;
 let registry: http.Server;
 const statusReports: Array<{ path: string; body: Record<string, unknown> }> = [];
 let secret: string;
+let config: Config;
+let registryUrl: string;
+/** What the fake registry answers to the next status PUTs (then 200). */
+const registryFailures: number[] = [];
+const tokenRequests: Array<Record<string, string>> = [];
 
 beforeAll(async () => {
+  // The SaaS registry and its binding's token endpoint: the status PUT must carry a token of the registry's client.
   registry = http.createServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => { body += chunk; });
-    req.on('end', () => { statusReports.push({ path: req.url ?? '', body: JSON.parse(body) }); res.end(); });
+    req.on('end', () => {
+      if (req.url === '/oauth/token') {
+        tokenRequests.push(Object.fromEntries(new URLSearchParams(body)));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: 'registry-token', token_type: 'bearer', expires_in: 3600 }));
+        return;
+      }
+      if (req.headers.authorization !== 'Bearer registry-token') { res.writeHead(401).end(); return; }
+      const failure = registryFailures.shift();
+      if (failure) { res.writeHead(failure).end(); return; }
+      statusReports.push({ path: req.url ?? '', body: JSON.parse(body) });
+      res.end();
+    });
   }).listen(0, '127.0.0.1');
   await new Promise((resolve) => registry.once('listening', resolve));
-  const registryUrl = `http://127.0.0.1:${(registry.address() as AddressInfo).port}`;
+  registryUrl = `http://127.0.0.1:${(registry.address() as AddressInfo).port}`;
   db = await createTestDatabase();
-  const config = testConfig(db, uniqueRedisPrefix('prov'));
-  config.services.saasRegistry = { saas_registry_url: registryUrl };
+  config = testConfig(db, uniqueRedisPrefix('prov'));
+  config.services.saasRegistry = { saas_registry_url: registryUrl, url: registryUrl, clientid: 'sb-registry!b1', clientsecret: 'registry-secret',
+    uaadomain: '127.0.0.1', xsappname: 'registry!b1' };
   config.services.destination = { clientid: 'd', uri: 'https://destination.example', url: 'https://auth.example', xsappname: 'dest-xsapp!b1' };
   config.services.connectivity = { clientid: 'c', onpremise_proxy_host: 'proxy', xsappname: 'conn-xsapp!b2' };
   secret = config.devTokenSecret;
   web = await startWeb(config, { port: 0, host: '127.0.0.1' });
 });
 afterAll(async () => {
+  await provisioning?.close();
+  await provisioningConnection?.quit();
   await web.stop();
   registry.close();
   await db.drop();
@@ -64,13 +99,24 @@ describe('SaaS provisioning callbacks', () => {
     expect(await tenantExists('zone-a')).toBe('active');
   });
 
-  it('onboards asynchronously: 202 at once, then the outcome to the status callback', async () => {
+  it('onboards asynchronously from a durable job: 202 once stored, the outcome reported even though no worker ran at the time', async () => {
+    // No worker is running: in-memory work would be lost with a restart; the job waits in Redis.
     const response = await call('PUT', '/callback/v1.0/tenants/zone-b', ['Callback'], { STATUS_CALLBACK: '/api/v2.0/subscription/123/status' },
       { subscribedTenantId: 'zone-b', subscribedSubdomain: 'customer-b' });
     expect(response.status).toBe(202);
-    const report = await waitFor(async () => statusReports.find((r) => r.path === '/api/v2.0/subscription/123/status'), 'status report');
+    await settle(500);
+    expect(await tenantExists('zone-b')).toBeUndefined();
+    expect(statusReports.find((r) => r.path === '/api/v2.0/subscription/123/status')).toBeUndefined();
+
+    // The registry is briefly unavailable: the report is retried with backoff.
+    registryFailures.push(503, 502);
+    startProvisioning();
+    const report = await waitFor(async () => statusReports.find((r) => r.path === '/api/v2.0/subscription/123/status'), 'status report', 30_000);
     expect(report.body).toMatchObject({ status: 'SUCCEEDED' });
+    expect(registryFailures).toEqual([]);
     expect(await tenantExists('zone-b')).toBe('active');
+    // The token came from the binding's own client (xssec client-credentials grant).
+    expect(tokenRequests.at(-1)).toMatchObject({ grant_type: 'client_credentials', client_id: 'sb-registry!b1', client_secret: 'registry-secret' });
   });
 
   it('rejects a body naming another tenant than the path', async () => {

@@ -129,6 +129,8 @@ describe('mta.yaml: the apps', () => {
       expect([...boundServices(moduleNamed(name))].sort()).toEqual(expect.arrayContaining(needed));
     }
     expect(boundServices(moduleNamed('tandem-web')).has('saas-registry')).toBe(true);
+    // The worker reports asynchronous subscription outcomes with the registry binding's client.
+    expect(boundServices(moduleNamed('tandem-worker')).has('saas-registry')).toBe(true);
     expect(moduleNamed('tandem-web').properties?.AUTH_MODE).toBe('xsuaa');
     expect(moduleNamed('tandem-worker').properties?.AUTH_MODE).toBe('xsuaa');
   });
