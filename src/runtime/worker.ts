@@ -3,6 +3,7 @@ import { outboundPolicyOf, type Config } from '../config/config.js';
 import { setOutboundPolicy } from '../security/outbound.js';
 import { InboxWriter } from '../inbox/inbox-writer.js';
 import { logger } from '../logging/logger.js';
+import { runRetention } from '../maintenance/retention.js';
 import { createQueues } from '../queue/queues.js';
 import { PRODUCER_OPTIONS, createRedis, redisReady } from '../queue/redis.js';
 import { DEFAULT_DRIFT_OPTIONS, DRIFT_CHECK_JOB, runDriftCheck, scheduleDriftCheck } from '../reconcile/drift-check.js';
@@ -19,6 +20,8 @@ import { startProvisioningWorker } from '../tenants/provisioning-queue.js';
 import { registryStatusReporter, type StatusReporter } from '../tenants/registry-status.js';
 
 export const MAINTENANCE_QUEUE = 'maintenance';
+const RETENTION_JOB = 'retention';
+const RETENTION_EVERY_MS = 60 * 60_000;
 
 export interface WorkerProcessOptions {
   /** How often subscriptions are checked (default 15 s: adds at most that to noticing a lost subscription). */
@@ -60,7 +63,13 @@ export async function startWorkerProcess(config: Config, options: WorkerProcessO
   }, { connection: redis.duplicate(), prefix: config.queuePrefix, concurrency: 1 });
   driftWorker.on('error', (error) => logger.warn({ err: error }, 'drift worker error'));
   driftWorker.on('failed', (_job, error) => logger.error({ err: error }, 'drift check failed'));
-  const maintenanceWorker = new Worker(MAINTENANCE_QUEUE, async () => {
+  // Retention once an hour, on whichever worker picks the job up.
+  await maintenanceQueue.upsertJobScheduler('retention', { every: RETENTION_EVERY_MS }, { name: RETENTION_JOB, opts: { removeOnComplete: true, removeOnFail: 100 } });
+  const maintenanceWorker = new Worker(MAINTENANCE_QUEUE, async (job) => {
+    if (job.name === RETENTION_JOB) {
+      await runRetention(pool, { inboxDoneDays: config.inboxDoneRetentionDays, journalDefaultDays: config.journalRetentionDays });
+      return;
+    }
     const result = await subscriptions.maintain();
     const settled = await settlePendingDeletions(pool, contexts);
     const seriesWindows = await queueSeriesWindows(pool, inbox);

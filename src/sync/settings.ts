@@ -129,6 +129,10 @@ export const tenantSettingsSchema = z.object({
     maxDeletesPerTenant: z.number().int().min(1).default(500).describe('Destructive actions per tenant within the window before they pause for admin confirmation'),
     windowMinutes: z.number().int().min(1).max(1440).default(10).describe('Length of the sliding window, in minutes'),
   }).prefault({}).describe('Safety valve against mass deletion'),
+  retention: z.object({
+    journalDays: z.number().int().min(1).max(3650).optional()
+      .describe('Days the journal keeps entries; unset means the operator\'s default (JOURNAL_RETENTION_DAYS, 90)'),
+  }).prefault({}).describe('How long Tandem keeps history'),
 }).superRefine((s, ctx) => {
   for (const kind of ['appointments', 'tasks'] as const) {
     const k = s[kind];

@@ -1,5 +1,6 @@
 import { logger } from '../logging/logger.js';
 import { writeJournal } from '../journal/journal.js';
+import { deleteTenantRows } from '../maintenance/retention.js';
 import type { Pool } from '../store/pool.js';
 import { withSystemScope, withTenant } from '../store/transaction.js';
 
@@ -40,8 +41,9 @@ export async function deprovisionTenant(pool: Pool, tenantId: string): Promise<{
     await tx.query(`UPDATE subscriptions SET state = 'retired', updated_at = now() WHERE state <> 'retired'`);
     await writeJournal(tx, tenantId, [{ objectKind: 'tenant', outcome: 'info', reason: 'tenant.unsubscribed', details: { dataDeleted: true } }]);
   }, pool);
-  // ON DELETE CASCADE removes every tenant-owned row with it.
+  // The big tables in batches first; ON DELETE CASCADE then removes the few rows left with the tenant.
+  const deleted = await deleteTenantRows(pool, tenantId);
   await withSystemScope((tx) => tx.query(`DELETE FROM tenants WHERE id = $1`, [tenantId]), pool);
-  logger.info({ tenantId }, 'tenant offboarded and its data deleted');
+  logger.info({ tenantId, deleted }, 'tenant offboarded and its data deleted');
   return { existed: true };
 }
