@@ -22,6 +22,8 @@ import { registryStatusReporter, type StatusReporter } from '../tenants/registry
 export const MAINTENANCE_QUEUE = 'maintenance';
 const RETENTION_JOB = 'retention';
 const RETENTION_EVERY_MS = 60 * 60_000;
+/** Subscription maintenance interval: adds at most this to noticing a lost subscription (docs/operations.md "Blind windows"). */
+export const DEFAULT_MAINTENANCE_EVERY_MS = 15_000;
 
 export interface WorkerProcessOptions {
   /** How often subscriptions are checked (default 15 s: adds at most that to noticing a lost subscription). */
@@ -52,7 +54,7 @@ export async function startWorkerProcess(config: Config, options: WorkerProcessO
   const subscriptions = new SubscriptionManager({ pool, contexts, inbox, publicUrl: config.publicUrl, ...options.subscriptions });
   const maintenanceConnection = redis.duplicate();
   const maintenanceQueue = new Queue(MAINTENANCE_QUEUE, { connection: maintenanceConnection, prefix: config.queuePrefix });
-  await scheduleSubscriptionMaintenance(maintenanceQueue, options.maintenanceEveryMs ?? 15_000);
+  await scheduleSubscriptionMaintenance(maintenanceQueue, options.maintenanceEveryMs ?? DEFAULT_MAINTENANCE_EVERY_MS);
   // The drift check has a queue of its own: a slow S/4 must not hold up subscription maintenance (and so lengthen Exchange's blind window).
   const drift = { ...DEFAULT_DRIFT_OPTIONS, intervalMs: config.driftCheckSeconds * 1_000 };
   const driftQueue = new Queue(DRIFT_CHECK_JOB, { connection: maintenanceConnection, prefix: config.queuePrefix });
