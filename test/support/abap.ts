@@ -37,7 +37,7 @@ export async function transpileAbap(mutate?: (file: string, text: string) => str
   }
   for (const name of await readdir(UNIT_RUNTIME)) files.set(name, await readFile(join(UNIT_RUNTIME, name), 'utf8'));
   const transpilerVersion = (require('@abaplint/transpiler-cli/package.json') as { version: string }).version;
-  const hash = createHash('sha256').update(transpilerVersion).update(RUNNER);
+  const hash = createHash('sha256').update(transpilerVersion).update(RUNNER).update('index-v2');
   for (const [name, text] of [...files].sort(([a], [b]) => a.localeCompare(b))) hash.update(name).update('\0').update(text).update('\0');
   const dir = join(OUT_ROOT, hash.digest('hex').slice(0, 16));
   if (!existsSync(join(dir, 'complete'))) await build(dir, files);
@@ -74,6 +74,10 @@ async function build(dir: string, files: Map<string, string>): Promise<void> {
     throw new Error(`ABAP transpile failed:\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
   }
   await writeFile(join(staging, 'out/events.mjs'), RUNNER);
+  // The generated runner prints a failed assertion as an object; print its text (cx_aunit_failure's message).
+  const index = join(staging, 'out/index.mjs');
+  await writeFile(index, (await readFile(index, 'utf8')).replace('console.log(err);',
+    'console.log(err?.message?.get ? `ABAP Unit assertion failed: ${err.message.get()}` : err);'));
   await writeFile(join(staging, 'complete'), '');
   await rm(dir, { recursive: true, force: true });
   await rename(staging, dir).catch(async (error: NodeJS.ErrnoException) => {

@@ -30,8 +30,9 @@ CLASS cl_abap_unit_assert IMPLEMENTATION.
     DATA lv_act TYPE string.
     DATA lv_exp TYPE string.
     IF act <> exp.
-      lv_act = act.
-      lv_exp = exp.
+      " Numbers convert with a trailing sign position: trim it for the message.
+      lv_act = condense( val = CONV string( act ) del = ` ` ).
+      lv_exp = condense( val = CONV string( exp ) del = ` ` ).
       RAISE EXCEPTION TYPE cx_aunit_failure EXPORTING message = |{ msg } expected <{ lv_exp }> but was <{ lv_act }>|.
     ENDIF.
   ENDMETHOD.

@@ -34,6 +34,12 @@ describe('abap/ package', () => {
     expect(ran.filter((l) => l.startsWith('ZCL_TANDEM_EVENT_BATCH:')).length).toBeGreaterThanOrEqual(7);
   }, 60_000);
 
+  it('a failing ABAP Unit assertion fails the run (mutation: the back-off expectation changed)', async () => {
+    const mutant = await transpileAbap((file, text) => file === 'zcl_tandem_event_batch.clas.testclasses.abap'
+      ? text.replace('exp = 120 )', 'exp = 121 )') : text);
+    await expect(mutant.runUnitTests()).rejects.toThrow(/ltcl_batch->retry_backs_off[\s\S]*expected <121> but was <120>/);
+  }, 120_000);
+
   it('produces events and batches that POST /s4/events accepts, every type and action', async () => {
     const { events, batches } = await abap.produceEvents();
     const accepted = parseS4EventRequest(events, true);
