@@ -66,14 +66,17 @@ export async function reconcileEmployeeContacts(env: ReconcileEnv, mailbox: Mail
   const { ctx } = env;
   if (!mailbox.employeeBp || !mailbox.kinds.includes('contact')) return;
   const s = ctx.settings.contacts;
-  const relationships: S4Relationship[] = await ctx.s4.listEmployeeRelationships(mailbox.employeeBp, s.employeeRelationship);
+  // The relationship types of the triggers switched on (one read when both use the same type).
+  const types = new Set([s.viaContactPerson, s.viaCustomer].filter((t) => t.enabled).map((t) => t.relationship));
+  const relationships: S4Relationship[] = [];
+  for (const type of types) relationships.push(...await ctx.s4.listEmployeeRelationships(mailbox.employeeBp, type));
   const partners = new Map<string, S4BusinessPartner>();
   for (const r of relationships) {
     const other = r.bp1 === mailbox.employeeBp ? r.bp2 : r.bp1;
     const bp = await ctx.partner(other);
     if (!bp) continue;
     partners.set(bp.id, bp);
-    if (bp.category === 'organization') {
+    if (bp.category === 'organization' && s.viaCustomer.enabled && r.category === s.viaCustomer.relationship) {
       for (const person of await ctx.s4.listContactPersons(bp.id, s.customerContactRelationship)) {
         partners.set(person.id, person);
         relationships.push({ bp1: person.id, bp2: bp.id, category: s.customerContactRelationship });

@@ -85,10 +85,20 @@ const tasksSchema = z.object({
   importanceToPriority,
 }).prefault({}).describe('Tasks');
 
+/** BP relationship categories (BUR001, BUR011, …) are CHAR 6. */
+const relationshipType = z.string().trim().min(1).max(6);
+
 const contactsSchema = z.object({
   enabled: z.boolean().default(true).describe('Sync contact persons S/4 → Exchange'),
-  customerContactRelationship: z.string().trim().min(1).max(6).default('BUR001').describe('Relationship type customer ↔ contact person'),
-  employeeRelationship: z.string().trim().min(1).max(6).default('BUR011').describe('Relationship type employee → contact person or customer that puts contacts in the mailbox'),
+  customerContactRelationship: relationshipType.default('BUR001').describe('Relationship type customer ↔ contact person'),
+  viaContactPerson: z.object({
+    enabled: z.boolean().default(true).describe('A relationship from the employee to a contact person puts that person in the employee\'s contacts'),
+    relationship: relationshipType.default('BUR011').describe('Relationship type employee → contact person'),
+  }).prefault({}).describe('Trigger: relationship to the contact person'),
+  viaCustomer: z.object({
+    enabled: z.boolean().default(true).describe('A relationship from the employee to a customer puts all the customer\'s contact persons in the employee\'s contacts'),
+    relationship: relationshipType.default('BUR011').describe('Relationship type employee → customer'),
+  }).prefault({}).describe('Trigger: relationship to the customer'),
 }).prefault({}).describe('Contacts');
 
 const owner = z.enum(['s4', 'exchange']);
@@ -163,9 +173,26 @@ export function defaultTenantSettings(): TenantSettings {
 
 export type ParseResult = { ok: true; settings: TenantSettings } | { ok: false; errors: FieldError[] };
 
+/**
+ * Settings saved before a schema change, brought to today's shape before validation. Until the two
+ * contact triggers existed one relationship type (`contacts.employeeRelationship`) served both and
+ * both were always on: it becomes both triggers' type, both on — what such a tenant had.
+ */
+export function migrateTenantSettings(input: unknown): unknown {
+  if (!isRecord(input) || !isRecord(input.contacts) || !('employeeRelationship' in input.contacts)) return input;
+  const { employeeRelationship, ...contacts } = input.contacts;
+  const relationship = typeof employeeRelationship === 'string' ? employeeRelationship : undefined;
+  const trigger = (current: unknown) => (isRecord(current) ? current : { enabled: true, ...(relationship ? { relationship } : {}) });
+  return { ...input, contacts: { ...contacts, viaContactPerson: trigger(contacts.viaContactPerson), viaCustomer: trigger(contacts.viaCustomer) } };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 /** Validates admin input; errors carry a JSON path such as `appointments.processTypes[0].textType`. */
 export function parseTenantSettings(input: unknown): ParseResult {
-  const r = tenantSettingsSchema.safeParse(input ?? {});
+  const r = tenantSettingsSchema.safeParse(migrateTenantSettings(input ?? {}));
   if (r.success) return { ok: true, settings: r.data };
   return { ok: false, errors: r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
 }

@@ -2,10 +2,11 @@ import type { S4BusinessPartner, S4Relationship } from '../../connectors/s4/type
 import type { ContactSettings } from '../settings.js';
 
 /**
- * Which contact persons belong in an employee's mailbox (PRODUCT.md "Contacts"): a relationship
- * of the employee relationship type (default BUR011) from the employee's BP to a contact person
- * puts that person in; to a customer it puts all the customer's contact persons (relationship
- * type default BUR001) in. Relationships are read in either direction and only while valid.
+ * Which contact persons belong in an employee's mailbox: two independent triggers, each with its
+ * own switch and relationship type (both default BUR011) — a relationship from the employee's BP
+ * to a contact person puts that person in (`viaContactPerson`); one to a customer puts all the
+ * customer's contact persons (relationship type default BUR001) in (`viaCustomer`).
+ * Relationships are read in either direction and only while valid.
  */
 export interface DesiredContact {
   id: string;
@@ -41,11 +42,13 @@ export function contactsForEmployee(employeeId: string, relationships: readonly 
     .map((r) => other(r, personId)).find((id) => id !== undefined && partners.get(id)?.category === 'organization');
 
   for (const r of valid) {
-    if (r.category !== s.employeeRelationship) continue;
     const target = other(r, employeeId);
     if (!target) continue;
     const bp = partners.get(target);
     if (!bp) continue;
+    // Two triggers, each with its own switch and relationship type: to a customer, to a contact person.
+    const trigger = bp.category === 'organization' ? s.viaCustomer : s.viaContactPerson;
+    if (!trigger.enabled || r.category !== trigger.relationship) continue;
     if (bp.category === 'organization') {
       for (const cr of valid) {
         if (cr.category !== s.customerContactRelationship) continue;

@@ -51,6 +51,23 @@ describe('contacts scope', () => {
     expect(r.size).toBe(0);
   });
 
+  it('each trigger has its own switch: off, its relationships bring nobody; the other trigger still works', () => {
+    const both = [...rels, { bp1: 'CUST1', bp2: 'EMP001', category: 'BUR011' }, { bp1: 'EMP001', bp2: 'CP3', category: 'BUR011' }];
+    const noCustomer = contactsForEmployee('EMP001', both, partners, { ...cs, viaCustomer: { enabled: false, relationship: 'BUR011' } }, NOW);
+    expect([...noCustomer.keys()]).toEqual(['CP3']);
+    const noPerson = contactsForEmployee('EMP001', both, partners, { ...cs, viaContactPerson: { enabled: false, relationship: 'BUR011' } }, NOW);
+    expect([...noPerson.keys()].sort()).toEqual(['CP1', 'CP2']);
+  });
+
+  it('each trigger has its own relationship type', () => {
+    const rel = [...rels, { bp1: 'CUST1', bp2: 'EMP001', category: 'ZCUST' }, { bp1: 'EMP001', bp2: 'CP3', category: 'ZPERS' }];
+    const own = { ...cs, viaCustomer: { enabled: true, relationship: 'ZCUST' }, viaContactPerson: { enabled: true, relationship: 'ZPERS' } };
+    expect([...contactsForEmployee('EMP001', rel, partners, own, NOW).keys()].sort()).toEqual(['CP1', 'CP2', 'CP3']);
+    // Swapped: a customer reached by the contact-person type (and vice versa) brings nobody.
+    const swapped = { ...cs, viaCustomer: { enabled: true, relationship: 'ZPERS' }, viaContactPerson: { enabled: true, relationship: 'ZCUST' } };
+    expect(contactsForEmployee('EMP001', rel, partners, swapped, NOW).size).toBe(0);
+  });
+
   it('removing the relationship removes the contacts; adding one adds them', () => {
     const before = contactsForEmployee('EMP001', [...rels, { bp1: 'CUST1', bp2: 'EMP001', category: 'BUR011' }], partners, cs, NOW);
     const after = contactsForEmployee('EMP001', [...rels, { bp1: 'EMP001', bp2: 'CP3', category: 'BUR011' }], partners, cs, NOW);

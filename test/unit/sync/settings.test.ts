@@ -12,11 +12,22 @@ describe('tenant settings', () => {
     });
     expect(s.appointments.priorityMap['1']).toBe('high');
     expect(s.appointments.priorityMap['9']).toBe('low');
-    expect(s.contacts).toEqual({ enabled: true, customerContactRelationship: 'BUR001', employeeRelationship: 'BUR011' });
+    expect(s.contacts).toEqual({ enabled: true, customerContactRelationship: 'BUR001',
+      viaContactPerson: { enabled: true, relationship: 'BUR011' }, viaCustomer: { enabled: true, relationship: 'BUR011' } });
     expect(s.syncWindow).toEqual({ daysBack: 30, daysAhead: 365 });
     expect(s.safetyValve).toEqual({ maxDeletesPerMailbox: 50, maxDeletesPerTenant: 500, windowMinutes: 10 });
     expect(s.conflicts.policy).toBe('merge');
     expect(s.conflicts.fieldOwners).toMatchObject({ subject: 'exchange', start: 'exchange', location: 'exchange', body: 'exchange', status: 's4', importance: 's4', attendees: 's4' });
+  });
+
+  it('settings saved with the one employee relationship type become both contact triggers, on, with that type', () => {
+    const r = parseTenantSettings({ contacts: { enabled: true, customerContactRelationship: 'ZCP001', employeeRelationship: 'ZEMP01' } });
+    expect(r.ok && r.settings.contacts).toEqual({ enabled: true, customerContactRelationship: 'ZCP001',
+      viaContactPerson: { enabled: true, relationship: 'ZEMP01' }, viaCustomer: { enabled: true, relationship: 'ZEMP01' } });
+    // A trigger already in the new shape is kept as it is.
+    const mixed = parseTenantSettings({ contacts: { employeeRelationship: 'ZEMP01', viaCustomer: { enabled: false, relationship: 'ZCUS01' } } });
+    expect(mixed.ok && mixed.settings.contacts.viaCustomer).toEqual({ enabled: false, relationship: 'ZCUS01' });
+    expect(mixed.ok && mixed.settings.contacts.viaContactPerson).toEqual({ enabled: true, relationship: 'ZEMP01' });
   });
 
   it('a partial input keeps the other defaults', () => {
