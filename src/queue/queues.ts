@@ -48,12 +48,24 @@ export function inboxJobOptions(inboxId: number, delayMs = 0, jobKey?: string): 
   };
 }
 
+/**
+ * BullMQ serves jobs without a priority before prioritized ones: bulk work (initial loads, the
+ * daily series pass, drift-check repairs) waits while events are waiting, so one tenant's bulk
+ * work never delays another tenant's live changes. Bulk work still runs whenever the queue has no
+ * events; the busy-subject and continuation re-queues keep the priority.
+ */
+export const BULK_PRIORITY = 10;
+
+export function isBulkWork(row: { type: string; correlationId: string }): boolean {
+  return row.type.startsWith('tandem.mailbox.') || row.correlationId.startsWith('drift:');
+}
+
 /** The one way to turn an inbox row into its job (writer, sweeper and admin retry all enqueue this). */
 export function inboxJob(row: { id: number; tenantId: string; type: string; subject: string; correlationId: string; jobKey?: string | undefined }, delayMs = 0) {
   return {
     name: row.type,
     data: { version: 1 as const, tenantId: row.tenantId, inboxId: row.id, subject: row.subject, correlationId: row.correlationId },
-    opts: inboxJobOptions(row.id, delayMs, row.jobKey),
+    opts: { ...inboxJobOptions(row.id, delayMs, row.jobKey), ...(isBulkWork(row) ? { priority: BULK_PRIORITY } : {}) },
   };
 }
 

@@ -25,7 +25,11 @@ export interface SyncRouteDeps {
   inbox: InboxWriter;
   inboxQueue: Queue<InboxJobData>;
   keyPrefix: string;
+  /** Initial loads one tenant may have queued or running at once before POST …/initial-load answers 429. */
+  initialLoadsPerTenant?: number;
 }
+
+export const DEFAULT_INITIAL_LOADS_PER_TENANT = 5;
 
 const idParams = z.object({ id: z.uuid() });
 const settingsChange = z.object({ path: z.string(), from: z.unknown(), to: z.unknown() });
@@ -108,6 +112,16 @@ export function syncAdminRoutes(deps: SyncRouteDeps): AnyApiRoute[] {
       handler: async ({ principal, params }) => {
         const user = await tx(principal.tenantId, (t) => mailboxRepository.get(t, params.id));
         if (!user.enabled) throw new TandemError('CONFLICT', 'Enable the user first');
+        // Initial loads are the heaviest work there is; a tenant starting many at once would hold
+        // the shared workers (and its own S/4 and Exchange) for a long time. Loads started by
+        // adding or enabling users are not refused: they wait in the low-priority bulk lane.
+        const limit = deps.initialLoadsPerTenant ?? DEFAULT_INITIAL_LOADS_PER_TENANT;
+        const inProgress = await tx(principal.tenantId, async (t) => (await t.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM mailboxes WHERE id <> $1 AND initial_load->>'state' IN ('queued', 'running')`, [params.id])).rows[0]!.n);
+        if (inProgress >= limit) {
+          throw new TandemError('RATE_LIMITED', `${inProgress} initial loads are queued or running; at most ${limit} at once — start this one when one has finished`,
+            { retryAfterMs: 60_000, details: { inProgress, limit } });
+        }
         const load = await tx(principal.tenantId, (t) => requestInitialLoad(t, principal.tenantId, params.id, { by: principal.user, reason: 'user.initialLoadRequested' }));
         await enqueueInitialLoads(deps.inboxQueue, [load]);
         return { id: params.id, state: 'queued' };
