@@ -79,7 +79,13 @@ export class S4Http {
       return { url: target.url, username: target.username, password: target.password, sapClient: target.sapClient, authentication: 'BasicAuthentication' };
     }
     if (target.jwt) return { destinationName: target.destinationName, jwt: target.jwt, selectionStrategy: alwaysSubscriber };
-    if (!getServiceBinding('destination')) return { destinationName: target.destinationName, selectionStrategy: alwaysProvider };
+    if (!getServiceBinding('destination')) {
+      // On Cloud Foundry a missing binding must not turn into the provider-level `destinations` variable.
+      if (process.env.VCAP_APPLICATION !== undefined) {
+        throw new TandemError('CONFIG_INVALID', 'No destination service binding: S/4 destinations are looked up in the subscriber subaccount only');
+      }
+      return { destinationName: target.destinationName, selectionStrategy: alwaysProvider };
+    }
     const jwt = await serviceToken('xsuaa', { jwt: { zid: target.tenantId } });
     const found = await getDestinationFromDestinationService({ destinationName: target.destinationName, jwt, selectionStrategy: alwaysSubscriber, useCache: true });
     if (!found?.url) {

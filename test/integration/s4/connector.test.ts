@@ -304,6 +304,20 @@ describe('S/4 connector — transport errors', () => {
     expect(await client.getTask('00000000-0000-0000-0000-000000000001')).toBeUndefined();
   });
 
+  it('on Cloud Foundry never falls back to provider-level destinations when no destination service is bound', async () => {
+    const saved = { app: process.env.VCAP_APPLICATION, destinations: process.env.destinations };
+    process.env.VCAP_APPLICATION = JSON.stringify({ application_name: 'tandem-worker' });
+    process.env.destinations = JSON.stringify([{ name: 'S4_TEST', url: emulator.url, username: 'TANDEM_COMM', password: 'demo-password', authentication: 'BasicAuthentication' }]);
+    try {
+      const client = createS4Client({ kind: 'destination', destinationName: 'S4_TEST', tenantId: 'demo' }, { resilience: { circuitBreaker: false, readRetries: 0 } });
+      expect((await rejection(client.getBusinessPartner(DEMO.customers.fabrikam))).code).toBe('CONFIG_INVALID');
+    } finally {
+      for (const [key, value] of [['VCAP_APPLICATION', saved.app], ['destinations', saved.destinations]] as const) {
+        if (value === undefined) delete process.env[key]; else process.env[key] = value;
+      }
+    }
+  });
+
   it('resolves a destination by name and reports an unknown one as S4_DESTINATION_NOT_FOUND', async () => {
     const previous = process.env.destinations;
     process.env.destinations = JSON.stringify([{ name: 'S4_TEST', url: emulator.url, username: 'TANDEM_COMM', password: 'demo-password', sapClient: '100', authentication: 'BasicAuthentication' }]);
