@@ -21,10 +21,23 @@ export interface Problem {
 
 export const PROBLEM_TYPE_BASE = 'https://tandem.example.com/problems/';
 
+/**
+ * Failures of our own infrastructure: their messages name hosts, ports, database users and SQL,
+ * which no caller (many endpoints answer anonymous ones) may read. The log line has the message.
+ */
+const INFRASTRUCTURE_CODES = new Set<string>(['INTERNAL', 'UNAVAILABLE', 'DB_UNAVAILABLE', 'DB_SERIALIZATION', 'QUEUE_UNAVAILABLE',
+  'CONFIG_INVALID', 'TENANT_CONTEXT_MISSING', 'SECRET_KEY_UNKNOWN', 'SECRET_DECRYPT_FAILED', 'MIGRATION_FAILED', 'MIGRATION_CHECKSUM_MISMATCH']);
+
+function publicDetail(error: TandemError): string {
+  if (!INFRASTRUCTURE_CODES.has(error.code)) return error.message;
+  return error.retryable ? `${ERROR_CODES[error.code].title}; try again later, or quote the request id to support.`
+    : 'An internal error occurred; quote the request id to support.';
+}
+
 export function toProblem(error: TandemError, instance?: string): Problem {
   const requestId = currentLogContext().requestId;
-  // Never leak internals of a 5xx (stack traces, SQL, hostnames) to the caller; logs have them.
-  const detail = error.status >= 500 && error.code === 'INTERNAL' ? 'An internal error occurred; quote the request id to support.' : error.message;
+  // Never leak internals (stack traces, SQL, hostnames) to the caller; logs have them.
+  const detail = publicDetail(error);
   return {
     type: `${PROBLEM_TYPE_BASE}${error.code.toLowerCase().replace(/_/g, '-')}`,
     title: ERROR_CODES[error.code].title,
@@ -68,6 +81,8 @@ export const problemHandler: ErrorRequestHandler = (error, req, res, next) => {
   }
   const tandemError = error instanceof TandemError ? error : fromHttpError(error) ?? coerceError(error);
   const log = tandemError.status >= 500 ? logger.error.bind(logger) : logger.info.bind(logger);
-  log({ err: error, code: tandemError.code, status: tandemError.status, path: req.path }, 'request failed');
+  // The route template, never the raw path: paths carry secrets (the EWS notification token).
+  const route = (req.route as { path?: string } | undefined)?.path;
+  log({ err: error, code: tandemError.code, status: tandemError.status, route: route ? `${req.baseUrl}${route}` : 'unmatched' }, 'request failed');
   sendProblem(res, tandemError, req.originalUrl.split('?')[0]);
 };

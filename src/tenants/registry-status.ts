@@ -27,8 +27,15 @@ export function registryStatusReporter(registry: VcapBindings['saasRegistry']): 
       const token = await service.fetchClientCredentialsToken();
       headers.authorization = `Bearer ${token.access_token}`;
     }
-    const response = await fetch(new URL(statusPath, registry.saas_registry_url), { method: 'PUT', headers, body: JSON.stringify(outcome),
+    const response = await fetch(registryStatusUrl(statusPath, registry.saas_registry_url), { method: 'PUT', headers, body: JSON.stringify(outcome),
       signal: AbortSignal.timeout(10_000) });
     if (!response.ok) throw new TandemError('UNAVAILABLE', `SaaS registry status callback answered ${response.status}`);
   };
+}
+
+/** The registry URL of a status path; refuses anything that would leave the registry's origin (the token goes with it). */
+export function registryStatusUrl(statusPath: string, registryUrl: string): URL {
+  const url = new URL(statusPath, registryUrl);
+  if (url.origin !== new URL(registryUrl).origin) throw new TandemError('BAD_REQUEST', 'STATUS_CALLBACK leaves the SaaS registry');
+  return url;
 }

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Pool } from '../../store/pool.js';
 import { migrationsUpToDate } from '../../store/migrate.js';
 import { registry } from '../../observability/metrics.js';
+import { logger } from '../../logging/logger.js';
 
 /** How long /ready waits for each dependency before calling it down. */
 const READY_CHECK_TIMEOUT_MS = 2_000;
@@ -12,6 +13,12 @@ function withTimeout<T>(promise: Promise<T>, label: string): Promise<T> {
     promise,
     new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${label} did not answer within ${READY_CHECK_TIMEOUT_MS} ms`)), READY_CHECK_TIMEOUT_MS).unref()),
   ]);
+}
+
+/** A failed check: anonymous callers read only that it is down; the cause (host, port, user) goes to the log. */
+function down(dependency: string, error: Error): { ok: false; message: string } {
+  logger.warn({ err: error, dependency }, 'readiness check failed');
+  return { ok: false, message: /did not answer within/.test(error.message) ? 'timed out' : 'unreachable' };
 }
 
 /**
@@ -37,8 +44,8 @@ export function healthRoutes(deps: { pool: Pool; redis: Redis }): Router {
         } finally {
           client.release();
         }
-      })(), 'postgres').then(() => { checks.postgres = { ok: true }; }, (error: Error) => { checks.postgres = { ok: false, message: error.message }; }),
-      withTimeout(deps.redis.ping(), 'redis').then(() => { checks.redis = { ok: true }; }, (error: Error) => { checks.redis = { ok: false, message: error.message }; }),
+      })(), 'postgres').then(() => { checks.postgres = { ok: true }; }, (error: Error) => { checks.postgres = down('postgres', error); }),
+      withTimeout(deps.redis.ping(), 'redis').then(() => { checks.redis = { ok: true }; }, (error: Error) => { checks.redis = down('redis', error); }),
     ]);
     checks.migrations ??= { ok: false, message: 'not checked: postgres unreachable' };
     const ready = Object.values(checks).every((check) => check.ok);

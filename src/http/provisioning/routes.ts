@@ -17,6 +17,19 @@ const subscriptionSchema = z.object({
   globalAccountGUID: z.string().optional(),
 }).loose();
 
+/**
+ * STATUS_CALLBACK must be a path on the SaaS registry: an absolute URL (or a scheme- or
+ * protocol-relative one, or backslashes that URL parsers read as slashes) would send the
+ * registry's bearer token to whatever host it names. The reporter checks the origin again.
+ */
+export function statusCallbackPath(header: string | undefined): string | undefined {
+  if (header === undefined || header === '') return undefined;
+  if (!/^\/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*(\?[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*)?$/.test(header)) {
+    throw new TandemError('BAD_REQUEST', 'STATUS_CALLBACK must be a path on the SaaS registry (e.g. /api/v2.0/subscription/…/status)');
+  }
+  return header;
+}
+
 export interface ProvisioningDeps {
   pool: Pool;
   config: Config;
@@ -49,7 +62,7 @@ export function provisioningRoutes(deps: ProvisioningDeps): Router {
     }
     const subscriptionUrl = tenantUrl(deps.config, body.data.subscribedSubdomain);
     const work = () => provisionTenant(deps.pool, { tenantId, ...(body.data.subscribedSubdomain ? { subdomain: body.data.subscribedSubdomain } : {}) });
-    const statusPath = req.get('status_callback');
+    const statusPath = statusCallbackPath(req.get('status_callback'));
     if (!statusPath) {
       await work();
       res.status(200).type('text/plain').send(subscriptionUrl);
@@ -63,7 +76,7 @@ export function provisioningRoutes(deps: ProvisioningDeps): Router {
 
   router.delete(PROVISIONING_PATHS.tenant, callbackOnly, async (req, res) => {
     const tenantId = tenantIdSchema.parse(req.params.tenantId);
-    const statusPath = req.get('status_callback');
+    const statusPath = statusCallbackPath(req.get('status_callback'));
     const work = () => deprovisionTenant(deps.pool, tenantId);
     if (!statusPath) {
       await work();

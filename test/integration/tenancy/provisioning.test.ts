@@ -119,6 +119,18 @@ describe('SaaS provisioning callbacks', () => {
     expect(tokenRequests.at(-1)).toMatchObject({ grant_type: 'client_credentials', client_id: 'sb-registry!b1', client_secret: 'registry-secret' });
   });
 
+  it.each(['https://attacker.example/collect', '//attacker.example/collect', 'http:/attacker.example', '/\\attacker.example/x', 'api/v2.0/relative'])(
+    'accepts only a path as STATUS_CALLBACK, so the registry token goes nowhere else (%s → 400, nothing set up)', async (callback) => {
+      const before = statusReports.length;
+      const response = await call('PUT', '/callback/v1.0/tenants/zone-evil', ['Callback'], { STATUS_CALLBACK: callback }, { subscribedTenantId: 'zone-evil' });
+      expect(response.status).toBe(400);
+      expect(await tenantExists('zone-evil')).toBeUndefined();
+      const removal = await call('DELETE', '/callback/v1.0/tenants/zone-b', ['Callback'], { STATUS_CALLBACK: callback });
+      expect(removal.status).toBe(400);
+      expect(await tenantExists('zone-b')).toBe('active');
+      expect(statusReports.length).toBe(before);
+    });
+
   it('rejects a body naming another tenant than the path', async () => {
     expect((await call('PUT', '/callback/v1.0/tenants/zone-c', ['Callback'], {}, { subscribedTenantId: 'zone-d' })).status).toBe(400);
     expect((await call('PUT', '/callback/v1.0/tenants/bad%20id', ['Callback'], {}, {})).status).toBe(400);
