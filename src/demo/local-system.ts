@@ -27,6 +27,8 @@ export interface LocalSystemOptions {
   graph?: boolean;
   /** Put the demo users into a Graph environment pointed at the Graph emulator instead of EWS. */
   usersOnGraph?: boolean;
+  /** Graph emulator users whose user principal name differs from their SMTP address (SMTP → UPN). */
+  graphUserPrincipalNames?: Record<string, string>;
   /** S/4 event delivery retry while Tandem is down. */
   s4EventRetry?: { initialDelayMs: number; maxDelayMs: number };
   /** The S/4 emulator posts a heartbeat at start and then every this many ms, as the ABAP sender job does (default none). */
@@ -66,7 +68,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   const ews = await startEwsEmulator({ port: options.ports?.ews ?? 0, ...(options.ewsTimeScale ? { timeScale: options.ewsTimeScale } : {}),
     ...(options.ewsMailboxes ? { mailboxes: options.ewsMailboxes } : {}) });
   // Real time in the Graph emulator: its shortest subscription (45 minutes) must outlive a test run.
-  const graph = options.graph || options.usersOnGraph ? await startGraphEmulator({ port: options.ports?.graph ?? 0 }) : undefined;
+  const graph = options.graph || options.usersOnGraph ? await startGraphEmulator({ port: options.ports?.graph ?? 0, ...(options.graphUserPrincipalNames ? { userPrincipalNames: options.graphUserPrincipalNames } : {}) }) : undefined;
   const s4Emulator = await startS4Emulator({ port: options.ports?.s4 ?? 0, eventsUrl: `${webUrl}/s4/events`, eventsAuth: DEMO.callback,
     ...(options.s4EventRetry ? { eventRetry: options.s4EventRetry } : {}), ...(options.s4HeartbeatMs ? { heartbeatMs: options.s4HeartbeatMs } : {}) });
   const web = await startWeb(config, { port: config.port, host: '127.0.0.1', ...(options.cockpitDirs ? { cockpitDirs: options.cockpitDirs } : {}) });

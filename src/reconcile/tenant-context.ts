@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { createEwsConnector } from '../connectors/exchange/ews/ews-connector.js';
-import { createGraphConnector } from '../connectors/exchange/graph/index.js';
+import { createGraphConnector, type MailboxDirectory } from '../connectors/exchange/graph/index.js';
 import type { MailboxConnector } from '../connectors/exchange/mailbox-connector.js';
 import type { ItemKind } from '../connectors/exchange/types.js';
 import { createS4Client, type S4BusinessPartner, type S4Client } from '../connectors/s4/index.js';
@@ -153,11 +153,24 @@ export class ConnectorCache {
     if (cached && cached.version === version) return cached.connector;
     const connector = withTenant(tenantId, (tx) => this.environments.connectorConfig(tx, environmentId), this.deps.pool).then((env) => {
       const limits = { redis: this.deps.redis, keyPrefix: `${this.deps.keyPrefix}:exchange` };
-      return env.kind === 'graph' ? createGraphConnector(env, limits) : createEwsConnector(env, limits);
+      return env.kind === 'graph' ? createGraphConnector(env, { ...limits, directory: this.directory(tenantId, environmentId) }) : createEwsConnector(env, limits);
     });
     this.cache.set(environmentId, { version, connector });
     if (cached) void cached.connector.then((old) => old.close()).catch(() => undefined);
     return connector;
+  }
+
+  /** The environment's users' Entra object ids, stored on the users (resolved once by the Graph connector). */
+  private directory(tenantId: string, environmentId: string): MailboxDirectory {
+    const { pool } = this.deps;
+    return {
+      objectIdOf: async (smtp) => (await withTenant(tenantId, (tx) => tx.query<{ exchange_object_id: string | null }>(
+        'SELECT exchange_object_id FROM mailboxes WHERE environment_id = $1 AND lower(smtp_address) = $2', [environmentId, smtp]), pool)).rows[0]?.exchange_object_id ?? undefined,
+      remember: async (smtp, objectId) => {
+        await withTenant(tenantId, (tx) => tx.query(
+          'UPDATE mailboxes SET exchange_object_id = $3 WHERE environment_id = $1 AND lower(smtp_address) = $2', [environmentId, smtp, objectId]), pool);
+      },
+    };
   }
 
   async closeAll(): Promise<void> {

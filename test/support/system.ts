@@ -28,6 +28,8 @@ export interface SystemOptions {
   backend?: 'ews' | 'graph';
   /** Start the Graph emulator even when the users start on EWS (backend switch). */
   withGraph?: boolean;
+  /** Graph users whose user principal name is not their SMTP address (SMTP → UPN). */
+  graphUserPrincipalNames?: Record<string, string>;
   /** Mailboxes the EWS emulator hosts besides its seeded ones (e.g. a user added during the test). */
   ewsMailboxes?: string[];
   /** Exchange's clock in the EWS emulator (default 0.05, 20× faster); 1 runs it in real time. */
@@ -49,6 +51,7 @@ async function startOn(db: TestDatabase, prefix: string, port: number, options: 
     ewsTimeScale: options.ewsTimeScale ?? EWS_TIME_SCALE, maintenanceEveryMs: 500, sweepIntervalMs: 1_000,
     s4EventRetry: { initialDelayMs: 100, maxDelayMs: 1_000 },
     graph: options.withGraph ?? false, usersOnGraph: options.backend === 'graph',
+    ...(options.graphUserPrincipalNames ? { graphUserPrincipalNames: options.graphUserPrincipalNames } : {}),
     ...(options.ewsMailboxes ? { ewsMailboxes: options.ewsMailboxes } : {}),
   });
   return {

@@ -6,6 +6,7 @@ import type { GraphStore, Json, Mailbox } from './store.js';
 import type { Subscriptions } from './subscriptions.js';
 import type { Throttle } from './throttle.js';
 import * as todo from './todo.js';
+import { getUser, listUsers } from './users.js';
 
 type Handler = (ctx: Ctx, p: string[]) => EmuResponse | Promise<EmuResponse>;
 interface Route { method: string; pattern: RegExp; permission: 'Calendars' | 'Contacts' | 'Tasks'; handler: Handler }
@@ -100,6 +101,9 @@ export class GraphApi {
     try {
       if (req.path === '/$batch' && req.method === 'POST') return await this.batch(req, roles);
       if (/^\/subscriptions(\/|$)/i.test(req.path)) return await this.subscription(req);
+      const user = /^\/users\/([^/]+)$/i.exec(req.path)?.[1];
+      if (user && req.method === 'GET') return getUser(this.deps.store, req, user, roles);
+      if (/^\/users$/i.test(req.path) && req.method === 'GET') return listUsers(this.deps.store, req, roles);
       return await this.mailboxCall(req, roles);
     } catch (error) {
       if (error instanceof GraphError) return error.toResponse();

@@ -12,7 +12,7 @@ export const DEMO_CLIENT_ID = 'demo-client';
 export const DEMO_CLIENT_SECRET = 'demo-secret';
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 export const GRAPH_AUDIENCE = 'https://graph.microsoft.com';
-export const ALL_APP_ROLES = ['Calendars.ReadWrite', 'Contacts.ReadWrite', 'Tasks.ReadWrite.All'];
+export const ALL_APP_ROLES = ['Calendars.ReadWrite', 'Contacts.ReadWrite', 'Tasks.ReadWrite.All', 'User.Read.All'];
 
 export class TokenService {
   private keys?: { privateKey: CryptoKey; publicKey: CryptoKey; jwk: JWK };

@@ -54,7 +54,7 @@ export async function handleControl(deps: ControlDeps, method: string, path: str
       deps.tokens.roles = z.object({ roles: z.array(z.string()) }).parse(body ?? {}).roles;
       return ok();
     case 'POST expire-delta-tokens': {
-      const mailbox = deps.store.find(String(b.mailbox ?? ''));
+      const mailbox = deps.store.bySmtp(String(b.mailbox ?? ''));
       if (!mailbox) throw new GraphError(404, 'NotFound', 'Unknown mailbox');
       mailbox.tokenEpoch++;
       return ok();
@@ -68,7 +68,7 @@ export async function handleControl(deps: ControlDeps, method: string, path: str
       return ok(deps.subscriptions.lifecycle(parts[1] ?? '', lifecycle));
     }
     case 'POST deny': {
-      const mailbox = deps.store.find(String(b.mailbox ?? ''));
+      const mailbox = deps.store.bySmtp(String(b.mailbox ?? ''));
       if (!mailbox) throw new GraphError(404, 'NotFound', 'Unknown mailbox');
       if (b.reason === 'policy') mailbox.denied = { code: 'ErrorAccessDenied', message: 'Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings.' };
       else delete mailbox.denied;
@@ -81,7 +81,7 @@ export async function handleControl(deps: ControlDeps, method: string, path: str
         importMailbox(deps.store, smtp, body as PortableMailbox);
         return ok();
       }
-      if (!deps.store.find(smtp)) throw new GraphError(404, 'NotFound', `Unknown mailbox ${smtp}`);
+      if (!deps.store.bySmtp(smtp)) throw new GraphError(404, 'NotFound', `Unknown mailbox ${smtp}`);
       return ok(exportMailbox(deps.store, smtp));
     }
     default:

@@ -35,6 +35,8 @@ export interface GraphEmulatorOptions {
   requestBudget?: Partial<Budget>;
   /** Artificial latency per Graph call, so concurrency can be observed. */
   latencyMs?: number;
+  /** SMTP address → user principal name, for mailboxes whose UPN is not their SMTP address. */
+  userPrincipalNames?: Record<string, string>;
 }
 
 export interface GraphEmulator {
@@ -55,6 +57,9 @@ export interface GraphEmulator {
   setLatency(ms: number): void;
   setRoles(roles: string[]): void;
   denyMailbox(smtp: string, reason: 'policy' | undefined): void;
+  setUserPrincipalName(smtp: string, upn: string): void;
+  /** The mailbox's object id (what Graph calls the user's id). */
+  objectIdOf(smtp: string): string | undefined;
   exportMailbox(smtp: string): PortableMailbox;
   importMailbox(smtp: string, items: Omit<PortableMailbox, 'smtpAddress'>): void;
   reset(): void;
@@ -92,6 +97,7 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
   const timeScale = 1 / (options.timeScale ?? 1);
   const store = new GraphStore(options.mailboxes ?? DEFAULT_MAILBOXES);
   for (const m of DEFAULT_MAILBOXES) store.addMailbox(m);
+  for (const [smtp, upn] of Object.entries(options.userPrincipalNames ?? {})) store.setUserPrincipalName(smtp, upn);
   let port = 0;
   const host = options.host ?? '127.0.0.1';
   const base = (secure: boolean): string => `${secure ? 'https' : 'http'}://${host}:${port}`;
@@ -179,7 +185,7 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
     deliveries: () => [...subscriptions.deliveries],
     subscriptions: () => [...subscriptions.active.values()].map((s) => ({ id: s.id, resource: s.resource, expirationDateTime: new Date(s.expirationMs).toISOString(), ...(s.clientState ? { clientState: s.clientState } : {}) })),
     expireDeltaTokens: (smtp) => {
-      const mailbox = store.find(smtp);
+      const mailbox = store.bySmtp(smtp);
       if (mailbox) mailbox.tokenEpoch++;
     },
     lifecycle: (id, event) => subscriptions.lifecycle(id, event),
@@ -188,11 +194,13 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
     setLatency: (ms) => { latencyMs = ms; },
     setRoles: (roles) => { tokens.roles = roles; },
     denyMailbox: (smtp, reason) => {
-      const mailbox = store.find(smtp);
+      const mailbox = store.bySmtp(smtp);
       if (!mailbox) return;
       if (reason === 'policy') mailbox.denied = { code: 'ErrorAccessDenied', message: 'Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings.' };
       else delete mailbox.denied;
     },
+    setUserPrincipalName: (smtp, upn) => store.setUserPrincipalName(smtp, upn),
+    objectIdOf: (smtp) => store.bySmtp(smtp)?.id,
     exportMailbox: (smtp) => exportMailbox(store, smtp),
     importMailbox: (smtp, items) => importMailbox(store, smtp, items),
     reset: resetAll,

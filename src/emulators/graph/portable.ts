@@ -35,7 +35,7 @@ function internalCtx(store: GraphStore, mailbox: Mailbox): Ctx {
 }
 
 export function exportMailbox(store: GraphStore, smtp: string): PortableMailbox {
-  const mailbox = store.find(smtp);
+  const mailbox = store.bySmtp(smtp);
   if (!mailbox) throw new Error(`Unknown mailbox ${smtp}`);
   const ctx = internalCtx(store, mailbox);
   const appointments = [...mailbox.calendar.entries.values()]

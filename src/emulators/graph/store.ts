@@ -80,10 +80,13 @@ export class Mailbox {
   readonly todoLists = new Map<string, TodoList>();
   readonly tasks = new Map<string, Collection>();
   readonly defaultContactFolderId = newId();
+  /** The user's sign-in name; many tenants' UPNs differ from the primary SMTP address. */
+  userPrincipalName: string;
   /** Fault injection: a 403 for every call on this mailbox, with the given Graph error message. */
   denied?: { code: string; message: string };
 
-  constructor(readonly smtpAddress: string) {
+  constructor(readonly smtpAddress: string, userPrincipalName = smtpAddress) {
+    this.userPrincipalName = userPrincipalName;
     this.calendar = new Collection('events', this);
     this.contacts.set(this.defaultContactFolderId, new Collection(`contacts:${this.defaultContactFolderId}`, this));
     const tasksListId = newId();
@@ -139,18 +142,36 @@ export class GraphStore {
     for (const address of addresses) this.addMailbox(address);
   }
 
+  /** UPNs that differ from the SMTP address, kept across reset(). */
+  private readonly upns = new Map<string, string>();
+
   addMailbox(smtp: string): Mailbox {
     const existing = this.mailboxes.get(smtp.toLowerCase());
     if (existing) return existing;
-    const mailbox = new Mailbox(smtp.toLowerCase());
+    const mailbox = new Mailbox(smtp.toLowerCase(), this.upns.get(smtp.toLowerCase()) ?? smtp.toLowerCase());
     this.mailboxes.set(mailbox.smtpAddress, mailbox);
     return mailbox;
   }
 
-  /** By SMTP address / UPN or by the user's object id, as Graph's /users/{id|userPrincipalName}. */
+  /** Gives a mailbox a user principal name that differs from its SMTP address. */
+  setUserPrincipalName(smtp: string, upn: string): void {
+    this.upns.set(smtp.toLowerCase(), upn.toLowerCase());
+    const mailbox = this.mailboxes.get(smtp.toLowerCase());
+    if (mailbox) mailbox.userPrincipalName = upn.toLowerCase();
+  }
+
+  /**
+   * As Graph's /users/{id | userPrincipalName} ("Get user", learn.microsoft.com/graph/api/user-get):
+   * by object id or UPN — an SMTP address that is not the UPN finds nobody.
+   */
   find(idOrUpn: string): Mailbox | undefined {
     const key = decodeURIComponent(idOrUpn).toLowerCase();
-    return this.mailboxes.get(key) ?? [...this.mailboxes.values()].find((m) => m.id === key);
+    return [...this.mailboxes.values()].find((m) => m.id === key || m.userPrincipalName === key);
+  }
+
+  /** By primary SMTP address: the emulator's own control API, and `$filter=mail eq '…'`. */
+  bySmtp(smtp: string): Mailbox | undefined {
+    return this.mailboxes.get(decodeURIComponent(smtp).toLowerCase());
   }
 
   onChange(listener: ChangeListener): void {

@@ -8,7 +8,8 @@ import { startSystem, type RunningSystem } from '../../support/system.js';
 /** appointments.test.ts on Exchange Online: the demo users live in the Graph emulator. */
 let system: RunningSystem;
 beforeAll(async () => {
-  system = await startSystem({ backend: 'graph' });
+  // Alice signs in as a.wilber@…: her UPN is not her SMTP address, as in many tenants.
+  system = await startSystem({ backend: 'graph', graphUserPrincipalNames: { 'alice@demo.example': 'a.wilber@demotenant.onmicrosoft.example' } });
   // Active only after the emulator's validation handshake against /graph/notifications and /graph/lifecycle succeeded.
   await waitFor(async () => {
     const n = await withTenant('demo', async (tx) => (await tx.query<{ n: number }>(
@@ -20,6 +21,8 @@ beforeAll(async () => {
 afterAll(async () => system?.stop());
 
 const graph = () => system.graph!;
+/** How another Graph client addresses Alice: her user principal name. */
+const aliceUpn = () => 'a.wilber@demotenant.onmicrosoft.example';
 const appointmentsOf = (mailbox: string) => graph().exportMailbox(mailbox).appointments;
 const findBySubject = (mailbox: string, subject: string) => appointmentsOf(mailbox).find((item) => item.subject === subject);
 
@@ -43,6 +46,16 @@ describe('appointments end to end on Microsoft Graph (web + worker + Graph and S
     expect(subscriptions.map((s) => hashCallbackToken(s.clientState ?? '')).sort()).toEqual(hashes.sort());
     const missed = graph().lifecycle(subscriptions[0]!.id, 'missed');
     await waitFor(async () => missed.delivered || undefined, 'the lifecycle notification to be accepted by /graph/lifecycle');
+  });
+
+  // "Get user" (learn.microsoft.com/graph/api/user-get): /users/{id | userPrincipalName}; an SMTP address that is not the UPN finds nobody.
+  it('a mailbox whose UPN differs from its SMTP address is addressed by its stored Entra object id', async () => {
+    const outlook = await graphClient(graph());
+    expect((await outlook('GET', '/users/alice@demo.example/events')).status).toBe(404);
+    const stored = await waitFor(async () => (await withTenant('demo', (tx) => tx.query<{ exchange_object_id: string | null }>(
+      `SELECT exchange_object_id FROM mailboxes WHERE smtp_address = 'alice@demo.example'`), system.db.pool)).rows[0]?.exchange_object_id ?? undefined, 'Alice’s object id');
+    expect(stored).toBe(graph().objectIdOf('alice@demo.example'));
+    expect(graph().subscriptions().filter((s) => s.resource.includes(stored))).toHaveLength(2);
   });
 
   it('an S/4 appointment appears in the owner’s and the attendee’s calendars, follows changes, and disappears when deleted', async () => {
@@ -75,7 +88,7 @@ describe('appointments end to end on Microsoft Graph (web + worker + Graph and S
   it('an Outlook event with the S/4HANA category becomes an S/4 activity, once, through a Graph change notification', async () => {
     const notificationsBefore = graph().deliveries().filter((d) => d.delivered).length;
     const outlook = await graphClient(graph());
-    const posted = await outlook('POST', '/users/alice@demo.example/events', {
+    const posted = await outlook('POST', `/users/${aliceUpn()}/events`, {
       subject: 'Lunch with Northwind', start: graphTime(inOneWeek(11)), end: graphTime(inOneWeek(12)), categories: ['S/4HANA'],
     });
     expect(posted.status).toBe(201);
@@ -100,7 +113,7 @@ describe('appointments end to end on Microsoft Graph (web + worker + Graph and S
 
   it('an Outlook event without the category stays out of S/4', async () => {
     const outlook = await graphClient(graph());
-    const posted = await outlook('POST', '/users/alice@demo.example/events', {
+    const posted = await outlook('POST', `/users/${aliceUpn()}/events`, {
       subject: 'Dentist', start: graphTime(inOneWeek(14)), end: graphTime(inOneWeek(15)),
     });
     expect(posted.status).toBe(201);
@@ -127,7 +140,7 @@ describe('appointments end to end on Microsoft Graph (web + worker + Graph and S
     // Far beyond the 365-day window the calendarView delta round was started with.
     const farAway = new Date(Date.parse(inOneWeek(13)) + 500 * 86_400_000).toISOString();
     const outlook = await graphClient(graph());
-    const patched = await outlook('PATCH', `/users/alice@demo.example/events/${eventId}`, {
+    const patched = await outlook('PATCH', `/users/${aliceUpn()}/events/${eventId}`, {
       start: graphTime(farAway), end: graphTime(new Date(Date.parse(farAway) + 3_600_000).toISOString()) });
     expect(patched.status).toBe(200);
 
@@ -146,7 +159,7 @@ describe('appointments end to end on Microsoft Graph (web + worker + Graph and S
   it('a changed occurrence of an Outlook series is reconciled under its series master', async () => {
     const outlook = await graphClient(graph());
     const start = inOneWeek(7);
-    const master = await outlook('POST', '/users/alice@demo.example/events', {
+    const master = await outlook('POST', `/users/${aliceUpn()}/events`, {
       subject: 'Weekly pipeline review', start: graphTime(start), end: graphTime(new Date(Date.parse(start) + 1_800_000).toISOString()), categories: ['S/4HANA'],
       recurrence: { pattern: { type: 'weekly', interval: 1, daysOfWeek: [new Date(start).toLocaleDateString('en-US', { weekday: 'long', timeZone: 'UTC' }).toLowerCase()] },
         range: { type: 'numbered', startDate: start.slice(0, 10), numberOfOccurrences: 4 } },
@@ -158,10 +171,10 @@ describe('appointments end to end on Microsoft Graph (web + worker + Graph and S
     const before = await waitFor(async () => { const rows = await entriesOfMaster(); return rows.length > 0 ? rows : undefined; }, 'the series to be reconciled');
 
     const end = new Date(Date.parse(start) + 60 * 86_400_000).toISOString();
-    const instances = await outlook('GET', `/users/alice@demo.example/events/${masterId}/instances?startDateTime=${start}&endDateTime=${end}`);
+    const instances = await outlook('GET', `/users/${aliceUpn()}/events/${masterId}/instances?startDateTime=${start}&endDateTime=${end}`);
     const second = (instances.json.value as Array<{ id: string; seriesMasterId: string }>)[1]!;
     expect(second.seriesMasterId).toBe(masterId);
-    expect((await outlook('PATCH', `/users/alice@demo.example/events/${second.id}`, { subject: 'Weekly pipeline review (moved room)' })).status).toBe(200);
+    expect((await outlook('PATCH', `/users/${aliceUpn()}/events/${second.id}`, { subject: 'Weekly pipeline review (moved room)' })).status).toBe(200);
 
     const after = await waitFor(async () => { const rows = await entriesOfMaster(); return rows.length > before.length ? rows : undefined; }, 'the occurrence change under its series');
     // Without per-occurrence series sync the series is journalled as such; the occurrence's own id never appears.

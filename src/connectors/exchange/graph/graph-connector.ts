@@ -19,6 +19,12 @@ import { TokenProvider } from './token-provider.js';
 
 type GraphEnv = Extract<ExchangeEnvironmentConfig, { kind: 'graph' }>;
 
+/** Stored Entra object ids of an environment's users, by lower-case SMTP address. */
+export interface MailboxDirectory {
+  objectIdOf(smtp: string): Promise<string | undefined>;
+  remember(smtp: string, objectId: string): Promise<void>;
+}
+
 export interface GraphConnectorDeps {
   redis: Redis;
   keyPrefix: string;
@@ -29,6 +35,8 @@ export interface GraphConnectorDeps {
   subscriptionMinutes?: number;
   /** Delta paging: items per page (Prefer: odata.maxpagesize) and pages followed within one changesSince call. */
   delta?: { pageSize?: number; maxPagesPerCall?: number };
+  /** Where the users' Entra object ids are kept (Tandem's database); without it they are resolved per process. */
+  directory?: MailboxDirectory;
   /** Window for appointment change tracking when the caller gives none. */
   defaultWindowDays?: { past: number; future: number };
 }
@@ -67,6 +75,7 @@ class GraphConnector implements MailboxConnector {
   private readonly log: Logger;
   private readonly folderIds = new Map<string, Promise<string>>();
   private readonly listIds = new Map<string, Promise<string>>();
+  private readonly objectIds = new Map<string, { id: Promise<string>; until: number }>();
 
   constructor(private readonly env: GraphEnv, private readonly deps: GraphConnectorDeps) {
     this.log = (deps.logger ?? rootLogger).child({ module: 'graph-connector', environmentId: env.id });
@@ -79,8 +88,55 @@ class GraphConnector implements MailboxConnector {
     });
   }
 
-  private user(mailbox: MailboxAddress): string {
-    return `/users/${encodeURIComponent(mailbox.smtpAddress)}`;
+  /**
+   * The Graph path of a mailbox. Graph addresses users by object id or user principal name ("Get
+   * user", learn.microsoft.com/graph/api/user-get), and a mailbox's SMTP address is often not its
+   * UPN. The object id is resolved once per user and kept in Tandem's database (deps.directory);
+   * without User.Read.All the SMTP address is used, which works where it equals the UPN.
+   */
+  private async user(mailbox: MailboxAddress): Promise<string> {
+    return `/users/${encodeURIComponent(await this.objectId(mailbox))}`;
+  }
+
+  private objectId(mailbox: MailboxAddress): Promise<string> {
+    const key = mailbox.smtpAddress.toLowerCase();
+    const cached = this.objectIds.get(key);
+    if (cached && cached.until > Date.now()) return cached.id;
+    const id = (async () => {
+      const stored = await this.deps.directory?.objectIdOf(key);
+      if (stored) return stored;
+      const resolved = await this.resolveObjectId(key);
+      if (!resolved) {
+        // Not resolvable now (no User.Read.All): the SMTP address, and another try in a few minutes.
+        this.objectIds.set(key, { id: Promise.resolve(key), until: Date.now() + 300_000 });
+        return key;
+      }
+      await this.deps.directory?.remember(key, resolved);
+      return resolved;
+    })();
+    this.objectIds.set(key, { id, until: Number.POSITIVE_INFINITY });
+    id.catch(() => this.objectIds.delete(key));
+    return id;
+  }
+
+  /**
+   * The user's object id: `GET /users/{smtp}` finds users whose UPN is the SMTP address; else
+   * `$filter=mail eq '…'` finds them by primary SMTP address ("List users", learn.microsoft.com/graph/api/user-list).
+   * Needs User.Read.All (application); a 403 leaves the caller with the SMTP address.
+   */
+  async resolveObjectId(smtp: string): Promise<string | undefined> {
+    const select = '$select=id,userPrincipalName,mail';
+    const direct = await this.client.call(smtp, { method: 'GET', url: `/users/${encodeURIComponent(smtp)}?${select}` }, [403, 404]);
+    if (direct.status === 403) {
+      this.log.warn({ mailbox: smtp }, 'cannot read the directory (User.Read.All not granted); addressing the mailbox by its SMTP address');
+      return undefined;
+    }
+    if (direct.status === 200 && typeof direct.json?.id === 'string') return direct.json.id;
+    const filter = encodeURIComponent(`mail eq '${smtp.replace(/'/g, "''")}'`);
+    const found = await this.client.call(smtp, { method: 'GET', url: `/users?$filter=${filter}&${select}` });
+    const match = (found.json?.value as GraphJson[] | undefined)?.[0];
+    if (typeof match?.id === 'string') return match.id;
+    throw new TandemError('EXCHANGE_MAILBOX_NOT_FOUND', `ErrorInvalidUser: no user with the address ${smtp} in the directory (neither as user principal name nor as mail)`);
   }
 
   /** The dedicated "Tandem" contact folder / To Do list: found by name or created, id cached per mailbox. */
@@ -89,10 +145,10 @@ class GraphConnector implements MailboxConnector {
     let id = cache.get(key);
     if (!id) {
       id = (async () => {
-        const found = await this.client.call(key, { method: 'GET', url: `${this.user(mailbox)}${path}?$filter=${encodeURIComponent(`displayName eq '${FOLDER_NAME}'`)}` });
+        const found = await this.client.call(key, { method: 'GET', url: `${await this.user(mailbox)}${path}?$filter=${encodeURIComponent(`displayName eq '${FOLDER_NAME}'`)}` });
         const existing = (found.json?.value as GraphJson[] | undefined)?.[0];
         if (existing?.id) return String(existing.id);
-        const created = await this.client.call(key, { method: 'POST', url: `${this.user(mailbox)}${path}`, body: { displayName: FOLDER_NAME } });
+        const created = await this.client.call(key, { method: 'POST', url: `${await this.user(mailbox)}${path}`, body: { displayName: FOLDER_NAME } });
         return String(created.json?.id);
       })();
       id.catch(() => cache.delete(key));
@@ -111,7 +167,7 @@ class GraphConnector implements MailboxConnector {
 
   /** Collection path of a kind, and item path builder. */
   private async paths(mailbox: MailboxAddress, kind: ItemKind): Promise<{ collection: string; item: (id: string) => string; expand: string }> {
-    const u = this.user(mailbox);
+    const u = await this.user(mailbox);
     if (kind === 'appointment') return { collection: `${u}/events`, item: (id) => `${u}/events/${encodeURIComponent(id)}`, expand: EXPAND_STAMP };
     if (kind === 'contact') {
       const f = await this.contactFolder(mailbox);
@@ -226,7 +282,7 @@ class GraphConnector implements MailboxConnector {
     if (kind !== 'appointment') return (await this.pages(mailbox, `${p.collection}?$expand=${encodeURIComponent(p.expand)}&$top=100`)).map((j) => this.fromGraph(kind, j));
     if (!window) return (await this.pages(mailbox, `${p.collection}?$expand=${encodeURIComponent(p.expand)}&$top=100`)).map((j) => this.fromGraph(kind, j));
     // calendarView gives singles, occurrences and exceptions in the window; masters are fetched by id.
-    const view = (await this.pages(mailbox, `${this.user(mailbox)}/calendarView?startDateTime=${encodeURIComponent(window.start)}&endDateTime=${encodeURIComponent(window.end)}&$expand=${encodeURIComponent(EXPAND_STAMP)}&$top=100`))
+    const view = (await this.pages(mailbox, `${await this.user(mailbox)}/calendarView?startDateTime=${encodeURIComponent(window.start)}&endDateTime=${encodeURIComponent(window.end)}&$expand=${encodeURIComponent(EXPAND_STAMP)}&$top=100`))
       .map(appointmentFromGraph);
     const masters = [...new Set(view.filter((a) => a.seriesMasterId).map((a) => a.seriesMasterId!))];
     const masterItems = await this.getItems(mailbox, 'appointment', masters);
@@ -234,7 +290,7 @@ class GraphConnector implements MailboxConnector {
   }
 
   async expandSeries(mailbox: MailboxAddress, seriesMasterId: string, window: TimeWindow): Promise<Appointment[]> {
-    const url = `${this.user(mailbox)}/events/${encodeURIComponent(seriesMasterId)}/instances?startDateTime=${encodeURIComponent(window.start)}&endDateTime=${encodeURIComponent(window.end)}&$expand=${encodeURIComponent(EXPAND_STAMP)}&$top=100`;
+    const url = `${await this.user(mailbox)}/events/${encodeURIComponent(seriesMasterId)}/instances?startDateTime=${encodeURIComponent(window.start)}&endDateTime=${encodeURIComponent(window.end)}&$expand=${encodeURIComponent(EXPAND_STAMP)}&$top=100`;
     return (await this.pages(mailbox, url)).map(appointmentFromGraph);
   }
 
@@ -292,9 +348,9 @@ class GraphConnector implements MailboxConnector {
     let state: GraphDeltaState;
     if (syncState) {
       state = decodeDeltaState(syncState);
-      if (state.mode === 'restart') state = { mode: 'i', url: this.calendarViewDelta(mailbox, current!), window: current!, ...(state.newerThan ? { newerThan: state.newerThan } : {}) };
+      if (state.mode === 'restart') state = { mode: 'i', url: await this.calendarViewDelta(mailbox, current!), window: current!, ...(state.newerThan ? { newerThan: state.newerThan } : {}) };
     } else if (kind === 'appointment') {
-      state = { mode: 'i', url: this.calendarViewDelta(mailbox, current!), window: current! };
+      state = { mode: 'i', url: await this.calendarViewDelta(mailbox, current!), window: current! };
     } else {
       state = { mode: 'i', url: `${(await this.paths(mailbox, kind)).collection}/delta` };
     }
@@ -334,8 +390,8 @@ class GraphConnector implements MailboxConnector {
     return this.changePage(mailbox, kind, created, updated, removed, { ...state, url }, true);
   }
 
-  private calendarViewDelta(mailbox: MailboxAddress, w: TimeWindow): string {
-    return `${this.user(mailbox)}/calendarView/delta?startDateTime=${encodeURIComponent(w.start)}&endDateTime=${encodeURIComponent(w.end)}`;
+  private async calendarViewDelta(mailbox: MailboxAddress, w: TimeWindow): Promise<string> {
+    return `${await this.user(mailbox)}/calendarView/delta?startDateTime=${encodeURIComponent(w.start)}&endDateTime=${encodeURIComponent(w.end)}`;
   }
 
   /**
@@ -371,7 +427,7 @@ class GraphConnector implements MailboxConnector {
   }
 
   private async resource(mailbox: MailboxAddress, kind: ItemKind): Promise<string> {
-    const u = `/users/${mailbox.smtpAddress}`;
+    const u = await this.user(mailbox);
     if (kind === 'appointment') return `${u}/events`;
     if (kind === 'contact') return `${u}/contactFolders/${await this.contactFolder(mailbox)}/contacts`;
     return `${u}/todo/lists/${await this.todoList(mailbox)}/tasks`;
@@ -439,7 +495,7 @@ class GraphConnector implements MailboxConnector {
   testConnection(mailbox: MailboxAddress): Promise<ConnectionTestStep[]> {
     return testGraphConnection({
       token: () => this.tokens.token(),
-      call: async (url) => { await this.client.call(mailbox.smtpAddress, { method: 'GET', url: `${this.user(mailbox)}${url}` }); },
+      call: async (url) => { await this.client.call(mailbox.smtpAddress, { method: 'GET', url: `${await this.user(mailbox)}${url}` }); },
     });
   }
 

@@ -1,2 +1,2 @@
-export { createGraphConnector, type GraphConnectorDeps } from './graph-connector.js';
+export { createGraphConnector, type GraphConnectorDeps, type MailboxDirectory } from './graph-connector.js';
 export { lifecycleRecovery, parseGraphNotifications, type GraphNotification, type LifecycleEvent } from './notification-parser.js';
