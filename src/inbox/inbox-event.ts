@@ -9,10 +9,7 @@ export interface NewInboxEvent {
   eventId: string;
   /** What happened, e.g. `sap.s4.beh.appointment.v1.Appointment.Changed.v1` or `exchange.folder.changed`. */
   type: string;
-  /**
-   * What the event is about; work on one subject is serialised and coalesced:
-   * `s4:appointment:<uuid>`, `s4:task:<uuid>`, `s4:bp:<number>`, `mailbox:<id>:<folder>`.
-   */
+  /** What the event is about; work on one subject is serialised and coalesced (built by subjects.ts). */
   subject: string;
   payload: unknown;
   correlationId: string;
@@ -44,18 +41,4 @@ export interface InboxRow extends Omit<NewInboxEvent, 'delayMs' | 'jobKey'> {
   attempts: number;
   lastError: unknown;
   receivedAt: Date;
-}
-
-/**
- * What a subject names, as the journal files it: an S/4 object (`s4:appointment:<uuid>`,
- * `s4:task:<uuid>`, `s4:bp:<number>`), an employee's relationships, or a user's mailbox
- * (`mailbox:<id>:<folder>` and `mailbox:<id>:initial-load`).
- */
-export function subjectScope(subject: string): { objectKind?: 'appointment' | 'task' | 'contact' | 'mailbox'; s4Key?: string; mailboxId?: string } {
-  const [head, part, ...rest] = subject.split(':');
-  const key = rest.join(':');
-  if (head === 's4' && (part === 'appointment' || part === 'task') && key) return { objectKind: part, s4Key: key };
-  if (head === 's4' && (part === 'bp' || part === 'bp-relationships') && key) return { objectKind: 'contact', s4Key: key };
-  if (head === 'mailbox' && part) return { objectKind: 'mailbox', mailboxId: part };
-  return {};
 }

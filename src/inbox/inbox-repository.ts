@@ -1,6 +1,7 @@
 import type { Tx } from '../store/transaction.js';
 import type { JournalEntry } from '../journal/journal.js';
-import { subjectScope, type InboxRow, type InboxStatus } from './inbox-event.js';
+import type { InboxRow, InboxStatus } from './inbox-event.js';
+import { subjectScope } from './subjects.js';
 
 interface InboxRecord {
   id: number; tenant_id: string; source: InboxRow['source']; event_id: string; type: string; subject: string;

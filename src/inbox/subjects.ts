@@ -11,6 +11,7 @@
  *   s4:bp-relationships:<number> the relationships of one partner (the BusinessPartner1 side)
  *   mailbox:<id>:<folder>        a user's calendar, tasks or contacts folder in Exchange
  *   mailbox:<id>:initial-load    a user's initial load
+ *   mailbox:<id>:series-window   a user's daily roll of the window recurring series are synced in
  */
 
 /** Event types Tandem raises itself (S/4 event types are in s4-event.ts). */
@@ -19,6 +20,8 @@ export const INBOX_EVENT_TYPES = {
   folderChanged: 'exchange.folder.changed',
   /** A user's initial load was asked for. */
   initialLoad: 'tandem.mailbox.initial-load',
+  /** Expand a user's Outlook series against today's sync window (it moves on every day). */
+  seriesWindow: 'tandem.mailbox.series-window',
 } as const;
 
 /** The Exchange folders Tandem syncs, one per item kind. */
@@ -33,7 +36,8 @@ export type InboxSubject =
   | { kind: 's4BusinessPartner'; partner: string }
   | { kind: 's4Relationships'; partner: string }
   | { kind: 'mailboxFolder'; mailboxId: string; folder: Folder }
-  | { kind: 'initialLoad'; mailboxId: string };
+  | { kind: 'initialLoad'; mailboxId: string }
+  | { kind: 'seriesWindow'; mailboxId: string };
 
 export const subjects = {
   activity: (object: 'appointment' | 'task', uuid: string): string => `s4:${object}:${uuid.toLowerCase()}`,
@@ -41,6 +45,7 @@ export const subjects = {
   relationships: (partner: string): string => `s4:bp-relationships:${partner}`,
   folder: (mailboxId: string, folder: Folder): string => `mailbox:${mailboxId}:${folder}`,
   initialLoad: (mailboxId: string): string => `mailbox:${mailboxId}:initial-load`,
+  seriesWindow: (mailboxId: string): string => `mailbox:${mailboxId}:series-window`,
 };
 
 export function formatSubject(subject: InboxSubject): string {
@@ -50,6 +55,7 @@ export function formatSubject(subject: InboxSubject): string {
     case 's4Relationships': return subjects.relationships(subject.partner);
     case 'mailboxFolder': return subjects.folder(subject.mailboxId, subject.folder);
     case 'initialLoad': return subjects.initialLoad(subject.mailboxId);
+    case 'seriesWindow': return subjects.seriesWindow(subject.mailboxId);
   }
 }
 
@@ -68,6 +74,7 @@ export function parseSubject(text: string): InboxSubject | undefined {
   }
   if (head === 'mailbox' && part && MAILBOX_ID.test(part)) {
     if (key === 'initial-load') return { kind: 'initialLoad', mailboxId: part };
+    if (key === 'series-window') return { kind: 'seriesWindow', mailboxId: part };
     if ((MAILBOX_FOLDERS as readonly string[]).includes(key)) return { kind: 'mailboxFolder', mailboxId: part, folder: key as Folder };
   }
   return undefined;
@@ -87,7 +94,8 @@ export function subjectScope(text: string): SubjectScope {
     case 's4BusinessPartner':
     case 's4Relationships': return { objectKind: 'contact', s4Key: subject.partner };
     case 'mailboxFolder':
-    case 'initialLoad': return { objectKind: 'mailbox', mailboxId: subject.mailboxId };
+    case 'initialLoad':
+    case 'seriesWindow': return { objectKind: 'mailbox', mailboxId: subject.mailboxId };
     default: return {};
   }
 }

@@ -2,10 +2,10 @@ import type { Queue } from 'bullmq';
 import { logger } from '../logging/logger.js';
 import { inboxJob, type InboxJobData } from '../queue/queues.js';
 import type { Tx } from '../store/transaction.js';
+import { INBOX_EVENT_TYPES, subjects } from '../inbox/subjects.js';
 
-/** The inbox event that runs a user's initial load (handled in src/reconcile/handlers.ts). */
-export const INITIAL_LOAD = 'tandem.mailbox.initial-load';
-export const initialLoadSubject = (mailboxId: string) => `mailbox:${mailboxId}:initial-load`;
+const INITIAL_LOAD = INBOX_EVENT_TYPES.initialLoad;
+const initialLoadSubject = subjects.initialLoad;
 
 /** An inbox row committed with the user change; enqueue it once the transaction has committed. */
 export interface QueuedInitialLoad {

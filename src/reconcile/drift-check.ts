@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { S4Appointment, S4Task } from '../connectors/s4/index.js';
 import type { InboxWriter } from '../inbox/inbox-writer.js';
+import { subjects } from '../inbox/subjects.js';
 import { writeJournal, type JournalEntry } from '../journal/journal.js';
 import { logger } from '../logging/logger.js';
 import type { Pool } from '../store/pool.js';
@@ -72,7 +73,7 @@ export async function checkTenantDrift(deps: DriftDeps, tenantId: string, option
       const correlationId = `drift:${tenantId}:${kind}:${Date.now()}`;
       // The event id carries the S/4 version: a drift found again before it was handled is one event, not two.
       await deps.inbox.write(stale.map(({ object }) => ({ tenantId, source: 'system' as const, eventId: driftEventId(kind, object),
-        type: driftType(kind), subject: `s4:${kind}:${object.uuid}`, payload: { changedAt: object.changedAt, etag: object.etag }, correlationId })));
+        type: driftType(kind), subject: subjects.activity(kind, object.uuid), payload: { changedAt: object.changedAt, etag: object.etag }, correlationId })));
       await withTenant(tenantId, (tx) => writeJournal(tx, tenantId, stale.map(({ object, reason, mailboxId }): JournalEntry => ({
         correlationId, objectKind: kind, s4Key: object.uuid, direction: 's4-to-exchange', outcome: 'drift', reason,
         ...(mailboxId ? { mailboxId } : {}), details: { changedAt: object.changedAt } }))), deps.pool);

@@ -1,27 +1,21 @@
 import { TandemError } from '../errors/tandem-error.js';
-import { INITIAL_LOAD } from '../mailboxes/initial-load-request.js';
+import { S4_EVENT_TYPE_PREFIX } from '../inbox/s4-event.js';
+import { INBOX_EVENT_TYPES, KIND_OF_FOLDER, parseSubject, type InboxSubject } from '../inbox/subjects.js';
 import type { InboxHandlerRegistry, InboxWork } from '../worker/inbox-handlers.js';
-import { KIND_OF_FOLDER, type Folder } from '../subscriptions/subscription-repository.js';
 import { catchUpFolder } from './catch-up.js';
 import { driftType } from './drift-check.js';
 import { runInitialLoad } from './initial-load.js';
 import { reconcileS4Activity, type ReconcileEnv } from './reconcile-activity.js';
 import { reconcileBusinessPartner, reconcileRelationshipChange } from './reconcile-contacts.js';
-import { SERIES_WINDOW, runSeriesWindow } from './series-window.js';
+import { runSeriesWindow } from './series-window.js';
 import type { TenantContexts } from './tenant-context.js';
 import type { Pool } from '../store/pool.js';
 
-/** Inbox event types Tandem raises itself. */
-export const FOLDER_CHANGED = 'exchange.folder.changed';
-export { INITIAL_LOAD } from '../mailboxes/initial-load-request.js';
-
-export const folderSubject = (mailboxId: string, folder: Folder) => `mailbox:${mailboxId}:${folder}`;
-export { initialLoadSubject } from '../mailboxes/initial-load-request.js';
-
-function parseSubject(subject: string, pattern: RegExp): RegExpExecArray {
-  const match = pattern.exec(subject);
-  if (!match) throw new TandemError('BAD_REQUEST', `Unexpected inbox subject ${subject}`, { retryable: false });
-  return match;
+/** The subject of the work, of the kind its event type promises; anything else is a bug upstream. */
+function subjectOf<K extends InboxSubject['kind']>(work: InboxWork, kind: K): Extract<InboxSubject, { kind: K }> {
+  const subject = parseSubject(work.subject);
+  if (subject?.kind !== kind) throw new TandemError('BAD_REQUEST', `Unexpected inbox subject ${work.subject}`, { retryable: false });
+  return subject as Extract<InboxSubject, { kind: K }>;
 }
 
 /**
@@ -49,16 +43,16 @@ export function registerSyncHandlers(registry: InboxHandlerRegistry, deps: { poo
   };
 
   return registry
-    .register('sap.s4.beh.appointment.', async (work) => {
-      await reconcileS4Activity(await env(work), 'appointment', parseSubject(work.subject, /^s4:appointment:(.+)$/)[1]!);
+    .register(S4_EVENT_TYPE_PREFIX.appointment, async (work) => {
+      await reconcileS4Activity(await env(work), 'appointment', subjectOf(work, 's4Activity').uuid);
     })
-    .register('sap.s4.beh.task.', async (work) => {
-      await reconcileS4Activity(await env(work), 'task', parseSubject(work.subject, /^s4:task:(.+)$/)[1]!);
+    .register(S4_EVENT_TYPE_PREFIX.task, async (work) => {
+      await reconcileS4Activity(await env(work), 'task', subjectOf(work, 's4Activity').uuid);
     })
-    .register('sap.s4.beh.businesspartner.', async (work) => {
-      await reconcileBusinessPartner(await env(work), parseSubject(work.subject, /^s4:bp:(.+)$/)[1]!);
+    .register(S4_EVENT_TYPE_PREFIX.businessPartner, async (work) => {
+      await reconcileBusinessPartner(await env(work), subjectOf(work, 's4BusinessPartner').partner);
     })
-    .register('sap.s4.beh.bprelationship.', async (work) => {
+    .register(S4_EVENT_TYPE_PREFIX.relationship, async (work) => {
       const environment = await env(work);
       const pairs = new Set(work.rows.map((row) => {
         const data = (row.payload as { data?: { BusinessPartner1?: string; BusinessPartner2?: string } }).data ?? {};
@@ -71,26 +65,25 @@ export function registerSyncHandlers(registry: InboxHandlerRegistry, deps: { poo
     })
     // The drift check found an activity whose event was lost: reconcile it as that event would have.
     .register(driftType('appointment'), async (work) => {
-      await reconcileS4Activity(await env(work), 'appointment', parseSubject(work.subject, /^s4:appointment:(.+)$/)[1]!);
+      await reconcileS4Activity(await env(work), 'appointment', subjectOf(work, 's4Activity').uuid);
     })
     .register(driftType('task'), async (work) => {
-      await reconcileS4Activity(await env(work), 'task', parseSubject(work.subject, /^s4:task:(.+)$/)[1]!);
+      await reconcileS4Activity(await env(work), 'task', subjectOf(work, 's4Activity').uuid);
     })
-    .register(FOLDER_CHANGED, async (work) => {
-      const [, mailboxId, folder] = parseSubject(work.subject, /^mailbox:([0-9a-f-]{36}):(calendar|tasks|contacts)$/);
-      const { environment, mailbox } = await mailboxOf(work, mailboxId!);
+    .register(INBOX_EVENT_TYPES.folderChanged, async (work) => {
+      const { mailboxId, folder } = subjectOf(work, 'mailboxFolder');
+      const { environment, mailbox } = await mailboxOf(work, mailboxId);
       if (!mailbox.enabled) return;
-      const result = await catchUpFolder(environment, mailbox, KIND_OF_FOLDER[folder as Folder]);
-      if (result.more) throw new TandemError('EXCHANGE_THROTTLED', 'More changes than one run takes; continuing', { retryable: true, retryAfterMs: 1_000 });
+      const result = await catchUpFolder(environment, mailbox, KIND_OF_FOLDER[folder]);
+      // More changes than one run takes: what was read is committed; the rest is a continuation, not a failure.
+      if (result.more) return { continue: true as const };
     })
-    .register(SERIES_WINDOW, async (work) => {
-      const [, mailboxId] = parseSubject(work.subject, /^mailbox:([0-9a-f-]{36}):series-window$/);
-      const { environment, mailbox } = await mailboxOf(work, mailboxId!);
+    .register(INBOX_EVENT_TYPES.seriesWindow, async (work) => {
+      const { environment, mailbox } = await mailboxOf(work, subjectOf(work, 'seriesWindow').mailboxId);
       await runSeriesWindow(environment, mailbox);
     })
-    .register(INITIAL_LOAD, async (work) => {
-      const [, mailboxId] = parseSubject(work.subject, /^mailbox:([0-9a-f-]{36}):initial-load$/);
-      const { environment, mailbox } = await mailboxOf(work, mailboxId!);
+    .register(INBOX_EVENT_TYPES.initialLoad, async (work) => {
+      const { environment, mailbox } = await mailboxOf(work, subjectOf(work, 'initialLoad').mailboxId);
       const { finished } = await runInitialLoad(environment, mailbox, deps.initialLoadChunk ? { chunkSize: deps.initialLoadChunk } : {});
       return finished ? undefined : { continue: true as const };
     });

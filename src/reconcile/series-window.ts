@@ -1,5 +1,6 @@
 import type { Appointment } from '../connectors/exchange/types.js';
 import type { InboxWriter } from '../inbox/inbox-writer.js';
+import { INBOX_EVENT_TYPES, subjects } from '../inbox/subjects.js';
 import type { Pool } from '../store/pool.js';
 import { withSystemScope, withTenant } from '../store/transaction.js';
 import { groupBy } from '../util/group-by.js';
@@ -9,11 +10,8 @@ import type { ReconcileEnv } from './reconcile-activity.js';
 import { reconcileSeries } from './reconcile-series.js';
 import type { MailboxInfo } from './tenant-context.js';
 
-/** Inbox event: expand a user's Outlook series against today's sync window. */
-export const SERIES_WINDOW = 'tandem.mailbox.series-window';
 /** Longer than workers reuse tenant settings (TenantContexts, 5 s). */
 const SETTINGS_SETTLE_MS = 10_000;
-export const seriesWindowSubject = (mailboxId: string) => `mailbox:${mailboxId}:series-window`;
 
 /**
  * The sync window moves forward every day, and a series without end brings a new occurrence into
@@ -43,7 +41,7 @@ export async function queueSeriesWindows(pool: Pool, inbox: InboxWriter, limit =
       const eventId = `series-window:${row.id}:${day}:${now.getTime()}`;
       // Started after the workers' cached settings have expired: right after recurring sync was
       // switched on, a worker still holding the old settings would skip the pass for the day.
-      return { tenantId, source: 'system' as const, eventId, type: SERIES_WINDOW, subject: seriesWindowSubject(row.id), payload: { day }, correlationId: eventId,
+      return { tenantId, source: 'system' as const, eventId, type: INBOX_EVENT_TYPES.seriesWindow, subject: subjects.seriesWindow(row.id), payload: { day }, correlationId: eventId,
         delayMs: SETTINGS_SETTLE_MS };
     }));
   }

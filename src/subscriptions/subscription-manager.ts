@@ -8,9 +8,9 @@ import type { InboxWriter } from '../inbox/inbox-writer.js';
 import type { Pool } from '../store/pool.js';
 import { withSystemScope, withTenant } from '../store/transaction.js';
 import type { TenantContexts } from '../reconcile/tenant-context.js';
-import { FOLDER_CHANGED, folderSubject } from '../reconcile/handlers.js';
+import { FOLDER_OF_KIND, INBOX_EVENT_TYPES, subjects } from '../inbox/subjects.js';
 import {
-  FOLDER_OF_KIND, activateSubscription, createPendingSubscription, dueSubscriptions, liveSubscriptions, retireSubscription, type SubscriptionRow,
+  activateSubscription, createPendingSubscription, dueSubscriptions, liveSubscriptions, retireSubscription, type SubscriptionRow,
 } from './subscription-repository.js';
 
 export interface SubscriptionManagerDeps {
@@ -87,7 +87,7 @@ export class SubscriptionManager {
   /** Queues a catch-up run for a folder (a gap, a renewal, a lifecycle event). */
   async queueCatchUp(tenantId: string, mailboxId: string, kind: ItemKind, reason: string): Promise<void> {
     const eventId = `catchup:${mailboxId}:${FOLDER_OF_KIND[kind]}:${Date.now()}`;
-    await this.deps.inbox.write([{ tenantId, source: 'system', eventId, type: FOLDER_CHANGED, subject: folderSubject(mailboxId, FOLDER_OF_KIND[kind]),
+    await this.deps.inbox.write([{ tenantId, source: 'system', eventId, type: INBOX_EVENT_TYPES.folderChanged, subject: subjects.folder(mailboxId, FOLDER_OF_KIND[kind]),
       payload: { reason }, correlationId: eventId }]);
   }
 

@@ -1,11 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { ItemKind, RemoteSubscription } from '../connectors/exchange/types.js';
+import type { RemoteSubscription } from '../connectors/exchange/types.js';
 import type { Pool } from '../store/pool.js';
 import { withSystemScope, type Tx } from '../store/transaction.js';
 
-export type Folder = 'calendar' | 'tasks' | 'contacts';
-export const FOLDER_OF_KIND: Record<ItemKind, Folder> = { appointment: 'calendar', task: 'tasks', contact: 'contacts' };
-export const KIND_OF_FOLDER: Record<Folder, ItemKind> = { calendar: 'appointment', tasks: 'task', contacts: 'contact' };
+import type { Folder } from '../inbox/subjects.js';
 
 export interface SubscriptionRow {
   id: string;

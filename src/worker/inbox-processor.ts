@@ -2,7 +2,7 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { TandemError, coerceError } from '../errors/tandem-error.js';
 import { logger, withLogContext } from '../logging/logger.js';
 import { jobsProcessed } from '../observability/metrics.js';
-import { subjectScope } from '../inbox/inbox-event.js';
+import { subjectScope } from '../inbox/subjects.js';
 import { claimSubject, completeRows, continueRows, failRows, poisonJournalEntries, takeFence, touchRows } from '../inbox/inbox-repository.js';
 import { writeJournal } from '../journal/journal.js';
 import type { Lease, RedisSemaphore } from '../limits/redis-semaphore.js';

@@ -6,7 +6,7 @@ import { parseGraphNotifications } from '../../connectors/exchange/graph/notific
 import type { InboxWriter } from '../../inbox/inbox-writer.js';
 import { collapsingTrigger, type NewInboxEvent } from '../../inbox/inbox-event.js';
 import { logger } from '../../logging/logger.js';
-import { FOLDER_CHANGED, folderSubject } from '../../reconcile/handlers.js';
+import { INBOX_EVENT_TYPES, subjects } from '../../inbox/subjects.js';
 import type { Pool } from '../../store/pool.js';
 import { withTenant } from '../../store/transaction.js';
 import type { NotificationSightings } from '../../subscriptions/notification-sightings.js';
@@ -51,10 +51,10 @@ export function notificationRoutes(deps: { pool: Pool; inbox: InboxWriter; sight
     }
     const { gap } = deps.sightings.record(subscription, notification.previousWatermark, notification.lastWatermark);
     if (!notification.heartbeat || gap) {
-      const subject = folderSubject(subscription.mailboxId, subscription.folder);
+      const subject = subjects.folder(subscription.mailboxId, subscription.folder);
       const eventId = `${notification.remoteSubscriptionId}:${notification.lastWatermark ?? randomUUID()}`;
       await deps.inbox.write([{
-        tenantId: subscription.tenantId, source: 'ews', eventId, type: FOLDER_CHANGED, subject,
+        tenantId: subscription.tenantId, source: 'ews', eventId, type: INBOX_EVENT_TYPES.folderChanged, subject,
         payload: { items: notification.itemIds.slice(0, 50), previousWatermark: notification.previousWatermark, lastWatermark: notification.lastWatermark, gap },
         correlationId: eventId, ...collapsingTrigger(subject, NOTIFICATION_WINDOW_MS),
       }]);
@@ -97,8 +97,8 @@ export function notificationRoutes(deps: { pool: Pool; inbox: InboxWriter; sight
         deps.sightings.record(subscription);
       }
       const eventId = `${notification.subscriptionId}:${notification.lifecycleEvent ?? notification.changeType ?? 'change'}:${notification.resourceId ?? randomUUID()}:${Date.now()}`;
-      const subject = folderSubject(subscription.mailboxId, subscription.folder);
-      events.push({ tenantId: subscription.tenantId, source: 'graph', eventId, type: FOLDER_CHANGED, subject,
+      const subject = subjects.folder(subscription.mailboxId, subscription.folder);
+      events.push({ tenantId: subscription.tenantId, source: 'graph', eventId, type: INBOX_EVENT_TYPES.folderChanged, subject,
         payload: { lifecycleEvent: notification.lifecycleEvent ?? null, resourceId: notification.resourceId ?? null }, correlationId: eventId,
         ...collapsingTrigger(subject, NOTIFICATION_WINDOW_MS) });
     }

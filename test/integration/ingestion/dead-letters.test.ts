@@ -4,7 +4,7 @@ import { TandemError } from '../../../src/errors/tandem-error.js';
 import { listDeadLetters } from '../../../src/inbox/inbox-repository.js';
 import { retryDeadLetter } from '../../../src/inbox/dead-letters.js';
 import { InboxWriter } from '../../../src/inbox/inbox-writer.js';
-import { createQueues } from '../../../src/queue/queues.js';
+import { createQueues, INBOX_JOB_ATTEMPTS } from '../../../src/queue/queues.js';
 import { withTenant } from '../../../src/store/transaction.js';
 import { InboxHandlerRegistry, startWorker, type RunningWorker } from '../../../src/worker/run-worker.js';
 import { createTenant, startTestService, waitFor, type TestService } from '../../support/service.js';
@@ -13,6 +13,7 @@ let service: TestService;
 let worker: RunningWorker;
 let failNext = true;
 const handled: string[][] = [];
+const pagesLeft = new Map<string, number>();
 
 beforeAll(async () => {
   service = await startTestService();
@@ -20,6 +21,11 @@ beforeAll(async () => {
   const handlers = new InboxHandlerRegistry().register('test.', async (work) => {
     if (failNext) throw new TandemError('S4_FORBIDDEN', 'The communication user lacks the role');
     handled.push(work.rows.map((row) => row.eventId));
+  }).register('more.', async (work) => {
+    // A folder with more pages than one run reads: continue until the "pages" are used up.
+    const left = (pagesLeft.get(work.subject) ?? 0) - 1;
+    pagesLeft.set(work.subject, left);
+    return left > 0 ? { continue: true as const } : undefined;
   });
   worker = startWorker({ pool: service.web.pool, redis: service.redis, queuePrefix: service.prefix, handlers, concurrency: 4, sweepIntervalMs: 60_000 });
 });
@@ -67,6 +73,24 @@ describe('dead letters', () => {
     await waitFor(async () => handled.flat().filter((id) => ids.includes(id)).length === ids.length, 'all events handled');
     const runs = handled.slice(before).filter((run) => run.some((id) => ids.includes(id)));
     expect(runs.length).toBeLessThan(ids.length);
+    await queues.close();
+  });
+
+  it('runs a handler that has more to do again, without spending attempts or journaling a failure', async () => {
+    const queues = createQueues(service.redis, service.prefix);
+    const writer = new InboxWriter(service.web.pool, queues.inbox);
+    const eventId = randomUUID();
+    const subject = `s4:appointment:${randomUUID()}`;
+    pagesLeft.set(subject, INBOX_JOB_ATTEMPTS + 2);
+    await writer.write([{ tenantId: 'acme', source: 's4', eventId, type: 'more.pages', subject, payload: {}, correlationId: eventId }]);
+    const row = await waitFor(async () => {
+      const found = await withTenant('acme', async (tx) => (await tx.query('SELECT status, attempts FROM inbox WHERE event_id = $1', [eventId])).rows[0], service.web.pool);
+      return found?.status === 'done' ? found : undefined;
+    }, 'the continued event to finish');
+    expect(pagesLeft.get(subject)).toBe(0);
+    expect(row.attempts).toBe(1);
+    const failures = await withTenant('acme', async (tx) => (await tx.query(`SELECT 1 FROM journal WHERE correlation_id = $1 AND outcome = 'failed'`, [eventId])).rows, service.web.pool);
+    expect(failures).toEqual([]);
     await queues.close();
   });
 });
