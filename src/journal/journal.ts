@@ -1,9 +1,9 @@
 import { z } from '../validation/zod.js';
 import type { Tx } from '../store/transaction.js';
 
-/** What happened to an object, as support reads it (PRODUCT.md "Observable"). */
-export const JOURNAL_OUTCOMES = ['synced', 'skipped', 'echo', 'merged', 'conflict', 'deleted', 'pending', 'ambiguous', 'failed', 'retried', 'info', 'drift'] as const;
-export type JournalOutcome = (typeof JOURNAL_OUTCOMES)[number];
+import { JOURNAL_OUTCOMES, type JournalOutcome } from '../contract/journal-outcomes.js';
+
+export { JOURNAL_OUTCOMES, type JournalOutcome };
 export type Direction = 's4-to-exchange' | 'exchange-to-s4' | 'both' | 'none';
 
 export interface JournalEntry {

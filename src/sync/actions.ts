@@ -1,12 +1,14 @@
 import type { ItemKind, Stamp } from '../connectors/exchange/types.js';
+import type { SyncOutcome } from '../contract/journal-outcomes.js';
 
 /**
  * What the engine asks the worker to do, and what the journal records for it. Every action
- * carries its journal entry so that "every sync decision is in the journal with its reason"
- * (PRODUCT.md "Promises") holds by construction.
+ * carries its journal entry, so that every sync decision is in the journal with its reason by
+ * construction.
  */
 
-export type Outcome = 'synced' | 'skipped' | 'echo' | 'merged' | 'conflict' | 'deleted' | 'failed' | 'pending' | 'ambiguous';
+/** The outcomes the engine decides (src/contract/journal-outcomes.ts holds the list). */
+export type Outcome = SyncOutcome;
 
 export interface OverwrittenValue {
   field: string;

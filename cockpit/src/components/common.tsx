@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react'
 import { BusyIndicator, MessageStrip, ObjectStatus, Title } from '@ui5/webcomponents-react';
 import { ApiError } from '../api.js';
 import { useI18n, type Translate } from '../i18n.js';
+import type { JournalOutcome } from '../../../src/contract/journal-outcomes.js';
 
 /** Loads data on mount and when `deps` change; `reload()` for after a write. */
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data?: T; error?: unknown; loading: boolean; reload: () => Promise<void> } {
@@ -70,13 +71,13 @@ export function formatTime(language: string, iso: string | null | undefined): st
 
 export type ValueState = 'None' | 'Positive' | 'Critical' | 'Negative' | 'Information';
 
-const OUTCOME_STATES: Record<string, ValueState> = {
+const OUTCOME_STATES: Record<JournalOutcome, ValueState> = {
   synced: 'Positive', merged: 'Positive', echo: 'None', skipped: 'Information', info: 'Information', deleted: 'Critical',
-  conflict: 'Critical', pending: 'Critical', retried: 'Critical', failed: 'Negative',
+  conflict: 'Critical', pending: 'Critical', retried: 'Critical', ambiguous: 'Critical', drift: 'None', failed: 'Negative',
 };
 export function OutcomeStatus({ outcome }: { outcome: string }) {
   const { t } = useI18n();
-  return <ObjectStatus state={OUTCOME_STATES[outcome] ?? 'None'} data-testid={`outcome-${outcome}`}>{t(`outcome.${outcome}`)}</ObjectStatus>;
+  return <ObjectStatus state={OUTCOME_STATES[outcome as JournalOutcome] ?? 'None'} data-testid={`outcome-${outcome}`}>{t(`outcome.${outcome}`)}</ObjectStatus>;
 }
 
 const USER_STATES: Record<string, ValueState> = {

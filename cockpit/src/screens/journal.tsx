@@ -10,19 +10,24 @@ import '@ui5/webcomponents-icons/dist/error.js';
 import '@ui5/webcomponents-icons/dist/warning.js';
 import '@ui5/webcomponents-icons/dist/information.js';
 import '@ui5/webcomponents-icons/dist/journey-arrive.js';
+import { JOURNAL_OUTCOMES, type JournalOutcome } from '../../../src/contract/journal-outcomes.js';
 import { api, type JournalEntry, type Page, type User } from '../api.js';
 import { Busy, ErrorStrip, OutcomeStatus, ScreenTitle, formatTime, useLoad } from '../components/common.js';
 import { reasonText } from '../components/reasons.js';
 import { useI18n, type Translate } from '../i18n.js';
 
-const OUTCOMES = ['synced', 'skipped', 'echo', 'merged', 'conflict', 'deleted', 'pending', 'failed', 'retried', 'info', 'drift'];
 const FILTERS = ['mailbox', 's4Key', 'exchangeItemId', 'correlationId'] as const;
 type Filters = Record<(typeof FILTERS)[number] | 'outcome' | 'from' | 'to', string>;
 interface JournalPage { items: JournalEntry[]; nextBefore?: number }
 
-const ICONS: Record<string, string> = { synced: 'accept', merged: 'accept', failed: 'error', conflict: 'warning', pending: 'warning', retried: 'warning' };
-const STATES: Record<string, 'Positive' | 'Negative' | 'Critical' | 'Information' | 'None'> = {
-  synced: 'Positive', merged: 'Positive', failed: 'Negative', conflict: 'Critical', pending: 'Critical', retried: 'Critical', skipped: 'Information',
+// Every outcome needs an icon and a state: a new one in the contract fails the cockpit's type check here.
+const ICONS: Record<JournalOutcome, string> = {
+  synced: 'accept', merged: 'accept', failed: 'error', conflict: 'warning', pending: 'warning', retried: 'warning', ambiguous: 'warning',
+  skipped: 'information', echo: 'information', deleted: 'information', info: 'information', drift: 'information',
+};
+const STATES: Record<JournalOutcome, 'Positive' | 'Negative' | 'Critical' | 'Information' | 'None'> = {
+  synced: 'Positive', merged: 'Positive', failed: 'Negative', conflict: 'Critical', pending: 'Critical', retried: 'Critical', ambiguous: 'Critical',
+  skipped: 'Information', echo: 'None', deleted: 'None', info: 'None', drift: 'None',
 };
 
 function initialFilters(): Filters {
@@ -80,7 +85,7 @@ export function JournalScreen() {
             <Label for="journal-outcome">{t('journal.outcome')}</Label>
             <Select id="journal-outcome" data-testid="journal-outcome" onChange={(e) => set('outcome', e.detail.selectedOption.dataset.value ?? '')}>
               <Option data-value="" selected={filters.outcome === ''}>{t('common.all')}</Option>
-              {OUTCOMES.map((o) => <Option key={o} data-value={o} selected={filters.outcome === o}>{t(`outcome.${o}`)}</Option>)}
+              {JOURNAL_OUTCOMES.map((o) => <Option key={o} data-value={o} selected={filters.outcome === o}>{t(`outcome.${o}`)}</Option>)}
             </Select>
           </FlexBox>
           {(['from', 'to'] as const).map((key) => (
@@ -173,7 +178,7 @@ function TimelineDialog({ entry, onClose }: { entry: JournalEntry; onClose: () =
       <ErrorStrip error={state.error} />
       <Timeline layout="Vertical" accessibleName={t('journal.timeline')} data-testid="journal-timeline-list">
         {(state.items ?? []).map((item) => (
-          <TimelineItem key={item.id} icon={ICONS[item.outcome] ?? 'information'} state={STATES[item.outcome] ?? 'None'} data-testid={`timeline-${item.id}`}
+          <TimelineItem key={item.id} icon={ICONS[item.outcome as JournalOutcome] ?? 'information'} state={STATES[item.outcome as JournalOutcome] ?? 'None'} data-testid={`timeline-${item.id}`}
             titleText={reasonText(t, item.reason)}
             subtitleText={[t(`outcome.${item.outcome}`), formatTime(language, item.at), item.direction ? t(`direction.${item.direction}`) : '', item.correlationId].filter(Boolean).join(' · ')}>
             <Details details={item.details} />
