@@ -1,4 +1,4 @@
-import type { ItemKind, Stamp } from '../connectors/exchange/types.js';
+import type { ItemKind, Stamp } from './model/exchange-items.js';
 import type { SyncOutcome } from '../contract/journal-outcomes.js';
 
 /**

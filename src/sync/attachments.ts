@@ -1,4 +1,4 @@
-import type { AttachmentInfo } from '../connectors/exchange/types.js';
+import type { AttachmentInfo } from './model/exchange-items.js';
 import type { AppointmentSettings } from './settings.js';
 
 export type AttachmentSkipReason = 'attachments.off' | 'attachment.tooLarge' | 'attachment.blockedType';

@@ -1,4 +1,4 @@
-import type { ItemKind, Stamp } from '../connectors/exchange/types.js';
+import type { ItemKind, Stamp } from './model/exchange-items.js';
 import type { JournalEntry, OverwrittenValue, SyncAction, SyncLink } from './actions.js';
 import { canonicalHash } from './canonical/hash.js';
 import { changedFields, threeWayMerge, type ConflictPolicy, type Side } from './merge.js';

@@ -1,4 +1,4 @@
-import type { ItemKind } from '../connectors/exchange/types.js';
+import type { ItemKind } from './model/exchange-items.js';
 
 /**
  * What the engine needs to know about business partners it meets in partner lists, handed in by

@@ -1,4 +1,4 @@
-import type { Stamp } from '../connectors/exchange/types.js';
+import type { Stamp } from './model/exchange-items.js';
 import type { JournalEntry } from './actions.js';
 import { normalizeLine } from './canonical/normalize.js';
 

@@ -1,4 +1,4 @@
-import type { Sensitivity, TimeWindow } from '../connectors/exchange/types.js';
+import type { Sensitivity, TimeWindow } from './model/exchange-items.js';
 import type { TenantSettings } from './settings.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { Appointment, AppointmentDraft, Attendee } from '../../connectors/exchange/types.js';
-import type { S4Appointment, S4Partner, S4Text } from '../../connectors/s4/types.js';
+import type { Appointment, AppointmentDraft, Attendee } from '../model/exchange-items.js';
+import type { S4Appointment, S4Partner, S4Text } from '../model/s4-objects.js';
 import { isPartnerToken, partnerToken, type PartnerLookup } from '../directory.js';
 import { normalizeBody, normalizeInstant, normalizeLine, normalizeSet } from '../canonical/normalize.js';
 import { statusCodeFor, type AppointmentSettings } from '../settings.js';

@@ -1,5 +1,5 @@
-import type { Appointment, TimeWindow } from '../../connectors/exchange/types.js';
-import type { S4Appointment } from '../../connectors/s4/types.js';
+import type { Appointment, TimeWindow } from '../model/exchange-items.js';
+import type { S4Appointment } from '../model/s4-objects.js';
 import type { PartnerLookup } from '../directory.js';
 import { exchangeItemQualifies, IN_SCOPE, inWindow, out, type ScopeVerdict } from '../scope.js';
 import type { AppointmentSettings } from '../settings.js';

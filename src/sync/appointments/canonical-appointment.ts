@@ -1,4 +1,4 @@
-import type { Importance } from '../../connectors/exchange/types.js';
+import type { Importance } from '../model/exchange-items.js';
 import type { AppointmentStatus } from '../settings.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { Appointment, AppointmentDraft } from '../../connectors/exchange/types.js';
-import type { S4Appointment } from '../../connectors/s4/types.js';
+import type { Appointment, AppointmentDraft } from '../model/exchange-items.js';
+import type { S4Appointment } from '../model/s4-objects.js';
 import type { SyncAction, SyncLink } from '../actions.js';
 import { decide, type KindSpec } from '../decide.js';
 import type { PartnerLookup } from '../directory.js';

@@ -1,4 +1,4 @@
-import type { PostalAddress } from '../../connectors/exchange/types.js';
+import type { PostalAddress } from '../model/exchange-items.js';
 
 /** The side-neutral contact person (S/4 → Exchange only). */
 export interface CanonicalContact {

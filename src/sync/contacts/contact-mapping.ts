@@ -1,5 +1,5 @@
-import type { Contact, ContactDraft, PostalAddress } from '../../connectors/exchange/types.js';
-import type { S4BusinessPartner } from '../../connectors/s4/types.js';
+import type { Contact, ContactDraft, PostalAddress } from '../model/exchange-items.js';
+import type { S4BusinessPartner } from '../model/s4-objects.js';
 import { normalizeList, normalizeLine, normalizeOptional, normalizeSet } from '../canonical/normalize.js';
 import type { CanonicalContact, ContactField } from './canonical-contact.js';
 

@@ -1,4 +1,4 @@
-import type { S4BusinessPartner, S4Relationship } from '../../connectors/s4/types.js';
+import type { S4BusinessPartner, S4Relationship } from '../model/s4-objects.js';
 import type { ContactSettings } from '../settings.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { Contact, ContactDraft } from '../../connectors/exchange/types.js';
-import type { S4BusinessPartner } from '../../connectors/s4/types.js';
+import type { Contact, ContactDraft } from '../model/exchange-items.js';
+import type { S4BusinessPartner } from '../model/s4-objects.js';
 import type { SyncAction, SyncLink } from '../actions.js';
 import { decide, type KindSpec } from '../decide.js';
 import type { TenantSettings } from '../settings.js';

@@ -1,5 +1,5 @@
-import type { Appointment } from '../../connectors/exchange/types.js';
-import type { S4Appointment } from '../../connectors/s4/types.js';
+import type { Appointment } from '../model/exchange-items.js';
+import type { S4Appointment } from '../model/s4-objects.js';
 import type { SyncLink } from '../actions.js';
 import { decideAppointment, type AppointmentAction } from '../appointments/decide-appointment.js';
 import type { CanonicalAppointment } from '../appointments/canonical-appointment.js';

@@ -1,4 +1,4 @@
-import type { Appointment, Recurrence, TimeWindow } from '../../connectors/exchange/types.js';
+import type { Appointment, Recurrence, TimeWindow } from '../model/exchange-items.js';
 import { normalizeInstant } from '../canonical/normalize.js';
 import { formatDate, wallTimeAt, wallTimeToInstant } from '../time/zone.js';
 

@@ -1,4 +1,4 @@
-import type { Importance, TaskStatus } from '../../connectors/exchange/types.js';
+import type { Importance, TaskStatus } from '../model/exchange-items.js';
 
 /** The side-neutral task. Outlook tasks and To Do keep days, so start and due are dates ("YYYY-MM-DD"). */
 export interface CanonicalTask {

@@ -1,5 +1,5 @@
-import type { Task, TaskDraft } from '../../connectors/exchange/types.js';
-import type { S4Task } from '../../connectors/s4/types.js';
+import type { Task, TaskDraft } from '../model/exchange-items.js';
+import type { S4Task } from '../model/s4-objects.js';
 import type { SyncAction, SyncLink } from '../actions.js';
 import { decide, type KindSpec } from '../decide.js';
 import type { PartnerLookup } from '../directory.js';

@@ -1,5 +1,5 @@
-import type { Task, TaskDraft } from '../../connectors/exchange/types.js';
-import type { S4Task, S4Text } from '../../connectors/s4/types.js';
+import type { Task, TaskDraft } from '../model/exchange-items.js';
+import type { S4Task, S4Text } from '../model/s4-objects.js';
 import { normalizeBody, normalizeLine } from '../canonical/normalize.js';
 import { textOfType } from '../appointments/appointment-mapping.js';
 import { isPrivateSensitivity } from '../scope.js';
