@@ -1,5 +1,5 @@
 import type { InboxWriter } from '../inbox/inbox-writer.js';
-import { FOLDER_CHANGED, folderSubject } from '../reconcile/handlers.js';
+import { INBOX_EVENT_TYPES, subjects } from '../inbox/subjects.js';
 import type { Pool } from '../store/pool.js';
 import { withSystemScope } from '../store/transaction.js';
 import { groupBy } from '../util/group-by.js';
@@ -31,7 +31,7 @@ export async function queueTodoPolls(pool: Pool, inbox: InboxWriter, intervalSec
   for (const [tenantId, rows] of groupBy(due, (row) => row.tenant_id)) {
     await inbox.write(rows.map((row) => {
       const eventId = `todo-poll:${row.id}:${now.getTime()}`;
-      return { tenantId, source: 'system' as const, eventId, type: FOLDER_CHANGED, subject: folderSubject(row.id, 'tasks'), payload: { reason: 'todo.poll' }, correlationId: eventId };
+      return { tenantId, source: 'system' as const, eventId, type: INBOX_EVENT_TYPES.folderChanged, subject: subjects.folder(row.id, 'tasks'), payload: { reason: 'todo.poll' }, correlationId: eventId };
     }));
   }
   return due.length;
