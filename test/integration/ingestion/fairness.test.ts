@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InboxWriter } from '../../../src/inbox/inbox-writer.js';
-import { INITIAL_LOAD } from '../../../src/mailboxes/initial-load-request.js';
+import { INBOX_EVENT_TYPES, subjects } from '../../../src/inbox/subjects.js';
 import { createQueues, type Queues } from '../../../src/queue/queues.js';
 import { signDevToken } from '../../../src/security/dev-token.js';
 import { withTenant } from '../../../src/store/transaction.js';
@@ -30,7 +30,7 @@ describe('bulk work waits behind events', { timeout: 60_000 }, () => {
     const writer = new InboxWriter(service.web.pool, queues.inbox);
     const loads = Array.from({ length: 5 }, () => {
       const eventId = randomUUID();
-      return { tenantId: 'bulky', source: 'system' as const, eventId, type: INITIAL_LOAD, subject: `mailbox:${randomUUID()}:initial-load`, payload: {}, correlationId: eventId };
+      return { tenantId: 'bulky', source: 'system' as const, eventId, type: INBOX_EVENT_TYPES.initialLoad, subject: subjects.initialLoad(randomUUID()), payload: {}, correlationId: eventId };
     });
     await writer.write(loads);
     const events = Array.from({ length: 5 }, () => {
@@ -42,7 +42,7 @@ describe('bulk work waits behind events', { timeout: 60_000 }, () => {
     await waitFor(async () => (await queues.inbox.getJobCounts('prioritized', 'wait')).wait === 5 || undefined, 'all ten jobs queued');
 
     const handlers = new InboxHandlerRegistry()
-      .register(INITIAL_LOAD, async () => { order.push('load'); })
+      .register(INBOX_EVENT_TYPES.initialLoad, async () => { order.push('load'); })
       .register('sap.s4.beh.', async () => { order.push('event'); });
     worker = startWorker({ pool: service.web.pool, redis: service.redis, queuePrefix: service.prefix, handlers, concurrency: 1, sweepIntervalMs: 60_000 });
     await waitFor(async () => order.length === 10 || undefined, 'all ten handled');
