@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -80,11 +80,19 @@ async function build(dir: string, files: Map<string, string>): Promise<void> {
     'console.log(err?.message?.get ? `ABAP Unit assertion failed: ${err.message.get()}` : err);'));
   await writeFile(join(staging, 'complete'), '');
   await rm(dir, { recursive: true, force: true });
+  await pruneOldOutputs();
   await rename(staging, dir).catch(async (error: NodeJS.ErrnoException) => {
     // Another worker finished the same content first; theirs is as good as ours.
     if (existsSync(join(dir, 'complete'))) await rm(staging, { recursive: true, force: true });
     else throw error;
   });
+}
+
+/** Keeps the cache small: the newest outputs stay (a run uses three: the package and two mutants). */
+async function pruneOldOutputs(keep = 12): Promise<void> {
+  const names = (await readdir(OUT_ROOT).catch(() => [] as string[])).filter((n) => /^[0-9a-f]{16}$/.test(n));
+  const dated = await Promise.all(names.map(async (n) => ({ n, at: (await stat(join(OUT_ROOT, n))).mtimeMs })));
+  for (const { n } of dated.sort((a, b) => b.at - a.at).slice(keep)) await rm(join(OUT_ROOT, n), { recursive: true, force: true });
 }
 
 /**
