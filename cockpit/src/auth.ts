@@ -14,13 +14,21 @@ export interface Session {
   user: string;
 }
 
-/** Takes `?token=` off the address bar (it should not stay in history or be shared by copy-paste). */
+/** Dev mode only: `web` with AUTH_MODE=dev listens on the loopback interface alone. */
+const LOCAL_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+
+/**
+ * Takes `?token=` off the address bar (it should not stay in history or be shared by copy-paste).
+ * Accepted only when the cockpit runs locally (dev mode): elsewhere a link carrying someone
+ * else's token would sign the victim into the sender's tenant, and the approuter holds the session.
+ */
 export function takeTokenFromUrl(): string | undefined {
   const url = new URL(window.location.href);
   const token = url.searchParams.get('token');
   if (!token) return undefined;
   url.searchParams.delete('token');
   window.history.replaceState(window.history.state, '', url.toString());
+  if (!LOCAL_HOSTS.test(url.hostname)) return undefined;
   sessionStorage.setItem(STORAGE_KEY, token);
   return token;
 }

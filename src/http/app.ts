@@ -5,6 +5,7 @@ import type { Pool } from '../store/pool.js';
 import { healthRoutes } from './health/routes.js';
 import { problemHandler } from './problem.js';
 import { requestContext } from './request-context.js';
+import { securityHeaders } from './security-headers.js';
 
 export interface AppDependencies {
   pool: Pool;
@@ -22,6 +23,7 @@ export function createApp(deps: AppDependencies): Express {
   // trusted proxy saw, never an entry the caller wrote into X-Forwarded-For (rate limits key on it).
   app.set('trust proxy', deps.trustProxyHops ?? 0);
   app.use(requestContext);
+  app.use(securityHeaders);
   app.use(healthRoutes(deps));
   for (const router of deps.routers ?? []) app.use(router);
   app.use((req, _res, next) => next(new TandemError('NOT_FOUND', `No route for ${req.method} ${req.path}`)));

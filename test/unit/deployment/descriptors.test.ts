@@ -362,6 +362,11 @@ describe('approuter', () => {
     expect(approuter.parameters?.['keep-existing-routes']).toBeUndefined();
     const redirects = ((config(resourceNamed('tandem-uaa'))['oauth2-configuration'] as { 'redirect-uris': string[] })['redirect-uris']);
     expect(redirects).toContain('https://*.${tenant-domain}/**');
+    // Only our own domain: a shared domain (cfapps.…) is one anyone can put a route on, and no plain-http or local URIs.
+    for (const uri of [...redirects, ...readJson<{ 'oauth2-configuration': { 'redirect-uris': string[] } }>('xs-security.json')['oauth2-configuration']['redirect-uris']]) {
+      expect(uri).toMatch(/^https:\/\/\*\.\$\{tenant-domain\}\//);
+      expect(uri).not.toMatch(/localhost|default-domain|hana\.ondemand\.com|^http:/);
+    }
   });
 
   it('finds the tenant in the host name of its route, and web tells the registry the same URL', () => {
