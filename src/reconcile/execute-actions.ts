@@ -124,6 +124,16 @@ export async function executeActions(scope: ExecutionScope, actions: SyncAction[
     });
   }
 
+  // Outlook attendees with no business partner in S/4 cannot be written as partners: say so, per address.
+  for (const action of actions) {
+    if (action.type !== 'createS4' && action.type !== 'updateS4') continue;
+    const write = (action.type === 'createS4' ? action.write : action.changes) as { unresolvedAttendees?: string[] } | undefined;
+    for (const address of write?.unresolvedAttendees ?? []) {
+      journal.push({ correlationId: scope.correlationId, mailboxId: scope.mailboxId, objectKind: kind, direction: 'exchange-to-s4', outcome: 'skipped',
+        reason: 'attendee.unresolved', ...(s4Key ? { s4Key } : {}), ...(exchangeId ? { exchangeItemId: exchangeId } : {}), details: { address } });
+    }
+  }
+
   await withSyncWrite(scope.tenantId, async (tx) => {
     if (unlink && linkId !== undefined) {
       if (unlink.tombstone) await saveLink(tx, linkId, linkWrite('detached'));

@@ -10,6 +10,7 @@ import { linkByExchangeItem, linkByS4Key, linksOfS4Object, linksOfSeries, movedO
 import { isOccurrenceReference, reconcileSeries } from './reconcile-series.js';
 import { syncAttachments } from './sync-attachments.js';
 import type { EnvironmentRef, MailboxInfo, TenantContext } from './tenant-context.js';
+import type { S4BusinessPartner } from '../connectors/s4/index.js';
 import { executeThroughValve } from './valve-gate.js';
 import { findLookAlike } from './look-alike.js';
 import type { Pool } from '../store/pool.js';
@@ -28,15 +29,25 @@ export interface ReconcileEnv {
  * The engine's view of partners: every Tandem user (employee BP ↔ mailbox) plus the partners of
  * the object at hand, read from S/4 (cached).
  */
-export async function buildLookup(ctx: TenantContext, partnerIds: Iterable<string>): Promise<PartnerLookup> {
+export async function buildLookup(ctx: TenantContext, partnerIds: Iterable<string>, attendeeEmails: Iterable<string> = []): Promise<PartnerLookup> {
   const users = ctx.userLookup();
   const infos = new Map<string, PartnerInfo>();
+  const add = (bp: S4BusinessPartner, email?: string) => {
+    const name = bp.category === 'organization' ? bp.organizationName : [bp.firstName, bp.lastName].filter(Boolean).join(' ');
+    const address = email ?? bp.emails[0];
+    infos.set(bp.id, { id: bp.id, isEmployee: bp.isEmployee, ...(address ? { email: address } : {}), ...(name ? { name } : {}) });
+  };
   for (const id of new Set(partnerIds)) {
     if (users.byId(id)) continue;
     const bp = await ctx.partner(id);
-    if (!bp) continue;
-    const name = bp.category === 'organization' ? bp.organizationName : [bp.firstName, bp.lastName].filter(Boolean).join(' ');
-    infos.set(id, { id, isEmployee: bp.isEmployee, ...(bp.emails[0] ? { email: bp.emails[0] } : {}), ...(name ? { name } : {}) });
+    if (bp) add(bp);
+  }
+  // Outlook attendees who are no Tandem user: the S/4 person with that e-mail address, where one exists.
+  const known = new Set([...infos.values()].map((i) => i.email?.toLowerCase()));
+  for (const email of new Set([...attendeeEmails].map((e) => e.toLowerCase()))) {
+    if (known.has(email) || users.byEmail(email)) continue;
+    const bp = await ctx.personByEmail(email);
+    if (bp && !users.byId(bp.id)) add(bp, email);
   }
   return layeredLookup(users, partnerLookup([...infos.values()]));
 }
@@ -104,7 +115,10 @@ export async function reconcileInMailbox<S extends { uuid: string; etag: string;
         s4Key: state.s4!.uuid, direction: 'none', outcome: 'skipped', reason: 'environmentMove.itemNotFound' }]), env.pool);
       return;
     }
-    lookup ??= await buildLookup(ctx, state.s4 ? state.s4.partners.map((p) => p.businessPartner) : []);
+    // Outlook attendees matter only where Outlook writes to S/4.
+    const attendees = ops.kind === 'appointment' && state.exchange && ctx.settings.appointments.exchangeToS4 !== 'off'
+      ? (state.exchange as Appointment).attendees.map((a) => a.email).filter(Boolean) : [];
+    lookup ??= await buildLookup(ctx, state.s4 ? state.s4.partners.map((p) => p.businessPartner) : [], attendees);
     const now = (env.now?.() ?? new Date()).toISOString();
     const actions: SyncAction[] = ops.decide({
       settings: ctx.settings, lookup, now, mailbox: mailbox.smtp, mailboxPartnerId: mailbox.employeeBp ?? '',

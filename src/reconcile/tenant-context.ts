@@ -109,6 +109,16 @@ export class TenantContext {
     return currentEnvironments(tx, mailboxIds);
   }
 
+  /** The person (employee or contact person) with this e-mail address in S/4, cached like partners. */
+  async personByEmail(email: string): Promise<S4BusinessPartner | undefined> {
+    const key = `email:${email.toLowerCase()}`;
+    const cached = this.partners.get(key);
+    if (cached && cached.until > Date.now()) return cached.bp;
+    const bp = await this.s4.findPersonByEmail(email);
+    this.partners.set(key, { bp, until: Date.now() + 60_000 });
+    return bp;
+  }
+
   /** A business partner, cached for a minute (partner lists repeat across activities). */
   async partner(id: string): Promise<S4BusinessPartner | undefined> {
     const cached = this.partners.get(id);

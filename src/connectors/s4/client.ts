@@ -190,18 +190,34 @@ export class S4Client {
 
   /** The employee BP with this e-mail address on one of its addresses. */
   async findEmployeeByEmail(email: string): Promise<S4BusinessPartner | undefined> {
+    return this.firstEmployee(await this.businessPartnerIdsByEmail(email));
+  }
+
+  /**
+   * A person (employee or contact person) with this e-mail address on one of its addresses
+   * (A_AddressEmailAddress → A_BusinessPartnerAddress); organisations are not attendees.
+   */
+  async findPersonByEmail(email: string): Promise<S4BusinessPartner | undefined> {
+    for (const id of await this.businessPartnerIdsByEmail(email)) {
+      const bp = await this.getBusinessPartner(id);
+      if (bp?.category === 'person') return bp;
+    }
+    return undefined;
+  }
+
+  private async businessPartnerIdsByEmail(email: string): Promise<string[]> {
     // SearchEmailAddress is SAP's upper-case search field (20 characters); confirm the full address after.
     const { d } = await this.http.getJson<{ results: OData[] }>({
       path: `${S4_SERVICES.businessPartner}/A_AddressEmailAddress`, operation: 'find employee by e-mail',
       query: { $filter: `SearchEmailAddress eq ${quoteODataString(email.toUpperCase().slice(0, 20))}` },
     });
     const addressIds = [...new Set(d.results.filter((e) => String(e.EmailAddress).toLowerCase() === email.toLowerCase()).map((e) => String(e.AddressID)))];
-    if (addressIds.length === 0) return undefined;
+    if (addressIds.length === 0) return [];
     const { d: addresses } = await this.http.getJson<{ results: OData[] }>({
-      path: `${S4_SERVICES.businessPartner}/A_BusinessPartnerAddress`, operation: 'find employee by e-mail',
+      path: `${S4_SERVICES.businessPartner}/A_BusinessPartnerAddress`, operation: 'find business partner by e-mail',
       query: { $filter: addressIds.map((a) => `AddressID eq ${quoteODataString(a)}`).join(' or '), $select: 'BusinessPartner,AddressID' },
     });
-    return this.firstEmployee(addresses.results.map((a) => String(a.BusinessPartner)));
+    return [...new Set(addresses.results.map((a) => String(a.BusinessPartner)))];
   }
 
   /** Contact persons of a customer via the customer ↔ contact relationship (default BUR001), still valid today. */
