@@ -9,7 +9,7 @@ import { DEFAULT_S4_EMULATOR_PORT, startS4Emulator } from '../emulators/s4/index
 
 const USAGE = `tandem emulate ews|graph|s4|btp [--port N] [--mailboxes a@x,b@x] [--time-scale F] [--events-url URL --events-user U --events-password P]`;
 
-/** `tandem emulate <which>`: one emulator alone, seeded with the demo mailboxes / business partners (CONTRACT.md). */
+/** `tandem emulate <which>`: one emulator alone, seeded with the demo mailboxes / business partners (docs/emulators.md). */
 export async function runEmulator(args: string[]): Promise<void> {
   const [which, ...rest] = args;
   const { values } = parseArgs({ args: rest, options: {

@@ -8,7 +8,7 @@ import { withSystemScope, withTenant } from '../store/transaction.js';
 import { saveS4Connection } from '../tenants/s4-connection.js';
 import { readSettings, saveSettings } from '../tenants/settings-repository.js';
 
-/** The demo tenant of CONTRACT.md; fixed values so the printed walk-through always matches. */
+/** The demo tenant (docs/s4-setup.md "Demo values"); fixed values so the printed walk-through always matches. */
 export const DEMO = {
   tenantId: 'demo',
   callback: { username: 'DEMO_S4', password: 'demo-callback-password' },
@@ -29,7 +29,7 @@ export interface DemoUrls {
   graph?: { baseUrl: string; authorityHost: string; caCertificate: string; clientId: string; clientSecret: string; directoryId: string };
 }
 
-/** CONTRACT.md "Demo tenant": ZVIS appointments and ZTSK tasks both ways, Outlook → S/4 by category, contacts on. */
+/** The demo tenant's settings: ZVIS appointments and ZTSK tasks both ways, Outlook → S/4 by category, contacts on. */
 export const DEMO_SETTINGS = {
   appointments: { processTypes: [{ processType: 'ZVIS', textType: 'A002' }], exchangeToS4: 'category', category: 'S/4HANA', defaultProcessType: 'ZVIS' },
   tasks: { processTypes: [{ processType: 'ZTSK', textType: 'A002' }], exchangeToS4: 'category', category: 'S/4HANA', defaultProcessType: 'ZTSK' },

@@ -30,7 +30,7 @@ export function formatJournalLine(entry: JournalRecord): string {
   return `${entry.at}  ${entry.outcome.padEnd(8)} ${entry.reason.padEnd(28)} ${(entry.direction ?? '').padEnd(15)} ${what}${entry.exchangeItemId ? ` item=${entry.exchangeItemId.slice(0, 24)}…` : ''}${entry.correlationId ? ` corr=${entry.correlationId}` : ''}${details}`;
 }
 
-/** Support's view of the journal in a terminal (CONTRACT.md `tandem journal`). */
+/** Support's view of the journal in a terminal (`tandem journal`, see docs/support-runbook.md). */
 export async function runJournalCli(args: string[], out: NodeJS.WritableStream = process.stdout, databaseUrl = config().databaseUrl): Promise<void> {
   const { values } = parseArgs({ args, options: {
     tenant: { type: 'string' }, mailbox: { type: 'string' }, object: { type: 'string' }, item: { type: 'string' },

@@ -40,7 +40,7 @@ const DIRECTION: Partial<Record<SyncAction['type'], StoredJournalEntry['directio
 };
 
 /**
- * Carries out one decision (SYNC.md steps 4–5): remote writes in order, with the exactly-once rule
+ * Carries out one decision (docs/sync-engine.md, "For the worker"): remote writes in order, with the exactly-once rule
  * for creates — the link is committed as `creating` with its marker before the remote create, so
  * a crash in between is resolved by searching the marker, never by creating twice — and then the
  * new snapshot, ids and versions committed together with the journal entries.

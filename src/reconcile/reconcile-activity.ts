@@ -15,7 +15,7 @@ import { executeThroughValve } from './valve-gate.js';
 import { findLookAlike } from './look-alike.js';
 import type { Pool } from '../store/pool.js';
 
-/** A write that met a concurrent change re-runs the step from a fresh read (SYNC.md step 4); this often, at most. */
+/** A write that met a concurrent change re-runs the step from a fresh read (docs/sync-engine.md, "For the worker"); this often, at most. */
 const MAX_ROUNDS = 6;
 
 export interface ReconcileEnv {

@@ -12,7 +12,7 @@ import { executeThroughValve } from './valve-gate.js';
 
 const MAX_ROUNDS = 4;
 
-/** One contact person in one mailbox: S/4 → Exchange only (PRODUCT.md "Contacts"). */
+/** One contact person in one mailbox: S/4 → Exchange only (docs/sync-engine.md, "Contacts"). */
 async function reconcileContactInMailbox(env: ReconcileEnv, mailbox: MailboxInfo, input: {
   bp: S4BusinessPartner | null; companyName: string | undefined; inScope: boolean; link: StoredLink | undefined; exchange?: Contact | null;
 }): Promise<void> {

@@ -42,7 +42,7 @@ export async function readMigrations(dir: string = MIGRATIONS_DIR): Promise<Migr
   return migrations;
 }
 
-/** Creates the database named in the URL when it does not exist yet (CONTRACT.md: "created if missing"). */
+/** Creates the database named in the URL when it does not exist yet (so `tandem migrate` works on a fresh server). */
 export async function ensureDatabase(databaseUrl: string): Promise<void> {
   const url = new URL(databaseUrl);
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));

@@ -11,7 +11,7 @@ export type PoolClient = pg.PoolClient;
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
 /**
- * Connection settings for a URL. A URL without a user (the CONTRACT.md default
+ * Connection settings for a URL. A URL without a user (the default DATABASE_URL,
  * postgres://127.0.0.1:5432/tandem) means the operating-system user, as psql does; node-postgres
  * would otherwise read $USER, which services and CI shells often leave unset.
  */

@@ -32,8 +32,8 @@ export interface SubscriptionManagerDeps {
 }
 
 /**
- * Keeps every enabled user's folders subscribed (PRODUCT.md "Missed notifications are
- * recovered"): subscribes new users, renews or re-creates subscriptions that went silent or are
+ * Keeps every enabled user's folders subscribed (missed notifications are
+ * recovered): subscribes new users, renews or re-creates subscriptions that went silent or are
  * about to expire, unsubscribes disabled users — and after every gap queues a catch-up run, so
  * what happened meanwhile is replayed from the stored sync state.
  */

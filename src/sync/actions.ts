@@ -38,7 +38,7 @@ export interface ResolvePendingCreate extends Base {
 }
 /**
  * Creates carry the marker. The worker first commits the link in state `creating` with the
- * marker and `snapshot` (SYNC.md exactly-once), then creates, then commits the link as linked.
+ * marker and `snapshot` (exactly-once creates: docs/sync-engine.md, "For the worker"), then creates, then commits the link as linked.
  */
 export interface CreateExchangeItem<D> extends Base {
   type: 'createExchangeItem';
@@ -99,7 +99,7 @@ export interface Noop extends Base {
   type: 'noop';
   reason: string;
 }
-/** Commit the new snapshot, ids and versions with the journal entry (SYNC.md step 5). */
+/** Commit the new snapshot, ids and versions with the journal entry (the last step of a reconciliation). */
 export interface CommitSnapshot<C> extends Base {
   type: 'commitSnapshot';
   mailbox: string;
@@ -128,7 +128,7 @@ export function isDestructive(a: SyncAction): a is DestructiveAction {
   return a.type === 'deleteExchangeItem' || a.type === 'deleteS4' || a.type === 'setS4Status';
 }
 
-/** The link of one object to one mailbox (SYNC.md "Link"), as the engine reads it. */
+/** The link of one object to one mailbox (docs/architecture.md, glossary "Link"), as the engine reads it. */
 export interface SyncLink<C> {
   kind: ItemKind;
   mailbox: string;

@@ -4,7 +4,7 @@ import { canonicalHash } from './canonical/hash.js';
 import { changedFields, threeWayMerge, type ConflictPolicy, type Side } from './merge.js';
 
 /**
- * The decision table of SYNC.md step 3 for one object in one mailbox, independent of the kind.
+ * The decision table (docs/sync-engine.md, "The decision table as implemented") for one object in one mailbox, independent of the kind.
  * Kind modules (appointments, tasks, contacts) supply a KindSpec and the scope verdicts.
  */
 
@@ -120,7 +120,7 @@ function decideUnlinked<C extends object, D, W>(spec: KindSpec<C, D, W>, setting
   return [noop('skipped', 'gone')];
 }
 
-/** SYNC.md exactly-once: a `creating` link is resolved by searching its marker before anything is created again. */
+/** Exactly-once creates: a `creating` link is resolved by searching its marker before anything is created again. */
 function decideCreating<C extends object, D, W>(spec: KindSpec<C, D, W>, settings: DecideSettings, input: DecideInput<C>, link: SyncLink<C>): Action<C, D, W>[] {
   const { s4, exchange, mailbox } = input;
   const target: 'exchange' | 's4' = link.origin === 's4' ? 'exchange' : 's4';

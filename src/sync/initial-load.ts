@@ -3,7 +3,7 @@ import type { JournalEntry } from './actions.js';
 import { normalizeLine } from './canonical/normalize.js';
 
 /**
- * Match before create (SYNC.md "Initial load"): pair S/4 objects with items already in the
+ * Match before create (docs/sync-engine.md, "Initial load"): pair S/4 objects with items already in the
  * mailbox so that enabling a user never duplicates. The stamp decides first; then a deliberately
  * conservative heuristic — same normalised subject, start and end, and exactly one candidate on
  * each side. Anything ambiguous is never merged: the S/4 object is created and the ambiguity

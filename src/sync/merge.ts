@@ -1,7 +1,7 @@
 import { sameValue } from './canonical/hash.js';
 
 /**
- * Field-level three-way merge against the snapshot (SYNC.md step 3, "changed | changed"):
+ * Field-level three-way merge against the snapshot (both sides changed since the last sync: docs/sync-engine.md, "Field owners"):
  * a field changed on one side takes that side; changed on both to the same value takes it;
  * changed on both differently is a true conflict, decided by the field's owner under the 'merge'
  * policy or by the winning side under 's4Wins' / 'exchangeWins'. Set-valued fields (attendees)

@@ -2,7 +2,7 @@ import type { JournalEntry, PendingDeletion, SyncAction } from './actions.js';
 import { isDestructive } from './actions.js';
 
 /**
- * The safety valve (SYNC.md): destructive actions (deletes in either system, removals from a
+ * The safety valve (docs/sync-engine.md, "Safety valve"): destructive actions (deletes in either system, removals from a
  * mailbox, delete-status changes) are counted per mailbox and per tenant in a sliding window.
  * Past a threshold that scope pauses destructive actions — they become `pendingDeletion`s for an
  * admin to confirm or reject — while everything else proceeds. A scope with pending deletions

@@ -14,7 +14,7 @@ export interface ScopeVerdict {
 export const IN_SCOPE: ScopeVerdict = { inScope: true };
 export const out = (reason: string): ScopeVerdict => ({ inScope: false, reason });
 
-/** The sync window around `now` (PRODUCT.md "sync window"): bounds initial loads and series expansion. */
+/** The sync window around `now` (days before and after today, from the tenant settings): bounds initial loads and series expansion. */
 export function syncWindow(settings: TenantSettings, now: string): TimeWindow {
   const t = Date.parse(now);
   return {
@@ -53,7 +53,7 @@ export interface ExchangeFilterSettings {
   syncPrivate: boolean;
 }
 
-/** Whether an Outlook item goes to S/4 (PRODUCT.md: off / all / category / tag; private skipped unless enabled). */
+/** Whether an Outlook item goes to S/4 (setting exchangeToS4: off / all / category / tag; private items skipped unless enabled). */
 export function exchangeItemQualifies(item: { subject: string; categories: readonly string[]; sensitivity: Sensitivity }, s: ExchangeFilterSettings): ScopeVerdict {
   if (s.exchangeToS4 === 'off') return out('exchangeToS4.off');
   if (isPrivateSensitivity(item.sensitivity) && !s.syncPrivate) return out('filtered.private');

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FieldError } from '../errors/tandem-error.js';
 
 /**
- * Per-tenant sync settings (PRODUCT.md "What syncs"). One zod schema is the single source: the
+ * Per-tenant sync settings (what syncs, in which direction, who wins a conflict). One zod schema is the single source: the
  * cockpit renders each option's `.describe()` text, the admin API derives its OpenAPI schema from
  * it, and the engine reads the parsed, defaulted result.
  */

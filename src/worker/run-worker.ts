@@ -36,7 +36,7 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** Starts the inbox worker and the sweeper; see ARCHITECTURE.md "Runtime processes". */
+/** Starts the inbox worker and the sweeper (docs/architecture.md, "The shape in one paragraph"). */
 export function startWorker(options: WorkerOptions): RunningWorker {
   // The queue connection only produces (sweeper): it fails fast while Redis is away instead of
   // collecting commands in memory; the locks' and BullMQ worker's connections wait for Redis.

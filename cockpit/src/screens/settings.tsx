@@ -13,7 +13,7 @@ import { fieldErrors } from '../components/field-errors.js';
 import { describeSchema, emptyValue, getAt, humanize, setAt, type Path } from '../components/schema-form.js';
 import { useI18n } from '../i18n.js';
 
-/** The settings groups of PRODUCT.md, each a list of top-level keys of the schema. */
+/** The settings groups (appointments, tasks, contacts, conflicts, safety), each a list of top-level keys of the schema. */
 const GROUPS: Array<{ key: string; sections: string[] }> = [
   { key: 'appointments', sections: ['appointments'] },
   { key: 'tasks', sections: ['tasks'] },
@@ -172,7 +172,7 @@ function History({ doc }: { doc: SettingsDocument }) {
 }
 
 /**
- * Tenant settings as one form generated from the schema, grouped as in PRODUCT.md. Saving sends
+ * Tenant settings as one form generated from the schema, grouped as in GROUPS. Saving sends
  * the whole document; the API's field errors appear at their fields (and the first group with an
  * error is opened).
  */

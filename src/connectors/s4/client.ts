@@ -25,7 +25,7 @@ export const S4_SERVICES = {
   attachment: '/sap/opu/odata/sap/API_CV_ATTACHMENT_SRV',
 } as const;
 
-/** Defaults from PRODUCT.md; the tenant's settings override them. */
+/** Defaults of the standard S/4 configuration (docs/s4-setup.md); the tenant's settings override them. */
 export const DEFAULT_PARTNER_FUNCTIONS = { employeeResponsible: '00000014', contactPerson: '00000015', attendee: '00000032' } as const;
 
 export interface S4ClientOptions {

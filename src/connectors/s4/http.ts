@@ -101,7 +101,7 @@ export class S4Http {
     const isRead = options.method === 'GET';
     const middleware: AnyMiddleware[] = [];
     if (this.resilience.circuitBreaker !== false) middleware.push(tenantCircuitBreaker(this.tenantId));
-    // Only reads are retried: a POST that timed out may have been executed (SYNC.md exactly-once).
+    // Only reads are retried: a POST that timed out may have been executed (creates are made exactly-once by their marker instead).
     if (isRead && (this.resilience.readRetries ?? 2) > 0) middleware.push(retry(this.resilience.readRetries ?? 2) as AnyMiddleware);
     middleware.push(timeout(this.resilience.timeoutMs ?? 30_000) as AnyMiddleware);
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };

@@ -3,7 +3,7 @@ import { END_OF_TIME } from './rules.js';
 import type { S4Store } from './store.js';
 
 /**
- * The demo tenant's S/4 data (CONTRACT.md "Demo tenant"): employees EMP001 (alice, user ALICE)
+ * The demo tenant's S/4 data (the values docs/s4-setup.md "Demo values" lists): employees EMP001 (alice, user ALICE)
  * and EMP002 (bob, user BOB), two customers with contact persons (BUR001), BUR011 from EMP001 to
  * one customer and one contact person, and appointments/tasks for alice in the coming weeks — one
  * of them across the next European DST change.

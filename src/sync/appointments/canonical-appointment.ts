@@ -2,7 +2,7 @@ import type { Importance } from '../model/exchange-items.js';
 import type { AppointmentStatus } from '../settings.js';
 
 /**
- * The side-neutral appointment (SYNC.md "Canonical form"), always normalised. Timed items carry
+ * The side-neutral appointment (the form both sides are compared in), always normalised. Timed items carry
  * UTC instants truncated to the minute; all-day items carry dates ("YYYY-MM-DD", end exclusive)
  * in their zone, so an all-day item does not move when the S/4 user's zone and the mailbox's zone
  * differ. Instants are the truth; `timeZone` is metadata travelling with `start`.

@@ -48,7 +48,7 @@ export function appointmentSpec(settings: TenantSettings, lookup: PartnerLookup,
   };
 }
 
-/** One reconciliation decision (SYNC.md step 3) for an appointment in one mailbox. */
+/** One reconciliation decision (docs/sync-engine.md, "The decision table as implemented") for an appointment in one mailbox. */
 export function decideAppointment(input: AppointmentDecisionInput): AppointmentAction[] {
   const { settings, lookup, mailbox, link } = input;
   const s = settings.appointments;

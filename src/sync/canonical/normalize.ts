@@ -1,5 +1,5 @@
 /**
- * Normalisation so that harmless rewrites do not look like edits (SYNC.md "Canonical form"):
+ * Normalisation so that harmless rewrites do not look like edits (the canonical form both sides are compared in):
  * Exchange turns text bodies into HTML, drops seconds, reorders categories and attendees and
  * trims whitespace. Every canonical field goes through one of these before it is compared.
  */

@@ -36,7 +36,7 @@ export interface OccurrenceDecision {
 }
 
 /**
- * Outlook series → one S/4 activity per occurrence in the window (PRODUCT.md "Recurring"). Each
+ * Outlook series → one S/4 activity per occurrence in the window (docs/sync-engine.md, "Recurring series"). Each
  * occurrence is reconciled like a single appointment whose Exchange id and marker are its key:
  * new occurrences (also those the moving window brings in) are created, changed ones and
  * exceptions update theirs, deleted occurrences take the configured S/4 delete action. Linked

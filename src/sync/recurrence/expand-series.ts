@@ -4,7 +4,7 @@ import { formatDate, wallTimeAt, wallTimeToInstant } from '../time/zone.js';
 
 /**
  * Expansion of an Outlook series (Graph recurrence vocabulary) into its occurrences inside the
- * sync window (SYNC.md "Recurring series"). Pattern dates are computed as local calendar dates of
+ * sync window (docs/sync-engine.md, "Recurring series"). Pattern dates are computed as local calendar dates of
  * the series' IANA zone and the wall-clock start time is converted per date, so a weekly 09:00
  * Europe/Berlin meeting is 08:00Z in winter and 07:00Z in summer.
  */

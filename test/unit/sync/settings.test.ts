@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { defaultTenantSettings, parseTenantSettings, statusCodeFor, tenantSettingsSchema } from '../../../src/sync/settings.js';
 
 describe('tenant settings', () => {
-  it('defaults follow PRODUCT.md', () => {
+  it('defaults are the documented ones', () => {
     const s = defaultTenantSettings();
     expect(s.appointments).toMatchObject({
       enabled: true, processTypes: [], exchangeToS4: 'off', category: 'S/4HANA', syncTag: '#S4', syncPrivate: false, recurringToS4: 'off',

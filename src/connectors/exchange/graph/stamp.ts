@@ -1,5 +1,5 @@
 /**
- * Where Tandem's stamp lives on Graph items (SYNC.md "Stamp"). Events and contacts carry two
+ * Where Tandem's stamp lives on Graph items (docs/architecture.md, glossary "Stamp"). Events and contacts carry two
  * single-value extended properties; To Do tasks cannot carry extended properties, so they get an
  * open extension (learn.microsoft.com/graph/extensibility-open-users).
  *
