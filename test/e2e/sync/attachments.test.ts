@@ -44,7 +44,7 @@ async function outlookAppointmentWithFiles(subject: string, day: number, files: 
 const linkedActivity = (itemId: string) => waitFor(async () => (await linksWhere(system, `exchange_item_id = $1 AND state = 'linked'`, [itemId]))[0]?.s4_key ?? undefined,
   'the activity of the Outlook item');
 
-describe('attachments end to end (setting:appointments.attachments)', { timeout: 150_000 }, () => {
+describe('attachments end to end (appointments.attachments)', { timeout: 150_000 }, () => {
   it('setting:appointments.attachments.enabled off: files stay where they are, in both directions', async () => {
     await s4AppointmentWithFile('Files off S4', 20, { name: 'offer.pdf', content: Buffer.from('%PDF-1.4 offer') });
     const item = await waitFor(async () => calendarItem('Files off S4 (with file)'), 'the S/4 appointment in Outlook');
@@ -57,7 +57,7 @@ describe('attachments end to end (setting:appointments.attachments)', { timeout:
     expect(await journalWhere(system, `reason LIKE 'attachment%'`, [])).toEqual([]);
   });
 
-  it('setting:appointments.attachments on, setting:appointments.attachments.maxSizeKb: S/4 files reach Outlook, Outlook files reach S/4, a file over the limit is skipped with a journal entry', async () => {
+  it('setting:appointments.attachments.enabled on, setting:appointments.attachments.maxSizeKb: S/4 files reach Outlook, Outlook files reach S/4, a file over the limit is skipped with a journal entry', async () => {
     await changeSettings(system, (s) => { s.appointments!.attachments = { enabled: true, maxSizeKb: 64 }; });
 
     const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2_000, 7)]);

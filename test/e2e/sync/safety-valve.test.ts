@@ -19,7 +19,7 @@ interface Pending { id: number; scope: string; kind: string; s4Key: string | nul
 const pendingDeletions = async () => (await api<{ items: Pending[] }>('GET', '/safety-valve')).body.items;
 
 describe('safety valve against mass deletion', { timeout: 60_000 }, () => {
-  it('holds deletions past the threshold until an admin confirms or rejects them', async () => {
+  it('setting:safetyValve.maxDeletesPerMailbox: holds deletions past the threshold until an admin confirms or rejects them', async () => {
     const current = await api<{ settings: Record<string, Record<string, unknown>>; version: number }>('GET', '/settings');
     const saved = await api<{ settings: { safetyValve: { maxDeletesPerMailbox: number } } }>('PUT', `/settings?expectedVersion=${current.body.version}`,
       { ...current.body.settings, safetyValve: { ...current.body.settings.safetyValve, maxDeletesPerMailbox: 2 } });
