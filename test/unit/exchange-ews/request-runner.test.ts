@@ -19,7 +19,7 @@ function recordingSemaphore() {
 function runner(sleeps: number[], random = () => 0.5) {
   const { semaphore, asked } = recordingSemaphore();
   const r = new EwsRequestRunner({
-    semaphore, environmentId: 'env-1', environmentConcurrency: 5, mailboxConcurrency: 10,
+    semaphore, tenantId: 't1', environmentId: 'env-1', environmentConcurrency: 5, mailboxConcurrency: 10,
     retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1_000 },
     logger: pino({ level: 'silent' }), random,
     sleep: async (ms) => {
@@ -43,7 +43,7 @@ describe('EwsRequestRunner', () => {
     });
     expect(result).toBe('ok');
     expect(sleeps).toEqual([1234]);
-    expect(asked).toEqual([['ews:env:env-1', 'ews:mbx:env-1:alice@demo.example'], ['ews:env:env-1', 'ews:mbx:env-1:alice@demo.example']]);
+    expect(asked).toEqual([['ews:t1:env:env-1', 'ews:t1:mbx:env-1:alice@demo.example'], ['ews:t1:env:env-1', 'ews:t1:mbx:env-1:alice@demo.example']]);
   });
 
   it('backs off exponentially with jitter when no delay was given, and stops after maxAttempts', async () => {

@@ -50,6 +50,7 @@ export function createEwsConnector(env: EwsEnvironment, deps: EwsConnectorDeps):
   });
   const runner = new EwsRequestRunner({
     semaphore: new RedisSemaphore(deps.redis, deps.keyPrefix),
+    tenantId: env.tenantId,
     environmentId: env.id,
     environmentConcurrency: Math.max(1, env.maxConcurrency),
     mailboxConcurrency: deps.mailboxConcurrency ?? DEFAULT_MAILBOX_CONCURRENCY,

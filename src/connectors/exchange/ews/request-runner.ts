@@ -26,6 +26,8 @@ export const DEFAULT_MAILBOX_CONCURRENCY = 10;
 
 export interface RunnerOptions {
   semaphore: RedisSemaphore;
+  /** The Tandem tenant: part of every Redis key, so tenants never share or block each other's slots. */
+  tenantId: string;
   environmentId: string;
   environmentConcurrency: number;
   mailboxConcurrency: number;
@@ -52,10 +54,10 @@ export class EwsRequestRunner {
   }
 
   async run<T>(mailbox: string, call: CallOptions, fn: () => Promise<T>): Promise<T> {
-    const { semaphore, environmentId } = this.options;
+    const { semaphore, environmentId, tenantId } = this.options;
     const slots = [
-      { name: `ews:env:${environmentId}`, limit: this.options.environmentConcurrency, leaseMs: 180_000, maxWaitMs: 120_000 },
-      { name: `ews:mbx:${environmentId}:${mailbox.toLowerCase()}`, limit: this.options.mailboxConcurrency, leaseMs: 180_000, maxWaitMs: 120_000 },
+      { name: `ews:${tenantId}:env:${environmentId}`, limit: this.options.environmentConcurrency, leaseMs: 180_000, maxWaitMs: 120_000 },
+      { name: `ews:${tenantId}:mbx:${environmentId}:${mailbox.toLowerCase()}`, limit: this.options.mailboxConcurrency, leaseMs: 180_000, maxWaitMs: 120_000 },
     ];
     for (let attempt = 1; ; attempt++) {
       let failure: TandemError;

@@ -48,7 +48,7 @@ export class GraphClient {
   private readonly rate: RateWindow;
 
   constructor(private readonly opts: {
-    baseUrl: string; envId: string; clientId: string; envConcurrency: number; http: HttpClient; tokens: TokenProvider;
+    baseUrl: string; tenantId: string; envId: string; clientId: string; envConcurrency: number; http: HttpClient; tokens: TokenProvider;
     redis: Redis; keyPrefix: string; limits: GraphLimits; log: Logger;
   }) {
     this.semaphore = new RedisSemaphore(opts.redis, opts.keyPrefix);
@@ -69,8 +69,9 @@ export class GraphClient {
   }
 
   private mailboxKey(mailbox: string): string {
-    // The limit is per app per mailbox, so it is keyed by client id, not by environment.
-    return `graph:${this.opts.clientId}:${mailbox.toLowerCase()}`;
+    // The limit is per app per mailbox, so it is keyed by client id, not by environment — within the
+    // Tandem tenant: another tenant naming the same client id must not occupy (or see) these slots.
+    return `graph:${this.opts.tenantId}:${this.opts.clientId}:${mailbox.toLowerCase()}`;
   }
 
   /** Holds `n` of the mailbox's slots (all or none, so two batches never deadlock each other). */
@@ -113,7 +114,7 @@ export class GraphClient {
    */
   private async limited<T>(mailbox: string, slots: number, fn: () => Promise<T>): Promise<T> {
     await this.takeBudget(mailbox, slots);
-    return this.semaphore.withSlots([{ name: `graph:env:${this.opts.envId}`, limit: this.opts.envConcurrency, leaseMs: this.opts.limits.requestTimeoutMs * 2, maxWaitMs: 120_000 }], async () => {
+    return this.semaphore.withSlots([{ name: `graph:${this.opts.tenantId}:env:${this.opts.envId}`, limit: this.opts.envConcurrency, leaseMs: this.opts.limits.requestTimeoutMs * 2, maxWaitMs: 120_000 }], async () => {
       const release = await this.takeSlots(mailbox, slots);
       try {
         return await fn();

@@ -82,7 +82,7 @@ class GraphConnector implements MailboxConnector {
     this.http = new HttpClient({ ...(env.graph.caCertificate ? { caCertificate: env.graph.caCertificate } : {}), maxSockets: Math.max(4, env.maxConcurrency) });
     this.tokens = new TokenProvider(env.graph, this.http);
     this.client = new GraphClient({
-      baseUrl: env.graph.baseUrl || 'https://graph.microsoft.com/v1.0', envId: env.id, clientId: env.graph.clientId,
+      baseUrl: env.graph.baseUrl || 'https://graph.microsoft.com/v1.0', tenantId: env.tenantId, envId: env.id, clientId: env.graph.clientId,
       envConcurrency: Math.max(1, env.maxConcurrency), http: this.http, tokens: this.tokens, redis: deps.redis,
       keyPrefix: deps.keyPrefix, limits: { ...DEFAULT_LIMITS, ...deps.limits }, log: this.log,
     });
