@@ -46,9 +46,3 @@ export function pool(): Pool {
   shared ??= createPool();
   return shared;
 }
-
-export async function closePool(): Promise<void> {
-  const current = shared;
-  shared = undefined;
-  await current?.end();
-}

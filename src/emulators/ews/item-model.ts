@@ -1,4 +1,4 @@
-import { child, childText, cloneNode, esc, serialize, tnode, type XNode } from './xml.js';
+import { child, childText, cloneNode, esc, tnode, type XNode } from './xml.js';
 import { INDEXED, PROPERTY_SETS } from './item-schema.js';
 import { ItemError } from './soap.js';
 
@@ -157,10 +157,6 @@ export function renderBody(body: XNode, requested: string | undefined): string {
     type = 'HTML';
   }
   return `<t:Body BodyType="${type}">${esc(text)}</t:Body>`;
-}
-
-export function renderStored(node: XNode): string {
-  return serialize(node);
 }
 
 /** xs:dateTime properties; Exchange stores them in UTC and returns them with a `Z` suffix. */

@@ -27,16 +27,6 @@ function formatter(zone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** True when Intl knows the zone. */
-export function isValidZone(zone: string): boolean {
-  try {
-    formatter(zone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The wall-clock time in `zone` at instant `ms`. */
 export function wallTimeAt(ms: number, zone: string): WallTime & { second: number } {
   const parts: Record<string, number> = {};
