@@ -8,6 +8,8 @@
  * Tandem shows the item in does — so an unknown code degrades to UTC display, never to wrong times.
  */
 
+import { zoneOffsetMs } from '../../sync/time/zone.js';
+
 /** SAP code → the IANA zone Tandem uses for it. */
 export const SAP_TO_IANA: Readonly<Record<string, string>> = {
   UTC: 'UTC',
@@ -72,13 +74,7 @@ export function isMappedIanaZone(zone: string): boolean {
 
 /** The offset (minutes east of UTC) of an IANA zone at an instant, DST included. */
 export function zoneOffsetMinutes(zone: string, ms: number): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
-    hour: '2-digit', minute: '2-digit', second: '2-digit',
-  }).formatToParts(new Date(ms));
-  const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60_000);
+  return Math.round(zoneOffsetMs(ms, zone) / 60_000);
 }
 
 /** The UTC instant of a wall-clock time in an IANA zone (for seeding and tests). */

@@ -1,6 +1,7 @@
 import type {
   Appointment, AppointmentDraft, Attendee, Contact, ContactDraft, Importance, Sensitivity, Stamp, Task, TaskDraft, TaskStatus,
 } from '../types.js';
+import { wallTimeAt } from '../../../sync/time/zone.js';
 import { HASH_PROPERTY, S4_KEY_PROPERTY, TASK_EXTENSION } from './stamp.js';
 
 /**
@@ -32,10 +33,9 @@ export function utcInstant(value: unknown): string {
 
 /** Wall-clock time of a UTC instant in a zone, Graph style without offset. */
 export function wallTime(instant: string, zone: string): string {
-  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', {
-    timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-  }).formatToParts(new Date(instant)).map((p) => [p.type, p.value]));
-  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
+  const w = wallTimeAt(Date.parse(instant), zone);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${String(w.year).padStart(4, '0')}-${two(w.month)}-${two(w.day)}T${two(w.hour)}:${two(w.minute)}:${two(w.second)}`;
 }
 
 export function stampFromExtendedProperties(json: GraphJson): Stamp | undefined {
