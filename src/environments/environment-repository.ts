@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ExchangeEnvironmentConfig } from '../connectors/exchange/mailbox-connector.js';
 import { TandemError } from '../errors/tandem-error.js';
 import { assertAllowedUrls } from '../security/outbound.js';
@@ -46,6 +47,11 @@ function assertAllowedEndpoints(connection: Record<string, unknown>): void {
   assertAllowedUrls({ 'body.url': connection.url, 'body.baseUrl': connection.baseUrl, 'body.authorityHost': connection.authorityHost });
 }
 
+/** A secret of an environment is valid only in its own row (see SecretBox.seal). */
+function secretBinding(tenantId: string, id: string) {
+  return { tenantId, table: 'exchange_environments', row: id, field: 'secret_ciphertext' };
+}
+
 function toView(record: EnvironmentRecord, secrets: Secrets): EnvironmentView {
   return {
     id: record.id, name: record.name, kind: record.kind, connection: record.connection,
@@ -59,7 +65,7 @@ export class EnvironmentRepository {
   constructor(private readonly box: SecretBox) {}
 
   private secretsOf(record: EnvironmentRecord): Secrets {
-    return record.secret_ciphertext ? JSON.parse(this.box.decrypt(record.secret_ciphertext, record.tenant_id)) as Secrets : {};
+    return record.secret_ciphertext ? JSON.parse(this.box.open(record.secret_ciphertext, secretBinding(record.tenant_id, record.id))) as Secrets : {};
   }
 
   async list(tx: Tx): Promise<EnvironmentView[]> {
@@ -81,11 +87,13 @@ export class EnvironmentRepository {
   async create(tx: Tx, tenantId: string, input: EnvironmentInput): Promise<EnvironmentView> {
     const { connection, secrets } = split(input);
     assertAllowedEndpoints(connection);
+    // The id is chosen here: the secret is sealed to its row.
+    const id = randomUUID();
     const { rows } = await tx.query<EnvironmentRecord>(
-      `INSERT INTO exchange_environments (tenant_id, name, kind, connection, secret_ciphertext, max_concurrency, test_mailbox)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-      [tenantId, input.name, input.kind, JSON.stringify(connection), this.box.encrypt(JSON.stringify(secrets), tenantId),
-        input.maxConcurrency, input.testMailbox ?? null]).catch((error: { code?: string }) => {
+      `INSERT INTO exchange_environments (id, tenant_id, name, kind, connection, secret_ciphertext, max_concurrency, test_mailbox)
+       VALUES ($8, $1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+      [tenantId, input.name, input.kind, JSON.stringify(connection), this.box.seal(JSON.stringify(secrets), secretBinding(tenantId, id)),
+        input.maxConcurrency, input.testMailbox ?? null, id]).catch((error: { code?: string }) => {
       if (error.code === '23505') throw new TandemError('CONFLICT', `An environment named "${input.name}" exists already`);
       throw error;
     });
@@ -108,7 +116,7 @@ export class EnvironmentRepository {
     const { rows } = await tx.query<EnvironmentRecord>(
       `UPDATE exchange_environments SET name = $2, connection = $3, secret_ciphertext = $4, max_concurrency = $5, test_mailbox = $6, updated_at = now()
         WHERE id = $1 RETURNING *`,
-      [id, input.name, JSON.stringify(connection), this.box.encrypt(JSON.stringify(merged), existing.tenant_id), input.maxConcurrency, input.testMailbox ?? null]);
+      [id, input.name, JSON.stringify(connection), this.box.seal(JSON.stringify(merged), secretBinding(existing.tenant_id, id)), input.maxConcurrency, input.testMailbox ?? null]);
     return toView(rows[0]!, merged);
   }
 

@@ -2,7 +2,7 @@ import type { Pool } from '../store/pool.js';
 import { withSystemScope } from '../store/transaction.js';
 import type { SecretBox } from './secret-box.js';
 
-/** Columns holding secrets encrypted with the tenant id as context. */
+/** Columns holding secrets, each bound to (tenant, table, row key, column). */
 const SECRET_COLUMNS = [
   { table: 'exchange_environments', key: 'id', column: 'secret_ciphertext' },
   { table: 's4_connections', key: 'tenant_id', column: 'secret_ciphertext' },
@@ -16,7 +16,8 @@ export interface RotationResult {
 
 /**
  * Re-encrypts every stored secret with the active key of TANDEM_SECRET_KEY (the first entry), so an
- * old key can then be removed from the ring. Safe to run repeatedly and while Tandem runs: each row
+ * old key can then be removed from the ring, and binds each to its row and field (values written
+ * before that binding existed were bound to their tenant only). Run it once after upgrading. Safe to run repeatedly and while Tandem runs: each row
  * is rewritten in its own short transaction only if it still holds the value that was read.
  */
 export async function rotateStoredSecrets(pool: Pool, box: SecretBox): Promise<RotationResult> {
@@ -25,11 +26,12 @@ export async function rotateStoredSecrets(pool: Pool, box: SecretBox): Promise<R
     const rows = await withSystemScope(async (tx) => (await tx.query<{ key: string; tenant_id: string; sealed: string }>(
       `SELECT ${key}::text AS key, tenant_id, ${column} AS sealed FROM ${table} WHERE ${column} IS NOT NULL`)).rows, pool);
     for (const row of rows) {
-      if (!box.needsRotation(row.sealed)) {
+      const binding = { tenantId: row.tenant_id, table, row: row.key, field: column };
+      const rotated = box.reseal(row.sealed, binding);
+      if (rotated === row.sealed) {
         result.alreadyCurrent++;
         continue;
       }
-      const rotated = box.rotate(row.sealed, row.tenant_id);
       await withSystemScope((tx) => tx.query(`UPDATE ${table} SET ${column} = $1 WHERE ${key}::text = $2 AND ${column} = $3`, [rotated, row.key, row.sealed]), pool);
       result.rotated++;
     }

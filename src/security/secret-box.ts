@@ -7,13 +7,45 @@ import type { SecretKeyring } from '../config/config.js';
  * clientState). AES-256-GCM with a fresh 96-bit nonce per value; the key id travels with the
  * ciphertext so keys can be rotated: encrypt with the active key, decrypt with whichever key wrote it.
  *
- * Format: `v1.<keyId>.<nonce b64url>.<tag b64url>.<ciphertext b64url>`. The tenant id is bound in as
- * additional authenticated data, so a ciphertext copied into another tenant's row fails to decrypt.
+ * Format: `v2.<keyId>.<nonce b64url>.<tag b64url>.<ciphertext b64url>`. Tenant, table, row and field
+ * are bound in as additional authenticated data (`seal`/`open`), so a ciphertext copied into
+ * another row — of another tenant or the same one — or another column fails to decrypt. `v1`
+ * values (bound to the tenant only) are still read; `tandem rotate-secrets` rewrites them as v2.
  */
 const VERSION = 'v1';
+const BOUND_VERSION = 'v2';
+
+/** Where a secret lives: its ciphertext is valid only there. */
+export interface SecretBinding {
+  tenantId: string;
+  table: string;
+  /** The row's key (an id, or the tenant id for one-row-per-tenant tables). */
+  row: string;
+  field: string;
+}
+
+function boundContext(binding: SecretBinding): string {
+  return ['tandem-secret', binding.tenantId, binding.table, binding.row, binding.field].join('\u0000');
+}
 
 export class SecretBox {
   constructor(private readonly keyring: SecretKeyring) {}
+
+  /** Encrypts a secret for exactly one place (tenant, table, row, field). */
+  seal(plaintext: string, binding: SecretBinding): string {
+    return BOUND_VERSION + this.encrypt(plaintext, boundContext(binding)).slice(VERSION.length);
+  }
+
+  /** Decrypts a secret read from `binding`; a v1 value is checked against its tenant only. */
+  open(sealed: string, binding: SecretBinding): string {
+    if (sealed.startsWith(`${BOUND_VERSION}.`)) return this.decrypt(VERSION + sealed.slice(BOUND_VERSION.length), boundContext(binding));
+    return this.decrypt(sealed, binding.tenantId);
+  }
+
+  /** Re-seals with the active key and the full binding; a no-op for values already so. */
+  reseal(sealed: string, binding: SecretBinding): string {
+    return this.needsRotation(sealed) || !sealed.startsWith(`${BOUND_VERSION}.`) ? this.seal(this.open(sealed, binding), binding) : sealed;
+  }
 
   encrypt(plaintext: string, context: string): string {
     const key = this.keyring.keys.get(this.keyring.activeKeyId)!;

@@ -43,6 +43,9 @@ export async function readS4Connection(tx: Tx): Promise<z.infer<typeof s4Connect
     passwordSet: r.secret_ciphertext !== null, updatedAt: r.updated_at.toISOString() };
 }
 
+/** One S/4 connection per tenant: the row key is the tenant id. */
+const s4PasswordBinding = (tenantId: string) => ({ tenantId, table: 's4_connections', row: tenantId, field: 'secret_ciphertext' });
+
 export async function saveS4Connection(tx: Tx, tenantId: string, box: SecretBox, input: S4ConnectionInput): Promise<void> {
   if (input.kind === 'url') {
     if (outboundPolicy().destinationsOnly) {
@@ -55,7 +58,7 @@ export async function saveS4Connection(tx: Tx, tenantId: string, box: SecretBox,
   // The stored password is kept only for the URL it was entered for: whoever moves it needs to know it.
   const kept = previous?.kind === 'url' && previous.url === (input.kind === 'url' ? input.url : undefined) ? previous.secret_ciphertext : null;
   const secret = input.kind === 'url'
-    ? (input.password ? box.encrypt(input.password, tenantId) : kept)
+    ? (input.password ? box.seal(input.password, s4PasswordBinding(tenantId)) : kept)
     : null;
   if (input.kind === 'url' && !secret) {
     const message = previous?.secret_ciphertext ? 'required again because url changed' : 'required the first time';
@@ -76,5 +79,5 @@ export async function s4TargetOf(tx: Tx, tenantId: string, box: SecretBox, jwt?:
   const r = await row(tx);
   if (!r) throw new TandemError('S4_DESTINATION_NOT_FOUND', 'No S/4HANA connection is configured for this tenant');
   if (r.kind === 'destination') return { kind: 'destination', destinationName: r.destination_name!, tenantId, ...(jwt ? { jwt } : {}) };
-  return { kind: 'url', url: r.url!, username: r.username!, password: box.decrypt(r.secret_ciphertext!, tenantId), sapClient: r.sap_client ?? '100' };
+  return { kind: 'url', url: r.url!, username: r.username!, password: box.open(r.secret_ciphertext!, s4PasswordBinding(tenantId)), sapClient: r.sap_client ?? '100' };
 }
