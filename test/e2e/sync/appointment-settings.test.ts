@@ -25,6 +25,20 @@ describe('appointment settings end to end', { timeout: 120_000 }, () => {
     expect(await system.s4.getAppointment(uuid)).toBeDefined();
   });
 
+  it('setting:appointments.syncPrivate: a private S/4 appointment stays out of Outlook until private sync is on, then arrives private', async () => {
+    const create = (subject: string, day: number) => system.s4.createAppointment({ processType: 'ZVIS', subject, start: inDays(day, 9), end: inDays(day, 10),
+      timeZone: 'Europe/Berlin', isPrivate: true, partners: [{ partnerFunction: '00000014', businessPartner: 'EMP001' }] });
+    await create('Private doctor visit', 14);
+    // The S/4 event is processed within a second or two; nothing may arrive.
+    await settle(4_000);
+    expect(system.ews.listItems(ALICE).some((i) => i.subject === 'Private doctor visit')).toBe(false);
+
+    await changeSettings(system, (s) => { s.appointments!.syncPrivate = true; });
+    await create('Private lunch', 15);
+    const item = await waitFor(async () => system.ews.listItems(ALICE).find((i) => i.subject === 'Private lunch'), 'the private appointment in Outlook');
+    expect(item.props.Sensitivity).toBe('Private');
+  });
+
   it('setting:appointments.exchangeToS4 tag with setting:appointments.syncTag: the word in the subject decides, not the category', async () => {
     await changeSettings(system, (s) => { s.appointments!.exchangeToS4 = 'tag'; s.appointments!.syncTag = '#CRM'; });
     const tagged = await outlookAppointment(system, ALICE, { subject: 'Call Contoso #crm', start: inDays(13, 9), end: inDays(13, 10) });

@@ -14,7 +14,7 @@ import { tenantSettingsSchema } from '../../../src/sync/settings.js';
  */
 const NOT_YET_COVERED = new Set([
   'appointments.enabled', 'appointments.processTypes', 'appointments.category', 'appointments.stampCategory',
-  'appointments.defaultProcessType', 'appointments.syncPrivate', 'appointments.partnerFunctions.responsible',
+  'appointments.defaultProcessType', 'appointments.partnerFunctions.responsible',
   'appointments.partnerFunctions.contactPerson', 'appointments.partnerFunctions.attendee', 'appointments.contactPersonsAs',
   'appointments.statusMap', 'appointments.priorityMap',
   'appointments.importanceToPriority.low', 'appointments.importanceToPriority.normal', 'appointments.importanceToPriority.high',
