@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { createEwsConnector } from '../connectors/exchange/ews/ews-connector.js';
-import { createGraphConnector, type MailboxDirectory } from '../connectors/exchange/graph/index.js';
+import { createMailboxConnector } from '../connectors/exchange/create-connector.js';
+import type { MailboxDirectory } from '../connectors/exchange/graph/index.js';
 import type { MailboxConnector } from '../connectors/exchange/mailbox-connector.js';
 import type { ItemKind } from '../connectors/exchange/types.js';
 import { createS4Client, type S4BusinessPartner, type S4Client } from '../connectors/s4/index.js';
@@ -163,7 +163,7 @@ export class ConnectorCache {
     if (cached && cached.version === version) return cached.connector;
     const connector = withTenant(tenantId, (tx) => this.environments.connectorConfig(tx, environmentId), this.deps.pool).then((env) => {
       const limits = { redis: this.deps.redis, keyPrefix: `${this.deps.keyPrefix}:exchange` };
-      return env.kind === 'graph' ? createGraphConnector(env, { ...limits, directory: this.directory(tenantId, environmentId) }) : createEwsConnector(env, limits);
+      return createMailboxConnector(env, env.kind === 'graph' ? { ...limits, directory: this.directory(tenantId, environmentId) } : limits);
     });
     this.cache.set(environmentId, { version, connector });
     if (cached) void cached.connector.then((old) => old.close()).catch(() => undefined);

@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
-import { createEwsConnector } from '../connectors/exchange/ews/ews-connector.js';
-import { createGraphConnector } from '../connectors/exchange/graph/index.js';
+import { createMailboxConnector } from '../connectors/exchange/create-connector.js';
 import { EnvironmentRepository } from '../environments/environment-repository.js';
 import { logger } from '../logging/logger.js';
 import type { SecretBox } from '../security/secret-box.js';
@@ -33,7 +32,7 @@ export async function endSubscriptionsOfUser(deps: EndSubscriptionsDeps, tenantI
   }, deps.pool);
   if (!found) return 0;
   const limits = { redis: deps.redis, keyPrefix: `${deps.keyPrefix}:exchange`, retry: { maxAttempts: 2 } };
-  const connector = found.config.kind === 'graph' ? createGraphConnector(found.config, limits) : createEwsConnector(found.config, limits);
+  const connector = createMailboxConnector(found.config, limits);
   let ended = 0;
   try {
     for (const subscription of found.live) {

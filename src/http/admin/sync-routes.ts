@@ -11,8 +11,7 @@ import { readS4Connection, s4ConnectionInput, s4ConnectionView, saveS4Connection
 import { runS4ConnectionTest } from '../../s4-connection/connection-test.js';
 import { readSettings, saveSettings, settingsHistory } from '../../tenants/settings-repository.js';
 import { z } from '../../validation/zod.js';
-import { createEwsConnector } from '../../connectors/exchange/ews/ews-connector.js';
-import { createGraphConnector } from '../../connectors/exchange/graph/index.js';
+import { createMailboxConnector } from '../../connectors/exchange/create-connector.js';
 import type { Redis } from 'ioredis';
 import type { Queue } from 'bullmq';
 import type { InboxJobData } from '../../queue/queues.js';
@@ -98,7 +97,7 @@ export function syncAdminRoutes(deps: SyncRouteDeps): AnyApiRoute[] {
         const mailbox = body?.mailbox ?? testMailbox;
         if (!mailbox) throw new TandemError('VALIDATION_FAILED', 'Set a test mailbox on the environment first', { fieldErrors: [{ path: 'body.mailbox', message: 'no test mailbox configured' }] });
         const limits = { redis: deps.redis, keyPrefix: `${deps.keyPrefix}:exchange`, retry: { maxAttempts: 1 } };
-        const connector = config.kind === 'graph' ? createGraphConnector(config, limits) : createEwsConnector(config, limits);
+        const connector = createMailboxConnector(config, limits);
         try {
           const steps = await connector.testConnection({ smtpAddress: mailbox });
           return { ok: steps.every((s) => s.ok), steps };
