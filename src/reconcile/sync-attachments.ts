@@ -24,6 +24,18 @@ export async function syncAttachments(env: ReconcileEnv, mailbox: MailboxInfo, c
   const { ctx } = env;
   const settings = ctx.settings.appointments;
   if (!settings.attachments.enabled || link.kind !== 'appointment' || link.state !== 'linked' || !link.s4Key || !link.exchangeId || link.occurrenceKey) return;
+  const linked = link as StoredLink & { s4Key: string; exchangeId: string };
+  const release = await ctx.lockAttachments(mailbox.id, linked.s4Key);
+  try {
+    await copyMissing(env, mailbox, connector, linked);
+  } finally {
+    await release();
+  }
+}
+
+async function copyMissing(env: ReconcileEnv, mailbox: MailboxInfo, connector: MailboxConnector, link: StoredLink & { s4Key: string; exchangeId: string }): Promise<void> {
+  const { ctx } = env;
+  const settings = ctx.settings.appointments;
   const address = { smtpAddress: mailbox.smtp };
   const [inS4, inOutlook] = await Promise.all([ctx.s4.listAttachments('BUS2000126', link.s4Key), connector.listAttachments(address, 'appointment', link.exchangeId)]);
   const names = (list: Array<{ name: string }>) => new Set(list.map((a) => a.name.trim().toLowerCase()));

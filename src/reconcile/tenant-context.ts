@@ -109,6 +109,15 @@ export class TenantContext {
     return currentEnvironments(tx, mailboxIds);
   }
 
+  /**
+   * One appointment's attachment copy at a time, across workers: an S/4 event and the Outlook
+   * folder's change tracking may reconcile the same appointment at once, and both would copy a
+   * file the other side lacks.
+   */
+  lockAttachments(mailboxId: string, s4Key: string): Promise<() => Promise<void>> {
+    return this.locks.acquire(`attachments:${this.tenantId}:${mailboxId}:${s4Key}`, { limit: 1, leaseMs: 120_000, maxWaitMs: 60_000 });
+  }
+
   /** The person (employee or contact person) with this e-mail address in S/4, cached like partners. */
   async personByEmail(email: string): Promise<S4BusinessPartner | undefined> {
     const key = `email:${email.toLowerCase()}`;
