@@ -21,7 +21,16 @@ const LAYERS = [
     files: ['src/sync'],
     forbid: ['src', 'cockpit'],
     allow: ['src/sync', 'src/contract', 'src/errors', 'src/validation'],
-    packages: ['pg', 'ioredis', 'bullmq', 'express', 'ews-javascript-api', '@sap-cloud-sdk/http-client', '@sap-cloud-sdk/connectivity', '@azure/msal-node'],
+    packages: [
+      'pg',
+      'ioredis',
+      'bullmq',
+      'express',
+      'ews-javascript-api',
+      '@sap-cloud-sdk/http-client',
+      '@sap-cloud-sdk/connectivity',
+      '@azure/msal-node',
+    ],
     because: 'the engine decides; it does no I/O and knows no connector, store, queue or HTTP',
   },
   {
@@ -73,22 +82,44 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
-  { files: ['src/**/*.ts', 'cockpit/**/*.{ts,tsx}', 'test/**/*.ts', 'scripts/**/*.{ts,mjs}'], plugins: { tandem }, rules: { 'tandem/layers': ['error', LAYERS] } },
+  {
+    files: ['src/**/*.ts', 'cockpit/**/*.{ts,tsx}', 'test/**/*.ts', 'scripts/**/*.{ts,mjs}'],
+    plugins: { tandem },
+    rules: { 'tandem/layers': ['error', LAYERS] },
+  },
   {
     files: ['src/http/**/*.ts'],
     ignores: EDGES_WITH_INLINE_SQL,
     rules: {
-      'no-restricted-syntax': ['error', {
-        selector: "CallExpression[callee.property.name='query']",
-        message: 'HTTP edges run no SQL: call a repository of the feature with the tenant-scoped transaction (docs/architecture.md, "Layers").',
-      }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='query']",
+          message:
+            'HTTP edges run no SQL: call a repository of the feature with the tenant-scoped transaction (docs/architecture.md, "Layers").',
+        },
+      ],
     },
   },
   // Tests poke at untyped protocol payloads (SOAP, OData, YAML); `any` there is honest, not sloppy.
   { files: ['test/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
-  { files: ['**/*.mjs', 'bin/*.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly' } } },
+  {
+    files: ['**/*.mjs', 'bin/*.js'],
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+      },
+    },
+  },
 );

@@ -21,23 +21,25 @@ const layers = {
   meta: {
     type: 'problem',
     docs: { description: 'Layers only import what docs/architecture.md allows them to.' },
-    schema: [{
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          name: { type: 'string' },
-          files: { type: 'array', items: { type: 'string' } },
-          exceptFiles: { type: 'array', items: { type: 'string' } },
-          forbid: { type: 'array', items: { type: 'string' } },
-          allow: { type: 'array', items: { type: 'string' } },
-          packages: { type: 'array', items: { type: 'string' } },
-          because: { type: 'string' },
+    schema: [
+      {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            name: { type: 'string' },
+            files: { type: 'array', items: { type: 'string' } },
+            exceptFiles: { type: 'array', items: { type: 'string' } },
+            forbid: { type: 'array', items: { type: 'string' } },
+            allow: { type: 'array', items: { type: 'string' } },
+            packages: { type: 'array', items: { type: 'string' } },
+            because: { type: 'string' },
+          },
+          required: ['name', 'files', 'because'],
+          additionalProperties: false,
         },
-        required: ['name', 'files', 'because'],
-        additionalProperties: false,
       },
-    }],
+    ],
   },
   create(context) {
     const file = repoPath(context.filename);
@@ -54,7 +56,10 @@ const layers = {
         } else {
           const pkg = source.startsWith('@') ? source.split('/').slice(0, 2).join('/') : source.split('/')[0];
           if ((rule.packages ?? []).includes(pkg)) {
-            context.report({ node, message: `${rule.name}: ${file} must not import the package ${pkg} (${rule.because})` });
+            context.report({
+              node,
+              message: `${rule.name}: ${file} must not import the package ${pkg} (${rule.because})`,
+            });
           }
         }
       }

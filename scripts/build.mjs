@@ -28,7 +28,8 @@ const PRODUCTION_NODE = '22.x';
 
 function run(command, args) {
   const result = spawnSync(command, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal})`);
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal})`);
 }
 
 /** A fresh clone has no node_modules yet; `npm run build` should still just work. */
@@ -41,7 +42,13 @@ function ensureDependencies() {
 function compile(outDir) {
   log(`compiling TypeScript into ${outDir}`);
   rmSync(outDir, { recursive: true, force: true });
-  run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', outDir]);
+  run(process.execPath, [
+    join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
+    '-p',
+    'tsconfig.build.json',
+    '--outDir',
+    outDir,
+  ]);
 }
 
 /** package.json for the droplet: what the app needs at run time, nothing a developer needs. */

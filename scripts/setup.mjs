@@ -38,8 +38,14 @@ function portOpen(port, host = '127.0.0.1') {
   return new Promise((resolve) => {
     const socket = createConnection({ port, host });
     socket.setTimeout(1000);
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
-    socket.once('timeout', () => { socket.destroy(); resolve(false); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
     socket.once('error', () => resolve(false));
   });
 }
@@ -58,9 +64,13 @@ function aptInstall(packages) {
     throw new Error(`${packages.join(', ')} missing and cannot be installed automatically (needs root and apt-get)`);
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  if (!aptUpdated) { run('apt-get', ['update', '-qq'], { env }); aptUpdated = true; }
+  if (!aptUpdated) {
+    run('apt-get', ['update', '-qq'], { env });
+    aptUpdated = true;
+  }
   log(`installing ${packages.join(' ')} from Debian packages`);
-  if (!run('apt-get', ['install', '-y', '-qq', ...packages], { env })) throw new Error(`apt-get install ${packages.join(' ')} failed`);
+  if (!run('apt-get', ['install', '-y', '-qq', ...packages], { env }))
+    throw new Error(`apt-get install ${packages.join(' ')} failed`);
 }
 
 function targetPort(envName, fallbackUrl, defaultPort) {
@@ -82,14 +92,20 @@ async function ensurePostgres() {
 
 /** A freshly installed Debian cluster wants peer/password auth; local tests and the demo use trust. */
 async function allowLocalTrust(version) {
-  const probe = spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-c', 'select 1'], { stdio: 'ignore' });
+  const probe = spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-c', 'select 1'], {
+    stdio: 'ignore',
+  });
   if (probe.status === 0) return;
   const hba = `/etc/postgresql/${version}/main/pg_hba.conf`;
   const original = readFileSync(hba, 'utf8');
   writeFileSync(hba, `host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\nlocal all all trust\n${original}`);
   run('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'reload']);
   const user = process.env.USER || 'root';
-  spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-c', `CREATE ROLE "${user}" SUPERUSER LOGIN`], { stdio: 'ignore' });
+  spawnSync(
+    'psql',
+    ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-c', `CREATE ROLE "${user}" SUPERUSER LOGIN`],
+    { stdio: 'ignore' },
+  );
 }
 
 async function ensureRedis() {
@@ -97,7 +113,18 @@ async function ensureRedis() {
   if (!local || (await portOpen(port))) return;
   if (!commandExists('redis-server')) aptInstall(['redis-server']);
   log('starting Redis');
-  run('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no']);
+  run('redis-server', [
+    '--daemonize',
+    'yes',
+    '--bind',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ]);
   if (!(await waitForPort(port, 15))) throw new Error(`Redis did not come up on port ${port}`);
 }
 
@@ -113,7 +140,9 @@ function ensureChromium() {
     return;
   }
   // Not fatal here: the browser tests fail on their own with the same advice, the rest still runs.
-  log(`Chromium not found at ${path}: run \`sudo apt-get install chromium\` (or set CHROMIUM_PATH); the cockpit browser tests need it`);
+  log(
+    `Chromium not found at ${path}: run \`sudo apt-get install chromium\` (or set CHROMIUM_PATH); the cockpit browser tests need it`,
+  );
 }
 
 try {

@@ -35,19 +35,32 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'migrate': {
       const result = await migrate(config().databaseUrl);
-      process.stdout.write(`applied ${result.applied.length} migration(s)${result.applied.length ? `: ${result.applied.join(', ')}` : ''}; ${result.alreadyApplied} already applied\n`);
+      process.stdout.write(
+        `applied ${result.applied.length} migration(s)${result.applied.length ? `: ${result.applied.join(', ')}` : ''}; ${result.alreadyApplied} already applied\n`,
+      );
       return;
     }
     case 'dev-token': {
-      const { values } = parseArgs({ args: rest, options: { tenant: { type: 'string' }, scopes: { type: 'string', default: 'Admin,Support' },
-        user: { type: 'string' } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          tenant: { type: 'string' },
+          scopes: { type: 'string', default: 'Admin,Support' },
+          user: { type: 'string' },
+        },
+      });
       if (!values.tenant) throw new Error('--tenant is required');
-      const scopes = values.scopes.split(',').map((s) => s.trim()).filter(Boolean);
+      const scopes = values.scopes
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const unknown = scopes.filter((scope) => !(SCOPES as readonly string[]).includes(scope));
       if (unknown.length) throw new Error(`unknown scope(s) ${unknown.join(', ')}; known: ${SCOPES.join(', ')}`);
       const settings = loadConfig();
       if (settings.authMode !== 'dev') throw new Error('dev tokens are only accepted with AUTH_MODE=dev');
-      process.stdout.write(`${await signDevToken(settings.devTokenSecret, { tenantId: values.tenant, scopes: scopes as Scope[], ...(values.user ? { user: values.user } : {}) })}\n`);
+      process.stdout.write(
+        `${await signDevToken(settings.devTokenSecret, { tenantId: values.tenant, scopes: scopes as Scope[], ...(values.user ? { user: values.user } : {}) })}\n`,
+      );
       return;
     }
     case 'demo': {
@@ -69,11 +82,16 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'rotate-secrets': {
       const [{ rotateStoredSecrets }, { SecretBox }, { createPool }] = await Promise.all([
-        import('./security/rotate-secrets.js'), import('./security/secret-box.js'), import('./store/pool.js')]);
+        import('./security/rotate-secrets.js'),
+        import('./security/secret-box.js'),
+        import('./store/pool.js'),
+      ]);
       const pool = createPool(config().databaseUrl, { max: 2 });
       try {
         const result = await rotateStoredSecrets(pool, new SecretBox(config().secretKeys));
-        process.stdout.write(`re-encrypted ${result.rotated} secret(s) with key "${config().secretKeys.activeKeyId}"; ${result.alreadyCurrent} already used it\n`);
+        process.stdout.write(
+          `re-encrypted ${result.rotated} secret(s) with key "${config().secretKeys.activeKeyId}"; ${result.alreadyCurrent} already used it\n`,
+        );
       } finally {
         await pool.end();
       }
@@ -98,6 +116,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  process.stderr.write(`tandem: ${isTandemError(error) ? `${error.code}: ` : ''}${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `tandem: ${isTandemError(error) ? `${error.code}: ` : ''}${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -1,6 +1,17 @@
 import { useEffect, useMemo, useState } from 'react';
 import {
-  Button, Dialog, FlexBox, Label, MessageStrip, ShellBar, ShellBarItem, SideNavigation, SideNavigationItem, Text, TextArea, Bar,
+  Button,
+  Dialog,
+  FlexBox,
+  Label,
+  MessageStrip,
+  ShellBar,
+  ShellBarItem,
+  SideNavigation,
+  SideNavigationItem,
+  Text,
+  TextArea,
+  Bar,
 } from '@ui5/webcomponents-react';
 import '@ui5/webcomponents-icons/dist/home.js';
 import '@ui5/webcomponents-icons/dist/action-settings.js';
@@ -30,10 +41,15 @@ import { CredentialsScreen } from './screens/credentials.js';
 import { S4Screen } from './screens/s4.js';
 
 const NAVIGATION: Array<{ key: ScreenKey; icon: string }> = [
-  { key: 'overview', icon: 'home' }, { key: 'settings', icon: 'action-settings' }, { key: 'environments', icon: 'connected' },
+  { key: 'overview', icon: 'home' },
+  { key: 'settings', icon: 'action-settings' },
+  { key: 'environments', icon: 'connected' },
   { key: 's4', icon: 'it-system' },
-  { key: 'users', icon: 'group' }, { key: 'journal', icon: 'history' }, { key: 'dead-letters', icon: 'message-error' },
-  { key: 'safety-valve', icon: 'shield' }, { key: 'credentials', icon: 'key' },
+  { key: 'users', icon: 'group' },
+  { key: 'journal', icon: 'history' },
+  { key: 'dead-letters', icon: 'message-error' },
+  { key: 'safety-valve', icon: 'shield' },
+  { key: 'credentials', icon: 'key' },
 ];
 
 type Auth = { state: 'checking' } | { state: 'signed-in'; session: Session } | { state: 'needs-token'; error?: string };
@@ -57,10 +73,16 @@ async function resolveAuth(): Promise<Auth> {
   try {
     await api('GET', '/status');
   } catch (error) {
-    return { state: 'needs-token', ...(error instanceof ApiError && error.status !== 401 ? { error: error.message } : {}) };
+    return {
+      state: 'needs-token',
+      ...(error instanceof ApiError && error.status !== 401 ? { error: error.message } : {}),
+    };
   }
   // Behind the approuter the token is not ours to read: an Admin-only read tells the roles apart.
-  const admin = await api('GET', '/callback-credentials').then(() => true, () => false);
+  const admin = await api('GET', '/callback-credentials').then(
+    () => true,
+    () => false,
+  );
   return { state: 'signed-in', session: { scopes: admin ? ['Admin', 'Support'] : ['Support'], user: '' } };
 }
 
@@ -86,15 +108,23 @@ export function App() {
   const narrow = useNarrow(1023);
   const [navCollapsed, setNavCollapsed] = useState(narrow);
 
-  useEffect(() => { applyLanguage(language); }, [language]);
-  useEffect(() => { setNavCollapsed(narrow); }, [narrow]);
-  useEffect(() => { void resolveAuth().then(setAuth); }, []);
+  useEffect(() => {
+    applyLanguage(language);
+  }, [language]);
+  useEffect(() => {
+    setNavCollapsed(narrow);
+  }, [narrow]);
+  useEffect(() => {
+    void resolveAuth().then(setAuth);
+  }, []);
   useEffect(() => {
     const onPop = () => setScreen(screenFromLocation());
     window.addEventListener('popstate', onPop);
     return () => window.removeEventListener('popstate', onPop);
   }, []);
-  useEffect(() => { document.title = `${t(`nav.${screen}`)} – Tandem`; }, [screen, t]);
+  useEffect(() => {
+    document.title = `${t(`nav.${screen}`)} – Tandem`;
+  }, [screen, t]);
 
   const signIn = () => {
     const session = sessionFromToken(pasted.trim());
@@ -119,25 +149,70 @@ export function App() {
           primaryTitle="Tandem"
           secondaryTitle={t('app.subtitle')}
           showNotifications={false}
-          startButton={<Button icon="menu2" design="Transparent" tooltip={t('app.toggleNavigation')} onClick={() => setNavCollapsed((c) => !c)} data-testid="nav-toggle" />}
+          startButton={
+            <Button
+              icon="menu2"
+              design="Transparent"
+              tooltip={t('app.toggleNavigation')}
+              onClick={() => setNavCollapsed((c) => !c)}
+              data-testid="nav-toggle"
+            />
+          }
         >
-          <ShellBarItem icon="globe" text={language === 'de' ? 'English' : 'Deutsch'} data-testid="language-switch" stable-dom-ref="language-switch"
-            onClick={() => setLanguageState(language === 'de' ? 'en' : 'de')} />
-          <ShellBarItem icon="log" text={t('auth.changeToken')} onClick={() => setTokenDialog(true)} data-testid="token-button" stable-dom-ref="token-button" />
+          <ShellBarItem
+            icon="globe"
+            text={language === 'de' ? 'English' : 'Deutsch'}
+            data-testid="language-switch"
+            stable-dom-ref="language-switch"
+            onClick={() => setLanguageState(language === 'de' ? 'en' : 'de')}
+          />
+          <ShellBarItem
+            icon="log"
+            text={t('auth.changeToken')}
+            onClick={() => setTokenDialog(true)}
+            data-testid="token-button"
+            stable-dom-ref="token-button"
+          />
         </ShellBar>
         <FlexBox style={{ flex: '1 1 auto', minHeight: 0 }}>
-          <SideNavigation collapsed={navCollapsed} data-testid="side-navigation" style={{ height: '100%', flex: '0 0 auto' }}
+          <SideNavigation
+            collapsed={navCollapsed}
+            data-testid="side-navigation"
+            style={{ height: '100%', flex: '0 0 auto' }}
             onSelectionChange={(event) => {
               const key = (event.detail.item as HTMLElement).dataset.key as ScreenKey;
               navigate(key);
-            }}>
+            }}
+          >
             {NAVIGATION.map((item) => (
-              <SideNavigationItem key={item.key} data-key={item.key} data-testid={`nav-${item.key}`} icon={item.icon} text={t(`nav.${item.key}`)} selected={screen === item.key} />
+              <SideNavigationItem
+                key={item.key}
+                data-key={item.key}
+                data-testid={`nav-${item.key}`}
+                icon={item.icon}
+                text={t(`nav.${item.key}`)}
+                selected={screen === item.key}
+              />
             ))}
           </SideNavigation>
-          <main style={{ flex: '1 1 auto', minWidth: 0, overflow: 'auto', padding: narrow ? '0.75rem' : '1rem 1.5rem', boxSizing: 'border-box' }}>
+          <main
+            style={{
+              flex: '1 1 auto',
+              minWidth: 0,
+              overflow: 'auto',
+              padding: narrow ? '0.75rem' : '1rem 1.5rem',
+              boxSizing: 'border-box',
+            }}
+          >
             {session && !canEdit && (
-              <MessageStrip design="Information" hideCloseButton data-testid="read-only-notice" style={{ marginBottom: '0.75rem' }}>{t('auth.readOnly')}</MessageStrip>
+              <MessageStrip
+                design="Information"
+                hideCloseButton
+                data-testid="read-only-notice"
+                style={{ marginBottom: '0.75rem' }}
+              >
+                {t('auth.readOnly')}
+              </MessageStrip>
             )}
             {auth.state === 'checking' && <Text>{t('app.loading')}</Text>}
             {session && (
@@ -158,16 +233,45 @@ export function App() {
           </main>
         </FlexBox>
       </FlexBox>
-      <Dialog open={showTokenDialog} headerText={t('auth.title')} data-testid="token-dialog" onClose={() => setTokenDialog(false)}
-        footer={<Bar endContent={<>
-          <Button design="Emphasized" onClick={signIn} data-testid="token-sign-in">{t('auth.signIn')}</Button>
-          {auth.state === 'signed-in' && <Button design="Transparent" onClick={() => setTokenDialog(false)}>{t('common.cancel')}</Button>}
-        </>} />}>
+      <Dialog
+        open={showTokenDialog}
+        headerText={t('auth.title')}
+        data-testid="token-dialog"
+        onClose={() => setTokenDialog(false)}
+        footer={
+          <Bar
+            endContent={
+              <>
+                <Button design="Emphasized" onClick={signIn} data-testid="token-sign-in">
+                  {t('auth.signIn')}
+                </Button>
+                {auth.state === 'signed-in' && (
+                  <Button design="Transparent" onClick={() => setTokenDialog(false)}>
+                    {t('common.cancel')}
+                  </Button>
+                )}
+              </>
+            }
+          />
+        }
+      >
         <FlexBox direction="Column" style={{ gap: '0.5rem', maxWidth: '32rem' }}>
           <Text>{t('auth.explain')}</Text>
-          {auth.state === 'needs-token' && auth.error && <MessageStrip design="Negative" hideCloseButton>{auth.error === 'invalid' ? t('auth.invalid') : auth.error}</MessageStrip>}
-          <Label for="token-input" required>{t('auth.token')}</Label>
-          <TextArea id="token-input" data-testid="token-input" rows={4} value={pasted} onInput={(event) => setPasted(event.target.value)} />
+          {auth.state === 'needs-token' && auth.error && (
+            <MessageStrip design="Negative" hideCloseButton>
+              {auth.error === 'invalid' ? t('auth.invalid') : auth.error}
+            </MessageStrip>
+          )}
+          <Label for="token-input" required>
+            {t('auth.token')}
+          </Label>
+          <TextArea
+            id="token-input"
+            data-testid="token-input"
+            rows={4}
+            value={pasted}
+            onInput={(event) => setPasted(event.target.value)}
+          />
         </FlexBox>
       </Dialog>
     </I18nContext.Provider>

@@ -47,11 +47,25 @@ export function sessionFromToken(token: string): Session | undefined {
   const part = token.split('.')[1];
   if (!part) return undefined;
   try {
-    const json = atob(part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '='));
-    const payload = JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (c) => c.charCodeAt(0)))) as Record<string, unknown>;
-    const raw = Array.isArray(payload.scope) ? payload.scope : typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
+    const json = atob(
+      part
+        .replace(/-/g, '+')
+        .replace(/_/g, '/')
+        .padEnd(Math.ceil(part.length / 4) * 4, '='),
+    );
+    const payload = JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (c) => c.charCodeAt(0)))) as Record<
+      string,
+      unknown
+    >;
+    const raw = Array.isArray(payload.scope)
+      ? payload.scope
+      : typeof payload.scope === 'string'
+        ? payload.scope.split(' ')
+        : [];
     // XSUAA qualifies scopes with the xsappname (`tandem!t123.Admin`); only the local part matters here.
-    const scopes = raw.map((s) => String(s).split('.').pop()).filter((s): s is Scope => s === 'Admin' || s === 'Support');
+    const scopes = raw
+      .map((s) => String(s).split('.').pop())
+      .filter((s): s is Scope => s === 'Admin' || s === 'Support');
     return { token, scopes, user: String(payload.user_name ?? payload.sub ?? 'user') };
   } catch {
     return undefined;

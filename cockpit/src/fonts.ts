@@ -61,7 +61,9 @@ export function loadBundledFonts(): void {
   setDefaultFontLoading(false);
   // Keep only the woff2 source of each rule (every browser the cockpit supports reads woff2), pointed at our copy.
   const css = fontFaces
-    .replace(/url\([^)]*\/fonts\/([A-Za-z0-9-]+\.woff2)\)/g, (match, file: string) => (BUNDLED[file] ? `url(${BUNDLED[file]})` : match))
+    .replace(/url\([^)]*\/fonts\/([A-Za-z0-9-]+\.woff2)\)/g, (match, file: string) =>
+      BUNDLED[file] ? `url(${BUNDLED[file]})` : match,
+    )
     .replace(/,url\([^)]*\.woff\) format\("woff"\)/g, '');
   const style = document.createElement('style');
   style.dataset.ui5FontFace = 'bundled';

@@ -1,10 +1,22 @@
 /** The cockpit's screens; the path below /cockpit/ names one, so deep links and reloads work. */
-export const SCREENS = ['overview', 'settings', 'environments', 's4', 'users', 'journal', 'dead-letters', 'safety-valve', 'credentials'] as const;
+export const SCREENS = [
+  'overview',
+  'settings',
+  'environments',
+  's4',
+  'users',
+  'journal',
+  'dead-letters',
+  'safety-valve',
+  'credentials',
+] as const;
 export type ScreenKey = (typeof SCREENS)[number];
 const BASE = '/cockpit/';
 
 export function screenFromLocation(): ScreenKey {
-  const key = window.location.pathname.startsWith(BASE) ? window.location.pathname.slice(BASE.length).split('/')[0] : '';
+  const key = window.location.pathname.startsWith(BASE)
+    ? window.location.pathname.slice(BASE.length).split('/')[0]
+    : '';
   return (SCREENS as readonly string[]).includes(key ?? '') ? (key as ScreenKey) : 'overview';
 }
 

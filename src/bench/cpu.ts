@@ -50,7 +50,10 @@ export interface CpuSource {
   read(): Promise<number | undefined> | number | undefined;
 }
 
-export const pidSource = (name: string, pid: number | undefined): CpuSource => ({ name, read: () => (pid === undefined ? undefined : processCpuMs(pid)) });
+export const pidSource = (name: string, pid: number | undefined): CpuSource => ({
+  name,
+  read: () => (pid === undefined ? undefined : processCpuMs(pid)),
+});
 
 /** CPU per operation of each source over one measured window. */
 export interface CpuPerOperation {
@@ -62,7 +65,9 @@ export interface CpuPerOperation {
 }
 
 /** Reads every source now; `finish(operations)` reads them again and divides the difference. */
-export async function startCpuWindow(sources: CpuSource[]): Promise<{ finish(operations: number): Promise<CpuPerOperation[]> }> {
+export async function startCpuWindow(
+  sources: CpuSource[],
+): Promise<{ finish(operations: number): Promise<CpuPerOperation[]> }> {
   const before = await Promise.all(sources.map((source) => source.read()));
   return {
     async finish(operations) {
@@ -71,7 +76,13 @@ export async function startCpuWindow(sources: CpuSource[]): Promise<{ finish(ope
         const [start, end] = [before[i], after[i]];
         if (start === undefined || end === undefined) return [];
         const totalMs = end - start;
-        return [{ name: source.name, totalMs: Math.round(totalMs), perOperationMs: Number((totalMs / Math.max(1, operations)).toFixed(2)) }];
+        return [
+          {
+            name: source.name,
+            totalMs: Math.round(totalMs),
+            perOperationMs: Number((totalMs / Math.max(1, operations)).toFixed(2)),
+          },
+        ];
       });
     },
   };

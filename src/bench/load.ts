@@ -49,8 +49,12 @@ function percentile(sorted: number[], p: number): number {
  * Bounded in time, loopback only.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const targets = Array.from({ length: options.connections }, (_, connection) => new URL(typeof options.url === 'string' ? options.url : options.url(connection)));
-  if (targets.some((target) => !['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname))) throw new Error('load tests only target loopback');
+  const targets = Array.from(
+    { length: options.connections },
+    (_, connection) => new URL(typeof options.url === 'string' ? options.url : options.url(connection)),
+  );
+  if (targets.some((target) => !['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname)))
+    throw new Error('load tests only target loopback');
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections });
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
@@ -62,36 +66,51 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const stopAt = measureFrom + options.durationMs;
   const cancelWindow = scheduleWindow(options.window, options.warmupMs, options.durationMs);
 
-  const once = (target: URL, connection: number) => new Promise<void>((resolve) => {
-    const body = options.body(sequence++, connection);
-    const sent = performance.now();
-    const request = http.request(target, { method: 'POST', agent, headers: { ...options.headers, 'content-length': Buffer.byteLength(body) } }, (response) => {
-      response.resume();
-      response.on('end', () => {
-        const done = performance.now();
-        answered++;
-        if (sent >= measureFrom && done <= stopAt) {
-          latencies.push(done - sent);
-          statuses[response.statusCode ?? 0] = (statuses[response.statusCode ?? 0] ?? 0) + 1;
-          if ((response.statusCode ?? 500) >= 400) errors++;
-        }
+  const once = (target: URL, connection: number) =>
+    new Promise<void>((resolve) => {
+      const body = options.body(sequence++, connection);
+      const sent = performance.now();
+      const request = http.request(
+        target,
+        { method: 'POST', agent, headers: { ...options.headers, 'content-length': Buffer.byteLength(body) } },
+        (response) => {
+          response.resume();
+          response.on('end', () => {
+            const done = performance.now();
+            answered++;
+            if (sent >= measureFrom && done <= stopAt) {
+              latencies.push(done - sent);
+              statuses[response.statusCode ?? 0] = (statuses[response.statusCode ?? 0] ?? 0) + 1;
+              if ((response.statusCode ?? 500) >= 400) errors++;
+            }
+            resolve();
+          });
+        },
+      );
+      request.on('error', () => {
+        errors++;
         resolve();
       });
+      request.end(body);
     });
-    request.on('error', () => { errors++; resolve(); });
-    request.end(body);
-  });
 
-  await Promise.all(targets.map(async (target, connection) => {
-    while (performance.now() < stopAt) await once(target, connection);
-  }));
+  await Promise.all(
+    targets.map(async (target, connection) => {
+      while (performance.now() < stopAt) await once(target, connection);
+    }),
+  );
   cancelWindow();
   agent.destroy();
   latencies.sort((a, b) => a - b);
   return {
-    requests: latencies.length, answered, errors, durationMs: options.durationMs,
+    requests: latencies.length,
+    answered,
+    errors,
+    durationMs: options.durationMs,
     perSecond: Math.round(latencies.length / (options.durationMs / 1000)),
-    p50Ms: Number(percentile(latencies, 50).toFixed(2)), p99Ms: Number(percentile(latencies, 99).toFixed(2)), statuses,
+    p50Ms: Number(percentile(latencies, 50).toFixed(2)),
+    p99Ms: Number(percentile(latencies, 99).toFixed(2)),
+    statuses,
   };
 }
 
@@ -120,7 +139,8 @@ export interface OpenLoopResult extends LoadResult {
  */
 export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
   const target = new URL(options.url);
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname)) throw new Error('load tests only target loopback');
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname))
+    throw new Error('load tests only target loopback');
   const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
@@ -138,19 +158,26 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
     const body = options.body(sequence);
     const measured = intended >= measureFrom;
     const done = new Promise<void>((resolve) => {
-      const request = http.request(target, { method: 'POST', agent, headers: { ...options.headers, 'content-length': Buffer.byteLength(body) } }, (response) => {
-        response.resume();
-        response.on('end', () => {
-          answered++;
-          if (measured) {
-            latencies.push(performance.now() - intended);
-            statuses[response.statusCode ?? 0] = (statuses[response.statusCode ?? 0] ?? 0) + 1;
-            if ((response.statusCode ?? 500) >= 400) errors++;
-          }
-          resolve();
-        });
+      const request = http.request(
+        target,
+        { method: 'POST', agent, headers: { ...options.headers, 'content-length': Buffer.byteLength(body) } },
+        (response) => {
+          response.resume();
+          response.on('end', () => {
+            answered++;
+            if (measured) {
+              latencies.push(performance.now() - intended);
+              statuses[response.statusCode ?? 0] = (statuses[response.statusCode ?? 0] ?? 0) + 1;
+              if ((response.statusCode ?? 500) >= 400) errors++;
+            }
+            resolve();
+          });
+        },
+      );
+      request.on('error', () => {
+        if (measured) errors++;
+        resolve();
       });
-      request.on('error', () => { if (measured) errors++; resolve(); });
       request.end(body);
     });
     inFlight.add(done);
@@ -170,8 +197,14 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   agent.destroy();
   latencies.sort((a, b) => a - b);
   return {
-    requests: latencies.length, answered, errors, durationMs: options.durationMs, lateSends,
+    requests: latencies.length,
+    answered,
+    errors,
+    durationMs: options.durationMs,
+    lateSends,
     perSecond: Math.round(latencies.length / (options.durationMs / 1000)),
-    p50Ms: Number(percentile(latencies, 50).toFixed(2)), p99Ms: Number(percentile(latencies, 99).toFixed(2)), statuses,
+    p50Ms: Number(percentile(latencies, 50).toFixed(2)),
+    p99Ms: Number(percentile(latencies, 99).toFixed(2)),
+    statuses,
   };
 }

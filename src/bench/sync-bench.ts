@@ -20,10 +20,10 @@ export interface SyncFigures {
   burst: { events: number; completed: number; seconds: number; opsPerSecond: number; cpu: CpuPerOperation[] };
 }
 
-
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-const percentile = (sorted: number[], p: number) => sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0;
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0;
 
 async function recreateDatabase(url: string): Promise<void> {
   const target = new URL(url);
@@ -38,8 +38,12 @@ async function recreateDatabase(url: string): Promise<void> {
 /** The i-th bench appointment; the demo users take turns as employee responsible, as a team's calendars would. */
 function appointmentInput(start: Date, i: number) {
   return {
-    processType: 'ZVIS', subject: `Bench visit ${randomUUID().slice(0, 8)}`, start: start.toISOString(), end: new Date(start.getTime() + 3_600_000).toISOString(),
-    timeZone: 'Europe/Berlin', partners: [{ partnerFunction: '00000014', businessPartner: DEMO.users[i % DEMO.users.length]!.employeeBp }],
+    processType: 'ZVIS',
+    subject: `Bench visit ${randomUUID().slice(0, 8)}`,
+    start: start.toISOString(),
+    end: new Date(start.getTime() + 3_600_000).toISOString(),
+    timeZone: 'Europe/Berlin',
+    partners: [{ partnerFunction: '00000014', businessPartner: DEMO.users[i % DEMO.users.length]!.employeeBp }],
   };
 }
 
@@ -59,7 +63,12 @@ async function runInitialLoads(webUrl: string, devTokenSecret: string): Promise<
   for (const user of users) await api('POST', `/users/${user.id}/initial-load`);
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const states = await Promise.all(users.map(async (user) => (await api<{ initialLoad: { state: string } | null }>('GET', `/users/${user.id}`)).initialLoad?.state));
+    const states = await Promise.all(
+      users.map(
+        async (user) =>
+          (await api<{ initialLoad: { state: string } | null }>('GET', `/users/${user.id}`)).initialLoad?.state,
+      ),
+    );
     if (states.every((state) => state === 'done')) break;
     if (Date.now() > deadline) throw new Error(`initial loads did not finish: ${states.join(', ')}`);
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -70,10 +79,21 @@ async function runInitialLoads(webUrl: string, devTokenSecret: string): Promise<
 
 /** Per event: accepted (inbox received_at) → item written (journal entry of the create), from the database. */
 async function latencies(system: { web: { pool: Pool } }, eventIds: string[]): Promise<number[]> {
-  return withTenant(DEMO.tenantId, async (tx) => (await tx.query<{ ms: number }>(
-    `SELECT extract(epoch FROM (j.at - i.received_at)) * 1000 AS ms FROM inbox i
+  return withTenant(
+    DEMO.tenantId,
+    async (tx) =>
+      (
+        await tx.query<{ ms: number }>(
+          `SELECT extract(epoch FROM (j.at - i.received_at)) * 1000 AS ms FROM inbox i
        JOIN journal j ON j.correlation_id = i.correlation_id AND j.reason IN ('created.exchange', 'created.exchange.retry')
-      WHERE i.event_id = ANY($1)`, [eventIds])).rows.map((r) => Number(r.ms)).sort((a, b) => a - b), system.web.pool);
+      WHERE i.event_id = ANY($1)`,
+          [eventIds],
+        )
+      ).rows
+        .map((r) => Number(r.ms))
+        .sort((a, b) => a - b),
+    system.web.pool,
+  );
 }
 
 async function completedCount(system: { web: { pool: Pool } }, eventIds: string[]): Promise<number> {
@@ -84,7 +104,11 @@ async function completedCount(system: { web: { pool: Pool } }, eventIds: string[
 function spawnTandem(args: string[], env: Record<string, string>): ChildProcess {
   // BENCH_PROFILE_DIR=/tmp/prof writes a CPU profile per process, to see where the time goes.
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE_DIR] : [];
-  return spawn(process.execPath, [...profile, '--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, [...profile, '--import', 'tsx', 'src/cli.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 async function waitForUrl(url: string): Promise<void> {
@@ -106,40 +130,82 @@ async function waitForUrl(url: string): Promise<void> {
  * burst. Web, worker and each emulator run in their own processes (as deployed: web and worker
  * are separate apps), so the two cores are shared the way production shares them.
  */
-export async function benchSync(options: { steadyRate: number; steadySeconds: number; burstEvents: number }): Promise<SyncFigures> {
+export async function benchSync(options: {
+  steadyRate: number;
+  steadySeconds: number;
+  burstEvents: number;
+}): Promise<SyncFigures> {
   const databaseUrl = process.env.BENCH_SYNC_DATABASE_URL ?? 'postgres://127.0.0.1:5432/tandem_bench_sync';
   await recreateDatabase(databaseUrl);
   await migrate(databaseUrl);
   const [webPort, ewsPort, s4Port] = [await freePort(), await freePort(), await freePort()];
   const prefix = `tandem-bench-sync:${Date.now()}`;
-  const env = { DATABASE_URL: databaseUrl, QUEUE_PREFIX: prefix, PORT: String(webPort), PUBLIC_URL: `http://127.0.0.1:${webPort}`, LOG_LEVEL: 'warn',
-    AUTH_MODE: 'dev', TENANT_EVENTS_PER_SECOND: '1000000' };
+  const env = {
+    DATABASE_URL: databaseUrl,
+    QUEUE_PREFIX: prefix,
+    PORT: String(webPort),
+    PUBLIC_URL: `http://127.0.0.1:${webPort}`,
+    LOG_LEVEL: 'warn',
+    AUTH_MODE: 'dev',
+    TENANT_EVENTS_PER_SECOND: '1000000',
+  };
   const config = loadConfig({ ...process.env, ...env });
   // The bench's own S/4 client reaches the emulator on 127.0.0.1, as the dev configuration allows.
   setOutboundPolicy(outboundPolicyOf(config));
   // The S/4 emulator sends no events itself: the bench posts them, batched as an SM59 queue would.
-  const [ews, s4] = [spawnTandem(['emulate', 'ews', '--port', String(ewsPort)], {}), spawnTandem(['emulate', 's4', '--port', String(s4Port)], {})];
+  const [ews, s4] = [
+    spawnTandem(['emulate', 'ews', '--port', String(ewsPort)], {}),
+    spawnTandem(['emulate', 's4', '--port', String(s4Port)], {}),
+  ];
   const children = [ews, s4];
-  await Promise.all([waitForUrl(`http://127.0.0.1:${ewsPort}/_emulator/mailboxes/alice@demo.example/items`), waitForUrl(`http://127.0.0.1:${s4Port}/`)]);
+  await Promise.all([
+    waitForUrl(`http://127.0.0.1:${ewsPort}/_emulator/mailboxes/alice@demo.example/items`),
+    waitForUrl(`http://127.0.0.1:${s4Port}/`),
+  ]);
   const pool = createPool(databaseUrl, { max: 4 });
-  await seedDemoTenant(pool, config, { ewsUrl: `http://127.0.0.1:${ewsPort}/EWS/Exchange.asmx`, s4Url: `http://127.0.0.1:${s4Port}` });
+  await seedDemoTenant(pool, config, {
+    ewsUrl: `http://127.0.0.1:${ewsPort}/EWS/Exchange.asmx`,
+    s4Url: `http://127.0.0.1:${s4Port}`,
+  });
   const [web, worker] = [spawnTandem(['web'], env), spawnTandem(['worker'], env)];
   children.push(web, worker);
   const redis = new Redis(config.redis.url);
   const database = new URL(databaseUrl).pathname.slice(1);
   // Per process of the system under test; the bench's own polling adds a little to Postgres.
-  const cpuSources: CpuSource[] = [pidSource('worker', worker.pid), pidSource('web', web.pid), pidSource('EWS emulator', ews.pid),
-    pidSource('S/4 emulator', s4.pid), { name: 'Postgres', read: () => postgresCpuMs(pool, database) },
-    { name: 'Redis (whole server)', read: () => redisCpuMs(redis) }];
+  const cpuSources: CpuSource[] = [
+    pidSource('worker', worker.pid),
+    pidSource('web', web.pid),
+    pidSource('EWS emulator', ews.pid),
+    pidSource('S/4 emulator', s4.pid),
+    { name: 'Postgres', read: () => postgresCpuMs(pool, database) },
+    { name: 'Redis (whole server)', read: () => redisCpuMs(redis) },
+  ];
   await waitForUrl(`http://127.0.0.1:${webPort}/health`);
   await runInitialLoads(`http://127.0.0.1:${webPort}`, config.devTokenSecret);
-  const system = { web: { url: `http://127.0.0.1:${webPort}`, pool }, s4: createS4Client({ kind: 'url', url: `http://127.0.0.1:${s4Port}`, username: 'TANDEM_COMM', password: 'demo-password', sapClient: '100' }) };
+  const system = {
+    web: { url: `http://127.0.0.1:${webPort}`, pool },
+    s4: createS4Client({
+      kind: 'url',
+      url: `http://127.0.0.1:${s4Port}`,
+      username: 'TANDEM_COMM',
+      password: 'demo-password',
+      sapClient: '100',
+    }),
+  };
   const auth = `Basic ${Buffer.from(`${DEMO.callback.username}:${DEMO.callback.password}`).toString('base64')}`;
   const post = async (uuids: string[]) => {
-    const events = uuids.map((uuid) => ({ specversion: '1.0', id: randomUUID(), source: '/default/sap.s4.beh/BENCH/100',
-      type: 'sap.s4.beh.appointment.v1.Appointment.Created.v1', data: { ActivityUUID: uuid } }));
-    const response = await fetch(`${system.web.url}/s4/events`, { method: 'POST', body: JSON.stringify(events),
-      headers: { authorization: auth, 'content-type': 'application/cloudevents-batch+json' } });
+    const events = uuids.map((uuid) => ({
+      specversion: '1.0',
+      id: randomUUID(),
+      source: '/default/sap.s4.beh/BENCH/100',
+      type: 'sap.s4.beh.appointment.v1.Appointment.Created.v1',
+      data: { ActivityUUID: uuid },
+    }));
+    const response = await fetch(`${system.web.url}/s4/events`, {
+      method: 'POST',
+      body: JSON.stringify(events),
+      headers: { authorization: auth, 'content-type': 'application/cloudevents-batch+json' },
+    });
     if (response.status !== 202) throw new Error(`events refused: ${response.status}`);
     return events.map((e) => e.id);
   };
@@ -148,7 +214,11 @@ export async function benchSync(options: { steadyRate: number; steadySeconds: nu
     // Steady: one event every 1/rate seconds, each about a fresh appointment.
     const steadyIds: string[] = [];
     const total = options.steadyRate * options.steadySeconds;
-    const created = await Promise.all(Array.from({ length: total }, (_, i) => system.s4.createAppointment(appointmentInput(new Date(base + i * 3_600_000), i))));
+    const created = await Promise.all(
+      Array.from({ length: total }, (_, i) =>
+        system.s4.createAppointment(appointmentInput(new Date(base + i * 3_600_000), i)),
+      ),
+    );
     const steadyCpu = await startCpuWindow(cpuSources);
     const started = Date.now();
     for (let i = 0; i < total; i++) {
@@ -157,26 +227,45 @@ export async function benchSync(options: { steadyRate: number; steadySeconds: nu
       steadyIds.push(...(await post([created[i]!.uuid])));
     }
     const deadline = Date.now() + 60_000;
-    while ((await completedCount(system, steadyIds)) < total && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 1_000));
+    while ((await completedCount(system, steadyIds)) < total && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
     const steady = await latencies(system, steadyIds);
     const steadyCpuFigures = await steadyCpu.finish(steady.length);
 
     // Burst: many objects at once; sustained rate = completed syncs / time to drain.
-    const burstObjects = await Promise.all(Array.from({ length: options.burstEvents }, (_, i) => system.s4.createAppointment(appointmentInput(new Date(base + (total + i) * 3_600_000), i))));
+    const burstObjects = await Promise.all(
+      Array.from({ length: options.burstEvents }, (_, i) =>
+        system.s4.createAppointment(appointmentInput(new Date(base + (total + i) * 3_600_000), i)),
+      ),
+    );
     const burstCpu = await startCpuWindow(cpuSources);
     const burstStart = Date.now();
     const burstIds: string[] = [];
-    for (let i = 0; i < burstObjects.length; i += 100) burstIds.push(...(await post(burstObjects.slice(i, i + 100).map((o) => o.uuid))));
+    for (let i = 0; i < burstObjects.length; i += 100)
+      burstIds.push(...(await post(burstObjects.slice(i, i + 100).map((o) => o.uuid))));
     const burstDeadline = Date.now() + 120_000;
     let completed = 0;
     // Polled once a second: the check itself must not take the CPU the system under test needs.
-    while ((completed = await completedCount(system, burstIds)) < burstIds.length && Date.now() < burstDeadline) await new Promise((resolve) => setTimeout(resolve, 1_000));
+    while ((completed = await completedCount(system, burstIds)) < burstIds.length && Date.now() < burstDeadline)
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
     const seconds = (Date.now() - burstStart) / 1000;
     const burstCpuFigures = await burstCpu.finish(completed);
     return {
-      steady: { rate: options.steadyRate, events: total, completed: steady.length, p50Ms: Math.round(percentile(steady, 50)), p99Ms: Math.round(percentile(steady, 99)),
-        cpu: steadyCpuFigures },
-      burst: { events: burstIds.length, completed, seconds: Number(seconds.toFixed(1)), opsPerSecond: Math.round(completed / seconds), cpu: burstCpuFigures },
+      steady: {
+        rate: options.steadyRate,
+        events: total,
+        completed: steady.length,
+        p50Ms: Math.round(percentile(steady, 50)),
+        p99Ms: Math.round(percentile(steady, 99)),
+        cpu: steadyCpuFigures,
+      },
+      burst: {
+        events: burstIds.length,
+        completed,
+        seconds: Number(seconds.toFixed(1)),
+        opsPerSecond: Math.round(completed / seconds),
+        cpu: burstCpuFigures,
+      },
     };
   } finally {
     for (const child of children) child.kill('SIGTERM');

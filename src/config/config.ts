@@ -9,7 +9,10 @@ import { parseAllowedTargets, type AllowedTarget, type OutboundPolicy } from '..
  */
 const envSchema = z.object({
   DATABASE_URL: z.string().url().default('postgres://127.0.0.1:5432/tandem'),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
   PORT: z.coerce.number().int().min(1).max(65535).default(8080),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TANDEM_SECRET_KEY: z.string().optional(),
@@ -17,7 +20,10 @@ const envSchema = z.object({
   /** Public base URL of `web`, used for callback URLs handed to Exchange and Graph. */
   PUBLIC_URL: z.string().url().optional(),
   /** Redis key prefix; tests give each run its own so runs cannot disturb each other. */
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/).default('tandem'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]+$/)
+    .default('tandem'),
   /** Events per second one tenant may post to /s4/events per web instance (bursts up to 5×). */
   TENANT_EVENTS_PER_SECOND: z.coerce.number().int().min(1).default(5_000),
   /** How often the worker compares each tenant's recently changed S/4 activities with their links (the drift check). */
@@ -104,14 +110,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Like every binding, the tandem-secrets service takes precedence over the environment.
   const secretKey = services.secrets?.TANDEM_SECRET_KEY ?? values.TANDEM_SECRET_KEY;
   if (!secretKey && authMode !== 'dev') {
-    throw new TandemError('CONFIG_INVALID',
+    throw new TandemError(
+      'CONFIG_INVALID',
       'Invalid configuration: TANDEM_SECRET_KEY: missing — bind the tandem-secrets service (Cloud Foundry) or set TANDEM_SECRET_KEY; ' +
-      'only AUTH_MODE=dev falls back to a local key', { details: { key: 'TANDEM_SECRET_KEY' } });
+        'only AUTH_MODE=dev falls back to a local key',
+      { details: { key: 'TANDEM_SECRET_KEY' } },
+    );
   }
   const redisUrl = services.redis?.uri ?? values.REDIS_URL;
   return {
     databaseUrl: services.postgres?.uri ?? values.DATABASE_URL,
-    databaseSsl: services.postgres?.sslRootCert ? { ca: services.postgres.sslRootCert, rejectUnauthorized: true } : undefined,
+    databaseSsl: services.postgres?.sslRootCert
+      ? { ca: services.postgres.sslRootCert, rejectUnauthorized: true }
+      : undefined,
     redis: { url: redisUrl, tls: redisUrl.startsWith('rediss://') },
     port: values.PORT,
     logLevel: values.LOG_LEVEL,
@@ -139,21 +150,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
  * needs its binding — a Kyma or VM deployment that forgot a variable stops here instead of
  * accepting forged Admin tokens.
  */
-function resolveAuthMode(requested: 'xsuaa' | 'dev' | undefined, onCloudFoundry: boolean, services: VcapBindings): 'xsuaa' | 'dev' {
+function resolveAuthMode(
+  requested: 'xsuaa' | 'dev' | undefined,
+  onCloudFoundry: boolean,
+  services: VcapBindings,
+): 'xsuaa' | 'dev' {
   if (requested === 'dev') {
     if (onCloudFoundry) {
-      throw new TandemError('CONFIG_INVALID', 'Invalid configuration: AUTH_MODE: dev tokens are refused on Cloud Foundry', {
-        details: { key: 'AUTH_MODE' },
-      });
+      throw new TandemError(
+        'CONFIG_INVALID',
+        'Invalid configuration: AUTH_MODE: dev tokens are refused on Cloud Foundry',
+        {
+          details: { key: 'AUTH_MODE' },
+        },
+      );
     }
     return 'dev';
   }
   if (!services.xsuaa) {
-    const message = requested === 'xsuaa'
-      ? 'Invalid configuration: VCAP_SERVICES.xsuaa: AUTH_MODE=xsuaa needs an xsuaa binding'
-      : 'Invalid configuration: AUTH_MODE / VCAP_SERVICES.xsuaa: no xsuaa binding and AUTH_MODE is not set — bind an xsuaa ' +
-        'instance, or set AUTH_MODE=dev for a local run (dev tokens, web on 127.0.0.1 only)';
-    throw new TandemError('CONFIG_INVALID', message, { details: { key: requested === 'xsuaa' ? 'VCAP_SERVICES.xsuaa' : 'AUTH_MODE' } });
+    const message =
+      requested === 'xsuaa'
+        ? 'Invalid configuration: VCAP_SERVICES.xsuaa: AUTH_MODE=xsuaa needs an xsuaa binding'
+        : 'Invalid configuration: AUTH_MODE / VCAP_SERVICES.xsuaa: no xsuaa binding and AUTH_MODE is not set — bind an xsuaa ' +
+          'instance, or set AUTH_MODE=dev for a local run (dev tokens, web on 127.0.0.1 only)';
+    throw new TandemError('CONFIG_INVALID', message, {
+      details: { key: requested === 'xsuaa' ? 'VCAP_SERVICES.xsuaa' : 'AUTH_MODE' },
+    });
   }
   return 'xsuaa';
 }
@@ -168,13 +190,21 @@ const isLoopback = (host: string) => LOOPBACK_HOSTS.has(host) || host.startsWith
  */
 function resolvePublicUrl(value: string | undefined, onCloudFoundry: boolean, port: number): string {
   if (onCloudFoundry) {
-    const problem = value === undefined ? 'missing'
-      : new URL(value).protocol !== 'https:' ? `"${value}" is not https`
-        : isLoopback(new URL(value).hostname) ? `"${value}" is a loopback address` : undefined;
+    const problem =
+      value === undefined
+        ? 'missing'
+        : new URL(value).protocol !== 'https:'
+          ? `"${value}" is not https`
+          : isLoopback(new URL(value).hostname)
+            ? `"${value}" is a loopback address`
+            : undefined;
     if (problem) {
-      throw new TandemError('CONFIG_INVALID',
+      throw new TandemError(
+        'CONFIG_INVALID',
         `Invalid configuration: PUBLIC_URL: ${problem} — on Cloud Foundry it must be the https route of tandem-web ` +
-        '(mta.yaml sets it from srv-api), since Exchange and Graph post notifications there', { details: { key: 'PUBLIC_URL' } });
+          '(mta.yaml sets it from srv-api), since Exchange and Graph post notifications there',
+        { details: { key: 'PUBLIC_URL' } },
+      );
     }
   }
   return (value ?? `http://127.0.0.1:${port}`).replace(/\/$/, '');
@@ -185,8 +215,14 @@ function resolvePublicUrl(value: string | undefined, onCloudFoundry: boolean, po
  * (emulators on 127.0.0.1), else https to public addresses and the allow-list; on Cloud Foundry
  * S/4 only through destinations.
  */
-export function outboundPolicyOf(config: Pick<Config, 'authMode' | 'allowedTargets' | 'onCloudFoundry'>): OutboundPolicy {
-  return { mode: config.authMode === 'dev' ? 'dev' : 'public', allowed: config.allowedTargets, destinationsOnly: config.onCloudFoundry };
+export function outboundPolicyOf(
+  config: Pick<Config, 'authMode' | 'allowedTargets' | 'onCloudFoundry'>,
+): OutboundPolicy {
+  return {
+    mode: config.authMode === 'dev' ? 'dev' : 'public',
+    allowed: config.allowedTargets,
+    destinationsOnly: config.onCloudFoundry,
+  };
 }
 
 /**
@@ -195,22 +231,30 @@ export function outboundPolicyOf(config: Pick<Config, 'authMode' | 'allowedTarge
  */
 export function parseSecretKeyring(value: string): SecretKeyring {
   const keys = new Map<string, Buffer>();
-  const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   for (const entry of entries) {
     const separator = entry.indexOf(':');
     const keyId = separator > 0 ? entry.slice(0, separator) : '';
     const key = Buffer.from(entry.slice(separator + 1), 'base64');
     if (!/^[A-Za-z0-9_-]{1,32}$/.test(keyId) || key.length !== 32) {
-      throw new TandemError('CONFIG_INVALID',
-        'Invalid configuration: TANDEM_SECRET_KEY: expected comma-separated "keyId:base64" entries with 32-byte keys', {
+      throw new TandemError(
+        'CONFIG_INVALID',
+        'Invalid configuration: TANDEM_SECRET_KEY: expected comma-separated "keyId:base64" entries with 32-byte keys',
+        {
           details: { key: 'TANDEM_SECRET_KEY' },
-        });
+        },
+      );
     }
     keys.set(keyId, key);
   }
   const activeKeyId = entries[0]?.split(':')[0];
   if (activeKeyId === undefined) {
-    throw new TandemError('CONFIG_INVALID', 'Invalid configuration: TANDEM_SECRET_KEY: empty', { details: { key: 'TANDEM_SECRET_KEY' } });
+    throw new TandemError('CONFIG_INVALID', 'Invalid configuration: TANDEM_SECRET_KEY: empty', {
+      details: { key: 'TANDEM_SECRET_KEY' },
+    });
   }
   return { activeKeyId, keys };
 }

@@ -14,57 +14,74 @@ const bindingSchema = z.object({
 });
 type Binding = z.infer<typeof bindingSchema>;
 
-const postgresCredentials = z.object({
-  uri: z.string().optional(),
-  hostname: z.string().optional(),
-  port: z.union([z.string(), z.number()]).optional(),
-  dbname: z.string().optional(),
-  username: z.string().optional(),
-  password: z.string().optional(),
-  sslrootcert: z.string().optional(),
-}).refine((c) => c.uri !== undefined || (c.hostname && c.dbname && c.username), {
-  message: 'needs uri, or hostname + dbname + username',
-});
+const postgresCredentials = z
+  .object({
+    uri: z.string().optional(),
+    hostname: z.string().optional(),
+    port: z.union([z.string(), z.number()]).optional(),
+    dbname: z.string().optional(),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    sslrootcert: z.string().optional(),
+  })
+  .refine((c) => c.uri !== undefined || (c.hostname && c.dbname && c.username), {
+    message: 'needs uri, or hostname + dbname + username',
+  });
 
-const redisCredentials = z.object({
-  uri: z.string().optional(),
-  hostname: z.string().optional(),
-  port: z.union([z.string(), z.number()]).optional(),
-  password: z.string().optional(),
-  tls: z.boolean().optional(),
-}).refine((c) => c.uri !== undefined || c.hostname !== undefined, { message: 'needs uri or hostname' });
+const redisCredentials = z
+  .object({
+    uri: z.string().optional(),
+    hostname: z.string().optional(),
+    port: z.union([z.string(), z.number()]).optional(),
+    password: z.string().optional(),
+    tls: z.boolean().optional(),
+  })
+  .refine((c) => c.uri !== undefined || c.hostname !== undefined, { message: 'needs uri or hostname' });
 
-const xsuaaCredentials = z.object({
-  clientid: z.string(),
-  clientsecret: z.string().optional(),
-  certificate: z.string().optional(),
-  key: z.string().optional(),
-  url: z.string().url(),
-  uaadomain: z.string(),
-  xsappname: z.string(),
-  identityzone: z.string().optional(),
-  tenantmode: z.string().optional(),
-}).refine((c) => c.clientsecret !== undefined || (c.certificate && c.key), {
-  message: 'needs clientsecret, or certificate + key',
-});
+const xsuaaCredentials = z
+  .object({
+    clientid: z.string(),
+    clientsecret: z.string().optional(),
+    certificate: z.string().optional(),
+    key: z.string().optional(),
+    url: z.string().url(),
+    uaadomain: z.string(),
+    xsappname: z.string(),
+    identityzone: z.string().optional(),
+    tenantmode: z.string().optional(),
+  })
+  .refine((c) => c.clientsecret !== undefined || (c.certificate && c.key), {
+    message: 'needs clientsecret, or certificate + key',
+  });
 
 // xsappname of destination and connectivity is what the SaaS registry's getDependencies answer names.
-const destinationCredentials = z.object({ clientid: z.string(), uri: z.string().url(), url: z.string().url(), xsappname: z.string().optional() });
-const connectivityCredentials = z.object({ clientid: z.string(), onpremise_proxy_host: z.string(), xsappname: z.string().optional() });
+const destinationCredentials = z.object({
+  clientid: z.string(),
+  uri: z.string().url(),
+  url: z.string().url(),
+  xsappname: z.string().optional(),
+});
+const connectivityCredentials = z.object({
+  clientid: z.string(),
+  onpremise_proxy_host: z.string(),
+  xsappname: z.string().optional(),
+});
 // The registry's own OAuth client reports asynchronous subscription outcomes to its status callback.
 // Either credential type of the binding: a client secret, or an X.509 certificate and key (mutual TLS at certurl).
-const saasRegistryCredentials = z.object({
-  appName: z.string().optional(),
-  saas_registry_url: z.string().url().optional(),
-  clientid: z.string().optional(),
-  clientsecret: z.string().optional(),
-  certificate: z.string().optional(),
-  key: z.string().optional(),
-  url: z.string().url().optional(),
-  certurl: z.string().url().optional(),
-  uaadomain: z.string().optional(),
-  xsappname: z.string().optional(),
-}).refine((c) => !c.certificate === !c.key, { message: 'certificate and key go together' })
+const saasRegistryCredentials = z
+  .object({
+    appName: z.string().optional(),
+    saas_registry_url: z.string().url().optional(),
+    clientid: z.string().optional(),
+    clientsecret: z.string().optional(),
+    certificate: z.string().optional(),
+    key: z.string().optional(),
+    url: z.string().url().optional(),
+    certurl: z.string().url().optional(),
+    uaadomain: z.string().optional(),
+    xsappname: z.string().optional(),
+  })
+  .refine((c) => !c.certificate === !c.key, { message: 'certificate and key go together' })
   .refine((c) => !c.certificate || c.certurl !== undefined, { message: 'X.509 credentials need certurl' });
 /**
  * The user-provided service `tandem-secrets` carries TANDEM_SECRET_KEY on Cloud Foundry. A binding
@@ -95,9 +112,11 @@ function parseCredentials<T>(binding: Binding | undefined, schema: z.ZodType<T>,
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const field = issue.path.length ? `.${issue.path.join('.')}` : '';
-    throw new TandemError('CONFIG_INVALID',
+    throw new TandemError(
+      'CONFIG_INVALID',
       `Invalid configuration: VCAP_SERVICES.${key}${field}: ${issue.message} (binding "${binding.name}")`,
-      { details: { key: `VCAP_SERVICES.${key}` } });
+      { details: { key: `VCAP_SERVICES.${key}` } },
+    );
   }
   return result.data;
 }
@@ -108,9 +127,12 @@ export function readVcapServices(vcapServices: string | undefined, vcapApplicati
     try {
       const app = JSON.parse(vcapApplication) as { application_uris?: string[]; application_name?: string };
       const uri = app.application_uris?.[0];
-      if (uri) result.application = { url: `https://${uri}`, ...(app.application_name ? { name: app.application_name } : {}) };
+      if (uri)
+        result.application = { url: `https://${uri}`, ...(app.application_name ? { name: app.application_name } : {}) };
     } catch {
-      throw new TandemError('CONFIG_INVALID', 'Invalid configuration: VCAP_APPLICATION: not valid JSON', { details: { key: 'VCAP_APPLICATION' } });
+      throw new TandemError('CONFIG_INVALID', 'Invalid configuration: VCAP_APPLICATION: not valid JSON', {
+        details: { key: 'VCAP_APPLICATION' },
+      });
     }
   }
   if (vcapServices === undefined || vcapServices.trim() === '') return result;
@@ -119,20 +141,32 @@ export function readVcapServices(vcapServices: string | undefined, vcapApplicati
   try {
     raw = JSON.parse(vcapServices);
   } catch {
-    throw new TandemError('CONFIG_INVALID', 'Invalid configuration: VCAP_SERVICES: not valid JSON', { details: { key: 'VCAP_SERVICES' } });
+    throw new TandemError('CONFIG_INVALID', 'Invalid configuration: VCAP_SERVICES: not valid JSON', {
+      details: { key: 'VCAP_SERVICES' },
+    });
   }
   const grouped = z.record(z.string(), z.array(bindingSchema)).safeParse(raw);
   if (!grouped.success) {
     const issue = grouped.error.issues[0]!;
-    throw new TandemError('CONFIG_INVALID', `Invalid configuration: VCAP_SERVICES.${issue.path.join('.')}: ${issue.message}`, {
-      details: { key: 'VCAP_SERVICES' },
-    });
+    throw new TandemError(
+      'CONFIG_INVALID',
+      `Invalid configuration: VCAP_SERVICES.${issue.path.join('.')}: ${issue.message}`,
+      {
+        details: { key: 'VCAP_SERVICES' },
+      },
+    );
   }
   const bindings = Object.values(grouped.data).flat();
 
-  const postgres = parseCredentials(findBinding(bindings, ['postgresql-db', 'postgresql', 'postgres']), postgresCredentials, 'postgresql-db');
+  const postgres = parseCredentials(
+    findBinding(bindings, ['postgresql-db', 'postgresql', 'postgres']),
+    postgresCredentials,
+    'postgresql-db',
+  );
   if (postgres) {
-    const uri = postgres.uri ?? `postgres://${encodeURIComponent(postgres.username!)}:${encodeURIComponent(postgres.password ?? '')}@${postgres.hostname}:${postgres.port ?? 5432}/${postgres.dbname}`;
+    const uri =
+      postgres.uri ??
+      `postgres://${encodeURIComponent(postgres.username!)}:${encodeURIComponent(postgres.password ?? '')}@${postgres.hostname}:${postgres.port ?? 5432}/${postgres.dbname}`;
     result.postgres = { uri, ...(postgres.sslrootcert ? { sslRootCert: postgres.sslrootcert } : {}) };
   }
 
@@ -148,9 +182,17 @@ export function readVcapServices(vcapServices: string | undefined, vcapApplicati
   if (xsuaa) result.xsuaa = xsuaa;
   const destination = parseCredentials(findBinding(bindings, ['destination']), destinationCredentials, 'destination');
   if (destination) result.destination = destination;
-  const connectivity = parseCredentials(findBinding(bindings, ['connectivity']), connectivityCredentials, 'connectivity');
+  const connectivity = parseCredentials(
+    findBinding(bindings, ['connectivity']),
+    connectivityCredentials,
+    'connectivity',
+  );
   if (connectivity) result.connectivity = connectivity;
-  const saasRegistry = parseCredentials(findBinding(bindings, ['saas-registry']), saasRegistryCredentials, 'saas-registry');
+  const saasRegistry = parseCredentials(
+    findBinding(bindings, ['saas-registry']),
+    saasRegistryCredentials,
+    'saas-registry',
+  );
   if (saasRegistry) result.saasRegistry = saasRegistry;
   // Found by instance name or tag: user-provided services all share the label "user-provided".
   const secretsBinding = bindings.find((b) => b.name === SECRETS_SERVICE_NAME || b.tags.includes(SECRETS_SERVICE_NAME));

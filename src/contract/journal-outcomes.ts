@@ -8,7 +8,17 @@
  * src/contract/ holds the vocabulary the service shares with its clients: it imports nothing, the
  * admin API publishes it as OpenAPI enums, and the cockpit imports it directly.
  */
-export const SYNC_OUTCOMES = ['synced', 'skipped', 'echo', 'merged', 'conflict', 'deleted', 'pending', 'ambiguous', 'failed'] as const;
+export const SYNC_OUTCOMES = [
+  'synced',
+  'skipped',
+  'echo',
+  'merged',
+  'conflict',
+  'deleted',
+  'pending',
+  'ambiguous',
+  'failed',
+] as const;
 export type SyncOutcome = (typeof SYNC_OUTCOMES)[number];
 
 export const JOURNAL_OUTCOMES = [...SYNC_OUTCOMES, 'retried', 'info', 'drift'] as const;

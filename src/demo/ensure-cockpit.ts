@@ -26,6 +26,13 @@ export function ensureCockpitBuilt(): void {
   if (!existsSync(sources)) return;
   if (existsSync(index) && statSync(index).mtimeMs >= newestMtime(sources)) return;
   logger.info('building the cockpit (npm run build:cockpit)…');
-  const result = spawnSync('npm', ['run', '--silent', 'build:cockpit'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (result.status !== 0) logger.warn({ status: result.status }, 'the cockpit did not build; /cockpit/ answers 404 until `npm run build:cockpit` succeeds');
+  const result = spawnSync('npm', ['run', '--silent', 'build:cockpit'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (result.status !== 0)
+    logger.warn(
+      { status: result.status },
+      'the cockpit did not build; /cockpit/ answers 404 until `npm run build:cockpit` succeeds',
+    );
 }

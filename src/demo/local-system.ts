@@ -1,7 +1,12 @@
 import { loadConfig, type Config } from '../config/config.js';
 import { createS4Client, type S4Client } from '../connectors/s4/index.js';
 import { startEwsEmulator, type EwsEmulator } from '../emulators/ews/index.js';
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, startGraphEmulator, type GraphEmulator } from '../emulators/graph/index.js';
+import {
+  DEMO_CLIENT_ID,
+  DEMO_CLIENT_SECRET,
+  startGraphEmulator,
+  type GraphEmulator,
+} from '../emulators/graph/index.js';
 import { startS4Emulator, type S4Emulator } from '../emulators/s4/index.js';
 import { startWeb, type RunningWeb } from '../runtime/web.js';
 import { startWorkerProcess } from '../runtime/worker.js';
@@ -52,8 +57,14 @@ export interface LocalSystem {
 
 /** Settings of a Graph environment pointed at the emulator (its token endpoint is HTTPS with its own CA). */
 export function graphEnvironment(graph: GraphEmulator) {
-  return { baseUrl: `${graph.httpsUrl}/v1.0`, authorityHost: graph.httpsUrl, caCertificate: graph.caCertificatePem,
-    clientId: DEMO_CLIENT_ID, clientSecret: DEMO_CLIENT_SECRET, directoryId: 'demo.example' };
+  return {
+    baseUrl: `${graph.httpsUrl}/v1.0`,
+    authorityHost: graph.httpsUrl,
+    caCertificate: graph.caCertificatePem,
+    clientId: DEMO_CLIENT_ID,
+    clientSecret: DEMO_CLIENT_SECRET,
+    directoryId: 'demo.example',
+  };
 }
 
 /**
@@ -65,15 +76,36 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   const config = loadConfig({ ...process.env, ...options.env });
   await migrate(config.databaseUrl);
   const webUrl = `http://127.0.0.1:${config.port}`;
-  const ews = await startEwsEmulator({ port: options.ports?.ews ?? 0, ...(options.ewsTimeScale ? { timeScale: options.ewsTimeScale } : {}),
-    ...(options.ewsMailboxes ? { mailboxes: options.ewsMailboxes } : {}) });
+  const ews = await startEwsEmulator({
+    port: options.ports?.ews ?? 0,
+    ...(options.ewsTimeScale ? { timeScale: options.ewsTimeScale } : {}),
+    ...(options.ewsMailboxes ? { mailboxes: options.ewsMailboxes } : {}),
+  });
   // Real time in the Graph emulator: its shortest subscription (45 minutes) must outlive a test run.
-  const graph = options.graph || options.usersOnGraph ? await startGraphEmulator({ port: options.ports?.graph ?? 0, ...(options.graphUserPrincipalNames ? { userPrincipalNames: options.graphUserPrincipalNames } : {}) }) : undefined;
-  const s4Emulator = await startS4Emulator({ port: options.ports?.s4 ?? 0, eventsUrl: `${webUrl}/s4/events`, eventsAuth: DEMO.callback,
-    ...(options.s4EventRetry ? { eventRetry: options.s4EventRetry } : {}), ...(options.s4HeartbeatMs ? { heartbeatMs: options.s4HeartbeatMs } : {}) });
-  const web = await startWeb(config, { port: config.port, host: '127.0.0.1', ...(options.cockpitDirs ? { cockpitDirs: options.cockpitDirs } : {}) });
-  const { environmentId } = await seedDemoTenant(web.pool, config, { ewsUrl: ews.ewsUrl, s4Url: s4Emulator.url,
-    ...(options.usersOnGraph && graph ? { graph: graphEnvironment(graph) } : {}) });
+  const graph =
+    options.graph || options.usersOnGraph
+      ? await startGraphEmulator({
+          port: options.ports?.graph ?? 0,
+          ...(options.graphUserPrincipalNames ? { userPrincipalNames: options.graphUserPrincipalNames } : {}),
+        })
+      : undefined;
+  const s4Emulator = await startS4Emulator({
+    port: options.ports?.s4 ?? 0,
+    eventsUrl: `${webUrl}/s4/events`,
+    eventsAuth: DEMO.callback,
+    ...(options.s4EventRetry ? { eventRetry: options.s4EventRetry } : {}),
+    ...(options.s4HeartbeatMs ? { heartbeatMs: options.s4HeartbeatMs } : {}),
+  });
+  const web = await startWeb(config, {
+    port: config.port,
+    host: '127.0.0.1',
+    ...(options.cockpitDirs ? { cockpitDirs: options.cockpitDirs } : {}),
+  });
+  const { environmentId } = await seedDemoTenant(web.pool, config, {
+    ewsUrl: ews.ewsUrl,
+    s4Url: s4Emulator.url,
+    ...(options.usersOnGraph && graph ? { graph: graphEnvironment(graph) } : {}),
+  });
   // The emulators keep everything in memory and start empty: subscriptions and sync states a
   // previous run left in the database point at nothing. Without this a restarted demo would be blind
   // for Outlook → S/4 until the missing heartbeats are noticed.
@@ -82,11 +114,26 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   const worker = await startWorkerProcess(config, {
     maintenanceEveryMs: options.maintenanceEveryMs ?? 5_000,
     ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
-    subscriptions: { statusFrequencyMinutes: options.statusFrequencyMinutes ?? DEFAULT_STATUS_FREQUENCY_MINUTES, timeScale: options.ewsTimeScale ?? 1 },
+    subscriptions: {
+      statusFrequencyMinutes: options.statusFrequencyMinutes ?? DEFAULT_STATUS_FREQUENCY_MINUTES,
+      timeScale: options.ewsTimeScale ?? 1,
+    },
   });
-  const s4 = createS4Client({ kind: 'url', url: s4Emulator.url, username: 'TANDEM_COMM', password: 'demo-password', sapClient: '100' });
+  const s4 = createS4Client({
+    kind: 'url',
+    url: s4Emulator.url,
+    username: 'TANDEM_COMM',
+    password: 'demo-password',
+    sapClient: '100',
+  });
   return {
-    config, web, ews, s4Emulator, graph, s4, environmentId,
+    config,
+    web,
+    ews,
+    s4Emulator,
+    graph,
+    s4,
+    environmentId,
     async stop() {
       await worker.stopAll();
       await web.stop();

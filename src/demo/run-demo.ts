@@ -15,7 +15,11 @@ const portFromEnv = (name: string, fallback: number) => Number(process.env[name]
 export async function runDemo(_args: string[]): Promise<void> {
   ensureCockpitBuilt();
   const system = await startLocalSystem({
-    ports: { ews: portFromEnv('EWS_EMULATOR_PORT', 8090), s4: portFromEnv('S4_EMULATOR_PORT', 8091), graph: portFromEnv('GRAPH_EMULATOR_PORT', 8092) },
+    ports: {
+      ews: portFromEnv('EWS_EMULATOR_PORT', 8090),
+      s4: portFromEnv('S4_EMULATOR_PORT', 8091),
+      graph: portFromEnv('GRAPH_EMULATOR_PORT', 8092),
+    },
     graph: true,
     // As the ABAP sender job (every 5 minutes), so the S/4 connection Test shows a live heartbeat.
     s4HeartbeatMs: 5 * 60_000,
@@ -24,7 +28,11 @@ export async function runDemo(_args: string[]): Promise<void> {
   });
   const { ews, s4Emulator, graph } = system;
   const webUrl = `http://127.0.0.1:${config().port}`;
-  const adminToken = await signDevToken(config().devTokenSecret, { tenantId: DEMO.tenantId, scopes: ['Admin', 'Support'], user: 'demo-admin' });
+  const adminToken = await signDevToken(config().devTokenSecret, {
+    tenantId: DEMO.tenantId,
+    scopes: ['Admin', 'Support'],
+    user: 'demo-admin',
+  });
 
   process.stdout.write(`
 Tandem demo is running — tenant "${DEMO.tenantId}" (users alice@demo.example = EMP001, bob@demo.example = EMP002)

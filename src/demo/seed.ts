@@ -26,41 +26,92 @@ export interface DemoUrls {
    * When set, the demo users live in a Graph environment (Exchange Online through Microsoft Graph)
    * pointed at the Graph emulator, instead of the EWS one.
    */
-  graph?: { baseUrl: string; authorityHost: string; caCertificate: string; clientId: string; clientSecret: string; directoryId: string };
+  graph?: {
+    baseUrl: string;
+    authorityHost: string;
+    caCertificate: string;
+    clientId: string;
+    clientSecret: string;
+    directoryId: string;
+  };
 }
 
 /** The demo tenant's settings: ZVIS appointments and ZTSK tasks both ways, Outlook → S/4 by category, contacts on. */
 export const DEMO_SETTINGS = {
-  appointments: { processTypes: [{ processType: 'ZVIS', textType: 'A002' }], exchangeToS4: 'category', category: 'S/4HANA', defaultProcessType: 'ZVIS' },
-  tasks: { processTypes: [{ processType: 'ZTSK', textType: 'A002' }], exchangeToS4: 'category', category: 'S/4HANA', defaultProcessType: 'ZTSK' },
+  appointments: {
+    processTypes: [{ processType: 'ZVIS', textType: 'A002' }],
+    exchangeToS4: 'category',
+    category: 'S/4HANA',
+    defaultProcessType: 'ZVIS',
+  },
+  tasks: {
+    processTypes: [{ processType: 'ZTSK', textType: 'A002' }],
+    exchangeToS4: 'category',
+    category: 'S/4HANA',
+    defaultProcessType: 'ZTSK',
+  },
   contacts: { enabled: true },
 };
 
 /** Creates (or refreshes) the demo tenant: EWS (or Graph) environment, Alice and Bob, the S/4 callback credential. Idempotent. */
 export async function seedDemoTenant(pool: Pool, config: Config, urls: DemoUrls): Promise<{ environmentId: string }> {
-  await withSystemScope((tx) => tx.query(
-    `INSERT INTO tenants (id, display_name, state) VALUES ($1, 'Demo tenant', 'active') ON CONFLICT (id) DO NOTHING`, [DEMO.tenantId]), pool);
+  await withSystemScope(
+    (tx) =>
+      tx.query(
+        `INSERT INTO tenants (id, display_name, state) VALUES ($1, 'Demo tenant', 'active') ON CONFLICT (id) DO NOTHING`,
+        [DEMO.tenantId],
+      ),
+    pool,
+  );
   const box = new SecretBox(config.secretKeys);
-  return withTenant(DEMO.tenantId, async (tx) => {
-    // Through the same repository (and validation) the admin API uses; refreshed when it exists.
-    const input = environmentInput.parse(urls.graph
-      ? { kind: 'graph', name: 'Demo Exchange (Graph emulator)', testMailbox: 'alice@demo.example', ...urls.graph }
-      : { kind: 'ews-onprem', name: 'Demo Exchange (EWS emulator)', testMailbox: 'alice@demo.example', url: urls.ewsUrl, auth: 'basic',
-        username: DEMO.ews.username, password: DEMO.ews.password, impersonation: true, serverVersion: 'Exchange2016' });
-    const environments = new EnvironmentRepository(box);
-    const existing = (await environments.list(tx)).find((environment) => environment.name === input.name);
-    const environmentId = (existing ? await environments.update(tx, existing.id, input) : await environments.create(tx, DEMO.tenantId, input)).id;
-    for (const user of DEMO.users) {
-      await tx.query(
-        `INSERT INTO mailboxes (tenant_id, environment_id, smtp_address, s4_user, employee_bp)
+  return withTenant(
+    DEMO.tenantId,
+    async (tx) => {
+      // Through the same repository (and validation) the admin API uses; refreshed when it exists.
+      const input = environmentInput.parse(
+        urls.graph
+          ? { kind: 'graph', name: 'Demo Exchange (Graph emulator)', testMailbox: 'alice@demo.example', ...urls.graph }
+          : {
+              kind: 'ews-onprem',
+              name: 'Demo Exchange (EWS emulator)',
+              testMailbox: 'alice@demo.example',
+              url: urls.ewsUrl,
+              auth: 'basic',
+              username: DEMO.ews.username,
+              password: DEMO.ews.password,
+              impersonation: true,
+              serverVersion: 'Exchange2016',
+            },
+      );
+      const environments = new EnvironmentRepository(box);
+      const existing = (await environments.list(tx)).find((environment) => environment.name === input.name);
+      const environmentId = (
+        existing
+          ? await environments.update(tx, existing.id, input)
+          : await environments.create(tx, DEMO.tenantId, input)
+      ).id;
+      for (const user of DEMO.users) {
+        await tx.query(
+          `INSERT INTO mailboxes (tenant_id, environment_id, smtp_address, s4_user, employee_bp)
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, lower(smtp_address)) DO NOTHING`,
-        [DEMO.tenantId, environmentId, user.smtpAddress, user.s4User, user.employeeBp]);
-    }
-    const credential = await tx.query('SELECT 1 FROM callback_credentials WHERE username = $1', [DEMO.callback.username]);
-    if (credential.rowCount === 0) await issueCallbackCredential(tx, DEMO.tenantId, 'demo-seed', DEMO.callback);
-    await saveS4Connection(tx, DEMO.tenantId, box, { kind: 'url', url: urls.s4Url, username: 'TANDEM_COMM', password: 'demo-password', sapClient: '100' });
-    const { version } = await readSettings(tx);
-    if (version === 1) await saveSettings(tx, DEMO.tenantId, DEMO_SETTINGS, 'demo-seed');
-    return { environmentId };
-  }, pool);
+          [DEMO.tenantId, environmentId, user.smtpAddress, user.s4User, user.employeeBp],
+        );
+      }
+      const credential = await tx.query('SELECT 1 FROM callback_credentials WHERE username = $1', [
+        DEMO.callback.username,
+      ]);
+      if (credential.rowCount === 0) await issueCallbackCredential(tx, DEMO.tenantId, 'demo-seed', DEMO.callback);
+      await saveS4Connection(tx, DEMO.tenantId, box, {
+        kind: 'url',
+        url: urls.s4Url,
+        username: 'TANDEM_COMM',
+        password: 'demo-password',
+        sapClient: '100',
+      });
+      const { version } = await readSettings(tx);
+      if (version === 1) await saveSettings(tx, DEMO.tenantId, DEMO_SETTINGS, 'demo-seed');
+      return { environmentId };
+    },
+    pool,
+  );
 }

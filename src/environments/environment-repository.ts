@@ -7,8 +7,16 @@ import type { Tx } from '../store/transaction.js';
 import { ENDPOINT_KEYS, SECRET_KEYS, type EnvironmentInput, type EnvironmentView } from './environment-schema.js';
 
 interface EnvironmentRecord {
-  id: string; tenant_id: string; name: string; kind: EnvironmentInput['kind']; connection: Record<string, unknown>;
-  secret_ciphertext: string | null; max_concurrency: number; test_mailbox: string | null; created_at: Date; updated_at: Date;
+  id: string;
+  tenant_id: string;
+  name: string;
+  kind: EnvironmentInput['kind'];
+  connection: Record<string, unknown>;
+  secret_ciphertext: string | null;
+  max_concurrency: number;
+  test_mailbox: string | null;
+  created_at: Date;
+  updated_at: Date;
 }
 
 type Secrets = Partial<Record<(typeof SECRET_KEYS)[number], unknown>>;
@@ -30,21 +38,40 @@ function split(input: EnvironmentInput): { connection: Record<string, unknown>; 
  * authority changed. A credential of the Entra app is one of client secret or certificate: sending
  * either replaces the stored one.
  */
-function requireSecretsForMovedEndpoint(before: Record<string, unknown>, after: Record<string, unknown>, stored: Secrets, sent: Secrets): void {
-  const moved = ENDPOINT_KEYS.filter((key) => JSON.stringify(before[key] ?? null) !== JSON.stringify(after[key] ?? null));
+function requireSecretsForMovedEndpoint(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  stored: Secrets,
+  sent: Secrets,
+): void {
+  const moved = ENDPOINT_KEYS.filter(
+    (key) => JSON.stringify(before[key] ?? null) !== JSON.stringify(after[key] ?? null),
+  );
   if (moved.length === 0) return;
   const sentEntraCredential = sent.clientSecret !== undefined || sent.certificate !== undefined;
-  const missing = SECRET_KEYS.filter((key) => stored[key] !== undefined && sent[key] === undefined
-    && !(key !== 'password' && sentEntraCredential));
+  const missing = SECRET_KEYS.filter(
+    (key) => stored[key] !== undefined && sent[key] === undefined && !(key !== 'password' && sentEntraCredential),
+  );
   if (missing.length === 0) return;
-  throw new TandemError('VALIDATION_FAILED', `Changing ${moved.join(', ')} needs the secrets again: ${missing.join(', ')}`, {
-    fieldErrors: missing.map((key) => ({ path: `body.${key}`, message: `required again because ${moved.join(', ')} changed` })),
-  });
+  throw new TandemError(
+    'VALIDATION_FAILED',
+    `Changing ${moved.join(', ')} needs the secrets again: ${missing.join(', ')}`,
+    {
+      fieldErrors: missing.map((key) => ({
+        path: `body.${key}`,
+        message: `required again because ${moved.join(', ')} changed`,
+      })),
+    },
+  );
 }
 
 /** Outside AUTH_MODE=dev every endpoint must be https and may not name a private address (src/security/outbound.ts). */
 function assertAllowedEndpoints(connection: Record<string, unknown>): void {
-  assertAllowedUrls({ 'body.url': connection.url, 'body.baseUrl': connection.baseUrl, 'body.authorityHost': connection.authorityHost });
+  assertAllowedUrls({
+    'body.url': connection.url,
+    'body.baseUrl': connection.baseUrl,
+    'body.authorityHost': connection.authorityHost,
+  });
 }
 
 /** A secret of an environment is valid only in its own row (see SecretBox.seal). */
@@ -54,9 +81,15 @@ function secretBinding(tenantId: string, id: string) {
 
 function toView(record: EnvironmentRecord, secrets: Secrets): EnvironmentView {
   return {
-    id: record.id, name: record.name, kind: record.kind, connection: record.connection,
-    secretsSet: Object.keys(secrets).sort(), maxConcurrency: record.max_concurrency, testMailbox: record.test_mailbox,
-    createdAt: record.created_at.toISOString(), updatedAt: record.updated_at.toISOString(),
+    id: record.id,
+    name: record.name,
+    kind: record.kind,
+    connection: record.connection,
+    secretsSet: Object.keys(secrets).sort(),
+    maxConcurrency: record.max_concurrency,
+    testMailbox: record.test_mailbox,
+    createdAt: record.created_at.toISOString(),
+    updatedAt: record.updated_at.toISOString(),
   };
 }
 
@@ -65,7 +98,9 @@ export class EnvironmentRepository {
   constructor(private readonly box: SecretBox) {}
 
   private secretsOf(record: EnvironmentRecord): Secrets {
-    return record.secret_ciphertext ? JSON.parse(this.box.open(record.secret_ciphertext, secretBinding(record.tenant_id, record.id))) as Secrets : {};
+    return record.secret_ciphertext
+      ? (JSON.parse(this.box.open(record.secret_ciphertext, secretBinding(record.tenant_id, record.id))) as Secrets)
+      : {};
   }
 
   async list(tx: Tx): Promise<EnvironmentView[]> {
@@ -89,14 +124,26 @@ export class EnvironmentRepository {
     assertAllowedEndpoints(connection);
     // The id is chosen here: the secret is sealed to its row.
     const id = randomUUID();
-    const { rows } = await tx.query<EnvironmentRecord>(
-      `INSERT INTO exchange_environments (id, tenant_id, name, kind, connection, secret_ciphertext, max_concurrency, test_mailbox)
+    const { rows } = await tx
+      .query<EnvironmentRecord>(
+        `INSERT INTO exchange_environments (id, tenant_id, name, kind, connection, secret_ciphertext, max_concurrency, test_mailbox)
        VALUES ($8, $1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-      [tenantId, input.name, input.kind, JSON.stringify(connection), this.box.seal(JSON.stringify(secrets), secretBinding(tenantId, id)),
-        input.maxConcurrency, input.testMailbox ?? null, id]).catch((error: { code?: string }) => {
-      if (error.code === '23505') throw new TandemError('CONFLICT', `An environment named "${input.name}" exists already`);
-      throw error;
-    });
+        [
+          tenantId,
+          input.name,
+          input.kind,
+          JSON.stringify(connection),
+          this.box.seal(JSON.stringify(secrets), secretBinding(tenantId, id)),
+          input.maxConcurrency,
+          input.testMailbox ?? null,
+          id,
+        ],
+      )
+      .catch((error: { code?: string }) => {
+        if (error.code === '23505')
+          throw new TandemError('CONFLICT', `An environment named "${input.name}" exists already`);
+        throw error;
+      });
     return toView(rows[0]!, secrets);
   }
 
@@ -107,7 +154,8 @@ export class EnvironmentRepository {
    */
   async update(tx: Tx, id: string, input: EnvironmentInput): Promise<EnvironmentView> {
     const existing = await this.record(tx, id);
-    if (existing.kind !== input.kind) throw new TandemError('CONFLICT', 'The kind of an environment cannot change; create a new one');
+    if (existing.kind !== input.kind)
+      throw new TandemError('CONFLICT', 'The kind of an environment cannot change; create a new one');
     const { connection, secrets } = split(input);
     assertAllowedEndpoints(connection);
     const stored = this.secretsOf(existing);
@@ -116,7 +164,15 @@ export class EnvironmentRepository {
     const { rows } = await tx.query<EnvironmentRecord>(
       `UPDATE exchange_environments SET name = $2, connection = $3, secret_ciphertext = $4, max_concurrency = $5, test_mailbox = $6, updated_at = now()
         WHERE id = $1 RETURNING *`,
-      [id, input.name, JSON.stringify(connection), this.box.seal(JSON.stringify(merged), secretBinding(existing.tenant_id, id)), input.maxConcurrency, input.testMailbox ?? null]);
+      [
+        id,
+        input.name,
+        JSON.stringify(connection),
+        this.box.seal(JSON.stringify(merged), secretBinding(existing.tenant_id, id)),
+        input.maxConcurrency,
+        input.testMailbox ?? null,
+      ],
+    );
     return toView(rows[0]!, merged);
   }
 
@@ -133,9 +189,12 @@ export class EnvironmentRepository {
     const settings = { ...record.connection, ...this.secretsOf(record) } as Record<string, unknown>;
     const base = { id: record.id, tenantId: record.tenant_id, maxConcurrency: record.max_concurrency };
     switch (record.kind) {
-      case 'ews-onprem': return { ...base, kind: 'ews-onprem', ews: settings as never };
-      case 'ews-online': return { ...base, kind: 'ews-online', ews: { ...settings, impersonation: true } as never };
-      case 'graph': return { ...base, kind: 'graph', graph: settings as never };
+      case 'ews-onprem':
+        return { ...base, kind: 'ews-onprem', ews: settings as never };
+      case 'ews-online':
+        return { ...base, kind: 'ews-online', ews: { ...settings, impersonation: true } as never };
+      case 'graph':
+        return { ...base, kind: 'graph', graph: settings as never };
     }
   }
 }

@@ -6,7 +6,13 @@ import { z } from '../validation/zod.js';
  */
 const common = {
   name: z.string().trim().min(1).max(100).describe('A name the admins recognise, e.g. "Exchange Germany"'),
-  maxConcurrency: z.number().int().min(1).max(100).default(10).describe('Most requests Tandem runs against this environment at once'),
+  maxConcurrency: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(10)
+    .describe('Most requests Tandem runs against this environment at once'),
   testMailbox: z.email().optional().describe('Mailbox the Test button reads'),
 };
 const certificate = z.object({
@@ -16,11 +22,19 @@ const certificate = z.object({
 const entraApp = {
   directoryId: z.string().min(1).max(200).describe('Entra ID tenant (directory) id or domain'),
   // Entra issues GUIDs; any non-empty id is accepted so emulators and test directories (client "demo-client") can be configured too.
-  clientId: z.string().trim().min(1).max(200).describe('Application (client) id of the app registration (a GUID in Entra ID)'),
+  clientId: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .describe('Application (client) id of the app registration (a GUID in Entra ID)'),
   clientSecret: z.string().min(1).optional().describe('Client secret (write-only)'),
   certificate: certificate.optional().describe('Certificate credential instead of a secret (write-only key)'),
   authorityHost: z.url().optional().describe('Identity endpoint; default https://login.microsoftonline.com'),
-  caCertificate: z.string().optional().describe('Extra CA (PEM) to trust, e.g. for an emulator or a TLS-inspecting proxy'),
+  caCertificate: z
+    .string()
+    .optional()
+    .describe('Extra CA (PEM) to trust, e.g. for an emulator or a TLS-inspecting proxy'),
 };
 
 export const ewsOnPremInput = z.object({
@@ -48,7 +62,9 @@ export const graphInput = z.object({
   baseUrl: z.url().default('https://graph.microsoft.com/v1.0'),
 });
 
-export const environmentInput = z.discriminatedUnion('kind', [ewsOnPremInput, ewsOnlineInput, graphInput]).openapi('ExchangeEnvironmentInput');
+export const environmentInput = z
+  .discriminatedUnion('kind', [ewsOnPremInput, ewsOnlineInput, graphInput])
+  .openapi('ExchangeEnvironmentInput');
 export type EnvironmentInput = z.infer<typeof environmentInput>;
 
 /** Keys that hold secrets; they go into the encrypted column, never into `connection`. */
@@ -60,15 +76,17 @@ export const SECRET_KEYS = ['password', 'clientSecret', 'certificate'] as const;
  */
 export const ENDPOINT_KEYS = ['url', 'baseUrl', 'authorityHost', 'directoryId', 'caCertificate'] as const;
 
-export const environmentView = z.object({
-  id: z.uuid(),
-  name: z.string(),
-  kind: z.enum(['ews-onprem', 'ews-online', 'graph']),
-  connection: z.record(z.string(), z.unknown()).describe('Non-secret settings'),
-  secretsSet: z.array(z.string()).describe('Which secrets are stored (their values are never returned)'),
-  maxConcurrency: z.number().int(),
-  testMailbox: z.string().nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-}).openapi('ExchangeEnvironment');
+export const environmentView = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    kind: z.enum(['ews-onprem', 'ews-online', 'graph']),
+    connection: z.record(z.string(), z.unknown()).describe('Non-secret settings'),
+    secretsSet: z.array(z.string()).describe('Which secrets are stored (their values are never returned)'),
+    maxConcurrency: z.number().int(),
+    testMailbox: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('ExchangeEnvironment');
 export type EnvironmentView = z.infer<typeof environmentView>;

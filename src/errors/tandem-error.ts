@@ -118,8 +118,16 @@ export function isTandemError(value: unknown, code?: ErrorCode): value is Tandem
 
 /** Network and Postgres error codes that mean "try again later", not "your request is wrong". */
 const TRANSIENT_SYSTEM_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH',
-  'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
 ]);
 /** Postgres SQLSTATEs worth retrying: connection loss, shutdown, serialization, deadlock. */
 const TRANSIENT_PG_STATES = /^(08|57P0[1-3]|40001|40P01|53)/;
@@ -141,7 +149,10 @@ export function coerceError(error: unknown, fallbackCode: ErrorCode = 'INTERNAL'
     if (TRANSIENT_PG_STATES.test(code)) return new TandemError('DB_UNAVAILABLE', message, { cause: error });
   }
   if (isRedisUnavailable(error, message)) {
-    return new TandemError('QUEUE_UNAVAILABLE', `Redis is unavailable: ${message}`, { cause: error, retryAfterMs: 5_000 });
+    return new TandemError('QUEUE_UNAVAILABLE', `Redis is unavailable: ${message}`, {
+      cause: error,
+      retryAfterMs: 5_000,
+    });
   }
   return new TandemError(fallbackCode, message, { cause: error });
 }
@@ -152,6 +163,8 @@ export function coerceError(error: unknown, fallbackCode: ErrorCode = 'INTERNAL'
  */
 function isRedisUnavailable(error: unknown, message: string): boolean {
   const name = error instanceof Error ? error.name : '';
-  return name === 'MaxRetriesPerRequestError'
-    || /enableOfflineQueue options is false|^Command timed out$|^Connection is closed\.?$/.test(message);
+  return (
+    name === 'MaxRetriesPerRequestError' ||
+    /enableOfflineQueue options is false|^Command timed out$|^Connection is closed\.?$/.test(message)
+  );
 }

@@ -29,8 +29,15 @@ export const requestContext: RequestHandler = (req, res, next) => {
     const level = res.statusCode >= 500 ? 'error' : QUIET_PATHS.has(req.path) ? 'debug' : 'info';
     if (logger.isLevelEnabled(level)) {
       // The route template, not the raw path: paths carry secrets (the EWS notification token).
-      logger[level]({ requestId, req: { method: req.method, url: route ? template : req.path }, res: { statusCode: res.statusCode },
-        responseTime: Math.round(seconds * 1000) }, 'request completed');
+      logger[level](
+        {
+          requestId,
+          req: { method: req.method, url: route ? template : req.path },
+          res: { statusCode: res.statusCode },
+          responseTime: Math.round(seconds * 1000),
+        },
+        'request completed',
+      );
     }
   });
   withLogContext({ requestId, correlationId: requestId }, () => next());

@@ -12,13 +12,24 @@ import { COCKPIT_BASE } from './cockpit/routes.js';
  *   sources at all, no framing.
  */
 const COCKPIT_CSP = [
-  "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:", "font-src 'self' data:",
-  "connect-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
 ].join('; ');
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 export const securityHeaders: RequestHandler = (req, res, next) => {
-  res.setHeader('Content-Security-Policy', req.path === COCKPIT_BASE || req.path.startsWith(`${COCKPIT_BASE}/`) ? COCKPIT_CSP : API_CSP);
+  res.setHeader(
+    'Content-Security-Policy',
+    req.path === COCKPIT_BASE || req.path.startsWith(`${COCKPIT_BASE}/`) ? COCKPIT_CSP : API_CSP,
+  );
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('X-Frame-Options', 'DENY');

@@ -12,14 +12,23 @@ import type { InboxRow } from './inbox-event.js';
  * the row stays a dead letter and the admin's click visibly did nothing, rather than answering
  * with an error while the row was in fact reopened.
  */
-export async function retryDeadLetter(pool: Pool, queue: Queue<InboxJobData>, tenantId: string, inboxId: number): Promise<InboxRow> {
-  return withTenant(tenantId, async (tx) => {
-    const row = await reviveDeadLetter(tx, inboxId);
-    if (!row) throw new TandemError('NOT_FOUND', `Inbox entry ${inboxId} is not a dead letter of this tenant`);
-    // BullMQ keeps failed jobs for inspection; the old one would make the new add a no-op.
-    await (await queue.getJob(inboxJobId(inboxId)))?.remove();
-    const job = inboxJob(row);
-    await queue.add(job.name, job.data, job.opts);
-    return row;
-  }, pool);
+export async function retryDeadLetter(
+  pool: Pool,
+  queue: Queue<InboxJobData>,
+  tenantId: string,
+  inboxId: number,
+): Promise<InboxRow> {
+  return withTenant(
+    tenantId,
+    async (tx) => {
+      const row = await reviveDeadLetter(tx, inboxId);
+      if (!row) throw new TandemError('NOT_FOUND', `Inbox entry ${inboxId} is not a dead letter of this tenant`);
+      // BullMQ keeps failed jobs for inspection; the old one would make the new add a no-op.
+      await (await queue.getJob(inboxJobId(inboxId)))?.remove();
+      const job = inboxJob(row);
+      await queue.add(job.name, job.data, job.opts);
+      return row;
+    },
+    pool,
+  );
 }

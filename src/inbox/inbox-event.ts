@@ -26,7 +26,11 @@ export interface NewInboxEvent {
  * catch-up per window instead of a job each (which mostly found the folder busy and had to wait).
  * Each event is still stored on its own; a job lost in Redis is replaced by the sweeper per row.
  */
-export function collapsingTrigger(subject: string, windowMs: number, now = Date.now()): { delayMs: number; jobKey: string } {
+export function collapsingTrigger(
+  subject: string,
+  windowMs: number,
+  now = Date.now(),
+): { delayMs: number; jobKey: string } {
   const due = (Math.floor(now / windowMs) + 2) * windowMs;
   // BullMQ refuses ':' in custom job ids.
   return { delayMs: due - now, jobKey: `collapsed-${subject.replaceAll(':', '_')}-${due}` };

@@ -4,17 +4,37 @@ import type { InboxRow, InboxStatus } from './inbox-event.js';
 import { subjectScope } from './subjects.js';
 
 interface InboxRecord {
-  id: number; tenant_id: string; source: InboxRow['source']; event_id: string; type: string; subject: string;
-  payload: unknown; correlation_id: string; status: InboxStatus; attempts: number; last_error: unknown; received_at: Date;
+  id: number;
+  tenant_id: string;
+  source: InboxRow['source'];
+  event_id: string;
+  type: string;
+  subject: string;
+  payload: unknown;
+  correlation_id: string;
+  status: InboxStatus;
+  attempts: number;
+  last_error: unknown;
+  received_at: Date;
 }
 
-const COLUMNS = 'id, tenant_id, source, event_id, type, subject, payload, correlation_id, status, attempts, last_error, received_at';
+const COLUMNS =
+  'id, tenant_id, source, event_id, type, subject, payload, correlation_id, status, attempts, last_error, received_at';
 
 function toRow(record: InboxRecord): InboxRow {
   return {
-    id: record.id, tenantId: record.tenant_id, source: record.source, eventId: record.event_id, type: record.type,
-    subject: record.subject, payload: record.payload, correlationId: record.correlation_id, status: record.status,
-    attempts: record.attempts, lastError: record.last_error, receivedAt: record.received_at,
+    id: record.id,
+    tenantId: record.tenant_id,
+    source: record.source,
+    eventId: record.event_id,
+    type: record.type,
+    subject: record.subject,
+    payload: record.payload,
+    correlationId: record.correlation_id,
+    status: record.status,
+    attempts: record.attempts,
+    lastError: record.last_error,
+    receivedAt: record.received_at,
   };
 }
 
@@ -47,7 +67,12 @@ export interface Claim {
  * subject's lock): each such claim counts a death, and at `maxWorkerDeaths` the row becomes a
  * dead letter rather than being handed to this worker to crash it too.
  */
-export async function claimSubject(tx: Tx, subject: string, triggeringId: number, maxWorkerDeaths = MAX_WORKER_DEATHS): Promise<Claim> {
+export async function claimSubject(
+  tx: Tx,
+  subject: string,
+  triggeringId: number,
+  maxWorkerDeaths = MAX_WORKER_DEATHS,
+): Promise<Claim> {
   // Other rows are taken only when due (a row waiting out its backoff or debounce keeps its own
   // job); the triggering row is due by definition, whatever its stored time says.
   const death = abandoned('$3');
@@ -58,22 +83,41 @@ export async function claimSubject(tx: Tx, subject: string, triggeringId: number
             worker_deaths = worker_deaths + (status = 'processing')::int
       WHERE subject = $1 AND status IN ('pending', 'processing')
         AND (id = $2 OR next_attempt_at <= now() + interval '1 second')
-      RETURNING ${COLUMNS}`, [subject, triggeringId, maxWorkerDeaths]);
+      RETURNING ${COLUMNS}`,
+    [subject, triggeringId, maxWorkerDeaths],
+  );
   const all = rows.map(toRow).sort((a, b) => a.id - b.id);
   return { rows: all.filter((row) => row.status !== 'dead'), poisoned: all.filter((row) => row.status === 'dead') };
 }
 
 /** What support sees in the journal when a row became a dead letter because its workers kept dying. */
-export function poisonJournalEntries(rows: Array<{ subject: string; correlationId: string; lastError: unknown }>): JournalEntry[] {
+export function poisonJournalEntries(
+  rows: Array<{ subject: string; correlationId: string; lastError: unknown }>,
+): JournalEntry[] {
   return rows.map((row) => {
     const cause = (row.lastError ?? {}) as { message?: string; workerDeaths?: number };
-    return { correlationId: row.correlationId, ...subjectScope(row.subject), outcome: 'failed' as const, reason: 'WORKER_DIED',
-      details: { message: cause.message ?? 'worker died while processing', workerDeaths: cause.workerDeaths, deadLetter: true } };
+    return {
+      correlationId: row.correlationId,
+      ...subjectScope(row.subject),
+      outcome: 'failed' as const,
+      reason: 'WORKER_DIED',
+      details: {
+        message: cause.message ?? 'worker died while processing',
+        workerDeaths: cause.workerDeaths,
+        deadLetter: true,
+      },
+    };
   });
 }
 
 export interface SweptRow {
-  id: number; tenantId: string; correlationId: string; type: string; subject: string; status: InboxStatus; lastError: unknown;
+  id: number;
+  tenantId: string;
+  correlationId: string;
+  type: string;
+  subject: string;
+  status: InboxStatus;
+  lastError: unknown;
 }
 
 /**
@@ -81,9 +125,20 @@ export interface SweptRow {
  * abandoned in `processing` by a worker that died — those count a death, and at the cap become dead
  * letters (returned with status `dead`) instead of being queued again. Run in the system scope.
  */
-export async function sweepStaleRows(tx: Tx, options: { graceMs: number; processingLeaseMs: number; batchSize: number; maxWorkerDeaths: number }): Promise<SweptRow[]> {
+export async function sweepStaleRows(
+  tx: Tx,
+  options: { graceMs: number; processingLeaseMs: number; batchSize: number; maxWorkerDeaths: number },
+): Promise<SweptRow[]> {
   const death = abandoned('$4');
-  const { rows } = await tx.query<{ id: number; tenant_id: string; correlation_id: string; type: string; subject: string; status: InboxStatus; last_error: unknown }>(
+  const { rows } = await tx.query<{
+    id: number;
+    tenant_id: string;
+    correlation_id: string;
+    type: string;
+    subject: string;
+    status: InboxStatus;
+    last_error: unknown;
+  }>(
     `UPDATE inbox SET next_attempt_at = now(), updated_at = now(),
             status = CASE WHEN status = 'processing' THEN ${death.status.replace('%s', "'pending'")} ELSE 'pending' END,
             last_error = CASE WHEN status = 'processing' THEN ${death.lastError} ELSE last_error END,
@@ -94,8 +149,17 @@ export async function sweepStaleRows(tx: Tx, options: { graceMs: number; process
             OR (status = 'processing' AND updated_at < now() - make_interval(secs => $2 / 1000.0))
          ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
       RETURNING id, tenant_id, correlation_id, type, subject, status, last_error`,
-    [options.graceMs, options.processingLeaseMs, options.batchSize, options.maxWorkerDeaths]);
-  return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, correlationId: r.correlation_id, type: r.type, subject: r.subject, status: r.status, lastError: r.last_error }));
+    [options.graceMs, options.processingLeaseMs, options.batchSize, options.maxWorkerDeaths],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    tenantId: r.tenant_id,
+    correlationId: r.correlation_id,
+    type: r.type,
+    subject: r.subject,
+    status: r.status,
+    lastError: r.last_error,
+  }));
 }
 
 /**
@@ -107,7 +171,9 @@ export async function takeFence(tx: Tx, tenantId: string, subject: string): Prom
   const { rows } = await tx.query<{ token: string }>(
     `INSERT INTO subject_fences (tenant_id, subject, token) VALUES ($1, $2, nextval('subject_fence_token'))
      ON CONFLICT (tenant_id, subject) DO UPDATE SET token = EXCLUDED.token, claimed_at = now()
-     RETURNING token`, [tenantId, subject]);
+     RETURNING token`,
+    [tenantId, subject],
+  );
   return Number(rows[0]!.token);
 }
 
@@ -121,21 +187,37 @@ export async function touchRows(tx: Tx, ids: number[]): Promise<void> {
  * is given back, since a chunk done is progress, not a failure.
  */
 export async function continueRows(tx: Tx, ids: number[]): Promise<void> {
-  await tx.query(`UPDATE inbox SET status = 'pending', attempts = greatest(attempts - 1, 0), next_attempt_at = now(), updated_at = now()
-                   WHERE id = ANY($1) AND status = 'processing'`, [ids]);
+  await tx.query(
+    `UPDATE inbox SET status = 'pending', attempts = greatest(attempts - 1, 0), next_attempt_at = now(), updated_at = now()
+                   WHERE id = ANY($1) AND status = 'processing'`,
+    [ids],
+  );
 }
 
 export async function completeRows(tx: Tx, ids: number[]): Promise<void> {
-  await tx.query(`UPDATE inbox SET status = 'done', done_at = now(), updated_at = now(), last_error = NULL WHERE id = ANY($1)`, [ids]);
+  await tx.query(
+    `UPDATE inbox SET status = 'done', done_at = now(), updated_at = now(), last_error = NULL WHERE id = ANY($1)`,
+    [ids],
+  );
 }
 
 /** Puts rows back for a retry at `retryAt`, or into the dead-letter state when no retry is left. */
-export async function failRows(tx: Tx, ids: number[], error: Record<string, unknown>, retryAt: Date | undefined): Promise<void> {
+export async function failRows(
+  tx: Tx,
+  ids: number[],
+  error: Record<string, unknown>,
+  retryAt: Date | undefined,
+): Promise<void> {
   if (retryAt) {
-    await tx.query(`UPDATE inbox SET status = 'pending', last_error = $2, next_attempt_at = $3, updated_at = now() WHERE id = ANY($1)`,
-      [ids, JSON.stringify(error), retryAt]);
+    await tx.query(
+      `UPDATE inbox SET status = 'pending', last_error = $2, next_attempt_at = $3, updated_at = now() WHERE id = ANY($1)`,
+      [ids, JSON.stringify(error), retryAt],
+    );
   } else {
-    await tx.query(`UPDATE inbox SET status = 'dead', last_error = $2, updated_at = now() WHERE id = ANY($1)`, [ids, JSON.stringify(error)]);
+    await tx.query(`UPDATE inbox SET status = 'dead', last_error = $2, updated_at = now() WHERE id = ANY($1)`, [
+      ids,
+      JSON.stringify(error),
+    ]);
   }
 }
 
@@ -146,8 +228,10 @@ export interface DeadLetterPage {
 
 export async function listDeadLetters(tx: Tx, options: { limit: number; offset: number }): Promise<DeadLetterPage> {
   const [{ rows }, count] = await Promise.all([
-    tx.query<InboxRecord>(`SELECT ${COLUMNS} FROM inbox WHERE status = 'dead' ORDER BY updated_at DESC, id DESC LIMIT $1 OFFSET $2`,
-      [options.limit, options.offset]),
+    tx.query<InboxRecord>(
+      `SELECT ${COLUMNS} FROM inbox WHERE status = 'dead' ORDER BY updated_at DESC, id DESC LIMIT $1 OFFSET $2`,
+      [options.limit, options.offset],
+    ),
     tx.query<{ total: number }>(`SELECT count(*)::int AS total FROM inbox WHERE status = 'dead'`),
   ]);
   return { items: rows.map(toRow), total: count.rows[0]!.total };
@@ -157,7 +241,9 @@ export async function listDeadLetters(tx: Tx, options: { limit: number; offset: 
 export async function reviveDeadLetter(tx: Tx, id: number): Promise<InboxRow | undefined> {
   const { rows } = await tx.query<InboxRecord>(
     `UPDATE inbox SET status = 'pending', attempts = 0, worker_deaths = 0, next_attempt_at = now(), updated_at = now()
-      WHERE id = $1 AND status = 'dead' RETURNING ${COLUMNS}`, [id]);
+      WHERE id = $1 AND status = 'dead' RETURNING ${COLUMNS}`,
+    [id],
+  );
   return rows[0] ? toRow(rows[0]) : undefined;
 }
 
@@ -174,6 +260,7 @@ export async function backlogStats(tx: Tx): Promise<BacklogStats> {
             count(*) FILTER (WHERE status = 'processing')::int AS processing,
             count(*) FILTER (WHERE status = 'dead')::int AS dead,
             min(received_at) FILTER (WHERE status = 'pending') AS "oldestPendingAt"
-       FROM inbox WHERE status <> 'done'`);
+       FROM inbox WHERE status <> 'done'`,
+  );
   return rows[0]!;
 }

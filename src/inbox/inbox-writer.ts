@@ -54,7 +54,10 @@ export class InboxWriter {
     private readonly queue: Queue<InboxJobData>,
     private readonly options: InboxWriterOptions = {},
   ) {
-    this.group = new GroupCommit((writes) => this.flush(writes), { maxWeight: MAX_BATCH_EVENTS, weight: (events) => events.length });
+    this.group = new GroupCommit((writes) => this.flush(writes), {
+      maxWeight: MAX_BATCH_EVENTS,
+      weight: (events) => events.length,
+    });
   }
 
   /** Stores events of ONE tenant (a request never speaks for two); resolves once they are committed. */
@@ -71,11 +74,20 @@ export class InboxWriter {
   private async flush(writes: NewInboxEvent[][]): Promise<Settled[]> {
     const byTenant = groupBy(writes.keys(), (index) => writes[index]![0]!.tenantId);
     const results: Settled[] = [];
-    await Promise.all([...byTenant].map(async ([tenantId, indexes]) => {
-      const settled = await this.flushTenant(tenantId, indexes.map((i) => writes[i]!)).then(
-        (ok) => ok.map((result): Settled => ({ ok: result })), (error: unknown) => indexes.map((): Settled => ({ error })));
-      indexes.forEach((writeIndex, i) => { results[writeIndex] = settled[i]!; });
-    }));
+    await Promise.all(
+      [...byTenant].map(async ([tenantId, indexes]) => {
+        const settled = await this.flushTenant(
+          tenantId,
+          indexes.map((i) => writes[i]!),
+        ).then(
+          (ok) => ok.map((result): Settled => ({ ok: result })),
+          (error: unknown) => indexes.map((): Settled => ({ error })),
+        );
+        indexes.forEach((writeIndex, i) => {
+          results[writeIndex] = settled[i]!;
+        });
+      }),
+    );
     return results;
   }
 
@@ -91,37 +103,71 @@ export class InboxWriter {
   private enqueue(tenantId: string, jobs: Array<ReturnType<typeof inboxJob>>): void {
     const ready = this.options.queueReady?.() ?? true;
     if (!ready || this.enqueuesInFlight >= MAX_ENQUEUES_IN_FLIGHT) {
-      if (this.leftToSweeper === 0) logger.warn({ tenantId, redisReady: ready }, 'not enqueueing while Redis is unavailable or slow; the sweeper will enqueue stored events');
+      if (this.leftToSweeper === 0)
+        logger.warn(
+          { tenantId, redisReady: ready },
+          'not enqueueing while Redis is unavailable or slow; the sweeper will enqueue stored events',
+        );
       this.leftToSweeper += jobs.length;
       inboxEnqueueSkipped.inc(jobs.length);
       return;
     }
     this.enqueuesInFlight += 1;
-    this.queue.addBulk(jobs).then(() => {
-      if (this.leftToSweeper > 0) logger.info({ leftToSweeper: this.leftToSweeper }, 'enqueueing again; earlier events are left to the sweeper');
-      this.leftToSweeper = 0;
-    }, (error: unknown) => {
-      if (this.leftToSweeper === 0) logger.warn({ err: error, tenantId, count: jobs.length }, 'enqueue after commit failed; the sweeper will re-enqueue');
-      this.leftToSweeper += jobs.length;
-    }).finally(() => { this.enqueuesInFlight -= 1; });
+    this.queue
+      .addBulk(jobs)
+      .then(
+        () => {
+          if (this.leftToSweeper > 0)
+            logger.info(
+              { leftToSweeper: this.leftToSweeper },
+              'enqueueing again; earlier events are left to the sweeper',
+            );
+          this.leftToSweeper = 0;
+        },
+        (error: unknown) => {
+          if (this.leftToSweeper === 0)
+            logger.warn(
+              { err: error, tenantId, count: jobs.length },
+              'enqueue after commit failed; the sweeper will re-enqueue',
+            );
+          this.leftToSweeper += jobs.length;
+        },
+      )
+      .finally(() => {
+        this.enqueuesInFlight -= 1;
+      });
   }
 
   private async flushTenant(tenantId: string, writes: NewInboxEvent[][]): Promise<WriteResult[]> {
     const events = writes.flat();
     // One statement, one round trip: tandem_accept_inbox sets the tenant context as withTenant does
     // (migrations/005_accept_inbox_in_one_statement.sql) and the statement is its own transaction.
-    const inserted = (await this.pool.query<{ id: number; source: string; event_id: string }>(
-      `SELECT inbox_id AS id, inbox_source AS source, inbox_event_id AS event_id
+    const inserted = (
+      await this.pool
+        .query<{ id: number; source: string; event_id: string }>(
+          `SELECT inbox_id AS id, inbox_source AS source, inbox_event_id AS event_id
          FROM tandem_accept_inbox($1, $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::int[])`,
-      [tenantId, events.map((e) => e.source), events.map((e) => e.eventId), events.map((e) => e.type),
-        events.map((e) => e.subject), events.map((e) => JSON.stringify(e.payload ?? null)),
-        events.map((e) => e.correlationId), events.map((e) => e.delayMs ?? 0)]).catch((error: unknown) => {
-      throw coerceError(error);
-    })).rows;
+          [
+            tenantId,
+            events.map((e) => e.source),
+            events.map((e) => e.eventId),
+            events.map((e) => e.type),
+            events.map((e) => e.subject),
+            events.map((e) => JSON.stringify(e.payload ?? null)),
+            events.map((e) => e.correlationId),
+            events.map((e) => e.delayMs ?? 0),
+          ],
+        )
+        .catch((error: unknown) => {
+          throw coerceError(error);
+        })
+    ).rows;
 
     const insertedKeys = new Map(inserted.map((row) => [`${row.source}\u0000${row.event_id}`, row.id]));
     for (const event of events) {
-      (insertedKeys.has(`${event.source}\u0000${event.eventId}`) ? inboxAccepted : inboxDuplicates).inc({ source: event.source });
+      (insertedKeys.has(`${event.source}\u0000${event.eventId}`) ? inboxAccepted : inboxDuplicates).inc({
+        source: event.source,
+      });
     }
 
     const byKey = new Map(events.map((e) => [`${e.source}\u0000${e.eventId}`, e]));

@@ -75,10 +75,12 @@ export function classifyS4EventType(type: string): { object: S4EventObject; acti
 export const S4_HEARTBEAT_TYPE = 'sap.s4.tandem.heartbeat.v1';
 /** Marks a heartbeat among parsed events; never written to the inbox. */
 export const S4_HEARTBEAT_SUBJECT = 's4:heartbeat';
-const heartbeatDataSchema = z.object({
-  PendingEvents: z.number().int().nonnegative(),
-  FailedEvents: z.number().int().nonnegative(),
-}).loose();
+const heartbeatDataSchema = z
+  .object({
+    PendingEvents: z.number().int().nonnegative(),
+    FailedEvents: z.number().int().nonnegative(),
+  })
+  .loose();
 
 const GUID_32 = /^[0-9A-Fa-f]{32}$/;
 const GUID_HYPHENATED = /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/;
@@ -89,42 +91,54 @@ export function normaliseActivityGuid(value: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-const activityGuid = z.string()
+const activityGuid = z
+  .string()
   .refine((v) => GUID_32.test(v) || GUID_HYPHENATED.test(v), 'must be a GUID')
   .transform(normaliseActivityGuid);
 const bpNumber = z.string().regex(/^[A-Za-z0-9]{1,10}$/, 'must be a business partner number (up to 10 characters)');
 
-export const activityEventDataSchema = z.object({
-  ActivityUUID: activityGuid,
-  ProcessType: z.string().max(4, 'must be a process type (up to 4 characters)').nullish(),
-}).loose();
+export const activityEventDataSchema = z
+  .object({
+    ActivityUUID: activityGuid,
+    ProcessType: z.string().max(4, 'must be a process type (up to 4 characters)').nullish(),
+  })
+  .loose();
 export const businessPartnerEventDataSchema = z.object({ BusinessPartner: bpNumber }).loose();
-export const relationshipEventDataSchema = z.object({
-  BusinessPartner1: bpNumber,
-  BusinessPartner2: bpNumber,
-  RelationshipCategory: z.string().regex(/^[A-Za-z0-9]{1,6}$/, 'must be a relationship category (up to 6 characters)'),
-}).loose();
+export const relationshipEventDataSchema = z
+  .object({
+    BusinessPartner1: bpNumber,
+    BusinessPartner2: bpNumber,
+    RelationshipCategory: z
+      .string()
+      .regex(/^[A-Za-z0-9]{1,6}$/, 'must be a relationship category (up to 6 characters)'),
+  })
+  .loose();
 
 /**
  * The CloudEvents envelope. Only the attributes Tandem relies on are constrained; extension
  * attributes pass through. `data` is checked per type by s4EventTarget.
  */
-export const cloudEventSchema = z.object({
-  specversion: z.literal('1.0', { message: 'specversion must be "1.0"' }),
-  id: z.string().min(1).max(200),
-  source: z.string().min(1).max(500),
-  type: z.string().min(1).max(200),
-  time: z.iso.datetime({ offset: true, message: 'time must be an RFC 3339 timestamp' }).optional(),
-  datacontenttype: z.string().optional(),
-  subject: z.string().max(500).optional(),
-  data: z.record(z.string(), z.unknown(), { message: 'data must be a JSON object' }),
-}).loose();
+export const cloudEventSchema = z
+  .object({
+    specversion: z.literal('1.0', { message: 'specversion must be "1.0"' }),
+    id: z.string().min(1).max(200),
+    source: z.string().min(1).max(500),
+    type: z.string().min(1).max(200),
+    time: z.iso.datetime({ offset: true, message: 'time must be an RFC 3339 timestamp' }).optional(),
+    datacontenttype: z.string().optional(),
+    subject: z.string().max(500).optional(),
+    data: z.record(z.string(), z.unknown(), { message: 'data must be a JSON object' }),
+  })
+  .loose();
 
 export type CloudEvent = z.infer<typeof cloudEventSchema>;
 
 /** Bounded so one request cannot monopolise a group commit. */
 export const MAX_EVENTS_PER_BATCH = 1_000;
-export const cloudEventBatchSchema = z.array(cloudEventSchema).min(1, 'a batch needs at least one event').max(MAX_EVENTS_PER_BATCH);
+export const cloudEventBatchSchema = z
+  .array(cloudEventSchema)
+  .min(1, 'a batch needs at least one event')
+  .max(MAX_EVENTS_PER_BATCH);
 
 const DATA_SCHEMAS = {
   appointment: activityEventDataSchema,
@@ -156,9 +170,12 @@ export function s4EventTarget(type: string, data: unknown): S4EventCheck {
   const parsed = DATA_SCHEMAS[kind.object].safeParse(data);
   if (!parsed.success) return dataIssue(parsed.error);
   const d = parsed.data as Record<string, string>;
-  const subject = kind.object === 'appointment' || kind.object === 'task' ? subjects.activity(kind.object, d.ActivityUUID!)
-    : kind.object === 'businessPartner' ? subjects.businessPartner(d.BusinessPartner!)
-      : subjects.relationships(d.BusinessPartner1!);
+  const subject =
+    kind.object === 'appointment' || kind.object === 'task'
+      ? subjects.activity(kind.object, d.ActivityUUID!)
+      : kind.object === 'businessPartner'
+        ? subjects.businessPartner(d.BusinessPartner!)
+        : subjects.relationships(d.BusinessPartner1!);
   return { ok: true, target: { ...kind, subject, data: parsed.data } };
 }
 
@@ -168,7 +185,9 @@ function dataIssue(error: z.ZodError): { ok: false; path: string; message: strin
 }
 
 /** Validates a whole event (envelope and data); for tests of what an S/4 system sends. */
-export function validateS4Event(event: unknown): { ok: true; event: CloudEvent; target: S4EventTarget } | { ok: false; path: string; message: string } {
+export function validateS4Event(
+  event: unknown,
+): { ok: true; event: CloudEvent; target: S4EventTarget } | { ok: false; path: string; message: string } {
   const envelope = cloudEventSchema.safeParse(event);
   if (!envelope.success) {
     const issue = envelope.error.issues[0]!;

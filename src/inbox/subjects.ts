@@ -28,8 +28,16 @@ export const INBOX_EVENT_TYPES = {
 export const MAILBOX_FOLDERS = ['calendar', 'tasks', 'contacts'] as const;
 export type Folder = (typeof MAILBOX_FOLDERS)[number];
 export type FolderKind = 'appointment' | 'task' | 'contact';
-export const FOLDER_OF_KIND: Record<FolderKind, Folder> = { appointment: 'calendar', task: 'tasks', contact: 'contacts' };
-export const KIND_OF_FOLDER: Record<Folder, FolderKind> = { calendar: 'appointment', tasks: 'task', contacts: 'contact' };
+export const FOLDER_OF_KIND: Record<FolderKind, Folder> = {
+  appointment: 'calendar',
+  task: 'tasks',
+  contact: 'contacts',
+};
+export const KIND_OF_FOLDER: Record<Folder, FolderKind> = {
+  calendar: 'appointment',
+  tasks: 'task',
+  contacts: 'contact',
+};
 
 export type InboxSubject =
   | { kind: 's4Activity'; object: 'appointment' | 'task'; uuid: string }
@@ -50,12 +58,18 @@ export const subjects = {
 
 export function formatSubject(subject: InboxSubject): string {
   switch (subject.kind) {
-    case 's4Activity': return subjects.activity(subject.object, subject.uuid);
-    case 's4BusinessPartner': return subjects.businessPartner(subject.partner);
-    case 's4Relationships': return subjects.relationships(subject.partner);
-    case 'mailboxFolder': return subjects.folder(subject.mailboxId, subject.folder);
-    case 'initialLoad': return subjects.initialLoad(subject.mailboxId);
-    case 'seriesWindow': return subjects.seriesWindow(subject.mailboxId);
+    case 's4Activity':
+      return subjects.activity(subject.object, subject.uuid);
+    case 's4BusinessPartner':
+      return subjects.businessPartner(subject.partner);
+    case 's4Relationships':
+      return subjects.relationships(subject.partner);
+    case 'mailboxFolder':
+      return subjects.folder(subject.mailboxId, subject.folder);
+    case 'initialLoad':
+      return subjects.initialLoad(subject.mailboxId);
+    case 'seriesWindow':
+      return subjects.seriesWindow(subject.mailboxId);
   }
 }
 
@@ -75,7 +89,8 @@ export function parseSubject(text: string): InboxSubject | undefined {
   if (head === 'mailbox' && part && MAILBOX_ID.test(part)) {
     if (key === 'initial-load') return { kind: 'initialLoad', mailboxId: part };
     if (key === 'series-window') return { kind: 'seriesWindow', mailboxId: part };
-    if ((MAILBOX_FOLDERS as readonly string[]).includes(key)) return { kind: 'mailboxFolder', mailboxId: part, folder: key as Folder };
+    if ((MAILBOX_FOLDERS as readonly string[]).includes(key))
+      return { kind: 'mailboxFolder', mailboxId: part, folder: key as Folder };
   }
   return undefined;
 }
@@ -90,12 +105,16 @@ export interface SubjectScope {
 export function subjectScope(text: string): SubjectScope {
   const subject = parseSubject(text);
   switch (subject?.kind) {
-    case 's4Activity': return { objectKind: subject.object, s4Key: subject.uuid };
+    case 's4Activity':
+      return { objectKind: subject.object, s4Key: subject.uuid };
     case 's4BusinessPartner':
-    case 's4Relationships': return { objectKind: 'contact', s4Key: subject.partner };
+    case 's4Relationships':
+      return { objectKind: 'contact', s4Key: subject.partner };
     case 'mailboxFolder':
     case 'initialLoad':
-    case 'seriesWindow': return { objectKind: 'mailbox', mailboxId: subject.mailboxId };
-    default: return {};
+    case 'seriesWindow':
+      return { objectKind: 'mailbox', mailboxId: subject.mailboxId };
+    default:
+      return {};
   }
 }

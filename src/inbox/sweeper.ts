@@ -18,18 +18,30 @@ export interface SweepOptions {
   maxWorkerDeaths?: number;
 }
 
-export const DEFAULT_SWEEP_OPTIONS: SweepOptions = { graceMs: 30_000, processingLeaseMs: 10 * 60_000, batchSize: 1_000 };
+export const DEFAULT_SWEEP_OPTIONS: SweepOptions = {
+  graceMs: 30_000,
+  processingLeaseMs: 10 * 60_000,
+  batchSize: 1_000,
+};
 
 /**
  * Makes Postgres the source of truth: rows that are neither done nor dead but have no live job
  * (Redis flushed or failed over, a crash between commit and enqueue, a worker killed mid-job) are
  * enqueued again. Enqueueing is idempotent by job id, so sweeping a row that does have a job is harmless.
  */
-export async function sweepInbox(pool: Pool, queue: Queue<InboxJobData>, options: SweepOptions = DEFAULT_SWEEP_OPTIONS): Promise<number> {
+export async function sweepInbox(
+  pool: Pool,
+  queue: Queue<InboxJobData>,
+  options: SweepOptions = DEFAULT_SWEEP_OPTIONS,
+): Promise<number> {
   const swept = await withSystemScope(async (tx) => {
-    const rows = await sweepStaleRows(tx, { ...options, maxWorkerDeaths: options.maxWorkerDeaths ?? MAX_WORKER_DEATHS });
+    const rows = await sweepStaleRows(tx, {
+      ...options,
+      maxWorkerDeaths: options.maxWorkerDeaths ?? MAX_WORKER_DEATHS,
+    });
     const poisoned = rows.filter((row) => row.status === 'dead');
-    for (const [tenantId, entries] of groupBy(poisoned, (row) => row.tenantId)) await writeJournal(tx, tenantId, poisonJournalEntries(entries));
+    for (const [tenantId, entries] of groupBy(poisoned, (row) => row.tenantId))
+      await writeJournal(tx, tenantId, poisonJournalEntries(entries));
     return rows;
   }, pool);
   const stale = swept.filter((row) => row.status !== 'dead');
@@ -39,13 +51,15 @@ export async function sweepInbox(pool: Pool, queue: Queue<InboxJobData>, options
     logger.error({ count: poisoned }, 'inbox rows whose workers kept dying became dead letters (WORKER_DIED)');
   }
   // Concurrent calls share ioredis's pipeline: a batch costs a few round trips, not two per row.
-  await Promise.all(stale.map(async (row) => {
-    // A job that failed for good but whose row was not marked (crash) would block the id; clear it.
-    const existing = await queue.getJob(inboxJobId(row.id));
-    if (existing && (await existing.isFailed())) await existing.remove();
-    const job = inboxJob(row);
-    await queue.add(job.name, job.data, job.opts);
-  }));
+  await Promise.all(
+    stale.map(async (row) => {
+      // A job that failed for good but whose row was not marked (crash) would block the id; clear it.
+      const existing = await queue.getJob(inboxJobId(row.id));
+      if (existing && (await existing.isFailed())) await existing.remove();
+      const job = inboxJob(row);
+      await queue.add(job.name, job.data, job.opts);
+    }),
+  );
   if (stale.length > 0) logger.info({ count: stale.length }, 'sweeper re-enqueued inbox rows');
   return stale.length;
 }

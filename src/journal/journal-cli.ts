@@ -31,19 +31,44 @@ export function formatJournalLine(entry: JournalRecord): string {
 }
 
 /** Support's view of the journal in a terminal (`tandem journal`, see docs/support-runbook.md). */
-export async function runJournalCli(args: string[], out: NodeJS.WritableStream = process.stdout, databaseUrl = config().databaseUrl): Promise<void> {
-  const { values } = parseArgs({ args, options: {
-    tenant: { type: 'string' }, mailbox: { type: 'string' }, object: { type: 'string' }, item: { type: 'string' },
-    correlation: { type: 'string' }, outcome: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' },
-    last: { type: 'string' }, limit: { type: 'string' }, before: { type: 'string' }, json: { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
-  } });
-  if (values.help) { out.write(HELP); return; }
+export async function runJournalCli(
+  args: string[],
+  out: NodeJS.WritableStream = process.stdout,
+  databaseUrl = config().databaseUrl,
+): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      tenant: { type: 'string' },
+      mailbox: { type: 'string' },
+      object: { type: 'string' },
+      item: { type: 'string' },
+      correlation: { type: 'string' },
+      outcome: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      last: { type: 'string' },
+      limit: { type: 'string' },
+      before: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    out.write(HELP);
+    return;
+  }
   if (!values.tenant) throw new TandemError('BAD_REQUEST', '--tenant is required (see tandem journal --help)');
   const parsed = journalQuerySchema.safeParse({
-    mailboxId: values.mailbox, s4Key: values.object, exchangeItemId: values.item, correlationId: values.correlation,
-    outcome: values.outcome, from: values.last ? new Date(Date.now() - parseDuration(values.last)).toISOString() : values.since,
-    to: values.until, limit: values.limit, before: values.before,
+    mailboxId: values.mailbox,
+    s4Key: values.object,
+    exchangeItemId: values.item,
+    correlationId: values.correlation,
+    outcome: values.outcome,
+    from: values.last ? new Date(Date.now() - parseDuration(values.last)).toISOString() : values.since,
+    to: values.until,
+    limit: values.limit,
+    before: values.before,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -52,10 +77,16 @@ export async function runJournalCli(args: string[], out: NodeJS.WritableStream =
   const pool = createPool(databaseUrl, { max: 1 });
   try {
     const page = await withTenant(values.tenant, (tx) => queryJournal(tx, parsed.data), pool);
-    for (const entry of page.items) out.write(values.json ? `${JSON.stringify(entry)}\n` : `${formatJournalLine(entry)}\n`);
+    for (const entry of page.items)
+      out.write(values.json ? `${JSON.stringify(entry)}\n` : `${formatJournalLine(entry)}\n`);
     if (!values.json) {
-      out.write(page.items.length === 0 ? 'no journal entries match\n'
-        : page.nextBefore ? `-- more: add --before ${page.nextBefore}\n` : '');
+      out.write(
+        page.items.length === 0
+          ? 'no journal entries match\n'
+          : page.nextBefore
+            ? `-- more: add --before ${page.nextBefore}\n`
+            : '',
+      );
     }
   } finally {
     await pool.end();

@@ -32,9 +32,19 @@ export async function writeJournal(tx: Tx, tenantId: string, entries: JournalEnt
   await tx.query(
     `INSERT INTO journal (tenant_id, correlation_id, mailbox_id, object_kind, s4_key, exchange_item_id, direction, outcome, reason, details)
      SELECT $1, * FROM unnest($2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::jsonb[])`,
-    [tenantId, entries.map((e) => e.correlationId ?? null), entries.map((e) => e.mailboxId ?? null), entries.map((e) => e.objectKind ?? null),
-      entries.map((e) => e.s4Key ?? null), entries.map((e) => e.exchangeItemId ?? null), entries.map((e) => e.direction ?? null),
-      entries.map((e) => e.outcome), entries.map((e) => e.reason), entries.map((e) => JSON.stringify(e.details ?? {}))]);
+    [
+      tenantId,
+      entries.map((e) => e.correlationId ?? null),
+      entries.map((e) => e.mailboxId ?? null),
+      entries.map((e) => e.objectKind ?? null),
+      entries.map((e) => e.s4Key ?? null),
+      entries.map((e) => e.exchangeItemId ?? null),
+      entries.map((e) => e.direction ?? null),
+      entries.map((e) => e.outcome),
+      entries.map((e) => e.reason),
+      entries.map((e) => JSON.stringify(e.details ?? {})),
+    ],
+  );
 }
 
 export const journalQuerySchema = z.object({
@@ -75,16 +85,37 @@ export async function queryJournal(tx: Tx, query: JournalQuery): Promise<Journal
   if (query.before) add('id < ?', query.before);
   values.push(query.limit + 1);
   const { rows } = await tx.query<{
-    id: number; tenant_id: string; at: Date; correlation_id: string | null; mailbox_id: string | null; object_kind: JournalEntry['objectKind'] | null;
-    s4_key: string | null; exchange_item_id: string | null; direction: Direction | null; outcome: JournalOutcome; reason: string; details: Record<string, unknown>;
-  }>(`SELECT id, tenant_id, at, correlation_id, mailbox_id, object_kind, s4_key, exchange_item_id, direction, outcome, reason, details
+    id: number;
+    tenant_id: string;
+    at: Date;
+    correlation_id: string | null;
+    mailbox_id: string | null;
+    object_kind: JournalEntry['objectKind'] | null;
+    s4_key: string | null;
+    exchange_item_id: string | null;
+    direction: Direction | null;
+    outcome: JournalOutcome;
+    reason: string;
+    details: Record<string, unknown>;
+  }>(
+    `SELECT id, tenant_id, at, correlation_id, mailbox_id, object_kind, s4_key, exchange_item_id, direction, outcome, reason, details
         FROM journal ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
-       ORDER BY id DESC LIMIT $${values.length}`, values);
+       ORDER BY id DESC LIMIT $${values.length}`,
+    values,
+  );
   const items = rows.slice(0, query.limit).map((row) => ({
-    id: row.id, tenantId: row.tenant_id, at: row.at.toISOString(), outcome: row.outcome, reason: row.reason, details: row.details,
-    ...(row.correlation_id ? { correlationId: row.correlation_id } : {}), ...(row.mailbox_id ? { mailboxId: row.mailbox_id } : {}),
-    ...(row.object_kind ? { objectKind: row.object_kind } : {}), ...(row.s4_key ? { s4Key: row.s4_key } : {}),
-    ...(row.exchange_item_id ? { exchangeItemId: row.exchange_item_id } : {}), ...(row.direction ? { direction: row.direction } : {}),
+    id: row.id,
+    tenantId: row.tenant_id,
+    at: row.at.toISOString(),
+    outcome: row.outcome,
+    reason: row.reason,
+    details: row.details,
+    ...(row.correlation_id ? { correlationId: row.correlation_id } : {}),
+    ...(row.mailbox_id ? { mailboxId: row.mailbox_id } : {}),
+    ...(row.object_kind ? { objectKind: row.object_kind } : {}),
+    ...(row.s4_key ? { s4Key: row.s4_key } : {}),
+    ...(row.exchange_item_id ? { exchangeItemId: row.exchange_item_id } : {}),
+    ...(row.direction ? { direction: row.direction } : {}),
   }));
   return { items, ...(rows.length > query.limit ? { nextBefore: items.at(-1)!.id } : {}) };
 }

@@ -18,12 +18,23 @@ local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return tonumber(oldest[2]) + tonumber(ARGV[2]) - tonumber(ARGV[1])`;
 
 export class RateWindow {
-  constructor(private readonly redis: Redis, private readonly keyPrefix: string) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyPrefix: string,
+  ) {}
 
   /** Records one request if the budget allows; returns 0, or the milliseconds to wait first. */
   async take(name: string, limit: number, windowMs: number): Promise<number> {
     const now = Date.now();
-    const result = await this.redis.eval(TAKE, 1, `${this.keyPrefix}:rate:${name}`, now, windowMs, limit, `${now}:${randomUUID()}`);
+    const result = await this.redis.eval(
+      TAKE,
+      1,
+      `${this.keyPrefix}:rate:${name}`,
+      now,
+      windowMs,
+      limit,
+      `${now}:${randomUUID()}`,
+    );
     return Number(result) < 0 ? 0 : Math.max(1, Number(result));
   }
 }

@@ -80,7 +80,10 @@ function withCommands(redis: Redis): Redis & SemaphoreCommands {
 export class RedisSemaphore {
   private readonly redis: Redis & SemaphoreCommands;
 
-  constructor(redis: Redis, private readonly keyPrefix: string) {
+  constructor(
+    redis: Redis,
+    private readonly keyPrefix: string,
+  ) {
     this.redis = withCommands(redis);
   }
 
@@ -100,7 +103,14 @@ export class RedisSemaphore {
     const key = this.key(name);
     return {
       release,
-      renew: async () => (await this.redis.tandemSemaphoreRenew(1, key, Date.now(), token!, Date.now() + (options.leaseMs ?? 60_000))) === 1,
+      renew: async () =>
+        (await this.redis.tandemSemaphoreRenew(
+          1,
+          key,
+          Date.now(),
+          token!,
+          Date.now() + (options.leaseMs ?? 60_000),
+        )) === 1,
     };
   }
 
@@ -137,9 +147,14 @@ export class RedisSemaphore {
       const { release, full } = await this.attempt(slots);
       if (release) return release;
       if (Date.now() >= deadline) {
-        throw new TandemError('RATE_LIMITED', `Concurrency limit ${full!.limit} for ${full!.name} still reached after waiting`, {
-          retryAfterMs: 1_000, details: { semaphore: full!.name, limit: full!.limit },
-        });
+        throw new TandemError(
+          'RATE_LIMITED',
+          `Concurrency limit ${full!.limit} for ${full!.name} still reached after waiting`,
+          {
+            retryAfterMs: 1_000,
+            details: { semaphore: full!.name, limit: full!.limit },
+          },
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay));
       // Slots free up within milliseconds (one Exchange call); a long sleep would leave them idle.

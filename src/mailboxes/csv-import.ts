@@ -7,12 +7,14 @@ import type { QueuedInitialLoad } from './initial-load-request.js';
 import { mailboxInput } from './mailbox-schema.js';
 import { userLifecycle } from './user-lifecycle.js';
 
-export const importRowResult = z.object({
-  row: z.number().int().describe('Line number in the file (the header is line 1)'),
-  smtpAddress: z.string().nullable(),
-  outcome: z.enum(['created', 'updated', 'error']),
-  message: z.string().nullable(),
-}).openapi('UserImportRow');
+export const importRowResult = z
+  .object({
+    row: z.number().int().describe('Line number in the file (the header is line 1)'),
+    smtpAddress: z.string().nullable(),
+    outcome: z.enum(['created', 'updated', 'error']),
+    message: z.string().nullable(),
+  })
+  .openapi('UserImportRow');
 export type ImportRowResult = z.infer<typeof importRowResult>;
 
 export const MAX_IMPORT_ROWS = 20_000;
@@ -30,17 +32,39 @@ const flag = (value: string | undefined, fallback: boolean) => {
  * that become enabled get their initial load queued, as when added one by one. Each row's S/4 user
  * and employee BP are checked against S/4 (EmployeeDirectory): an unknown one fails that row.
  */
-export async function importMailboxesCsv(tx: Tx, tenantId: string, csv: string, employees: EmployeeResolver, by: string): Promise<{ rows: ImportRowResult[]; initialLoads: QueuedInitialLoad[] }> {
+export async function importMailboxesCsv(
+  tx: Tx,
+  tenantId: string,
+  csv: string,
+  employees: EmployeeResolver,
+  by: string,
+): Promise<{ rows: ImportRowResult[]; initialLoads: QueuedInitialLoad[] }> {
   let records: Record<string, string>[];
   try {
-    records = parse(csv, { columns: (header: string[]) => header.map((h) => h.trim()), skip_empty_lines: true, trim: true, bom: true,
-      relax_column_count: false, max_record_size: 10_000 });
+    records = parse(csv, {
+      columns: (header: string[]) => header.map((h) => h.trim()),
+      skip_empty_lines: true,
+      trim: true,
+      bom: true,
+      relax_column_count: false,
+      max_record_size: 10_000,
+    });
   } catch (error) {
-    throw new TandemError('VALIDATION_FAILED', `The file is not valid CSV: ${(error as Error).message}`, { cause: error });
+    throw new TandemError('VALIDATION_FAILED', `The file is not valid CSV: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
-  if (records.length > MAX_IMPORT_ROWS) throw new TandemError('PAYLOAD_TOO_LARGE', `At most ${MAX_IMPORT_ROWS} rows per import`);
-  const environments = new Map((await tx.query<{ id: string; name: string }>('SELECT id, name FROM exchange_environments')).rows
-    .flatMap((env) => [[env.name.toLowerCase(), env.id], [env.id, env.id]] as const));
+  if (records.length > MAX_IMPORT_ROWS)
+    throw new TandemError('PAYLOAD_TOO_LARGE', `At most ${MAX_IMPORT_ROWS} rows per import`);
+  const environments = new Map(
+    (await tx.query<{ id: string; name: string }>('SELECT id, name FROM exchange_environments')).rows.flatMap(
+      (env) =>
+        [
+          [env.name.toLowerCase(), env.id],
+          [env.id, env.id],
+        ] as const,
+    ),
+  );
 
   const results: ImportRowResult[] = [];
   const initialLoads: QueuedInitialLoad[] = [];
@@ -49,21 +73,38 @@ export async function importMailboxesCsv(tx: Tx, tenantId: string, csv: string, 
     const smtpAddress = record.smtpAddress ?? null;
     // An empty environment column means "the only one" when the tenant has exactly one.
     const named = (record.environment ?? '').trim();
-    const environmentId = named ? environments.get(named.toLowerCase()) : environments.size === 2 ? [...environments.values()][0] : undefined;
+    const environmentId = named
+      ? environments.get(named.toLowerCase())
+      : environments.size === 2
+        ? [...environments.values()][0]
+        : undefined;
     const parsed = mailboxInput.safeParse({
-      smtpAddress, environmentId, s4User: record.s4User || undefined, employeeBp: record.employeeBp || undefined,
-      syncAppointments: flag(record.appointments, true), syncTasks: flag(record.tasks, true), syncContacts: flag(record.contacts, true),
+      smtpAddress,
+      environmentId,
+      s4User: record.s4User || undefined,
+      employeeBp: record.employeeBp || undefined,
+      syncAppointments: flag(record.appointments, true),
+      syncTasks: flag(record.tasks, true),
+      syncContacts: flag(record.contacts, true),
       enabled: flag(record.enabled, true),
     });
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const field = issue.path.join('.') === 'environmentId' ? 'environment' : issue.path.join('.');
-      results.push({ row, smtpAddress, outcome: 'error', message: `${field}: ${field === 'environment' ? `unknown environment "${record.environment ?? ''}"` : issue.message}` });
+      results.push({
+        row,
+        smtpAddress,
+        outcome: 'error',
+        message: `${field}: ${field === 'environment' ? `unknown environment "${record.environment ?? ''}"` : issue.message}`,
+      });
       continue;
     }
     await tx.query('SAVEPOINT import_row');
     try {
-      const existing = await tx.query<{ id: string }>('SELECT id FROM mailboxes WHERE lower(smtp_address) = lower($1)', [parsed.data.smtpAddress]);
+      const existing = await tx.query<{ id: string }>(
+        'SELECT id FROM mailboxes WHERE lower(smtp_address) = lower($1)',
+        [parsed.data.smtpAddress],
+      );
       let change;
       if (existing.rows[0]) {
         const { smtpAddress: _address, ...patch } = parsed.data;
@@ -77,7 +118,12 @@ export async function importMailboxesCsv(tx: Tx, tenantId: string, csv: string, 
       if (change.initialLoad) initialLoads.push(change.initialLoad);
     } catch (error) {
       await tx.query('ROLLBACK TO SAVEPOINT import_row');
-      results.push({ row, smtpAddress, outcome: 'error', message: error instanceof Error ? error.message : String(error) });
+      results.push({
+        row,
+        smtpAddress,
+        outcome: 'error',
+        message: error instanceof Error ? error.message : String(error),
+      });
     }
   }
   return { rows: results, initialLoads };

@@ -39,40 +39,54 @@ export class EmployeeDirectory implements EmployeeResolver {
     if (input.employeeBp) {
       const bp = await this.partner(input.employeeBp);
       if (!bp) throw invalid('employeeBp', `business partner ${input.employeeBp} does not exist in S/4HANA`);
-      if (!bp.isEmployee) throw invalid('employeeBp', `business partner ${input.employeeBp} is not an employee in S/4HANA (no role BUP003)`);
+      if (!bp.isEmployee)
+        throw invalid(
+          'employeeBp',
+          `business partner ${input.employeeBp} is not an employee in S/4HANA (no role BUP003)`,
+        );
       if (user && bp.userId && bp.userId.toUpperCase() !== user) {
-        throw invalid('s4User', `S/4 user ${user} does not belong to business partner ${input.employeeBp} (its user is ${bp.userId})`);
+        throw invalid(
+          's4User',
+          `S/4 user ${user} does not belong to business partner ${input.employeeBp} (its user is ${bp.userId})`,
+        );
       }
       return { employeeBp: bp.id, s4User: user ?? bp.userId };
     }
     if (!user) throw invalid('employeeBp', 'give the S/4 user or the employee business partner');
     const bp = await this.employeeOf(user);
-    if (!bp) throw invalid('s4User', `no employee business partner in S/4HANA has the user ${user} (BP identification)`);
+    if (!bp)
+      throw invalid('s4User', `no employee business partner in S/4HANA has the user ${user} (BP identification)`);
     return { employeeBp: bp.id, s4User: user };
   }
 
   private partner(id: string): Promise<S4BusinessPartner | undefined> {
     let found = this.byBp.get(id);
-    if (!found) this.byBp.set(id, found = this.s4.getBusinessPartner(id));
+    if (!found) this.byBp.set(id, (found = this.s4.getBusinessPartner(id)));
     return found;
   }
 
   private employeeOf(user: string): Promise<S4BusinessPartner | undefined> {
     let found = this.byUser.get(user);
-    if (!found) this.byUser.set(user, found = this.s4.findEmployeeByUser(user));
+    if (!found) this.byUser.set(user, (found = this.s4.findEmployeeByUser(user)));
     return found;
   }
 }
 
 function invalid(field: 's4User' | 'employeeBp', message: string): TandemError {
-  return new TandemError('VALIDATION_FAILED', `${field}: ${message}`, { fieldErrors: [{ path: `body.${field}`, message }] });
+  return new TandemError('VALIDATION_FAILED', `${field}: ${message}`, {
+    fieldErrors: [{ path: `body.${field}`, message }],
+  });
 }
 
 // One S/4 client per tenant and connection (clients hold keep-alive connections; users are added in bursts).
 const clients = new Map<string, { key: string; client: S4Client }>();
 
 /** The directory of a tenant, over its configured S/4 connection (none configured: S4_DESTINATION_NOT_FOUND — users cannot be checked). */
-export async function employeeDirectoryFor(pool: Pool, tenantId: string, secretBox: SecretBox): Promise<EmployeeDirectory> {
+export async function employeeDirectoryFor(
+  pool: Pool,
+  tenantId: string,
+  secretBox: SecretBox,
+): Promise<EmployeeDirectory> {
   const target = await withTenant(tenantId, (tx) => s4TargetOf(tx, tenantId, secretBox), pool);
   const key = JSON.stringify(target);
   let cached = clients.get(tenantId);

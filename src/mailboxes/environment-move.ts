@@ -13,14 +13,31 @@ import type { Tx } from '../store/transaction.js';
  * - live subscriptions are retired (EWS is answered "Unsubscribe" on its next call); the next
  *   maintenance run subscribes the folders on the new backend.
  */
-export async function resetForEnvironmentMove(tx: Tx, tenantId: string, mailboxId: string, from: string, to: string): Promise<void> {
+export async function resetForEnvironmentMove(
+  tx: Tx,
+  tenantId: string,
+  mailboxId: string,
+  from: string,
+  to: string,
+): Promise<void> {
   const links = await tx.query(
-    `UPDATE links SET exchange_item_id = NULL, change_key = NULL, updated_at = now() WHERE mailbox_id = $1 AND exchange_item_id IS NOT NULL`, [mailboxId]);
+    `UPDATE links SET exchange_item_id = NULL, change_key = NULL, updated_at = now() WHERE mailbox_id = $1 AND exchange_item_id IS NOT NULL`,
+    [mailboxId],
+  );
   await tx.query('DELETE FROM folder_sync_states WHERE mailbox_id = $1', [mailboxId]);
   // The Entra object id belongs to the old environment's directory; the new backend resolves its own.
   await tx.query('UPDATE mailboxes SET exchange_object_id = NULL WHERE id = $1', [mailboxId]);
   const subscriptions = await tx.query(
-    `UPDATE subscriptions SET state = 'retired', updated_at = now() WHERE mailbox_id = $1 AND state <> 'retired'`, [mailboxId]);
-  await writeJournal(tx, tenantId, [{ mailboxId, objectKind: 'mailbox', outcome: 'info', reason: 'mailbox.environmentChanged',
-    details: { from, to, linksRekeyed: links.rowCount ?? 0, subscriptionsRetired: subscriptions.rowCount ?? 0 } }]);
+    `UPDATE subscriptions SET state = 'retired', updated_at = now() WHERE mailbox_id = $1 AND state <> 'retired'`,
+    [mailboxId],
+  );
+  await writeJournal(tx, tenantId, [
+    {
+      mailboxId,
+      objectKind: 'mailbox',
+      outcome: 'info',
+      reason: 'mailbox.environmentChanged',
+      details: { from, to, linksRekeyed: links.rowCount ?? 0, subscriptionsRetired: subscriptions.rowCount ?? 0 },
+    },
+  ]);
 }

@@ -22,22 +22,48 @@ export interface QueuedInitialLoad {
  * commit and enqueue loses nothing — the inbox sweeper enqueues the row — and a failed add or
  * import row queues nothing. The load itself is safe to re-run (linked objects cost one comparison).
  */
-export async function requestInitialLoad(tx: Tx, tenantId: string, mailboxId: string, cause: { by: string; reason: string }): Promise<QueuedInitialLoad> {
-  await tx.query(`UPDATE mailboxes SET initial_load = $2, updated_at = now() WHERE id = $1`,
-    [mailboxId, JSON.stringify({ state: 'queued', done: 0, total: null, startedAt: null, finishedAt: null })]);
+export async function requestInitialLoad(
+  tx: Tx,
+  tenantId: string,
+  mailboxId: string,
+  cause: { by: string; reason: string },
+): Promise<QueuedInitialLoad> {
+  await tx.query(`UPDATE mailboxes SET initial_load = $2, updated_at = now() WHERE id = $1`, [
+    mailboxId,
+    JSON.stringify({ state: 'queued', done: 0, total: null, startedAt: null, finishedAt: null }),
+  ]);
   const eventId = `initial-load:${mailboxId}:${Date.now()}:${Math.random().toString(36).slice(2, 8)}`;
   const { rows } = await tx.query<{ id: number }>(
     `INSERT INTO inbox (tenant_id, source, event_id, type, subject, payload, correlation_id)
      VALUES ($1, 'system', $2, $3, $4, $5, $2) RETURNING id`,
-    [tenantId, eventId, INITIAL_LOAD, initialLoadSubject(mailboxId), JSON.stringify({ requestedBy: cause.by, reason: cause.reason })]);
-  return { id: rows[0]!.id, tenantId, type: INITIAL_LOAD, subject: initialLoadSubject(mailboxId), correlationId: eventId };
+    [
+      tenantId,
+      eventId,
+      INITIAL_LOAD,
+      initialLoadSubject(mailboxId),
+      JSON.stringify({ requestedBy: cause.by, reason: cause.reason }),
+    ],
+  );
+  return {
+    id: rows[0]!.id,
+    tenantId,
+    type: INITIAL_LOAD,
+    subject: initialLoadSubject(mailboxId),
+    correlationId: eventId,
+  };
 }
 
 /** After commit: hand the rows to the queue. A failure here loses nothing (the sweeper re-enqueues committed rows). */
-export async function enqueueInitialLoads(queue: Queue<InboxJobData>, loads: readonly QueuedInitialLoad[]): Promise<void> {
+export async function enqueueInitialLoads(
+  queue: Queue<InboxJobData>,
+  loads: readonly QueuedInitialLoad[],
+): Promise<void> {
   if (loads.length === 0) return;
-  await queue.addBulk(loads.map((load) => inboxJob(load))).catch((error: unknown) =>
-    logger.warn({ err: error, count: loads.length }, 'enqueue of initial loads failed; the sweeper will re-enqueue'));
+  await queue
+    .addBulk(loads.map((load) => inboxJob(load)))
+    .catch((error: unknown) =>
+      logger.warn({ err: error, count: loads.length }, 'enqueue of initial loads failed; the sweeper will re-enqueue'),
+    );
 }
 
 /**
@@ -45,8 +71,10 @@ export async function enqueueInitialLoads(queue: Queue<InboxJobData>, loads: rea
  * enabled, or enabled again — a disabled user's mailbox missed everything meanwhile), or an enabled
  * user whose employee business partner changed (a different set of S/4 activities is theirs now).
  */
-export function needsInitialLoad(before: { enabled: boolean; employeeBp: string | null } | undefined,
-  after: { enabled: boolean; employeeBp: string | null }): boolean {
+export function needsInitialLoad(
+  before: { enabled: boolean; employeeBp: string | null } | undefined,
+  after: { enabled: boolean; employeeBp: string | null },
+): boolean {
   if (!after.enabled || !after.employeeBp) return false;
   if (!before) return true;
   return !before.enabled || before.employeeBp !== after.employeeBp;

@@ -16,19 +16,41 @@ export interface UserChange {
  */
 export const userLifecycle = {
   /** Adds a user; `identity` is what EmployeeDirectory.resolve made of the input's S/4 user and employee BP. */
-  async add(tx: Tx, tenantId: string, input: MailboxInput, identity: EmployeeIdentity, by: string): Promise<UserChange> {
-    const user = await mailboxRepository.create(tx, tenantId, { ...input, employeeBp: identity.employeeBp, s4User: identity.s4User });
+  async add(
+    tx: Tx,
+    tenantId: string,
+    input: MailboxInput,
+    identity: EmployeeIdentity,
+    by: string,
+  ): Promise<UserChange> {
+    const user = await mailboxRepository.create(tx, tenantId, {
+      ...input,
+      employeeBp: identity.employeeBp,
+      s4User: identity.s4User,
+    });
     return withInitialLoad(tx, tenantId, undefined, user, by, 'user.added');
   },
 
   /** Changes a user; a changed S/4 user or employee BP is checked by `employees` first. */
-  async change(tx: Tx, tenantId: string, id: string, patch: MailboxPatch, employees: EmployeeResolver, by: string): Promise<UserChange> {
+  async change(
+    tx: Tx,
+    tenantId: string,
+    id: string,
+    patch: MailboxPatch,
+    employees: EmployeeResolver,
+    by: string,
+  ): Promise<UserChange> {
     const before = await mailboxRepository.get(tx, id);
-    const identityChanged = (patch.employeeBp !== undefined && patch.employeeBp !== before.employeeBp)
-      || (patch.s4User !== undefined && patch.s4User.toUpperCase() !== before.s4User?.toUpperCase());
+    const identityChanged =
+      (patch.employeeBp !== undefined && patch.employeeBp !== before.employeeBp) ||
+      (patch.s4User !== undefined && patch.s4User.toUpperCase() !== before.s4User?.toUpperCase());
     if (identityChanged) {
       // A new S/4 user alone names a new person: resolve it rather than keep the old BP.
-      const identity = await employees.resolve(patch.employeeBp !== undefined ? { employeeBp: patch.employeeBp, s4User: patch.s4User } : { s4User: patch.s4User });
+      const identity = await employees.resolve(
+        patch.employeeBp !== undefined
+          ? { employeeBp: patch.employeeBp, s4User: patch.s4User }
+          : { s4User: patch.s4User },
+      );
       patch = { ...patch, employeeBp: identity.employeeBp, ...(identity.s4User ? { s4User: identity.s4User } : {}) };
     }
     const user = await mailboxRepository.update(tx, id, patch);
@@ -36,7 +58,14 @@ export const userLifecycle = {
   },
 };
 
-async function withInitialLoad(tx: Tx, tenantId: string, before: MailboxView | undefined, user: MailboxView, by: string, reason: string): Promise<UserChange> {
+async function withInitialLoad(
+  tx: Tx,
+  tenantId: string,
+  before: MailboxView | undefined,
+  user: MailboxView,
+  by: string,
+  reason: string,
+): Promise<UserChange> {
   if (!needsInitialLoad(before, user)) return { user, initialLoad: undefined };
   const initialLoad = await requestInitialLoad(tx, tenantId, user.id, { by, reason });
   return { user: await mailboxRepository.get(tx, user.id), initialLoad };

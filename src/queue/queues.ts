@@ -31,7 +31,12 @@ export const INBOX_BACKOFF_BASE_MS = 1_000;
 export const INBOX_BACKOFF_MAX_MS = 10 * 60_000;
 
 /** Full jitter (AWS architecture blog, "Exponential Backoff And Jitter"): spreads retry storms. */
-export function backoffDelay(attempt: number, baseMs = INBOX_BACKOFF_BASE_MS, maxMs = INBOX_BACKOFF_MAX_MS, random = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  baseMs = INBOX_BACKOFF_BASE_MS,
+  maxMs = INBOX_BACKOFF_MAX_MS,
+  random = Math.random,
+): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
@@ -61,10 +66,26 @@ export function isBulkWork(row: { type: string; correlationId: string }): boolea
 }
 
 /** The one way to turn an inbox row into its job (writer, sweeper and admin retry all enqueue this). */
-export function inboxJob(row: { id: number; tenantId: string; type: string; subject: string; correlationId: string; jobKey?: string | undefined }, delayMs = 0) {
+export function inboxJob(
+  row: {
+    id: number;
+    tenantId: string;
+    type: string;
+    subject: string;
+    correlationId: string;
+    jobKey?: string | undefined;
+  },
+  delayMs = 0,
+) {
   return {
     name: row.type,
-    data: { version: 1 as const, tenantId: row.tenantId, inboxId: row.id, subject: row.subject, correlationId: row.correlationId },
+    data: {
+      version: 1 as const,
+      tenantId: row.tenantId,
+      inboxId: row.id,
+      subject: row.subject,
+      correlationId: row.correlationId,
+    },
     opts: { ...inboxJobOptions(row.id, delayMs, row.jobKey), ...(isBulkWork(row) ? { priority: BULK_PRIORITY } : {}) },
   };
 }

@@ -34,7 +34,11 @@ export function createProducerRedis(connection: RedisConnectionConfig, options: 
   return createRedis(connection, { ...PRODUCER_OPTIONS, ...options });
 }
 
-export const PRODUCER_OPTIONS: RedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: PRODUCER_COMMAND_TIMEOUT_MS };
+export const PRODUCER_OPTIONS: RedisOptions = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  commandTimeout: PRODUCER_COMMAND_TIMEOUT_MS,
+};
 
 /** Whether commands can be sent now (connected and past the ready check). */
 export function redisReady(redis: Redis): boolean {

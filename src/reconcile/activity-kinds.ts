@@ -1,10 +1,25 @@
 import type { Appointment, Task } from '../connectors/exchange/types.js';
 import type {
-  S4Appointment, S4AppointmentChanges, S4AppointmentInput, S4Client, S4Partner, S4Task, S4TaskChanges, S4TaskInput, S4Text,
+  S4Appointment,
+  S4AppointmentChanges,
+  S4AppointmentInput,
+  S4Client,
+  S4Partner,
+  S4Task,
+  S4TaskChanges,
+  S4TaskInput,
+  S4Text,
 } from '../connectors/s4/index.js';
 import {
-  appointmentTargets, decideAppointment, decideTask, type PartnerLookup, type S4AppointmentWrite, type S4TaskWrite, type SyncAction,
-  type SyncLink, type TenantSettings,
+  appointmentTargets,
+  decideAppointment,
+  decideTask,
+  type PartnerLookup,
+  type S4AppointmentWrite,
+  type S4TaskWrite,
+  type SyncAction,
+  type SyncLink,
+  type TenantSettings,
 } from '../sync/index.js';
 
 /**
@@ -12,7 +27,11 @@ import {
  * engine's write instructions become connector inputs, and which mailboxes an activity belongs in.
  * Everything else (the loop, the exactly-once creates, the journal) is shared.
  */
-export interface ActivityKindOps<S extends { uuid: string; etag: string; partners: S4Partner[]; texts: S4Text[] }, E, W> {
+export interface ActivityKindOps<
+  S extends { uuid: string; etag: string; partners: S4Partner[]; texts: S4Text[] },
+  E,
+  W,
+> {
   kind: 'appointment' | 'task';
   get(s4: S4Client, uuid: string): Promise<S | undefined>;
   findByMarker(s4: S4Client, marker: string): Promise<S[]>;
@@ -45,9 +64,13 @@ function withText(current: S4Text[] | undefined, text: S4Text | undefined): S4Te
 }
 
 /** Partners after the engine's adds and removes, applied to the current list. */
-function withPartners(current: S4Partner[] | undefined, change: { add: S4Partner[]; remove: S4Partner[] } | undefined): S4Partner[] | undefined {
+function withPartners(
+  current: S4Partner[] | undefined,
+  change: { add: S4Partner[]; remove: S4Partner[] } | undefined,
+): S4Partner[] | undefined {
   if (!change) return undefined;
-  const same = (a: S4Partner, b: S4Partner) => a.partnerFunction === b.partnerFunction && a.businessPartner === b.businessPartner;
+  const same = (a: S4Partner, b: S4Partner) =>
+    a.partnerFunction === b.partnerFunction && a.businessPartner === b.businessPartner;
   const kept = (current ?? []).filter((p) => !change.remove.some((r) => same(p, r)));
   return [...kept, ...change.add.filter((a) => !kept.some((k) => same(k, a)))];
 }
@@ -58,17 +81,36 @@ function defined<T extends object>(value: T): T {
 
 function appointmentInput(w: S4AppointmentWrite): S4AppointmentInput {
   return defined({
-    processType: w.processType!, subject: w.subject ?? '', start: w.start!, end: w.end!, timeZone: w.timeZone ?? 'UTC', isAllDay: w.isAllDay,
-    status: w.status, priority: w.priority, isPrivate: w.isPrivate, location: w.location, texts: w.text ? [w.text] : [],
-    partners: w.partners?.add ?? [], externalReference: w.externalReference,
+    processType: w.processType!,
+    subject: w.subject ?? '',
+    start: w.start!,
+    end: w.end!,
+    timeZone: w.timeZone ?? 'UTC',
+    isAllDay: w.isAllDay,
+    status: w.status,
+    priority: w.priority,
+    isPrivate: w.isPrivate,
+    location: w.location,
+    texts: w.text ? [w.text] : [],
+    partners: w.partners?.add ?? [],
+    externalReference: w.externalReference,
   });
 }
 
 function appointmentChanges(w: S4AppointmentWrite, current: S4Appointment | undefined): S4AppointmentChanges {
   return defined({
-    subject: w.subject, start: w.start, end: w.end, timeZone: w.timeZone, isAllDay: w.isAllDay, status: w.status, priority: w.priority,
-    isPrivate: w.isPrivate, location: w.location, externalReference: w.externalReference,
-    texts: withText(current?.texts, w.text), partners: withPartners(current?.partners, w.partners),
+    subject: w.subject,
+    start: w.start,
+    end: w.end,
+    timeZone: w.timeZone,
+    isAllDay: w.isAllDay,
+    status: w.status,
+    priority: w.priority,
+    isPrivate: w.isPrivate,
+    location: w.location,
+    externalReference: w.externalReference,
+    texts: withText(current?.texts, w.text),
+    partners: withPartners(current?.partners, w.partners),
   });
 }
 
@@ -80,7 +122,8 @@ export const appointmentOps: ActivityKindOps<S4Appointment, Appointment, S4Appoi
   update: (s4, uuid, etag, w, current) => s4.updateAppointment(uuid, etag, appointmentChanges(w, current)),
   setStatus: (s4, uuid, etag, status) => s4.updateAppointment(uuid, etag, { status }),
   remove: (s4, uuid, etag) => s4.deleteAppointment(uuid, etag),
-  candidatePartners: (a, settings, lookup) => appointmentTargets(a, settings.appointments, lookup).map((t) => t.partnerId),
+  candidatePartners: (a, settings, lookup) =>
+    appointmentTargets(a, settings.appointments, lookup).map((t) => t.partnerId),
   decide: (args) => decideAppointment({ ...args, link: args.link as never }) as SyncAction[],
 };
 
@@ -90,16 +133,32 @@ const taskDate = (value: string | null | undefined) => value ?? undefined;
 
 function taskInput(w: S4TaskWrite, zone: string | undefined): S4TaskInput {
   return defined({
-    processType: w.processType!, subject: w.subject ?? '', start: taskDate(w.start), due: taskDate(w.due), timeZone: zone, status: w.status,
-    priority: w.priority, percentComplete: w.percentComplete, isPrivate: w.isPrivate, texts: w.text ? [w.text] : [],
-    partners: w.partners?.add ?? [], externalReference: w.externalReference,
+    processType: w.processType!,
+    subject: w.subject ?? '',
+    start: taskDate(w.start),
+    due: taskDate(w.due),
+    timeZone: zone,
+    status: w.status,
+    priority: w.priority,
+    percentComplete: w.percentComplete,
+    isPrivate: w.isPrivate,
+    texts: w.text ? [w.text] : [],
+    partners: w.partners?.add ?? [],
+    externalReference: w.externalReference,
   });
 }
 
 function taskChanges(w: S4TaskWrite, current: S4Task | undefined): S4TaskChanges {
   return defined({
-    subject: w.subject, start: taskDate(w.start), due: taskDate(w.due), status: w.status, priority: w.priority, percentComplete: w.percentComplete,
-    isPrivate: w.isPrivate, externalReference: w.externalReference, texts: withText(current?.texts, w.text),
+    subject: w.subject,
+    start: taskDate(w.start),
+    due: taskDate(w.due),
+    status: w.status,
+    priority: w.priority,
+    percentComplete: w.percentComplete,
+    isPrivate: w.isPrivate,
+    externalReference: w.externalReference,
+    texts: withText(current?.texts, w.text),
     partners: withPartners(current?.partners, w.partners ? { add: w.partners.add, remove: [] } : undefined),
   });
 }
@@ -112,10 +171,16 @@ export const taskOps: ActivityKindOps<S4Task, Task, S4TaskWrite> = {
   update: (s4, uuid, etag, w, current) => s4.updateTask(uuid, etag, taskChanges(w, current)),
   setStatus: (s4, uuid, etag, status) => s4.updateTask(uuid, etag, { status }),
   remove: (s4, uuid, etag) => s4.deleteTask(uuid, etag),
-  candidatePartners: (t, settings) => t.partners.filter((p) => p.partnerFunction === settings.tasks.partnerFunctions.responsible).map((p) => p.businessPartner),
+  candidatePartners: (t, settings) =>
+    t.partners
+      .filter((p) => p.partnerFunction === settings.tasks.partnerFunctions.responsible)
+      .map((p) => p.businessPartner),
   decide: (args) => decideTask({ ...args, zone: args.s4?.timeZone ?? 'UTC', link: args.link as never }) as SyncAction[],
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyActivityOps = ActivityKindOps<any, any, any>;
-export const ACTIVITY_OPS: Record<'appointment' | 'task', AnyActivityOps> = { appointment: appointmentOps, task: taskOps };
+export const ACTIVITY_OPS: Record<'appointment' | 'task', AnyActivityOps> = {
+  appointment: appointmentOps,
+  task: taskOps,
+};

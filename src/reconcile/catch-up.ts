@@ -45,11 +45,23 @@ export async function catchUpFolder(env: ReconcileEnv, mailbox: MailboxInfo, kin
     } catch (error) {
       if (!isTandemError(error, 'EXCHANGE_INVALID_SYNC_STATE') || syncState === undefined) throw error;
       logger.warn({ mailboxId: mailbox.id, folder }, 'sync state no longer valid; full resync matching by stamp');
-      await withSyncWrite(ctx.tenantId, async (tx) => {
-        await saveFolderSyncState(tx, ctx.tenantId, mailbox.id, folder, null, 'invalidSyncState');
-        await writeJournal(tx, ctx.tenantId, [{ correlationId: env.correlationId, mailboxId: mailbox.id, objectKind: 'mailbox', outcome: 'info',
-          reason: 'catchUp.fullResync', details: { folder, cause: 'invalidSyncState' } }]);
-      }, env.pool);
+      await withSyncWrite(
+        ctx.tenantId,
+        async (tx) => {
+          await saveFolderSyncState(tx, ctx.tenantId, mailbox.id, folder, null, 'invalidSyncState');
+          await writeJournal(tx, ctx.tenantId, [
+            {
+              correlationId: env.correlationId,
+              mailboxId: mailbox.id,
+              objectKind: 'mailbox',
+              outcome: 'info',
+              reason: 'catchUp.fullResync',
+              details: { folder, cause: 'invalidSyncState' },
+            },
+          ]);
+        },
+        env.pool,
+      );
       syncState = undefined;
       result.fullResync = true;
       continue;
@@ -69,7 +81,11 @@ export async function catchUpFolder(env: ReconcileEnv, mailbox: MailboxInfo, kin
       await reconcileChanged(env, kind, mailbox, id, null);
     }
     syncState = changes.syncState;
-    await withSyncWrite(ctx.tenantId, (tx) => saveFolderSyncState(tx, ctx.tenantId, mailbox.id, folder, syncState ?? null), env.pool);
+    await withSyncWrite(
+      ctx.tenantId,
+      (tx) => saveFolderSyncState(tx, ctx.tenantId, mailbox.id, folder, syncState ?? null),
+      env.pool,
+    );
     if (!changes.moreAvailable) return result;
   }
   result.more = true;
@@ -82,22 +98,44 @@ export async function catchUpFolder(env: ReconcileEnv, mailbox: MailboxInfo, kin
  * query and one insert, without fetching them — after a burst of S/4 changes most of a page is
  * echoes. Returns the ids settled here; the rest are reconciled one by one.
  */
-async function settleEchoes(env: ReconcileEnv, kind: ItemKind, mailbox: MailboxInfo, ids: string[],
-  changeKeys: Record<string, string> | undefined): Promise<Set<string>> {
+async function settleEchoes(
+  env: ReconcileEnv,
+  kind: ItemKind,
+  mailbox: MailboxInfo,
+  ids: string[],
+  changeKeys: Record<string, string> | undefined,
+): Promise<Set<string>> {
   // Contacts have their own reconciliation; only activities take the shortcut.
   if (!changeKeys || kind === 'contact' || ids.length === 0) return new Set();
   const { ctx } = env;
-  const settled = await withTenant(ctx.tenantId, async (tx) => {
-    const links = await linksByExchangeItems(tx, mailbox.id, mailbox.smtp, ids);
-    const echoes = ids.filter((id) => { const link = links.get(id); return link !== undefined && isEcho(link, changeKeys[id]); });
-    await writeJournal(tx, ctx.tenantId, echoes.map((id) => echoEntry(env, mailbox, kind, links.get(id)!, id)));
-    return echoes;
-  }, env.pool);
+  const settled = await withTenant(
+    ctx.tenantId,
+    async (tx) => {
+      const links = await linksByExchangeItems(tx, mailbox.id, mailbox.smtp, ids);
+      const echoes = ids.filter((id) => {
+        const link = links.get(id);
+        return link !== undefined && isEcho(link, changeKeys[id]);
+      });
+      await writeJournal(
+        tx,
+        ctx.tenantId,
+        echoes.map((id) => echoEntry(env, mailbox, kind, links.get(id)!, id)),
+      );
+      return echoes;
+    },
+    env.pool,
+  );
   if (settled.length) syncOutcomes.inc({ kind, outcome: 'echo' }, settled.length);
   return new Set(settled);
 }
 
-async function reconcileChanged(env: ReconcileEnv, kind: ItemKind, mailbox: MailboxInfo, id: string, item: unknown): Promise<void> {
+async function reconcileChanged(
+  env: ReconcileEnv,
+  kind: ItemKind,
+  mailbox: MailboxInfo,
+  id: string,
+  item: unknown,
+): Promise<void> {
   if (kind === 'contact') await reconcileExchangeContact(env, mailbox, id, item as never);
   else await reconcileExchangeItem(env, kind, mailbox, id, item as never);
 }

@@ -14,7 +14,8 @@ export const S4_DRIFT = 'tandem.s4.drift.';
 export const driftType = (kind: DriftKind) => `${S4_DRIFT}${kind}`;
 
 type DriftKind = 'appointment' | 'task';
-const driftEventId = (kind: DriftKind, object: { uuid: string; etag: string }) => `drift:${kind}:${object.uuid}:${object.etag}`;
+const driftEventId = (kind: DriftKind, object: { uuid: string; etag: string }) =>
+  `drift:${kind}:${object.uuid}:${object.etag}`;
 
 export interface DriftOptions {
   /** How often the check runs; a first check looks back this far. */
@@ -43,9 +44,19 @@ export interface DriftDeps {
  * last synced, or that a Tandem user should hold but has no link for, is queued for reconciliation
  * exactly as its event would have been, and journalled as `drift`.
  */
-export async function runDriftCheck(deps: DriftDeps, options: DriftOptions = DEFAULT_DRIFT_OPTIONS): Promise<{ tenants: number; queued: number; failed: number }> {
-  const tenants = await withSystemScope(async (tx) => (await tx.query<{ id: string }>(
-    `SELECT t.id FROM tenants t WHERE t.state = 'active' AND EXISTS (SELECT 1 FROM mailboxes m WHERE m.tenant_id = t.id AND m.enabled) ORDER BY t.id`)).rows, deps.pool);
+export async function runDriftCheck(
+  deps: DriftDeps,
+  options: DriftOptions = DEFAULT_DRIFT_OPTIONS,
+): Promise<{ tenants: number; queued: number; failed: number }> {
+  const tenants = await withSystemScope(
+    async (tx) =>
+      (
+        await tx.query<{ id: string }>(
+          `SELECT t.id FROM tenants t WHERE t.state = 'active' AND EXISTS (SELECT 1 FROM mailboxes m WHERE m.tenant_id = t.id AND m.enabled) ORDER BY t.id`,
+        )
+      ).rows,
+    deps.pool,
+  );
   const result = { tenants: 0, queued: 0, failed: 0 };
   for (const { id } of tenants) {
     try {
@@ -67,20 +78,51 @@ export async function checkTenantDrift(deps: DriftDeps, tenantId: string, option
   for (const kind of ['appointment', 'task'] as const) {
     const watermark = await withTenant(tenantId, (tx) => readWatermark(tx, kind), deps.pool);
     const since = new Date((watermark?.getTime() ?? Date.now() - options.intervalMs) - options.overlapMs).toISOString();
-    const changed: Array<S4Appointment | S4Task> = kind === 'appointment' ? await ctx.s4.listAppointmentsChangedSince(since) : await ctx.s4.listTasksChangedSince(since);
+    const changed: Array<S4Appointment | S4Task> =
+      kind === 'appointment'
+        ? await ctx.s4.listAppointmentsChangedSince(since)
+        : await ctx.s4.listTasksChangedSince(since);
     const stale = await staleActivities(deps.pool, ctx, kind, changed);
     if (stale.length > 0) {
       const correlationId = `drift:${tenantId}:${kind}:${Date.now()}`;
       // The event id carries the S/4 version: a drift found again before it was handled is one event, not two.
-      await deps.inbox.write(stale.map(({ object }) => ({ tenantId, source: 'system' as const, eventId: driftEventId(kind, object),
-        type: driftType(kind), subject: subjects.activity(kind, object.uuid), payload: { changedAt: object.changedAt, etag: object.etag }, correlationId })));
-      await withTenant(tenantId, (tx) => writeJournal(tx, tenantId, stale.map(({ object, reason, mailboxId }): JournalEntry => ({
-        correlationId, objectKind: kind, s4Key: object.uuid, direction: 's4-to-exchange', outcome: 'drift', reason,
-        ...(mailboxId ? { mailboxId } : {}), details: { changedAt: object.changedAt } }))), deps.pool);
+      await deps.inbox.write(
+        stale.map(({ object }) => ({
+          tenantId,
+          source: 'system' as const,
+          eventId: driftEventId(kind, object),
+          type: driftType(kind),
+          subject: subjects.activity(kind, object.uuid),
+          payload: { changedAt: object.changedAt, etag: object.etag },
+          correlationId,
+        })),
+      );
+      await withTenant(
+        tenantId,
+        (tx) =>
+          writeJournal(
+            tx,
+            tenantId,
+            stale.map(({ object, reason, mailboxId }): JournalEntry => ({
+              correlationId,
+              objectKind: kind,
+              s4Key: object.uuid,
+              direction: 's4-to-exchange',
+              outcome: 'drift',
+              reason,
+              ...(mailboxId ? { mailboxId } : {}),
+              details: { changedAt: object.changedAt },
+            })),
+          ),
+        deps.pool,
+      );
       queued += stale.length;
     }
     // The newest change seen (S/4's clock, not ours); when nothing changed the watermark stays.
-    const newest = changed.reduce<number>((max, o) => Math.max(max, Date.parse(o.changedAt)), watermark?.getTime() ?? Date.now() - options.intervalMs);
+    const newest = changed.reduce<number>(
+      (max, o) => Math.max(max, Date.parse(o.changedAt)),
+      watermark?.getTime() ?? Date.now() - options.intervalMs,
+    );
     await withTenant(tenantId, (tx) => saveWatermark(tx, tenantId, kind, new Date(newest)), deps.pool);
   }
   return queued;
@@ -97,17 +139,37 @@ interface StaleActivity {
  * partners without a link. Over-reporting is harmless (the reconciliation decides what, if
  * anything, to do); the point is to never miss one.
  */
-async function staleActivities(pool: Pool, ctx: TenantContext, kind: DriftKind, objects: Array<S4Appointment | S4Task>): Promise<StaleActivity[]> {
+async function staleActivities(
+  pool: Pool,
+  ctx: TenantContext,
+  kind: DriftKind,
+  objects: Array<S4Appointment | S4Task>,
+): Promise<StaleActivity[]> {
   if (objects.length === 0) return [];
-  const { links, reported } = await withTenant(ctx.tenantId, async (tx) => ({
-    links: (await tx.query<{ s4_key: string; mailbox_id: string; s4_etag: string | null }>(
-      `SELECT s4_key, mailbox_id, s4_etag FROM links WHERE kind = $1 AND s4_key = ANY($2) AND state <> 'unlinked'`, [kind, objects.map((o) => o.uuid)])).rows,
-    // Found before at this version (the overlap re-reads recent changes; a quiet tenant's watermark stays put): queued and journalled once.
-    reported: new Set((await tx.query<{ event_id: string }>(`SELECT event_id FROM inbox WHERE source = 'system' AND event_id = ANY($1)`,
-      [objects.map((o) => driftEventId(kind, o))])).rows.map((r) => r.event_id)),
-  }), pool);
+  const { links, reported } = await withTenant(
+    ctx.tenantId,
+    async (tx) => ({
+      links: (
+        await tx.query<{ s4_key: string; mailbox_id: string; s4_etag: string | null }>(
+          `SELECT s4_key, mailbox_id, s4_etag FROM links WHERE kind = $1 AND s4_key = ANY($2) AND state <> 'unlinked'`,
+          [kind, objects.map((o) => o.uuid)],
+        )
+      ).rows,
+      // Found before at this version (the overlap re-reads recent changes; a quiet tenant's watermark stays put): queued and journalled once.
+      reported: new Set(
+        (
+          await tx.query<{ event_id: string }>(
+            `SELECT event_id FROM inbox WHERE source = 'system' AND event_id = ANY($1)`,
+            [objects.map((o) => driftEventId(kind, o))],
+          )
+        ).rows.map((r) => r.event_id),
+      ),
+    }),
+    pool,
+  );
   const byKey = new Map<string, Array<{ mailboxId: string; etag: string | null }>>();
-  for (const link of links) byKey.set(link.s4_key, [...(byKey.get(link.s4_key) ?? []), { mailboxId: link.mailbox_id, etag: link.s4_etag }]);
+  for (const link of links)
+    byKey.set(link.s4_key, [...(byKey.get(link.s4_key) ?? []), { mailboxId: link.mailbox_id, etag: link.s4_etag }]);
   const stale: StaleActivity[] = [];
   for (const object of objects) {
     if (reported.has(driftEventId(kind, object))) continue;
@@ -118,7 +180,9 @@ async function staleActivities(pool: Pool, ctx: TenantContext, kind: DriftKind, 
       continue;
     }
     // The users the engine would give the activity (process type, private, partner functions).
-    const unlinkedUser = ACTIVITY_OPS[kind].candidatePartners(object, ctx.settings, ctx.userLookup()).map((partner) => ctx.byEmployee(partner))
+    const unlinkedUser = ACTIVITY_OPS[kind]
+      .candidatePartners(object, ctx.settings, ctx.userLookup())
+      .map((partner) => ctx.byEmployee(partner))
       .find((user) => user?.enabled && user.kinds.includes(kind) && !own.some((link) => link.mailboxId === user.id));
     if (unlinkedUser) stale.push({ object, reason: 'drift.missingLink', mailboxId: unlinkedUser.id });
   }
@@ -126,7 +190,9 @@ async function staleActivities(pool: Pool, ctx: TenantContext, kind: DriftKind, 
 }
 
 async function readWatermark(tx: Tx, kind: DriftKind): Promise<Date | undefined> {
-  const { rows } = await tx.query<{ watermark: Date }>('SELECT watermark FROM s4_drift_watermarks WHERE kind = $1', [kind]);
+  const { rows } = await tx.query<{ watermark: Date }>('SELECT watermark FROM s4_drift_watermarks WHERE kind = $1', [
+    kind,
+  ]);
   return rows[0]?.watermark;
 }
 
@@ -134,12 +200,17 @@ async function saveWatermark(tx: Tx, tenantId: string, kind: DriftKind, watermar
   await tx.query(
     `INSERT INTO s4_drift_watermarks (tenant_id, kind, watermark) VALUES ($1, $2, $3)
      ON CONFLICT (tenant_id, kind) DO UPDATE SET watermark = GREATEST(s4_drift_watermarks.watermark, EXCLUDED.watermark), checked_at = now()`,
-    [tenantId, kind, watermark]);
+    [tenantId, kind, watermark],
+  );
 }
 
 export const DRIFT_CHECK_JOB = 'drift-check';
 
 /** One drift check every `everyMs` across all workers (a BullMQ job scheduler, like subscription maintenance). */
 export async function scheduleDriftCheck(queue: Queue, everyMs: number): Promise<void> {
-  await queue.upsertJobScheduler(DRIFT_CHECK_JOB, { every: everyMs }, { name: DRIFT_CHECK_JOB, opts: { removeOnComplete: true, removeOnFail: 100 } });
+  await queue.upsertJobScheduler(
+    DRIFT_CHECK_JOB,
+    { every: everyMs },
+    { name: DRIFT_CHECK_JOB, opts: { removeOnComplete: true, removeOnFail: 100 } },
+  );
 }

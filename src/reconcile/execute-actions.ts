@@ -35,8 +35,13 @@ export interface ExecutionScope {
 }
 
 const DIRECTION: Partial<Record<SyncAction['type'], StoredJournalEntry['direction']>> = {
-  createExchangeItem: 's4-to-exchange', updateExchangeItem: 's4-to-exchange', deleteExchangeItem: 's4-to-exchange',
-  createS4: 'exchange-to-s4', updateS4: 'exchange-to-s4', deleteS4: 'exchange-to-s4', setS4Status: 'exchange-to-s4',
+  createExchangeItem: 's4-to-exchange',
+  updateExchangeItem: 's4-to-exchange',
+  deleteExchangeItem: 's4-to-exchange',
+  createS4: 'exchange-to-s4',
+  updateS4: 'exchange-to-s4',
+  deleteS4: 'exchange-to-s4',
+  setS4Status: 'exchange-to-s4',
 };
 
 /**
@@ -62,32 +67,59 @@ export async function executeActions(scope: ExecutionScope, actions: SyncAction[
   const pending: Array<{ action: SyncAction; scope: 'mailbox' | 'tenant'; followUps: SyncAction[] }> = [];
 
   const linkWrite = (state: 'creating' | 'linked' | 'detached') => ({
-    tenantId: scope.tenantId, kind, mailboxId: scope.mailboxId, state, origin, role, marker, s4Key, exchangeId, changeKey, s4Etag,
-    snapshot: commit?.snapshot as object | undefined, snapshotHash: commit?.hash, occurrence: scope.occurrence,
+    tenantId: scope.tenantId,
+    kind,
+    mailboxId: scope.mailboxId,
+    state,
+    origin,
+    role,
+    marker,
+    s4Key,
+    exchangeId,
+    changeKey,
+    s4Etag,
+    snapshot: commit?.snapshot as object | undefined,
+    snapshotHash: commit?.hash,
+    occurrence: scope.occurrence,
   });
 
   for (const action of actions) {
     switch (action.type) {
       case 'createExchangeItem': {
-        origin = 's4'; role = action.role; marker = action.marker; s4Key ??= action.marker;
+        origin = 's4';
+        role = action.role;
+        marker = action.marker;
+        s4Key ??= action.marker;
         linkId = await withSyncWrite(scope.tenantId, (tx) => saveLink(tx, linkId, linkWrite('creating')), scope.pool);
         const created = await connector.createItem(address, kind, action.draft as never, action.stamp);
-        exchangeId = created.id; changeKey = created.changeKey;
+        exchangeId = created.id;
+        changeKey = created.changeKey;
         break;
       }
       case 'updateExchangeItem': {
-        const updated = await connector.updateItem(address, kind, { id: action.itemId, changeKey: action.changeKey }, action.changes as never, action.stamp);
-        exchangeId = updated.id; changeKey = updated.changeKey;
+        const updated = await connector.updateItem(
+          address,
+          kind,
+          { id: action.itemId, changeKey: action.changeKey },
+          action.changes as never,
+          action.stamp,
+        );
+        exchangeId = updated.id;
+        changeKey = updated.changeKey;
         break;
       }
       case 'deleteExchangeItem':
         await connector.deleteItem(address, kind, action.itemId);
         break;
       case 'createS4': {
-        origin = 'exchange'; role = 'owner'; marker = action.marker; exchangeId ??= action.marker;
+        origin = 'exchange';
+        role = 'owner';
+        marker = action.marker;
+        exchangeId ??= action.marker;
         linkId = await withSyncWrite(scope.tenantId, (tx) => saveLink(tx, linkId, linkWrite('creating')), scope.pool);
         const created = await scope.s4!.create(action.write);
-        s4Key = created.uuid; s4Etag = created.etag;
+        s4Key = created.uuid;
+        s4Etag = created.etag;
         break;
       }
       case 'updateS4':
@@ -113,9 +145,14 @@ export async function executeActions(scope: ExecutionScope, actions: SyncAction[
     // commitSnapshot repeats the entry of the write it completes; it is journalled only on its own.
     if (action.type === 'commitSnapshot' && actions.some((a) => a.type !== 'commitSnapshot')) continue;
     journal.push({
-      correlationId: scope.correlationId, mailboxId: scope.mailboxId, objectKind: kind, direction: DIRECTION[action.type] ?? 'none',
-      outcome: action.journal.outcome, reason: action.journal.reason,
-      ...(s4Key ? { s4Key } : {}), ...(exchangeId ? { exchangeItemId: exchangeId } : {}),
+      correlationId: scope.correlationId,
+      mailboxId: scope.mailboxId,
+      objectKind: kind,
+      direction: DIRECTION[action.type] ?? 'none',
+      outcome: action.journal.outcome,
+      reason: action.journal.reason,
+      ...(s4Key ? { s4Key } : {}),
+      ...(exchangeId ? { exchangeItemId: exchangeId } : {}),
       details: {
         ...(action.journal.fields ? { fields: action.journal.fields } : {}),
         ...(action.journal.overwritten ? { overwritten: action.journal.overwritten } : {}),
@@ -127,38 +164,66 @@ export async function executeActions(scope: ExecutionScope, actions: SyncAction[
   // Outlook attendees with no business partner in S/4 cannot be written as partners: say so, per address.
   for (const action of actions) {
     if (action.type !== 'createS4' && action.type !== 'updateS4') continue;
-    const write = (action.type === 'createS4' ? action.write : action.changes) as { unresolvedAttendees?: string[] } | undefined;
+    const write = (action.type === 'createS4' ? action.write : action.changes) as
+      { unresolvedAttendees?: string[] } | undefined;
     for (const address of write?.unresolvedAttendees ?? []) {
-      journal.push({ correlationId: scope.correlationId, mailboxId: scope.mailboxId, objectKind: kind, direction: 'exchange-to-s4', outcome: 'skipped',
-        reason: 'attendee.unresolved', ...(s4Key ? { s4Key } : {}), ...(exchangeId ? { exchangeItemId: exchangeId } : {}), details: { address } });
+      journal.push({
+        correlationId: scope.correlationId,
+        mailboxId: scope.mailboxId,
+        objectKind: kind,
+        direction: 'exchange-to-s4',
+        outcome: 'skipped',
+        reason: 'attendee.unresolved',
+        ...(s4Key ? { s4Key } : {}),
+        ...(exchangeId ? { exchangeItemId: exchangeId } : {}),
+        details: { address },
+      });
     }
   }
 
-  await withSyncWrite(scope.tenantId, async (tx) => {
-    if (unlink && linkId !== undefined) {
-      if (unlink.tombstone) await saveLink(tx, linkId, linkWrite('detached'));
-      else await deleteLink(tx, linkId);
-    } else if (commit) {
-      if (commit.s4Key) s4Key = commit.s4Key;
-      if (commit.exchangeId) exchangeId = commit.exchangeId;
-      await saveLink(tx, linkId, linkWrite('linked'));
-    }
-    for (const held of pending) {
-      await tx.query(
-        `INSERT INTO pending_deletions (tenant_id, mailbox_id, scope, kind, s4_key, exchange_item_id, summary, action, follow_ups)
+  await withSyncWrite(
+    scope.tenantId,
+    async (tx) => {
+      if (unlink && linkId !== undefined) {
+        if (unlink.tombstone) await saveLink(tx, linkId, linkWrite('detached'));
+        else await deleteLink(tx, linkId);
+      } else if (commit) {
+        if (commit.s4Key) s4Key = commit.s4Key;
+        if (commit.exchangeId) exchangeId = commit.exchangeId;
+        await saveLink(tx, linkId, linkWrite('linked'));
+      }
+      for (const held of pending) {
+        await tx.query(
+          `INSERT INTO pending_deletions (tenant_id, mailbox_id, scope, kind, s4_key, exchange_item_id, summary, action, follow_ups)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [scope.tenantId, scope.mailboxId, held.scope, kind, s4Key ?? null, exchangeId ?? null, describeDeletion(held.action, kind, mailbox),
-          JSON.stringify(held.action), JSON.stringify(held.followUps)]);
-    }
-    await writeJournal(tx, scope.tenantId, journal);
-  }, scope.pool);
+          [
+            scope.tenantId,
+            scope.mailboxId,
+            held.scope,
+            kind,
+            s4Key ?? null,
+            exchangeId ?? null,
+            describeDeletion(held.action, kind, mailbox),
+            JSON.stringify(held.action),
+            JSON.stringify(held.followUps),
+          ],
+        );
+      }
+      await writeJournal(tx, scope.tenantId, journal);
+    },
+    scope.pool,
+  );
 }
 
 function describeDeletion(action: SyncAction, kind: ItemKind, mailbox: string): string {
   switch (action.type) {
-    case 'deleteExchangeItem': return `Remove the ${kind} from ${mailbox}`;
-    case 'deleteS4': return `Delete the S/4 ${kind} ${action.s4Key}`;
-    case 'setS4Status': return `Set the S/4 ${kind} ${action.s4Key} to status ${action.status}`;
-    default: return action.type;
+    case 'deleteExchangeItem':
+      return `Remove the ${kind} from ${mailbox}`;
+    case 'deleteS4':
+      return `Delete the S/4 ${kind} ${action.s4Key}`;
+    case 'setS4Status':
+      return `Set the S/4 ${kind} ${action.s4Key} to status ${action.status}`;
+    default:
+      return action.type;
   }
 }

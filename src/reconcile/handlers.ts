@@ -14,7 +14,8 @@ import type { Pool } from '../store/pool.js';
 /** The subject of the work, of the kind its event type promises; anything else is a bug upstream. */
 function subjectOf<K extends InboxSubject['kind']>(work: InboxWork, kind: K): Extract<InboxSubject, { kind: K }> {
   const subject = parseSubject(work.subject);
-  if (subject?.kind !== kind) throw new TandemError('BAD_REQUEST', `Unexpected inbox subject ${work.subject}`, { retryable: false });
+  if (subject?.kind !== kind)
+    throw new TandemError('BAD_REQUEST', `Unexpected inbox subject ${work.subject}`, { retryable: false });
   return subject as Extract<InboxSubject, { kind: K }>;
 }
 
@@ -22,8 +23,15 @@ function subjectOf<K extends InboxSubject['kind']>(work: InboxWork, kind: K): Ex
  * The sync engine's entry points for inbox events: S/4 objects by key, Exchange folders by change
  * tracking, and initial loads. Each handler reads fresh state; the events only say where to look.
  */
-export function registerSyncHandlers(registry: InboxHandlerRegistry, deps: { pool: Pool; contexts: TenantContexts; initialLoadChunk?: number }): InboxHandlerRegistry {
-  const env = async (work: InboxWork): Promise<ReconcileEnv> => ({ pool: deps.pool, ctx: await deps.contexts.get(work.tenantId), correlationId: work.correlationId });
+export function registerSyncHandlers(
+  registry: InboxHandlerRegistry,
+  deps: { pool: Pool; contexts: TenantContexts; initialLoadChunk?: number },
+): InboxHandlerRegistry {
+  const env = async (work: InboxWork): Promise<ReconcileEnv> => ({
+    pool: deps.pool,
+    ctx: await deps.contexts.get(work.tenantId),
+    correlationId: work.correlationId,
+  });
   /**
    * The user named by a mailbox event, with the context to work in. The tenant context is cached
    * for seconds, so a user added just now (POST /users, then POST …/initial-load at once, as the
@@ -42,49 +50,58 @@ export function registerSyncHandlers(registry: InboxHandlerRegistry, deps: { poo
     return { environment, mailbox };
   };
 
-  return registry
-    .register(S4_EVENT_TYPE_PREFIX.appointment, async (work) => {
-      await reconcileS4Activity(await env(work), 'appointment', subjectOf(work, 's4Activity').uuid);
-    })
-    .register(S4_EVENT_TYPE_PREFIX.task, async (work) => {
-      await reconcileS4Activity(await env(work), 'task', subjectOf(work, 's4Activity').uuid);
-    })
-    .register(S4_EVENT_TYPE_PREFIX.businessPartner, async (work) => {
-      await reconcileBusinessPartner(await env(work), subjectOf(work, 's4BusinessPartner').partner);
-    })
-    .register(S4_EVENT_TYPE_PREFIX.relationship, async (work) => {
-      const environment = await env(work);
-      const pairs = new Set(work.rows.map((row) => {
-        const data = (row.payload as { data?: { BusinessPartner1?: string; BusinessPartner2?: string } }).data ?? {};
-        return `${data.BusinessPartner1 ?? ''}|${data.BusinessPartner2 ?? ''}`;
-      }));
-      for (const pair of pairs) {
-        const [bp1, bp2] = pair.split('|') as [string, string];
-        await reconcileRelationshipChange(environment, bp1, bp2);
-      }
-    })
-    // The drift check found an activity whose event was lost: reconcile it as that event would have.
-    .register(driftType('appointment'), async (work) => {
-      await reconcileS4Activity(await env(work), 'appointment', subjectOf(work, 's4Activity').uuid);
-    })
-    .register(driftType('task'), async (work) => {
-      await reconcileS4Activity(await env(work), 'task', subjectOf(work, 's4Activity').uuid);
-    })
-    .register(INBOX_EVENT_TYPES.folderChanged, async (work) => {
-      const { mailboxId, folder } = subjectOf(work, 'mailboxFolder');
-      const { environment, mailbox } = await mailboxOf(work, mailboxId);
-      if (!mailbox.enabled) return;
-      const result = await catchUpFolder(environment, mailbox, KIND_OF_FOLDER[folder]);
-      // More changes than one run takes: what was read is committed; the rest is a continuation, not a failure.
-      if (result.more) return { continue: true as const };
-    })
-    .register(INBOX_EVENT_TYPES.seriesWindow, async (work) => {
-      const { environment, mailbox } = await mailboxOf(work, subjectOf(work, 'seriesWindow').mailboxId);
-      await runSeriesWindow(environment, mailbox);
-    })
-    .register(INBOX_EVENT_TYPES.initialLoad, async (work) => {
-      const { environment, mailbox } = await mailboxOf(work, subjectOf(work, 'initialLoad').mailboxId);
-      const { finished } = await runInitialLoad(environment, mailbox, deps.initialLoadChunk ? { chunkSize: deps.initialLoadChunk } : {});
-      return finished ? undefined : { continue: true as const };
-    });
+  return (
+    registry
+      .register(S4_EVENT_TYPE_PREFIX.appointment, async (work) => {
+        await reconcileS4Activity(await env(work), 'appointment', subjectOf(work, 's4Activity').uuid);
+      })
+      .register(S4_EVENT_TYPE_PREFIX.task, async (work) => {
+        await reconcileS4Activity(await env(work), 'task', subjectOf(work, 's4Activity').uuid);
+      })
+      .register(S4_EVENT_TYPE_PREFIX.businessPartner, async (work) => {
+        await reconcileBusinessPartner(await env(work), subjectOf(work, 's4BusinessPartner').partner);
+      })
+      .register(S4_EVENT_TYPE_PREFIX.relationship, async (work) => {
+        const environment = await env(work);
+        const pairs = new Set(
+          work.rows.map((row) => {
+            const data =
+              (row.payload as { data?: { BusinessPartner1?: string; BusinessPartner2?: string } }).data ?? {};
+            return `${data.BusinessPartner1 ?? ''}|${data.BusinessPartner2 ?? ''}`;
+          }),
+        );
+        for (const pair of pairs) {
+          const [bp1, bp2] = pair.split('|') as [string, string];
+          await reconcileRelationshipChange(environment, bp1, bp2);
+        }
+      })
+      // The drift check found an activity whose event was lost: reconcile it as that event would have.
+      .register(driftType('appointment'), async (work) => {
+        await reconcileS4Activity(await env(work), 'appointment', subjectOf(work, 's4Activity').uuid);
+      })
+      .register(driftType('task'), async (work) => {
+        await reconcileS4Activity(await env(work), 'task', subjectOf(work, 's4Activity').uuid);
+      })
+      .register(INBOX_EVENT_TYPES.folderChanged, async (work) => {
+        const { mailboxId, folder } = subjectOf(work, 'mailboxFolder');
+        const { environment, mailbox } = await mailboxOf(work, mailboxId);
+        if (!mailbox.enabled) return;
+        const result = await catchUpFolder(environment, mailbox, KIND_OF_FOLDER[folder]);
+        // More changes than one run takes: what was read is committed; the rest is a continuation, not a failure.
+        if (result.more) return { continue: true as const };
+      })
+      .register(INBOX_EVENT_TYPES.seriesWindow, async (work) => {
+        const { environment, mailbox } = await mailboxOf(work, subjectOf(work, 'seriesWindow').mailboxId);
+        await runSeriesWindow(environment, mailbox);
+      })
+      .register(INBOX_EVENT_TYPES.initialLoad, async (work) => {
+        const { environment, mailbox } = await mailboxOf(work, subjectOf(work, 'initialLoad').mailboxId);
+        const { finished } = await runInitialLoad(
+          environment,
+          mailbox,
+          deps.initialLoadChunk ? { chunkSize: deps.initialLoadChunk } : {},
+        );
+        return finished ? undefined : { continue: true as const };
+      })
+  );
 }

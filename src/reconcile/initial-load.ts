@@ -32,15 +32,23 @@ function previousKey(plans: Array<{ key: string }>, next: { key: string }): stri
 
 /** The checkpoint of the run in progress, if the user's initial load is still that run. */
 async function readCheckpoint(tx: Tx, mailboxId: string): Promise<Checkpoint | undefined> {
-  const { rows } = await tx.query<{ checkpoint: Checkpoint | null; progress: { state?: string; startedAt?: string } | null }>(
-    'SELECT initial_load_checkpoint AS checkpoint, initial_load AS progress FROM mailboxes WHERE id = $1', [mailboxId]);
+  const { rows } = await tx.query<{
+    checkpoint: Checkpoint | null;
+    progress: { state?: string; startedAt?: string } | null;
+  }>('SELECT initial_load_checkpoint AS checkpoint, initial_load AS progress FROM mailboxes WHERE id = $1', [
+    mailboxId,
+  ]);
   const row = rows[0];
-  if (!row?.checkpoint || row.progress?.state !== 'running' || row.progress.startedAt !== row.checkpoint.startedAt) return undefined;
+  if (!row?.checkpoint || row.progress?.state !== 'running' || row.progress.startedAt !== row.checkpoint.startedAt)
+    return undefined;
   return row.checkpoint;
 }
 
 async function saveCheckpoint(tx: Tx, mailboxId: string, checkpoint: Checkpoint | null): Promise<void> {
-  await tx.query('UPDATE mailboxes SET initial_load_checkpoint = $2 WHERE id = $1', [mailboxId, checkpoint === null ? null : JSON.stringify(checkpoint)]);
+  await tx.query('UPDATE mailboxes SET initial_load_checkpoint = $2 WHERE id = $1', [
+    mailboxId,
+    checkpoint === null ? null : JSON.stringify(checkpoint),
+  ]);
 }
 
 /**
@@ -49,15 +57,31 @@ async function saveCheckpoint(tx: Tx, mailboxId: string, checkpoint: Checkpoint 
  * establish change tracking. Progress (done/total) is stored on the user for the cockpit. Safe to
  * re-run after a crash: linked objects are recognised and cost one comparison each.
  */
-export async function runInitialLoad(env: ReconcileEnv, mailbox: MailboxInfo, options: { chunkSize?: number } = {}): Promise<{ finished: boolean }> {
+export async function runInitialLoad(
+  env: ReconcileEnv,
+  mailbox: MailboxInfo,
+  options: { chunkSize?: number } = {},
+): Promise<{ finished: boolean }> {
   const { ctx } = env;
   const chunkSize = options.chunkSize ?? INITIAL_LOAD_CHUNK;
   const resume = await withTenant(ctx.tenantId, (tx) => readCheckpoint(tx, mailbox.id), env.pool);
   const startedAt = resume?.startedAt ?? new Date().toISOString();
   let done = resume?.done ?? 0;
   let total = 0;
-  const progress = (state: 'running' | 'done' | 'failed', error?: string) => withSyncWrite(ctx.tenantId, (tx) => mailboxRepository.setInitialLoad(tx, mailbox.id,
-    { state, done, total, startedAt, finishedAt: state === 'running' ? null : new Date().toISOString(), ...(error ? { error } : {}) }), env.pool);
+  const progress = (state: 'running' | 'done' | 'failed', error?: string) =>
+    withSyncWrite(
+      ctx.tenantId,
+      (tx) =>
+        mailboxRepository.setInitialLoad(tx, mailbox.id, {
+          state,
+          done,
+          total,
+          startedAt,
+          finishedAt: state === 'running' ? null : new Date().toISOString(),
+          ...(error ? { error } : {}),
+        }),
+      env.pool,
+    );
   if (!resume) await progress('running');
   try {
     const window = syncWindow(ctx.settings, startedAt);
@@ -69,44 +93,99 @@ export async function runInitialLoad(env: ReconcileEnv, mailbox: MailboxInfo, op
       if (!mailbox.kinds.includes(kind) || !mailbox.employeeBp) continue;
       const ops = ACTIVITY_OPS[kind];
       // Appointments where the user is responsible or an attendee (both get a copy, see appointmentTargets); tasks have a responsible only.
-      let s4Objects: Array<S4Appointment | S4Task> = kind === 'appointment'
-        ? await ctx.s4.listAppointmentsOfEmployee(mailbox.employeeBp, { from: window.start, to: window.end },
-          [ctx.settings.appointments.partnerFunctions.responsible, ctx.settings.appointments.partnerFunctions.attendee])
-        : await ctx.s4.listTasksOfEmployee(mailbox.employeeBp, { from: window.start, to: window.end }, [ctx.settings.tasks.partnerFunctions.responsible]);
+      let s4Objects: Array<S4Appointment | S4Task> =
+        kind === 'appointment'
+          ? await ctx.s4.listAppointmentsOfEmployee(mailbox.employeeBp, { from: window.start, to: window.end }, [
+              ctx.settings.appointments.partnerFunctions.responsible,
+              ctx.settings.appointments.partnerFunctions.attendee,
+            ])
+          : await ctx.s4.listTasksOfEmployee(mailbox.employeeBp, { from: window.start, to: window.end }, [
+              ctx.settings.tasks.partnerFunctions.responsible,
+            ]);
       const listed = (await connector.listItems(address, kind, window)) as Array<Appointment | Task>;
       // Series are reconciled through their master (one S/4 activity per occurrence), never matched
       // item by item: neither an exception nor an activity made from an occurrence is a single's pair.
       const isSeriesItem = (i: Appointment | Task) => kind === 'appointment' && (i as Appointment).type !== 'single';
       const items = listed.filter((i) => !isSeriesItem(i));
       for (const master of listed.filter((i) => kind === 'appointment' && (i as Appointment).type === 'seriesMaster')) {
-        plans.push({ key: `${kind}:0:${master.id}`, run: () => reconcileSeries(env, mailbox, master.id, { master: master as Appointment }) });
+        plans.push({
+          key: `${kind}:0:${master.id}`,
+          run: () => reconcileSeries(env, mailbox, master.id, { master: master as Appointment }),
+        });
       }
       s4Objects = s4Objects.filter((o) => !isOccurrenceReference(o.externalReference));
-      const match = matchForInitialLoad(s4Objects.map((o) => s4Candidate(kind, o)), items.map((i) => exchangeCandidate(kind, i)));
+      const match = matchForInitialLoad(
+        s4Objects.map((o) => s4Candidate(kind, o)),
+        items.map((i) => exchangeCandidate(kind, i)),
+      );
       const s4ByKey = new Map(s4Objects.map((o) => [o.uuid, o]));
       const itemById = new Map(items.map((i) => [i.id, i]));
-      const lookup = await buildLookup(ctx, s4Objects.flatMap((o) => o.partners.map((p) => p.businessPartner)));
+      const lookup = await buildLookup(
+        ctx,
+        s4Objects.flatMap((o) => o.partners.map((p) => p.businessPartner)),
+      );
       // A re-run (after a crash, or as the full resync after a move to another environment) meets links made before.
-      const existingLink = (s4Key: string) => withTenant(ctx.tenantId, (tx) => linkByS4Key(tx, mailbox.id, mailbox.smtp, kind, s4Key), env.pool);
+      const existingLink = (s4Key: string) =>
+        withTenant(ctx.tenantId, (tx) => linkByS4Key(tx, mailbox.id, mailbox.smtp, kind, s4Key), env.pool);
       for (const pair of match.pairs) {
-        plans.push({ key: `${kind}:1:${pair.s4Key}`, run: async () => reconcileInMailbox(env, ops, mailbox, { s4: s4ByKey.get(pair.s4Key) as never, exchange: itemById.get(pair.exchangeId) as never,
-          link: await existingLink(pair.s4Key), s4Key: pair.s4Key }, lookup) });
+        plans.push({
+          key: `${kind}:1:${pair.s4Key}`,
+          run: async () =>
+            reconcileInMailbox(
+              env,
+              ops,
+              mailbox,
+              {
+                s4: s4ByKey.get(pair.s4Key) as never,
+                exchange: itemById.get(pair.exchangeId) as never,
+                link: await existingLink(pair.s4Key),
+                s4Key: pair.s4Key,
+              },
+              lookup,
+            ),
+        });
       }
       for (const create of match.createInExchange) {
-        plans.push({ key: `${kind}:2:${create.s4Key}`, run: async () => {
-          if (create.journal.outcome === 'ambiguous') {
-            await withTenant(ctx.tenantId, (tx) => writeJournal(tx, ctx.tenantId, [{ correlationId: env.correlationId, mailboxId: mailbox.id, objectKind: kind,
-              s4Key: create.s4Key, direction: 'none', outcome: 'ambiguous', reason: create.journal.reason }]), env.pool);
-          }
-          // An explicit "no item" keeps the reconciler from adopting an ambiguous look-alike.
-          const link = await existingLink(create.s4Key);
-          // Linked already (a re-run, or a user moved to another environment): the reconciler reads the item by its link or stamp.
-          await reconcileInMailbox(env, ops, mailbox, { s4: s4ByKey.get(create.s4Key) as never, exchange: link ? undefined : null, link, s4Key: create.s4Key }, lookup);
-        } });
+        plans.push({
+          key: `${kind}:2:${create.s4Key}`,
+          run: async () => {
+            if (create.journal.outcome === 'ambiguous') {
+              await withTenant(
+                ctx.tenantId,
+                (tx) =>
+                  writeJournal(tx, ctx.tenantId, [
+                    {
+                      correlationId: env.correlationId,
+                      mailboxId: mailbox.id,
+                      objectKind: kind,
+                      s4Key: create.s4Key,
+                      direction: 'none',
+                      outcome: 'ambiguous',
+                      reason: create.journal.reason,
+                    },
+                  ]),
+                env.pool,
+              );
+            }
+            // An explicit "no item" keeps the reconciler from adopting an ambiguous look-alike.
+            const link = await existingLink(create.s4Key);
+            // Linked already (a re-run, or a user moved to another environment): the reconciler reads the item by its link or stamp.
+            await reconcileInMailbox(
+              env,
+              ops,
+              mailbox,
+              { s4: s4ByKey.get(create.s4Key) as never, exchange: link ? undefined : null, link, s4Key: create.s4Key },
+              lookup,
+            );
+          },
+        });
       }
       for (const only of match.exchangeOnly) {
         if (!only.mayCreateInS4) continue;
-        plans.push({ key: `${kind}:3:${only.exchangeId}`, run: () => reconcileExchangeItem(env, kind, mailbox, only.exchangeId, itemById.get(only.exchangeId)!) });
+        plans.push({
+          key: `${kind}:3:${only.exchangeId}`,
+          run: () => reconcileExchangeItem(env, kind, mailbox, only.exchangeId, itemById.get(only.exchangeId)!),
+        });
       }
     }
     plans.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -117,10 +196,20 @@ export async function runInitialLoad(env: ReconcileEnv, mailbox: MailboxInfo, op
     let inThisChunk = 0;
     for (const plan of remaining) {
       if (inThisChunk >= chunkSize) {
-        await withSyncWrite(ctx.tenantId, async (tx) => {
-          await saveCheckpoint(tx, mailbox.id, { startedAt, after: previousKey(remaining, plan), done });
-          await mailboxRepository.setInitialLoad(tx, mailbox.id, { state: 'running', done, total, startedAt, finishedAt: null });
-        }, env.pool);
+        await withSyncWrite(
+          ctx.tenantId,
+          async (tx) => {
+            await saveCheckpoint(tx, mailbox.id, { startedAt, after: previousKey(remaining, plan), done });
+            await mailboxRepository.setInitialLoad(tx, mailbox.id, {
+              state: 'running',
+              done,
+              total,
+              startedAt,
+              finishedAt: null,
+            });
+          },
+          env.pool,
+        );
         return { finished: false };
       }
       await plan.run();

@@ -13,41 +13,93 @@ export interface StoredLink extends SyncLink<object> {
 }
 
 interface LinkRecord {
-  id: number; kind: ItemKind; mailbox_id: string; s4_key: string | null; occurrence_key: string | null; exchange_item_id: string | null;
-  change_key: string | null; s4_etag: string | null; snapshot: object | null; snapshot_hash: string | null;
-  state: SyncLink<object>['state']; origin: 's4' | 'exchange'; role: 'owner' | 'attendee'; marker: string | null; series_id: string | null;
+  id: number;
+  kind: ItemKind;
+  mailbox_id: string;
+  s4_key: string | null;
+  occurrence_key: string | null;
+  exchange_item_id: string | null;
+  change_key: string | null;
+  s4_etag: string | null;
+  snapshot: object | null;
+  snapshot_hash: string | null;
+  state: SyncLink<object>['state'];
+  origin: 's4' | 'exchange';
+  role: 'owner' | 'attendee';
+  marker: string | null;
+  series_id: string | null;
 }
 
 function toLink(r: LinkRecord, mailbox: string): StoredLink {
   return {
-    id: r.id, mailboxId: r.mailbox_id, kind: r.kind, mailbox, state: r.state, origin: r.origin, role: r.role,
+    id: r.id,
+    mailboxId: r.mailbox_id,
+    kind: r.kind,
+    mailbox,
+    state: r.state,
+    origin: r.origin,
+    role: r.role,
     marker: r.marker ?? r.s4_key ?? r.exchange_item_id ?? '',
-    ...(r.s4_key ? { s4Key: r.s4_key } : {}), ...(r.exchange_item_id ? { exchangeId: r.exchange_item_id } : {}),
-    ...(r.change_key ? { changeKey: r.change_key } : {}), ...(r.s4_etag ? { s4Etag: r.s4_etag } : {}),
-    ...(r.snapshot ? { snapshot: r.snapshot } : {}), ...(r.snapshot_hash ? { snapshotHash: r.snapshot_hash } : {}),
-    ...(r.occurrence_key ? { occurrenceKey: r.occurrence_key } : {}), ...(r.series_id ? { seriesId: r.series_id } : {}),
+    ...(r.s4_key ? { s4Key: r.s4_key } : {}),
+    ...(r.exchange_item_id ? { exchangeId: r.exchange_item_id } : {}),
+    ...(r.change_key ? { changeKey: r.change_key } : {}),
+    ...(r.s4_etag ? { s4Etag: r.s4_etag } : {}),
+    ...(r.snapshot ? { snapshot: r.snapshot } : {}),
+    ...(r.snapshot_hash ? { snapshotHash: r.snapshot_hash } : {}),
+    ...(r.occurrence_key ? { occurrenceKey: r.occurrence_key } : {}),
+    ...(r.series_id ? { seriesId: r.series_id } : {}),
   };
 }
 
 /** Links of one S/4 object across mailboxes; `mailboxes` maps mailbox id → SMTP address. */
-export async function linksOfS4Object(tx: Tx, kind: ItemKind, s4Key: string, mailboxes: ReadonlyMap<string, string>): Promise<StoredLink[]> {
+export async function linksOfS4Object(
+  tx: Tx,
+  kind: ItemKind,
+  s4Key: string,
+  mailboxes: ReadonlyMap<string, string>,
+): Promise<StoredLink[]> {
   const { rows } = await tx.query<LinkRecord>('SELECT * FROM links WHERE kind = $1 AND s4_key = $2', [kind, s4Key]);
   return rows.filter((r) => mailboxes.has(r.mailbox_id)).map((r) => toLink(r, mailboxes.get(r.mailbox_id)!));
 }
 
-export async function linkByExchangeItem(tx: Tx, mailboxId: string, mailbox: string, exchangeItemId: string): Promise<StoredLink | undefined> {
-  const { rows } = await tx.query<LinkRecord>('SELECT * FROM links WHERE mailbox_id = $1 AND exchange_item_id = $2', [mailboxId, exchangeItemId]);
+export async function linkByExchangeItem(
+  tx: Tx,
+  mailboxId: string,
+  mailbox: string,
+  exchangeItemId: string,
+): Promise<StoredLink | undefined> {
+  const { rows } = await tx.query<LinkRecord>('SELECT * FROM links WHERE mailbox_id = $1 AND exchange_item_id = $2', [
+    mailboxId,
+    exchangeItemId,
+  ]);
   return rows[0] ? toLink(rows[0], mailbox) : undefined;
 }
 
 /** Links of several Exchange items of one mailbox, by item id (one query for a page of changes). */
-export async function linksByExchangeItems(tx: Tx, mailboxId: string, mailbox: string, exchangeItemIds: string[]): Promise<Map<string, StoredLink>> {
-  const { rows } = await tx.query<LinkRecord>('SELECT * FROM links WHERE mailbox_id = $1 AND exchange_item_id = ANY($2)', [mailboxId, exchangeItemIds]);
+export async function linksByExchangeItems(
+  tx: Tx,
+  mailboxId: string,
+  mailbox: string,
+  exchangeItemIds: string[],
+): Promise<Map<string, StoredLink>> {
+  const { rows } = await tx.query<LinkRecord>(
+    'SELECT * FROM links WHERE mailbox_id = $1 AND exchange_item_id = ANY($2)',
+    [mailboxId, exchangeItemIds],
+  );
   return new Map(rows.map((r) => [r.exchange_item_id!, toLink(r, mailbox)]));
 }
 
-export async function linkByS4Key(tx: Tx, mailboxId: string, mailbox: string, kind: ItemKind, s4Key: string): Promise<StoredLink | undefined> {
-  const { rows } = await tx.query<LinkRecord>('SELECT * FROM links WHERE mailbox_id = $1 AND kind = $2 AND s4_key = $3', [mailboxId, kind, s4Key]);
+export async function linkByS4Key(
+  tx: Tx,
+  mailboxId: string,
+  mailbox: string,
+  kind: ItemKind,
+  s4Key: string,
+): Promise<StoredLink | undefined> {
+  const { rows } = await tx.query<LinkRecord>(
+    'SELECT * FROM links WHERE mailbox_id = $1 AND kind = $2 AND s4_key = $3',
+    [mailboxId, kind, s4Key],
+  );
   return rows[0] ? toLink(rows[0], mailbox) : undefined;
 }
 
@@ -56,11 +108,17 @@ export async function linkByS4Key(tx: Tx, mailboxId: string, mailbox: string, ki
  * (environment-move.ts), matched on the snapshot's subject, start and end (tasks: subject, start
  * and due date). Only an unambiguous match counts.
  */
-export async function movedOutlookLink(tx: Tx, mailboxId: string, mailbox: string, kind: ItemKind,
-  item: { subject?: string; start?: string; end?: string; startDate?: string; dueDate?: string }): Promise<StoredLink | undefined> {
+export async function movedOutlookLink(
+  tx: Tx,
+  mailboxId: string,
+  mailbox: string,
+  kind: ItemKind,
+  item: { subject?: string; start?: string; end?: string; startDate?: string; dueDate?: string },
+): Promise<StoredLink | undefined> {
   const { rows } = await tx.query<LinkRecord>(
     `SELECT * FROM links WHERE mailbox_id = $1 AND kind = $2 AND origin = 'exchange' AND state = 'linked' AND exchange_item_id IS NULL AND snapshot IS NOT NULL`,
-    [mailboxId, kind]);
+    [mailboxId, kind],
+  );
   const instant = (value: unknown) => (typeof value === 'string' && value ? new Date(value).getTime() : undefined);
   const same = (a: unknown, b: unknown) => instant(a) === instant(b);
   const matches = rows.filter((r) => {
@@ -74,16 +132,36 @@ export async function movedOutlookLink(tx: Tx, mailboxId: string, mailbox: strin
 }
 
 /** The occurrence links of one Outlook series in one mailbox (all, or the one with `occurrenceKey`). */
-export async function linksOfSeries(tx: Tx, mailboxId: string, mailbox: string, seriesId: string, occurrenceKey?: string): Promise<StoredLink[]> {
-  const { rows } = occurrenceKey === undefined
-    ? await tx.query<LinkRecord>(`SELECT * FROM links WHERE mailbox_id = $1 AND series_id = $2 AND kind = 'appointment'`, [mailboxId, seriesId])
-    : await tx.query<LinkRecord>(`SELECT * FROM links WHERE mailbox_id = $1 AND series_id = $2 AND kind = 'appointment' AND occurrence_key = $3`,
-      [mailboxId, seriesId, occurrenceKey]);
+export async function linksOfSeries(
+  tx: Tx,
+  mailboxId: string,
+  mailbox: string,
+  seriesId: string,
+  occurrenceKey?: string,
+): Promise<StoredLink[]> {
+  const { rows } =
+    occurrenceKey === undefined
+      ? await tx.query<LinkRecord>(
+          `SELECT * FROM links WHERE mailbox_id = $1 AND series_id = $2 AND kind = 'appointment'`,
+          [mailboxId, seriesId],
+        )
+      : await tx.query<LinkRecord>(
+          `SELECT * FROM links WHERE mailbox_id = $1 AND series_id = $2 AND kind = 'appointment' AND occurrence_key = $3`,
+          [mailboxId, seriesId, occurrenceKey],
+        );
   return rows.map((r) => toLink(r, mailbox));
 }
 
-export async function linksOfMailbox(tx: Tx, mailboxId: string, mailbox: string, kind: ItemKind): Promise<StoredLink[]> {
-  const { rows } = await tx.query<LinkRecord>('SELECT * FROM links WHERE mailbox_id = $1 AND kind = $2', [mailboxId, kind]);
+export async function linksOfMailbox(
+  tx: Tx,
+  mailboxId: string,
+  mailbox: string,
+  kind: ItemKind,
+): Promise<StoredLink[]> {
+  const { rows } = await tx.query<LinkRecord>('SELECT * FROM links WHERE mailbox_id = $1 AND kind = $2', [
+    mailboxId,
+    kind,
+  ]);
   return rows.map((r) => toLink(r, mailbox));
 }
 
@@ -110,14 +188,29 @@ export interface LinkWrite {
  * both ends make a second link for the same pair impossible, even with concurrent workers.
  */
 export async function saveLink(tx: Tx, existingId: number | undefined, link: LinkWrite): Promise<number> {
-  const values = [link.tenantId, link.kind, link.mailboxId, link.s4Key ?? null, link.exchangeId ?? null, link.changeKey ?? null, link.s4Etag ?? null,
-    link.snapshot ? JSON.stringify(link.snapshot) : null, link.snapshotHash ?? null, link.state, link.origin, link.role, link.marker];
+  const values = [
+    link.tenantId,
+    link.kind,
+    link.mailboxId,
+    link.s4Key ?? null,
+    link.exchangeId ?? null,
+    link.changeKey ?? null,
+    link.s4Etag ?? null,
+    link.snapshot ? JSON.stringify(link.snapshot) : null,
+    link.snapshotHash ?? null,
+    link.state,
+    link.origin,
+    link.role,
+    link.marker,
+  ];
   if (existingId !== undefined) {
     await tx.query(
       `UPDATE links SET s4_key = COALESCE($1, s4_key), exchange_item_id = COALESCE($2, exchange_item_id), change_key = COALESCE($3, change_key),
          s4_etag = COALESCE($4, s4_etag), snapshot = COALESCE($5, snapshot), snapshot_hash = COALESCE($6, snapshot_hash), state = $7,
          origin = $8, role = $9, marker = $10, updated_at = now()
-       WHERE id = $11`, [...values.slice(3), existingId]);
+       WHERE id = $11`,
+      [...values.slice(3), existingId],
+    );
     return existingId;
   }
   try {
@@ -125,14 +218,17 @@ export async function saveLink(tx: Tx, existingId: number | undefined, link: Lin
       `INSERT INTO links (tenant_id, kind, mailbox_id, s4_key, exchange_item_id, change_key, s4_etag, snapshot, snapshot_hash, state, origin, role, marker,
          occurrence_key, series_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
-      [...values, link.occurrence?.key ?? null, link.occurrence?.seriesId ?? null]);
+      [...values, link.occurrence?.key ?? null, link.occurrence?.seriesId ?? null],
+    );
     return rows[0]!.id;
   } catch (error) {
     // Another job linked the same object in this mailbox meanwhile (an S/4 event and an initial load
     // reconcile one activity at once; the inbox serialises per subject, not across them). Like a
     // ChangeKey/ETag conflict, the caller re-reads the link and decides again.
     if ((error as { code?: string }).code === '23505') {
-      throw new TandemError('SYNC_LOCKED', 'The object was linked by another worker at the same time', { cause: error });
+      throw new TandemError('SYNC_LOCKED', 'The object was linked by another worker at the same time', {
+        cause: error,
+      });
     }
     throw error;
   }

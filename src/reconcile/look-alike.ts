@@ -8,33 +8,53 @@ import { matchForInitialLoad, type ExchangeCandidate, type S4Candidate } from '.
  * and end with exactly one candidate), for one object at a time: an S/4 event may be handled before
  * the user's initial load has run, and must then adopt the copy a user made by hand, not add a second.
  */
-const minute = (iso: string | undefined) => (iso ? new Date(Math.floor(Date.parse(iso) / 60_000) * 60_000).toISOString() : undefined);
+const minute = (iso: string | undefined) =>
+  iso ? new Date(Math.floor(Date.parse(iso) / 60_000) * 60_000).toISOString() : undefined;
 const day = (iso: string | undefined) => iso?.slice(0, 10);
 
 export function s4Candidate(kind: 'appointment' | 'task', o: S4Appointment | S4Task): S4Candidate {
-  if (kind === 'appointment') { const a = o as S4Appointment; return { key: a.uuid, subject: a.subject, start: minute(a.start), end: minute(a.end) }; }
+  if (kind === 'appointment') {
+    const a = o as S4Appointment;
+    return { key: a.uuid, subject: a.subject, start: minute(a.start), end: minute(a.end) };
+  }
   const t = o as S4Task;
-  return { key: t.uuid, subject: t.subject, ...(t.start ? { start: day(t.start) } : {}), ...(t.due ? { end: day(t.due) } : {}) };
+  return {
+    key: t.uuid,
+    subject: t.subject,
+    ...(t.start ? { start: day(t.start) } : {}),
+    ...(t.due ? { end: day(t.due) } : {}),
+  };
 }
 
 export function exchangeCandidate(kind: 'appointment' | 'task', item: Appointment | Task): ExchangeCandidate {
   const base = { id: item.id, subject: item.subject, ...(item.stamp ? { stamp: item.stamp } : {}) };
-  if (kind === 'appointment') { const a = item as Appointment; return { ...base, start: minute(a.start), end: minute(a.end) }; }
+  if (kind === 'appointment') {
+    const a = item as Appointment;
+    return { ...base, start: minute(a.start), end: minute(a.end) };
+  }
   const t = item as Task;
   return { ...base, ...(t.startDate ? { start: t.startDate } : {}), ...(t.dueDate ? { end: t.dueDate } : {}) };
 }
 
-
 /** The one unstamped item in the mailbox that looks like the S/4 object (subject, start, end), if exactly one does. */
-export async function findLookAlike(connector: MailboxConnector, mailbox: MailboxAddress, kind: 'appointment' | 'task',
-  s4: S4Appointment | S4Task): Promise<Appointment | Task | undefined> {
+export async function findLookAlike(
+  connector: MailboxConnector,
+  mailbox: MailboxAddress,
+  kind: 'appointment' | 'task',
+  s4: S4Appointment | S4Task,
+): Promise<Appointment | Task | undefined> {
   const candidate = s4Candidate(kind, s4);
   if (!candidate.start || !candidate.end) return undefined;
   // Appointments: the calendar view of the object's own time; tasks have no view and are listed whole.
-  const items = (kind === 'appointment'
-    ? await connector.listItems(mailbox, kind, { start: (s4 as S4Appointment).start, end: (s4 as S4Appointment).end })
-    : await connector.listItems(mailbox, kind)) as Array<Appointment | Task>;
+  const items = (
+    kind === 'appointment'
+      ? await connector.listItems(mailbox, kind, { start: (s4 as S4Appointment).start, end: (s4 as S4Appointment).end })
+      : await connector.listItems(mailbox, kind)
+  ) as Array<Appointment | Task>;
   const unstamped = items.filter((item) => !item.stamp);
-  const pair = matchForInitialLoad([candidate], unstamped.map((item) => exchangeCandidate(kind, item))).pairs[0];
+  const pair = matchForInitialLoad(
+    [candidate],
+    unstamped.map((item) => exchangeCandidate(kind, item)),
+  ).pairs[0];
   return pair ? unstamped.find((item) => item.id === pair.exchangeId) : undefined;
 }

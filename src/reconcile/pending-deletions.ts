@@ -14,16 +14,37 @@ import type { TenantContexts } from './tenant-context.js';
  * deletion is not proposed again.
  */
 export async function settlePendingDeletions(pool: Pool, contexts: TenantContexts, limit = 200): Promise<number> {
-  const decided = await withSystemScope(async (tx) => (await tx.query<{ id: number; tenant_id: string; mailbox_id: string | null; kind: ItemKind;
-    s4_key: string | null; action: SyncAction; state: 'confirmed' | 'rejected'; decided_by: string | null }>(
-    `SELECT id, tenant_id, mailbox_id, kind, s4_key, action, state, decided_by FROM pending_deletions WHERE state IN ('confirmed', 'rejected') ORDER BY id LIMIT $1`,
-    [limit])).rows, pool);
+  const decided = await withSystemScope(
+    async (tx) =>
+      (
+        await tx.query<{
+          id: number;
+          tenant_id: string;
+          mailbox_id: string | null;
+          kind: ItemKind;
+          s4_key: string | null;
+          action: SyncAction;
+          state: 'confirmed' | 'rejected';
+          decided_by: string | null;
+        }>(
+          `SELECT id, tenant_id, mailbox_id, kind, s4_key, action, state, decided_by FROM pending_deletions WHERE state IN ('confirmed', 'rejected') ORDER BY id LIMIT $1`,
+          [limit],
+        )
+      ).rows,
+    pool,
+  );
   for (const row of decided) {
     try {
       const ctx = await contexts.get(row.tenant_id);
       const mailbox = row.mailbox_id ? ctx.byId(row.mailbox_id) : undefined;
-      const link = mailbox && row.s4_key
-        ? await withTenant(row.tenant_id, (tx) => linkByS4Key(tx, mailbox.id, mailbox.smtp, row.kind, row.s4_key!), pool) : undefined;
+      const link =
+        mailbox && row.s4_key
+          ? await withTenant(
+              row.tenant_id,
+              (tx) => linkByS4Key(tx, mailbox.id, mailbox.smtp, row.kind, row.s4_key!),
+              pool,
+            )
+          : undefined;
       if (row.state === 'confirmed') {
         const action = row.action;
         if (action.type === 'deleteExchangeItem' && mailbox) {
@@ -37,17 +58,33 @@ export async function settlePendingDeletions(pool: Pool, contexts: TenantContext
           }
         }
       }
-      await withTenant(row.tenant_id, async (tx) => {
-        if (link) {
-          if (row.state === 'confirmed') await deleteLink(tx, link.id);
-          else await tx.query(`UPDATE links SET state = 'detached', updated_at = now() WHERE id = $1`, [link.id]);
-        }
-        await tx.query(`UPDATE pending_deletions SET state = 'done' WHERE id = $1`, [row.id]);
-        await writeJournal(tx, row.tenant_id, [{ ...(row.mailbox_id ? { mailboxId: row.mailbox_id } : {}), objectKind: row.kind, ...(row.s4_key ? { s4Key: row.s4_key } : {}),
-          direction: 'none', outcome: row.state === 'confirmed' ? 'deleted' : 'skipped', reason: `safetyValve.${row.state}`, details: { decidedBy: row.decided_by, action: row.action.type } }]);
-      }, pool);
+      await withTenant(
+        row.tenant_id,
+        async (tx) => {
+          if (link) {
+            if (row.state === 'confirmed') await deleteLink(tx, link.id);
+            else await tx.query(`UPDATE links SET state = 'detached', updated_at = now() WHERE id = $1`, [link.id]);
+          }
+          await tx.query(`UPDATE pending_deletions SET state = 'done' WHERE id = $1`, [row.id]);
+          await writeJournal(tx, row.tenant_id, [
+            {
+              ...(row.mailbox_id ? { mailboxId: row.mailbox_id } : {}),
+              objectKind: row.kind,
+              ...(row.s4_key ? { s4Key: row.s4_key } : {}),
+              direction: 'none',
+              outcome: row.state === 'confirmed' ? 'deleted' : 'skipped',
+              reason: `safetyValve.${row.state}`,
+              details: { decidedBy: row.decided_by, action: row.action.type },
+            },
+          ]);
+        },
+        pool,
+      );
     } catch (error) {
-      logger.warn({ err: error, tenantId: row.tenant_id, pendingDeletion: row.id }, 'settling a held deletion failed; will retry');
+      logger.warn(
+        { err: error, tenantId: row.tenant_id, pendingDeletion: row.id },
+        'settling a held deletion failed; will retry',
+      );
     }
   }
   return decided.length;

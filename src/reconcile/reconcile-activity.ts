@@ -6,7 +6,14 @@ import { withTenant } from '../store/transaction.js';
 import { layeredLookup, partnerLookup, type PartnerInfo, type PartnerLookup, type SyncAction } from '../sync/index.js';
 import { ACTIVITY_OPS, type AnyActivityOps } from './activity-kinds.js';
 import { executeActions, type S4Writer } from './execute-actions.js';
-import { linkByExchangeItem, linkByS4Key, linksOfS4Object, linksOfSeries, movedOutlookLink, type StoredLink } from './link-store.js';
+import {
+  linkByExchangeItem,
+  linkByS4Key,
+  linksOfS4Object,
+  linksOfSeries,
+  movedOutlookLink,
+  type StoredLink,
+} from './link-store.js';
 import { isOccurrenceReference, reconcileSeries } from './reconcile-series.js';
 import { syncAttachments } from './sync-attachments.js';
 import type { EnvironmentRef, MailboxInfo, TenantContext } from './tenant-context.js';
@@ -29,13 +36,23 @@ export interface ReconcileEnv {
  * The engine's view of partners: every Tandem user (employee BP ↔ mailbox) plus the partners of
  * the object at hand, read from S/4 (cached).
  */
-export async function buildLookup(ctx: TenantContext, partnerIds: Iterable<string>, attendeeEmails: Iterable<string> = []): Promise<PartnerLookup> {
+export async function buildLookup(
+  ctx: TenantContext,
+  partnerIds: Iterable<string>,
+  attendeeEmails: Iterable<string> = [],
+): Promise<PartnerLookup> {
   const users = ctx.userLookup();
   const infos = new Map<string, PartnerInfo>();
   const add = (bp: S4BusinessPartner, email?: string) => {
-    const name = bp.category === 'organization' ? bp.organizationName : [bp.firstName, bp.lastName].filter(Boolean).join(' ');
+    const name =
+      bp.category === 'organization' ? bp.organizationName : [bp.firstName, bp.lastName].filter(Boolean).join(' ');
     const address = email ?? bp.emails[0];
-    infos.set(bp.id, { id: bp.id, isEmployee: bp.isEmployee, ...(address ? { email: address } : {}), ...(name ? { name } : {}) });
+    infos.set(bp.id, {
+      id: bp.id,
+      isEmployee: bp.isEmployee,
+      ...(address ? { email: address } : {}),
+      ...(name ? { name } : {}),
+    });
   };
   for (const id of new Set(partnerIds)) {
     if (users.byId(id)) continue;
@@ -76,8 +93,17 @@ interface StepState<S, E> {
  * creates by their marker, pass destructive actions through the safety valve, execute — and on a
  * concurrent change (ChangeKey or ETag), read again and decide again.
  */
-export async function reconcileInMailbox<S extends { uuid: string; etag: string; partners: { businessPartner: string }[] }, E extends Appointment | Task>(
-  env: ReconcileEnv, ops: AnyActivityOps, mailbox: MailboxInfo, initial: StepState<S, E>, lookupIn?: PartnerLookup, environment?: EnvironmentRef): Promise<void> {
+export async function reconcileInMailbox<
+  S extends { uuid: string; etag: string; partners: { businessPartner: string }[] },
+  E extends Appointment | Task,
+>(
+  env: ReconcileEnv,
+  ops: AnyActivityOps,
+  mailbox: MailboxInfo,
+  initial: StepState<S, E>,
+  lookupIn?: PartnerLookup,
+  environment?: EnvironmentRef,
+): Promise<void> {
   const { ctx } = env;
   const kind = ops.kind as ItemKind;
   const address = { smtpAddress: mailbox.smtp };
@@ -88,9 +114,11 @@ export async function reconcileInMailbox<S extends { uuid: string; etag: string;
   let lookup = lookupIn;
 
   for (let round = 1; round <= MAX_ROUNDS; round++) {
-    if (state.s4 === undefined) state.s4 = state.s4Key ? (await ops.get(ctx.s4, state.s4Key)) ?? null : null;
+    if (state.s4 === undefined) state.s4 = state.s4Key ? ((await ops.get(ctx.s4, state.s4Key)) ?? null) : null;
     if (state.exchange === undefined) {
-      state.exchange = state.link?.exchangeId ? ((await connector.getItem(address, kind, state.link.exchangeId)) as E | undefined) ?? null : null;
+      state.exchange = state.link?.exchangeId
+        ? (((await connector.getItem(address, kind, state.link.exchangeId)) as E | undefined) ?? null)
+        : null;
       // Not found under a known id: an item carrying our stamp is ours already — a link re-keyed by a
       // move to another environment (ids cleared), a link still holding the other backend's id while
       // the move propagates, or no link yet in a mailbox whose initial load has not run. Adopt it,
@@ -99,31 +127,60 @@ export async function reconcileInMailbox<S extends { uuid: string; etag: string;
       // the search (one Exchange call per new object) is skipped.
       const stampKey = state.link?.s4Key ?? state.s4?.uuid;
       const unlinkedCopyPossible = state.link !== undefined || !mailbox.initialLoadDone;
-      if (state.exchange === null && stampKey && (state.s4 || state.link?.exchangeId === undefined) && unlinkedCopyPossible) {
+      if (
+        state.exchange === null &&
+        stampKey &&
+        (state.s4 || state.link?.exchangeId === undefined) &&
+        unlinkedCopyPossible
+      ) {
         state.exchange = ((await connector.findByStamp(address, kind, stampKey))[0] as E | undefined) ?? null;
       }
       // Before the initial load, a copy the user made by hand is adopted as the initial load would.
       if (state.exchange === null && state.s4 && !state.link && !mailbox.initialLoadDone) {
-        state.exchange = ((await findLookAlike(connector, address, ops.kind, state.s4 as never)) as E | undefined) ?? null;
+        state.exchange =
+          ((await findLookAlike(connector, address, ops.kind, state.s4 as never)) as E | undefined) ?? null;
       }
     }
     if (state.exchange === null && state.s4 && state.link?.state === 'linked' && !state.link.exchangeId) {
       // Linked, but its item id was cleared by a move to another environment and no item carries the
       // stamp (an Outlook-created item has none until S/4 changes it): unknown, not deleted. Change
       // tracking on the new backend re-links it (reconcileExchangeItem); never delete or recreate here.
-      await withTenant(ctx.tenantId, (tx) => writeJournal(tx, ctx.tenantId, [{ correlationId: env.correlationId, mailboxId: mailbox.id, objectKind: kind,
-        s4Key: state.s4!.uuid, direction: 'none', outcome: 'skipped', reason: 'environmentMove.itemNotFound' }]), env.pool);
+      await withTenant(
+        ctx.tenantId,
+        (tx) =>
+          writeJournal(tx, ctx.tenantId, [
+            {
+              correlationId: env.correlationId,
+              mailboxId: mailbox.id,
+              objectKind: kind,
+              s4Key: state.s4!.uuid,
+              direction: 'none',
+              outcome: 'skipped',
+              reason: 'environmentMove.itemNotFound',
+            },
+          ]),
+        env.pool,
+      );
       return;
     }
     // Outlook attendees matter only where Outlook writes to S/4.
-    const attendees = ops.kind === 'appointment' && state.exchange && ctx.settings.appointments.exchangeToS4 !== 'off'
-      ? (state.exchange as Appointment).attendees.map((a) => a.email).filter(Boolean) : [];
+    const attendees =
+      ops.kind === 'appointment' && state.exchange && ctx.settings.appointments.exchangeToS4 !== 'off'
+        ? (state.exchange as Appointment).attendees.map((a) => a.email).filter(Boolean)
+        : [];
     lookup ??= await buildLookup(ctx, state.s4 ? state.s4.partners.map((p) => p.businessPartner) : [], attendees);
     const now = (env.now?.() ?? new Date()).toISOString();
     const actions: SyncAction[] = ops.decide({
-      settings: ctx.settings, lookup, now, mailbox: mailbox.smtp, mailboxPartnerId: mailbox.employeeBp ?? '',
-      ...(state.s4 ? { s4: state.s4 } : {}), ...(state.exchange ? { exchange: state.exchange } : {}),
-      ...(state.link ? { link: state.link } : {}), s4SearchedByMarker: s4Searched, exchangeSearchedByMarker: exchangeSearched,
+      settings: ctx.settings,
+      lookup,
+      now,
+      mailbox: mailbox.smtp,
+      mailboxPartnerId: mailbox.employeeBp ?? '',
+      ...(state.s4 ? { s4: state.s4 } : {}),
+      ...(state.exchange ? { exchange: state.exchange } : {}),
+      ...(state.link ? { link: state.link } : {}),
+      s4SearchedByMarker: s4Searched,
+      exchangeSearchedByMarker: exchangeSearched,
     });
 
     const resolve = actions.find((a) => a.type === 'resolvePendingCreate');
@@ -139,33 +196,69 @@ export async function reconcileInMailbox<S extends { uuid: string; etag: string;
     }
 
     try {
-      const executed = await executeThroughValve(env, mailbox, actions, (passed) => executeActions({
-        pool: env.pool, tenantId: ctx.tenantId, kind, mailboxId: mailbox.id, mailbox: mailbox.smtp, connector,
-        s4: s4Writer(ops, ctx, () => state.s4 ?? undefined), correlationId: env.correlationId, link: state.link,
-        s4Etag: state.s4?.etag, s4Key: state.s4?.uuid, exchangeItemId: state.exchange?.id, exchangeChangeKey: state.exchange?.changeKey,
-      }, passed));
+      const executed = await executeThroughValve(env, mailbox, actions, (passed) =>
+        executeActions(
+          {
+            pool: env.pool,
+            tenantId: ctx.tenantId,
+            kind,
+            mailboxId: mailbox.id,
+            mailbox: mailbox.smtp,
+            connector,
+            s4: s4Writer(ops, ctx, () => state.s4 ?? undefined),
+            correlationId: env.correlationId,
+            link: state.link,
+            s4Etag: state.s4?.etag,
+            s4Key: state.s4?.uuid,
+            exchangeItemId: state.exchange?.id,
+            exchangeChangeKey: state.exchange?.changeKey,
+          },
+          passed,
+        ),
+      );
       for (const action of executed) syncOutcomes.inc({ kind, outcome: action.journal.outcome });
       if (ops.kind === 'appointment' && ctx.settings.appointments.attachments.enabled) {
         // The link as just committed (a create has its other end only now): copy what one side's files lack.
         const s4Key = state.s4?.uuid ?? state.link?.s4Key;
         const exchangeId = state.exchange?.id ?? state.link?.exchangeId;
-        const link = await withTenant(ctx.tenantId, (tx) => s4Key ? linkByS4Key(tx, mailbox.id, mailbox.smtp, kind, s4Key)
-          : exchangeId ? linkByExchangeItem(tx, mailbox.id, mailbox.smtp, exchangeId) : Promise.resolve(undefined), env.pool);
+        const link = await withTenant(
+          ctx.tenantId,
+          (tx) =>
+            s4Key
+              ? linkByS4Key(tx, mailbox.id, mailbox.smtp, kind, s4Key)
+              : exchangeId
+                ? linkByExchangeItem(tx, mailbox.id, mailbox.smtp, exchangeId)
+                : Promise.resolve(undefined),
+          env.pool,
+        );
         if (link) await syncAttachments(env, mailbox, connector, link);
       }
       return;
     } catch (error) {
-      if (!isTandemError(error, 'EXCHANGE_CONFLICT') && !isTandemError(error, 'S4_ETAG_MISMATCH') && !isTandemError(error, 'SYNC_LOCKED')) throw error;
+      if (
+        !isTandemError(error, 'EXCHANGE_CONFLICT') &&
+        !isTandemError(error, 'S4_ETAG_MISMATCH') &&
+        !isTandemError(error, 'SYNC_LOCKED')
+      )
+        throw error;
       // Someone changed (or linked) the object while we decided: read both sides again and decide again.
       state.s4Key ??= state.s4?.uuid ?? state.link?.s4Key;
       const exchangeId = state.link?.exchangeId ?? state.exchange?.id;
       state.s4 = undefined;
       state.exchange = undefined;
-      state.link = await withTenant(ctx.tenantId, (tx) => state.s4Key
-        ? linkByS4Key(tx, mailbox.id, mailbox.smtp, kind, state.s4Key)
-        : exchangeId ? linkByExchangeItem(tx, mailbox.id, mailbox.smtp, exchangeId) : Promise.resolve(undefined), env.pool);
+      state.link = await withTenant(
+        ctx.tenantId,
+        (tx) =>
+          state.s4Key
+            ? linkByS4Key(tx, mailbox.id, mailbox.smtp, kind, state.s4Key)
+            : exchangeId
+              ? linkByExchangeItem(tx, mailbox.id, mailbox.smtp, exchangeId)
+              : Promise.resolve(undefined),
+        env.pool,
+      );
       // An item not linked after all is read by its id (the read above goes through the link).
-      if (!state.link && exchangeId) state.exchange = ((await connector.getItem(address, kind, exchangeId)) as E | undefined) ?? null;
+      if (!state.link && exchangeId)
+        state.exchange = ((await connector.getItem(address, kind, exchangeId)) as E | undefined) ?? null;
       lookup = undefined;
     }
   }
@@ -173,11 +266,18 @@ export async function reconcileInMailbox<S extends { uuid: string; etag: string;
 }
 
 /** An S/4 event named an activity: bring every mailbox that holds or should hold it up to date. */
-export async function reconcileS4Activity(env: ReconcileEnv, kind: 'appointment' | 'task', uuid: string): Promise<void> {
+export async function reconcileS4Activity(
+  env: ReconcileEnv,
+  kind: 'appointment' | 'task',
+  uuid: string,
+): Promise<void> {
   const { ctx } = env;
   const ops = ACTIVITY_OPS[kind];
   const s4 = (await ops.get(ctx.s4, uuid)) ?? null;
-  const lookup = await buildLookup(ctx, s4 ? s4.partners.map((p: { businessPartner: string }) => p.businessPartner) : []);
+  const lookup = await buildLookup(
+    ctx,
+    s4 ? s4.partners.map((p: { businessPartner: string }) => p.businessPartner) : [],
+  );
   const targets = new Map<string, MailboxInfo>();
   if (s4) {
     for (const partnerId of ops.candidatePartners(s4, ctx.settings, lookup)) {
@@ -186,18 +286,29 @@ export async function reconcileS4Activity(env: ReconcileEnv, kind: 'appointment'
     }
   }
   // The object's links and the targets' current environments in one transaction.
-  const { links, environments } = await withTenant(ctx.tenantId, async (tx) => {
-    const found = await linksOfS4Object(tx, kind, uuid, ctx.mailboxMap());
-    for (const link of found) {
-      const mailbox = ctx.byId(link.mailboxId);
-      if (mailbox) targets.set(mailbox.id, mailbox);
-    }
-    return { links: found, environments: await ctx.currentEnvironments(tx, [...targets.keys()]) };
-  }, env.pool);
+  const { links, environments } = await withTenant(
+    ctx.tenantId,
+    async (tx) => {
+      const found = await linksOfS4Object(tx, kind, uuid, ctx.mailboxMap());
+      for (const link of found) {
+        const mailbox = ctx.byId(link.mailboxId);
+        if (mailbox) targets.set(mailbox.id, mailbox);
+      }
+      return { links: found, environments: await ctx.currentEnvironments(tx, [...targets.keys()]) };
+    },
+    env.pool,
+  );
   for (const mailbox of targets.values()) {
     const link = links.find((l) => l.mailboxId === mailbox.id);
-    if (kind === 'appointment' && await handledAsOccurrence(env, mailbox, s4, link)) continue;
-    await reconcileInMailbox(env, ops, mailbox, { s4, exchange: undefined, link, s4Key: uuid }, lookup, environments.get(mailbox.id));
+    if (kind === 'appointment' && (await handledAsOccurrence(env, mailbox, s4, link))) continue;
+    await reconcileInMailbox(
+      env,
+      ops,
+      mailbox,
+      { s4, exchange: undefined, link, s4Key: uuid },
+      lookup,
+      environments.get(mailbox.id),
+    );
   }
 }
 
@@ -207,27 +318,71 @@ export async function reconcileS4Activity(env: ReconcileEnv, kind: 'appointment'
  * never copied into that calendar as an item of its own. Our own write coming back (same ETag) is
  * an echo; a create still in flight is left to the job creating it.
  */
-async function handledAsOccurrence(env: ReconcileEnv, mailbox: MailboxInfo, s4: { etag: string; uuid: string; externalReference?: string;
-  partners: { partnerFunction: string; businessPartner: string }[] } | null, link: StoredLink | undefined): Promise<boolean> {
+async function handledAsOccurrence(
+  env: ReconcileEnv,
+  mailbox: MailboxInfo,
+  s4: {
+    etag: string;
+    uuid: string;
+    externalReference?: string;
+    partners: { partnerFunction: string; businessPartner: string }[];
+  } | null,
+  link: StoredLink | undefined,
+): Promise<boolean> {
   const { ctx } = env;
   let occurrenceLink = link?.occurrenceKey ? link : undefined;
   if (!link && s4 && isOccurrenceReference(s4.externalReference)) {
     // The create of this activity may not have committed its S/4 key yet: its link holds the occurrence key.
-    occurrenceLink = await withTenant(ctx.tenantId, (tx) => linkByExchangeItem(tx, mailbox.id, mailbox.smtp, s4.externalReference!), env.pool);
+    occurrenceLink = await withTenant(
+      ctx.tenantId,
+      (tx) => linkByExchangeItem(tx, mailbox.id, mailbox.smtp, s4.externalReference!),
+      env.pool,
+    );
     if (!occurrenceLink?.occurrenceKey) {
       const responsible = ctx.settings.appointments.partnerFunctions.responsible;
-      const isOrganiser = s4.partners.some((p) => p.partnerFunction === responsible && p.businessPartner === mailbox.employeeBp);
+      const isOrganiser = s4.partners.some(
+        (p) => p.partnerFunction === responsible && p.businessPartner === mailbox.employeeBp,
+      );
       if (!isOrganiser) return false;
-      await withTenant(ctx.tenantId, (tx) => writeJournal(tx, ctx.tenantId, [{ correlationId: env.correlationId, mailboxId: mailbox.id, objectKind: 'appointment',
-        s4Key: s4.uuid, direction: 'none', outcome: 'skipped', reason: 'series.occurrenceNotLinked' }]), env.pool);
+      await withTenant(
+        ctx.tenantId,
+        (tx) =>
+          writeJournal(tx, ctx.tenantId, [
+            {
+              correlationId: env.correlationId,
+              mailboxId: mailbox.id,
+              objectKind: 'appointment',
+              s4Key: s4.uuid,
+              direction: 'none',
+              outcome: 'skipped',
+              reason: 'series.occurrenceNotLinked',
+            },
+          ]),
+        env.pool,
+      );
       return true;
     }
   }
   if (!occurrenceLink?.occurrenceKey || !occurrenceLink.seriesId) return false;
   if (occurrenceLink.state === 'creating') return true;
   if (s4 && occurrenceLink.s4Etag === s4.etag) {
-    await withTenant(ctx.tenantId, (tx) => writeJournal(tx, ctx.tenantId, [{ correlationId: env.correlationId, mailboxId: mailbox.id, objectKind: 'appointment',
-      s4Key: s4.uuid, exchangeItemId: occurrenceLink.occurrenceKey, direction: 'none', outcome: 'echo', reason: 'echo.sameEtag' }]), env.pool);
+    await withTenant(
+      ctx.tenantId,
+      (tx) =>
+        writeJournal(tx, ctx.tenantId, [
+          {
+            correlationId: env.correlationId,
+            mailboxId: mailbox.id,
+            objectKind: 'appointment',
+            s4Key: s4.uuid,
+            exchangeItemId: occurrenceLink.occurrenceKey,
+            direction: 'none',
+            outcome: 'echo',
+            reason: 'echo.sameEtag',
+          },
+        ]),
+      env.pool,
+    );
     syncOutcomes.inc({ kind: 'appointment', outcome: 'echo' });
     return true;
   }
@@ -243,21 +398,45 @@ export function isEcho(link: StoredLink, changeKey: string | undefined): boolean
   return link.state === 'linked' && changeKey !== undefined && link.changeKey === changeKey;
 }
 
-export function echoEntry(env: ReconcileEnv, mailbox: MailboxInfo, kind: ItemKind, link: StoredLink, itemId: string): JournalEntry {
-  return { correlationId: env.correlationId, mailboxId: mailbox.id, objectKind: kind, ...(link.s4Key ? { s4Key: link.s4Key } : {}),
-    exchangeItemId: itemId, direction: 'none', outcome: 'echo', reason: 'echo.sameChangeKey' };
+export function echoEntry(
+  env: ReconcileEnv,
+  mailbox: MailboxInfo,
+  kind: ItemKind,
+  link: StoredLink,
+  itemId: string,
+): JournalEntry {
+  return {
+    correlationId: env.correlationId,
+    mailboxId: mailbox.id,
+    objectKind: kind,
+    ...(link.s4Key ? { s4Key: link.s4Key } : {}),
+    exchangeItemId: itemId,
+    direction: 'none',
+    outcome: 'echo',
+    reason: 'echo.sameChangeKey',
+  };
 }
 
 /**
  * Change tracking named an Outlook item (created, changed or deleted): reconcile it with its S/4
  * activity, or create one when the item qualifies for Exchange → S/4.
  */
-export async function reconcileExchangeItem(env: ReconcileEnv, kind: 'appointment' | 'task', mailbox: MailboxInfo, itemId: string,
-  item: Appointment | Task | null): Promise<void> {
+export async function reconcileExchangeItem(
+  env: ReconcileEnv,
+  kind: 'appointment' | 'task',
+  mailbox: MailboxInfo,
+  itemId: string,
+  item: Appointment | Task | null,
+): Promise<void> {
   const { ctx } = env;
   const ops = ACTIVITY_OPS[kind];
   // An occurrence or exception changed: its series decides (Outlook reports them under the master, Graph may name them).
-  if (kind === 'appointment' && item && (item as Appointment).seriesMasterId && ((item as Appointment).type === 'occurrence' || (item as Appointment).type === 'exception')) {
+  if (
+    kind === 'appointment' &&
+    item &&
+    (item as Appointment).seriesMasterId &&
+    ((item as Appointment).type === 'occurrence' || (item as Appointment).type === 'exception')
+  ) {
     await reconcileSeries(env, mailbox, (item as Appointment).seriesMasterId!);
     return;
   }
@@ -270,20 +449,34 @@ export async function reconcileExchangeItem(env: ReconcileEnv, kind: 'appointmen
     }
     // A deleted series (or one made a single appointment) whose occurrences are in S/4.
     if (appointment === null || appointment.type === 'single') {
-      const occurrences = await withTenant(ctx.tenantId, (tx) => linksOfSeries(tx, mailbox.id, mailbox.smtp, itemId), env.pool);
+      const occurrences = await withTenant(
+        ctx.tenantId,
+        (tx) => linksOfSeries(tx, mailbox.id, mailbox.smtp, itemId),
+        env.pool,
+      );
       if (occurrences.length > 0) await reconcileSeries(env, mailbox, itemId, { master: null });
       if (appointment === null) return;
     }
   }
   // An item we wrote but whose link was lost or re-keyed (backend switch): find the link by the stamp's S/4 key.
-  if (!link && item?.stamp) link = await withTenant(ctx.tenantId, (tx) => linkByS4Key(tx, mailbox.id, mailbox.smtp, kind, item.stamp!.s4Key), env.pool);
+  if (!link && item?.stamp)
+    link = await withTenant(
+      ctx.tenantId,
+      (tx) => linkByS4Key(tx, mailbox.id, mailbox.smtp, kind, item.stamp!.s4Key),
+      env.pool,
+    );
   // An Outlook-created item carries no stamp: after a move its new id matches no link, but the link
   // re-keyed by the move still holds what it last agreed on. One such link with the same subject,
   // start and end is this item; anything less certain is left alone (and journalled by the engine).
-  if (!link && item && !item.stamp) link = await withTenant(ctx.tenantId, (tx) => movedOutlookLink(tx, mailbox.id, mailbox.smtp, kind, item), env.pool);
+  if (!link && item && !item.stamp)
+    link = await withTenant(ctx.tenantId, (tx) => movedOutlookLink(tx, mailbox.id, mailbox.smtp, kind, item), env.pool);
   if (!link && item === null) return; // deleted, and never ours: nothing to do
   if (link && item && isEcho(link, item.changeKey)) {
-    await withTenant(ctx.tenantId, (tx) => writeJournal(tx, ctx.tenantId, [echoEntry(env, mailbox, kind, link, itemId)]), env.pool);
+    await withTenant(
+      ctx.tenantId,
+      (tx) => writeJournal(tx, ctx.tenantId, [echoEntry(env, mailbox, kind, link, itemId)]),
+      env.pool,
+    );
     syncOutcomes.inc({ kind, outcome: 'echo' });
     return;
   }

@@ -23,10 +23,18 @@ const SETTINGS_SETTLE_MS = 10_000;
  * Cost: per user and day one CalendarView over the window and one FindItem for the masters
  * (EWS; Graph: one calendarView), plus the reads of each series the pass reconciles.
  */
-export async function queueSeriesWindows(pool: Pool, inbox: InboxWriter, limit = 200, now = new Date()): Promise<number> {
+export async function queueSeriesWindows(
+  pool: Pool,
+  inbox: InboxWriter,
+  limit = 200,
+  now = new Date(),
+): Promise<number> {
   const day = now.toISOString().slice(0, 10);
-  const due = await withSystemScope(async (tx) => (await tx.query<{ tenant_id: string; id: string }>(
-    `UPDATE mailboxes m SET series_window_on = $1::date
+  const due = await withSystemScope(
+    async (tx) =>
+      (
+        await tx.query<{ tenant_id: string; id: string }>(
+          `UPDATE mailboxes m SET series_window_on = $1::date
       WHERE m.id IN (
         SELECT m2.id FROM mailboxes m2 JOIN tenants t ON t.id = m2.tenant_id AND t.state = 'active'
          WHERE m2.enabled AND m2.sync_appointments
@@ -35,15 +43,30 @@ export async function queueSeriesWindows(pool: Pool, inbox: InboxWriter, limit =
            AND (m2.series_window_on IS NULL OR m2.series_window_on < $1::date)
          ORDER BY m2.series_window_on NULLS FIRST, m2.created_at
          LIMIT $2 FOR UPDATE OF m2 SKIP LOCKED)
-      RETURNING m.tenant_id, m.id`, [day, limit])).rows, pool);
+      RETURNING m.tenant_id, m.id`,
+          [day, limit],
+        )
+      ).rows,
+    pool,
+  );
   for (const [tenantId, rows] of groupBy(due, (row) => row.tenant_id)) {
-    await inbox.write(rows.map((row) => {
-      const eventId = `series-window:${row.id}:${day}:${now.getTime()}`;
-      // Started after the workers' cached settings have expired: right after recurring sync was
-      // switched on, a worker still holding the old settings would skip the pass for the day.
-      return { tenantId, source: 'system' as const, eventId, type: INBOX_EVENT_TYPES.seriesWindow, subject: subjects.seriesWindow(row.id), payload: { day }, correlationId: eventId,
-        delayMs: SETTINGS_SETTLE_MS };
-    }));
+    await inbox.write(
+      rows.map((row) => {
+        const eventId = `series-window:${row.id}:${day}:${now.getTime()}`;
+        // Started after the workers' cached settings have expired: right after recurring sync was
+        // switched on, a worker still holding the old settings would skip the pass for the day.
+        return {
+          tenantId,
+          source: 'system' as const,
+          eventId,
+          type: INBOX_EVENT_TYPES.seriesWindow,
+          subject: subjects.seriesWindow(row.id),
+          payload: { day },
+          correlationId: eventId,
+          delayMs: SETTINGS_SETTLE_MS,
+        };
+      }),
+    );
   }
   return due.length;
 }
@@ -52,12 +75,17 @@ export async function queueSeriesWindows(pool: Pool, inbox: InboxWriter, limit =
 export async function runSeriesWindow(env: ReconcileEnv, mailbox: MailboxInfo): Promise<void> {
   const { ctx } = env;
   const s = ctx.settings.appointments;
-  if (!mailbox.enabled || !mailbox.kinds.includes('appointment') || !s.enabled || s.recurringToS4 !== 'occurrences') return;
+  if (!mailbox.enabled || !mailbox.kinds.includes('appointment') || !s.enabled || s.recurringToS4 !== 'occurrences')
+    return;
   const connector = await ctx.connectorFor(mailbox);
   const window = syncWindow(ctx.settings, (env.now?.() ?? new Date()).toISOString());
   const items = (await connector.listItems({ smtpAddress: mailbox.smtp }, 'appointment', window)) as Appointment[];
   for (const master of items.filter((item) => item.type === 'seriesMaster')) {
-    const single = await withTenant(ctx.tenantId, (tx) => linkByExchangeItem(tx, mailbox.id, mailbox.smtp, master.id), env.pool);
+    const single = await withTenant(
+      ctx.tenantId,
+      (tx) => linkByExchangeItem(tx, mailbox.id, mailbox.smtp, master.id),
+      env.pool,
+    );
     if (single) continue;
     await reconcileSeries(env, mailbox, master.id, { master });
   }

@@ -66,7 +66,12 @@ export class TenantContext {
     this.ids = new Map(mailboxes.map((m) => [m.id, m]));
     this.smtps = new Map(mailboxes.map((m) => [m.smtp, m]));
     // The first user with an employee BP wins, as a scan of the list would.
-    this.employees = new Map(mailboxes.filter((m) => m.employeeBp).reverse().map((m) => [m.employeeBp!, m]));
+    this.employees = new Map(
+      mailboxes
+        .filter((m) => m.employeeBp)
+        .reverse()
+        .map((m) => [m.employeeBp!, m]),
+    );
     this.smtpById = new Map(mailboxes.map((m) => [m.id, m.smtp]));
   }
 
@@ -81,8 +86,16 @@ export class TenantContext {
 
   /** Every Tandem user as a partner of the engine (employee BP ↔ mailbox), built once per context. */
   userLookup(): PartnerLookup {
-    this.users ??= partnerLookup(this.mailboxes.filter((m) => m.employeeBp).map((m) => (
-      { id: m.employeeBp!, email: m.smtp, isEmployee: true, user: { mailbox: m.smtp, kinds: m.kinds } })));
+    this.users ??= partnerLookup(
+      this.mailboxes
+        .filter((m) => m.employeeBp)
+        .map((m) => ({
+          id: m.employeeBp!,
+          email: m.smtp,
+          isEmployee: true,
+          user: { mailbox: m.smtp, kinds: m.kinds },
+        })),
+    );
     return this.users;
   }
 
@@ -101,7 +114,9 @@ export class TenantContext {
    * transaction of its own, which saves the read here.
    */
   connectorFor(mailbox: MailboxInfo, current?: EnvironmentRef): Promise<MailboxConnector> {
-    return current ? this.connectors.forEnvironment(this.tenantId, current) : this.connectors.forMailbox(this.tenantId, mailbox.id);
+    return current
+      ? this.connectors.forEnvironment(this.tenantId, current)
+      : this.connectors.forMailbox(this.tenantId, mailbox.id);
   }
 
   /** The environments these users are in now, read in the caller's transaction (see connectorFor). */
@@ -115,7 +130,11 @@ export class TenantContext {
    * file the other side lacks.
    */
   lockAttachments(mailboxId: string, s4Key: string): Promise<() => Promise<void>> {
-    return this.locks.acquire(`attachments:${this.tenantId}:${mailboxId}:${s4Key}`, { limit: 1, leaseMs: 120_000, maxWaitMs: 60_000 });
+    return this.locks.acquire(`attachments:${this.tenantId}:${mailboxId}:${s4Key}`, {
+      limit: 1,
+      leaseMs: 120_000,
+      maxWaitMs: 60_000,
+    });
   }
 
   /** The person (employee or contact person) with this e-mail address in S/4, cached like partners. */
@@ -147,7 +166,8 @@ export interface EnvironmentRef {
 async function currentEnvironments(tx: Tx, mailboxIds: string[]): Promise<Map<string, EnvironmentRef>> {
   const { rows } = await tx.query<{ id: string; environment_id: string; v: string }>(
     `SELECT m.id, m.environment_id, e.updated_at::text AS v FROM mailboxes m JOIN exchange_environments e ON e.id = m.environment_id WHERE m.id = ANY($1)`,
-    [mailboxIds]);
+    [mailboxIds],
+  );
   return new Map(rows.map((r) => [r.id, { environmentId: r.environment_id, version: r.v }]));
 }
 
@@ -162,7 +182,9 @@ export class ConnectorCache {
 
   /** The connector for a user's current environment (one query for both the user's environment and its version). */
   async forMailbox(tenantId: string, mailboxId: string): Promise<MailboxConnector> {
-    const current = (await withTenant(tenantId, (tx) => currentEnvironments(tx, [mailboxId]), this.deps.pool)).get(mailboxId);
+    const current = (await withTenant(tenantId, (tx) => currentEnvironments(tx, [mailboxId]), this.deps.pool)).get(
+      mailboxId,
+    );
     if (!current) throw new TandemError('NOT_FOUND', `User ${mailboxId} or its Exchange environment not found`);
     return this.forEnvironment(tenantId, current);
   }
@@ -170,9 +192,16 @@ export class ConnectorCache {
   forEnvironment(tenantId: string, { environmentId, version }: EnvironmentRef): Promise<MailboxConnector> {
     const cached = this.cache.get(environmentId);
     if (cached && cached.version === version) return cached.connector;
-    const connector = withTenant(tenantId, (tx) => this.environments.connectorConfig(tx, environmentId), this.deps.pool).then((env) => {
+    const connector = withTenant(
+      tenantId,
+      (tx) => this.environments.connectorConfig(tx, environmentId),
+      this.deps.pool,
+    ).then((env) => {
       const limits = { redis: this.deps.redis, keyPrefix: `${this.deps.keyPrefix}:exchange` };
-      return createMailboxConnector(env, env.kind === 'graph' ? { ...limits, directory: this.directory(tenantId, environmentId) } : limits);
+      return createMailboxConnector(
+        env,
+        env.kind === 'graph' ? { ...limits, directory: this.directory(tenantId, environmentId) } : limits,
+      );
     });
     this.cache.set(environmentId, { version, connector });
     if (cached) void cached.connector.then((old) => old.close()).catch(() => undefined);
@@ -183,17 +212,36 @@ export class ConnectorCache {
   private directory(tenantId: string, environmentId: string): MailboxDirectory {
     const { pool } = this.deps;
     return {
-      objectIdOf: async (smtp) => (await withTenant(tenantId, (tx) => tx.query<{ exchange_object_id: string | null }>(
-        'SELECT exchange_object_id FROM mailboxes WHERE environment_id = $1 AND lower(smtp_address) = $2', [environmentId, smtp]), pool)).rows[0]?.exchange_object_id ?? undefined,
+      objectIdOf: async (smtp) =>
+        (
+          await withTenant(
+            tenantId,
+            (tx) =>
+              tx.query<{ exchange_object_id: string | null }>(
+                'SELECT exchange_object_id FROM mailboxes WHERE environment_id = $1 AND lower(smtp_address) = $2',
+                [environmentId, smtp],
+              ),
+            pool,
+          )
+        ).rows[0]?.exchange_object_id ?? undefined,
       remember: async (smtp, objectId) => {
-        await withTenant(tenantId, (tx) => tx.query(
-          'UPDATE mailboxes SET exchange_object_id = $3 WHERE environment_id = $1 AND lower(smtp_address) = $2', [environmentId, smtp, objectId]), pool);
+        await withTenant(
+          tenantId,
+          (tx) =>
+            tx.query(
+              'UPDATE mailboxes SET exchange_object_id = $3 WHERE environment_id = $1 AND lower(smtp_address) = $2',
+              [environmentId, smtp, objectId],
+            ),
+          pool,
+        );
       },
     };
   }
 
   async closeAll(): Promise<void> {
-    await Promise.all([...this.cache.values()].map(async (entry) => (await entry.connector.catch(() => undefined))?.close()));
+    await Promise.all(
+      [...this.cache.values()].map(async (entry) => (await entry.connector.catch(() => undefined))?.close()),
+    );
     this.cache.clear();
   }
 }
@@ -225,25 +273,58 @@ export class TenantContexts {
   }
 
   private async load(tenantId: string): Promise<TenantContext> {
-    const { settings, mailboxes, target } = await withTenant(tenantId, async (tx) => {
-      const stored = await readSettings(tx);
-      const { rows } = await tx.query<{ id: string; smtp_address: string; environment_id: string; employee_bp: string | null; s4_user: string | null;
-        sync_appointments: boolean; sync_tasks: boolean; sync_contacts: boolean; enabled: boolean; initial_load_done: boolean }>(
-        `SELECT id, smtp_address, environment_id, employee_bp, s4_user, sync_appointments, sync_tasks, sync_contacts, enabled,
+    const { settings, mailboxes, target } = await withTenant(
+      tenantId,
+      async (tx) => {
+        const stored = await readSettings(tx);
+        const { rows } = await tx.query<{
+          id: string;
+          smtp_address: string;
+          environment_id: string;
+          employee_bp: string | null;
+          s4_user: string | null;
+          sync_appointments: boolean;
+          sync_tasks: boolean;
+          sync_contacts: boolean;
+          enabled: boolean;
+          initial_load_done: boolean;
+        }>(
+          `SELECT id, smtp_address, environment_id, employee_bp, s4_user, sync_appointments, sync_tasks, sync_contacts, enabled,
                 coalesce(initial_load->>'state' = 'done', false) AS initial_load_done
-           FROM mailboxes`);
-      return { settings: stored.settings, target: await s4TargetOf(tx, tenantId, this.deps.secretBox).catch(() => undefined),
-        mailboxes: rows.map((r) => ({
-          id: r.id, smtp: r.smtp_address.toLowerCase(), environmentId: r.environment_id, employeeBp: r.employee_bp ?? undefined, s4User: r.s4_user ?? undefined,
-          enabled: r.enabled, initialLoadDone: r.initial_load_done,
-          kinds: r.enabled ? ([r.sync_appointments && 'appointment', r.sync_tasks && 'task', r.sync_contacts && 'contact'].filter(Boolean) as ItemKind[]) : [],
-        })) };
-    }, this.deps.pool);
-    if (!target) throw new TandemError('S4_DESTINATION_NOT_FOUND', 'No S/4HANA connection is configured for this tenant');
+           FROM mailboxes`,
+        );
+        return {
+          settings: stored.settings,
+          target: await s4TargetOf(tx, tenantId, this.deps.secretBox).catch(() => undefined),
+          mailboxes: rows.map((r) => ({
+            id: r.id,
+            smtp: r.smtp_address.toLowerCase(),
+            environmentId: r.environment_id,
+            employeeBp: r.employee_bp ?? undefined,
+            s4User: r.s4_user ?? undefined,
+            enabled: r.enabled,
+            initialLoadDone: r.initial_load_done,
+            kinds: r.enabled
+              ? ([r.sync_appointments && 'appointment', r.sync_tasks && 'task', r.sync_contacts && 'contact'].filter(
+                  Boolean,
+                ) as ItemKind[])
+              : [],
+          })),
+        };
+      },
+      this.deps.pool,
+    );
+    if (!target)
+      throw new TandemError('S4_DESTINATION_NOT_FOUND', 'No S/4HANA connection is configured for this tenant');
     const key = JSON.stringify(target);
     let s4 = this.s4Clients.get(tenantId);
     if (!s4 || s4.key !== key) {
-      s4 = { key, client: createS4Client(target, { employeeResponsibleFunction: settings.appointments.partnerFunctions.responsible }) };
+      s4 = {
+        key,
+        client: createS4Client(target, {
+          employeeResponsibleFunction: settings.appointments.partnerFunctions.responsible,
+        }),
+      };
       this.s4Clients.set(tenantId, s4);
     }
     return new TenantContext(tenantId, settings, mailboxes, s4.client, this.connectors, this.locks);

@@ -9,9 +9,13 @@ export async function valveCounters(tx: Tx, mailboxId: string, windowMinutes: nu
   const { rows } = await tx.query<{ at: Date; mailbox_id: string | null }>(
     `SELECT at, mailbox_id FROM journal
       WHERE outcome = 'deleted' AND direction IN ('s4-to-exchange', 'exchange-to-s4') AND at > now() - make_interval(mins => $1)
-      ORDER BY at DESC LIMIT 5000`, [windowMinutes]);
+      ORDER BY at DESC LIMIT 5000`,
+    [windowMinutes],
+  );
   const pending = await tx.query<{ mailbox: boolean; tenant: boolean }>(
-    `SELECT bool_or(mailbox_id = $1) AS mailbox, bool_or(scope = 'tenant') AS tenant FROM pending_deletions WHERE state = 'pending'`, [mailboxId]);
+    `SELECT bool_or(mailbox_id = $1) AS mailbox, bool_or(scope = 'tenant') AS tenant FROM pending_deletions WHERE state = 'pending'`,
+    [mailboxId],
+  );
   return {
     tenant: rows.map((r) => r.at.toISOString()),
     mailbox: rows.filter((r) => r.mailbox_id === mailboxId).map((r) => r.at.toISOString()),

@@ -14,8 +14,12 @@ import { valveCounters } from './valve-counters.js';
  * therefore hold the mailbox's valve lock from reading the counters until their journal entries are
  * committed; decisions without one never wait.
  */
-export async function executeThroughValve(env: ReconcileEnv, mailbox: MailboxInfo, actions: SyncAction[],
-  execute: (actions: SyncAction[]) => Promise<void>): Promise<SyncAction[]> {
+export async function executeThroughValve(
+  env: ReconcileEnv,
+  mailbox: MailboxInfo,
+  actions: SyncAction[],
+  execute: (actions: SyncAction[]) => Promise<void>,
+): Promise<SyncAction[]> {
   if (!actions.some(isDestructive)) {
     await execute(actions);
     return actions;
@@ -24,7 +28,11 @@ export async function executeThroughValve(env: ReconcileEnv, mailbox: MailboxInf
   const release = await ctx.lockDestructive(mailbox.id);
   try {
     const limits = ctx.settings.safetyValve;
-    const counters = await withTenant(ctx.tenantId, (tx) => valveCounters(tx, mailbox.id, limits.windowMinutes), env.pool);
+    const counters = await withTenant(
+      ctx.tenantId,
+      (tx) => valveCounters(tx, mailbox.id, limits.windowMinutes),
+      env.pool,
+    );
     const passed = applySafetyValve(actions, limits, counters, valveNow(env, counters)).actions;
     await execute(passed);
     return passed;
@@ -39,6 +47,9 @@ export async function executeThroughValve(env: ReconcileEnv, mailbox: MailboxInf
  * come from the database clock, so a clock ahead of ours must not hide them either.
  */
 function valveNow(env: ReconcileEnv, counters: ValveCounters): string {
-  const latest = counters.tenant.reduce((max, at) => Math.max(max, Date.parse(at)), (env.now?.() ?? new Date()).getTime());
+  const latest = counters.tenant.reduce(
+    (max, at) => Math.max(max, Date.parse(at)),
+    (env.now?.() ?? new Date()).getTime(),
+  );
   return new Date(latest).toISOString();
 }

@@ -15,10 +15,13 @@ export function untilSignal(stop: () => Promise<void>): void {
       logger.error('stop did not finish within 9 s; exiting');
       process.exit(1);
     }, HARD_STOP_MS).unref();
-    stop().then(() => process.exit(0), (error: unknown) => {
-      logger.error({ err: error }, 'unclean stop');
-      process.exit(1);
-    });
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'unclean stop');
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));

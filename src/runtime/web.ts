@@ -32,7 +32,10 @@ export interface RunningWeb {
 }
 
 /** Starts `web`: ingestion, admin API, cockpit, provisioning, health. Stateless; scale out. */
-export async function startWeb(config: Config, options: { port?: number; host?: string; cockpitDirs?: string[] } = {}): Promise<RunningWeb> {
+export async function startWeb(
+  config: Config,
+  options: { port?: number; host?: string; cockpitDirs?: string[] } = {},
+): Promise<RunningWeb> {
   logger.level = config.logLevel;
   setOutboundPolicy(outboundPolicyOf(config));
   const pool = createPool(config.databaseUrl);
@@ -46,13 +49,28 @@ export async function startWeb(config: Config, options: { port?: number; host?: 
   const verifyToken = createTokenVerifier(config);
   const secretBox = new SecretBox(config.secretKeys);
   const app = createApp({
-    pool, redis, trustProxyHops: config.trustProxyHops,
+    pool,
+    redis,
+    trustProxyHops: config.trustProxyHops,
     routers: [
-      s4EventRoutes({ pool, inbox, credentials: new CallbackCredentialVerifier(pool), verifyToken,
-        tenantLimit: new TenantRateLimit(config.tenantEventsPerSecond, config.tenantEventsPerSecond * 5) }),
+      s4EventRoutes({
+        pool,
+        inbox,
+        credentials: new CallbackCredentialVerifier(pool),
+        verifyToken,
+        tenantLimit: new TenantRateLimit(config.tenantEventsPerSecond, config.tenantEventsPerSecond * 5),
+      }),
       notificationRoutes({ pool, inbox, sightings }),
       provisioningRoutes({ pool, config, verifyToken, provisioningQueue }),
-      adminRoutes({ pool, redis, secretBox, inbox, inboxQueue: queues.inbox, verifyToken, keyPrefix: config.queuePrefix }),
+      adminRoutes({
+        pool,
+        redis,
+        secretBox,
+        inbox,
+        inboxQueue: queues.inbox,
+        verifyToken,
+        keyPrefix: config.queuePrefix,
+      }),
       cockpitRoutes(options.cockpitDirs ? { dirs: options.cockpitDirs } : {}),
     ],
   });
@@ -66,7 +84,11 @@ export async function startWeb(config: Config, options: { port?: number; host?: 
   const url = `http://127.0.0.1:${port}`;
   logger.info({ port, host }, 'web listening');
   return {
-    url, port, server, pool, redis,
+    url,
+    port,
+    server,
+    pool,
+    redis,
     async stop() {
       await closeServer(server);
       await sightings.stop();

@@ -37,54 +37,95 @@ export interface WorkerProcessOptions {
 }
 
 /** Starts `worker`: inbox workers with the sync engine, the sweeper, and scheduled subscription maintenance. */
-export async function startWorkerProcess(config: Config, options: WorkerProcessOptions = {}): Promise<RunningWorker & { stopAll(): Promise<void>; subscriptions: SubscriptionManager }> {
+export async function startWorkerProcess(
+  config: Config,
+  options: WorkerProcessOptions = {},
+): Promise<RunningWorker & { stopAll(): Promise<void>; subscriptions: SubscriptionManager }> {
   logger.level = config.logLevel;
   setOutboundPolicy(outboundPolicyOf(config));
   const pool = createPool(config.databaseUrl);
   const redis = createRedis(config.redis);
   const secretBox = new SecretBox(config.secretKeys);
   const contexts = new TenantContexts({ pool, redis, secretBox, keyPrefix: config.queuePrefix });
-  const handlers = registerSyncHandlers(new InboxHandlerRegistry(), { pool, contexts, initialLoadChunk: config.initialLoadChunk });
-  const running = startWorker({ pool, redis, queuePrefix: config.queuePrefix, handlers, concurrency: options.concurrency ?? 16,
-    ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}) });
+  const handlers = registerSyncHandlers(new InboxHandlerRegistry(), {
+    pool,
+    contexts,
+    initialLoadChunk: config.initialLoadChunk,
+  });
+  const running = startWorker({
+    pool,
+    redis,
+    queuePrefix: config.queuePrefix,
+    handlers,
+    concurrency: options.concurrency ?? 16,
+    ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
+  });
 
   const producer = redis.duplicate(PRODUCER_OPTIONS);
   const queues = createQueues(producer, config.queuePrefix);
   const inbox = new InboxWriter(pool, queues.inbox, { queueReady: () => redisReady(producer) });
-  const subscriptions = new SubscriptionManager({ pool, contexts, inbox, publicUrl: config.publicUrl, ...options.subscriptions });
+  const subscriptions = new SubscriptionManager({
+    pool,
+    contexts,
+    inbox,
+    publicUrl: config.publicUrl,
+    ...options.subscriptions,
+  });
   const maintenanceConnection = redis.duplicate();
-  const maintenanceQueue = new Queue(MAINTENANCE_QUEUE, { connection: maintenanceConnection, prefix: config.queuePrefix });
+  const maintenanceQueue = new Queue(MAINTENANCE_QUEUE, {
+    connection: maintenanceConnection,
+    prefix: config.queuePrefix,
+  });
   await scheduleSubscriptionMaintenance(maintenanceQueue, options.maintenanceEveryMs ?? DEFAULT_MAINTENANCE_EVERY_MS);
   // The drift check has a queue of its own: a slow S/4 must not hold up subscription maintenance (and so lengthen Exchange's blind window).
   const drift = { ...DEFAULT_DRIFT_OPTIONS, intervalMs: config.driftCheckSeconds * 1_000 };
   const driftQueue = new Queue(DRIFT_CHECK_JOB, { connection: maintenanceConnection, prefix: config.queuePrefix });
   await scheduleDriftCheck(driftQueue, drift.intervalMs);
-  const driftWorker = new Worker(DRIFT_CHECK_JOB, async () => {
-    const found = await runDriftCheck({ pool, contexts, inbox }, drift);
-    if (found.queued || found.failed) logger.info(found, 'drift check');
-  }, { connection: redis.duplicate(), prefix: config.queuePrefix, concurrency: 1 });
+  const driftWorker = new Worker(
+    DRIFT_CHECK_JOB,
+    async () => {
+      const found = await runDriftCheck({ pool, contexts, inbox }, drift);
+      if (found.queued || found.failed) logger.info(found, 'drift check');
+    },
+    { connection: redis.duplicate(), prefix: config.queuePrefix, concurrency: 1 },
+  );
   driftWorker.on('error', (error) => logger.warn({ err: error }, 'drift worker error'));
   driftWorker.on('failed', (_job, error) => logger.error({ err: error }, 'drift check failed'));
   // Retention once an hour, on whichever worker picks the job up.
-  await maintenanceQueue.upsertJobScheduler('retention', { every: RETENTION_EVERY_MS }, { name: RETENTION_JOB, opts: { removeOnComplete: true, removeOnFail: 100 } });
-  const maintenanceWorker = new Worker(MAINTENANCE_QUEUE, async (job) => {
-    if (job.name === RETENTION_JOB) {
-      await runRetention(pool, { inboxDoneDays: config.inboxDoneRetentionDays, journalDefaultDays: config.journalRetentionDays });
-      return;
-    }
-    const result = await subscriptions.maintain();
-    const settled = await settlePendingDeletions(pool, contexts);
-    const seriesWindows = await queueSeriesWindows(pool, inbox);
-    const todoPolls = await queueTodoPolls(pool, inbox, config.todoPollSeconds);
-    if (result.subscribed || result.renewed || result.unsubscribed || result.failed || settled || seriesWindows) {
-      logger.info({ ...result, settled, seriesWindows, todoPolls }, 'maintenance run');
-    }
-  }, { connection: redis.duplicate(), prefix: config.queuePrefix, concurrency: 1 });
+  await maintenanceQueue.upsertJobScheduler(
+    'retention',
+    { every: RETENTION_EVERY_MS },
+    { name: RETENTION_JOB, opts: { removeOnComplete: true, removeOnFail: 100 } },
+  );
+  const maintenanceWorker = new Worker(
+    MAINTENANCE_QUEUE,
+    async (job) => {
+      if (job.name === RETENTION_JOB) {
+        await runRetention(pool, {
+          inboxDoneDays: config.inboxDoneRetentionDays,
+          journalDefaultDays: config.journalRetentionDays,
+        });
+        return;
+      }
+      const result = await subscriptions.maintain();
+      const settled = await settlePendingDeletions(pool, contexts);
+      const seriesWindows = await queueSeriesWindows(pool, inbox);
+      const todoPolls = await queueTodoPolls(pool, inbox, config.todoPollSeconds);
+      if (result.subscribed || result.renewed || result.unsubscribed || result.failed || settled || seriesWindows) {
+        logger.info({ ...result, settled, seriesWindows, todoPolls }, 'maintenance run');
+      }
+    },
+    { connection: redis.duplicate(), prefix: config.queuePrefix, concurrency: 1 },
+  );
   maintenanceWorker.on('error', (error) => logger.warn({ err: error }, 'maintenance worker error'));
   maintenanceWorker.on('failed', (_job, error) => logger.error({ err: error }, 'maintenance run failed'));
   // Asynchronous (un)subscriptions the SaaS registry asked web for, reported back to the registry.
-  const provisioningWorker = startProvisioningWorker({ pool, connection: redis.duplicate(), prefix: config.queuePrefix,
-    report: options.reportSubscriptionStatus ?? registryStatusReporter(config.services.saasRegistry) });
+  const provisioningWorker = startProvisioningWorker({
+    pool,
+    connection: redis.duplicate(),
+    prefix: config.queuePrefix,
+    report: options.reportSubscriptionStatus ?? registryStatusReporter(config.services.saasRegistry),
+  });
   logger.info('worker started');
   return {
     ...running,
@@ -96,11 +137,24 @@ export async function startWorkerProcess(config: Config, options: WorkerProcessO
       // dead Redis or database cannot hold the process past the platform's kill.
       const closeBounded = (worker: { close(force?: boolean): Promise<void> }) =>
         withinMs(worker.close(), 5_000, undefined).then(() => withinMs(worker.close(true), 500, undefined));
-      await Promise.all([closeBounded(maintenanceWorker), closeBounded(driftWorker), closeBounded(provisioningWorker), running.stop()]);
-      await Promise.all([maintenanceQueue.close(), driftQueue.close(), queues.close()].map((closing) => withinMs(closing, 500, undefined)));
+      await Promise.all([
+        closeBounded(maintenanceWorker),
+        closeBounded(driftWorker),
+        closeBounded(provisioningWorker),
+        running.stop(),
+      ]);
+      await Promise.all(
+        [maintenanceQueue.close(), driftQueue.close(), queues.close()].map((closing) =>
+          withinMs(closing, 500, undefined),
+        ),
+      );
       await withinMs(contexts.connectors.closeAll(), 1_000, undefined);
       for (const connection of [maintenanceConnection, producer, redis]) {
-        await withinMs(connection.quit().catch(() => undefined), 300, undefined);
+        await withinMs(
+          connection.quit().catch(() => undefined),
+          300,
+          undefined,
+        );
         connection.disconnect();
       }
       await withinMs(pool.end(), 1_000, undefined);

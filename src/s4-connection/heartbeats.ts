@@ -23,23 +23,45 @@ export interface HeartbeatInput {
 export async function recordS4Heartbeats(pool: Pool, tenantId: string, heartbeats: HeartbeatInput[]): Promise<void> {
   if (heartbeats.length === 0) return;
   const newest = heartbeats.reduce((a, b) => ((b.time ?? '') > (a.time ?? '') ? b : a));
-  await withTenant(tenantId, (tx) => tx.query(
-    `INSERT INTO s4_heartbeats (tenant_id, received_at, sent_at, source, event_id, pending_events, failed_events)
+  await withTenant(
+    tenantId,
+    (tx) =>
+      tx.query(
+        `INSERT INTO s4_heartbeats (tenant_id, received_at, sent_at, source, event_id, pending_events, failed_events)
      VALUES ($1, now(), $2, $3, $4, $5, $6)
      ON CONFLICT (tenant_id) DO UPDATE SET received_at = excluded.received_at, sent_at = excluded.sent_at, source = excluded.source,
        event_id = excluded.event_id, pending_events = excluded.pending_events, failed_events = excluded.failed_events
      WHERE s4_heartbeats.sent_at IS NULL OR excluded.sent_at IS NULL OR excluded.sent_at >= s4_heartbeats.sent_at`,
-    [tenantId, newest.time ?? null, newest.source, newest.eventId, Number(newest.data.PendingEvents ?? 0), Number(newest.data.FailedEvents ?? 0)],
-  ), pool);
+        [
+          tenantId,
+          newest.time ?? null,
+          newest.source,
+          newest.eventId,
+          Number(newest.data.PendingEvents ?? 0),
+          Number(newest.data.FailedEvents ?? 0),
+        ],
+      ),
+    pool,
+  );
 }
 
 export async function lastS4Heartbeat(tx: Tx): Promise<S4Heartbeat | undefined> {
-  const { rows } = await tx.query<{ received_at: Date; sent_at: Date | null; source: string; event_id: string; pending_events: number; failed_events: number }>(
-    'SELECT received_at, sent_at, source, event_id, pending_events, failed_events FROM s4_heartbeats');
+  const { rows } = await tx.query<{
+    received_at: Date;
+    sent_at: Date | null;
+    source: string;
+    event_id: string;
+    pending_events: number;
+    failed_events: number;
+  }>('SELECT received_at, sent_at, source, event_id, pending_events, failed_events FROM s4_heartbeats');
   const row = rows[0];
   if (!row) return undefined;
   return {
-    receivedAt: row.received_at.toISOString(), sentAt: row.sent_at?.toISOString() ?? null, source: row.source,
-    eventId: row.event_id, pendingEvents: row.pending_events, failedEvents: row.failed_events,
+    receivedAt: row.received_at.toISOString(),
+    sentAt: row.sent_at?.toISOString() ?? null,
+    source: row.source,
+    eventId: row.event_id,
+    pendingEvents: row.pending_events,
+    failedEvents: row.failed_events,
   };
 }

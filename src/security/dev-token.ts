@@ -43,7 +43,10 @@ export interface VerifiedDevToken {
 
 export async function verifyDevToken(secret: string, token: string): Promise<VerifiedDevToken> {
   try {
-    const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), { issuer: DEV_ISSUER, algorithms: ['HS256'] });
+    const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
+      issuer: DEV_ISSUER,
+      algorithms: ['HS256'],
+    });
     const scopes = (Array.isArray(payload.scope) ? payload.scope : [])
       .map((scope) => String(scope).replace(`${DEV_XSAPPNAME}.`, ''))
       .filter((scope): scope is Scope => (SCOPES as readonly string[]).includes(scope));

@@ -29,8 +29,7 @@ export interface OutboundPolicy {
 }
 
 export type AllowedTarget =
-  | { kind: 'host'; host: string; port?: number }
-  | { kind: 'cidr'; range: [ipaddr.IPv4 | ipaddr.IPv6, number] };
+  { kind: 'host'; host: string; port?: number } | { kind: 'cidr'; range: [ipaddr.IPv4 | ipaddr.IPv6, number] };
 
 /** Error code on sockets refused by the policy (never retried: the target will not become allowed). */
 export const TARGET_REFUSED = 'ETANDEMTARGETREFUSED';
@@ -41,7 +40,10 @@ export const TARGET_REFUSED = 'ETANDEMTARGETREFUSED';
  * one given) whatever it resolves to; a CIDR entry allows addresses in the range for any name.
  */
 export function parseAllowedTargets(value: string | undefined): AllowedTarget[] {
-  const entries = (value ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = (value ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   return entries.map((entry) => {
     if (entry.includes('/')) {
       try {
@@ -61,12 +63,18 @@ export function parseAllowedTargets(value: string | undefined): AllowedTarget[] 
 }
 
 function invalidAllowList(entry: string): TandemError {
-  return new TandemError('CONFIG_INVALID', `Invalid configuration: TANDEM_ALLOWED_TARGETS: "${entry}" is not host[:port] or a CIDR range`,
-    { details: { key: 'TANDEM_ALLOWED_TARGETS' } });
+  return new TandemError(
+    'CONFIG_INVALID',
+    `Invalid configuration: TANDEM_ALLOWED_TARGETS: "${entry}" is not host[:port] or a CIDR range`,
+    { details: { key: 'TANDEM_ALLOWED_TARGETS' } },
+  );
 }
 
 function normalizeHost(host: string): string {
-  const bare = host.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
+  const bare = host
+    .replace(/^\[|\]$/g, '')
+    .toLowerCase()
+    .replace(/\.$/, '');
   return net.isIP(bare) ? ipaddr.process(bare).toString() : bare;
 }
 
@@ -83,13 +91,18 @@ export function outboundPolicy(): OutboundPolicy {
 }
 
 /** Why an address may not be connected to, or undefined when it may. */
-export function refusedAddress(address: string, target: { host: string; port?: number }, policy: OutboundPolicy = current): string | undefined {
+export function refusedAddress(
+  address: string,
+  target: { host: string; port?: number },
+  policy: OutboundPolicy = current,
+): string | undefined {
   if (policy.mode === 'dev') return undefined;
   if (!ipaddr.isValid(address)) return 'not an IP address';
   const parsed = ipaddr.process(address);
   const host = normalizeHost(target.host);
   for (const entry of policy.allowed) {
-    if (entry.kind === 'host' && entry.host === host && (entry.port === undefined || entry.port === target.port)) return undefined;
+    if (entry.kind === 'host' && entry.host === host && (entry.port === undefined || entry.port === target.port))
+      return undefined;
     if (entry.kind === 'cidr' && parsed.kind() === entry.range[0].kind() && parsed.match(entry.range)) return undefined;
   }
   const range = parsed.range();
@@ -97,13 +110,19 @@ export function refusedAddress(address: string, target: { host: string; port?: n
 }
 
 function refusal(host: string, reason: string): Error {
-  return Object.assign(new Error(`Connection to ${host} refused by Tandem's outbound policy (${reason})`), { code: TARGET_REFUSED });
+  return Object.assign(new Error(`Connection to ${host} refused by Tandem's outbound policy (${reason})`), {
+    code: TARGET_REFUSED,
+  });
 }
 
 export function isTargetRefused(error: unknown): boolean {
   for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
     if ((e as { code?: unknown }).code === TARGET_REFUSED) return true;
-    if (typeof (e as { message?: unknown }).message === 'string' && (e as { message: string }).message.includes("Tandem's outbound policy")) return true;
+    if (
+      typeof (e as { message?: unknown }).message === 'string' &&
+      (e as { message: string }).message.includes("Tandem's outbound policy")
+    )
+      return true;
   }
   return false;
 }
@@ -118,9 +137,13 @@ export function guardedLookup(port: number | undefined, policy: () => OutboundPo
         callback(error, []);
         return;
       }
-      const allowed = addresses.filter((entry) => refusedAddress(entry.address, { host: hostname, ...(port ? { port } : {}) }, policy()) === undefined);
+      const allowed = addresses.filter(
+        (entry) => refusedAddress(entry.address, { host: hostname, ...(port ? { port } : {}) }, policy()) === undefined,
+      );
       if (allowed.length === 0) {
-        const reason = addresses[0] ? refusedAddress(addresses[0].address, { host: hostname }, policy()) ?? 'no address' : 'no address';
+        const reason = addresses[0]
+          ? (refusedAddress(addresses[0].address, { host: hostname }, policy()) ?? 'no address')
+          : 'no address';
         callback(refusal(hostname, reason) as NodeJS.ErrnoException, []);
         return;
       }
@@ -148,13 +171,23 @@ function refuseBeforeConnect(secure: boolean, options: ConnectOptions, policy: O
 /** The refusal for a URL about to be requested (scheme and literal address), or undefined. */
 export function refusedUrl(value: string, policy: OutboundPolicy = current): Error | undefined {
   const url = new URL(value);
-  return refuseBeforeConnect(url.protocol === 'https:', { host: url.hostname, port: url.port || (url.protocol === 'https:' ? 443 : 80) }, policy);
+  return refuseBeforeConnect(
+    url.protocol === 'https:',
+    { host: url.hostname, port: url.port || (url.protocol === 'https:' ? 443 : 80) },
+    policy,
+  );
 }
 
 function guardConnection<A extends http.Agent>(agent: A, secure: boolean, policy: () => OutboundPolicy): A {
-  const original = (agent as unknown as { createConnection: (options: ConnectOptions, callback: ConnectionCallback) => net.Socket | undefined })
-    .createConnection.bind(agent);
-  (agent as unknown as { createConnection: unknown }).createConnection = (options: ConnectOptions, callback: ConnectionCallback) => {
+  const original = (
+    agent as unknown as {
+      createConnection: (options: ConnectOptions, callback: ConnectionCallback) => net.Socket | undefined;
+    }
+  ).createConnection.bind(agent);
+  (agent as unknown as { createConnection: unknown }).createConnection = (
+    options: ConnectOptions,
+    callback: ConnectionCallback,
+  ) => {
     const refused = refuseBeforeConnect(secure, options, policy());
     if (refused) {
       // Node's Agent accepts an asynchronous error through the callback when nothing is returned.
@@ -168,12 +201,18 @@ function guardConnection<A extends http.Agent>(agent: A, secure: boolean, policy
 }
 
 /** An https.Agent whose every connection obeys the outbound policy. */
-export function guardedHttpsAgent(options: https.AgentOptions = {}, policy: () => OutboundPolicy = outboundPolicy): https.Agent {
+export function guardedHttpsAgent(
+  options: https.AgentOptions = {},
+  policy: () => OutboundPolicy = outboundPolicy,
+): https.Agent {
   return guardConnection(new https.Agent(options), true, policy);
 }
 
 /** An http.Agent for plain http: allowed only in dev mode (emulators). */
-export function guardedHttpAgent(options: http.AgentOptions = {}, policy: () => OutboundPolicy = outboundPolicy): http.Agent {
+export function guardedHttpAgent(
+  options: http.AgentOptions = {},
+  policy: () => OutboundPolicy = outboundPolicy,
+): http.Agent {
   return guardConnection(new http.Agent(options), false, policy);
 }
 
@@ -209,5 +248,6 @@ export function assertAllowedUrls(fields: Record<string, unknown>, policy: Outbo
     .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
     .map(([path, value]) => ({ path, message: urlProblem(value, policy) }))
     .filter((entry): entry is { path: string; message: string } => entry.message !== undefined);
-  if (errors.length > 0) throw new TandemError('VALIDATION_FAILED', 'A URL is not allowed as a target', { fieldErrors: errors });
+  if (errors.length > 0)
+    throw new TandemError('VALIDATION_FAILED', 'A URL is not allowed as a target', { fieldErrors: errors });
 }

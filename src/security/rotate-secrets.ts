@@ -23,8 +23,15 @@ export interface RotationResult {
 export async function rotateStoredSecrets(pool: Pool, box: SecretBox): Promise<RotationResult> {
   const result: RotationResult = { rotated: 0, alreadyCurrent: 0 };
   for (const { table, key, column } of SECRET_COLUMNS) {
-    const rows = await withSystemScope(async (tx) => (await tx.query<{ key: string; tenant_id: string; sealed: string }>(
-      `SELECT ${key}::text AS key, tenant_id, ${column} AS sealed FROM ${table} WHERE ${column} IS NOT NULL`)).rows, pool);
+    const rows = await withSystemScope(
+      async (tx) =>
+        (
+          await tx.query<{ key: string; tenant_id: string; sealed: string }>(
+            `SELECT ${key}::text AS key, tenant_id, ${column} AS sealed FROM ${table} WHERE ${column} IS NOT NULL`,
+          )
+        ).rows,
+      pool,
+    );
     for (const row of rows) {
       const binding = { tenantId: row.tenant_id, table, row: row.key, field: column };
       const rotated = box.reseal(row.sealed, binding);
@@ -32,7 +39,15 @@ export async function rotateStoredSecrets(pool: Pool, box: SecretBox): Promise<R
         result.alreadyCurrent++;
         continue;
       }
-      await withSystemScope((tx) => tx.query(`UPDATE ${table} SET ${column} = $1 WHERE ${key}::text = $2 AND ${column} = $3`, [rotated, row.key, row.sealed]), pool);
+      await withSystemScope(
+        (tx) =>
+          tx.query(`UPDATE ${table} SET ${column} = $1 WHERE ${key}::text = $2 AND ${column} = $3`, [
+            rotated,
+            row.key,
+            row.sealed,
+          ]),
+        pool,
+      );
       result.rotated++;
     }
   }

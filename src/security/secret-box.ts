@@ -38,13 +38,16 @@ export class SecretBox {
 
   /** Decrypts a secret read from `binding`; a v1 value is checked against its tenant only. */
   open(sealed: string, binding: SecretBinding): string {
-    if (sealed.startsWith(`${BOUND_VERSION}.`)) return this.decrypt(VERSION + sealed.slice(BOUND_VERSION.length), boundContext(binding));
+    if (sealed.startsWith(`${BOUND_VERSION}.`))
+      return this.decrypt(VERSION + sealed.slice(BOUND_VERSION.length), boundContext(binding));
     return this.decrypt(sealed, binding.tenantId);
   }
 
   /** Re-seals with the active key and the full binding; a no-op for values already so. */
   reseal(sealed: string, binding: SecretBinding): string {
-    return this.needsRotation(sealed) || !sealed.startsWith(`${BOUND_VERSION}.`) ? this.seal(this.open(sealed, binding), binding) : sealed;
+    return this.needsRotation(sealed) || !sealed.startsWith(`${BOUND_VERSION}.`)
+      ? this.seal(this.open(sealed, binding), binding)
+      : sealed;
   }
 
   encrypt(plaintext: string, context: string): string {
@@ -53,8 +56,13 @@ export class SecretBox {
     const cipher = createCipheriv('aes-256-gcm', key, nonce);
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return [VERSION, this.keyring.activeKeyId, nonce.toString('base64url'), cipher.getAuthTag().toString('base64url'),
-      ciphertext.toString('base64url')].join('.');
+    return [
+      VERSION,
+      this.keyring.activeKeyId,
+      nonce.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+      ciphertext.toString('base64url'),
+    ].join('.');
   }
 
   decrypt(sealed: string, context: string): string {
@@ -64,8 +72,11 @@ export class SecretBox {
     }
     const key = this.keyring.keys.get(keyId);
     if (!key) {
-      throw new TandemError('SECRET_KEY_UNKNOWN', `Stored secret was encrypted with key "${keyId}", which TANDEM_SECRET_KEY no longer holds`,
-        { details: { keyId } });
+      throw new TandemError(
+        'SECRET_KEY_UNKNOWN',
+        `Stored secret was encrypted with key "${keyId}", which TANDEM_SECRET_KEY no longer holds`,
+        { details: { keyId } },
+      );
     }
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(nonce, 'base64url'));

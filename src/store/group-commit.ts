@@ -30,7 +30,10 @@ export class GroupCommit<T, R = void> {
     this.inFlight = true;
     const batch = this.takeBatch();
     void this.commit(batch.map((entry) => entry.item))
-      .then((results) => batch.forEach((entry, i) => entry.resolve(results[i]!)), (error: unknown) => batch.forEach((entry) => entry.reject(error)))
+      .then(
+        (results) => batch.forEach((entry, i) => entry.resolve(results[i]!)),
+        (error: unknown) => batch.forEach((entry) => entry.reject(error)),
+      )
       .finally(() => {
         this.inFlight = false;
         this.kick();

@@ -32,11 +32,17 @@ export async function readMigrations(dir: string = MIGRATIONS_DIR): Promise<Migr
     const match = /^(\d{3,})_([a-z0-9_-]+)\.sql$/.exec(file);
     if (!match) throw new TandemError('MIGRATION_FAILED', `Migration file name "${file}" must look like 001_name.sql`);
     const sql = await readFile(join(dir, file), 'utf8');
-    migrations.push({ version: Number(match[1]), name: file, sql, checksum: createHash('sha256').update(sql).digest('hex') });
+    migrations.push({
+      version: Number(match[1]),
+      name: file,
+      sql,
+      checksum: createHash('sha256').update(sql).digest('hex'),
+    });
   }
   const versions = new Set<number>();
   for (const migration of migrations) {
-    if (versions.has(migration.version)) throw new TandemError('MIGRATION_FAILED', `Two migrations share version ${migration.version}`);
+    if (versions.has(migration.version))
+      throw new TandemError('MIGRATION_FAILED', `Two migrations share version ${migration.version}`);
     versions.add(migration.version);
   }
   return migrations;
@@ -90,14 +96,17 @@ export async function migrate(databaseUrl: string, dir: string = MIGRATIONS_DIR)
       checksum text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now())`);
     const { rows } = await client.query<{ version: number; name: string; checksum: string }>(
-      'SELECT version, name, checksum FROM schema_migrations');
+      'SELECT version, name, checksum FROM schema_migrations',
+    );
     const applied = new Map(rows.map((row) => [row.version, row]));
     for (const migration of migrations) {
       const previous = applied.get(migration.version);
       if (previous && previous.checksum !== migration.checksum) {
-        throw new TandemError('MIGRATION_CHECKSUM_MISMATCH',
+        throw new TandemError(
+          'MIGRATION_CHECKSUM_MISMATCH',
           `Migration ${migration.name} was edited after it was applied; add a new migration instead`,
-          { details: { migration: migration.name } });
+          { details: { migration: migration.name } },
+        );
       }
     }
     const result: MigrationResult = { applied: [], alreadyApplied: applied.size };
@@ -106,13 +115,18 @@ export async function migrate(databaseUrl: string, dir: string = MIGRATIONS_DIR)
       try {
         await client.query('BEGIN');
         await client.query(migration.sql);
-        await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)',
-          [migration.version, migration.name, migration.checksum]);
+        await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
+          migration.version,
+          migration.name,
+          migration.checksum,
+        ]);
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
-        throw new TandemError('MIGRATION_FAILED', `Migration ${migration.name} failed: ${(error as Error).message}`,
-          { cause: error, details: { migration: migration.name } });
+        throw new TandemError('MIGRATION_FAILED', `Migration ${migration.name} failed: ${(error as Error).message}`, {
+          cause: error,
+          details: { migration: migration.name },
+        });
       }
       result.applied.push(migration.name);
       logger.info({ migration: migration.name }, 'applied migration');
@@ -127,8 +141,9 @@ export async function migrate(databaseUrl: string, dir: string = MIGRATIONS_DIR)
 /** True when every migration file is applied with its current checksum (the /ready check). */
 export async function migrationsUpToDate(client: pg.ClientBase, dir: string = MIGRATIONS_DIR): Promise<boolean> {
   const migrations = await readMigrations(dir);
-  const { rows } = await client.query<{ version: number; checksum: string }>(
-    `SELECT version, checksum FROM schema_migrations`).catch(() => ({ rows: [] as { version: number; checksum: string }[] }));
+  const { rows } = await client
+    .query<{ version: number; checksum: string }>(`SELECT version, checksum FROM schema_migrations`)
+    .catch(() => ({ rows: [] as { version: number; checksum: string }[] }));
   const applied = new Map(rows.map((row) => [row.version, row.checksum]));
   return migrations.every((migration) => applied.get(migration.version) === migration.checksum);
 }

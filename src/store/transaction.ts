@@ -25,11 +25,14 @@ async function needsRoleSwitch(pool: Pool): Promise<boolean> {
       const { rows } = await pool.query<{ bypasses: boolean; app_role: boolean }>(
         `SELECT (rolsuper OR rolbypassrls) AS bypasses,
                 EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tandem_app') AS app_role
-           FROM pg_roles WHERE rolname = current_user`);
+           FROM pg_roles WHERE rolname = current_user`,
+      );
       const row = rows[0]!;
       if (row.bypasses && !row.app_role) {
-        throw new TandemError('CONFIG_INVALID',
-          'The database user bypasses row-level security and role tandem_app is missing; run `tandem migrate` first');
+        throw new TandemError(
+          'CONFIG_INVALID',
+          'The database user bypasses row-level security and role tandem_app is missing; run `tandem migrate` first',
+        );
       }
       return row.bypasses;
     })();
@@ -39,7 +42,12 @@ async function needsRoleSwitch(pool: Pool): Promise<boolean> {
   return decision;
 }
 
-async function runInTransaction<T>(pool: Pool, settings: Record<string, string>, fn: (tx: Tx) => Promise<T>, fence?: Fence): Promise<T> {
+async function runInTransaction<T>(
+  pool: Pool,
+  settings: Record<string, string>,
+  fn: (tx: Tx) => Promise<T>,
+  fence?: Fence,
+): Promise<T> {
   const switchRole = await needsRoleSwitch(pool);
   let client: PoolClient;
   try {
@@ -50,16 +58,22 @@ async function runInTransaction<T>(pool: Pool, settings: Record<string, string>,
   // One round trip opens the transaction and sets its context (ingestion latency depends on it).
   const statements = ['BEGIN'];
   if (switchRole) statements.push('SET LOCAL ROLE tandem_app');
-  const assignments = Object.entries(settings).map(([key, value]) => `set_config(${pg.escapeLiteral(key)}, ${pg.escapeLiteral(value)}, true)`);
+  const assignments = Object.entries(settings).map(
+    ([key, value]) => `set_config(${pg.escapeLiteral(key)}, ${pg.escapeLiteral(value)}, true)`,
+  );
   if (assignments.length) statements.push(`SELECT ${assignments.join(', ')}`);
   // Same round trip: the fence check takes a share lock on the subject's fence row until commit.
   if (fence) {
-    statements.push(`SELECT tandem_check_fence(${pg.escapeLiteral(fence.tenantId)}, ${pg.escapeLiteral(fence.subject)}, ${Number(fence.token)})`);
+    statements.push(
+      `SELECT tandem_check_fence(${pg.escapeLiteral(fence.tenantId)}, ${pg.escapeLiteral(fence.subject)}, ${Number(fence.token)})`,
+    );
   }
   let broken = false;
   // A connection dropped while checked out (database restart, failover) emits 'error' on the
   // client; without a listener that would crash the process. Note it and discard the client.
-  const onError = () => { broken = true; };
+  const onError = () => {
+    broken = true;
+  };
   client.on('error', onError);
   try {
     await client.query(statements.join('; '));
@@ -80,9 +94,15 @@ async function runInTransaction<T>(pool: Pool, settings: Record<string, string>,
 }
 
 /** Runs `fn` in one transaction that sees and writes only `tenantId`'s rows. */
-export async function withTenant<T>(tenantId: TenantId, fn: (tx: Tx) => Promise<T>, pool: Pool = sharedPool()): Promise<T> {
+export async function withTenant<T>(
+  tenantId: TenantId,
+  fn: (tx: Tx) => Promise<T>,
+  pool: Pool = sharedPool(),
+): Promise<T> {
   if (!TENANT_ID_PATTERN.test(tenantId)) {
-    throw new TandemError('TENANT_CONTEXT_MISSING', 'A tenant transaction needs a valid tenant id', { details: { tenantId } });
+    throw new TandemError('TENANT_CONTEXT_MISSING', 'A tenant transaction needs a valid tenant id', {
+      details: { tenantId },
+    });
   }
   return runInTransaction(pool, { 'tandem.tenant_id': tenantId }, fn);
 }
@@ -93,11 +113,17 @@ export async function withTenant<T>(tenantId: TenantId, fn: (tx: Tx) => Promise<
  * fencing token is still the subject's current one, and fails with SYNC_FENCED when another job
  * has claimed the subject since (this job's lease ran out). Outside a job it is withTenant.
  */
-export async function withSyncWrite<T>(tenantId: TenantId, fn: (tx: Tx) => Promise<T>, pool: Pool = sharedPool()): Promise<T> {
+export async function withSyncWrite<T>(
+  tenantId: TenantId,
+  fn: (tx: Tx) => Promise<T>,
+  pool: Pool = sharedPool(),
+): Promise<T> {
   const fence = currentFence();
   if (!fence || fence.tenantId !== tenantId) return withTenant(tenantId, fn, pool);
   if (!TENANT_ID_PATTERN.test(tenantId)) {
-    throw new TandemError('TENANT_CONTEXT_MISSING', 'A tenant transaction needs a valid tenant id', { details: { tenantId } });
+    throw new TandemError('TENANT_CONTEXT_MISSING', 'A tenant transaction needs a valid tenant id', {
+      details: { tenantId },
+    });
   }
   return runInTransaction(pool, { 'tandem.tenant_id': tenantId }, fn, fence);
 }

@@ -21,15 +21,30 @@ export interface EndSubscriptionsDeps {
  * on — notifications of a removed user's subscriptions carry a clientState (Graph) or token (EWS)
  * nobody knows any more and are dropped (EWS is answered `Unsubscribe`). Returns how many ended.
  */
-export async function endSubscriptionsOfUser(deps: EndSubscriptionsDeps, tenantId: string, mailboxId: string): Promise<number> {
+export async function endSubscriptionsOfUser(
+  deps: EndSubscriptionsDeps,
+  tenantId: string,
+  mailboxId: string,
+): Promise<number> {
   const environments = new EnvironmentRepository(deps.secretBox);
-  const found = await withTenant(tenantId, async (tx) => {
-    const live = (await liveSubscriptions(tx, mailboxId)).filter((s) => s.remoteId);
-    if (live.length === 0) return undefined;
-    const { rows } = await tx.query<{ smtp_address: string; environment_id: string }>('SELECT smtp_address, environment_id FROM mailboxes WHERE id = $1', [mailboxId]);
-    if (!rows[0]) return undefined;
-    return { live, smtp: rows[0].smtp_address, config: await environments.connectorConfig(tx, rows[0].environment_id) };
-  }, deps.pool);
+  const found = await withTenant(
+    tenantId,
+    async (tx) => {
+      const live = (await liveSubscriptions(tx, mailboxId)).filter((s) => s.remoteId);
+      if (live.length === 0) return undefined;
+      const { rows } = await tx.query<{ smtp_address: string; environment_id: string }>(
+        'SELECT smtp_address, environment_id FROM mailboxes WHERE id = $1',
+        [mailboxId],
+      );
+      if (!rows[0]) return undefined;
+      return {
+        live,
+        smtp: rows[0].smtp_address,
+        config: await environments.connectorConfig(tx, rows[0].environment_id),
+      };
+    },
+    deps.pool,
+  );
   if (!found) return 0;
   const limits = { redis: deps.redis, keyPrefix: `${deps.keyPrefix}:exchange`, retry: { maxAttempts: 2 } };
   const connector = createMailboxConnector(found.config, limits);
@@ -41,7 +56,10 @@ export async function endSubscriptionsOfUser(deps: EndSubscriptionsDeps, tenantI
         await connector.unsubscribe({ smtpAddress: found.smtp }, { remoteId: subscription.remoteId! });
         ended++;
       } catch (error) {
-        logger.warn({ err: error, tenantId, mailboxId, subscriptionId: subscription.id }, 'unsubscribe of a removed user failed; its notifications will be dropped until it expires');
+        logger.warn(
+          { err: error, tenantId, mailboxId, subscriptionId: subscription.id },
+          'unsubscribe of a removed user failed; its notifications will be dropped until it expires',
+        );
       }
     }
   } finally {

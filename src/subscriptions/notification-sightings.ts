@@ -51,7 +51,10 @@ export class NotificationSightings {
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly pool: Pool, flushEveryMs = FLUSH_EVERY_MS) {
+  constructor(
+    private readonly pool: Pool,
+    flushEveryMs = FLUSH_EVERY_MS,
+  ) {
     this.timer = setInterval(() => void this.flush(), flushEveryMs);
     this.timer.unref();
   }
@@ -108,7 +111,9 @@ export class NotificationSightings {
       return;
     }
     if (this.coldWaiting.length >= COLD_LOOKUPS_WAITING) {
-      throw new TandemError('UNAVAILABLE', 'Too many notifications to check right now; retry later', { retryAfterMs: 1_000 });
+      throw new TandemError('UNAVAILABLE', 'Too many notifications to check right now; retry later', {
+        retryAfterMs: 1_000,
+      });
     }
     await new Promise<void>((resolve) => this.coldWaiting.push(resolve));
   }
@@ -132,7 +137,9 @@ export class NotificationSightings {
     const now = new Date();
     const earlier = this.pending.get(subscription.id);
     this.pending.set(subscription.id, {
-      tenantId: subscription.tenantId, seenAt: now, watermark: lastWatermark ?? earlier?.watermark,
+      tenantId: subscription.tenantId,
+      seenAt: now,
+      watermark: lastWatermark ?? earlier?.watermark,
       gapAt: gap ? now : earlier?.gapAt,
     });
     return { gap };
@@ -140,8 +147,9 @@ export class NotificationSightings {
 
   /** Writes what was seen since the last flush; failed writes are kept for the next one. */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.write()).catch((error: unknown) =>
-      logger.warn({ err: error }, 'recording subscription sightings failed; will retry'));
+    this.flushing = this.flushing
+      .then(() => this.write())
+      .catch((error: unknown) => logger.warn({ err: error }, 'recording subscription sightings failed; will retry'));
     return this.flushing;
   }
 
@@ -157,14 +165,24 @@ export class NotificationSightings {
     this.pending = new Map();
     for (const [tenantId, entries] of groupBy(batch, ([, sighting]) => sighting.tenantId)) {
       try {
-        await withTenant(tenantId, (tx) => tx.query(
-          `UPDATE subscriptions s
+        await withTenant(
+          tenantId,
+          (tx) =>
+            tx.query(
+              `UPDATE subscriptions s
               SET last_notification_at = GREATEST(s.last_notification_at, u.seen_at), updated_at = now(),
                   watermark = COALESCE(u.watermark, s.watermark), gap_detected_at = COALESCE(u.gap_at, s.gap_detected_at)
              FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::timestamptz[]) AS u(id, seen_at, watermark, gap_at)
             WHERE s.id = u.id`,
-          [entries.map(([id]) => id), entries.map(([, s]) => s.seenAt), entries.map(([, s]) => s.watermark ?? null), entries.map(([, s]) => s.gapAt ?? null)]),
-        this.pool);
+              [
+                entries.map(([id]) => id),
+                entries.map(([, s]) => s.seenAt),
+                entries.map(([, s]) => s.watermark ?? null),
+                entries.map(([, s]) => s.gapAt ?? null),
+              ],
+            ),
+          this.pool,
+        );
       } catch (error) {
         // Keep them, unless newer sightings of the same subscription arrived meanwhile.
         for (const [id, sighting] of entries) if (!this.pending.has(id)) this.pending.set(id, sighting);

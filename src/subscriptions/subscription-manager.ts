@@ -10,7 +10,12 @@ import { withSystemScope, withTenant } from '../store/transaction.js';
 import type { TenantContexts } from '../reconcile/tenant-context.js';
 import { FOLDER_OF_KIND, INBOX_EVENT_TYPES, subjects } from '../inbox/subjects.js';
 import {
-  activateSubscription, createPendingSubscription, dueSubscriptions, liveSubscriptions, retireSubscription, type SubscriptionRow,
+  activateSubscription,
+  createPendingSubscription,
+  dueSubscriptions,
+  liveSubscriptions,
+  retireSubscription,
+  type SubscriptionRow,
 } from './subscription-repository.js';
 
 export interface SubscriptionManagerDeps {
@@ -40,10 +45,17 @@ export interface SubscriptionManagerDeps {
 export class SubscriptionManager {
   constructor(private readonly deps: SubscriptionManagerDeps) {}
 
-  private callbackFor(backend: 'ews' | 'graph', token: string): Pick<SubscriptionRequest, 'callbackUrl' | 'clientState' | 'lifecycleUrl'> {
+  private callbackFor(
+    backend: 'ews' | 'graph',
+    token: string,
+  ): Pick<SubscriptionRequest, 'callbackUrl' | 'clientState' | 'lifecycleUrl'> {
     return backend === 'ews'
       ? { callbackUrl: `${this.deps.publicUrl}/ews/notifications/${token}` }
-      : { callbackUrl: `${this.deps.publicUrl}/graph/notifications`, clientState: token, lifecycleUrl: `${this.deps.publicUrl}/graph/lifecycle` };
+      : {
+          callbackUrl: `${this.deps.publicUrl}/graph/notifications`,
+          clientState: token,
+          lifecycleUrl: `${this.deps.publicUrl}/graph/lifecycle`,
+        };
   }
 
   /** Subscribes one folder of a user; the row exists before Exchange can call back. */
@@ -54,9 +66,15 @@ export class SubscriptionManager {
     const connector = await ctx.connectorFor(mailbox);
     const folder = FOLDER_OF_KIND[kind];
     if (replacing) await withTenant(tenantId, (tx) => retireSubscription(tx, replacing.id), this.deps.pool);
-    const pending = await withTenant(tenantId, (tx) => createPendingSubscription(tx, { tenantId, mailboxId, folder, backend: connector.backend }), this.deps.pool);
+    const pending = await withTenant(
+      tenantId,
+      (tx) => createPendingSubscription(tx, { tenantId, mailboxId, folder, backend: connector.backend }),
+      this.deps.pool,
+    );
     const request: SubscriptionRequest = {
-      mailbox: { smtpAddress: mailbox.smtp }, kinds: [kind], statusFrequencyMinutes: this.deps.statusFrequencyMinutes ?? DEFAULT_STATUS_FREQUENCY_MINUTES,
+      mailbox: { smtpAddress: mailbox.smtp },
+      kinds: [kind],
+      statusFrequencyMinutes: this.deps.statusFrequencyMinutes ?? DEFAULT_STATUS_FREQUENCY_MINUTES,
       ...this.callbackFor(connector.backend, pending.token),
       ...(replacing?.watermark && connector.backend === 'ews' ? { watermark: replacing.watermark } : {}),
     };
@@ -69,16 +87,38 @@ export class SubscriptionManager {
         const { watermark: _expired, ...fromNow } = request;
         return connector.subscribe(fromNow);
       });
-      await withTenant(tenantId, async (tx) => {
-        await activateSubscription(tx, pending.id, remote, connector.backend === 'ews' ? request.statusFrequencyMinutes : undefined);
-        await tx.query(`UPDATE mailboxes SET status = 'in-sync', last_error = NULL, updated_at = now() WHERE id = $1 AND status IN ('new', 'subscribing', 'failing')`, [mailboxId]);
-      }, this.deps.pool);
+      await withTenant(
+        tenantId,
+        async (tx) => {
+          await activateSubscription(
+            tx,
+            pending.id,
+            remote,
+            connector.backend === 'ews' ? request.statusFrequencyMinutes : undefined,
+          );
+          await tx.query(
+            `UPDATE mailboxes SET status = 'in-sync', last_error = NULL, updated_at = now() WHERE id = $1 AND status IN ('new', 'subscribing', 'failing')`,
+            [mailboxId],
+          );
+        },
+        this.deps.pool,
+      );
     } catch (error) {
-      await withTenant(tenantId, async (tx) => {
-        await retireSubscription(tx, pending.id);
-        await tx.query(`UPDATE mailboxes SET status = 'failing', last_error = $2, updated_at = now() WHERE id = $1`,
-          [mailboxId, JSON.stringify({ code: (error as { code?: string }).code ?? 'INTERNAL', message: (error as Error).message, at: new Date().toISOString() })]);
-      }, this.deps.pool);
+      await withTenant(
+        tenantId,
+        async (tx) => {
+          await retireSubscription(tx, pending.id);
+          await tx.query(`UPDATE mailboxes SET status = 'failing', last_error = $2, updated_at = now() WHERE id = $1`, [
+            mailboxId,
+            JSON.stringify({
+              code: (error as { code?: string }).code ?? 'INTERNAL',
+              message: (error as Error).message,
+              at: new Date().toISOString(),
+            }),
+          ]);
+        },
+        this.deps.pool,
+      );
       throw error;
     }
     if (replacing) await this.queueCatchUp(tenantId, mailboxId, kind, 'subscription.renewed');
@@ -87,16 +127,28 @@ export class SubscriptionManager {
   /** Queues a catch-up run for a folder (a gap, a renewal, a lifecycle event). */
   async queueCatchUp(tenantId: string, mailboxId: string, kind: ItemKind, reason: string): Promise<void> {
     const eventId = `catchup:${mailboxId}:${FOLDER_OF_KIND[kind]}:${Date.now()}`;
-    await this.deps.inbox.write([{ tenantId, source: 'system', eventId, type: INBOX_EVENT_TYPES.folderChanged, subject: subjects.folder(mailboxId, FOLDER_OF_KIND[kind]),
-      payload: { reason }, correlationId: eventId }]);
+    await this.deps.inbox.write([
+      {
+        tenantId,
+        source: 'system',
+        eventId,
+        type: INBOX_EVENT_TYPES.folderChanged,
+        subject: subjects.folder(mailboxId, FOLDER_OF_KIND[kind]),
+        payload: { reason },
+        correlationId: eventId,
+      },
+    ]);
   }
 
   /** One maintenance pass over all tenants; returns what it did (for logs and tests). */
   async maintain(): Promise<{ subscribed: number; renewed: number; unsubscribed: number; failed: number }> {
     const counts = { subscribed: 0, renewed: 0, unsubscribed: 0, failed: 0 };
     const limit = this.deps.batchSize ?? 200;
-    const missing = await withSystemScope(async (tx) => (await tx.query<{ tenant_id: string; mailbox_id: string; kind: ItemKind }>(
-      `SELECT m.tenant_id, m.id AS mailbox_id, k.kind FROM mailboxes m
+    const missing = await withSystemScope(
+      async (tx) =>
+        (
+          await tx.query<{ tenant_id: string; mailbox_id: string; kind: ItemKind }>(
+            `SELECT m.tenant_id, m.id AS mailbox_id, k.kind FROM mailboxes m
          JOIN tenants t ON t.id = m.tenant_id AND t.state = 'active'
          JOIN exchange_environments e ON e.id = m.environment_id
          CROSS JOIN LATERAL (VALUES ('appointment', 'calendar', m.sync_appointments), ('task', 'tasks', m.sync_tasks), ('contact', 'contacts', m.sync_contacts)) AS k(kind, folder, on_)
@@ -104,7 +156,12 @@ export class SubscriptionManager {
           -- Graph has no app-only To Do notifications: those lists are polled (todo-poll.ts).
           AND NOT (k.kind = 'task' AND e.kind = 'graph')
           AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.mailbox_id = m.id AND s.folder = k.folder AND s.state <> 'retired')
-        ORDER BY m.created_at LIMIT $1`, [limit])).rows, this.deps.pool);
+        ORDER BY m.created_at LIMIT $1`,
+            [limit],
+          )
+        ).rows,
+      this.deps.pool,
+    );
     for (const row of missing) {
       try {
         await this.subscribe(row.tenant_id, row.mailbox_id, row.kind);
@@ -114,7 +171,12 @@ export class SubscriptionManager {
         logger.warn({ err: error, tenantId: row.tenant_id, mailboxId: row.mailbox_id }, 'subscribe failed; will retry');
       }
     }
-    for (const due of await dueSubscriptions(this.deps.pool, { expiryMarginMinutes: 60, pendingAfterMinutes: 5, limit, timeScale: this.deps.timeScale ?? 1 })) {
+    for (const due of await dueSubscriptions(this.deps.pool, {
+      expiryMarginMinutes: 60,
+      pendingAfterMinutes: 5,
+      limit,
+      timeScale: this.deps.timeScale ?? 1,
+    })) {
       try {
         await this.renew(due);
         counts.renewed++;
@@ -123,8 +185,11 @@ export class SubscriptionManager {
         logger.warn({ err: error, tenantId: due.tenantId, subscriptionId: due.id }, 'renewal failed; will retry');
       }
     }
-    const stale = await withSystemScope(async (tx) => (await tx.query<{ id: string; tenant_id: string; mailbox_id: string; folder: string }>(
-      `SELECT s.id, s.tenant_id, s.mailbox_id, s.folder FROM subscriptions s JOIN mailboxes m ON m.id = s.mailbox_id
+    const stale = await withSystemScope(
+      async (tx) =>
+        (
+          await tx.query<{ id: string; tenant_id: string; mailbox_id: string; folder: string }>(
+            `SELECT s.id, s.tenant_id, s.mailbox_id, s.folder FROM subscriptions s JOIN mailboxes m ON m.id = s.mailbox_id
          JOIN exchange_environments e ON e.id = m.environment_id
         WHERE s.state <> 'retired' AND (NOT m.enabled
           OR (s.folder = 'calendar' AND NOT m.sync_appointments) OR (s.folder = 'tasks' AND NOT m.sync_tasks) OR (s.folder = 'contacts' AND NOT m.sync_contacts)
@@ -133,13 +198,21 @@ export class SubscriptionManager {
           OR s.backend <> CASE e.kind WHEN 'graph' THEN 'graph' ELSE 'ews' END
           -- A Graph To Do subscription cannot exist (Graph refuses it app-only); never keep one.
           OR (s.folder = 'tasks' AND s.backend = 'graph'))
-        LIMIT $1`, [limit])).rows, this.deps.pool);
+        LIMIT $1`,
+            [limit],
+          )
+        ).rows,
+      this.deps.pool,
+    );
     for (const row of stale) {
       // Ended at Exchange first where it can be: a Graph subscription of a disabled user would otherwise
       // keep posting until it expires (days). EWS push ends with the next notification answered
       // `Unsubscribe`, which retiring arranges; its Unsubscribe call is a courtesy.
       const ended = await this.endRemote(row.tenant_id, row.mailbox_id, row.id);
-      if (!ended) { counts.failed++; continue; }
+      if (!ended) {
+        counts.failed++;
+        continue;
+      }
       await withTenant(row.tenant_id, (tx) => retireSubscription(tx, row.id), this.deps.pool);
       counts.unsubscribed++;
     }
@@ -154,15 +227,43 @@ export class SubscriptionManager {
     const connector = await ctx.connectorFor(mailbox);
     if (connector.backend === 'graph' && subscription.state === 'active' && subscription.remoteId) {
       // Graph subscriptions are extended in place; the callback secret stays the same.
-      const remote = await connector.renewSubscription({ mailbox: { smtpAddress: mailbox.smtp }, kinds: [kind], callbackUrl: `${this.deps.publicUrl}/graph/notifications` },
-        { remoteId: subscription.remoteId, ...(subscription.expiresAt ? { expiresAt: subscription.expiresAt.toISOString() } : {}) });
-      await withTenant(subscription.tenantId, (tx) => tx.query('UPDATE subscriptions SET expires_at = $2, updated_at = now() WHERE id = $1',
-        [subscription.id, remote.expiresAt ?? null]), this.deps.pool);
+      const remote = await connector.renewSubscription(
+        {
+          mailbox: { smtpAddress: mailbox.smtp },
+          kinds: [kind],
+          callbackUrl: `${this.deps.publicUrl}/graph/notifications`,
+        },
+        {
+          remoteId: subscription.remoteId,
+          ...(subscription.expiresAt ? { expiresAt: subscription.expiresAt.toISOString() } : {}),
+        },
+      );
+      await withTenant(
+        subscription.tenantId,
+        (tx) =>
+          tx.query('UPDATE subscriptions SET expires_at = $2, updated_at = now() WHERE id = $1', [
+            subscription.id,
+            remote.expiresAt ?? null,
+          ]),
+        this.deps.pool,
+      );
       return;
     }
     // EWS push subscriptions cannot be extended: subscribe again from the last watermark (Exchange replays since then).
-    await withTenant(subscription.tenantId, (tx) => writeJournal(tx, subscription.tenantId, [{ mailboxId: subscription.mailboxId, objectKind: 'mailbox',
-      outcome: 'info', reason: 'subscription.resubscribed', details: { folder: subscription.folder, lastNotificationAt: subscription.lastNotificationAt } }]), this.deps.pool);
+    await withTenant(
+      subscription.tenantId,
+      (tx) =>
+        writeJournal(tx, subscription.tenantId, [
+          {
+            mailboxId: subscription.mailboxId,
+            objectKind: 'mailbox',
+            outcome: 'info',
+            reason: 'subscription.resubscribed',
+            details: { folder: subscription.folder, lastNotificationAt: subscription.lastNotificationAt },
+          },
+        ]),
+      this.deps.pool,
+    );
     await this.subscribe(subscription.tenantId, subscription.mailboxId, kind, subscription);
   }
 
@@ -170,7 +271,8 @@ export class SubscriptionManager {
   async unsubscribeMailbox(tenantId: string, mailboxId: string): Promise<void> {
     const live = await withTenant(tenantId, (tx) => liveSubscriptions(tx, mailboxId), this.deps.pool);
     for (const subscription of live) {
-      if (await this.endRemote(tenantId, mailboxId, subscription.id)) await withTenant(tenantId, (tx) => retireSubscription(tx, subscription.id), this.deps.pool);
+      if (await this.endRemote(tenantId, mailboxId, subscription.id))
+        await withTenant(tenantId, (tx) => retireSubscription(tx, subscription.id), this.deps.pool);
     }
   }
 
@@ -180,7 +282,9 @@ export class SubscriptionManager {
    * notifications with a retired clientState are dropped, EWS ones answered `Unsubscribe`).
    */
   private async endRemote(tenantId: string, mailboxId: string, subscriptionId: string): Promise<boolean> {
-    const row = (await withTenant(tenantId, (tx) => liveSubscriptions(tx, mailboxId), this.deps.pool)).find((s) => s.id === subscriptionId);
+    const row = (await withTenant(tenantId, (tx) => liveSubscriptions(tx, mailboxId), this.deps.pool)).find(
+      (s) => s.id === subscriptionId,
+    );
     if (!row?.remoteId) return true;
     try {
       const ctx = await this.deps.contexts.get(tenantId);
@@ -201,5 +305,9 @@ export class SubscriptionManager {
 
 /** Schedules maintenance with a BullMQ job scheduler: one run every `everyMs` across all workers. */
 export async function scheduleSubscriptionMaintenance(queue: Queue, everyMs: number): Promise<void> {
-  await queue.upsertJobScheduler('subscription-maintenance', { every: everyMs }, { name: 'maintain-subscriptions', opts: { removeOnComplete: true, removeOnFail: 100 } });
+  await queue.upsertJobScheduler(
+    'subscription-maintenance',
+    { every: everyMs },
+    { name: 'maintain-subscriptions', opts: { removeOnComplete: true, removeOnFail: 100 } },
+  );
 }

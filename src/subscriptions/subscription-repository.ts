@@ -20,13 +20,31 @@ export interface SubscriptionRow {
 }
 
 interface Record_ {
-  id: string; tenant_id: string; mailbox_id: string; folder: Folder; backend: 'ews' | 'graph'; remote_id: string | null; watermark: string | null;
-  status_frequency_minutes: number | null; last_notification_at: Date | null; expires_at: Date | null; state: SubscriptionRow['state'];
+  id: string;
+  tenant_id: string;
+  mailbox_id: string;
+  folder: Folder;
+  backend: 'ews' | 'graph';
+  remote_id: string | null;
+  watermark: string | null;
+  status_frequency_minutes: number | null;
+  last_notification_at: Date | null;
+  expires_at: Date | null;
+  state: SubscriptionRow['state'];
 }
 
 const toRow = (r: Record_): SubscriptionRow => ({
-  id: r.id, tenantId: r.tenant_id, mailboxId: r.mailbox_id, folder: r.folder, backend: r.backend, remoteId: r.remote_id, watermark: r.watermark,
-  statusFrequencyMinutes: r.status_frequency_minutes, lastNotificationAt: r.last_notification_at, expiresAt: r.expires_at, state: r.state,
+  id: r.id,
+  tenantId: r.tenant_id,
+  mailboxId: r.mailbox_id,
+  folder: r.folder,
+  backend: r.backend,
+  remoteId: r.remote_id,
+  watermark: r.watermark,
+  statusFrequencyMinutes: r.status_frequency_minutes,
+  lastNotificationAt: r.last_notification_at,
+  expiresAt: r.expires_at,
+  state: r.state,
 });
 
 /** The callback token is a bearer secret in a URL: only its hash is stored, and lookups hash the presented one. */
@@ -38,20 +56,29 @@ export function hashCallbackToken(token: string): string {
  * Starts a subscription: the row (with a fresh unguessable callback token) is committed before
  * Exchange is asked, so the first notification — which can arrive before Subscribe returns — finds it.
  */
-export async function createPendingSubscription(tx: Tx, input: { tenantId: string; mailboxId: string; folder: Folder; backend: 'ews' | 'graph' }):
-Promise<{ id: string; token: string }> {
+export async function createPendingSubscription(
+  tx: Tx,
+  input: { tenantId: string; mailboxId: string; folder: Folder; backend: 'ews' | 'graph' },
+): Promise<{ id: string; token: string }> {
   const token = randomBytes(32).toString('base64url');
   const { rows } = await tx.query<{ id: string }>(
     `INSERT INTO subscriptions (tenant_id, mailbox_id, folder, backend, token_hash, state) VALUES ($1, $2, $3, $4, $5, 'pending') RETURNING id`,
-    [input.tenantId, input.mailboxId, input.folder, input.backend, hashCallbackToken(token)]);
+    [input.tenantId, input.mailboxId, input.folder, input.backend, hashCallbackToken(token)],
+  );
   return { id: rows[0]!.id, token };
 }
 
-export async function activateSubscription(tx: Tx, id: string, remote: RemoteSubscription, statusFrequencyMinutes: number | undefined): Promise<void> {
+export async function activateSubscription(
+  tx: Tx,
+  id: string,
+  remote: RemoteSubscription,
+  statusFrequencyMinutes: number | undefined,
+): Promise<void> {
   await tx.query(
     `UPDATE subscriptions SET remote_id = $2, watermark = COALESCE($3, watermark), expires_at = $4, status_frequency_minutes = $5,
        state = 'active', last_notification_at = now(), updated_at = now() WHERE id = $1`,
-    [id, remote.remoteId, remote.watermark ?? null, remote.expiresAt ?? null, statusFrequencyMinutes ?? null]);
+    [id, remote.remoteId, remote.watermark ?? null, remote.expiresAt ?? null, statusFrequencyMinutes ?? null],
+  );
 }
 
 export async function retireSubscription(tx: Tx, id: string): Promise<void> {
@@ -61,7 +88,9 @@ export async function retireSubscription(tx: Tx, id: string): Promise<void> {
 /** Resolves a callback token to its subscription across tenants (the push carries no other identity). */
 export async function findSubscriptionByToken(pool: Pool, token: string): Promise<SubscriptionRow | undefined> {
   return withSystemScope(async (tx) => {
-    const { rows } = await tx.query<Record_>('SELECT * FROM subscriptions WHERE token_hash = $1', [hashCallbackToken(token)]);
+    const { rows } = await tx.query<Record_>('SELECT * FROM subscriptions WHERE token_hash = $1', [
+      hashCallbackToken(token),
+    ]);
     return rows[0] ? toRow(rows[0]) : undefined;
   }, pool);
 }
@@ -70,13 +99,17 @@ export async function findSubscriptionByToken(pool: Pool, token: string): Promis
 export async function findSubscriptionsByTokens(pool: Pool, tokens: string[]): Promise<Map<string, SubscriptionRow>> {
   const byHash = new Map(tokens.map((token) => [hashCallbackToken(token), token]));
   return withSystemScope(async (tx) => {
-    const { rows } = await tx.query<Record_>('SELECT * FROM subscriptions WHERE token_hash = ANY($1::text[])', [[...byHash.keys()]]);
+    const { rows } = await tx.query<Record_>('SELECT * FROM subscriptions WHERE token_hash = ANY($1::text[])', [
+      [...byHash.keys()],
+    ]);
     return new Map(rows.map((row) => [byHash.get((row as unknown as { token_hash: string }).token_hash)!, toRow(row)]));
   }, pool);
 }
 
 export async function liveSubscriptions(tx: Tx, mailboxId: string): Promise<SubscriptionRow[]> {
-  const { rows } = await tx.query<Record_>(`SELECT * FROM subscriptions WHERE mailbox_id = $1 AND state <> 'retired'`, [mailboxId]);
+  const { rows } = await tx.query<Record_>(`SELECT * FROM subscriptions WHERE mailbox_id = $1 AND state <> 'retired'`, [
+    mailboxId,
+  ]);
   return rows.map(toRow);
 }
 
@@ -94,9 +127,16 @@ export const SILENT_HEARTBEATS = 1.5;
  * more than SILENT_HEARTBEATS heartbeat intervals (EWS) or expiring soon (Graph), and pending ones that
  * never completed. Bounded per call so 10,000 mailboxes renew in waves, not all at once.
  */
-export async function dueSubscriptions(pool: Pool, options: { expiryMarginMinutes: number; pendingAfterMinutes: number; limit: number;
-  /** Scales the silence threshold (tests and demos run Exchange's clock faster); 1 in production. */
-  timeScale?: number }): Promise<SubscriptionRow[]> {
+export async function dueSubscriptions(
+  pool: Pool,
+  options: {
+    expiryMarginMinutes: number;
+    pendingAfterMinutes: number;
+    limit: number;
+    /** Scales the silence threshold (tests and demos run Exchange's clock faster); 1 in production. */
+    timeScale?: number;
+  },
+): Promise<SubscriptionRow[]> {
   return withSystemScope(async (tx) => {
     const { rows } = await tx.query<Record_>(
       `SELECT * FROM subscriptions
@@ -105,24 +145,41 @@ export async function dueSubscriptions(pool: Pool, options: { expiryMarginMinute
               OR (expires_at IS NOT NULL AND expires_at < now() + make_interval(mins => $1))))
            OR (state IN ('pending', 'renewing') AND updated_at < now() - make_interval(mins => $2))
         ORDER BY coalesce(last_notification_at, updated_at) LIMIT $3`,
-      [options.expiryMarginMinutes, options.pendingAfterMinutes, options.limit, options.timeScale ?? 1, SILENT_HEARTBEATS]);
+      [
+        options.expiryMarginMinutes,
+        options.pendingAfterMinutes,
+        options.limit,
+        options.timeScale ?? 1,
+        SILENT_HEARTBEATS,
+      ],
+    );
     return rows.map(toRow);
   }, pool);
 }
 
 export async function getFolderSyncState(tx: Tx, mailboxId: string, folder: Folder): Promise<string | undefined> {
   const { rows } = await tx.query<{ sync_state: string | null }>(
-    'SELECT sync_state FROM folder_sync_states WHERE mailbox_id = $1 AND folder = $2', [mailboxId, folder]);
+    'SELECT sync_state FROM folder_sync_states WHERE mailbox_id = $1 AND folder = $2',
+    [mailboxId, folder],
+  );
   return rows[0]?.sync_state ?? undefined;
 }
 
-export async function saveFolderSyncState(tx: Tx, tenantId: string, mailboxId: string, folder: Folder, syncState: string | null, fullResyncReason?: string): Promise<void> {
+export async function saveFolderSyncState(
+  tx: Tx,
+  tenantId: string,
+  mailboxId: string,
+  folder: Folder,
+  syncState: string | null,
+  fullResyncReason?: string,
+): Promise<void> {
   await tx.query(
     `INSERT INTO folder_sync_states (tenant_id, mailbox_id, folder, sync_state, full_resync_reason, last_run_at)
      VALUES ($1, $2, $3, $4, $5, now())
      ON CONFLICT (tenant_id, mailbox_id, folder) DO UPDATE SET sync_state = EXCLUDED.sync_state,
        full_resync_reason = EXCLUDED.full_resync_reason, last_run_at = now(), updated_at = now()`,
-    [tenantId, mailboxId, folder, syncState, fullResyncReason ?? null]);
+    [tenantId, mailboxId, folder, syncState, fullResyncReason ?? null],
+  );
 }
 
 /**
@@ -133,9 +190,14 @@ export async function saveFolderSyncState(tx: Tx, tenantId: string, mailboxId: s
  * matched, not duplicated). Returns how many subscriptions were retired.
  */
 export async function forgetExchangeState(tx: Tx, environmentId: string): Promise<number> {
-  await tx.query(`DELETE FROM folder_sync_states WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE environment_id = $1)`, [environmentId]);
+  await tx.query(
+    `DELETE FROM folder_sync_states WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE environment_id = $1)`,
+    [environmentId],
+  );
   const { rowCount } = await tx.query(
     `UPDATE subscriptions SET state = 'retired', updated_at = now()
-      WHERE state <> 'retired' AND mailbox_id IN (SELECT id FROM mailboxes WHERE environment_id = $1)`, [environmentId]);
+      WHERE state <> 'retired' AND mailbox_id IN (SELECT id FROM mailboxes WHERE environment_id = $1)`,
+    [environmentId],
+  );
   return rowCount ?? 0;
 }

@@ -16,9 +16,18 @@ import { groupBy } from '../util/group-by.js';
  * per 10 minutes per mailbox. Users are picked oldest-poll first, at most `limit` per call, and a
  * user is claimed (SKIP LOCKED) so several workers never queue the same poll twice.
  */
-export async function queueTodoPolls(pool: Pool, inbox: InboxWriter, intervalSeconds: number, limit = 500, now = new Date()): Promise<number> {
-  const due = await withSystemScope(async (tx) => (await tx.query<{ tenant_id: string; id: string }>(
-    `UPDATE mailboxes m SET tasks_polled_at = $1
+export async function queueTodoPolls(
+  pool: Pool,
+  inbox: InboxWriter,
+  intervalSeconds: number,
+  limit = 500,
+  now = new Date(),
+): Promise<number> {
+  const due = await withSystemScope(
+    async (tx) =>
+      (
+        await tx.query<{ tenant_id: string; id: string }>(
+          `UPDATE mailboxes m SET tasks_polled_at = $1
       WHERE m.id IN (
         SELECT m2.id FROM mailboxes m2
           JOIN tenants t ON t.id = m2.tenant_id AND t.state = 'active'
@@ -27,12 +36,27 @@ export async function queueTodoPolls(pool: Pool, inbox: InboxWriter, intervalSec
            AND (m2.tasks_polled_at IS NULL OR m2.tasks_polled_at <= $1::timestamptz - make_interval(secs => $2))
          ORDER BY m2.tasks_polled_at NULLS FIRST, m2.created_at
          LIMIT $3 FOR UPDATE OF m2 SKIP LOCKED)
-      RETURNING m.tenant_id, m.id`, [now.toISOString(), intervalSeconds, limit])).rows, pool);
+      RETURNING m.tenant_id, m.id`,
+          [now.toISOString(), intervalSeconds, limit],
+        )
+      ).rows,
+    pool,
+  );
   for (const [tenantId, rows] of groupBy(due, (row) => row.tenant_id)) {
-    await inbox.write(rows.map((row) => {
-      const eventId = `todo-poll:${row.id}:${now.getTime()}`;
-      return { tenantId, source: 'system' as const, eventId, type: INBOX_EVENT_TYPES.folderChanged, subject: subjects.folder(row.id, 'tasks'), payload: { reason: 'todo.poll' }, correlationId: eventId };
-    }));
+    await inbox.write(
+      rows.map((row) => {
+        const eventId = `todo-poll:${row.id}:${now.getTime()}`;
+        return {
+          tenantId,
+          source: 'system' as const,
+          eventId,
+          type: INBOX_EVENT_TYPES.folderChanged,
+          subject: subjects.folder(row.id, 'tasks'),
+          payload: { reason: 'todo.poll' },
+          correlationId: eventId,
+        };
+      }),
+    );
   }
   return due.length;
 }

@@ -121,8 +121,18 @@ export interface PendingDeletion extends Base {
 export type DestructiveAction = DeleteExchangeItem | DeleteS4 | SetS4Status;
 
 export type SyncAction<C = unknown, D = unknown, W = unknown> =
-  | ResolvePendingCreate | CreateExchangeItem<D> | UpdateExchangeItem<D> | DeleteExchangeItem
-  | CreateS4<W> | UpdateS4<W> | DeleteS4 | SetS4Status | Unlink | Noop | CommitSnapshot<C> | PendingDeletion;
+  | ResolvePendingCreate
+  | CreateExchangeItem<D>
+  | UpdateExchangeItem<D>
+  | DeleteExchangeItem
+  | CreateS4<W>
+  | UpdateS4<W>
+  | DeleteS4
+  | SetS4Status
+  | Unlink
+  | Noop
+  | CommitSnapshot<C>
+  | PendingDeletion;
 
 export function isDestructive(a: SyncAction): a is DestructiveAction {
   return a.type === 'deleteExchangeItem' || a.type === 'deleteS4' || a.type === 'setS4Status';

@@ -12,10 +12,34 @@ export interface AttachmentSelection {
  * Files that carry executable code are never copied between systems: mail gateways strip them and
  * S/4's attachment MIME-type checks refuse them, so a copy would only fail later or spread malware.
  */
-const BLOCKED_EXTENSIONS = new Set(['exe', 'com', 'bat', 'cmd', 'msi', 'msp', 'scr', 'pif', 'cpl', 'js', 'jse', 'vbs', 'vbe', 'wsf', 'wsh', 'ps1', 'hta', 'jar', 'lnk', 'reg']);
+const BLOCKED_EXTENSIONS = new Set([
+  'exe',
+  'com',
+  'bat',
+  'cmd',
+  'msi',
+  'msp',
+  'scr',
+  'pif',
+  'cpl',
+  'js',
+  'jse',
+  'vbs',
+  'vbe',
+  'wsf',
+  'wsh',
+  'ps1',
+  'hta',
+  'jar',
+  'lnk',
+  'reg',
+]);
 
 /** Which attachments to copy under the tenant's attachment settings (off, or on with a size limit in KiB); blocked types never. */
-export function selectAttachments(attachments: readonly AttachmentInfo[], s: AppointmentSettings['attachments']): AttachmentSelection {
+export function selectAttachments(
+  attachments: readonly AttachmentInfo[],
+  s: AppointmentSettings['attachments'],
+): AttachmentSelection {
   const out: AttachmentSelection = { sync: [], skipped: [] };
   for (const a of attachments) {
     const extension = a.name.includes('.') ? a.name.split('.').pop()!.toLowerCase() : '';

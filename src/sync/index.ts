@@ -8,8 +8,17 @@ export { canonicalHash, stableJson } from './canonical/hash.js';
 export { layeredLookup, partnerLookup, type PartnerInfo, type PartnerLookup } from './directory.js';
 export { syncWindow, exchangeItemQualifies, hasSyncTag } from './scope.js';
 export { threeWayMerge, mergeSets } from './merge.js';
-export { appointmentTargets, appointmentScopeFor, appointmentQualifies, type MailboxTarget } from './appointments/appointment-scope.js';
-export { decideAppointment, type AppointmentAction, type AppointmentDecisionInput } from './appointments/decide-appointment.js';
+export {
+  appointmentTargets,
+  appointmentScopeFor,
+  appointmentQualifies,
+  type MailboxTarget,
+} from './appointments/appointment-scope.js';
+export {
+  decideAppointment,
+  type AppointmentAction,
+  type AppointmentDecisionInput,
+} from './appointments/decide-appointment.js';
 export type { CanonicalAppointment } from './appointments/canonical-appointment.js';
 export type { S4AppointmentWrite } from './appointments/appointment-mapping.js';
 export { decideTask, taskScopeFor, type TaskAction, type TaskDecisionInput } from './tasks/decide-task.js';
@@ -20,6 +29,11 @@ export { contactsForEmployee, diffContacts, type DesiredContact } from './contac
 export type { CanonicalContact } from './contacts/canonical-contact.js';
 export { expandSeriesToOccurrences, parseOccurrenceKey, type Occurrence } from './recurrence/expand-series.js';
 export { decideSeries, type LinkedOccurrence, type SeriesDecisionInput } from './recurrence/decide-series.js';
-export { matchForInitialLoad, type InitialLoadMatch, type S4Candidate, type ExchangeCandidate } from './initial-load.js';
+export {
+  matchForInitialLoad,
+  type InitialLoadMatch,
+  type S4Candidate,
+  type ExchangeCandidate,
+} from './initial-load.js';
 export { applySafetyValve, checkSafetyValve, type SafetyValveLimits, type ValveCounters } from './safety-valve.js';
 export { selectAttachments } from './attachments.js';

@@ -47,7 +47,10 @@ function matchKey(c: { subject: string; start?: string; end?: string }): string 
   return JSON.stringify([normalizeLine(c.subject).toLowerCase(), c.start ?? null, c.end ?? null]);
 }
 
-export function matchForInitialLoad(s4: readonly S4Candidate[], exchange: readonly ExchangeCandidate[]): InitialLoadMatch {
+export function matchForInitialLoad(
+  s4: readonly S4Candidate[],
+  exchange: readonly ExchangeCandidate[],
+): InitialLoadMatch {
   const pairs: MatchPair[] = [];
   const createInExchange: InitialLoadMatch['createInExchange'] = [];
   const exchangeOnly: InitialLoadMatch['exchangeOnly'] = [];
@@ -58,12 +61,22 @@ export function matchForInitialLoad(s4: readonly S4Candidate[], exchange: readon
   const restEx: ExchangeCandidate[] = [];
   for (const e of [...exchange].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     const key = e.stamp?.s4Key;
-    if (key === undefined) { restEx.push(e); continue; }
+    if (key === undefined) {
+      restEx.push(e);
+      continue;
+    }
     if (s4Keys.has(key) && !pairedS4.has(key)) {
       pairs.push({ s4Key: key, exchangeId: e.id, by: 'stamp' });
       pairedS4.add(key);
     } else {
-      exchangeOnly.push({ exchangeId: e.id, mayCreateInS4: false, journal: { outcome: 'skipped', reason: s4Keys.has(key) ? 'initialLoad.duplicateStamp' : 'initialLoad.stampWithoutObject' } });
+      exchangeOnly.push({
+        exchangeId: e.id,
+        mayCreateInS4: false,
+        journal: {
+          outcome: 'skipped',
+          reason: s4Keys.has(key) ? 'initialLoad.duplicateStamp' : 'initialLoad.stampWithoutObject',
+        },
+      });
     }
   }
 
@@ -82,10 +95,21 @@ export function matchForInitialLoad(s4: readonly S4Candidate[], exchange: readon
       continue;
     }
     const ambiguous = g.s4.length > 0 && g.ex.length > 0;
-    for (const o of g.s4) createInExchange.push({ s4Key: o.key, journal: ambiguous ? { outcome: 'ambiguous', reason: 'initialLoad.ambiguous' } : { outcome: 'synced', reason: 'initialLoad.noMatch' } });
+    for (const o of g.s4)
+      createInExchange.push({
+        s4Key: o.key,
+        journal: ambiguous
+          ? { outcome: 'ambiguous', reason: 'initialLoad.ambiguous' }
+          : { outcome: 'synced', reason: 'initialLoad.noMatch' },
+      });
     for (const e of g.ex) {
-      exchangeOnly.push({ exchangeId: e.id, mayCreateInS4: !ambiguous,
-        journal: ambiguous ? { outcome: 'ambiguous', reason: 'initialLoad.ambiguous' } : { outcome: 'skipped', reason: 'initialLoad.noMatch' } });
+      exchangeOnly.push({
+        exchangeId: e.id,
+        mayCreateInS4: !ambiguous,
+        journal: ambiguous
+          ? { outcome: 'ambiguous', reason: 'initialLoad.ambiguous' }
+          : { outcome: 'skipped', reason: 'initialLoad.noMatch' },
+      });
     }
   }
   return { pairs, createInExchange, exchangeOnly };

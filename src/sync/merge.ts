@@ -42,7 +42,10 @@ export interface MergeResult<C, F extends string> {
 
 /** With no base (first pairing) every differing field counts as changed on both sides. */
 export function threeWayMerge<C extends object, F extends keyof C & string>(
-  base: C | undefined, s4: C, exchange: C, opts: MergeOptions<F>,
+  base: C | undefined,
+  s4: C,
+  exchange: C,
+  opts: MergeOptions<F>,
 ): MergeResult<C, F> {
   const merged = { ...s4 } as C;
   const s4Changed: F[] = [];
@@ -67,7 +70,12 @@ export function threeWayMerge<C extends object, F extends keyof C & string>(
       resolutions.push({ field: f, winner: 'both', conflict: false });
       continue;
     } else {
-      winner = opts.policy === 's4Wins' ? 's4' : opts.policy === 'exchangeWins' ? 'exchange' : (opts.owners[f] ?? opts.defaultOwner ?? 's4');
+      winner =
+        opts.policy === 's4Wins'
+          ? 's4'
+          : opts.policy === 'exchangeWins'
+            ? 'exchange'
+            : (opts.owners[f] ?? opts.defaultOwner ?? 's4');
       const loser: Side = winner === 's4' ? 'exchange' : 's4';
       conflicts.push(f);
       resolutions.push({ field: f, winner, conflict: true, lost: { side: loser, value: loser === 's4' ? sv : ev } });
@@ -82,7 +90,8 @@ export function threeWayMerge<C extends object, F extends keyof C & string>(
 
 function take<C extends object, F extends keyof C & string>(target: C, from: C, f: F, opts: MergeOptions<F>): void {
   target[f] = from[f];
-  for (const c of opts.companions?.[f] ?? []) (target as Record<string, unknown>)[c] = (from as Record<string, unknown>)[c];
+  for (const c of opts.companions?.[f] ?? [])
+    (target as Record<string, unknown>)[c] = (from as Record<string, unknown>)[c];
 }
 
 /** (base − removed on either side) ∪ added on either side, sorted like normalizeSet. */
@@ -96,6 +105,10 @@ export function mergeSets<T>(base: readonly T[], a: readonly T[], b: readonly T[
 }
 
 /** Fields whose values differ between two canonical forms. */
-export function changedFields<C extends object, F extends keyof C & string>(a: C | undefined, b: C, fields: readonly F[]): F[] {
+export function changedFields<C extends object, F extends keyof C & string>(
+  a: C | undefined,
+  b: C,
+  fields: readonly F[],
+): F[] {
   return fields.filter((f) => a === undefined || !sameValue(a[f], b[f]));
 }

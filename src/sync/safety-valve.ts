@@ -29,15 +29,20 @@ export interface ValveCounters {
 export type ValveVerdict = { allow: true } | { allow: false; scope: 'mailbox' | 'tenant' };
 
 function recent(stamps: readonly string[], now: number, windowMs: number): number {
-  return stamps.filter((t) => { const x = Date.parse(t); return x > now - windowMs && x <= now; }).length;
+  return stamps.filter((t) => {
+    const x = Date.parse(t);
+    return x > now - windowMs && x <= now;
+  }).length;
 }
 
 /** May one more destructive action run now? */
 export function checkSafetyValve(limits: SafetyValveLimits, counters: ValveCounters, now: string): ValveVerdict {
   const t = Date.parse(now);
   const w = limits.windowMinutes * 60_000;
-  if (counters.tenantPending || recent(counters.tenant, t, w) >= limits.maxDeletesPerTenant) return { allow: false, scope: 'tenant' };
-  if (counters.mailboxPending || recent(counters.mailbox, t, w) >= limits.maxDeletesPerMailbox) return { allow: false, scope: 'mailbox' };
+  if (counters.tenantPending || recent(counters.tenant, t, w) >= limits.maxDeletesPerTenant)
+    return { allow: false, scope: 'tenant' };
+  if (counters.mailboxPending || recent(counters.mailbox, t, w) >= limits.maxDeletesPerMailbox)
+    return { allow: false, scope: 'mailbox' };
   return { allow: true };
 }
 
@@ -50,7 +55,12 @@ export interface ValveResult<A extends SyncAction> {
 }
 
 /** Passes the actions of a decision through the valve, counting each allowed destructive action. */
-export function applySafetyValve<A extends SyncAction>(actions: readonly A[], limits: SafetyValveLimits, counters: ValveCounters, now: string): ValveResult<A> {
+export function applySafetyValve<A extends SyncAction>(
+  actions: readonly A[],
+  limits: SafetyValveLimits,
+  counters: ValveCounters,
+  now: string,
+): ValveResult<A> {
   const mailbox = [...counters.mailbox];
   const tenant = [...counters.tenant];
   let mailboxPending = counters.mailboxPending ?? false;
@@ -61,8 +71,14 @@ export function applySafetyValve<A extends SyncAction>(actions: readonly A[], li
   let lastHeld: PendingDeletion | undefined;
   for (const a of actions) {
     // An unlink after a held delete would forget the item the admin has yet to decide on: it waits with it.
-    if (a.type === 'unlink' && lastHeld) { lastHeld.followUps.push(a); continue; }
-    if (!isDestructive(a)) { out.push(a); continue; }
+    if (a.type === 'unlink' && lastHeld) {
+      lastHeld.followUps.push(a);
+      continue;
+    }
+    if (!isDestructive(a)) {
+      out.push(a);
+      continue;
+    }
     const v = checkSafetyValve(limits, { mailbox, tenant, mailboxPending, tenantPending }, now);
     if (v.allow) {
       out.push(a);
@@ -72,10 +88,15 @@ export function applySafetyValve<A extends SyncAction>(actions: readonly A[], li
       lastHeld = undefined;
       continue;
     }
-    const journal: JournalEntry = { outcome: 'pending', reason: `safetyValve.${v.scope}`, ...(a.journal.fields ? { fields: a.journal.fields } : {}) };
+    const journal: JournalEntry = {
+      outcome: 'pending',
+      reason: `safetyValve.${v.scope}`,
+      ...(a.journal.fields ? { fields: a.journal.fields } : {}),
+    };
     lastHeld = { type: 'pendingDeletion', action: a, scope: v.scope, followUps: [], journal };
     out.push(lastHeld);
-    if (v.scope === 'mailbox') mailboxPending = true; else tenantPending = true;
+    if (v.scope === 'mailbox') mailboxPending = true;
+    else tenantPending = true;
     held += 1;
   }
   return { actions: out, allowed, held };

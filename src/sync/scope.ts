@@ -54,7 +54,10 @@ export interface ExchangeFilterSettings {
 }
 
 /** Whether an Outlook item goes to S/4 (setting exchangeToS4: off / all / category / tag; private items skipped unless enabled). */
-export function exchangeItemQualifies(item: { subject: string; categories: readonly string[]; sensitivity: Sensitivity }, s: ExchangeFilterSettings): ScopeVerdict {
+export function exchangeItemQualifies(
+  item: { subject: string; categories: readonly string[]; sensitivity: Sensitivity },
+  s: ExchangeFilterSettings,
+): ScopeVerdict {
   if (s.exchangeToS4 === 'off') return out('exchangeToS4.off');
   if (isPrivateSensitivity(item.sensitivity) && !s.syncPrivate) return out('filtered.private');
   if (s.exchangeToS4 === 'category' && !hasCategory(item.categories, s.category)) return out('filtered.category');
@@ -66,6 +69,11 @@ export function exchangeItemQualifies(item: { subject: string; categories: reado
  * An item the user made private in Outlook while private items do not sync: it must neither reach
  * S/4 (as a private activity) nor, through the S/4 filter, be removed from the user's calendar.
  */
-export function madePrivateInOutlook(syncPrivate: boolean, exchangePrivate: boolean, snapshotPrivate: boolean | undefined, s4Private: boolean | undefined): boolean {
+export function madePrivateInOutlook(
+  syncPrivate: boolean,
+  exchangePrivate: boolean,
+  snapshotPrivate: boolean | undefined,
+  s4Private: boolean | undefined,
+): boolean {
   return !syncPrivate && exchangePrivate && snapshotPrivate === false && s4Private !== true;
 }

@@ -35,13 +35,23 @@ export function createProvisioningQueue(connection: Redis, prefix: string): Queu
   return queue;
 }
 
-export async function enqueueProvisioning(queue: Queue<ProvisioningJobData>, data: Omit<ProvisioningJobData, 'version'>): Promise<void> {
+export async function enqueueProvisioning(
+  queue: Queue<ProvisioningJobData>,
+  data: Omit<ProvisioningJobData, 'version'>,
+): Promise<void> {
   // One job per registry request: the registry repeating the same call (same status path) is a no-op.
   const jobId = `${data.operation}-${data.tenantId}-${createHash('sha256').update(data.statusPath).digest('hex').slice(0, 16)}`;
-  await queue.add(data.operation, { version: 1, ...data }, {
-    jobId, attempts: PROVISIONING_ATTEMPTS, backoff: { type: 'exponential', delay: BACKOFF_MS },
-    removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 },
-  });
+  await queue.add(
+    data.operation,
+    { version: 1, ...data },
+    {
+      jobId,
+      attempts: PROVISIONING_ATTEMPTS,
+      backoff: { type: 'exponential', delay: BACKOFF_MS },
+      removeOnComplete: { age: 24 * 3600 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  );
 }
 
 export interface ProvisioningWorkerDeps {
@@ -56,11 +66,18 @@ export interface ProvisioningWorkerDeps {
  * told FAILED. A failed report is retried too (the work, idempotent, runs again first).
  */
 export function startProvisioningWorker(deps: ProvisioningWorkerDeps): Worker<ProvisioningJobData> {
-  const worker = new Worker<ProvisioningJobData>(PROVISIONING_QUEUE, (job) => runProvisioningJob(deps, job),
-    { connection: deps.connection, prefix: deps.prefix, concurrency: 4 });
+  const worker = new Worker<ProvisioningJobData>(PROVISIONING_QUEUE, (job) => runProvisioningJob(deps, job), {
+    connection: deps.connection,
+    prefix: deps.prefix,
+    concurrency: 4,
+  });
   worker.on('error', (error) => logger.warn({ err: error }, 'provisioning worker error'));
-  worker.on('failed', (job, error) => logger.error({ err: error, tenantId: job?.data.tenantId, operation: job?.data.operation,
-    attempt: job?.attemptsMade }, 'provisioning job failed'));
+  worker.on('failed', (job, error) =>
+    logger.error(
+      { err: error, tenantId: job?.data.tenantId, operation: job?.data.operation, attempt: job?.attemptsMade },
+      'provisioning job failed',
+    ),
+  );
   return worker;
 }
 
@@ -79,8 +96,13 @@ async function runProvisioningJob(deps: ProvisioningWorkerDeps, job: Job<Provisi
     const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     logger.error({ err: error, tenantId, operation, attempt: job.attemptsMade + 1, last }, `${operation} failed`);
     if (!last) throw error;
-    outcome = { status: 'FAILED', message: operation === 'subscribe' ? 'Tandem could not set up the tenant; see the service log'
-      : 'Offboarding failed; see the service log' };
+    outcome = {
+      status: 'FAILED',
+      message:
+        operation === 'subscribe'
+          ? 'Tandem could not set up the tenant; see the service log'
+          : 'Offboarding failed; see the service log',
+    };
   }
   await deps.report(statusPath, outcome);
   logger.info({ tenantId, operation, status: outcome.status }, 'subscription status reported to the SaaS registry');

@@ -20,15 +20,20 @@ export type StatusReporter = (statusPath: string, outcome: SubscriptionOutcome) 
 export function registryStatusReporter(registry: VcapBindings['saasRegistry']): StatusReporter {
   let service: XsuaaService | undefined;
   return async (statusPath, outcome) => {
-    if (!registry?.saas_registry_url) throw new TandemError('CONFIG_INVALID', 'No saas-registry binding to report the subscription status to');
+    if (!registry?.saas_registry_url)
+      throw new TandemError('CONFIG_INVALID', 'No saas-registry binding to report the subscription status to');
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (registry.clientid && (registry.clientsecret || (registry.certificate && registry.key))) {
       service ??= new XsuaaService({ ...registry } as unknown as ConstructorParameters<typeof XsuaaService>[0]);
       const token = await service.fetchClientCredentialsToken();
       headers.authorization = `Bearer ${token.access_token}`;
     }
-    const response = await fetch(registryStatusUrl(statusPath, registry.saas_registry_url), { method: 'PUT', headers, body: JSON.stringify(outcome),
-      signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(registryStatusUrl(statusPath, registry.saas_registry_url), {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify(outcome),
+      signal: AbortSignal.timeout(10_000),
+    });
     if (!response.ok) throw new TandemError('UNAVAILABLE', `SaaS registry status callback answered ${response.status}`);
   };
 }
@@ -36,6 +41,7 @@ export function registryStatusReporter(registry: VcapBindings['saasRegistry']): 
 /** The registry URL of a status path; refuses anything that would leave the registry's origin (the token goes with it). */
 export function registryStatusUrl(statusPath: string, registryUrl: string): URL {
   const url = new URL(statusPath, registryUrl);
-  if (url.origin !== new URL(registryUrl).origin) throw new TandemError('BAD_REQUEST', 'STATUS_CALLBACK leaves the SaaS registry');
+  if (url.origin !== new URL(registryUrl).origin)
+    throw new TandemError('BAD_REQUEST', 'STATUS_CALLBACK leaves the SaaS registry');
   return url;
 }

@@ -15,14 +15,29 @@ export interface SubscriptionRequest {
  * subscription may be repeated after a failed one). Settings start from the defaults.
  */
 export async function provisionTenant(pool: Pool, request: SubscriptionRequest): Promise<void> {
-  await withSystemScope((tx) => tx.query(
-    `INSERT INTO tenants (id, subdomain, display_name, state) VALUES ($1, $2, $3, 'active')
+  await withSystemScope(
+    (tx) =>
+      tx.query(
+        `INSERT INTO tenants (id, subdomain, display_name, state) VALUES ($1, $2, $3, 'active')
      ON CONFLICT (id) DO UPDATE SET subdomain = EXCLUDED.subdomain, display_name = COALESCE(EXCLUDED.display_name, tenants.display_name),
        state = 'active', updated_at = now()`,
-    [request.tenantId, request.subdomain ?? null, request.displayName ?? null]), pool);
-  await withTenant(request.tenantId, (tx) => writeJournal(tx, request.tenantId, [{
-    objectKind: 'tenant', outcome: 'info', reason: 'tenant.subscribed', details: { subdomain: request.subdomain ?? null },
-  }]), pool);
+        [request.tenantId, request.subdomain ?? null, request.displayName ?? null],
+      ),
+    pool,
+  );
+  await withTenant(
+    request.tenantId,
+    (tx) =>
+      writeJournal(tx, request.tenantId, [
+        {
+          objectKind: 'tenant',
+          outcome: 'info',
+          reason: 'tenant.subscribed',
+          details: { subdomain: request.subdomain ?? null },
+        },
+      ]),
+    pool,
+  );
   logger.info({ tenantId: request.tenantId }, 'tenant provisioned');
 }
 
@@ -33,14 +48,22 @@ export async function provisionTenant(pool: Pool, request: SubscriptionRequest):
  */
 export async function deprovisionTenant(pool: Pool, tenantId: string): Promise<{ existed: boolean }> {
   const existed = await withSystemScope(async (tx) => {
-    const { rowCount } = await tx.query(`UPDATE tenants SET state = 'offboarding', updated_at = now() WHERE id = $1`, [tenantId]);
+    const { rowCount } = await tx.query(`UPDATE tenants SET state = 'offboarding', updated_at = now() WHERE id = $1`, [
+      tenantId,
+    ]);
     return (rowCount ?? 0) > 0;
   }, pool);
   if (!existed) return { existed: false };
-  await withTenant(tenantId, async (tx) => {
-    await tx.query(`UPDATE subscriptions SET state = 'retired', updated_at = now() WHERE state <> 'retired'`);
-    await writeJournal(tx, tenantId, [{ objectKind: 'tenant', outcome: 'info', reason: 'tenant.unsubscribed', details: { dataDeleted: true } }]);
-  }, pool);
+  await withTenant(
+    tenantId,
+    async (tx) => {
+      await tx.query(`UPDATE subscriptions SET state = 'retired', updated_at = now() WHERE state <> 'retired'`);
+      await writeJournal(tx, tenantId, [
+        { objectKind: 'tenant', outcome: 'info', reason: 'tenant.unsubscribed', details: { dataDeleted: true } },
+      ]);
+    },
+    pool,
+  );
   // The big tables in batches first; ON DELETE CASCADE then removes the few rows left with the tenant.
   const deleted = await deleteTenantRows(pool, tenantId);
   await withSystemScope((tx) => tx.query(`DELETE FROM tenants WHERE id = $1`, [tenantId]), pool);

@@ -3,7 +3,15 @@ import { TandemError, coerceError } from '../errors/tandem-error.js';
 import { logger, withLogContext } from '../logging/logger.js';
 import { jobsProcessed } from '../observability/metrics.js';
 import { subjectScope } from '../inbox/subjects.js';
-import { claimSubject, completeRows, continueRows, failRows, poisonJournalEntries, takeFence, touchRows } from '../inbox/inbox-repository.js';
+import {
+  claimSubject,
+  completeRows,
+  continueRows,
+  failRows,
+  poisonJournalEntries,
+  takeFence,
+  touchRows,
+} from '../inbox/inbox-repository.js';
 import { writeJournal } from '../journal/journal.js';
 import type { Lease, RedisSemaphore } from '../limits/redis-semaphore.js';
 import { runFenced } from '../store/fence.js';
@@ -40,7 +48,13 @@ export interface InboxProcessorDeps {
 }
 
 function errorRecord(error: TandemError, attempt: number): Record<string, unknown> {
-  return { code: error.code, message: error.message, retryable: error.retryable, attempt, at: new Date().toISOString() };
+  return {
+    code: error.code,
+    message: error.message,
+    retryable: error.retryable,
+    attempt,
+    at: new Date().toISOString(),
+  };
 }
 
 /**
@@ -53,8 +67,19 @@ export function createInboxProcessor(deps: InboxProcessorDeps) {
   const rowHeartbeatMs = deps.rowHeartbeatMs ?? 60_000;
   // Marking rows done is the last write of every job: concurrent jobs share one transaction.
   const completions = new GroupCommit<{ tenantId: string; ids: number[] }>(async (batch) => {
-    await Promise.all([...groupBy(batch, (entry) => entry.tenantId)].map(([tenantId, entries]) =>
-      withTenant(tenantId, (tx) => completeRows(tx, entries.flatMap((entry) => entry.ids)), deps.pool)));
+    await Promise.all(
+      [...groupBy(batch, (entry) => entry.tenantId)].map(([tenantId, entries]) =>
+        withTenant(
+          tenantId,
+          (tx) =>
+            completeRows(
+              tx,
+              entries.flatMap((entry) => entry.ids),
+            ),
+          deps.pool,
+        ),
+      ),
+    );
     return batch.map(() => undefined);
   });
   // Jobs past their claim, so a stopping worker can hand them back (handBack) instead of leaving
@@ -62,14 +87,20 @@ export function createInboxProcessor(deps: InboxProcessorDeps) {
   const active = new Map<Job<InboxJobData>, ActiveJob>();
   const handBack = async (): Promise<number> => {
     const entries = [...active.values()].filter((entry) => !entry.handedBack);
-    await Promise.all(entries.map(async (entry) => {
-      entry.handedBack = true;
-      await withTenant(entry.tenantId, (tx) => continueRows(tx, entry.ids), deps.pool)
-        .catch((error: unknown) => logger.warn({ err: error }, 'could not hand inbox rows back; the sweeper will'));
-      await entry.job.moveToDelayed(Date.now(), entry.token)
-        .catch((error: unknown) => logger.warn({ err: error }, 'could not hand a job back; the stalled-job check will'));
-      await entry.lease.release().catch(() => undefined);
-    }));
+    await Promise.all(
+      entries.map(async (entry) => {
+        entry.handedBack = true;
+        await withTenant(entry.tenantId, (tx) => continueRows(tx, entry.ids), deps.pool).catch((error: unknown) =>
+          logger.warn({ err: error }, 'could not hand inbox rows back; the sweeper will'),
+        );
+        await entry.job
+          .moveToDelayed(Date.now(), entry.token)
+          .catch((error: unknown) =>
+            logger.warn({ err: error }, 'could not hand a job back; the stalled-job check will'),
+          );
+        await entry.lease.release().catch(() => undefined);
+      }),
+    );
     if (entries.length) logger.info({ count: entries.length }, 'handed unfinished jobs back to the queue');
     return entries.length;
   };
@@ -95,19 +126,32 @@ export function createInboxProcessor(deps: InboxProcessorDeps) {
         throw new DelayedError();
       }
       let claimedIds: number[] = [];
-      const keepAlive = startKeepAlive(lease, leaseMs, rowHeartbeatMs, () => claimedIds,
-        (ids) => withTenant(tenantId, (tx) => touchRows(tx, ids), deps.pool));
+      const keepAlive = startKeepAlive(
+        lease,
+        leaseMs,
+        rowHeartbeatMs,
+        () => claimedIds,
+        (ids) => withTenant(tenantId, (tx) => touchRows(tx, ids), deps.pool),
+      );
       try {
         // Claiming is also the check that the row still needs work: a done or dead row is not
         // claimed, and an empty claim means another job already covered everything due.
-        const { claimed, token } = await withTenant(tenantId, async (tx) => {
-          const fenceToken = await takeFence(tx, tenantId, subject);
-          const claim = await claimSubject(tx, subject, inboxId, deps.maxWorkerDeaths);
-          // Rows whose workers kept dying are not handed to this one: dead letters, with the cause.
-          await writeJournal(tx, tenantId, poisonJournalEntries(claim.poisoned));
-          if (claim.poisoned.length) logger.error({ ids: claim.poisoned.map((row) => row.id) }, 'inbox rows whose workers kept dying became dead letters (WORKER_DIED)');
-          return { claimed: claim.rows, token: fenceToken };
-        }, deps.pool);
+        const { claimed, token } = await withTenant(
+          tenantId,
+          async (tx) => {
+            const fenceToken = await takeFence(tx, tenantId, subject);
+            const claim = await claimSubject(tx, subject, inboxId, deps.maxWorkerDeaths);
+            // Rows whose workers kept dying are not handed to this one: dead letters, with the cause.
+            await writeJournal(tx, tenantId, poisonJournalEntries(claim.poisoned));
+            if (claim.poisoned.length)
+              logger.error(
+                { ids: claim.poisoned.map((row) => row.id) },
+                'inbox rows whose workers kept dying became dead letters (WORKER_DIED)',
+              );
+            return { claimed: claim.rows, token: fenceToken };
+          },
+          deps.pool,
+        );
         if (claimed.length === 0) {
           jobsProcessed.inc({ queue: 'inbox', outcome: 'coalesced' });
           return 'coalesced';
@@ -115,8 +159,9 @@ export function createInboxProcessor(deps: InboxProcessorDeps) {
         claimedIds = claimed.map((r) => r.id);
         active.set(job, { job, token: jobToken, tenantId, ids: claimedIds, lease, handedBack: false });
         const trigger = claimed.find((r) => r.id === inboxId) ?? claimed[0]!;
-        const result = await runFenced({ tenantId, subject, token },
-          () => handler({ tenantId, subject, rows: claimed, correlationId: trigger.correlationId }));
+        const result = await runFenced({ tenantId, subject, token }, () =>
+          handler({ tenantId, subject, rows: claimed, correlationId: trigger.correlationId }),
+        );
         if (active.get(job)?.handedBack) throw new DelayedError();
         if (result?.continue) {
           // One chunk done and checkpointed: hand the rows back and line this job up again at once.
@@ -139,14 +184,33 @@ export function createInboxProcessor(deps: InboxProcessorDeps) {
         }
         const attempt = job.attemptsMade + 1;
         const lastAttempt = attempt >= (job.opts.attempts ?? 1) || !error.retryable;
-        const retryAt = lastAttempt ? undefined : new Date(Date.now() + Math.max(error.retryAfterMs ?? 0, backoffDelay(attempt)));
+        const retryAt = lastAttempt
+          ? undefined
+          : new Date(Date.now() + Math.max(error.retryAfterMs ?? 0, backoffDelay(attempt)));
         if (claimedIds.length > 0) {
-          await withTenant(tenantId, async (tx) => {
-            await failRows(tx, claimedIds, errorRecord(error, attempt), retryAt);
-            // Support sees the failure where it looks for the object: typed error and what happens next.
-            await writeJournal(tx, tenantId, [{ correlationId, ...subjectScope(subject), outcome: 'failed', reason: error.code,
-              details: { message: error.message, attempt, ...(retryAt ? { nextAttemptAt: retryAt.toISOString() } : { deadLetter: true }) } }]);
-          }, deps.pool).catch((markError: unknown) => logger.error({ err: markError }, 'could not record the failure; the sweeper will retry the rows'));
+          await withTenant(
+            tenantId,
+            async (tx) => {
+              await failRows(tx, claimedIds, errorRecord(error, attempt), retryAt);
+              // Support sees the failure where it looks for the object: typed error and what happens next.
+              await writeJournal(tx, tenantId, [
+                {
+                  correlationId,
+                  ...subjectScope(subject),
+                  outcome: 'failed',
+                  reason: error.code,
+                  details: {
+                    message: error.message,
+                    attempt,
+                    ...(retryAt ? { nextAttemptAt: retryAt.toISOString() } : { deadLetter: true }),
+                  },
+                },
+              ]);
+            },
+            deps.pool,
+          ).catch((markError: unknown) =>
+            logger.error({ err: markError }, 'could not record the failure; the sweeper will retry the rows'),
+          );
         }
         jobsProcessed.inc({ queue: 'inbox', outcome: lastAttempt ? 'dead' : 'retry' });
         logger.warn({ err: error, code: error.code, attempt, deadLetter: lastAttempt }, 'inbox job failed');
@@ -176,24 +240,39 @@ interface ActiveJob {
  * `rowHeartbeatMs` marks the claimed rows alive so the sweeper does not hand them to another worker.
  * A lost lease is logged; the fencing token then guards the writes.
  */
-function startKeepAlive(lease: Lease, leaseMs: number, rowHeartbeatMs: number, rows: () => number[], touch: (ids: number[]) => Promise<void>) {
+function startKeepAlive(
+  lease: Lease,
+  leaseMs: number,
+  rowHeartbeatMs: number,
+  rows: () => number[],
+  touch: (ids: number[]) => Promise<void>,
+) {
   let lastTouch = Date.now();
-  const timer = setInterval(() => {
-    lease.renew().then((held) => {
-      if (!held) logger.warn('subject lease ran out while the job was running; later writes of sync state will be fenced if another job takes the subject');
-    }, (error: unknown) => logger.warn({ err: error }, 'could not renew the subject lease'));
-    const ids = rows();
-    if (ids.length > 0 && Date.now() - lastTouch >= rowHeartbeatMs) {
-      lastTouch = Date.now();
-      touch(ids).catch((error: unknown) => logger.warn({ err: error }, 'could not mark running inbox rows alive'));
-    }
-  }, Math.max(50, Math.floor(leaseMs / 3)));
+  const timer = setInterval(
+    () => {
+      lease.renew().then(
+        (held) => {
+          if (!held)
+            logger.warn(
+              'subject lease ran out while the job was running; later writes of sync state will be fenced if another job takes the subject',
+            );
+        },
+        (error: unknown) => logger.warn({ err: error }, 'could not renew the subject lease'),
+      );
+      const ids = rows();
+      if (ids.length > 0 && Date.now() - lastTouch >= rowHeartbeatMs) {
+        lastTouch = Date.now();
+        touch(ids).catch((error: unknown) => logger.warn({ err: error }, 'could not mark running inbox rows alive'));
+      }
+    },
+    Math.max(50, Math.floor(leaseMs / 3)),
+  );
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }
 
 /** BullMQ backoff strategy named 'tandem': the remote's Retry-After when given, else jittered exponential. */
 export function inboxBackoffStrategy(attemptsMade: number, _type?: string, error?: Error): number {
-  const retryAfter = error instanceof TandemError ? error.retryAfterMs ?? 0 : 0;
+  const retryAfter = error instanceof TandemError ? (error.retryAfterMs ?? 0) : 0;
   return Math.max(retryAfter, backoffDelay(attemptsMade));
 }

@@ -40,10 +40,19 @@ export interface RunningWorker {
 export function startWorker(options: WorkerOptions): RunningWorker {
   // The queue connection only produces (sweeper): it fails fast while Redis is away instead of
   // collecting commands in memory; the locks' and BullMQ worker's connections wait for Redis.
-  const connections = [options.redis.duplicate(PRODUCER_OPTIONS), options.redis.duplicate(), options.redis.duplicate()] as const;
+  const connections = [
+    options.redis.duplicate(PRODUCER_OPTIONS),
+    options.redis.duplicate(),
+    options.redis.duplicate(),
+  ] as const;
   const queues = createQueues(connections[0], options.queuePrefix);
   const locks = new RedisSemaphore(connections[1], `${options.queuePrefix}:locks`);
-  const processor = createInboxProcessor({ pool: options.pool, locks, handlers: options.handlers, ...(options.jobTimeoutMs ? { jobTimeoutMs: options.jobTimeoutMs } : {}) });
+  const processor = createInboxProcessor({
+    pool: options.pool,
+    locks,
+    handlers: options.handlers,
+    ...(options.jobTimeoutMs ? { jobTimeoutMs: options.jobTimeoutMs } : {}),
+  });
   const worker = new Worker<InboxJobData>(INBOX_QUEUE, processor, {
     connection: connections[2],
     prefix: options.queuePrefix,
@@ -63,7 +72,9 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     sweeping = true;
     sweepInbox(options.pool, queues.inbox, sweepOptions)
       .catch((error: unknown) => logger.warn({ err: error }, 'inbox sweep failed'))
-      .finally(() => { sweeping = false; });
+      .finally(() => {
+        sweeping = false;
+      });
   }, options.sweepIntervalMs ?? 15_000);
   sweepTimer.unref();
 
@@ -76,14 +87,25 @@ export function startWorker(options: WorkerOptions): RunningWorker {
       // (rows pending again, jobs back in the queue at once, subject locks released) so another
       // worker continues them now — a stop never hangs on a slow remote system.
       const graceful = worker.close();
-      const finished = await withinMs(graceful.then(() => true), options.stopGraceMs ?? 5_000, false);
+      const finished = await withinMs(
+        graceful.then(() => true),
+        options.stopGraceMs ?? 5_000,
+        false,
+      );
       if (!finished) {
         await withinMs(processor.handBack(), 2_000, 0);
         await withinMs(worker.close(true), 1_000, undefined);
       }
       await withinMs(queues.close(), 500, undefined);
-      await Promise.all(connections.map((connection) => withinMs(connection.quit().catch(() => undefined), 500, undefined)
-        .then(() => connection.disconnect())));
+      await Promise.all(
+        connections.map((connection) =>
+          withinMs(
+            connection.quit().catch(() => undefined),
+            500,
+            undefined,
+          ).then(() => connection.disconnect()),
+        ),
+      );
     },
   };
 }
@@ -93,7 +115,16 @@ export function withinMs<T>(promise: Promise<T>, ms: number, fallback: T): Promi
   return new Promise<T>((resolve) => {
     const timer = setTimeout(() => resolve(fallback), ms);
     timer.unref();
-    promise.then((value) => { clearTimeout(timer); resolve(value); }, () => { clearTimeout(timer); resolve(fallback); });
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(fallback);
+      },
+    );
   });
 }
 

@@ -38,19 +38,25 @@ export async function transpileAbap(mutate?: (file: string, text: string) => str
   for (const name of await readdir(UNIT_RUNTIME)) files.set(name, await readFile(join(UNIT_RUNTIME, name), 'utf8'));
   const transpilerVersion = (require('@abaplint/transpiler-cli/package.json') as { version: string }).version;
   const hash = createHash('sha256').update(transpilerVersion).update(RUNNER).update('index-v2');
-  for (const [name, text] of [...files].sort(([a], [b]) => a.localeCompare(b))) hash.update(name).update('\0').update(text).update('\0');
+  for (const [name, text] of [...files].sort(([a], [b]) => a.localeCompare(b)))
+    hash.update(name).update('\0').update(text).update('\0');
   const dir = join(OUT_ROOT, hash.digest('hex').slice(0, 16));
   if (!existsSync(join(dir, 'complete'))) await build(dir, files);
   return {
     dir,
     async runUnitTests() {
-      const { stdout } = await run(process.execPath, [join(dir, 'out/index.mjs')], { cwd: dir }).catch((error: { stdout?: string; stderr?: string }) => {
-        throw new Error(`ABAP Unit failed:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
-      });
+      const { stdout } = await run(process.execPath, [join(dir, 'out/index.mjs')], { cwd: dir }).catch(
+        (error: { stdout?: string; stderr?: string }) => {
+          throw new Error(`ABAP Unit failed:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
+        },
+      );
       return stdout;
     },
     async produceEvents() {
-      const { stdout } = await run(process.execPath, [join(dir, 'out/events.mjs')], { cwd: dir, maxBuffer: 10_000_000 });
+      const { stdout } = await run(process.execPath, [join(dir, 'out/events.mjs')], {
+        cwd: dir,
+        maxBuffer: 10_000_000,
+      });
       return JSON.parse(stdout) as { events: unknown[]; batches: string[] };
     },
   };
@@ -61,10 +67,17 @@ async function build(dir: string, files: Map<string, string>): Promise<void> {
   const staging = `${dir}.${process.pid}.${Date.now()}`;
   await mkdir(join(staging, 'in'), { recursive: true });
   for (const [name, text] of files) await writeFile(join(staging, 'in', name), text);
-  await writeFile(join(staging, 'abap_transpile.json'), JSON.stringify({
-    input_folder: 'in', output_folder: 'out', libs: [], write_unit_tests: true, write_source_map: false,
-    options: { ignoreSyntaxCheck: false, addFilenames: true, addCommonJS: true, unknownTypes: 'compileError' },
-  }));
+  await writeFile(
+    join(staging, 'abap_transpile.json'),
+    JSON.stringify({
+      input_folder: 'in',
+      output_folder: 'out',
+      libs: [],
+      write_unit_tests: true,
+      write_source_map: false,
+      options: { ignoreSyntaxCheck: false, addFilenames: true, addCommonJS: true, unknownTypes: 'compileError' },
+    }),
+  );
   const cli = join(ROOT, 'node_modules/@abaplint/transpiler-cli/abap_transpile');
   try {
     await run(process.execPath, [cli, 'abap_transpile.json'], { cwd: staging });
@@ -76,8 +89,13 @@ async function build(dir: string, files: Map<string, string>): Promise<void> {
   await writeFile(join(staging, 'out/events.mjs'), RUNNER);
   // The generated runner prints a failed assertion as an object; print its text (cx_aunit_failure's message).
   const index = join(staging, 'out/index.mjs');
-  await writeFile(index, (await readFile(index, 'utf8')).replace('console.log(err);',
-    'console.log(err?.message?.get ? `ABAP Unit assertion failed: ${err.message.get()}` : err);'));
+  await writeFile(
+    index,
+    (await readFile(index, 'utf8')).replace(
+      'console.log(err);',
+      'console.log(err?.message?.get ? `ABAP Unit assertion failed: ${err.message.get()}` : err);',
+    ),
+  );
   await writeFile(join(staging, 'complete'), '');
   await rm(dir, { recursive: true, force: true });
   await pruneOldOutputs();
@@ -92,7 +110,8 @@ async function build(dir: string, files: Map<string, string>): Promise<void> {
 async function pruneOldOutputs(keep = 12): Promise<void> {
   const names = (await readdir(OUT_ROOT).catch(() => [] as string[])).filter((n) => /^[0-9a-f]{16}$/.test(n));
   const dated = await Promise.all(names.map(async (n) => ({ n, at: (await stat(join(OUT_ROOT, n))).mtimeMs })));
-  for (const { n } of dated.sort((a, b) => b.at - a.at).slice(keep)) await rm(join(OUT_ROOT, n), { recursive: true, force: true });
+  for (const { n } of dated.sort((a, b) => b.at - a.at).slice(keep))
+    await rm(join(OUT_ROOT, n), { recursive: true, force: true });
 }
 
 /**

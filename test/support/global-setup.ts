@@ -11,7 +11,10 @@ import { ADMIN_DATABASE_URL, TEMPLATE_ENV, testDatabaseUrl } from './database.js
  */
 export default async function globalSetup(): Promise<void> {
   const migrations = await readMigrations();
-  const digest = createHash('sha256').update(migrations.map((m) => m.checksum).join()).digest('hex').slice(0, 12);
+  const digest = createHash('sha256')
+    .update(migrations.map((m) => m.checksum).join())
+    .digest('hex')
+    .slice(0, 12);
   const template = `tandem_tpl_${digest}`;
   const admin = new pg.Client(connectionOptions(ADMIN_DATABASE_URL));
   await admin.connect();
@@ -38,7 +41,8 @@ export default async function globalSetup(): Promise<void> {
 /** Test databases are named tandem_t_<pid of the vitest run>_…; a dead pid means a dead run. */
 async function dropOrphans(admin: pg.Client): Promise<void> {
   const { rows } = await admin.query<{ datname: string }>(
-    `SELECT datname FROM pg_database WHERE datname LIKE 'tandem\\_t\\_%' OR datname LIKE 'tandem\\_tpl\\_%\\_build\\_%'`);
+    `SELECT datname FROM pg_database WHERE datname LIKE 'tandem\\_t\\_%' OR datname LIKE 'tandem\\_tpl\\_%\\_build\\_%'`,
+  );
   for (const { datname } of rows) {
     const pid = Number(/_(\d+)(?:_|$)/.exec(datname.replace(/^tandem_tpl_[0-9a-f]+_build/, ''))?.[1]);
     if (!Number.isFinite(pid) || isAlive(pid)) continue;

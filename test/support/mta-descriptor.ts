@@ -8,16 +8,25 @@ import { z } from 'zod';
  */
 const mtaName = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'MTA names use letters, digits, "_", "-" and "."');
 const keyValues = z.record(z.string(), z.unknown());
-const metadata = z.record(z.string(), z.object({ overwritable: z.boolean().optional(), optional: z.boolean().optional() }).loose());
+const metadata = z.record(
+  z.string(),
+  z.object({ overwritable: z.boolean().optional(), optional: z.boolean().optional() }).loose(),
+);
 const size = z.string().regex(/^\d+(M|MB|G|GB)$/, 'sizes look like 512M or 1G');
 
 export const HOOK_PHASES = [
-  'deploy.application.before-stop', 'deploy.application.after-stop', 'deploy.application.before-unmap-routes',
+  'deploy.application.before-stop',
+  'deploy.application.after-stop',
+  'deploy.application.before-unmap-routes',
   'deploy.application.before-start',
-  'blue-green.application.before-stop.idle', 'blue-green.application.before-stop.live',
-  'blue-green.application.after-stop.idle', 'blue-green.application.after-stop.live',
-  'blue-green.application.before-unmap-routes.idle', 'blue-green.application.before-unmap-routes.live',
-  'blue-green.application.before-start.idle', 'blue-green.application.before-start.live',
+  'blue-green.application.before-stop.idle',
+  'blue-green.application.before-stop.live',
+  'blue-green.application.after-stop.idle',
+  'blue-green.application.after-stop.live',
+  'blue-green.application.before-unmap-routes.idle',
+  'blue-green.application.before-unmap-routes.live',
+  'blue-green.application.before-start.idle',
+  'blue-green.application.before-start.live',
 ] as const;
 
 const requiresEntry = z.strictObject({
@@ -43,28 +52,39 @@ const hook = z.strictObject({
   name: mtaName,
   type: z.literal('task'),
   phases: z.array(z.enum(HOOK_PHASES)).min(1),
-  parameters: z.object({ name: z.string().optional(), command: z.string().min(1), memory: size.optional(), 'disk-quota': size.optional() }).strict(),
+  parameters: z
+    .object({
+      name: z.string().optional(),
+      command: z.string().min(1),
+      memory: size.optional(),
+      'disk-quota': size.optional(),
+    })
+    .strict(),
   requires: z.array(requiresEntry).optional(),
 });
 
-const moduleParameters = z.object({
-  command: z.string().min(1).optional(),
-  memory: size.optional(),
-  'disk-quota': size.optional(),
-  instances: z.number().int().min(0).optional(),
-  'health-check-type': z.enum(['port', 'process', 'http', 'none']).optional(),
-  'health-check-http-endpoint': z.string().startsWith('/').optional(),
-  'health-check-timeout': z.number().int().positive().optional(),
-  'no-route': z.boolean().optional(),
-  routes: z.array(z.object({ route: z.string().min(1) }).loose()).optional(),
-  buildpack: z.string().optional(),
-  tasks: z.array(z.object({ name: z.string(), command: z.string() }).loose()).optional(),
-}).loose();
+const moduleParameters = z
+  .object({
+    command: z.string().min(1).optional(),
+    memory: size.optional(),
+    'disk-quota': size.optional(),
+    instances: z.number().int().min(0).optional(),
+    'health-check-type': z.enum(['port', 'process', 'http', 'none']).optional(),
+    'health-check-http-endpoint': z.string().startsWith('/').optional(),
+    'health-check-timeout': z.number().int().positive().optional(),
+    'no-route': z.boolean().optional(),
+    routes: z.array(z.object({ route: z.string().min(1) }).loose()).optional(),
+    buildpack: z.string().optional(),
+    tasks: z.array(z.object({ name: z.string(), command: z.string() }).loose()).optional(),
+  })
+  .loose();
 
-const buildParameters = z.object({
-  builder: z.string().optional(),
-  commands: z.array(z.string()).optional(),
-}).loose();
+const buildParameters = z
+  .object({
+    builder: z.string().optional(),
+    commands: z.array(z.string()).optional(),
+  })
+  .loose();
 
 const mtaModule = z.strictObject({
   name: mtaName,
@@ -83,33 +103,50 @@ const mtaModule = z.strictObject({
   includes: z.array(z.object({ name: z.string(), path: z.string() })).optional(),
 });
 
-const RESOURCE_TYPES = ['org.cloudfoundry.managed-service', 'org.cloudfoundry.existing-service',
-  'org.cloudfoundry.existing-service-key', 'org.cloudfoundry.user-provided-service', 'configuration'] as const;
+const RESOURCE_TYPES = [
+  'org.cloudfoundry.managed-service',
+  'org.cloudfoundry.existing-service',
+  'org.cloudfoundry.existing-service-key',
+  'org.cloudfoundry.user-provided-service',
+  'configuration',
+] as const;
 
-const mtaResource = z.strictObject({
-  name: mtaName,
-  type: z.enum(RESOURCE_TYPES).optional(),
-  description: z.string().optional(),
-  active: z.boolean().optional(),
-  optional: z.boolean().optional(),
-  'processed-after': z.array(mtaName).optional(),
-  properties: keyValues.optional(),
-  'properties-metadata': metadata.optional(),
-  parameters: z.object({
-    service: z.string().optional(),
-    'service-plan': z.string().optional(),
-    'service-name': z.string().optional(),
-    path: z.string().optional(),
-    config: keyValues.optional(),
-  }).loose().optional(),
-  'parameters-metadata': metadata.optional(),
-  requires: z.array(requiresEntry).optional(),
-}).superRefine((resource, ctx) => {
-  // A managed service is created by the deployer, which needs to know what to order.
-  if (resource.type === 'org.cloudfoundry.managed-service' && (!resource.parameters?.service || !resource.parameters['service-plan'])) {
-    ctx.addIssue({ code: 'custom', message: 'a managed service needs parameters.service and parameters.service-plan', path: ['parameters'] });
-  }
-});
+const mtaResource = z
+  .strictObject({
+    name: mtaName,
+    type: z.enum(RESOURCE_TYPES).optional(),
+    description: z.string().optional(),
+    active: z.boolean().optional(),
+    optional: z.boolean().optional(),
+    'processed-after': z.array(mtaName).optional(),
+    properties: keyValues.optional(),
+    'properties-metadata': metadata.optional(),
+    parameters: z
+      .object({
+        service: z.string().optional(),
+        'service-plan': z.string().optional(),
+        'service-name': z.string().optional(),
+        path: z.string().optional(),
+        config: keyValues.optional(),
+      })
+      .loose()
+      .optional(),
+    'parameters-metadata': metadata.optional(),
+    requires: z.array(requiresEntry).optional(),
+  })
+  .superRefine((resource, ctx) => {
+    // A managed service is created by the deployer, which needs to know what to order.
+    if (
+      resource.type === 'org.cloudfoundry.managed-service' &&
+      (!resource.parameters?.service || !resource.parameters['service-plan'])
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a managed service needs parameters.service and parameters.service-plan',
+        path: ['parameters'],
+      });
+    }
+  });
 
 export const mtaDescriptorSchema = z.strictObject({
   '_schema-version': z.string().regex(/^3(\.\d+){0,2}$/, '_schema-version must be 3.x'),
@@ -120,10 +157,13 @@ export const mtaDescriptorSchema = z.strictObject({
   copyright: z.string().optional(),
   parameters: keyValues.optional(),
   'parameters-metadata': metadata.optional(),
-  'build-parameters': z.object({
-    'before-all': z.array(buildParameters).optional(),
-    'after-all': z.array(buildParameters).optional(),
-  }).loose().optional(),
+  'build-parameters': z
+    .object({
+      'before-all': z.array(buildParameters).optional(),
+      'after-all': z.array(buildParameters).optional(),
+    })
+    .loose()
+    .optional(),
   hooks: z.array(hook).optional(),
   modules: z.array(mtaModule).min(1),
   resources: z.array(mtaResource).optional(),
@@ -137,16 +177,36 @@ export type MtaResource = z.infer<typeof mtaResource>;
 
 /** Placeholders the Cloud Foundry deployer fills in (`${...}`); anything else is a typo. */
 export const SYSTEM_PLACEHOLDERS = new Set([
-  'default-url', 'default-uri', 'default-host', 'default-domain', 'default-app-name', 'default-service-name',
-  'app-name', 'service-name', 'domain', 'host', 'protocol', 'space', 'org', 'user', 'org-guid', 'space-guid',
-  'deploy-url', 'controller-url', 'authorization-url', 'xs-type', 'default-instances', 'timestamp',
+  'default-url',
+  'default-uri',
+  'default-host',
+  'default-domain',
+  'default-app-name',
+  'default-service-name',
+  'app-name',
+  'service-name',
+  'domain',
+  'host',
+  'protocol',
+  'space',
+  'org',
+  'user',
+  'org-guid',
+  'space-guid',
+  'deploy-url',
+  'controller-url',
+  'authorization-url',
+  'xs-type',
+  'default-instances',
+  'timestamp',
 ]);
 
 /** Every string in a value, with a readable path to it. */
 function strings(value: unknown, path: string): Array<{ path: string; text: string }> {
   if (typeof value === 'string') return [{ path, text: value }];
   if (Array.isArray(value)) return value.flatMap((item, index) => strings(item, `${path}[${index}]`));
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([key, item]) => strings(item, `${path}.${key}`));
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([key, item]) => strings(item, `${path}.${key}`));
   return [];
 }
 
@@ -183,12 +243,17 @@ export function validateMtaDescriptor(raw: unknown): { descriptor?: MtaDescripto
   const checkRequires = (owner: string, requires: Array<z.infer<typeof requiresEntry>> | undefined) => {
     for (const [index, required] of (requires ?? []).entries()) {
       if (!resourceNames.has(required.name) && !provided.has(required.name)) {
-        problems.push(`${owner}.requires[${index}]: "${required.name}" is neither a resource nor a provided property set`);
+        problems.push(
+          `${owner}.requires[${index}]: "${required.name}" is neither a resource nor a provided property set`,
+        );
         continue;
       }
       // Inside a requires entry, ~{prop} reads a property of the set it requires.
       const available = provided.get(required.name);
-      for (const { path, text } of strings({ properties: required.properties, parameters: required.parameters }, `${owner}.requires[${index}]`)) {
+      for (const { path, text } of strings(
+        { properties: required.properties, parameters: required.parameters },
+        `${owner}.requires[${index}]`,
+      )) {
         for (const match of text.matchAll(/~\{([^}/]+)\}/g)) {
           if (!available || !(match[1]! in available)) {
             problems.push(`${path}: ~{${match[1]}} is not a property provided by "${required.name}"`);
@@ -205,8 +270,10 @@ export function validateMtaDescriptor(raw: unknown): { descriptor?: MtaDescripto
       for (const match of text.matchAll(/~\{([^}/]+)\/([^}]+)\}/g)) {
         const [, set, property] = match as unknown as [string, string, string];
         if (!provided.has(set)) problems.push(`${path}: ~{${set}/${property}}: nothing provides "${set}"`);
-        else if (!(property in provided.get(set)!)) problems.push(`${path}: ~{${set}/${property}}: "${set}" has no property "${property}"`);
-        else if (!required.has(set)) problems.push(`${path}: ~{${set}/${property}}: ${owner} must list "${set}" under requires`);
+        else if (!(property in provided.get(set)!))
+          problems.push(`${path}: ~{${set}/${property}}: "${set}" has no property "${property}"`);
+        else if (!required.has(set))
+          problems.push(`${path}: ~{${set}/${property}}: ${owner} must list "${set}" under requires`);
       }
     }
   };
@@ -224,14 +291,19 @@ export function validateMtaDescriptor(raw: unknown): { descriptor?: MtaDescripto
   for (const resource of resources) {
     const owner = `resources.${resource.name}`;
     checkRequires(owner, resource.requires);
-    checkQualifiedReferences(owner, { properties: resource.properties, parameters: resource.parameters }, resource.requires);
+    checkQualifiedReferences(
+      owner,
+      { properties: resource.properties, parameters: resource.parameters },
+      resource.requires,
+    );
   }
 
   // ${name} also reads a global parameter of the descriptor (an extension descriptor may override it).
   const globalParameters = new Set(Object.keys((mta as { parameters?: Record<string, unknown> }).parameters ?? {}));
   for (const { path, text } of strings({ modules: mta.modules, resources }, '')) {
     for (const match of text.matchAll(/\$\{([^}]+)\}/g)) {
-      if (!SYSTEM_PLACEHOLDERS.has(match[1]!) && !globalParameters.has(match[1]!)) problems.push(`${path.slice(1)}: unknown placeholder \${${match[1]}}`);
+      if (!SYSTEM_PLACEHOLDERS.has(match[1]!) && !globalParameters.has(match[1]!))
+        problems.push(`${path.slice(1)}: unknown placeholder \${${match[1]}}`);
     }
   }
   return { descriptor: mta, problems };

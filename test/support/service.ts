@@ -9,11 +9,21 @@ import { deleteKeysWithPrefix as deleteRedisPrefix } from '../../src/queue/redis
 
 /** A configuration pointing at this test's own database and Redis prefix. */
 export function testConfig(db: TestDatabase, queuePrefix: string, extra: Record<string, string> = {}): Config {
-  return loadConfig({ ...process.env, DATABASE_URL: db.url, QUEUE_PREFIX: queuePrefix, AUTH_MODE: 'dev', LOG_LEVEL: 'silent', ...extra });
+  return loadConfig({
+    ...process.env,
+    DATABASE_URL: db.url,
+    QUEUE_PREFIX: queuePrefix,
+    AUTH_MODE: 'dev',
+    LOG_LEVEL: 'silent',
+    ...extra,
+  });
 }
 
 export async function createTenant(pool: Pool, tenantId: string): Promise<{ username: string; password: string }> {
-  await withSystemScope((tx) => tx.query(`INSERT INTO tenants (id, display_name) VALUES ($1, $1) ON CONFLICT DO NOTHING`, [tenantId]), pool);
+  await withSystemScope(
+    (tx) => tx.query(`INSERT INTO tenants (id, display_name) VALUES ($1, $1) ON CONFLICT DO NOTHING`, [tenantId]),
+    pool,
+  );
   const credential = await withTenant(tenantId, (tx) => issueCallbackCredential(tx, tenantId, 'test'), pool);
   return { username: credential.username, password: credential.password };
 }
@@ -39,7 +49,11 @@ export async function startTestService(): Promise<TestService> {
   const web = await startWeb(config, { port: 0, host: '127.0.0.1' });
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
   return {
-    db, config, web, redis, prefix,
+    db,
+    config,
+    web,
+    redis,
+    prefix,
     async stop() {
       await web.stop();
       await deleteRedisPrefix(redis, prefix);
@@ -52,7 +66,11 @@ export async function startTestService(): Promise<TestService> {
 /** Removes every key of a prefix — the test's equivalent of FLUSHALL that leaves other runs alone. */
 export { deleteRedisPrefix };
 
-export async function waitFor<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

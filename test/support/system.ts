@@ -9,7 +9,6 @@ export { graphEnvironment } from '../../src/demo/local-system.js';
 /** Exchange's clock runs 20× faster in the EWS emulator: with the default StatusFrequency (1 min) heartbeats every 3 s, silence noticed after 4.5 s. */
 const EWS_TIME_SCALE = 0.05;
 
-
 export interface RunningSystem extends LocalSystem {
   db: TestDatabase;
   /**
@@ -46,16 +45,27 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
 
 async function startOn(db: TestDatabase, prefix: string, port: number, options: SystemOptions): Promise<RunningSystem> {
   const system = await startLocalSystem({
-    env: { DATABASE_URL: db.url, QUEUE_PREFIX: prefix, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, AUTH_MODE: 'dev',
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ...options.env },
-    ewsTimeScale: options.ewsTimeScale ?? EWS_TIME_SCALE, maintenanceEveryMs: 500, sweepIntervalMs: 1_000,
+    env: {
+      DATABASE_URL: db.url,
+      QUEUE_PREFIX: prefix,
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      AUTH_MODE: 'dev',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+      ...options.env,
+    },
+    ewsTimeScale: options.ewsTimeScale ?? EWS_TIME_SCALE,
+    maintenanceEveryMs: 500,
+    sweepIntervalMs: 1_000,
     s4EventRetry: { initialDelayMs: 100, maxDelayMs: 1_000 },
-    graph: options.withGraph ?? false, usersOnGraph: options.backend === 'graph',
+    graph: options.withGraph ?? false,
+    usersOnGraph: options.backend === 'graph',
     ...(options.graphUserPrincipalNames ? { graphUserPrincipalNames: options.graphUserPrincipalNames } : {}),
     ...(options.ewsMailboxes ? { ewsMailboxes: options.ewsMailboxes } : {}),
   });
   return {
-    ...system, db,
+    ...system,
+    db,
     async restart() {
       await system.stop();
       return startOn(db, prefix, port, options);

@@ -15,7 +15,12 @@ export function fieldErrors(error: unknown): Record<string, string> {
   return out;
 }
 
-export function valueState(errors: Record<string, string>, path: string): { valueState?: 'Negative'; valueStateMessage?: React.ReactElement } {
+export function valueState(
+  errors: Record<string, string>,
+  path: string,
+): { valueState?: 'Negative'; valueStateMessage?: React.ReactElement } {
   const message = errors[path];
-  return message ? { valueState: 'Negative', valueStateMessage: <div data-testid={`field-error-${path}`}>{message}</div> } : {};
+  return message
+    ? { valueState: 'Negative', valueStateMessage: <div data-testid={`field-error-${path}`}>{message}</div> }
+    : {};
 }

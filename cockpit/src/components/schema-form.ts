@@ -15,10 +15,22 @@ export type Node =
   | { kind: 'record'; value: z.ZodType }
   | { kind: 'unknown' };
 
-interface Def { type: string; innerType?: z.ZodType; shape?: Record<string, z.ZodType>; element?: z.ZodType; valueType?: z.ZodType; entries?: Record<string, string>; in?: z.ZodType }
+interface Def {
+  type: string;
+  innerType?: z.ZodType;
+  shape?: Record<string, z.ZodType>;
+  element?: z.ZodType;
+  valueType?: z.ZodType;
+  entries?: Record<string, string>;
+  in?: z.ZodType;
+}
 const defOf = (schema: z.ZodType) => (schema as unknown as { _zod: { def: Def } })._zod.def;
 
-export interface Described { node: Node; description?: string; optional: boolean }
+export interface Described {
+  node: Node;
+  description?: string;
+  optional: boolean;
+}
 
 /** Unwraps default/prefault/optional/pipe wrappers, keeping the outermost description. */
 export function describeSchema(schema: z.ZodType): Described {
@@ -29,24 +41,41 @@ export function describeSchema(schema: z.ZodType): Described {
     description ??= current.description;
     const def = defOf(current);
     if (def.type === 'optional') optional = true;
-    if (['default', 'prefault', 'optional', 'nullable', 'readonly', 'catch'].includes(def.type) && def.innerType) { current = def.innerType; continue; }
-    if (def.type === 'pipe' && def.in) { current = def.in; continue; }
+    if (['default', 'prefault', 'optional', 'nullable', 'readonly', 'catch'].includes(def.type) && def.innerType) {
+      current = def.innerType;
+      continue;
+    }
+    if (def.type === 'pipe' && def.in) {
+      current = def.in;
+      continue;
+    }
     break;
   }
   const def = defOf(current);
   const node: Node = (() => {
     switch (def.type) {
-      case 'object': return { kind: 'object', shape: def.shape ?? {} };
-      case 'boolean': return { kind: 'boolean' };
+      case 'object':
+        return { kind: 'object', shape: def.shape ?? {} };
+      case 'boolean':
+        return { kind: 'boolean' };
       case 'number': {
         const n = current as unknown as { minValue?: number | null; maxValue?: number | null };
-        return { kind: 'number', ...(Number.isFinite(n.minValue) ? { min: n.minValue! } : {}), ...(Number.isFinite(n.maxValue) ? { max: n.maxValue! } : {}) };
+        return {
+          kind: 'number',
+          ...(Number.isFinite(n.minValue) ? { min: n.minValue! } : {}),
+          ...(Number.isFinite(n.maxValue) ? { max: n.maxValue! } : {}),
+        };
       }
-      case 'string': return { kind: 'string' };
-      case 'enum': return { kind: 'enum', options: Object.values(def.entries ?? {}) };
-      case 'array': return def.element ? { kind: 'array', element: def.element } : { kind: 'unknown' };
-      case 'record': return def.valueType ? { kind: 'record', value: def.valueType } : { kind: 'unknown' };
-      default: return { kind: 'unknown' };
+      case 'string':
+        return { kind: 'string' };
+      case 'enum':
+        return { kind: 'enum', options: Object.values(def.entries ?? {}) };
+      case 'array':
+        return def.element ? { kind: 'array', element: def.element } : { kind: 'unknown' };
+      case 'record':
+        return def.valueType ? { kind: 'record', value: def.valueType } : { kind: 'unknown' };
+      default:
+        return { kind: 'unknown' };
     }
   })();
   return { node, optional, ...(description ? { description } : {}) };
@@ -54,10 +83,17 @@ export function describeSchema(schema: z.ZodType): Described {
 
 /** A value's default per the schema (what a new array row starts with). */
 export function emptyValue(schema: z.ZodType): unknown {
-  const result = (schema as unknown as { safeParse: (v: unknown) => { success: boolean; data?: unknown } }).safeParse(undefined);
+  const result = (schema as unknown as { safeParse: (v: unknown) => { success: boolean; data?: unknown } }).safeParse(
+    undefined,
+  );
   if (result.success && result.data !== undefined) return result.data;
   const { node } = describeSchema(schema);
-  if (node.kind === 'object') return Object.fromEntries(Object.entries(node.shape).map(([k, s]) => [k, emptyValue(s)]).filter(([, v]) => v !== undefined));
+  if (node.kind === 'object')
+    return Object.fromEntries(
+      Object.entries(node.shape)
+        .map(([k, s]) => [k, emptyValue(s)])
+        .filter(([, v]) => v !== undefined),
+    );
   if (node.kind === 'string') return '';
   if (node.kind === 'boolean') return false;
   if (node.kind === 'enum') return node.options[0];
@@ -69,7 +105,10 @@ export function emptyValue(schema: z.ZodType): unknown {
 export type Path = Array<string | number>;
 
 export function getAt(value: unknown, path: Path): unknown {
-  return path.reduce<unknown>((v, key) => (v && typeof v === 'object' ? (v as Record<string | number, unknown>)[key] : undefined), value);
+  return path.reduce<unknown>(
+    (v, key) => (v && typeof v === 'object' ? (v as Record<string | number, unknown>)[key] : undefined),
+    value,
+  );
 }
 
 /** Immutable set; `undefined` removes the key (an emptied optional field). */
@@ -89,6 +128,9 @@ export function setAt(value: unknown, path: Path, next: unknown): unknown {
 }
 
 export function humanize(key: string): string {
-  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/S4/g, 'S/4').toLowerCase();
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/S4/g, 'S/4')
+    .toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }

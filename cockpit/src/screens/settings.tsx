@@ -1,6 +1,22 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import {
-  Bar, BusyIndicator, Button, FlexBox, Input, Label, List, ListItemStandard, MessageStrip, Option, Panel, Select, Switch, Tab, TabContainer, Text, Title,
+  Bar,
+  BusyIndicator,
+  Button,
+  FlexBox,
+  Input,
+  Label,
+  List,
+  ListItemStandard,
+  MessageStrip,
+  Option,
+  Panel,
+  Select,
+  Switch,
+  Tab,
+  TabContainer,
+  Text,
+  Title,
 } from '@ui5/webcomponents-react';
 import '@ui5/webcomponents-icons/dist/save.js';
 import '@ui5/webcomponents-icons/dist/reset.js';
@@ -27,12 +43,23 @@ const pathKey = (path: Path) => path.join('.');
 /** The translation key of a field: array indices and record keys left out. */
 const labelKey = (path: Path) => path.filter((p) => typeof p === 'string').join('.');
 
-interface FieldProps { schema: z.ZodType; path: Path; value: unknown; onChange: (path: Path, value: unknown) => void; errors: Record<string, string>; readOnly: boolean }
+interface FieldProps {
+  schema: z.ZodType;
+  path: Path;
+  value: unknown;
+  onChange: (path: Path, value: unknown) => void;
+  errors: Record<string, string>;
+  readOnly: boolean;
+}
 
 function useTexts() {
   const { t, language } = useI18n();
   return {
-    label: (path: Path) => { const key = `settings.label.${labelKey(path)}`; const text = t(key); return text === key ? humanize(String(path.filter((p) => typeof p === 'string').at(-1))) : text; },
+    label: (path: Path) => {
+      const key = `settings.label.${labelKey(path)}`;
+      const text = t(key);
+      return text === key ? humanize(String(path.filter((p) => typeof p === 'string').at(-1))) : text;
+    },
     // German texts live in de.json; English comes straight from the schema's .describe().
     help: (path: Path, description?: string) => {
       const key = `settings.help.${labelKey(path)}`;
@@ -53,32 +80,86 @@ function Leaf({ schema, path, value, onChange, errors, readOnly }: FieldProps) {
   const { node, optional } = describeSchema(schema);
   const id = `settings-${pathKey(path)}`;
   const error = errors[pathKey(path)];
-  const state = error ? { valueState: 'Negative' as const, valueStateMessage: <FieldError errors={errors} path={path} /> } : {};
+  const state = error
+    ? { valueState: 'Negative' as const, valueStateMessage: <FieldError errors={errors} path={path} /> }
+    : {};
   switch (node.kind) {
     case 'boolean':
-      return <Switch id={id} data-testid={id} checked={Boolean(value)} disabled={readOnly} onChange={(e) => onChange(path, e.target.checked)} />;
+      return (
+        <Switch
+          id={id}
+          data-testid={id}
+          checked={Boolean(value)}
+          disabled={readOnly}
+          onChange={(e) => onChange(path, e.target.checked)}
+        />
+      );
     case 'enum':
       return (
-        <Select id={id} data-testid={id} disabled={readOnly} onChange={(e) => onChange(path, e.detail.selectedOption.dataset.value || undefined)} {...state}>
-          {optional && <Option data-value="" selected={value === undefined}>{'–'}</Option>}
-          {node.options.map((o) => <Option key={o} data-value={o} selected={value === o}>{t(`settings.option.${o}`) === `settings.option.${o}` ? o : t(`settings.option.${o}`)}</Option>)}
+        <Select
+          id={id}
+          data-testid={id}
+          disabled={readOnly}
+          onChange={(e) => onChange(path, e.detail.selectedOption.dataset.value || undefined)}
+          {...state}
+        >
+          {optional && (
+            <Option data-value="" selected={value === undefined}>
+              {'–'}
+            </Option>
+          )}
+          {node.options.map((o) => (
+            <Option key={o} data-value={o} selected={value === o}>
+              {t(`settings.option.${o}`) === `settings.option.${o}` ? o : t(`settings.option.${o}`)}
+            </Option>
+          ))}
         </Select>
       );
     case 'number':
-      return <Input id={id} data-testid={id} type="Number" readonly={readOnly} value={value === undefined ? '' : String(value)} style={{ width: '10rem' }}
-        onInput={(e) => { const raw = e.target.value; onChange(path, raw === '' ? undefined : Number.isNaN(Number(raw)) ? raw : Number(raw)); }} {...state} />;
+      return (
+        <Input
+          id={id}
+          data-testid={id}
+          type="Number"
+          readonly={readOnly}
+          value={value === undefined ? '' : String(value)}
+          style={{ width: '10rem' }}
+          onInput={(e) => {
+            const raw = e.target.value;
+            onChange(path, raw === '' ? undefined : Number.isNaN(Number(raw)) ? raw : Number(raw));
+          }}
+          {...state}
+        />
+      );
     default:
-      return <Input id={id} data-testid={id} readonly={readOnly} value={value === undefined ? '' : String(value)} style={{ width: '14rem' }}
-        onInput={(e) => onChange(path, e.target.value === '' && optional ? undefined : e.target.value)} {...state} />;
+      return (
+        <Input
+          id={id}
+          data-testid={id}
+          readonly={readOnly}
+          value={value === undefined ? '' : String(value)}
+          style={{ width: '14rem' }}
+          onInput={(e) => onChange(path, e.target.value === '' && optional ? undefined : e.target.value)}
+          {...state}
+        />
+      );
   }
 }
 
 function Row({ label, help, children, id }: { label: string; help?: string; children: ReactNode; id: string }) {
   return (
-    <FlexBox wrap="Wrap" alignItems="Start" style={{ gap: '0.25rem 1rem', padding: '0.4rem 0', borderBottom: '1px solid var(--sapList_BorderColor)' }}>
+    <FlexBox
+      wrap="Wrap"
+      alignItems="Start"
+      style={{ gap: '0.25rem 1rem', padding: '0.4rem 0', borderBottom: '1px solid var(--sapList_BorderColor)' }}
+    >
       <FlexBox direction="Column" style={{ flex: '1 1 16rem', minWidth: '12rem' }}>
-        <Label for={id} showColon wrappingType="Normal">{label}</Label>
-        {help && <Text style={{ color: 'var(--sapContent_LabelColor)', fontSize: 'var(--sapFontSmallSize)' }}>{help}</Text>}
+        <Label for={id} showColon wrappingType="Normal">
+          {label}
+        </Label>
+        {help && (
+          <Text style={{ color: 'var(--sapContent_LabelColor)', fontSize: 'var(--sapFontSmallSize)' }}>{help}</Text>
+        )}
       </FlexBox>
       <div style={{ flex: '1 1 16rem' }}>{children}</div>
     </FlexBox>
@@ -95,7 +176,12 @@ function Field(props: FieldProps) {
   const help = texts.help(path, description);
   if (node.kind === 'object') {
     return (
-      <Panel headerText={texts.label(path)} data-testid={`settings-group-${pathKey(path)}`} fixed={path.length === 1} style={{ marginBottom: '0.5rem' }}>
+      <Panel
+        headerText={texts.label(path)}
+        data-testid={`settings-group-${pathKey(path)}`}
+        fixed={path.length === 1}
+        style={{ marginBottom: '0.5rem' }}
+      >
         {path.length > 1 && help && <Text style={{ display: 'block', marginBottom: '0.25rem' }}>{help}</Text>}
         {Object.entries(node.shape).map(([key, child]) => (
           <Field key={key} {...props} schema={child} path={[...path, key]} value={getAt(value, [key])} />
@@ -110,18 +196,49 @@ function Field(props: FieldProps) {
       <Row label={texts.label(path)} help={help} id={id}>
         <FlexBox direction="Column" style={{ gap: '0.25rem' }} data-testid={id}>
           {items.map((item, index) => (
-            <FlexBox key={index} alignItems="Start" wrap="Wrap" style={{ gap: '0.5rem' }} data-testid={`${id}.${index}`}>
-              {element.kind === 'object' ? Object.entries(element.shape).map(([key, child]) => (
-                <FlexBox key={key} direction="Column">
-                  <Label for={`settings-${pathKey([...path, index, key])}`}>{texts.label([...path, key])}</Label>
-                  <Leaf {...props} schema={child} path={[...path, index, key]} value={getAt(item, [key])} />
-                </FlexBox>
-              )) : <Leaf {...props} schema={node.element} path={[...path, index]} value={item} />}
-              {!readOnly && <Button icon="delete" design="Transparent" accessibleName={t('settings.removeRow')} tooltip={t('settings.removeRow')}
-                onClick={() => onChange(path, items.filter((_, i) => i !== index))} />}
+            <FlexBox
+              key={index}
+              alignItems="Start"
+              wrap="Wrap"
+              style={{ gap: '0.5rem' }}
+              data-testid={`${id}.${index}`}
+            >
+              {element.kind === 'object' ? (
+                Object.entries(element.shape).map(([key, child]) => (
+                  <FlexBox key={key} direction="Column">
+                    <Label for={`settings-${pathKey([...path, index, key])}`}>{texts.label([...path, key])}</Label>
+                    <Leaf {...props} schema={child} path={[...path, index, key]} value={getAt(item, [key])} />
+                  </FlexBox>
+                ))
+              ) : (
+                <Leaf {...props} schema={node.element} path={[...path, index]} value={item} />
+              )}
+              {!readOnly && (
+                <Button
+                  icon="delete"
+                  design="Transparent"
+                  accessibleName={t('settings.removeRow')}
+                  tooltip={t('settings.removeRow')}
+                  onClick={() =>
+                    onChange(
+                      path,
+                      items.filter((_, i) => i !== index),
+                    )
+                  }
+                />
+              )}
             </FlexBox>
           ))}
-          {!readOnly && <Button icon="add" design="Transparent" data-testid={`${id}-add`} onClick={() => onChange(path, [...items, emptyValue(node.element)])}>{t('settings.addRow')}</Button>}
+          {!readOnly && (
+            <Button
+              icon="add"
+              design="Transparent"
+              data-testid={`${id}-add`}
+              onClick={() => onChange(path, [...items, emptyValue(node.element)])}
+            >
+              {t('settings.addRow')}
+            </Button>
+          )}
         </FlexBox>
       </Row>
     );
@@ -134,21 +251,51 @@ function Field(props: FieldProps) {
         <FlexBox direction="Column" style={{ gap: '0.25rem' }} data-testid={id}>
           {entries.map(([key, item], index) => (
             <FlexBox key={index} alignItems="Center" style={{ gap: '0.5rem' }}>
-              <Input value={key} readonly={readOnly} style={{ width: '6rem' }} accessibleName={`${texts.label(path)} ${t('settings.key')}`}
-                {...(errors[pathKey([...path, key])] ? { valueState: 'Negative' as const, valueStateMessage: <FieldError errors={errors} path={[...path, key]} /> } : {})}
-                onChange={(e) => write(entries.map((entry, i) => (i === index ? [e.target.value, entry[1]] : entry)))} />
+              <Input
+                value={key}
+                readonly={readOnly}
+                style={{ width: '6rem' }}
+                accessibleName={`${texts.label(path)} ${t('settings.key')}`}
+                {...(errors[pathKey([...path, key])]
+                  ? {
+                      valueState: 'Negative' as const,
+                      valueStateMessage: <FieldError errors={errors} path={[...path, key]} />,
+                    }
+                  : {})}
+                onChange={(e) => write(entries.map((entry, i) => (i === index ? [e.target.value, entry[1]] : entry)))}
+              />
               <Text>→</Text>
-              <Leaf {...props} schema={node.value} path={[...path, key]} value={item}
-                onChange={(_p, v) => write(entries.map((entry, i) => (i === index ? [entry[0], v] : entry)))} />
-              {!readOnly && <Button icon="delete" design="Transparent" accessibleName={t('settings.removeRow')} onClick={() => write(entries.filter((_, i) => i !== index))} />}
+              <Leaf
+                {...props}
+                schema={node.value}
+                path={[...path, key]}
+                value={item}
+                onChange={(_p, v) => write(entries.map((entry, i) => (i === index ? [entry[0], v] : entry)))}
+              />
+              {!readOnly && (
+                <Button
+                  icon="delete"
+                  design="Transparent"
+                  accessibleName={t('settings.removeRow')}
+                  onClick={() => write(entries.filter((_, i) => i !== index))}
+                />
+              )}
             </FlexBox>
           ))}
-          {!readOnly && <Button icon="add" design="Transparent" onClick={() => write([...entries, ['', emptyValue(node.value)]])}>{t('settings.addRow')}</Button>}
+          {!readOnly && (
+            <Button icon="add" design="Transparent" onClick={() => write([...entries, ['', emptyValue(node.value)]])}>
+              {t('settings.addRow')}
+            </Button>
+          )}
         </FlexBox>
       </Row>
     );
   }
-  return <Row label={texts.label(path)} help={help} id={id}><Leaf {...props} /></Row>;
+  return (
+    <Row label={texts.label(path)} help={help} id={id}>
+      <Leaf {...props} />
+    </Row>
+  );
 }
 
 function History({ doc }: { doc: SettingsDocument }) {
@@ -158,12 +305,27 @@ function History({ doc }: { doc: SettingsDocument }) {
     <Panel headerText={t('settings.history')} collapsed={false} data-testid="settings-history">
       <List accessibleName={t('settings.history')} noDataText={t('settings.noHistory')}>
         {history.map((entry, i) => {
-          const changes = Array.isArray(entry.changes) ? (entry.changes as Array<Record<string, unknown>>)
-            .map((c) => (typeof c === 'string' ? c : `${String(c.path ?? '')}: ${JSON.stringify(c.from ?? c.before ?? null)} → ${JSON.stringify(c.to ?? c.after ?? null)}`)).join('; ') : '';
+          const changes = Array.isArray(entry.changes)
+            ? (entry.changes as Array<Record<string, unknown>>)
+                .map((c) =>
+                  typeof c === 'string'
+                    ? c
+                    : `${String(c.path ?? '')}: ${JSON.stringify(c.from ?? c.before ?? null)} → ${JSON.stringify(c.to ?? c.after ?? null)}`,
+                )
+                .join('; ')
+            : '';
           return (
-            <ListItemStandard key={i} data-testid={`settings-history-${String(entry.version ?? i)}`} wrappingType="Normal"
-              text={t('settings.historyEntry', { version: String(entry.version ?? '?'), user: String(entry.changedBy ?? '–'), time: formatTime(language, (entry.changedAt as string | undefined) ?? null) })}
-              description={changes || undefined} />
+            <ListItemStandard
+              key={i}
+              data-testid={`settings-history-${String(entry.version ?? i)}`}
+              wrappingType="Normal"
+              text={t('settings.historyEntry', {
+                version: String(entry.version ?? '?'),
+                user: String(entry.changedBy ?? '–'),
+                time: formatTime(language, (entry.changedAt as string | undefined) ?? null),
+              })}
+              description={changes || undefined}
+            />
           );
         })}
       </List>
@@ -185,9 +347,13 @@ export function SettingsScreen() {
   const [error, setError] = useState<unknown>();
   const [saved, setSaved] = useState<number>();
   const [saving, setSaving] = useState(false);
-  useEffect(() => { if (doc.data) setDraft(doc.data.settings); }, [doc.data]);
+  useEffect(() => {
+    if (doc.data) setDraft(doc.data.settings);
+  }, [doc.data]);
   const errors = fieldErrors(error);
-  const errorGroups = new Set(Object.keys(errors).map((path) => GROUPS.find((g) => g.sections.includes(path.split('.')[0]!))?.key));
+  const errorGroups = new Set(
+    Object.keys(errors).map((path) => GROUPS.find((g) => g.sections.includes(path.split('.')[0]!))?.key),
+  );
 
   const save = async () => {
     setSaving(true);
@@ -195,7 +361,10 @@ export function SettingsScreen() {
     setSaved(undefined);
     try {
       // expectedVersion: the API refuses (409) when another admin saved since this form was loaded.
-      const result = await api<Partial<SettingsDocument>>('PUT', '/settings', { body: draft, query: { expectedVersion: doc.data?.version } });
+      const result = await api<Partial<SettingsDocument>>('PUT', '/settings', {
+        body: draft,
+        query: { expectedVersion: doc.data?.version },
+      });
       await doc.reload();
       setSaved(result?.version ?? undefined);
     } catch (e) {
@@ -210,38 +379,117 @@ export function SettingsScreen() {
   const dirty = Boolean(doc.data && draft && JSON.stringify(draft) !== JSON.stringify(doc.data.settings));
   return (
     <>
-      <ScreenTitle actions={canEdit && <>
-        <Button icon="save" design="Emphasized" disabled={!dirty || saving} onClick={() => void save()} data-testid="settings-save">{t('common.save')}</Button>
-        <Button icon="reset" design="Transparent" disabled={!dirty} onClick={() => { setDraft(doc.data?.settings); setError(undefined); }} data-testid="settings-reset">{t('settings.discard')}</Button>
-      </>}>{t('nav.settings')}</ScreenTitle>
-      {doc.data && <Text data-testid="settings-version" style={{ display: 'block', marginBottom: '0.5rem' }}>
-        {t('settings.version', { version: doc.data.version, user: doc.data.changedBy ?? '–', time: formatTime(language, doc.data.changedAt) })}</Text>}
+      <ScreenTitle
+        actions={
+          canEdit && (
+            <>
+              <Button
+                icon="save"
+                design="Emphasized"
+                disabled={!dirty || saving}
+                onClick={() => void save()}
+                data-testid="settings-save"
+              >
+                {t('common.save')}
+              </Button>
+              <Button
+                icon="reset"
+                design="Transparent"
+                disabled={!dirty}
+                onClick={() => {
+                  setDraft(doc.data?.settings);
+                  setError(undefined);
+                }}
+                data-testid="settings-reset"
+              >
+                {t('settings.discard')}
+              </Button>
+            </>
+          )
+        }
+      >
+        {t('nav.settings')}
+      </ScreenTitle>
+      {doc.data && (
+        <Text data-testid="settings-version" style={{ display: 'block', marginBottom: '0.5rem' }}>
+          {t('settings.version', {
+            version: doc.data.version,
+            user: doc.data.changedBy ?? '–',
+            time: formatTime(language, doc.data.changedAt),
+          })}
+        </Text>
+      )}
       <ErrorStrip error={doc.error ?? (error && Object.keys(errors).length === 0 ? error : undefined)} />
       {Object.keys(errors).length > 0 && (
-        <MessageStrip design="Negative" data-testid="settings-errors" hideCloseButton style={{ marginBottom: '0.5rem' }}>
-          {t('settings.invalid', { count: Object.keys(errors).length })} {Object.entries(errors).map(([p, m]) => `${p}: ${m}`).join(' · ')}
-        </MessageStrip>)}
-      {saved !== undefined && <MessageStrip design="Positive" data-testid="settings-saved" onClose={() => setSaved(undefined)} style={{ marginBottom: '0.5rem' }}>
-        {t('settings.saved', { version: saved })}</MessageStrip>}
+        <MessageStrip
+          design="Negative"
+          data-testid="settings-errors"
+          hideCloseButton
+          style={{ marginBottom: '0.5rem' }}
+        >
+          {t('settings.invalid', { count: Object.keys(errors).length })}{' '}
+          {Object.entries(errors)
+            .map(([p, m]) => `${p}: ${m}`)
+            .join(' · ')}
+        </MessageStrip>
+      )}
+      {saved !== undefined && (
+        <MessageStrip
+          design="Positive"
+          data-testid="settings-saved"
+          onClose={() => setSaved(undefined)}
+          style={{ marginBottom: '0.5rem' }}
+        >
+          {t('settings.saved', { version: saved })}
+        </MessageStrip>
+      )}
       {doc.loading && !draft && <BusyIndicator active delay={300} style={{ width: '100%' }} />}
       {draft && (
-          <>
-            <TabContainer data-testid="settings-tabs" style={{ width: "100%" }} onTabSelect={(e) => setGroup((e.detail.tab as HTMLElement).dataset.key ?? 'appointments')}>
-              {GROUPS.map((g) => (
-                <Tab key={g.key} data-key={g.key} data-testid={`settings-tab-${g.key}`} text={t(`settings.group.${g.key}`)} selected={group === g.key}
-                  design={errorGroups.has(g.key) ? 'Negative' : 'Default'}>
-                  {g.sections.map((section) => (
-                    <Field key={section} schema={SHAPE[section]!} path={[section]} value={draft[section]} errors={errors} readOnly={!canEdit}
-                      onChange={(path, value) => setDraft((d) => setAt(d, path, value) as Record<string, unknown>)} />
-                  ))}
-                </Tab>
-              ))}
-            </TabContainer>
-            {doc.data && <History doc={doc.data} />}
-          </>
+        <>
+          <TabContainer
+            data-testid="settings-tabs"
+            style={{ width: '100%' }}
+            onTabSelect={(e) => setGroup((e.detail.tab as HTMLElement).dataset.key ?? 'appointments')}
+          >
+            {GROUPS.map((g) => (
+              <Tab
+                key={g.key}
+                data-key={g.key}
+                data-testid={`settings-tab-${g.key}`}
+                text={t(`settings.group.${g.key}`)}
+                selected={group === g.key}
+                design={errorGroups.has(g.key) ? 'Negative' : 'Default'}
+              >
+                {g.sections.map((section) => (
+                  <Field
+                    key={section}
+                    schema={SHAPE[section]!}
+                    path={[section]}
+                    value={draft[section]}
+                    errors={errors}
+                    readOnly={!canEdit}
+                    onChange={(path, value) => setDraft((d) => setAt(d, path, value) as Record<string, unknown>)}
+                  />
+                ))}
+              </Tab>
+            ))}
+          </TabContainer>
+          {doc.data && <History doc={doc.data} />}
+        </>
       )}
-      {canEdit && dirty && <Bar design="FloatingFooter" style={{ position: 'sticky', bottom: '0.5rem' }}
-        endContent={<Button design="Emphasized" onClick={() => void save()} disabled={saving}>{t('common.save')}</Button>}><Title level="H6">{t('settings.unsaved')}</Title></Bar>}
+      {canEdit && dirty && (
+        <Bar
+          design="FloatingFooter"
+          style={{ position: 'sticky', bottom: '0.5rem' }}
+          endContent={
+            <Button design="Emphasized" onClick={() => void save()} disabled={saving}>
+              {t('common.save')}
+            </Button>
+          }
+        >
+          <Title level="H6">{t('settings.unsaved')}</Title>
+        </Bar>
+      )}
     </>
   );
 }

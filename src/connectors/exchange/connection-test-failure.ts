@@ -7,9 +7,10 @@ import { logger } from '../../logging/logger.js';
  * tell open from closed ports or hosts apart (a port scanner of whatever network Tandem runs in).
  * What really happened is logged with the request id, for the operator and support.
  */
-export const UNREACHABLE_MESSAGE = 'Exchange could not be reached at the configured address, or did not answer as Exchange. '
-  + 'Check the URL (https, a public address or one the operator allowed), the firewall and the proxy; '
-  + 'the service log has the details under the request id.';
+export const UNREACHABLE_MESSAGE =
+  'Exchange could not be reached at the configured address, or did not answer as Exchange. ' +
+  'Check the URL (https, a public address or one the operator allowed), the firewall and the proxy; ' +
+  'the service log has the details under the request id.';
 
 /** Logs a failed Test button step with its real cause (never shown to the caller). */
 export function logStepFailure(step: string, error: unknown): void {

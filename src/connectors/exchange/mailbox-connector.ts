@@ -1,6 +1,18 @@
 import type {
-  AttachmentContent, AttachmentInfo, Appointment, ChangePage, ConnectionTestStep, DraftsByKind, ItemKind, ItemVersion,
-  ItemsByKind, MailboxAddress, RemoteSubscription, Stamp, SubscriptionRequest, TimeWindow,
+  AttachmentContent,
+  AttachmentInfo,
+  Appointment,
+  ChangePage,
+  ConnectionTestStep,
+  DraftsByKind,
+  ItemKind,
+  ItemVersion,
+  ItemsByKind,
+  MailboxAddress,
+  RemoteSubscription,
+  Stamp,
+  SubscriptionRequest,
+  TimeWindow,
 } from './types.js';
 
 /**
@@ -23,10 +35,20 @@ export interface MailboxConnector {
   /** Batched read; ids that no longer exist are absent from the result. */
   getItems<K extends ItemKind>(mailbox: MailboxAddress, kind: K, ids: string[]): Promise<Map<string, ItemsByKind[K]>>;
   /** Creates the item carrying `stamp`. */
-  createItem<K extends ItemKind>(mailbox: MailboxAddress, kind: K, draft: DraftsByKind[K], stamp: Stamp): Promise<ItemVersion>;
+  createItem<K extends ItemKind>(
+    mailbox: MailboxAddress,
+    kind: K,
+    draft: DraftsByKind[K],
+    stamp: Stamp,
+  ): Promise<ItemVersion>;
   /** Changes the given fields only; `stamp` replaces the stored stamp. */
-  updateItem<K extends ItemKind>(mailbox: MailboxAddress, kind: K, version: ItemVersion,
-    changes: Partial<DraftsByKind[K]>, stamp: Stamp): Promise<ItemVersion>;
+  updateItem<K extends ItemKind>(
+    mailbox: MailboxAddress,
+    kind: K,
+    version: ItemVersion,
+    changes: Partial<DraftsByKind[K]>,
+    stamp: Stamp,
+  ): Promise<ItemVersion>;
   deleteItem(mailbox: MailboxAddress, kind: ItemKind, id: string): Promise<void>;
   /** Items carrying a stamp with this S/4 key (normally zero or one). */
   findByStamp<K extends ItemKind>(mailbox: MailboxAddress, kind: K, s4Key: string): Promise<Array<ItemsByKind[K]>>;
@@ -39,12 +61,26 @@ export interface MailboxConnector {
   expandSeries(mailbox: MailboxAddress, seriesMasterId: string, window: TimeWindow): Promise<Appointment[]>;
 
   listAttachments(mailbox: MailboxAddress, kind: ItemKind, itemId: string): Promise<AttachmentInfo[]>;
-  getAttachment(mailbox: MailboxAddress, kind: ItemKind, itemId: string, attachmentId: string): Promise<AttachmentContent>;
-  addAttachment(mailbox: MailboxAddress, kind: ItemKind, itemId: string,
-    attachment: { name: string; contentType: string; content: Buffer }): Promise<AttachmentInfo>;
+  getAttachment(
+    mailbox: MailboxAddress,
+    kind: ItemKind,
+    itemId: string,
+    attachmentId: string,
+  ): Promise<AttachmentContent>;
+  addAttachment(
+    mailbox: MailboxAddress,
+    kind: ItemKind,
+    itemId: string,
+    attachment: { name: string; contentType: string; content: Buffer },
+  ): Promise<AttachmentInfo>;
 
   /** One page of changes after `syncState` (undefined = from the beginning). */
-  changesSince(mailbox: MailboxAddress, kind: ItemKind, syncState: string | undefined, window?: TimeWindow): Promise<ChangePage>;
+  changesSince(
+    mailbox: MailboxAddress,
+    kind: ItemKind,
+    syncState: string | undefined,
+    window?: TimeWindow,
+  ): Promise<ChangePage>;
 
   subscribe(request: SubscriptionRequest): Promise<RemoteSubscription>;
   /** Graph: extend the expiry; EWS: resubscribe from the watermark (push subscriptions cannot be extended). */

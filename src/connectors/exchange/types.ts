@@ -6,7 +6,28 @@
 import type { AttachmentInfo, ItemKind } from '../../sync/model/exchange-items.js';
 
 /** The engine's item model lives in src/sync/model; the connectors map to and from it. */
-export type { ItemKind, Stamp, ItemVersion, ItemBody, Sensitivity, Importance, Attendee, Recurrence, Appointment, TaskStatus, Task, PostalAddress, Contact, ItemsByKind, AppointmentDraft, TaskDraft, ContactDraft, DraftsByKind, TimeWindow, AttachmentInfo } from '../../sync/model/exchange-items.js';
+export type {
+  ItemKind,
+  Stamp,
+  ItemVersion,
+  ItemBody,
+  Sensitivity,
+  Importance,
+  Attendee,
+  Recurrence,
+  Appointment,
+  TaskStatus,
+  Task,
+  PostalAddress,
+  Contact,
+  ItemsByKind,
+  AppointmentDraft,
+  TaskDraft,
+  ContactDraft,
+  DraftsByKind,
+  TimeWindow,
+  AttachmentInfo,
+} from '../../sync/model/exchange-items.js';
 
 /** A mailbox as the connector needs it. The SMTP address is what Exchange and Graph address. */
 export interface MailboxAddress {

@@ -24,7 +24,12 @@ export interface ChangesetResult {
  * operation rejects the whole changeset, and Gateway answers with that operation's error alone,
  * which is mapped like any other S/4 error (a 412 becomes S4_ETAG_MISMATCH).
  */
-export async function executeChangeset(http: S4Http, serviceRoot: string, operations: ChangesetOperation[], operation: string): Promise<ChangesetResult[]> {
+export async function executeChangeset(
+  http: S4Http,
+  serviceRoot: string,
+  operations: ChangesetOperation[],
+  operation: string,
+): Promise<ChangesetResult[]> {
   if (operations.length === 0) return [];
   const batchBoundary = `batch_${randomUUID()}`;
   const changesetBoundary = `changeset_${randomUUID()}`;
@@ -40,22 +45,32 @@ export async function executeChangeset(http: S4Http, serviceRoot: string, operat
     };
   });
   const changeset = formatMultipart(requests, changesetBoundary);
-  const batchBody = formatMultipart([{ headers: { 'content-type': `multipart/mixed; boundary=${changesetBoundary}` }, body: changeset }], batchBoundary);
+  const batchBody = formatMultipart(
+    [{ headers: { 'content-type': `multipart/mixed; boundary=${changesetBoundary}` }, body: changeset }],
+    batchBoundary,
+  );
   const response = await http.request({
-    method: 'POST', path: `${serviceRoot}/$batch`, body: batchBody, operation,
+    method: 'POST',
+    path: `${serviceRoot}/$batch`,
+    body: batchBody,
+    operation,
     headers: { 'content-type': `multipart/mixed; boundary=${batchBoundary}` },
   });
   const headers = response.headers as Record<string, string>;
   const boundary = boundaryOf(headers['content-type']);
   const text = String(response.data ?? '');
-  if (!boundary) throw new TandemError('S4_BAD_REQUEST', `S/4 answered the $batch without a multipart body (${operation})`);
+  if (!boundary)
+    throw new TandemError('S4_BAD_REQUEST', `S/4 answered the $batch without a multipart body (${operation})`);
   const [first] = parseMultipart(text, boundary);
   if (!first) throw new TandemError('S4_BAD_REQUEST', `S/4 answered the $batch with no parts (${operation})`);
   const innerBoundary = boundaryOf(first.headers['content-type']);
   if (!innerBoundary) {
     // The changeset failed as a whole: this single part is the error of the operation that failed.
     const failed = toResult(first.body);
-    throw fromHttpFailure({ status: failed.status, headers: failed.headers, data: failed.raw }, { operation, path: `${serviceRoot}/$batch` });
+    throw fromHttpFailure(
+      { status: failed.status, headers: failed.headers, data: failed.raw },
+      { operation, path: `${serviceRoot}/$batch` },
+    );
   }
   return parseMultipart(first.body, innerBoundary).map((part) => {
     const { raw, ...result } = toResult(part.body);
@@ -69,7 +84,11 @@ function toResult(httpText: string): ChangesetResult & { raw: string } {
   const status = Number(/^HTTP\/\d\.\d\s+(\d{3})/.exec(message.startLine)?.[1] ?? 500);
   let d: unknown;
   if (message.body.trim().startsWith('{')) {
-    try { d = (JSON.parse(message.body) as { d?: unknown }).d; } catch { d = undefined; }
+    try {
+      d = (JSON.parse(message.body) as { d?: unknown }).d;
+    } catch {
+      d = undefined;
+    }
   }
   return { status, headers: message.headers, d, raw: message.body };
 }

@@ -21,16 +21,34 @@ export function toS4Error(error: unknown, context: { operation: string; path?: s
   if (response) return fromHttpFailure(response, context, error);
   const message = errorMessages(error).join(' <- ');
   const details = { operation: context.operation, path: context.path };
-  if (/Failed to (load|resolve) the destination|Failed to load destination|Could not find a destination|destination.*not found/i.test(message)) {
-    return new TandemError('S4_DESTINATION_NOT_FOUND', `S/4 destination could not be resolved: ${message}`, { cause: error, details });
+  if (
+    /Failed to (load|resolve) the destination|Failed to load destination|Could not find a destination|destination.*not found/i.test(
+      message,
+    )
+  ) {
+    return new TandemError('S4_DESTINATION_NOT_FOUND', `S/4 destination could not be resolved: ${message}`, {
+      cause: error,
+      details,
+    });
   }
   if (/Breaker is open|EOPENBREAKER/i.test(message) || hasCode(error, 'EOPENBREAKER')) {
-    return new TandemError('S4_UNAVAILABLE', 'S/4 circuit breaker is open after repeated failures; not calling S/4 for now', { cause: error, details });
+    return new TandemError(
+      'S4_UNAVAILABLE',
+      'S/4 circuit breaker is open after repeated failures; not calling S/4 for now',
+      { cause: error, details },
+    );
   }
-  return new TandemError('S4_UNAVAILABLE', `S/4 unreachable during ${context.operation}: ${message}`, { cause: error, details });
+  return new TandemError('S4_UNAVAILABLE', `S/4 unreachable during ${context.operation}: ${message}`, {
+    cause: error,
+    details,
+  });
 }
 
-export function fromHttpFailure(response: S4HttpFailure, context: { operation: string; path?: string }, cause?: unknown): TandemError {
+export function fromHttpFailure(
+  response: S4HttpFailure,
+  context: { operation: string; path?: string },
+  cause?: unknown,
+): TandemError {
   const header = (name: string): string | undefined => {
     const entry = Object.entries(response.headers ?? {}).find(([k]) => k.toLowerCase() === name);
     const value = entry?.[1];
@@ -42,12 +60,19 @@ export function fromHttpFailure(response: S4HttpFailure, context: { operation: s
   const sapCode = body?.error?.code;
   const retryAfterMs = parseRetryAfter(header('retry-after'));
   const code = codeFor(response.status, header('x-csrf-token'), retryAfterMs);
-  const text = sapMessage ?? (typeof response.data === 'string' && response.data.length < 300 ? response.data.trim() : `HTTP ${response.status}`);
+  const text =
+    sapMessage ??
+    (typeof response.data === 'string' && response.data.length < 300
+      ? response.data.trim()
+      : `HTTP ${response.status}`);
   return new TandemError(code, `S/4 ${context.operation} failed (${response.status}): ${text}`, {
     cause: cause ?? new Error(text),
     retryAfterMs,
     details: {
-      status: response.status, sapCode, operation: context.operation, path: context.path,
+      status: response.status,
+      sapCode,
+      operation: context.operation,
+      path: context.path,
       errordetails: body?.error?.innererror?.errordetails,
     },
   });
@@ -75,7 +100,11 @@ export function parseRetryAfter(value: string | undefined): number | undefined {
 function parseBody(data: unknown): GatewayErrorBody | undefined {
   if (typeof data === 'object' && data !== null) return data as GatewayErrorBody;
   if (typeof data === 'string' && data.trim().startsWith('{')) {
-    try { return JSON.parse(data) as GatewayErrorBody; } catch { return undefined; }
+    try {
+      return JSON.parse(data) as GatewayErrorBody;
+    } catch {
+      return undefined;
+    }
   }
   return undefined;
 }
@@ -86,7 +115,11 @@ function findResponse(error: unknown): S4HttpFailure | undefined {
   for (let depth = 0; current && depth < 8; depth++) {
     const response = (current as { response?: { status?: unknown; headers?: unknown; data?: unknown } }).response;
     if (response && typeof response.status === 'number') {
-      return { status: response.status, headers: (response.headers ?? {}) as Record<string, unknown>, data: response.data };
+      return {
+        status: response.status,
+        headers: (response.headers ?? {}) as Record<string, unknown>,
+        data: response.data,
+      };
     }
     current = (current as { cause?: unknown }).cause ?? (current as { rootCause?: unknown }).rootCause;
   }

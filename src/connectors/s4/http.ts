@@ -1,5 +1,10 @@
 import {
-  alwaysProvider, alwaysSubscriber, getDestinationFromDestinationService, getServiceBinding, serviceToken, type HttpDestinationOrFetchOptions,
+  alwaysProvider,
+  alwaysSubscriber,
+  getDestinationFromDestinationService,
+  getServiceBinding,
+  serviceToken,
+  type HttpDestinationOrFetchOptions,
 } from '@sap-cloud-sdk/connectivity';
 import { executeHttpRequest, type HttpResponse } from '@sap-cloud-sdk/http-client';
 import { circuitBreaker, retry, timeout, type Middleware } from '@sap-cloud-sdk/resilience';
@@ -52,12 +57,18 @@ export class S4Http {
   /** For the `url` kind: agents obeying the outbound policy (a tenant chose the URL). Destinations bring the SDK's (proxy) agents. */
   private readonly agents: { httpAgent: unknown; httpsAgent: unknown } | undefined;
 
-  constructor(target: S4Target, private readonly resilience: S4ResilienceOptions = {}) {
+  constructor(
+    target: S4Target,
+    private readonly resilience: S4ResilienceOptions = {},
+  ) {
     this.target = target;
     if (target.kind === 'url' && outboundPolicy().destinationsOnly) {
       throw new TandemError('CONFIG_INVALID', 'On SAP BTP, S/4HANA is reached through a destination, not by URL');
     }
-    this.agents = target.kind === 'url' ? { httpAgent: guardedHttpAgent({ keepAlive: true }), httpsAgent: guardedHttpsAgent({ keepAlive: true }) } : undefined;
+    this.agents =
+      target.kind === 'url'
+        ? { httpAgent: guardedHttpAgent({ keepAlive: true }), httpsAgent: guardedHttpsAgent({ keepAlive: true }) }
+        : undefined;
     this.tenantId = target.kind === 'destination' ? target.tenantId : undefined;
   }
 
@@ -76,22 +87,39 @@ export class S4Http {
   private async destination(): Promise<HttpDestinationOrFetchOptions> {
     const target = this.target;
     if (target.kind === 'url') {
-      return { url: target.url, username: target.username, password: target.password, sapClient: target.sapClient, authentication: 'BasicAuthentication' };
+      return {
+        url: target.url,
+        username: target.username,
+        password: target.password,
+        sapClient: target.sapClient,
+        authentication: 'BasicAuthentication',
+      };
     }
-    if (target.jwt) return { destinationName: target.destinationName, jwt: target.jwt, selectionStrategy: alwaysSubscriber };
+    if (target.jwt)
+      return { destinationName: target.destinationName, jwt: target.jwt, selectionStrategy: alwaysSubscriber };
     if (!getServiceBinding('destination')) {
       // On Cloud Foundry a missing binding must not turn into the provider-level `destinations` variable.
       if (process.env.VCAP_APPLICATION !== undefined) {
-        throw new TandemError('CONFIG_INVALID', 'No destination service binding: S/4 destinations are looked up in the subscriber subaccount only');
+        throw new TandemError(
+          'CONFIG_INVALID',
+          'No destination service binding: S/4 destinations are looked up in the subscriber subaccount only',
+        );
       }
       return { destinationName: target.destinationName, selectionStrategy: alwaysProvider };
     }
     const jwt = await serviceToken('xsuaa', { jwt: { zid: target.tenantId } });
-    const found = await getDestinationFromDestinationService({ destinationName: target.destinationName, jwt, selectionStrategy: alwaysSubscriber, useCache: true });
+    const found = await getDestinationFromDestinationService({
+      destinationName: target.destinationName,
+      jwt,
+      selectionStrategy: alwaysSubscriber,
+      useCache: true,
+    });
     if (!found?.url) {
-      throw new TandemError('S4_DESTINATION_NOT_FOUND',
+      throw new TandemError(
+        'S4_DESTINATION_NOT_FOUND',
         `Destination "${target.destinationName}" was not found in the tenant's subaccount (only the subscriber subaccount is searched)`,
-        { details: { destinationName: target.destinationName } });
+        { details: { destinationName: target.destinationName } },
+      );
     }
     return { ...found, url: found.url };
   }
@@ -102,32 +130,46 @@ export class S4Http {
     const middleware: AnyMiddleware[] = [];
     if (this.resilience.circuitBreaker !== false) middleware.push(tenantCircuitBreaker(this.tenantId));
     // Only reads are retried: a POST that timed out may have been executed (creates are made exactly-once by their marker instead).
-    if (isRead && (this.resilience.readRetries ?? 2) > 0) middleware.push(retry(this.resilience.readRetries ?? 2) as AnyMiddleware);
+    if (isRead && (this.resilience.readRetries ?? 2) > 0)
+      middleware.push(retry(this.resilience.readRetries ?? 2) as AnyMiddleware);
     middleware.push(timeout(this.resilience.timeoutMs ?? 30_000) as AnyMiddleware);
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     const raw = Buffer.isBuffer(options.body);
-    if (options.body !== undefined && typeof options.body !== 'string' && !raw) headers['content-type'] = 'application/json';
+    if (options.body !== undefined && typeof options.body !== 'string' && !raw)
+      headers['content-type'] = 'application/json';
     if (options.ifMatch !== undefined) headers['if-match'] = options.ifMatch;
     try {
-      const response = await executeHttpRequest(await this.destination(), {
-        method: options.method === 'MERGE' ? 'post' : (options.method.toLowerCase() as 'get'),
-        url,
-        headers: options.method === 'MERGE' ? { ...headers, 'x-http-method': 'MERGE' } : headers,
-        data: options.body === undefined ? undefined : typeof options.body === 'string' || raw ? options.body : JSON.stringify(options.body),
-        middleware: middleware as never,
-        // Gateway answers with text for $count and multipart for $batch; keep raw text, parse ourselves.
-        responseType: options.binary ? 'arraybuffer' : 'text',
-        transformResponse: [(data: unknown) => data],
-        // The timeout middleware bounds the whole request; these bound each socket and the answer's size.
-        timeout: this.resilience.timeoutMs ?? 30_000,
-        maxContentLength: S4_MAX_RESPONSE_BYTES,
-        maxRedirects: 0,
-        ...(this.agents ?? {}),
-      } as never, { fetchCsrfToken: !isRead });
+      const response = await executeHttpRequest(
+        await this.destination(),
+        {
+          method: options.method === 'MERGE' ? 'post' : (options.method.toLowerCase() as 'get'),
+          url,
+          headers: options.method === 'MERGE' ? { ...headers, 'x-http-method': 'MERGE' } : headers,
+          data:
+            options.body === undefined
+              ? undefined
+              : typeof options.body === 'string' || raw
+                ? options.body
+                : JSON.stringify(options.body),
+          middleware: middleware as never,
+          // Gateway answers with text for $count and multipart for $batch; keep raw text, parse ourselves.
+          responseType: options.binary ? 'arraybuffer' : 'text',
+          transformResponse: [(data: unknown) => data],
+          // The timeout middleware bounds the whole request; these bound each socket and the answer's size.
+          timeout: this.resilience.timeoutMs ?? 30_000,
+          maxContentLength: S4_MAX_RESPONSE_BYTES,
+          maxRedirects: 0,
+          ...(this.agents ?? {}),
+        } as never,
+        { fetchCsrfToken: !isRead },
+      );
       return response;
     } catch (error) {
       const mapped = toS4Error(error, { operation: options.operation, path: options.path });
-      log.debug({ code: mapped.code, operation: options.operation, status: mapped.details?.status }, 's4 request failed');
+      log.debug(
+        { code: mapped.code, operation: options.operation, status: mapped.details?.status },
+        's4 request failed',
+      );
       throw mapped;
     }
   }
@@ -145,9 +187,15 @@ export class S4Http {
  * it one breaker per (destination URL, tenant) in every case.
  */
 function tenantCircuitBreaker(tenantId: string | undefined): AnyMiddleware {
-  const breaker = circuitBreaker() as unknown as (options: { fn: unknown; context: Record<string, unknown> }) => unknown;
+  const breaker = circuitBreaker() as unknown as (options: {
+    fn: unknown;
+    context: Record<string, unknown>;
+  }) => unknown;
   return ((options: { fn: unknown; context: Record<string, unknown> }) =>
-    breaker({ fn: options.fn, context: { ...options.context, tenantId: tenantId ?? options.context.tenantId } })) as unknown as AnyMiddleware;
+    breaker({
+      fn: options.fn,
+      context: { ...options.context, tenantId: tenantId ?? options.context.tenantId },
+    })) as unknown as AnyMiddleware;
 }
 
 export function parseD<T>(data: unknown): T {
@@ -160,6 +208,9 @@ export function queryString(query: Record<string, string | undefined> | undefine
   if (!query) return '';
   const parts = Object.entries(query)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
-    .map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%27/g, "'").replace(/%28/g, '(').replace(/%29/g, ')').replace(/%2C/g, ',')}`);
+    .map(
+      ([k, v]) =>
+        `${k}=${encodeURIComponent(v).replace(/%27/g, "'").replace(/%28/g, '(').replace(/%29/g, ')').replace(/%2C/g, ',')}`,
+    );
   return parts.length ? `?${parts.join('&')}` : '';
 }

@@ -2,8 +2,16 @@ import { TandemError } from '../../errors/tandem-error.js';
 import { formatEdmDateTimeOffset, parseEdmDate, toIsoInstant } from './odata-values.js';
 import { ianaToSapTimeZone, sapTimeZoneToIana } from './time-zones.js';
 import type {
-  S4Appointment, S4AppointmentChanges, S4AppointmentInput, S4BusinessPartner, S4Partner, S4Relationship, S4Task,
-  S4TaskChanges, S4TaskInput, S4Text,
+  S4Appointment,
+  S4AppointmentChanges,
+  S4AppointmentInput,
+  S4BusinessPartner,
+  S4Partner,
+  S4Relationship,
+  S4Task,
+  S4TaskChanges,
+  S4TaskInput,
+  S4Text,
 } from './types.js';
 
 /**
@@ -54,12 +62,18 @@ export function toEdmInstant(iso: string, field: string): string {
 }
 
 function texts(entity: OData): S4Text[] {
-  return results(entity.to_Text).map((t) => ({ textType: String(t.LongTextID), text: String(t.LongText ?? ''), language: String(t.Language ?? 'EN') }));
+  return results(entity.to_Text).map((t) => ({
+    textType: String(t.LongTextID),
+    text: String(t.LongText ?? ''),
+    language: String(t.Language ?? 'EN'),
+  }));
 }
 
 function partners(entity: OData): S4Partner[] {
   return results(entity.to_Partner).map((p) => ({
-    partnerFunction: String(p.PartnerFunction), businessPartner: String(p.BusinessPartner), isMain: p.IsMainPartner === true,
+    partnerFunction: String(p.PartnerFunction),
+    businessPartner: String(p.BusinessPartner),
+    isMain: p.IsMainPartner === true,
   }));
 }
 
@@ -112,7 +126,11 @@ export function textToOData(text: S4Text): OData {
 }
 
 export function partnerToOData(partner: S4Partner): OData {
-  return { PartnerFunction: partner.partnerFunction, BusinessPartner: partner.businessPartner, IsMainPartner: partner.isMain ?? false };
+  return {
+    PartnerFunction: partner.partnerFunction,
+    BusinessPartner: partner.businessPartner,
+    IsMainPartner: partner.isMain ?? false,
+  };
 }
 
 /** Header fields of an appointment create/update (only those present in `input`). */
@@ -165,34 +183,53 @@ export function taskCreateToOData(input: S4TaskInput): OData {
 }
 
 /** `contact`: the person's ZTANDEM_BP_SRV ContactPersonDetail row (company and function text), if any. */
-export function toBusinessPartner(entity: OData, contact?: OData, userIdentificationType = DEFAULT_USER_IDENTIFICATION_TYPE): S4BusinessPartner {
+export function toBusinessPartner(
+  entity: OData,
+  contact?: OData,
+  userIdentificationType = DEFAULT_USER_IDENTIFICATION_TYPE,
+): S4BusinessPartner {
   const addresses = results(entity.to_BusinessPartnerAddress);
   const address = addresses[0];
-  const emails = addresses.flatMap((a) => results(a.to_EmailAddress))
+  const emails = addresses
+    .flatMap((a) => results(a.to_EmailAddress))
     .sort((x, y) => Number(y.IsDefaultEmailAddress === true) - Number(x.IsDefaultEmailAddress === true))
-    .map((e) => String(e.EmailAddress)).filter((e) => e !== '');
-  const phones = addresses.flatMap((a) => [
-    ...results(a.to_PhoneNumber).map((p) => ({ number: String(p.PhoneNumber), kind: 'phone' as const })),
-    ...results(a.to_MobilePhoneNumber).map((p) => ({ number: String(p.PhoneNumber), kind: 'mobile' as const })),
-  ]).filter((p) => p.number !== '');
+    .map((e) => String(e.EmailAddress))
+    .filter((e) => e !== '');
+  const phones = addresses
+    .flatMap((a) => [
+      ...results(a.to_PhoneNumber).map((p) => ({ number: String(p.PhoneNumber), kind: 'phone' as const })),
+      ...results(a.to_MobilePhoneNumber).map((p) => ({ number: String(p.PhoneNumber), kind: 'mobile' as const })),
+    ])
+    .filter((p) => p.number !== '');
   const roles = results(entity.to_BusinessPartnerRole).map((r) => String(r.BusinessPartnerRole));
-  const userId = results(entity.to_BuPaIdentification).find((i) => i.BPIdentificationType === userIdentificationType)?.BPIdentificationNumber;
+  const userId = results(entity.to_BuPaIdentification).find(
+    (i) => i.BPIdentificationType === userIdentificationType,
+  )?.BPIdentificationNumber;
   const isOrg = entity.BusinessPartnerCategory === '2';
   return {
     id: String(entity.BusinessPartner),
     category: isOrg ? 'organization' : 'person',
     firstName: isOrg ? undefined : optionalString(entity.FirstName),
     lastName: isOrg ? undefined : optionalString(entity.LastName),
-    organizationName: isOrg ? [entity.OrganizationBPName1, entity.OrganizationBPName2].filter((v) => typeof v === 'string' && v !== '').join(' ') : undefined,
+    organizationName: isOrg
+      ? [entity.OrganizationBPName1, entity.OrganizationBPName2]
+          .filter((v) => typeof v === 'string' && v !== '')
+          .join(' ')
+      : undefined,
     jobTitle: optionalString(contact?.ContactPersonFunctionName),
     companyId: optionalString(contact?.BusinessPartnerCompany),
     emails,
     phones,
-    address: address ? {
-      street: String(address.StreetName ?? ''), houseNumber: String(address.HouseNumber ?? ''),
-      postalCode: String(address.PostalCode ?? ''), city: String(address.CityName ?? ''),
-      country: String(address.Country ?? ''), region: optionalString(address.Region),
-    } : undefined,
+    address: address
+      ? {
+          street: String(address.StreetName ?? ''),
+          houseNumber: String(address.HouseNumber ?? ''),
+          postalCode: String(address.PostalCode ?? ''),
+          city: String(address.CityName ?? ''),
+          country: String(address.Country ?? ''),
+          region: optionalString(address.Region),
+        }
+      : undefined,
     userId: typeof userId === 'string' && userId !== '' ? userId : undefined,
     isEmployee: roles.includes(EMPLOYEE_ROLE),
   };

@@ -20,35 +20,84 @@ export interface RequiredService {
   entitySets: Readonly<Record<string, RequiredEntitySet>>;
 }
 
-const activityHeader = ['ActivityUUID', 'Activity', 'ActivityProcessType', 'ActivityDescription', 'ActivityTimeZone', 'ActivityStatus',
-  'ActivityPriority', 'ActivityIsPrivate', 'ActivityExternalReference', 'LastChangeDateTime'];
+const activityHeader = [
+  'ActivityUUID',
+  'Activity',
+  'ActivityProcessType',
+  'ActivityDescription',
+  'ActivityTimeZone',
+  'ActivityStatus',
+  'ActivityPriority',
+  'ActivityIsPrivate',
+  'ActivityExternalReference',
+  'LastChangeDateTime',
+];
 const partner = ['ActivityUUID', 'PartnerFunction', 'BusinessPartner', 'IsMainPartner'];
 const text = ['ActivityUUID', 'LongTextID', 'Language', 'LongText'];
 
 export const REQUIRED_S4_SERVICES: readonly RequiredService[] = [
   {
-    name: 'API_BUSINESS_PARTNER', path: S4_SERVICES.businessPartner, owner: 'SAP',
+    name: 'API_BUSINESS_PARTNER',
+    path: S4_SERVICES.businessPartner,
+    owner: 'SAP',
     entitySets: {
       A_BusinessPartner: {
-        properties: ['BusinessPartner', 'BusinessPartnerCategory', 'FirstName', 'LastName', 'OrganizationBPName1', 'OrganizationBPName2'],
-        navigations: { to_BusinessPartnerAddress: 'A_BusinessPartnerAddress', to_BusinessPartnerRole: 'A_BusinessPartnerRole', to_BuPaIdentification: 'A_BuPaIdentification' },
+        properties: [
+          'BusinessPartner',
+          'BusinessPartnerCategory',
+          'FirstName',
+          'LastName',
+          'OrganizationBPName1',
+          'OrganizationBPName2',
+        ],
+        navigations: {
+          to_BusinessPartnerAddress: 'A_BusinessPartnerAddress',
+          to_BusinessPartnerRole: 'A_BusinessPartnerRole',
+          to_BuPaIdentification: 'A_BuPaIdentification',
+        },
       },
       A_BusinessPartnerAddress: {
-        properties: ['BusinessPartner', 'AddressID', 'StreetName', 'HouseNumber', 'PostalCode', 'CityName', 'Country', 'Region'],
-        navigations: { to_EmailAddress: 'A_AddressEmailAddress', to_PhoneNumber: 'A_AddressPhoneNumber', to_MobilePhoneNumber: 'A_AddressPhoneNumber' },
+        properties: [
+          'BusinessPartner',
+          'AddressID',
+          'StreetName',
+          'HouseNumber',
+          'PostalCode',
+          'CityName',
+          'Country',
+          'Region',
+        ],
+        navigations: {
+          to_EmailAddress: 'A_AddressEmailAddress',
+          to_PhoneNumber: 'A_AddressPhoneNumber',
+          to_MobilePhoneNumber: 'A_AddressPhoneNumber',
+        },
       },
-      A_AddressEmailAddress: { properties: ['AddressID', 'EmailAddress', 'IsDefaultEmailAddress', 'SearchEmailAddress'] },
+      A_AddressEmailAddress: {
+        properties: ['AddressID', 'EmailAddress', 'IsDefaultEmailAddress', 'SearchEmailAddress'],
+      },
       A_AddressPhoneNumber: { properties: ['AddressID', 'PhoneNumber'] },
       A_BusinessPartnerRole: { properties: ['BusinessPartner', 'BusinessPartnerRole'] },
       A_BuPaIdentification: { properties: ['BusinessPartner', 'BPIdentificationType', 'BPIdentificationNumber'] },
-      A_BusinessPartnerContact: { properties: ['BusinessPartnerCompany', 'BusinessPartnerPerson', 'RelationshipCategory', 'ValidityEndDate'] },
+      A_BusinessPartnerContact: {
+        properties: ['BusinessPartnerCompany', 'BusinessPartnerPerson', 'RelationshipCategory', 'ValidityEndDate'],
+      },
     },
   },
   {
-    name: 'OP_API_ACTIVITY_APPOINTMENT_SRV_0001', path: S4_SERVICES.appointment, owner: 'SAP',
+    name: 'OP_API_ACTIVITY_APPOINTMENT_SRV_0001',
+    path: S4_SERVICES.appointment,
+    owner: 'SAP',
     entitySets: {
       A_AppointmentActivity: {
-        properties: [...activityHeader, 'AppointmentStartDateTime', 'AppointmentEndDateTime', 'IsAllDayActivity', 'ActivityCategory', 'ActivityLocation'],
+        properties: [
+          ...activityHeader,
+          'AppointmentStartDateTime',
+          'AppointmentEndDateTime',
+          'IsAllDayActivity',
+          'ActivityCategory',
+          'ActivityLocation',
+        ],
         navigations: { to_Partner: 'A_AppointmentActivityPartner', to_Text: 'A_AppointmentActivityText' },
       },
       A_AppointmentActivityPartner: { properties: partner },
@@ -56,7 +105,9 @@ export const REQUIRED_S4_SERVICES: readonly RequiredService[] = [
     },
   },
   {
-    name: 'ZTANDEM_TASK_SRV', path: S4_SERVICES.task, owner: 'Tandem',
+    name: 'ZTANDEM_TASK_SRV',
+    path: S4_SERVICES.task,
+    owner: 'Tandem',
     entitySets: {
       TaskActivity: {
         properties: [...activityHeader, 'TaskStartDateTime', 'TaskDueDateTime', 'TaskCompletionPercent'],
@@ -67,10 +118,22 @@ export const REQUIRED_S4_SERVICES: readonly RequiredService[] = [
     },
   },
   {
-    name: 'ZTANDEM_BP_SRV', path: S4_SERVICES.tandemBusinessPartner, owner: 'Tandem',
+    name: 'ZTANDEM_BP_SRV',
+    path: S4_SERVICES.tandemBusinessPartner,
+    owner: 'Tandem',
     entitySets: {
-      BPRelationship: { properties: ['BusinessPartner1', 'BusinessPartner2', 'RelationshipCategory', 'ValidityStartDate', 'ValidityEndDate'] },
-      ContactPersonDetail: { properties: ['BusinessPartnerCompany', 'BusinessPartnerPerson', 'ValidityEndDate', 'ContactPersonFunctionName'] },
+      BPRelationship: {
+        properties: [
+          'BusinessPartner1',
+          'BusinessPartner2',
+          'RelationshipCategory',
+          'ValidityStartDate',
+          'ValidityEndDate',
+        ],
+      },
+      ContactPersonDetail: {
+        properties: ['BusinessPartnerCompany', 'BusinessPartnerPerson', 'ValidityEndDate', 'ContactPersonFunctionName'],
+      },
     },
   },
 ];

@@ -37,19 +37,45 @@ export const SAP_TO_IANA: Readonly<Record<string, string>> = {
 
 /** IANA zones that share a SAP code's rules (same offsets and DST dates since 1996). */
 const IANA_ALIASES: Readonly<Record<string, string>> = {
-  'Etc/UTC': 'UTC', 'Etc/GMT': 'UTC', GMT: 'UTC',
+  'Etc/UTC': 'UTC',
+  'Etc/GMT': 'UTC',
+  GMT: 'UTC',
   'Europe/Dublin': 'GMTUK',
   'Atlantic/Canary': 'WET',
-  'Europe/Amsterdam': 'CET', 'Europe/Brussels': 'CET', 'Europe/Paris': 'CET', 'Europe/Vienna': 'CET',
-  'Europe/Zurich': 'CET', 'Europe/Rome': 'CET', 'Europe/Madrid': 'CET', 'Europe/Prague': 'CET',
-  'Europe/Warsaw': 'CET', 'Europe/Copenhagen': 'CET', 'Europe/Stockholm': 'CET', 'Europe/Oslo': 'CET',
-  'Europe/Budapest': 'CET', 'Europe/Luxembourg': 'CET', 'Europe/Bratislava': 'CET', 'Europe/Ljubljana': 'CET',
-  'Europe/Athens': 'EET', 'Europe/Bucharest': 'EET', 'Europe/Sofia': 'EET', 'Europe/Riga': 'EET',
-  'Europe/Tallinn': 'EET', 'Europe/Vilnius': 'EET', 'Europe/Kiev': 'EET', 'Europe/Kyiv': 'EET',
-  'America/Detroit': 'EST', 'America/Toronto': 'EST',
-  'America/Winnipeg': 'CST', 'America/Edmonton': 'MST', 'America/Vancouver': 'PST',
-  'Asia/Calcutta': 'INDIA', 'Asia/Hong_Kong': 'CHINA', 'Asia/Taipei': 'CHINA',
-  'Australia/Melbourne': 'AUSNSW', 'Australia/Canberra': 'AUSNSW',
+  'Europe/Amsterdam': 'CET',
+  'Europe/Brussels': 'CET',
+  'Europe/Paris': 'CET',
+  'Europe/Vienna': 'CET',
+  'Europe/Zurich': 'CET',
+  'Europe/Rome': 'CET',
+  'Europe/Madrid': 'CET',
+  'Europe/Prague': 'CET',
+  'Europe/Warsaw': 'CET',
+  'Europe/Copenhagen': 'CET',
+  'Europe/Stockholm': 'CET',
+  'Europe/Oslo': 'CET',
+  'Europe/Budapest': 'CET',
+  'Europe/Luxembourg': 'CET',
+  'Europe/Bratislava': 'CET',
+  'Europe/Ljubljana': 'CET',
+  'Europe/Athens': 'EET',
+  'Europe/Bucharest': 'EET',
+  'Europe/Sofia': 'EET',
+  'Europe/Riga': 'EET',
+  'Europe/Tallinn': 'EET',
+  'Europe/Vilnius': 'EET',
+  'Europe/Kiev': 'EET',
+  'Europe/Kyiv': 'EET',
+  'America/Detroit': 'EST',
+  'America/Toronto': 'EST',
+  'America/Winnipeg': 'CST',
+  'America/Edmonton': 'MST',
+  'America/Vancouver': 'PST',
+  'Asia/Calcutta': 'INDIA',
+  'Asia/Hong_Kong': 'CHINA',
+  'Asia/Taipei': 'CHINA',
+  'Australia/Melbourne': 'AUSNSW',
+  'Australia/Canberra': 'AUSNSW',
 };
 
 const IANA_TO_SAP: Readonly<Record<string, string>> = {
@@ -78,7 +104,14 @@ export function zoneOffsetMinutes(zone: string, ms: number): number {
 }
 
 /** The UTC instant of a wall-clock time in an IANA zone (for seeding and tests). */
-export function zonedWallTimeToMs(zone: string, year: number, month: number, day: number, hour: number, minute = 0): number {
+export function zonedWallTimeToMs(
+  zone: string,
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute = 0,
+): number {
   const guess = Date.UTC(year, month - 1, day, hour, minute);
   // Two passes settle the offset also on the day the zone changes it.
   const first = guess - zoneOffsetMinutes(zone, guess) * 60_000;

@@ -6,7 +6,16 @@
 import type { S4Partner, S4Text } from '../../sync/model/s4-objects.js';
 
 /** The engine's S/4 object model lives in src/sync/model; the connector maps OData to and from it. */
-export type { S4Text, S4Partner, S4Appointment, S4Task, S4Address, S4Phone, S4BusinessPartner, S4Relationship } from '../../sync/model/s4-objects.js';
+export type {
+  S4Text,
+  S4Partner,
+  S4Appointment,
+  S4Task,
+  S4Address,
+  S4Phone,
+  S4BusinessPartner,
+  S4Relationship,
+} from '../../sync/model/s4-objects.js';
 
 /** Fields a caller sets when creating an appointment. */
 export interface S4AppointmentInput {

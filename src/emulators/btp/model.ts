@@ -26,26 +26,40 @@ export interface ServiceClient {
  * Destinations" (Name, Type, URL, Authentication, ProxyType, CloudConnectorLocationId, User,
  * Password, tokenServiceURL, clientId, clientSecret, and any additional property such as sap-client).
  */
-export const destinationSchema = z.object({
-  Name: z.string().min(1).max(200).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ (SAP Help "Create HTTP Destinations")'),
-  Type: z.literal('HTTP').default('HTTP'),
-  URL: z.url(),
-  Authentication: z.enum(['NoAuthentication', 'BasicAuthentication', 'OAuth2ClientCredentials']),
-  ProxyType: z.enum(['Internet', 'OnPremise']).default('Internet'),
-  CloudConnectorLocationId: z.string().max(100).optional(),
-  User: z.string().optional(),
-  Password: z.string().optional(),
-  tokenServiceURL: z.url().optional(),
-  clientId: z.string().optional(),
-  clientSecret: z.string().optional(),
-}).catchall(z.string()).superRefine((value, context) => {
-  if (value.Authentication === 'BasicAuthentication' && (!value.User || value.Password === undefined)) {
-    context.addIssue({ code: 'custom', message: 'BasicAuthentication needs User and Password', path: ['User'] });
-  }
-  if (value.Authentication === 'OAuth2ClientCredentials' && (!value.tokenServiceURL || !value.clientId || !value.clientSecret)) {
-    context.addIssue({ code: 'custom', message: 'OAuth2ClientCredentials needs tokenServiceURL, clientId and clientSecret', path: ['tokenServiceURL'] });
-  }
-});
+export const destinationSchema = z
+  .object({
+    Name: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ (SAP Help "Create HTTP Destinations")'),
+    Type: z.literal('HTTP').default('HTTP'),
+    URL: z.url(),
+    Authentication: z.enum(['NoAuthentication', 'BasicAuthentication', 'OAuth2ClientCredentials']),
+    ProxyType: z.enum(['Internet', 'OnPremise']).default('Internet'),
+    CloudConnectorLocationId: z.string().max(100).optional(),
+    User: z.string().optional(),
+    Password: z.string().optional(),
+    tokenServiceURL: z.url().optional(),
+    clientId: z.string().optional(),
+    clientSecret: z.string().optional(),
+  })
+  .catchall(z.string())
+  .superRefine((value, context) => {
+    if (value.Authentication === 'BasicAuthentication' && (!value.User || value.Password === undefined)) {
+      context.addIssue({ code: 'custom', message: 'BasicAuthentication needs User and Password', path: ['User'] });
+    }
+    if (
+      value.Authentication === 'OAuth2ClientCredentials' &&
+      (!value.tokenServiceURL || !value.clientId || !value.clientSecret)
+    ) {
+      context.addIssue({
+        code: 'custom',
+        message: 'OAuth2ClientCredentials needs tokenServiceURL, clientId and clientSecret',
+        path: ['tokenServiceURL'],
+      });
+    }
+  });
 export type Destination = z.infer<typeof destinationSchema>;
 
 /**
@@ -55,12 +69,16 @@ export type Destination = z.infer<typeof destinationSchema>;
  */
 export const cloudConnectorSchema = z.object({
   locationId: z.string().max(100).default(''),
-  systems: z.array(z.object({
-    /** host:port as the destination URL names it, e.g. s4-virtual:44300. */
-    virtualHost: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'host:port'),
-    /** The internal system, e.g. http://127.0.0.1:8091 (the S/4 emulator). */
-    backendUrl: z.url(),
-  })).min(1),
+  systems: z
+    .array(
+      z.object({
+        /** host:port as the destination URL names it, e.g. s4-virtual:44300. */
+        virtualHost: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'host:port'),
+        /** The internal system, e.g. http://127.0.0.1:8091 (the S/4 emulator). */
+        backendUrl: z.url(),
+      }),
+    )
+    .min(1),
 });
 export type CloudConnector = z.infer<typeof cloudConnectorSchema>;
 

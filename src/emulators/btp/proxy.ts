@@ -15,8 +15,16 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { BtpState, ServiceClient } from './model.js';
 import { bearer, type XsuaaIssuer } from './xsuaa.js';
 
-const HOP_HEADERS = new Set(['proxy-authorization', 'proxy-connection', 'connection', 'keep-alive', 'sap-connectivity-scc-location_id',
-  'sap-connectivity-authentication', 'transfer-encoding', 'host']);
+const HOP_HEADERS = new Set([
+  'proxy-authorization',
+  'proxy-connection',
+  'connection',
+  'keep-alive',
+  'sap-connectivity-scc-location_id',
+  'sap-connectivity-authentication',
+  'transfer-encoding',
+  'host',
+]);
 
 export function isProxyRequest(req: IncomingMessage): boolean {
   return /^https?:\/\//i.test(req.url ?? '');
@@ -25,8 +33,15 @@ export function isProxyRequest(req: IncomingMessage): boolean {
 export function createProxyHandler(state: BtpState, issuer: XsuaaIssuer, connectivity: ServiceClient) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const locationId = headerValue(req, 'sap-connectivity-scc-location_id') ?? '';
-    const record = { at: new Date().toISOString(), method: req.method ?? 'GET', url: req.url ?? '', subaccountId: undefined as string | undefined,
-      locationId, status: 0, backendUrl: undefined as string | undefined };
+    const record = {
+      at: new Date().toISOString(),
+      method: req.method ?? 'GET',
+      url: req.url ?? '',
+      subaccountId: undefined as string | undefined,
+      locationId,
+      status: 0,
+      backendUrl: undefined as string | undefined,
+    };
     state.proxyRequests.push(record);
     const refuse = (status: number, message: string, headers: Record<string, string> = {}) => {
       record.status = status;
@@ -37,14 +52,18 @@ export function createProxyHandler(state: BtpState, issuer: XsuaaIssuer, connect
     const token = bearer(req.headers['proxy-authorization']);
     const claims = token ? await issuer.verify(token) : undefined;
     if (!claims || claims.client_id !== connectivity.clientId) {
-      refuse(407, 'Proxy Authentication Required: a bearer token of the connectivity service instance is required',
-        { 'proxy-authenticate': 'Bearer' });
+      refuse(407, 'Proxy Authentication Required: a bearer token of the connectivity service instance is required', {
+        'proxy-authenticate': 'Bearer',
+      });
       return;
     }
     record.subaccountId = claims.zid;
     const connector = state.connectors.get(claims.zid)?.get(locationId);
     if (!connector) {
-      refuse(503, `There is no SAP Cloud Connector (SCC) connected to your subaccount matching the specified location ID "${locationId}"`);
+      refuse(
+        503,
+        `There is no SAP Cloud Connector (SCC) connected to your subaccount matching the specified location ID "${locationId}"`,
+      );
       return;
     }
     const target = new URL(req.url!);
@@ -57,7 +76,8 @@ export function createProxyHandler(state: BtpState, issuer: XsuaaIssuer, connect
     const backend = new URL(target.pathname + target.search, system.backendUrl);
     record.backendUrl = backend.toString();
     const headers: http.OutgoingHttpHeaders = {};
-    for (const [name, value] of Object.entries(req.headers)) if (!HOP_HEADERS.has(name) && value !== undefined) headers[name] = value;
+    for (const [name, value] of Object.entries(req.headers))
+      if (!HOP_HEADERS.has(name) && value !== undefined) headers[name] = value;
     // The Cloud Connector sends the virtual host on: the backend sees the host it is known by.
     headers.host = virtualHost;
     const upstream = http.request(backend, { method: req.method, headers }, (answer) => {

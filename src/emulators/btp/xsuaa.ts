@@ -26,8 +26,12 @@ export interface XsuaaClaims extends JWTPayload {
 }
 
 export class XsuaaIssuer {
-  private constructor(private readonly key: CryptoKey, private readonly publicKey: CryptoKey, readonly jwk: JWK,
-    private readonly uaaDomain: () => string) {}
+  private constructor(
+    private readonly key: CryptoKey,
+    private readonly publicKey: CryptoKey,
+    readonly jwk: JWK,
+    private readonly uaaDomain: () => string,
+  ) {}
 
   static async create(uaaDomain: () => string): Promise<XsuaaIssuer> {
     const pair = await generateKeyPair('RS256');
@@ -44,20 +48,42 @@ export class XsuaaIssuer {
    * as scopes plus `uaa.resource`; user tokens (minted by the control API, standing in for a login)
    * carry the given scopes and the user's name.
    */
-  async sign(subaccount: Subaccount, client: ServiceClient, grant: { type: 'client_credentials'; scopes?: string[] }
-    | { type: 'authorization_code'; scopes: string[]; user: string }): Promise<{ token: string; claims: XsuaaClaims }> {
+  async sign(
+    subaccount: Subaccount,
+    client: ServiceClient,
+    grant:
+      | { type: 'client_credentials'; scopes?: string[] }
+      | { type: 'authorization_code'; scopes: string[]; user: string },
+  ): Promise<{ token: string; claims: XsuaaClaims }> {
     const scopes = grant.type === 'client_credentials' ? ['uaa.resource', ...(grant.scopes ?? [])] : grant.scopes;
-    const audiences = new Set([client.clientId, ...scopes.filter((s) => s.includes('.') && s !== 'uaa.resource').map((s) => s.slice(0, s.lastIndexOf('.')))]);
+    const audiences = new Set([
+      client.clientId,
+      ...scopes.filter((s) => s.includes('.') && s !== 'uaa.resource').map((s) => s.slice(0, s.lastIndexOf('.'))),
+    ]);
     const claims: XsuaaClaims = {
       jti: randomUUID().replaceAll('-', ''),
-      zid: subaccount.id, client_id: client.clientId, cid: client.clientId, azp: client.clientId, grant_type: grant.type,
-      scope: scopes, aud: [...audiences],
+      zid: subaccount.id,
+      client_id: client.clientId,
+      cid: client.clientId,
+      azp: client.clientId,
+      grant_type: grant.type,
+      scope: scopes,
+      aud: [...audiences],
       ext_attr: { enhancer: 'XSUAA', subaccountid: subaccount.id, zdn: subaccount.subdomain },
-      ...(grant.type === 'authorization_code' ? { user_name: grant.user, origin: 'sap.default', sub: `user-${grant.user}` } : { sub: client.clientId }),
+      ...(grant.type === 'authorization_code'
+        ? { user_name: grant.user, origin: 'sap.default', sub: `user-${grant.user}` }
+        : { sub: client.clientId }),
     };
     const token = await new SignJWT(claims)
-      .setProtectedHeader({ alg: 'RS256', kid: this.jwk.kid!, typ: 'JWT', jku: `https://${subaccount.subdomain}.${this.uaaDomain()}/token_keys` })
-      .setIssuedAt().setExpirationTime(`${TOKEN_VALIDITY_SECONDS}s`).setIssuer(this.issuerOf(subaccount))
+      .setProtectedHeader({
+        alg: 'RS256',
+        kid: this.jwk.kid!,
+        typ: 'JWT',
+        jku: `https://${subaccount.subdomain}.${this.uaaDomain()}/token_keys`,
+      })
+      .setIssuedAt()
+      .setExpirationTime(`${TOKEN_VALIDITY_SECONDS}s`)
+      .setIssuer(this.issuerOf(subaccount))
       .sign(this.key);
     return { token, claims };
   }
@@ -87,7 +113,11 @@ export function bearer(header: string | string[] | undefined): string | undefine
  * provider's own token URL (the binding's `url`): this machine cannot resolve `<sub>.localhost`, so
  * bindings point at `https://localhost:<port>` and the provider stands for it.
  */
-export function zoneOfTokenRequest(state: BtpState, zidHeader: string | undefined, host: string | undefined): Subaccount | undefined {
+export function zoneOfTokenRequest(
+  state: BtpState,
+  zidHeader: string | undefined,
+  host: string | undefined,
+): Subaccount | undefined {
   if (zidHeader) return state.subaccounts.get(zidHeader);
   const hostname = (host ?? '').replace(/:\d+$/, '');
   if (hostname === 'localhost' || hostname === '127.0.0.1') return state.provider();

@@ -11,7 +11,10 @@ import type { EwsEmulator } from './index.js';
 const throttlingSchema = z.object({
   maxConcurrency: z.number().int().min(1).max(10_000).optional(),
   backOffMs: z.number().int().min(0).optional(),
-  budget: z.object({ requests: z.number().int().min(1), windowMs: z.number().int().min(1) }).nullable().optional(),
+  budget: z
+    .object({ requests: z.number().int().min(1), windowMs: z.number().int().min(1) })
+    .nullable()
+    .optional(),
 });
 const mailboxSchema = z.object({ smtp: z.string().email() });
 const dropSchema = z.object({ count: z.number().int().min(1).max(10_000).default(1) });
@@ -67,7 +70,8 @@ export function createAdminHandler(emu: () => EwsEmulator) {
         return sendJson(res, 200, e.throttle.settings);
       }
     }
-    if (p === '/push/subscriptions' && m === 'GET') return sendJson(res, 200, { subscriptions: e.subscriptions(), ended: e.push.dropped });
+    if (p === '/push/subscriptions' && m === 'GET')
+      return sendJson(res, 200, { subscriptions: e.subscriptions(), ended: e.push.dropped });
     if (p === '/push/forget' && m === 'POST') return sendJson(res, 200, { forgotten: e.push.forgetAll() });
     if (p === '/push/pause' && m === 'POST') {
       e.push.paused = true;

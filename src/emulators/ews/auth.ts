@@ -63,7 +63,13 @@ export class TokenIssuer {
   }
 
   /** Issues a v1-style app token; `aud` is the resource named by the `.default` scope. */
-  async issue(issuer: string, tenant: string, clientId: string, audience: string, lifetimeSec: number): Promise<string> {
+  async issue(
+    issuer: string,
+    tenant: string,
+    clientId: string,
+    audience: string,
+    lifetimeSec: number,
+  ): Promise<string> {
     return new SignJWT({ appid: clientId, roles: ['full_access_as_app'], tid: tenant })
       .setProtectedHeader({ alg: 'RS256', kid: 'tandem-ews-emulator', typ: 'JWT' })
       .setIssuer(issuer)
@@ -84,7 +90,11 @@ export class TokenIssuer {
   }
 }
 
-export async function authenticate(header: string | undefined, config: AuthConfig, issuer: TokenIssuer): Promise<Principal | undefined> {
+export async function authenticate(
+  header: string | undefined,
+  config: AuthConfig,
+  issuer: TokenIssuer,
+): Promise<Principal | undefined> {
   if (!header) return undefined;
   const [scheme, value = ''] = header.split(' ', 2);
   if (scheme?.toLowerCase() === 'basic') {

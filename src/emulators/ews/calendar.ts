@@ -21,7 +21,20 @@ export interface Occurrence {
 
 const DAY = 86_400_000;
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 const INDEXES = ['First', 'Second', 'Third', 'Fourth'];
 
 /** EWS date-times are xs:dateTime; without an offset Exchange treats them as UTC. */
@@ -66,7 +79,15 @@ function matchesDaySet(set: string, dow: number): boolean {
   return set
     .split(/\s+/)
     .filter(Boolean)
-    .some((s) => (s === 'Day' ? true : s === 'Weekday' ? dow >= 1 && dow <= 5 : s === 'WeekendDay' ? dow === 0 || dow === 6 : WEEKDAYS[dow] === s));
+    .some((s) =>
+      s === 'Day'
+        ? true
+        : s === 'Weekday'
+          ? dow >= 1 && dow <= 5
+          : s === 'WeekendDay'
+            ? dow === 0 || dow === 6
+            : WEEKDAYS[dow] === s,
+    );
 }
 
 function nthInMonth(y: number, m: number, set: string, indexName: string): number | undefined {
@@ -124,7 +145,12 @@ function* patternDates(pattern: XNode, startDay: number): Generator<number> {
           // Outlook/Exchange move "day 31" to the last day of shorter months.
           n = dayNumber(y, m, Math.min(dom, daysInMonth(y, m)));
         } else {
-          n = nthInMonth(y, m, childText(pattern, 'DaysOfWeek') ?? 'Day', childText(pattern, 'DayOfWeekIndex') ?? 'First');
+          n = nthInMonth(
+            y,
+            m,
+            childText(pattern, 'DaysOfWeek') ?? 'Day',
+            childText(pattern, 'DayOfWeekIndex') ?? 'First',
+          );
         }
         if (n !== undefined && n >= startDay) yield n;
         m += step;
@@ -140,14 +166,22 @@ function* patternDates(pattern: XNode, startDay: number): Generator<number> {
   }
 }
 
-const PATTERNS = ['DailyRecurrence', 'WeeklyRecurrence', 'AbsoluteMonthlyRecurrence', 'RelativeMonthlyRecurrence', 'AbsoluteYearlyRecurrence', 'RelativeYearlyRecurrence'];
+const PATTERNS = [
+  'DailyRecurrence',
+  'WeeklyRecurrence',
+  'AbsoluteMonthlyRecurrence',
+  'RelativeMonthlyRecurrence',
+  'AbsoluteYearlyRecurrence',
+  'RelativeYearlyRecurrence',
+];
 const RANGES = ['NoEndRecurrence', 'EndDateRecurrence', 'NumberedRecurrence'];
 
 export function validateRecurrence(rec: XNode): void {
   const pattern = rec.children.find((c) => PATTERNS.includes(c.name));
   const range = rec.children.find((c) => RANGES.includes(c.name));
   if (!pattern || !range) throw new RecurrenceError('Recurrence needs a pattern and a range');
-  if (parseDate(childText(range, 'StartDate')) === undefined) throw new RecurrenceError('Recurrence range needs a StartDate');
+  if (parseDate(childText(range, 'StartDate')) === undefined)
+    throw new RecurrenceError('Recurrence range needs a StartDate');
   // Probe the generator once so invalid patterns fail at CreateItem, not at CalendarView.
   patternDates(pattern, parseDate(childText(range, 'StartDate')) ?? 0).next();
 }
@@ -169,7 +203,8 @@ export function expandSeries(item: StoredItem, untilMs: number, maxIndex = 10_00
   const duration = endMs - startMs;
   const rangeStart = parseDate(childText(range, 'StartDate')) ?? dayNumber(wall.year, wall.month, wall.day);
   const endDay = range.name === 'EndDateRecurrence' ? parseDate(childText(range, 'EndDate')) : undefined;
-  const count = range.name === 'NumberedRecurrence' ? Number(childText(range, 'NumberOfOccurrences') ?? '0') : undefined;
+  const count =
+    range.name === 'NumberedRecurrence' ? Number(childText(range, 'NumberOfOccurrences') ?? '0') : undefined;
   const out: Occurrence[] = [];
   let index = 0;
   for (const day of patternDates(pattern, rangeStart)) {
@@ -178,13 +213,22 @@ export function expandSeries(item: StoredItem, untilMs: number, maxIndex = 10_00
     index += 1;
     if (index > maxIndex) break;
     const d = fromDayNumber(day);
-    const original = fromWallClock({ year: d.y, month: d.m, day: d.d, hour: wall.hour, minute: wall.minute, second: wall.second }, zone);
+    const original = fromWallClock(
+      { year: d.y, month: d.m, day: d.d, hour: wall.hour, minute: wall.minute, second: wall.second },
+      zone,
+    );
     if (original >= untilMs) break;
     if (item.deletedOccurrences.has(index)) continue;
     const exception = item.exceptions.get(index);
     const exStart = exception ? parseDateTime(exception.props.get('Start')?.text) : undefined;
     const exEnd = exception ? parseDateTime(exception.props.get('End')?.text) : undefined;
-    out.push({ index, originalStart: original, start: exStart ?? original, end: exEnd ?? original + duration, exception });
+    out.push({
+      index,
+      originalStart: original,
+      start: exStart ?? original,
+      end: exEnd ?? original + duration,
+      exception,
+    });
   }
   return out;
 }

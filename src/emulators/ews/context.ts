@@ -48,7 +48,8 @@ export function resolveFolder(ctx: OpContext, idNode: XNode | undefined): { mbx:
     if (!d || d.kind !== 'f') throw new ItemError('ErrorInvalidIdMalformed', 'Id is malformed.');
     const mbx = [...ctx.store.mailboxes.values()].find((m) => m.key === d.mailboxKey);
     const folder = mbx?.folders.get(id);
-    if (!mbx || !folder) throw new ItemError('ErrorFolderNotFound', 'The specified folder could not be found in the store.');
+    if (!mbx || !folder)
+      throw new ItemError('ErrorFolderNotFound', 'The specified folder could not be found in the store.');
     return { mbx: accessMailbox(ctx, mbx), folder };
   }
   throw new ItemError('ErrorInvalidIdMalformed', `Unsupported folder id element ${idNode.name}.`);
@@ -89,7 +90,13 @@ export function resolveItem(ctx: OpContext, idNode: XNode): ResolvedItem {
     const changeKey = idNode.attrs.ChangeKey;
     if (occ) {
       const { mbx, item } = findItem(ctx, occ.masterId);
-      return { mbx, item, view: occurrenceViewByIndex(mbx, item, occ.index), occurrenceIndex: occ.index, ...(changeKey ? { changeKey } : {}) };
+      return {
+        mbx,
+        item,
+        view: occurrenceViewByIndex(mbx, item, occ.index),
+        occurrenceIndex: occ.index,
+        ...(changeKey ? { changeKey } : {}),
+      };
     }
     const { mbx, item } = findItem(ctx, id);
     return { mbx, item, view: viewOf(item), ...(changeKey ? { changeKey } : {}) };
@@ -97,25 +104,33 @@ export function resolveItem(ctx: OpContext, idNode: XNode): ResolvedItem {
   if (idNode.name === 'OccurrenceItemId') {
     const { mbx, item } = findItem(ctx, idNode.attrs.RecurringMasterId ?? '');
     const index = Number(idNode.attrs.InstanceIndex);
-    if (!Number.isInteger(index) || index < 1) throw new ItemError('ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange', 'InstanceIndex must be a positive integer.');
+    if (!Number.isInteger(index) || index < 1)
+      throw new ItemError(
+        'ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange',
+        'InstanceIndex must be a positive integer.',
+      );
     return { mbx, item, view: occurrenceViewByIndex(mbx, item, index), occurrenceIndex: index };
   }
   if (idNode.name === 'RecurringMasterItemId') {
     const occ = parseOccurrenceId(idNode.attrs.OccurrenceId ?? '');
     const { mbx, item } = findItem(ctx, occ?.masterId ?? idNode.attrs.OccurrenceId ?? '');
-    if (!item.props.has('Recurrence')) throw new ItemError('ErrorItemNotFound', 'The item is not part of a recurring series.');
+    if (!item.props.has('Recurrence'))
+      throw new ItemError('ErrorItemNotFound', 'The item is not part of a recurring series.');
     return { mbx, item, view: viewOf(item) };
   }
   throw new ItemError('ErrorInvalidIdMalformed', `Unsupported item id element ${idNode.name}.`);
 }
 
 export function itemIdNodes(container: XNode | undefined): XNode[] {
-  return children(container).filter((c) => c.name === 'ItemId' || c.name === 'OccurrenceItemId' || c.name === 'RecurringMasterItemId');
+  return children(container).filter(
+    (c) => c.name === 'ItemId' || c.name === 'OccurrenceItemId' || c.name === 'RecurringMasterItemId',
+  );
 }
 
 export function parseShape(shapeNode: XNode | undefined, forFind: boolean): Shape {
   const base = (childText(shapeNode, 'BaseShape') ?? 'Default') as Shape['base'];
-  if (!['IdOnly', 'Default', 'AllProperties'].includes(base)) throw new ItemError('ErrorInvalidRequest', `Invalid BaseShape ${base}.`);
+  if (!['IdOnly', 'Default', 'AllProperties'].includes(base))
+    throw new ItemError('ErrorInvalidRequest', `Invalid BaseShape ${base}.`);
   const additional: PropPath[] = children(child(shapeNode, 'AdditionalProperties')).map(parsePath);
   const bodyType = childText(shapeNode, 'BodyType');
   return { base, additional, forFind, ...(bodyType ? { bodyType } : {}) };

@@ -8,7 +8,10 @@ export const faultRuleSchema = z
     /** Only calls of this operation (e.g. "SyncFolderItems"); any when omitted. */
     operation: z.string().min(1).optional(),
     /** EWS ResponseCode, e.g. ErrorServerBusy, ErrorInternalServerError, ErrorItemNotFound. */
-    responseCode: z.string().regex(/^[A-Za-z]+$/).optional(),
+    responseCode: z
+      .string()
+      .regex(/^[A-Za-z]+$/)
+      .optional(),
     /** Deliver the ResponseCode as a per-item error response message instead of a SOAP fault. */
     asResponseMessage: z.boolean().default(false),
     /** Plain HTTP status (e.g. 503) with no SOAP body. */
@@ -16,12 +19,17 @@ export const faultRuleSchema = z
     message: z.string().max(500).optional(),
     backOffMilliseconds: z.number().int().min(0).optional(),
   })
-  .refine((r) => r.responseCode !== undefined || r.httpStatus !== undefined, { message: 'responseCode or httpStatus is required' });
+  .refine((r) => r.responseCode !== undefined || r.httpStatus !== undefined, {
+    message: 'responseCode or httpStatus is required',
+  });
 
 export type FaultRule = z.infer<typeof faultRuleSchema>;
 export type FaultRuleInput = z.input<typeof faultRuleSchema>;
 
-export const latencySchema = z.object({ ms: z.number().int().min(0).max(120_000), operation: z.string().min(1).optional() });
+export const latencySchema = z.object({
+  ms: z.number().int().min(0).max(120_000),
+  operation: z.string().min(1).optional(),
+});
 export type LatencyRule = z.infer<typeof latencySchema>;
 
 export class FaultInjector {

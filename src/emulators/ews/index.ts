@@ -20,7 +20,11 @@ export const SEED_MAILBOXES = ['alice@demo.example', 'bob@demo.example', 'limite
 export const EMULATOR_CREDENTIALS = {
   serviceAccount: { username: 'svc@demo.example', password: 'demo-password' },
   limitedAccount: { username: 'limited@demo.example', password: 'demo-password' },
-  oauthClient: { clientId: 'demo-client', clientSecret: 'demo-secret', scope: 'https://outlook.office365.com/.default' },
+  oauthClient: {
+    clientId: 'demo-client',
+    clientSecret: 'demo-secret',
+    scope: 'https://outlook.office365.com/.default',
+  },
 } as const;
 
 export interface EwsEmulatorOptions {
@@ -87,7 +91,9 @@ export interface EwsEmulator {
   listItems(smtp: string): ItemDump[];
   failNext(rule: FaultRuleInput): void;
   setLatency(ms: number, operation?: string): void;
-  setThrottling(settings: Partial<Omit<ThrottlingSettings, 'budget'>> & { budget?: ThrottlingSettings['budget'] | null }): void;
+  setThrottling(
+    settings: Partial<Omit<ThrottlingSettings, 'budget'>> & { budget?: ThrottlingSettings['budget'] | null },
+  ): void;
   subscriptions(): SubscriptionDump[];
   reset(): void;
   close(): Promise<void>;
@@ -109,7 +115,9 @@ const optionsSchema = z.object({
 export async function startEwsEmulator(input: EwsEmulatorOptions = {}): Promise<EwsEmulator> {
   const parsed = optionsSchema.safeParse(input);
   if (!parsed.success) {
-    throw new EmulatorConfigError(`Invalid EWS emulator options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new EmulatorConfigError(
+      `Invalid EWS emulator options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   const options = parsed.data;
   const timeScale = options.timeScale ?? 1;
@@ -246,7 +254,9 @@ function listItems(store: EwsStore, smtp: string): ItemDump[] {
       ...(i.props.get('Subject') ? { subject: i.props.get('Subject')!.text } : {}),
       ...(start && parseDateTime(start) !== undefined ? { start: new Date(parseDateTime(start)!).toISOString() } : {}),
       ...(end && parseDateTime(end) !== undefined ? { end: new Date(parseDateTime(end)!).toISOString() } : {}),
-      ...(i.kind === 'CalendarItem' ? { calendarItemType: i.props.has('Recurrence') ? 'RecurringMaster' : 'Single' } : {}),
+      ...(i.kind === 'CalendarItem'
+        ? { calendarItemType: i.props.has('Recurrence') ? 'RecurringMaster' : 'Single' }
+        : {}),
       props,
       extendedProperties: [...i.extended.values()].map((e) => serialize(e)),
       attachments: i.attachments.map((a) => ({ name: a.name, size: a.content.length })),

@@ -19,8 +19,14 @@ export function extendedKey(uri: XNode): string {
   const a = uri.attrs;
   const type = a.PropertyType ?? '';
   if (a.PropertyTag) return `tag:${Number(a.PropertyTag).toString(16)}|${type}`;
-  const setId = a.DistinguishedPropertySetId ? PROPERTY_SETS[a.DistinguishedPropertySetId] : a.PropertySetId?.toLowerCase();
-  if (!setId) throw new ItemError('ErrorInvalidExtendedProperty', 'The extended property needs a property set or a property tag.');
+  const setId = a.DistinguishedPropertySetId
+    ? PROPERTY_SETS[a.DistinguishedPropertySetId]
+    : a.PropertySetId?.toLowerCase();
+  if (!setId)
+    throw new ItemError(
+      'ErrorInvalidExtendedProperty',
+      'The extended property needs a property set or a property tag.',
+    );
   if (a.PropertyName !== undefined) return `${setId}|name:${a.PropertyName}|${type}`;
   if (a.PropertyId !== undefined) return `${setId}|id:${Number(a.PropertyId)}|${type}`;
   throw new ItemError('ErrorInvalidExtendedProperty', 'The extended property needs PropertyName or PropertyId.');
@@ -37,8 +43,11 @@ export function parsePath(node: XNode): PropPath {
     const uri = node.attrs.FieldURI ?? '';
     const [a = '', b = '', sub] = uri.split(':');
     const dict = INDEXED[`${a}:${b}`];
-    if (!dict || !node.attrs.FieldIndex) throw new ItemError('ErrorInvalidPropertyRequest', `Invalid IndexedFieldURI '${uri}'.`);
-    return sub ? { kind: 'indexed', uri, dict, key: node.attrs.FieldIndex, sub } : { kind: 'indexed', uri, dict, key: node.attrs.FieldIndex };
+    if (!dict || !node.attrs.FieldIndex)
+      throw new ItemError('ErrorInvalidPropertyRequest', `Invalid IndexedFieldURI '${uri}'.`);
+    return sub
+      ? { kind: 'indexed', uri, dict, key: node.attrs.FieldIndex, sub }
+      : { kind: 'indexed', uri, dict, key: node.attrs.FieldIndex };
   }
   if (node.name === 'ExtendedFieldURI') return { kind: 'extended', key: extendedKey(node), uriNode: node };
   throw new ItemError('ErrorInvalidPropertyRequest', `Unknown property path element ${node.name}.`);
@@ -46,7 +55,9 @@ export function parsePath(node: XNode): PropPath {
 
 /** The first property path child of a change/restriction node. */
 export function findPath(node: XNode): PropPath | undefined {
-  const p = node.children.find((c) => c.name === 'FieldURI' || c.name === 'IndexedFieldURI' || c.name === 'ExtendedFieldURI');
+  const p = node.children.find(
+    (c) => c.name === 'FieldURI' || c.name === 'IndexedFieldURI' || c.name === 'ExtendedFieldURI',
+  );
   return p ? parsePath(p) : undefined;
 }
 
@@ -76,7 +87,8 @@ export function readExtended(itemNode: XNode, into: Map<string, XNode>): void {
   for (const ep of itemNode.children.filter((c) => c.name === 'ExtendedProperty')) {
     const uri = child(ep, 'ExtendedFieldURI');
     if (!uri) throw new ItemError('ErrorInvalidExtendedProperty', 'ExtendedProperty without ExtendedFieldURI.');
-    if (!child(ep, 'Value') && !child(ep, 'Values')) throw new ItemError('ErrorInvalidExtendedPropertyValue', 'ExtendedProperty without a value.');
+    if (!child(ep, 'Value') && !child(ep, 'Values'))
+      throw new ItemError('ErrorInvalidExtendedPropertyValue', 'ExtendedProperty without a value.');
     into.set(extendedKey(uri), cloneNode(ep));
   }
 }
@@ -104,13 +116,18 @@ function mergeIndexed(holder: PropHolder, dict: string, incoming: XNode): void {
 export function setProperty(holder: PropHolder, p: PropPath, valueContainer: XNode, append: boolean): string[] {
   if (p.kind === 'extended') {
     const ep = valueContainer.children.find((c) => c.name === 'ExtendedProperty');
-    if (!ep) throw new ItemError('ErrorIncorrectUpdatePropertyCount', 'The update must contain exactly one ExtendedProperty.');
+    if (!ep)
+      throw new ItemError('ErrorIncorrectUpdatePropertyCount', 'The update must contain exactly one ExtendedProperty.');
     readExtended({ ...valueContainer, children: [ep] }, holder.extended);
     return ['ExtendedProperty'];
   }
   const name = p.kind === 'field' ? p.name : p.dict;
   const incoming = valueContainer.children.find((c) => c.name === name);
-  if (!incoming) throw new ItemError('ErrorIncorrectUpdatePropertyCount', `The update for ${p.uri} must contain the ${name} element.`);
+  if (!incoming)
+    throw new ItemError(
+      'ErrorIncorrectUpdatePropertyCount',
+      `The update for ${p.uri} must contain the ${name} element.`,
+    );
   if (p.kind === 'indexed') {
     mergeIndexed(holder, p.dict, incoming);
     return [name];
@@ -150,7 +167,10 @@ export function renderBody(body: XNode, requested: string | undefined): string {
   let text = body.text;
   let type = stored;
   if (requested === 'Text' && stored === 'HTML') {
-    text = text.replace(/<br\s*\/?>/gi, '\n').replace(/<[^>]+>/g, '').trim();
+    text = text
+      .replace(/<br\s*\/?>/gi, '\n')
+      .replace(/<[^>]+>/g, '')
+      .trim();
     type = 'Text';
   } else if (requested === 'HTML' && stored === 'Text') {
     text = `<html><body>${esc(text).replace(/\n/g, '<br>')}</body></html>`;
@@ -161,8 +181,18 @@ export function renderBody(body: XNode, requested: string | undefined): string {
 
 /** xs:dateTime properties; Exchange stores them in UTC and returns them with a `Z` suffix. */
 const DATE_TIME_PROPS = new Set([
-  'Start', 'End', 'ReminderDueBy', 'StartDate', 'DueDate', 'CompleteDate', 'AssignedTime', 'Birthday', 'WeddingAnniversary',
-  'AppointmentReplyTime', 'DateTimeSent', 'RecurrenceId',
+  'Start',
+  'End',
+  'ReminderDueBy',
+  'StartDate',
+  'DueDate',
+  'CompleteDate',
+  'AssignedTime',
+  'Birthday',
+  'WeddingAnniversary',
+  'AppointmentReplyTime',
+  'DateTimeSent',
+  'RecurrenceId',
 ]);
 
 export function normalizeDateTimes(props: Map<string, XNode>): void {

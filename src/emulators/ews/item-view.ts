@@ -1,7 +1,14 @@
 import { child, childText, esc, serialize, type XNode } from './xml.js';
 import { makeId, type Mailbox, type StoredItem, type Attachment, decodeId } from './store.js';
 import { DEFAULT_SHAPE, ITEM_CLASS, NOT_IN_FIND, orderFor } from './item-schema.js';
-import { expandSeries, formatDateTime, occurrenceByIndex, parseDateTime, seriesEnds, type Occurrence } from './calendar.js';
+import {
+  expandSeries,
+  formatDateTime,
+  occurrenceByIndex,
+  parseDateTime,
+  seriesEnds,
+  type Occurrence,
+} from './calendar.js';
 import { readValue, renderBody, type PropHolder, type PropPath } from './item-model.js';
 import { ItemError } from './soap.js';
 import { timeZoneDefinitionXml } from './timezone-definitions.js';
@@ -31,16 +38,30 @@ export function parseOccurrenceId(id: string): { masterId: string; index: number
 }
 
 export function viewOf(item: StoredItem): ItemView {
-  const calendarType = item.kind === 'CalendarItem' ? (item.props.has('Recurrence') ? 'RecurringMaster' : 'Single') : undefined;
-  return { id: item.id, changeKey: item.changeKey, item, props: item.props, extended: item.extended, ...(calendarType ? { calendarType } : {}) };
+  const calendarType =
+    item.kind === 'CalendarItem' ? (item.props.has('Recurrence') ? 'RecurringMaster' : 'Single') : undefined;
+  return {
+    id: item.id,
+    changeKey: item.changeKey,
+    item,
+    props: item.props,
+    extended: item.extended,
+    ...(calendarType ? { calendarType } : {}),
+  };
 }
 
 export function occurrenceView(mbx: Mailbox, master: StoredItem, occ: Occurrence): ItemView {
   const props = new Map(master.props);
   for (const k of ['Recurrence', 'ModifiedOccurrences', 'DeletedOccurrences']) props.delete(k);
   if (occ.exception) for (const [k, v] of occ.exception.props) props.set(k, v);
-  props.set('Start', { ...(props.get('Start') ?? { ns: '', name: 'Start', attrs: {}, children: [] }), text: formatDateTime(occ.start) });
-  props.set('End', { ...(props.get('End') ?? { ns: '', name: 'End', attrs: {}, children: [] }), text: formatDateTime(occ.end) });
+  props.set('Start', {
+    ...(props.get('Start') ?? { ns: '', name: 'Start', attrs: {}, children: [] }),
+    text: formatDateTime(occ.start),
+  });
+  props.set('End', {
+    ...(props.get('End') ?? { ns: '', name: 'End', attrs: {}, children: [] }),
+    text: formatDateTime(occ.end),
+  });
   return {
     id: occurrenceId(mbx, master, occ.index),
     changeKey: occ.exception?.changeKey ?? master.changeKey,
@@ -53,10 +74,19 @@ export function occurrenceView(mbx: Mailbox, master: StoredItem, occ: Occurrence
 }
 
 export function occurrenceViewByIndex(mbx: Mailbox, master: StoredItem, index: number): ItemView {
-  if (!master.props.has('Recurrence')) throw new ItemError('ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange', 'The item is not a recurring master.');
+  if (!master.props.has('Recurrence'))
+    throw new ItemError('ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange', 'The item is not a recurring master.');
   const occ = occurrenceByIndex(master, index);
-  if (!occ) throw new ItemError('ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange', 'The occurrence index is out of the recurrence range.');
-  if (occ.deleted) throw new ItemError('ErrorCalendarOccurrenceIsDeletedFromRecurrence', 'The occurrence has been deleted from the recurrence.');
+  if (!occ)
+    throw new ItemError(
+      'ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange',
+      'The occurrence index is out of the recurrence range.',
+    );
+  if (occ.deleted)
+    throw new ItemError(
+      'ErrorCalendarOccurrenceIsDeletedFromRecurrence',
+      'The occurrence has been deleted from the recurrence.',
+    );
   return occurrenceView(mbx, master, occ);
 }
 
@@ -89,18 +119,29 @@ export function computedProps(mbx: Mailbox, view: ItemView): Map<string, { xml: 
   const item = view.item;
   const folder = mbx.folders.get(item.folderId);
   put('ItemId', view.id, `<t:ItemId Id="${view.id}" ChangeKey="${view.changeKey}"/>`);
-  put('ParentFolderId', item.folderId, `<t:ParentFolderId Id="${item.folderId}" ChangeKey="${folder?.changeKey ?? ''}"/>`);
+  put(
+    'ParentFolderId',
+    item.folderId,
+    `<t:ParentFolderId Id="${item.folderId}" ChangeKey="${folder?.changeKey ?? ''}"/>`,
+  );
   if (!view.props.has('ItemClass')) put('ItemClass', ITEM_CLASS[item.kind]);
   put('DateTimeCreated', formatDateTime(item.createdAt));
   put('DateTimeReceived', formatDateTime(item.createdAt));
   put('LastModifiedTime', formatDateTime(item.modifiedAt));
-  put('Size', String(JSON.stringify([...view.props.values()].map((n) => serialize(n))).length + item.attachments.reduce((s, a) => s + a.content.length, 0)));
+  put(
+    'Size',
+    String(
+      JSON.stringify([...view.props.values()].map((n) => serialize(n))).length +
+        item.attachments.reduce((s, a) => s + a.content.length, 0),
+    ),
+  );
   put('HasAttachments', String(item.attachments.length > 0));
   if (item.attachments.length > 0) put('Attachments', '', attachmentsXml(item.attachments));
   if (!view.props.has('Sensitivity')) put('Sensitivity', 'Normal');
   if (!view.props.has('Importance')) put('Importance', 'Normal');
   if (item.kind === 'CalendarItem') {
-    const attendees = view.props.has('RequiredAttendees') || view.props.has('OptionalAttendees') || view.props.has('Resources');
+    const attendees =
+      view.props.has('RequiredAttendees') || view.props.has('OptionalAttendees') || view.props.has('Resources');
     const recurring = view.calendarType !== 'Single';
     if (!view.props.has('IsAllDayEvent')) put('IsAllDayEvent', 'false');
     if (!view.props.has('LegacyFreeBusyStatus')) put('LegacyFreeBusyStatus', 'Busy');
@@ -109,7 +150,10 @@ export function computedProps(mbx: Mailbox, view: ItemView): Map<string, { xml: 
     put('IsMeeting', String(attendees));
     put('IsCancelled', 'false');
     put('IsRecurring', String(recurring));
-    put('MeetingRequestWasSent', String(attendees && item.meetingMessages.some((m) => m.startsWith('invite:') && !m.endsWith('SendToNone'))));
+    put(
+      'MeetingRequestWasSent',
+      String(attendees && item.meetingMessages.some((m) => m.startsWith('invite:') && !m.endsWith('SendToNone'))),
+    );
     put('CalendarItemType', view.calendarType ?? 'Single');
     put('MyResponseType', 'Organizer');
     put('AppointmentState', attendees ? '1' : '0');
@@ -128,13 +172,20 @@ export function computedProps(mbx: Mailbox, view: ItemView): Map<string, { xml: 
       const last = all[all.length - 1];
       if (last && seriesEnds(item)) put('LastOccurrence', '', occurrenceInfo(mbx, item, last, 'LastOccurrence'));
       const modified = all.filter((o) => o.exception);
-      if (modified.length) put('ModifiedOccurrences', '', `<t:ModifiedOccurrences>${modified.map((o) => occurrenceInfo(mbx, item, o, 'Occurrence')).join('')}</t:ModifiedOccurrences>`);
+      if (modified.length)
+        put(
+          'ModifiedOccurrences',
+          '',
+          `<t:ModifiedOccurrences>${modified.map((o) => occurrenceInfo(mbx, item, o, 'Occurrence')).join('')}</t:ModifiedOccurrences>`,
+        );
       if (item.deletedOccurrences.size) {
         const starts = [...item.deletedOccurrences]
           .sort((a, b) => a - b)
           .map((i) => occurrenceByIndex(item, i))
           .filter((o): o is NonNullable<typeof o> => !!o)
-          .map((o) => `<t:DeletedOccurrence><t:Start>${formatDateTime(o.originalStart)}</t:Start></t:DeletedOccurrence>`);
+          .map(
+            (o) => `<t:DeletedOccurrence><t:Start>${formatDateTime(o.originalStart)}</t:Start></t:DeletedOccurrence>`,
+          );
         put('DeletedOccurrences', '', `<t:DeletedOccurrences>${starts.join('')}</t:DeletedOccurrences>`);
       }
     }
@@ -150,7 +201,8 @@ export function computedProps(mbx: Mailbox, view: ItemView): Map<string, { xml: 
     const sur = childText({ ns: '', name: '', attrs: {}, text: '', children: [...view.props.values()] }, 'Surname');
     const composed = [given, sur].filter(Boolean).join(' ');
     if (!view.props.has('DisplayName') && composed) put('DisplayName', composed);
-    if (!view.props.has('FileAs') && (sur || given)) put('FileAs', sur && given ? `${sur}, ${given}` : (sur ?? given ?? ''));
+    if (!view.props.has('FileAs') && (sur || given))
+      put('FileAs', sur && given ? `${sur}, ${given}` : (sur ?? given ?? ''));
   }
   return out;
 }
@@ -186,7 +238,8 @@ export function renderItem(mbx: Mailbox, view: ItemView, shape: Shape): string {
     } else {
       const ep = view.extended.get(p.key);
       // Echo the property path the way the client asked for it, so it matches its definition.
-      if (ep) extended.push({ ...ep, children: [p.uriNode, ...ep.children.filter((c) => c.name !== 'ExtendedFieldURI')] });
+      if (ep)
+        extended.push({ ...ep, children: [p.uriNode, ...ep.children.filter((c) => c.name !== 'ExtendedFieldURI')] });
     }
   }
   const parts: string[] = [];
@@ -199,10 +252,14 @@ export function renderItem(mbx: Mailbox, view: ItemView, shape: Shape): string {
     if (!wanted.has(name) && !only) continue;
     const node = stored.get(name);
     if (node) {
-      const full = (name === 'StartTimeZone' || name === 'EndTimeZone') && !node.children.length && node.attrs.Id ? timeZoneDefinitionXml(name, node.attrs.Id, node.attrs.Name) : undefined;
+      const full =
+        (name === 'StartTimeZone' || name === 'EndTimeZone') && !node.children.length && node.attrs.Id
+          ? timeZoneDefinitionXml(name, node.attrs.Id, node.attrs.Name)
+          : undefined;
       if (full) parts.push(full);
       else if (name === 'Body') parts.push(renderBody(node, shape.bodyType));
-      else if (only) parts.push(serialize({ ...node, children: node.children.filter((e) => only.has(e.attrs.Key ?? '')) }));
+      else if (only)
+        parts.push(serialize({ ...node, children: node.children.filter((e) => only.has(e.attrs.Key ?? '')) }));
       else parts.push(serialize(node));
       continue;
     }
@@ -239,7 +296,12 @@ function constantOf(node: XNode): string | undefined {
  * Evaluates a search expression ("Restriction", EWS reference): And/Or/Not, Exists, the six
  * comparisons and Contains (ContainmentMode/ContainmentComparison).
  */
-export function matches(mbx: Mailbox, view: ItemView, expr: XNode, parsePath: (n: XNode) => PropPath | undefined): boolean {
+export function matches(
+  mbx: Mailbox,
+  view: ItemView,
+  expr: XNode,
+  parsePath: (n: XNode) => PropPath | undefined,
+): boolean {
   switch (expr.name) {
     case 'And':
       return expr.children.every((c) => matches(mbx, view, c, parsePath));
@@ -254,7 +316,8 @@ export function matches(mbx: Mailbox, view: ItemView, expr: XNode, parsePath: (n
   if (!p) throw new ItemError('ErrorInvalidRestriction', `Restriction ${expr.name} needs a property.`);
   // Computed properties (which may expand a whole series) only when the path needs them.
   let computed: Map<string, string> | undefined;
-  const lazy = (): Map<string, string> => (computed ??= new Map([...computedProps(mbx, view)].map(([k, v]) => [k, v.value])));
+  const lazy = (): Map<string, string> =>
+    (computed ??= new Map([...computedProps(mbx, view)].map(([k, v]) => [k, v.value])));
   const value = readValue(view, p, lazy);
   if (expr.name === 'Exists') return value !== undefined;
   if (expr.name === 'Contains') {
@@ -275,7 +338,8 @@ export function matches(mbx: Mailbox, view: ItemView, expr: XNode, parsePath: (n
     }
   }
   const constant = constantOf(expr);
-  if (constant === undefined) throw new ItemError('ErrorUnsupportedPathForQuery', `Restriction ${expr.name} needs a constant.`);
+  if (constant === undefined)
+    throw new ItemError('ErrorUnsupportedPathForQuery', `Restriction ${expr.name} needs a constant.`);
   if (value === undefined) return expr.name === 'IsNotEqualTo';
   const cmp = compare(value, constant);
   switch (expr.name) {

@@ -61,7 +61,14 @@ export class PushManager {
     return Math.max(1, Math.round(ms * this.options.timeScale));
   }
 
-  subscribe(mailbox: Mailbox, folderIds: Set<string> | 'all', eventTypes: Set<string>, url: string, statusFrequencyMin: number, cursor: number): Subscription {
+  subscribe(
+    mailbox: Mailbox,
+    folderIds: Set<string> | 'all',
+    eventTypes: Set<string>,
+    url: string,
+    statusFrequencyMin: number,
+    cursor: number,
+  ): Subscription {
     const sub: Subscription = {
       id: Buffer.from(`SUB|${mailbox.key}|${randomUUID()}`).toString('base64'),
       mailbox,
@@ -145,7 +152,10 @@ export class PushManager {
         break;
       }
       upTo = e.seq;
-      const inFolder = sub.folderIds === 'all' || sub.folderIds.has(e.folderId) || (e.oldFolderId !== undefined && sub.folderIds.has(e.oldFolderId));
+      const inFolder =
+        sub.folderIds === 'all' ||
+        sub.folderIds.has(e.folderId) ||
+        (e.oldFolderId !== undefined && sub.folderIds.has(e.oldFolderId));
       if (inFolder && sub.eventTypes.has(e.type)) events.push(e);
     }
     return { events, upTo, more };
@@ -164,7 +174,12 @@ export class PushManager {
       return xml;
     };
     const body = events.length
-      ? events.map((e) => `<t:${e.type}><t:Watermark>${encodeWatermark(mbx, e.seq)}</t:Watermark><t:TimeStamp>${formatDateTime(e.time)}</t:TimeStamp>${ids(e)}</t:${e.type}>`).join('')
+      ? events
+          .map(
+            (e) =>
+              `<t:${e.type}><t:Watermark>${encodeWatermark(mbx, e.seq)}</t:Watermark><t:TimeStamp>${formatDateTime(e.time)}</t:TimeStamp>${ids(e)}</t:${e.type}>`,
+          )
+          .join('')
       : `<t:StatusEvent><t:Watermark>${encodeWatermark(mbx, upTo)}</t:Watermark></t:StatusEvent>`;
     return (
       '<?xml version="1.0" encoding="utf-8"?>' +
@@ -198,7 +213,12 @@ export class PushManager {
       outcome = await this.post(sub.url, this.notificationXml(sub, events, upTo, more));
     }
     sub.inFlight = false;
-    sub.attempts.push({ at: Date.now(), ok: outcome.ok, ...(outcome.status ? { status: outcome.status } : {}), ...(outcome.reason ? { reason: outcome.reason } : {}) });
+    sub.attempts.push({
+      at: Date.now(),
+      ok: outcome.ok,
+      ...(outcome.status ? { status: outcome.status } : {}),
+      ...(outcome.reason ? { reason: outcome.reason } : {}),
+    });
     if (!this.subscriptions.has(sub.id)) return;
     if (outcome.ok) {
       sub.failures = 0;
@@ -217,24 +237,36 @@ export class PushManager {
     sub.failures += 1;
     sub.nextRetryMs = sub.nextRetryMs === 0 ? 30_000 : sub.nextRetryMs * 2;
     if (sub.nextRetryMs > sub.statusFrequencyMin * 60_000) {
-      this.remove(sub, `no successful delivery; next retry interval ${sub.nextRetryMs / 1000}s exceeds StatusFrequency ${sub.statusFrequencyMin} min`);
+      this.remove(
+        sub,
+        `no successful delivery; next retry interval ${sub.nextRetryMs / 1000}s exceeds StatusFrequency ${sub.statusFrequencyMin} min`,
+      );
       return;
     }
-    this.log.debug({ subscriptionId: sub.id, retryInMs: this.scaled(sub.nextRetryMs), reason: outcome.reason }, 'push delivery failed');
+    this.log.debug(
+      { subscriptionId: sub.id, retryInMs: this.scaled(sub.nextRetryMs), reason: outcome.reason },
+      'push delivery failed',
+    );
     this.schedule(sub, this.scaled(sub.nextRetryMs));
   }
 
   private scheduleHeartbeat(sub: Subscription): void {
     if (this.closed) return;
     clearTimeout(sub.timer);
-    sub.timer = setTimeout(() => {
-      sub.timerIsHeartbeat = true;
-      void this.deliver(sub);
-    }, Math.max(0, sub.lastOkAt + this.scaled(sub.statusFrequencyMin * 60_000) - Date.now()));
+    sub.timer = setTimeout(
+      () => {
+        sub.timerIsHeartbeat = true;
+        void this.deliver(sub);
+      },
+      Math.max(0, sub.lastOkAt + this.scaled(sub.statusFrequencyMin * 60_000) - Date.now()),
+    );
     sub.timer.unref?.();
   }
 
-  private post(url: string, xml: string): Promise<{ ok: boolean; unsubscribe?: boolean; status?: number; reason?: string }> {
+  private post(
+    url: string,
+    xml: string,
+  ): Promise<{ ok: boolean; unsubscribe?: boolean; status?: number; reason?: string }> {
     return new Promise((resolve) => {
       let u: URL;
       try {
@@ -247,7 +279,12 @@ export class PushManager {
       const timeout = Math.max(1000, this.options.responseTimeoutMs);
       const req = requester(
         u,
-        { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', 'content-length': Buffer.byteLength(xml) }, timeout, ...(this.options.ca ? { ca: this.options.ca } : {}) },
+        {
+          method: 'POST',
+          headers: { 'content-type': 'text/xml; charset=utf-8', 'content-length': Buffer.byteLength(xml) },
+          timeout,
+          ...(this.options.ca ? { ca: this.options.ca } : {}),
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -276,4 +313,3 @@ export class PushManager {
     });
   }
 }
-

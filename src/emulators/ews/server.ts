@@ -76,7 +76,13 @@ export function readBody(req: IncomingMessage, limit = MAX_REQUEST_BYTES): Promi
   });
 }
 
-function send(res: ServerResponse, status: number, body: string, type = 'text/xml; charset=utf-8', headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  type = 'text/xml; charset=utf-8',
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) return;
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...headers });
   res.end(body);
@@ -109,13 +115,18 @@ export function createRequestHandler(deps: ServerDeps) {
       const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(url.pathname);
       if (token && req.method === 'POST') return await handleToken(deps, res, token[1] ?? '', body);
       const oidc = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(url.pathname);
-      if (oidc && req.method === 'GET') return sendJson(res, 200, openIdConfiguration(deps.httpsBaseUrl(), oidc[1] ?? ''));
+      if (oidc && req.method === 'GET')
+        return sendJson(res, 200, openIdConfiguration(deps.httpsBaseUrl(), oidc[1] ?? ''));
       const keys = /^\/([^/]+)\/discovery\/v2\.0\/keys$/.exec(url.pathname);
       if (keys && req.method === 'GET') return sendJson(res, 200, { keys: [deps.issuer.jwk] });
       return send(res, 404, 'Not found', 'text/plain');
     } catch (e) {
       deps.log.error({ err: e }, 'EWS emulator request failed');
-      return send(res, 500, faultEnvelope('ErrorInternalServerError', 'An internal server error occurred. The operation failed.'));
+      return send(
+        res,
+        500,
+        faultEnvelope('ErrorInternalServerError', 'An internal server error occurred. The operation failed.'),
+      );
     }
   };
 }
@@ -143,33 +154,74 @@ async function handleToken(deps: ServerDeps, res: ServerResponse, tenant: string
   const form = Object.fromEntries(new URLSearchParams(body));
   const parsed = tokenRequestSchema.safeParse(form);
   const oauthError = (status: number, error: string, description: string): void =>
-    sendJson(res, status, { error, error_description: description, error_codes: [], timestamp: new Date().toISOString() });
-  if (!parsed.success) return oauthError(400, form.grant_type && form.grant_type !== 'client_credentials' ? 'unsupported_grant_type' : 'invalid_request', 'AADSTS900144: The request body must contain grant_type, client_id, client_secret and scope.');
+    sendJson(res, status, {
+      error,
+      error_description: description,
+      error_codes: [],
+      timestamp: new Date().toISOString(),
+    });
+  if (!parsed.success)
+    return oauthError(
+      400,
+      form.grant_type && form.grant_type !== 'client_credentials' ? 'unsupported_grant_type' : 'invalid_request',
+      'AADSTS900144: The request body must contain grant_type, client_id, client_secret and scope.',
+    );
   const client = deps.auth.clients.get(parsed.data.client_id);
-  if (!client) return oauthError(400, 'unauthorized_client', `AADSTS700016: Application with identifier '${parsed.data.client_id}' was not found.`);
-  if (client.secret !== parsed.data.client_secret) return oauthError(401, 'invalid_client', 'AADSTS7000215: Invalid client secret provided.');
+  if (!client)
+    return oauthError(
+      400,
+      'unauthorized_client',
+      `AADSTS700016: Application with identifier '${parsed.data.client_id}' was not found.`,
+    );
+  if (client.secret !== parsed.data.client_secret)
+    return oauthError(401, 'invalid_client', 'AADSTS7000215: Invalid client secret provided.');
   const scopes = parsed.data.scope.split(' ').filter((s) => s.endsWith('/.default'));
-  if (scopes.length !== 1) return oauthError(400, 'invalid_scope', 'AADSTS1002012: The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.');
+  if (scopes.length !== 1)
+    return oauthError(
+      400,
+      'invalid_scope',
+      'AADSTS1002012: The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.',
+    );
   const audience = scopes[0]!.slice(0, -'/.default'.length);
   const lifetime = 3599;
-  const token = await deps.issuer.issue(`https://sts.windows.net/${tenant}/`, tenant, parsed.data.client_id, audience, lifetime);
+  const token = await deps.issuer.issue(
+    `https://sts.windows.net/${tenant}/`,
+    tenant,
+    parsed.data.client_id,
+    audience,
+    lifetime,
+  );
   sendJson(res, 200, { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: token });
 }
 
 async function resolveCaller(deps: ServerDeps, principal: Principal, header: XNode | undefined): Promise<Mailbox> {
   const sid = path(header, 'ExchangeImpersonation', 'ConnectingSID');
-  if (path(header, 'ExchangeImpersonation') && !sid) throw new SoapFault('ErrorInvalidExchangeImpersonationHeaderData', 'The impersonation header is invalid.');
+  if (path(header, 'ExchangeImpersonation') && !sid)
+    throw new SoapFault('ErrorInvalidExchangeImpersonationHeaderData', 'The impersonation header is invalid.');
   if (sid) {
-    const smtp = childText(sid, 'PrimarySmtpAddress') ?? childText(sid, 'SmtpAddress') ?? childText(sid, 'PrincipalName');
-    if (!smtp) throw new SoapFault('ErrorInvalidExchangeImpersonationHeaderData', 'ConnectingSID must name the account to impersonate.');
+    const smtp =
+      childText(sid, 'PrimarySmtpAddress') ?? childText(sid, 'SmtpAddress') ?? childText(sid, 'PrincipalName');
+    if (!smtp)
+      throw new SoapFault(
+        'ErrorInvalidExchangeImpersonationHeaderData',
+        'ConnectingSID must name the account to impersonate.',
+      );
     const mbx = deps.store.getMailbox(smtp);
     // "Impersonation and EWS in Exchange": unknown account → ErrorNonExistentMailbox, missing
     // ApplicationImpersonation role → ErrorImpersonateUserDenied; both are SOAP faults (HTTP 500).
     if (!mbx) throw new SoapFault('ErrorNonExistentMailbox', 'The SMTP address has no mailbox associated with it.');
-    if (!principal.canImpersonate) throw new SoapFault('ErrorImpersonateUserDenied', 'The account does not have permission to impersonate the requested user.');
+    if (!principal.canImpersonate)
+      throw new SoapFault(
+        'ErrorImpersonateUserDenied',
+        'The account does not have permission to impersonate the requested user.',
+      );
     return mbx;
   }
-  if (principal.appOnly) throw new SoapFault('ErrorInvalidExchangeImpersonationHeaderData', 'ExchangeImpersonation SOAP header must be present for this type of OAuth token.');
+  if (principal.appOnly)
+    throw new SoapFault(
+      'ErrorInvalidExchangeImpersonationHeaderData',
+      'ExchangeImpersonation SOAP header must be present for this type of OAuth token.',
+    );
   const own = deps.store.getMailbox(principal.name);
   if (!own) throw new SoapFault('ErrorNonExistentMailbox', 'The SMTP address has no mailbox associated with it.');
   return own;
@@ -177,9 +229,25 @@ async function resolveCaller(deps: ServerDeps, principal: Principal, header: XNo
 
 /** RequestServerVersion values of the EWS schema ("RequestServerVersion", EWS reference). */
 const SERVER_VERSIONS = new Set([
-  'Exchange2007', 'Exchange2007_SP1', 'Exchange2010', 'Exchange2010_SP1', 'Exchange2010_SP2', 'Exchange2013', 'Exchange2013_SP1',
-  'Exchange2015', 'Exchange2016', 'V2015_10_05', 'V2016_01_06', 'V2016_04_13', 'V2016_07_13', 'V2016_10_10', 'V2017_01_07',
-  'V2017_04_14', 'V2017_07_11', 'V2017_10_09', 'V2018_01_08',
+  'Exchange2007',
+  'Exchange2007_SP1',
+  'Exchange2010',
+  'Exchange2010_SP1',
+  'Exchange2010_SP2',
+  'Exchange2013',
+  'Exchange2013_SP1',
+  'Exchange2015',
+  'Exchange2016',
+  'V2015_10_05',
+  'V2016_01_06',
+  'V2016_04_13',
+  'V2016_07_13',
+  'V2016_10_10',
+  'V2017_01_07',
+  'V2017_04_14',
+  'V2017_07_11',
+  'V2017_10_09',
+  'V2018_01_08',
 ]);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -187,19 +255,32 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 async function handleEws(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
   const principal = await authenticate(req.headers.authorization, deps.auth, deps.issuer);
   if (!principal) {
-    return send(res, 401, '', 'text/plain', { 'www-authenticate': req.headers.authorization?.toLowerCase().startsWith('bearer') ? 'Bearer error="invalid_token"' : 'Basic realm="EWS emulator"' });
+    return send(res, 401, '', 'text/plain', {
+      'www-authenticate': req.headers.authorization?.toLowerCase().startsWith('bearer')
+        ? 'Bearer error="invalid_token"'
+        : 'Basic realm="EWS emulator"',
+    });
   }
   let doc: XNode;
   try {
     doc = parseXml(body);
   } catch (e) {
     if (e instanceof XmlRejected && e.kind === 'dtd') return send(res, 400, 'DTDs are not allowed', 'text/plain');
-    return sendFault(res, new SoapFault('ErrorSchemaValidation', `The request failed schema validation: ${(e as Error).message}`));
+    return sendFault(
+      res,
+      new SoapFault('ErrorSchemaValidation', `The request failed schema validation: ${(e as Error).message}`),
+    );
   }
   const soapBody = child(doc, 'Body');
   const op = soapBody?.children[0];
   if (doc.name !== 'Envelope' || doc.ns !== NS.soap || !op) {
-    return sendFault(res, new SoapFault('ErrorSchemaValidation', 'The request failed schema validation: expected a SOAP 1.1 Envelope with an operation in its Body.'));
+    return sendFault(
+      res,
+      new SoapFault(
+        'ErrorSchemaValidation',
+        'The request failed schema validation: expected a SOAP 1.1 Envelope with an operation in its Body.',
+      ),
+    );
   }
   const requested = child(child(doc, 'Header'), 'RequestServerVersion')?.attrs.Version;
   if (requested !== undefined && !SERVER_VERSIONS.has(requested)) {
@@ -209,14 +290,38 @@ async function handleEws(deps: ServerDeps, req: IncomingMessage, res: ServerResp
   deps.calls.set(opName, (deps.calls.get(opName) ?? 0) + 1);
   const injected = deps.faults.take(opName);
   if (injected) {
-    if (injected.httpStatus) return send(res, injected.httpStatus, injected.message ?? `Injected HTTP ${injected.httpStatus}`, 'text/plain');
+    if (injected.httpStatus)
+      return send(res, injected.httpStatus, injected.message ?? `Injected HTTP ${injected.httpStatus}`, 'text/plain');
     const code = injected.responseCode ?? 'ErrorInternalServerError';
-    const message = injected.message ?? (code === 'ErrorServerBusy' ? 'The server cannot service this request right now. Try again later.' : `Injected ${code}`);
-    const mx = injected.backOffMilliseconds !== undefined ? { BackOffMilliseconds: String(injected.backOffMilliseconds) } : code === 'ErrorServerBusy' ? { BackOffMilliseconds: '1000' } : undefined;
-    if (injected.asResponseMessage) return send(res, 200, envelope(operationResponse(opName, responseMessage(opName, { code, message, ...(mx ? { messageXml: mx } : {}) }))));
+    const message =
+      injected.message ??
+      (code === 'ErrorServerBusy'
+        ? 'The server cannot service this request right now. Try again later.'
+        : `Injected ${code}`);
+    const mx =
+      injected.backOffMilliseconds !== undefined
+        ? { BackOffMilliseconds: String(injected.backOffMilliseconds) }
+        : code === 'ErrorServerBusy'
+          ? { BackOffMilliseconds: '1000' }
+          : undefined;
+    if (injected.asResponseMessage)
+      return send(
+        res,
+        200,
+        envelope(
+          operationResponse(opName, responseMessage(opName, { code, message, ...(mx ? { messageXml: mx } : {}) })),
+        ),
+      );
     return sendFault(res, new SoapFault(code, message, 500, mx));
   }
-  if (!OPERATIONS[opName]) return sendFault(res, new SoapFault('ErrorInvalidRequest', `The request is invalid: operation ${opName} is not supported by the Tandem EWS emulator.`));
+  if (!OPERATIONS[opName])
+    return sendFault(
+      res,
+      new SoapFault(
+        'ErrorInvalidRequest',
+        `The request is invalid: operation ${opName} is not supported by the Tandem EWS emulator.`,
+      ),
+    );
   let mailbox: Mailbox;
   try {
     mailbox = await resolveCaller(deps, principal, child(doc, 'Header'));
@@ -227,7 +332,12 @@ async function handleEws(deps: ServerDeps, req: IncomingMessage, res: ServerResp
   const backOff = deps.throttle.acquire(mailbox.smtp);
   if (backOff !== undefined) {
     // "EWS throttling in Exchange": ErrorServerBusy carries BackOffMilliseconds in MessageXml.
-    return sendFault(res, new SoapFault('ErrorServerBusy', 'The server cannot service this request right now. Try again later.', 500, { BackOffMilliseconds: String(backOff) }));
+    return sendFault(
+      res,
+      new SoapFault('ErrorServerBusy', 'The server cannot service this request right now. Try again later.', 500, {
+        BackOffMilliseconds: String(backOff),
+      }),
+    );
   }
   try {
     const latency = deps.faults.latencyFor(opName);

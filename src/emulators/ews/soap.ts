@@ -4,7 +4,13 @@ import { esc, NS } from './xml.js';
  * Envelope and fault writers. The ServerVersionInfo header mirrors what Exchange Online sends
  * ("ServerVersionInfo", EWS reference); ews-javascript-api reads it into ExchangeService.ServerInfo.
  */
-export const SERVER_VERSION = { MajorVersion: '15', MinorVersion: '20', MajorBuildNumber: '8000', MinorBuildNumber: '1', Version: 'V2018_01_08' };
+export const SERVER_VERSION = {
+  MajorVersion: '15',
+  MinorVersion: '20',
+  MajorBuildNumber: '8000',
+  MinorBuildNumber: '1',
+  Version: 'V2018_01_08',
+};
 
 export function envelope(bodyXml: string): string {
   const v = SERVER_VERSION;
@@ -29,9 +35,15 @@ export interface ResponseError {
 }
 
 /** One `<m:XResponseMessage>`; success when error is undefined. */
-export function responseMessage(operation: string, error: ResponseError | undefined, contentXml = '', attrs = ''): string {
+export function responseMessage(
+  operation: string,
+  error: ResponseError | undefined,
+  contentXml = '',
+  attrs = '',
+): string {
   const tag = `m:${operation}ResponseMessage`;
-  if (!error) return `<${tag} ResponseClass="Success"${attrs}><m:ResponseCode>NoError</m:ResponseCode>${contentXml}</${tag}>`;
+  if (!error)
+    return `<${tag} ResponseClass="Success"${attrs}><m:ResponseCode>NoError</m:ResponseCode>${contentXml}</${tag}>`;
   const mx = error.messageXml
     ? `<m:MessageXml>${Object.entries(error.messageXml)
         .map(([k, v]) => `<t:Value Name="${esc(k)}">${esc(v)}</t:Value>`)

@@ -170,7 +170,13 @@ export class EwsStore {
     return folder;
   }
 
-  newItem(mbx: Mailbox, kind: ItemKind, folderId: string, props: Map<string, XNode>, extended: Map<string, XNode>): StoredItem {
+  newItem(
+    mbx: Mailbox,
+    kind: ItemKind,
+    folderId: string,
+    props: Map<string, XNode>,
+    extended: Map<string, XNode>,
+  ): StoredItem {
     const now = Date.now();
     const item: StoredItem = {
       id: makeId(mbx.key, 'i', randomUUID()),
@@ -216,7 +222,14 @@ export class EwsStore {
     item.changeKeyVersion += 1;
     item.changeKey = newChangeKey(item.changeKeyVersion);
     mbx.items.set(item.id, item);
-    this.record(mbx, { type: 'MovedEvent', itemId: item.id, folderId: toFolderId, oldItemId: oldId, oldFolderId: oldFolder, isFolder: false });
+    this.record(mbx, {
+      type: 'MovedEvent',
+      itemId: item.id,
+      folderId: toFolderId,
+      oldItemId: oldId,
+      oldFolderId: oldFolder,
+      isFolder: false,
+    });
     return item;
   }
 

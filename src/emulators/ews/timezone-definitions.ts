@@ -21,11 +21,19 @@ export interface ZoneRule {
 
 const EU = (std: number): ZoneRule => ({
   standardOffsetMin: std,
-  daylight: { offsetMin: std + 60, start: { month: 3, occurrence: -1, atMinutes: std === 0 ? 60 : 120 }, end: { month: 10, occurrence: -1, atMinutes: std === 0 ? 120 : 180 } },
+  daylight: {
+    offsetMin: std + 60,
+    start: { month: 3, occurrence: -1, atMinutes: std === 0 ? 60 : 120 },
+    end: { month: 10, occurrence: -1, atMinutes: std === 0 ? 120 : 180 },
+  },
 });
 const US = (std: number): ZoneRule => ({
   standardOffsetMin: std,
-  daylight: { offsetMin: std + 60, start: { month: 3, occurrence: 2, atMinutes: 120 }, end: { month: 11, occurrence: 1, atMinutes: 120 } },
+  daylight: {
+    offsetMin: std + 60,
+    start: { month: 3, occurrence: 2, atMinutes: 120 },
+    end: { month: 11, occurrence: 1, atMinutes: 120 },
+  },
 });
 
 export const ZONE_RULES: Record<string, ZoneRule> = {
@@ -45,7 +53,11 @@ export const ZONE_RULES: Record<string, ZoneRule> = {
   'India Standard Time': { standardOffsetMin: 330 },
   'AUS Eastern Standard Time': {
     standardOffsetMin: 600,
-    daylight: { offsetMin: 660, start: { month: 10, occurrence: 1, atMinutes: 120 }, end: { month: 4, occurrence: 1, atMinutes: 180 } },
+    daylight: {
+      offsetMin: 660,
+      start: { month: 10, occurrence: 1, atMinutes: 120 },
+      end: { month: 4, occurrence: 1, atMinutes: 180 },
+    },
   },
 };
 
@@ -97,7 +109,8 @@ export function ruleOffsetAt(id: string, ms: number): number | undefined {
   const switchAt = (r: DstRule, offsetBefore: number): number => {
     const days: number[] = [];
     const dim = new Date(Date.UTC(year, r.month, 0)).getUTCDate();
-    for (let day = 1; day <= dim; day++) if (new Date(Date.UTC(year, r.month - 1, day)).getUTCDay() === 0) days.push(day);
+    for (let day = 1; day <= dim; day++)
+      if (new Date(Date.UTC(year, r.month - 1, day)).getUTCDay() === 0) days.push(day);
     const day = r.occurrence === -1 ? days[days.length - 1]! : days[r.occurrence - 1]!;
     return Date.UTC(year, r.month - 1, day) + r.atMinutes * 60_000 - offsetBefore * 60_000;
   };

@@ -64,7 +64,11 @@ export interface WallClock {
 
 /** The wall clock in `zone` at instant `ms`. */
 export function toWallClock(ms: number, zone: string): WallClock {
-  const parts = Object.fromEntries(formatter(zone).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    formatter(zone)
+      .formatToParts(new Date(ms))
+      .map((p) => [p.type, p.value]),
+  );
   return {
     year: Number(parts.year),
     month: Number(parts.month),

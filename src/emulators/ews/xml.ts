@@ -46,7 +46,8 @@ type Ordered = Record<string, unknown>;
 
 /** Parses a request body. DTDs and entity declarations are refused before parsing (no expansion attacks). */
 export function parseXml(xml: string): XNode {
-  if (/<!DOCTYPE/i.test(xml) || /<!ENTITY/i.test(xml)) throw new XmlRejected('DTDs and entity declarations are not accepted', 'dtd');
+  if (/<!DOCTYPE/i.test(xml) || /<!ENTITY/i.test(xml))
+    throw new XmlRejected('DTDs and entity declarations are not accepted', 'dtd');
   const valid = XMLValidator.validate(xml);
   if (valid !== true) throw new XmlRejected(`Malformed XML: ${valid.err.msg} (line ${valid.err.line})`, 'malformed');
   const ordered = parser.parse(xml) as Ordered[];
@@ -110,7 +111,10 @@ export function path(node: XNode | undefined, ...names: string[]): XNode | undef
 }
 
 export function esc(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
+  return value.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c,
+  );
 }
 
 /** Serialises a stored element back in the types namespace (prefix `t:`), or `m:` for messages elements. */
@@ -120,7 +124,9 @@ export function serialize(node: XNode, prefix = 't'): string {
     .map(([k, v]) => ` ${k}="${esc(v)}"`)
     .join('');
   if (node.children.length === 0) {
-    return node.text === '' ? `<${p}:${node.name}${attrs}/>` : `<${p}:${node.name}${attrs}>${esc(node.text)}</${p}:${node.name}>`;
+    return node.text === ''
+      ? `<${p}:${node.name}${attrs}/>`
+      : `<${p}:${node.name}${attrs}>${esc(node.text)}</${p}:${node.name}>`;
   }
   return `<${p}:${node.name}${attrs}>${node.children.map((c) => serialize(c, prefix)).join('')}</${p}:${node.name}>`;
 }
@@ -143,5 +149,11 @@ export function textEl(name: string, value: string | number | boolean | undefine
 }
 
 export function cloneNode(node: XNode): XNode {
-  return { ns: node.ns, name: node.name, attrs: { ...node.attrs }, text: node.text, children: node.children.map(cloneNode) };
+  return {
+    ns: node.ns,
+    name: node.name,
+    attrs: { ...node.attrs },
+    text: node.text,
+    children: node.children.map(cloneNode),
+  };
 }

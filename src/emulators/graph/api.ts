@@ -9,7 +9,12 @@ import * as todo from './todo.js';
 import { getUser, listUsers } from './users.js';
 
 type Handler = (ctx: Ctx, p: string[]) => EmuResponse | Promise<EmuResponse>;
-interface Route { method: string; pattern: RegExp; permission: 'Calendars' | 'Contacts' | 'Tasks'; handler: Handler }
+interface Route {
+  method: string;
+  pattern: RegExp;
+  permission: 'Calendars' | 'Contacts' | 'Tasks';
+  handler: Handler;
+}
 
 const ID = '([^/]+)';
 function route(method: string, path: string, permission: Route['permission'], handler: Handler): Route {
@@ -35,11 +40,25 @@ export class GraphApi {
     const eventTarget = (ctx: Ctx, id: string): AttachmentTarget => {
       const entry = events.findEventEntry(ctx.mailbox, id);
       if (!entry) throw notFound();
-      return { entry, odataType: '#microsoft.graph.fileAttachment', changed: () => { ctx.mailbox.calendar.touch(entry); deps.store.emit(ctx.mailbox, 'events', 'updated', id); } };
+      return {
+        entry,
+        odataType: '#microsoft.graph.fileAttachment',
+        changed: () => {
+          ctx.mailbox.calendar.touch(entry);
+          deps.store.emit(ctx.mailbox, 'events', 'updated', id);
+        },
+      };
     };
     const taskTarget = (ctx: Ctx, listId: string, id: string): AttachmentTarget => {
       const { collection, entry } = todo.taskEntry(ctx, listId, id);
-      return { entry, odataType: '#microsoft.graph.taskFileAttachment', changed: () => { collection.touch(entry); deps.store.emit(ctx.mailbox, collection.key, 'updated', id); } };
+      return {
+        entry,
+        odataType: '#microsoft.graph.taskFileAttachment',
+        changed: () => {
+          collection.touch(entry);
+          deps.store.emit(ctx.mailbox, collection.key, 'updated', id);
+        },
+      };
     };
     const a = deps.attachments;
     this.routes = [
@@ -53,9 +72,15 @@ export class GraphApi {
       route('GET', '/events/{id}/instances', 'Calendars', (c, p) => events.instances(c, p[0]!)),
       route('GET', '/events/{id}/attachments', 'Calendars', (c, p) => a.list(c, eventTarget(c, p[0]!))),
       route('POST', '/events/{id}/attachments', 'Calendars', (c, p) => a.add(c, eventTarget(c, p[0]!), body(c))),
-      route('POST', '/events/{id}/attachments/createUploadSession', 'Calendars', (c, p) => a.createSession(c.req.origin, eventTarget(c, p[0]!), body(c))),
-      route('GET', '/events/{id}/attachments/{id}', 'Calendars', (c, p) => a.get(c, eventTarget(c, p[0]!), p[1]!, false)),
-      route('GET', '/events/{id}/attachments/{id}/\\$value', 'Calendars', (c, p) => a.get(c, eventTarget(c, p[0]!), p[1]!, true)),
+      route('POST', '/events/{id}/attachments/createUploadSession', 'Calendars', (c, p) =>
+        a.createSession(c.req.origin, eventTarget(c, p[0]!), body(c)),
+      ),
+      route('GET', '/events/{id}/attachments/{id}', 'Calendars', (c, p) =>
+        a.get(c, eventTarget(c, p[0]!), p[1]!, false),
+      ),
+      route('GET', '/events/{id}/attachments/{id}/\\$value', 'Calendars', (c, p) =>
+        a.get(c, eventTarget(c, p[0]!), p[1]!, true),
+      ),
       route('DELETE', '/events/{id}/attachments/{id}', 'Calendars', (c, p) => a.remove(eventTarget(c, p[0]!), p[1]!)),
 
       route('GET', '/contactFolders', 'Contacts', (c) => contacts.listContactFolders(c)),
@@ -65,8 +90,12 @@ export class GraphApi {
       route('POST', '/contactFolders/{id}/contacts', 'Contacts', (c, p) => contacts.createContact(c, body(c), p[0]!)),
       route('GET', '/contactFolders/{id}/contacts/delta', 'Contacts', (c, p) => contacts.contactsDelta(c, p[0]!)),
       route('GET', '/contactFolders/{id}/contacts/{id}', 'Contacts', (c, p) => contacts.getContact(c, p[1]!, p[0]!)),
-      route('PATCH', '/contactFolders/{id}/contacts/{id}', 'Contacts', (c, p) => contacts.updateContact(c, p[1]!, body(c), p[0]!)),
-      route('DELETE', '/contactFolders/{id}/contacts/{id}', 'Contacts', (c, p) => contacts.deleteContact(c, p[1]!, p[0]!)),
+      route('PATCH', '/contactFolders/{id}/contacts/{id}', 'Contacts', (c, p) =>
+        contacts.updateContact(c, p[1]!, body(c), p[0]!),
+      ),
+      route('DELETE', '/contactFolders/{id}/contacts/{id}', 'Contacts', (c, p) =>
+        contacts.deleteContact(c, p[1]!, p[0]!),
+      ),
       route('GET', '/contacts', 'Contacts', (c) => contacts.listContacts(c)),
       route('POST', '/contacts', 'Contacts', (c) => contacts.createContact(c, body(c))),
       route('GET', '/contacts/delta', 'Contacts', (c) => contacts.contactsDelta(c)),
@@ -84,15 +113,33 @@ export class GraphApi {
       route('PATCH', '/todo/lists/{id}/tasks/{id}', 'Tasks', (c, p) => todo.updateTask(c, p[0]!, p[1]!, body(c))),
       route('DELETE', '/todo/lists/{id}/tasks/{id}', 'Tasks', (c, p) => todo.deleteTask(c, p[0]!, p[1]!)),
       route('GET', '/todo/lists/{id}/tasks/{id}/extensions', 'Tasks', (c, p) => todo.listExtensions(c, p[0]!, p[1]!)),
-      route('POST', '/todo/lists/{id}/tasks/{id}/extensions', 'Tasks', (c, p) => todo.createExtension(c, p[0]!, p[1]!, body(c))),
-      route('GET', '/todo/lists/{id}/tasks/{id}/extensions/{id}', 'Tasks', (c, p) => todo.getExtension(c, p[0]!, p[1]!, p[2]!)),
-      route('PATCH', '/todo/lists/{id}/tasks/{id}/extensions/{id}', 'Tasks', (c, p) => todo.updateExtension(c, p[0]!, p[1]!, p[2]!, body(c))),
-      route('DELETE', '/todo/lists/{id}/tasks/{id}/extensions/{id}', 'Tasks', (c, p) => todo.deleteExtension(c, p[0]!, p[1]!, p[2]!)),
-      route('GET', '/todo/lists/{id}/tasks/{id}/attachments', 'Tasks', (c, p) => a.list(c, taskTarget(c, p[0]!, p[1]!))),
-      route('POST', '/todo/lists/{id}/tasks/{id}/attachments', 'Tasks', (c, p) => a.add(c, taskTarget(c, p[0]!, p[1]!), body(c))),
-      route('POST', '/todo/lists/{id}/tasks/{id}/attachments/createUploadSession', 'Tasks', (c, p) => a.createSession(c.req.origin, taskTarget(c, p[0]!, p[1]!), body(c))),
-      route('GET', '/todo/lists/{id}/tasks/{id}/attachments/{id}', 'Tasks', (c, p) => a.get(c, taskTarget(c, p[0]!, p[1]!), p[2]!, false)),
-      route('GET', '/todo/lists/{id}/tasks/{id}/attachments/{id}/\\$value', 'Tasks', (c, p) => a.get(c, taskTarget(c, p[0]!, p[1]!), p[2]!, true)),
+      route('POST', '/todo/lists/{id}/tasks/{id}/extensions', 'Tasks', (c, p) =>
+        todo.createExtension(c, p[0]!, p[1]!, body(c)),
+      ),
+      route('GET', '/todo/lists/{id}/tasks/{id}/extensions/{id}', 'Tasks', (c, p) =>
+        todo.getExtension(c, p[0]!, p[1]!, p[2]!),
+      ),
+      route('PATCH', '/todo/lists/{id}/tasks/{id}/extensions/{id}', 'Tasks', (c, p) =>
+        todo.updateExtension(c, p[0]!, p[1]!, p[2]!, body(c)),
+      ),
+      route('DELETE', '/todo/lists/{id}/tasks/{id}/extensions/{id}', 'Tasks', (c, p) =>
+        todo.deleteExtension(c, p[0]!, p[1]!, p[2]!),
+      ),
+      route('GET', '/todo/lists/{id}/tasks/{id}/attachments', 'Tasks', (c, p) =>
+        a.list(c, taskTarget(c, p[0]!, p[1]!)),
+      ),
+      route('POST', '/todo/lists/{id}/tasks/{id}/attachments', 'Tasks', (c, p) =>
+        a.add(c, taskTarget(c, p[0]!, p[1]!), body(c)),
+      ),
+      route('POST', '/todo/lists/{id}/tasks/{id}/attachments/createUploadSession', 'Tasks', (c, p) =>
+        a.createSession(c.req.origin, taskTarget(c, p[0]!, p[1]!), body(c)),
+      ),
+      route('GET', '/todo/lists/{id}/tasks/{id}/attachments/{id}', 'Tasks', (c, p) =>
+        a.get(c, taskTarget(c, p[0]!, p[1]!), p[2]!, false),
+      ),
+      route('GET', '/todo/lists/{id}/tasks/{id}/attachments/{id}/\\$value', 'Tasks', (c, p) =>
+        a.get(c, taskTarget(c, p[0]!, p[1]!), p[2]!, true),
+      ),
     ];
   }
 
@@ -125,16 +172,24 @@ export class GraphApi {
   }
 
   private async mailboxCall(req: EmuRequest, roles: string[]): Promise<EmuResponse> {
-    const match = this.routes.map((r) => ({ r, m: r.method === req.method ? r.pattern.exec(req.path) : null })).find((x) => x.m);
+    const match = this.routes
+      .map((r) => ({ r, m: r.method === req.method ? r.pattern.exec(req.path) : null }))
+      .find((x) => x.m);
     if (!match?.m) {
-      if (this.routes.some((r) => r.pattern.test(req.path))) throw new GraphError(405, 'Request_BadRequest', `Method ${req.method} is not allowed here`);
+      if (this.routes.some((r) => r.pattern.test(req.path)))
+        throw new GraphError(405, 'Request_BadRequest', `Method ${req.method} is not allowed here`);
       throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${req.path}'.`);
     }
     const [, user, ...params] = match.m;
     const mailbox: Mailbox | undefined = this.deps.store.find(user ?? '');
     const fault = this.deps.takeFault(mailbox?.smtpAddress);
     if (fault) throw fault;
-    if (!mailbox) throw new GraphError(404, 'ErrorInvalidUser', `The requested user '${decodeURIComponent(user ?? '')}' is invalid.`);
+    if (!mailbox)
+      throw new GraphError(
+        404,
+        'ErrorInvalidUser',
+        `The requested user '${decodeURIComponent(user ?? '')}' is invalid.`,
+      );
     const release = this.deps.throttle.enter(mailbox.smtpAddress);
     try {
       const latency = this.deps.latencyMs();
@@ -145,11 +200,23 @@ export class GraphApi {
       if (mailbox.denied) throw new GraphError(403, mailbox.denied.code, mailbox.denied.message);
       const prefer = parsePrefer(req.headers.prefer);
       const ctx: Ctx = {
-        store: this.deps.store, mailbox, req, apiBase: `${req.origin}/v1.0`, timeZone: prefer.timeZone ?? 'UTC',
+        store: this.deps.store,
+        mailbox,
+        req,
+        apiBase: `${req.origin}/v1.0`,
+        timeZone: prefer.timeZone ?? 'UTC',
         ...(prefer.maxPageSize ? { maxPageSize: prefer.maxPageSize } : {}),
       };
-      const res = await match.r.handler(ctx, params.map((p) => decodeURIComponent(p)));
-      const applied = [prefer.timeZone ? `outlook.timezone="${prefer.timeZone}"` : '', prefer.maxPageSize ? `odata.maxpagesize=${prefer.maxPageSize}` : ''].filter(Boolean).join(', ');
+      const res = await match.r.handler(
+        ctx,
+        params.map((p) => decodeURIComponent(p)),
+      );
+      const applied = [
+        prefer.timeZone ? `outlook.timezone="${prefer.timeZone}"` : '',
+        prefer.maxPageSize ? `odata.maxpagesize=${prefer.maxPageSize}` : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
       return applied ? { ...res, headers: { ...res.headers, 'preference-applied': applied } } : res;
     } finally {
       release();
@@ -163,26 +230,56 @@ export class GraphApi {
    */
   private async batch(req: EmuRequest, roles: string[]): Promise<EmuResponse> {
     const items = (req.body as { requests?: unknown })?.requests;
-    if (!Array.isArray(items) || items.length === 0) throw badRequest('Batch request must contain requests', 'BadRequest');
-    if (items.length > 20) throw badRequest('The number of batch requests in a JSON batch request must not exceed 20.', 'BadRequest');
+    if (!Array.isArray(items) || items.length === 0)
+      throw badRequest('Batch request must contain requests', 'BadRequest');
+    if (items.length > 20)
+      throw badRequest('The number of batch requests in a JSON batch request must not exceed 20.', 'BadRequest');
     const results = new Map<string, Promise<EmuResponse>>();
-    const run = async (item: { id: string; method: string; url: string; headers?: Record<string, string>; body?: unknown; dependsOn?: string[] }): Promise<EmuResponse> => {
+    const run = async (item: {
+      id: string;
+      method: string;
+      url: string;
+      headers?: Record<string, string>;
+      body?: unknown;
+      dependsOn?: string[];
+    }): Promise<EmuResponse> => {
       for (const dep of item.dependsOn ?? []) {
         const r = await results.get(dep);
-        if (!r || r.status >= 400) return { status: 424, body: { error: { code: 'FailedDependency', message: `Dependency ${dep} failed` } } };
+        if (!r || r.status >= 400)
+          return { status: 424, body: { error: { code: 'FailedDependency', message: `Dependency ${dep} failed` } } };
       }
       const url = new URL(item.url.replace(/^\/?(v1\.0\/)?/, '/'), 'http://batch');
-      const headers = Object.fromEntries(Object.entries({ ...req.headers, ...(item.headers ?? {}) }).map(([k, v]) => [k.toLowerCase(), String(v)]));
-      return this.handle({ method: item.method.toUpperCase(), path: decodeURI(url.pathname), query: url.searchParams, headers, body: item.body, origin: req.origin }, roles);
+      const headers = Object.fromEntries(
+        Object.entries({ ...req.headers, ...(item.headers ?? {}) }).map(([k, v]) => [k.toLowerCase(), String(v)]),
+      );
+      return this.handle(
+        {
+          method: item.method.toUpperCase(),
+          path: decodeURI(url.pathname),
+          query: url.searchParams,
+          headers,
+          body: item.body,
+          origin: req.origin,
+        },
+        roles,
+      );
     };
     for (const item of items as Array<{ id: string; method: string; url: string }>) {
-      if (typeof item.id !== 'string' || typeof item.method !== 'string' || typeof item.url !== 'string') throw badRequest('Each batch request needs id, method and url', 'BadRequest');
+      if (typeof item.id !== 'string' || typeof item.method !== 'string' || typeof item.url !== 'string')
+        throw badRequest('Each batch request needs id, method and url', 'BadRequest');
       results.set(item.id, run(item));
     }
-    const responses = await Promise.all([...results].map(async ([id, p]) => {
-      const r = await p;
-      return { id, status: r.status, headers: { 'content-type': 'application/json', ...(r.headers ?? {}) }, ...(r.body !== undefined ? { body: Buffer.isBuffer(r.body) ? r.body.toString('base64') : r.body } : {}) };
-    }));
+    const responses = await Promise.all(
+      [...results].map(async ([id, p]) => {
+        const r = await p;
+        return {
+          id,
+          status: r.status,
+          headers: { 'content-type': 'application/json', ...(r.headers ?? {}) },
+          ...(r.body !== undefined ? { body: Buffer.isBuffer(r.body) ? r.body.toString('base64') : r.body } : {}),
+        };
+      }),
+    );
     return { status: 200, body: { responses } };
   }
 }

@@ -1,22 +1,62 @@
 import {
-  applyExtendedProperties, applySelect, badRequest, checkIfMatch, deltaPage, etag, expandedExtendedProperties,
-  extendedPropertiesJson, GraphError, matchesExtendedFilter, notFound, pageOf, parseDisplayNameFilter, parseExtendedPropertyFilter,
-  type Ctx, type EmuResponse,
+  applyExtendedProperties,
+  applySelect,
+  badRequest,
+  checkIfMatch,
+  deltaPage,
+  etag,
+  expandedExtendedProperties,
+  extendedPropertiesJson,
+  GraphError,
+  matchesExtendedFilter,
+  notFound,
+  pageOf,
+  parseDisplayNameFilter,
+  parseExtendedPropertyFilter,
+  type Ctx,
+  type EmuResponse,
 } from './odata.js';
 import type { Collection, Entry, Json } from './store.js';
 
 /** Contacts and contact folders (learn.microsoft.com/graph/api/resources/contact). */
-const WRITABLE = ['givenName', 'surname', 'displayName', 'companyName', 'jobTitle', 'emailAddresses', 'businessPhones',
-  'mobilePhone', 'businessAddress', 'homeAddress', 'categories', 'middleName', 'nickName', 'personalNotes', 'department'];
+const WRITABLE = [
+  'givenName',
+  'surname',
+  'displayName',
+  'companyName',
+  'jobTitle',
+  'emailAddresses',
+  'businessPhones',
+  'mobilePhone',
+  'businessAddress',
+  'homeAddress',
+  'categories',
+  'middleName',
+  'nickName',
+  'personalNotes',
+  'department',
+];
 
 export function contactJson(ctx: Ctx, entry: Entry, folderId: string): Json {
   const d = entry.data;
   const json: Json = {
-    '@odata.etag': etag(entry), id: entry.id, createdDateTime: entry.createdDateTime, lastModifiedDateTime: entry.lastModifiedDateTime,
-    changeKey: entry.changeKey, categories: d.categories ?? [], parentFolderId: folderId,
-    givenName: d.givenName ?? null, surname: d.surname ?? null, displayName: d.displayName ?? '', companyName: d.companyName ?? null,
-    jobTitle: d.jobTitle ?? null, emailAddresses: d.emailAddresses ?? [], businessPhones: d.businessPhones ?? [],
-    mobilePhone: d.mobilePhone ?? null, businessAddress: d.businessAddress ?? {}, homeAddress: d.homeAddress ?? {},
+    '@odata.etag': etag(entry),
+    id: entry.id,
+    createdDateTime: entry.createdDateTime,
+    lastModifiedDateTime: entry.lastModifiedDateTime,
+    changeKey: entry.changeKey,
+    categories: d.categories ?? [],
+    parentFolderId: folderId,
+    givenName: d.givenName ?? null,
+    surname: d.surname ?? null,
+    displayName: d.displayName ?? '',
+    companyName: d.companyName ?? null,
+    jobTitle: d.jobTitle ?? null,
+    emailAddresses: d.emailAddresses ?? [],
+    businessPhones: d.businessPhones ?? [],
+    mobilePhone: d.mobilePhone ?? null,
+    businessAddress: d.businessAddress ?? {},
+    homeAddress: d.homeAddress ?? {},
   };
   const expand = expandedExtendedProperties(ctx.req.query.get('$expand'));
   if (expand) json.singleValueExtendedProperties = extendedPropertiesJson(entry, expand);
@@ -30,7 +70,11 @@ function folderCollection(ctx: Ctx, folderId: string | undefined): { id: string;
   return { id, collection };
 }
 
-function locate(ctx: Ctx, contactId: string, folderId?: string): { folderId: string; collection: Collection; entry: Entry } {
+function locate(
+  ctx: Ctx,
+  contactId: string,
+  folderId?: string,
+): { folderId: string; collection: Collection; entry: Entry } {
   for (const [id, collection] of ctx.mailbox.contacts) {
     if (folderId && folderId !== id) continue;
     const entry = collection.entries.get(contactId);
@@ -40,7 +84,8 @@ function locate(ctx: Ctx, contactId: string, folderId?: string): { folderId: str
 }
 
 function apply(entry: Entry, body: Json): void {
-  if (body.emailAddresses !== undefined && !Array.isArray(body.emailAddresses)) throw badRequest('emailAddresses must be an array');
+  if (body.emailAddresses !== undefined && !Array.isArray(body.emailAddresses))
+    throw badRequest('emailAddresses must be an array');
   for (const key of WRITABLE) if (key in body) entry.data[key] = body[key];
   applyExtendedProperties(entry, body);
 }
@@ -48,7 +93,13 @@ function apply(entry: Entry, body: Json): void {
 export function listContactFolders(ctx: Ctx): EmuResponse {
   const name = parseDisplayNameFilter(ctx.req.query.get('$filter'));
   const folders = [...ctx.mailbox.contactFolders.values()].filter((f) => name === undefined || f.displayName === name);
-  return { status: 200, body: pageOf(ctx, folders.map((f) => ({ ...f }))) };
+  return {
+    status: 200,
+    body: pageOf(
+      ctx,
+      folders.map((f) => ({ ...f })),
+    ),
+  };
 }
 
 export function getContactFolder(ctx: Ctx, id: string): EmuResponse {
@@ -70,7 +121,9 @@ export function listContacts(ctx: Ctx, folderId?: string): EmuResponse {
   const filter = ctx.req.query.get('$filter');
   const ext = parseExtendedPropertyFilter(filter);
   if (filter && !ext) throw badRequest(`The emulator does not support $filter '${filter}'`);
-  const items = [...collection.entries.values()].filter((e) => !ext || matchesExtendedFilter(e, ext)).map((e) => contactJson(ctx, e, id));
+  const items = [...collection.entries.values()]
+    .filter((e) => !ext || matchesExtendedFilter(e, ext))
+    .map((e) => contactJson(ctx, e, id));
   return { status: 200, body: pageOf(ctx, items) };
 }
 

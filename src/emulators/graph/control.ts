@@ -7,7 +7,14 @@ import type { Budget, Throttle } from './throttle.js';
 import type { TokenService } from './auth.js';
 
 /** A queued fault: the next `count` Graph calls (optionally only for one mailbox) fail like this. */
-export interface Fault { count: number; status: number; code: string; message: string; retryAfterSeconds?: number; mailbox?: string }
+export interface Fault {
+  count: number;
+  status: number;
+  code: string;
+  message: string;
+  retryAfterSeconds?: number;
+  mailbox?: string;
+}
 
 export interface ControlDeps {
   store: GraphStore;
@@ -20,20 +27,36 @@ export interface ControlDeps {
 }
 
 const faultSchema = z.object({
-  count: z.number().int().positive().default(1), status: z.number().int().min(400).max(599).default(503),
-  code: z.string().default('ServiceUnavailable'), message: z.string().default('Injected fault'),
-  retryAfterSeconds: z.number().int().nonnegative().optional(), mailbox: z.string().optional(),
+  count: z.number().int().positive().default(1),
+  status: z.number().int().min(400).max(599).default(503),
+  code: z.string().default('ServiceUnavailable'),
+  message: z.string().default('Injected fault'),
+  retryAfterSeconds: z.number().int().nonnegative().optional(),
+  mailbox: z.string().optional(),
 });
 
 /** `/_emulator/…`: fault injection and inspection, unauthenticated (the emulator is a test tool). */
-export async function handleControl(deps: ControlDeps, method: string, path: string, body: unknown): Promise<EmuResponse> {
+export async function handleControl(
+  deps: ControlDeps,
+  method: string,
+  path: string,
+  body: unknown,
+): Promise<EmuResponse> {
   const ok = (b: unknown = { ok: true }): EmuResponse => ({ status: 200, body: b });
-  const parts = path.replace(/^\/_emulator\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  const parts = path
+    .replace(/^\/_emulator\/?/, '')
+    .split('/')
+    .filter(Boolean)
+    .map(decodeURIComponent);
   const b = (body ?? {}) as Record<string, unknown>;
   const key = `${method} ${parts[0] ?? ''}`;
   switch (key) {
     case 'GET stats':
-      return ok({ mailboxes: deps.throttle.stats(), subscriptions: deps.subscriptions.active.size, deliveries: deps.subscriptions.deliveries });
+      return ok({
+        mailboxes: deps.throttle.stats(),
+        subscriptions: deps.subscriptions.active.size,
+        deliveries: deps.subscriptions.deliveries,
+      });
     case 'POST reset':
       deps.resetAll();
       return ok();
@@ -43,7 +66,12 @@ export async function handleControl(deps: ControlDeps, method: string, path: str
       return ok();
     }
     case 'POST budgets': {
-      const budget = z.object({ perMailboxPer10Min: z.number().int().positive().optional(), concurrentPerMailbox: z.number().int().positive().optional() }).parse(body ?? {});
+      const budget = z
+        .object({
+          perMailboxPer10Min: z.number().int().positive().optional(),
+          concurrentPerMailbox: z.number().int().positive().optional(),
+        })
+        .parse(body ?? {});
       deps.throttle.budget = { ...deps.throttle.budget, ...budget } as Budget;
       return ok(deps.throttle.budget);
     }
@@ -60,17 +88,29 @@ export async function handleControl(deps: ControlDeps, method: string, path: str
       return ok();
     }
     case 'GET subscriptions':
-      return ok({ value: [...deps.subscriptions.active.values()].map((s) => ({ id: s.id, resource: s.resource, expirationDateTime: new Date(s.expirationMs).toISOString(), clientState: s.clientState })) });
+      return ok({
+        value: [...deps.subscriptions.active.values()].map((s) => ({
+          id: s.id,
+          resource: s.resource,
+          expirationDateTime: new Date(s.expirationMs).toISOString(),
+          clientState: s.clientState,
+        })),
+      });
     case 'POST subscriptions': {
       const event = parts[2] as LifecycleEvent | 'remove';
       const lifecycle: LifecycleEvent = event === 'remove' ? 'subscriptionRemoved' : event;
-      if (!['subscriptionRemoved', 'missed', 'reauthorizationRequired'].includes(lifecycle)) throw new GraphError(400, 'BadRequest', `Unknown lifecycle event ${event}`);
+      if (!['subscriptionRemoved', 'missed', 'reauthorizationRequired'].includes(lifecycle))
+        throw new GraphError(400, 'BadRequest', `Unknown lifecycle event ${event}`);
       return ok(deps.subscriptions.lifecycle(parts[1] ?? '', lifecycle));
     }
     case 'POST deny': {
       const mailbox = deps.store.bySmtp(String(b.mailbox ?? ''));
       if (!mailbox) throw new GraphError(404, 'NotFound', 'Unknown mailbox');
-      if (b.reason === 'policy') mailbox.denied = { code: 'ErrorAccessDenied', message: 'Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings.' };
+      if (b.reason === 'policy')
+        mailbox.denied = {
+          code: 'ErrorAccessDenied',
+          message: 'Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings.',
+        };
       else delete mailbox.denied;
       return ok();
     }

@@ -1,8 +1,21 @@
 import { occurrenceStarts, type GraphRecurrence } from './recurrence.js';
 import { dateTimeTimeZone, instantFromDateTimeTimeZone, toIanaZone } from './time-zones.js';
 import {
-  applyExtendedProperties, applySelect, badRequest, checkIfMatch, deltaPage, etag, expandedExtendedProperties,
-  extendedPropertiesJson, matchesExtendedFilter, notFound, pageOf, parseExtendedPropertyFilter, removedRow, type Ctx, type EmuResponse,
+  applyExtendedProperties,
+  applySelect,
+  badRequest,
+  checkIfMatch,
+  deltaPage,
+  etag,
+  expandedExtendedProperties,
+  extendedPropertiesJson,
+  matchesExtendedFilter,
+  notFound,
+  pageOf,
+  parseExtendedPropertyFilter,
+  removedRow,
+  type Ctx,
+  type EmuResponse,
 } from './odata.js';
 import type { Entry, Json, Mailbox } from './store.js';
 
@@ -12,15 +25,37 @@ import type { Entry, Json, Mailbox } from './store.js';
  * are the master id + "=OCC" + the original start, so an occurrence keeps its id when it is
  * modified (it then becomes a stored exception with the same id).
  */
-const WRITABLE = ['subject', 'body', 'importance', 'sensitivity', 'isAllDay', 'showAs', 'location', 'attendees', 'categories',
-  'reminderMinutesBeforeStart', 'isReminderOn', 'recurrence', 'responseRequested', 'allowNewTimeProposals'];
+const WRITABLE = [
+  'subject',
+  'body',
+  'importance',
+  'sensitivity',
+  'isAllDay',
+  'showAs',
+  'location',
+  'attendees',
+  'categories',
+  'reminderMinutesBeforeStart',
+  'isReminderOn',
+  'recurrence',
+  'responseRequested',
+  'allowNewTimeProposals',
+];
 const SENSITIVITY = ['normal', 'personal', 'private', 'confidential'];
 const IMPORTANCE = ['low', 'normal', 'high'];
 
-interface EventMeta { startMs: number; endMs: number; zone: string; endZone: string; type: 'singleInstance' | 'seriesMaster' | 'exception';
-  seriesMasterId?: string; originalStartMs?: number; cancelled: number[];
+interface EventMeta {
+  startMs: number;
+  endMs: number;
+  zone: string;
+  endZone: string;
+  type: 'singleInstance' | 'seriesMaster' | 'exception';
+  seriesMasterId?: string;
+  originalStartMs?: number;
+  cancelled: number[];
   /** Earlier versions' times with the change sequence they had: what a delta round that began then saw. */
-  history?: Array<{ seq: number; startMs: number; endMs: number }> }
+  history?: Array<{ seq: number; startMs: number; endMs: number }>;
+}
 
 function meta(entry: Entry): EventMeta {
   return entry.data._meta as EventMeta;
@@ -36,8 +71,10 @@ function parseOccurrenceId(id: string): { masterId: string; originalStartMs: num
 }
 
 function validate(body: Json): void {
-  if (body.sensitivity !== undefined && !SENSITIVITY.includes(String(body.sensitivity))) throw badRequest(`Invalid sensitivity '${String(body.sensitivity)}'`);
-  if (body.importance !== undefined && !IMPORTANCE.includes(String(body.importance))) throw badRequest(`Invalid importance '${String(body.importance)}'`);
+  if (body.sensitivity !== undefined && !SENSITIVITY.includes(String(body.sensitivity)))
+    throw badRequest(`Invalid sensitivity '${String(body.sensitivity)}'`);
+  if (body.importance !== undefined && !IMPORTANCE.includes(String(body.importance)))
+    throw badRequest(`Invalid importance '${String(body.importance)}'`);
   if (body.categories !== undefined && !Array.isArray(body.categories)) throw badRequest('categories must be an array');
   if (body.attendees !== undefined && !Array.isArray(body.attendees)) throw badRequest('attendees must be an array');
 }
@@ -58,13 +95,25 @@ function applyFields(entry: Entry, body: Json): void {
   const m = meta(entry);
   if (body.start !== undefined) ({ ms: m.startMs, zone: m.zone } = instant(body.start, 'start'));
   if (body.end !== undefined) ({ ms: m.endMs, zone: m.endZone } = instant(body.end, 'end'));
-  if (m.endMs < m.startMs) throw badRequest('The end of the event is before its start', 'ErrorCalendarEndDateIsEarlierThanStartDate');
+  if (m.endMs < m.startMs)
+    throw badRequest('The end of the event is before its start', 'ErrorCalendarEndDateIsEarlierThanStartDate');
   if (m.type !== 'exception') m.type = entry.data.recurrence ? 'seriesMaster' : 'singleInstance';
   applyExtendedProperties(entry, body);
 }
 
 /** The event as Graph JSON, times in the zone of `Prefer: outlook.timezone` (UTC without it). */
-export function eventJson(ctx: Ctx, entry: Entry, override?: { id: string; type: 'occurrence'; startMs: number; endMs: number; seriesMasterId: string; originalStartMs: number }): Json {
+export function eventJson(
+  ctx: Ctx,
+  entry: Entry,
+  override?: {
+    id: string;
+    type: 'occurrence';
+    startMs: number;
+    endMs: number;
+    seriesMasterId: string;
+    originalStartMs: number;
+  },
+): Json {
   const m = meta(entry);
   const d = entry.data;
   const startMs = override?.startMs ?? m.startMs;
@@ -86,7 +135,9 @@ export function eventJson(ctx: Ctx, entry: Entry, override?: { id: string; type:
     isReminderOn: d.isReminderOn ?? true,
     hasAttachments: entry.attachments.length > 0,
     subject: d.subject ?? '',
-    bodyPreview: String(body.content ?? '').replace(/<[^>]*>/g, '').slice(0, 255),
+    bodyPreview: String(body.content ?? '')
+      .replace(/<[^>]*>/g, '')
+      .slice(0, 255),
     importance: d.importance ?? 'normal',
     sensitivity: d.sensitivity ?? 'normal',
     isAllDay: d.isAllDay ?? false,
@@ -102,7 +153,7 @@ export function eventJson(ctx: Ctx, entry: Entry, override?: { id: string; type:
     location: d.location ?? { displayName: '' },
     attendees: d.attendees ?? [],
     organizer: { emailAddress: { name: ctx.mailbox.smtpAddress, address: ctx.mailbox.smtpAddress } },
-    recurrence: type === 'seriesMaster' ? d.recurrence ?? null : null,
+    recurrence: type === 'seriesMaster' ? (d.recurrence ?? null) : null,
     ...(type === 'seriesMaster' ? { cancelledOccurrences: m.cancelled.map((ms) => occurrenceId(entry.id, ms)) } : {}),
   };
   const expand = expandedExtendedProperties(ctx.req.query.get('$expand'));
@@ -114,7 +165,9 @@ export function eventJson(ctx: Ctx, entry: Entry, override?: { id: string; type:
 function liveStarts(master: Entry, toMs: number): number[] {
   const m = meta(master);
   const zone = toIanaZone(m.zone) ?? 'UTC';
-  return occurrenceStarts(master.data.recurrence as GraphRecurrence, m.startMs, zone, toMs).filter((s) => !m.cancelled.includes(s));
+  return occurrenceStarts(master.data.recurrence as GraphRecurrence, m.startMs, zone, toMs).filter(
+    (s) => !m.cancelled.includes(s),
+  );
 }
 
 function exceptionsOf(mailbox: Mailbox, masterId: string): Entry[] {
@@ -132,10 +185,19 @@ export function instancesOf(ctx: Ctx, master: Entry, fromMs: number, toMs: numbe
     const start = exception ? meta(exception).startMs : original;
     const end = exception ? meta(exception).endMs : original + duration;
     if (start >= toMs || end <= fromMs) continue;
-    result.push({ at: start, json: exception ? eventJson(ctx, exception) : eventJson(ctx, master, {
-      id: occurrenceId(master.id, original), type: 'occurrence', startMs: original, endMs: original + duration,
-      seriesMasterId: master.id, originalStartMs: original,
-    }) });
+    result.push({
+      at: start,
+      json: exception
+        ? eventJson(ctx, exception)
+        : eventJson(ctx, master, {
+            id: occurrenceId(master.id, original),
+            type: 'occurrence',
+            startMs: original,
+            endMs: original + duration,
+            seriesMasterId: master.id,
+            originalStartMs: original,
+          }),
+    });
   }
   return result.sort((a, b) => a.at - b.at).map((r) => r.json);
 }
@@ -144,12 +206,17 @@ function windowParams(ctx: Ctx, required: boolean): { ws: number; we: number } |
   const s = ctx.req.query.get('startDateTime');
   const e = ctx.req.query.get('endDateTime');
   if (!s || !e) {
-    if (required) throw badRequest('This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.', 'ErrorInvalidParameter');
+    if (required)
+      throw badRequest(
+        'This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.',
+        'ErrorInvalidParameter',
+      );
     return undefined;
   }
   const ws = Date.parse(s.endsWith('Z') || /[+-]\d\d:\d\d$/.test(s) ? s : `${s}Z`);
   const we = Date.parse(e.endsWith('Z') || /[+-]\d\d:\d\d$/.test(e) ? e : `${e}Z`);
-  if (Number.isNaN(ws) || Number.isNaN(we)) throw badRequest('Invalid startDateTime or endDateTime', 'ErrorInvalidParameter');
+  if (Number.isNaN(ws) || Number.isNaN(we))
+    throw badRequest('Invalid startDateTime or endDateTime', 'ErrorInvalidParameter');
   return { ws, we };
 }
 
@@ -159,7 +226,12 @@ function resolve(ctx: Ctx, id: string): { entry: Entry; occurrence?: { masterId:
   if (stored) return { entry: stored };
   const occ = parseOccurrenceId(id);
   const master = occ ? ctx.mailbox.calendar.entries.get(occ.masterId) : undefined;
-  if (occ && master && meta(master).type === 'seriesMaster' && liveStarts(master, occ.originalStartMs + 1).includes(occ.originalStartMs)) {
+  if (
+    occ &&
+    master &&
+    meta(master).type === 'seriesMaster' &&
+    liveStarts(master, occ.originalStartMs + 1).includes(occ.originalStartMs)
+  ) {
     return { entry: master, occurrence: occ };
   }
   throw notFound();
@@ -169,15 +241,24 @@ export function getEvent(ctx: Ctx, id: string): EmuResponse {
   const { entry, occurrence } = resolve(ctx, id);
   if (!occurrence) return { status: 200, body: eventJson(ctx, entry) };
   const m = meta(entry);
-  return { status: 200, body: eventJson(ctx, entry, {
-    id, type: 'occurrence', startMs: occurrence.originalStartMs, endMs: occurrence.originalStartMs + m.endMs - m.startMs,
-    seriesMasterId: entry.id, originalStartMs: occurrence.originalStartMs,
-  }) };
+  return {
+    status: 200,
+    body: eventJson(ctx, entry, {
+      id,
+      type: 'occurrence',
+      startMs: occurrence.originalStartMs,
+      endMs: occurrence.originalStartMs + m.endMs - m.startMs,
+      seriesMasterId: entry.id,
+      originalStartMs: occurrence.originalStartMs,
+    }),
+  };
 }
 
 export function createEvent(ctx: Ctx, body: Json): EmuResponse {
   if (body.start === undefined || body.end === undefined) throw badRequest('start and end are required');
-  const entry = ctx.mailbox.calendar.create({ _meta: { startMs: 0, endMs: 0, zone: 'UTC', endZone: 'UTC', type: 'singleInstance', cancelled: [] } });
+  const entry = ctx.mailbox.calendar.create({
+    _meta: { startMs: 0, endMs: 0, zone: 'UTC', endZone: 'UTC', type: 'singleInstance', cancelled: [] },
+  });
   try {
     applyFields(entry, body);
     meta(entry).history = [{ seq: entry.seq, startMs: meta(entry).startMs, endMs: meta(entry).endMs }];
@@ -196,17 +277,31 @@ export function updateEvent(ctx: Ctx, id: string, body: Json): EmuResponse {
   if (occurrence) {
     // Modifying an occurrence turns it into an exception that keeps the occurrence's id.
     const m = meta(entry);
-    target = ctx.mailbox.calendar.create({
-      ...Object.fromEntries(Object.entries(entry.data).filter(([k]) => k !== 'recurrence' && k !== '_meta')),
-      _meta: { startMs: occurrence.originalStartMs, endMs: occurrence.originalStartMs + m.endMs - m.startMs, zone: m.zone, endZone: m.endZone,
-        type: 'exception', seriesMasterId: entry.id, originalStartMs: occurrence.originalStartMs, cancelled: [] },
-    }, id);
+    target = ctx.mailbox.calendar.create(
+      {
+        ...Object.fromEntries(Object.entries(entry.data).filter(([k]) => k !== 'recurrence' && k !== '_meta')),
+        _meta: {
+          startMs: occurrence.originalStartMs,
+          endMs: occurrence.originalStartMs + m.endMs - m.startMs,
+          zone: m.zone,
+          endZone: m.endZone,
+          type: 'exception',
+          seriesMasterId: entry.id,
+          originalStartMs: occurrence.originalStartMs,
+          cancelled: [],
+        },
+      },
+      id,
+    );
     for (const [k, v] of entry.extended) target.extended.set(k, { ...v });
   }
   const before = meta(target).startMs;
   // A new exception was visible as its occurrence from the start; a stored item as its last version.
   const tm = meta(target);
-  tm.history = [...(tm.history ?? []), { seq: occurrence ? 0 : target.seq, startMs: tm.startMs, endMs: tm.endMs }].slice(-20);
+  tm.history = [
+    ...(tm.history ?? []),
+    { seq: occurrence ? 0 : target.seq, startMs: tm.startMs, endMs: tm.endMs },
+  ].slice(-20);
   applyFields(target, body);
   if (!occurrence) ctx.mailbox.calendar.touch(target);
   if (meta(target).type === 'seriesMaster' && (body.recurrence !== undefined || meta(target).startMs !== before)) {
@@ -258,10 +353,19 @@ export function calendarView(ctx: Ctx): EmuResponse {
   const items: Array<{ at: number; json: Json }> = [];
   for (const e of ctx.mailbox.calendar.entries.values()) {
     const m = meta(e);
-    if (m.type === 'singleInstance' && m.startMs < w.we && m.endMs > w.ws) items.push({ at: m.startMs, json: eventJson(ctx, e) });
-    if (m.type === 'seriesMaster') for (const json of instancesOf(ctx, e, w.ws, w.we)) items.push({ at: Date.parse(`${(json.start as { dateTime: string }).dateTime.slice(0, 19)}Z`), json });
+    if (m.type === 'singleInstance' && m.startMs < w.we && m.endMs > w.ws)
+      items.push({ at: m.startMs, json: eventJson(ctx, e) });
+    if (m.type === 'seriesMaster')
+      for (const json of instancesOf(ctx, e, w.ws, w.we))
+        items.push({ at: Date.parse(`${(json.start as { dateTime: string }).dateTime.slice(0, 19)}Z`), json });
   }
-  return { status: 200, body: pageOf(ctx, items.sort((a, b) => a.at - b.at).map((i) => i.json)) };
+  return {
+    status: 200,
+    body: pageOf(
+      ctx,
+      items.sort((a, b) => a.at - b.at).map((i) => i.json),
+    ),
+  };
 }
 
 export function instances(ctx: Ctx, id: string): EmuResponse {
@@ -287,11 +391,14 @@ export function instances(ctx: Ctx, id: string): EmuResponse {
 export function calendarViewDelta(ctx: Ctx): EmuResponse {
   const hasToken = ctx.req.query.has('$skiptoken') || ctx.req.query.has('$deltatoken');
   const w = hasToken ? undefined : windowParams(ctx, true);
-  return { status: 200, body: deltaPage(ctx, ctx.mailbox.calendar, {
-    ...(w ? { window: w } : {}),
-    toJson: (e) => eventJson(ctx, e),
-    rows: (change, window, since) => deltaRows(ctx, change.entry, change.removed, window, since),
-  }) };
+  return {
+    status: 200,
+    body: deltaPage(ctx, ctx.mailbox.calendar, {
+      ...(w ? { window: w } : {}),
+      toJson: (e) => eventJson(ctx, e),
+      rows: (change, window, since) => deltaRows(ctx, change.entry, change.removed, window, since),
+    }),
+  };
 }
 
 /**
@@ -306,22 +413,32 @@ function visibleAt(entry: Entry, since: number, ws: number, we: number): boolean
   return m.type === 'seriesMaster' || (version.startMs < we && version.endMs > ws);
 }
 
-function deltaRows(ctx: Ctx, entry: Entry, removed: boolean, window: { ws: number; we: number } | undefined, since: number | undefined): Json[] {
+function deltaRows(
+  ctx: Ctx,
+  entry: Entry,
+  removed: boolean,
+  window: { ws: number; we: number } | undefined,
+  since: number | undefined,
+): Json[] {
   const ws = window?.ws ?? Number.NEGATIVE_INFINITY;
   const we = window?.we ?? Number.POSITIVE_INFINITY;
   const m = meta(entry);
   const tracked = since !== undefined && (removed || visibleAt(entry, since, ws, we));
-  const gone = (ids: string[]): Json[] => tracked ? ids.map(removedRow) : [];
+  const gone = (ids: string[]): Json[] => (tracked ? ids.map(removedRow) : []);
   if (m.type === 'seriesMaster') {
     const zone = toIanaZone(m.zone) ?? 'UTC';
     const duration = m.endMs - m.startMs;
     // Occurrence ids in the window by the pattern (live or cancelled), to name the ones that left.
     const pattern = occurrenceStarts(entry.data.recurrence as GraphRecurrence, m.startMs, zone, we)
-      .filter((s) => s < we && s + duration > ws).map((s) => occurrenceId(entry.id, s));
+      .filter((s) => s < we && s + duration > ws)
+      .map((s) => occurrenceId(entry.id, s));
     if (removed) return gone(pattern);
     const live = window ? instancesOf(ctx, entry, ws, we) : [];
     const liveIds = new Set(live.map((j) => String(j.id)));
-    return [...live, ...gone([...pattern, ...m.cancelled.map((s) => occurrenceId(entry.id, s))].filter((id) => !liveIds.has(id)))];
+    return [
+      ...live,
+      ...gone([...pattern, ...m.cancelled.map((s) => occurrenceId(entry.id, s))].filter((id) => !liveIds.has(id))),
+    ];
   }
   if (removed) return gone([entry.id]);
   const inside = m.startMs < we && m.endMs > ws;

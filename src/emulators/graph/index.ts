@@ -103,7 +103,13 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
   const base = (secure: boolean): string => `${secure ? 'https' : 'http'}://${host}:${port}`;
   let latencyMs = options.latencyMs ?? 0;
   const faults: Fault[] = [];
-  const throttle = new Throttle({ perMailboxPer10Min: options.requestBudget?.perMailboxPer10Min ?? 10_000, concurrentPerMailbox: options.requestBudget?.concurrentPerMailbox ?? 4 }, timeScale);
+  const throttle = new Throttle(
+    {
+      perMailboxPer10Min: options.requestBudget?.perMailboxPer10Min ?? 10_000,
+      concurrentPerMailbox: options.requestBudget?.concurrentPerMailbox ?? 4,
+    },
+    timeScale,
+  );
   const subscriptions = new Subscriptions(store, EMULATOR_TENANT_ID, timeScale);
   const tokens = new TokenService(() => base(true));
   await tokens.init();
@@ -113,7 +119,12 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
     const f = faults[i];
     if (!f) return undefined;
     if (--f.count <= 0) faults.splice(i, 1);
-    return new GraphError(f.status, f.code, f.message, f.retryAfterSeconds !== undefined ? { 'retry-after': String(f.retryAfterSeconds) } : {});
+    return new GraphError(
+      f.status,
+      f.code,
+      f.message,
+      f.retryAfterSeconds !== undefined ? { 'retry-after': String(f.retryAfterSeconds) } : {},
+    );
   };
   const api = new GraphApi({ store, throttle, subscriptions, attachments, takeFault, latencyMs: () => latencyMs });
   const resetAll = (): void => {
@@ -140,24 +151,68 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
         }
       };
       let m: RegExpExecArray | null;
-      if ((m = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(path))) return send(res, tokens.openIdConfiguration(m[1] ?? ''));
+      if ((m = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(path)))
+        return send(res, tokens.openIdConfiguration(m[1] ?? ''));
       if ((m = /^\/([^/]+)\/discovery\/v2\.0\/keys$/.exec(path))) return send(res, tokens.jwks());
       if ((m = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(path)) && req.method === 'POST') {
         const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
         const [id, secret] = basic ? Buffer.from(basic, 'base64').toString().split(':').map(decodeURIComponent) : [];
-        return send(res, await tokens.token(m[1] ?? '', new URLSearchParams(raw.toString('utf8')), id !== undefined ? { id, secret: secret ?? '' } : undefined));
+        return send(
+          res,
+          await tokens.token(
+            m[1] ?? '',
+            new URLSearchParams(raw.toString('utf8')),
+            id !== undefined ? { id, secret: secret ?? '' } : undefined,
+          ),
+        );
       }
-      if ((m = /^\/_upload\/([^/]+)$/.exec(path)) && req.method === 'PUT') return send(res, attachments.put(m[1] ?? '', req.headers['content-range'], raw));
-      if (path.startsWith('/_emulator')) return send(res, await handleControl({ store, throttle, subscriptions, tokens, faults, setLatency: (ms) => { latencyMs = ms; }, resetAll }, req.method ?? 'GET', path, json()));
+      if ((m = /^\/_upload\/([^/]+)$/.exec(path)) && req.method === 'PUT')
+        return send(res, attachments.put(m[1] ?? '', req.headers['content-range'], raw));
+      if (path.startsWith('/_emulator'))
+        return send(
+          res,
+          await handleControl(
+            {
+              store,
+              throttle,
+              subscriptions,
+              tokens,
+              faults,
+              setLatency: (ms) => {
+                latencyMs = ms;
+              },
+              resetAll,
+            },
+            req.method ?? 'GET',
+            path,
+            json(),
+          ),
+        );
       if (path.startsWith('/v1.0/')) {
         const roles = await tokens.verify(req.headers.authorization);
-        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v ?? '')]));
-        return send(res, await api.handle({ method: req.method ?? 'GET', path: decodeURI(path.slice('/v1.0'.length)), query: url.searchParams, headers, body: json(), origin: base(secure) }, roles));
+        const headers = Object.fromEntries(
+          Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v ?? '')]),
+        );
+        return send(
+          res,
+          await api.handle(
+            {
+              method: req.method ?? 'GET',
+              path: decodeURI(path.slice('/v1.0'.length)),
+              query: url.searchParams,
+              headers,
+              body: json(),
+              origin: base(secure),
+            },
+            roles,
+          ),
+        );
       }
       send(res, new GraphError(404, 'NotFound', `No route for ${path}`).toResponse());
     } catch (error) {
       if (error instanceof GraphError) return send(res, error.toResponse());
-      if (error instanceof Error && error.name === 'ZodError') return send(res, new GraphError(400, 'BadRequest', error.message).toResponse());
+      if (error instanceof Error && error.name === 'ZodError')
+        return send(res, new GraphError(400, 'BadRequest', error.message).toResponse());
       log.error({ err: error }, 'graph emulator failure');
       send(res, new GraphError(500, 'InternalServerError', (error as Error).message).toResponse());
     }
@@ -183,20 +238,37 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
     },
     stats: () => throttle.stats(),
     deliveries: () => [...subscriptions.deliveries],
-    subscriptions: () => [...subscriptions.active.values()].map((s) => ({ id: s.id, resource: s.resource, expirationDateTime: new Date(s.expirationMs).toISOString(), ...(s.clientState ? { clientState: s.clientState } : {}) })),
+    subscriptions: () =>
+      [...subscriptions.active.values()].map((s) => ({
+        id: s.id,
+        resource: s.resource,
+        expirationDateTime: new Date(s.expirationMs).toISOString(),
+        ...(s.clientState ? { clientState: s.clientState } : {}),
+      })),
     expireDeltaTokens: (smtp) => {
       const mailbox = store.bySmtp(smtp);
       if (mailbox) mailbox.tokenEpoch++;
     },
     lifecycle: (id, event) => subscriptions.lifecycle(id, event),
-    failNext: (fault) => faults.push({ count: 1, status: 503, code: 'ServiceUnavailable', message: 'Injected fault', ...fault }),
-    setBudget: (budget) => { throttle.budget = { ...throttle.budget, ...budget }; },
-    setLatency: (ms) => { latencyMs = ms; },
-    setRoles: (roles) => { tokens.roles = roles; },
+    failNext: (fault) =>
+      faults.push({ count: 1, status: 503, code: 'ServiceUnavailable', message: 'Injected fault', ...fault }),
+    setBudget: (budget) => {
+      throttle.budget = { ...throttle.budget, ...budget };
+    },
+    setLatency: (ms) => {
+      latencyMs = ms;
+    },
+    setRoles: (roles) => {
+      tokens.roles = roles;
+    },
     denyMailbox: (smtp, reason) => {
       const mailbox = store.bySmtp(smtp);
       if (!mailbox) return;
-      if (reason === 'policy') mailbox.denied = { code: 'ErrorAccessDenied', message: 'Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings.' };
+      if (reason === 'policy')
+        mailbox.denied = {
+          code: 'ErrorAccessDenied',
+          message: 'Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings.',
+        };
       else delete mailbox.denied;
     },
     setUserPrincipalName: (smtp, upn) => store.setUserPrincipalName(smtp, upn),

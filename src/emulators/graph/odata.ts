@@ -20,7 +20,12 @@ export interface EmuResponse {
 
 /** A Graph error response: `{ error: { code, message } }` with the given status. */
 export class GraphError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
   }
 
@@ -28,7 +33,13 @@ export class GraphError extends Error {
     return {
       status: this.status,
       headers: { 'content-type': 'application/json', ...this.headers },
-      body: { error: { code: this.code, message: this.message, innerError: { date: new Date().toISOString(), 'request-id': crypto.randomUUID() } } },
+      body: {
+        error: {
+          code: this.code,
+          message: this.message,
+          innerError: { date: new Date().toISOString(), 'request-id': crypto.randomUUID() },
+        },
+      },
     };
   }
 }
@@ -72,14 +83,21 @@ export function checkIfMatch(req: EmuRequest, entry: Entry): void {
   if (!ifMatch || ifMatch === '*') return;
   const wanted = ifMatch.replace(/^W\//, '').replace(/"/g, '');
   if (wanted !== entry.changeKey) {
-    throw new GraphError(412, 'ErrorIrresolvableConflict', 'The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.');
+    throw new GraphError(
+      412,
+      'ErrorIrresolvableConflict',
+      'The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.',
+    );
   }
 }
 
 /** `singleValueExtendedProperties/Any(ep: ep/id eq '…' and ep/value eq '…')` — the one filter Tandem needs. */
 export function parseExtendedPropertyFilter(filter: string | null): { id: string; value?: string } | undefined {
   if (!filter) return undefined;
-  const m = /^singleValueExtendedProperties\/any\(\s*(\w+)\s*:\s*\1\/id\s+eq\s+'((?:[^']|'')*)'(?:\s+and\s+\1\/value\s+eq\s+'((?:[^']|'')*)')?\s*\)$/i.exec(filter.trim());
+  const m =
+    /^singleValueExtendedProperties\/any\(\s*(\w+)\s*:\s*\1\/id\s+eq\s+'((?:[^']|'')*)'(?:\s+and\s+\1\/value\s+eq\s+'((?:[^']|'')*)')?\s*\)$/i.exec(
+      filter.trim(),
+    );
   if (!m) return undefined;
   return { id: (m[2] ?? '').replace(/''/g, "'"), ...(m[3] !== undefined ? { value: m[3].replace(/''/g, "'") } : {}) };
 }
@@ -93,7 +111,9 @@ export function parseDisplayNameFilter(filter: string | null): string | undefine
 /** Which extended properties `$expand=singleValueExtendedProperties($filter=id eq '…' or id eq '…')` asks for. */
 export function expandedExtendedProperties(expand: string | null): { all: boolean; ids: string[] } | undefined {
   if (!expand || !/singleValueExtendedProperties/i.test(expand)) return undefined;
-  const ids = [...expand.matchAll(/id\s+eq\s+'((?:[^']|'')*)'/gi)].map((m) => (m[1] ?? '').replace(/''/g, "'").toLowerCase());
+  const ids = [...expand.matchAll(/id\s+eq\s+'((?:[^']|'')*)'/gi)].map((m) =>
+    (m[1] ?? '').replace(/''/g, "'").toLowerCase(),
+  );
   return { all: ids.length === 0, ids };
 }
 
@@ -109,7 +129,10 @@ export function applyExtendedProperties(entry: Entry, body: Json): void {
   if (props === undefined) return;
   if (!Array.isArray(props)) throw badRequest('singleValueExtendedProperties must be an array');
   for (const p of props as Array<{ id?: unknown; value?: unknown }>) {
-    if (typeof p.id !== 'string' || !/^(String|Integer|Boolean|SystemTime|Guid|Binary|Long|Double)\s+\{[0-9a-f-]{36}\}\s+(Name|Id)\s+\S+/i.test(p.id)) {
+    if (
+      typeof p.id !== 'string' ||
+      !/^(String|Integer|Boolean|SystemTime|Guid|Binary|Long|Double)\s+\{[0-9a-f-]{36}\}\s+(Name|Id)\s+\S+/i.test(p.id)
+    ) {
       throw badRequest(`Invalid extended property id '${String(p.id)}'`, 'ErrorInvalidProperty');
     }
     if (p.value === null) entry.extended.delete(p.id.toLowerCase());
@@ -125,7 +148,12 @@ export function matchesExtendedFilter(entry: Entry, filter: { id: string; value?
 /** `$select=a,b` — keeps id and etag, like Graph does. */
 export function applySelect(obj: Json, select: string | null): Json {
   if (!select) return obj;
-  const keep = new Set(select.split(',').map((s) => s.trim()).concat(['id', '@odata.etag', '@odata.type', 'singleValueExtendedProperties', 'extensions']));
+  const keep = new Set(
+    select
+      .split(',')
+      .map((s) => s.trim())
+      .concat(['id', '@odata.etag', '@odata.type', 'singleValueExtendedProperties', 'extensions']),
+  );
   return Object.fromEntries(Object.entries(obj).filter(([k]) => keep.has(k)));
 }
 
@@ -144,7 +172,15 @@ export function pageOf(ctx: Ctx, items: Json[]): Json {
   return result;
 }
 
-interface DeltaState { k: string; lo: number; hi: number; after: number; ws?: number; we?: number; e: number }
+interface DeltaState {
+  k: string;
+  lo: number;
+  hi: number;
+  after: number;
+  ws?: number;
+  we?: number;
+  e: number;
+}
 
 function encodeState(state: object): string {
   return Buffer.from(JSON.stringify(state)).toString('base64url');
@@ -160,7 +196,11 @@ function decodeState(token: string, mailbox: Mailbox, key: string): DeltaState {
   if (state.k !== key || state.e !== mailbox.tokenEpoch) {
     // Graph answers an expired or foreign state token with 410 Gone, code syncStateNotFound
     // (learn.microsoft.com/graph/delta-query-overview, "Synchronization reset").
-    throw new GraphError(410, 'syncStateNotFound', 'The sync state generation is not found. Restart the synchronization without a token.');
+    throw new GraphError(
+      410,
+      'syncStateNotFound',
+      'The sync state generation is not found. Restart the synchronization without a token.',
+    );
   }
   return state;
 }
@@ -181,11 +221,15 @@ export function removedRow(id: string): Json {
  * `since` is the change sequence the round started from (undefined in the initial round, which
  * reports no removals).
  */
-export function deltaPage(ctx: Ctx, collection: Collection, opts: {
-  rows?: (change: DeltaChange, window: { ws: number; we: number } | undefined, since: number | undefined) => Json[];
-  toJson: (entry: Entry) => Json;
-  window?: { ws: number; we: number };
-}): Json {
+export function deltaPage(
+  ctx: Ctx,
+  collection: Collection,
+  opts: {
+    rows?: (change: DeltaChange, window: { ws: number; we: number } | undefined, since: number | undefined) => Json[];
+    toJson: (entry: Entry) => Json;
+    window?: { ws: number; we: number };
+  },
+): Json {
   const q = ctx.req.query;
   const skip = q.get('$skiptoken');
   const delta = q.get('$deltatoken');
@@ -195,19 +239,29 @@ export function deltaPage(ctx: Ctx, collection: Collection, opts: {
     const d = decodeState(delta, ctx.mailbox, collection.key);
     state = { ...d, hi: ctx.mailbox.currentSeq, after: d.lo };
   } else {
-    state = { k: collection.key, lo: 0, hi: ctx.mailbox.currentSeq, after: 0, e: ctx.mailbox.tokenEpoch, ...(opts.window ?? {}) };
+    state = {
+      k: collection.key,
+      lo: 0,
+      hi: ctx.mailbox.currentSeq,
+      after: 0,
+      e: ctx.mailbox.tokenEpoch,
+      ...(opts.window ?? {}),
+    };
   }
   const size = Math.max(1, Math.min(ctx.maxPageSize ?? 100, 1000));
   const tracked = state.lo > 0;
   const changes: DeltaChange[] = [];
-  for (const entry of collection.entries.values()) if (entry.seq > state.after && entry.seq <= state.hi) changes.push({ seq: entry.seq, entry, removed: false });
+  for (const entry of collection.entries.values())
+    if (entry.seq > state.after && entry.seq <= state.hi) changes.push({ seq: entry.seq, entry, removed: false });
   if (tracked) {
-    for (const t of collection.tombstones) if (t.seq > state.after && t.seq <= state.hi) changes.push({ seq: t.seq, entry: t.entry, removed: true });
+    for (const t of collection.tombstones)
+      if (t.seq > state.after && t.seq <= state.hi) changes.push({ seq: t.seq, entry: t.entry, removed: true });
   }
   changes.sort((a, b) => a.seq - b.seq);
   const pageChanges = changes.slice(0, size);
   const window = state.ws !== undefined && state.we !== undefined ? { ws: state.ws, we: state.we } : undefined;
-  const rows = opts.rows ?? ((c: DeltaChange): Json[] => c.removed ? [removedRow(c.entry.id)] : [opts.toJson(c.entry)]);
+  const rows =
+    opts.rows ?? ((c: DeltaChange): Json[] => (c.removed ? [removedRow(c.entry.id)] : [opts.toJson(c.entry)]));
   const value: Json[] = [];
   const seen = new Set<string>();
   for (const c of pageChanges) {

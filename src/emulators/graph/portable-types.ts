@@ -125,7 +125,17 @@ export interface PortableContact {
 }
 
 /** What an import carries: the item without server-assigned fields. */
-export type PortableAppointmentDraft = Omit<PortableAppointment, 'id' | 'changeKey' | 'type' | 'seriesMasterId' | 'originalStart' |
-  'organizer' | 'hasAttachments' | 'lastModified' | 'stamp'>;
+export type PortableAppointmentDraft = Omit<
+  PortableAppointment,
+  | 'id'
+  | 'changeKey'
+  | 'type'
+  | 'seriesMasterId'
+  | 'originalStart'
+  | 'organizer'
+  | 'hasAttachments'
+  | 'lastModified'
+  | 'stamp'
+>;
 export type PortableTaskDraft = Omit<PortableTask, 'id' | 'changeKey' | 'lastModified' | 'stamp'>;
 export type PortableContactDraft = Omit<PortableContact, 'id' | 'changeKey' | 'lastModified' | 'stamp'>;

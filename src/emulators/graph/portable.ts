@@ -1,5 +1,12 @@
 import {
-  appointmentFromGraph, appointmentToGraph, contactFromGraph, contactToGraph, stampProperties, taskExtension, taskFromGraph, taskToGraph,
+  appointmentFromGraph,
+  appointmentToGraph,
+  contactFromGraph,
+  contactToGraph,
+  stampProperties,
+  taskExtension,
+  taskFromGraph,
+  taskToGraph,
 } from './portable-codec.js';
 import type { PortableAppointmentDraft, PortableContactDraft, PortableTaskDraft, Stamp } from './portable-types.js';
 import * as contacts from './contacts.js';
@@ -22,15 +29,34 @@ export interface PortableMailbox {
   contacts: Array<PortableContactDraft & { stamp?: Stamp }>;
 }
 
-const STRIP = ['id', 'changeKey', 'type', 'seriesMasterId', 'originalStart', 'organizer', 'hasAttachments', 'lastModified'];
+const STRIP = [
+  'id',
+  'changeKey',
+  'type',
+  'seriesMasterId',
+  'originalStart',
+  'organizer',
+  'hasAttachments',
+  'lastModified',
+];
 function strip<T extends object>(item: T): T {
   return Object.fromEntries(Object.entries(item).filter(([k]) => !STRIP.includes(k))) as T;
 }
 
 function internalCtx(store: GraphStore, mailbox: Mailbox): Ctx {
   return {
-    store, mailbox, apiBase: 'http://emulator/v1.0', timeZone: 'UTC',
-    req: { method: 'GET', path: '/', headers: {}, body: undefined, origin: 'http://emulator', query: new URLSearchParams({ $expand: 'singleValueExtendedProperties,extensions' }) },
+    store,
+    mailbox,
+    apiBase: 'http://emulator/v1.0',
+    timeZone: 'UTC',
+    req: {
+      method: 'GET',
+      path: '/',
+      headers: {},
+      body: undefined,
+      origin: 'http://emulator',
+      query: new URLSearchParams({ $expand: 'singleValueExtendedProperties,extensions' }),
+    },
   };
 }
 
@@ -42,8 +68,12 @@ export function exportMailbox(store: GraphStore, smtp: string): PortableMailbox 
     .map((e) => appointmentFromGraph(events.eventJson(ctx, e)))
     .filter((a) => a.type === 'single' || a.type === 'seriesMaster')
     .map(strip);
-  const tasks = [...mailbox.tasks.values()].flatMap((c) => [...c.entries.values()]).map((e) => strip(taskFromGraph(todo.taskJson(ctx, e))));
-  const contactItems = [...mailbox.contacts.entries()].flatMap(([folderId, c]) => [...c.entries.values()].map((e) => strip(contactFromGraph(contacts.contactJson(ctx, e, folderId)))));
+  const tasks = [...mailbox.tasks.values()]
+    .flatMap((c) => [...c.entries.values()])
+    .map((e) => strip(taskFromGraph(todo.taskJson(ctx, e))));
+  const contactItems = [...mailbox.contacts.entries()].flatMap(([folderId, c]) =>
+    [...c.entries.values()].map((e) => strip(contactFromGraph(contacts.contactJson(ctx, e, folderId)))),
+  );
   return { smtpAddress: mailbox.smtpAddress, appointments, tasks, contacts: contactItems };
 }
 
@@ -56,14 +86,25 @@ export function importMailbox(store: GraphStore, smtp: string, content: Omit<Por
   const mailbox = store.addMailbox(smtp);
   const ctx = internalCtx(store, mailbox);
   for (const a of content.appointments) {
-    events.createEvent(ctx, { ...appointmentToGraph(a), ...(a.stamp ? { singleValueExtendedProperties: stampProperties(a.stamp) } : {}) });
+    events.createEvent(ctx, {
+      ...appointmentToGraph(a),
+      ...(a.stamp ? { singleValueExtendedProperties: stampProperties(a.stamp) } : {}),
+    });
   }
-  const folder = [...mailbox.contactFolders.values()].find((f) => f.displayName === 'Tandem') ?? mailbox.addContactFolder('Tandem');
+  const folder =
+    [...mailbox.contactFolders.values()].find((f) => f.displayName === 'Tandem') ?? mailbox.addContactFolder('Tandem');
   for (const c of content.contacts) {
-    contacts.createContact(ctx, { ...contactToGraph(c), ...(c.stamp ? { singleValueExtendedProperties: stampProperties(c.stamp) } : {}) }, folder.id);
+    contacts.createContact(
+      ctx,
+      { ...contactToGraph(c), ...(c.stamp ? { singleValueExtendedProperties: stampProperties(c.stamp) } : {}) },
+      folder.id,
+    );
   }
   const list = [...mailbox.todoLists.values()].find((l) => l.displayName === 'Tandem') ?? mailbox.addTodoList('Tandem');
   for (const t of content.tasks) {
-    todo.createTask(ctx, list.id, { ...taskToGraph(t), ...(t.stamp ? { extensions: [taskExtension(t.stamp, t)] } : {}) });
+    todo.createTask(ctx, list.id, {
+      ...taskToGraph(t),
+      ...(t.stamp ? { extensions: [taskExtension(t.stamp, t)] } : {}),
+    });
   }
 }

@@ -3,10 +3,21 @@ import { wallClockMs, zonedWallToInstant } from './time-zones.js';
 /** Graph's patternedRecurrence (learn.microsoft.com/graph/api/resources/patternedrecurrence). */
 export interface GraphRecurrence {
   pattern: {
-    type: string; interval: number; daysOfWeek?: string[]; dayOfMonth?: number; month?: number;
-    index?: string; firstDayOfWeek?: string;
+    type: string;
+    interval: number;
+    daysOfWeek?: string[];
+    dayOfMonth?: number;
+    month?: number;
+    index?: string;
+    firstDayOfWeek?: string;
   };
-  range: { type: string; startDate: string; endDate?: string; numberOfOccurrences?: number; recurrenceTimeZone?: string };
+  range: {
+    type: string;
+    startDate: string;
+    endDate?: string;
+    numberOfOccurrences?: number;
+    recurrenceTimeZone?: string;
+  };
 }
 
 const DAY = 86_400_000;
@@ -45,7 +56,7 @@ function* candidateDays(rec: GraphRecurrence, untilDay: number): Generator<numbe
     for (let d = start; d <= untilDay; d += interval * DAY) yield d;
   } else if (p.type === 'weekly') {
     const firstDow = WEEKDAYS.indexOf(p.firstDayOfWeek ?? 'sunday');
-    const weekStart = start - (((sd.getUTCDay() - firstDow) % 7 + 7) % 7) * DAY;
+    const weekStart = start - ((((sd.getUTCDay() - firstDow) % 7) + 7) % 7) * DAY;
     const days = (p.daysOfWeek ?? [WEEKDAYS[sd.getUTCDay()] ?? 'monday']).map((w) => WEEKDAYS.indexOf(w));
     for (let w = weekStart; w <= untilDay; w += interval * 7 * DAY) {
       for (let i = 0; i < 7; i++) {
@@ -53,7 +64,12 @@ function* candidateDays(rec: GraphRecurrence, untilDay: number): Generator<numbe
         if (d >= start && d <= untilDay && days.includes(new Date(d).getUTCDay())) yield d;
       }
     }
-  } else if (p.type === 'absoluteMonthly' || p.type === 'relativeMonthly' || p.type === 'absoluteYearly' || p.type === 'relativeYearly') {
+  } else if (
+    p.type === 'absoluteMonthly' ||
+    p.type === 'relativeMonthly' ||
+    p.type === 'absoluteYearly' ||
+    p.type === 'relativeYearly'
+  ) {
     const yearly = p.type.endsWith('Yearly');
     const step = yearly ? 12 * interval : interval;
     let year = sd.getUTCFullYear();
@@ -61,7 +77,9 @@ function* candidateDays(rec: GraphRecurrence, untilDay: number): Generator<numbe
     for (;;) {
       if (Date.UTC(year, month0, 1) > untilDay) return;
       const d = p.type.startsWith('absolute')
-        ? (p.dayOfMonth ?? sd.getUTCDate()) <= daysInMonth(year, month0) ? Date.UTC(year, month0, p.dayOfMonth ?? sd.getUTCDate()) : undefined
+        ? (p.dayOfMonth ?? sd.getUTCDate()) <= daysInMonth(year, month0)
+          ? Date.UTC(year, month0, p.dayOfMonth ?? sd.getUTCDate())
+          : undefined
         : relativeDay(year, month0, p.daysOfWeek ?? [], p.index ?? 'first');
       if (d !== undefined && d >= start && d <= untilDay) yield d;
       month0 += step;
@@ -80,8 +98,9 @@ function* candidateDays(rec: GraphRecurrence, untilDay: number): Generator<numbe
 export function occurrenceStarts(rec: GraphRecurrence, masterStartMs: number, zone: string, toMs: number): number[] {
   const wallStart = wallClockMs(masterStartMs, zone);
   const timeOfDay = ((wallStart % DAY) + DAY) % DAY;
-  const endDay = rec.range.type === 'endDate' && rec.range.endDate ? dateMs(rec.range.endDate) : Number.POSITIVE_INFINITY;
-  const limit = rec.range.type === 'numbered' ? rec.range.numberOfOccurrences ?? 1 : MAX_OCCURRENCES;
+  const endDay =
+    rec.range.type === 'endDate' && rec.range.endDate ? dateMs(rec.range.endDate) : Number.POSITIVE_INFINITY;
+  const limit = rec.range.type === 'numbered' ? (rec.range.numberOfOccurrences ?? 1) : MAX_OCCURRENCES;
   const untilDay = Math.min(endDay, wallClockMs(toMs, zone) + DAY);
   const starts: number[] = [];
   for (const day of candidateDays(rec, untilDay)) {

@@ -39,13 +39,23 @@ export class Collection {
   readonly entries = new Map<string, Entry>();
   /** Deleted entries with the sequence of their deletion (the entry kept, so a series can report its occurrences). */
   readonly tombstones: Array<{ id: string; seq: number; entry: Entry }> = [];
-  constructor(readonly key: string, private readonly mailbox: Mailbox) {}
+  constructor(
+    readonly key: string,
+    private readonly mailbox: Mailbox,
+  ) {}
 
   create(data: Json, id = newId()): Entry {
     const now = new Date().toISOString();
     const entry: Entry = {
-      id, seq: this.mailbox.nextSeq(), changeKey: newChangeKey(), createdDateTime: now, lastModifiedDateTime: now,
-      data, extended: new Map(), extensions: new Map(), attachments: [],
+      id,
+      seq: this.mailbox.nextSeq(),
+      changeKey: newChangeKey(),
+      createdDateTime: now,
+      lastModifiedDateTime: now,
+      data,
+      extended: new Map(),
+      extensions: new Map(),
+      attachments: [],
     };
     this.entries.set(id, entry);
     return entry;
@@ -66,8 +76,18 @@ export class Collection {
   }
 }
 
-export interface ContactFolder { id: string; displayName: string; parentFolderId: string }
-export interface TodoList { id: string; displayName: string; wellknownListName: string; isOwner: boolean; isShared: boolean }
+export interface ContactFolder {
+  id: string;
+  displayName: string;
+  parentFolderId: string;
+}
+export interface TodoList {
+  id: string;
+  displayName: string;
+  wellknownListName: string;
+  isOwner: boolean;
+  isShared: boolean;
+}
 
 export class Mailbox {
   readonly id = randomUUID();
@@ -85,12 +105,21 @@ export class Mailbox {
   /** Fault injection: a 403 for every call on this mailbox, with the given Graph error message. */
   denied?: { code: string; message: string };
 
-  constructor(readonly smtpAddress: string, userPrincipalName = smtpAddress) {
+  constructor(
+    readonly smtpAddress: string,
+    userPrincipalName = smtpAddress,
+  ) {
     this.userPrincipalName = userPrincipalName;
     this.calendar = new Collection('events', this);
     this.contacts.set(this.defaultContactFolderId, new Collection(`contacts:${this.defaultContactFolderId}`, this));
     const tasksListId = newId();
-    this.todoLists.set(tasksListId, { id: tasksListId, displayName: 'Tasks', wellknownListName: 'defaultList', isOwner: true, isShared: false });
+    this.todoLists.set(tasksListId, {
+      id: tasksListId,
+      displayName: 'Tasks',
+      wellknownListName: 'defaultList',
+      isOwner: true,
+      isShared: false,
+    });
     this.tasks.set(tasksListId, new Collection(`tasks:${tasksListId}`, this));
   }
 

@@ -44,7 +44,14 @@ export interface EmulatedSubscription {
 
 export type LifecycleEvent = 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed';
 
-export interface DeliveryRecord { subscriptionId: string; kind: 'change' | LifecycleEvent; changeType?: string; itemId?: string; attempts: number; delivered: boolean }
+export interface DeliveryRecord {
+  subscriptionId: string;
+  kind: 'change' | LifecycleEvent;
+  changeType?: string;
+  itemId?: string;
+  attempts: number;
+  delivered: boolean;
+}
 
 export class Subscriptions {
   readonly active = new Map<string, EmulatedSubscription>();
@@ -52,7 +59,11 @@ export class Subscriptions {
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
 
-  constructor(private readonly store: GraphStore, private readonly tenantId: string, private readonly timeScale: number) {
+  constructor(
+    private readonly store: GraphStore,
+    private readonly tenantId: string,
+    private readonly timeScale: number,
+  ) {
     store.onChange((mailbox, collection, changeType, id) => this.onChange(mailbox, collection, changeType, id));
   }
 
@@ -60,17 +71,31 @@ export class Subscriptions {
   private parseResource(resource: string): { mailbox: Mailbox; collectionKey: string } {
     const parts = resource.replace(/^\//, '').split('/');
     const mailbox = parts[0]?.toLowerCase() === 'users' && parts[1] ? this.store.find(parts[1]) : undefined;
-    if (!mailbox) throw new GraphError(404, 'ResourceNotFound', `Resource '${resource}' does not exist or one of its queried reference-property objects are not present.`);
+    if (!mailbox)
+      throw new GraphError(
+        404,
+        'ResourceNotFound',
+        `Resource '${resource}' does not exist or one of its queried reference-property objects are not present.`,
+      );
     const rest = parts.slice(2).map((p) => p.toLowerCase());
     if (rest.join('/') === 'events') return { mailbox, collectionKey: 'events' };
     if (rest.join('/') === 'contacts') return { mailbox, collectionKey: `contacts:${mailbox.defaultContactFolderId}` };
-    if (rest[0] === 'contactfolders' && rest[2] === 'contacts' && rest.length === 3 && mailbox.contacts.has(parts[3] ?? '')) {
+    if (
+      rest[0] === 'contactfolders' &&
+      rest[2] === 'contacts' &&
+      rest.length === 3 &&
+      mailbox.contacts.has(parts[3] ?? '')
+    ) {
       return { mailbox, collectionKey: `contacts:${parts[3]}` };
     }
     if (rest[0] === 'todo' && rest[1] === 'lists' && rest[3] === 'tasks' && rest.length === 4) {
       // "Create subscription" (learn.microsoft.com/graph/api/subscription-post-subscriptions), permissions
       // table: todoTask — Application: Not supported. Every emulator token is app-only (client credentials).
-      throw new GraphError(403, 'ExtensionError', 'Operation: Create; Exception: [Status Code: Forbidden; Reason: Application-only permissions are not supported for change notifications on todoTask resources.]');
+      throw new GraphError(
+        403,
+        'ExtensionError',
+        'Operation: Create; Exception: [Status Code: Forbidden; Reason: Application-only permissions are not supported for change notifications on todoTask resources.]',
+      );
     }
     throw badRequest(`Resource '${resource}' is not supported for subscriptions by the emulator.`, 'ExtensionError');
   }
@@ -79,7 +104,10 @@ export class Subscriptions {
     const requested = Date.parse(value);
     const now = Date.now();
     if (requested > now + MAX_OUTLOOK_MINUTES * 60_000 + 60_000) {
-      throw badRequest(`Subscription expiration can only be ${MAX_OUTLOOK_MINUTES} minutes in the future.`, 'ExtensionError');
+      throw badRequest(
+        `Subscription expiration can only be ${MAX_OUTLOOK_MINUTES} minutes in the future.`,
+        'ExtensionError',
+      );
     }
     return Math.max(requested, now + MIN_MINUTES * 60_000);
   }
@@ -89,31 +117,47 @@ export class Subscriptions {
     const target = `${url}${url.includes('?') ? '&' : '?'}validationToken=${encodeURIComponent(token)}`;
     let ok = false;
     try {
-      const res = await fetch(target, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, signal: AbortSignal.timeout(VALIDATION_TIMEOUT_MS) });
+      const res = await fetch(target, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+        signal: AbortSignal.timeout(VALIDATION_TIMEOUT_MS),
+      });
       ok = res.status === 200 && (await res.text()) === token;
     } catch {
       ok = false;
     }
     if (!ok) {
-      throw badRequest(`Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request. (${url})`, 'ValidationError');
+      throw badRequest(
+        `Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request. (${url})`,
+        'ValidationError',
+      );
     }
   }
 
   async create(body: unknown): Promise<EmuResponse> {
     const parsed = createSchema.safeParse(body);
-    if (!parsed.success) throw badRequest(`Invalid subscription: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw badRequest(
+        `Invalid subscription: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     const input = parsed.data;
     const { mailbox, collectionKey } = this.parseResource(input.resource);
     const changeType = input.changeType.split(',').map((c) => c.trim());
-    if (changeType.some((c) => !['created', 'updated', 'deleted'].includes(c))) throw badRequest(`Invalid changeType '${input.changeType}'`);
+    if (changeType.some((c) => !['created', 'updated', 'deleted'].includes(c)))
+      throw badRequest(`Invalid changeType '${input.changeType}'`);
     const expirationMs = this.checkExpiry(input.expirationDateTime);
     await this.validate(input.notificationUrl);
     if (input.lifecycleNotificationUrl) await this.validate(input.lifecycleNotificationUrl);
     const sub: EmulatedSubscription = {
-      id: randomUUID(), resource: input.resource, changeType: changeType as ChangeType[], notificationUrl: input.notificationUrl,
+      id: randomUUID(),
+      resource: input.resource,
+      changeType: changeType as ChangeType[],
+      notificationUrl: input.notificationUrl,
       ...(input.lifecycleNotificationUrl ? { lifecycleNotificationUrl: input.lifecycleNotificationUrl } : {}),
       ...(input.clientState !== undefined ? { clientState: input.clientState } : {}),
-      expirationMs, mailbox, collectionKey,
+      expirationMs,
+      mailbox,
+      collectionKey,
     };
     this.active.set(sub.id, sub);
     this.schedule(sub);
@@ -130,7 +174,12 @@ export class Subscriptions {
 
   async update(id: string, body: unknown): Promise<EmuResponse> {
     const sub = this.require(id);
-    const parsed = z.object({ expirationDateTime: z.string().datetime({ offset: true }).optional(), notificationUrl: z.string().url().optional() }).safeParse(body);
+    const parsed = z
+      .object({
+        expirationDateTime: z.string().datetime({ offset: true }).optional(),
+        notificationUrl: z.string().url().optional(),
+      })
+      .safeParse(body);
     if (!parsed.success) throw badRequest('Invalid subscription update');
     if (parsed.data.notificationUrl) {
       await this.validate(parsed.data.notificationUrl);
@@ -162,10 +211,18 @@ export class Subscriptions {
   private json(sub: EmulatedSubscription): Json {
     return {
       '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#subscriptions/$entity',
-      id: sub.id, resource: sub.resource, applicationId: 'demo-client', changeType: sub.changeType.join(','),
-      clientState: sub.clientState ?? null, notificationUrl: sub.notificationUrl, lifecycleNotificationUrl: sub.lifecycleNotificationUrl ?? null,
-      expirationDateTime: new Date(sub.expirationMs).toISOString(), creatorId: randomUUID(), latestSupportedTlsVersion: 'v1_2',
-      notificationQueryOptions: null, includeResourceData: false,
+      id: sub.id,
+      resource: sub.resource,
+      applicationId: 'demo-client',
+      changeType: sub.changeType.join(','),
+      clientState: sub.clientState ?? null,
+      notificationUrl: sub.notificationUrl,
+      lifecycleNotificationUrl: sub.lifecycleNotificationUrl ?? null,
+      expirationDateTime: new Date(sub.expirationMs).toISOString(),
+      creatorId: randomUUID(),
+      latestSupportedTlsVersion: 'v1_2',
+      notificationQueryOptions: null,
+      includeResourceData: false,
     };
   }
 
@@ -183,18 +240,47 @@ export class Subscriptions {
 
   private onChange(mailbox: Mailbox, collectionKey: string, changeType: ChangeType, id: string): void {
     for (const sub of this.active.values()) {
-      if (sub.mailbox !== mailbox || sub.collectionKey !== collectionKey || !sub.changeType.includes(changeType)) continue;
+      if (sub.mailbox !== mailbox || sub.collectionKey !== collectionKey || !sub.changeType.includes(changeType))
+        continue;
       const [kind, containerId] = collectionKey.split(':');
-      const path = kind === 'events' ? `Users/${mailbox.id}/Events/${id}`
-        : kind === 'contacts' ? `Users/${mailbox.id}/Contacts/${id}`
-          : `Users/${mailbox.id}/todo/lists/${containerId}/tasks/${id}`;
-      const odataType = kind === 'events' ? '#Microsoft.Graph.Event' : kind === 'contacts' ? '#Microsoft.Graph.Contact' : '#Microsoft.Graph.todoTask';
-      const record: DeliveryRecord = { subscriptionId: sub.id, kind: 'change', changeType, itemId: id, attempts: 0, delivered: false };
+      const path =
+        kind === 'events'
+          ? `Users/${mailbox.id}/Events/${id}`
+          : kind === 'contacts'
+            ? `Users/${mailbox.id}/Contacts/${id}`
+            : `Users/${mailbox.id}/todo/lists/${containerId}/tasks/${id}`;
+      const odataType =
+        kind === 'events'
+          ? '#Microsoft.Graph.Event'
+          : kind === 'contacts'
+            ? '#Microsoft.Graph.Contact'
+            : '#Microsoft.Graph.todoTask';
+      const record: DeliveryRecord = {
+        subscriptionId: sub.id,
+        kind: 'change',
+        changeType,
+        itemId: id,
+        attempts: 0,
+        delivered: false,
+      };
       this.record(record);
-      void this.deliver(sub.notificationUrl, { value: [{
-        subscriptionId: sub.id, subscriptionExpirationDateTime: new Date(sub.expirationMs).toISOString(), changeType, resource: path,
-        resourceData: { '@odata.type': odataType, '@odata.id': path, id }, clientState: sub.clientState ?? null, tenantId: this.tenantId,
-      }] }, record);
+      void this.deliver(
+        sub.notificationUrl,
+        {
+          value: [
+            {
+              subscriptionId: sub.id,
+              subscriptionExpirationDateTime: new Date(sub.expirationMs).toISOString(),
+              changeType,
+              resource: path,
+              resourceData: { '@odata.type': odataType, '@odata.id': path, id },
+              clientState: sub.clientState ?? null,
+              tenantId: this.tenantId,
+            },
+          ],
+        },
+        record,
+      );
     }
   }
 
@@ -205,10 +291,21 @@ export class Subscriptions {
     const record: DeliveryRecord = { subscriptionId: id, kind: event, attempts: 0, delivered: false };
     this.record(record);
     if (!sub.lifecycleNotificationUrl) return record;
-    void this.deliver(sub.lifecycleNotificationUrl, { value: [{
-      subscriptionId: id, subscriptionExpirationDateTime: new Date(sub.expirationMs).toISOString(), tenantId: this.tenantId,
-      clientState: sub.clientState ?? null, lifecycleEvent: event,
-    }] }, record);
+    void this.deliver(
+      sub.lifecycleNotificationUrl,
+      {
+        value: [
+          {
+            subscriptionId: id,
+            subscriptionExpirationDateTime: new Date(sub.expirationMs).toISOString(),
+            tenantId: this.tenantId,
+            clientState: sub.clientState ?? null,
+            lifecycleEvent: event,
+          },
+        ],
+      },
+      record,
+    );
     return record;
   }
 
@@ -223,7 +320,12 @@ export class Subscriptions {
     for (let backoff = 1_000; !this.closed; backoff *= 2) {
       record.attempts++;
       try {
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload), signal: AbortSignal.timeout(VALIDATION_TIMEOUT_MS) });
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(payload),
+          signal: AbortSignal.timeout(VALIDATION_TIMEOUT_MS),
+        });
         await res.arrayBuffer().catch(() => undefined);
         if (res.status >= 200 && res.status < 300) {
           record.delivered = true;
@@ -234,7 +336,10 @@ export class Subscriptions {
       }
       if ((Date.now() - started) * this.timeScale + backoff > RETRY_HORIZON_MS) return;
       await new Promise<void>((resolve) => {
-        const t = setTimeout(() => { this.timers.delete(t); resolve(); }, backoff / this.timeScale);
+        const t = setTimeout(() => {
+          this.timers.delete(t);
+          resolve();
+        }, backoff / this.timeScale);
         t.unref();
         this.timers.add(t);
       });

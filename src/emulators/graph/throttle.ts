@@ -10,7 +10,15 @@ export interface Budget {
   concurrentPerMailbox: number;
 }
 
-interface MailboxUsage { inFlight: number; maxInFlight: number; accepted: number[]; total: number; throttled: number; overConcurrency: number; overBudget: number }
+interface MailboxUsage {
+  inFlight: number;
+  maxInFlight: number;
+  accepted: number[];
+  total: number;
+  throttled: number;
+  overConcurrency: number;
+  overBudget: number;
+}
 
 export interface ThrottleStats {
   inFlight: number;
@@ -27,7 +35,10 @@ export interface ThrottleStats {
 export class Throttle {
   private readonly usage = new Map<string, MailboxUsage>();
 
-  constructor(public budget: Budget, private readonly timeScale: number) {}
+  constructor(
+    public budget: Budget,
+    private readonly timeScale: number,
+  ) {}
 
   private of(mailbox: string): MailboxUsage {
     let u = this.usage.get(mailbox);
@@ -51,13 +62,17 @@ export class Throttle {
     if (u.inFlight >= this.budget.concurrentPerMailbox) {
       u.throttled++;
       u.overConcurrency++;
-      throw new GraphError(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', { 'retry-after': '1' });
+      throw new GraphError(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', {
+        'retry-after': '1',
+      });
     }
     if (u.accepted.length >= this.budget.perMailboxPer10Min) {
       u.throttled++;
       u.overBudget++;
       const waitMs = (u.accepted[0] ?? now) + this.windowMs - now;
-      throw new GraphError(429, 'ApplicationThrottled', 'Application is over its resource limits.', { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) });
+      throw new GraphError(429, 'ApplicationThrottled', 'Application is over its resource limits.', {
+        'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))),
+      });
     }
     u.accepted.push(now);
     u.inFlight++;
@@ -70,7 +85,19 @@ export class Throttle {
   }
 
   stats(): Record<string, ThrottleStats> {
-    return Object.fromEntries([...this.usage].map(([m, u]) => [m, { inFlight: u.inFlight, maxInFlight: u.maxInFlight, requests: u.total, throttled: u.throttled, overConcurrency: u.overConcurrency, overBudget: u.overBudget }]));
+    return Object.fromEntries(
+      [...this.usage].map(([m, u]) => [
+        m,
+        {
+          inFlight: u.inFlight,
+          maxInFlight: u.maxInFlight,
+          requests: u.total,
+          throttled: u.throttled,
+          overConcurrency: u.overConcurrency,
+          overBudget: u.overBudget,
+        },
+      ]),
+    );
   }
 
   reset(): void {

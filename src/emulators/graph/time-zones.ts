@@ -5,7 +5,7 @@
  * tests and demo use are mapped, anything else must be a valid IANA zone.
  */
 const WINDOWS_TO_IANA: Record<string, string> = {
-  'UTC': 'UTC',
+  UTC: 'UTC',
   'W. Europe Standard Time': 'Europe/Berlin',
   'Romance Standard Time': 'Europe/Paris',
   'GMT Standard Time': 'Europe/London',
@@ -30,8 +30,14 @@ function formatter(zone: string): Intl.DateTimeFormat {
   let f = formatters.get(zone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
-      hour: '2-digit', minute: '2-digit', second: '2-digit',
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
     });
     formatters.set(zone, f);
   }
@@ -40,9 +46,22 @@ function formatter(zone: string): Intl.DateTimeFormat {
 
 /** Wall-clock fields of an instant in a zone, as a UTC-based millisecond value (for arithmetic). */
 export function wallClockMs(instantMs: number, zone: string): number {
-  const parts = Object.fromEntries(formatter(zone).formatToParts(new Date(instantMs)).map((p) => [p.type, p.value]));
-  return Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour),
-    Number(parts.minute), Number(parts.second)) + (instantMs % 1000 + 1000) % 1000;
+  const parts = Object.fromEntries(
+    formatter(zone)
+      .formatToParts(new Date(instantMs))
+      .map((p) => [p.type, p.value]),
+  );
+  return (
+    Date.UTC(
+      Number(parts.year),
+      Number(parts.month) - 1,
+      Number(parts.day),
+      Number(parts.hour),
+      Number(parts.minute),
+      Number(parts.second),
+    ) +
+    (((instantMs % 1000) + 1000) % 1000)
+  );
 }
 
 /** The instant at which the zone's clocks show `wallMs` (a UTC-based wall-clock value). */
@@ -55,10 +74,20 @@ export function zonedWallToInstant(wallMs: number, zone: string): number {
 
 /** Parses Graph's "2026-03-29T08:00:00.0000000" (no offset) into a UTC-based wall-clock value. */
 export function parseWallClock(value: string): number | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?)?(Z|[+-]\d{2}:\d{2})?$/.exec(value);
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?)?(Z|[+-]\d{2}:\d{2})?$/.exec(
+    value,
+  );
   if (!m) return undefined;
   const ms = m[7] ? Math.round(Number(`0.${m[7]}`) * 1000) : 0;
-  let wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0), ms);
+  let wall = Date.UTC(
+    Number(m[1]),
+    Number(m[2]) - 1,
+    Number(m[3]),
+    Number(m[4] ?? 0),
+    Number(m[5] ?? 0),
+    Number(m[6] ?? 0),
+    ms,
+  );
   // An explicit offset makes it an instant; callers treat it as UTC wall time.
   if (m[8] && m[8] !== 'Z') {
     const sign = m[8].startsWith('-') ? -1 : 1;

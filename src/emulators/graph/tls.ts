@@ -13,9 +13,26 @@ const run = promisify(execFile);
 export async function selfSignedCertificate(): Promise<{ key: string; cert: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'tandem-graph-emu-'));
   try {
-    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '30',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-addext', 'basicConstraints=critical,CA:TRUE']);
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-sha256',
+      '-days',
+      '30',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+    ]);
     return { key: await readFile(join(dir, 'key.pem'), 'utf8'), cert: await readFile(join(dir, 'cert.pem'), 'utf8') };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -26,8 +43,12 @@ export async function selfSignedCertificate(): Promise<{ key: string; cert: stri
  * One port, two protocols: msal-node insists on an https authority, while tests and curl like
  * plain http. The first byte of a connection tells them apart (0x16 = TLS handshake record).
  */
-export function dualProtocolServer(handler: http.RequestListener, tls: { key: string; cert: string }): {
-  server: net.Server; close: () => Promise<void>;
+export function dualProtocolServer(
+  handler: http.RequestListener,
+  tls: { key: string; cert: string },
+): {
+  server: net.Server;
+  close: () => Promise<void>;
 } {
   const plain = http.createServer({ keepAlive: true }, handler);
   const secure = https.createServer({ ...tls }, handler);
@@ -48,11 +69,12 @@ export function dualProtocolServer(handler: http.RequestListener, tls: { key: st
   });
   return {
     server,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      plain.close();
-      secure.close();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        plain.close();
+        secure.close();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -1,6 +1,15 @@
 import {
-  applySelect, badRequest, checkIfMatch, deltaPage, etag, GraphError, notFound, pageOf, parseDisplayNameFilter,
-  type Ctx, type EmuResponse,
+  applySelect,
+  badRequest,
+  checkIfMatch,
+  deltaPage,
+  etag,
+  GraphError,
+  notFound,
+  pageOf,
+  parseDisplayNameFilter,
+  type Ctx,
+  type EmuResponse,
 } from './odata.js';
 import type { Collection, Entry, Json } from './store.js';
 
@@ -9,8 +18,19 @@ import type { Collection, Entry, Json } from './store.js';
  * extensions (learn.microsoft.com/graph/api/resources/opentypeextension). To Do cannot $filter on
  * extensions, so the emulator rejects such filters like Graph does.
  */
-const WRITABLE = ['title', 'body', 'importance', 'status', 'categories', 'startDateTime', 'dueDateTime', 'completedDateTime',
-  'isReminderOn', 'reminderDateTime', 'recurrence'];
+const WRITABLE = [
+  'title',
+  'body',
+  'importance',
+  'status',
+  'categories',
+  'startDateTime',
+  'dueDateTime',
+  'completedDateTime',
+  'isReminderOn',
+  'reminderDateTime',
+  'recurrence',
+];
 const STATUS = ['notStarted', 'inProgress', 'completed', 'waitingOnOthers', 'deferred'];
 
 function extensionJson(name: string, props: Json): Json {
@@ -20,10 +40,17 @@ function extensionJson(name: string, props: Json): Json {
 export function taskJson(ctx: Ctx, entry: Entry): Json {
   const d = entry.data;
   const json: Json = {
-    '@odata.etag': etag(entry), id: entry.id, title: d.title ?? '', importance: d.importance ?? 'normal',
-    status: d.status ?? 'notStarted', isReminderOn: d.isReminderOn ?? false, categories: d.categories ?? [],
-    body: d.body ?? { content: '', contentType: 'text' }, createdDateTime: entry.createdDateTime,
-    lastModifiedDateTime: entry.lastModifiedDateTime, bodyLastModifiedDateTime: entry.lastModifiedDateTime,
+    '@odata.etag': etag(entry),
+    id: entry.id,
+    title: d.title ?? '',
+    importance: d.importance ?? 'normal',
+    status: d.status ?? 'notStarted',
+    isReminderOn: d.isReminderOn ?? false,
+    categories: d.categories ?? [],
+    body: d.body ?? { content: '', contentType: 'text' },
+    createdDateTime: entry.createdDateTime,
+    lastModifiedDateTime: entry.lastModifiedDateTime,
+    bodyLastModifiedDateTime: entry.lastModifiedDateTime,
     hasAttachments: entry.attachments.length > 0,
     ...(d.startDateTime ? { startDateTime: d.startDateTime } : {}),
     ...(d.dueDateTime ? { dueDateTime: d.dueDateTime } : {}),
@@ -49,7 +76,8 @@ function task(ctx: Ctx, listId: string, taskId: string): { collection: Collectio
 }
 
 function apply(entry: Entry, body: Json): void {
-  if (body.status !== undefined && !STATUS.includes(String(body.status))) throw badRequest(`Invalid status '${String(body.status)}'`);
+  if (body.status !== undefined && !STATUS.includes(String(body.status)))
+    throw badRequest(`Invalid status '${String(body.status)}'`);
   for (const key of WRITABLE) if (key in body) entry.data[key] = body[key];
   if (Array.isArray(body.extensions)) {
     for (const ext of body.extensions as Json[]) addExtension(entry, ext);
@@ -59,10 +87,15 @@ function apply(entry: Entry, body: Json): void {
 function addExtension(entry: Entry, body: Json): string {
   const name = body.extensionName;
   if (typeof name !== 'string' || !name) throw badRequest('extensionName is required');
-  if (body['@odata.type'] !== '#microsoft.graph.openTypeExtension' && body['@odata.type'] !== 'microsoft.graph.openTypeExtension') {
+  if (
+    body['@odata.type'] !== '#microsoft.graph.openTypeExtension' &&
+    body['@odata.type'] !== 'microsoft.graph.openTypeExtension'
+  ) {
     throw badRequest('@odata.type must be #microsoft.graph.openTypeExtension');
   }
-  const props = Object.fromEntries(Object.entries(body).filter(([k]) => !['@odata.type', 'extensionName', 'id'].includes(k)));
+  const props = Object.fromEntries(
+    Object.entries(body).filter(([k]) => !['@odata.type', 'extensionName', 'id'].includes(k)),
+  );
   entry.extensions.set(name, props);
   return name;
 }
@@ -70,7 +103,13 @@ function addExtension(entry: Entry, body: Json): string {
 export function listLists(ctx: Ctx): EmuResponse {
   const name = parseDisplayNameFilter(ctx.req.query.get('$filter'));
   const lists = [...ctx.mailbox.todoLists.values()].filter((l) => name === undefined || l.displayName === name);
-  return { status: 200, body: pageOf(ctx, lists.map((l) => ({ ...l }))) };
+  return {
+    status: 200,
+    body: pageOf(
+      ctx,
+      lists.map((l) => ({ ...l })),
+    ),
+  };
 }
 
 export function getList(ctx: Ctx, listId: string): EmuResponse {

@@ -12,7 +12,10 @@ const READ_ROLES = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All',
 function userJson(m: Mailbox): Json {
   return {
     '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users/$entity',
-    id: m.id, userPrincipalName: m.userPrincipalName, mail: m.smtpAddress, displayName: m.smtpAddress.split('@')[0] ?? '',
+    id: m.id,
+    userPrincipalName: m.userPrincipalName,
+    mail: m.smtpAddress,
+    displayName: m.smtpAddress.split('@')[0] ?? '',
   };
 }
 
@@ -26,7 +29,11 @@ export function getUser(store: GraphStore, req: EmuRequest, idOrUpn: string, rol
   requireRole(roles);
   const mailbox = store.find(idOrUpn);
   if (!mailbox) {
-    throw new GraphError(404, 'Request_ResourceNotFound', `Resource '${decodeURIComponent(idOrUpn)}' does not exist or one of its queried reference-property objects are not present.`);
+    throw new GraphError(
+      404,
+      'Request_ResourceNotFound',
+      `Resource '${decodeURIComponent(idOrUpn)}' does not exist or one of its queried reference-property objects are not present.`,
+    );
   }
   return { status: 200, body: applySelect(userJson(mailbox), req.query.get('$select')) };
 }
@@ -35,8 +42,15 @@ export function getUser(store: GraphStore, req: EmuRequest, idOrUpn: string, rol
 function parseFilter(filter: string): Array<{ property: 'mail' | 'userPrincipalName'; value: string }> {
   return filter.split(/\s+or\s+/i).map((clause) => {
     const m = /^\s*(mail|userPrincipalName)\s+eq\s+'((?:[^']|'')*)'\s*$/i.exec(clause);
-    if (!m) throw badRequest(`Unsupported or invalid query filter clause specified for property '${clause.trim()}'.`, 'Request_UnsupportedQuery');
-    return { property: m[1]!.toLowerCase() === 'mail' ? 'mail' as const : 'userPrincipalName' as const, value: m[2]!.replace(/''/g, "'").toLowerCase() };
+    if (!m)
+      throw badRequest(
+        `Unsupported or invalid query filter clause specified for property '${clause.trim()}'.`,
+        'Request_UnsupportedQuery',
+      );
+    return {
+      property: m[1]!.toLowerCase() === 'mail' ? ('mail' as const) : ('userPrincipalName' as const),
+      value: m[2]!.replace(/''/g, "'").toLowerCase(),
+    };
   });
 }
 
@@ -44,6 +58,8 @@ export function listUsers(store: GraphStore, req: EmuRequest, roles: string[]): 
   requireRole(roles);
   const filter = req.query.get('$filter');
   const clauses = filter ? parseFilter(filter) : undefined;
-  const users = [...store.mailboxes.values()].filter((m) => !clauses || clauses.some((c) => (c.property === 'mail' ? m.smtpAddress : m.userPrincipalName) === c.value));
+  const users = [...store.mailboxes.values()].filter(
+    (m) => !clauses || clauses.some((c) => (c.property === 'mail' ? m.smtpAddress : m.userPrincipalName) === c.value),
+  );
   return { status: 200, body: { value: users.map((m) => applySelect(userJson(m), req.query.get('$select'))) } };
 }

@@ -52,8 +52,16 @@ export interface AttachmentResponse {
   body?: string | Buffer;
 }
 
-const KEY_NAMES = ['DocumentInfoRecordDocType', 'DocumentInfoRecordDocNumber', 'DocumentInfoRecordDocVersion', 'DocumentInfoRecordDocPart',
-  'LogicalDocument', 'ArchiveDocumentID', 'LinkedSAPObjectKey', 'BusinessObjectTypeName'] as const;
+const KEY_NAMES = [
+  'DocumentInfoRecordDocType',
+  'DocumentInfoRecordDocNumber',
+  'DocumentInfoRecordDocVersion',
+  'DocumentInfoRecordDocPart',
+  'LogicalDocument',
+  'ArchiveDocumentID',
+  'LinkedSAPObjectKey',
+  'BusinessObjectTypeName',
+] as const;
 
 export class AttachmentService {
   private readonly attachments = new Map<string, StoredAttachment>();
@@ -68,7 +76,13 @@ export class AttachmentService {
 
   /** Every stored attachment (tests and the control API). */
   list(): Array<{ objectType: string; objectKey: string; fileName: string; mimeType: string; size: number }> {
-    return [...this.attachments.values()].map((a) => ({ objectType: a.objectType, objectKey: a.objectKey, fileName: a.fileName, mimeType: a.mimeType, size: a.content.length }));
+    return [...this.attachments.values()].map((a) => ({
+      objectType: a.objectType,
+      objectKey: a.objectKey,
+      fileName: a.fileName,
+      mimeType: a.mimeType,
+      size: a.content.length,
+    }));
   }
 
   handle(req: AttachmentRequest): AttachmentResponse {
@@ -77,7 +91,8 @@ export class AttachmentService {
       if (req.method !== 'GET') throw gatewayErrors.methodNotAllowed(req.method);
       const objectType = literal(req.query.get('BusinessObjectTypeName'), 'BusinessObjectTypeName');
       const objectKey = literal(req.query.get('LinkedSAPObjectKey'), 'LinkedSAPObjectKey');
-      const results = [...this.attachments.values()].filter((a) => a.objectType === objectType && a.objectKey === objectKey)
+      const results = [...this.attachments.values()]
+        .filter((a) => a.objectType === objectType && a.objectKey === objectKey)
         .map((a) => this.entry(a, req.root));
       return json(200, { d: { results } });
     }
@@ -90,8 +105,15 @@ export class AttachmentService {
     const attachment = this.byKeys(match[1]!);
     if (match[2]) {
       if (req.method !== 'GET') throw gatewayErrors.methodNotAllowed(req.method);
-      return { status: 200, headers: { 'content-type': attachment.mimeType, 'content-length': String(attachment.content.length),
-        'content-disposition': `inline; filename="${encodeURIComponent(attachment.fileName)}"` }, body: attachment.content };
+      return {
+        status: 200,
+        headers: {
+          'content-type': attachment.mimeType,
+          'content-length': String(attachment.content.length),
+          'content-disposition': `inline; filename="${encodeURIComponent(attachment.fileName)}"`,
+        },
+        body: attachment.content,
+      };
     }
     if (req.method === 'GET') return json(200, { d: this.entry(attachment, req.root) });
     if (req.method === 'DELETE') {
@@ -105,29 +127,52 @@ export class AttachmentService {
     const slug = req.headers.slug;
     if (!slug) throw gatewayErrors.badRequest('The Slug header (file name) is missing');
     let fileName: string;
-    try { fileName = decodeURIComponent(slug).trim(); } catch { throw gatewayErrors.badRequest('The Slug header is not valid percent-encoding'); }
-    if (!fileName || fileName.length > 255) throw gatewayErrors.badRequest('The file name must have 1 to 255 characters');
+    try {
+      fileName = decodeURIComponent(slug).trim();
+    } catch {
+      throw gatewayErrors.badRequest('The Slug header is not valid percent-encoding');
+    }
+    if (!fileName || fileName.length > 255)
+      throw gatewayErrors.badRequest('The file name must have 1 to 255 characters');
     const objectType = req.headers.businessobjecttypename;
     const objectKey = req.headers.linkedsapobjectkey;
-    if (!objectType || !objectKey) throw gatewayErrors.badRequest('The headers BusinessObjectTypeName and LinkedSAPObjectKey are required');
+    if (!objectType || !objectKey)
+      throw gatewayErrors.badRequest('The headers BusinessObjectTypeName and LinkedSAPObjectKey are required');
     const set = OBJECT_SETS[objectType];
-    if (!set) throw gatewayErrors.business(`Business object type ${objectType} is not enabled for attachments`, 'CV_ATTACHMENT_SRV/002');
+    if (!set)
+      throw gatewayErrors.business(
+        `Business object type ${objectType} is not enabled for attachments`,
+        'CV_ATTACHMENT_SRV/002',
+      );
     if (!/^[0-9A-F]{32}$/.test(objectKey) || !this.objectExists(set, objectKey)) {
       throw gatewayErrors.business(`Object ${objectKey} of type ${objectType} does not exist`, 'CV_ATTACHMENT_SRV/003');
     }
-    const mimeType = (req.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim() || 'application/octet-stream';
+    const mimeType =
+      (req.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim() || 'application/octet-stream';
     const docNumber = String(this.nextDoc++).padStart(10, '0');
     const attachment: StoredAttachment = {
-      docNumber, logicalDocument: hex32(), archiveDocumentId: hex32(), objectType, objectKey, fileName, mimeType,
-      content: req.body ?? Buffer.alloc(0), createdAt: Date.now(), createdBy: req.user,
+      docNumber,
+      logicalDocument: hex32(),
+      archiveDocumentId: hex32(),
+      objectType,
+      objectKey,
+      fileName,
+      mimeType,
+      content: req.body ?? Buffer.alloc(0),
+      createdAt: Date.now(),
+      createdBy: req.user,
     };
     this.attachments.set(docNumber, attachment);
     const entry = this.entry(attachment, req.root);
-    return { ...json(201, { d: entry }), headers: { 'content-type': 'application/json', location: entry.__metadata.uri } };
+    return {
+      ...json(201, { d: entry }),
+      headers: { 'content-type': 'application/json', location: entry.__metadata.uri },
+    };
   }
 
   private objectExists(set: string, hexKey: string): boolean {
-    const guid = `${hexKey.slice(0, 8)}-${hexKey.slice(8, 12)}-${hexKey.slice(12, 16)}-${hexKey.slice(16, 20)}-${hexKey.slice(20)}`.toLowerCase();
+    const guid =
+      `${hexKey.slice(0, 8)}-${hexKey.slice(8, 12)}-${hexKey.slice(12, 16)}-${hexKey.slice(16, 20)}-${hexKey.slice(20)}`.toLowerCase();
     return this.store.list(set).some((row) => String(row.ActivityUUID).toLowerCase() === guid);
   }
 
@@ -138,28 +183,58 @@ export class AttachmentService {
       if (!m) throw gatewayErrors.badRequest(`Invalid key predicate (${predicate})`);
       keys.set(m[1]!, m[2]!.replace(/''/g, "'"));
     }
-    for (const name of KEY_NAMES) if (!keys.has(name)) throw gatewayErrors.badRequest(`Key ${name} is missing in the key predicate`);
+    for (const name of KEY_NAMES)
+      if (!keys.has(name)) throw gatewayErrors.badRequest(`Key ${name} is missing in the key predicate`);
     const found = this.attachments.get(keys.get('DocumentInfoRecordDocNumber')!);
-    if (!found || found.logicalDocument !== keys.get('LogicalDocument') || found.objectKey !== keys.get('LinkedSAPObjectKey')
-      || found.objectType !== keys.get('BusinessObjectTypeName')) {
+    if (
+      !found ||
+      found.logicalDocument !== keys.get('LogicalDocument') ||
+      found.objectKey !== keys.get('LinkedSAPObjectKey') ||
+      found.objectType !== keys.get('BusinessObjectTypeName')
+    ) {
       throw new GatewayError(404, '/IWBEP/CM_MGW_RT/020', 'Attachment not found');
     }
     return found;
   }
 
   private entry(a: StoredAttachment, root: string) {
-    const keys = `DocumentInfoRecordDocType='SAT',DocumentInfoRecordDocNumber='${a.docNumber}',DocumentInfoRecordDocVersion='00',`
-      + `DocumentInfoRecordDocPart='000',LogicalDocument='${a.logicalDocument}',ArchiveDocumentID='${a.archiveDocumentId}',`
-      + `LinkedSAPObjectKey='${a.objectKey}',BusinessObjectTypeName='${a.objectType}'`;
+    const keys =
+      `DocumentInfoRecordDocType='SAT',DocumentInfoRecordDocNumber='${a.docNumber}',DocumentInfoRecordDocVersion='00',` +
+      `DocumentInfoRecordDocPart='000',LogicalDocument='${a.logicalDocument}',ArchiveDocumentID='${a.archiveDocumentId}',` +
+      `LinkedSAPObjectKey='${a.objectKey}',BusinessObjectTypeName='${a.objectType}'`;
     const uri = `${root}/AttachmentContentSet(${keys})`;
     return {
-      __metadata: { id: uri, uri, type: `${ATTACHMENT_SERVICE}.AttachmentContent`, content_type: a.mimeType, media_src: `${uri}/$value`, edit_media: `${uri}/$value` },
-      DocumentInfoRecordDocType: 'SAT', DocumentInfoRecordDocNumber: a.docNumber, DocumentInfoRecordDocVersion: '00', DocumentInfoRecordDocPart: '000',
-      LogicalDocument: a.logicalDocument, ArchiveDocumentID: a.archiveDocumentId, LinkedSAPObjectKey: a.objectKey, BusinessObjectTypeName: a.objectType,
-      SemanticObject: '', WorkstationApplication: (a.fileName.split('.').pop() ?? '').toUpperCase().slice(0, 3), FileSize: String(a.content.length),
-      FileName: a.fileName, DocumentURL: '', MimeType: a.mimeType, Content: '', ContentHash: createHash('sha256').update(a.content).digest('hex'),
-      CreatedByUser: a.createdBy, CreatedByUserFullName: a.createdBy, CreationDateTime: `/Date(${a.createdAt})/`,
-      BusinessObjectType: a.objectType, LastChangedByUser: a.createdBy, ChangedDateTime: `/Date(${a.createdAt})/`, StorageCategory: 'SOMU',
+      __metadata: {
+        id: uri,
+        uri,
+        type: `${ATTACHMENT_SERVICE}.AttachmentContent`,
+        content_type: a.mimeType,
+        media_src: `${uri}/$value`,
+        edit_media: `${uri}/$value`,
+      },
+      DocumentInfoRecordDocType: 'SAT',
+      DocumentInfoRecordDocNumber: a.docNumber,
+      DocumentInfoRecordDocVersion: '00',
+      DocumentInfoRecordDocPart: '000',
+      LogicalDocument: a.logicalDocument,
+      ArchiveDocumentID: a.archiveDocumentId,
+      LinkedSAPObjectKey: a.objectKey,
+      BusinessObjectTypeName: a.objectType,
+      SemanticObject: '',
+      WorkstationApplication: (a.fileName.split('.').pop() ?? '').toUpperCase().slice(0, 3),
+      FileSize: String(a.content.length),
+      FileName: a.fileName,
+      DocumentURL: '',
+      MimeType: a.mimeType,
+      Content: '',
+      ContentHash: createHash('sha256').update(a.content).digest('hex'),
+      CreatedByUser: a.createdBy,
+      CreatedByUserFullName: a.createdBy,
+      CreationDateTime: `/Date(${a.createdAt})/`,
+      BusinessObjectType: a.objectType,
+      LastChangedByUser: a.createdBy,
+      ChangedDateTime: `/Date(${a.createdAt})/`,
+      StorageCategory: 'SOMU',
     };
   }
 }

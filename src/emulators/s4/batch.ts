@@ -1,15 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import {
-  boundaryOf, formatHttpMessage, formatMultipart, parseHttpMessage, parseMultipart, type MimePart,
+  boundaryOf,
+  formatHttpMessage,
+  formatMultipart,
+  parseHttpMessage,
+  parseMultipart,
+  type MimePart,
 } from './multipart.js';
 import { GatewayError, gatewayErrorBody, gatewayErrors } from './gateway-error.js';
 import type { ODataResponse, ODataService } from './engine.js';
 import type { S4Store } from './store.js';
 
 const STATUS_TEXT: Record<number, string> = {
-  200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 400: 'Bad Request', 403: 'Forbidden',
-  404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 412: 'Precondition Failed', 428: 'Precondition Required',
-  500: 'Internal Server Error', 503: 'Service Unavailable',
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted',
+  204: 'No Content',
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  428: 'Precondition Required',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 /**
@@ -75,7 +90,13 @@ class ChangesetFailed extends Error {
   }
 }
 
-function runOne(service: ODataService, part: MimePart, root: string, user: string, inChangeset: boolean): ODataResponse {
+function runOne(
+  service: ODataService,
+  part: MimePart,
+  root: string,
+  user: string,
+  inChangeset: boolean,
+): ODataResponse {
   const message = parseHttpMessage(part.body);
   const [method = 'GET', target = ''] = message.startLine.split(/\s+/);
   if (!inChangeset && method.toUpperCase() !== 'GET') {
@@ -89,13 +110,17 @@ function runOne(service: ODataService, part: MimePart, root: string, user: strin
   const path = rawPath.replace(new RegExp(`^/?sap/opu/odata/sap/${service.service.name}/`, 'i'), '').replace(/^\//, '');
   const override = message.headers['x-http-method'];
   try {
-    return service.handle({
-      method: override && method.toUpperCase() === 'POST' ? override : method,
-      path,
-      query,
-      headers: message.headers,
-      body: message.body,
-    }, root, user);
+    return service.handle(
+      {
+        method: override && method.toUpperCase() === 'POST' ? override : method,
+        path,
+        query,
+        headers: message.headers,
+        body: message.body,
+      },
+      root,
+      user,
+    );
   } catch (error) {
     if (error instanceof GatewayError) return errorResponse(error, service);
     throw error;

@@ -2,7 +2,14 @@ import { fromJson, initialValue, keyLiteral, toJson, ValueError } from './codec.
 import { evaluate, ODataSyntaxError, parseFilter, parseKeyPredicateText, validateFilter } from './filter.js';
 import { GatewayError, gatewayErrors } from './gateway-error.js';
 import { renderMetadata } from './metadata.js';
-import { entitySetByName, findEntitySet, keyProperties, type EntitySetDef, type NavigationDef, type ServiceDef } from './model.js';
+import {
+  entitySetByName,
+  findEntitySet,
+  keyProperties,
+  type EntitySetDef,
+  type NavigationDef,
+  type ServiceDef,
+} from './model.js';
 import { beforeCreate, beforeUpdate, dependentsOf, parentOf, type RuleContext } from './rules.js';
 import type { Row, S4Store } from './store.js';
 
@@ -39,7 +46,9 @@ interface Target {
   count?: boolean;
 }
 
-interface ExpandTree { [nav: string]: ExpandTree }
+interface ExpandTree {
+  [nav: string]: ExpandTree;
+}
 
 export class ODataService {
   constructor(
@@ -71,10 +80,16 @@ export class ODataService {
     }
     if (path === '$metadata') {
       const hidden = this.hiddenInMetadata();
-      const service = hidden.size === 0 ? this.service : {
-        ...this.service,
-        entitySets: this.service.entitySets.map((set) => ({ ...set, properties: set.properties.filter((p) => !hidden.has(`${set.name}.${p.name}`)) })),
-      };
+      const service =
+        hidden.size === 0
+          ? this.service
+          : {
+              ...this.service,
+              entitySets: this.service.entitySets.map((set) => ({
+                ...set,
+                properties: set.properties.filter((p) => !hidden.has(`${set.name}.${p.name}`)),
+              })),
+            };
       return { status: 200, headers: { 'content-type': 'application/xml' }, body: renderMetadata(service) };
     }
     const target = this.resolve(path);
@@ -104,7 +119,10 @@ export class ODataService {
     let target: Target = { set, rows: this.store.list(set.name) };
     if (match[2] !== undefined) target = { set, row: this.byKey(set, match[2]) };
     for (const segment of segments.slice(1)) {
-      if (segment === '$count' && target.rows) { target = { ...target, count: true }; continue; }
+      if (segment === '$count' && target.rows) {
+        target = { ...target, count: true };
+        continue;
+      }
       const nav = target.set.navigations.find((n) => n.name === segment);
       if (!nav || !target.row) throw gatewayErrors.notFound(segment);
       const targetSet = entitySetByName(nav.target)?.set as EntitySetDef;
@@ -122,14 +140,17 @@ export class ODataService {
     try {
       values = parseKeyPredicateText(predicate);
     } catch (error) {
-      throw gatewayErrors.badRequest(`Invalid key predicate in '${set.name}(${predicate})': ${(error as Error).message}`);
+      throw gatewayErrors.badRequest(
+        `Invalid key predicate in '${set.name}(${predicate})': ${(error as Error).message}`,
+      );
     }
     if ('' in values) {
       if (keys.length !== 1) throw gatewayErrors.badRequest(`Entity set ${set.name} has ${keys.length} key properties`);
       values = { [(keys[0] as { name: string }).name]: values[''] };
     }
     for (const prop of keys) {
-      if (!(prop.name in values)) throw gatewayErrors.badRequest(`Key property ${prop.name} missing in '${set.name}(${predicate})'`);
+      if (!(prop.name in values))
+        throw gatewayErrors.badRequest(`Key property ${prop.name} missing in '${set.name}(${predicate})'`);
     }
     const row = this.store.get(set.name, values);
     if (!row) throw gatewayErrors.notFound(`${set.name}(${predicate})`);
@@ -137,9 +158,13 @@ export class ODataService {
   }
 
   private related(row: Row, nav: NavigationDef): Row[] {
-    return this.store.list(nav.target).filter((candidate) =>
-      nav.join.every(([from, to]) => candidate[to] === row[from])
-      && Object.entries(nav.where ?? {}).every(([k, v]) => candidate[k] === v));
+    return this.store
+      .list(nav.target)
+      .filter(
+        (candidate) =>
+          nav.join.every(([from, to]) => candidate[to] === row[from]) &&
+          Object.entries(nav.where ?? {}).every(([k, v]) => candidate[k] === v),
+      );
   }
 
   // ---------- reads ----------
@@ -171,7 +196,13 @@ export class ODataService {
     return json(200, { d });
   }
 
-  private serialize(set: EntitySetDef, row: Row, root: string, expand: ExpandTree, select: string | undefined): Record<string, unknown> {
+  private serialize(
+    set: EntitySetDef,
+    row: Row,
+    root: string,
+    expand: ExpandTree,
+    select: string | undefined,
+  ): Record<string, unknown> {
     const uri = `${root}/${this.entityPath(set, row)}`;
     const etag = this.etagOf(set, row);
     const service = entitySetByName(set.name)?.service as ServiceDef;
@@ -181,7 +212,11 @@ export class ODataService {
     const selected = select ? new Set(select.split(',').map((s) => s.trim().split('/')[0] as string)) : undefined;
     if (selected) {
       for (const name of selected) {
-        if (name !== '*' && !set.properties.some((p) => p.name === name) && !set.navigations.some((n) => n.name === name)) {
+        if (
+          name !== '*' &&
+          !set.properties.some((p) => p.name === name) &&
+          !set.navigations.some((n) => n.name === name)
+        ) {
           throw gatewayErrors.badRequest(`Property ${name} not found in type ${set.typeName}`);
         }
       }
@@ -193,8 +228,10 @@ export class ODataService {
     for (const nav of set.navigations) {
       if (expand[nav.name]) {
         const targetSet = entitySetByName(nav.target)?.set as EntitySetDef;
-        const related = this.related(row, nav).map((r) => this.serialize(targetSet, r, root, expand[nav.name] as ExpandTree, undefined));
-        out[nav.name] = nav.many ? { results: related } : related[0] ?? null;
+        const related = this.related(row, nav).map((r) =>
+          this.serialize(targetSet, r, root, expand[nav.name] as ExpandTree, undefined),
+        );
+        out[nav.name] = nav.many ? { results: related } : (related[0] ?? null);
       } else if (wants(nav.name)) {
         out[nav.name] = { __deferred: { uri: `${uri}/${nav.name}` } };
       }
@@ -204,7 +241,8 @@ export class ODataService {
 
   entityPath(set: EntitySetDef, row: Record<string, unknown>): string {
     const keys = keyProperties(set);
-    if (keys.length === 1) return `${set.name}(${keyLiteral(keys[0] as never, row[(keys[0] as { name: string }).name])})`;
+    if (keys.length === 1)
+      return `${set.name}(${keyLiteral(keys[0] as never, row[(keys[0] as { name: string }).name])})`;
     return `${set.name}(${keys.map((k) => `${k.name}=${keyLiteral(k, row[k.name])}`).join(',')})`;
   }
 
@@ -233,34 +271,54 @@ export class ODataService {
     for (const nav of target.set.navigations) if (nav.name in body) expandAll[nav.name] = {};
     const entity = this.serialize(target.set, created, root, expandAll, undefined);
     const etag = this.etagOf(target.set, created);
-    return json(201, { d: entity }, { location: (entity.__metadata as { uri: string }).uri, ...(etag ? { etag } : {}) });
+    return json(
+      201,
+      { d: entity },
+      { location: (entity.__metadata as { uri: string }).uri, ...(etag ? { etag } : {}) },
+    );
   }
 
-  private insertDeep(set: EntitySetDef, body: Record<string, unknown>, inherited: Record<string, unknown>, ctx: RuleContext): Row {
+  private insertDeep(
+    set: EntitySetDef,
+    body: Record<string, unknown>,
+    inherited: Record<string, unknown>,
+    ctx: RuleContext,
+  ): Row {
     if (!set.writable && !ctx.backend) throw gatewayErrors.methodNotAllowed('POST');
     const row: Record<string, unknown> = {};
     const navBodies: [NavigationDef, unknown][] = [];
     for (const [name, value] of Object.entries(body)) {
       if (name === '__metadata') continue;
       const nav = set.navigations.find((n) => n.name === name);
-      if (nav) { navBodies.push([nav, value]); continue; }
+      if (nav) {
+        navBodies.push([nav, value]);
+        continue;
+      }
       const prop = set.properties.find((p) => p.name === name);
-      if (!prop) throw gatewayErrors.badRequest(`Property '${name}' is invalid for type ${set.typeName}`, '/IWBEP/CM_MGW_RT/009');
+      if (!prop)
+        throw gatewayErrors.badRequest(
+          `Property '${name}' is invalid for type ${set.typeName}`,
+          '/IWBEP/CM_MGW_RT/009',
+        );
       if (prop.computed) continue;
       row[name] = fromJson(prop, value);
     }
     for (const prop of set.properties) if (!(prop.name in row)) row[prop.name] = initialValue(prop);
     Object.assign(row, inherited);
     beforeCreate(set.name, row, ctx);
-    if (this.store.get(set.name, row)) throw gatewayErrors.conflict(`An entity with this key already exists in ${set.name}`);
+    if (this.store.get(set.name, row))
+      throw gatewayErrors.conflict(`An entity with this key already exists in ${set.name}`);
     const stored = this.store.insert(set.name, row);
     for (const [nav, value] of navBodies) {
-      const items = Array.isArray(value) ? value : (value as { results?: unknown[] } | null)?.results ?? (value ? [value] : []);
+      const items = Array.isArray(value)
+        ? value
+        : ((value as { results?: unknown[] } | null)?.results ?? (value ? [value] : []));
       const targetSet = entitySetByName(nav.target)?.set as EntitySetDef;
       const childInherited: Record<string, unknown> = { ...(nav.where ?? {}) };
       for (const [from, to] of nav.join) childInherited[to] = stored[from];
       for (const item of items) {
-        if (typeof item !== 'object' || item === null) throw gatewayErrors.badRequest(`Invalid inline entity in ${nav.name}`);
+        if (typeof item !== 'object' || item === null)
+          throw gatewayErrors.badRequest(`Invalid inline entity in ${nav.name}`);
         this.insertDeep(targetSet, item as Record<string, unknown>, childInherited, ctx);
       }
     }
@@ -275,16 +333,28 @@ export class ODataService {
     if (!target.set.writable && !ctx.backend) throw gatewayErrors.methodNotAllowed(method);
     this.checkIfMatch(target.set, row, req.headers['if-match']);
     const body = parseBody(req.body);
-    const next: Record<string, unknown> = method === 'PUT'
-      ? Object.fromEntries(target.set.properties.map((p) => [p.name, p.key || p.computed || p.createOnly ? row[p.name] : initialValue(p)]))
-      : { ...row };
+    const next: Record<string, unknown> =
+      method === 'PUT'
+        ? Object.fromEntries(
+            target.set.properties.map((p) => [
+              p.name,
+              p.key || p.computed || p.createOnly ? row[p.name] : initialValue(p),
+            ]),
+          )
+        : { ...row };
     for (const [name, value] of Object.entries(body)) {
       if (name === '__metadata') continue;
       if (target.set.navigations.some((n) => n.name === name)) {
-        throw gatewayErrors.badRequest(`Deep update is not supported ('${name}'); change dependents through their own entity set`);
+        throw gatewayErrors.badRequest(
+          `Deep update is not supported ('${name}'); change dependents through their own entity set`,
+        );
       }
       const prop = target.set.properties.find((p) => p.name === name);
-      if (!prop) throw gatewayErrors.badRequest(`Property '${name}' is invalid for type ${target.set.typeName}`, '/IWBEP/CM_MGW_RT/009');
+      if (!prop)
+        throw gatewayErrors.badRequest(
+          `Property '${name}' is invalid for type ${target.set.typeName}`,
+          '/IWBEP/CM_MGW_RT/009',
+        );
       if (prop.key || prop.computed || prop.createOnly) {
         // Gateway ignores read-only fields that are sent unchanged, and rejects changes to them.
         const incoming = fromJson(prop, value);
@@ -348,11 +418,16 @@ function beforeUpdateStampOnly(set: EntitySetDef, row: Record<string, unknown>, 
   if (set.properties.some((p) => p.name === 'LastChangeDateTime')) row.LastChangeDateTime = now;
   if (set.properties.some((p) => p.name === 'LastChangedByUser')) row.LastChangedByUser = ctx.user;
   if (set.properties.some((p) => p.name === 'LastChangeDate')) row.LastChangeDate = now - (now % 86_400_000);
-  if (set.properties.some((p) => p.name === 'LastChangeTime')) row.LastChangeTime = Math.floor((now % 86_400_000) / 1000);
+  if (set.properties.some((p) => p.name === 'LastChangeTime'))
+    row.LastChangeTime = Math.floor((now % 86_400_000) / 1000);
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): ODataResponse {
-  return { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) };
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    body: JSON.stringify(body),
+  };
 }
 
 /** Splits a resource path at '/' outside parentheses and quotes (keys may contain '/'). */
@@ -365,7 +440,11 @@ function splitPath(path: string): string[] {
     if (ch === "'") inString = !inString;
     if (!inString && ch === '(') depth++;
     if (!inString && ch === ')') depth--;
-    if (ch === '/' && depth === 0 && !inString) { segments.push(current); current = ''; continue; }
+    if (ch === '/' && depth === 0 && !inString) {
+      segments.push(current);
+      current = '';
+      continue;
+    }
     current += ch;
   }
   segments.push(current);
@@ -416,7 +495,10 @@ function parseBody(body: string | undefined): Record<string, unknown> {
 function parseExpand(value: string | undefined, set: EntitySetDef): ExpandTree {
   const tree: ExpandTree = {};
   if (!value) return tree;
-  for (const path of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const path of value
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     let node = tree;
     let current: EntitySetDef = set;
     for (const segment of path.split('/')) {
@@ -434,8 +516,10 @@ function orderRows(rows: Row[], orderby: string | undefined, set: EntitySetDef):
   if (!orderby) return rows;
   const clauses = orderby.split(',').map((c) => {
     const [name, dir] = c.trim().split(/\s+/);
-    if (!set.properties.some((p) => p.name === name)) throw gatewayErrors.badRequest(`Property ${String(name)} not found in type ${set.typeName}`);
-    if (dir !== undefined && dir !== 'asc' && dir !== 'desc') throw gatewayErrors.badRequest(`Invalid sort order '${dir}'`);
+    if (!set.properties.some((p) => p.name === name))
+      throw gatewayErrors.badRequest(`Property ${String(name)} not found in type ${set.typeName}`);
+    if (dir !== undefined && dir !== 'asc' && dir !== 'desc')
+      throw gatewayErrors.badRequest(`Invalid sort order '${dir}'`);
     return { name: name as string, desc: dir === 'desc' };
   });
   return [...rows].sort((a, b) => {

@@ -28,7 +28,12 @@ export interface RetrySchedule {
 /** Outbox entries kept for inspection. */
 const MAX_ENTRIES = 10_000;
 
-export const DEFAULT_RETRY_SCHEDULE: RetrySchedule = { initialDelayMs: 1000, factor: 2, maxDelayMs: 60_000, maxAttempts: 12 };
+export const DEFAULT_RETRY_SCHEDULE: RetrySchedule = {
+  initialDelayMs: 1000,
+  factor: 2,
+  maxDelayMs: 60_000,
+  maxAttempts: 12,
+};
 
 export interface OutboxOptions {
   eventsUrl?: string;
@@ -96,18 +101,35 @@ export class EventOutbox {
     if (!this.eventsUrl) return;
     const count = (state: DeliveryState): number => this.entries.filter((e) => e.state === state).length;
     this.entries.push({
-      event: { specversion: '1.0', id: randomUUID(), source: this.source, type: S4_HEARTBEAT_EVENT_TYPE, time: new Date().toISOString(),
-        datacontenttype: 'application/json', data: { PendingEvents: count('pending'), FailedEvents: count('failed') } },
-      state: 'pending', attempts: 0,
+      event: {
+        specversion: '1.0',
+        id: randomUUID(),
+        source: this.source,
+        type: S4_HEARTBEAT_EVENT_TYPE,
+        time: new Date().toISOString(),
+        datacontenttype: 'application/json',
+        data: { PendingEvents: count('pending'), FailedEvents: count('failed') },
+      },
+      state: 'pending',
+      attempts: 0,
     });
     this.kick();
   }
 
-  pause(): void { this.paused = true; }
-  resume(): void { this.paused = false; this.kick(); }
-  isPaused(): boolean { return this.paused; }
+  pause(): void {
+    this.paused = true;
+  }
+  resume(): void {
+    this.paused = false;
+    this.kick();
+  }
+  isPaused(): boolean {
+    return this.paused;
+  }
   /** The next N deliveries are dropped (never sent), like a lost HTTP call. */
-  drop(count: number): void { this.dropNext += count; }
+  drop(count: number): void {
+    this.dropNext += count;
+  }
 
   clear(): void {
     this.entries.length = 0;
@@ -117,9 +139,14 @@ export class EventOutbox {
 
   /** Starts delivery if idle; an immediate retry when waiting in backoff. */
   kick(): void {
-    if (this.wake) { this.wake(); return; }
+    if (this.wake) {
+      this.wake();
+      return;
+    }
     if (this.running || this.closed) return;
-    this.running = this.deliverAll().finally(() => { this.running = undefined; });
+    this.running = this.deliverAll().finally(() => {
+      this.running = undefined;
+    });
   }
 
   async close(): Promise<void> {
@@ -146,7 +173,10 @@ export class EventOutbox {
         log.warn({ eventId: next.event.id, attempts: next.attempts }, 'event delivery given up');
         continue;
       }
-      const delay = Math.min(this.retry.maxDelayMs, this.retry.initialDelayMs * this.retry.factor ** (next.attempts - 1));
+      const delay = Math.min(
+        this.retry.maxDelayMs,
+        this.retry.initialDelayMs * this.retry.factor ** (next.attempts - 1),
+      );
       await this.sleep(delay);
     }
   }
@@ -154,10 +184,14 @@ export class EventOutbox {
   private async attempt(entry: OutboxEntry): Promise<boolean> {
     entry.attempts++;
     const headers: Record<string, string> = { 'content-type': 'application/cloudevents+json' };
-    if (this.auth) headers.authorization = `Basic ${Buffer.from(`${this.auth.username}:${this.auth.password}`).toString('base64')}`;
+    if (this.auth)
+      headers.authorization = `Basic ${Buffer.from(`${this.auth.username}:${this.auth.password}`).toString('base64')}`;
     try {
       const response = await fetch(this.eventsUrl as string, {
-        method: 'POST', headers, body: JSON.stringify(entry.event), signal: AbortSignal.any([AbortSignal.timeout(10_000), this.shutdown.signal]),
+        method: 'POST',
+        headers,
+        body: JSON.stringify(entry.event),
+        signal: AbortSignal.any([AbortSignal.timeout(10_000), this.shutdown.signal]),
       });
       await response.arrayBuffer().catch(() => undefined);
       if (response.ok) {
@@ -178,14 +212,26 @@ export class EventOutbox {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      this.wake = () => { clearTimeout(this.timer); this.wake = undefined; resolve(); };
-      this.timer = setTimeout(() => { this.wake = undefined; resolve(); }, ms);
+      this.wake = () => {
+        clearTimeout(this.timer);
+        this.wake = undefined;
+        resolve();
+      };
+      this.timer = setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, ms);
       this.timer.unref?.();
     });
   }
 }
 
-type ObjectEvent = { group: string; objectKey: string; action: ChangeRecord['action']; build: (action: ChangeRecord['action']) => Record<string, unknown> };
+type ObjectEvent = {
+  group: string;
+  objectKey: string;
+  action: ChangeRecord['action'];
+  build: (action: ChangeRecord['action']) => Record<string, unknown>;
+};
 
 /**
  * Maps store changes to events. Header changes only: a dependent's change already touched its
@@ -205,21 +251,43 @@ export function toEvents(changes: ChangeRecord[], source: string): S4CloudEvent[
       case 'A_AppointmentActivity':
       case 'TaskActivity': {
         const kind = change.set === 'TaskActivity' ? S4_EVENT_TYPES.task : S4_EVENT_TYPES.appointment;
-        add({ group: change.set, objectKey: `${change.set}:${String(row.ActivityUUID)}`, action: change.action,
-          build: (action) => ({ type: kind[action], data: { ActivityUUID: row.ActivityUUID, ProcessType: row.ActivityProcessType } }) });
+        add({
+          group: change.set,
+          objectKey: `${change.set}:${String(row.ActivityUUID)}`,
+          action: change.action,
+          build: (action) => ({
+            type: kind[action],
+            data: { ActivityUUID: row.ActivityUUID, ProcessType: row.ActivityProcessType },
+          }),
+        });
         break;
       }
       case 'A_BusinessPartner':
-        add({ group: change.set, objectKey: `BP:${String(row.BusinessPartner)}`, action: change.action,
-          build: (action) => ({ type: S4_EVENT_TYPES.businessPartner[action], data: { BusinessPartner: row.BusinessPartner } }) });
+        add({
+          group: change.set,
+          objectKey: `BP:${String(row.BusinessPartner)}`,
+          action: change.action,
+          build: (action) => ({
+            type: S4_EVENT_TYPES.businessPartner[action],
+            data: { BusinessPartner: row.BusinessPartner },
+          }),
+        });
         break;
       case 'BPRelationship':
       case 'A_BusinessPartnerContact': {
-        const [bp1, bp2] = change.set === 'BPRelationship'
-          ? [row.BusinessPartner1, row.BusinessPartner2] : [row.BusinessPartnerCompany, row.BusinessPartnerPerson];
-        add({ group: change.set, objectKey: `REL:${String(row.RelationshipNumber)}`, action: change.action,
-          build: (action) => ({ type: S4_EVENT_TYPES.relationship[action],
-            data: { BusinessPartner1: bp1, BusinessPartner2: bp2, RelationshipCategory: row.RelationshipCategory } }) });
+        const [bp1, bp2] =
+          change.set === 'BPRelationship'
+            ? [row.BusinessPartner1, row.BusinessPartner2]
+            : [row.BusinessPartnerCompany, row.BusinessPartnerPerson];
+        add({
+          group: change.set,
+          objectKey: `REL:${String(row.RelationshipNumber)}`,
+          action: change.action,
+          build: (action) => ({
+            type: S4_EVENT_TYPES.relationship[action],
+            data: { BusinessPartner1: bp1, BusinessPartner2: bp2, RelationshipCategory: row.RelationshipCategory },
+          }),
+        });
         break;
       }
       default:
@@ -230,13 +298,22 @@ export function toEvents(changes: ChangeRecord[], source: string): S4CloudEvent[
   for (const list of perObject.values()) {
     const actions = new Set(list.map((e) => e.action));
     const last = list[list.length - 1] as ObjectEvent;
-    const chosen: ChangeRecord['action'][] = actions.has('created') && actions.has('deleted')
-      ? [] // born and gone inside one unit of work: nobody outside ever saw it
-      : actions.has('created') ? ['created'] : actions.has('deleted') ? ['deleted'] : ['changed'];
+    const chosen: ChangeRecord['action'][] =
+      actions.has('created') && actions.has('deleted')
+        ? [] // born and gone inside one unit of work: nobody outside ever saw it
+        : actions.has('created')
+          ? ['created']
+          : actions.has('deleted')
+            ? ['deleted']
+            : ['changed'];
     for (const action of chosen) {
       const pick = [...list].reverse().find((e) => e.action === action) ?? last;
       events.push({
-        specversion: '1.0', id: randomUUID(), source, time: new Date().toISOString(), datacontenttype: 'application/json',
+        specversion: '1.0',
+        id: randomUUID(),
+        source,
+        time: new Date().toISOString(),
+        datacontenttype: 'application/json',
         ...pick.build(action),
       } as S4CloudEvent);
     }

@@ -37,9 +37,12 @@ export class FaultInjector {
   take(method: string, path: string): Fault | undefined {
     // HEAD is how clients fetch CSRF tokens; a fault meant for "the next write" must hit the write
     // itself, so HEAD requests only fail when a fault names HEAD explicitly.
-    const fault = this.faults.find((f) => f.remaining > 0
-      && (f.pathContains === undefined || path.includes(f.pathContains))
-      && (f.method === undefined ? method.toUpperCase() !== 'HEAD' : f.method.toUpperCase() === method.toUpperCase()));
+    const fault = this.faults.find(
+      (f) =>
+        f.remaining > 0 &&
+        (f.pathContains === undefined || path.includes(f.pathContains)) &&
+        (f.method === undefined ? method.toUpperCase() !== 'HEAD' : f.method.toUpperCase() === method.toUpperCase()),
+    );
     if (!fault) return undefined;
     fault.remaining--;
     this.faults = this.faults.filter((f) => f.remaining > 0);

@@ -17,10 +17,7 @@ export type Expr =
   | { kind: 'not'; operand: Expr }
   | { kind: 'call'; name: string; args: Expr[] };
 
-type Token =
-  | { t: 'lit'; value: unknown }
-  | { t: 'id'; value: string }
-  | { t: 'punct'; value: '(' | ')' | ',' | '/' };
+type Token = { t: 'lit'; value: unknown } | { t: 'id'; value: string } | { t: 'punct'; value: '(' | ')' | ',' | '/' };
 
 const TYPED_LITERAL = /^(datetime|datetimeoffset|guid|time|X|binary)'((?:[^']|'')*)'/i;
 const NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?[mMdDfFlL]?/;
@@ -30,7 +27,10 @@ export function tokenize(input: string): Token[] {
   let rest = input;
   while (rest.length > 0) {
     const ws = /^\s+/.exec(rest);
-    if (ws) { rest = rest.slice(ws[0].length); continue; }
+    if (ws) {
+      rest = rest.slice(ws[0].length);
+      continue;
+    }
     const ch = rest[0] as string;
     if (ch === '(' || ch === ')' || ch === ',' || ch === '/') {
       tokens.push({ t: 'punct', value: ch });
@@ -46,7 +46,10 @@ export function tokenize(input: string): Token[] {
     }
     const typed = TYPED_LITERAL.exec(rest);
     if (typed) {
-      tokens.push({ t: 'lit', value: typedLiteral((typed[1] as string).toLowerCase(), (typed[2] as string).replace(/''/g, "'")) });
+      tokens.push({
+        t: 'lit',
+        value: typedLiteral((typed[1] as string).toLowerCase(), (typed[2] as string).replace(/''/g, "'")),
+      });
       rest = rest.slice(typed[0].length);
       continue;
     }
@@ -79,7 +82,8 @@ function typedLiteral(type: string, raw: string): unknown {
       return parsed.ms;
     }
     case 'guid':
-      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(raw)) throw new ODataSyntaxError(`Invalid guid literal '${raw}'`);
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(raw))
+        throw new ODataSyntaxError(`Invalid guid literal '${raw}'`);
       return raw.toLowerCase();
     case 'time': {
       const seconds = parseEdmTime(raw);
@@ -98,24 +102,37 @@ export function parseFilter(input: string): Expr {
   const tokens = tokenize(input);
   let pos = 0;
   const peek = (): Token | undefined => tokens[pos];
-  const isWord = (word: string): boolean => { const tok = peek(); return tok?.t === 'id' && tok.value === word; };
+  const isWord = (word: string): boolean => {
+    const tok = peek();
+    return tok?.t === 'id' && tok.value === word;
+  };
   const expectPunct = (value: string): void => {
     const tok = tokens[pos++];
-    if (tok?.t !== 'punct' || tok.value !== value) throw new ODataSyntaxError(`Expected '${value}' in filter '${input}'`);
+    if (tok?.t !== 'punct' || tok.value !== value)
+      throw new ODataSyntaxError(`Expected '${value}' in filter '${input}'`);
   };
 
   const parseOr = (): Expr => {
     let left = parseAnd();
-    while (isWord('or')) { pos++; left = { kind: 'binary', op: 'or', left, right: parseAnd() }; }
+    while (isWord('or')) {
+      pos++;
+      left = { kind: 'binary', op: 'or', left, right: parseAnd() };
+    }
     return left;
   };
   const parseAnd = (): Expr => {
     let left = parseNot();
-    while (isWord('and')) { pos++; left = { kind: 'binary', op: 'and', left, right: parseNot() }; }
+    while (isWord('and')) {
+      pos++;
+      left = { kind: 'binary', op: 'and', left, right: parseNot() };
+    }
     return left;
   };
   const parseNot = (): Expr => {
-    if (isWord('not')) { pos++; return { kind: 'not', operand: parseNot() }; }
+    if (isWord('not')) {
+      pos++;
+      return { kind: 'not', operand: parseNot() };
+    }
     return parseComparison();
   };
   const parseComparison = (): Expr => {
@@ -144,7 +161,10 @@ export function parseFilter(input: string): Expr {
         const args: Expr[] = [];
         if (!(peek()?.t === 'punct' && (peek() as { value: string }).value === ')')) {
           args.push(parseOr());
-          while (peek()?.t === 'punct' && (peek() as { value: string }).value === ',') { pos++; args.push(parseOr()); }
+          while (peek()?.t === 'punct' && (peek() as { value: string }).value === ',') {
+            pos++;
+            args.push(parseOr());
+          }
         }
         expectPunct(')');
         return { kind: 'call', name: tok.value, args };
@@ -170,19 +190,34 @@ export function validateFilter(expr: Expr, set: EntitySetDef): void {
         throw new ODataSyntaxError(`Property ${expr.name} not found in type ${set.typeName}`);
       }
       return;
-    case 'binary': validateFilter(expr.left, set); validateFilter(expr.right, set); return;
-    case 'not': validateFilter(expr.operand, set); return;
-    case 'call': expr.args.forEach((arg) => validateFilter(arg, set)); return;
-    default: return;
+    case 'binary':
+      validateFilter(expr.left, set);
+      validateFilter(expr.right, set);
+      return;
+    case 'not':
+      validateFilter(expr.operand, set);
+      return;
+    case 'call':
+      expr.args.forEach((arg) => validateFilter(arg, set));
+      return;
+    default:
+      return;
   }
 }
 
 export function evaluate(expr: Expr, row: Record<string, unknown>): unknown {
   switch (expr.kind) {
-    case 'literal': return expr.value;
-    case 'prop': return row[expr.name] ?? null;
-    case 'not': return !truthy(evaluate(expr.operand, row));
-    case 'call': return call(expr.name, expr.args.map((arg) => evaluate(arg, row)));
+    case 'literal':
+      return expr.value;
+    case 'prop':
+      return row[expr.name] ?? null;
+    case 'not':
+      return !truthy(evaluate(expr.operand, row));
+    case 'call':
+      return call(
+        expr.name,
+        expr.args.map((arg) => evaluate(arg, row)),
+      );
     case 'binary': {
       if (expr.op === 'and') return truthy(evaluate(expr.left, row)) && truthy(evaluate(expr.right, row));
       if (expr.op === 'or') return truthy(evaluate(expr.left, row)) || truthy(evaluate(expr.right, row));
@@ -201,16 +236,25 @@ function compare(op: string, a: unknown, b: unknown): boolean {
     if (op === 'ne') return a !== b;
     return false;
   }
-  const [x, y] = typeof a === 'string' && typeof b === 'string' && looksLikeGuid(a) && looksLikeGuid(b)
-    ? [a.toLowerCase(), b.toLowerCase()] : [a, b];
+  const [x, y] =
+    typeof a === 'string' && typeof b === 'string' && looksLikeGuid(a) && looksLikeGuid(b)
+      ? [a.toLowerCase(), b.toLowerCase()]
+      : [a, b];
   switch (op) {
-    case 'eq': return x === y;
-    case 'ne': return x !== y;
-    case 'gt': return (x as number) > (y as number);
-    case 'ge': return (x as number) >= (y as number);
-    case 'lt': return (x as number) < (y as number);
-    case 'le': return (x as number) <= (y as number);
-    default: throw new ODataSyntaxError(`Operator ${op} not supported`);
+    case 'eq':
+      return x === y;
+    case 'ne':
+      return x !== y;
+    case 'gt':
+      return (x as number) > (y as number);
+    case 'ge':
+      return (x as number) >= (y as number);
+    case 'lt':
+      return (x as number) < (y as number);
+    case 'le':
+      return (x as number) <= (y as number);
+    default:
+      throw new ODataSyntaxError(`Operator ${op} not supported`);
   }
 }
 
@@ -226,15 +270,24 @@ function call(name: string, args: unknown[]): unknown {
   const [a, b] = args;
   switch (name) {
     // OData v2 substringof(needle, haystack) — note the argument order, the reverse of v4 contains.
-    case 'substringof': return str(b).includes(str(a));
-    case 'startswith': return str(a).startsWith(str(b));
-    case 'endswith': return str(a).endsWith(str(b));
-    case 'tolower': return str(a).toLowerCase();
-    case 'toupper': return str(a).toUpperCase();
-    case 'trim': return str(a).trim();
-    case 'length': return str(a).length;
-    case 'indexof': return str(a).indexOf(str(b));
-    default: throw new ODataSyntaxError(`Function '${name}' is not supported`);
+    case 'substringof':
+      return str(b).includes(str(a));
+    case 'startswith':
+      return str(a).startsWith(str(b));
+    case 'endswith':
+      return str(a).endsWith(str(b));
+    case 'tolower':
+      return str(a).toLowerCase();
+    case 'toupper':
+      return str(a).toUpperCase();
+    case 'trim':
+      return str(a).trim();
+    case 'length':
+      return str(a).length;
+    case 'indexof':
+      return str(a).indexOf(str(b));
+    default:
+      throw new ODataSyntaxError(`Function '${name}' is not supported`);
   }
 }
 

@@ -8,8 +8,17 @@
  */
 
 export type EdmType =
-  | 'Edm.String' | 'Edm.Guid' | 'Edm.Boolean' | 'Edm.Byte' | 'Edm.Int16' | 'Edm.Int32' | 'Edm.Int64'
-  | 'Edm.Decimal' | 'Edm.DateTime' | 'Edm.DateTimeOffset' | 'Edm.Time';
+  | 'Edm.String'
+  | 'Edm.Guid'
+  | 'Edm.Boolean'
+  | 'Edm.Byte'
+  | 'Edm.Int16'
+  | 'Edm.Int32'
+  | 'Edm.Int64'
+  | 'Edm.Decimal'
+  | 'Edm.DateTime'
+  | 'Edm.DateTimeOffset'
+  | 'Edm.Time';
 
 export interface PropertyDef {
   name: string;
@@ -65,8 +74,12 @@ export interface ServiceDef {
   entitySets: EntitySetDef[];
 }
 
-const p = (name: string, type: EdmType, label: string, extra: Partial<PropertyDef> = {}): PropertyDef =>
-  ({ name, type, label, ...extra });
+const p = (name: string, type: EdmType, label: string, extra: Partial<PropertyDef> = {}): PropertyDef => ({
+  name,
+  type,
+  label,
+  ...extra,
+});
 const key = (name: string, type: EdmType, label: string, extra: Partial<PropertyDef> = {}): PropertyDef =>
   p(name, type, label, { key: true, ...extra });
 const changeStamp = [
@@ -84,7 +97,10 @@ export const BUSINESS_PARTNER_SERVICE: ServiceDef = {
     {
       // SAP's A_BusinessPartner has no change timestamp property (LastChangeDate + LastChangeTime only);
       // the emulator derives its ETag from the row's internal change stamp.
-      name: 'A_BusinessPartner', typeName: 'A_BusinessPartnerType', writable: true, changedAtProperty: '__changed',
+      name: 'A_BusinessPartner',
+      typeName: 'A_BusinessPartnerType',
+      writable: true,
+      changedAtProperty: '__changed',
       properties: [
         key('BusinessPartner', 'Edm.String', 'Business Partner', { maxLength: 10, createOnly: true }),
         p('BusinessPartnerCategory', 'Edm.String', 'BP Category', { maxLength: 1, createOnly: true }),
@@ -105,14 +121,36 @@ export const BUSINESS_PARTNER_SERVICE: ServiceDef = {
         p('LastChangeTime', 'Edm.Time', 'Changed At', { computed: true }),
       ],
       navigations: [
-        { name: 'to_BusinessPartnerAddress', target: 'A_BusinessPartnerAddress', many: true, join: [['BusinessPartner', 'BusinessPartner']] },
-        { name: 'to_BusinessPartnerRole', target: 'A_BusinessPartnerRole', many: true, join: [['BusinessPartner', 'BusinessPartner']] },
-        { name: 'to_BuPaIdentification', target: 'A_BuPaIdentification', many: true, join: [['BusinessPartner', 'BusinessPartner']] },
-        { name: 'to_BusinessPartnerContact', target: 'A_BusinessPartnerContact', many: true, join: [['BusinessPartner', 'BusinessPartnerCompany']] },
+        {
+          name: 'to_BusinessPartnerAddress',
+          target: 'A_BusinessPartnerAddress',
+          many: true,
+          join: [['BusinessPartner', 'BusinessPartner']],
+        },
+        {
+          name: 'to_BusinessPartnerRole',
+          target: 'A_BusinessPartnerRole',
+          many: true,
+          join: [['BusinessPartner', 'BusinessPartner']],
+        },
+        {
+          name: 'to_BuPaIdentification',
+          target: 'A_BuPaIdentification',
+          many: true,
+          join: [['BusinessPartner', 'BusinessPartner']],
+        },
+        {
+          name: 'to_BusinessPartnerContact',
+          target: 'A_BusinessPartnerContact',
+          many: true,
+          join: [['BusinessPartner', 'BusinessPartnerCompany']],
+        },
       ],
     },
     {
-      name: 'A_BusinessPartnerAddress', typeName: 'A_BusinessPartnerAddressType', writable: true,
+      name: 'A_BusinessPartnerAddress',
+      typeName: 'A_BusinessPartnerAddressType',
+      writable: true,
       properties: [
         key('BusinessPartner', 'Edm.String', 'Business Partner', { maxLength: 10 }),
         key('AddressID', 'Edm.String', 'Address Number', { maxLength: 10, computed: true }),
@@ -128,12 +166,26 @@ export const BUSINESS_PARTNER_SERVICE: ServiceDef = {
       ],
       navigations: [
         { name: 'to_EmailAddress', target: 'A_AddressEmailAddress', many: true, join: [['AddressID', 'AddressID']] },
-        { name: 'to_PhoneNumber', target: 'A_AddressPhoneNumber', many: true, join: [['AddressID', 'AddressID']], where: { PhoneNumberType: '1' } },
-        { name: 'to_MobilePhoneNumber', target: 'A_AddressPhoneNumber', many: true, join: [['AddressID', 'AddressID']], where: { PhoneNumberType: '3' } },
+        {
+          name: 'to_PhoneNumber',
+          target: 'A_AddressPhoneNumber',
+          many: true,
+          join: [['AddressID', 'AddressID']],
+          where: { PhoneNumberType: '1' },
+        },
+        {
+          name: 'to_MobilePhoneNumber',
+          target: 'A_AddressPhoneNumber',
+          many: true,
+          join: [['AddressID', 'AddressID']],
+          where: { PhoneNumberType: '3' },
+        },
       ],
     },
     {
-      name: 'A_AddressEmailAddress', typeName: 'A_AddressEmailAddressType', writable: true,
+      name: 'A_AddressEmailAddress',
+      typeName: 'A_AddressEmailAddressType',
+      writable: true,
       properties: [
         key('AddressID', 'Edm.String', 'Address Number', { maxLength: 10 }),
         key('Person', 'Edm.String', 'Person Number', { maxLength: 10 }),
@@ -145,7 +197,9 @@ export const BUSINESS_PARTNER_SERVICE: ServiceDef = {
       navigations: [],
     },
     {
-      name: 'A_AddressPhoneNumber', typeName: 'A_AddressPhoneNumberType', writable: true,
+      name: 'A_AddressPhoneNumber',
+      typeName: 'A_AddressPhoneNumberType',
+      writable: true,
       properties: [
         key('AddressID', 'Edm.String', 'Address Number', { maxLength: 10 }),
         key('Person', 'Edm.String', 'Person Number', { maxLength: 10 }),
@@ -161,7 +215,9 @@ export const BUSINESS_PARTNER_SERVICE: ServiceDef = {
       navigations: [],
     },
     {
-      name: 'A_BusinessPartnerRole', typeName: 'A_BusinessPartnerRoleType', writable: true,
+      name: 'A_BusinessPartnerRole',
+      typeName: 'A_BusinessPartnerRoleType',
+      writable: true,
       properties: [
         key('BusinessPartner', 'Edm.String', 'Business Partner', { maxLength: 10 }),
         key('BusinessPartnerRole', 'Edm.String', 'BP Role', { maxLength: 6 }),
@@ -171,7 +227,9 @@ export const BUSINESS_PARTNER_SERVICE: ServiceDef = {
       navigations: [],
     },
     {
-      name: 'A_BuPaIdentification', typeName: 'A_BuPaIdentificationType', writable: true,
+      name: 'A_BuPaIdentification',
+      typeName: 'A_BuPaIdentificationType',
+      writable: true,
       properties: [
         key('BusinessPartner', 'Edm.String', 'Business Partner', { maxLength: 10 }),
         key('BPIdentificationType', 'Edm.String', 'ID Type', { maxLength: 6 }),
@@ -183,7 +241,9 @@ export const BUSINESS_PARTNER_SERVICE: ServiceDef = {
       navigations: [],
     },
     {
-      name: 'A_BusinessPartnerContact', typeName: 'A_BusinessPartnerContactType', writable: true,
+      name: 'A_BusinessPartnerContact',
+      typeName: 'A_BusinessPartnerContactType',
+      writable: true,
       properties: [
         key('RelationshipNumber', 'Edm.String', 'BP Relationship No.', { maxLength: 12, computed: true }),
         key('BusinessPartnerCompany', 'Edm.String', 'Business Partner', { maxLength: 10 }),
@@ -194,11 +254,18 @@ export const BUSINESS_PARTNER_SERVICE: ServiceDef = {
         p('RelationshipCategory', 'Edm.String', 'Relationship Category', { maxLength: 6 }),
       ],
       navigations: [
-        { name: 'to_ContactRelationship', target: 'A_BPContactToFuncAndDept', many: false, join: [['RelationshipNumber', 'RelationshipNumber']] },
+        {
+          name: 'to_ContactRelationship',
+          target: 'A_BPContactToFuncAndDept',
+          many: false,
+          join: [['RelationshipNumber', 'RelationshipNumber']],
+        },
       ],
     },
     {
-      name: 'A_BPContactToFuncAndDept', typeName: 'A_BPContactToFuncAndDeptType', writable: true,
+      name: 'A_BPContactToFuncAndDept',
+      typeName: 'A_BPContactToFuncAndDeptType',
+      writable: true,
       properties: [
         key('RelationshipNumber', 'Edm.String', 'BP Relationship No.', { maxLength: 12 }),
         key('BusinessPartnerCompany', 'Edm.String', 'Business Partner', { maxLength: 10 }),
@@ -219,7 +286,10 @@ function activitySets(prefix: 'A_AppointmentActivity' | 'TaskActivity', header: 
   const typeSuffix = prefix === 'TaskActivity' ? '' : 'Type';
   return [
     {
-      name: prefix, typeName: `${prefix}${typeSuffix}`, writable: true, changedAtProperty: 'LastChangeDateTime',
+      name: prefix,
+      typeName: `${prefix}${typeSuffix}`,
+      writable: true,
+      changedAtProperty: 'LastChangeDateTime',
       properties: [
         key('ActivityUUID', 'Edm.Guid', 'Activity GUID', { computed: true }),
         p('Activity', 'Edm.String', 'Activity ID', { maxLength: 10, computed: true }),
@@ -239,7 +309,9 @@ function activitySets(prefix: 'A_AppointmentActivity' | 'TaskActivity', header: 
       ],
     },
     {
-      name: `${prefix}Partner`, typeName: `${prefix}Partner${typeSuffix}`, writable: true,
+      name: `${prefix}Partner`,
+      typeName: `${prefix}Partner${typeSuffix}`,
+      writable: true,
       properties: [
         key('ActivityUUID', 'Edm.Guid', 'Activity GUID'),
         key('PartnerFunction', 'Edm.String', 'Partner Function', { maxLength: 8 }),
@@ -249,7 +321,9 @@ function activitySets(prefix: 'A_AppointmentActivity' | 'TaskActivity', header: 
       navigations: [],
     },
     {
-      name: `${prefix}Text`, typeName: `${prefix}Text${typeSuffix}`, writable: true,
+      name: `${prefix}Text`,
+      typeName: `${prefix}Text${typeSuffix}`,
+      writable: true,
       properties: [
         key('ActivityUUID', 'Edm.Guid', 'Activity GUID'),
         key('LongTextID', 'Edm.String', 'Text Type', { maxLength: 4 }),
@@ -287,10 +361,16 @@ export const TASK_SERVICE: ServiceDef = {
 
 /** Demo customizing: contact person functions (TB913) and departments (TB911), English texts. */
 export const CONTACT_FUNCTIONS: Readonly<Record<string, string>> = {
-  '0001': 'Managing Director', '0002': 'Head of Purchasing', '0003': 'Plant Manager', '0004': 'Sales Manager',
+  '0001': 'Managing Director',
+  '0002': 'Head of Purchasing',
+  '0003': 'Plant Manager',
+  '0004': 'Sales Manager',
 };
 export const CONTACT_DEPARTMENTS: Readonly<Record<string, string>> = {
-  '0001': 'Management', '0002': 'Purchasing', '0003': 'Production', '0004': 'Sales',
+  '0001': 'Management',
+  '0002': 'Purchasing',
+  '0003': 'Production',
+  '0004': 'Sales',
 };
 
 /**
@@ -306,7 +386,9 @@ export const TANDEM_BP_SERVICE: ServiceDef = {
   componentId: 'ZTANDEM',
   entitySets: [
     {
-      name: 'BPRelationship', typeName: 'BPRelationshipType', writable: false,
+      name: 'BPRelationship',
+      typeName: 'BPRelationshipType',
+      writable: false,
       properties: [
         key('RelationshipNumber', 'Edm.String', 'BP Relationship No.', { maxLength: 12, computed: true }),
         key('BusinessPartner1', 'Edm.String', 'Business Partner 1', { maxLength: 10 }),
@@ -318,7 +400,9 @@ export const TANDEM_BP_SERVICE: ServiceDef = {
       navigations: [],
     },
     {
-      name: 'ContactPersonDetail', typeName: 'ContactPersonDetailType', writable: false,
+      name: 'ContactPersonDetail',
+      typeName: 'ContactPersonDetailType',
+      writable: false,
       properties: [
         key('RelationshipNumber', 'Edm.String', 'BP Relationship No.', { maxLength: 12 }),
         key('BusinessPartnerCompany', 'Edm.String', 'Business Partner', { maxLength: 10 }),
@@ -330,18 +414,28 @@ export const TANDEM_BP_SERVICE: ServiceDef = {
         p('ContactPersonDepartmentName', 'Edm.String', 'Department Name', { maxLength: 20 }),
       ],
       navigations: [],
-      view: (rows) => rows('A_BPContactToFuncAndDept').map((r) => ({
-        __changed: r.__changed,
-        RelationshipNumber: r.RelationshipNumber, BusinessPartnerCompany: r.BusinessPartnerCompany,
-        BusinessPartnerPerson: r.BusinessPartnerPerson, ValidityEndDate: r.ValidityEndDate,
-        ContactPersonFunction: r.ContactPersonFunction ?? '', ContactPersonFunctionName: CONTACT_FUNCTIONS[String(r.ContactPersonFunction)] ?? '',
-        ContactPersonDepartment: r.ContactPersonDepartment ?? '', ContactPersonDepartmentName: CONTACT_DEPARTMENTS[String(r.ContactPersonDepartment)] ?? '',
-      })),
+      view: (rows) =>
+        rows('A_BPContactToFuncAndDept').map((r) => ({
+          __changed: r.__changed,
+          RelationshipNumber: r.RelationshipNumber,
+          BusinessPartnerCompany: r.BusinessPartnerCompany,
+          BusinessPartnerPerson: r.BusinessPartnerPerson,
+          ValidityEndDate: r.ValidityEndDate,
+          ContactPersonFunction: r.ContactPersonFunction ?? '',
+          ContactPersonFunctionName: CONTACT_FUNCTIONS[String(r.ContactPersonFunction)] ?? '',
+          ContactPersonDepartment: r.ContactPersonDepartment ?? '',
+          ContactPersonDepartmentName: CONTACT_DEPARTMENTS[String(r.ContactPersonDepartment)] ?? '',
+        })),
     },
   ],
 };
 
-export const SERVICES: readonly ServiceDef[] = [BUSINESS_PARTNER_SERVICE, APPOINTMENT_SERVICE, TASK_SERVICE, TANDEM_BP_SERVICE];
+export const SERVICES: readonly ServiceDef[] = [
+  BUSINESS_PARTNER_SERVICE,
+  APPOINTMENT_SERVICE,
+  TASK_SERVICE,
+  TANDEM_BP_SERVICE,
+];
 
 export function findService(name: string): ServiceDef | undefined {
   return SERVICES.find((s) => s.name.toUpperCase() === name.toUpperCase());

@@ -42,7 +42,12 @@ function stampCreate(row: Record<string, unknown>, ctx: RuleContext, set: Entity
   stampChange(row, ctx, set, now);
 }
 
-function stampChange(row: Record<string, unknown>, ctx: RuleContext, set: EntitySetDef, now = ctx.store.nextStamp()): void {
+function stampChange(
+  row: Record<string, unknown>,
+  ctx: RuleContext,
+  set: EntitySetDef,
+  now = ctx.store.nextStamp(),
+): void {
   const has = (name: string): boolean => set.properties.some((p) => p.name === name);
   if (has('LastChangedByUser')) row.LastChangedByUser = ctx.user;
   if (has('LastChangeDateTime')) row.LastChangeDateTime = now;
@@ -60,14 +65,22 @@ function validateActivity(set: string, row: Record<string, unknown>): void {
   const kind = ACTIVITY_SETS[set] as keyof typeof PROCESS_TYPES;
   const types = PROCESS_TYPES[kind] as Record<string, string>;
   if (typeof row.ActivityProcessType !== 'string' || types[row.ActivityProcessType] === undefined) {
-    throw gatewayErrors.business(`Transaction type ${String(row.ActivityProcessType ?? '')} is not permitted for this business object`, 'CRM_ORDERADM_H/012');
+    throw gatewayErrors.business(
+      `Transaction type ${String(row.ActivityProcessType ?? '')} is not permitted for this business object`,
+      'CRM_ORDERADM_H/012',
+    );
   }
-  if (typeof row.ActivityTimeZone === 'string' && row.ActivityTimeZone !== '' && SAP_TO_IANA[row.ActivityTimeZone] === undefined) {
+  if (
+    typeof row.ActivityTimeZone === 'string' &&
+    row.ActivityTimeZone !== '' &&
+    SAP_TO_IANA[row.ActivityTimeZone] === undefined
+  ) {
     throw gatewayErrors.business(`Time zone ${row.ActivityTimeZone} is not defined`, 'TZ/001');
   }
-  const [from, to] = kind === 'appointment'
-    ? [row.AppointmentStartDateTime, row.AppointmentEndDateTime]
-    : [row.TaskStartDateTime, row.TaskDueDateTime];
+  const [from, to] =
+    kind === 'appointment'
+      ? [row.AppointmentStartDateTime, row.AppointmentEndDateTime]
+      : [row.TaskStartDateTime, row.TaskDueDateTime];
   if (kind === 'appointment' && (typeof from !== 'number' || typeof to !== 'number')) {
     throw gatewayErrors.business('Enter a start and an end date for the appointment', 'CRM_APPOINTMENT/005');
   }
@@ -123,19 +136,24 @@ export function beforeCreate(setName: string, row: Record<string, unknown>, ctx:
       row.AddressID = String(store.nextNumber('address', 30_000));
       break;
     case 'A_AddressEmailAddress':
-      row.SearchEmailAddress = String(row.EmailAddress ?? '').toUpperCase().slice(0, 20);
-      if (row.OrdinalNumber === '' || row.OrdinalNumber === undefined) row.OrdinalNumber = nextOrdinal(store, setName, row.AddressID);
+      row.SearchEmailAddress = String(row.EmailAddress ?? '')
+        .toUpperCase()
+        .slice(0, 20);
+      if (row.OrdinalNumber === '' || row.OrdinalNumber === undefined)
+        row.OrdinalNumber = nextOrdinal(store, setName, row.AddressID);
       break;
     case 'A_AddressPhoneNumber':
       row.InternationalPhoneNumber = String(row.PhoneNumber ?? '').replace(/[^+\d]/g, '');
       if (row.PhoneNumberType === '' || row.PhoneNumberType === undefined) row.PhoneNumberType = '1';
-      if (row.OrdinalNumber === '' || row.OrdinalNumber === undefined) row.OrdinalNumber = nextOrdinal(store, setName, row.AddressID);
+      if (row.OrdinalNumber === '' || row.OrdinalNumber === undefined)
+        row.OrdinalNumber = nextOrdinal(store, setName, row.AddressID);
       break;
     case 'A_BusinessPartnerContact':
     case 'BPRelationship': {
-      const [bp1, bp2] = setName === 'BPRelationship'
-        ? [row.BusinessPartner1, row.BusinessPartner2]
-        : [row.BusinessPartnerCompany, row.BusinessPartnerPerson];
+      const [bp1, bp2] =
+        setName === 'BPRelationship'
+          ? [row.BusinessPartner1, row.BusinessPartner2]
+          : [row.BusinessPartnerCompany, row.BusinessPartnerPerson];
       requireBusinessPartner(ctx, bp1);
       requireBusinessPartner(ctx, bp2);
       row.RelationshipNumber = String(store.nextNumber('relationship', 100_000)).padStart(12, '0');
@@ -157,20 +175,32 @@ export function beforeUpdate(setName: string, row: Record<string, unknown>, ctx:
   const set = entitySetByName(setName)?.set as EntitySetDef;
   if (ACTIVITY_SETS[setName]) validateActivity(setName, row);
   if (setName === 'A_BusinessPartner') row.BusinessPartnerFullName = fullName(row);
-  if (setName === 'A_AddressEmailAddress') row.SearchEmailAddress = String(row.EmailAddress ?? '').toUpperCase().slice(0, 20);
-  if (setName === 'A_AddressPhoneNumber') row.InternationalPhoneNumber = String(row.PhoneNumber ?? '').replace(/[^+\d]/g, '');
+  if (setName === 'A_AddressEmailAddress')
+    row.SearchEmailAddress = String(row.EmailAddress ?? '')
+      .toUpperCase()
+      .slice(0, 20);
+  if (setName === 'A_AddressPhoneNumber')
+    row.InternationalPhoneNumber = String(row.PhoneNumber ?? '').replace(/[^+\d]/g, '');
   stampChange(row, ctx, set);
 }
 
 /** Dependents that go with a deleted row (partners and texts of an activity, a BP's addresses…). */
 export function dependentsOf(setName: string, row: Row, store: S4Store): { set: string; rows: Row[] }[] {
-  const byField = (set: string, field: string, value: unknown): { set: string; rows: Row[] } =>
-    ({ set, rows: store.list(set).filter((r) => r[field] === value) });
+  const byField = (set: string, field: string, value: unknown): { set: string; rows: Row[] } => ({
+    set,
+    rows: store.list(set).filter((r) => r[field] === value),
+  });
   switch (setName) {
     case 'A_AppointmentActivity':
-      return [byField('A_AppointmentActivityPartner', 'ActivityUUID', row.ActivityUUID), byField('A_AppointmentActivityText', 'ActivityUUID', row.ActivityUUID)];
+      return [
+        byField('A_AppointmentActivityPartner', 'ActivityUUID', row.ActivityUUID),
+        byField('A_AppointmentActivityText', 'ActivityUUID', row.ActivityUUID),
+      ];
     case 'TaskActivity':
-      return [byField('TaskActivityPartner', 'ActivityUUID', row.ActivityUUID), byField('TaskActivityText', 'ActivityUUID', row.ActivityUUID)];
+      return [
+        byField('TaskActivityPartner', 'ActivityUUID', row.ActivityUUID),
+        byField('TaskActivityText', 'ActivityUUID', row.ActivityUUID),
+      ];
     case 'A_BusinessPartner': {
       // Relationships die with either partner (each raises its own BPRelationship.Deleted).
       const bp = row.BusinessPartner;
@@ -178,12 +208,23 @@ export function dependentsOf(setName: string, row: Row, store: S4Store): { set: 
         byField('A_BusinessPartnerAddress', 'BusinessPartner', bp),
         byField('A_BusinessPartnerRole', 'BusinessPartner', bp),
         byField('A_BuPaIdentification', 'BusinessPartner', bp),
-        { set: 'A_BusinessPartnerContact', rows: store.list('A_BusinessPartnerContact').filter((r) => r.BusinessPartnerCompany === bp || r.BusinessPartnerPerson === bp) },
-        { set: 'BPRelationship', rows: store.list('BPRelationship').filter((r) => r.BusinessPartner1 === bp || r.BusinessPartner2 === bp) },
+        {
+          set: 'A_BusinessPartnerContact',
+          rows: store
+            .list('A_BusinessPartnerContact')
+            .filter((r) => r.BusinessPartnerCompany === bp || r.BusinessPartnerPerson === bp),
+        },
+        {
+          set: 'BPRelationship',
+          rows: store.list('BPRelationship').filter((r) => r.BusinessPartner1 === bp || r.BusinessPartner2 === bp),
+        },
       ];
     }
     case 'A_BusinessPartnerAddress':
-      return [byField('A_AddressEmailAddress', 'AddressID', row.AddressID), byField('A_AddressPhoneNumber', 'AddressID', row.AddressID)];
+      return [
+        byField('A_AddressEmailAddress', 'AddressID', row.AddressID),
+        byField('A_AddressPhoneNumber', 'AddressID', row.AddressID),
+      ];
     case 'A_BusinessPartnerContact':
       return [byField('A_BPContactToFuncAndDept', 'RelationshipNumber', row.RelationshipNumber)];
     default:
@@ -192,7 +233,11 @@ export function dependentsOf(setName: string, row: Row, store: S4Store): { set: 
 }
 
 /** The header whose change stamp moves when this dependent changes. */
-export function parentOf(setName: string, row: Record<string, unknown>, store: S4Store): { set: string; row: Row } | undefined {
+export function parentOf(
+  setName: string,
+  row: Record<string, unknown>,
+  store: S4Store,
+): { set: string; row: Row } | undefined {
   const find = (set: string, keys: Record<string, unknown>): { set: string; row: Row } | undefined => {
     const found = store.get(set, keys);
     return found ? { set, row: found } : undefined;
@@ -214,7 +259,9 @@ export function parentOf(setName: string, row: Record<string, unknown>, store: S
       return address ? find('A_BusinessPartner', { BusinessPartner: address.BusinessPartner }) : undefined;
     }
     case 'A_BPContactToFuncAndDept': {
-      const contact = store.list('A_BusinessPartnerContact').find((c) => c.RelationshipNumber === row.RelationshipNumber);
+      const contact = store
+        .list('A_BusinessPartnerContact')
+        .find((c) => c.RelationshipNumber === row.RelationshipNumber);
       return contact ? { set: 'A_BusinessPartnerContact', row: contact } : undefined;
     }
     default:
@@ -229,7 +276,10 @@ function requireParent(setName: string, row: Record<string, unknown>, ctx: RuleC
 }
 
 function nextOrdinal(store: S4Store, set: string, addressId: unknown): string {
-  const used = store.list(set).filter((r) => r.AddressID === addressId).map((r) => Number(r.OrdinalNumber));
+  const used = store
+    .list(set)
+    .filter((r) => r.AddressID === addressId)
+    .map((r) => Number(r.OrdinalNumber));
   return String(Math.max(0, ...used) + 1).padStart(3, '0');
 }
 

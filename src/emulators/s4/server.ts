@@ -52,7 +52,9 @@ export interface S4Emulator {
   url: string;
   port: number;
   /** Service roots, e.g. `${url}/sap/opu/odata/sap/API_BUSINESS_PARTNER`. */
-  serviceUrl(service: 'API_BUSINESS_PARTNER' | 'OP_API_ACTIVITY_APPOINTMENT_SRV_0001' | 'ZTANDEM_TASK_SRV' | 'ZTANDEM_BP_SRV'): string;
+  serviceUrl(
+    service: 'API_BUSINESS_PARTNER' | 'OP_API_ACTIVITY_APPOINTMENT_SRV_0001' | 'ZTANDEM_TASK_SRV' | 'ZTANDEM_BP_SRV',
+  ): string;
   store: S4Store;
   /** API_CV_ATTACHMENT_SRV's attachments (media entities linked to activities). */
   attachments: AttachmentService;
@@ -65,27 +67,37 @@ export interface S4Emulator {
   injectFault(fault: FaultInput): Fault;
   events(): readonly OutboxEntry[];
   /** Resolves when `predicate` holds for the outbox, polling (generous default timeout). */
-  waitForEvents(predicate: (entries: readonly OutboxEntry[]) => boolean, timeoutMs?: number): Promise<readonly OutboxEntry[]>;
+  waitForEvents(
+    predicate: (entries: readonly OutboxEntry[]) => boolean,
+    timeoutMs?: number,
+  ): Promise<readonly OutboxEntry[]>;
   setEventsUrl(url: string | undefined): void;
   /** Back to the seeded state: data, faults, events, sessions. */
   reset(): void;
   close(): Promise<void>;
 }
 
-interface Session { token: string; created: number }
+interface Session {
+  token: string;
+  created: number;
+}
 
 export async function startS4Emulator(options: S4EmulatorOptions = {}): Promise<S4Emulator> {
   const store = new S4Store();
   const faults = new FaultInjector();
   const outbox = new EventOutbox({
-    eventsUrl: options.eventsUrl, eventsAuth: options.eventsAuth,
-    source: `/default/sap.s4.beh/${S4_EMULATOR_SID}/${S4_EMULATOR_CLIENT}`, retry: options.eventRetry,
+    eventsUrl: options.eventsUrl,
+    eventsAuth: options.eventsAuth,
+    source: `/default/sap.s4.beh/${S4_EMULATOR_SID}/${S4_EMULATOR_CLIENT}`,
+    retry: options.eventRetry,
   });
   const sessions = new Map<string, Session>();
   const services = new Map(SERVICES.map((s) => [s.name, new ODataService(s, store, () => faults.hiddenProperties)]));
   const attachments = new AttachmentService(store);
   let muted = false;
-  store.onCommit((changes) => { if (!muted) outbox.publish(changes); });
+  store.onCommit((changes) => {
+    if (!muted) outbox.publish(changes);
+  });
   const reseed = (): void => {
     muted = true;
     try {
@@ -100,28 +112,41 @@ export async function startS4Emulator(options: S4EmulatorOptions = {}): Promise<
 
   const app = express();
   app.disable('x-powered-by');
-  if (options.log) app.use((req, _res, next) => { log.info({ method: req.method, url: req.originalUrl }, 's4 emulator request'); next(); });
+  if (options.log)
+    app.use((req, _res, next) => {
+      log.info({ method: req.method, url: req.originalUrl }, 's4 emulator request');
+      next();
+    });
 
   const emulator: Omit<S4Emulator, 'url' | 'port' | 'close' | 'serviceUrl'> = {
-    store, attachments, outbox, faults,
+    store,
+    attachments,
+    outbox,
+    faults,
     list: (set) => store.list(set),
-    modify: (set, keys, changes) => store.transaction(() => {
-      const found = store.get(set, keys);
-      if (!found) throw new Error(`No ${set} row with keys ${JSON.stringify(keys)}`);
-      const stamp = (setName: string, row: Row): Row => (entitySetByName(setName)?.set.changedAtProperty === 'LastChangeDateTime'
-        ? { ...row, LastChangeDateTime: store.nextStamp(), LastChangedByUser: 'EMULATOR' } : row);
-      const updated = store.replace(set, found, stamp(set, { ...found, ...changes } as Row));
-      // Like an edit in the SAP GUI, a dependent's change also changes its header (ETag, event).
-      const parent = parentOf(set, updated, store);
-      if (parent) store.replace(parent.set, parent.row, stamp(parent.set, parent.row));
-      return updated;
-    }),
+    modify: (set, keys, changes) =>
+      store.transaction(() => {
+        const found = store.get(set, keys);
+        if (!found) throw new Error(`No ${set} row with keys ${JSON.stringify(keys)}`);
+        const stamp = (setName: string, row: Row): Row =>
+          entitySetByName(setName)?.set.changedAtProperty === 'LastChangeDateTime'
+            ? { ...row, LastChangeDateTime: store.nextStamp(), LastChangedByUser: 'EMULATOR' }
+            : row;
+        const updated = store.replace(set, found, stamp(set, { ...found, ...changes } as Row));
+        // Like an edit in the SAP GUI, a dependent's change also changes its header (ETag, event).
+        const parent = parentOf(set, updated, store);
+        if (parent) store.replace(parent.set, parent.row, stamp(parent.set, parent.row));
+        return updated;
+      }),
     injectFault: (fault) => faults.add(fault),
     events: () => outbox.list(),
     waitForEvents: async (predicate, timeoutMs = 20_000) => {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(outbox.list())) {
-        if (Date.now() > deadline) throw new Error(`Timed out waiting for S/4 emulator events: ${JSON.stringify(outbox.list().map((e) => [e.event.type, e.state]))}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `Timed out waiting for S/4 emulator events: ${JSON.stringify(outbox.list().map((e) => [e.event.type, e.state]))}`,
+          );
         await new Promise((r) => setTimeout(r, 25));
       }
       return outbox.list();
@@ -137,89 +162,151 @@ export async function startS4Emulator(options: S4EmulatorOptions = {}): Promise<
 
   app.use('/_emulator', express.json({ limit: '100kb' }), createControlRouter(emulator as S4Emulator));
   app.use('/ui', express.urlencoded({ extended: false, limit: '100kb' }), createUiRouter(services, store));
-  app.get('/', (_req, res) => { res.redirect('/ui'); });
+  app.get('/', (_req, res) => {
+    res.redirect('/ui');
+  });
 
-  app.use('/sap/opu/odata/sap', express.raw({ type: () => true, limit: MAX_BODY }), async (req: Request, res: Response) => {
-    const method = (req.method === 'POST' && typeof req.headers['x-http-method'] === 'string' ? req.headers['x-http-method'] : req.method).toUpperCase();
-    const [servicePart = '', ...restParts] = req.path.replace(/^\//, '').split('/');
-    const service = findService(servicePart);
-    if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
-    const fault = faults.take(method, req.path);
-    if (fault) return sendError(res, new GatewayError(fault.status, fault.code, fault.message,
-      fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {}), service);
+  app.use(
+    '/sap/opu/odata/sap',
+    express.raw({ type: () => true, limit: MAX_BODY }),
+    async (req: Request, res: Response) => {
+      const method = (
+        req.method === 'POST' && typeof req.headers['x-http-method'] === 'string'
+          ? req.headers['x-http-method']
+          : req.method
+      ).toUpperCase();
+      const [servicePart = '', ...restParts] = req.path.replace(/^\//, '').split('/');
+      const service = findService(servicePart);
+      if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
+      const fault = faults.take(method, req.path);
+      if (fault)
+        return sendError(
+          res,
+          new GatewayError(
+            fault.status,
+            fault.code,
+            fault.message,
+            fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {},
+          ),
+          service,
+        );
 
-    const user = authenticate(req);
-    if (!user) {
-      res.status(401).set('www-authenticate', `Basic realm="SAP NetWeaver Application Server [${S4_EMULATOR_SID}/${S4_EMULATOR_CLIENT}]"`)
-        .type('text/html').send('<html><body><h1>Logon failed</h1></body></html>');
-      return;
-    }
-    const client = (typeof req.query['sap-client'] === 'string' ? req.query['sap-client'] : undefined) ?? headerValue(req, 'sap-client');
-    if (client !== undefined && client !== S4_EMULATOR_CLIENT) {
-      // A logon to a client that does not exist fails at the ICF logon, before Gateway: 401.
-      res.status(401).type('text/html').send(`<html><body><h1>Logon failed</h1><p>Client ${escapeHtml(client)} is not available in this system</p></body></html>`);
-      return;
-    }
+      const user = authenticate(req);
+      if (!user) {
+        res
+          .status(401)
+          .set(
+            'www-authenticate',
+            `Basic realm="SAP NetWeaver Application Server [${S4_EMULATOR_SID}/${S4_EMULATOR_CLIENT}]"`,
+          )
+          .type('text/html')
+          .send('<html><body><h1>Logon failed</h1></body></html>');
+        return;
+      }
+      const client =
+        (typeof req.query['sap-client'] === 'string' ? req.query['sap-client'] : undefined) ??
+        headerValue(req, 'sap-client');
+      if (client !== undefined && client !== S4_EMULATOR_CLIENT) {
+        // A logon to a client that does not exist fails at the ICF logon, before Gateway: 401.
+        res
+          .status(401)
+          .type('text/html')
+          .send(
+            `<html><body><h1>Logon failed</h1><p>Client ${escapeHtml(client)} is not available in this system</p></body></html>`,
+          );
+        return;
+      }
 
-    // CSRF (SAP Gateway): a token is fetched with "x-csrf-token: Fetch" on GET/HEAD and bound to
-    // the session cookie; modifying requests must send both back, or get 403 "Required".
-    const csrfHeader = headerValue(req, 'x-csrf-token');
-    if ((method === 'GET' || method === 'HEAD') && csrfHeader?.toLowerCase() === 'fetch') {
-      const sessionId = randomBytes(24).toString('base64url');
-      const token = randomBytes(18).toString('base64');
-      sessions.set(sessionId, { token, created: Date.now() });
-      // The Cloud SDK fetches a token per write; keep the newest sessions only (a Map iterates oldest first).
-      while (sessions.size > MAX_SESSIONS) sessions.delete(sessions.keys().next().value as string);
-      res.set('x-csrf-token', token);
-      res.append('set-cookie', `SAP_SESSIONID_${S4_EMULATOR_SID}_${S4_EMULATOR_CLIENT}=${sessionId}; path=/; HttpOnly`);
-      res.append('set-cookie', `sap-usercontext=sap-client=${S4_EMULATOR_CLIENT}; path=/`);
-      if (method === 'HEAD') { res.status(200).end(); return; }
-    }
-    if (!['GET', 'HEAD'].includes(method) && !validCsrf(req, csrfHeader, sessions)) {
-      res.status(403).set('x-csrf-token', 'Required').type('text/plain').send('CSRF token validation failed');
-      return;
-    }
-    if (servicePart === ATTACHMENT_SERVICE) {
-      // A media-entity service: binary bodies, handled apart from the JSON entity engine.
+      // CSRF (SAP Gateway): a token is fetched with "x-csrf-token: Fetch" on GET/HEAD and bound to
+      // the session cookie; modifying requests must send both back, or get 403 "Required".
+      const csrfHeader = headerValue(req, 'x-csrf-token');
+      if ((method === 'GET' || method === 'HEAD') && csrfHeader?.toLowerCase() === 'fetch') {
+        const sessionId = randomBytes(24).toString('base64url');
+        const token = randomBytes(18).toString('base64');
+        sessions.set(sessionId, { token, created: Date.now() });
+        // The Cloud SDK fetches a token per write; keep the newest sessions only (a Map iterates oldest first).
+        while (sessions.size > MAX_SESSIONS) sessions.delete(sessions.keys().next().value as string);
+        res.set('x-csrf-token', token);
+        res.append(
+          'set-cookie',
+          `SAP_SESSIONID_${S4_EMULATOR_SID}_${S4_EMULATOR_CLIENT}=${sessionId}; path=/; HttpOnly`,
+        );
+        res.append('set-cookie', `sap-usercontext=sap-client=${S4_EMULATOR_CLIENT}; path=/`);
+        if (method === 'HEAD') {
+          res.status(200).end();
+          return;
+        }
+      }
+      if (!['GET', 'HEAD'].includes(method) && !validCsrf(req, csrfHeader, sessions)) {
+        res.status(403).set('x-csrf-token', 'Required').type('text/plain').send('CSRF token validation failed');
+        return;
+      }
+      if (servicePart === ATTACHMENT_SERVICE) {
+        // A media-entity service: binary bodies, handled apart from the JSON entity engine.
+        const rawQuery = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
+        try {
+          const response = attachments.handle({
+            method,
+            path: restParts.join('/'),
+            query: new URLSearchParams(rawQuery),
+            headers: lowerHeaders(req),
+            body: Buffer.isBuffer(req.body) ? req.body : undefined,
+            root: `${req.protocol}://${req.headers.host ?? 'localhost'}/sap/opu/odata/sap/${ATTACHMENT_SERVICE}`,
+            user,
+          });
+          res.status(response.status).set(response.headers);
+          if (method === 'HEAD' || response.body === undefined) res.end();
+          else res.send(response.body);
+        } catch (error) {
+          if (error instanceof GatewayError) return sendError(res, error, undefined);
+          log.error({ err: error }, 's4 emulator failed');
+          return sendError(res, new GatewayError(500, '/IWBEP/CM_MGW_RT/000', 'Internal emulator error'), undefined);
+        }
+        return;
+      }
+      if (!service) {
+        return sendError(
+          res,
+          new GatewayError(
+            404,
+            '/IWFND/MED/170',
+            `No service found for namespace '/SAP/', name '${servicePart}', version '0001'`,
+          ),
+          undefined,
+        );
+      }
+      const format = typeof req.query.$format === 'string' ? req.query.$format : undefined;
+      if (format !== undefined && format !== 'json' && restParts.join('/') !== '$metadata') {
+        return sendError(
+          res,
+          new GatewayError(
+            415,
+            '/IWBEP/CM_MGW_RT/051',
+            `Format '${format}' is not supported by the emulator; use $format=json`,
+          ),
+          service,
+        );
+      }
+      const root = `${req.protocol}://${req.headers.host ?? 'localhost'}/sap/opu/odata/sap/${service.name}`;
       const rawQuery = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
+      const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : undefined;
+      const engine = services.get(service.name) as ODataService;
       try {
-        const response = attachments.handle({ method, path: restParts.join('/'), query: new URLSearchParams(rawQuery), headers: lowerHeaders(req),
-          body: Buffer.isBuffer(req.body) ? req.body : undefined, root: `${req.protocol}://${req.headers.host ?? 'localhost'}/sap/opu/odata/sap/${ATTACHMENT_SERVICE}`, user });
+        const subPath = restParts.join('/');
+        const response: ODataResponse =
+          subPath === '$batch' && method === 'POST'
+            ? handleBatch(engine, store, headerValue(req, 'content-type'), body ?? '', root, user)
+            : engine.handle({ method, path: subPath, query: rawQuery, headers: lowerHeaders(req), body }, root, user);
         res.status(response.status).set(response.headers);
         if (method === 'HEAD' || response.body === undefined) res.end();
         else res.send(response.body);
       } catch (error) {
-        if (error instanceof GatewayError) return sendError(res, error, undefined);
+        if (error instanceof GatewayError) return sendError(res, error, service);
         log.error({ err: error }, 's4 emulator failed');
-        return sendError(res, new GatewayError(500, '/IWBEP/CM_MGW_RT/000', 'Internal emulator error'), undefined);
+        return sendError(res, new GatewayError(500, '/IWBEP/CM_MGW_RT/000', 'Internal emulator error'), service);
       }
-      return;
-    }
-    if (!service) {
-      return sendError(res, new GatewayError(404, '/IWFND/MED/170', `No service found for namespace '/SAP/', name '${servicePart}', version '0001'`), undefined);
-    }
-    const format = typeof req.query.$format === 'string' ? req.query.$format : undefined;
-    if (format !== undefined && format !== 'json' && restParts.join('/') !== '$metadata') {
-      return sendError(res, new GatewayError(415, '/IWBEP/CM_MGW_RT/051', `Format '${format}' is not supported by the emulator; use $format=json`), service);
-    }
-    const root = `${req.protocol}://${req.headers.host ?? 'localhost'}/sap/opu/odata/sap/${service.name}`;
-    const rawQuery = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
-    const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : undefined;
-    const engine = services.get(service.name) as ODataService;
-    try {
-      const subPath = restParts.join('/');
-      const response: ODataResponse = subPath === '$batch' && method === 'POST'
-        ? handleBatch(engine, store, headerValue(req, 'content-type'), body ?? '', root, user)
-        : engine.handle({ method, path: subPath, query: rawQuery, headers: lowerHeaders(req), body }, root, user);
-      res.status(response.status).set(response.headers);
-      if (method === 'HEAD' || response.body === undefined) res.end();
-      else res.send(response.body);
-    } catch (error) {
-      if (error instanceof GatewayError) return sendError(res, error, service);
-      log.error({ err: error }, 's4 emulator failed');
-      return sendError(res, new GatewayError(500, '/IWBEP/CM_MGW_RT/000', 'Internal emulator error'), service);
-    }
-  });
+    },
+  );
 
   // Body parser errors (413 too large, malformed) end up here.
   app.use((error: Error & { status?: number }, _req: Request, res: Response, _next: express.NextFunction) => {
@@ -229,7 +316,9 @@ export async function startS4Emulator(options: S4EmulatorOptions = {}): Promise<
 
   const host = options.host ?? '127.0.0.1';
   const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(options.port ?? DEFAULT_S4_EMULATOR_PORT, host, (error?: Error) => (error ? reject(error) : resolve(s)));
+    const s = app.listen(options.port ?? DEFAULT_S4_EMULATOR_PORT, host, (error?: Error) =>
+      error ? reject(error) : resolve(s),
+    );
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
@@ -291,14 +380,24 @@ function headerValue(req: Request, name: string): string | undefined {
 
 function lowerHeaders(req: Request): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   return out;
 }
 
 function sendError(res: Response, error: GatewayError, service: ServiceDef | undefined): void {
-  res.status(error.status).set(error.headers).type('application/json').send(JSON.stringify(gatewayErrorBody(error, service)));
+  res
+    .status(error.status)
+    .set(error.headers)
+    .type('application/json')
+    .send(JSON.stringify(gatewayErrorBody(error, service)));
 }
 
 export function escapeHtml(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }

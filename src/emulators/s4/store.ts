@@ -43,7 +43,10 @@ export class S4Store {
     const previous = this.state.counters.get(range);
     const next = (previous ?? start - 1) + 1;
     this.state.counters.set(range, next);
-    this.undo?.push(() => { if (previous === undefined) this.state.counters.delete(range); else this.state.counters.set(range, previous); });
+    this.undo?.push(() => {
+      if (previous === undefined) this.state.counters.delete(range);
+      else this.state.counters.set(range, previous);
+    });
     return next;
   }
 
@@ -131,8 +134,12 @@ export class S4Store {
   private put(set: string, key: string, row: Row | undefined): void {
     const table = this.table(set);
     const previous = table.get(key);
-    this.undo?.push(() => { if (previous) table.set(key, previous); else table.delete(key); });
-    if (row) table.set(key, row); else table.delete(key);
+    this.undo?.push(() => {
+      if (previous) table.set(key, previous);
+      else table.delete(key);
+    });
+    if (row) table.set(key, row);
+    else table.delete(key);
   }
 
   /** Drops everything (used by reset before re-seeding). */
@@ -153,5 +160,5 @@ export function rowKey(set: EntitySetDef, row: Record<string, unknown>): string 
 }
 
 function normaliseKeyValue(value: unknown): unknown {
-  return typeof value === 'string' ? value : value ?? null;
+  return typeof value === 'string' ? value : (value ?? null);
 }

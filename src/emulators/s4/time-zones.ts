@@ -38,8 +38,14 @@ export function sapTimeZoneToIana(code: string | null | undefined): string {
 /** The offset (minutes east of UTC) of an IANA zone at an instant, DST included. */
 export function zoneOffsetMinutes(zone: string, ms: number): number {
   const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
-    hour: '2-digit', minute: '2-digit', second: '2-digit',
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
   }).formatToParts(new Date(ms));
   const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
@@ -47,7 +53,14 @@ export function zoneOffsetMinutes(zone: string, ms: number): number {
 }
 
 /** The UTC instant of a wall-clock time in an IANA zone (for seeding and tests). */
-export function zonedWallTimeToMs(zone: string, year: number, month: number, day: number, hour: number, minute = 0): number {
+export function zonedWallTimeToMs(
+  zone: string,
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute = 0,
+): number {
   const guess = Date.UTC(year, month - 1, day, hour, minute);
   // Two passes settle the offset also on the day the zone changes it.
   const first = guess - zoneOffsetMinutes(zone, guess) * 60_000;

@@ -14,9 +14,18 @@ import type { Row, S4Store } from './store.js';
 export function createUiRouter(services: Map<string, ODataService>, store: S4Store): Router {
   const router = Router();
   const odata = (service: string, method: string, path: string, body?: unknown): void => {
-    (services.get(service) as ODataService).handle({
-      method, path, query: '', headers: { 'if-match': '*' }, body: body === undefined ? undefined : JSON.stringify(body),
-    }, `/sap/opu/odata/sap/${service}`, 'DEMO_UI', true);
+    (services.get(service) as ODataService).handle(
+      {
+        method,
+        path,
+        query: '',
+        headers: { 'if-match': '*' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      },
+      `/sap/opu/odata/sap/${service}`,
+      'DEMO_UI',
+      true,
+    );
   };
   const act = (res: Response, fn: () => void): void => {
     try {
@@ -24,7 +33,10 @@ export function createUiRouter(services: Map<string, ODataService>, store: S4Sto
       res.redirect(303, '/ui');
     } catch (error) {
       const message = error instanceof GatewayError ? error.message : (error as Error).message;
-      res.status(error instanceof GatewayError ? error.status : 500).type('html').send(page('Error', `<p class="err">${esc(message)}</p><p><a href="/ui">Back</a></p>`));
+      res
+        .status(error instanceof GatewayError ? error.status : 500)
+        .type('html')
+        .send(page('Error', `<p class="err">${esc(message)}</p><p><a href="/ui">Back</a></p>`));
     }
   };
   const APPT = 'OP_API_ACTIVITY_APPOINTMENT_SRV_0001';
@@ -32,62 +44,118 @@ export function createUiRouter(services: Map<string, ODataService>, store: S4Sto
   const BP = 'API_BUSINESS_PARTNER';
   const TANDEM_BP = 'ZTANDEM_BP_SRV';
 
-  router.get('/', (_req, res) => { res.type('html').send(page('S/4HANA emulator', overview(store))); });
+  router.get('/', (_req, res) => {
+    res.type('html').send(page('S/4HANA emulator', overview(store)));
+  });
 
   router.get('/appointments/:uuid', (req, res) => {
     const row = store.get('A_AppointmentActivity', { ActivityUUID: req.params.uuid });
-    if (!row) { res.status(404).send('not found'); return; }
+    if (!row) {
+      res.status(404).send('not found');
+      return;
+    }
     res.type('html').send(page(`Appointment ${String(row.Activity)}`, appointmentForm(row, store)));
   });
-  router.post('/appointments', (req, res) => act(res, () => odata(APPT, 'POST', 'A_AppointmentActivity', {
-    ...appointmentHeader(req), ActivityProcessType: field(req, 'processType') || 'ZVIS',
-    to_Partner: partnersFrom(req), to_Text: [{ LongTextID: 'A002', Language: 'EN', LongText: field(req, 'note') }],
-  })));
-  router.post('/appointments/:uuid', (req, res) => act(res, () => {
-    const uuid = req.params.uuid as string;
-    odata(APPT, 'MERGE', `A_AppointmentActivity(guid'${uuid}')`, appointmentHeader(req));
-    upsertNote(odata, APPT, 'A_AppointmentActivityText', store, uuid, field(req, 'note'));
-  }));
-  router.post('/appointments/:uuid/delete', (req, res) => act(res, () => odata(APPT, 'DELETE', `A_AppointmentActivity(guid'${req.params.uuid as string}')`)));
+  router.post('/appointments', (req, res) =>
+    act(res, () =>
+      odata(APPT, 'POST', 'A_AppointmentActivity', {
+        ...appointmentHeader(req),
+        ActivityProcessType: field(req, 'processType') || 'ZVIS',
+        to_Partner: partnersFrom(req),
+        to_Text: [{ LongTextID: 'A002', Language: 'EN', LongText: field(req, 'note') }],
+      }),
+    ),
+  );
+  router.post('/appointments/:uuid', (req, res) =>
+    act(res, () => {
+      const uuid = req.params.uuid as string;
+      odata(APPT, 'MERGE', `A_AppointmentActivity(guid'${uuid}')`, appointmentHeader(req));
+      upsertNote(odata, APPT, 'A_AppointmentActivityText', store, uuid, field(req, 'note'));
+    }),
+  );
+  router.post('/appointments/:uuid/delete', (req, res) =>
+    act(res, () => odata(APPT, 'DELETE', `A_AppointmentActivity(guid'${req.params.uuid as string}')`)),
+  );
 
   router.get('/tasks/:uuid', (req, res) => {
     const row = store.get('TaskActivity', { ActivityUUID: req.params.uuid });
-    if (!row) { res.status(404).send('not found'); return; }
+    if (!row) {
+      res.status(404).send('not found');
+      return;
+    }
     res.type('html').send(page(`Task ${String(row.Activity)}`, taskForm(row, store)));
   });
-  router.post('/tasks', (req, res) => act(res, () => odata(TASK, 'POST', 'TaskActivity', {
-    ...taskHeader(req), ActivityProcessType: 'ZTSK',
-    to_Partner: partnersFrom(req), to_Text: [{ LongTextID: 'A002', Language: 'EN', LongText: field(req, 'note') }],
-  })));
-  router.post('/tasks/:uuid', (req, res) => act(res, () => {
-    const uuid = req.params.uuid as string;
-    odata(TASK, 'MERGE', `TaskActivity(guid'${uuid}')`, taskHeader(req));
-    upsertNote(odata, TASK, 'TaskActivityText', store, uuid, field(req, 'note'));
-  }));
-  router.post('/tasks/:uuid/delete', (req, res) => act(res, () => odata(TASK, 'DELETE', `TaskActivity(guid'${req.params.uuid as string}')`)));
+  router.post('/tasks', (req, res) =>
+    act(res, () =>
+      odata(TASK, 'POST', 'TaskActivity', {
+        ...taskHeader(req),
+        ActivityProcessType: 'ZTSK',
+        to_Partner: partnersFrom(req),
+        to_Text: [{ LongTextID: 'A002', Language: 'EN', LongText: field(req, 'note') }],
+      }),
+    ),
+  );
+  router.post('/tasks/:uuid', (req, res) =>
+    act(res, () => {
+      const uuid = req.params.uuid as string;
+      odata(TASK, 'MERGE', `TaskActivity(guid'${uuid}')`, taskHeader(req));
+      upsertNote(odata, TASK, 'TaskActivityText', store, uuid, field(req, 'note'));
+    }),
+  );
+  router.post('/tasks/:uuid/delete', (req, res) =>
+    act(res, () => odata(TASK, 'DELETE', `TaskActivity(guid'${req.params.uuid as string}')`)),
+  );
 
-  router.post('/partners', (req, res) => act(res, () => {
-    const org = field(req, 'organization');
-    odata(BP, 'POST', 'A_BusinessPartner', org
-      ? { BusinessPartnerCategory: '2', OrganizationBPName1: org }
-      : { BusinessPartnerCategory: '1', FirstName: field(req, 'firstName'), LastName: field(req, 'lastName') });
-  }));
-  router.post('/partners/:id', (req, res) => act(res, () => {
-    const id = req.params.id as string;
-    const row = store.get('A_BusinessPartner', { BusinessPartner: id });
-    odata(BP, 'MERGE', `A_BusinessPartner('${id}')`, row?.BusinessPartnerCategory === '2'
-      ? { OrganizationBPName1: field(req, 'organization') }
-      : { FirstName: field(req, 'firstName'), LastName: field(req, 'lastName') });
-  }));
-  router.post('/partners/:id/delete', (req, res) => act(res, () => odata(BP, 'DELETE', `A_BusinessPartner('${req.params.id as string}')`)));
-  router.post('/relationships', (req, res) => act(res, () => odata(TANDEM_BP, 'POST', 'BPRelationship', {
-    BusinessPartner1: field(req, 'bp1'), BusinessPartner2: field(req, 'bp2'), RelationshipCategory: field(req, 'category') || 'BUR011',
-  })));
-  router.post('/relationships/:number/delete', (req, res) => act(res, () => {
-    const rel = store.list('BPRelationship').find((r) => r.RelationshipNumber === req.params.number);
-    if (!rel) throw new Error('Relationship not found');
-    odata(TANDEM_BP, 'DELETE', `BPRelationship(RelationshipNumber='${String(rel.RelationshipNumber)}',BusinessPartner1='${String(rel.BusinessPartner1)}',BusinessPartner2='${String(rel.BusinessPartner2)}',ValidityEndDate=datetime'${new Date(rel.ValidityEndDate as number).toISOString().slice(0, 19)}')`);
-  }));
+  router.post('/partners', (req, res) =>
+    act(res, () => {
+      const org = field(req, 'organization');
+      odata(
+        BP,
+        'POST',
+        'A_BusinessPartner',
+        org
+          ? { BusinessPartnerCategory: '2', OrganizationBPName1: org }
+          : { BusinessPartnerCategory: '1', FirstName: field(req, 'firstName'), LastName: field(req, 'lastName') },
+      );
+    }),
+  );
+  router.post('/partners/:id', (req, res) =>
+    act(res, () => {
+      const id = req.params.id as string;
+      const row = store.get('A_BusinessPartner', { BusinessPartner: id });
+      odata(
+        BP,
+        'MERGE',
+        `A_BusinessPartner('${id}')`,
+        row?.BusinessPartnerCategory === '2'
+          ? { OrganizationBPName1: field(req, 'organization') }
+          : { FirstName: field(req, 'firstName'), LastName: field(req, 'lastName') },
+      );
+    }),
+  );
+  router.post('/partners/:id/delete', (req, res) =>
+    act(res, () => odata(BP, 'DELETE', `A_BusinessPartner('${req.params.id as string}')`)),
+  );
+  router.post('/relationships', (req, res) =>
+    act(res, () =>
+      odata(TANDEM_BP, 'POST', 'BPRelationship', {
+        BusinessPartner1: field(req, 'bp1'),
+        BusinessPartner2: field(req, 'bp2'),
+        RelationshipCategory: field(req, 'category') || 'BUR011',
+      }),
+    ),
+  );
+  router.post('/relationships/:number/delete', (req, res) =>
+    act(res, () => {
+      const rel = store.list('BPRelationship').find((r) => r.RelationshipNumber === req.params.number);
+      if (!rel) throw new Error('Relationship not found');
+      odata(
+        TANDEM_BP,
+        'DELETE',
+        `BPRelationship(RelationshipNumber='${String(rel.RelationshipNumber)}',BusinessPartner1='${String(rel.BusinessPartner1)}',BusinessPartner2='${String(rel.BusinessPartner2)}',ValidityEndDate=datetime'${new Date(rel.ValidityEndDate as number).toISOString().slice(0, 19)}')`,
+      );
+    }),
+  );
   return router;
 }
 
@@ -111,38 +179,65 @@ function msToWall(ms: unknown, sapZone: unknown): string {
 function appointmentHeader(req: Request): Record<string, unknown> {
   const tz = field(req, 'timeZone') || 'CET';
   return {
-    ActivityDescription: field(req, 'subject'), ActivityTimeZone: tz,
-    AppointmentStartDateTime: wallToIso(field(req, 'start'), tz), AppointmentEndDateTime: wallToIso(field(req, 'end'), tz),
-    ActivityLocation: field(req, 'location'), ActivityStatus: field(req, 'status') || 'E0001',
-    ActivityPriority: field(req, 'priority') || '5', ActivityIsPrivate: field(req, 'private') === 'on',
+    ActivityDescription: field(req, 'subject'),
+    ActivityTimeZone: tz,
+    AppointmentStartDateTime: wallToIso(field(req, 'start'), tz),
+    AppointmentEndDateTime: wallToIso(field(req, 'end'), tz),
+    ActivityLocation: field(req, 'location'),
+    ActivityStatus: field(req, 'status') || 'E0001',
+    ActivityPriority: field(req, 'priority') || '5',
+    ActivityIsPrivate: field(req, 'private') === 'on',
   };
 }
 
 function taskHeader(req: Request): Record<string, unknown> {
   const tz = field(req, 'timeZone') || 'CET';
   return {
-    ActivityDescription: field(req, 'subject'), ActivityTimeZone: tz,
-    TaskStartDateTime: wallToIso(field(req, 'start'), tz), TaskDueDateTime: wallToIso(field(req, 'due'), tz),
-    TaskCompletionPercent: Number(field(req, 'percent') || '0'), ActivityStatus: field(req, 'status') || 'E0001',
-    ActivityPriority: field(req, 'priority') || '5', ActivityIsPrivate: field(req, 'private') === 'on',
+    ActivityDescription: field(req, 'subject'),
+    ActivityTimeZone: tz,
+    TaskStartDateTime: wallToIso(field(req, 'start'), tz),
+    TaskDueDateTime: wallToIso(field(req, 'due'), tz),
+    TaskCompletionPercent: Number(field(req, 'percent') || '0'),
+    ActivityStatus: field(req, 'status') || 'E0001',
+    ActivityPriority: field(req, 'priority') || '5',
+    ActivityIsPrivate: field(req, 'private') === 'on',
   };
 }
 
 function partnersFrom(req: Request): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [{ PartnerFunction: DEMO.partnerFunctions.employeeResponsible, BusinessPartner: field(req, 'employee') || DEMO.employees.alice, IsMainPartner: true }];
+  const out: Record<string, unknown>[] = [
+    {
+      PartnerFunction: DEMO.partnerFunctions.employeeResponsible,
+      BusinessPartner: field(req, 'employee') || DEMO.employees.alice,
+      IsMainPartner: true,
+    },
+  ];
   const contact = field(req, 'contact');
-  if (contact) out.push({ PartnerFunction: DEMO.partnerFunctions.contactPerson, BusinessPartner: contact, IsMainPartner: true });
+  if (contact)
+    out.push({ PartnerFunction: DEMO.partnerFunctions.contactPerson, BusinessPartner: contact, IsMainPartner: true });
   return out;
 }
 
-function upsertNote(odata: (s: string, m: string, p: string, b?: unknown) => void, service: string, set: string, store: S4Store, uuid: string, note: string): void {
+function upsertNote(
+  odata: (s: string, m: string, p: string, b?: unknown) => void,
+  service: string,
+  set: string,
+  store: S4Store,
+  uuid: string,
+  note: string,
+): void {
   const existing = store.get(set, { ActivityUUID: uuid, LongTextID: 'A002', Language: 'EN' });
-  if (existing) odata(service, 'MERGE', `${set}(ActivityUUID=guid'${uuid}',LongTextID='A002',Language='EN')`, { LongText: note });
+  if (existing)
+    odata(service, 'MERGE', `${set}(ActivityUUID=guid'${uuid}',LongTextID='A002',Language='EN')`, { LongText: note });
   else odata(service, 'POST', set, { ActivityUUID: uuid, LongTextID: 'A002', Language: 'EN', LongText: note });
 }
 
 function esc(value: unknown): string {
-  return String(value ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return String(value ?? '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
 }
 
 function page(title: string, body: string): string {
@@ -154,11 +249,17 @@ fieldset{background:#fff;margin-bottom:1em}label{display:inline-block;margin:2px
 }
 
 function tzOptions(selected: unknown): string {
-  return Object.keys(SAP_TO_IANA).map((code) => `<option${code === selected ? ' selected' : ''}>${code}</option>`).join('');
+  return Object.keys(SAP_TO_IANA)
+    .map((code) => `<option${code === selected ? ' selected' : ''}>${code}</option>`)
+    .join('');
 }
 
 function partnerText(store: S4Store, set: string, uuid: unknown): string {
-  return store.list(set).filter((p) => p.ActivityUUID === uuid).map((p) => `${esc(p.PartnerFunction)}: ${esc(p.BusinessPartner)}`).join('<br>');
+  return store
+    .list(set)
+    .filter((p) => p.ActivityUUID === uuid)
+    .map((p) => `${esc(p.PartnerFunction)}: ${esc(p.BusinessPartner)}`)
+    .join('<br>');
 }
 
 function noteOf(store: S4Store, set: string, uuid: unknown): string {
@@ -166,21 +267,47 @@ function noteOf(store: S4Store, set: string, uuid: unknown): string {
 }
 
 function overview(store: S4Store): string {
-  const appts = store.list('A_AppointmentActivity').map((a) => `<tr><td><a href="/ui/appointments/${esc(a.ActivityUUID)}">${esc(a.Activity)}</a></td>
+  const appts = store
+    .list('A_AppointmentActivity')
+    .map(
+      (a) => `<tr><td><a href="/ui/appointments/${esc(a.ActivityUUID)}">${esc(a.Activity)}</a></td>
 <td>${esc(a.ActivityProcessType)}</td><td>${esc(a.ActivityDescription)}</td><td>${esc(msToWall(a.AppointmentStartDateTime, a.ActivityTimeZone))}</td>
 <td>${esc(msToWall(a.AppointmentEndDateTime, a.ActivityTimeZone))}</td><td>${esc(a.ActivityTimeZone)}</td><td>${partnerText(store, 'A_AppointmentActivityPartner', a.ActivityUUID)}</td>
-<td><form class="inline" method="post" action="/ui/appointments/${esc(a.ActivityUUID)}/delete"><button>Delete</button></form></td></tr>`).join('');
-  const tasks = store.list('TaskActivity').map((t) => `<tr><td><a href="/ui/tasks/${esc(t.ActivityUUID)}">${esc(t.Activity)}</a></td>
+<td><form class="inline" method="post" action="/ui/appointments/${esc(a.ActivityUUID)}/delete"><button>Delete</button></form></td></tr>`,
+    )
+    .join('');
+  const tasks = store
+    .list('TaskActivity')
+    .map(
+      (t) => `<tr><td><a href="/ui/tasks/${esc(t.ActivityUUID)}">${esc(t.Activity)}</a></td>
 <td>${esc(t.ActivityDescription)}</td><td>${esc(msToWall(t.TaskDueDateTime, t.ActivityTimeZone))}</td><td>${esc(t.TaskCompletionPercent)} %</td>
 <td>${partnerText(store, 'TaskActivityPartner', t.ActivityUUID)}</td>
-<td><form class="inline" method="post" action="/ui/tasks/${esc(t.ActivityUUID)}/delete"><button>Delete</button></form></td></tr>`).join('');
-  const bps = store.list('A_BusinessPartner').map((b) => `<tr><td>${esc(b.BusinessPartner)}</td><td>${b.BusinessPartnerCategory === '2' ? 'Organization' : 'Person'}</td>
-<td><form class="inline" method="post" action="/ui/partners/${esc(b.BusinessPartner)}">${b.BusinessPartnerCategory === '2'
-    ? `<input name="organization" value="${esc(b.OrganizationBPName1)}">`
-    : `<input name="firstName" value="${esc(b.FirstName)}"><input name="lastName" value="${esc(b.LastName)}">`}<button>Save</button></form></td>
-<td><form class="inline" method="post" action="/ui/partners/${esc(b.BusinessPartner)}/delete"><button>Delete</button></form></td></tr>`).join('');
-  const rels = store.list('BPRelationship').map((r) => `<tr><td>${esc(r.RelationshipNumber)}</td><td>${esc(r.BusinessPartner1)}</td><td>${esc(r.RelationshipCategory)}</td>
-<td>${esc(r.BusinessPartner2)}</td><td><form class="inline" method="post" action="/ui/relationships/${esc(r.RelationshipNumber)}/delete"><button>Delete</button></form></td></tr>`).join('');
+<td><form class="inline" method="post" action="/ui/tasks/${esc(t.ActivityUUID)}/delete"><button>Delete</button></form></td></tr>`,
+    )
+    .join('');
+  const bps = store
+    .list('A_BusinessPartner')
+    .map(
+      (
+        b,
+      ) => `<tr><td>${esc(b.BusinessPartner)}</td><td>${b.BusinessPartnerCategory === '2' ? 'Organization' : 'Person'}</td>
+<td><form class="inline" method="post" action="/ui/partners/${esc(b.BusinessPartner)}">${
+        b.BusinessPartnerCategory === '2'
+          ? `<input name="organization" value="${esc(b.OrganizationBPName1)}">`
+          : `<input name="firstName" value="${esc(b.FirstName)}"><input name="lastName" value="${esc(b.LastName)}">`
+      }<button>Save</button></form></td>
+<td><form class="inline" method="post" action="/ui/partners/${esc(b.BusinessPartner)}/delete"><button>Delete</button></form></td></tr>`,
+    )
+    .join('');
+  const rels = store
+    .list('BPRelationship')
+    .map(
+      (
+        r,
+      ) => `<tr><td>${esc(r.RelationshipNumber)}</td><td>${esc(r.BusinessPartner1)}</td><td>${esc(r.RelationshipCategory)}</td>
+<td>${esc(r.BusinessPartner2)}</td><td><form class="inline" method="post" action="/ui/relationships/${esc(r.RelationshipNumber)}/delete"><button>Delete</button></form></td></tr>`,
+    )
+    .join('');
   return `<p>System S4D, client 100. Times are shown in each activity's time zone.</p>
 <h2>Appointments</h2><table><tr><th>ID</th><th>Type</th><th>Description</th><th>Start</th><th>End</th><th>TZ</th><th>Partners</th><th></th></tr>${appts}</table>
 <fieldset><legend>New appointment</legend>${appointmentFields({ ActivityTimeZone: 'CET' }, '')}<input type="hidden"></fieldset>
@@ -195,7 +322,9 @@ function overview(store: S4Store): string {
 }
 
 function appointmentFields(row: Partial<Row>, note: string, action = '/ui/appointments'): string {
-  const types = Object.keys(PROCESS_TYPES.appointment).map((t) => `<option${t === row.ActivityProcessType ? ' selected' : ''}>${t}</option>`).join('');
+  const types = Object.keys(PROCESS_TYPES.appointment)
+    .map((t) => `<option${t === row.ActivityProcessType ? ' selected' : ''}>${t}</option>`)
+    .join('');
   return `<form method="post" action="${action}">
 <label>Type <select name="processType">${types}</select></label><label>Description <input name="subject" maxlength="40" value="${esc(row.ActivityDescription)}"></label>
 <label>Start <input type="datetime-local" name="start" value="${esc(msToWall(row.AppointmentStartDateTime, row.ActivityTimeZone))}"></label>

@@ -14,7 +14,11 @@ import { SILENT_HEARTBEATS } from '../../subscriptions/subscription-repository.j
 import { userLifecycle } from '../../mailboxes/user-lifecycle.js';
 import { mailboxInput, mailboxListQuery, mailboxPatch, mailboxView } from '../../mailboxes/mailbox-schema.js';
 import type { InboxJobData } from '../../queue/queues.js';
-import { issueCallbackCredential, listCallbackCredentials, revokeCallbackCredential } from '../../security/callback-credentials.js';
+import {
+  issueCallbackCredential,
+  listCallbackCredentials,
+  revokeCallbackCredential,
+} from '../../security/callback-credentials.js';
 import type { SecretBox } from '../../security/secret-box.js';
 import type { Pool } from '../../store/pool.js';
 import { withTenant } from '../../store/transaction.js';
@@ -38,147 +42,383 @@ export interface AdminDeps {
 }
 
 const idParams = z.object({ id: z.uuid() });
-const page = <T extends z.ZodType>(item: T, name: string) => z.object({ items: z.array(item), total: z.number().int() }).openapi(name);
+const page = <T extends z.ZodType>(item: T, name: string) =>
+  z.object({ items: z.array(item), total: z.number().int() }).openapi(name);
 const READ = ['Admin', 'Support'] as const;
 
-const journalEntry = z.object({
-  id: z.number().int(), tenantId: z.string(), at: z.string(), correlationId: z.string().optional(), mailboxId: z.string().optional(),
-  objectKind: z.string().optional(), s4Key: z.string().optional(), exchangeItemId: z.string().optional(), direction: z.string().optional(),
-  outcome: z.enum(JOURNAL_OUTCOMES), reason: z.string(), details: z.record(z.string(), z.unknown()),
-}).openapi('JournalEntry');
+const journalEntry = z
+  .object({
+    id: z.number().int(),
+    tenantId: z.string(),
+    at: z.string(),
+    correlationId: z.string().optional(),
+    mailboxId: z.string().optional(),
+    objectKind: z.string().optional(),
+    s4Key: z.string().optional(),
+    exchangeItemId: z.string().optional(),
+    direction: z.string().optional(),
+    outcome: z.enum(JOURNAL_OUTCOMES),
+    reason: z.string(),
+    details: z.record(z.string(), z.unknown()),
+  })
+  .openapi('JournalEntry');
 
-const deadLetter = z.object({
-  id: z.number().int(), source: z.string(), eventId: z.string(), type: z.string(), subject: z.string(), correlationId: z.string(),
-  attempts: z.number().int(), lastError: z.unknown(), receivedAt: z.string(),
-}).openapi('DeadLetter');
+const deadLetter = z
+  .object({
+    id: z.number().int(),
+    source: z.string(),
+    eventId: z.string(),
+    type: z.string(),
+    subject: z.string(),
+    correlationId: z.string(),
+    attempts: z.number().int(),
+    lastError: z.unknown(),
+    receivedAt: z.string(),
+  })
+  .openapi('DeadLetter');
 
-const credentialSummary = z.object({ id: z.uuid(), username: z.string(), createdAt: z.string(), createdBy: z.string().nullable(), revokedAt: z.string().nullable() })
+const credentialSummary = z
+  .object({
+    id: z.uuid(),
+    username: z.string(),
+    createdAt: z.string(),
+    createdBy: z.string().nullable(),
+    revokedAt: z.string().nullable(),
+  })
   .openapi('CallbackCredential');
-const issuedCredential = z.object({ id: z.uuid(), username: z.string(), password: z.string().describe('Shown once; store it in the SM59 destination now'), createdAt: z.string() })
+const issuedCredential = z
+  .object({
+    id: z.uuid(),
+    username: z.string(),
+    password: z.string().describe('Shown once; store it in the SM59 destination now'),
+    createdAt: z.string(),
+  })
   .openapi('IssuedCallbackCredential');
 
-const statusView = z.object({
-  mailboxes: z.record(z.string(), z.number().int()).describe('Users by status'),
-  backlog: z.object({ pending: z.number().int(), processing: z.number().int(), dead: z.number().int(), oldestPendingAt: z.string().nullable() }),
-  lastEvents: z.record(z.string(), z.string().nullable()).describe('Newest accepted event by source (s4, ews, graph)'),
-  subscriptions: z.object({ active: z.number().int(), pending: z.number().int(), stale: z.number().int().describe('Active but without a notification or heartbeat for too long') }),
-  activity: z.array(z.object({ hour: z.string(), outcome: z.string(), count: z.number().int() })).describe('Journal outcomes per hour, last 24 hours'),
-}).openapi('SyncStatus');
+const statusView = z
+  .object({
+    mailboxes: z.record(z.string(), z.number().int()).describe('Users by status'),
+    backlog: z.object({
+      pending: z.number().int(),
+      processing: z.number().int(),
+      dead: z.number().int(),
+      oldestPendingAt: z.string().nullable(),
+    }),
+    lastEvents: z
+      .record(z.string(), z.string().nullable())
+      .describe('Newest accepted event by source (s4, ews, graph)'),
+    subscriptions: z.object({
+      active: z.number().int(),
+      pending: z.number().int(),
+      stale: z.number().int().describe('Active but without a notification or heartbeat for too long'),
+    }),
+    activity: z
+      .array(z.object({ hour: z.string(), outcome: z.string(), count: z.number().int() }))
+      .describe('Journal outcomes per hour, last 24 hours'),
+  })
+  .openapi('SyncStatus');
 
 export function adminRouteDefinitions(deps: AdminDeps): AnyApiRoute[] {
   const environments = new EnvironmentRepository(deps.secretBox);
-  const tenantTx = <T>(tenantId: string, fn: Parameters<typeof withTenant<T>>[1]) => withTenant(tenantId, fn, deps.pool);
+  const tenantTx = <T>(tenantId: string, fn: Parameters<typeof withTenant<T>>[1]) =>
+    withTenant(tenantId, fn, deps.pool);
 
   return [
-    defineRoute({ method: 'get', path: '/environments', tag: 'Exchange environments', summary: 'List Exchange environments', scopes: [...READ],
+    defineRoute({
+      method: 'get',
+      path: '/environments',
+      tag: 'Exchange environments',
+      summary: 'List Exchange environments',
+      scopes: [...READ],
       response: z.object({ items: z.array(environmentView) }),
-      handler: async ({ principal }) => ({ items: await tenantTx(principal.tenantId, (tx) => environments.list(tx)) }) }),
-    defineRoute({ method: 'post', path: '/environments', tag: 'Exchange environments', summary: 'Add an Exchange environment', scopes: ['Admin'],
-      body: environmentInput, response: environmentView, status: 201,
-      handler: ({ principal, body }) => tenantTx(principal.tenantId, (tx) => environments.create(tx, principal.tenantId, body)) }),
-    defineRoute({ method: 'get', path: '/environments/:id', tag: 'Exchange environments', summary: 'One Exchange environment', scopes: [...READ],
-      params: idParams, response: environmentView,
-      handler: ({ principal, params }) => tenantTx(principal.tenantId, (tx) => environments.get(tx, params.id)) }),
-    defineRoute({ method: 'put', path: '/environments/:id', tag: 'Exchange environments', summary: 'Change an Exchange environment (secrets left out stay set unless an endpoint or authority changes)', scopes: ['Admin'],
-      params: idParams, body: environmentInput, response: environmentView,
-      handler: ({ principal, params, body }) => tenantTx(principal.tenantId, (tx) => environments.update(tx, params.id, body)) }),
-    defineRoute({ method: 'delete', path: '/environments/:id', tag: 'Exchange environments', summary: 'Remove an unused Exchange environment', scopes: ['Admin'],
-      params: idParams, response: z.void(), status: 204,
-      handler: ({ principal, params }) => tenantTx(principal.tenantId, (tx) => environments.remove(tx, params.id)) }),
+      handler: async ({ principal }) => ({ items: await tenantTx(principal.tenantId, (tx) => environments.list(tx)) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/environments',
+      tag: 'Exchange environments',
+      summary: 'Add an Exchange environment',
+      scopes: ['Admin'],
+      body: environmentInput,
+      response: environmentView,
+      status: 201,
+      handler: ({ principal, body }) =>
+        tenantTx(principal.tenantId, (tx) => environments.create(tx, principal.tenantId, body)),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/environments/:id',
+      tag: 'Exchange environments',
+      summary: 'One Exchange environment',
+      scopes: [...READ],
+      params: idParams,
+      response: environmentView,
+      handler: ({ principal, params }) => tenantTx(principal.tenantId, (tx) => environments.get(tx, params.id)),
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/environments/:id',
+      tag: 'Exchange environments',
+      summary: 'Change an Exchange environment (secrets left out stay set unless an endpoint or authority changes)',
+      scopes: ['Admin'],
+      params: idParams,
+      body: environmentInput,
+      response: environmentView,
+      handler: ({ principal, params, body }) =>
+        tenantTx(principal.tenantId, (tx) => environments.update(tx, params.id, body)),
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/environments/:id',
+      tag: 'Exchange environments',
+      summary: 'Remove an unused Exchange environment',
+      scopes: ['Admin'],
+      params: idParams,
+      response: z.void(),
+      status: 204,
+      handler: ({ principal, params }) => tenantTx(principal.tenantId, (tx) => environments.remove(tx, params.id)),
+    }),
 
-    defineRoute({ method: 'get', path: '/users', tag: 'Users', summary: 'Search, filter and page users', scopes: [...READ],
-      query: mailboxListQuery, response: page(mailboxView, 'UserPage'),
-      handler: ({ principal, query }) => tenantTx(principal.tenantId, (tx) => mailboxRepository.list(tx, query)) }),
-    defineRoute({ method: 'post', path: '/users', tag: 'Users', summary: 'Add a user (mailbox); an enabled user\'s initial load starts at once (progress in initialLoad)', scopes: ['Admin'],
-      body: mailboxInput, response: mailboxView, status: 201,
+    defineRoute({
+      method: 'get',
+      path: '/users',
+      tag: 'Users',
+      summary: 'Search, filter and page users',
+      scopes: [...READ],
+      query: mailboxListQuery,
+      response: page(mailboxView, 'UserPage'),
+      handler: ({ principal, query }) => tenantTx(principal.tenantId, (tx) => mailboxRepository.list(tx, query)),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/users',
+      tag: 'Users',
+      summary: "Add a user (mailbox); an enabled user's initial load starts at once (progress in initialLoad)",
+      scopes: ['Admin'],
+      body: mailboxInput,
+      response: mailboxView,
+      status: 201,
       handler: async ({ principal, body }) => {
         // Checked against S/4 before the transaction: a user S/4 does not know would sync nothing.
-        const identity = await (await employeeDirectoryFor(deps.pool, principal.tenantId, deps.secretBox)).resolve(body);
-        const change = await tenantTx(principal.tenantId, (tx) => userLifecycle.add(tx, principal.tenantId, body, identity, principal.user));
+        const identity = await (
+          await employeeDirectoryFor(deps.pool, principal.tenantId, deps.secretBox)
+        ).resolve(body);
+        const change = await tenantTx(principal.tenantId, (tx) =>
+          userLifecycle.add(tx, principal.tenantId, body, identity, principal.user),
+        );
         if (change.initialLoad) await enqueueInitialLoads(deps.inboxQueue, [change.initialLoad]);
         return change.user;
-      } }),
-    defineRoute({ method: 'post', path: '/users/import', tag: 'Users', summary: 'Import users from CSV; a report per row', scopes: ['Admin'],
-      body: z.string().min(1, 'the file is empty'), bodyContentType: 'text/csv',
-      response: z.object({ created: z.number().int(), updated: z.number().int(), failed: z.number().int(), rows: z.array(importRowResult) }),
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/users/import',
+      tag: 'Users',
+      summary: 'Import users from CSV; a report per row',
+      scopes: ['Admin'],
+      body: z.string().min(1, 'the file is empty'),
+      bodyContentType: 'text/csv',
+      response: z.object({
+        created: z.number().int(),
+        updated: z.number().int(),
+        failed: z.number().int(),
+        rows: z.array(importRowResult),
+      }),
       handler: async ({ principal, body }) => {
         const employees = await employeeDirectoryFor(deps.pool, principal.tenantId, deps.secretBox);
-        const { rows, initialLoads } = await tenantTx(principal.tenantId, (tx) => importMailboxesCsv(tx, principal.tenantId, body, employees, principal.user));
+        const { rows, initialLoads } = await tenantTx(principal.tenantId, (tx) =>
+          importMailboxesCsv(tx, principal.tenantId, body, employees, principal.user),
+        );
         await enqueueInitialLoads(deps.inboxQueue, initialLoads);
-        return { created: rows.filter((r) => r.outcome === 'created').length, updated: rows.filter((r) => r.outcome === 'updated').length,
-          failed: rows.filter((r) => r.outcome === 'error').length, rows };
-      } }),
-    defineRoute({ method: 'get', path: '/users/:id', tag: 'Users', summary: 'One user with status and initial-load progress', scopes: [...READ],
-      params: idParams, response: mailboxView,
-      handler: ({ principal, params }) => tenantTx(principal.tenantId, (tx) => mailboxRepository.get(tx, params.id)) }),
-    defineRoute({ method: 'patch', path: '/users/:id', tag: 'Users', summary: 'Enable/disable a user or an object type, or move the user to another Exchange environment (enabling starts the initial load)', scopes: ['Admin'],
-      params: idParams, body: mailboxPatch, response: mailboxView,
+        return {
+          created: rows.filter((r) => r.outcome === 'created').length,
+          updated: rows.filter((r) => r.outcome === 'updated').length,
+          failed: rows.filter((r) => r.outcome === 'error').length,
+          rows,
+        };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/users/:id',
+      tag: 'Users',
+      summary: 'One user with status and initial-load progress',
+      scopes: [...READ],
+      params: idParams,
+      response: mailboxView,
+      handler: ({ principal, params }) => tenantTx(principal.tenantId, (tx) => mailboxRepository.get(tx, params.id)),
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/users/:id',
+      tag: 'Users',
+      summary:
+        'Enable/disable a user or an object type, or move the user to another Exchange environment (enabling starts the initial load)',
+      scopes: ['Admin'],
+      params: idParams,
+      body: mailboxPatch,
+      response: mailboxView,
       handler: async ({ principal, params, body }) => {
         const employees = lazyDirectory(() => employeeDirectoryFor(deps.pool, principal.tenantId, deps.secretBox));
-        const change = await tenantTx(principal.tenantId, (tx) => userLifecycle.change(tx, principal.tenantId, params.id, body, employees, principal.user));
+        const change = await tenantTx(principal.tenantId, (tx) =>
+          userLifecycle.change(tx, principal.tenantId, params.id, body, employees, principal.user),
+        );
         if (change.initialLoad) await enqueueInitialLoads(deps.inboxQueue, [change.initialLoad]);
         return change.user;
-      } }),
-    defineRoute({ method: 'delete', path: '/users/:id', tag: 'Users', summary: 'Remove a user: their Exchange subscriptions are deleted; items stay in the mailbox', scopes: ['Admin'],
-      params: idParams, response: z.void(), status: 204,
+      },
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/users/:id',
+      tag: 'Users',
+      summary: 'Remove a user: their Exchange subscriptions are deleted; items stay in the mailbox',
+      scopes: ['Admin'],
+      params: idParams,
+      response: z.void(),
+      status: 204,
       handler: async ({ principal, params }) => {
         await endSubscriptionsOfUser(deps, principal.tenantId, params.id);
         await tenantTx(principal.tenantId, (tx) => mailboxRepository.remove(tx, params.id));
-      } }),
+      },
+    }),
 
-    defineRoute({ method: 'get', path: '/callback-credentials', tag: 'S/4 callback credentials', summary: 'Credentials S/4 uses to post events', scopes: ['Admin'],
+    defineRoute({
+      method: 'get',
+      path: '/callback-credentials',
+      tag: 'S/4 callback credentials',
+      summary: 'Credentials S/4 uses to post events',
+      scopes: ['Admin'],
       response: z.object({ items: z.array(credentialSummary) }),
-      handler: async ({ principal }) => ({ items: await tenantTx(principal.tenantId, (tx) => listCallbackCredentials(tx)) }) }),
-    defineRoute({ method: 'post', path: '/callback-credentials', tag: 'S/4 callback credentials', summary: 'Issue a credential (the password is shown once; two may be active)', scopes: ['Admin'],
-      response: issuedCredential, status: 201,
-      handler: ({ principal }) => tenantTx(principal.tenantId, (tx) => issueCallbackCredential(tx, principal.tenantId, principal.user)) }),
-    defineRoute({ method: 'delete', path: '/callback-credentials/:id', tag: 'S/4 callback credentials', summary: 'Revoke a credential', scopes: ['Admin'],
-      params: idParams, response: z.void(), status: 204,
+      handler: async ({ principal }) => ({
+        items: await tenantTx(principal.tenantId, (tx) => listCallbackCredentials(tx)),
+      }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/callback-credentials',
+      tag: 'S/4 callback credentials',
+      summary: 'Issue a credential (the password is shown once; two may be active)',
+      scopes: ['Admin'],
+      response: issuedCredential,
+      status: 201,
+      handler: ({ principal }) =>
+        tenantTx(principal.tenantId, (tx) => issueCallbackCredential(tx, principal.tenantId, principal.user)),
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/callback-credentials/:id',
+      tag: 'S/4 callback credentials',
+      summary: 'Revoke a credential',
+      scopes: ['Admin'],
+      params: idParams,
+      response: z.void(),
+      status: 204,
       handler: async ({ principal, params }) => {
-        if (!(await tenantTx(principal.tenantId, (tx) => revokeCallbackCredential(tx, params.id)))) throw new TandemError('NOT_FOUND', 'No active credential with this id');
-      } }),
+        if (!(await tenantTx(principal.tenantId, (tx) => revokeCallbackCredential(tx, params.id))))
+          throw new TandemError('NOT_FOUND', 'No active credential with this id');
+      },
+    }),
 
-    defineRoute({ method: 'get', path: '/journal', tag: 'Journal', summary: 'What happened to items: filter by mailbox, object, item, correlation id, outcome, time', scopes: [...READ],
-      query: journalQuerySchema, response: z.object({ items: z.array(journalEntry), nextBefore: z.number().int().optional() }).openapi('JournalPage'),
-      handler: ({ principal, query }) => tenantTx(principal.tenantId, (tx) => queryJournal(tx, query)) }),
+    defineRoute({
+      method: 'get',
+      path: '/journal',
+      tag: 'Journal',
+      summary: 'What happened to items: filter by mailbox, object, item, correlation id, outcome, time',
+      scopes: [...READ],
+      query: journalQuerySchema,
+      response: z
+        .object({ items: z.array(journalEntry), nextBefore: z.number().int().optional() })
+        .openapi('JournalPage'),
+      handler: ({ principal, query }) => tenantTx(principal.tenantId, (tx) => queryJournal(tx, query)),
+    }),
 
-    defineRoute({ method: 'get', path: '/dead-letters', tag: 'Dead letters', summary: 'Events that failed for good', scopes: [...READ],
-      query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), offset: z.coerce.number().int().min(0).default(0) }),
+    defineRoute({
+      method: 'get',
+      path: '/dead-letters',
+      tag: 'Dead letters',
+      summary: 'Events that failed for good',
+      scopes: [...READ],
+      query: z.object({
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+        offset: z.coerce.number().int().min(0).default(0),
+      }),
       response: page(deadLetter, 'DeadLetterPage'),
       handler: async ({ principal, query }) => {
         const result = await tenantTx(principal.tenantId, (tx) => listDeadLetters(tx, query));
-        return { total: result.total, items: result.items.map((row) => ({ id: row.id, source: row.source, eventId: row.eventId, type: row.type, subject: row.subject,
-          correlationId: row.correlationId, attempts: row.attempts, lastError: row.lastError, receivedAt: row.receivedAt.toISOString() })) };
-      } }),
-    defineRoute({ method: 'post', path: '/dead-letters/:id/retry', tag: 'Dead letters', summary: 'Retry a dead letter', scopes: ['Admin'],
-      params: z.object({ id: z.coerce.number().int().positive() }), response: z.object({ id: z.number().int(), status: z.string() }), status: 202,
+        return {
+          total: result.total,
+          items: result.items.map((row) => ({
+            id: row.id,
+            source: row.source,
+            eventId: row.eventId,
+            type: row.type,
+            subject: row.subject,
+            correlationId: row.correlationId,
+            attempts: row.attempts,
+            lastError: row.lastError,
+            receivedAt: row.receivedAt.toISOString(),
+          })),
+        };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/dead-letters/:id/retry',
+      tag: 'Dead letters',
+      summary: 'Retry a dead letter',
+      scopes: ['Admin'],
+      params: z.object({ id: z.coerce.number().int().positive() }),
+      response: z.object({ id: z.number().int(), status: z.string() }),
+      status: 202,
       handler: async ({ principal, params }) => {
         const row = await retryDeadLetter(deps.pool, deps.inboxQueue, principal.tenantId, params.id);
         return { id: row.id, status: row.status };
-      } }),
+      },
+    }),
 
-    defineRoute({ method: 'get', path: '/status', tag: 'Status', summary: 'Sync health of the tenant: users, backlog, last events, subscriptions, activity', scopes: [...READ],
+    defineRoute({
+      method: 'get',
+      path: '/status',
+      tag: 'Status',
+      summary: 'Sync health of the tenant: users, backlog, last events, subscriptions, activity',
+      scopes: [...READ],
       response: statusView,
-      handler: ({ principal }) => tenantTx(principal.tenantId, async (tx) => {
-        const [mailboxes, backlog, lastEvents, subscriptions, activity] = await Promise.all([
-          tx.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM mailboxes GROUP BY status'),
-          backlogStats(tx),
-          tx.query<{ source: string; at: Date }>(`SELECT source, max(received_at) AS at FROM inbox WHERE received_at > now() - interval '30 days' GROUP BY source`),
-          tx.query<{ active: number; pending: number; stale: number }>(`SELECT
+      handler: ({ principal }) =>
+        tenantTx(principal.tenantId, async (tx) => {
+          const [mailboxes, backlog, lastEvents, subscriptions, activity] = await Promise.all([
+            tx.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM mailboxes GROUP BY status'),
+            backlogStats(tx),
+            tx.query<{ source: string; at: Date }>(
+              `SELECT source, max(received_at) AS at FROM inbox WHERE received_at > now() - interval '30 days' GROUP BY source`,
+            ),
+            tx.query<{ active: number; pending: number; stale: number }>(`SELECT
               count(*) FILTER (WHERE state = 'active')::int AS active, count(*) FILTER (WHERE state = 'pending')::int AS pending,
               count(*) FILTER (WHERE state = 'active' AND coalesce(last_notification_at, created_at) < now() - make_interval(secs => 60 * ${SILENT_HEARTBEATS} * coalesce(status_frequency_minutes, 30)))::int AS stale
              FROM subscriptions`),
-          tx.query<{ hour: Date; outcome: string; n: number }>(`SELECT date_trunc('hour', at) AS hour, outcome, count(*)::int AS n FROM journal
+            tx.query<{
+              hour: Date;
+              outcome: string;
+              n: number;
+            }>(`SELECT date_trunc('hour', at) AS hour, outcome, count(*)::int AS n FROM journal
              WHERE at > now() - interval '24 hours' GROUP BY 1, 2 ORDER BY 1`),
-        ]);
-        return {
-          mailboxes: Object.fromEntries(mailboxes.rows.map((r) => [r.status, r.n])),
-          backlog: { ...backlog, oldestPendingAt: backlog.oldestPendingAt ? new Date(backlog.oldestPendingAt).toISOString() : null },
-          lastEvents: Object.fromEntries(['s4', 'ews', 'graph'].map((source) => [source, lastEvents.rows.find((r) => r.source === source)?.at.toISOString() ?? null])),
-          subscriptions: subscriptions.rows[0]!,
-          activity: activity.rows.map((r) => ({ hour: r.hour.toISOString(), outcome: r.outcome, count: r.n })),
-        };
-      }) }),
+          ]);
+          return {
+            mailboxes: Object.fromEntries(mailboxes.rows.map((r) => [r.status, r.n])),
+            backlog: {
+              ...backlog,
+              oldestPendingAt: backlog.oldestPendingAt ? new Date(backlog.oldestPendingAt).toISOString() : null,
+            },
+            lastEvents: Object.fromEntries(
+              ['s4', 'ews', 'graph'].map((source) => [
+                source,
+                lastEvents.rows.find((r) => r.source === source)?.at.toISOString() ?? null,
+              ]),
+            ),
+            subscriptions: subscriptions.rows[0]!,
+            activity: activity.rows.map((r) => ({ hour: r.hour.toISOString(), outcome: r.outcome, count: r.n })),
+          };
+        }),
+    }),
     ...syncAdminRoutes(deps),
   ];
 }

@@ -32,7 +32,9 @@ export function createTokenVerifier(config: Pick<Config, 'authMode' | 'devTokenS
     return {
       tenantId: context.getZoneId(),
       scopes: SCOPES.filter((scope) => context.checkLocalScope(scope)),
-      user: String(context.getLogonName?.() ?? (context.token.payload as { client_id?: string }).client_id ?? 'unknown'),
+      user: String(
+        context.getLogonName?.() ?? (context.token.payload as { client_id?: string }).client_id ?? 'unknown',
+      ),
     };
   };
 }

@@ -27,7 +27,13 @@ export interface FailureLimits {
   knownGoodMs: number;
 }
 
-export const DEFAULT_FAILURE_LIMITS: FailureLimits = { perUserAndAddress: 10, perAddress: 20, perUser: 50, windowMs: 60_000, knownGoodMs: 24 * 3600_000 };
+export const DEFAULT_FAILURE_LIMITS: FailureLimits = {
+  perUserAndAddress: 10,
+  perAddress: 20,
+  perUser: 50,
+  windowMs: 60_000,
+  knownGoodMs: 24 * 3600_000,
+};
 
 const MAX_KEYS = 50_000;
 

@@ -9,7 +9,10 @@ import { TandemError } from '../../errors/tandem-error.js';
 export class TenantRateLimit {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
-  constructor(private readonly ratePerSecond: number, private readonly burst: number) {}
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly burst: number,
+  ) {}
 
   /** Takes `cost` tokens or throws RATE_LIMITED with the wait until they are available. */
   take(tenantId: string, cost: number, now = Date.now()): void {
@@ -19,7 +22,9 @@ export class TenantRateLimit {
     if (bucket.tokens < cost) {
       this.buckets.set(tenantId, bucket);
       const waitMs = Math.ceil(((cost - bucket.tokens) / this.ratePerSecond) * 1000);
-      throw new TandemError('RATE_LIMITED', `Too many events for this tenant; retry in ${Math.ceil(waitMs / 1000)} s`, { retryAfterMs: waitMs });
+      throw new TandemError('RATE_LIMITED', `Too many events for this tenant; retry in ${Math.ceil(waitMs / 1000)} s`, {
+        retryAfterMs: waitMs,
+      });
     }
     bucket.tokens -= cost;
     this.buckets.set(tenantId, bucket);

@@ -35,8 +35,15 @@ export function cockpitRoutes(options: { dirs?: string[] } = {}): Router {
     const dir = dirs.find((candidate) => existsSync(join(candidate, 'index.html')));
     if (!dir) return undefined;
     const assets = join(dir, 'assets');
-    found = { dir, serve: express.static(dir, { index: false, redirect: false, fallthrough: true,
-      setHeaders: (res, path) => res.setHeader('Cache-Control', path.startsWith(assets) ? IMMUTABLE : REVALIDATE) }) };
+    found = {
+      dir,
+      serve: express.static(dir, {
+        index: false,
+        redirect: false,
+        fallthrough: true,
+        setHeaders: (res, path) => res.setHeader('Cache-Control', path.startsWith(assets) ? IMMUTABLE : REVALIDATE),
+      }),
+    };
     return found;
   };
 

@@ -11,7 +11,12 @@ const READY_CHECK_TIMEOUT_MS = 2_000;
 function withTimeout<T>(promise: Promise<T>, label: string): Promise<T> {
   return Promise.race([
     promise,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${label} did not answer within ${READY_CHECK_TIMEOUT_MS} ms`)), READY_CHECK_TIMEOUT_MS).unref()),
+    new Promise<T>((_, reject) =>
+      setTimeout(
+        () => reject(new Error(`${label} did not answer within ${READY_CHECK_TIMEOUT_MS} ms`)),
+        READY_CHECK_TIMEOUT_MS,
+      ).unref(),
+    ),
   ]);
 }
 
@@ -36,16 +41,35 @@ export function healthRoutes(deps: { pool: Pool; redis: Redis }): Router {
   router.get('/ready', async (_req, res) => {
     const checks: Record<string, { ok: boolean; message?: string }> = {};
     await Promise.all([
-      withTimeout((async () => {
-        const client = await deps.pool.connect();
-        try {
-          await client.query('SELECT 1');
-          checks.migrations = (await migrationsUpToDate(client)) ? { ok: true } : { ok: false, message: 'pending migrations; run `tandem migrate`' };
-        } finally {
-          client.release();
-        }
-      })(), 'postgres').then(() => { checks.postgres = { ok: true }; }, (error: Error) => { checks.postgres = down('postgres', error); }),
-      withTimeout(deps.redis.ping(), 'redis').then(() => { checks.redis = { ok: true }; }, (error: Error) => { checks.redis = down('redis', error); }),
+      withTimeout(
+        (async () => {
+          const client = await deps.pool.connect();
+          try {
+            await client.query('SELECT 1');
+            checks.migrations = (await migrationsUpToDate(client))
+              ? { ok: true }
+              : { ok: false, message: 'pending migrations; run `tandem migrate`' };
+          } finally {
+            client.release();
+          }
+        })(),
+        'postgres',
+      ).then(
+        () => {
+          checks.postgres = { ok: true };
+        },
+        (error: Error) => {
+          checks.postgres = down('postgres', error);
+        },
+      ),
+      withTimeout(deps.redis.ping(), 'redis').then(
+        () => {
+          checks.redis = { ok: true };
+        },
+        (error: Error) => {
+          checks.redis = down('redis', error);
+        },
+      ),
     ]);
     checks.migrations ??= { ok: false, message: 'not checked: postgres unreachable' };
     const ready = Object.values(checks).every((check) => check.ok);

@@ -53,11 +53,23 @@ export function notificationRoutes(deps: { pool: Pool; inbox: InboxWriter; sight
     if (!notification.heartbeat || gap) {
       const subject = subjects.folder(subscription.mailboxId, subscription.folder);
       const eventId = `${notification.remoteSubscriptionId}:${notification.lastWatermark ?? randomUUID()}`;
-      await deps.inbox.write([{
-        tenantId: subscription.tenantId, source: 'ews', eventId, type: INBOX_EVENT_TYPES.folderChanged, subject,
-        payload: { items: notification.itemIds.slice(0, 50), previousWatermark: notification.previousWatermark, lastWatermark: notification.lastWatermark, gap },
-        correlationId: eventId, ...collapsingTrigger(subject, NOTIFICATION_WINDOW_MS),
-      }]);
+      await deps.inbox.write([
+        {
+          tenantId: subscription.tenantId,
+          source: 'ews',
+          eventId,
+          type: INBOX_EVENT_TYPES.folderChanged,
+          subject,
+          payload: {
+            items: notification.itemIds.slice(0, 50),
+            previousWatermark: notification.previousWatermark,
+            lastWatermark: notification.lastWatermark,
+            gap,
+          },
+          correlationId: eventId,
+          ...collapsingTrigger(subject, NOTIFICATION_WINDOW_MS),
+        },
+      ]);
     }
     sendEws(res, 'OK');
   });
@@ -68,7 +80,8 @@ export function notificationRoutes(deps: { pool: Pool; inbox: InboxWriter; sight
   const handshake: express.RequestHandler = (req, res, next) => {
     const token = req.query.validationToken;
     if (typeof token === 'string') {
-      if (token.length > MAX_VALIDATION_TOKEN_LENGTH) throw new TandemError('BAD_REQUEST', `validationToken longer than ${MAX_VALIDATION_TOKEN_LENGTH} characters`);
+      if (token.length > MAX_VALIDATION_TOKEN_LENGTH)
+        throw new TandemError('BAD_REQUEST', `validationToken longer than ${MAX_VALIDATION_TOKEN_LENGTH} characters`);
       res.status(200).set('X-Content-Type-Options', 'nosniff').type('text/plain; charset=utf-8').send(token);
       return;
     }
@@ -79,12 +92,17 @@ export function notificationRoutes(deps: { pool: Pool; inbox: InboxWriter; sight
     const events: NewInboxEvent[] = [];
     const notifications = parseGraphNotifications(body);
     // Every clientState of the request in one lookup (cached hits and misses need none).
-    const subscriptions = await deps.sightings.subscriptionsOf([...new Set(notifications.flatMap((n) => (n.clientState ? [n.clientState] : [])))]);
+    const subscriptions = await deps.sightings.subscriptionsOf([
+      ...new Set(notifications.flatMap((n) => (n.clientState ? [n.clientState] : []))),
+    ]);
     for (const notification of notifications) {
       const subscription = notification.clientState ? subscriptions.get(notification.clientState) : undefined;
       // A wrong clientState is not from our subscription: drop it, never process it.
       if (!subscription || !subscription.remoteId?.split(',').includes(notification.subscriptionId)) {
-        logger.warn({ subscriptionId: notification.subscriptionId }, 'graph notification with unknown subscription or clientState dropped');
+        logger.warn(
+          { subscriptionId: notification.subscriptionId },
+          'graph notification with unknown subscription or clientState dropped',
+        );
         continue;
       }
       if (lifecycle && notification.lifecycleEvent === 'subscriptionRemoved') {
@@ -92,15 +110,26 @@ export function notificationRoutes(deps: { pool: Pool; inbox: InboxWriter; sight
         await withTenant(subscription.tenantId, (tx) => retireSubscription(tx, subscription.id), deps.pool);
         deps.sightings.forget(notification.clientState!);
       } else if (lifecycle && notification.lifecycleEvent === 'reauthorizationRequired') {
-        await withTenant(subscription.tenantId, (tx) => tx.query(`UPDATE subscriptions SET expires_at = now() WHERE id = $1`, [subscription.id]), deps.pool);
+        await withTenant(
+          subscription.tenantId,
+          (tx) => tx.query(`UPDATE subscriptions SET expires_at = now() WHERE id = $1`, [subscription.id]),
+          deps.pool,
+        );
       } else {
         deps.sightings.record(subscription);
       }
       const eventId = `${notification.subscriptionId}:${notification.lifecycleEvent ?? notification.changeType ?? 'change'}:${notification.resourceId ?? randomUUID()}:${Date.now()}`;
       const subject = subjects.folder(subscription.mailboxId, subscription.folder);
-      events.push({ tenantId: subscription.tenantId, source: 'graph', eventId, type: INBOX_EVENT_TYPES.folderChanged, subject,
-        payload: { lifecycleEvent: notification.lifecycleEvent ?? null, resourceId: notification.resourceId ?? null }, correlationId: eventId,
-        ...collapsingTrigger(subject, NOTIFICATION_WINDOW_MS) });
+      events.push({
+        tenantId: subscription.tenantId,
+        source: 'graph',
+        eventId,
+        type: INBOX_EVENT_TYPES.folderChanged,
+        subject,
+        payload: { lifecycleEvent: notification.lifecycleEvent ?? null, resourceId: notification.resourceId ?? null },
+        correlationId: eventId,
+        ...collapsingTrigger(subject, NOTIFICATION_WINDOW_MS),
+      });
     }
     // One write per tenant: the writer groups by the first event's tenant.
     await Promise.all([...groupBy(events, (event) => event.tenantId).values()].map((batch) => deps.inbox.write(batch)));

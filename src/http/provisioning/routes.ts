@@ -10,12 +10,14 @@ import { requireScopes, type TokenVerifier } from '../auth/authenticate.js';
 import { PROVISIONING_PATHS } from './paths.js';
 
 const tenantIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a subaccount zone id');
-const subscriptionSchema = z.object({
-  subscribedTenantId: tenantIdSchema.optional(),
-  subscribedSubdomain: z.string().max(200).optional(),
-  subscriptionAppName: z.string().max(200).optional(),
-  globalAccountGUID: z.string().optional(),
-}).loose();
+const subscriptionSchema = z
+  .object({
+    subscribedTenantId: tenantIdSchema.optional(),
+    subscribedSubdomain: z.string().max(200).optional(),
+    subscriptionAppName: z.string().max(200).optional(),
+    globalAccountGUID: z.string().optional(),
+  })
+  .loose();
 
 /**
  * STATUS_CALLBACK must be a path on the SaaS registry: an absolute URL (or a scheme- or
@@ -25,7 +27,10 @@ const subscriptionSchema = z.object({
 export function statusCallbackPath(header: string | undefined): string | undefined {
   if (header === undefined || header === '') return undefined;
   if (!/^\/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*(\?[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*)?$/.test(header)) {
-    throw new TandemError('BAD_REQUEST', 'STATUS_CALLBACK must be a path on the SaaS registry (e.g. /api/v2.0/subscription/…/status)');
+    throw new TandemError(
+      'BAD_REQUEST',
+      'STATUS_CALLBACK must be a path on the SaaS registry (e.g. /api/v2.0/subscription/…/status)',
+    );
   }
   return header;
 }
@@ -56,12 +61,19 @@ export function provisioningRoutes(deps: ProvisioningDeps): Router {
   router.put(PROVISIONING_PATHS.tenant, callbackOnly, express.json({ limit: '100kb' }), async (req, res) => {
     const tenantId = tenantIdSchema.parse(req.params.tenantId);
     const body = subscriptionSchema.safeParse(req.body ?? {});
-    if (!body.success) throw new TandemError('VALIDATION_FAILED', 'Invalid subscription payload', { fieldErrors: body.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+    if (!body.success)
+      throw new TandemError('VALIDATION_FAILED', 'Invalid subscription payload', {
+        fieldErrors: body.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      });
     if (body.data.subscribedTenantId && body.data.subscribedTenantId !== tenantId) {
       throw new TandemError('BAD_REQUEST', 'subscribedTenantId differs from the tenant in the path');
     }
     const subscriptionUrl = tenantUrl(deps.config, body.data.subscribedSubdomain);
-    const work = () => provisionTenant(deps.pool, { tenantId, ...(body.data.subscribedSubdomain ? { subdomain: body.data.subscribedSubdomain } : {}) });
+    const work = () =>
+      provisionTenant(deps.pool, {
+        tenantId,
+        ...(body.data.subscribedSubdomain ? { subdomain: body.data.subscribedSubdomain } : {}),
+      });
     const statusPath = statusCallbackPath(req.get('status_callback'));
     if (!statusPath) {
       await work();
@@ -69,8 +81,13 @@ export function provisioningRoutes(deps: ProvisioningDeps): Router {
       return;
     }
     // 202 only once the job is stored: from here on a restart of web or worker loses nothing.
-    await enqueueProvisioning(deps.provisioningQueue, { operation: 'subscribe', tenantId, statusPath, subscriptionUrl,
-      ...(body.data.subscribedSubdomain ? { subdomain: body.data.subscribedSubdomain } : {}) });
+    await enqueueProvisioning(deps.provisioningQueue, {
+      operation: 'subscribe',
+      tenantId,
+      statusPath,
+      subscriptionUrl,
+      ...(body.data.subscribedSubdomain ? { subdomain: body.data.subscribedSubdomain } : {}),
+    });
     res.status(202).json({ tenantId, status: 'IN_PROGRESS' });
   });
 

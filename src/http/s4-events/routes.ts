@@ -7,7 +7,13 @@ import type { CallbackCredentialVerifier } from '../../security/callback-credent
 import { bearerToken, type TokenVerifier } from '../auth/authenticate.js';
 import { FailureLimiter } from '../auth/failure-limiter.js';
 import type { TenantRateLimit } from '../auth/tenant-rate-limit.js';
-import { cloudEventBatchSchema, cloudEventSchema, s4EventTarget, S4_HEARTBEAT_SUBJECT, type CloudEvent } from '../../inbox/s4-event.js';
+import {
+  cloudEventBatchSchema,
+  cloudEventSchema,
+  s4EventTarget,
+  S4_HEARTBEAT_SUBJECT,
+  type CloudEvent,
+} from '../../inbox/s4-event.js';
 import { recordS4Heartbeats } from '../../s4-connection/heartbeats.js';
 import type { Pool } from '../../store/pool.js';
 
@@ -44,7 +50,10 @@ export function s4EventRoutes(deps: S4EventRoutesDeps): Router {
     // XSUAA client, whose id and secret fetch a token for every subscriber's subdomain — holding
     // them in one customer's S/4 would let it post events as any other customer.
     if (bearerToken(req)) {
-      throw new TandemError('UNAUTHENTICATED', 'Bearer tokens are not accepted here: send the tenant\'s callback credential with HTTP basic authentication');
+      throw new TandemError(
+        'UNAUTHENTICATED',
+        "Bearer tokens are not accepted here: send the tenant's callback credential with HTTP basic authentication",
+      );
     }
     const basic = /^Basic\s+(\S+)$/i.exec(req.get('authorization') ?? '');
     if (!basic) throw new TandemError('UNAUTHENTICATED', 'Send the callback credential with HTTP basic authentication');
@@ -65,13 +74,17 @@ export function s4EventRoutes(deps: S4EventRoutesDeps): Router {
     return tenantId;
   }
 
-  router.post('/s4/events',
+  router.post(
+    '/s4/events',
     async (req, res, next) => {
       const tenantId = await authenticate(req);
       res.locals.tenantId = tenantId;
       const contentType = (req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
       if (contentType !== SINGLE && contentType !== BATCH) {
-        throw new TandemError('UNSUPPORTED_MEDIA_TYPE', `Send ${SINGLE} or ${BATCH}, not "${contentType || 'no content type'}"`);
+        throw new TandemError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          `Send ${SINGLE} or ${BATCH}, not "${contentType || 'no content type'}"`,
+        );
       }
       withLogContext({ tenantId }, () => next());
     },
@@ -82,19 +95,37 @@ export function s4EventRoutes(deps: S4EventRoutesDeps): Router {
       const events = parseS4EventRequest(req.body, isBatch);
       tenantLimit.take(tenantId, events.length);
       const heartbeats = events.filter((e) => e.subject === S4_HEARTBEAT_SUBJECT);
-      const inboxEvents: NewInboxEvent[] = events.filter((e) => e.subject !== S4_HEARTBEAT_SUBJECT).map(({ event, subject }) => ({
-        tenantId, source: 's4', eventId: event.id, type: event.type, subject,
-        payload: { source: event.source, time: event.time, data: event.data }, correlationId: event.id,
-      }));
-      await recordS4Heartbeats(deps.pool, tenantId, heartbeats.map(({ event }) => ({ eventId: event.id, source: event.source, time: event.time, data: event.data })));
+      const inboxEvents: NewInboxEvent[] = events
+        .filter((e) => e.subject !== S4_HEARTBEAT_SUBJECT)
+        .map(({ event, subject }) => ({
+          tenantId,
+          source: 's4',
+          eventId: event.id,
+          type: event.type,
+          subject,
+          payload: { source: event.source, time: event.time, data: event.data },
+          correlationId: event.id,
+        }));
+      await recordS4Heartbeats(
+        deps.pool,
+        tenantId,
+        heartbeats.map(({ event }) => ({
+          eventId: event.id,
+          source: event.source,
+          time: event.time,
+          data: event.data,
+        })),
+      );
       const result = await deps.inbox.write(inboxEvents);
       res.status(202).json({ ...result, accepted: result.accepted + heartbeats.length });
-    });
+    },
+  );
   return router;
 }
 
 function refuseWhileBlocked(waitMs: number): void {
-  if (waitMs > 0) throw new TandemError('RATE_LIMITED', 'Too many failed sign-ins; try again later', { retryAfterMs: waitMs });
+  if (waitMs > 0)
+    throw new TandemError('RATE_LIMITED', 'Too many failed sign-ins; try again later', { retryAfterMs: waitMs });
 }
 
 /**
@@ -105,7 +136,9 @@ export function parseS4EventRequest(body: unknown, isBatch: boolean): Array<{ ev
   const parsed = isBatch ? cloudEventBatchSchema.safeParse(body) : cloudEventSchema.safeParse(body);
   if (!parsed.success) {
     throw new TandemError('VALIDATION_FAILED', 'The request is not a valid CloudEvent' + (isBatch ? ' batch' : ''), {
-      fieldErrors: parsed.error.issues.slice(0, 20).map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message })),
+      fieldErrors: parsed.error.issues
+        .slice(0, 20)
+        .map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message })),
     });
   }
   const events = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
@@ -116,7 +149,9 @@ export function parseS4EventRequest(body: unknown, isBatch: boolean): Array<{ ev
     return { event, subject: checked.ok ? checked.target.subject : '' };
   });
   if (problems.length > 0) {
-    throw new TandemError('VALIDATION_FAILED', `${problems.length} event(s) cannot be processed; nothing was stored`, { fieldErrors: problems.slice(0, 20) });
+    throw new TandemError('VALIDATION_FAILED', `${problems.length} event(s) cannot be processed; nothing was stored`, {
+      fieldErrors: problems.slice(0, 20),
+    });
   }
   return result;
 }

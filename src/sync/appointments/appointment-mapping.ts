@@ -13,7 +13,12 @@ import type { AppointmentField, CanonicalAppointment } from './canonical-appoint
 export const CONTACT_BLOCK_MARKER = '— Contact persons (S/4HANA) —';
 
 /** Start/end of an item as canonical values: minute instants, or dates in the zone when all-day. */
-export function canonicalTimes(start: string, end: string, zone: string, isAllDay: boolean): { start: string; end: string } {
+export function canonicalTimes(
+  start: string,
+  end: string,
+  zone: string,
+  isAllDay: boolean,
+): { start: string; end: string } {
   if (!isAllDay) return { start: normalizeInstant(start), end: normalizeInstant(end) };
   const startDate = dateInZone(start, zone);
   // End is exclusive; an end that is not local midnight (S/4 often stores 23:59) still covers its day.
@@ -32,7 +37,10 @@ export function addDays(date: string, days: number): string {
 /** The text of a given type (S/4 may split long texts into several entries of one type). */
 export function textOfType(texts: S4Text[], textType: string | undefined): string {
   if (!textType) return '';
-  return texts.filter((t) => t.textType === textType).map((t) => t.text).join('\n');
+  return texts
+    .filter((t) => t.textType === textType)
+    .map((t) => t.text)
+    .join('\n');
 }
 
 function partnersOf(partners: S4Partner[], fn: string): string[] {
@@ -49,18 +57,26 @@ function attendeeToken(id: string, lookup: PartnerLookup): string {
  * `self`: the mailbox the canonical form is meant for. Its owner is never one of its own attendees
  * (Exchange lists the mailbox owner as organizer), on either side, so the forms compare equal.
  */
-export function s4AppointmentToCanonical(a: S4Appointment, settings: AppointmentSettings, lookup: PartnerLookup, self?: string): CanonicalAppointment {
+export function s4AppointmentToCanonical(
+  a: S4Appointment,
+  settings: AppointmentSettings,
+  lookup: PartnerLookup,
+  self?: string,
+): CanonicalAppointment {
   const pf = settings.partnerFunctions;
   const textType = settings.processTypes.find((p) => p.processType === a.processType)?.textType;
   const attendeeIds = partnersOf(a.partners, pf.attendee);
   const contactIds = partnersOf(a.partners, pf.contactPerson);
   const attendees = [...attendeeIds, ...(settings.contactPersonsAs === 'attendees' ? contactIds : [])];
-  const contactPersons = settings.contactPersonsAs === 'body'
-    ? contactIds.map((id) => {
-      const p = lookup.byId(id);
-      return normalizeLine([p?.name ?? id, p?.email ? `<${p.email}>` : ''].join(' '));
-    }).sort()
-    : [];
+  const contactPersons =
+    settings.contactPersonsAs === 'body'
+      ? contactIds
+          .map((id) => {
+            const p = lookup.byId(id);
+            return normalizeLine([p?.name ?? id, p?.email ? `<${p.email}>` : ''].join(' '));
+          })
+          .sort()
+      : [];
   return {
     subject: normalizeLine(a.subject),
     body: normalizeBody(textOfType(a.texts, textType)),
@@ -69,7 +85,9 @@ export function s4AppointmentToCanonical(a: S4Appointment, settings: Appointment
     isAllDay: a.isAllDay,
     location: normalizeLine(a.location),
     isPrivate: a.isPrivate,
-    attendees: normalizeAttendees(attendees.map((id) => attendeeToken(id, lookup))).filter((e) => e !== self?.toLowerCase()),
+    attendees: normalizeAttendees(attendees.map((id) => attendeeToken(id, lookup))).filter(
+      (e) => e !== self?.toLowerCase(),
+    ),
     status: settings.statusMap[a.status],
     importance: settings.priorityMap[a.priority] ?? 'normal',
     contactPersons,
@@ -94,7 +112,11 @@ export function stripContactBlock(body: string): string {
  * partners without e-mail) are carried over from `base` (the snapshot), so they never look edited.
  * `self` is the mailbox's own address: it is never one of its own attendees.
  */
-export function exchangeAppointmentToCanonical(item: Appointment, base?: CanonicalAppointment, self?: string): CanonicalAppointment {
+export function exchangeAppointmentToCanonical(
+  item: Appointment,
+  base?: CanonicalAppointment,
+  self?: string,
+): CanonicalAppointment {
   const organizer = item.organizer?.email.toLowerCase();
   const me = self?.toLowerCase();
   const emails = item.attendees.map((x) => x.email.toLowerCase()).filter((e) => e !== organizer && e !== me);
@@ -120,10 +142,18 @@ export function exchangeAppointmentToCanonical(item: Appointment, base?: Canonic
  * days, not instants: they are written at midnight of `allDayZone` (the mailbox's zone) so Outlook
  * shows them on the same days as S/4, instead of straddling two days for a user in another zone.
  */
-function draftTimes(c: CanonicalAppointment, allDayZone?: string): Pick<AppointmentDraft, 'start' | 'end' | 'timeZone' | 'isAllDay'> {
+function draftTimes(
+  c: CanonicalAppointment,
+  allDayZone?: string,
+): Pick<AppointmentDraft, 'start' | 'end' | 'timeZone' | 'isAllDay'> {
   if (!c.isAllDay) return { start: c.start, end: c.end, timeZone: c.timeZone, isAllDay: false };
   const zone = allDayZone ?? c.timeZone;
-  return { start: startOfDateInZone(c.start, zone), end: startOfDateInZone(c.end, zone), timeZone: zone, isAllDay: true };
+  return {
+    start: startOfDateInZone(c.start, zone),
+    end: startOfDateInZone(c.end, zone),
+    timeZone: zone,
+    isAllDay: true,
+  };
 }
 
 function draftBody(c: CanonicalAppointment): AppointmentDraft['body'] {
@@ -132,10 +162,12 @@ function draftBody(c: CanonicalAppointment): AppointmentDraft['body'] {
 }
 
 function draftAttendees(c: CanonicalAppointment, lookup: PartnerLookup): Attendee[] {
-  return c.attendees.filter((a) => !isPartnerToken(a)).map((email) => {
-    const name = lookup.byEmail(email)?.name;
-    return name ? { email, name, type: 'required' as const } : { email, type: 'required' as const };
-  });
+  return c.attendees
+    .filter((a) => !isPartnerToken(a))
+    .map((email) => {
+      const name = lookup.byEmail(email)?.name;
+      return name ? { email, name, type: 'required' as const } : { email, type: 'required' as const };
+    });
 }
 
 /**
@@ -143,7 +175,12 @@ function draftAttendees(c: CanonicalAppointment, lookup: PartnerLookup): Attende
  * category is stamped when configured. Attendees are data only: the connector contract writes
  * without sending invitations (mailbox-connector.ts).
  */
-export function canonicalToAppointmentDraft(c: CanonicalAppointment, settings: AppointmentSettings, lookup: PartnerLookup, mailboxZone?: string): AppointmentDraft {
+export function canonicalToAppointmentDraft(
+  c: CanonicalAppointment,
+  settings: AppointmentSettings,
+  lookup: PartnerLookup,
+  mailboxZone?: string,
+): AppointmentDraft {
   return {
     subject: c.subject,
     body: draftBody(c),
@@ -158,7 +195,12 @@ export function canonicalToAppointmentDraft(c: CanonicalAppointment, settings: A
 }
 
 /** Only the draft members that express the changed canonical fields (categories are never touched on update). */
-export function appointmentDraftChanges(c: CanonicalAppointment, changed: readonly AppointmentField[], lookup: PartnerLookup, mailboxZone?: string): Partial<AppointmentDraft> {
+export function appointmentDraftChanges(
+  c: CanonicalAppointment,
+  changed: readonly AppointmentField[],
+  lookup: PartnerLookup,
+  mailboxZone?: string,
+): Partial<AppointmentDraft> {
   const out: Partial<AppointmentDraft> = {};
   const has = (f: AppointmentField) => changed.includes(f);
   if (has('subject')) out.subject = c.subject;
@@ -211,7 +253,8 @@ function partnerDiff(before: string[], after: string[], settings: AppointmentSet
   const unresolved: string[] = [];
   for (const a of after.filter((x) => !before.includes(x))) {
     const p = partnerFor(a, settings, lookup);
-    if (p) add.push(p); else unresolved.push(a);
+    if (p) add.push(p);
+    else unresolved.push(a);
   }
   for (const r of before.filter((x) => !after.includes(x))) {
     const p = partnerFor(r, settings, lookup);
@@ -227,7 +270,12 @@ export interface S4CreateContext {
 }
 
 /** Canonical → a new S/4 appointment of the default process type, responsible = the mailbox's employee. */
-export function canonicalToS4AppointmentCreate(c: CanonicalAppointment, settings: AppointmentSettings, lookup: PartnerLookup, ctx: S4CreateContext): S4AppointmentWrite {
+export function canonicalToS4AppointmentCreate(
+  c: CanonicalAppointment,
+  settings: AppointmentSettings,
+  lookup: PartnerLookup,
+  ctx: S4CreateContext,
+): S4AppointmentWrite {
   const textType = settings.processTypes.find((p) => p.processType === ctx.processType)?.textType;
   const { add, unresolved } = partnerDiff([], c.attendees, settings, lookup);
   const write: S4AppointmentWrite = {
@@ -238,7 +286,13 @@ export function canonicalToS4AppointmentCreate(c: CanonicalAppointment, settings
     isPrivate: c.isPrivate,
     status: statusCodeFor(settings.statusMap, c.status ?? 'open'),
     priority: settings.importanceToPriority[c.importance],
-    partners: { add: [{ partnerFunction: settings.partnerFunctions.responsible, businessPartner: ctx.responsible, isMain: true }, ...add], remove: [] },
+    partners: {
+      add: [
+        { partnerFunction: settings.partnerFunctions.responsible, businessPartner: ctx.responsible, isMain: true },
+        ...add,
+      ],
+      remove: [],
+    },
     externalReference: ctx.marker,
   };
   if (textType && c.body !== '') write.text = { textType, text: c.body };
@@ -247,8 +301,14 @@ export function canonicalToS4AppointmentCreate(c: CanonicalAppointment, settings
 }
 
 /** Canonical changes → an S/4 update carrying only the changed fields. */
-export function canonicalToS4AppointmentUpdate(before: CanonicalAppointment, after: CanonicalAppointment, changed: readonly AppointmentField[],
-  processType: string, settings: AppointmentSettings, lookup: PartnerLookup): S4AppointmentWrite {
+export function canonicalToS4AppointmentUpdate(
+  before: CanonicalAppointment,
+  after: CanonicalAppointment,
+  changed: readonly AppointmentField[],
+  processType: string,
+  settings: AppointmentSettings,
+  lookup: PartnerLookup,
+): S4AppointmentWrite {
   const w: S4AppointmentWrite = {};
   const has = (f: AppointmentField) => changed.includes(f);
   if (has('subject')) w.subject = after.subject;

@@ -34,13 +34,20 @@ export function appointmentTargets(a: S4Appointment, s: AppointmentSettings, loo
     if (!targets.has(key) || role === 'owner') targets.set(key, { mailbox: key, partnerId, role });
   };
   for (const p of a.partners) if (p.partnerFunction === s.partnerFunctions.responsible) add(p.businessPartner, 'owner');
-  if (!a.isPrivate) for (const p of a.partners) if (p.partnerFunction === s.partnerFunctions.attendee) add(p.businessPartner, 'attendee');
+  if (!a.isPrivate)
+    for (const p of a.partners)
+      if (p.partnerFunction === s.partnerFunctions.attendee) add(p.businessPartner, 'attendee');
   return [...targets.values()];
 }
 
 /** Whether this mailbox should hold the activity, with the reason when not (journal: 'leftScope.<reason>'). */
-export function appointmentScopeFor(a: S4Appointment, mailbox: string, s: AppointmentSettings, lookup: PartnerLookup,
-  window: TimeWindow | undefined): ScopeVerdict & { role?: MailboxTarget['role'] } {
+export function appointmentScopeFor(
+  a: S4Appointment,
+  mailbox: string,
+  s: AppointmentSettings,
+  lookup: PartnerLookup,
+  window: TimeWindow | undefined,
+): ScopeVerdict & { role?: MailboxTarget['role'] } {
   const f = s4AppointmentFilter(a, s);
   if (!f.inScope) return f;
   const t = appointmentTargets(a, s, lookup).find((x) => x.mailbox === mailbox.toLowerCase());

@@ -29,10 +29,28 @@ export type AppointmentField = keyof CanonicalAppointment;
 
 /** Fields compared and merged, in journal order. `timeZone` travels with `start`. */
 export const APPOINTMENT_FIELDS: readonly AppointmentField[] = [
-  'subject', 'body', 'start', 'end', 'isAllDay', 'location', 'isPrivate', 'attendees', 'status', 'importance', 'contactPersons',
+  'subject',
+  'body',
+  'start',
+  'end',
+  'isAllDay',
+  'location',
+  'isPrivate',
+  'attendees',
+  'status',
+  'importance',
+  'contactPersons',
 ];
 
 /** Fields an Exchange appointment can express; the rest are carried over from the snapshot. */
 export const APPOINTMENT_EXCHANGE_FIELDS: readonly AppointmentField[] = [
-  'subject', 'body', 'start', 'end', 'isAllDay', 'location', 'isPrivate', 'attendees', 'importance',
+  'subject',
+  'body',
+  'start',
+  'end',
+  'isAllDay',
+  'location',
+  'isPrivate',
+  'attendees',
+  'importance',
 ];

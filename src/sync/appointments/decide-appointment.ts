@@ -7,8 +7,13 @@ import { madePrivateInOutlook, syncWindow } from '../scope.js';
 import type { TenantSettings } from '../settings.js';
 import { appointmentQualifies, appointmentScopeFor } from './appointment-scope.js';
 import {
-  appointmentDraftChanges, canonicalToAppointmentDraft, canonicalToS4AppointmentCreate, canonicalToS4AppointmentUpdate,
-  exchangeAppointmentToCanonical, s4AppointmentToCanonical, type S4AppointmentWrite,
+  appointmentDraftChanges,
+  canonicalToAppointmentDraft,
+  canonicalToS4AppointmentCreate,
+  canonicalToS4AppointmentUpdate,
+  exchangeAppointmentToCanonical,
+  s4AppointmentToCanonical,
+  type S4AppointmentWrite,
 } from './appointment-mapping.js';
 import { APPOINTMENT_EXCHANGE_FIELDS, APPOINTMENT_FIELDS, type CanonicalAppointment } from './canonical-appointment.js';
 
@@ -32,8 +37,11 @@ export interface AppointmentDecisionInput {
   link?: SyncLink<CanonicalAppointment>;
 }
 
-export function appointmentSpec(settings: TenantSettings, lookup: PartnerLookup, ctx: { processType: string; responsible: string; mailboxTimeZone?: string }):
-  KindSpec<CanonicalAppointment, AppointmentDraft, S4AppointmentWrite> {
+export function appointmentSpec(
+  settings: TenantSettings,
+  lookup: PartnerLookup,
+  ctx: { processType: string; responsible: string; mailboxTimeZone?: string },
+): KindSpec<CanonicalAppointment, AppointmentDraft, S4AppointmentWrite> {
   const s = settings.appointments;
   return {
     kind: 'appointment',
@@ -44,7 +52,8 @@ export function appointmentSpec(settings: TenantSettings, lookup: PartnerLookup,
     toDraft: (c) => canonicalToAppointmentDraft(c, s, lookup, ctx.mailboxTimeZone),
     draftChanges: (c, changed) => appointmentDraftChanges(c, changed, lookup, ctx.mailboxTimeZone),
     toS4Create: (c, marker) => canonicalToS4AppointmentCreate(c, s, lookup, { ...ctx, marker }),
-    toS4Update: (before, after, changed) => canonicalToS4AppointmentUpdate(before, after, changed, ctx.processType, s, lookup),
+    toS4Update: (before, after, changed) =>
+      canonicalToS4AppointmentUpdate(before, after, changed, ctx.processType, s, lookup),
   };
 }
 
@@ -62,26 +71,49 @@ export function decideAppointment(input: AppointmentDecisionInput): AppointmentA
   // Copies in attendees' mailboxes are read-only mirrors; the role follows the current partner list.
   const effectiveLink = link && scope?.role ? { ...link, role: scope.role } : link;
   const spec = appointmentSpec(settings, lookup, {
-    processType: input.s4?.processType ?? s.defaultProcessType ?? '', responsible: input.mailboxPartnerId,
+    processType: input.s4?.processType ?? s.defaultProcessType ?? '',
+    responsible: input.mailboxPartnerId,
     ...(input.mailboxTimeZone ? { mailboxTimeZone: input.mailboxTimeZone } : {}),
   });
-  return decide(spec, {
-    exchangeToS4Enabled: s.exchangeToS4 !== 'off',
-    onOutlookDelete: s.onOutlookDelete,
-    ...(s.deletedStatus ? { deletedStatus: s.deletedStatus } : {}),
-    policy: settings.conflicts.policy,
-    owners: settings.conflicts.fieldOwners,
-  }, {
-    mailbox,
-    s4: input.s4 && s4c && scope
-      ? { state: 'present', key: input.s4.uuid, etag: input.s4.etag, canonical: s4c, inScope: scope.inScope,
-        ...(scope.reason ? { scopeReason: scope.reason } : {}), ...(scope.role ? { role: scope.role } : {}) }
-      : { state: 'missing', ...(input.s4SearchedByMarker ? { searchedByMarker: true } : {}) },
-    exchange: input.exchange && exc && qualifies
-      ? { state: 'present', id: input.exchange.id, changeKey: input.exchange.changeKey, canonical: exc,
-        ...(input.exchange.stamp ? { stamp: input.exchange.stamp } : {}), qualifies: qualifies.inScope, ...(qualifies.reason ? { qualifyReason: qualifies.reason } : {}),
-        ...(madePrivateInOutlook(s.syncPrivate, exc.isPrivate, link?.snapshot?.isPrivate, s4c?.isPrivate) ? { blocked: 'filtered.private' } : {}) }
-      : { state: 'missing', ...(input.exchangeSearchedByMarker ? { searchedByMarker: true } : {}) },
-    ...(effectiveLink ? { link: effectiveLink } : {}),
-  });
+  return decide(
+    spec,
+    {
+      exchangeToS4Enabled: s.exchangeToS4 !== 'off',
+      onOutlookDelete: s.onOutlookDelete,
+      ...(s.deletedStatus ? { deletedStatus: s.deletedStatus } : {}),
+      policy: settings.conflicts.policy,
+      owners: settings.conflicts.fieldOwners,
+    },
+    {
+      mailbox,
+      s4:
+        input.s4 && s4c && scope
+          ? {
+              state: 'present',
+              key: input.s4.uuid,
+              etag: input.s4.etag,
+              canonical: s4c,
+              inScope: scope.inScope,
+              ...(scope.reason ? { scopeReason: scope.reason } : {}),
+              ...(scope.role ? { role: scope.role } : {}),
+            }
+          : { state: 'missing', ...(input.s4SearchedByMarker ? { searchedByMarker: true } : {}) },
+      exchange:
+        input.exchange && exc && qualifies
+          ? {
+              state: 'present',
+              id: input.exchange.id,
+              changeKey: input.exchange.changeKey,
+              canonical: exc,
+              ...(input.exchange.stamp ? { stamp: input.exchange.stamp } : {}),
+              qualifies: qualifies.inScope,
+              ...(qualifies.reason ? { qualifyReason: qualifies.reason } : {}),
+              ...(madePrivateInOutlook(s.syncPrivate, exc.isPrivate, link?.snapshot?.isPrivate, s4c?.isPrivate)
+                ? { blocked: 'filtered.private' }
+                : {}),
+            }
+          : { state: 'missing', ...(input.exchangeSearchedByMarker ? { searchedByMarker: true } : {}) },
+      ...(effectiveLink ? { link: effectiveLink } : {}),
+    },
+  );
 }

@@ -18,5 +18,13 @@ export interface CanonicalContact {
 export type ContactField = keyof CanonicalContact;
 
 export const CONTACT_FIELDS: readonly ContactField[] = [
-  'givenName', 'surname', 'displayName', 'companyName', 'jobTitle', 'emailAddresses', 'businessPhones', 'mobilePhone', 'businessAddress',
+  'givenName',
+  'surname',
+  'displayName',
+  'companyName',
+  'jobTitle',
+  'emailAddresses',
+  'businessPhones',
+  'mobilePhone',
+  'businessAddress',
 ];

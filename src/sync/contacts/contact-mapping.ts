@@ -32,9 +32,17 @@ export function s4ContactToCanonical(bp: S4BusinessPartner, companyName?: string
     emailAddresses: normalizeSet(bp.emails),
     businessPhones: normalizeList(bp.phones.filter((p) => p.kind === 'phone').map((p) => p.number)),
     mobilePhone: normalizeOptional(bp.phones.find((p) => p.kind === 'mobile')?.number),
-    businessAddress: address(a ? {
-      street: [a.street, a.houseNumber].filter(Boolean).join(' '), city: a.city, postalCode: a.postalCode, state: a.region, countryOrRegion: a.country,
-    } : undefined),
+    businessAddress: address(
+      a
+        ? {
+            street: [a.street, a.houseNumber].filter(Boolean).join(' '),
+            city: a.city,
+            postalCode: a.postalCode,
+            state: a.region,
+            countryOrRegion: a.country,
+          }
+        : undefined,
+    ),
   });
 }
 
@@ -53,7 +61,12 @@ export function exchangeContactToCanonical(c: Contact): CanonicalContact {
 }
 
 export function canonicalToContactDraft(c: CanonicalContact): ContactDraft {
-  return compact({ ...c, emailAddresses: [...c.emailAddresses], businessPhones: [...c.businessPhones], categories: [] as string[] });
+  return compact({
+    ...c,
+    emailAddresses: [...c.emailAddresses],
+    businessPhones: [...c.businessPhones],
+    categories: [] as string[],
+  });
 }
 
 export function contactDraftChanges(c: CanonicalContact, changed: readonly ContactField[]): Partial<ContactDraft> {

@@ -28,8 +28,13 @@ function other(r: S4Relationship, id: string): string | undefined {
   return undefined;
 }
 
-export function contactsForEmployee(employeeId: string, relationships: readonly S4Relationship[],
-  partners: ReadonlyMap<string, S4BusinessPartner>, s: ContactSettings, now: string): Map<string, DesiredContact> {
+export function contactsForEmployee(
+  employeeId: string,
+  relationships: readonly S4Relationship[],
+  partners: ReadonlyMap<string, S4BusinessPartner>,
+  s: ContactSettings,
+  now: string,
+): Map<string, DesiredContact> {
   const today = now.slice(0, 10);
   const valid = relationships.filter((r) => validOn(r, today));
   const out = new Map<string, DesiredContact>();
@@ -38,8 +43,11 @@ export function contactsForEmployee(employeeId: string, relationships: readonly 
     const bp = partners.get(id);
     return bp !== undefined && bp.category === 'person' && !bp.isEmployee;
   };
-  const companyOf = (personId: string) => valid.filter((r) => r.category === s.customerContactRelationship)
-    .map((r) => other(r, personId)).find((id) => id !== undefined && partners.get(id)?.category === 'organization');
+  const companyOf = (personId: string) =>
+    valid
+      .filter((r) => r.category === s.customerContactRelationship)
+      .map((r) => other(r, personId))
+      .find((id) => id !== undefined && partners.get(id)?.category === 'organization');
 
   for (const r of valid) {
     const target = other(r, employeeId);
@@ -53,7 +61,8 @@ export function contactsForEmployee(employeeId: string, relationships: readonly 
       for (const cr of valid) {
         if (cr.category !== s.customerContactRelationship) continue;
         const person = other(cr, target);
-        if (person && isContactPerson(person) && !out.has(person)) out.set(person, { id: person, companyId: target, via: 'viaCustomer' });
+        if (person && isContactPerson(person) && !out.has(person))
+          out.set(person, { id: person, companyId: target, via: 'viaCustomer' });
       }
     } else if (isContactPerson(target)) {
       const company = companyOf(target);

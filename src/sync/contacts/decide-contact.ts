@@ -4,13 +4,21 @@ import type { SyncAction, SyncLink } from '../actions.js';
 import { decide, type KindSpec } from '../decide.js';
 import type { TenantSettings } from '../settings.js';
 import { CONTACT_FIELDS, type CanonicalContact } from './canonical-contact.js';
-import { canonicalToContactDraft, contactDraftChanges, exchangeContactToCanonical, s4ContactToCanonical } from './contact-mapping.js';
+import {
+  canonicalToContactDraft,
+  contactDraftChanges,
+  exchangeContactToCanonical,
+  s4ContactToCanonical,
+} from './contact-mapping.js';
 
 export type ContactAction = SyncAction<CanonicalContact, ContactDraft, never>;
 
 export const contactSpec: KindSpec<CanonicalContact, ContactDraft, never> = {
-  kind: 'contact', fields: CONTACT_FIELDS, exchangeFields: CONTACT_FIELDS,
-  toDraft: canonicalToContactDraft, draftChanges: contactDraftChanges,
+  kind: 'contact',
+  fields: CONTACT_FIELDS,
+  exchangeFields: CONTACT_FIELDS,
+  toDraft: canonicalToContactDraft,
+  draftChanges: contactDraftChanges,
 };
 
 export interface ContactDecisionInput {
@@ -30,16 +38,38 @@ export interface ContactDecisionInput {
 export function decideContact(input: ContactDecisionInput): ContactAction[] {
   const { s4, exchange, link, mailbox } = input;
   const inScope = input.inScope && input.settings.contacts.enabled && s4?.category === 'person';
-  return decide(contactSpec, {
-    exchangeToS4Enabled: false, onOutlookDelete: 'delete', policy: 's4Wins', owners: {},
-  }, {
-    mailbox,
-    s4: s4
-      ? { state: 'present', key: s4.id, etag: '', canonical: s4ContactToCanonical(s4, input.companyName), inScope, ...(inScope ? {} : { scopeReason: input.settings.contacts.enabled ? 'filtered.relationship' : 'disabled' }) }
-      : { state: 'missing' },
-    exchange: exchange
-      ? { state: 'present', id: exchange.id, changeKey: exchange.changeKey, canonical: exchangeContactToCanonical(exchange), ...(exchange.stamp ? { stamp: exchange.stamp } : {}), qualifies: false, qualifyReason: 'contacts.s4Only' }
-      : { state: 'missing', ...(input.exchangeSearchedByMarker ? { searchedByMarker: true } : {}) },
-    ...(link ? { link } : {}),
-  });
+  return decide(
+    contactSpec,
+    {
+      exchangeToS4Enabled: false,
+      onOutlookDelete: 'delete',
+      policy: 's4Wins',
+      owners: {},
+    },
+    {
+      mailbox,
+      s4: s4
+        ? {
+            state: 'present',
+            key: s4.id,
+            etag: '',
+            canonical: s4ContactToCanonical(s4, input.companyName),
+            inScope,
+            ...(inScope ? {} : { scopeReason: input.settings.contacts.enabled ? 'filtered.relationship' : 'disabled' }),
+          }
+        : { state: 'missing' },
+      exchange: exchange
+        ? {
+            state: 'present',
+            id: exchange.id,
+            changeKey: exchange.changeKey,
+            canonical: exchangeContactToCanonical(exchange),
+            ...(exchange.stamp ? { stamp: exchange.stamp } : {}),
+            qualifies: false,
+            qualifyReason: 'contacts.s4Only',
+          }
+        : { state: 'missing', ...(input.exchangeSearchedByMarker ? { searchedByMarker: true } : {}) },
+      ...(link ? { link } : {}),
+    },
+  );
 }

@@ -144,8 +144,18 @@ export interface ItemsByKind {
 }
 
 /** What Tandem writes: the item without server-assigned fields. */
-export type AppointmentDraft = Omit<Appointment, 'id' | 'changeKey' | 'type' | 'seriesMasterId' | 'originalStart' |
-  'organizer' | 'hasAttachments' | 'lastModified' | 'stamp'>;
+export type AppointmentDraft = Omit<
+  Appointment,
+  | 'id'
+  | 'changeKey'
+  | 'type'
+  | 'seriesMasterId'
+  | 'originalStart'
+  | 'organizer'
+  | 'hasAttachments'
+  | 'lastModified'
+  | 'stamp'
+>;
 export type TaskDraft = Omit<Task, 'id' | 'changeKey' | 'lastModified' | 'stamp'>;
 export type ContactDraft = Omit<Contact, 'id' | 'changeKey' | 'lastModified' | 'stamp'>;
 

@@ -49,10 +49,19 @@ export function decideSeries(input: SeriesDecisionInput): OccurrenceDecision[] {
   const enabled = s.enabled && s.recurringToS4 === 'occurrences';
   const qualifies = master !== undefined && enabled && exchangeItemQualifies(master, s).inScope;
   // (exchangeItemQualifies also applies the private rule: a private series stays out unless syncPrivate.)
-  const occurrences = master && qualifies ? expandSeriesToOccurrences(master, input.exceptions, master.deletedOccurrences ?? [], window) : [];
+  const occurrences =
+    master && qualifies
+      ? expandSeriesToOccurrences(master, input.exceptions, master.deletedOccurrences ?? [], window)
+      : [];
   const desired = new Map(occurrences.map((o) => [o.key, o]));
   const out: OccurrenceDecision[] = [];
-  const base = { settings, lookup: input.lookup, now: input.now, mailbox: input.mailbox, mailboxPartnerId: input.mailboxPartnerId };
+  const base = {
+    settings,
+    lookup: input.lookup,
+    now: input.now,
+    mailbox: input.mailbox,
+    mailboxPartnerId: input.mailboxPartnerId,
+  };
 
   for (const o of occurrences) {
     const linked = input.linked.get(o.key);
@@ -62,10 +71,18 @@ export function decideSeries(input: SeriesDecisionInput): OccurrenceDecision[] {
       out.push({ key: o.key, actions: decideAppointment({ ...base, exchange: item }) });
       continue;
     }
-    out.push({ key: o.key, actions: outlookIsMaster(decideAppointment({
-      ...base, exchange: item, link: linked.link,
-      ...(linked.s4 ? { s4: linked.s4 } : {}), ...(linked.s4SearchedByMarker ? { s4SearchedByMarker: true } : {}),
-    })) });
+    out.push({
+      key: o.key,
+      actions: outlookIsMaster(
+        decideAppointment({
+          ...base,
+          exchange: item,
+          link: linked.link,
+          ...(linked.s4 ? { s4: linked.s4 } : {}),
+          ...(linked.s4SearchedByMarker ? { s4SearchedByMarker: true } : {}),
+        }),
+      ),
+    });
   }
 
   const deleted = new Set((master?.deletedOccurrences ?? []).map((d) => new Date(Date.parse(d)).toISOString()));
@@ -75,16 +92,34 @@ export function decideSeries(input: SeriesDecisionInput): OccurrenceDecision[] {
     const wasDeleted = master === undefined || (original !== undefined && deleted.has(original));
     const stillInWindow = original !== undefined && Date.parse(original) >= Date.parse(window.start);
     if (!wasDeleted && qualifies && !stillInWindow) {
-      out.push({ key, actions: [{ type: 'noop', reason: 'behindWindow', journal: { outcome: 'skipped', reason: 'behindWindow' } }] });
+      out.push({
+        key,
+        actions: [{ type: 'noop', reason: 'behindWindow', journal: { outcome: 'skipped', reason: 'behindWindow' } }],
+      });
       continue;
     }
     if (!wasDeleted && master !== undefined && !qualifies) {
       // Category/tag removed from the series or recurring sync turned off: stop syncing, keep S/4.
-      out.push({ key, actions: [{ type: 'unlink', mailbox: input.mailbox, tombstone: false, journal: { outcome: 'skipped', reason: 'leftScope.series' } }] });
+      out.push({
+        key,
+        actions: [
+          {
+            type: 'unlink',
+            mailbox: input.mailbox,
+            tombstone: false,
+            journal: { outcome: 'skipped', reason: 'leftScope.series' },
+          },
+        ],
+      });
       continue;
     }
     // Deleted occurrence, deleted series, or an occurrence the edited pattern no longer has.
-    out.push({ key, actions: outlookIsMaster(decideAppointment({ ...base, link: linked.link, ...(linked.s4 ? { s4: linked.s4 } : {}) })) });
+    out.push({
+      key,
+      actions: outlookIsMaster(
+        decideAppointment({ ...base, link: linked.link, ...(linked.s4 ? { s4: linked.s4 } : {}) }),
+      ),
+    });
   }
   return out;
 }
@@ -98,7 +133,11 @@ export function decideSeries(input: SeriesDecisionInput): OccurrenceDecision[] {
 function outlookIsMaster(actions: AppointmentAction[]): AppointmentAction[] {
   return actions.map((a): AppointmentAction => {
     if (a.type === 'updateExchangeItem') {
-      return { type: 'noop', reason: 'series.outlookIsMaster', journal: { outcome: 'skipped', reason: 'series.outlookIsMaster', fields: a.journal.fields ?? [] } };
+      return {
+        type: 'noop',
+        reason: 'series.outlookIsMaster',
+        journal: { outcome: 'skipped', reason: 'series.outlookIsMaster', fields: a.journal.fields ?? [] },
+      };
     }
     if (a.type === 'unlink' && a.journal.reason.startsWith('deleted.s4')) return { ...a, tombstone: true };
     return a;

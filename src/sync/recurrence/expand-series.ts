@@ -24,7 +24,11 @@ const INDEX = { first: 0, second: 1, third: 2, fourth: 3, last: -1 } as const;
 /** Hard stop against pathological patterns (interval 1 daily over ten years is 3 650). */
 const MAX_PATTERN_DATES = 20_000;
 
-interface LocalDate { y: number; m: number; d: number }
+interface LocalDate {
+  y: number;
+  m: number;
+  d: number;
+}
 
 const dayMs = 86_400_000;
 const toOrdinal = (x: LocalDate) => Date.UTC(x.y, x.m - 1, x.d) / dayMs;
@@ -77,18 +81,26 @@ function* patternDates(r: Recurrence, first: LocalDate): Generator<LocalDate> {
       let m = yearly ? (p.month ?? first.m) : first.m;
       for (;;) {
         let d: number | undefined;
-        if (p.type.startsWith('absolute')) d = Math.min(p.dayOfMonth ?? first.d, daysInMonth(y, m)); // Outlook: day 31 → last day of shorter months
+        if (p.type.startsWith('absolute'))
+          d = Math.min(p.dayOfMonth ?? first.d, daysInMonth(y, m)); // Outlook: day 31 → last day of shorter months
         else d = relativeDay(y, m, days.length > 0 ? days : [weekday(first)], index);
         if (d !== undefined && toOrdinal({ y, m, d }) >= startOrd) yield { y, m, d };
         m += step;
-        while (m > 12) { m -= 12; y += 1; }
+        while (m > 12) {
+          m -= 12;
+          y += 1;
+        }
       }
     }
   }
 }
 
-export function expandSeriesToOccurrences(master: Appointment, exceptions: readonly Appointment[], deletedOccurrences: readonly string[],
-  window: TimeWindow): Occurrence[] {
+export function expandSeriesToOccurrences(
+  master: Appointment,
+  exceptions: readonly Appointment[],
+  deletedOccurrences: readonly string[],
+  window: TimeWindow,
+): Occurrence[] {
   const r = master.recurrence;
   if (!r) return [];
   const zone = master.timeZone;
@@ -99,7 +111,9 @@ export function expandSeriesToOccurrences(master: Appointment, exceptions: reado
   const lastDate = r.range.type === 'endDate' && r.range.endDate ? r.range.endDate.slice(0, 10) : undefined;
   const maxCount = r.range.type === 'numbered' ? (r.range.numberOfOccurrences ?? 0) : Infinity;
   const deleted = new Set(deletedOccurrences.map(normalizeInstant));
-  const byOriginal = new Map(exceptions.filter((e) => e.originalStart).map((e) => [normalizeInstant(e.originalStart!), e]));
+  const byOriginal = new Map(
+    exceptions.filter((e) => e.originalStart).map((e) => [normalizeInstant(e.originalStart!), e]),
+  );
   const wStart = Date.parse(window.start);
   const wEnd = Date.parse(window.end);
   const out: Occurrence[] = [];
@@ -117,11 +131,21 @@ export function expandSeriesToOccurrences(master: Appointment, exceptions: reado
     const exception = byOriginal.get(originalStart);
     // All-day occurrences span whole local days; a fixed duration would drift by an hour across DST.
     const occEnd = master.isAllDay
-      ? wallTimeToInstant({ ...dateParts(toOrdinal(date) + Math.max(1, Math.round(durationMs / dayMs))), hour: 0, minute: 0 }, zone)
+      ? wallTimeToInstant(
+          { ...dateParts(toOrdinal(date) + Math.max(1, Math.round(durationMs / dayMs))), hour: 0, minute: 0 },
+          zone,
+        )
       : occStart + durationMs;
     const item: Appointment = exception
       ? { ...exception }
-      : { ...master, type: 'occurrence', seriesMasterId: master.id, originalStart, start: new Date(occStart).toISOString(), end: new Date(occEnd).toISOString() };
+      : {
+          ...master,
+          type: 'occurrence',
+          seriesMasterId: master.id,
+          originalStart,
+          start: new Date(occStart).toISOString(),
+          end: new Date(occEnd).toISOString(),
+        };
     if (Date.parse(item.end) <= wStart || Date.parse(item.start) >= wEnd) continue;
     delete item.recurrence;
     delete item.deletedOccurrences;

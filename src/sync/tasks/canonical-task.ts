@@ -14,6 +14,15 @@ export interface CanonicalTask {
 
 export type TaskField = keyof CanonicalTask;
 
-export const TASK_FIELDS: readonly TaskField[] = ['subject', 'body', 'start', 'due', 'status', 'percentComplete', 'importance', 'isPrivate'];
+export const TASK_FIELDS: readonly TaskField[] = [
+  'subject',
+  'body',
+  'start',
+  'due',
+  'status',
+  'percentComplete',
+  'importance',
+  'isPrivate',
+];
 /** Every task field has an Outlook counterpart. */
 export const TASK_EXCHANGE_FIELDS = TASK_FIELDS;

@@ -3,18 +3,37 @@ import type { S4Task } from '../model/s4-objects.js';
 import type { SyncAction, SyncLink } from '../actions.js';
 import { decide, type KindSpec } from '../decide.js';
 import type { PartnerLookup } from '../directory.js';
-import { exchangeItemQualifies, IN_SCOPE, inWindow, madePrivateInOutlook, out, syncWindow, type ScopeVerdict } from '../scope.js';
+import {
+  exchangeItemQualifies,
+  IN_SCOPE,
+  inWindow,
+  madePrivateInOutlook,
+  out,
+  syncWindow,
+  type ScopeVerdict,
+} from '../scope.js';
 import type { TaskSettings, TenantSettings } from '../settings.js';
 import { TASK_EXCHANGE_FIELDS, TASK_FIELDS, type CanonicalTask } from './canonical-task.js';
 import {
-  canonicalToS4TaskCreate, canonicalToS4TaskUpdate, canonicalToTaskDraft, exchangeTaskToCanonical, s4TaskToCanonical,
-  taskDraftChanges, type S4TaskWrite,
+  canonicalToS4TaskCreate,
+  canonicalToS4TaskUpdate,
+  canonicalToTaskDraft,
+  exchangeTaskToCanonical,
+  s4TaskToCanonical,
+  taskDraftChanges,
+  type S4TaskWrite,
 } from './task-mapping.js';
 
 export type TaskAction = SyncAction<CanonicalTask, TaskDraft, S4TaskWrite>;
 
 /** Tasks go to the employee responsible's mailbox only (To Do / Outlook tasks have no attendees). */
-export function taskScopeFor(t: S4Task, mailbox: string, s: TaskSettings, lookup: PartnerLookup, window?: { start: string; end: string }): ScopeVerdict {
+export function taskScopeFor(
+  t: S4Task,
+  mailbox: string,
+  s: TaskSettings,
+  lookup: PartnerLookup,
+  window?: { start: string; end: string },
+): ScopeVerdict {
   if (!s.enabled) return out('disabled');
   if (!s.processTypes.some((p) => p.processType === t.processType)) return out('filtered.processType');
   if (t.isPrivate && !s.syncPrivate) return out('filtered.private');
@@ -54,30 +73,59 @@ export function decideTask(input: TaskDecisionInput): TaskAction[] {
   const zone = input.zone ?? 'UTC';
   const processType = input.s4?.processType ?? s.defaultProcessType ?? '';
   const spec: KindSpec<CanonicalTask, TaskDraft, S4TaskWrite> = {
-    kind: 'task', fields: TASK_FIELDS, exchangeFields: TASK_EXCHANGE_FIELDS,
+    kind: 'task',
+    fields: TASK_FIELDS,
+    exchangeFields: TASK_EXCHANGE_FIELDS,
     toDraft: (c) => canonicalToTaskDraft(c, s),
     draftChanges: taskDraftChanges,
-    toS4Create: (c, marker) => canonicalToS4TaskCreate(c, s, { processType, responsible: input.mailboxPartnerId, marker, zone }),
+    toS4Create: (c, marker) =>
+      canonicalToS4TaskCreate(c, s, { processType, responsible: input.mailboxPartnerId, marker, zone }),
     toS4Update: (_b, after, changed) => canonicalToS4TaskUpdate(after, changed, processType, s, zone),
   };
   const s4c = input.s4 ? s4TaskToCanonical(input.s4, s, zone) : undefined;
-  const scope = input.s4 ? taskScopeFor(input.s4, mailbox, s, lookup, link ? undefined : syncWindow(settings, input.now)) : undefined;
+  const scope = input.s4
+    ? taskScopeFor(input.s4, mailbox, s, lookup, link ? undefined : syncWindow(settings, input.now))
+    : undefined;
   const q = input.exchange ? taskQualifies(input.exchange, s) : undefined;
   const exc = input.exchange ? exchangeTaskToCanonical(input.exchange) : undefined;
-  return decide(spec, {
-    exchangeToS4Enabled: s.exchangeToS4 !== 'off', onOutlookDelete: s.onOutlookDelete,
-    ...(s.deletedStatus ? { deletedStatus: s.deletedStatus } : {}),
-    policy: settings.conflicts.policy, owners: settings.conflicts.fieldOwners,
-  }, {
-    mailbox,
-    s4: input.s4 && s4c && scope
-      ? { state: 'present', key: input.s4.uuid, etag: input.s4.etag, canonical: s4c, inScope: scope.inScope, ...(scope.reason ? { scopeReason: scope.reason } : {}) }
-      : { state: 'missing', ...(input.s4SearchedByMarker ? { searchedByMarker: true } : {}) },
-    exchange: input.exchange && q && exc
-      ? { state: 'present', id: input.exchange.id, changeKey: input.exchange.changeKey, canonical: exc,
-        ...(input.exchange.stamp ? { stamp: input.exchange.stamp } : {}), qualifies: q.inScope, ...(q.reason ? { qualifyReason: q.reason } : {}),
-        ...(madePrivateInOutlook(s.syncPrivate, exc.isPrivate, link?.snapshot?.isPrivate, s4c?.isPrivate) ? { blocked: 'filtered.private' } : {}) }
-      : { state: 'missing', ...(input.exchangeSearchedByMarker ? { searchedByMarker: true } : {}) },
-    ...(link ? { link } : {}),
-  });
+  return decide(
+    spec,
+    {
+      exchangeToS4Enabled: s.exchangeToS4 !== 'off',
+      onOutlookDelete: s.onOutlookDelete,
+      ...(s.deletedStatus ? { deletedStatus: s.deletedStatus } : {}),
+      policy: settings.conflicts.policy,
+      owners: settings.conflicts.fieldOwners,
+    },
+    {
+      mailbox,
+      s4:
+        input.s4 && s4c && scope
+          ? {
+              state: 'present',
+              key: input.s4.uuid,
+              etag: input.s4.etag,
+              canonical: s4c,
+              inScope: scope.inScope,
+              ...(scope.reason ? { scopeReason: scope.reason } : {}),
+            }
+          : { state: 'missing', ...(input.s4SearchedByMarker ? { searchedByMarker: true } : {}) },
+      exchange:
+        input.exchange && q && exc
+          ? {
+              state: 'present',
+              id: input.exchange.id,
+              changeKey: input.exchange.changeKey,
+              canonical: exc,
+              ...(input.exchange.stamp ? { stamp: input.exchange.stamp } : {}),
+              qualifies: q.inScope,
+              ...(q.reason ? { qualifyReason: q.reason } : {}),
+              ...(madePrivateInOutlook(s.syncPrivate, exc.isPrivate, link?.snapshot?.isPrivate, s4c?.isPrivate)
+                ? { blocked: 'filtered.private' }
+                : {}),
+            }
+          : { state: 'missing', ...(input.exchangeSearchedByMarker ? { searchedByMarker: true } : {}) },
+      ...(link ? { link } : {}),
+    },
+  );
 }

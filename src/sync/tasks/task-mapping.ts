@@ -69,15 +69,31 @@ export function taskDraftChanges(c: CanonicalTask, changed: readonly TaskField[]
   const out: Partial<TaskDraft> = {};
   for (const f of changed) {
     switch (f) {
-      case 'subject': out.subject = c.subject; break;
-      case 'body': out.body = { type: 'text', content: c.body }; break;
+      case 'subject':
+        out.subject = c.subject;
+        break;
+      case 'body':
+        out.body = { type: 'text', content: c.body };
+        break;
       // An undefined member in an update means "clear the date" to the connector.
-      case 'start': out.startDate = c.start; break;
-      case 'due': out.dueDate = c.due; break;
-      case 'status': out.status = c.status; break;
-      case 'percentComplete': out.percentComplete = c.percentComplete; break;
-      case 'importance': out.importance = c.importance; break;
-      case 'isPrivate': out.sensitivity = c.isPrivate ? 'private' : 'normal'; break;
+      case 'start':
+        out.startDate = c.start;
+        break;
+      case 'due':
+        out.dueDate = c.due;
+        break;
+      case 'status':
+        out.status = c.status;
+        break;
+      case 'percentComplete':
+        out.percentComplete = c.percentComplete;
+        break;
+      case 'importance':
+        out.importance = c.importance;
+        break;
+      case 'isPrivate':
+        out.sensitivity = c.isPrivate ? 'private' : 'normal';
+        break;
     }
   }
   return out;
@@ -102,36 +118,70 @@ function s4Date(d: string | undefined, zone: string): string | null {
   return d ? startOfDateInZone(d, zone) : null;
 }
 
-export function canonicalToS4TaskCreate(c: CanonicalTask, s: TaskSettings, ctx: { processType: string; responsible: string; marker: string; zone?: string }): S4TaskWrite {
+export function canonicalToS4TaskCreate(
+  c: CanonicalTask,
+  s: TaskSettings,
+  ctx: { processType: string; responsible: string; marker: string; zone?: string },
+): S4TaskWrite {
   const zone = ctx.zone ?? 'UTC';
   const textType = s.processTypes.find((p) => p.processType === ctx.processType)?.textType;
   const w: S4TaskWrite = {
-    processType: ctx.processType, subject: c.subject, start: s4Date(c.start, zone), due: s4Date(c.due, zone),
+    processType: ctx.processType,
+    subject: c.subject,
+    start: s4Date(c.start, zone),
+    due: s4Date(c.due, zone),
     status: statusCodeFor(s.statusMap, c.status) ?? statusCodeFor(s.statusMap, 'notStarted'),
-    priority: s.importanceToPriority[c.importance], percentComplete: c.percentComplete, isPrivate: c.isPrivate,
-    partners: { add: [{ partnerFunction: s.partnerFunctions.responsible, businessPartner: ctx.responsible, isMain: true }], remove: [] },
+    priority: s.importanceToPriority[c.importance],
+    percentComplete: c.percentComplete,
+    isPrivate: c.isPrivate,
+    partners: {
+      add: [{ partnerFunction: s.partnerFunctions.responsible, businessPartner: ctx.responsible, isMain: true }],
+      remove: [],
+    },
     externalReference: ctx.marker,
   };
   if (textType && c.body !== '') w.text = { textType, text: c.body };
   return w;
 }
 
-export function canonicalToS4TaskUpdate(c: CanonicalTask, changed: readonly TaskField[], processType: string, s: TaskSettings, zone = 'UTC'): S4TaskWrite {
+export function canonicalToS4TaskUpdate(
+  c: CanonicalTask,
+  changed: readonly TaskField[],
+  processType: string,
+  s: TaskSettings,
+  zone = 'UTC',
+): S4TaskWrite {
   const w: S4TaskWrite = {};
   for (const f of changed) {
     switch (f) {
-      case 'subject': w.subject = c.subject; break;
+      case 'subject':
+        w.subject = c.subject;
+        break;
       case 'body': {
         const textType = s.processTypes.find((p) => p.processType === processType)?.textType;
         if (textType) w.text = { textType, text: c.body };
         break;
       }
-      case 'start': w.start = s4Date(c.start, zone); break;
-      case 'due': w.due = s4Date(c.due, zone); break;
-      case 'status': { const code = statusCodeFor(s.statusMap, c.status); if (code) w.status = code; break; }
-      case 'percentComplete': w.percentComplete = c.percentComplete; break;
-      case 'importance': w.priority = s.importanceToPriority[c.importance]; break;
-      case 'isPrivate': w.isPrivate = c.isPrivate; break;
+      case 'start':
+        w.start = s4Date(c.start, zone);
+        break;
+      case 'due':
+        w.due = s4Date(c.due, zone);
+        break;
+      case 'status': {
+        const code = statusCodeFor(s.statusMap, c.status);
+        if (code) w.status = code;
+        break;
+      }
+      case 'percentComplete':
+        w.percentComplete = c.percentComplete;
+        break;
+      case 'importance':
+        w.priority = s.importanceToPriority[c.importance];
+        break;
+      case 'isPrivate':
+        w.isPrivate = c.isPrivate;
+        break;
     }
   }
   return w;

@@ -5,7 +5,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { writeJournal } from '../../../src/journal/journal.js';
 import { withTenant } from '../../../src/store/transaction.js';
-import { fillUi5, launchChromium, openCockpit, screenshot, startCockpitHarness, type CockpitHarness } from './harness.js';
+import {
+  fillUi5,
+  launchChromium,
+  openCockpit,
+  screenshot,
+  startCockpitHarness,
+  type CockpitHarness,
+} from './harness.js';
 
 /**
  * The admin cockpit in a real browser (Debian's Chromium through playwright-core) against the
@@ -30,21 +37,33 @@ beforeAll(async () => {
   context.on('weberror', (error) => console.error('cockpit page error:', error.error()));
   page = await context.newPage();
   // The cockpit loads nothing from third parties (fonts and locale data are bundled).
-  context.on('request', (request) => { if (!request.url().startsWith(harness.web.url) && !request.url().startsWith('data:')) external.push(request.url()); });
+  context.on('request', (request) => {
+    if (!request.url().startsWith(harness.web.url) && !request.url().startsWith('data:')) external.push(request.url());
+  });
   // Failed requests are expected where a test provokes a 400/403; anything else the app logs is worth seeing.
   page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) console.error('cockpit console error:', message.text().slice(0, 2000));
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+      console.error('cockpit console error:', message.text().slice(0, 2000));
   });
   // A second environment on the same emulator with a wrong password: its Test fails at sign-in.
-  const env = await harness.api<{ id: string }>('POST', '/environments', { kind: 'ews-onprem', name: 'Exchange Germany',
-    url: harness.ews.ewsUrl, username: 'svc@demo.example', password: 'Secret-Passw0rd', testMailbox: 'alice@demo.example' });
+  const env = await harness.api<{ id: string }>('POST', '/environments', {
+    kind: 'ews-onprem',
+    name: 'Exchange Germany',
+    url: harness.ews.ewsUrl,
+    username: 'svc@demo.example',
+    password: 'Secret-Passw0rd',
+    testMailbox: 'alice@demo.example',
+  });
   expect(env.status).toBe(201);
 }, 90_000);
 
 afterEach(async (ctx) => {
   if (ctx.task.result?.state === 'fail' && page) {
     const path = join(tmpdir(), `cockpit-failure-${ctx.task.name.replace(/\W+/g, '-').slice(0, 60)}.png`);
-    await page.screenshot({ path }).then(() => console.error(`screenshot of the failure: ${path}`), () => undefined);
+    await page.screenshot({ path }).then(
+      () => console.error(`screenshot of the failure: ${path}`),
+      () => undefined,
+    );
   }
 });
 
@@ -70,10 +89,21 @@ describe('cockpit static files', () => {
 
 describe('cockpit in the browser', () => {
   it('shows the overview with KPIs and the activity chart', async () => {
-    await withTenant(harness.tenant, (tx) => writeJournal(tx, harness.tenant, [
-      { objectKind: 'appointment', s4Key: 'OVERVIEW-1', outcome: 'synced', reason: 'created.exchange' },
-      { objectKind: 'appointment', s4Key: 'OVERVIEW-2', outcome: 'failed', reason: 'failed.exchange', details: { error: { message: 'mailbox not found' } } },
-    ]), harness.web.pool);
+    await withTenant(
+      harness.tenant,
+      (tx) =>
+        writeJournal(tx, harness.tenant, [
+          { objectKind: 'appointment', s4Key: 'OVERVIEW-1', outcome: 'synced', reason: 'created.exchange' },
+          {
+            objectKind: 'appointment',
+            s4Key: 'OVERVIEW-2',
+            outcome: 'failed',
+            reason: 'failed.exchange',
+            details: { error: { message: 'mailbox not found' } },
+          },
+        ]),
+      harness.web.pool,
+    );
     await openCockpit(page, harness.web.url, 'overview', admin);
     await page.getByTestId('kpi-users-value').waitFor();
     expect(await page.getByTestId('kpi-users-value').textContent()).toBe('2'); // the demo tenant's Alice and Bob
@@ -97,12 +127,18 @@ describe('cockpit in the browser', () => {
 
     await page.getByTestId('user-import').click();
     // S/4 users are resolved to their employee BP in S/4 (the demo's BOB is EMP002); one S/4 does not know fails its row.
-    await fillUi5(page, 'user-import-text', 'smtpAddress,environment,s4User\ndave@example.com,Exchange Germany,BOB\ncarol@example.com,Nowhere,CAROL\nerin@example.com,Exchange Germany,NOBODY\n');
+    await fillUi5(
+      page,
+      'user-import-text',
+      'smtpAddress,environment,s4User\ndave@example.com,Exchange Germany,BOB\ncarol@example.com,Nowhere,CAROL\nerin@example.com,Exchange Germany,NOBODY\n',
+    );
     await page.getByTestId('user-import-run').click();
     await page.getByTestId('user-import-summary').waitFor();
     expect(await page.getByTestId('user-import-summary').textContent()).toContain('1 created, 0 updated, 2 failed');
     expect(await page.getByTestId('import-row-3').textContent()).toContain('unknown environment "Nowhere"');
-    expect(await page.getByTestId('import-row-4').textContent()).toContain('no employee business partner in S/4HANA has the user NOBODY');
+    expect(await page.getByTestId('import-row-4').textContent()).toContain(
+      'no employee business partner in S/4HANA has the user NOBODY',
+    );
     await screenshot(page, 'users-import');
     await page.getByTestId('user-import-close').click();
     await page.getByTestId('user-row-dave@example.com').waitFor();
@@ -115,8 +151,13 @@ describe('cockpit in the browser', () => {
 
     // Per object type: switching tasks off is a PATCH the server keeps.
     await page.getByTestId('user-row-alice@example.com').getByTestId('user-syncTasks').click();
-    const alice = async () => (await harness.api<{ items: Array<{ smtpAddress: string; syncTasks: boolean }> }>('GET', '/users?search=alice@example.com')).body.items
-      .find((user) => user.smtpAddress === 'alice@example.com')!;
+    const alice = async () =>
+      (
+        await harness.api<{ items: Array<{ smtpAddress: string; syncTasks: boolean }> }>(
+          'GET',
+          '/users?search=alice@example.com',
+        )
+      ).body.items.find((user) => user.smtpAddress === 'alice@example.com')!;
     await expect.poll(async () => (await alice()).syncTasks, { timeout: 10_000 }).toBe(false);
     await screenshot(page, 'users');
   });
@@ -126,7 +167,9 @@ describe('cockpit in the browser', () => {
     await row.getByTestId('initial-load-start').click();
     await row.getByTestId('initial-load-progress').waitFor();
     // Polled from GET /users/:id while queued or running; the worker reads S/4 and Exchange meanwhile.
-    await page.locator('[data-testid="user-row-bob@demo.example"] [data-testid="initial-load-progress"][data-state="done"]').waitFor({ timeout: 45_000 });
+    await page
+      .locator('[data-testid="user-row-bob@demo.example"] [data-testid="initial-load-progress"][data-state="done"]')
+      .waitFor({ timeout: 45_000 });
     expect(await row.getByTestId('initial-load-progress').getAttribute('value')).toBe('100');
   }, 60_000);
 
@@ -174,23 +217,61 @@ describe('cockpit in the browser', () => {
     await fillUi5(page, `settings-appointments.processTypes.${row}.processType`, 'ZNEW');
     await fillUi5(page, `settings-appointments.processTypes.${row}.textType`, 'TOOLONG');
     await page.getByTestId('settings-save').click();
-    await page.locator(`[data-testid="settings-appointments.processTypes.${row}.textType"][value-state="Negative"]`).waitFor();
-    expect(await page.getByTestId(`field-error-appointments.processTypes.${row}.textType`).textContent()).toContain('SAP code');
+    await page
+      .locator(`[data-testid="settings-appointments.processTypes.${row}.textType"][value-state="Negative"]`)
+      .waitFor();
+    expect(await page.getByTestId(`field-error-appointments.processTypes.${row}.textType`).textContent()).toContain(
+      'SAP code',
+    );
     // The daysBack change is in the history with who made it.
     const latest = page.locator('[data-testid^="settings-history-"]').first();
     expect(await latest.getAttribute('text')).toContain('admin@example.com');
     expect(await latest.getAttribute('description')).toContain('syncWindow.daysBack: 30 → 60');
-    expect((await harness.api<{ settings: { syncWindow: { daysBack: number } } }>('GET', '/settings')).body.settings.syncWindow.daysBack).toBe(60);
+    expect(
+      (await harness.api<{ settings: { syncWindow: { daysBack: number } } }>('GET', '/settings')).body.settings
+        .syncWindow.daysBack,
+    ).toBe(60);
     await screenshot(page, 'settings');
   });
 
   it("finds an appointment's history in the journal and explains each decision", async () => {
-    await withTenant(harness.tenant, (tx) => writeJournal(tx, harness.tenant, [
-      { objectKind: 'appointment', s4Key: 'ACT-4711', correlationId: 'evt-1', direction: 'none', outcome: 'skipped', reason: 'filtered.processType', details: { processType: 'ZSRV' } },
-      { objectKind: 'appointment', s4Key: 'ACT-4711', correlationId: 'evt-2', direction: 's4-to-exchange', outcome: 'synced', reason: 'created.exchange', details: { fields: ['subject', 'start'] } },
-      { objectKind: 'appointment', s4Key: 'ACT-4711', correlationId: 'evt-3', direction: 'both', outcome: 'conflict', reason: 'conflict.merge',
-        details: { fields: ['subject'], overwritten: [{ field: 'subject', side: 's4', value: 'Visit ACME (S/4)' }] } },
-    ]), harness.web.pool);
+    await withTenant(
+      harness.tenant,
+      (tx) =>
+        writeJournal(tx, harness.tenant, [
+          {
+            objectKind: 'appointment',
+            s4Key: 'ACT-4711',
+            correlationId: 'evt-1',
+            direction: 'none',
+            outcome: 'skipped',
+            reason: 'filtered.processType',
+            details: { processType: 'ZSRV' },
+          },
+          {
+            objectKind: 'appointment',
+            s4Key: 'ACT-4711',
+            correlationId: 'evt-2',
+            direction: 's4-to-exchange',
+            outcome: 'synced',
+            reason: 'created.exchange',
+            details: { fields: ['subject', 'start'] },
+          },
+          {
+            objectKind: 'appointment',
+            s4Key: 'ACT-4711',
+            correlationId: 'evt-3',
+            direction: 'both',
+            outcome: 'conflict',
+            reason: 'conflict.merge',
+            details: {
+              fields: ['subject'],
+              overwritten: [{ field: 'subject', side: 's4', value: 'Visit ACME (S/4)' }],
+            },
+          },
+        ]),
+      harness.web.pool,
+    );
     await openCockpit(page, harness.web.url, 'journal', admin);
     await fillUi5(page, 'journal-s4Key', 'ACT-4711');
     await page.getByTestId('journal-search').click();
@@ -198,7 +279,10 @@ describe('cockpit in the browser', () => {
     expect(await page.locator('[data-testid^="journal-row-"]').count()).toBe(3);
     await screenshot(page, 'journal');
     await page.locator('[data-testid^="journal-row-"]').first().getByTestId('journal-timeline').click();
-    await page.getByTestId('journal-timeline-dialog').getByText('Overwritten subject: S/4HANA had Visit ACME (S/4)').waitFor();
+    await page
+      .getByTestId('journal-timeline-dialog')
+      .getByText('Overwritten subject: S/4HANA had Visit ACME (S/4)')
+      .waitFor();
     await screenshot(page, 'journal-timeline');
     await page.getByTestId('journal-timeline-close').click();
   });
@@ -206,10 +290,21 @@ describe('cockpit in the browser', () => {
   it('retries a dead letter, which the worker then processes', async () => {
     // An S/4 change event that failed for good earlier (S/4 was down); on retry the worker finds no such activity and is done.
     const activity = randomUUID();
-    await withTenant(harness.tenant, (tx) => tx.query(`INSERT INTO inbox (tenant_id, source, event_id, type, subject, payload, correlation_id, status, attempts, last_error)
+    await withTenant(
+      harness.tenant,
+      (tx) =>
+        tx.query(
+          `INSERT INTO inbox (tenant_id, source, event_id, type, subject, payload, correlation_id, status, attempts, last_error)
       VALUES ($1, 's4', 'dead-evt-1', 'sap.s4.beh.appointment.v1.Appointment.Changed.v1', $2, $3, 'corr-dead-1', 'dead', 8, $4)`,
-    [harness.tenant, `s4:appointment:${activity}`, JSON.stringify({ ActivityUUID: activity }), JSON.stringify({ code: 'S4_UNAVAILABLE', message: 'S/4HANA answered 503' })]),
-    harness.web.pool);
+          [
+            harness.tenant,
+            `s4:appointment:${activity}`,
+            JSON.stringify({ ActivityUUID: activity }),
+            JSON.stringify({ code: 'S4_UNAVAILABLE', message: 'S/4HANA answered 503' }),
+          ],
+        ),
+      harness.web.pool,
+    );
     await openCockpit(page, harness.web.url, 'dead-letters', admin);
     const row = page.getByTestId('dead-letter-dead-evt-1');
     await row.waitFor();
@@ -218,17 +313,40 @@ describe('cockpit in the browser', () => {
     await row.getByTestId('dead-letter-retry').click();
     await page.getByTestId('dead-letter-retried').waitFor();
     await row.waitFor({ state: 'detached' });
-    await expect.poll(async () => (await withTenant(harness.tenant, (tx) => tx.query<{ status: string }>(
-      `SELECT status FROM inbox WHERE event_id = 'dead-evt-1'`), harness.web.pool)).rows[0]!.status, { timeout: 20_000 }).toBe('done');
+    await expect
+      .poll(
+        async () =>
+          (
+            await withTenant(
+              harness.tenant,
+              (tx) => tx.query<{ status: string }>(`SELECT status FROM inbox WHERE event_id = 'dead-evt-1'`),
+              harness.web.pool,
+            )
+          ).rows[0]!.status,
+        { timeout: 20_000 },
+      )
+      .toBe('done');
   });
 
   it('confirms a deletion held by the safety valve', async () => {
-    const held = await withTenant(harness.tenant, async (tx) => {
-      const bob = await tx.query<{ id: string }>(`SELECT id FROM mailboxes WHERE smtp_address = 'bob@demo.example'`);
-      return (await tx.query<{ id: number }>(`INSERT INTO pending_deletions (tenant_id, mailbox_id, scope, kind, exchange_item_id, summary, action)
+    const held = await withTenant(
+      harness.tenant,
+      async (tx) => {
+        const bob = await tx.query<{ id: string }>(`SELECT id FROM mailboxes WHERE smtp_address = 'bob@demo.example'`);
+        return (
+          await tx.query<{ id: number }>(
+            `INSERT INTO pending_deletions (tenant_id, mailbox_id, scope, kind, exchange_item_id, summary, action)
         VALUES ($1, $2, 'mailbox', 'appointment', 'AAMkAD-held-1', 'Delete "Visit ACME" from bob@demo.example', $3) RETURNING id`,
-      [harness.tenant, bob.rows[0]!.id, JSON.stringify({ type: 'deleteExchangeItem', mailbox: 'bob@demo.example', itemId: 'AAMkAD-held-1' })])).rows[0]!.id;
-    }, harness.web.pool);
+            [
+              harness.tenant,
+              bob.rows[0]!.id,
+              JSON.stringify({ type: 'deleteExchangeItem', mailbox: 'bob@demo.example', itemId: 'AAMkAD-held-1' }),
+            ],
+          )
+        ).rows[0]!.id;
+      },
+      harness.web.pool,
+    );
     await openCockpit(page, harness.web.url, 'safety-valve', admin);
     const row = page.getByTestId(`pending-${held}`);
     await row.getByText('bob@demo.example', { exact: true }).waitFor();
@@ -237,8 +355,15 @@ describe('cockpit in the browser', () => {
     await row.getByTestId('pending-confirm').click();
     await page.getByTestId('safety-valve-done').waitFor();
     await row.waitFor({ state: 'detached' });
-    const decided = await withTenant(harness.tenant, (tx) => tx.query<{ state: string; decided_by: string }>(
-      'SELECT state, decided_by FROM pending_deletions WHERE id = $1', [held]), harness.web.pool);
+    const decided = await withTenant(
+      harness.tenant,
+      (tx) =>
+        tx.query<{ state: string; decided_by: string }>(
+          'SELECT state, decided_by FROM pending_deletions WHERE id = $1',
+          [held],
+        ),
+      harness.web.pool,
+    );
     expect(decided.rows[0]!.state).not.toBe('pending');
     expect(decided.rows[0]!.decided_by).toBe('admin@example.com');
   });
@@ -256,7 +381,10 @@ describe('cockpit in the browser', () => {
     await page.getByTestId('credential-issued-close').click();
     // Two are active now (the demo's DEMO_S4 and this): the limit is explained, rotation waits for a revoke.
     await page.getByTestId('credentials-limit').waitFor();
-    await page.locator(`ui5-table-row[data-testid^="credential-"]:not([data-testid="credential-${username}"])`).getByTestId('credential-revoke').click();
+    await page
+      .locator(`ui5-table-row[data-testid^="credential-"]:not([data-testid="credential-${username}"])`)
+      .getByTestId('credential-revoke')
+      .click();
     await page.getByTestId('credentials-limit').waitFor({ state: 'detached' });
     const row = page.getByTestId(`credential-${username}`);
     await row.getByTestId('credential-rotate').click();
@@ -288,7 +416,9 @@ describe('cockpit in the browser', () => {
 
   it('works behind the approuter: no token of its own, roles told apart by the API', async () => {
     // The approuter adds the user's token to every request; the app itself holds none.
-    const behind = await browser.newContext({ extraHTTPHeaders: { authorization: `Bearer ${await harness.token(['Support'], 'support@example.com')}` } });
+    const behind = await browser.newContext({
+      extraHTTPHeaders: { authorization: `Bearer ${await harness.token(['Support'], 'support@example.com')}` },
+    });
     try {
       const approuterPage = await behind.newPage();
       await approuterPage.goto(`${harness.web.url}/cockpit/dead-letters`);
@@ -314,10 +444,28 @@ describe('cockpit in the browser', () => {
       expect(await supportPage.getByTestId('read-only-notice').textContent()).toContain('Support-Rolle');
       expect(await supportPage.getByTestId('user-add').count()).toBe(0);
       expect(await supportPage.getByTestId('user-remove').count()).toBe(0);
-      expect(await supportPage.getByTestId('user-row-alice@example.com').getByTestId('user-syncTasks').getAttribute('disabled')).not.toBeNull();
+      expect(
+        await supportPage
+          .getByTestId('user-row-alice@example.com')
+          .getByTestId('user-syncTasks')
+          .getAttribute('disabled'),
+      ).not.toBeNull();
       await screenshot(supportPage, 'support-read-only');
-      const status = await supportPage.evaluate(async (token) => (await fetch('/api/v1/users', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ smtpAddress: 'mallory@example.com', environmentId: '00000000-0000-4000-8000-000000000000', s4User: 'M' }) })).status, support);
+      const status = await supportPage.evaluate(
+        async (token) =>
+          (
+            await fetch('/api/v1/users', {
+              method: 'POST',
+              headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+              body: JSON.stringify({
+                smtpAddress: 'mallory@example.com',
+                environmentId: '00000000-0000-4000-8000-000000000000',
+                s4User: 'M',
+              }),
+            })
+          ).status,
+        support,
+      );
       expect(status).toBe(403);
       await supportPage.getByTestId('nav-credentials').click();
       await supportPage.getByTestId('screen-credentials').getByTestId('error-strip').waitFor();

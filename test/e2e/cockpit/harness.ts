@@ -21,14 +21,19 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  * Screenshots land in docs/cockpit only when asked for (`UPDATE_SCREENSHOTS=1 npx vitest run
  * test/e2e/cockpit`): a test run must leave the tracked tree as it found it.
  */
-export const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1'
-  ? join(ROOT, 'docs', 'cockpit')
-  : mkdtempSync(join(tmpdir(), 'tandem-screenshots-'));
+export const SCREENSHOTS =
+  process.env.UPDATE_SCREENSHOTS === '1'
+    ? join(ROOT, 'docs', 'cockpit')
+    : mkdtempSync(join(tmpdir(), 'tandem-screenshots-'));
 
 /** Builds the cockpit once into a temporary folder (the repository's cockpit/dist stays untouched). */
 export async function buildCockpit(): Promise<string> {
   const outDir = mkdtempSync(join(tmpdir(), 'tandem-cockpit-'));
-  await build({ configFile: join(ROOT, 'cockpit', 'vite.config.ts'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  await build({
+    configFile: join(ROOT, 'cockpit', 'vite.config.ts'),
+    logLevel: 'error',
+    build: { outDir, emptyOutDir: true },
+  });
   return outDir;
 }
 
@@ -36,12 +41,22 @@ export function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     // `npm test` installs Debian's chromium when run as root (scripts/setup.mjs --browser); a missing
     // browser must fail the suite, not skip it.
-    throw new Error(`Chromium not found at ${CHROMIUM}: install it (sudo apt-get install chromium) or set CHROMIUM_PATH. The cockpit browser tests need it.`);
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: install it (sudo apt-get install chromium) or set CHROMIUM_PATH. The cockpit browser tests need it.`,
+    );
   }
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -68,20 +83,39 @@ export async function startCockpitHarness(): Promise<CockpitHarness> {
   const prefix = uniqueRedisPrefix('cockpit');
   const port = await freePort();
   const system = await startLocalSystem({
-    env: { DATABASE_URL: db.url, QUEUE_PREFIX: prefix, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, AUTH_MODE: 'dev',
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
-    ewsTimeScale: 0.05, maintenanceEveryMs: 1_000, sweepIntervalMs: 1_000, s4EventRetry: { initialDelayMs: 100, maxDelayMs: 1_000 },
+    env: {
+      DATABASE_URL: db.url,
+      QUEUE_PREFIX: prefix,
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      AUTH_MODE: 'dev',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    },
+    ewsTimeScale: 0.05,
+    maintenanceEveryMs: 1_000,
+    sweepIntervalMs: 1_000,
+    s4EventRetry: { initialDelayMs: 100, maxDelayMs: 1_000 },
     cockpitDirs: [outDir],
   });
   const { web, ews, config, s4Emulator: s4 } = system;
   const tenant = DEMO.tenantId;
-  const token = (scopes: Scope[], user = 'admin@example.com') => signDevToken(config.devTokenSecret, { tenantId: tenant, scopes, user });
+  const token = (scopes: Scope[], user = 'admin@example.com') =>
+    signDevToken(config.devTokenSecret, { tenantId: tenant, scopes, user });
   const admin = await token(['Admin']);
   return {
-    web, db, ews, s4, tenant, outDir, token,
+    web,
+    db,
+    ews,
+    s4,
+    tenant,
+    outDir,
+    token,
     async api<T>(method: string, path: string, body?: unknown) {
-      const response = await fetch(`${web.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      const response = await fetch(`${web.url}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
       const text = await response.text();
       return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
     },
@@ -96,8 +130,13 @@ export async function startCockpitHarness(): Promise<CockpitHarness> {
   };
 }
 
-
-export async function openCockpit(page: Page, baseUrl: string, screen: string, token: string, extra = ''): Promise<void> {
+export async function openCockpit(
+  page: Page,
+  baseUrl: string,
+  screen: string,
+  token: string,
+  extra = '',
+): Promise<void> {
   await page.goto(`${baseUrl}/cockpit/${screen}?token=${encodeURIComponent(token)}${extra}`);
   await page.getByTestId(`screen-${screen}`).waitFor();
 }
@@ -110,6 +149,8 @@ export async function fillUi5(page: Page, testId: string, value: string): Promis
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   // Let busy indicators and popovers settle: wait until no UI5 busy indicator is active.
-  await page.waitForFunction("!document.querySelector('ui5-busy-indicator[active]')", undefined, { timeout: 10_000 }).catch(() => undefined);
+  await page
+    .waitForFunction("!document.querySelector('ui5-busy-indicator[active]')", undefined, { timeout: 10_000 })
+    .catch(() => undefined);
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 }

@@ -52,11 +52,15 @@ describe('cockpit S/4HANA screen', { timeout: 90_000 }, () => {
 
   it('passes every step once the heartbeat arrived (English), with a screenshot', async () => {
     harness.s4.outbox.heartbeat();
-    await harness.s4.waitForEvents((entries) => entries.some((e) => e.event.type === 'sap.s4.tandem.heartbeat.v1' && e.state === 'delivered'));
+    await harness.s4.waitForEvents((entries) =>
+      entries.some((e) => e.event.type === 'sap.s4.tandem.heartbeat.v1' && e.state === 'delivered'),
+    );
     await runTest();
     expect(await page.getByTestId('s4-test-result').textContent()).toContain('All steps passed');
     expect(await page.locator('[data-testid^="s4-step-"][data-ok="false"]').count()).toBe(0);
-    expect(await page.getByTestId('s4-step-metadata-API_BUSINESS_PARTNER').textContent()).toContain('Service API_BUSINESS_PARTNER: entity sets, fields, navigations – OK');
+    expect(await page.getByTestId('s4-step-metadata-API_BUSINESS_PARTNER').textContent()).toContain(
+      'Service API_BUSINESS_PARTNER: entity sets, fields, navigations – OK',
+    );
     await screenshot(page, 's4-test');
     await page.getByTestId('s4-test-close').click();
   });
@@ -68,7 +72,9 @@ describe('cockpit S/4HANA screen', { timeout: 90_000 }, () => {
     await runTest();
     expect(await page.getByTestId('s4-test-result').textContent()).toContain('Alle Schritte erfolgreich');
     expect(await page.getByTestId('s4-step-authenticate').textContent()).toContain('Anmelden – OK');
-    expect(await page.getByTestId('s4-step-read-ZTANDEM_TASK_SRV').textContent()).toContain('ZTANDEM_TASK_SRV als Kommunikationsbenutzer lesen – OK');
+    expect(await page.getByTestId('s4-step-read-ZTANDEM_TASK_SRV').textContent()).toContain(
+      'ZTANDEM_TASK_SRV als Kommunikationsbenutzer lesen – OK',
+    );
     await screenshot(page, 's4-test-de');
     await page.getByTestId('s4-test-close').click();
   });

@@ -7,7 +7,9 @@ import { inDays, journalWhere, linksWhere, startSubscribedSystem } from './suppo
 
 /** Outlook attendees who are no Tandem user: resolved to S/4 business partners by e-mail, or journalled. */
 let system: RunningSystem;
-beforeAll(async () => { system = await startSubscribedSystem(); }, 120_000);
+beforeAll(async () => {
+  system = await startSubscribedSystem();
+}, 120_000);
 afterAll(async () => system.stop());
 
 describe('Outlook attendees → S/4 partners end to end', { timeout: 90_000 }, () => {
@@ -22,12 +24,27 @@ describe('Outlook attendees → S/4 partners end to end', { timeout: 90_000 }, (
     await item.Save(ews.WellKnownFolderName.Calendar, ews.SendInvitationsMode.SendToNone);
     const itemId = item.Id.UniqueId;
 
-    const uuid = await waitFor(async () => (await linksWhere(system, `exchange_item_id = $1 AND state = 'linked'`, [itemId]))[0]?.s4_key ?? undefined, 'the activity');
+    const uuid = await waitFor(
+      async () =>
+        (await linksWhere(system, `exchange_item_id = $1 AND state = 'linked'`, [itemId]))[0]?.s4_key ?? undefined,
+      'the activity',
+    );
     const activity = (await system.s4.getAppointment(uuid))!;
     // Max is a contact person in S/4 (BUR001 of Contoso): written with the contact-person partner function.
-    expect(activity.partners).toContainEqual(expect.objectContaining({ partnerFunction: '00000015', businessPartner: DEMO.contacts.max }));
-    expect(activity.partners.map((p) => p.businessPartner).sort()).toEqual([DEMO.contacts.max, DEMO.employees.alice].sort());
-    const unresolved = await waitFor(async () => (await journalWhere(system, `reason = 'attendee.unresolved' AND exchange_item_id = $1`, [itemId]))[0], 'the journal entry');
-    expect(unresolved).toMatchObject({ outcome: 'skipped', direction: 'exchange-to-s4', details: { address: 'stranger@nowhere.example' } });
+    expect(activity.partners).toContainEqual(
+      expect.objectContaining({ partnerFunction: '00000015', businessPartner: DEMO.contacts.max }),
+    );
+    expect(activity.partners.map((p) => p.businessPartner).sort()).toEqual(
+      [DEMO.contacts.max, DEMO.employees.alice].sort(),
+    );
+    const unresolved = await waitFor(
+      async () => (await journalWhere(system, `reason = 'attendee.unresolved' AND exchange_item_id = $1`, [itemId]))[0],
+      'the journal entry',
+    );
+    expect(unresolved).toMatchObject({
+      outcome: 'skipped',
+      direction: 'exchange-to-s4',
+      details: { address: 'stranger@nowhere.example' },
+    });
   });
 });

@@ -10,17 +10,27 @@ import { changeSettings, settle, startSubscribedSystem } from './support.js';
  * the user's next contact reconciliation — here a relationship change in S/4, as a user makes it.
  */
 let system: RunningSystem;
-beforeAll(async () => { system = await startSubscribedSystem(); }, 120_000);
+beforeAll(async () => {
+  system = await startSubscribedSystem();
+}, 120_000);
 afterAll(async () => system.stop());
 
 const BOB = 'bob@demo.example';
-const names = () => system.ews.listItems(BOB).filter((item) => item.kind === 'Contact' && item.folder === 'Tandem').map((c) => c.props.DisplayName).sort();
+const names = () =>
+  system.ews
+    .listItems(BOB)
+    .filter((item) => item.kind === 'Contact' && item.folder === 'Tandem')
+    .map((c) => c.props.DisplayName)
+    .sort();
 const CONTOSO = ['Erika Musterfrau', 'Max Mustermann'];
 
 /** The S/4 emulator's browser page: a relationship as an S/4 user creates it in the SAP GUI (an event follows). */
 async function relate(bp1: string, category: string): Promise<void> {
-  const response = await fetch(`${system.s4Emulator.url}/ui/relationships`, { method: 'POST', redirect: 'manual',
-    body: new URLSearchParams({ bp1, bp2: DEMO.employees.bob, category }) });
+  const response = await fetch(`${system.s4Emulator.url}/ui/relationships`, {
+    method: 'POST',
+    redirect: 'manual',
+    body: new URLSearchParams({ bp1, bp2: DEMO.employees.bob, category }),
+  });
   expect(response.status).toBe(303);
 }
 
@@ -28,7 +38,9 @@ const same = (expected: string[]) => async () => JSON.stringify(names()) === JSO
 
 describe('contact triggers end to end', { timeout: 120_000 }, () => {
   it('setting:contacts.viaCustomer.enabled off: a relationship to a customer brings nobody, one to a contact person still does', async () => {
-    await changeSettings(system, (s) => { s.contacts!.viaCustomer = { enabled: false, relationship: 'BUR011' }; });
+    await changeSettings(system, (s) => {
+      s.contacts!.viaCustomer = { enabled: false, relationship: 'BUR011' };
+    });
     await relate(DEMO.customers.contoso, 'BUR011');
     await relate(DEMO.contacts.jan, 'BUR011');
     await waitFor(same(['Jan Jansen']), 'Jan (and only Jan) in Bob’s contacts');

@@ -12,18 +12,29 @@ afterAll(async () => system.stop());
 
 const BOB = 'bob@demo.example';
 // Removed contacts go to Deleted Items (recoverable), so only the Tandem folder counts.
-const contactsOf = (mailbox: string) => system.ews.listItems(mailbox).filter((item) => item.kind === 'Contact' && item.folder === 'Tandem');
-const deletedItemsOf = (mailbox: string) => system.ews.listItems(mailbox).filter((item) => item.folder === 'deleteditems');
-const names = (mailbox: string) => contactsOf(mailbox).map((c) => c.props.DisplayName).sort();
+const contactsOf = (mailbox: string) =>
+  system.ews.listItems(mailbox).filter((item) => item.kind === 'Contact' && item.folder === 'Tandem');
+const deletedItemsOf = (mailbox: string) =>
+  system.ews.listItems(mailbox).filter((item) => item.folder === 'deleteditems');
+const names = (mailbox: string) =>
+  contactsOf(mailbox)
+    .map((c) => c.props.DisplayName)
+    .sort();
 
 /** The S/4 emulator's browser page, as an S/4 user maintains relationships in the SAP GUI (OData on API_BUSINESS_PARTNER underneath). */
 async function ui(path: string, form: Record<string, string> = {}): Promise<void> {
-  const response = await fetch(`${system.s4Emulator.url}/ui${path}`, { method: 'POST', body: new URLSearchParams(form), redirect: 'manual' });
+  const response = await fetch(`${system.s4Emulator.url}/ui${path}`, {
+    method: 'POST',
+    body: new URLSearchParams(form),
+    redirect: 'manual',
+  });
   expect(response.status).toBe(303);
 }
 
-const relationshipOf = (bp1: string, bp2: string) => system.s4Emulator.list('BPRelationship')
-  .find((r) => r.BusinessPartner1 === bp1 && r.BusinessPartner2 === bp2 && r.RelationshipCategory === 'BUR011');
+const relationshipOf = (bp1: string, bp2: string) =>
+  system.s4Emulator
+    .list('BPRelationship')
+    .find((r) => r.BusinessPartner1 === bp1 && r.BusinessPartner2 === bp2 && r.RelationshipCategory === 'BUR011');
 
 describe('contacts end to end (S/4 relationships → the user’s Tandem contacts folder)', { timeout: 60_000 }, () => {
   it('BUR011 to a customer brings its contact persons, to a person brings that person; removal takes them out again', async () => {
@@ -44,14 +55,25 @@ describe('contacts end to end (S/4 relationships → the user’s Tandem contact
     // The Contoso relationship ends: its contact persons leave, Jan (related directly) stays.
     const contoso = relationshipOf(DEMO.customers.contoso, DEMO.employees.bob)!;
     await ui(`/relationships/${String(contoso.RelationshipNumber)}/delete`);
-    await waitFor(async () => names(BOB).length === 1 || undefined, 'Contoso’s contact persons to leave Bob’s contacts');
+    await waitFor(
+      async () => names(BOB).length === 1 || undefined,
+      'Contoso’s contact persons to leave Bob’s contacts',
+    );
     expect(names(BOB)).toEqual(['Jan Jansen']);
-    expect(deletedItemsOf(BOB).map((c) => c.props.DisplayName).sort()).toEqual(['Erika Musterfrau', 'Max Mustermann']);
+    expect(
+      deletedItemsOf(BOB)
+        .map((c) => c.props.DisplayName)
+        .sort(),
+    ).toEqual(['Erika Musterfrau', 'Max Mustermann']);
 
     const bobId = await mailboxIdOf(system, BOB);
     // The journal entry is committed just after the remote delete: wait for both.
     const removed = await waitFor(async () => {
-      const rows = await journalWhere(system, `mailbox_id = $1 AND object_kind = 'contact' AND direction = 's4-to-exchange' AND outcome = 'deleted'`, [bobId]);
+      const rows = await journalWhere(
+        system,
+        `mailbox_id = $1 AND object_kind = 'contact' AND direction = 's4-to-exchange' AND outcome = 'deleted'`,
+        [bobId],
+      );
       return rows.length >= 2 ? rows : undefined;
     }, 'both removals in the journal');
     expect(removed.map((r) => r.s4_key).sort()).toEqual([DEMO.contacts.max, DEMO.contacts.erika].sort());
@@ -63,7 +85,10 @@ describe('contacts end to end (S/4 relationships → the user’s Tandem contact
     await waitFor(async () => names(BOB).includes('Jan Jansen') || undefined, 'Jan in Bob’s contacts');
     const before = contactsOf(BOB).find((c) => c.props.DisplayName === 'Jan Jansen')!;
     system.s4Emulator.modify('A_BusinessPartner', { BusinessPartner: DEMO.contacts.jan }, { LastName: 'Jansen-Olsen' });
-    const after = await waitFor(async () => contactsOf(BOB).find((c) => c.props.DisplayName === 'Jan Jansen-Olsen'), 'the new name in Bob’s contacts');
+    const after = await waitFor(
+      async () => contactsOf(BOB).find((c) => c.props.DisplayName === 'Jan Jansen-Olsen'),
+      'the new name in Bob’s contacts',
+    );
     expect(after.id).toBe(before.id);
     expect(after.props.Surname).toBe('Jansen-Olsen');
     expect(contactsOf(BOB)).toHaveLength(1);

@@ -15,38 +15,68 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => system.stop());
 
-const dropNextEvents = (count: number) => fetch(`${system.s4Emulator.url}/_emulator/events/drop`, {
-  method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count }) });
-const outlookItem = (subject: string) => system.ews.listItems(ALICE).find((i) => i.folder === 'calendar' && i.subject === subject);
+const dropNextEvents = (count: number) =>
+  fetch(`${system.s4Emulator.url}/_emulator/events/drop`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ count }),
+  });
+const outlookItem = (subject: string) =>
+  system.ews.listItems(ALICE).find((i) => i.folder === 'calendar' && i.subject === subject);
 // The interval, the overlap's first read and the worker's 5-second user cache; the bound is the interval plus processing.
 const WITHIN_MS = (INTERVAL_S * 2 + 8) * 1_000;
 
 describe('S/4 drift check', { timeout: 90_000 }, () => {
   it('an S/4 change and a new activity whose events were dropped reach Outlook within the drift interval', async () => {
     const responsible = [{ partnerFunction: '00000014', businessPartner: 'EMP001' }];
-    const synced = await system.s4.createAppointment({ processType: 'ZVIS', subject: 'Drift: before', start: inDays(3, 9), end: inDays(3, 10),
-      timeZone: 'Europe/Berlin', partners: responsible });
+    const synced = await system.s4.createAppointment({
+      processType: 'ZVIS',
+      subject: 'Drift: before',
+      start: inDays(3, 9),
+      end: inDays(3, 10),
+      timeZone: 'Europe/Berlin',
+      partners: responsible,
+    });
     await waitFor(async () => outlookItem('Drift: before'), 'the activity in Outlook (its event arrives)');
-    await waitFor(async () => (await linksWhere(system, `s4_key = $1 AND state = 'linked'`, [synced.uuid]))[0], 'the link');
+    await waitFor(
+      async () => (await linksWhere(system, `s4_key = $1 AND state = 'linked'`, [synced.uuid]))[0],
+      'the link',
+    );
 
     // S/4's event sender loses the next two events.
     expect((await dropNextEvents(2)).status).toBe(200);
     const fresh = (await system.s4.getAppointment(synced.uuid))!;
     await system.s4.updateAppointment(synced.uuid, fresh.etag, { subject: 'Drift: after' });
-    const created = await system.s4.createAppointment({ processType: 'ZVIS', subject: 'Drift: never announced', start: inDays(4, 9), end: inDays(4, 10),
-      timeZone: 'Europe/Berlin', partners: responsible });
+    const created = await system.s4.createAppointment({
+      processType: 'ZVIS',
+      subject: 'Drift: never announced',
+      start: inDays(4, 9),
+      end: inDays(4, 10),
+      timeZone: 'Europe/Berlin',
+      partners: responsible,
+    });
     const changedAt = Date.now();
-    await waitFor(async () => system.s4Emulator.events().filter((e) => e.state === 'dropped').length >= 2 || undefined, 'S/4 to drop both events');
+    await waitFor(
+      async () => system.s4Emulator.events().filter((e) => e.state === 'dropped').length >= 2 || undefined,
+      'S/4 to drop both events',
+    );
 
-    await waitFor(async () => outlookItem('Drift: after') && outlookItem('Drift: never announced'), 'both changes in Outlook', WITHIN_MS + 10_000);
+    await waitFor(
+      async () => outlookItem('Drift: after') && outlookItem('Drift: never announced'),
+      'both changes in Outlook',
+      WITHIN_MS + 10_000,
+    );
     expect(Date.now() - changedAt).toBeLessThan(WITHIN_MS);
     expect(outlookItem('Drift: before')).toBeUndefined();
 
     const drift = await journalWhere(system, `outcome = 'drift'`, []);
     // The changed one is normally a stale link; on a loaded machine a check may have seen it between create and link (missing).
     expect(drift.filter((r) => r.s4_key === synced.uuid).map((r) => r.reason)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^drift\.(staleLink|missingLink)$/)]));
-    expect(drift).toEqual(expect.arrayContaining([expect.objectContaining({ s4_key: created.uuid, reason: 'drift.missingLink' })]));
+      expect.arrayContaining([expect.stringMatching(/^drift\.(staleLink|missingLink)$/)]),
+    );
+    expect(drift).toEqual(
+      expect.arrayContaining([expect.objectContaining({ s4_key: created.uuid, reason: 'drift.missingLink' })]),
+    );
 
     // Healed is quiet: the next checks re-read the overlap but find nothing to queue or journal.
     const before = drift.length;

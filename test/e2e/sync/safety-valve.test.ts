@@ -15,14 +15,27 @@ afterAll(async () => system.stop());
 const ALICE = 'alice@demo.example';
 const calendarOf = (mailbox: string) => system.ews.listItems(mailbox).filter((item) => item.folder === 'calendar');
 
-interface Pending { id: number; scope: string; kind: string; s4Key: string | null; exchangeItemId: string | null; summary: string }
+interface Pending {
+  id: number;
+  scope: string;
+  kind: string;
+  s4Key: string | null;
+  exchangeItemId: string | null;
+  summary: string;
+}
 const pendingDeletions = async () => (await api<{ items: Pending[] }>('GET', '/safety-valve')).body.items;
 
 describe('safety valve against mass deletion', { timeout: 60_000 }, () => {
   it('setting:safetyValve.maxDeletesPerMailbox: holds deletions past the threshold until an admin confirms or rejects them', async () => {
-    const current = await api<{ settings: Record<string, Record<string, unknown>>; version: number }>('GET', '/settings');
-    const saved = await api<{ settings: { safetyValve: { maxDeletesPerMailbox: number } } }>('PUT', `/settings?expectedVersion=${current.body.version}`,
-      { ...current.body.settings, safetyValve: { ...current.body.settings.safetyValve, maxDeletesPerMailbox: 2 } });
+    const current = await api<{ settings: Record<string, Record<string, unknown>>; version: number }>(
+      'GET',
+      '/settings',
+    );
+    const saved = await api<{ settings: { safetyValve: { maxDeletesPerMailbox: number } } }>(
+      'PUT',
+      `/settings?expectedVersion=${current.body.version}`,
+      { ...current.body.settings, safetyValve: { ...current.body.settings.safetyValve, maxDeletesPerMailbox: 2 } },
+    );
     expect(saved.status).toBe(200);
     expect(saved.body.settings.safetyValve.maxDeletesPerMailbox).toBe(2);
     const savedAt = Date.now();
@@ -30,10 +43,21 @@ describe('safety valve against mass deletion', { timeout: 60_000 }, () => {
     const subjects = ['Valve A', 'Valve B', 'Valve C', 'Valve D'];
     const created = [];
     for (const [i, subject] of subjects.entries()) {
-      created.push(await system.s4.createAppointment({ processType: 'ZVIS', subject, start: inDays(8 + i, 9), end: inDays(8 + i, 10), timeZone: 'Europe/Berlin',
-        partners: [{ partnerFunction: '00000014', businessPartner: 'EMP001' }] }));
+      created.push(
+        await system.s4.createAppointment({
+          processType: 'ZVIS',
+          subject,
+          start: inDays(8 + i, 9),
+          end: inDays(8 + i, 10),
+          timeZone: 'Europe/Berlin',
+          partners: [{ partnerFunction: '00000014', businessPartner: 'EMP001' }],
+        }),
+      );
     }
-    await waitFor(async () => subjects.every((s) => calendarOf(ALICE).some((i) => i.subject === s)) || undefined, 'all four in Alice’s calendar');
+    await waitFor(
+      async () => subjects.every((s) => calendarOf(ALICE).some((i) => i.subject === s)) || undefined,
+      'all four in Alice’s calendar',
+    );
     // Workers reuse tenant settings for up to five seconds (TenantContexts cacheMs): the new threshold must be in force before the deletes.
     await settle(Math.max(0, savedAt + 6_000 - Date.now()));
 
@@ -46,28 +70,49 @@ describe('safety valve against mass deletion', { timeout: 60_000 }, () => {
       const items = await pendingDeletions();
       return items.length >= 2 ? items : undefined;
     }, 'two held deletions');
-    await waitFor(async () => calendarOf(ALICE).filter((i) => subjects.includes(i.subject ?? '')).length === 2 || undefined, 'two removals to go through');
+    await waitFor(
+      async () => calendarOf(ALICE).filter((i) => subjects.includes(i.subject ?? '')).length === 2 || undefined,
+      'two removals to go through',
+    );
     await settle(2_000);
     expect(await pendingDeletions()).toHaveLength(2);
     const remaining = calendarOf(ALICE).filter((i) => subjects.includes(i.subject ?? ''));
     expect(remaining).toHaveLength(2);
     expect(held.map((p) => p.exchangeItemId).sort()).toEqual(remaining.map((i) => i.id).sort());
-    expect(held.every((p) => p.scope === 'mailbox' && p.kind === 'appointment' && p.summary === `Remove the appointment from ${ALICE}`)).toBe(true);
+    expect(
+      held.every(
+        (p) =>
+          p.scope === 'mailbox' && p.kind === 'appointment' && p.summary === `Remove the appointment from ${ALICE}`,
+      ),
+    ).toBe(true);
     const pendingJournal = await journalWhere(system, `outcome = 'pending' AND reason = 'safetyValve.mailbox'`, []);
     expect(pendingJournal.map((r) => r.s4_key).sort()).toEqual(held.map((p) => p.s4Key).sort());
 
     // Confirm one: it leaves the calendar and its link goes.
     const [confirm, reject] = held as [Pending, Pending];
     expect((await api('POST', `/safety-valve/${confirm.id}/confirm`)).status).toBe(200);
-    await waitFor(async () => !calendarOf(ALICE).some((i) => i.id === confirm.exchangeItemId) || undefined, 'the confirmed removal');
-    await waitFor(async () => (await linksWhere(system, 's4_key = $1', [confirm.s4Key])).length === 0 || undefined, 'the confirmed link to go');
+    await waitFor(
+      async () => !calendarOf(ALICE).some((i) => i.id === confirm.exchangeItemId) || undefined,
+      'the confirmed removal',
+    );
+    await waitFor(
+      async () => (await linksWhere(system, 's4_key = $1', [confirm.s4Key])).length === 0 || undefined,
+      'the confirmed link to go',
+    );
 
     // Reject the other: the item stays, its link becomes a tombstone, and it is not proposed again.
     expect((await api('POST', `/safety-valve/${reject.id}/reject`)).status).toBe(200);
-    await waitFor(async () => (await linksWhere(system, 's4_key = $1', [reject.s4Key]))[0]?.state === 'detached' || undefined, 'the rejected link to become a tombstone');
+    await waitFor(
+      async () => (await linksWhere(system, 's4_key = $1', [reject.s4Key]))[0]?.state === 'detached' || undefined,
+      'the rejected link to become a tombstone',
+    );
     expect(await pendingDeletions()).toEqual([]);
-    const decisions = (await journalWhere(system, `reason LIKE 'safetyValve.%' AND outcome <> 'pending'`, [])).map((r) => `${r.s4_key}:${r.reason}`).sort();
-    expect(decisions).toEqual([`${confirm.s4Key}:safetyValve.confirmed`, `${reject.s4Key}:safetyValve.rejected`].sort());
+    const decisions = (await journalWhere(system, `reason LIKE 'safetyValve.%' AND outcome <> 'pending'`, []))
+      .map((r) => `${r.s4_key}:${r.reason}`)
+      .sort();
+    expect(decisions).toEqual(
+      [`${confirm.s4Key}:safetyValve.confirmed`, `${reject.s4Key}:safetyValve.rejected`].sort(),
+    );
 
     // Alice edits the kept item: the worker looks at it again and leaves it alone.
     const before = (await journalWhere(system, 'exchange_item_id = $1', [reject.exchangeItemId])).length;
@@ -75,7 +120,11 @@ describe('safety valve against mass deletion', { timeout: 60_000 }, () => {
     const kept = await ews.Appointment.Bind(service, new ews.ItemId(reject.exchangeItemId!));
     kept.Location = 'Still happening';
     await kept.Update(ews.ConflictResolutionMode.AlwaysOverwrite, ews.SendInvitationsOrCancellationsMode.SendToNone);
-    await waitFor(async () => (await journalWhere(system, 'exchange_item_id = $1', [reject.exchangeItemId])).length > before || undefined, 'the worker to see the edit');
+    await waitFor(
+      async () =>
+        (await journalWhere(system, 'exchange_item_id = $1', [reject.exchangeItemId])).length > before || undefined,
+      'the worker to see the edit',
+    );
     await settle(2_000);
     expect(await pendingDeletions()).toEqual([]);
     expect(calendarOf(ALICE).find((i) => i.id === reject.exchangeItemId)?.props.Location).toBe('Still happening');

@@ -8,11 +8,20 @@ import { startSystem, type RunningSystem, type SystemOptions } from '../../suppo
 
 /** The maintenance run subscribes every user's calendar, tasks and contacts folders within seconds. */
 export async function waitForSubscriptions(system: RunningSystem, count = 6): Promise<void> {
-  await waitFor(async () => {
-    const n = await withTenant('demo', async (tx) => (await tx.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM subscriptions WHERE state = 'active'`)).rows[0]!.n, system.db.pool);
-    return n >= count || undefined;
-  }, `${count} active subscriptions`, 60_000);
+  await waitFor(
+    async () => {
+      const n = await withTenant(
+        'demo',
+        async (tx) =>
+          (await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM subscriptions WHERE state = 'active'`))
+            .rows[0]!.n,
+        system.db.pool,
+      );
+      return n >= count || undefined;
+    },
+    `${count} active subscriptions`,
+    60_000,
+  );
 }
 
 /** A UTC instant `days` from now at `hour`:`minute`, on a full minute. */
@@ -33,8 +42,17 @@ export interface JournalRow {
 }
 
 export async function journalWhere(system: RunningSystem, where: string, params: unknown[]): Promise<JournalRow[]> {
-  return withTenant('demo', async (tx) => (await tx.query<JournalRow>(
-    `SELECT outcome, reason, direction, s4_key, exchange_item_id, mailbox_id, details FROM journal WHERE ${where} ORDER BY id`, params)).rows, system.db.pool);
+  return withTenant(
+    'demo',
+    async (tx) =>
+      (
+        await tx.query<JournalRow>(
+          `SELECT outcome, reason, direction, s4_key, exchange_item_id, mailbox_id, details FROM journal WHERE ${where} ORDER BY id`,
+          params,
+        )
+      ).rows,
+    system.db.pool,
+  );
 }
 
 export interface LinkRow {
@@ -47,22 +65,46 @@ export interface LinkRow {
 }
 
 export async function linksWhere(system: RunningSystem, where: string, params: unknown[]): Promise<LinkRow[]> {
-  return withTenant('demo', async (tx) => (await tx.query<LinkRow>(
-    `SELECT id, kind, state, s4_key, exchange_item_id, mailbox_id FROM links WHERE ${where} ORDER BY id`, params)).rows, system.db.pool);
+  return withTenant(
+    'demo',
+    async (tx) =>
+      (
+        await tx.query<LinkRow>(
+          `SELECT id, kind, state, s4_key, exchange_item_id, mailbox_id FROM links WHERE ${where} ORDER BY id`,
+          params,
+        )
+      ).rows,
+    system.db.pool,
+  );
 }
 
 export async function mailboxIdOf(system: RunningSystem, smtp: string): Promise<string> {
-  return withTenant('demo', async (tx) => (await tx.query<{ id: string }>(
-    'SELECT id FROM mailboxes WHERE lower(smtp_address) = lower($1)', [smtp])).rows[0]!.id, system.db.pool);
+  return withTenant(
+    'demo',
+    async (tx) =>
+      (await tx.query<{ id: string }>('SELECT id FROM mailboxes WHERE lower(smtp_address) = lower($1)', [smtp]))
+        .rows[0]!.id,
+    system.db.pool,
+  );
 }
 
 /** The admin API as the cockpit calls it, with a dev token of the demo tenant's admin. */
-export function adminApi(system: RunningSystem): <T = unknown>(method: string, path: string, body?: unknown) => Promise<{ status: number; body: T }> {
+export function adminApi(
+  system: RunningSystem,
+): <T = unknown>(method: string, path: string, body?: unknown) => Promise<{ status: number; body: T }> {
   let token: Promise<string> | undefined;
   return async <T>(method: string, path: string, body?: unknown) => {
-    token ??= signDevToken(system.config.devTokenSecret, { tenantId: 'demo', scopes: ['Admin', 'Support'], user: 'e2e-admin' });
+    token ??= signDevToken(system.config.devTokenSecret, {
+      tenantId: 'demo',
+      scopes: ['Admin', 'Support'],
+      user: 'e2e-admin',
+    });
     const response = await fetch(`${system.config.publicUrl}/api/v1${path}`, {
-      method, headers: { authorization: `Bearer ${await token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      method,
+      headers: {
+        authorization: `Bearer ${await token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();
@@ -81,8 +123,11 @@ export async function startSubscribedSystem(options?: SystemOptions): Promise<Ru
 }
 
 /** An appointment a user makes in Outlook (EWS, impersonated, no invitations sent); returns its item id. */
-export async function outlookAppointment(system: RunningSystem, mailbox: string,
-  appointment: { subject: string; start: string; end: string; categories?: string[] }): Promise<string> {
+export async function outlookAppointment(
+  system: RunningSystem,
+  mailbox: string,
+  appointment: { subject: string; start: string; end: string; categories?: string[] },
+): Promise<string> {
   const item = new ews.Appointment(makeService(system.ews, { impersonate: mailbox }));
   item.Subject = appointment.subject;
   item.Start = ews.DateTime.Parse(appointment.start);
@@ -99,7 +144,10 @@ export type SettingsBody = Record<string, Record<string, unknown>>;
  * Changes the tenant settings as an admin does in the cockpit (GET, change, PUT with the version)
  * and waits until every worker uses them: workers reuse settings for up to five seconds.
  */
-export async function changeSettings(system: RunningSystem, change: (settings: SettingsBody) => void): Promise<SettingsBody> {
+export async function changeSettings(
+  system: RunningSystem,
+  change: (settings: SettingsBody) => void,
+): Promise<SettingsBody> {
   const api = adminApi(system);
   const current = await api<{ settings: SettingsBody; version: number }>('GET', '/settings');
   const next = structuredClone(current.body.settings);
@@ -111,8 +159,11 @@ export async function changeSettings(system: RunningSystem, change: (settings: S
 }
 
 /** An Outlook series a user makes (EWS, impersonated, no invitations); weekly on the start’s weekday in `timeZone` (IANA). */
-export async function outlookSeries(system: RunningSystem, mailbox: string, series: { subject: string; start: string; end: string;
-  timeZone: string; occurrences: number; categories?: string[] }): Promise<string> {
+export async function outlookSeries(
+  system: RunningSystem,
+  mailbox: string,
+  series: { subject: string; start: string; end: string; timeZone: string; occurrences: number; categories?: string[] },
+): Promise<string> {
   const service = makeService(system.ews, { impersonate: mailbox });
   const item = new ews.Appointment(service);
   item.Subject = series.subject;
@@ -121,12 +172,21 @@ export async function outlookSeries(system: RunningSystem, mailbox: string, seri
   const zone = ews.TimeZoneInfo.FindSystemTimeZoneById(series.timeZone);
   item.StartTimeZone = zone;
   item.EndTimeZone = zone;
-  const local = new Intl.DateTimeFormat('en-CA', { timeZone: series.timeZone, year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'long' })
-    .formatToParts(new Date(series.start));
+  const local = new Intl.DateTimeFormat('en-CA', {
+    timeZone: series.timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    weekday: 'long',
+  }).formatToParts(new Date(series.start));
   const part = (type: string) => local.find((p) => p.type === type)!.value;
   const day = ews.DayOfTheWeek[part('weekday') as keyof typeof ews.DayOfTheWeek] as number;
   // The library's typings omit the constructor arguments its runtime takes (start date, interval, days).
-  const Weekly = (ews.Recurrence as unknown as { WeeklyPattern: new (start: ews.DateTime, interval: number, days: number[]) => ews.Recurrence }).WeeklyPattern;
+  const Weekly = (
+    ews.Recurrence as unknown as {
+      WeeklyPattern: new (start: ews.DateTime, interval: number, days: number[]) => ews.Recurrence;
+    }
+  ).WeeklyPattern;
   const pattern = new Weekly(ews.DateTime.Parse(`${part('year')}-${part('month')}-${part('day')}T00:00:00Z`), 1, [day]);
   pattern.NumberOfOccurrences = series.occurrences;
   item.Recurrence = pattern;

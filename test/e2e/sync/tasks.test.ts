@@ -16,11 +16,21 @@ const taskBySubject = (mailbox: string, subject: string) => tasksOf(mailbox).fin
 describe('tasks end to end (web + worker + EWS and S/4 emulators)', { timeout: 60_000 }, () => {
   it('a ZTSK task for EMP001 appears in Alice’s Tasks, follows changes and leaves when deleted', async () => {
     const created = await system.s4.createTask({
-      processType: 'ZTSK', subject: 'Call back Contoso purchasing', start: inDays(2, 8), due: inDays(4, 15), timeZone: 'Europe/Berlin',
-      status: 'E0001', priority: '5', percentComplete: 0, texts: [{ textType: 'A002', text: 'Ask about the second plant' }],
+      processType: 'ZTSK',
+      subject: 'Call back Contoso purchasing',
+      start: inDays(2, 8),
+      due: inDays(4, 15),
+      timeZone: 'Europe/Berlin',
+      status: 'E0001',
+      priority: '5',
+      percentComplete: 0,
+      texts: [{ textType: 'A002', text: 'Ask about the second plant' }],
       partners: [{ partnerFunction: '00000014', businessPartner: 'EMP001' }],
     });
-    const item = await waitFor(async () => taskBySubject('alice@demo.example', 'Call back Contoso purchasing'), 'the task in Alice’s Tasks');
+    const item = await waitFor(
+      async () => taskBySubject('alice@demo.example', 'Call back Contoso purchasing'),
+      'the task in Alice’s Tasks',
+    );
     expect(item.kind).toBe('Task');
     expect(item.props.Status).toBe('NotStarted');
     expect(item.props.Body).toContain('Ask about the second plant');
@@ -28,7 +38,11 @@ describe('tasks end to end (web + worker + EWS and S/4 emulators)', { timeout: 6
     expect(tasksOf('bob@demo.example')).toEqual([]);
 
     const current = (await system.s4.getTask(created.uuid))!;
-    await system.s4.updateTask(current.uuid, current.etag, { subject: 'Call back Contoso purchasing (urgent)', status: 'E0002', percentComplete: 50 });
+    await system.s4.updateTask(current.uuid, current.etag, {
+      subject: 'Call back Contoso purchasing (urgent)',
+      status: 'E0002',
+      percentComplete: 50,
+    });
     const changed = await waitFor(async () => {
       const found = taskBySubject('alice@demo.example', 'Call back Contoso purchasing (urgent)');
       return found?.props.Status === 'InProgress' && found.props.PercentComplete === '50' ? found : undefined;
@@ -38,13 +52,20 @@ describe('tasks end to end (web + worker + EWS and S/4 emulators)', { timeout: 6
 
     const latest = (await system.s4.getTask(created.uuid))!;
     await system.s4.deleteTask(latest.uuid, latest.etag);
-    await waitFor(async () => !tasksOf('alice@demo.example').some((t) => t.id === item.id), 'the task to leave Alice’s Tasks');
+    await waitFor(
+      async () => !tasksOf('alice@demo.example').some((t) => t.id === item.id),
+      'the task to leave Alice’s Tasks',
+    );
     // The journal is committed right after the remote delete: wait for it rather than read it at once.
     const journal = await waitFor(async () => {
-      const entries = (await journalWhere(system, 's4_key = $1', [created.uuid])).map((r) => `${r.outcome}:${r.reason}`);
+      const entries = (await journalWhere(system, 's4_key = $1', [created.uuid])).map(
+        (r) => `${r.outcome}:${r.reason}`,
+      );
       return entries.includes('deleted:deleted.s4') ? entries : undefined;
     }, 'the deletion in the journal');
-    expect(journal).toEqual(expect.arrayContaining(['synced:created.exchange', 'synced:changed', 'deleted:deleted.s4']));
+    expect(journal).toEqual(
+      expect.arrayContaining(['synced:created.exchange', 'synced:changed', 'deleted:deleted.s4']),
+    );
     expect(await linksWhere(system, 's4_key = $1', [created.uuid])).toEqual([]);
   });
 
@@ -59,11 +80,17 @@ describe('tasks end to end (web + worker + EWS and S/4 emulators)', { timeout: 6
 
     const s4Key = await waitFor(async () => {
       const links = await linksWhere(system, 'exchange_item_id = $1', [task.Id.UniqueId]);
-      return links[0]?.state === 'linked' ? links[0].s4_key ?? undefined : undefined;
+      return links[0]?.state === 'linked' ? (links[0].s4_key ?? undefined) : undefined;
     }, 'the S/4 task to be created and linked');
     const s4 = (await system.s4.getTask(s4Key))!;
-    expect(s4).toMatchObject({ subject: 'Renew the Fabrikam NDA', processType: 'ZTSK', externalReference: task.Id.UniqueId });
-    expect(s4.partners).toContainEqual(expect.objectContaining({ partnerFunction: '00000014', businessPartner: 'EMP001' }));
+    expect(s4).toMatchObject({
+      subject: 'Renew the Fabrikam NDA',
+      processType: 'ZTSK',
+      externalReference: task.Id.UniqueId,
+    });
+    expect(s4.partners).toContainEqual(
+      expect.objectContaining({ partnerFunction: '00000014', businessPartner: 'EMP001' }),
+    );
     expect(s4.texts).toContainEqual(expect.objectContaining({ textType: 'A002', text: 'Legal has the draft' }));
 
     // The S/4 create raises an event and our own link commit comes back through change tracking: both are echoes.
@@ -88,7 +115,10 @@ describe('tasks end to end (web + worker + EWS and S/4 emulators)', { timeout: 6
     const task = new ews.Task(service);
     task.Subject = 'Buy milk';
     await task.Save(ews.WellKnownFolderName.Tasks);
-    const entry = await waitFor(async () => (await journalWhere(system, 'exchange_item_id = $1', [task.Id.UniqueId]))[0], 'the journal entry for the task');
+    const entry = await waitFor(
+      async () => (await journalWhere(system, 'exchange_item_id = $1', [task.Id.UniqueId]))[0],
+      'the journal entry for the task',
+    );
     expect(entry).toMatchObject({ outcome: 'skipped', reason: 'filtered.category' });
     expect(await system.s4.findTasksByExternalReference(task.Id.UniqueId)).toEqual([]);
   });

@@ -43,8 +43,23 @@ function openssl(args: string[]): void {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tandem-xsuaa-'));
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1']);
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    join(dir, 'key.pem'),
+    '-out',
+    join(dir, 'cert.pem'),
+    '-days',
+    '1',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1',
+  ]);
   const tls = { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
   rmSync(dir, { recursive: true, force: true });
 
@@ -67,11 +82,24 @@ beforeAll(async () => {
 
   db = await createTestDatabase();
   await withSystemScope((tx) => tx.query(`INSERT INTO tenants (id) VALUES ('tenant-a')`), db.pool);
-  const credentials = { clientid: CLIENT_ID, clientsecret: 'not-used-for-validation', xsappname: XSAPPNAME,
-    url: `https://tenant-a.localhost:${port}`, uaadomain: `localhost:${port}`, identityzone: 'tenant-a', tenantmode: 'shared' };
-  config = loadConfig({ ...process.env, DATABASE_URL: db.url, QUEUE_PREFIX: uniqueRedisPrefix('xsuaa'), AUTH_MODE: 'xsuaa',
-    TANDEM_SECRET_KEY: `test:${Buffer.alloc(32, 3).toString('base64')}`, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
-    VCAP_SERVICES: JSON.stringify({ xsuaa: [{ name: 'tandem-uaa', label: 'xsuaa', tags: ['xsuaa'], credentials }] }) });
+  const credentials = {
+    clientid: CLIENT_ID,
+    clientsecret: 'not-used-for-validation',
+    xsappname: XSAPPNAME,
+    url: `https://tenant-a.localhost:${port}`,
+    uaadomain: `localhost:${port}`,
+    identityzone: 'tenant-a',
+    tenantmode: 'shared',
+  };
+  config = loadConfig({
+    ...process.env,
+    DATABASE_URL: db.url,
+    QUEUE_PREFIX: uniqueRedisPrefix('xsuaa'),
+    AUTH_MODE: 'xsuaa',
+    TANDEM_SECRET_KEY: `test:${Buffer.alloc(32, 3).toString('base64')}`,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    VCAP_SERVICES: JSON.stringify({ xsuaa: [{ name: 'tandem-uaa', label: 'xsuaa', tags: ['xsuaa'], credentials }] }),
+  });
   verify = createTokenVerifier(config);
   web = await startWeb(config, { port: 0, host: '127.0.0.1' });
   webUrl = web.url;
@@ -85,14 +113,28 @@ afterAll(async () => {
 });
 
 /** An XSUAA user token as the approuter forwards it (claims as XSUAA issues them). */
-async function token(overrides: JWTPayload = {}, options: { signWith?: CryptoKey; expiresIn?: number } = {}): Promise<string> {
+async function token(
+  overrides: JWTPayload = {},
+  options: { signWith?: CryptoKey; expiresIn?: number } = {},
+): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({
-    zid: 'tenant-a', cid: CLIENT_ID, client_id: CLIENT_ID, azp: CLIENT_ID, grant_type: 'authorization_code', user_name: 'ada@tenant-a.example',
-    origin: 'sap.default', scope: ['openid', `${XSAPPNAME}.Admin`], aud: [XSAPPNAME, CLIENT_ID, 'openid'],
-    iss: `https://tenant-a.localhost:${port}/oauth/token`, ext_attr: { enhancer: 'XSUAA', zdn: 'tenant-a' }, ...overrides,
-  }).setProtectedHeader({ alg: 'RS256', kid: KID, jku: `https://tenant-a.localhost:${port}/token_keys`, typ: 'JWT' })
-    .setIssuedAt(now - 60).setExpirationTime(now + (options.expiresIn ?? 600))
+    zid: 'tenant-a',
+    cid: CLIENT_ID,
+    client_id: CLIENT_ID,
+    azp: CLIENT_ID,
+    grant_type: 'authorization_code',
+    user_name: 'ada@tenant-a.example',
+    origin: 'sap.default',
+    scope: ['openid', `${XSAPPNAME}.Admin`],
+    aud: [XSAPPNAME, CLIENT_ID, 'openid'],
+    iss: `https://tenant-a.localhost:${port}/oauth/token`,
+    ext_attr: { enhancer: 'XSUAA', zdn: 'tenant-a' },
+    ...overrides,
+  })
+    .setProtectedHeader({ alg: 'RS256', kid: KID, jku: `https://tenant-a.localhost:${port}/token_keys`, typ: 'JWT' })
+    .setIssuedAt(now - 60)
+    .setExpirationTime(now + (options.expiresIn ?? 600))
     .sign(options.signWith ?? key);
 }
 
@@ -120,13 +162,26 @@ describe('XSUAA tokens through @sap/xssec v4 against a local HTTPS JWKS', () => 
 
   it('refuses a token with a tampered payload (signature no longer matches)', async () => {
     const [header, , signature] = (await token()).split('.');
-    const payload = Buffer.from(JSON.stringify({ zid: 'tenant-b', cid: CLIENT_ID, scope: [`${XSAPPNAME}.Admin`], aud: [XSAPPNAME],
-      exp: Math.floor(Date.now() / 1000) + 600 })).toString('base64url');
+    const payload = Buffer.from(
+      JSON.stringify({
+        zid: 'tenant-b',
+        cid: CLIENT_ID,
+        scope: [`${XSAPPNAME}.Admin`],
+        aud: [XSAPPNAME],
+        exp: Math.floor(Date.now() / 1000) + 600,
+      }),
+    ).toString('base64url');
     await expect(verify(`${header}.${payload}.${signature}`)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
   it('refuses a token for another application (wrong audience)', async () => {
-    const foreign = await token({ cid: 'sb-other!t9', client_id: 'sb-other!t9', azp: 'sb-other!t9', aud: ['other!t9', 'sb-other!t9'], scope: ['other!t9.Admin'] });
+    const foreign = await token({
+      cid: 'sb-other!t9',
+      client_id: 'sb-other!t9',
+      azp: 'sb-other!t9',
+      aud: ['other!t9', 'sb-other!t9'],
+      scope: ['other!t9.Admin'],
+    });
     await expect(verify(foreign)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     expect(await listUsers(foreign)).toBe(401);
   });
@@ -146,8 +201,15 @@ describe('XSUAA tokens through @sap/xssec v4 against a local HTTPS JWKS', () => 
   });
 
   it('refuses a token whose key id is not in the JWKS', async () => {
-    const unknownKid = await new SignJWT({ zid: 'tenant-a', cid: CLIENT_ID, aud: [XSAPPNAME], scope: [`${XSAPPNAME}.Admin`] })
-      .setProtectedHeader({ alg: 'RS256', kid: 'unknown-kid' }).setExpirationTime('10m').sign(key);
+    const unknownKid = await new SignJWT({
+      zid: 'tenant-a',
+      cid: CLIENT_ID,
+      aud: [XSAPPNAME],
+      scope: [`${XSAPPNAME}.Admin`],
+    })
+      .setProtectedHeader({ alg: 'RS256', kid: 'unknown-kid' })
+      .setExpirationTime('10m')
+      .sign(key);
     await expect(verify(unknownKid)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 });

@@ -25,7 +25,10 @@ async function serve(dirs: string[]): Promise<string> {
 beforeAll(() => {
   built = mkdtempSync(join(tmpdir(), 'tandem-cockpit-static-'));
   mkdirSync(join(built, 'assets'));
-  writeFileSync(join(built, 'index.html'), '<!doctype html><script type="module" src="/cockpit/assets/index-AbC123.js"></script>');
+  writeFileSync(
+    join(built, 'index.html'),
+    '<!doctype html><script type="module" src="/cockpit/assets/index-AbC123.js"></script>',
+  );
   writeFileSync(join(built, 'assets', 'index-AbC123.js'), 'console.log("cockpit")');
   writeFileSync(join(built, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
 });
@@ -66,7 +69,7 @@ describe('cockpit static routes', () => {
     const response = await fetch(`${base}/cockpit/users`);
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
-    const problem = await response.json() as { code: string; detail: string };
+    const problem = (await response.json()) as { code: string; detail: string };
     expect(problem.code).toBe('NOT_FOUND');
     expect(problem.detail).toContain('npm run build:cockpit');
   });

@@ -14,7 +14,12 @@ afterAll(async () => {
 
 function msalClient(secret = 'demo-secret'): ConfidentialClientApplication {
   return new ConfidentialClientApplication({
-    auth: { clientId: 'demo-client', clientSecret: secret, authority: emu.authority('demo-tenant'), knownAuthorities: [`127.0.0.1:${emu.port}`] },
+    auth: {
+      clientId: 'demo-client',
+      clientSecret: secret,
+      authority: emu.authority('demo-tenant'),
+      knownAuthorities: [`127.0.0.1:${emu.port}`],
+    },
     system: { networkClient: msalNetworkModule(emu.caPem) },
   });
 }
@@ -51,7 +56,9 @@ describe('impersonation', () => {
     const folder = await ews.Folder.Bind(own, ews.WellKnownFolderName.Calendar);
     expect(folder.DisplayName).toBe('Calendar');
     // ...but not another mailbox through DistinguishedFolderId/Mailbox.
-    const denied = await rejection(ews.Folder.Bind(own, new ews.FolderId(ews.WellKnownFolderName.Calendar, new ews.Mailbox('alice@demo.example'))));
+    const denied = await rejection(
+      ews.Folder.Bind(own, new ews.FolderId(ews.WellKnownFolderName.Calendar, new ews.Mailbox('alice@demo.example'))),
+    );
     expect(errorName(denied)).toBe('ErrorAccessDenied');
   });
 
@@ -70,19 +77,27 @@ describe('impersonation', () => {
 
 describe('OAuth via msal-node against the emulator token endpoint', () => {
   it('acquires a token with client credentials and uses it for an impersonated call', async () => {
-    const result = await msalClient().acquireTokenByClientCredential({ scopes: ['https://outlook.office365.com/.default'] });
+    const result = await msalClient().acquireTokenByClientCredential({
+      scopes: ['https://outlook.office365.com/.default'],
+    });
     expect(result?.accessToken).toBeTruthy();
     const svc = makeService(emu, { token: result!.accessToken, impersonate: 'bob@demo.example' });
     const appt = await saveAppointment(svc, 'via bearer');
     expect((await ews.Appointment.Bind(svc, appt.Id)).Subject).toBe('via bearer');
     // App-only tokens must name a mailbox (Exchange Online rule).
     const noImpersonation = makeService(emu, { token: result!.accessToken, impersonate: '' });
-    expect(errorName(await rejection(ews.Folder.Bind(noImpersonation, ews.WellKnownFolderName.Calendar)))).toBe('ErrorInvalidExchangeImpersonationHeaderData');
+    expect(errorName(await rejection(ews.Folder.Bind(noImpersonation, ews.WellKnownFolderName.Calendar)))).toBe(
+      'ErrorInvalidExchangeImpersonationHeaderData',
+    );
   });
 
   it('refuses a wrong client secret and a token for another audience', async () => {
-    await expect(msalClient('wrong').acquireTokenByClientCredential({ scopes: ['https://outlook.office365.com/.default'] })).rejects.toThrow(/invalid_client|AADSTS7000215/);
-    const graph = await msalClient().acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] });
+    await expect(
+      msalClient('wrong').acquireTokenByClientCredential({ scopes: ['https://outlook.office365.com/.default'] }),
+    ).rejects.toThrow(/invalid_client|AADSTS7000215/);
+    const graph = await msalClient().acquireTokenByClientCredential({
+      scopes: ['https://graph.microsoft.com/.default'],
+    });
     const svc = makeService(emu, { token: graph!.accessToken });
     const err = await rejection(ews.Folder.Bind(svc, ews.WellKnownFolderName.Calendar));
     expect(err.HttpStatusCode).toBe(401);
@@ -113,7 +128,10 @@ describe('throttling and fault injection', () => {
     emu.setLatency(1500, 'GetFolder');
     try {
       const svc = makeService(emu, { impersonate: 'alice@demo.example' });
-      const results = await Promise.allSettled([ews.Folder.Bind(svc, ews.WellKnownFolderName.Calendar), ews.Folder.Bind(svc, ews.WellKnownFolderName.Calendar)]);
+      const results = await Promise.allSettled([
+        ews.Folder.Bind(svc, ews.WellKnownFolderName.Calendar),
+        ews.Folder.Bind(svc, ews.WellKnownFolderName.Calendar),
+      ]);
       const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       expect(rejected).toHaveLength(1);
@@ -131,11 +149,22 @@ describe('throttling and fault injection', () => {
     emu.failNext({ httpStatus: 503 });
     expect((await rejection(ews.Folder.Bind(svc, ews.WellKnownFolderName.Calendar))).HttpStatusCode).toBe(503);
     emu.failNext({ operation: 'GetFolder', responseCode: 'ErrorMailboxStoreUnavailable' });
-    expect(errorName(await rejection(ews.Folder.Bind(svc, ews.WellKnownFolderName.Calendar)))).toBe('ErrorMailboxStoreUnavailable');
-    emu.failNext({ operation: 'GetFolder', responseCode: 'ErrorServerBusy', asResponseMessage: true, backOffMilliseconds: 777 });
+    expect(errorName(await rejection(ews.Folder.Bind(svc, ews.WellKnownFolderName.Calendar)))).toBe(
+      'ErrorMailboxStoreUnavailable',
+    );
+    emu.failNext({
+      operation: 'GetFolder',
+      responseCode: 'ErrorServerBusy',
+      asResponseMessage: true,
+      backOffMilliseconds: 777,
+    });
     const perItem = await rejection(ews.Folder.Bind(svc, ews.WellKnownFolderName.Calendar));
     expect(errorName(perItem)).toBe('ErrorServerBusy');
-    expect(((perItem.Response as Record<string, unknown>).ErrorDetails as { get(k: string): string }).get('BackOffMilliseconds')).toBe('777');
+    expect(
+      ((perItem.Response as Record<string, unknown>).ErrorDetails as { get(k: string): string }).get(
+        'BackOffMilliseconds',
+      ),
+    ).toBe('777');
     expect((await ews.Folder.Bind(svc, ews.WellKnownFolderName.Calendar)).DisplayName).toBe('Calendar');
   });
 });

@@ -3,8 +3,15 @@ import { startEwsEmulator, type EwsEmulator } from '../../../src/emulators/ews/i
 import { errorName, ews, makeService, rejection, utc } from './support.js';
 
 // The typings declare only the no-argument constructors; the runtime has the documented overloads.
-const WeeklyPattern = ews.Recurrence.WeeklyPattern as unknown as new (start: ews.DateTime, interval: number, days: ews.DayOfTheWeek[]) => InstanceType<typeof ews.Recurrence.WeeklyPattern>;
-const DailyPattern = ews.Recurrence.DailyPattern as unknown as new (start: ews.DateTime, interval: number) => InstanceType<typeof ews.Recurrence.DailyPattern>;
+const WeeklyPattern = ews.Recurrence.WeeklyPattern as unknown as new (
+  start: ews.DateTime,
+  interval: number,
+  days: ews.DayOfTheWeek[],
+) => InstanceType<typeof ews.Recurrence.WeeklyPattern>;
+const DailyPattern = ews.Recurrence.DailyPattern as unknown as new (
+  start: ews.DateTime,
+  interval: number,
+) => InstanceType<typeof ews.Recurrence.DailyPattern>;
 
 let emu: EwsEmulator;
 let svc: ews.ExchangeService;
@@ -34,7 +41,12 @@ describe('recurring series through CalendarView', () => {
     const view = new ews.CalendarView(utc(2026, 3, 1), utc(2026, 5, 1));
     const before = await svc.FindAppointments(ews.WellKnownFolderName.Calendar, view);
     // 09:00 local every Monday: 08:00Z in CET, 07:00Z after the switch to CEST on 29 March 2026.
-    expect(before.Items.map((a) => a.Start.ToISOString())).toEqual(['2026-03-16T08:00:00.000Z', '2026-03-23T08:00:00.000Z', '2026-03-30T07:00:00.000Z', '2026-04-06T07:00:00.000Z']);
+    expect(before.Items.map((a) => a.Start.ToISOString())).toEqual([
+      '2026-03-16T08:00:00.000Z',
+      '2026-03-23T08:00:00.000Z',
+      '2026-03-30T07:00:00.000Z',
+      '2026-04-06T07:00:00.000Z',
+    ]);
     expect(before.Items.every((a) => a.AppointmentType === ews.AppointmentType.Occurrence)).toBe(true);
 
     const second = await ews.Appointment.BindToOccurrence(svc, appt.Id, 2);
@@ -81,7 +93,10 @@ describe('recurring series through CalendarView', () => {
     pattern.NumberOfOccurrences = 10;
     appt.Recurrence = pattern;
     await appt.Save(ews.WellKnownFolderName.Calendar, ews.SendInvitationsMode.SendToNone);
-    const res = await svc.FindAppointments(ews.WellKnownFolderName.Calendar, new ews.CalendarView(utc(2027, 1, 1), utc(2027, 2, 1), 3));
+    const res = await svc.FindAppointments(
+      ews.WellKnownFolderName.Calendar,
+      new ews.CalendarView(utc(2027, 1, 1), utc(2027, 2, 1), 3),
+    );
     expect(res.Items.length).toBe(3);
     expect(res.MoreAvailable).toBe(true);
     expect(res.TotalCount).toBe(10);

@@ -13,7 +13,11 @@ afterAll(async () => {
   await emu.close();
 });
 
-const stamp = new ews.ExtendedPropertyDefinition(ews.DefaultExtendedPropertySet.PublicStrings, 'TandemObjectId', ews.MapiPropertyType.String);
+const stamp = new ews.ExtendedPropertyDefinition(
+  ews.DefaultExtendedPropertySet.PublicStrings,
+  'TandemObjectId',
+  ews.MapiPropertyType.String,
+);
 
 describe('calendar items through ews-javascript-api', () => {
   it('creates, reads, updates, finds and deletes a single appointment', async () => {
@@ -66,14 +70,26 @@ describe('calendar items through ews-javascript-api', () => {
     expect(got.Id.ChangeKey).not.toBe(firstKey);
 
     // The same named property addressed by the PublicStrings GUID instead of its distinguished name.
-    const byGuid = new ews.ExtendedPropertyDefinition(new ews.Guid('00020329-0000-0000-C000-000000000046'), 'TandemObjectId', ews.MapiPropertyType.String);
+    const byGuid = new ews.ExtendedPropertyDefinition(
+      new ews.Guid('00020329-0000-0000-C000-000000000046'),
+      'TandemObjectId',
+      ews.MapiPropertyType.String,
+    );
     const viaGuid = await ews.Appointment.Bind(svc, appt.Id, new ews.PropertySet(ews.BasePropertySet.IdOnly, [byGuid]));
     expect(viaGuid.ExtendedProperties._getItem(0).Value).toBe('act-0001');
 
-    const found = await svc.FindItems(ews.WellKnownFolderName.Calendar, new ews.SearchFilter.IsEqualTo(stamp, 'act-0001'), new ews.ItemView(10));
+    const found = await svc.FindItems(
+      ews.WellKnownFolderName.Calendar,
+      new ews.SearchFilter.IsEqualTo(stamp, 'act-0001'),
+      new ews.ItemView(10),
+    );
     expect(found.TotalCount).toBe(1);
     expect(found.Items[0]?.Id.UniqueId).toBe(appt.Id.UniqueId);
-    const none = await svc.FindItems(ews.WellKnownFolderName.Calendar, new ews.SearchFilter.IsEqualTo(stamp, 'act-9999'), new ews.ItemView(10));
+    const none = await svc.FindItems(
+      ews.WellKnownFolderName.Calendar,
+      new ews.SearchFilter.IsEqualTo(stamp, 'act-9999'),
+      new ews.ItemView(10),
+    );
     expect(none.TotalCount).toBe(0);
 
     const dump = emu.listItems('alice@demo.example').find((i) => i.id === appt.Id.UniqueId);
@@ -96,7 +112,12 @@ describe('calendar items through ews-javascript-api', () => {
     expect(got.End.ToISOString()).toBe('2026-06-12T00:00:00.000Z');
     const filter = new ews.SearchFilter.SearchFilterCollection(ews.LogicalOperator.And, [
       new ews.SearchFilter.IsGreaterThanOrEqualTo(ews.AppointmentSchema.Start, utc(2026, 6, 1)),
-      new ews.SearchFilter.ContainsSubstring(ews.ItemSchema.Subject, 'trade', ews.ContainmentMode.Prefixed, ews.ComparisonMode.IgnoreCase),
+      new ews.SearchFilter.ContainsSubstring(
+        ews.ItemSchema.Subject,
+        'trade',
+        ews.ContainmentMode.Prefixed,
+        ews.ComparisonMode.IgnoreCase,
+      ),
     ]);
     const found = await svc.FindItems(ews.WellKnownFolderName.Calendar, filter, new ews.ItemView(10));
     expect(found.Items.map((i) => i.Id.UniqueId)).toEqual([appt.Id.UniqueId]);
@@ -124,9 +145,13 @@ describe('calendar items through ews-javascript-api', () => {
     a.Subject = 'first writer';
     await a.Update(ews.ConflictResolutionMode.NeverOverwrite, ews.SendInvitationsOrCancellationsMode.SendToNone);
     b.Subject = 'second writer';
-    const err = await rejection(b.Update(ews.ConflictResolutionMode.NeverOverwrite, ews.SendInvitationsOrCancellationsMode.SendToNone));
+    const err = await rejection(
+      b.Update(ews.ConflictResolutionMode.NeverOverwrite, ews.SendInvitationsOrCancellationsMode.SendToNone),
+    );
     expect(errorName(err)).toBe('ErrorIrresolvableConflict');
-    const autoErr = await rejection(b.Update(ews.ConflictResolutionMode.AutoResolve, ews.SendInvitationsOrCancellationsMode.SendToNone));
+    const autoErr = await rejection(
+      b.Update(ews.ConflictResolutionMode.AutoResolve, ews.SendInvitationsOrCancellationsMode.SendToNone),
+    );
     expect(errorName(autoErr)).toBe('ErrorIrresolvableConflict');
     await b.Update(ews.ConflictResolutionMode.AlwaysOverwrite, ews.SendInvitationsOrCancellationsMode.SendToNone);
     const now = await ews.Appointment.Bind(svc, appt.Id);
@@ -142,7 +167,11 @@ describe('calendar items through ews-javascript-api', () => {
     const content = Buffer.from('hello attachment \u00e4\u00f6\u00fc').toString('base64');
     appt.Attachments.AddFileAttachment('notes.txt', content);
     await appt.Update(ews.ConflictResolutionMode.AlwaysOverwrite, ews.SendInvitationsOrCancellationsMode.SendToNone);
-    const withAtt = await ews.Appointment.Bind(svc, appt.Id, new ews.PropertySet(ews.BasePropertySet.FirstClassProperties, [ews.ItemSchema.Attachments]));
+    const withAtt = await ews.Appointment.Bind(
+      svc,
+      appt.Id,
+      new ews.PropertySet(ews.BasePropertySet.FirstClassProperties, [ews.ItemSchema.Attachments]),
+    );
     expect(withAtt.HasAttachments).toBe(true);
     expect(withAtt.Attachments.Count).toBe(1);
     const att = withAtt.Attachments._getItem(0) as ews.FileAttachment;
@@ -210,7 +239,11 @@ describe('tasks and contacts', () => {
     const dup = new ews.ContactsFolder(svc);
     dup.DisplayName = 'Tandem';
     expect(errorName(await rejection(dup.Save(ews.WellKnownFolderName.Contacts)))).toBe('ErrorFolderExists');
-    const folders = await svc.FindFolders(ews.WellKnownFolderName.Contacts, new ews.SearchFilter.IsEqualTo(ews.FolderSchema.DisplayName, 'Tandem'), new ews.FolderView(10));
+    const folders = await svc.FindFolders(
+      ews.WellKnownFolderName.Contacts,
+      new ews.SearchFilter.IsEqualTo(ews.FolderSchema.DisplayName, 'Tandem'),
+      new ews.FolderView(10),
+    );
     expect(folders.TotalCount).toBe(1);
     expect(folders.Folders[0]?.Id.UniqueId).toBe(folder.Id.UniqueId);
 

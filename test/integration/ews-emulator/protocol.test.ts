@@ -14,13 +14,18 @@ afterAll(async () => {
 });
 
 async function soap(body: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
-  const res = await fetch(emu.ewsUrl, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', authorization: BASIC, ...headers }, body });
+  const res = await fetch(emu.ewsUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'text/xml; charset=utf-8', authorization: BASIC, ...headers },
+    body,
+  });
   return { status: res.status, text: await res.text() };
 }
 
 const ENV = (header: string, body: string) =>
   `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages"><s:Header>${header}</s:Header><s:Body>${body}</s:Body></s:Envelope>`;
-const IMPERSONATE = (smtp: string) => `<t:ExchangeImpersonation><t:ConnectingSID><t:PrimarySmtpAddress>${smtp}</t:PrimarySmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>`;
+const IMPERSONATE = (smtp: string) =>
+  `<t:ExchangeImpersonation><t:ConnectingSID><t:PrimarySmtpAddress>${smtp}</t:PrimarySmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>`;
 
 function faultCode(text: string): string | undefined {
   const doc = parseXml(text);
@@ -55,7 +60,9 @@ describe('SOAP envelope handling', () => {
   });
 
   it('answers malformed XML and unsupported operations with SOAP faults (HTTP 500)', async () => {
-    const malformed = await soap('<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><m:GetFolder></s:Body>');
+    const malformed = await soap(
+      '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><m:GetFolder></s:Body>',
+    );
     expect(malformed.status).toBe(500);
     expect(faultCode(malformed.text)).toBe('ErrorSchemaValidation');
     const unknown = await soap(ENV(IMPERSONATE('alice@demo.example'), '<m:ResolveNames/>'));
@@ -64,7 +71,12 @@ describe('SOAP envelope handling', () => {
   });
 
   it('faults an unknown RequestServerVersion with ErrorInvalidServerVersion', async () => {
-    const res = await soap(ENV('<t:RequestServerVersion Version="Exchange2099"/>' + IMPERSONATE('alice@demo.example'), '<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="tasks"/></m:FolderIds></m:GetFolder>'));
+    const res = await soap(
+      ENV(
+        '<t:RequestServerVersion Version="Exchange2099"/>' + IMPERSONATE('alice@demo.example'),
+        '<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="tasks"/></m:FolderIds></m:GetFolder>',
+      ),
+    );
     expect(res.status).toBe(500);
     expect(faultCode(res.text)).toBe('ErrorInvalidServerVersion');
   });
@@ -84,11 +96,21 @@ describe('SOAP envelope handling', () => {
 
   it('accepts X-AnchorMailbox alongside impersonation and impersonation by PrimarySmtpAddress', async () => {
     const res = await soap(
-      ENV(IMPERSONATE('bob@demo.example'), '<m:FindFolder Traversal="Shallow"><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:ParentFolderIds><t:DistinguishedFolderId Id="msgfolderroot"/></m:ParentFolderIds></m:FindFolder>'),
+      ENV(
+        IMPERSONATE('bob@demo.example'),
+        '<m:FindFolder Traversal="Shallow"><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:ParentFolderIds><t:DistinguishedFolderId Id="msgfolderroot"/></m:ParentFolderIds></m:FindFolder>',
+      ),
       { 'x-anchormailbox': 'bob@demo.example' },
     );
     expect(res.status).toBe(200);
-    const root = path(parseXml(res.text), 'Body', 'FindFolderResponse', 'ResponseMessages', 'FindFolderResponseMessage', 'RootFolder');
+    const root = path(
+      parseXml(res.text),
+      'Body',
+      'FindFolderResponse',
+      'ResponseMessages',
+      'FindFolderResponseMessage',
+      'RootFolder',
+    );
     expect(Number(root?.attrs.TotalItemsInView)).toBeGreaterThanOrEqual(4);
   });
 
@@ -101,7 +123,16 @@ describe('SOAP envelope handling', () => {
           '<t:GivenName>Max</t:GivenName><t:PhysicalAddresses><t:Entry Key="Business"><t:Street>Main 1</t:Street><t:City>Walldorf</t:City></t:Entry></t:PhysicalAddresses></t:Contact></m:Items></m:CreateItem>',
       ),
     );
-    const itemId = path(parseXml(create.text), 'Body', 'CreateItemResponse', 'ResponseMessages', 'CreateItemResponseMessage', 'Items', 'Contact', 'ItemId');
+    const itemId = path(
+      parseXml(create.text),
+      'Body',
+      'CreateItemResponse',
+      'ResponseMessages',
+      'CreateItemResponseMessage',
+      'Items',
+      'Contact',
+      'ItemId',
+    );
     expect(itemId?.attrs.Id).toBeTruthy();
     const update = await soap(
       ENV(
@@ -140,32 +171,68 @@ describe('identity endpoints', () => {
 
   it('answers OAuth errors for bad client credential requests', async () => {
     const post = (form: Record<string, string>) =>
-      fetch(`${emu.url}/t1/oauth2/v2.0/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
-    const wrong = await post({ grant_type: 'client_credentials', client_id: 'demo-client', client_secret: 'nope', scope: 'https://outlook.office365.com/.default' });
+      fetch(`${emu.url}/t1/oauth2/v2.0/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(form).toString(),
+      });
+    const wrong = await post({
+      grant_type: 'client_credentials',
+      client_id: 'demo-client',
+      client_secret: 'nope',
+      scope: 'https://outlook.office365.com/.default',
+    });
     expect(wrong.status).toBe(401);
     expect(((await wrong.json()) as { error: string }).error).toBe('invalid_client');
-    const scope = await post({ grant_type: 'client_credentials', client_id: 'demo-client', client_secret: 'demo-secret', scope: 'https://outlook.office365.com/EWS.AccessAsUser.All' });
+    const scope = await post({
+      grant_type: 'client_credentials',
+      client_id: 'demo-client',
+      client_secret: 'demo-secret',
+      scope: 'https://outlook.office365.com/EWS.AccessAsUser.All',
+    });
     expect(((await scope.json()) as { error: string }).error).toBe('invalid_scope');
-    const ok = await post({ grant_type: 'client_credentials', client_id: 'demo-client', client_secret: 'demo-secret', scope: 'https://outlook.office365.com/.default' });
+    const ok = await post({
+      grant_type: 'client_credentials',
+      client_id: 'demo-client',
+      client_secret: 'demo-secret',
+      scope: 'https://outlook.office365.com/.default',
+    });
     const token = (await ok.json()) as { token_type: string; expires_in: number; access_token: string };
     expect(token.token_type).toBe('Bearer');
     expect(token.expires_in).toBeGreaterThan(0);
-    const call = await soap(ENV(IMPERSONATE('alice@demo.example'), '<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="tasks"/></m:FolderIds></m:GetFolder>'), {
-      authorization: `Bearer ${token.access_token}`,
-    });
+    const call = await soap(
+      ENV(
+        IMPERSONATE('alice@demo.example'),
+        '<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="tasks"/></m:FolderIds></m:GetFolder>',
+      ),
+      {
+        authorization: `Bearer ${token.access_token}`,
+      },
+    );
     expect(call.status).toBe(200);
   });
 });
 
 describe('/_emulator API', () => {
   it('injects faults, dumps mailboxes and resets', async () => {
-    const add = await fetch(`${emu.url}/_emulator/faults`, { method: 'POST', body: JSON.stringify({ operation: 'GetFolder', httpStatus: 503, count: 1 }) });
+    const add = await fetch(`${emu.url}/_emulator/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ operation: 'GetFolder', httpStatus: 503, count: 1 }),
+    });
     expect(add.status).toBe(201);
-    const failing = await soap(ENV(IMPERSONATE('alice@demo.example'), '<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="tasks"/></m:FolderIds></m:GetFolder>'));
+    const failing = await soap(
+      ENV(
+        IMPERSONATE('alice@demo.example'),
+        '<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="tasks"/></m:FolderIds></m:GetFolder>',
+      ),
+    );
     expect(failing.status).toBe(503);
     const invalid = await fetch(`${emu.url}/_emulator/faults`, { method: 'POST', body: JSON.stringify({ count: 1 }) });
     expect(invalid.status).toBe(400);
-    await fetch(`${emu.url}/_emulator/mailboxes`, { method: 'POST', body: JSON.stringify({ smtp: 'carol@demo.example' }) });
+    await fetch(`${emu.url}/_emulator/mailboxes`, {
+      method: 'POST',
+      body: JSON.stringify({ smtp: 'carol@demo.example' }),
+    });
     const items = await fetch(`${emu.url}/_emulator/mailboxes/carol%40demo.example/items`);
     expect(await items.json()).toEqual({ items: [] });
     const reset = await fetch(`${emu.url}/_emulator/reset`, { method: 'POST' });

@@ -11,7 +11,14 @@ interface Received {
   subscriptionId: string;
   previousWatermark: string;
   moreEvents: boolean;
-  events: { type: string; watermark: string; itemId?: string; oldItemId?: string; parentFolderId?: string; timeStamp?: string }[];
+  events: {
+    type: string;
+    watermark: string;
+    itemId?: string;
+    oldItemId?: string;
+    parentFolderId?: string;
+    timeStamp?: string;
+  }[];
 }
 
 class Listener {
@@ -26,7 +33,14 @@ class Listener {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const doc = parseXml(Buffer.concat(chunks).toString('utf8'));
-        const n = path(doc, 'Body', 'SendNotification', 'ResponseMessages', 'SendNotificationResponseMessage', 'Notification') as XNode;
+        const n = path(
+          doc,
+          'Body',
+          'SendNotification',
+          'ResponseMessages',
+          'SendNotificationResponseMessage',
+          'Notification',
+        ) as XNode;
         this.received.push({
           at: Date.now(),
           subscriptionId: childText(n, 'SubscriptionId') ?? '',
@@ -92,7 +106,15 @@ async function newListener(): Promise<Listener> {
 }
 
 const subscribe = (url: string, watermark: string | null = null) =>
-  svc.SubscribeToPushNotifications([new ews.FolderId(ews.WellKnownFolderName.Calendar)], new ews.Uri(url), 1, watermark as string, ews.EventType.Created, ews.EventType.Modified, ews.EventType.Deleted);
+  svc.SubscribeToPushNotifications(
+    [new ews.FolderId(ews.WellKnownFolderName.Calendar)],
+    new ews.Uri(url),
+    1,
+    watermark as string,
+    ews.EventType.Created,
+    ews.EventType.Modified,
+    ews.EventType.Deleted,
+  );
 
 async function appointment(subject: string): Promise<ews.Appointment> {
   const a = new ews.Appointment(svc);
@@ -129,7 +151,11 @@ describe('push notifications', () => {
     }
     // With nothing happening, StatusEvent heartbeats arrive every StatusFrequency (1 min × 0.01).
     const before = l.received.length;
-    await waitFor(() => l.received.length >= before + 2 && l.received.slice(before).every((r) => r.events[0]?.type === 'StatusEvent'), 15_000);
+    await waitFor(
+      () =>
+        l.received.length >= before + 2 && l.received.slice(before).every((r) => r.events[0]?.type === 'StatusEvent'),
+      15_000,
+    );
   });
 
   it('retries a failing listener after 30 s, doubling, drops the subscription past StatusFrequency, and replays from the last watermark', async () => {
@@ -156,7 +182,11 @@ describe('push notifications', () => {
     // Resubscribing from the last acknowledged watermark replays what was missed.
     l.mode = 'ok';
     const again = await subscribe(l.url, acknowledged);
-    await waitFor(() => l.received.slice(droppedAt).some((r) => r.subscriptionId === again.Id && r.events.some((e) => e.type === 'CreatedEvent')));
+    await waitFor(() =>
+      l.received
+        .slice(droppedAt)
+        .some((r) => r.subscriptionId === again.Id && r.events.some((e) => e.type === 'CreatedEvent')),
+    );
     const replay = l.received.slice(droppedAt).find((r) => r.events.some((e) => e.type === 'CreatedEvent'))!;
     expect(replay.previousWatermark).toBe(acknowledged);
     expect(replay.events.find((e) => e.type === 'CreatedEvent')?.itemId).toBe(missed.Id.UniqueId);
@@ -204,7 +234,9 @@ describe('push notifications', () => {
     await created[0]!.Delete(ews.DeleteMode.MoveToDeletedItems, ews.SendCancellationsMode.SendToNone);
     emu.push.resume();
     await waitFor(() => l.events().length >= 56, 15_000);
-    const batches = l.received.filter((r) => r.subscriptionId === sub.Id && r.events.some((e) => e.type !== 'StatusEvent'));
+    const batches = l.received.filter(
+      (r) => r.subscriptionId === sub.Id && r.events.some((e) => e.type !== 'StatusEvent'),
+    );
     expect(batches[0]!.events).toHaveLength(50);
     expect(batches[0]!.moreEvents).toBe(true);
     expect(batches[1]!.moreEvents).toBe(false);
@@ -222,7 +254,13 @@ describe('push notifications', () => {
     const short = await startEwsEmulator({ log: false, retentionMs: 200 });
     try {
       const s2 = makeService(short, { impersonate: 'alice@demo.example' });
-      const first = await s2.SubscribeToPushNotifications([new ews.FolderId(ews.WellKnownFolderName.Calendar)], new ews.Uri(l.url), 1, null as unknown as string, ews.EventType.Created);
+      const first = await s2.SubscribeToPushNotifications(
+        [new ews.FolderId(ews.WellKnownFolderName.Calendar)],
+        new ews.Uri(l.url),
+        1,
+        null as unknown as string,
+        ews.EventType.Created,
+      );
       const a = new ews.Appointment(s2);
       a.Subject = 'old';
       a.Start = utc(2026, 10, 2, 9);
@@ -232,12 +270,27 @@ describe('push notifications', () => {
       const wm = l.events()[0]!.watermark;
       short.push.unsubscribe(first.Id);
       await new Promise((r) => setTimeout(r, 400));
-      const expired = await rejection(s2.SubscribeToPushNotifications([new ews.FolderId(ews.WellKnownFolderName.Calendar)], new ews.Uri(l.url), 1, wm, ews.EventType.Created));
+      const expired = await rejection(
+        s2.SubscribeToPushNotifications(
+          [new ews.FolderId(ews.WellKnownFolderName.Calendar)],
+          new ews.Uri(l.url),
+          1,
+          wm,
+          ews.EventType.Created,
+        ),
+      );
       expect(errorName(expired)).toBe('ErrorInvalidWatermark');
     } finally {
       await short.close();
     }
-    const pull = await rejection(svc.SubscribeToPullNotifications([new ews.FolderId(ews.WellKnownFolderName.Calendar)], 10, null as unknown as string, ews.EventType.Created));
+    const pull = await rejection(
+      svc.SubscribeToPullNotifications(
+        [new ews.FolderId(ews.WellKnownFolderName.Calendar)],
+        10,
+        null as unknown as string,
+        ews.EventType.Created,
+      ),
+    );
     expect(errorName(pull)).toBe('ErrorInvalidSubscriptionRequest');
   });
 });

@@ -34,7 +34,8 @@ export async function rejection(p: Promise<unknown>): Promise<Record<string, unk
 
 /** The ServiceError name of a ServiceResponseException or SoapFaultDetails. */
 export function errorName(e: Record<string, unknown>): string {
-  const code = (e.ResponseCode ?? e.ErrorCode ?? (e.Response as Record<string, unknown> | undefined)?.ErrorCode) as number | undefined;
+  const code = (e.ResponseCode ?? e.ErrorCode ?? (e.Response as Record<string, unknown> | undefined)?.ErrorCode) as
+    number | undefined;
   return code === undefined ? String(e.message) : (ews.ServiceError[code] as string);
 }
 

@@ -18,7 +18,14 @@ function summarize(changes: ews.ChangeCollection<ews.ItemChange>): Summary[] {
   return changes.GetEnumerator().map((c) => ({ type: ews.ChangeType[c.ChangeType] as string, id: c.ItemId.UniqueId }));
 }
 const sync = (state: string | null, max: number) =>
-  svc.SyncFolderItems(new ews.FolderId(ews.WellKnownFolderName.Calendar), ews.PropertySet.IdOnly, [], max, ews.SyncFolderItemsScope.NormalItems, state as string);
+  svc.SyncFolderItems(
+    new ews.FolderId(ews.WellKnownFolderName.Calendar),
+    ews.PropertySet.IdOnly,
+    [],
+    max,
+    ews.SyncFolderItemsScope.NormalItems,
+    state as string,
+  );
 
 async function create(subject: string, day: number): Promise<ews.Appointment> {
   const a = new ews.Appointment(svc);
@@ -46,9 +53,15 @@ describe('SyncFolderItems', () => {
     expect(empty.MoreChangesAvailable).toBe(false);
 
     items[0]!.Subject = 'sync 1 (changed)';
-    await items[0]!.Update(ews.ConflictResolutionMode.AlwaysOverwrite, ews.SendInvitationsOrCancellationsMode.SendToNone);
+    await items[0]!.Update(
+      ews.ConflictResolutionMode.AlwaysOverwrite,
+      ews.SendInvitationsOrCancellationsMode.SendToNone,
+    );
     items[0]!.Location = 'twice changed';
-    await items[0]!.Update(ews.ConflictResolutionMode.AlwaysOverwrite, ews.SendInvitationsOrCancellationsMode.SendToNone);
+    await items[0]!.Update(
+      ews.ConflictResolutionMode.AlwaysOverwrite,
+      ews.SendInvitationsOrCancellationsMode.SendToNone,
+    );
     await items[1]!.Delete(ews.DeleteMode.HardDelete, ews.SendCancellationsMode.SendToNone);
     const fresh = await create('sync 6', 6);
     const ephemeral = await create('created and deleted', 7);
@@ -69,7 +82,14 @@ describe('SyncFolderItems', () => {
     const garbage = await rejection(sync('%%%', 10));
     expect(errorName(garbage)).toBe('ErrorInvalidSyncStateData');
     // A state of another folder is invalid here too.
-    const tasks = await svc.SyncFolderItems(new ews.FolderId(ews.WellKnownFolderName.Tasks), ews.PropertySet.IdOnly, [], 10, ews.SyncFolderItemsScope.NormalItems, null as unknown as string);
+    const tasks = await svc.SyncFolderItems(
+      new ews.FolderId(ews.WellKnownFolderName.Tasks),
+      ews.PropertySet.IdOnly,
+      [],
+      10,
+      ews.SyncFolderItemsScope.NormalItems,
+      null as unknown as string,
+    );
     expect(errorName(await rejection(sync(tasks.SyncState, 10)))).toBe('ErrorInvalidSyncStateData');
     // ews-javascript-api itself refuses MaxChangesReturned outside 1..512 before sending (the emulator's
     // schema fault for it is covered with raw SOAP in protocol.test.ts).
@@ -80,7 +100,14 @@ describe('SyncFolderItems', () => {
 describe('SyncFolderItems for tasks and contacts', () => {
   it('reports task and contact changes with the requested properties', async () => {
     const folderSync = (folder: ews.WellKnownFolderName, state: string | null) =>
-      svc.SyncFolderItems(new ews.FolderId(folder), new ews.PropertySet(ews.BasePropertySet.IdOnly, [ews.ItemSchema.Subject]), [], 100, ews.SyncFolderItemsScope.NormalItems, state as string);
+      svc.SyncFolderItems(
+        new ews.FolderId(folder),
+        new ews.PropertySet(ews.BasePropertySet.IdOnly, [ews.ItemSchema.Subject]),
+        [],
+        100,
+        ews.SyncFolderItemsScope.NormalItems,
+        state as string,
+      );
     const t0 = await folderSync(ews.WellKnownFolderName.Tasks, null);
     const c0 = await folderSync(ews.WellKnownFolderName.Contacts, null);
     const task = new ews.Task(svc);
@@ -92,15 +119,23 @@ describe('SyncFolderItems for tasks and contacts', () => {
     contact.Subject = 'Sync Contact';
     await contact.Save(ews.WellKnownFolderName.Contacts);
     const t1 = await folderSync(ews.WellKnownFolderName.Tasks, t0.SyncState);
-    expect(t1.GetEnumerator().map((c) => [ews.ChangeType[c.ChangeType], c.Item?.Subject])).toEqual([['Create', 'sync task']]);
+    expect(t1.GetEnumerator().map((c) => [ews.ChangeType[c.ChangeType], c.Item?.Subject])).toEqual([
+      ['Create', 'sync task'],
+    ]);
     const c1 = await folderSync(ews.WellKnownFolderName.Contacts, c0.SyncState);
-    expect(c1.GetEnumerator().map((c) => [ews.ChangeType[c.ChangeType], c.Item?.Subject])).toEqual([['Create', 'Sync Contact']]);
+    expect(c1.GetEnumerator().map((c) => [ews.ChangeType[c.ChangeType], c.Item?.Subject])).toEqual([
+      ['Create', 'Sync Contact'],
+    ]);
     task.Subject = 'sync task (renamed)';
     await task.Update(ews.ConflictResolutionMode.AlwaysOverwrite);
     await contact.Delete(ews.DeleteMode.HardDelete);
     const t2 = await folderSync(ews.WellKnownFolderName.Tasks, t1.SyncState);
-    expect(t2.GetEnumerator().map((c) => [ews.ChangeType[c.ChangeType], c.Item?.Subject])).toEqual([['Update', 'sync task (renamed)']]);
+    expect(t2.GetEnumerator().map((c) => [ews.ChangeType[c.ChangeType], c.Item?.Subject])).toEqual([
+      ['Update', 'sync task (renamed)'],
+    ]);
     const c2 = await folderSync(ews.WellKnownFolderName.Contacts, c1.SyncState);
-    expect(c2.GetEnumerator().map((c) => [ews.ChangeType[c.ChangeType], c.ItemId.UniqueId])).toEqual([['Delete', contact.Id.UniqueId]]);
+    expect(c2.GetEnumerator().map((c) => [ews.ChangeType[c.ChangeType], c.ItemId.UniqueId])).toEqual([
+      ['Delete', contact.Id.UniqueId],
+    ]);
   });
 });

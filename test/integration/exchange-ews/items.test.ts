@@ -14,10 +14,19 @@ afterAll(async () => h.close());
 beforeEach(() => h.emulator.reset());
 
 const appointment: AppointmentDraft = {
-  subject: 'Visit R&D <ACME> "Q1"', body: { type: 'html', content: '<p>Agenda &amp; notes</p>' },
-  start: '2026-03-10T08:00:00.000Z', end: '2026-03-10T09:00:00.000Z', timeZone: 'Europe/Berlin', isAllDay: false,
-  location: 'Walldorf', categories: ['S/4HANA'], sensitivity: 'private', importance: 'high', showAs: 'busy',
-  reminderMinutesBeforeStart: 15, attendees: [{ email: 'bob@demo.example', name: 'Bob', type: 'required' }],
+  subject: 'Visit R&D <ACME> "Q1"',
+  body: { type: 'html', content: '<p>Agenda &amp; notes</p>' },
+  start: '2026-03-10T08:00:00.000Z',
+  end: '2026-03-10T09:00:00.000Z',
+  timeZone: 'Europe/Berlin',
+  isAllDay: false,
+  location: 'Walldorf',
+  categories: ['S/4HANA'],
+  sensitivity: 'private',
+  importance: 'high',
+  showAs: 'busy',
+  reminderMinutesBeforeStart: 15,
+  attendees: [{ email: 'bob@demo.example', name: 'Bob', type: 'required' }],
 };
 
 describe('appointments', () => {
@@ -26,9 +35,19 @@ describe('appointments', () => {
     expect(created.id).toBeTruthy();
     const read = await connector.getItem(ALICE, 'appointment', created.id);
     expect(read).toMatchObject({
-      id: created.id, type: 'single', subject: 'Visit R&D <ACME> "Q1"', start: appointment.start, end: appointment.end,
-      timeZone: 'Europe/Berlin', location: 'Walldorf', categories: ['S/4HANA'], sensitivity: 'private', importance: 'high',
-      showAs: 'busy', reminderMinutesBeforeStart: 15, stamp: { s4Key: 'ACT-1', hash: 'h1' },
+      id: created.id,
+      type: 'single',
+      subject: 'Visit R&D <ACME> "Q1"',
+      start: appointment.start,
+      end: appointment.end,
+      timeZone: 'Europe/Berlin',
+      location: 'Walldorf',
+      categories: ['S/4HANA'],
+      sensitivity: 'private',
+      importance: 'high',
+      showAs: 'busy',
+      reminderMinutesBeforeStart: 15,
+      stamp: { s4Key: 'ACT-1', hash: 'h1' },
     });
     expect(read!.body.type).toBe('html');
     expect(read!.body.content).toContain('Agenda');
@@ -37,14 +56,24 @@ describe('appointments', () => {
     const modes = () => h.emulator.listItems('alice@demo.example').flatMap((i) => i.meetingMessages);
     expect(modes()).toEqual(['invite:SendToNone']);
 
-    const updated = await connector.updateItem(ALICE, 'appointment', { id: created.id, changeKey: read!.changeKey },
-      { subject: 'Visit ACME (moved)', start: '2026-03-10T10:00:00.000Z', end: '2026-03-10T11:00:00.000Z' }, stamp('ACT-1', 'h2'));
+    const updated = await connector.updateItem(
+      ALICE,
+      'appointment',
+      { id: created.id, changeKey: read!.changeKey },
+      { subject: 'Visit ACME (moved)', start: '2026-03-10T10:00:00.000Z', end: '2026-03-10T11:00:00.000Z' },
+      stamp('ACT-1', 'h2'),
+    );
     expect(updated.changeKey).not.toBe(read!.changeKey);
     expect(modes().every((mode) => mode.endsWith(':SendToNone'))).toBe(true);
     const reread = await connector.getItem(ALICE, 'appointment', created.id);
     // The emulator answers StartTimeZone with Id/Name only (schema-valid); see library-patches.ts.
-    expect(reread).toMatchObject({ subject: 'Visit ACME (moved)', start: '2026-03-10T10:00:00.000Z', location: 'Walldorf',
-      timeZone: 'Europe/Berlin', stamp: { s4Key: 'ACT-1', hash: 'h2' } });
+    expect(reread).toMatchObject({
+      subject: 'Visit ACME (moved)',
+      start: '2026-03-10T10:00:00.000Z',
+      location: 'Walldorf',
+      timeZone: 'Europe/Berlin',
+      stamp: { s4Key: 'ACT-1', hash: 'h2' },
+    });
 
     const found = await connector.findByStamp(ALICE, 'appointment', 'ACT-1');
     expect(found.map((a) => a.id)).toEqual([created.id]);
@@ -58,7 +87,9 @@ describe('appointments', () => {
   it('refuses a write with a stale change key as EXCHANGE_CONFLICT', async () => {
     const created = await connector.createItem(ALICE, 'appointment', appointment, stamp('ACT-2'));
     await connector.updateItem(ALICE, 'appointment', created, { subject: 'user edit' }, stamp('ACT-2'));
-    const error = await connector.updateItem(ALICE, 'appointment', created, { subject: 'stale' }, stamp('ACT-2')).catch((e: unknown) => e);
+    const error = await connector
+      .updateItem(ALICE, 'appointment', created, { subject: 'stale' }, stamp('ACT-2'))
+      .catch((e: unknown) => e);
     expect(isTandemError(error, 'EXCHANGE_CONFLICT')).toBe(true);
     expect((await connector.getItem(ALICE, 'appointment', created.id))!.subject).toBe('user edit');
   });
@@ -66,17 +97,41 @@ describe('appointments', () => {
 
 describe('tasks', () => {
   const task: TaskDraft = {
-    subject: 'Call back', body: { type: 'text', content: 'about the offer' }, startDate: '2026-03-02', dueDate: '2026-03-05',
-    status: 'inProgress', percentComplete: 50, importance: 'low', categories: ['S/4HANA'], sensitivity: 'normal',
+    subject: 'Call back',
+    body: { type: 'text', content: 'about the offer' },
+    startDate: '2026-03-02',
+    dueDate: '2026-03-05',
+    status: 'inProgress',
+    percentComplete: 50,
+    importance: 'low',
+    categories: ['S/4HANA'],
+    sensitivity: 'normal',
   };
   it('creates, reads, updates, finds by stamp, lists and deletes', async () => {
     const created = await connector.createItem(ALICE, 'task', task, stamp('TSK-1'));
     const read = await connector.getItem(ALICE, 'task', created.id);
-    expect(read).toMatchObject({ subject: 'Call back', body: { type: 'text', content: 'about the offer' }, startDate: '2026-03-02',
-      dueDate: '2026-03-05', status: 'inProgress', percentComplete: 50, importance: 'low', categories: ['S/4HANA'],
-      stamp: { s4Key: 'TSK-1', hash: 'h1' } });
-    await connector.updateItem(ALICE, 'task', read!, { status: 'completed', percentComplete: 100 }, stamp('TSK-1', 'h2'));
-    expect(await connector.getItem(ALICE, 'task', created.id)).toMatchObject({ status: 'completed', percentComplete: 100 });
+    expect(read).toMatchObject({
+      subject: 'Call back',
+      body: { type: 'text', content: 'about the offer' },
+      startDate: '2026-03-02',
+      dueDate: '2026-03-05',
+      status: 'inProgress',
+      percentComplete: 50,
+      importance: 'low',
+      categories: ['S/4HANA'],
+      stamp: { s4Key: 'TSK-1', hash: 'h1' },
+    });
+    await connector.updateItem(
+      ALICE,
+      'task',
+      read!,
+      { status: 'completed', percentComplete: 100 },
+      stamp('TSK-1', 'h2'),
+    );
+    expect(await connector.getItem(ALICE, 'task', created.id)).toMatchObject({
+      status: 'completed',
+      percentComplete: 100,
+    });
     expect((await connector.findByStamp(ALICE, 'task', 'TSK-1')).map((t) => t.id)).toEqual([created.id]);
     expect((await connector.listItems(ALICE, 'task')).map((t) => t.id)).toContain(created.id);
     await connector.deleteItem(ALICE, 'task', created.id);
@@ -86,8 +141,14 @@ describe('tasks', () => {
 
 describe('contacts', () => {
   const contact: ContactDraft = {
-    givenName: 'Ada', surname: 'Lovelace', displayName: 'Ada Lovelace', companyName: 'Analytical Engines', jobTitle: 'CTO',
-    emailAddresses: ['ada@example.com', 'ada@private.example'], businessPhones: ['+49 6227 1'], mobilePhone: '+49 170 1',
+    givenName: 'Ada',
+    surname: 'Lovelace',
+    displayName: 'Ada Lovelace',
+    companyName: 'Analytical Engines',
+    jobTitle: 'CTO',
+    emailAddresses: ['ada@example.com', 'ada@private.example'],
+    businessPhones: ['+49 6227 1'],
+    mobilePhone: '+49 170 1',
     businessAddress: { street: 'Dietmar-Hopp-Allee 16', city: 'Walldorf', postalCode: '69190', countryOrRegion: 'DE' },
     categories: ['Customer'],
   };
@@ -98,7 +159,10 @@ describe('contacts', () => {
     const read = await connector.getItem(ALICE, 'contact', created.id);
     expect(read).toMatchObject({ ...contact, stamp: { s4Key: 'BP-100', hash: 'h1' } });
     await connector.updateItem(ALICE, 'contact', read!, { jobTitle: 'CEO' }, stamp('BP-100', 'h2'));
-    expect(await connector.getItem(ALICE, 'contact', created.id)).toMatchObject({ jobTitle: 'CEO', surname: 'Lovelace' });
+    expect(await connector.getItem(ALICE, 'contact', created.id)).toMatchObject({
+      jobTitle: 'CEO',
+      surname: 'Lovelace',
+    });
     expect((await connector.findByStamp(ALICE, 'contact', 'BP-100')).map((c) => c.id)).toEqual([created.id]);
     expect((await connector.listItems(ALICE, 'contact')).map((c) => c.id)).toEqual([created.id]);
     await connector.deleteItem(ALICE, 'contact', created.id);

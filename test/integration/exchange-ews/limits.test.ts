@@ -10,8 +10,15 @@ beforeAll(async () => {
 afterAll(async () => h.close());
 beforeEach(() => h.emulator.reset());
 
-const task = { subject: 't', body: { type: 'text' as const, content: '' }, status: 'notStarted' as const, percentComplete: 0,
-  importance: 'normal' as const, categories: [], sensitivity: 'normal' as const };
+const task = {
+  subject: 't',
+  body: { type: 'text' as const, content: '' },
+  status: 'notStarted' as const,
+  percentComplete: 0,
+  importance: 'normal' as const,
+  categories: [],
+  sensitivity: 'normal' as const,
+};
 
 describe('throttling', () => {
   it('waits at least BackOffMilliseconds after ErrorServerBusy, then retries and succeeds', async () => {
@@ -63,13 +70,17 @@ describe('shared concurrency limits', () => {
     const clients = [new Redis('redis://127.0.0.1:6379'), new Redis('redis://127.0.0.1:6379')];
     try {
       const connectors = clients.map((client) => h.connector({ maxConcurrency: 3 }, { onRequest }, client));
-      const ids = await Promise.all([ALICE, BOB].map((mailbox, i) => connectors[i]!.createItem(mailbox, 'task', task, stamp(`C-${i}`))));
+      const ids = await Promise.all(
+        [ALICE, BOB].map((mailbox, i) => connectors[i]!.createItem(mailbox, 'task', task, stamp(`C-${i}`))),
+      );
       h.emulator.setLatency(80, 'GetItem');
       peak = 0;
-      await Promise.all(Array.from({ length: 16 }, (_, i) => {
-        const which = i % 2;
-        return connectors[which]!.getItem(which === 0 ? ALICE : BOB, 'task', ids[which]!.id);
-      }));
+      await Promise.all(
+        Array.from({ length: 16 }, (_, i) => {
+          const which = i % 2;
+          return connectors[which]!.getItem(which === 0 ? ALICE : BOB, 'task', ids[which]!.id);
+        }),
+      );
       expect(peak).toBeLessThanOrEqual(3);
       expect(peak).toBeGreaterThanOrEqual(2);
     } finally {
@@ -80,13 +91,16 @@ describe('shared concurrency limits', () => {
   it('holds the per-mailbox limit below the environment limit', async () => {
     let running = 0;
     let peak = 0;
-    const connector = h.connector({ maxConcurrency: 20 }, {
-      mailboxConcurrency: 2,
-      onRequest: (phase) => {
-        running += phase === 'start' ? 1 : -1;
-        peak = Math.max(peak, running);
+    const connector = h.connector(
+      { maxConcurrency: 20 },
+      {
+        mailboxConcurrency: 2,
+        onRequest: (phase) => {
+          running += phase === 'start' ? 1 : -1;
+          peak = Math.max(peak, running);
+        },
       },
-    });
+    );
     const created = await connector.createItem(ALICE, 'task', task, stamp('M-1'));
     h.emulator.setLatency(60, 'GetItem');
     peak = 0;

@@ -1,7 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ewsNotificationResponse, parseEwsNotification } from '../../../src/connectors/exchange/ews/notification-parser.js';
+import {
+  ewsNotificationResponse,
+  parseEwsNotification,
+} from '../../../src/connectors/exchange/ews/notification-parser.js';
 import type { FolderChangeNotification } from '../../../src/connectors/exchange/types.js';
 import { ALICE, stamp, startHarness, type Harness } from './support.js';
 
@@ -50,8 +53,15 @@ describe('push delivery', () => {
   it('delivers created items to the callback and ends the subscription on an Unsubscribe answer', async () => {
     const connector = h.connector();
     const subscription = await connector.subscribe({ mailbox: ALICE, kinds: ['task'], callbackUrl });
-    const task = { subject: 'pushed', body: { type: 'text' as const, content: '' }, status: 'notStarted' as const, percentComplete: 0,
-      importance: 'normal' as const, categories: [], sensitivity: 'normal' as const };
+    const task = {
+      subject: 'pushed',
+      body: { type: 'text' as const, content: '' },
+      status: 'notStarted' as const,
+      percentComplete: 0,
+      importance: 'normal' as const,
+      categories: [],
+      sensitivity: 'normal' as const,
+    };
     const created = await connector.createItem(ALICE, 'task', task, stamp('P-1'));
 
     const notification = await until(() => received.find((n) => n.itemIds.includes(created.id)));

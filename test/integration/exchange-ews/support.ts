@@ -12,8 +12,14 @@ export interface Harness {
   emulator: EwsEmulator;
   redis: Redis;
   prefix: string;
-  connector(overrides?: Partial<EwsEnvironment['ews']> & { maxConcurrency?: number }, deps?: Partial<EwsConnectorDeps>, redis?: Redis): MailboxConnector;
-  onPrem(overrides?: Partial<Extract<EwsEnvironment, { kind: 'ews-onprem' }>['ews']>): Extract<EwsEnvironment, { kind: 'ews-onprem' }>;
+  connector(
+    overrides?: Partial<EwsEnvironment['ews']> & { maxConcurrency?: number },
+    deps?: Partial<EwsConnectorDeps>,
+    redis?: Redis,
+  ): MailboxConnector;
+  onPrem(
+    overrides?: Partial<Extract<EwsEnvironment, { kind: 'ews-onprem' }>['ews']>,
+  ): Extract<EwsEnvironment, { kind: 'ews-onprem' }>;
   close(): Promise<void>;
 }
 
@@ -23,17 +29,35 @@ export async function startHarness(label: string): Promise<Harness> {
   const prefix = uniqueRedisPrefix(label);
   const connectors: MailboxConnector[] = [];
   const onPrem = (overrides = {}) => ({
-    kind: 'ews-onprem' as const, id: `env-${label}`, tenantId: 'demo', maxConcurrency: 8,
-    ews: { url: emulator.ewsUrl, auth: 'basic' as const, username: 'svc@demo.example', password: 'demo-password',
-      impersonation: true, serverVersion: 'Exchange2016', ...overrides },
+    kind: 'ews-onprem' as const,
+    id: `env-${label}`,
+    tenantId: 'demo',
+    maxConcurrency: 8,
+    ews: {
+      url: emulator.ewsUrl,
+      auth: 'basic' as const,
+      username: 'svc@demo.example',
+      password: 'demo-password',
+      impersonation: true,
+      serverVersion: 'Exchange2016',
+      ...overrides,
+    },
   });
   return {
-    emulator, redis, prefix, onPrem,
+    emulator,
+    redis,
+    prefix,
+    onPrem,
     connector(overrides = {}, deps = {}, client = redis) {
       const { maxConcurrency, ...ews } = overrides as { maxConcurrency?: number };
       const env = onPrem(ews as never);
       if (maxConcurrency !== undefined) env.maxConcurrency = maxConcurrency;
-      const connector = createEwsConnector(env, { redis: client, keyPrefix: prefix, retry: { baseDelayMs: 20, maxDelayMs: 200 }, ...deps });
+      const connector = createEwsConnector(env, {
+        redis: client,
+        keyPrefix: prefix,
+        retry: { baseDelayMs: 20, maxDelayMs: 200 },
+        ...deps,
+      });
       connectors.push(connector);
       return connector;
     },

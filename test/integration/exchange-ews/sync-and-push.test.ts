@@ -13,8 +13,15 @@ beforeAll(async () => {
 afterAll(async () => h.close());
 beforeEach(() => h.emulator.reset());
 
-const task = (subject: string) => ({ subject, body: { type: 'text' as const, content: '' }, status: 'notStarted' as const,
-  percentComplete: 0, importance: 'normal' as const, categories: [], sensitivity: 'normal' as const });
+const task = (subject: string) => ({
+  subject,
+  body: { type: 'text' as const, content: '' },
+  status: 'notStarted' as const,
+  percentComplete: 0,
+  importance: 'normal' as const,
+  categories: [],
+  sensitivity: 'normal' as const,
+});
 
 async function createTasks(count: number, prefix: string): Promise<Map<string, string>> {
   const byKey = new Map<string, string>();
@@ -92,15 +99,34 @@ describe('change tracking (SyncFolderItems)', () => {
   }, 60_000);
 
   it('tracks contacts in the Tandem folder and appointments in the calendar separately', async () => {
-    const contact = await connector.createItem(ALICE, 'contact', { displayName: 'C', emailAddresses: [], businessPhones: [], categories: [] },
-      stamp('BP-1'));
+    const contact = await connector.createItem(
+      ALICE,
+      'contact',
+      { displayName: 'C', emailAddresses: [], businessPhones: [], categories: [] },
+      stamp('BP-1'),
+    );
     const contacts = await drain('contact', undefined);
     expect(contacts.created).toEqual([contact.id]);
     const appointments = await drain('appointment', undefined);
     expect(appointments.created).toEqual([]);
-    const appointment = await connector.createItem(ALICE, 'appointment', { subject: 'a', body: { type: 'text', content: '' },
-      start: '2026-05-04T08:00:00.000Z', end: '2026-05-04T09:00:00.000Z', timeZone: 'UTC', isAllDay: false, location: '',
-      categories: [], sensitivity: 'normal', importance: 'normal', attendees: [] }, stamp('A-1'));
+    const appointment = await connector.createItem(
+      ALICE,
+      'appointment',
+      {
+        subject: 'a',
+        body: { type: 'text', content: '' },
+        start: '2026-05-04T08:00:00.000Z',
+        end: '2026-05-04T09:00:00.000Z',
+        timeZone: 'UTC',
+        isAllDay: false,
+        location: '',
+        categories: [],
+        sensitivity: 'normal',
+        importance: 'normal',
+        attendees: [],
+      },
+      stamp('A-1'),
+    );
     expect((await drain('appointment', appointments.state)).created).toEqual([appointment.id]);
     expect((await drain('contact', contacts.state)).created).toEqual([]);
   });
@@ -108,16 +134,32 @@ describe('change tracking (SyncFolderItems)', () => {
 
 describe('push subscriptions', () => {
   it('subscribes the folders of the kinds, renews from the watermark and unsubscribes', async () => {
-    const subscription = await connector.subscribe({ mailbox: ALICE, kinds: ['appointment', 'task'],
-      callbackUrl: 'http://127.0.0.1:9/ews/notifications/abc?x=1&y=2', statusFrequencyMinutes: 7 });
+    const subscription = await connector.subscribe({
+      mailbox: ALICE,
+      kinds: ['appointment', 'task'],
+      callbackUrl: 'http://127.0.0.1:9/ews/notifications/abc?x=1&y=2',
+      statusFrequencyMinutes: 7,
+    });
     expect(subscription.remoteId).toBeTruthy();
     expect(subscription.watermark).toBeTruthy();
     const listed = h.emulator.subscriptions();
-    expect(listed).toEqual([expect.objectContaining({ id: subscription.remoteId, mailbox: 'alice@demo.example',
-      url: 'http://127.0.0.1:9/ews/notifications/abc?x=1&y=2', statusFrequencyMinutes: 7 })]);
+    expect(listed).toEqual([
+      expect.objectContaining({
+        id: subscription.remoteId,
+        mailbox: 'alice@demo.example',
+        url: 'http://127.0.0.1:9/ews/notifications/abc?x=1&y=2',
+        statusFrequencyMinutes: 7,
+      }),
+    ]);
 
-    const renewed = await connector.renewSubscription({ mailbox: ALICE, kinds: ['appointment', 'task'],
-      callbackUrl: 'http://127.0.0.1:9/ews/notifications/abc?x=1&y=2' }, subscription);
+    const renewed = await connector.renewSubscription(
+      {
+        mailbox: ALICE,
+        kinds: ['appointment', 'task'],
+        callbackUrl: 'http://127.0.0.1:9/ews/notifications/abc?x=1&y=2',
+      },
+      subscription,
+    );
     expect(renewed.remoteId).not.toBe(subscription.remoteId);
     expect(h.emulator.subscriptions().map((s) => s.id)).toEqual([renewed.remoteId]);
 
@@ -127,8 +169,9 @@ describe('push subscriptions', () => {
   });
 
   it('refuses an unknown watermark as EXCHANGE_INVALID_WATERMARK', async () => {
-    const error = await connector.subscribe({ mailbox: ALICE, kinds: ['task'], callbackUrl: 'http://127.0.0.1:9/x',
-      watermark: 'AQAAAGZvbw==' }).catch((e: unknown) => e);
+    const error = await connector
+      .subscribe({ mailbox: ALICE, kinds: ['task'], callbackUrl: 'http://127.0.0.1:9/x', watermark: 'AQAAAGZvbw==' })
+      .catch((e: unknown) => e);
     expect(isTandemError(error, 'EXCHANGE_INVALID_WATERMARK')).toBe(true);
   });
 });
@@ -137,20 +180,37 @@ describe('attachments', () => {
   const drafts = {
     task: task('with file'),
     contact: { displayName: 'With File', emailAddresses: [], businessPhones: [], categories: [] },
-    appointment: { subject: 'with file', body: { type: 'text' as const, content: '' }, start: '2026-05-04T08:00:00.000Z',
-      end: '2026-05-04T09:00:00.000Z', timeZone: 'Europe/Berlin', isAllDay: false, location: '', categories: [],
-      sensitivity: 'normal' as const, importance: 'normal' as const, attendees: [] },
+    appointment: {
+      subject: 'with file',
+      body: { type: 'text' as const, content: '' },
+      start: '2026-05-04T08:00:00.000Z',
+      end: '2026-05-04T09:00:00.000Z',
+      timeZone: 'Europe/Berlin',
+      isAllDay: false,
+      location: '',
+      categories: [],
+      sensitivity: 'normal' as const,
+      importance: 'normal' as const,
+      attendees: [],
+    },
   };
-  it.each(['task', 'contact', 'appointment'] as const)('adds, lists and reads a file attachment on a %s', async (kind) => {
-    const created = await connector.createItem(ALICE, kind, drafts[kind] as never, stamp(`A-${kind}`));
-    const content = Buffer.from('%PDF-1.4 tandem & <test>');
-    const added = await connector.addAttachment(ALICE, kind, created.id, { name: 'offer.pdf', contentType: 'application/pdf', content });
-    expect(added).toMatchObject({ name: 'offer.pdf', contentType: 'application/pdf', size: content.length });
-    const listed = await connector.listAttachments(ALICE, kind, created.id);
-    expect(listed).toEqual([expect.objectContaining({ id: added.id, name: 'offer.pdf' })]);
-    const read = await connector.getAttachment(ALICE, kind, created.id, added.id);
-    expect(read.content.equals(content)).toBe(true);
-    const item = await connector.getItem(ALICE, kind, created.id);
-    if (kind === 'appointment') expect((item as { hasAttachments: boolean }).hasAttachments).toBe(true);
-  });
+  it.each(['task', 'contact', 'appointment'] as const)(
+    'adds, lists and reads a file attachment on a %s',
+    async (kind) => {
+      const created = await connector.createItem(ALICE, kind, drafts[kind] as never, stamp(`A-${kind}`));
+      const content = Buffer.from('%PDF-1.4 tandem & <test>');
+      const added = await connector.addAttachment(ALICE, kind, created.id, {
+        name: 'offer.pdf',
+        contentType: 'application/pdf',
+        content,
+      });
+      expect(added).toMatchObject({ name: 'offer.pdf', contentType: 'application/pdf', size: content.length });
+      const listed = await connector.listAttachments(ALICE, kind, created.id);
+      expect(listed).toEqual([expect.objectContaining({ id: added.id, name: 'offer.pdf' })]);
+      const read = await connector.getAttachment(ALICE, kind, created.id, added.id);
+      expect(read.content.equals(content)).toBe(true);
+      const item = await connector.getItem(ALICE, kind, created.id);
+      if (kind === 'appointment') expect((item as { hasAttachments: boolean }).hasAttachments).toBe(true);
+    },
+  );
 });

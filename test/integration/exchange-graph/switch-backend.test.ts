@@ -14,18 +14,75 @@ describe('switching backends keeps links through stamps', () => {
   it('re-links every stamped item after export and import, with content and hashes intact', async () => {
     const source = { smtpAddress: 'source@demo.example' };
     const links: Array<{ kind: ItemKind; s4Key: string; id: string; hash: string }> = [];
-    links.push({ kind: 'appointment', s4Key: 'ACT-9', hash: 'ha', id: (await graph.connector.createItem(source, 'appointment', {
-      subject: 'Review', body: { type: 'text', content: 'x' }, start: '2026-09-01T08:00:00.000Z', end: '2026-09-01T09:00:00.000Z', timeZone: 'Europe/Berlin',
-      isAllDay: false, location: 'HQ', categories: ['A'], sensitivity: 'normal', importance: 'normal', attendees: [],
-      recurrence: { pattern: { type: 'daily', interval: 1 }, range: { type: 'numbered', startDate: '2026-09-01', numberOfOccurrences: 3 } },
-    }, { s4Key: 'ACT-9', hash: 'ha' })).id });
-    links.push({ kind: 'contact', s4Key: 'BP-9', hash: 'hc', id: (await graph.connector.createItem(source, 'contact', {
-      displayName: 'Grace Hopper', emailAddresses: ['grace@navy.example'], businessPhones: [], categories: [],
-    }, { s4Key: 'BP-9', hash: 'hc' })).id });
-    links.push({ kind: 'task', s4Key: 'TSK-9', hash: 'ht', id: (await graph.connector.createItem(source, 'task', {
-      subject: 'Follow up', body: { type: 'text', content: '' }, dueDate: '2026-09-30', status: 'waitingOnOthers', percentComplete: 10,
-      importance: 'high', categories: [], sensitivity: 'private',
-    }, { s4Key: 'TSK-9', hash: 'ht' })).id });
+    links.push({
+      kind: 'appointment',
+      s4Key: 'ACT-9',
+      hash: 'ha',
+      id: (
+        await graph.connector.createItem(
+          source,
+          'appointment',
+          {
+            subject: 'Review',
+            body: { type: 'text', content: 'x' },
+            start: '2026-09-01T08:00:00.000Z',
+            end: '2026-09-01T09:00:00.000Z',
+            timeZone: 'Europe/Berlin',
+            isAllDay: false,
+            location: 'HQ',
+            categories: ['A'],
+            sensitivity: 'normal',
+            importance: 'normal',
+            attendees: [],
+            recurrence: {
+              pattern: { type: 'daily', interval: 1 },
+              range: { type: 'numbered', startDate: '2026-09-01', numberOfOccurrences: 3 },
+            },
+          },
+          { s4Key: 'ACT-9', hash: 'ha' },
+        )
+      ).id,
+    });
+    links.push({
+      kind: 'contact',
+      s4Key: 'BP-9',
+      hash: 'hc',
+      id: (
+        await graph.connector.createItem(
+          source,
+          'contact',
+          {
+            displayName: 'Grace Hopper',
+            emailAddresses: ['grace@navy.example'],
+            businessPhones: [],
+            categories: [],
+          },
+          { s4Key: 'BP-9', hash: 'hc' },
+        )
+      ).id,
+    });
+    links.push({
+      kind: 'task',
+      s4Key: 'TSK-9',
+      hash: 'ht',
+      id: (
+        await graph.connector.createItem(
+          source,
+          'task',
+          {
+            subject: 'Follow up',
+            body: { type: 'text', content: '' },
+            dueDate: '2026-09-30',
+            status: 'waitingOnOthers',
+            percentComplete: 10,
+            importance: 'high',
+            categories: [],
+            sensitivity: 'private',
+          },
+          { s4Key: 'TSK-9', hash: 'ht' },
+        )
+      ).id,
+    });
 
     const exported: PortableMailbox = graph.emu.exportMailbox('source@demo.example');
     expect(exported.appointments.map((a) => a.stamp)).toEqual([{ s4Key: 'ACT-9', hash: 'ha' }]);
@@ -41,9 +98,24 @@ describe('switching backends keeps links through stamps', () => {
       expect(found[0]?.stamp).toEqual({ s4Key: link.s4Key, hash: link.hash });
     }
     const [series] = await graph.connector.findByStamp(target, 'appointment', 'ACT-9');
-    expect(series).toMatchObject({ type: 'seriesMaster', subject: 'Review', timeZone: 'Europe/Berlin', start: '2026-09-01T08:00:00.000Z' });
-    expect(await graph.connector.expandSeries(target, series!.id, { start: '2026-09-01T00:00:00.000Z', end: '2026-10-01T00:00:00.000Z' })).toHaveLength(3);
+    expect(series).toMatchObject({
+      type: 'seriesMaster',
+      subject: 'Review',
+      timeZone: 'Europe/Berlin',
+      start: '2026-09-01T08:00:00.000Z',
+    });
+    expect(
+      await graph.connector.expandSeries(target, series!.id, {
+        start: '2026-09-01T00:00:00.000Z',
+        end: '2026-10-01T00:00:00.000Z',
+      }),
+    ).toHaveLength(3);
     const [task] = await graph.connector.findByStamp(target, 'task', 'TSK-9');
-    expect(task).toMatchObject({ status: 'waitingOnOthers', percentComplete: 10, sensitivity: 'private', dueDate: '2026-09-30' });
+    expect(task).toMatchObject({
+      status: 'waitingOnOthers',
+      percentComplete: 10,
+      sensitivity: 'private',
+      dueDate: '2026-09-30',
+    });
   });
 });

@@ -14,8 +14,14 @@ describe('Graph throttling keys are per tenant', () => {
   it('tenant A holding every slot of a mailbox does not hold up tenant B with the same client id', async () => {
     const keyPrefix = uniqueRedisPrefix('tenant-keys');
     const limits = { concurrentPerMailbox: 1 };
-    const a = createGraphConnector({ ...graphEnv(graph.emu), tenantId: 'tenant-a' }, { redis: graph.redis, keyPrefix, limits });
-    const b = createGraphConnector({ ...graphEnv(graph.emu), tenantId: 'tenant-b' }, { redis: graph.redis, keyPrefix, limits });
+    const a = createGraphConnector(
+      { ...graphEnv(graph.emu), tenantId: 'tenant-a' },
+      { redis: graph.redis, keyPrefix, limits },
+    );
+    const b = createGraphConnector(
+      { ...graphEnv(graph.emu), tenantId: 'tenant-b' },
+      { redis: graph.redis, keyPrefix, limits },
+    );
     const alice = { smtpAddress: 'alice@demo.example' };
     // Warm up (token, object id, contact folder) before the clock matters.
     await a.listItems(alice, 'contact');
@@ -25,8 +31,12 @@ describe('Graph throttling keys are per tenant', () => {
     try {
       const started = Date.now();
       const slowA = a.listItems(alice, 'contact').then(() => Date.now() - started);
-      const queuedA = new Promise((resolve) => setTimeout(resolve, 200)).then(() => a.listItems(alice, 'contact')).then(() => Date.now() - started);
-      const bDone = new Promise((resolve) => setTimeout(resolve, 200)).then(() => b.listItems(alice, 'contact')).then(() => Date.now() - started);
+      const queuedA = new Promise((resolve) => setTimeout(resolve, 200))
+        .then(() => a.listItems(alice, 'contact'))
+        .then(() => Date.now() - started);
+      const bDone = new Promise((resolve) => setTimeout(resolve, 200))
+        .then(() => b.listItems(alice, 'contact'))
+        .then(() => Date.now() - started);
       const [first, second, other] = await Promise.all([slowA, queuedA, bDone]);
       // Tenant A's second call waited for A's only slot; tenant B's ran beside it.
       expect(second).toBeGreaterThanOrEqual(first + 1_000);

@@ -18,7 +18,16 @@ describe('Graph connector against the emulator: throttling', () => {
     redis = newRedis();
     connector = connectorFor(emu, redis);
     for (let i = 0; i < 30; i++) {
-      ids.push((await connector.createItem(alice, 'contact', { displayName: `C${i}`, emailAddresses: [], businessPhones: [], categories: [] }, { s4Key: `K${i}`, hash: 'h' })).id);
+      ids.push(
+        (
+          await connector.createItem(
+            alice,
+            'contact',
+            { displayName: `C${i}`, emailAddresses: [], businessPhones: [], categories: [] },
+            { s4Key: `K${i}`, hash: 'h' },
+          )
+        ).id,
+      );
     }
   });
   afterAll(async () => {
@@ -31,7 +40,9 @@ describe('Graph connector against the emulator: throttling', () => {
     emu.setBudget({ perMailboxPer10Min: 25 });
     emu.setLatency(25);
     const before = emu.stats()['alice@demo.example']!;
-    const results = await Promise.all(Array.from({ length: 60 }, (_, i) => connector.getItem(alice, 'contact', ids[i % ids.length]!)));
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => connector.getItem(alice, 'contact', ids[i % ids.length]!)),
+    );
     expect(results.every((r) => r !== undefined)).toBe(true);
     expect(results.map((r) => r?.displayName)).toEqual(Array.from({ length: 60 }, (_, i) => `C${i % 30}`));
     const after = emu.stats()['alice@demo.example']!;
@@ -59,7 +70,13 @@ describe('Graph connector against the emulator: throttling', () => {
 
   it('retries 503 with Retry-After from an injected fault', async () => {
     emu.setBudget({ perMailboxPer10Min: 10_000 });
-    emu.failNext({ count: 2, status: 503, code: 'ServiceUnavailable', retryAfterSeconds: 0, mailbox: 'alice@demo.example' });
+    emu.failNext({
+      count: 2,
+      status: 503,
+      code: 'ServiceUnavailable',
+      retryAfterSeconds: 0,
+      mailbox: 'alice@demo.example',
+    });
     expect((await connector.getItem(alice, 'contact', ids[0]!))?.displayName).toBe('C0');
   });
 });

@@ -18,16 +18,25 @@ const pagesLeft = new Map<string, number>();
 beforeAll(async () => {
   service = await startTestService();
   await createTenant(service.web.pool, 'acme');
-  const handlers = new InboxHandlerRegistry().register('test.', async (work) => {
-    if (failNext) throw new TandemError('S4_FORBIDDEN', 'The communication user lacks the role');
-    handled.push(work.rows.map((row) => row.eventId));
-  }).register('more.', async (work) => {
-    // A folder with more pages than one run reads: continue until the "pages" are used up.
-    const left = (pagesLeft.get(work.subject) ?? 0) - 1;
-    pagesLeft.set(work.subject, left);
-    return left > 0 ? { continue: true as const } : undefined;
+  const handlers = new InboxHandlerRegistry()
+    .register('test.', async (work) => {
+      if (failNext) throw new TandemError('S4_FORBIDDEN', 'The communication user lacks the role');
+      handled.push(work.rows.map((row) => row.eventId));
+    })
+    .register('more.', async (work) => {
+      // A folder with more pages than one run reads: continue until the "pages" are used up.
+      const left = (pagesLeft.get(work.subject) ?? 0) - 1;
+      pagesLeft.set(work.subject, left);
+      return left > 0 ? { continue: true as const } : undefined;
+    });
+  worker = startWorker({
+    pool: service.web.pool,
+    redis: service.redis,
+    queuePrefix: service.prefix,
+    handlers,
+    concurrency: 4,
+    sweepIntervalMs: 60_000,
   });
-  worker = startWorker({ pool: service.web.pool, redis: service.redis, queuePrefix: service.prefix, handlers, concurrency: 4, sweepIntervalMs: 60_000 });
 });
 afterAll(async () => {
   await worker.stop();
@@ -40,25 +49,60 @@ describe('dead letters', () => {
     const writer = new InboxWriter(service.web.pool, queues.inbox);
     const eventId = randomUUID();
     const activity = randomUUID();
-    await writer.write([{ tenantId: 'acme', source: 's4', eventId, type: 'test.event', subject: `s4:appointment:${activity}`, payload: {}, correlationId: eventId }]);
+    await writer.write([
+      {
+        tenantId: 'acme',
+        source: 's4',
+        eventId,
+        type: 'test.event',
+        subject: `s4:appointment:${activity}`,
+        payload: {},
+        correlationId: eventId,
+      },
+    ]);
 
     const dead = await waitFor(async () => {
       const page = await withTenant('acme', (tx) => listDeadLetters(tx, { limit: 10, offset: 0 }), service.web.pool);
       return page.items.find((item) => item.eventId === eventId);
     }, 'the dead letter');
-    expect(dead.lastError).toMatchObject({ code: 'S4_FORBIDDEN', message: 'The communication user lacks the role', retryable: false });
+    expect(dead.lastError).toMatchObject({
+      code: 'S4_FORBIDDEN',
+      message: 'The communication user lacks the role',
+      retryable: false,
+    });
     // Support finds the failure in the object's journal, with the typed error and that it is now a dead letter.
-    const journal = await withTenant('acme', async (tx) => (await tx.query(
-      `SELECT object_kind, outcome, reason, details FROM journal WHERE s4_key = $1 AND correlation_id = $2`, [activity, eventId])).rows, service.web.pool);
-    expect(journal).toEqual([{ object_kind: 'appointment', outcome: 'failed', reason: 'S4_FORBIDDEN',
-      details: { message: 'The communication user lacks the role', attempt: 1, deadLetter: true } }]);
+    const journal = await withTenant(
+      'acme',
+      async (tx) =>
+        (
+          await tx.query(
+            `SELECT object_kind, outcome, reason, details FROM journal WHERE s4_key = $1 AND correlation_id = $2`,
+            [activity, eventId],
+          )
+        ).rows,
+      service.web.pool,
+    );
+    expect(journal).toEqual([
+      {
+        object_kind: 'appointment',
+        outcome: 'failed',
+        reason: 'S4_FORBIDDEN',
+        details: { message: 'The communication user lacks the role', attempt: 1, deadLetter: true },
+      },
+    ]);
 
     failNext = false;
     const revived = await retryDeadLetter(service.web.pool, queues.inbox, 'acme', dead.id);
     expect(revived.status).toBe('pending');
-    await expect(retryDeadLetter(service.web.pool, queues.inbox, 'other-tenant', dead.id)).rejects.toThrow(/not a dead letter/);
+    await expect(retryDeadLetter(service.web.pool, queues.inbox, 'other-tenant', dead.id)).rejects.toThrow(
+      /not a dead letter/,
+    );
     await waitFor(async () => handled.some((ids) => ids.includes(eventId)), 'the retried event to be handled');
-    const status = await withTenant('acme', async (tx) => (await tx.query('SELECT status FROM inbox WHERE id = $1', [dead.id])).rows[0], service.web.pool);
+    const status = await withTenant(
+      'acme',
+      async (tx) => (await tx.query('SELECT status FROM inbox WHERE id = $1', [dead.id])).rows[0],
+      service.web.pool,
+    );
     expect(status).toEqual({ status: 'done' });
     await queues.close();
   });
@@ -68,9 +112,22 @@ describe('dead letters', () => {
     const writer = new InboxWriter(service.web.pool, queues.inbox);
     const ids: string[] = Array.from({ length: 10 }, () => randomUUID());
     const before = handled.length;
-    await writer.write(ids.map((id) => ({ tenantId: 'acme', source: 's4' as const, eventId: id, type: 'test.event', subject: 's4:test:same',
-      payload: {}, correlationId: id, delayMs: 300 })));
-    await waitFor(async () => handled.flat().filter((id) => ids.includes(id)).length === ids.length, 'all events handled');
+    await writer.write(
+      ids.map((id) => ({
+        tenantId: 'acme',
+        source: 's4' as const,
+        eventId: id,
+        type: 'test.event',
+        subject: 's4:test:same',
+        payload: {},
+        correlationId: id,
+        delayMs: 300,
+      })),
+    );
+    await waitFor(
+      async () => handled.flat().filter((id) => ids.includes(id)).length === ids.length,
+      'all events handled',
+    );
     const runs = handled.slice(before).filter((run) => run.some((id) => ids.includes(id)));
     expect(runs.length).toBeLessThan(ids.length);
     await queues.close();
@@ -82,14 +139,25 @@ describe('dead letters', () => {
     const eventId = randomUUID();
     const subject = `s4:appointment:${randomUUID()}`;
     pagesLeft.set(subject, INBOX_JOB_ATTEMPTS + 2);
-    await writer.write([{ tenantId: 'acme', source: 's4', eventId, type: 'more.pages', subject, payload: {}, correlationId: eventId }]);
+    await writer.write([
+      { tenantId: 'acme', source: 's4', eventId, type: 'more.pages', subject, payload: {}, correlationId: eventId },
+    ]);
     const row = await waitFor(async () => {
-      const found = await withTenant('acme', async (tx) => (await tx.query('SELECT status, attempts FROM inbox WHERE event_id = $1', [eventId])).rows[0], service.web.pool);
+      const found = await withTenant(
+        'acme',
+        async (tx) => (await tx.query('SELECT status, attempts FROM inbox WHERE event_id = $1', [eventId])).rows[0],
+        service.web.pool,
+      );
       return found?.status === 'done' ? found : undefined;
     }, 'the continued event to finish');
     expect(pagesLeft.get(subject)).toBe(0);
     expect(row.attempts).toBe(1);
-    const failures = await withTenant('acme', async (tx) => (await tx.query(`SELECT 1 FROM journal WHERE correlation_id = $1 AND outcome = 'failed'`, [eventId])).rows, service.web.pool);
+    const failures = await withTenant(
+      'acme',
+      async (tx) =>
+        (await tx.query(`SELECT 1 FROM journal WHERE correlation_id = $1 AND outcome = 'failed'`, [eventId])).rows,
+      service.web.pool,
+    );
     expect(failures).toEqual([]);
     await queues.close();
   });

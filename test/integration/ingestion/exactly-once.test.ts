@@ -3,7 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { withTenant } from '../../../src/store/transaction.js';
-import { basicAuth, createTenant, deleteRedisPrefix, startTestService, waitFor, type TestService } from '../../support/service.js';
+import {
+  basicAuth,
+  createTenant,
+  deleteRedisPrefix,
+  startTestService,
+  waitFor,
+  type TestService,
+} from '../../support/service.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 let service: TestService;
@@ -13,7 +20,8 @@ const workers: ChildProcess[] = [];
 beforeAll(async () => {
   service = await startTestService();
   credential = await createTenant(service.web.pool, 'acme');
-  await service.db.pool.query(`CREATE TABLE test_effects (event_id text PRIMARY KEY, worker_pid int, at timestamptz DEFAULT now());
+  await service.db.pool
+    .query(`CREATE TABLE test_effects (event_id text PRIMARY KEY, worker_pid int, at timestamptz DEFAULT now());
     CREATE TABLE test_effect_runs (runs int NOT NULL); INSERT INTO test_effect_runs VALUES (0);`);
 });
 afterEach(() => {
@@ -23,12 +31,21 @@ afterAll(async () => service.stop());
 
 function startWorkerChild(handlerDelayMs = 20): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-child.ts'], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, DATABASE_URL: service.db.url, QUEUE_PREFIX: service.prefix, HANDLER_DELAY_MS: String(handlerDelayMs), LOG_LEVEL: 'silent' },
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: {
+      ...process.env,
+      DATABASE_URL: service.db.url,
+      QUEUE_PREFIX: service.prefix,
+      HANDLER_DELAY_MS: String(handlerDelayMs),
+      LOG_LEVEL: 'silent',
+    },
   });
   workers.push(child);
   return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => { if (chunk.toString().includes('worker ready')) resolve(child); });
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('worker ready')) resolve(child);
+    });
     child.once('exit', (code) => reject(new Error(`worker exited early (${code})`)));
   });
 }
@@ -38,34 +55,61 @@ async function postEvents(count: number): Promise<string[]> {
   const ids = Array.from({ length: count }, () => randomUUID());
   const batches = [];
   for (let i = 0; i < ids.length; i += 50) {
-    const batch = ids.slice(i, i + 50).map((id) => ({ specversion: '1.0', id, source: '/S4D/100', type: 'sap.s4.beh.appointment.v1.Appointment.Changed.v1',
-      data: { ActivityUUID: randomUUID() } }));
+    const batch = ids.slice(i, i + 50).map((id) => ({
+      specversion: '1.0',
+      id,
+      source: '/S4D/100',
+      type: 'sap.s4.beh.appointment.v1.Appointment.Changed.v1',
+      data: { ActivityUUID: randomUUID() },
+    }));
     batches.push(batch);
   }
   for (const batch of batches) {
-    const response = await fetch(`${service.web.url}/s4/events`, { method: 'POST', body: JSON.stringify(batch),
-      headers: { authorization: basicAuth(credential), 'content-type': 'application/cloudevents-batch+json' } });
+    const response = await fetch(`${service.web.url}/s4/events`, {
+      method: 'POST',
+      body: JSON.stringify(batch),
+      headers: { authorization: basicAuth(credential), 'content-type': 'application/cloudevents-batch+json' },
+    });
     expect(response.status).toBe(202);
     // Re-delivery of the same batch: accepted as duplicates, stored once.
-    const again = await fetch(`${service.web.url}/s4/events`, { method: 'POST', body: JSON.stringify(batch),
-      headers: { authorization: basicAuth(credential), 'content-type': 'application/cloudevents-batch+json' } });
+    const again = await fetch(`${service.web.url}/s4/events`, {
+      method: 'POST',
+      body: JSON.stringify(batch),
+      headers: { authorization: basicAuth(credential), 'content-type': 'application/cloudevents-batch+json' },
+    });
     expect(await again.json()).toMatchObject({ accepted: 0, duplicates: batch.length });
   }
   return ids;
 }
 
 async function effects(ids: string[]): Promise<number> {
-  const { rows } = await service.db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM test_effects WHERE event_id = ANY($1)`, [ids]);
+  const { rows } = await service.db.pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM test_effects WHERE event_id = ANY($1)`,
+    [ids],
+  );
   return rows[0]!.n;
 }
 
 async function openInboxRows(ids: string[]): Promise<number> {
-  return withTenant('acme', async (tx) => (await tx.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM inbox WHERE event_id = ANY($1) AND status <> 'done'`, [ids])).rows[0]!.n, service.web.pool);
+  return withTenant(
+    'acme',
+    async (tx) =>
+      (
+        await tx.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM inbox WHERE event_id = ANY($1) AND status <> 'done'`,
+          [ids],
+        )
+      ).rows[0]!.n,
+    service.web.pool,
+  );
 }
 
 async function expectAllProcessed(ids: string[]): Promise<void> {
-  await waitFor(async () => (await effects(ids)) === ids.length && (await openInboxRows(ids)) === 0, 'every event processed', 60_000);
+  await waitFor(
+    async () => (await effects(ids)) === ids.length && (await openInboxRows(ids)) === 0,
+    'every event processed',
+    60_000,
+  );
   expect(await effects(ids)).toBe(ids.length);
   expect(await openInboxRows(ids)).toBe(0);
 }
@@ -95,7 +139,9 @@ describe('exactly once in effect, whatever fails', { timeout: 90_000 }, () => {
     const ids = await postEvents(200);
     await startWorkerChild(30);
     await waitFor(async () => (await effects(ids)) >= 20 || undefined, 'progress before the cut');
-    await service.db.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+    await service.db.pool.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+    );
     await expectAllProcessed(ids);
   });
 });

@@ -25,26 +25,55 @@ afterAll(async () => {
 });
 
 describe('bulk work waits behind events', { timeout: 60_000 }, () => {
-  it('serves a tenant\'s S/4 events before initial loads queued earlier by another tenant', async () => {
+  it("serves a tenant's S/4 events before initial loads queued earlier by another tenant", async () => {
     await createTenant(service.web.pool, 'bulky');
     const writer = new InboxWriter(service.web.pool, queues.inbox);
     const loads = Array.from({ length: 5 }, () => {
       const eventId = randomUUID();
-      return { tenantId: 'bulky', source: 'system' as const, eventId, type: INBOX_EVENT_TYPES.initialLoad, subject: subjects.initialLoad(randomUUID()), payload: {}, correlationId: eventId };
+      return {
+        tenantId: 'bulky',
+        source: 'system' as const,
+        eventId,
+        type: INBOX_EVENT_TYPES.initialLoad,
+        subject: subjects.initialLoad(randomUUID()),
+        payload: {},
+        correlationId: eventId,
+      };
     });
     await writer.write(loads);
     const events = Array.from({ length: 5 }, () => {
       const eventId = randomUUID();
-      return { tenantId: 'acme', source: 's4' as const, eventId, type: 'sap.s4.beh.appointment.v1.Appointment.Changed.v1', subject: `s4:appointment:${randomUUID()}`,
-        payload: {}, correlationId: eventId };
+      return {
+        tenantId: 'acme',
+        source: 's4' as const,
+        eventId,
+        type: 'sap.s4.beh.appointment.v1.Appointment.Changed.v1',
+        subject: `s4:appointment:${randomUUID()}`,
+        payload: {},
+        correlationId: eventId,
+      };
     });
     await writer.write(events);
-    await waitFor(async () => (await queues.inbox.getJobCounts('prioritized', 'wait')).wait === 5 || undefined, 'all ten jobs queued');
+    await waitFor(
+      async () => (await queues.inbox.getJobCounts('prioritized', 'wait')).wait === 5 || undefined,
+      'all ten jobs queued',
+    );
 
     const handlers = new InboxHandlerRegistry()
-      .register(INBOX_EVENT_TYPES.initialLoad, async () => { order.push('load'); })
-      .register('sap.s4.beh.', async () => { order.push('event'); });
-    worker = startWorker({ pool: service.web.pool, redis: service.redis, queuePrefix: service.prefix, handlers, concurrency: 1, sweepIntervalMs: 60_000 });
+      .register(INBOX_EVENT_TYPES.initialLoad, async () => {
+        order.push('load');
+      })
+      .register('sap.s4.beh.', async () => {
+        order.push('event');
+      });
+    worker = startWorker({
+      pool: service.web.pool,
+      redis: service.redis,
+      queuePrefix: service.prefix,
+      handlers,
+      concurrency: 1,
+      sweepIntervalMs: 60_000,
+    });
     await waitFor(async () => order.length === 10 || undefined, 'all ten handled');
     expect(order).toEqual([...Array(5).fill('event'), ...Array(5).fill('load')]);
   });
@@ -53,14 +82,29 @@ describe('bulk work waits behind events', { timeout: 60_000 }, () => {
 describe('initial-load starts per tenant', { timeout: 60_000 }, () => {
   it('answers 429 with Retry-After beyond five queued or running initial loads of a tenant', async () => {
     const token = await signDevToken(service.config.devTokenSecret, { tenantId: 'acme', scopes: ['Admin'] });
-    const ids = await withTenant('acme', async (tx) => {
-      const env = (await tx.query<{ id: string }>(`INSERT INTO exchange_environments (tenant_id, name, kind) VALUES ('acme', 'onprem', 'ews-onprem') RETURNING id`)).rows[0]!.id;
-      const { rows } = await tx.query<{ id: string }>(`INSERT INTO mailboxes (tenant_id, environment_id, smtp_address, initial_load)
+    const ids = await withTenant(
+      'acme',
+      async (tx) => {
+        const env = (
+          await tx.query<{ id: string }>(
+            `INSERT INTO exchange_environments (tenant_id, name, kind) VALUES ('acme', 'onprem', 'ews-onprem') RETURNING id`,
+          )
+        ).rows[0]!.id;
+        const { rows } = await tx.query<{ id: string }>(
+          `INSERT INTO mailboxes (tenant_id, environment_id, smtp_address, initial_load)
         SELECT 'acme', $1, 'user' || g || '@acme.example', CASE WHEN g <= 5 THEN '{"state":"running"}'::jsonb ELSE NULL END FROM generate_series(1, 6) g
-        RETURNING id`, [env]);
-      return rows.map((r) => r.id);
-    }, service.web.pool);
-    const start = (id: string) => fetch(`${service.web.url}/api/v1/users/${id}/initial-load`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+        RETURNING id`,
+          [env],
+        );
+        return rows.map((r) => r.id);
+      },
+      service.web.pool,
+    );
+    const start = (id: string) =>
+      fetch(`${service.web.url}/api/v1/users/${id}/initial-load`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+      });
 
     const refused = await start(ids[5]!);
     expect(refused.status).toBe(429);
@@ -69,7 +113,11 @@ describe('initial-load starts per tenant', { timeout: 60_000 }, () => {
 
     // Restarting one of the five is not a sixth; and once one finishes, a new one may start.
     expect((await start(ids[0]!)).status).toBe(202);
-    await withTenant('acme', (tx) => tx.query(`UPDATE mailboxes SET initial_load = '{"state":"done"}' WHERE id = $1`, [ids[1]]), service.web.pool);
+    await withTenant(
+      'acme',
+      (tx) => tx.query(`UPDATE mailboxes SET initial_load = '{"state":"done"}' WHERE id = $1`, [ids[1]]),
+      service.web.pool,
+    );
     expect((await start(ids[5]!)).status).toBe(202);
   });
 });

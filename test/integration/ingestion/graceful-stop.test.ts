@@ -15,7 +15,8 @@ const workers: ChildProcess[] = [];
 beforeAll(async () => {
   service = await startTestService();
   await createTenant(service.web.pool, 'acme');
-  await service.db.pool.query(`CREATE TABLE test_effects (event_id text PRIMARY KEY, worker_pid int, at timestamptz DEFAULT now());
+  await service.db.pool
+    .query(`CREATE TABLE test_effects (event_id text PRIMARY KEY, worker_pid int, at timestamptz DEFAULT now());
     CREATE TABLE test_effect_runs (runs int NOT NULL); INSERT INTO test_effect_runs VALUES (0);`);
   queues = createQueues(service.redis, service.prefix);
 });
@@ -29,30 +30,59 @@ afterAll(async () => {
 
 function startWorkerChild(handlerDelayMs: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-child.ts'], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, DATABASE_URL: service.db.url, QUEUE_PREFIX: service.prefix, HANDLER_DELAY_MS: String(handlerDelayMs), LOG_LEVEL: 'silent' },
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: {
+      ...process.env,
+      DATABASE_URL: service.db.url,
+      QUEUE_PREFIX: service.prefix,
+      HANDLER_DELAY_MS: String(handlerDelayMs),
+      LOG_LEVEL: 'silent',
+    },
   });
   workers.push(child);
   return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => { if (chunk.toString().includes('worker ready')) resolve(child); });
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('worker ready')) resolve(child);
+    });
     child.once('exit', (code) => reject(new Error(`worker exited early (${code})`)));
   });
 }
 
 async function row(eventId: string) {
-  return withTenant('acme', async (tx) => (await tx.query<{ status: string; worker_deaths: number; attempts: number }>(
-    `SELECT status, worker_deaths, attempts FROM inbox WHERE event_id = $1`, [eventId])).rows[0]!, service.web.pool);
+  return withTenant(
+    'acme',
+    async (tx) =>
+      (
+        await tx.query<{ status: string; worker_deaths: number; attempts: number }>(
+          `SELECT status, worker_deaths, attempts FROM inbox WHERE event_id = $1`,
+          [eventId],
+        )
+      ).rows[0]!,
+    service.web.pool,
+  );
 }
 
 describe('a worker stopped by the platform (SIGTERM) during a long job', { timeout: 120_000 }, () => {
-  it('exits within Cloud Foundry\'s 10 s and hands the job back, so another worker finishes it at once', async () => {
+  it("exits within Cloud Foundry's 10 s and hands the job back, so another worker finishes it at once", async () => {
     const first = await startWorkerChild(60_000);
     const eventId = randomUUID();
-    await new InboxWriter(service.web.pool, queues.inbox).write([{ tenantId: 'acme', source: 's4', eventId,
-      type: 'sap.s4.beh.appointment.v1.Appointment.Changed.v1', subject: `s4:appointment:${randomUUID()}`, payload: {}, correlationId: eventId }]);
+    await new InboxWriter(service.web.pool, queues.inbox).write([
+      {
+        tenantId: 'acme',
+        source: 's4',
+        eventId,
+        type: 'sap.s4.beh.appointment.v1.Appointment.Changed.v1',
+        subject: `s4:appointment:${randomUUID()}`,
+        payload: {},
+        correlationId: eventId,
+      },
+    ]);
     await waitFor(async () => (await row(eventId)).status === 'processing' || undefined, 'the long job to start');
 
-    const exited = new Promise<{ code: number | null; at: number }>((resolve) => first.once('exit', (code) => resolve({ code, at: Date.now() })));
+    const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
+      first.once('exit', (code) => resolve({ code, at: Date.now() })),
+    );
     const signalledAt = Date.now();
     first.kill('SIGTERM');
     const { code, at } = await exited;
@@ -63,8 +93,15 @@ describe('a worker stopped by the platform (SIGTERM) during a long job', { timeo
     expect(await row(eventId)).toMatchObject({ status: 'pending', worker_deaths: 0, attempts: 0 });
 
     const second = await startWorkerChild(20);
-    await waitFor(async () => (await row(eventId)).status === 'done' || undefined, 'another worker to finish the job', 30_000);
-    const { rows } = await service.db.pool.query<{ worker_pid: number }>(`SELECT worker_pid FROM test_effects WHERE event_id = $1`, [eventId]);
+    await waitFor(
+      async () => (await row(eventId)).status === 'done' || undefined,
+      'another worker to finish the job',
+      30_000,
+    );
+    const { rows } = await service.db.pool.query<{ worker_pid: number }>(
+      `SELECT worker_pid FROM test_effects WHERE event_id = $1`,
+      [eventId],
+    );
     expect(rows).toEqual([{ worker_pid: second.pid }]);
   });
 });

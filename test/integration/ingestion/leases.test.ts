@@ -41,8 +41,15 @@ beforeAll(async () => {
         throw error;
       }
     });
-  worker = startWorker({ pool: service.web.pool, redis: service.redis, queuePrefix: service.prefix, handlers, concurrency: 4,
-    jobTimeoutMs: 600, sweepIntervalMs: 60_000 });
+  worker = startWorker({
+    pool: service.web.pool,
+    redis: service.redis,
+    queuePrefix: service.prefix,
+    handlers,
+    concurrency: 4,
+    jobTimeoutMs: 600,
+    sweepIntervalMs: 60_000,
+  });
   queues = createQueues(service.redis, service.prefix);
   writer = new InboxWriter(service.web.pool, queues.inbox);
 });
@@ -58,8 +65,12 @@ const event = (type: string, subject: string) => {
 };
 
 async function statusOf(eventId: string): Promise<string> {
-  return withTenant('acme', async (tx) => (await tx.query<{ status: string }>(`SELECT status FROM inbox WHERE event_id = $1`, [eventId])).rows[0]!.status,
-    service.web.pool);
+  return withTenant(
+    'acme',
+    async (tx) =>
+      (await tx.query<{ status: string }>(`SELECT status FROM inbox WHERE event_id = $1`, [eventId])).rows[0]!.status,
+    service.web.pool,
+  );
 }
 
 describe('subject leases and fencing', { timeout: 60_000 }, () => {
@@ -76,7 +87,7 @@ describe('subject leases and fencing', { timeout: 60_000 }, () => {
     expect(await statusOf(second.eventId)).toBe('done');
   });
 
-  it('refuses a stale holder\'s write of sync state with SYNC_FENCED and leaves its rows to the new holder', async () => {
+  it("refuses a stale holder's write of sync state with SYNC_FENCED and leaves its rows to the new holder", async () => {
     const stale = event('test.stale', `s4:appointment:${randomUUID()}`);
     await writer.write([stale]);
     await waitFor(async () => fencedErrors.length > 0 || undefined, 'the stale write');
@@ -89,19 +100,33 @@ describe('subject leases and fencing', { timeout: 60_000 }, () => {
   it('lets the current holder write, and refuses a token that was never current', async () => {
     const subject = `mailbox:${randomUUID()}:calendar`;
     const token = await withTenant('acme', (tx) => takeFence(tx, 'acme', subject), service.web.pool);
-    await expect(runFenced({ tenantId: 'acme', subject, token }, () => withSyncWrite('acme', (tx) => tx.query('SELECT 1'), service.web.pool)))
-      .resolves.toBeDefined();
-    await expect(runFenced({ tenantId: 'acme', subject, token: token - 1 }, () => withSyncWrite('acme', (tx) => tx.query('SELECT 1'), service.web.pool)))
-      .rejects.toMatchObject({ code: 'SYNC_FENCED' });
+    await expect(
+      runFenced({ tenantId: 'acme', subject, token }, () =>
+        withSyncWrite('acme', (tx) => tx.query('SELECT 1'), service.web.pool),
+      ),
+    ).resolves.toBeDefined();
+    await expect(
+      runFenced({ tenantId: 'acme', subject, token: token - 1 }, () =>
+        withSyncWrite('acme', (tx) => tx.query('SELECT 1'), service.web.pool),
+      ),
+    ).rejects.toMatchObject({ code: 'SYNC_FENCED' });
     // A newer claim waits for a fenced write in flight, then wins.
     let claimedAt = 0;
     let writeCommittedAt = 0;
-    await runFenced({ tenantId: 'acme', subject, token }, () => withSyncWrite('acme', async (tx) => {
-      void withTenant('acme', (other) => takeFence(other, 'acme', subject), service.web.pool).then(() => { claimedAt = Date.now(); });
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      await tx.query('SELECT 1');
-      writeCommittedAt = Date.now();
-    }, service.web.pool));
+    await runFenced({ tenantId: 'acme', subject, token }, () =>
+      withSyncWrite(
+        'acme',
+        async (tx) => {
+          void withTenant('acme', (other) => takeFence(other, 'acme', subject), service.web.pool).then(() => {
+            claimedAt = Date.now();
+          });
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          await tx.query('SELECT 1');
+          writeCommittedAt = Date.now();
+        },
+        service.web.pool,
+      ),
+    );
     await waitFor(async () => claimedAt > 0 || undefined, 'the newer claim');
     expect(claimedAt).toBeGreaterThanOrEqual(writeCommittedAt);
   });

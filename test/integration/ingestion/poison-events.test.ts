@@ -16,7 +16,8 @@ const workers: ChildProcess[] = [];
 beforeAll(async () => {
   service = await startTestService();
   await createTenant(service.web.pool, 'acme');
-  await service.db.pool.query(`CREATE TABLE test_effects (event_id text PRIMARY KEY, worker_pid int, at timestamptz DEFAULT now());
+  await service.db.pool
+    .query(`CREATE TABLE test_effects (event_id text PRIMARY KEY, worker_pid int, at timestamptz DEFAULT now());
     CREATE TABLE test_effect_runs (runs int NOT NULL); INSERT INTO test_effect_runs VALUES (0);`);
   queues = createQueues(service.redis, service.prefix);
 });
@@ -30,7 +31,8 @@ afterAll(async () => {
 
 function startWorkerChild(): { child: ChildProcess; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-child.ts'], {
-    cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'],
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, DATABASE_URL: service.db.url, QUEUE_PREFIX: service.prefix, LOG_LEVEL: 'silent' },
   });
   workers.push(child);
@@ -39,12 +41,30 @@ function startWorkerChild(): { child: ChildProcess; exited: Promise<number | nul
 
 const event = (type: string) => {
   const eventId = randomUUID();
-  return { tenantId: 'acme', source: 's4' as const, eventId, type, subject: `s4:appointment:${randomUUID()}`, payload: {}, correlationId: eventId };
+  return {
+    tenantId: 'acme',
+    source: 's4' as const,
+    eventId,
+    type,
+    subject: `s4:appointment:${randomUUID()}`,
+    payload: {},
+    correlationId: eventId,
+  };
 };
 
 async function row(eventId: string) {
-  return withTenant('acme', async (tx) => (await tx.query<{ status: string; worker_deaths: number; last_error: { code?: string; message?: string } | null }>(
-    `SELECT status, worker_deaths, last_error FROM inbox WHERE event_id = $1`, [eventId])).rows[0]!, service.web.pool);
+  return withTenant(
+    'acme',
+    async (tx) =>
+      (
+        await tx.query<{
+          status: string;
+          worker_deaths: number;
+          last_error: { code?: string; message?: string } | null;
+        }>(`SELECT status, worker_deaths, last_error FROM inbox WHERE event_id = $1`, [eventId])
+      ).rows[0]!,
+    service.web.pool,
+  );
 }
 
 describe('an event whose processing kills the worker', { timeout: 180_000 }, () => {
@@ -58,8 +78,12 @@ describe('an event whose processing kills the worker', { timeout: 180_000 }, () 
       expect(deaths).toBeLessThan(6);
       const { exited } = startWorkerChild();
       // Either the worker is killed by the event, or it finds the row dead and stays up.
-      const outcome = await Promise.race([exited.then(() => 'died' as const),
-        waitFor(async () => (await row(poison.eventId)).status === 'dead' || undefined, 'the dead letter', 60_000).then(() => 'dead' as const)]);
+      const outcome = await Promise.race([
+        exited.then(() => 'died' as const),
+        waitFor(async () => (await row(poison.eventId)).status === 'dead' || undefined, 'the dead letter', 60_000).then(
+          () => 'dead' as const,
+        ),
+      ]);
       if (outcome === 'died') deaths++;
     }
     expect(deaths).toBe(3);
@@ -69,16 +93,31 @@ describe('an event whose processing kills the worker', { timeout: 180_000 }, () 
 
     // What the cockpit's dead-letter list shows, and the journal entry support finds by correlation id.
     const page = await withTenant('acme', (tx) => listDeadLetters(tx, { limit: 10, offset: 0 }), service.web.pool);
-    expect(page.items.find((item) => item.eventId === poison.eventId)?.lastError).toMatchObject({ code: 'WORKER_DIED' });
-    const journal = await withTenant('acme', async (tx) => (await tx.query<{ outcome: string; reason: string }>(
-      `SELECT outcome, reason FROM journal WHERE correlation_id = $1`, [poison.correlationId])).rows, service.web.pool);
+    expect(page.items.find((item) => item.eventId === poison.eventId)?.lastError).toMatchObject({
+      code: 'WORKER_DIED',
+    });
+    const journal = await withTenant(
+      'acme',
+      async (tx) =>
+        (
+          await tx.query<{ outcome: string; reason: string }>(
+            `SELECT outcome, reason FROM journal WHERE correlation_id = $1`,
+            [poison.correlationId],
+          )
+        ).rows,
+      service.web.pool,
+    );
     expect(journal).toEqual([expect.objectContaining({ outcome: 'failed', reason: 'WORKER_DIED' })]);
 
     // The worker stays up now and processes what comes next.
     const { child } = workers.length ? { child: workers.at(-1)! } : startWorkerChild();
     const normal = event('sap.s4.beh.appointment.v1.Appointment.Changed.v1');
     await writer.write([normal]);
-    await waitFor(async () => (await row(normal.eventId)).status === 'done' || undefined, 'a normal event to be processed', 60_000);
+    await waitFor(
+      async () => (await row(normal.eventId)).status === 'done' || undefined,
+      'a normal event to be processed',
+      60_000,
+    );
     expect(child.exitCode).toBeNull();
   });
 });

@@ -45,9 +45,18 @@ function offlineQueueLength(connection: Redis): number {
 }
 
 async function postBatch(ids: string[]): Promise<number> {
-  const body = ids.map((id) => ({ specversion: '1.0', id, source: '/S4D/100', type: 'sap.s4.beh.appointment.v1.Appointment.Changed.v1', data: { ActivityUUID: randomUUID() } }));
-  const response = await fetch(`${web.url}/s4/events`, { method: 'POST', body: JSON.stringify(body),
-    headers: { authorization: basicAuth(credential), 'content-type': 'application/cloudevents-batch+json' } });
+  const body = ids.map((id) => ({
+    specversion: '1.0',
+    id,
+    source: '/S4D/100',
+    type: 'sap.s4.beh.appointment.v1.Appointment.Changed.v1',
+    data: { ActivityUUID: randomUUID() },
+  }));
+  const response = await fetch(`${web.url}/s4/events`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { authorization: basicAuth(credential), 'content-type': 'application/cloudevents-batch+json' },
+  });
   return response.status;
 }
 
@@ -66,20 +75,42 @@ describe('a Redis outage under load', { timeout: 150_000 }, () => {
     // Nothing waits in ioredis's offline queue: the events are in Postgres only.
     expect(maxPending).toBe(0);
     expect(offlineQueueLength(web.redis)).toBe(0);
-    const stored = await withTenant('acme', async (tx) => (await tx.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM inbox WHERE event_id = ANY($1)`, [ids])).rows[0]!.n, db.pool);
+    const stored = await withTenant(
+      'acme',
+      async (tx) =>
+        (await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM inbox WHERE event_id = ANY($1)`, [ids])).rows[0]!
+          .n,
+      db.pool,
+    );
     expect(stored).toBe(ids.length);
 
     // An admin call that needs Redis fails within the command timeout with a typed 503, and changes nothing.
-    const dead = await withTenant('acme', async (tx) => (await tx.query<{ id: number }>(
-      `INSERT INTO inbox (tenant_id, source, event_id, type, subject, payload, correlation_id, status)
-       VALUES ('acme', 's4', $1, 'test.dead', 's4:appointment:x', '{}', $1, 'dead') RETURNING id`, [randomUUID()])).rows[0]!.id, db.pool);
+    const dead = await withTenant(
+      'acme',
+      async (tx) =>
+        (
+          await tx.query<{ id: number }>(
+            `INSERT INTO inbox (tenant_id, source, event_id, type, subject, payload, correlation_id, status)
+       VALUES ('acme', 's4', $1, 'test.dead', 's4:appointment:x', '{}', $1, 'dead') RETURNING id`,
+            [randomUUID()],
+          )
+        ).rows[0]!.id,
+      db.pool,
+    );
     const started = Date.now();
-    const retry = await fetch(`${web.url}/api/v1/dead-letters/${dead}/retry`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}` } });
+    const retry = await fetch(`${web.url}/api/v1/dead-letters/${dead}/retry`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(retry.status).toBe(503);
     expect((await retry.json()) as { code: string }).toMatchObject({ code: 'QUEUE_UNAVAILABLE' });
-    const status = await withTenant('acme', async (tx) => (await tx.query<{ status: string }>(`SELECT status FROM inbox WHERE id = $1`, [dead])).rows[0]!.status, db.pool);
+    const status = await withTenant(
+      'acme',
+      async (tx) =>
+        (await tx.query<{ status: string }>(`SELECT status FROM inbox WHERE id = $1`, [dead])).rows[0]!.status,
+      db.pool,
+    );
     expect(status).toBe('dead');
 
     // Redis is back: web enqueues again, and the sweeper delivers what arrived during the outage.
@@ -90,8 +121,15 @@ describe('a Redis outage under load', { timeout: 150_000 }, () => {
     const handlers = new InboxHandlerRegistry().register('sap.s4.beh.', async (work) => {
       for (const row of work.rows) handled.add(row.eventId);
     });
-    worker = startWorker({ pool: db.pool, redis, queuePrefix: prefix, handlers, concurrency: 8, sweepIntervalMs: 300,
-      sweep: { graceMs: 500, processingLeaseMs: 60_000, batchSize: 1_000 } });
+    worker = startWorker({
+      pool: db.pool,
+      redis,
+      queuePrefix: prefix,
+      handlers,
+      concurrency: 8,
+      sweepIntervalMs: 300,
+      sweep: { graceMs: 500, processingLeaseMs: 60_000, batchSize: 1_000 },
+    });
     const all = [...ids, ...after];
     await waitFor(async () => all.every((id) => handled.has(id)) || undefined, 'every event delivered', 90_000);
   });

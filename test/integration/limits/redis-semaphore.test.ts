@@ -19,12 +19,14 @@ describe('RedisSemaphore', () => {
     const semaphores = clients.map((client) => new RedisSemaphore(client, prefix));
     let running = 0;
     let peak = 0;
-    const work = Array.from({ length: 24 }, (_, i) => semaphores[i % 2]!.withSlots([{ name: 'env-1', limit: 3 }], async () => {
-      running++;
-      peak = Math.max(peak, running);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      running--;
-    }));
+    const work = Array.from({ length: 24 }, (_, i) =>
+      semaphores[i % 2]!.withSlots([{ name: 'env-1', limit: 3 }], async () => {
+        running++;
+        peak = Math.max(peak, running);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        running--;
+      }),
+    );
     await Promise.all(work);
     await Promise.all(clients.map((client) => client.quit()));
     expect(peak).toBe(3);
@@ -43,10 +45,18 @@ describe('RedisSemaphore', () => {
     const semaphore = new RedisSemaphore(redis, prefix);
     const mailboxBusy = await semaphore.tryAcquire('mbx-a', { limit: 1 });
     // The environment has room but the mailbox is full: nothing may be held while waiting.
-    expect(await semaphore.trySlots([{ name: 'env-a', limit: 2 }, { name: 'mbx-a', limit: 1 }])).toBeUndefined();
+    expect(
+      await semaphore.trySlots([
+        { name: 'env-a', limit: 2 },
+        { name: 'mbx-a', limit: 1 },
+      ]),
+    ).toBeUndefined();
     expect(await semaphore.holders('env-a')).toBe(0);
     await mailboxBusy!();
-    const both = await semaphore.trySlots([{ name: 'env-a', limit: 2 }, { name: 'mbx-a', limit: 1 }]);
+    const both = await semaphore.trySlots([
+      { name: 'env-a', limit: 2 },
+      { name: 'mbx-a', limit: 1 },
+    ]);
     expect([await semaphore.holders('env-a'), await semaphore.holders('mbx-a')]).toEqual([1, 1]);
     await both!();
     expect([await semaphore.holders('env-a'), await semaphore.holders('mbx-a')]).toEqual([0, 0]);

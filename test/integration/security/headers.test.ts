@@ -16,7 +16,10 @@ let secret: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tandem-cockpit-'));
   mkdirSync(join(dir, 'assets'));
-  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title><script type="module" src="./assets/app.js"></script>');
+  writeFileSync(
+    join(dir, 'index.html'),
+    '<!doctype html><title>t</title><script type="module" src="./assets/app.js"></script>',
+  );
   writeFileSync(join(dir, 'assets', 'app.js'), 'export {};');
   db = await createTestDatabase();
   const config = testConfig(db, uniqueRedisPrefix('headers'));

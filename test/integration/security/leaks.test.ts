@@ -19,8 +19,11 @@ describe('no leaks to logs or anonymous callers', () => {
     const spies = [vi.spyOn(logger, 'info'), vi.spyOn(logger, 'error'), vi.spyOn(logger, 'warn')];
     try {
       const token = 'SECRET-CALLBACK-TOKEN-0123456789';
-      const response = await fetch(`${service.web.url}/ews/notifications/${token}`, { method: 'POST', headers: { 'content-type': 'text/xml' },
-        body: 'x'.repeat(1_100_000) });
+      const response = await fetch(`${service.web.url}/ews/notifications/${token}`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/xml' },
+        body: 'x'.repeat(1_100_000),
+      });
       expect(response.status).toBe(413);
       await response.arrayBuffer();
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -34,7 +37,12 @@ describe('no leaks to logs or anonymous callers', () => {
 
   it('/ready names the failing dependency without its address or user', async () => {
     const pool = createPool('postgres://tandem_secret_user:pw@127.0.0.1:1/nowhere');
-    const redis = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    const redis = new Redis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+    });
     const app = createApp({ pool, redis });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
@@ -44,7 +52,8 @@ describe('no leaks to logs or anonymous callers', () => {
       expect(response.status).toBe(503);
       expect(JSON.parse(text).checks.postgres).toEqual({ ok: false, message: 'unreachable' });
       expect(JSON.parse(text).checks.redis.ok).toBe(false);
-      for (const secret of ['127.0.0.1', ':1', 'tandem_secret_user', 'ECONNREFUSED', 'nowhere']) expect(text).not.toContain(secret);
+      for (const secret of ['127.0.0.1', ':1', 'tandem_secret_user', 'ECONNREFUSED', 'nowhere'])
+        expect(text).not.toContain(secret);
     } finally {
       server.close();
       redis.disconnect();
@@ -52,9 +61,12 @@ describe('no leaks to logs or anonymous callers', () => {
     }
   });
 
-  it.each(['UNAVAILABLE', 'DB_UNAVAILABLE', 'QUEUE_UNAVAILABLE', 'INTERNAL', 'CONFIG_INVALID'] as const)('answers %s with a generic detail', (code) => {
-    const problem = toProblem(new TandemError(code, 'connect ECONNREFUSED 10.0.0.5:5432 for user tandem_admin'));
-    expect(problem.detail).not.toMatch(/10\.0\.0\.5|5432|tandem_admin|ECONNREFUSED/);
-    expect(problem.code).toBe(code);
-  });
+  it.each(['UNAVAILABLE', 'DB_UNAVAILABLE', 'QUEUE_UNAVAILABLE', 'INTERNAL', 'CONFIG_INVALID'] as const)(
+    'answers %s with a generic detail',
+    (code) => {
+      const problem = toProblem(new TandemError(code, 'connect ECONNREFUSED 10.0.0.5:5432 for user tandem_admin'));
+      expect(problem.detail).not.toMatch(/10\.0\.0\.5|5432|tandem_admin|ECONNREFUSED/);
+      expect(problem.code).toBe(code);
+    },
+  );
 });

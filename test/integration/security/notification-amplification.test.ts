@@ -20,14 +20,24 @@ beforeAll(async () => {
 afterAll(async () => service?.stop());
 
 function graphBody(items: number): string {
-  return JSON.stringify({ value: Array.from({ length: items }, () => ({
-    subscriptionId: randomUUID(), clientState: randomBytes(24).toString('base64url'), changeType: 'updated',
-    resource: `Users/${randomUUID()}/Events/${randomUUID()}`, resourceData: { id: randomUUID() }, tenantId: randomUUID(),
-  })) });
+  return JSON.stringify({
+    value: Array.from({ length: items }, () => ({
+      subscriptionId: randomUUID(),
+      clientState: randomBytes(24).toString('base64url'),
+      changeType: 'updated',
+      resource: `Users/${randomUUID()}/Events/${randomUUID()}`,
+      resourceData: { id: randomUUID() },
+      tenantId: randomUUID(),
+    })),
+  });
 }
 
 async function postGraph(path: string, body: string): Promise<number> {
-  const response = await fetch(`${service.web.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const response = await fetch(`${service.web.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
   await response.arrayBuffer();
   return response.status;
 }
@@ -37,10 +47,19 @@ async function s4Latencies(count: number): Promise<number[]> {
   const latencies: number[] = [];
   for (let i = 0; i < count; i++) {
     const started = performance.now();
-    const response = await fetch(`${service.web.url}/s4/events`, { method: 'POST',
+    const response = await fetch(`${service.web.url}/s4/events`, {
+      method: 'POST',
       headers: { authorization: basicAuth(credential), 'content-type': 'application/cloudevents+json' },
-      body: JSON.stringify({ specversion: '1.0', id: randomUUID(), source: '/default/sap.s4.beh/S4D/100', type: 'sap.s4.beh.appointment.v1.Appointment.Changed.v1',
-        time: new Date().toISOString(), datacontenttype: 'application/json', data: { ActivityUUID: randomUUID(), ProcessType: 'ZVIS' } }) });
+      body: JSON.stringify({
+        specversion: '1.0',
+        id: randomUUID(),
+        source: '/default/sap.s4.beh/S4D/100',
+        type: 'sap.s4.beh.appointment.v1.Appointment.Changed.v1',
+        time: new Date().toISOString(),
+        datacontenttype: 'application/json',
+        data: { ActivityUUID: randomUUID(), ProcessType: 'ZVIS' },
+      }),
+    });
     await response.arrayBuffer();
     expect(response.status).toBe(202);
     latencies.push(performance.now() - started);
@@ -48,7 +67,8 @@ async function s4Latencies(count: number): Promise<number[]> {
   return latencies;
 }
 
-const p99 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * 0.99))]!;
+const p99 = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * 0.99))]!;
 
 describe('unauthenticated Graph notification bodies', () => {
   it('refuses more than 100 items per request with 413', async () => {
@@ -58,12 +78,17 @@ describe('unauthenticated Graph notification bodies', () => {
   });
 
   it('echo a validation token only as bounded, unsniffable text', async () => {
-    const ok = await fetch(`${service.web.url}/graph/notifications?validationToken=${encodeURIComponent('<script>alert(1)</script>')}`, { method: 'POST' });
+    const ok = await fetch(
+      `${service.web.url}/graph/notifications?validationToken=${encodeURIComponent('<script>alert(1)</script>')}`,
+      { method: 'POST' },
+    );
     expect(ok.status).toBe(200);
     expect(ok.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     expect(ok.headers.get('x-content-type-options')).toBe('nosniff');
     expect(await ok.text()).toBe('<script>alert(1)</script>');
-    const long = await fetch(`${service.web.url}/graph/lifecycle?validationToken=${'a'.repeat(1_025)}`, { method: 'POST' });
+    const long = await fetch(`${service.web.url}/graph/lifecycle?validationToken=${'a'.repeat(1_025)}`, {
+      method: 'POST',
+    });
     expect(long.status).toBe(400);
     await long.arrayBuffer();
   });
@@ -71,9 +96,15 @@ describe('unauthenticated Graph notification bodies', () => {
   it('cost one lookup per request at most: all clientStates in one statement, unknown ones remembered', async () => {
     let transactions = 0;
     const pool = service.db.pool;
-    const counting = new Proxy(pool, { get: (target, key) => (key === 'connect'
-      ? (...args: unknown[]) => { transactions++; return (target.connect as (...a: unknown[]) => unknown).apply(target, args); }
-      : Reflect.get(target, key, target)) }) as typeof pool;
+    const counting = new Proxy(pool, {
+      get: (target, key) =>
+        key === 'connect'
+          ? (...args: unknown[]) => {
+              transactions++;
+              return (target.connect as (...a: unknown[]) => unknown).apply(target, args);
+            }
+          : Reflect.get(target, key, target),
+    }) as typeof pool;
     const sightings = new NotificationSightings(counting);
     try {
       await sightings.subscriptionsOf(['warm-up']); // the pool's first use also checks the database role
@@ -96,8 +127,10 @@ describe('unauthenticated Graph notification bodies', () => {
     // that — the Graph endpoints passing the flood on to the database pool every tenant shares.
     const control = await duringFlood('/no-such-route');
     const graph = await duringFlood('/graph');
-    console.info(`S/4 event p99: alone ${alone.toFixed(1)} ms, during a flood of an unknown route ${control.p99.toFixed(1)} ms, `
-      + `during the Graph flood ${graph.p99.toFixed(1)} ms; Graph flood answers ${graph.answers}`);
+    console.info(
+      `S/4 event p99: alone ${alone.toFixed(1)} ms, during a flood of an unknown route ${control.p99.toFixed(1)} ms, ` +
+        `during the Graph flood ${graph.p99.toFixed(1)} ms; Graph flood answers ${graph.answers}`,
+    );
     expect(graph.answers).toContain('413');
     expect(graph.p99).toBeLessThan(Math.max(control.p99 * 2, control.p99 + 200));
   }, 180_000);
@@ -105,9 +138,13 @@ describe('unauthenticated Graph notification bodies', () => {
 
 /** p99 of 100 S/4 events while another process floods `base`/notifications and `base`/lifecycle. */
 async function duringFlood(base: string): Promise<{ p99: number; answers: string }> {
-  const flood = spawn(process.execPath, ['--input-type=module', '-e', FLOOD, service.web.url, base], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const flood = spawn(process.execPath, ['--input-type=module', '-e', FLOOD, service.web.url, base], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let report = '';
-  flood.stdout!.on('data', (chunk: Buffer) => { report += chunk.toString(); });
+  flood.stdout!.on('data', (chunk: Buffer) => {
+    report += chunk.toString();
+  });
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   const latency = p99(await s4Latencies(100));
   flood.kill('SIGTERM');

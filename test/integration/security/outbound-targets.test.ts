@@ -37,13 +37,23 @@ afterAll(async () => {
 });
 
 async function api(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${service.web.url}/api/v1${path}`, { method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const response = await fetch(`${service.web.url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   const text = await response.text();
   return { status: response.status, body: (text ? JSON.parse(text) : undefined) as any };
 }
 
-const onPrem = (url: string, name = url) => ({ kind: 'ews-onprem', name, url, username: 'svc@example.com', password: 'pw', testMailbox: 'alice@example.com' });
+const onPrem = (url: string, name = url) => ({
+  kind: 'ews-onprem',
+  name,
+  url,
+  username: 'svc@example.com',
+  password: 'pw',
+  testMailbox: 'alice@example.com',
+});
 
 /** Stores an environment as a configuration saved before the policy existed would be (no validation on the way in). */
 async function storedEnvironment(url: string): Promise<string> {
@@ -76,22 +86,45 @@ describe('tenant-configured URLs outside dev mode', () => {
   });
 
   it('refuses a Graph authority or base URL on a private address', async () => {
-    const response = await api('POST', '/environments', { kind: 'graph', name: 'G', directoryId: 'd', clientId: 'c', clientSecret: 's',
-      authorityHost: 'https://192.168.1.10', baseUrl: 'http://graph.example.com/v1.0' });
+    const response = await api('POST', '/environments', {
+      kind: 'graph',
+      name: 'G',
+      directoryId: 'd',
+      clientId: 'c',
+      clientSecret: 's',
+      authorityHost: 'https://192.168.1.10',
+      baseUrl: 'http://graph.example.com/v1.0',
+    });
     expect(response.status).toBe(400);
-    expect(response.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['body.authorityHost', 'body.baseUrl']);
+    expect(response.body.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+      'body.authorityHost',
+      'body.baseUrl',
+    ]);
   });
 
   it('refuses an S/4 url over http or to a private address', async () => {
-    expect((await api('PUT', '/s4-connection', { kind: 'url', url: 'http://s4.example.com', username: 'U', password: 'p' })).status).toBe(400);
-    const metadata = await api('PUT', '/s4-connection', { kind: 'url', url: 'https://169.254.169.254', username: 'U', password: 'p' });
+    expect(
+      (await api('PUT', '/s4-connection', { kind: 'url', url: 'http://s4.example.com', username: 'U', password: 'p' }))
+        .status,
+    ).toBe(400);
+    const metadata = await api('PUT', '/s4-connection', {
+      kind: 'url',
+      url: 'https://169.254.169.254',
+      username: 'U',
+      password: 'p',
+    });
     expect(metadata.body.errors).toEqual([{ path: 'body.url', message: expect.stringContaining('linkLocal') }]);
   });
 
   it('refuses the S/4 url kind on Cloud Foundry (destinations only)', async () => {
     setOutboundPolicy({ ...strict, destinationsOnly: true });
     try {
-      const response = await api('PUT', '/s4-connection', { kind: 'url', url: 'https://s4.example.com', username: 'U', password: 'p' });
+      const response = await api('PUT', '/s4-connection', {
+        kind: 'url',
+        url: 'https://s4.example.com',
+        username: 'U',
+        password: 'p',
+      });
       expect(response.status).toBe(400);
       expect(response.body.errors.map((e: { path: string }) => e.path)).toEqual(['body.kind']);
     } finally {

@@ -17,7 +17,10 @@ let credential: { username: string; password: string };
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  web = await startWeb(testConfig(db, uniqueRedisPrefix('signin'), { TRUST_PROXY_HOPS: '1' }), { port: 0, host: '127.0.0.1' });
+  web = await startWeb(testConfig(db, uniqueRedisPrefix('signin'), { TRUST_PROXY_HOPS: '1' }), {
+    port: 0,
+    host: '127.0.0.1',
+  });
   credential = await createTenant(db.pool, 'tenant-l');
 });
 afterAll(async () => {
@@ -27,8 +30,15 @@ afterAll(async () => {
 
 /** A request as the gorouter forwards it: `spoofed` is what the caller wrote, `real` what the gorouter appended. */
 async function post(real: string, auth: { username: string; password: string }, spoofed?: string): Promise<number> {
-  const response = await fetch(`${web.url}/s4/events`, { method: 'POST',
-    headers: { authorization: basicAuth(auth), 'content-type': 'text/plain', 'x-forwarded-for': spoofed ? `${spoofed}, ${real}` : real }, body: 'x' });
+  const response = await fetch(`${web.url}/s4/events`, {
+    method: 'POST',
+    headers: {
+      authorization: basicAuth(auth),
+      'content-type': 'text/plain',
+      'x-forwarded-for': spoofed ? `${spoofed}, ${real}` : real,
+    },
+    body: 'x',
+  });
   await response.arrayBuffer();
   return response.status;
 }
@@ -62,7 +72,8 @@ describe('failed sign-ins cannot be aimed at someone else', () => {
   it('limits one user name tried from many addresses, and still lets the real caller in', async () => {
     const wrong = { username: credential.username, password: 'distributed guess' };
     let limited = 0;
-    for (let i = 0; i < 105; i++) if ((await post(`198.18.${Math.floor(i / 200)}.${(i % 200) + 1}`, wrong)) === 429) limited++;
+    for (let i = 0; i < 105; i++)
+      if ((await post(`198.18.${Math.floor(i / 200)}.${(i % 200) + 1}`, wrong)) === 429) limited++;
     expect(limited).toBeGreaterThan(0);
     // A new address guessing this user name is refused without a password check…
     expect(await post('198.18.9.9', wrong)).toBe(429);

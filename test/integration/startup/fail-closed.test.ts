@@ -11,18 +11,34 @@ import { describe, expect, it } from 'vitest';
 const root = join(import.meta.dirname, '..', '..', '..');
 const run = promisify(execFile);
 const secretKey = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
-const xsuaa = { label: 'xsuaa', name: 'tandem-uaa', tags: ['xsuaa'], credentials: {
-  clientid: 'sb-tandem!t1', clientsecret: 's3cr3t', url: 'https://provider.authentication.eu10.hana.ondemand.com',
-  uaadomain: 'authentication.eu10.hana.ondemand.com', xsappname: 'tandem!t1' } };
+const xsuaa = {
+  label: 'xsuaa',
+  name: 'tandem-uaa',
+  tags: ['xsuaa'],
+  credentials: {
+    clientid: 'sb-tandem!t1',
+    clientsecret: 's3cr3t',
+    url: 'https://provider.authentication.eu10.hana.ondemand.com',
+    uaadomain: 'authentication.eu10.hana.ondemand.com',
+    xsappname: 'tandem!t1',
+  },
+};
 const onCloudFoundry = {
   VCAP_APPLICATION: JSON.stringify({ application_name: 'tandem-worker', application_uris: [] }),
-  VCAP_SERVICES: JSON.stringify({ xsuaa: [xsuaa] }), TANDEM_SECRET_KEY: secretKey,
+  VCAP_SERVICES: JSON.stringify({ xsuaa: [xsuaa] }),
+  TANDEM_SECRET_KEY: secretKey,
 };
 
-async function start(command: 'web' | 'worker', env: Record<string, string>): Promise<{ code: number; stderr: string }> {
+async function start(
+  command: 'web' | 'worker',
+  env: Record<string, string>,
+): Promise<{ code: number; stderr: string }> {
   try {
     await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', command], {
-      cwd: root, timeout: 30_000, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'silent', ...env } });
+      cwd: root,
+      timeout: 30_000,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'silent', ...env },
+    });
     return { code: 0, stderr: '' };
   } catch (error) {
     const failed = error as { code?: number; stderr?: string; killed?: boolean };
@@ -41,7 +57,10 @@ describe('start-up fails closed', { timeout: 120_000 }, () => {
     });
 
     it(`tandem ${command} on Cloud Foundry with an http or loopback PUBLIC_URL exits 1 naming PUBLIC_URL`, async () => {
-      const http = await start(command, { ...onCloudFoundry, PUBLIC_URL: 'http://tandem-web.cfapps.eu10.hana.ondemand.com' });
+      const http = await start(command, {
+        ...onCloudFoundry,
+        PUBLIC_URL: 'http://tandem-web.cfapps.eu10.hana.ondemand.com',
+      });
       expect(http.code).toBe(1);
       expect(http.stderr).toMatch(/PUBLIC_URL: .* is not https/);
       const loopback = await start(command, { ...onCloudFoundry, PUBLIC_URL: 'https://127.0.0.1:8080' });
@@ -63,7 +82,11 @@ describe('start-up fails closed', { timeout: 120_000 }, () => {
   });
 
   it('tandem web refuses AUTH_MODE=dev on Cloud Foundry', async () => {
-    const result = await start('web', { ...onCloudFoundry, PUBLIC_URL: 'https://tandem-web.cfapps.eu10.hana.ondemand.com', AUTH_MODE: 'dev' });
+    const result = await start('web', {
+      ...onCloudFoundry,
+      PUBLIC_URL: 'https://tandem-web.cfapps.eu10.hana.ondemand.com',
+      AUTH_MODE: 'dev',
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/AUTH_MODE: dev tokens are refused on Cloud Foundry/);
   });

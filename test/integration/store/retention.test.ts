@@ -13,11 +13,18 @@ const count = async (sql: string, params: unknown[] = []) =>
 beforeAll(async () => {
   db = await createTestDatabase();
   await withSystemScope(async (tx) => {
-    await tx.query(`INSERT INTO tenants (id, settings) VALUES ('big', '{}'), ('gone', '{}'), ('keep', '{"retention": {"journalDays": 30}}')`);
+    await tx.query(
+      `INSERT INTO tenants (id, settings) VALUES ('big', '{}'), ('gone', '{}'), ('keep', '{"retention": {"journalDays": 30}}')`,
+    );
     // Another tenant's large journal, recent enough to be kept.
-    await tx.query(`INSERT INTO journal (tenant_id, at, outcome, reason, s4_key)
-      SELECT 'big', now() - interval '1 day' - g * interval '1 second', 'synced', 'updated', 'K' || g FROM generate_series(1, $1) g`, [BIG_JOURNAL]);
-    await tx.query(`INSERT INTO journal (tenant_id, at, outcome, reason) SELECT 'gone', now() - g * interval '1 minute', 'synced', 'updated' FROM generate_series(1, 3000) g`);
+    await tx.query(
+      `INSERT INTO journal (tenant_id, at, outcome, reason, s4_key)
+      SELECT 'big', now() - interval '1 day' - g * interval '1 second', 'synced', 'updated', 'K' || g FROM generate_series(1, $1) g`,
+      [BIG_JOURNAL],
+    );
+    await tx.query(
+      `INSERT INTO journal (tenant_id, at, outcome, reason) SELECT 'gone', now() - g * interval '1 minute', 'synced', 'updated' FROM generate_series(1, 3000) g`,
+    );
     await tx.query(`INSERT INTO inbox (tenant_id, source, event_id, type, subject, payload, correlation_id, status, done_at)
       SELECT 'gone', 's4', 'gone-' || g, 't', 's', '{}', 'c', 'done', now() FROM generate_series(1, 1200) g`);
     // 'keep' keeps 30 days of journal (its own setting); 'big' has the default (90).
@@ -41,19 +48,44 @@ describe('retention and offboarding', { timeout: 120_000 }, () => {
   it('removes handled inbox rows after the configured age, journal entries per tenant retention, and stale fences', async () => {
     const result = await runRetention(db.pool, { inboxDoneDays: 7, journalDefaultDays: 90, batchSize: 1_000 });
     expect(result).toMatchObject({ inbox: 1, journal: 2, fences: 1 });
-    expect((await withSystemScope(async (tx) => (await tx.query<{ event_id: string }>(
-      `SELECT event_id FROM inbox WHERE tenant_id = 'keep' ORDER BY event_id`)).rows, db.pool)).map((r) => r.event_id))
-      .toEqual(['new-done', 'old-dead', 'old-pending']);
+    expect(
+      (
+        await withSystemScope(
+          async (tx) =>
+            (
+              await tx.query<{ event_id: string }>(
+                `SELECT event_id FROM inbox WHERE tenant_id = 'keep' ORDER BY event_id`,
+              )
+            ).rows,
+          db.pool,
+        )
+      ).map((r) => r.event_id),
+    ).toEqual(['new-done', 'old-dead', 'old-pending']);
     expect(await count(`SELECT count(*)::int AS n FROM journal WHERE tenant_id = 'keep'`)).toBe(1);
-    expect(await count(`SELECT count(*)::int AS n FROM journal WHERE tenant_id = 'big' AND reason IN ('old', 'within-90')`)).toBe(1);
+    expect(
+      await count(`SELECT count(*)::int AS n FROM journal WHERE tenant_id = 'big' AND reason IN ('old', 'within-90')`),
+    ).toBe(1);
     // Idempotent: a second run finds nothing more.
-    expect(await runRetention(db.pool, { inboxDoneDays: 7, journalDefaultDays: 90 })).toEqual({ inbox: 0, journal: 0, fences: 0 });
+    expect(await runRetention(db.pool, { inboxDoneDays: 7, journalDefaultDays: 90 })).toEqual({
+      inbox: 0,
+      journal: 0,
+      fences: 0,
+    });
   });
 
-  it('offboards a tenant in batches through an index, next to another tenant\'s large journal', async () => {
+  it("offboards a tenant in batches through an index, next to another tenant's large journal", async () => {
     // The batch statement finds the tenant's rows by index, not by scanning every tenant's journal.
-    const plan = await withSystemScope(async (tx) => (await tx.query<{ 'QUERY PLAN': string }>(
-      `EXPLAIN SELECT ctid FROM journal WHERE tenant_id = 'gone' LIMIT 5000`)).rows.map((r) => r['QUERY PLAN']).join('\n'), db.pool);
+    const plan = await withSystemScope(
+      async (tx) =>
+        (
+          await tx.query<{ 'QUERY PLAN': string }>(
+            `EXPLAIN SELECT ctid FROM journal WHERE tenant_id = 'gone' LIMIT 5000`,
+          )
+        ).rows
+          .map((r) => r['QUERY PLAN'])
+          .join('\n'),
+      db.pool,
+    );
     expect(plan).toMatch(/Index|Bitmap/);
     expect(plan).not.toMatch(/Seq Scan/);
 

@@ -8,46 +8,63 @@ beforeAll(async () => {
   db = await createTestDatabase();
   await withSystemScope(async (tx) => {
     await tx.query(`INSERT INTO tenants (id) VALUES ('tenant-a'), ('tenant-b')`);
-    await tx.query(`INSERT INTO journal (tenant_id, outcome, reason) VALUES ('tenant-a', 'synced', 'a1'), ('tenant-b', 'synced', 'b1')`);
+    await tx.query(
+      `INSERT INTO journal (tenant_id, outcome, reason) VALUES ('tenant-a', 'synced', 'a1'), ('tenant-b', 'synced', 'b1')`,
+    );
   }, db.pool);
 });
 afterAll(async () => db.drop());
 
 describe('row-level security', () => {
   it('shows a tenant only its own rows, even when the query names the other tenant', async () => {
-    const rows = await withTenant('tenant-a', async (tx) => {
-      const all = await tx.query('SELECT reason FROM journal');
-      const other = await tx.query(`SELECT reason FROM journal WHERE tenant_id = 'tenant-b'`);
-      const tenants = await tx.query('SELECT id FROM tenants');
-      return { all: all.rows, other: other.rows, tenants: tenants.rows };
-    }, db.pool);
+    const rows = await withTenant(
+      'tenant-a',
+      async (tx) => {
+        const all = await tx.query('SELECT reason FROM journal');
+        const other = await tx.query(`SELECT reason FROM journal WHERE tenant_id = 'tenant-b'`);
+        const tenants = await tx.query('SELECT id FROM tenants');
+        return { all: all.rows, other: other.rows, tenants: tenants.rows };
+      },
+      db.pool,
+    );
     expect(rows.all).toEqual([{ reason: 'a1' }]);
     expect(rows.other).toEqual([]);
     expect(rows.tenants).toEqual([{ id: 'tenant-a' }]);
   });
 
   it("cannot update or delete the other tenant's rows", async () => {
-    const counts = await withTenant('tenant-a', async (tx) => {
-      const updated = await tx.query(`UPDATE journal SET reason = 'hacked' WHERE tenant_id = 'tenant-b'`);
-      const deleted = await tx.query(`DELETE FROM journal WHERE tenant_id = 'tenant-b'`);
-      const tenantDeleted = await tx.query(`DELETE FROM tenants WHERE id = 'tenant-b'`);
-      return [updated.rowCount, deleted.rowCount, tenantDeleted.rowCount];
-    }, db.pool);
+    const counts = await withTenant(
+      'tenant-a',
+      async (tx) => {
+        const updated = await tx.query(`UPDATE journal SET reason = 'hacked' WHERE tenant_id = 'tenant-b'`);
+        const deleted = await tx.query(`DELETE FROM journal WHERE tenant_id = 'tenant-b'`);
+        const tenantDeleted = await tx.query(`DELETE FROM tenants WHERE id = 'tenant-b'`);
+        return [updated.rowCount, deleted.rowCount, tenantDeleted.rowCount];
+      },
+      db.pool,
+    );
     expect(counts).toEqual([0, 0, 0]);
     const untouched = await withTenant('tenant-b', (tx) => tx.query('SELECT reason FROM journal'), db.pool);
     expect(untouched.rows).toEqual([{ reason: 'b1' }]);
   });
 
   it("cannot write a row into the other tenant's space", async () => {
-    const attempt = withTenant('tenant-a', (tx) =>
-      tx.query(`INSERT INTO journal (tenant_id, outcome, reason) VALUES ('tenant-b', 'synced', 'planted')`), db.pool);
+    const attempt = withTenant(
+      'tenant-a',
+      (tx) => tx.query(`INSERT INTO journal (tenant_id, outcome, reason) VALUES ('tenant-b', 'synced', 'planted')`),
+      db.pool,
+    );
     await expect(attempt).rejects.toThrow(/row-level security/);
   });
 
   it('cannot switch itself to another tenant or turn the policies off', async () => {
     const disable = withTenant('tenant-a', (tx) => tx.query('ALTER TABLE journal DISABLE ROW LEVEL SECURITY'), db.pool);
     await expect(disable).rejects.toThrow(/must be owner/);
-    const bypass = withTenant('tenant-a', (tx) => tx.query('SET LOCAL row_security = off; SELECT * FROM journal'), db.pool);
+    const bypass = withTenant(
+      'tenant-a',
+      (tx) => tx.query('SET LOCAL row_security = off; SELECT * FROM journal'),
+      db.pool,
+    );
     await expect(bypass).rejects.toThrow(/row-level security/);
   });
 
@@ -66,24 +83,37 @@ describe('row-level security', () => {
   it('accepts inbox events in one statement whose tenant context ends with it (nothing leaks to the pooled connection)', async () => {
     const client = await db.pool.connect();
     try {
-      const { rows } = await client.query(`SELECT inbox_id FROM tandem_accept_inbox('tenant-a', ARRAY['s4'], ARRAY['e-1'], ARRAY['t'], ARRAY['s4:task:x'],
+      const { rows } =
+        await client.query(`SELECT inbox_id FROM tandem_accept_inbox('tenant-a', ARRAY['s4'], ARRAY['e-1'], ARRAY['t'], ARRAY['s4:task:x'],
         ARRAY['{}'::jsonb], ARRAY['c-1'], ARRAY[0])`);
       expect(rows).toHaveLength(1);
       // Inside the statement's transaction the policies apply: tenant set, unprivileged role (this test database's user bypasses RLS).
       await client.query('BEGIN');
-      await client.query(`SELECT tandem_accept_inbox('tenant-a', ARRAY['s4'], ARRAY['e-1'], ARRAY['t'], ARRAY['s4:task:x'], ARRAY['{}'::jsonb], ARRAY['c-1'], ARRAY[0])`);
-      const inside = await client.query(`SELECT current_setting('tandem.tenant_id', true) AS tenant, current_user AS role`);
+      await client.query(
+        `SELECT tandem_accept_inbox('tenant-a', ARRAY['s4'], ARRAY['e-1'], ARRAY['t'], ARRAY['s4:task:x'], ARRAY['{}'::jsonb], ARRAY['c-1'], ARRAY[0])`,
+      );
+      const inside = await client.query(
+        `SELECT current_setting('tandem.tenant_id', true) AS tenant, current_user AS role`,
+      );
       await client.query('ROLLBACK');
       expect(inside.rows[0]).toEqual({ tenant: 'tenant-a', role: 'tandem_app' });
-      const after = await client.query(`SELECT current_setting('tandem.tenant_id', true) AS tenant, current_user AS role`);
+      const after = await client.query(
+        `SELECT current_setting('tandem.tenant_id', true) AS tenant, current_user AS role`,
+      );
       // The same connection is back to no tenant and its own role: a later query sees nothing by accident.
       expect(after.rows[0].tenant ?? '').toBe('');
       expect(after.rows[0].role).not.toBe('tandem_app');
     } finally {
       client.release();
     }
-    const stored = await withTenant('tenant-a', (tx) => tx.query(`SELECT tenant_id, event_id FROM inbox WHERE event_id = 'e-1'`), db.pool);
+    const stored = await withTenant(
+      'tenant-a',
+      (tx) => tx.query(`SELECT tenant_id, event_id FROM inbox WHERE event_id = 'e-1'`),
+      db.pool,
+    );
     expect(stored.rows).toEqual([{ tenant_id: 'tenant-a', event_id: 'e-1' }]);
-    expect((await withTenant('tenant-b', (tx) => tx.query(`SELECT 1 FROM inbox WHERE event_id = 'e-1'`), db.pool)).rows).toEqual([]);
+    expect(
+      (await withTenant('tenant-b', (tx) => tx.query(`SELECT 1 FROM inbox WHERE event_id = 'e-1'`), db.pool)).rows,
+    ).toEqual([]);
   });
 });

@@ -6,11 +6,13 @@ import { runOpenLoop } from '../../../src/bench/load.js';
 
 function spin(ms: number): void {
   const until = performance.now() + ms;
-  while (performance.now() < until) { /* burn CPU on purpose */ }
+  while (performance.now() < until) {
+    /* burn CPU on purpose */
+  }
 }
 
 describe('bench CPU accounting', () => {
-  it('reads a process\'s CPU from /proc in step with process.cpuUsage()', () => {
+  it("reads a process's CPU from /proc in step with process.cpuUsage()", () => {
     const before = processCpuMs(process.pid);
     const usageBefore = process.cpuUsage();
     spin(300);
@@ -23,7 +25,7 @@ describe('bench CPU accounting', () => {
     expect(after! - before!).toBeLessThan(own + 150);
   });
 
-  it('divides a window\'s CPU by the operations done in it, and leaves out a process that is gone', async () => {
+  it("divides a window's CPU by the operations done in it, and leaves out a process that is gone", async () => {
     const window = await startCpuWindow([pidSource('self', process.pid), pidSource('gone', 2 ** 22 + 7)]);
     const usageBefore = process.cpuUsage();
     spin(200);
@@ -39,7 +41,13 @@ describe('bench CPU accounting', () => {
 
 describe('open-loop load', () => {
   let server: http.Server | undefined;
-  afterEach(() => new Promise<void>((resolve) => { server?.closeAllConnections(); server?.close(() => resolve()); }));
+  afterEach(
+    () =>
+      new Promise<void>((resolve) => {
+        server?.closeAllConnections();
+        server?.close(() => resolve());
+      }),
+  );
 
   it('measures from the intended send time, so a server stall shows in the latency of every request due during it', async () => {
     let stalled = false;
@@ -48,13 +56,23 @@ describe('open-loop load', () => {
       request.resume();
       request.on('end', () => {
         // Once, 300 ms into the run: block the event loop for 250 ms, as a GC pause or a slow commit would.
-        if (!stalled && performance.now() - started > 300) { stalled = true; spin(250); }
+        if (!stalled && performance.now() - started > 300) {
+          stalled = true;
+          spin(250);
+        }
         response.end('ok');
       });
     });
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    const result = await runOpenLoop({ url: `http://127.0.0.1:${port}/`, ratePerSecond: 200, durationMs: 1_000, warmupMs: 0, headers: {}, body: () => 'x' });
+    const result = await runOpenLoop({
+      url: `http://127.0.0.1:${port}/`,
+      ratePerSecond: 200,
+      durationMs: 1_000,
+      warmupMs: 0,
+      headers: {},
+      body: () => 'x',
+    });
     expect(result.errors).toBe(0);
     expect(result.answered).toBe(200);
     // About 50 requests were due during the stall: each waited for it, so well over 1 % saw > 100 ms.

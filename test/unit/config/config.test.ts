@@ -3,27 +3,89 @@ import { loadConfig } from '../../../src/config/config.js';
 import { isTandemError, type TandemError } from '../../../src/errors/tandem-error.js';
 
 const secretKey = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
-const xsuaa = { label: 'xsuaa', name: 'tandem-uaa', tags: ['xsuaa'], credentials: {
-  clientid: 'sb-tandem!t1', clientsecret: 's3cr3t', url: 'https://provider.authentication.eu10.hana.ondemand.com',
-  uaadomain: 'authentication.eu10.hana.ondemand.com', xsappname: 'tandem!t1', identityzone: 'provider' } };
+const xsuaa = {
+  label: 'xsuaa',
+  name: 'tandem-uaa',
+  tags: ['xsuaa'],
+  credentials: {
+    clientid: 'sb-tandem!t1',
+    clientsecret: 's3cr3t',
+    url: 'https://provider.authentication.eu10.hana.ondemand.com',
+    uaadomain: 'authentication.eu10.hana.ondemand.com',
+    xsappname: 'tandem!t1',
+    identityzone: 'provider',
+  },
+};
 const vcap = {
-  'postgresql-db': [{ label: 'postgresql-db', name: 'tandem-db', tags: ['postgres'], credentials: {
-    hostname: 'pg.internal', port: '5432', dbname: 'db1', username: 'u1', password: 'p@ss', sslrootcert: '-----BEGIN CERTIFICATE-----' } }],
-  'redis-cache': [{ label: 'redis-cache', name: 'tandem-redis', tags: ['redis'], credentials: {
-    hostname: 'redis.internal', port: 1234, password: 'rpw', tls: true, uri: 'rediss://no-user-name-for-redis:rpw@redis.internal:1234' } }],
+  'postgresql-db': [
+    {
+      label: 'postgresql-db',
+      name: 'tandem-db',
+      tags: ['postgres'],
+      credentials: {
+        hostname: 'pg.internal',
+        port: '5432',
+        dbname: 'db1',
+        username: 'u1',
+        password: 'p@ss',
+        sslrootcert: '-----BEGIN CERTIFICATE-----',
+      },
+    },
+  ],
+  'redis-cache': [
+    {
+      label: 'redis-cache',
+      name: 'tandem-redis',
+      tags: ['redis'],
+      credentials: {
+        hostname: 'redis.internal',
+        port: 1234,
+        password: 'rpw',
+        tls: true,
+        uri: 'rediss://no-user-name-for-redis:rpw@redis.internal:1234',
+      },
+    },
+  ],
   xsuaa: [xsuaa],
-  destination: [{ label: 'destination', name: 'tandem-dest', tags: [], credentials: { clientid: 'd', uri: 'https://destination.cfapps.eu10.hana.ondemand.com', url: 'https://auth.example.com' } }],
-  connectivity: [{ label: 'connectivity', name: 'tandem-conn', tags: [], credentials: { clientid: 'c', onpremise_proxy_host: 'connectivityproxy.internal' } }],
+  destination: [
+    {
+      label: 'destination',
+      name: 'tandem-dest',
+      tags: [],
+      credentials: {
+        clientid: 'd',
+        uri: 'https://destination.cfapps.eu10.hana.ondemand.com',
+        url: 'https://auth.example.com',
+      },
+    },
+  ],
+  connectivity: [
+    {
+      label: 'connectivity',
+      name: 'tandem-conn',
+      tags: [],
+      credentials: { clientid: 'c', onpremise_proxy_host: 'connectivityproxy.internal' },
+    },
+  ],
   'saas-registry': [{ label: 'saas-registry', name: 'tandem-registry', tags: [], credentials: { appName: 'tandem' } }],
 };
 const cfEnv = (services: unknown) => ({
-  VCAP_APPLICATION: JSON.stringify({ application_uris: ['tandem-web.cfapps.eu10.hana.ondemand.com'], application_name: 'tandem-web' }),
-  VCAP_SERVICES: typeof services === 'string' ? services : JSON.stringify(services), TANDEM_SECRET_KEY: secretKey,
+  VCAP_APPLICATION: JSON.stringify({
+    application_uris: ['tandem-web.cfapps.eu10.hana.ondemand.com'],
+    application_name: 'tandem-web',
+  }),
+  VCAP_SERVICES: typeof services === 'string' ? services : JSON.stringify(services),
+  TANDEM_SECRET_KEY: secretKey,
   PUBLIC_URL: 'https://tandem-web.cfapps.eu10.hana.ondemand.com',
 });
 
 function failure(fn: () => unknown): TandemError {
-  try { fn(); } catch (error) { if (isTandemError(error)) return error; throw error; }
+  try {
+    fn();
+  } catch (error) {
+    if (isTandemError(error)) return error;
+    throw error;
+  }
   throw new Error('expected a failure');
 }
 
@@ -93,10 +155,14 @@ describe('loadConfig', () => {
   it('refuses a missing, http or loopback PUBLIC_URL on Cloud Foundry, naming PUBLIC_URL', () => {
     const { PUBLIC_URL: _omitted, ...withoutUrl } = cfEnv(vcap);
     expect(failure(() => loadConfig(withoutUrl)).message).toMatch(/PUBLIC_URL: missing/);
-    expect(failure(() => loadConfig({ ...cfEnv(vcap), PUBLIC_URL: 'http://tandem-web.cfapps.eu10.hana.ondemand.com' })).message)
-      .toMatch(/PUBLIC_URL: .* is not https/);
+    expect(
+      failure(() => loadConfig({ ...cfEnv(vcap), PUBLIC_URL: 'http://tandem-web.cfapps.eu10.hana.ondemand.com' }))
+        .message,
+    ).toMatch(/PUBLIC_URL: .* is not https/);
     for (const loopback of ['https://127.0.0.1:8080', 'https://localhost', 'https://[::1]:8443']) {
-      expect(failure(() => loadConfig({ ...cfEnv(vcap), PUBLIC_URL: loopback })).message).toMatch(/PUBLIC_URL: .* loopback/);
+      expect(failure(() => loadConfig({ ...cfEnv(vcap), PUBLIC_URL: loopback })).message).toMatch(
+        /PUBLIC_URL: .* loopback/,
+      );
     }
   });
 });

@@ -10,7 +10,12 @@ import { healthRoutes } from '../../../src/http/health/routes.js';
 import { PROVISIONING_PATHS } from '../../../src/http/provisioning/paths.js';
 import { SCOPES } from '../../../src/security/dev-token.js';
 import type { Pool } from '../../../src/store/pool.js';
-import { validateMtaDescriptor, type MtaDescriptor, type MtaModule, type MtaResource } from '../../support/mta-descriptor.js';
+import {
+  validateMtaDescriptor,
+  type MtaDescriptor,
+  type MtaModule,
+  type MtaResource,
+} from '../../support/mta-descriptor.js';
 
 /**
  * The deployment descriptors cannot be tried without a BTP account, and the MTA build tool cannot
@@ -56,18 +61,70 @@ describe('mta.yaml: structure and references', () => {
 
   // The validator must be able to fail, or the test above proves nothing.
   it.each([
-    ['a requires naming no resource', (doc: any) => { doc.modules[0].requires.push({ name: 'tandem-dbb' }); }, /"tandem-dbb" is neither a resource nor a provided property set/],
-    ['a misspelt key', (doc: any) => { doc.modules[0].paramters = {}; }, /paramters/],
-    ['a reference to a missing provided property', (doc: any) => {
-      doc.resources.find((r: any) => r.name === 'tandem-registry').parameters.config.appUrls.getDependencies = '~{srv-api/uri}/x';
-    }, /~\{srv-api\/uri\}: "srv-api" has no property "uri"/],
-    ['a reference to a set the resource does not require', (doc: any) => { delete doc.resources.find((r: any) => r.name === 'tandem-registry').requires; },
-      /must list "srv-api" under requires/],
-    ['an unknown placeholder', (doc: any) => { doc.modules[0].parameters.command = 'node ${spcae}'; }, /unknown placeholder \$\{spcae\}/],
-    ['a hook phase that does not exist', (doc: any) => { doc.modules[0].hooks[0].phases = ['deploy.before-start']; }, /phases/],
-    ['a managed service without a plan', (doc: any) => { delete doc.resources[0].parameters['service-plan']; }, /service-plan/],
-    ['two things with one name', (doc: any) => { doc.resources.push({ name: 'tandem-web', type: 'configuration' }); }, /"tandem-web" is declared twice/],
-    ['a module waiting for a module that does not exist', (doc: any) => { doc.modules[1]['deployed-after'] = ['tandem-wbe']; }, /"tandem-wbe" is not a module/],
+    [
+      'a requires naming no resource',
+      (doc: any) => {
+        doc.modules[0].requires.push({ name: 'tandem-dbb' });
+      },
+      /"tandem-dbb" is neither a resource nor a provided property set/,
+    ],
+    [
+      'a misspelt key',
+      (doc: any) => {
+        doc.modules[0].paramters = {};
+      },
+      /paramters/,
+    ],
+    [
+      'a reference to a missing provided property',
+      (doc: any) => {
+        doc.resources.find((r: any) => r.name === 'tandem-registry').parameters.config.appUrls.getDependencies =
+          '~{srv-api/uri}/x';
+      },
+      /~\{srv-api\/uri\}: "srv-api" has no property "uri"/,
+    ],
+    [
+      'a reference to a set the resource does not require',
+      (doc: any) => {
+        delete doc.resources.find((r: any) => r.name === 'tandem-registry').requires;
+      },
+      /must list "srv-api" under requires/,
+    ],
+    [
+      'an unknown placeholder',
+      (doc: any) => {
+        doc.modules[0].parameters.command = 'node ${spcae}';
+      },
+      /unknown placeholder \$\{spcae\}/,
+    ],
+    [
+      'a hook phase that does not exist',
+      (doc: any) => {
+        doc.modules[0].hooks[0].phases = ['deploy.before-start'];
+      },
+      /phases/,
+    ],
+    [
+      'a managed service without a plan',
+      (doc: any) => {
+        delete doc.resources[0].parameters['service-plan'];
+      },
+      /service-plan/,
+    ],
+    [
+      'two things with one name',
+      (doc: any) => {
+        doc.resources.push({ name: 'tandem-web', type: 'configuration' });
+      },
+      /"tandem-web" is declared twice/,
+    ],
+    [
+      'a module waiting for a module that does not exist',
+      (doc: any) => {
+        doc.modules[1]['deployed-after'] = ['tandem-wbe'];
+      },
+      /"tandem-wbe" is not a module/,
+    ],
   ])('reports %s', (_what, change, expected) => {
     const found = mutated(change);
     expect(found.join('\n')).toMatch(expected);
@@ -89,7 +146,11 @@ describe('mta.yaml: the apps', () => {
   });
 
   it('only starts commands the CLI has', () => {
-    const commands = mta().modules.flatMap((module) => [module.parameters?.command, ...(module.hooks ?? []).map((hook) => hook.parameters.command)])
+    const commands = mta()
+      .modules.flatMap((module) => [
+        module.parameters?.command,
+        ...(module.hooks ?? []).map((hook) => hook.parameters.command),
+      ])
       .filter((command): command is string => command !== undefined);
     expect(commands.length).toBeGreaterThanOrEqual(3);
     for (const command of commands) {
@@ -102,7 +163,9 @@ describe('mta.yaml: the apps', () => {
   it('health-checks web over HTTP on a path web registers, and the worker as a process without a route', async () => {
     const web = moduleNamed('tandem-web');
     expect(web.parameters?.['health-check-type']).toBe('http');
-    const router = healthRoutes({ pool: {} as Pool, redis: {} as Redis }) as unknown as { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> };
+    const router = healthRoutes({ pool: {} as Pool, redis: {} as Redis }) as unknown as {
+      stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }>;
+    };
     const getPaths = router.stack.filter((layer) => layer.route?.methods.get).map((layer) => layer.route!.path);
     expect(getPaths).toContain(web.parameters?.['health-check-http-endpoint']);
 
@@ -115,14 +178,22 @@ describe('mta.yaml: the apps', () => {
     const hooks = moduleNamed('tandem-web').hooks ?? [];
     const migrate = hooks.find((hook) => hook.parameters.command === 'node dist/cli.js migrate');
     expect(migrate, 'tandem-web needs a hook running `node dist/cli.js migrate`').toBeDefined();
-    expect(migrate!.phases).toEqual(expect.arrayContaining(['deploy.application.before-start', 'blue-green.application.before-start.idle']));
+    expect(migrate!.phases).toEqual(
+      expect.arrayContaining(['deploy.application.before-start', 'blue-green.application.before-start.idle']),
+    );
     // The worker's new code may need the new schema: it starts after web (and so after the hook).
     expect(moduleNamed('tandem-worker')['deployed-after']).toContain('tandem-web');
   });
 
   it('binds web and worker to every service the configuration reads', () => {
-    const services = new Map((mta().resources ?? []).map((resource) => [resource.name, resource.parameters?.service ?? resource.parameters?.['service-name']]));
-    const boundServices = (module: MtaModule) => new Set((module.requires ?? []).map((required) => services.get(required.name)).filter(Boolean));
+    const services = new Map(
+      (mta().resources ?? []).map((resource) => [
+        resource.name,
+        resource.parameters?.service ?? resource.parameters?.['service-name'],
+      ]),
+    );
+    const boundServices = (module: MtaModule) =>
+      new Set((module.requires ?? []).map((required) => services.get(required.name)).filter(Boolean));
     // src/config/vcap.ts finds bindings by these service labels (and tandem-secrets by name).
     const needed = ['xsuaa', 'destination', 'connectivity', 'postgresql-db', 'redis-cache', 'tandem-secrets'];
     for (const name of ['tandem-web', 'tandem-worker']) {
@@ -162,12 +233,18 @@ describe('npm run build: the folder the modules deploy', () => {
     out = mkdtempSync(join(tmpdir(), 'tandem-build-'));
     srv = join(out, 'srv');
     // The real build script, into a temporary folder: about 15 s (tsc), well inside the hook timeout.
-    await execFileAsync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--out', out], { cwd: root, timeout: 120_000 });
+    await execFileAsync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--out', out], {
+      cwd: root,
+      timeout: 120_000,
+    });
   }, 150_000);
-  afterAll(() => { if (out) rmSync(out, { recursive: true, force: true }); });
+  afterAll(() => {
+    if (out) rmSync(out, { recursive: true, force: true });
+  });
 
   /** mta.yaml paths are relative to the repository; gen/ is where the build writes. */
-  const builtPath = (path: string) => (path.startsWith('gen/') ? join(out, path.slice('gen/'.length)) : join(root, path));
+  const builtPath = (path: string) =>
+    path.startsWith('gen/') ? join(out, path.slice('gen/'.length)) : join(root, path);
 
   it('contains every module path, with the file each start command runs', () => {
     for (const module of mta().modules) {
@@ -176,9 +253,11 @@ describe('npm run build: the folder the modules deploy', () => {
       expect(existsSync(folder), `${module.name}: ${module.path} does not exist after the build`).toBe(true);
       expect(existsSync(join(folder, 'package.json')), `${module.name}: no package.json in ${module.path}`).toBe(true);
       const script = /^node (\S+)/.exec(module.parameters?.command ?? '')?.[1];
-      if (script) expect(existsSync(join(folder, script)), `${module.name}: ${script} missing in ${module.path}`).toBe(true);
+      if (script)
+        expect(existsSync(join(folder, script)), `${module.name}: ${script} missing in ${module.path}`).toBe(true);
     }
-    for (const needed of ['dist/cli.js', 'bin/tandem.js', 'package-lock.json']) expect(existsSync(join(srv, needed)), needed).toBe(true);
+    for (const needed of ['dist/cli.js', 'bin/tandem.js', 'package-lock.json'])
+      expect(existsSync(join(srv, needed)), needed).toBe(true);
     expect(readdirSync(join(srv, 'migrations')).sort()).toEqual(readdirSync(join(root, 'migrations')).sort());
   });
 
@@ -188,12 +267,22 @@ describe('npm run build: the folder the modules deploy', () => {
     const env = { ...process.env, LOG_LEVEL: 'silent' };
     const help = await execFileAsync(process.execPath, ['bin/tandem.js', 'help'], { cwd: srv, env, timeout: 60_000 });
     expect(help.stdout).toMatch(/worker\s+queue workers/);
-    const probe = await execFileAsync(process.execPath, ['--input-type=module', '-e',
-      "const m = await import('./dist/store/migrate.js'); const list = await m.readMigrations(); console.log(JSON.stringify({ dir: m.MIGRATIONS_DIR, files: list.map((x) => x.name) }));"],
-    { cwd: srv, env, timeout: 60_000 });
+    const probe = await execFileAsync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const m = await import('./dist/store/migrate.js'); const list = await m.readMigrations(); console.log(JSON.stringify({ dir: m.MIGRATIONS_DIR, files: list.map((x) => x.name) }));",
+      ],
+      { cwd: srv, env, timeout: 60_000 },
+    );
     const { dir, files } = JSON.parse(probe.stdout) as { dir: string; files: string[] };
     expect(dir).toBe(join(srv, 'migrations'));
-    expect(files).toEqual(readdirSync(join(root, 'migrations')).filter((file) => file.endsWith('.sql')).sort());
+    expect(files).toEqual(
+      readdirSync(join(root, 'migrations'))
+        .filter((file) => file.endsWith('.sql'))
+        .sort(),
+    );
   });
 
   it('ships production dependencies only, with a lock the buildpack can `npm ci` from', () => {
@@ -209,7 +298,8 @@ describe('npm run build: the folder the modules deploy', () => {
     expect(lock.packages['']!.devDependencies).toBeUndefined();
     const paths = Object.keys(lock.packages);
     expect(paths.filter((path) => lock.packages[path]!.dev)).toEqual([]);
-    for (const devOnly of ['node_modules/vitest', 'node_modules/typescript', 'node_modules/tsx']) expect(paths).not.toContain(devOnly);
+    for (const devOnly of ['node_modules/vitest', 'node_modules/typescript', 'node_modules/tsx'])
+      expect(paths).not.toContain(devOnly);
 
     // Every dependency of every kept package must still resolve the way Node does (walking up).
     const unresolved: string[] = [];
@@ -218,7 +308,10 @@ describe('npm run build: the folder the modules deploy', () => {
         let base = path;
         let found = false;
         for (;;) {
-          if (lock.packages[`${base ? `${base}/` : ''}node_modules/${dependency}`]) { found = true; break; }
+          if (lock.packages[`${base ? `${base}/` : ''}node_modules/${dependency}`]) {
+            found = true;
+            break;
+          }
           if (!base) break;
           const cut = base.lastIndexOf('/node_modules/');
           base = cut === -1 ? '' : base.slice(0, cut);
@@ -256,8 +349,9 @@ describe('xs-security.json', () => {
   });
 
   it('declares exactly the scopes the code checks', () => {
-    expect([...scopeNames].sort(), 'xs-security.json scopes vs SCOPES in src/security/dev-token.ts')
-      .toEqual(SCOPES.map((scope) => `$XSAPPNAME.${scope}`).sort());
+    expect([...scopeNames].sort(), 'xs-security.json scopes vs SCOPES in src/security/dev-token.ts').toEqual(
+      SCOPES.map((scope) => `$XSAPPNAME.${scope}`).sort(),
+    );
   });
 
   it('has no S4Events scope or authority: S/4 posts events with per-tenant callback credentials, never with the provider client', () => {
@@ -267,21 +361,29 @@ describe('xs-security.json', () => {
 
   it('grants the Callback scope to the SaaS provisioning service only', () => {
     const callback = security.scopes.find((scope) => scope.name === '$XSAPPNAME.Callback');
-    expect(callback?.['grant-as-authority-to-apps']).toEqual(['$XSAPPNAME(application,sap-provisioning,tenant-onboarding)']);
+    expect(callback?.['grant-as-authority-to-apps']).toEqual([
+      '$XSAPPNAME(application,sap-provisioning,tenant-onboarding)',
+    ]);
     // No person may call the provisioning callbacks.
-    for (const template of security['role-templates']) expect(template['scope-references']).not.toContain('$XSAPPNAME.Callback');
+    for (const template of security['role-templates'])
+      expect(template['scope-references']).not.toContain('$XSAPPNAME.Callback');
   });
 
   it('builds role templates from declared scopes and role collections from declared templates', () => {
     for (const template of security['role-templates']) {
-      for (const scope of template['scope-references']) expect(scopeNames, `role template ${template.name}`).toContain(scope);
+      for (const scope of template['scope-references'])
+        expect(scopeNames, `role template ${template.name}`).toContain(scope);
     }
     for (const authority of security.authorities ?? []) expect(scopeNames).toContain(authority);
     const templates = security['role-templates'].map((template) => `$XSAPPNAME.${template.name}`);
     for (const collection of security['role-collections']) {
-      for (const reference of collection['role-template-references']) expect(templates, `role collection ${collection.name}`).toContain(reference);
+      for (const reference of collection['role-template-references'])
+        expect(templates, `role collection ${collection.name}`).toContain(reference);
     }
-    expect(security['role-collections'].map((collection) => collection.name).sort()).toEqual(['Tandem Administrator', 'Tandem Support']);
+    expect(security['role-collections'].map((collection) => collection.name).sort()).toEqual([
+      'Tandem Administrator',
+      'Tandem Support',
+    ]);
   });
 });
 
@@ -289,15 +391,20 @@ describe('SaaS provisioning (saas-registry)', () => {
   const registry = resourceNamed('tandem-registry');
   const appUrls = config(registry).appUrls as Record<string, unknown>;
   /** The registry's URL template as an Express path on web (`{tenantId}` ↔ `:tenantId`). */
-  const webPath = (url: unknown) => String(url).replace('~{srv-api/url}', '').replace(/\{(\w+)\}/g, ':$1');
+  const webPath = (url: unknown) =>
+    String(url)
+      .replace('~{srv-api/url}', '')
+      .replace(/\{(\w+)\}/g, ':$1');
 
-  it('calls the provisioning routes web serves, on web\'s own URL', () => {
+  it("calls the provisioning routes web serves, on web's own URL", () => {
     expect(registry.parameters?.service).toBe('saas-registry');
     expect(String(appUrls.onSubscription)).toMatch(/^~\{srv-api\/url\}\//);
     expect(String(appUrls.getDependencies)).toMatch(/^~\{srv-api\/url\}\//);
     expect(webPath(appUrls.onSubscription)).toBe(PROVISIONING_PATHS.tenant);
     expect(webPath(appUrls.getDependencies)).toBe(PROVISIONING_PATHS.dependencies);
-    expect(moduleNamed('tandem-web').provides?.find((set) => set.name === 'srv-api')?.properties?.url).toBe('${default-url}');
+    expect(moduleNamed('tandem-web').provides?.find((set) => set.name === 'srv-api')?.properties?.url).toBe(
+      '${default-url}',
+    );
   });
 
   it('subscribes asynchronously, with a callback timeout in the allowed range', () => {
@@ -305,13 +412,17 @@ describe('SaaS provisioning (saas-registry)', () => {
     expect(appUrls.callbackTimeoutMillis).toEqual(expect.any(Number));
     expect(appUrls.callbackTimeoutMillis as number).toBeGreaterThan(0);
     expect(appUrls.callbackTimeoutMillis as number).toBeLessThanOrEqual(3_600_000);
-    for (const key of ['appName', 'displayName', 'category']) expect(config(registry)[key], key).toEqual(expect.any(String));
+    for (const key of ['appName', 'displayName', 'category'])
+      expect(config(registry)[key], key).toEqual(expect.any(String));
   });
 });
 
 describe('approuter', () => {
-  interface XsApp { welcomeFile: string; logout?: { logoutEndpoint: string; logoutPage?: string };
-    routes: Array<{ source: string; destination?: string; localDir?: string; authenticationType: string }> }
+  interface XsApp {
+    welcomeFile: string;
+    logout?: { logoutEndpoint: string; logoutPage?: string };
+    routes: Array<{ source: string; destination?: string; localDir?: string; authenticationType: string }>;
+  }
   const xsApp = readJson<XsApp>('approuter/xs-app.json');
   const approuter = moduleNamed('tandem-approuter');
   const routeFor = (path: string) => xsApp.routes.find((route) => new RegExp(route.source).test(path));
@@ -319,12 +430,14 @@ describe('approuter', () => {
   it('is a Node.js approuter that declares (not vendors) @sap/approuter', () => {
     expect(approuter.type).toBe('approuter.nodejs');
     expect(approuter.path).toBe('approuter');
-    const pkg = readJson<{ dependencies: Record<string, string>; scripts: { start: string } }>('approuter/package.json');
+    const pkg = readJson<{ dependencies: Record<string, string>; scripts: { start: string } }>(
+      'approuter/package.json',
+    );
     expect(pkg.dependencies['@sap/approuter']).toBeDefined();
     expect(pkg.scripts.start).toContain('@sap/approuter');
   });
 
-  it('routes only to destinations mta.yaml gives it, and forwards the user\'s token to web', () => {
+  it("routes only to destinations mta.yaml gives it, and forwards the user's token to web", () => {
     const destinations = (approuter.requires ?? []).filter((required) => required.group === 'destinations');
     const names = destinations.map((required) => required.properties?.name);
     for (const route of xsApp.routes.filter((r) => r.destination)) expect(names).toContain(route.destination);
@@ -332,7 +445,8 @@ describe('approuter', () => {
     expect(srv?.name).toBe('srv-api');
     expect(srv?.properties?.url).toBe('~{url}');
     expect(srv?.properties?.forwardAuthToken).toBe(true);
-    for (const route of xsApp.routes.filter((r) => r.localDir)) expect(existsSync(join(root, 'approuter', route.localDir!))).toBe(true);
+    for (const route of xsApp.routes.filter((r) => r.localDir))
+      expect(existsSync(join(root, 'approuter', route.localDir!))).toBe(true);
   });
 
   it('signs people in for the cockpit and the admin API', () => {
@@ -347,8 +461,17 @@ describe('approuter', () => {
 
   it('does not carry machine-to-machine endpoints: their callers cannot log in interactively', () => {
     const concrete = (path: string) => path.replace(/:(\w+)/g, 'x$1');
-    for (const path of ['/s4/events', '/ews/notifications/abc123', '/graph/notifications', '/graph/lifecycle',
-      concrete(PROVISIONING_PATHS.tenant), PROVISIONING_PATHS.dependencies, '/health', '/ready', '/metrics']) {
+    for (const path of [
+      '/s4/events',
+      '/ews/notifications/abc123',
+      '/graph/notifications',
+      '/graph/lifecycle',
+      concrete(PROVISIONING_PATHS.tenant),
+      PROVISIONING_PATHS.dependencies,
+      '/health',
+      '/ready',
+      '/metrics',
+    ]) {
       expect(routeFor(path), `${path} must not go through the approuter`).toBeUndefined();
     }
   });
@@ -357,13 +480,22 @@ describe('approuter', () => {
     const routes = (approuter.parameters?.routes ?? []) as Array<{ route: string }>;
     expect(routes.map((r) => r.route)).toEqual(['*.${tenant-domain}']);
     // A global parameter, so an extension descriptor sets the operator's domain without editing mta.yaml.
-    expect((mta() as { parameters?: Record<string, unknown> }).parameters?.['tenant-domain']).toEqual(expect.any(String));
+    expect((mta() as { parameters?: Record<string, unknown> }).parameters?.['tenant-domain']).toEqual(
+      expect.any(String),
+    );
     // The descriptor carries the route: no keep-existing-routes or hand-mapped routes are needed.
     expect(approuter.parameters?.['keep-existing-routes']).toBeUndefined();
-    const redirects = ((config(resourceNamed('tandem-uaa'))['oauth2-configuration'] as { 'redirect-uris': string[] })['redirect-uris']);
+    const redirects = (config(resourceNamed('tandem-uaa'))['oauth2-configuration'] as { 'redirect-uris': string[] })[
+      'redirect-uris'
+    ];
     expect(redirects).toContain('https://*.${tenant-domain}/**');
     // Only our own domain: a shared domain (cfapps.…) is one anyone can put a route on, and no plain-http or local URIs.
-    for (const uri of [...redirects, ...readJson<{ 'oauth2-configuration': { 'redirect-uris': string[] } }>('xs-security.json')['oauth2-configuration']['redirect-uris']]) {
+    for (const uri of [
+      ...redirects,
+      ...readJson<{ 'oauth2-configuration': { 'redirect-uris': string[] } }>('xs-security.json')[
+        'oauth2-configuration'
+      ]['redirect-uris'],
+    ]) {
       expect(uri).toMatch(/^https:\/\/\*\.\$\{tenant-domain\}\//);
       expect(uri).not.toMatch(/localhost|default-domain|hana\.ondemand\.com|^http:/);
     }
@@ -375,11 +507,16 @@ describe('approuter', () => {
     const regex = new RegExp(pattern);
     // Exactly one capture group: the subscriber subaccount's subdomain.
     expect(new RegExp(`${pattern}|`).exec('')!.length - 1).toBe(1);
-    const host = (subdomain: string) => String((approuter.parameters?.routes as Array<{ route: string }>)[0]!.route)
-      .replaceAll('${tenant-domain}', domain).replace('*', subdomain);
+    const host = (subdomain: string) =>
+      String((approuter.parameters?.routes as Array<{ route: string }>)[0]!.route)
+        .replaceAll('${tenant-domain}', domain)
+        .replace('*', subdomain);
     expect(regex.exec(host('acme-prod'))?.[1]).toBe('acme-prod');
     expect(regex.test(`acme.other-${domain}`)).toBe(false);
-    const template = String(moduleNamed('tandem-web').properties?.TENANT_URL_TEMPLATE).replaceAll('${tenant-domain}', domain);
+    const template = String(moduleNamed('tandem-web').properties?.TENANT_URL_TEMPLATE).replaceAll(
+      '${tenant-domain}',
+      domain,
+    );
     expect(regex.exec(new URL(template.replace('{subdomain}', 'acme-prod')).hostname)?.[1]).toBe('acme-prod');
   });
 });
@@ -396,7 +533,9 @@ describe('GitHub CI', () => {
     expect(job.services.redis.image).toBe('redis:7');
     for (const service of ['postgres', 'redis']) {
       expect(job.services[service].options, service).toMatch(/--health-cmd/);
-      expect(job.services[service].ports.join(' '), service).toMatch(service === 'postgres' ? /5432:5432/ : /6379:6379/);
+      expect(job.services[service].ports.join(' '), service).toMatch(
+        service === 'postgres' ? /5432:5432/ : /6379:6379/,
+      );
     }
     expect(job.steps.some((step) => String(step.run ?? '').includes('bash .ci/run'))).toBe(true);
   });

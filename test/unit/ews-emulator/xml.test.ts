@@ -10,7 +10,12 @@ describe('namespace-aware XML parsing', () => {
     expect(doc.ns).toBe(NS.soap);
     const op = doc.children[0]!.children[0]!;
     expect([op.ns, op.name]).toEqual([NS.messages, 'Op']);
-    expect([op.children[0]!.ns, op.children[0]!.name, op.children[0]!.attrs.Id, op.children[0]!.text]).toEqual([NS.types, 'Thing', '1', 't & u']);
+    expect([op.children[0]!.ns, op.children[0]!.name, op.children[0]!.attrs.Id, op.children[0]!.text]).toEqual([
+      NS.types,
+      'Thing',
+      '1',
+      't & u',
+    ]);
     expect(op.children[1]!.ns).toBe(NS.messages);
     expect(serialize(op.children[0]!)).toBe('<t:Thing Id="1">t &amp; u</t:Thing>');
   });
@@ -22,9 +27,15 @@ describe('namespace-aware XML parsing', () => {
   });
 
   it('keys named properties by property set GUID, whichever way the set is named', () => {
-    const byName = parseXml(`<t:ExtendedFieldURI xmlns:t="${NS.types}" DistinguishedPropertySetId="PublicStrings" PropertyName="Stamp" PropertyType="String"/>`);
-    const byGuid = parseXml(`<t:ExtendedFieldURI xmlns:t="${NS.types}" PropertySetId="00020329-0000-0000-C000-000000000046" PropertyName="Stamp" PropertyType="String"/>`);
-    const other = parseXml(`<t:ExtendedFieldURI xmlns:t="${NS.types}" DistinguishedPropertySetId="Common" PropertyName="Stamp" PropertyType="String"/>`);
+    const byName = parseXml(
+      `<t:ExtendedFieldURI xmlns:t="${NS.types}" DistinguishedPropertySetId="PublicStrings" PropertyName="Stamp" PropertyType="String"/>`,
+    );
+    const byGuid = parseXml(
+      `<t:ExtendedFieldURI xmlns:t="${NS.types}" PropertySetId="00020329-0000-0000-C000-000000000046" PropertyName="Stamp" PropertyType="String"/>`,
+    );
+    const other = parseXml(
+      `<t:ExtendedFieldURI xmlns:t="${NS.types}" DistinguishedPropertySetId="Common" PropertyName="Stamp" PropertyType="String"/>`,
+    );
     expect(extendedKey(byName)).toBe(extendedKey(byGuid));
     expect(extendedKey(other)).not.toBe(extendedKey(byName));
   });

@@ -78,13 +78,26 @@ describe('appointmentFromEws on an Exchange Server response', () => {
     service.XHRApi = new ews.XhrApi({ timeout: 2_000 });
     const item = await ews.Appointment.Bind(service, new ews.ItemId('AAMkADk='), fullPropertySet('appointment'));
     expect(appointmentFromEws(item)).toEqual({
-      id: 'AAMkADk=', changeKey: 'DwAAABYA', type: 'single', subject: 'R&D review',
+      id: 'AAMkADk=',
+      changeKey: 'DwAAABYA',
+      type: 'single',
+      subject: 'R&D review',
       body: { type: 'html', content: '<html><body>Agenda</body></html>' },
-      start: '2026-04-14T07:00:00.000Z', end: '2026-04-14T08:30:00.000Z', timeZone: 'Europe/Berlin', isAllDay: false,
-      location: 'Walldorf', categories: ['S/4HANA'], sensitivity: 'confidential', importance: 'high', showAs: 'tentative',
-      reminderMinutesBeforeStart: 30, organizer: { email: 'alice@demo.example', name: 'Alice' },
+      start: '2026-04-14T07:00:00.000Z',
+      end: '2026-04-14T08:30:00.000Z',
+      timeZone: 'Europe/Berlin',
+      isAllDay: false,
+      location: 'Walldorf',
+      categories: ['S/4HANA'],
+      sensitivity: 'confidential',
+      importance: 'high',
+      showAs: 'tentative',
+      reminderMinutesBeforeStart: 30,
+      organizer: { email: 'alice@demo.example', name: 'Alice' },
       attendees: [{ email: 'bob@demo.example', name: 'Bob', type: 'required', response: 'accepted' }],
-      hasAttachments: false, stamp: { s4Key: 'ACT-7', hash: 'abc' }, lastModified: '2026-03-01T10:00:00.000Z',
+      hasAttachments: false,
+      stamp: { s4Key: 'ACT-7', hash: 'abc' },
+      lastModified: '2026-03-01T10:00:00.000Z',
     });
   });
 });

@@ -66,7 +66,10 @@ async function rejection(answer: typeof next, target?: string): Promise<unknown>
 
 describe('normalizeEwsError with what ews-javascript-api really rejects with', () => {
   it('ErrorServerBusy SOAP fault → EXCHANGE_THROTTLED with BackOffMilliseconds', async () => {
-    const raw = await rejection({ status: 500, body: fault('ErrorServerBusy', 'The server cannot service this request right now.', backOff(2500)) });
+    const raw = await rejection({
+      status: 500,
+      body: fault('ErrorServerBusy', 'The server cannot service this request right now.', backOff(2500)),
+    });
     expect(raw).toBeInstanceOf(ews.SoapFaultDetails);
     expect(raw).not.toBeInstanceOf(Error);
     const error = normalizeEwsError(raw);
@@ -136,7 +139,10 @@ describe('normalizeEwsError with what ews-javascript-api really rejects with', (
     try {
       const s = service(`http://127.0.0.1:${(slow.address() as AddressInfo).port}/EWS/Exchange.asmx`);
       s.XHRApi = new ews.XhrApi({ timeout: 200 });
-      const raw = await ews.Item.Bind(s, new ews.ItemId('AAMkAD='), ews.PropertySet.IdOnly).then(() => undefined, (e: unknown) => e);
+      const raw = await ews.Item.Bind(s, new ews.ItemId('AAMkAD='), ews.PropertySet.IdOnly).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(normalizeEwsError(raw).code).toBe('EXCHANGE_UNAVAILABLE');
     } finally {
       slow.closeAllConnections();
@@ -147,7 +153,9 @@ describe('normalizeEwsError with what ews-javascript-api really rejects with', (
   it('passes TandemErrors through and maps plain values', () => {
     const own = new TandemError('EXCHANGE_CONFLICT', 'x');
     expect(normalizeEwsError(own)).toBe(own);
-    expect(normalizeEwsError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })).code).toBe('EXCHANGE_UNAVAILABLE');
+    expect(normalizeEwsError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })).code).toBe(
+      'EXCHANGE_UNAVAILABLE',
+    );
     expect(normalizeEwsError('weird').code).toBe('INTERNAL');
   });
 });

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { XMLParser } from 'fast-xml-parser';
-import { ewsNotificationResponse, parseEwsNotification } from '../../../src/connectors/exchange/ews/notification-parser.js';
+import {
+  ewsNotificationResponse,
+  parseEwsNotification,
+} from '../../../src/connectors/exchange/ews/notification-parser.js';
 import { isTandemError } from '../../../src/errors/tandem-error.js';
 
 // Shape as in Microsoft's "Push notifications" / SendNotification documentation.
@@ -93,8 +96,12 @@ describe('parseEwsNotification', () => {
   it('treats a lone StatusEvent as a heartbeat, whatever the namespace prefixes', () => {
     const parsed = parseEwsNotification(STATUS_ONLY);
     expect(parsed).toEqual({
-      remoteSubscriptionId: 'SUB-1', previousWatermark: 'WM-1', lastWatermark: 'WM-2', heartbeat: true,
-      moreEvents: false, itemIds: [],
+      remoteSubscriptionId: 'SUB-1',
+      previousWatermark: 'WM-1',
+      lastWatermark: 'WM-2',
+      heartbeat: true,
+      moreEvents: false,
+      itemIds: [],
     });
   });
 
@@ -121,7 +128,10 @@ describe('parseEwsNotification', () => {
     expectCode(() => parseEwsNotification(MULTI_EVENT, 100), 'PAYLOAD_TOO_LARGE');
     expectCode(() => parseEwsNotification('<soap:Envelope><soap:Body><unclosed></soap:Body>'), 'BAD_REQUEST');
     expectCode(() => parseEwsNotification('<Envelope><Body><GetItem/></Body></Envelope>'), 'BAD_REQUEST');
-    expectCode(() => parseEwsNotification(STATUS_ONLY.replace(/<SubscriptionId[^>]*>SUB-1<\/SubscriptionId>/, '')), 'BAD_REQUEST');
+    expectCode(
+      () => parseEwsNotification(STATUS_ONLY.replace(/<SubscriptionId[^>]*>SUB-1<\/SubscriptionId>/, '')),
+      'BAD_REQUEST',
+    );
   });
 });
 

@@ -8,7 +8,8 @@ import { createEwsTransport } from '../../../src/connectors/exchange/ews/transpo
 import { isTandemError } from '../../../src/errors/tandem-error.js';
 
 /** Type 2 (challenge) message from the NTLM specification examples (domain "DOMAIN", server "SERVER"). */
-const TYPE2 = 'TlRMTVNTUAACAAAADAAMADAAAAA1goniASNFZ4mrze8AAAAAAAAAAGIAYgA8AAAARABPAE0AQQBJAE4AAgAMAEQATwBNAEEASQBOAAEADABTAEUAUgBWAEUAUgAEABQAZABvAG0AYQBpAG4ALgBjAG8AbQADACIAcwBlAHIAdgBlAHIALgBkAG8AbQBhAGkAbgAuAGMAbwBtAAAAAAA=';
+const TYPE2 =
+  'TlRMTVNTUAACAAAADAAMADAAAAA1goniASNFZ4mrze8AAAAAAAAAAGIAYgA8AAAARABPAE0AQQBJAE4AAgAMAEQATwBNAEEASQBOAAEADABTAEUAUgBWAEUAUgAEABQAZABvAG0AYQBpAG4ALgBjAG8AbQADACIAcwBlAHIAdgBlAHIALgBkAG8AbQBhAGkAbgAuAGMAbwBtAAAAAAA=';
 
 const GET_FOLDER_OK = `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>
 <m:GetFolderResponse xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types">
@@ -27,7 +28,10 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      seen.push({ anchor: req.headers['x-anchormailbox'] as string | undefined, body: Buffer.concat(chunks).toString('utf8') });
+      seen.push({
+        anchor: req.headers['x-anchormailbox'] as string | undefined,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
       const auth = req.headers.authorization ?? '';
       authorizations.push(auth);
       if (/^NTLM TlRMTVNTUAAB/.test(auth)) {
@@ -58,10 +62,16 @@ afterAll(async () => {
 const redis = { tandemSemaphoreAcquire: async () => 0, tandemSemaphoreRelease: async () => 0 } as unknown as Redis;
 
 function connector(auth: 'basic' | 'ntlm', timeoutMs = 5_000, serverVersion = 'Exchange2016') {
-  return createEwsConnector({
-    kind: 'ews-onprem', id: 'env-t', tenantId: 't', maxConcurrency: 2,
-    ews: { url, auth, username: 'svc-tandem', domain: 'CONTOSO', password: 'pw', impersonation: true, serverVersion },
-  }, { redis, keyPrefix: 'unused', timeoutMs, retry: { maxAttempts: 1 }, logger: pino({ level: 'silent' }) });
+  return createEwsConnector(
+    {
+      kind: 'ews-onprem',
+      id: 'env-t',
+      tenantId: 't',
+      maxConcurrency: 2,
+      ews: { url, auth, username: 'svc-tandem', domain: 'CONTOSO', password: 'pw', impersonation: true, serverVersion },
+    },
+    { redis, keyPrefix: 'unused', timeoutMs, retry: { maxAttempts: 1 }, logger: pino({ level: 'silent' }) },
+  );
 }
 
 describe('EWS transport', () => {
@@ -80,14 +90,24 @@ describe('EWS transport', () => {
     const soap = seen.filter((request) => request.body.includes('soap:Envelope'));
     expect(soap.length).toBe(3);
     expect(soap.every((request) => request.anchor === 'bob@demo.example')).toBe(true);
-    expect(soap.every((request) => request.body.includes('<t:RequestServerVersion Version="Exchange2013_SP1">'))).toBe(true);
+    expect(soap.every((request) => request.body.includes('<t:RequestServerVersion Version="Exchange2013_SP1">'))).toBe(
+      true,
+    );
     // The first step authenticates as the service account itself; the others impersonate the mailbox.
-    expect(soap.map((request) => request.body.includes('<t:SmtpAddress>bob@demo.example</t:SmtpAddress>'))).toEqual([false, true, true]);
+    expect(soap.map((request) => request.body.includes('<t:SmtpAddress>bob@demo.example</t:SmtpAddress>'))).toEqual([
+      false,
+      true,
+      true,
+    ]);
   });
 
   it('refuses NTLM together with an extra CA as a configuration error', () => {
     try {
-      createEwsTransport({ timeoutMs: 1_000, caCertificate: '-----BEGIN CERTIFICATE-----', auth: { kind: 'ntlm', username: 'u', password: 'p' } });
+      createEwsTransport({
+        timeoutMs: 1_000,
+        caCertificate: '-----BEGIN CERTIFICATE-----',
+        auth: { kind: 'ntlm', username: 'u', password: 'p' },
+      });
       throw new Error('expected a failure');
     } catch (error) {
       expect(isTandemError(error, 'CONFIG_INVALID')).toBe(true);

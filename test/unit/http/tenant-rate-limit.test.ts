@@ -6,7 +6,13 @@ describe('TenantRateLimit', () => {
   it('lets a burst through, then refuses with the wait, and refills over time', () => {
     const limit = new TenantRateLimit(10, 20);
     limit.take('noisy', 20, 0);
-    const error = (() => { try { limit.take('noisy', 5, 0); } catch (e) { return e; } })();
+    const error = (() => {
+      try {
+        limit.take('noisy', 5, 0);
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(isTandemError(error, 'RATE_LIMITED')).toBe(true);
     expect((error as { retryAfterMs: number }).retryAfterMs).toBe(500);
     expect(() => limit.take('noisy', 5, 500)).not.toThrow();

@@ -3,12 +3,21 @@ import { formatSubject, parseSubject, subjectScope, subjects, type InboxSubject 
 
 describe('subjectScope', () => {
   it('files inbox subjects under the object or mailbox the journal knows them by', () => {
-    expect(subjectScope('s4:appointment:0a1b2c3d-0000-4000-8000-000000000001')).toEqual({ objectKind: 'appointment', s4Key: '0a1b2c3d-0000-4000-8000-000000000001' });
+    expect(subjectScope('s4:appointment:0a1b2c3d-0000-4000-8000-000000000001')).toEqual({
+      objectKind: 'appointment',
+      s4Key: '0a1b2c3d-0000-4000-8000-000000000001',
+    });
     expect(subjectScope('s4:task:abc')).toEqual({ objectKind: 'task', s4Key: 'abc' });
     expect(subjectScope('s4:bp:1000042')).toEqual({ objectKind: 'contact', s4Key: '1000042' });
     expect(subjectScope('s4:bp-relationships:EMP001')).toEqual({ objectKind: 'contact', s4Key: 'EMP001' });
-    expect(subjectScope('mailbox:6f1c0d4e-1111-4000-8000-000000000002:calendar')).toEqual({ objectKind: 'mailbox', mailboxId: '6f1c0d4e-1111-4000-8000-000000000002' });
-    expect(subjectScope('mailbox:6f1c0d4e-1111-4000-8000-000000000002:initial-load')).toEqual({ objectKind: 'mailbox', mailboxId: '6f1c0d4e-1111-4000-8000-000000000002' });
+    expect(subjectScope('mailbox:6f1c0d4e-1111-4000-8000-000000000002:calendar')).toEqual({
+      objectKind: 'mailbox',
+      mailboxId: '6f1c0d4e-1111-4000-8000-000000000002',
+    });
+    expect(subjectScope('mailbox:6f1c0d4e-1111-4000-8000-000000000002:initial-load')).toEqual({
+      objectKind: 'mailbox',
+      mailboxId: '6f1c0d4e-1111-4000-8000-000000000002',
+    });
     expect(subjectScope('something-else')).toEqual({});
   });
 });
@@ -30,6 +39,13 @@ describe('inbox subjects', () => {
   });
 
   it('refuse what Tandem does not write', () => {
-    for (const text of ['s4:appointment:', 's4:order:1', `mailbox:${mailboxId}:inbox`, 'mailbox:alice@x:calendar', 'other']) expect(parseSubject(text)).toBeUndefined();
+    for (const text of [
+      's4:appointment:',
+      's4:order:1',
+      `mailbox:${mailboxId}:inbox`,
+      'mailbox:alice@x:calendar',
+      'other',
+    ])
+      expect(parseSubject(text)).toBeUndefined();
   });
 });

@@ -21,7 +21,8 @@ describe('when a user change starts the initial load', () => {
 
 describe('the blind window after a lost EWS subscription', () => {
   it('is under 2 minutes with the defaults: silence threshold plus one maintenance interval plus a few seconds of resubscribe and catch-up', () => {
-    const worstCaseMs = SILENT_HEARTBEATS * DEFAULT_STATUS_FREQUENCY_MINUTES * 60_000 + DEFAULT_MAINTENANCE_EVERY_MS + 5_000;
+    const worstCaseMs =
+      SILENT_HEARTBEATS * DEFAULT_STATUS_FREQUENCY_MINUTES * 60_000 + DEFAULT_MAINTENANCE_EVERY_MS + 5_000;
     expect(worstCaseMs).toBeLessThanOrEqual(120_000);
   });
 });

@@ -5,7 +5,11 @@ import type { ChangeRecord, Row } from '../../../src/emulators/s4/store.js';
 import { validateS4Event } from '../../../src/inbox/s4-event.js';
 
 const uuid = '5f0c2e1a-0000-4000-8000-000000000001';
-const appt = (action: ChangeRecord['action']): ChangeRecord => ({ set: 'A_AppointmentActivity', action, row: { ActivityUUID: uuid, ActivityProcessType: 'ZVIS', __changed: 1 } as Row });
+const appt = (action: ChangeRecord['action']): ChangeRecord => ({
+  set: 'A_AppointmentActivity',
+  action,
+  row: { ActivityUUID: uuid, ActivityProcessType: 'ZVIS', __changed: 1 } as Row,
+});
 
 describe('S/4 emulator CloudEvents', () => {
   it('collapses the changes of one unit of work into one event per object', () => {
@@ -18,12 +22,33 @@ describe('S/4 emulator CloudEvents', () => {
   });
 
   it('sends events the service accepts, for every object kind', () => {
-    const events = toEvents([
-      appt('changed'),
-      { set: 'TaskActivity', action: 'created', row: { ActivityUUID: '5f0c2e1a-0000-4000-8000-000000000002', ActivityProcessType: 'ZTSK', __changed: 1 } as Row },
-      { set: 'A_BusinessPartner', action: 'changed', row: { BusinessPartner: '10200001', __changed: 1 } as Row },
-      { set: 'BPRelationship', action: 'created', row: { RelationshipNumber: '1', BusinessPartner1: 'EMP001', BusinessPartner2: '10100001', RelationshipCategory: 'BUR011', __changed: 1 } as Row },
-    ], '/default/sap.s4.beh/S4D/100');
+    const events = toEvents(
+      [
+        appt('changed'),
+        {
+          set: 'TaskActivity',
+          action: 'created',
+          row: {
+            ActivityUUID: '5f0c2e1a-0000-4000-8000-000000000002',
+            ActivityProcessType: 'ZTSK',
+            __changed: 1,
+          } as Row,
+        },
+        { set: 'A_BusinessPartner', action: 'changed', row: { BusinessPartner: '10200001', __changed: 1 } as Row },
+        {
+          set: 'BPRelationship',
+          action: 'created',
+          row: {
+            RelationshipNumber: '1',
+            BusinessPartner1: 'EMP001',
+            BusinessPartner2: '10100001',
+            RelationshipCategory: 'BUR011',
+            __changed: 1,
+          } as Row,
+        },
+      ],
+      '/default/sap.s4.beh/S4D/100',
+    );
     expect(events).toHaveLength(4);
     for (const event of events) expect(validateS4Event(JSON.parse(JSON.stringify(event)))).toMatchObject({ ok: true });
   });

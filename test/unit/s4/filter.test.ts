@@ -1,8 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate, ODataSyntaxError, parseFilter, parseKeyPredicateText, validateFilter } from '../../../src/emulators/s4/filter.js';
+import {
+  evaluate,
+  ODataSyntaxError,
+  parseFilter,
+  parseKeyPredicateText,
+  validateFilter,
+} from '../../../src/emulators/s4/filter.js';
 import { findEntitySet, BUSINESS_PARTNER_SERVICE } from '../../../src/emulators/s4/model.js';
 
-const row = { FirstName: "O'Brien", LastName: 'Smith', Age: 41, Flag: true, When: Date.UTC(2027, 2, 28, 1), Id: 'ab7f0c2e-0000-4000-8000-000000000001', Empty: null };
+const row = {
+  FirstName: "O'Brien",
+  LastName: 'Smith',
+  Age: 41,
+  Flag: true,
+  When: Date.UTC(2027, 2, 28, 1),
+  Id: 'ab7f0c2e-0000-4000-8000-000000000001',
+  Empty: null,
+};
 const matches = (filter: string): boolean => evaluate(parseFilter(filter), row) === true;
 
 describe('OData v2 $filter', () => {
@@ -49,8 +63,17 @@ describe('OData v2 $filter', () => {
 
   it('parses key predicates with one or several keys', () => {
     expect(parseKeyPredicateText("'10100001'")).toEqual({ '': '10100001' });
-    expect(parseKeyPredicateText("guid'AB7F0C2E-0000-4000-8000-000000000001'")).toEqual({ '': 'ab7f0c2e-0000-4000-8000-000000000001' });
-    expect(parseKeyPredicateText("AddressID='1',Person='',OrdinalNumber='001'")).toEqual({ AddressID: '1', Person: '', OrdinalNumber: '001' });
-    expect(parseKeyPredicateText("A='x=y',B=datetime'9999-12-31T00:00:00'")).toEqual({ A: 'x=y', B: Date.UTC(9999, 11, 31) });
+    expect(parseKeyPredicateText("guid'AB7F0C2E-0000-4000-8000-000000000001'")).toEqual({
+      '': 'ab7f0c2e-0000-4000-8000-000000000001',
+    });
+    expect(parseKeyPredicateText("AddressID='1',Person='',OrdinalNumber='001'")).toEqual({
+      AddressID: '1',
+      Person: '',
+      OrdinalNumber: '001',
+    });
+    expect(parseKeyPredicateText("A='x=y',B=datetime'9999-12-31T00:00:00'")).toEqual({
+      A: 'x=y',
+      B: Date.UTC(9999, 11, 31),
+    });
   });
 });

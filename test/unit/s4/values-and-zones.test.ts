@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { formatEdmDateTimeOffset, formatEdmTime, parseEdmDate, parseEdmTime, toIsoInstant } from '../../../src/connectors/s4/odata-values.js';
-import { ianaToSapTimeZone, sapTimeZoneToIana, SAP_TO_IANA, zonedWallTimeToMs, zoneOffsetMinutes } from '../../../src/connectors/s4/time-zones.js';
+import {
+  formatEdmDateTimeOffset,
+  formatEdmTime,
+  parseEdmDate,
+  parseEdmTime,
+  toIsoInstant,
+} from '../../../src/connectors/s4/odata-values.js';
+import {
+  ianaToSapTimeZone,
+  sapTimeZoneToIana,
+  SAP_TO_IANA,
+  zonedWallTimeToMs,
+  zoneOffsetMinutes,
+} from '../../../src/connectors/s4/time-zones.js';
 import { fromHttpFailure, parseRetryAfter, toS4Error } from '../../../src/connectors/s4/errors.js';
 import { nextEuropeanDstChange } from '../../../src/emulators/s4/seed.js';
 
@@ -53,29 +65,55 @@ describe('SAP time-zone codes', () => {
 });
 
 describe('S/4 error mapping', () => {
-  const gateway = (value: string, code = '/IWBEP/CM_MGW_RT/022') => ({ error: { code, message: { lang: 'en', value }, innererror: { errordetails: [] } } });
+  const gateway = (value: string, code = '/IWBEP/CM_MGW_RT/022') => ({
+    error: { code, message: { lang: 'en', value }, innererror: { errordetails: [] } },
+  });
   it('maps statuses to S4_* codes and keeps the Gateway message', () => {
     const cases: [number, Record<string, string>, string][] = [
-      [401, {}, 'S4_UNAUTHORIZED'], [403, { 'x-csrf-token': 'Required' }, 'S4_CSRF_FAILED'], [403, {}, 'S4_FORBIDDEN'],
-      [404, {}, 'S4_NOT_FOUND'], [412, {}, 'S4_ETAG_MISMATCH'], [400, {}, 'S4_BAD_REQUEST'], [428, {}, 'S4_BAD_REQUEST'],
-      [429, {}, 'S4_THROTTLED'], [503, { 'Retry-After': '5' }, 'S4_THROTTLED'], [503, {}, 'S4_UNAVAILABLE'], [500, {}, 'S4_UNAVAILABLE'],
+      [401, {}, 'S4_UNAUTHORIZED'],
+      [403, { 'x-csrf-token': 'Required' }, 'S4_CSRF_FAILED'],
+      [403, {}, 'S4_FORBIDDEN'],
+      [404, {}, 'S4_NOT_FOUND'],
+      [412, {}, 'S4_ETAG_MISMATCH'],
+      [400, {}, 'S4_BAD_REQUEST'],
+      [428, {}, 'S4_BAD_REQUEST'],
+      [429, {}, 'S4_THROTTLED'],
+      [503, { 'Retry-After': '5' }, 'S4_THROTTLED'],
+      [503, {}, 'S4_UNAVAILABLE'],
+      [500, {}, 'S4_UNAVAILABLE'],
     ];
     for (const [status, headers, code] of cases) {
       const error = fromHttpFailure({ status, headers, data: gateway('Something') }, { operation: 'op' });
       expect([status, error.code]).toEqual([status, code]);
       expect(error.message).toContain('Something');
     }
-    expect(fromHttpFailure({ status: 503, headers: { 'retry-after': '5' }, data: '' }, { operation: 'op' }).retryAfterMs).toBe(5000);
-    expect(fromHttpFailure({ status: 412, headers: {}, data: JSON.stringify(gateway('stale')) }, { operation: 'op' }).details?.sapCode).toBe('/IWBEP/CM_MGW_RT/022');
+    expect(
+      fromHttpFailure({ status: 503, headers: { 'retry-after': '5' }, data: '' }, { operation: 'op' }).retryAfterMs,
+    ).toBe(5000);
+    expect(
+      fromHttpFailure({ status: 412, headers: {}, data: JSON.stringify(gateway('stale')) }, { operation: 'op' }).details
+        ?.sapCode,
+    ).toBe('/IWBEP/CM_MGW_RT/022');
   });
 
   it('finds the HTTP response inside wrapped SDK errors and classifies transport failures', () => {
-    const axiosLike = Object.assign(new Error('Request failed with status code 412'), { response: { status: 412, headers: {}, data: gateway('x') } });
+    const axiosLike = Object.assign(new Error('Request failed with status code 412'), {
+      response: { status: 412, headers: {}, data: gateway('x') },
+    });
     const wrapped = new Error('Request failed with status code 412', { cause: axiosLike });
     expect(toS4Error(wrapped, { operation: 'op' }).code).toBe('S4_ETAG_MISMATCH');
-    expect(toS4Error(new Error('Failed to load destination.', { cause: new Error('Could not find a destination with name "X"') }), { operation: 'op' }).code).toBe('S4_DESTINATION_NOT_FOUND');
-    expect(toS4Error(Object.assign(new Error('Breaker is open'), { code: 'EOPENBREAKER' }), { operation: 'op' }).code).toBe('S4_UNAVAILABLE');
-    expect(toS4Error(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), { operation: 'op' }).code).toBe('S4_UNAVAILABLE');
+    expect(
+      toS4Error(
+        new Error('Failed to load destination.', { cause: new Error('Could not find a destination with name "X"') }),
+        { operation: 'op' },
+      ).code,
+    ).toBe('S4_DESTINATION_NOT_FOUND');
+    expect(
+      toS4Error(Object.assign(new Error('Breaker is open'), { code: 'EOPENBREAKER' }), { operation: 'op' }).code,
+    ).toBe('S4_UNAVAILABLE');
+    expect(
+      toS4Error(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), { operation: 'op' }).code,
+    ).toBe('S4_UNAVAILABLE');
     expect(parseRetryAfter('x')).toBeUndefined();
     expect(parseRetryAfter(new Date(Date.now() + 60_000).toUTCString())).toBeGreaterThan(50_000);
   });

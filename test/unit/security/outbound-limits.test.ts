@@ -29,14 +29,18 @@ describe('outbound limits', () => {
   it('ends a request that keeps dripping at its total deadline', async () => {
     const client = new HttpClient();
     const started = Date.now();
-    await expect(client.request({ method: 'GET', url: `${url}/drip`, timeoutMs: 400 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    await expect(client.request({ method: 'GET', url: `${url}/drip`, timeoutMs: 400 })).rejects.toMatchObject({
+      code: 'ETIMEDOUT',
+    });
     expect(Date.now() - started).toBeLessThan(3_000);
     client.close();
   });
 
   it('stops reading an answer beyond the size cap', async () => {
     const client = new HttpClient({ maxResponseBytes: 1024 * 1024 });
-    await expect(client.request({ method: 'GET', url: `${url}/big` })).rejects.toMatchObject({ code: 'ERESPONSETOOLARGE' });
+    await expect(client.request({ method: 'GET', url: `${url}/big` })).rejects.toMatchObject({
+      code: 'ERESPONSETOOLARGE',
+    });
     client.close();
   });
 });

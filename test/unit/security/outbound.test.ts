@@ -4,7 +4,14 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, outboundPolicyOf } from '../../../src/config/config.js';
 import {
-  TARGET_REFUSED, guardedHttpAgent, guardedHttpsAgent, isTargetRefused, parseAllowedTargets, refusedAddress, urlProblem, type OutboundPolicy,
+  TARGET_REFUSED,
+  guardedHttpAgent,
+  guardedHttpsAgent,
+  isTargetRefused,
+  parseAllowedTargets,
+  refusedAddress,
+  urlProblem,
+  type OutboundPolicy,
 } from '../../../src/security/outbound.js';
 
 const strict: OutboundPolicy = { mode: 'public', allowed: [], destinationsOnly: false };
@@ -12,12 +19,27 @@ const dev: OutboundPolicy = { mode: 'dev', allowed: [], destinationsOnly: false 
 
 describe('outbound policy: addresses', () => {
   it.each([
-    ['127.0.0.1', 'loopback'], ['127.8.9.10', 'loopback'], ['10.1.2.3', 'private'], ['172.16.0.1', 'private'], ['192.168.1.1', 'private'],
-    ['169.254.169.254', 'linkLocal'], ['100.64.0.1', 'carrierGradeNat'], ['0.0.0.0', 'unspecified'], ['0.1.2.3', 'unspecified'],
-    ['224.0.0.1', 'multicast'], ['255.255.255.255', 'broadcast'], ['::1', 'loopback'], ['::', 'unspecified'], ['fc00::1', 'uniqueLocal'],
-    ['fd12:3456::1', 'uniqueLocal'], ['fe80::1', 'linkLocal'], ['ff02::1', 'multicast'],
+    ['127.0.0.1', 'loopback'],
+    ['127.8.9.10', 'loopback'],
+    ['10.1.2.3', 'private'],
+    ['172.16.0.1', 'private'],
+    ['192.168.1.1', 'private'],
+    ['169.254.169.254', 'linkLocal'],
+    ['100.64.0.1', 'carrierGradeNat'],
+    ['0.0.0.0', 'unspecified'],
+    ['0.1.2.3', 'unspecified'],
+    ['224.0.0.1', 'multicast'],
+    ['255.255.255.255', 'broadcast'],
+    ['::1', 'loopback'],
+    ['::', 'unspecified'],
+    ['fc00::1', 'uniqueLocal'],
+    ['fd12:3456::1', 'uniqueLocal'],
+    ['fe80::1', 'linkLocal'],
+    ['ff02::1', 'multicast'],
     // IPv4-mapped IPv6 forms of refused addresses, dotted and hex.
-    ['::ffff:127.0.0.1', 'loopback'], ['::ffff:a9fe:a9fe', 'linkLocal'], ['::ffff:10.0.0.1', 'private'],
+    ['::ffff:127.0.0.1', 'loopback'],
+    ['::ffff:a9fe:a9fe', 'linkLocal'],
+    ['::ffff:10.0.0.1', 'private'],
   ])('refuses %s (%s) outside dev mode', (address, range) => {
     expect(refusedAddress(address, { host: 'x.example' }, strict)).toBe(`${range} address`);
     expect(refusedAddress(address, { host: 'x.example' }, dev)).toBeUndefined();
@@ -28,7 +50,10 @@ describe('outbound policy: addresses', () => {
   });
 
   it('allows what TANDEM_ALLOWED_TARGETS lists: host names (with or without port) and CIDR ranges', () => {
-    const policy: OutboundPolicy = { ...strict, allowed: parseAllowedTargets('exchange.corp.local:443, mail.intra, 10.20.0.0/16, fd00:1::/64, [fd00::9]:8443') };
+    const policy: OutboundPolicy = {
+      ...strict,
+      allowed: parseAllowedTargets('exchange.corp.local:443, mail.intra, 10.20.0.0/16, fd00:1::/64, [fd00::9]:8443'),
+    };
     expect(refusedAddress('10.9.9.9', { host: 'exchange.corp.local', port: 443 }, policy)).toBeUndefined();
     expect(refusedAddress('10.9.9.9', { host: 'EXCHANGE.corp.local.', port: 443 }, policy)).toBeUndefined();
     expect(refusedAddress('10.9.9.9', { host: 'exchange.corp.local', port: 8443 }, policy)).toBe('private address');
@@ -43,13 +68,17 @@ describe('outbound policy: addresses', () => {
   it('refuses a malformed allow-list at start-up', () => {
     expect(() => parseAllowedTargets('http://x.example')).toThrow(/TANDEM_ALLOWED_TARGETS/);
     expect(() => parseAllowedTargets('10.0.0.0/99')).toThrow(/TANDEM_ALLOWED_TARGETS/);
-    expect(() => loadConfig({ AUTH_MODE: 'dev', TANDEM_ALLOWED_TARGETS: 'host:99999' })).toThrow(/TANDEM_ALLOWED_TARGETS/);
+    expect(() => loadConfig({ AUTH_MODE: 'dev', TANDEM_ALLOWED_TARGETS: 'host:99999' })).toThrow(
+      /TANDEM_ALLOWED_TARGETS/,
+    );
   });
 
   it('is strict unless AUTH_MODE=dev, and destinations-only on Cloud Foundry', () => {
     expect(outboundPolicyOf({ authMode: 'dev', allowedTargets: [], onCloudFoundry: false }).mode).toBe('dev');
     expect(outboundPolicyOf({ authMode: 'xsuaa', allowedTargets: [], onCloudFoundry: false }).mode).toBe('public');
-    expect(outboundPolicyOf({ authMode: 'xsuaa', allowedTargets: [], onCloudFoundry: true }).destinationsOnly).toBe(true);
+    expect(outboundPolicyOf({ authMode: 'xsuaa', allowedTargets: [], onCloudFoundry: true }).destinationsOnly).toBe(
+      true,
+    );
   });
 });
 
@@ -95,7 +124,10 @@ describe('outbound policy: agents check the address they connect to', () => {
 
   it('refuses a name that resolves to loopback before any connection is made', async () => {
     connections = 0;
-    const error = await get(`https://localhost:${port}/`, guardedHttpsAgent({}, () => strict));
+    const error = await get(
+      `https://localhost:${port}/`,
+      guardedHttpsAgent({}, () => strict),
+    );
     expect((error as { code?: string }).code).toBe(TARGET_REFUSED);
     expect(isTargetRefused(error)).toBe(true);
     expect(connections).toBe(0);
@@ -103,10 +135,15 @@ describe('outbound policy: agents check the address they connect to', () => {
 
   it('refuses a literal loopback address and plain http', async () => {
     connections = 0;
-    const literal = await get(`https://127.0.0.1:${port}/`, guardedHttpsAgent({}, () => strict));
+    const literal = await get(
+      `https://127.0.0.1:${port}/`,
+      guardedHttpsAgent({}, () => strict),
+    );
     expect(isTargetRefused(literal)).toBe(true);
     const plain = await new Promise<Error>((resolve) => {
-      const request = http.get(`http://example.com/`, { agent: guardedHttpAgent({}, () => strict) }, () => resolve(new Error('answer')));
+      const request = http.get(`http://example.com/`, { agent: guardedHttpAgent({}, () => strict) }, () =>
+        resolve(new Error('answer')),
+      );
       request.on('error', resolve);
     });
     expect(isTargetRefused(plain)).toBe(true);
@@ -116,7 +153,10 @@ describe('outbound policy: agents check the address they connect to', () => {
   it('connects when the operator allowed the host (the TLS failure here proves the connection was made)', async () => {
     connections = 0;
     const policy: OutboundPolicy = { ...strict, allowed: parseAllowedTargets(`localhost:${port}`) };
-    const error = await get(`https://localhost:${port}/`, guardedHttpsAgent({}, () => policy));
+    const error = await get(
+      `https://localhost:${port}/`,
+      guardedHttpsAgent({}, () => policy),
+    );
     expect(isTargetRefused(error)).toBe(false);
     expect(connections).toBe(1);
   });

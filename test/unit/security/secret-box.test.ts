@@ -30,7 +30,13 @@ describe('SecretBox', () => {
     const box = new SecretBox(parseSecretKeyring(`k1:${key()}`));
     const parts = box.encrypt('secret', 't').split('.');
     parts[4] = Buffer.from('forged').toString('base64url');
-    const error = (() => { try { box.decrypt(parts.join('.'), 't'); } catch (e) { return e; } })();
+    const error = (() => {
+      try {
+        box.decrypt(parts.join('.'), 't');
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(isTandemError(error, 'SECRET_DECRYPT_FAILED')).toBe(true);
   });
 
@@ -47,7 +53,13 @@ describe('SecretBox', () => {
     expect(during.needsRotation(rotated)).toBe(false);
     expect(during.decrypt(rotated, 'tenant-a')).toBe('password');
 
-    const error = (() => { try { before.decrypt(rotated, 'tenant-a'); } catch (e) { return e; } })();
+    const error = (() => {
+      try {
+        before.decrypt(rotated, 'tenant-a');
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(isTandemError(error, 'SECRET_KEY_UNKNOWN')).toBe(true);
   });
 

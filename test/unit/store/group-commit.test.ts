@@ -7,7 +7,10 @@ describe('GroupCommit', () => {
     let release: () => void = () => undefined;
     const group = new GroupCommit<number, number>(async (items) => {
       commits.push(items);
-      if (commits.length === 1) await new Promise<void>((resolve) => { release = resolve; });
+      if (commits.length === 1)
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
       return items.map((item) => item * 10);
     });
     const first = group.add(1);
@@ -22,11 +25,17 @@ describe('GroupCommit', () => {
   it('bounds a batch by weight, but never leaves a heavy item behind', async () => {
     const commits: number[][] = [];
     let release: () => void = () => undefined;
-    const group = new GroupCommit<number>(async (items) => {
-      commits.push(items);
-      if (commits.length === 1) await new Promise<void>((resolve) => { release = resolve; });
-      return items.map(() => undefined);
-    }, { maxWeight: 5, weight: (item) => item });
+    const group = new GroupCommit<number>(
+      async (items) => {
+        commits.push(items);
+        if (commits.length === 1)
+          await new Promise<void>((resolve) => {
+            release = resolve;
+          });
+        return items.map(() => undefined);
+      },
+      { maxWeight: 5, weight: (item) => item },
+    );
     const calls = [group.add(1), group.add(2), group.add(3), group.add(9), group.add(1)];
     release();
     await Promise.all(calls);

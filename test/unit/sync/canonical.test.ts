@@ -1,13 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { selectAttachments } from '../../../src/sync/attachments.js';
 import { canonicalHash, stableJson } from '../../../src/sync/canonical/hash.js';
-import { htmlToText, normalizeBody, normalizeInstant, normalizeLine, normalizeSet } from '../../../src/sync/canonical/normalize.js';
+import {
+  htmlToText,
+  normalizeBody,
+  normalizeInstant,
+  normalizeLine,
+  normalizeSet,
+} from '../../../src/sync/canonical/normalize.js';
 
 describe('normalisation', () => {
   it('HTML bodies become the same text as the plain body Tandem wrote', () => {
-    const html = '<html><head><style>p{}</style></head><body><div>Discuss&nbsp;the  offer</div><p>Bring&#160;samples &amp; price list</p><br></body></html>';
+    const html =
+      '<html><head><style>p{}</style></head><body><div>Discuss&nbsp;the  offer</div><p>Bring&#160;samples &amp; price list</p><br></body></html>';
     expect(normalizeBody(html, 'html')).toBe('Discuss the offer\nBring samples & price list');
-    expect(normalizeBody('  Discuss the offer \r\n\r\n Bring samples & price list\n', 'text')).toBe('Discuss the offer\nBring samples & price list');
+    expect(normalizeBody('  Discuss the offer \r\n\r\n Bring samples & price list\n', 'text')).toBe(
+      'Discuss the offer\nBring samples & price list',
+    );
   });
 
   it('decodes numeric entities and leaves unknown ones', () => {
@@ -21,7 +30,10 @@ describe('normalisation', () => {
   });
 
   it('sets are case-folded, trimmed, de-duplicated and sorted', () => {
-    expect(normalizeSet([' Bob@Demo.example', 'alice@demo.example', 'BOB@demo.example', '', undefined])).toEqual(['alice@demo.example', 'bob@demo.example']);
+    expect(normalizeSet([' Bob@Demo.example', 'alice@demo.example', 'BOB@demo.example', '', undefined])).toEqual([
+      'alice@demo.example',
+      'bob@demo.example',
+    ]);
     expect(normalizeLine('  a \t b\n')).toBe('a b');
   });
 });
@@ -37,15 +49,24 @@ describe('canonical hash', () => {
 
 describe('attachments', () => {
   it('off skips all; on keeps those within the size limit', () => {
-    const a = [{ id: '1', name: 'a.pdf', contentType: 'application/pdf', size: 1024 }, { id: '2', name: 'b.zip', contentType: 'application/zip', size: 2 * 1024 * 1024 + 1 }];
-    expect(selectAttachments(a, { enabled: false, maxSizeKb: 2048 }).skipped.map((x) => x.reason)).toEqual(['attachments.off', 'attachments.off']);
+    const a = [
+      { id: '1', name: 'a.pdf', contentType: 'application/pdf', size: 1024 },
+      { id: '2', name: 'b.zip', contentType: 'application/zip', size: 2 * 1024 * 1024 + 1 },
+    ];
+    expect(selectAttachments(a, { enabled: false, maxSizeKb: 2048 }).skipped.map((x) => x.reason)).toEqual([
+      'attachments.off',
+      'attachments.off',
+    ]);
     const on = selectAttachments(a, { enabled: true, maxSizeKb: 2048 });
     expect(on.sync.map((x) => x.id)).toEqual(['1']);
     expect(on.skipped).toEqual([{ attachment: a[1], reason: 'attachment.tooLarge' }]);
   });
 
   it('never copies executable types, whatever their size', () => {
-    const a = [{ id: '1', name: 'setup.EXE', contentType: 'application/octet-stream', size: 10 }, { id: '2', name: 'notes', contentType: 'text/plain', size: 10 }];
+    const a = [
+      { id: '1', name: 'setup.EXE', contentType: 'application/octet-stream', size: 10 },
+      { id: '2', name: 'notes', contentType: 'text/plain', size: 10 },
+    ];
     const on = selectAttachments(a, { enabled: true, maxSizeKb: 2048 });
     expect(on.sync.map((x) => x.id)).toEqual(['2']);
     expect(on.skipped).toEqual([{ attachment: a[0], reason: 'attachment.blockedType' }]);

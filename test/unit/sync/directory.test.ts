@@ -3,7 +3,14 @@ import { layeredLookup, partnerLookup } from '../../../src/sync/index.js';
 
 describe('layeredLookup', () => {
   it("answers from the tenant's users first and from the object's partners otherwise, by id and by e-mail", () => {
-    const users = partnerLookup([{ id: 'EMP001', email: 'alice@demo.example', isEmployee: true, user: { mailbox: 'alice@demo.example', kinds: ['appointment'] } }]);
+    const users = partnerLookup([
+      {
+        id: 'EMP001',
+        email: 'alice@demo.example',
+        isEmployee: true,
+        user: { mailbox: 'alice@demo.example', kinds: ['appointment'] },
+      },
+    ]);
     const partners = partnerLookup([
       { id: 'EMP001', email: 'stale@demo.example', isEmployee: true },
       { id: 'CP100', email: 'Ann@Customer.example', isEmployee: false, name: 'Ann' },

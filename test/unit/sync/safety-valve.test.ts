@@ -12,12 +12,19 @@ const del = (id: string): SyncAction[] => [
 
 describe('safety valve', () => {
   it('allows below the thresholds and trips at the mailbox threshold', () => {
-    expect(checkSafetyValve(limits, { mailbox: [ago(1), ago(2)], tenant: [ago(1), ago(2)] }, NOW)).toEqual({ allow: true });
-    expect(checkSafetyValve(limits, { mailbox: [ago(1), ago(2), ago(3)], tenant: [ago(1), ago(2), ago(3)] }, NOW)).toEqual({ allow: false, scope: 'mailbox' });
+    expect(checkSafetyValve(limits, { mailbox: [ago(1), ago(2)], tenant: [ago(1), ago(2)] }, NOW)).toEqual({
+      allow: true,
+    });
+    expect(
+      checkSafetyValve(limits, { mailbox: [ago(1), ago(2), ago(3)], tenant: [ago(1), ago(2), ago(3)] }, NOW),
+    ).toEqual({ allow: false, scope: 'mailbox' });
   });
 
   it('trips at the tenant threshold across mailboxes', () => {
-    expect(checkSafetyValve(limits, { mailbox: [], tenant: [ago(1), ago(1), ago(2), ago(3), ago(4)] }, NOW)).toEqual({ allow: false, scope: 'tenant' });
+    expect(checkSafetyValve(limits, { mailbox: [], tenant: [ago(1), ago(1), ago(2), ago(3), ago(4)] }, NOW)).toEqual({
+      allow: false,
+      scope: 'tenant',
+    });
   });
 
   it('releases as old actions leave the sliding window', () => {
@@ -28,26 +35,59 @@ describe('safety valve', () => {
   });
 
   it('stays paused while deletions await an admin, even after the window passed', () => {
-    expect(checkSafetyValve(limits, { mailbox: [], tenant: [], mailboxPending: true }, NOW)).toEqual({ allow: false, scope: 'mailbox' });
-    expect(checkSafetyValve(limits, { mailbox: [], tenant: [], tenantPending: true }, NOW)).toEqual({ allow: false, scope: 'tenant' });
+    expect(checkSafetyValve(limits, { mailbox: [], tenant: [], mailboxPending: true }, NOW)).toEqual({
+      allow: false,
+      scope: 'mailbox',
+    });
+    expect(checkSafetyValve(limits, { mailbox: [], tenant: [], tenantPending: true }, NOW)).toEqual({
+      allow: false,
+      scope: 'tenant',
+    });
   });
 
   it('holds destructive actions beyond the threshold as pending deletions, with their unlink, and lets the rest proceed', () => {
-    const actions: SyncAction[] = [...del('1'), ...del('2'), { type: 'noop', reason: 'x', journal: { outcome: 'skipped', reason: 'x' } }, ...del('3')];
+    const actions: SyncAction[] = [
+      ...del('1'),
+      ...del('2'),
+      { type: 'noop', reason: 'x', journal: { outcome: 'skipped', reason: 'x' } },
+      ...del('3'),
+    ];
     const r = applySafetyValve(actions, limits, { mailbox: [ago(1)], tenant: [ago(1)] }, NOW);
     expect(r.allowed).toBe(2);
     expect(r.held).toBe(1);
-    expect(r.actions.map((a) => a.type)).toEqual(['deleteExchangeItem', 'unlink', 'deleteExchangeItem', 'unlink', 'noop', 'pendingDeletion']);
+    expect(r.actions.map((a) => a.type)).toEqual([
+      'deleteExchangeItem',
+      'unlink',
+      'deleteExchangeItem',
+      'unlink',
+      'noop',
+      'pendingDeletion',
+    ]);
     const p = r.actions[5] as Extract<SyncAction, { type: 'pendingDeletion' }>;
-    expect(p).toMatchObject({ scope: 'mailbox', action: { itemId: '3' }, journal: { outcome: 'pending', reason: 'safetyValve.mailbox' } });
+    expect(p).toMatchObject({
+      scope: 'mailbox',
+      action: { itemId: '3' },
+      journal: { outcome: 'pending', reason: 'safetyValve.mailbox' },
+    });
     expect(p.followUps.map((f) => f.type)).toEqual(['unlink']);
   });
 
   it('S/4 deletes and status changes count as destructive too', () => {
-    const r = applySafetyValve([
-      { type: 'deleteS4', s4Key: 'k', etag: 'e', journal: { outcome: 'deleted', reason: 'deleted.exchange' } },
-      { type: 'setS4Status', s4Key: 'k2', etag: 'e', status: 'E0003', journal: { outcome: 'deleted', reason: 'deleted.exchange.statusSet' } },
-    ], { ...limits, maxDeletesPerMailbox: 1 }, { mailbox: [], tenant: [] }, NOW);
+    const r = applySafetyValve(
+      [
+        { type: 'deleteS4', s4Key: 'k', etag: 'e', journal: { outcome: 'deleted', reason: 'deleted.exchange' } },
+        {
+          type: 'setS4Status',
+          s4Key: 'k2',
+          etag: 'e',
+          status: 'E0003',
+          journal: { outcome: 'deleted', reason: 'deleted.exchange.statusSet' },
+        },
+      ],
+      { ...limits, maxDeletesPerMailbox: 1 },
+      { mailbox: [], tenant: [] },
+      NOW,
+    );
     expect(r.actions.map((a) => a.type)).toEqual(['deleteS4', 'pendingDeletion']);
   });
 });

@@ -2,20 +2,37 @@
 import { escapeXml as x } from './xml-escape.js';
 import type { Appointment, AppointmentDraft, Attendee } from '../types.js';
 import { AppointmentType, Attendee as EwsAttendee, LegacyFreeBusyStatus, MeetingResponseType } from './ews-lib.js';
-import { bodyFromEws, bodyToEws, categoriesFromEws, categoriesToEws, idOf, importanceFromEws, importanceToEws,
-  lastModifiedOf, safe, sensitivityFromEws, sensitivityToEws } from './item-fields.js';
+import {
+  bodyFromEws,
+  bodyToEws,
+  categoriesFromEws,
+  categoriesToEws,
+  idOf,
+  importanceFromEws,
+  importanceToEws,
+  lastModifiedOf,
+  safe,
+  sensitivityFromEws,
+  sensitivityToEws,
+} from './item-fields.js';
 import { fromEwsRecurrence, toEwsRecurrence } from './recurrence-mapping.js';
 import { readStamp } from './stamp-property.js';
 import { fromEwsDateTime, timeZoneInfoFor, toScopedEwsDateTime, windowsToIana } from './time-zones.js';
 
 const TYPES: Record<number, Appointment['type']> = {
-  [AppointmentType.Single]: 'single', [AppointmentType.Occurrence]: 'occurrence',
-  [AppointmentType.Exception]: 'exception', [AppointmentType.RecurringMaster]: 'seriesMaster',
+  [AppointmentType.Single]: 'single',
+  [AppointmentType.Occurrence]: 'occurrence',
+  [AppointmentType.Exception]: 'exception',
+  [AppointmentType.RecurringMaster]: 'seriesMaster',
 };
 const SHOW_AS: Array<Appointment['showAs']> = ['free', 'tentative', 'busy', 'oof', 'workingElsewhere', undefined];
 const RESPONSES: Record<number, Attendee['response']> = {
-  [MeetingResponseType.Unknown]: 'none', [MeetingResponseType.Organizer]: 'organizer', [MeetingResponseType.Tentative]: 'tentative',
-  [MeetingResponseType.Accept]: 'accepted', [MeetingResponseType.Decline]: 'declined', [MeetingResponseType.NoResponseReceived]: 'none',
+  [MeetingResponseType.Unknown]: 'none',
+  [MeetingResponseType.Organizer]: 'organizer',
+  [MeetingResponseType.Tentative]: 'tentative',
+  [MeetingResponseType.Accept]: 'accepted',
+  [MeetingResponseType.Decline]: 'declined',
+  [MeetingResponseType.NoResponseReceived]: 'none',
 };
 
 export function appointmentFromEws(item: any, context: { seriesMasterId?: string } = {}): Appointment {
@@ -36,9 +53,18 @@ export function appointmentFromEws(item: any, context: { seriesMasterId?: string
     sensitivity: sensitivityFromEws(safe(() => item.Sensitivity)),
     importance: importanceFromEws(safe(() => item.Importance)),
     attendees: [
-      ...attendeesFromEws(safe(() => item.RequiredAttendees), 'required'),
-      ...attendeesFromEws(safe(() => item.OptionalAttendees), 'optional'),
-      ...attendeesFromEws(safe(() => item.Resources), 'resource'),
+      ...attendeesFromEws(
+        safe(() => item.RequiredAttendees),
+        'required',
+      ),
+      ...attendeesFromEws(
+        safe(() => item.OptionalAttendees),
+        'optional',
+      ),
+      ...attendeesFromEws(
+        safe(() => item.Resources),
+        'resource',
+      ),
     ],
     hasAttachments: Boolean(safe(() => item.HasAttachments)),
     lastModified: lastModifiedOf(item),
@@ -50,13 +76,19 @@ export function appointmentFromEws(item: any, context: { seriesMasterId?: string
     if (typeof minutes === 'number') appointment.reminderMinutesBeforeStart = minutes;
   }
   const organizer = safe(() => item.Organizer);
-  if (organizer?.Address) appointment.organizer = { email: organizer.Address, ...(organizer.Name ? { name: organizer.Name } : {}) };
+  if (organizer?.Address)
+    appointment.organizer = { email: organizer.Address, ...(organizer.Name ? { name: organizer.Name } : {}) };
   if (type === 'seriesMaster') {
     const recurrence = safe(() => item.Recurrence);
     if (recurrence) appointment.recurrence = fromEwsRecurrence(recurrence);
     const deleted = safe(() => item.DeletedOccurrences);
-    const deletedStarts = deleted && typeof deleted.GetEnumerator === 'function'
-      ? deleted.GetEnumerator().map((info: any) => fromEwsDateTime(info.OriginalStart)).filter(Boolean) as string[] : [];
+    const deletedStarts =
+      deleted && typeof deleted.GetEnumerator === 'function'
+        ? (deleted
+            .GetEnumerator()
+            .map((info: any) => fromEwsDateTime(info.OriginalStart))
+            .filter(Boolean) as string[])
+        : [];
     appointment.deletedOccurrences = deletedStarts;
   }
   if (type === 'occurrence' || type === 'exception') {
@@ -86,12 +118,19 @@ function attendeesFromEws(collection: any, type: Attendee['type']): Attendee[] {
  * 09:00 Berlin series stays at 09:00 across the DST change (and so do its exceptions), instead of
  * being pinned to a UTC offset.
  */
-export function applyAppointmentDraft(item: any, changes: Partial<AppointmentDraft>, current?: { timeZone: string }): void {
+export function applyAppointmentDraft(
+  item: any,
+  changes: Partial<AppointmentDraft>,
+  current?: { timeZone: string },
+): void {
   if (changes.subject !== undefined) item.Subject = x(changes.subject);
   if (changes.body !== undefined) item.Body = bodyToEws(changes.body);
   const zoneName = changes.timeZone ?? current?.timeZone;
-  const timesChange = changes.start !== undefined || changes.end !== undefined || changes.timeZone !== undefined
-    || changes.recurrence !== undefined;
+  const timesChange =
+    changes.start !== undefined ||
+    changes.end !== undefined ||
+    changes.timeZone !== undefined ||
+    changes.recurrence !== undefined;
   if (timesChange && zoneName) {
     const zone = timeZoneInfoFor(zoneName);
     item.StartTimeZone = zone;
@@ -105,8 +144,18 @@ export function applyAppointmentDraft(item: any, changes: Partial<AppointmentDra
   if (changes.sensitivity !== undefined) item.Sensitivity = sensitivityToEws(changes.sensitivity);
   if (changes.importance !== undefined) item.Importance = importanceToEws(changes.importance);
   if (changes.showAs !== undefined) {
-    item.LegacyFreeBusyStatus = LegacyFreeBusyStatus[
-      ({ free: 'Free', tentative: 'Tentative', busy: 'Busy', oof: 'OOF', workingElsewhere: 'WorkingElsewhere' } as const)[changes.showAs]];
+    item.LegacyFreeBusyStatus =
+      LegacyFreeBusyStatus[
+        (
+          {
+            free: 'Free',
+            tentative: 'Tentative',
+            busy: 'Busy',
+            oof: 'OOF',
+            workingElsewhere: 'WorkingElsewhere',
+          } as const
+        )[changes.showAs]
+      ];
   }
   if ('reminderMinutesBeforeStart' in changes) {
     if (changes.reminderMinutesBeforeStart === undefined) {
@@ -120,7 +169,9 @@ export function applyAppointmentDraft(item: any, changes: Partial<AppointmentDra
     const groups = { required: item.RequiredAttendees, optional: item.OptionalAttendees, resource: item.Resources };
     for (const group of Object.values(groups)) group.Clear();
     for (const attendee of changes.attendees) {
-      groups[attendee.type].Add(attendee.name ? new EwsAttendee(x(attendee.name), x(attendee.email)) : new EwsAttendee(x(attendee.email)));
+      groups[attendee.type].Add(
+        attendee.name ? new EwsAttendee(x(attendee.name), x(attendee.email)) : new EwsAttendee(x(attendee.email)),
+      );
     }
   }
   if (changes.recurrence !== undefined) item.Recurrence = toEwsRecurrence(changes.recurrence);

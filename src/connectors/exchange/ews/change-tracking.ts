@@ -13,16 +13,40 @@ export const DEFAULT_STATUS_FREQUENCY_MINUTES = 1;
  * One page of SyncFolderItems, IdOnly: ids only, the caller reads what it needs in batches. An
  * expired or foreign sync state comes back as ErrorInvalidSyncStateData → EXCHANGE_INVALID_SYNC_STATE.
  */
-export async function changesSince(ctx: EwsContext, mailbox: MailboxAddress, kind: ItemKind, syncState: string | undefined):
-Promise<ChangePage> {
-  return ctx.withFolderRetry([kind], async () => changesIn(ctx, mailbox, await ctx.folderFor(mailbox, kind), syncState));
+export async function changesSince(
+  ctx: EwsContext,
+  mailbox: MailboxAddress,
+  kind: ItemKind,
+  syncState: string | undefined,
+): Promise<ChangePage> {
+  return ctx.withFolderRetry([kind], async () =>
+    changesIn(ctx, mailbox, await ctx.folderFor(mailbox, kind), syncState),
+  );
 }
 
-async function changesIn(ctx: EwsContext, mailbox: MailboxAddress, folder: unknown, syncState: string | undefined): Promise<ChangePage> {
+async function changesIn(
+  ctx: EwsContext,
+  mailbox: MailboxAddress,
+  folder: unknown,
+  syncState: string | undefined,
+): Promise<ChangePage> {
   return ctx.call(mailbox, { operation: 'SyncFolderItems', idempotent: true }, async (service) => {
-    const changes = await service.SyncFolderItems(folder as never, new PropertySet(BasePropertySet.IdOnly), null as never,
-      MAX_CHANGES_RETURNED, SyncFolderItemsScope.NormalItems, syncState !== undefined ? x(syncState) : null as never);
-    const page: ChangePage = { created: [], updated: [], deleted: [], changeKeys: {}, syncState: changes.SyncState, moreAvailable: changes.MoreChangesAvailable };
+    const changes = await service.SyncFolderItems(
+      folder as never,
+      new PropertySet(BasePropertySet.IdOnly),
+      null as never,
+      MAX_CHANGES_RETURNED,
+      SyncFolderItemsScope.NormalItems,
+      syncState !== undefined ? x(syncState) : (null as never),
+    );
+    const page: ChangePage = {
+      created: [],
+      updated: [],
+      deleted: [],
+      changeKeys: {},
+      syncState: changes.SyncState,
+      moreAvailable: changes.MoreChangesAvailable,
+    };
     for (const change of changes.GetEnumerator() as any[]) {
       const id = change.ItemId?.UniqueId ?? change.Id?.UniqueId;
       if (!id) continue;
@@ -49,8 +73,17 @@ async function subscribeOnce(ctx: EwsContext, request: SubscriptionRequest): Pro
   const folders = await Promise.all(request.kinds.map((kind) => ctx.folderFor(request.mailbox, kind)));
   const frequency = request.statusFrequencyMinutes ?? DEFAULT_STATUS_FREQUENCY_MINUTES;
   return ctx.call(request.mailbox, { operation: 'Subscribe', idempotent: false }, async (service) => {
-    const subscription = await service.SubscribeToPushNotifications(folders, new Uri(x(request.callbackUrl)), frequency,
-      request.watermark !== undefined ? x(request.watermark) : null as never, EventType.Created, EventType.Modified, EventType.Deleted, EventType.Moved, EventType.Copied);
+    const subscription = await service.SubscribeToPushNotifications(
+      folders,
+      new Uri(x(request.callbackUrl)),
+      frequency,
+      request.watermark !== undefined ? x(request.watermark) : (null as never),
+      EventType.Created,
+      EventType.Modified,
+      EventType.Deleted,
+      EventType.Moved,
+      EventType.Copied,
+    );
     const result: RemoteSubscription = { remoteId: subscription.Id };
     if (subscription.Watermark) result.watermark = subscription.Watermark;
     return result;
@@ -61,8 +94,11 @@ async function subscribeOnce(ctx: EwsContext, request: SubscriptionRequest): Pro
  * EWS push subscriptions cannot be extended: renewing is subscribing again from the last
  * watermark (Exchange replays what happened since), then ending the old one.
  */
-export async function renewSubscription(ctx: EwsContext, request: SubscriptionRequest, current: RemoteSubscription):
-Promise<RemoteSubscription> {
+export async function renewSubscription(
+  ctx: EwsContext,
+  request: SubscriptionRequest,
+  current: RemoteSubscription,
+): Promise<RemoteSubscription> {
   const watermark = request.watermark ?? current.watermark;
   const renewed = await subscribe(ctx, { ...request, ...(watermark ? { watermark } : {}) });
   await unsubscribe(ctx, request.mailbox, current);
@@ -75,7 +111,11 @@ Promise<RemoteSubscription> {
  * Unsubscribe (servers that know it end the subscription at once) and treat "unknown
  * subscription" as already done; the web endpoint answers Unsubscribe for ids it no longer knows.
  */
-export async function unsubscribe(ctx: EwsContext, mailbox: MailboxAddress, subscription: RemoteSubscription): Promise<void> {
+export async function unsubscribe(
+  ctx: EwsContext,
+  mailbox: MailboxAddress,
+  subscription: RemoteSubscription,
+): Promise<void> {
   try {
     await ctx.call(mailbox, { operation: 'Unsubscribe', idempotent: true }, async (service) => {
       await (service as any).Unsubscribe(x(subscription.remoteId));

@@ -13,22 +13,49 @@ export function contactFromEws(item: any): Contact {
   const contact: Contact = {
     ...idOf(item),
     displayName: safe(() => item.DisplayName) ?? '',
-    emailAddresses: EMAIL_KEYS.map((key) => tryGet(safe(() => item.EmailAddresses), key)?.Address).filter(isText),
-    businessPhones: BUSINESS_PHONE_KEYS.map((key) => tryGet(safe(() => item.PhoneNumbers), key)).filter(isText),
+    emailAddresses: EMAIL_KEYS.map(
+      (key) =>
+        tryGet(
+          safe(() => item.EmailAddresses),
+          key,
+        )?.Address,
+    ).filter(isText),
+    businessPhones: BUSINESS_PHONE_KEYS.map((key) =>
+      tryGet(
+        safe(() => item.PhoneNumbers),
+        key,
+      ),
+    ).filter(isText),
     categories: categoriesFromEws(item),
     lastModified: lastModifiedOf(item),
   };
   const optional: Array<[keyof Contact, unknown]> = [
-    ['givenName', safe(() => item.GivenName)], ['surname', safe(() => item.Surname)],
-    ['companyName', safe(() => item.CompanyName)], ['jobTitle', safe(() => item.JobTitle)],
-    ['mobilePhone', tryGet(safe(() => item.PhoneNumbers), PhoneNumberKey.MobilePhone)],
+    ['givenName', safe(() => item.GivenName)],
+    ['surname', safe(() => item.Surname)],
+    ['companyName', safe(() => item.CompanyName)],
+    ['jobTitle', safe(() => item.JobTitle)],
+    [
+      'mobilePhone',
+      tryGet(
+        safe(() => item.PhoneNumbers),
+        PhoneNumberKey.MobilePhone,
+      ),
+    ],
   ];
   for (const [key, value] of optional) if (isText(value)) (contact as unknown as Record<string, unknown>)[key] = value;
-  const address = tryGet(safe(() => item.PhysicalAddresses), PhysicalAddressKey.Business);
+  const address = tryGet(
+    safe(() => item.PhysicalAddresses),
+    PhysicalAddressKey.Business,
+  );
   if (address) {
     const postal: PostalAddress = {};
-    for (const [field, ews] of [['street', 'Street'], ['city', 'City'], ['postalCode', 'PostalCode'], ['state', 'State'],
-      ['countryOrRegion', 'CountryOrRegion']] as const) {
+    for (const [field, ews] of [
+      ['street', 'Street'],
+      ['city', 'City'],
+      ['postalCode', 'PostalCode'],
+      ['state', 'State'],
+      ['countryOrRegion', 'CountryOrRegion'],
+    ] as const) {
       const value = safe(() => address[ews]);
       if (isText(value)) postal[field] = value;
     }
@@ -56,9 +83,18 @@ export function applyContactDraft(item: any, changes: Partial<ContactDraft>): vo
     });
   }
   if (changes.businessPhones !== undefined) {
-    BUSINESS_PHONE_KEYS.forEach((key, index) => item.PhoneNumbers._setItem(key, changes.businessPhones![index] !== undefined ? x(changes.businessPhones![index]!) : null));
+    BUSINESS_PHONE_KEYS.forEach((key, index) =>
+      item.PhoneNumbers._setItem(
+        key,
+        changes.businessPhones![index] !== undefined ? x(changes.businessPhones![index]!) : null,
+      ),
+    );
   }
-  if ('mobilePhone' in changes) item.PhoneNumbers._setItem(PhoneNumberKey.MobilePhone, changes.mobilePhone !== undefined ? x(changes.mobilePhone) : null);
+  if ('mobilePhone' in changes)
+    item.PhoneNumbers._setItem(
+      PhoneNumberKey.MobilePhone,
+      changes.mobilePhone !== undefined ? x(changes.mobilePhone) : null,
+    );
   if (changes.businessAddress !== undefined) {
     const entry = new PhysicalAddressEntry();
     const address = changes.businessAddress;
@@ -76,7 +112,7 @@ function tryGet(dictionary: any, key: number): any {
   if (!dictionary || typeof dictionary.TryGetValue !== 'function') return undefined;
   const out: { outValue: any } = { outValue: null };
   try {
-    return dictionary.TryGetValue(key, out) ? out.outValue ?? undefined : undefined;
+    return dictionary.TryGetValue(key, out) ? (out.outValue ?? undefined) : undefined;
   } catch {
     return undefined;
   }

@@ -7,9 +7,22 @@ import { addAttachment, getAttachment, listAttachments } from './attachment-oper
 import { changesSince, renewSubscription, subscribe, unsubscribe } from './change-tracking.js';
 import { testConnection } from './connection-test.js';
 import { EwsContext } from './ews-context.js';
-import { createItem, deleteItem, expandSeries, findByStamp, getItems, listItems, updateItem } from './item-operations.js';
+import {
+  createItem,
+  deleteItem,
+  expandSeries,
+  findByStamp,
+  getItems,
+  listItems,
+  updateItem,
+} from './item-operations.js';
 import { createTokenSource, scopeForEwsUrl, type TokenSource } from './oauth-token-source.js';
-import { DEFAULT_MAILBOX_CONCURRENCY, DEFAULT_RETRY_POLICY, EwsRequestRunner, type RetryPolicy } from './request-runner.js';
+import {
+  DEFAULT_MAILBOX_CONCURRENCY,
+  DEFAULT_RETRY_POLICY,
+  EwsRequestRunner,
+  type RetryPolicy,
+} from './request-runner.js';
 import type { EwsEnvironment } from './service-factory.js';
 import { createEwsTransport, type TransportOptions } from './transport.js';
 
@@ -36,7 +49,12 @@ export function createEwsConnector(env: EwsEnvironment, deps: EwsConnectorDeps):
     tokens = source;
     auth = { kind: 'bearer', token: () => source.token() };
   } else if (env.ews.auth === 'ntlm') {
-    auth = { kind: 'ntlm', username: env.ews.username, password: env.ews.password, ...(env.ews.domain ? { domain: env.ews.domain } : {}) };
+    auth = {
+      kind: 'ntlm',
+      username: env.ews.username,
+      password: env.ews.password,
+      ...(env.ews.domain ? { domain: env.ews.domain } : {}),
+    };
   } else if (env.ews.auth === 'basic') {
     auth = { kind: 'basic' };
   } else {
@@ -83,7 +101,14 @@ export function createEwsConnector(env: EwsEnvironment, deps: EwsConnectorDeps):
       try {
         return await testConnection(ctx, mailbox, tokens);
       } catch (error) {
-        return [{ step: 'internal', ok: false, message: `The test itself failed: ${(error as Error).message}`, durationMs: 0 }];
+        return [
+          {
+            step: 'internal',
+            ok: false,
+            message: `The test itself failed: ${(error as Error).message}`,
+            durationMs: 0,
+          },
+        ];
       }
     },
     async close() {

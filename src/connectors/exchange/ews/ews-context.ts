@@ -2,8 +2,18 @@
 import type { Logger } from 'pino';
 import { TandemError, isTandemError } from '../../../errors/tandem-error.js';
 import type { ItemKind, MailboxAddress } from '../types.js';
-import { ContactsFolder, FolderId, FolderSchema, FolderView, Mailbox, PropertySet, BasePropertySet, SearchFilter,
-  WellKnownFolderName, type ExchangeService } from './ews-lib.js';
+import {
+  ContactsFolder,
+  FolderId,
+  FolderSchema,
+  FolderView,
+  Mailbox,
+  PropertySet,
+  BasePropertySet,
+  SearchFilter,
+  WellKnownFolderName,
+  type ExchangeService,
+} from './ews-lib.js';
 import { escapeXml } from './xml-escape.js';
 import type { EwsRequestRunner, CallOptions } from './request-runner.js';
 import { createMailboxService, type EwsEnvironment } from './service-factory.js';
@@ -45,14 +55,21 @@ export class EwsContext {
   }
 
   /** Runs one EWS request for a mailbox under the limits, with retries. */
-  call<T>(mailbox: MailboxAddress, call: CallOptions, fn: (service: ExchangeService) => Promise<T>,
-    options: { impersonate?: boolean } = {}): Promise<T> {
+  call<T>(
+    mailbox: MailboxAddress,
+    call: CallOptions,
+    fn: (service: ExchangeService) => Promise<T>,
+    options: { impersonate?: boolean } = {},
+  ): Promise<T> {
     const service = this.service(mailbox, options);
-    return this.runner.run(mailbox.smtpAddress, call, () => fn(service)).catch((error: unknown) => {
-      // The cached Tandem contacts folder was deleted by the user: find or create it again next time.
-      if (isTandemError(error) && error.details?.ewsResponseCode === 'ErrorFolderNotFound') this.forgetContactsFolder(mailbox);
-      throw error;
-    });
+    return this.runner
+      .run(mailbox.smtpAddress, call, () => fn(service))
+      .catch((error: unknown) => {
+        // The cached Tandem contacts folder was deleted by the user: find or create it again next time.
+        if (isTandemError(error) && error.details?.ewsResponseCode === 'ErrorFolderNotFound')
+          this.forgetContactsFolder(mailbox);
+        throw error;
+      });
   }
 
   /** A well-known folder of the mailbox: plain under impersonation, mailbox-qualified for delegate access. */
@@ -87,7 +104,8 @@ export class EwsContext {
     try {
       return await fn();
     } catch (error) {
-      if (kinds.includes('contact') && isTandemError(error) && error.details?.ewsResponseCode === 'ErrorFolderNotFound') return fn();
+      if (kinds.includes('contact') && isTandemError(error) && error.details?.ewsResponseCode === 'ErrorFolderNotFound')
+        return fn();
       throw error;
     }
   }
@@ -99,13 +117,18 @@ export class EwsContext {
 
   private async findOrCreateContactsFolder(mailbox: MailboxAddress): Promise<string> {
     const parent = this.wellKnownFolder(mailbox, WellKnownFolderName.Contacts);
-    const find = () => this.call(mailbox, { operation: 'FindFolder', idempotent: true }, async (service) => {
-      const view = new FolderView(10);
-      view.PropertySet = new PropertySet(BasePropertySet.IdOnly, [FolderSchema.DisplayName]);
-      const result = await service.FindFolders(parent, new SearchFilter.IsEqualTo(FolderSchema.DisplayName, CONTACTS_FOLDER_NAME), view);
-      const ids = result.Folders.map((folder: any) => folder.Id.UniqueId as string).sort();
-      return ids[0];
-    });
+    const find = () =>
+      this.call(mailbox, { operation: 'FindFolder', idempotent: true }, async (service) => {
+        const view = new FolderView(10);
+        view.PropertySet = new PropertySet(BasePropertySet.IdOnly, [FolderSchema.DisplayName]);
+        const result = await service.FindFolders(
+          parent,
+          new SearchFilter.IsEqualTo(FolderSchema.DisplayName, CONTACTS_FOLDER_NAME),
+          view,
+        );
+        const ids = result.Folders.map((folder: any) => folder.Id.UniqueId as string).sort();
+        return ids[0];
+      });
     const existing = await find();
     if (existing) return existing;
     try {

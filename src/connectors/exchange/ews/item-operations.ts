@@ -1,11 +1,40 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- ews-javascript-api's item classes are used through their property bags. */
 import { escapeXml as x } from './xml-escape.js';
-import type { Appointment, DraftsByKind, ItemKind, ItemsByKind, ItemVersion, MailboxAddress, Stamp, TimeWindow,
-  AppointmentDraft, ContactDraft, TaskDraft } from '../types.js';
-import { AffectedTaskOccurrence, Appointment as EwsAppointment, AppointmentSchema, BasePropertySet, CalendarView,
-  ConflictResolutionMode, Contact as EwsContact, DeleteMode, ItemId, ItemView, PropertySet, SearchFilter,
-  SendCancellationsMode, SendInvitationsMode, SendInvitationsOrCancellationsMode, ServiceResponseException, ServiceResult,
-  Task as EwsTask, AppointmentType, type ExchangeService } from './ews-lib.js';
+import type {
+  Appointment,
+  DraftsByKind,
+  ItemKind,
+  ItemsByKind,
+  ItemVersion,
+  MailboxAddress,
+  Stamp,
+  TimeWindow,
+  AppointmentDraft,
+  ContactDraft,
+  TaskDraft,
+} from '../types.js';
+import {
+  AffectedTaskOccurrence,
+  Appointment as EwsAppointment,
+  AppointmentSchema,
+  BasePropertySet,
+  CalendarView,
+  ConflictResolutionMode,
+  Contact as EwsContact,
+  DeleteMode,
+  ItemId,
+  ItemView,
+  PropertySet,
+  SearchFilter,
+  SendCancellationsMode,
+  SendInvitationsMode,
+  SendInvitationsOrCancellationsMode,
+  ServiceResponseException,
+  ServiceResult,
+  Task as EwsTask,
+  AppointmentType,
+  type ExchangeService,
+} from './ews-lib.js';
 import { appointmentFromEws, applyAppointmentDraft } from './appointment-mapping.js';
 import { contactFromEws, applyContactDraft } from './contact-mapping.js';
 import type { EwsContext } from './ews-context.js';
@@ -22,9 +51,16 @@ const FIND_PAGE = 200;
 export function fullPropertySet(kind: ItemKind): any {
   const extra: any[] = [...STAMP_PROPERTIES];
   if (kind === 'appointment') {
-    extra.push(AppointmentSchema.StartTimeZone, AppointmentSchema.EndTimeZone, AppointmentSchema.Recurrence,
-      AppointmentSchema.DeletedOccurrences, AppointmentSchema.OriginalStart, AppointmentSchema.AppointmentType,
-      AppointmentSchema.ICalUid, AppointmentSchema.IsAllDayEvent);
+    extra.push(
+      AppointmentSchema.StartTimeZone,
+      AppointmentSchema.EndTimeZone,
+      AppointmentSchema.Recurrence,
+      AppointmentSchema.DeletedOccurrences,
+      AppointmentSchema.OriginalStart,
+      AppointmentSchema.AppointmentType,
+      AppointmentSchema.ICalUid,
+      AppointmentSchema.IsAllDayEvent,
+    );
   }
   return new PropertySet(BasePropertySet.FirstClassProperties, extra);
 }
@@ -35,14 +71,22 @@ function toDomain<K extends ItemKind>(kind: K, item: any, context: { seriesMaste
   return contactFromEws(item) as ItemsByKind[K];
 }
 
-export async function getItems<K extends ItemKind>(ctx: EwsContext, mailbox: MailboxAddress, kind: K, ids: string[],
-  context: { seriesMasterId?: string } = {}): Promise<Map<string, ItemsByKind[K]>> {
+export async function getItems<K extends ItemKind>(
+  ctx: EwsContext,
+  mailbox: MailboxAddress,
+  kind: K,
+  ids: string[],
+  context: { seriesMasterId?: string } = {},
+): Promise<Map<string, ItemsByKind[K]>> {
   const result = new Map<string, ItemsByKind[K]>();
   const unique = [...new Set(ids)];
   for (let offset = 0; offset < unique.length; offset += GET_ITEM_BATCH) {
     const batch = unique.slice(offset, offset + GET_ITEM_BATCH);
     const items = await ctx.call(mailbox, { operation: 'GetItem', idempotent: true }, async (service) => {
-      const responses = await service.BindToItems(batch.map((id) => new ItemId(id)), fullPropertySet(kind));
+      const responses = await service.BindToItems(
+        batch.map((id) => new ItemId(id)),
+        fullPropertySet(kind),
+      );
       const found: any[] = [];
       for (const response of (responses as any).Responses as any[]) {
         if (response.Result === ServiceResult.Success) {
@@ -64,18 +108,23 @@ export async function getItems<K extends ItemKind>(ctx: EwsContext, mailbox: Mai
   return result;
 }
 
-export async function createItem<K extends ItemKind>(ctx: EwsContext, mailbox: MailboxAddress, kind: K,
-  draft: DraftsByKind[K], stamp: Stamp): Promise<ItemVersion> {
+export async function createItem<K extends ItemKind>(
+  ctx: EwsContext,
+  mailbox: MailboxAddress,
+  kind: K,
+  draft: DraftsByKind[K],
+  stamp: Stamp,
+): Promise<ItemVersion> {
   const created = await ctx.withFolderRetry([kind], async () => {
     const folder = await ctx.folderFor(mailbox, kind);
     return ctx.call(mailbox, { operation: 'CreateItem', idempotent: false }, async (service) => {
-    const item = newItem(service, kind);
-    applyDraft(kind, item, draft);
-    writeStamp(item, stamp);
-    if (kind === 'appointment') await (item as any).Save(folder, SendInvitationsMode.SendToNone);
-    else await item.Save(folder);
-    return { id: item.Id.UniqueId as string, changeKey: item.Id.ChangeKey as string };
-  });
+      const item = newItem(service, kind);
+      applyDraft(kind, item, draft);
+      writeStamp(item, stamp);
+      if (kind === 'appointment') await (item as any).Save(folder, SendInvitationsMode.SendToNone);
+      else await item.Save(folder);
+      return { id: item.Id.UniqueId as string, changeKey: item.Id.ChangeKey as string };
+    });
   });
   if (kind === 'appointment') {
     const deleted = (draft as AppointmentDraft).deletedOccurrences ?? [];
@@ -86,14 +135,22 @@ export async function createItem<K extends ItemKind>(ctx: EwsContext, mailbox: M
   return created;
 }
 
-export async function updateItem<K extends ItemKind>(ctx: EwsContext, mailbox: MailboxAddress, kind: K, version: ItemVersion,
-  changes: Partial<DraftsByKind[K]>, stamp: Stamp): Promise<ItemVersion> {
+export async function updateItem<K extends ItemKind>(
+  ctx: EwsContext,
+  mailbox: MailboxAddress,
+  kind: K,
+  version: ItemVersion,
+  changes: Partial<DraftsByKind[K]>,
+  stamp: Stamp,
+): Promise<ItemVersion> {
   const updated = await ctx.call(mailbox, { operation: 'UpdateItem', idempotent: true }, async (service) => {
     // Bind only what the mapping needs (the zone, to re-state it with changed times); then put OUR
     // ChangeKey back, so Exchange (ConflictResolution=NeverOverwrite) refuses the write if the item
     // changed since we read it — ErrorIrresolvableConflict → EXCHANGE_CONFLICT.
-    const properties = kind === 'appointment'
-      ? new PropertySet(BasePropertySet.IdOnly, [AppointmentSchema.StartTimeZone]) : new PropertySet(BasePropertySet.IdOnly);
+    const properties =
+      kind === 'appointment'
+        ? new PropertySet(BasePropertySet.IdOnly, [AppointmentSchema.StartTimeZone])
+        : new PropertySet(BasePropertySet.IdOnly);
     const item = await bindItem(service, kind, version.id, properties);
     item.Id.ChangeKey = version.changeKey;
     const currentZone = kind === 'appointment' ? appointmentFromEws(item).timeZone : undefined;
@@ -114,8 +171,12 @@ export async function updateItem<K extends ItemKind>(ctx: EwsContext, mailbox: M
 export async function deleteItem(ctx: EwsContext, mailbox: MailboxAddress, id: string): Promise<void> {
   await ctx.call(mailbox, { operation: 'DeleteItem', idempotent: true }, async (service) => {
     // MoveToDeletedItems keeps the user's item recoverable; SendToNone: attendees are never told.
-    const responses = await service.DeleteItems([new ItemId(id)], DeleteMode.MoveToDeletedItems, SendCancellationsMode.SendToNone,
-      AffectedTaskOccurrence.AllOccurrences);
+    const responses = await service.DeleteItems(
+      [new ItemId(id)],
+      DeleteMode.MoveToDeletedItems,
+      SendCancellationsMode.SendToNone,
+      AffectedTaskOccurrence.AllOccurrences,
+    );
     for (const response of (responses as any).Responses as any[]) {
       if (response.Result === ServiceResult.Success) continue;
       if (normalizeEwsError(new ServiceResponseException(response)).code === 'EXCHANGE_ITEM_NOT_FOUND') continue;
@@ -124,8 +185,12 @@ export async function deleteItem(ctx: EwsContext, mailbox: MailboxAddress, id: s
   });
 }
 
-export async function findByStamp<K extends ItemKind>(ctx: EwsContext, mailbox: MailboxAddress, kind: K, s4Key: string):
-Promise<Array<ItemsByKind[K]>> {
+export async function findByStamp<K extends ItemKind>(
+  ctx: EwsContext,
+  mailbox: MailboxAddress,
+  kind: K,
+  s4Key: string,
+): Promise<Array<ItemsByKind[K]>> {
   const ids = await ctx.withFolderRetry([kind], async () => {
     const folder = await ctx.folderFor(mailbox, kind);
     return ctx.call(mailbox, { operation: 'FindItem', idempotent: true }, async (service) => {
@@ -143,8 +208,13 @@ async function allIds(ctx: EwsContext, mailbox: MailboxAddress, folder: any, fil
   return (await findEntries(ctx, mailbox, folder, filter)).map((entry) => entry.id);
 }
 
-async function findEntries(ctx: EwsContext, mailbox: MailboxAddress, folder: any, filter?: any, withUid = false):
-Promise<Array<{ id: string; uid?: string }>> {
+async function findEntries(
+  ctx: EwsContext,
+  mailbox: MailboxAddress,
+  folder: any,
+  filter?: any,
+  withUid = false,
+): Promise<Array<{ id: string; uid?: string }>> {
   const entries: Array<{ id: string; uid?: string }> = [];
   for (let offset = 0; ;) {
     const page = await ctx.call(mailbox, { operation: 'FindItem', idempotent: true }, async (service) => {
@@ -152,8 +222,12 @@ Promise<Array<{ id: string; uid?: string }>> {
       view.PropertySet = new PropertySet(BasePropertySet.IdOnly, withUid ? [AppointmentSchema.ICalUid] : []);
       const result = filter ? await service.FindItems(folder, filter, view) : await service.FindItems(folder, view);
       return {
-        entries: result.Items.map((item: any) => ({ id: item.Id.UniqueId as string, uid: withUid ? safeRead(() => item.ICalUid as string) : undefined })),
-        more: result.MoreAvailable, next: result.NextPageOffset,
+        entries: result.Items.map((item: any) => ({
+          id: item.Id.UniqueId as string,
+          uid: withUid ? safeRead(() => item.ICalUid as string) : undefined,
+        })),
+        more: result.MoreAvailable,
+        next: result.NextPageOffset,
       };
     });
     entries.push(...page.entries);
@@ -162,8 +236,12 @@ Promise<Array<{ id: string; uid?: string }>> {
   }
 }
 
-export async function listItems<K extends ItemKind>(ctx: EwsContext, mailbox: MailboxAddress, kind: K, window?: TimeWindow):
-Promise<Array<ItemsByKind[K]>> {
+export async function listItems<K extends ItemKind>(
+  ctx: EwsContext,
+  mailbox: MailboxAddress,
+  kind: K,
+  window?: TimeWindow,
+): Promise<Array<ItemsByKind[K]>> {
   if (kind !== 'appointment' || !window) {
     const ids = await ctx.withFolderRetry([kind], async () => allIds(ctx, mailbox, await ctx.folderFor(mailbox, kind)));
     return [...(await getItems(ctx, mailbox, kind, ids)).values()];
@@ -172,13 +250,33 @@ Promise<Array<ItemsByKind[K]>> {
   // Appointments in a window: the CalendarView gives singles and exceptions in it (occurrences are
   // left to expandSeries); masters come from a plain FindItem, kept when their range overlaps.
   const viewed = await calendarView(ctx, mailbox, folder, window);
-  const singlesAndExceptions = viewed.filter((entry) => entry.type === AppointmentType.Single || entry.type === AppointmentType.Exception);
-  const masterEntries = await findEntries(ctx, mailbox, folder,
-    new SearchFilter.IsEqualTo(AppointmentSchema.AppointmentType, 'RecurringMaster'), true);
+  const singlesAndExceptions = viewed.filter(
+    (entry) => entry.type === AppointmentType.Single || entry.type === AppointmentType.Exception,
+  );
+  const masterEntries = await findEntries(
+    ctx,
+    mailbox,
+    folder,
+    new SearchFilter.IsEqualTo(AppointmentSchema.AppointmentType, 'RecurringMaster'),
+    true,
+  );
   const masterIdByUid = new Map(masterEntries.filter((entry) => entry.uid).map((entry) => [entry.uid!, entry.id]));
-  const masters = [...(await getItems(ctx, mailbox, 'appointment', masterEntries.map((entry) => entry.id))).values()]
-    .filter((master) => master.type === 'seriesMaster' && seriesOverlaps(master, window));
-  const details = await getItems(ctx, mailbox, 'appointment', singlesAndExceptions.map((entry) => entry.id));
+  const masters = [
+    ...(
+      await getItems(
+        ctx,
+        mailbox,
+        'appointment',
+        masterEntries.map((entry) => entry.id),
+      )
+    ).values(),
+  ].filter((master) => master.type === 'seriesMaster' && seriesOverlaps(master, window));
+  const details = await getItems(
+    ctx,
+    mailbox,
+    'appointment',
+    singlesAndExceptions.map((entry) => entry.id),
+  );
   const result: Appointment[] = [...masters];
   for (const entry of singlesAndExceptions) {
     const item = details.get(entry.id);
@@ -199,7 +297,12 @@ function seriesOverlaps(master: Appointment, window: TimeWindow): boolean {
   return true;
 }
 
-interface ViewEntry { id: string; type: number; uid?: string; originalStart?: string }
+interface ViewEntry {
+  id: string;
+  type: number;
+  uid?: string;
+  originalStart?: string;
+}
 
 /**
  * CalendarView rows (singles, occurrences, exceptions) in a window. Exchange caps a CalendarView at
@@ -208,15 +311,26 @@ interface ViewEntry { id: string; type: number; uid?: string; originalStart?: st
  */
 const CALENDAR_VIEW_SLICE_MS = 31 * 86_400_000;
 
-async function calendarView(ctx: EwsContext, mailbox: MailboxAddress, folder: any, window: TimeWindow): Promise<ViewEntry[]> {
+async function calendarView(
+  ctx: EwsContext,
+  mailbox: MailboxAddress,
+  folder: any,
+  window: TimeWindow,
+): Promise<ViewEntry[]> {
   const seen = new Map<string, ViewEntry>();
   const end = Date.parse(window.end);
   for (let from = Date.parse(window.start); from < end; from += CALENDAR_VIEW_SLICE_MS) {
-    const slice = { start: new Date(from).toISOString(), end: new Date(Math.min(end, from + CALENDAR_VIEW_SLICE_MS)).toISOString() };
+    const slice = {
+      start: new Date(from).toISOString(),
+      end: new Date(Math.min(end, from + CALENDAR_VIEW_SLICE_MS)).toISOString(),
+    };
     const rows = await ctx.call(mailbox, { operation: 'FindItem', idempotent: true }, async (service) => {
       const view = new CalendarView(toEwsDateTime(slice.start), toEwsDateTime(slice.end));
-      view.PropertySet = new PropertySet(BasePropertySet.IdOnly, [AppointmentSchema.AppointmentType, AppointmentSchema.ICalUid,
-        AppointmentSchema.Start]);
+      view.PropertySet = new PropertySet(BasePropertySet.IdOnly, [
+        AppointmentSchema.AppointmentType,
+        AppointmentSchema.ICalUid,
+        AppointmentSchema.Start,
+      ]);
       const result = await service.FindAppointments(folder, view);
       return result.Items.map((item: any) => ({
         id: item.Id.UniqueId as string,
@@ -230,19 +344,37 @@ async function calendarView(ctx: EwsContext, mailbox: MailboxAddress, folder: an
   return [...seen.values()];
 }
 
-export async function expandSeries(ctx: EwsContext, mailbox: MailboxAddress, seriesMasterId: string, window: TimeWindow):
-Promise<Appointment[]> {
+export async function expandSeries(
+  ctx: EwsContext,
+  mailbox: MailboxAddress,
+  seriesMasterId: string,
+  window: TimeWindow,
+): Promise<Appointment[]> {
   const folder = await ctx.folderFor(mailbox, 'appointment');
   const masterUid = await ctx.call(mailbox, { operation: 'GetItem', idempotent: true }, async (service) => {
-    const master = await EwsAppointment.Bind(service, new ItemId(seriesMasterId),
-      new PropertySet(BasePropertySet.IdOnly, [AppointmentSchema.ICalUid, AppointmentSchema.AppointmentType]));
+    const master = await EwsAppointment.Bind(
+      service,
+      new ItemId(seriesMasterId),
+      new PropertySet(BasePropertySet.IdOnly, [AppointmentSchema.ICalUid, AppointmentSchema.AppointmentType]),
+    );
     return safeRead(() => (master as any).ICalUid as string);
   });
   // Occurrences share the master's iCalendar UID; that is how a CalendarView row is tied to its series.
-  const entries = (await calendarView(ctx, mailbox, folder, window))
-    .filter((entry) => entry.uid === masterUid && (entry.type === AppointmentType.Occurrence || entry.type === AppointmentType.Exception));
-  const items = await getItems(ctx, mailbox, 'appointment', entries.map((entry) => entry.id), { seriesMasterId });
-  return entries.map((entry) => items.get(entry.id)).filter((item): item is Appointment => !!item)
+  const entries = (await calendarView(ctx, mailbox, folder, window)).filter(
+    (entry) =>
+      entry.uid === masterUid &&
+      (entry.type === AppointmentType.Occurrence || entry.type === AppointmentType.Exception),
+  );
+  const items = await getItems(
+    ctx,
+    mailbox,
+    'appointment',
+    entries.map((entry) => entry.id),
+    { seriesMasterId },
+  );
+  return entries
+    .map((entry) => items.get(entry.id))
+    .filter((item): item is Appointment => !!item)
     .sort((a, b) => (a.originalStart ?? a.start).localeCompare(b.originalStart ?? b.start));
 }
 
@@ -250,14 +382,20 @@ Promise<Appointment[]> {
  * Deleted occurrences cannot be written as a property: each one is deleted as an occurrence item.
  * The occurrence is found through a CalendarView around its original start; already-deleted ones are skipped.
  */
-async function deleteOccurrences(ctx: EwsContext, mailbox: MailboxAddress, master: ItemVersion, originalStarts: string[]):
-Promise<ItemVersion> {
+async function deleteOccurrences(
+  ctx: EwsContext,
+  mailbox: MailboxAddress,
+  master: ItemVersion,
+  originalStarts: string[],
+): Promise<ItemVersion> {
   const day = 86_400_000;
   for (const originalStart of originalStarts) {
     const at = Date.parse(originalStart);
     const window = { start: new Date(at - day).toISOString(), end: new Date(at + day).toISOString() };
     const occurrences = await expandSeries(ctx, mailbox, master.id, window);
-    const target = occurrences.find((occurrence) => occurrence.originalStart && Date.parse(occurrence.originalStart) === at);
+    const target = occurrences.find(
+      (occurrence) => occurrence.originalStart && Date.parse(occurrence.originalStart) === at,
+    );
     if (target) await deleteItem(ctx, mailbox, target.id);
   }
   // Deleting occurrences changes the master's ChangeKey; report the current one.
@@ -292,4 +430,3 @@ function safeRead<T>(read: () => T): T | undefined {
     return undefined;
   }
 }
-

@@ -22,11 +22,17 @@ export function applyLibraryPatches(): void {
   const { TimeZoneDefinition } = require('ews-javascript-api/js/ComplexProperties/TimeZones/TimeZoneDefinition.js') as {
     TimeZoneDefinition: { prototype: TimeZoneDefinitionPrototype };
   };
-  const { TimeZoneInfo } = require('ews-javascript-api') as { TimeZoneInfo: { FindSystemTimeZoneById(id: string): unknown } };
+  const { TimeZoneInfo } = require('ews-javascript-api') as {
+    TimeZoneInfo: { FindSystemTimeZoneById(id: string): unknown };
+  };
   const prototype = TimeZoneDefinition.prototype;
   if (prototype.__tandemPatched) return;
   const original = prototype.ToTimeZoneInfo;
-  prototype.ToTimeZoneInfo = function patchedToTimeZoneInfo(this: TimeZoneDefinitionPrototype, service: unknown, parse = false) {
+  prototype.ToTimeZoneInfo = function patchedToTimeZoneInfo(
+    this: TimeZoneDefinitionPrototype,
+    service: unknown,
+    parse = false,
+  ) {
     if (!parse && this.Id) {
       try {
         return TimeZoneInfo.FindSystemTimeZoneById(this.Id);

@@ -1,5 +1,11 @@
 import { TandemError, type ErrorCode } from '../../../errors/tandem-error.js';
-import { Exception, ServiceError, ServiceRequestException, ServiceResponseException, SoapFaultDetails } from './ews-lib.js';
+import {
+  Exception,
+  ServiceError,
+  ServiceRequestException,
+  ServiceResponseException,
+  SoapFaultDetails,
+} from './ews-lib.js';
 
 /**
  * The one place where whatever ews-javascript-api rejects with becomes a TandemError. The library
@@ -41,14 +47,28 @@ const RESPONSE_CODE_MAP: Record<string, ErrorCode> = {
 };
 
 const NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH',
-  'ENETUNREACH', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'ETIMEOUT', 'ERR_BAD_RESPONSE', 'CERT_HAS_EXPIRED',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+  'ETIMEOUT',
+  'ERR_BAD_RESPONSE',
+  'CERT_HAS_EXPIRED',
 ]);
 
 /** TLS failures are configuration problems (missing CA), not outages: retrying cannot help. */
 const TLS_CODES = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'ERR_TLS_CERT_ALTNAME_INVALID',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
 interface Facts {
@@ -72,18 +92,25 @@ export function normalizeEwsError(error: unknown): TandemError {
   const prefix = facts.responseCode ?? (facts.httpStatus ? `HTTP ${facts.httpStatus}` : facts.systemCode);
   const message = prefix && !facts.message.includes(prefix) ? `${prefix}: ${facts.message}` : facts.message;
   return new TandemError(code, message || 'EWS request failed', {
-    cause: error, details, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    cause: error,
+    details,
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
   });
 }
 
 function classify(facts: Facts): ErrorCode {
   if (facts.httpStatus === 401) return 'EXCHANGE_UNAUTHORIZED';
-  if (facts.responseCode !== undefined && facts.responseCode !== 'ErrorInternalServerError' && RESPONSE_CODE_MAP[facts.responseCode]) {
+  if (
+    facts.responseCode !== undefined &&
+    facts.responseCode !== 'ErrorInternalServerError' &&
+    RESPONSE_CODE_MAP[facts.responseCode]
+  ) {
     return RESPONSE_CODE_MAP[facts.responseCode]!;
   }
   // A SOAP fault always travels with HTTP 500; a specific EWS code other than the mapped ones is a
   // request Exchange refused (schema, invalid id, …), which a retry cannot fix.
-  if (facts.responseCode !== undefined && facts.responseCode !== 'ErrorInternalServerError') return 'EXCHANGE_BAD_REQUEST';
+  if (facts.responseCode !== undefined && facts.responseCode !== 'ErrorInternalServerError')
+    return 'EXCHANGE_BAD_REQUEST';
   if (facts.systemCode !== undefined && TLS_CODES.has(facts.systemCode)) return 'CONFIG_INVALID';
   if (facts.httpStatus === 403) return 'EXCHANGE_FORBIDDEN';
   if (facts.httpStatus === 429) return 'EXCHANGE_THROTTLED';
@@ -105,7 +132,9 @@ function isTransportShaped(facts: Facts): boolean {
 function extractFacts(error: unknown): Facts {
   if (error instanceof ServiceRequestException) {
     // "The request failed": the response could not be read as EWS (the library wraps the parse error).
-    const inner = error.InnerException ? extractFacts(error.InnerException) : { message: '', errorDetails: {} as Record<string, string> };
+    const inner = error.InnerException
+      ? extractFacts(error.InnerException)
+      : { message: '', errorDetails: {} as Record<string, string> };
     if (inner.responseCode === undefined) inner.errorDetails.__transport = 'true';
     return { ...inner, message: inner.message || error.Message };
   }
@@ -118,11 +147,15 @@ function extractFacts(error: unknown): Facts {
   }
   if (error instanceof SoapFaultDetails) {
     const fault = error as unknown as {
-      ResponseCode: number; HttpStatusCode?: number; Message?: string; FaultString?: string; ErrorDetails?: unknown;
+      ResponseCode: number;
+      HttpStatusCode?: number;
+      Message?: string;
+      FaultString?: string;
+      ErrorDetails?: unknown;
       Exception?: { message?: string };
     };
     const httpStatus = typeof fault.HttpStatusCode === 'number' ? fault.HttpStatusCode : undefined;
-    const fromFault = httpStatus === 500 || fault.FaultString !== null && fault.FaultString !== undefined;
+    const fromFault = httpStatus === 500 || (fault.FaultString !== null && fault.FaultString !== undefined);
     const errorDetails = dictionaryToRecord(fault.ErrorDetails);
     // Transport failures arrive as a SoapFaultDetails built from the XHR error's message, with the
     // default ResponseCode ErrorInternalServerError and no HTTP status.
@@ -141,8 +174,12 @@ function extractFacts(error: unknown): Facts {
   if (error !== null && typeof error === 'object') {
     const object = error as { status?: unknown; message?: unknown; statusText?: unknown; code?: unknown };
     const httpStatus = typeof object.status === 'number' && object.status > 0 ? object.status : undefined;
-    const message = typeof object.message === 'string' ? object.message
-      : typeof object.statusText === 'string' ? object.statusText : '';
+    const message =
+      typeof object.message === 'string'
+        ? object.message
+        : typeof object.statusText === 'string'
+          ? object.statusText
+          : '';
     return { httpStatus, message, errorDetails: {}, systemCode: systemCodeOf(error) };
   }
   return { message: typeof error === 'string' ? error : 'Unknown EWS failure', errorDetails: {} };

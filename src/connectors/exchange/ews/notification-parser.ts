@@ -13,8 +13,15 @@ import type { FolderChangeNotification } from '../types.js';
 /** A busy mailbox's notification rarely exceeds a few hundred KB; anything bigger is not Exchange. */
 export const MAX_NOTIFICATION_BYTES = 1024 * 1024;
 
-const ITEM_EVENTS = new Set(['CreatedEvent', 'ModifiedEvent', 'DeletedEvent', 'MovedEvent', 'CopiedEvent', 'NewMailEvent',
-  'FreeBusyChangedEvent']);
+const ITEM_EVENTS = new Set([
+  'CreatedEvent',
+  'ModifiedEvent',
+  'DeletedEvent',
+  'MovedEvent',
+  'CopiedEvent',
+  'NewMailEvent',
+  'FreeBusyChangedEvent',
+]);
 const ALL_EVENTS = new Set([...ITEM_EVENTS, 'StatusEvent']);
 
 type OrderedNode = Record<string, unknown> & { ':@'?: Record<string, string> };
@@ -48,12 +55,19 @@ export function parseEwsNotification(xml: string, maxBytes = MAX_NOTIFICATION_BY
   const send = body && child(body, 'SendNotification');
   const responseMessages = send && child(send, 'ResponseMessages');
   const messages = responseMessages ? children(responseMessages, 'SendNotificationResponseMessage') : [];
-  const notifications = messages.map((message) => child(message, 'Notification')).filter((n): n is OrderedNode[] => !!n);
+  const notifications = messages
+    .map((message) => child(message, 'Notification'))
+    .filter((n): n is OrderedNode[] => !!n);
   if (notifications.length === 0) {
     throw new TandemError('BAD_REQUEST', 'Not an EWS SendNotification request (no Notification element)');
   }
 
-  const result: FolderChangeNotification = { remoteSubscriptionId: '', heartbeat: true, moreEvents: false, itemIds: [] };
+  const result: FolderChangeNotification = {
+    remoteSubscriptionId: '',
+    heartbeat: true,
+    moreEvents: false,
+    itemIds: [],
+  };
   const itemIds = new Set<string>();
   for (const notification of notifications) {
     const subscriptionId = text(notification, 'SubscriptionId');
@@ -86,14 +100,16 @@ export function parseEwsNotification(xml: string, maxBytes = MAX_NOTIFICATION_BY
 
 /** The SOAP answer Exchange expects; `Unsubscribe` ends the subscription on Exchange's side. */
 export function ewsNotificationResponse(status: 'OK' | 'Unsubscribe'): string {
-  return '<?xml version="1.0" encoding="utf-8"?>'
-    + '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">'
-    + '<soap:Body>'
-    + '<SendNotificationResult xmlns="http://schemas.microsoft.com/exchange/services/2006/messages">'
-    + `<SubscriptionStatus>${status === 'Unsubscribe' ? 'Unsubscribe' : 'OK'}</SubscriptionStatus>`
-    + '</SendNotificationResult>'
-    + '</soap:Body>'
-    + '</soap:Envelope>';
+  return (
+    '<?xml version="1.0" encoding="utf-8"?>' +
+    '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">' +
+    '<soap:Body>' +
+    '<SendNotificationResult xmlns="http://schemas.microsoft.com/exchange/services/2006/messages">' +
+    `<SubscriptionStatus>${status === 'Unsubscribe' ? 'Unsubscribe' : 'OK'}</SubscriptionStatus>` +
+    '</SendNotificationResult>' +
+    '</soap:Body>' +
+    '</soap:Envelope>'
+  );
 }
 
 function nodeName(node: OrderedNode): string | undefined {
@@ -111,7 +127,10 @@ function child(nodes: OrderedNode[], name: string): OrderedNode[] | undefined {
 function text(nodes: OrderedNode[], name: string): string | undefined {
   const element = child(nodes, name);
   if (!element) return undefined;
-  const value = element.map((node) => node['#text']).filter((v) => v !== undefined).join('');
+  const value = element
+    .map((node) => node['#text'])
+    .filter((v) => v !== undefined)
+    .join('');
   return String(value);
 }
 

@@ -1,7 +1,12 @@
 import https from 'node:https';
 import tls from 'node:tls';
-import { ConfidentialClientApplication, type Configuration, type INetworkModule, type NetworkRequestOptions,
-  type NetworkResponse } from '@azure/msal-node';
+import {
+  ConfidentialClientApplication,
+  type Configuration,
+  type INetworkModule,
+  type NetworkRequestOptions,
+  type NetworkResponse,
+} from '@azure/msal-node';
 import { TandemError } from '../../../errors/tandem-error.js';
 import { guardedHttpsAgent } from '../../../security/outbound.js';
 import type { EntraAppCredentials } from '../mailbox-connector.js';
@@ -50,7 +55,8 @@ export function createTokenSource(credentials: EntraAppCredentials, scope: strin
 }
 
 /** Exchange Online hosts of the Microsoft clouds; their origin is the token audience. */
-const MICROSOFT_EWS_HOSTS = /(^|\.)(outlook\.office365\.com|outlook\.office365\.us|outlook\.office\.de|partner\.outlook\.cn|office365\.us)$/i;
+const MICROSOFT_EWS_HOSTS =
+  /(^|\.)(outlook\.office365\.com|outlook\.office365\.us|outlook\.office\.de|partner\.outlook\.cn|office365\.us)$/i;
 export const DEFAULT_EWS_SCOPE = 'https://outlook.office365.com/.default';
 
 /**
@@ -76,12 +82,18 @@ function tokenError(error: unknown): TandemError {
   const e = error as { errorCode?: string; errorMessage?: string; message?: string; code?: string };
   const text = `${e.errorCode ?? ''} ${e.errorMessage ?? e.message ?? ''}`;
   if (/invalid_client|unauthorized_client|AADSTS7000215|AADSTS700016|AADSTS700027/i.test(text)) {
-    return new TandemError('EXCHANGE_UNAUTHORIZED', `The token endpoint rejected the app credentials: ${text.trim()}`, { cause: error });
+    return new TandemError('EXCHANGE_UNAUTHORIZED', `The token endpoint rejected the app credentials: ${text.trim()}`, {
+      cause: error,
+    });
   }
   if (/invalid_scope|AADSTS70011|AADSTS500011/i.test(text)) {
-    return new TandemError('EXCHANGE_FORBIDDEN', `The token endpoint refused the scope: ${text.trim()}`, { cause: error });
+    return new TandemError('EXCHANGE_FORBIDDEN', `The token endpoint refused the scope: ${text.trim()}`, {
+      cause: error,
+    });
   }
-  return new TandemError('EXCHANGE_UNAVAILABLE', `Could not obtain a token: ${text.trim() || 'unknown error'}`, { cause: error });
+  return new TandemError('EXCHANGE_UNAVAILABLE', `Could not obtain a token: ${text.trim() || 'unknown error'}`, {
+    cause: error,
+  });
 }
 
 /** Token and discovery answers are a few kilobytes; anything far larger is not an identity provider. */
@@ -92,7 +104,10 @@ const MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024;
  * the outbound policy (the authority host is tenant-configured), with a total deadline and a size cap.
  */
 function createNetworkClient(caCertificate: string | undefined, timeoutMs: number): INetworkModule {
-  const agent = guardedHttpsAgent({ keepAlive: true, ...(caCertificate ? { ca: [...tls.rootCertificates, caCertificate] } : {}) });
+  const agent = guardedHttpsAgent({
+    keepAlive: true,
+    ...(caCertificate ? { ca: [...tls.rootCertificates, caCertificate] } : {}),
+  });
   const send = <T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions, timeout?: number) =>
     new Promise<NetworkResponse<T>>((resolve, rejectRequest) => {
       const body = options?.body;
@@ -101,35 +116,48 @@ function createNetworkClient(caCertificate: string | undefined, timeoutMs: numbe
         clearTimeout(deadline);
         rejectRequest(error);
       };
-      const request = https.request(url, {
-        method, agent, timeout: deadlineMs,
-        headers: { ...options?.headers, ...(body !== undefined ? { 'Content-Length': Buffer.byteLength(body).toString() } : {}) },
-      }, (response) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        response.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_TOKEN_RESPONSE_BYTES) request.destroy(new Error(`token endpoint answer exceeds ${MAX_TOKEN_RESPONSE_BYTES} bytes`));
-          else chunks.push(chunk);
-        });
-        response.on('error', reject);
-        response.on('end', () => {
-          clearTimeout(deadline);
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown;
-          try {
-            parsed = text ? JSON.parse(text) : {};
-          } catch {
-            parsed = { error: 'invalid_json', error_description: text.slice(0, 200) };
-          }
-          const headers: Record<string, string> = {};
-          for (const [key, value] of Object.entries(response.headers)) {
-            if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-          }
-          resolve({ headers, body: parsed as T, status: response.statusCode ?? 0 });
-        });
-      });
-      const deadline = setTimeout(() => request.destroy(new Error(`token request exceeded ${deadlineMs} ms`)), deadlineMs);
+      const request = https.request(
+        url,
+        {
+          method,
+          agent,
+          timeout: deadlineMs,
+          headers: {
+            ...options?.headers,
+            ...(body !== undefined ? { 'Content-Length': Buffer.byteLength(body).toString() } : {}),
+          },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          response.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > MAX_TOKEN_RESPONSE_BYTES)
+              request.destroy(new Error(`token endpoint answer exceeds ${MAX_TOKEN_RESPONSE_BYTES} bytes`));
+            else chunks.push(chunk);
+          });
+          response.on('error', reject);
+          response.on('end', () => {
+            clearTimeout(deadline);
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: unknown;
+            try {
+              parsed = text ? JSON.parse(text) : {};
+            } catch {
+              parsed = { error: 'invalid_json', error_description: text.slice(0, 200) };
+            }
+            const headers: Record<string, string> = {};
+            for (const [key, value] of Object.entries(response.headers)) {
+              if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+            }
+            resolve({ headers, body: parsed as T, status: response.statusCode ?? 0 });
+          });
+        },
+      );
+      const deadline = setTimeout(
+        () => request.destroy(new Error(`token request exceeded ${deadlineMs} ms`)),
+        deadlineMs,
+      );
       request.on('timeout', () => request.destroy(new Error(`token request timed out after ${deadlineMs} ms`)));
       request.on('error', reject);
       if (body !== undefined) request.write(body);

@@ -29,7 +29,8 @@ export function toEwsRecurrence(recurrence: DomainRecurrence): EwsRecurrence {
     if (!day) throw invalid('daysOfWeek is required for this pattern');
     return DayOfTheWeek[capitalize(day) as keyof typeof DayOfTheWeek] as number;
   };
-  const weekIndex = (): number => DayOfTheWeekIndex[capitalize(pattern.index ?? 'first') as keyof typeof DayOfTheWeekIndex] as number;
+  const weekIndex = (): number =>
+    DayOfTheWeekIndex[capitalize(pattern.index ?? 'first') as keyof typeof DayOfTheWeekIndex] as number;
   let ews: EwsRecurrence;
   switch (pattern.type) {
     case 'daily':
@@ -53,13 +54,19 @@ export function toEwsRecurrence(recurrence: DomainRecurrence): EwsRecurrence {
       break;
     case 'relativeYearly':
       if (interval !== 1) throw invalid('EWS yearly recurrences repeat every year; interval must be 1');
-      ews = new R.RelativeYearlyPattern(start, required(pattern.month, 'month'), dayIndex(pattern.daysOfWeek?.[0]), weekIndex());
+      ews = new R.RelativeYearlyPattern(
+        start,
+        required(pattern.month, 'month'),
+        dayIndex(pattern.daysOfWeek?.[0]),
+        weekIndex(),
+      );
       break;
     default:
       throw invalid(`unknown pattern type ${String((pattern as { type: unknown }).type)}`);
   }
   if (range.type === 'endDate') ews.EndDate = dateToEwsDateTime(required(range.endDate, 'range.endDate'));
-  else if (range.type === 'numbered') ews.NumberOfOccurrences = required(range.numberOfOccurrences, 'range.numberOfOccurrences');
+  else if (range.type === 'numbered')
+    ews.NumberOfOccurrences = required(range.numberOfOccurrences, 'range.numberOfOccurrences');
   else ews.NeverEnds();
   return ews;
 }
@@ -80,31 +87,53 @@ export function fromEwsRecurrence(ews: EwsRecurrence): DomainRecurrence {
       // FirstDayOfWeek is optional in WeeklyRecurrence (EWS reference "WeeklyRecurrence"); the library's
       // getter throws when the server left it out. Absent means Sunday, as in Outlook.
       let firstDay: unknown;
-      try { firstDay = any.FirstDayOfWeek; } catch { firstDay = 0; }
-      pattern = { type: 'weekly', interval, daysOfWeek: days.map(day), firstDayOfWeek: firstDay === 1 ? 'monday' : 'sunday' };
+      try {
+        firstDay = any.FirstDayOfWeek;
+      } catch {
+        firstDay = 0;
+      }
+      pattern = {
+        type: 'weekly',
+        interval,
+        daysOfWeek: days.map(day),
+        firstDayOfWeek: firstDay === 1 ? 'monday' : 'sunday',
+      };
       break;
     }
     case 'MonthlyPattern':
       pattern = { type: 'absoluteMonthly', interval, dayOfMonth: Number(any.DayOfMonth) };
       break;
     case 'RelativeMonthlyPattern':
-      pattern = { type: 'relativeMonthly', interval, daysOfWeek: [day(any.DayOfTheWeek)], index: index(any.DayOfTheWeekIndex) };
+      pattern = {
+        type: 'relativeMonthly',
+        interval,
+        daysOfWeek: [day(any.DayOfTheWeek)],
+        index: index(any.DayOfTheWeekIndex),
+      };
       break;
     case 'YearlyPattern':
       pattern = { type: 'absoluteYearly', interval: 1, month: Number(any.Month), dayOfMonth: Number(any.DayOfMonth) };
       break;
     case 'RelativeYearlyPattern':
-      pattern = { type: 'relativeYearly', interval: 1, month: Number(any.Month), daysOfWeek: [day(any.DayOfTheWeek)],
-        index: index(any.DayOfTheWeekIndex) };
+      pattern = {
+        type: 'relativeYearly',
+        interval: 1,
+        month: Number(any.Month),
+        daysOfWeek: [day(any.DayOfTheWeek)],
+        index: index(any.DayOfTheWeekIndex),
+      };
       break;
     default:
       throw new TandemError('EXCHANGE_BAD_REQUEST', `Unsupported EWS recurrence ${any.constructor.name}`);
   }
   const numbered = ews.NumberOfOccurrences;
   const endDate = fromEwsDate(ews.EndDate);
-  const range: DomainRecurrence['range'] = typeof numbered === 'number' && numbered > 0
-    ? { type: 'numbered', startDate, numberOfOccurrences: numbered }
-    : endDate ? { type: 'endDate', startDate, endDate } : { type: 'noEnd', startDate };
+  const range: DomainRecurrence['range'] =
+    typeof numbered === 'number' && numbered > 0
+      ? { type: 'numbered', startDate, numberOfOccurrences: numbered }
+      : endDate
+        ? { type: 'endDate', startDate, endDate }
+        : { type: 'noEnd', startDate };
   return { pattern, range };
 }
 

@@ -21,7 +21,12 @@ export interface RetryPolicy {
   maxBackOffMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 15_000, maxBackOffMs: 60_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 4,
+  baseDelayMs: 500,
+  maxDelayMs: 15_000,
+  maxBackOffMs: 60_000,
+};
 export const DEFAULT_MAILBOX_CONCURRENCY = 10;
 
 export interface RunnerOptions {
@@ -56,8 +61,18 @@ export class EwsRequestRunner {
   async run<T>(mailbox: string, call: CallOptions, fn: () => Promise<T>): Promise<T> {
     const { semaphore, environmentId, tenantId } = this.options;
     const slots = [
-      { name: `ews:${tenantId}:env:${environmentId}`, limit: this.options.environmentConcurrency, leaseMs: 180_000, maxWaitMs: 120_000 },
-      { name: `ews:${tenantId}:mbx:${environmentId}:${mailbox.toLowerCase()}`, limit: this.options.mailboxConcurrency, leaseMs: 180_000, maxWaitMs: 120_000 },
+      {
+        name: `ews:${tenantId}:env:${environmentId}`,
+        limit: this.options.environmentConcurrency,
+        leaseMs: 180_000,
+        maxWaitMs: 120_000,
+      },
+      {
+        name: `ews:${tenantId}:mbx:${environmentId}:${mailbox.toLowerCase()}`,
+        limit: this.options.mailboxConcurrency,
+        leaseMs: 180_000,
+        maxWaitMs: 120_000,
+      },
     ];
     for (let attempt = 1; ; attempt++) {
       let failure: TandemError;
@@ -68,8 +83,16 @@ export class EwsRequestRunner {
       }
       const delay = this.retryDelay(failure, attempt, call);
       if (delay === undefined) throw failure;
-      this.options.logger.warn({ operation: call.operation, attempt, delayMs: delay, code: failure.code,
-        ewsResponseCode: failure.details?.ewsResponseCode }, 'EWS call failed; retrying');
+      this.options.logger.warn(
+        {
+          operation: call.operation,
+          attempt,
+          delayMs: delay,
+          code: failure.code,
+          ewsResponseCode: failure.details?.ewsResponseCode,
+        },
+        'EWS call failed; retrying',
+      );
       await this.sleep(delay);
     }
   }

@@ -9,7 +9,11 @@ import { ExtendedPropertyDefinition, Guid, MapiPropertyType, type Item } from '.
  */
 const propertySet = new Guid(TANDEM_PROPERTY_SET_ID);
 
-export const S4_KEY_PROPERTY = new ExtendedPropertyDefinition(propertySet, S4_KEY_PROPERTY_NAME, MapiPropertyType.String);
+export const S4_KEY_PROPERTY = new ExtendedPropertyDefinition(
+  propertySet,
+  S4_KEY_PROPERTY_NAME,
+  MapiPropertyType.String,
+);
 export const HASH_PROPERTY = new ExtendedPropertyDefinition(propertySet, HASH_PROPERTY_NAME, MapiPropertyType.String);
 export const STAMP_PROPERTIES = [S4_KEY_PROPERTY, HASH_PROPERTY];
 
@@ -21,7 +25,10 @@ export function writeStamp(item: Item, stamp: Stamp): void {
 export function readStamp(item: Item): Stamp | undefined {
   let s4Key: string | undefined;
   let hash: string | undefined;
-  let properties: Array<{ PropertyDefinition: { Name?: string; PropertySetId?: { ToString(): string } | string }; Value: unknown }>;
+  let properties: Array<{
+    PropertyDefinition: { Name?: string; PropertySetId?: { ToString(): string } | string };
+    Value: unknown;
+  }>;
   try {
     properties = item.ExtendedProperties.GetEnumerator() as never;
   } catch {
@@ -29,7 +36,11 @@ export function readStamp(item: Item): Stamp | undefined {
   }
   for (const property of properties) {
     const definition = property.PropertyDefinition;
-    const setId = String(typeof definition.PropertySetId === 'object' && definition.PropertySetId ? definition.PropertySetId.ToString() : definition.PropertySetId ?? '');
+    const setId = String(
+      typeof definition.PropertySetId === 'object' && definition.PropertySetId
+        ? definition.PropertySetId.ToString()
+        : (definition.PropertySetId ?? ''),
+    );
     if (setId.toLowerCase() !== TANDEM_PROPERTY_SET_ID) continue;
     if (definition.Name === S4_KEY_PROPERTY_NAME) s4Key = String(property.Value);
     if (definition.Name === HASH_PROPERTY_NAME) hash = String(property.Value);

@@ -2,8 +2,19 @@
 import { escapeXml as x } from './xml-escape.js';
 import type { Task, TaskDraft, TaskStatus } from '../types.js';
 import { TaskStatus as EwsTaskStatus } from './ews-lib.js';
-import { bodyFromEws, bodyToEws, categoriesFromEws, categoriesToEws, idOf, importanceFromEws, importanceToEws,
-  lastModifiedOf, safe, sensitivityFromEws, sensitivityToEws } from './item-fields.js';
+import {
+  bodyFromEws,
+  bodyToEws,
+  categoriesFromEws,
+  categoriesToEws,
+  idOf,
+  importanceFromEws,
+  importanceToEws,
+  lastModifiedOf,
+  safe,
+  sensitivityFromEws,
+  sensitivityToEws,
+} from './item-fields.js';
 import { readStamp } from './stamp-property.js';
 import { dateToEwsDateTime, fromEwsDate } from './time-zones.js';
 
@@ -37,7 +48,8 @@ export function applyTaskDraft(item: any, changes: Partial<TaskDraft>): void {
   if ('startDate' in changes) item.StartDate = changes.startDate ? dateToEwsDateTime(changes.startDate) : null;
   if ('dueDate' in changes) item.DueDate = changes.dueDate ? dateToEwsDateTime(changes.dueDate) : null;
   if (changes.status !== undefined) {
-    item.Status = EwsTaskStatus[(changes.status.charAt(0).toUpperCase() + changes.status.slice(1)) as keyof typeof EwsTaskStatus];
+    item.Status =
+      EwsTaskStatus[(changes.status.charAt(0).toUpperCase() + changes.status.slice(1)) as keyof typeof EwsTaskStatus];
   }
   // Exchange rejects PercentComplete < 100 together with Status=Completed, and sets 100 itself on completion.
   if (changes.percentComplete !== undefined && !(changes.status === 'completed' && changes.percentComplete < 100)) {

@@ -13,7 +13,9 @@ export function timeZoneInfoFor(iana: string) {
   try {
     return TimeZoneInfo.FindSystemTimeZoneById(iana);
   } catch (error) {
-    throw new TandemError('VALIDATION_FAILED', `Time zone "${iana}" has no Windows equivalent Exchange understands`, { cause: error });
+    throw new TandemError('VALIDATION_FAILED', `Time zone "${iana}" has no Windows equivalent Exchange understands`, {
+      cause: error,
+    });
   }
 }
 
@@ -76,8 +78,12 @@ export function fromEwsDate(value: EwsDateTime | null | undefined): string | und
 
 /** The calendar date an instant falls on in a zone. */
 export function wallDate(instant: string, iana: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: UTC_NAMES.has(iana) ? 'UTC' : iana, year: 'numeric', month: '2-digit', day: '2-digit' })
-    .formatToParts(new Date(instant));
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: UTC_NAMES.has(iana) ? 'UTC' : iana,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(new Date(instant));
   const get = (type: string) => parts.find((part) => part.type === type)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')}`;
 }

@@ -36,16 +36,25 @@ export function createEwsTransport(options: TransportOptions): EwsTransport {
   const ca = options.caCertificate ? [...tls.rootCertificates, options.caCertificate] : undefined;
   const httpsAgent = guardedHttpsAgent({ keepAlive: true, maxSockets: 64, ...(ca ? { ca } : {}) });
   const httpAgent = guardedHttpAgent({ keepAlive: true, maxSockets: 64 });
-  const base = { timeout: options.timeoutMs, httpsAgent, httpAgent, rejectUnauthorized: true,
-    maxContentLength: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, maxRedirects: 0 };
+  const base = {
+    timeout: options.timeoutMs,
+    httpsAgent,
+    httpAgent,
+    rejectUnauthorized: true,
+    maxContentLength: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    maxRedirects: 0,
+  };
   const xhrApi = new XhrApi(base);
 
   if (options.auth.kind === 'ntlm') {
     // @ewsjs/xhr's NtlmProvider builds its own https.Agent for the handshake (the NTLM challenge is
     // bound to one connection), so our agent and CA cannot reach it.
     if (options.caCertificate) {
-      throw new TandemError('CONFIG_INVALID', 'NTLM cannot be combined with an extra CA certificate: use basic '
-        + 'authentication, or make the CA trusted process-wide (NODE_EXTRA_CA_CERTS)');
+      throw new TandemError(
+        'CONFIG_INVALID',
+        'NTLM cannot be combined with an extra CA certificate: use basic ' +
+          'authentication, or make the CA trusted process-wide (NODE_EXTRA_CA_CERTS)',
+      );
     }
     const user = options.auth.domain ? `${options.auth.domain}\\${options.auth.username}` : options.auth.username;
     xhrApi.setAuthProvider(new NtlmProvider(user, options.auth.password));
@@ -101,7 +110,8 @@ function guard(xhrApi: XhrApi, base: Record<string, unknown>, timeoutMs: number)
       return await original(...args);
     } catch (error) {
       // Abort surfaces as axios' "canceled"; name it for what it is, so it is classified as a timeout.
-      if (expired && error !== null && typeof error === 'object') Object.assign(error, { message: `timeout: EWS request exceeded ${timeoutMs} ms`, code: 'ETIMEDOUT' });
+      if (expired && error !== null && typeof error === 'object')
+        Object.assign(error, { message: `timeout: EWS request exceeded ${timeoutMs} ms`, code: 'ETIMEDOUT' });
       throw error;
     } finally {
       clearTimeout(timer);

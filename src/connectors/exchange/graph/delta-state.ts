@@ -34,7 +34,8 @@ export function decodeDeltaState(value: string): GraphDeltaState {
   if (value.startsWith(V2)) {
     try {
       const parsed = JSON.parse(Buffer.from(value.slice(V2.length), 'base64url').toString('utf8')) as GraphDeltaState;
-      if ((parsed.mode === 'i' || parsed.mode === 'd' || parsed.mode === 'restart') && typeof parsed.url === 'string') return parsed;
+      if ((parsed.mode === 'i' || parsed.mode === 'd' || parsed.mode === 'restart') && typeof parsed.url === 'string')
+        return parsed;
     } catch {
       // falls through to the error below
     }

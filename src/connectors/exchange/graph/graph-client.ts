@@ -22,7 +22,13 @@ export interface GraphLimits {
   requestTimeoutMs: number;
 }
 
-export const DEFAULT_LIMITS: GraphLimits = { concurrentPerMailbox: 4, requestsPer10Min: 10_000, maxRetries: 6, maxRetryWaitMs: 60_000, requestTimeoutMs: 30_000 };
+export const DEFAULT_LIMITS: GraphLimits = {
+  concurrentPerMailbox: 4,
+  requestsPer10Min: 10_000,
+  maxRetries: 6,
+  maxRetryWaitMs: 60_000,
+  requestTimeoutMs: 30_000,
+};
 const WINDOW_MS = 600_000;
 
 export interface GraphCall {
@@ -39,7 +45,12 @@ export interface GraphResult {
   json: Record<string, unknown> | undefined;
 }
 
-interface BatchItem { id: string; status: number; headers?: Record<string, string>; body?: unknown }
+interface BatchItem {
+  id: string;
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -47,10 +58,21 @@ export class GraphClient {
   private readonly semaphore: RedisSemaphore;
   private readonly rate: RateWindow;
 
-  constructor(private readonly opts: {
-    baseUrl: string; tenantId: string; envId: string; clientId: string; envConcurrency: number; http: HttpClient; tokens: TokenProvider;
-    redis: Redis; keyPrefix: string; limits: GraphLimits; log: Logger;
-  }) {
+  constructor(
+    private readonly opts: {
+      baseUrl: string;
+      tenantId: string;
+      envId: string;
+      clientId: string;
+      envConcurrency: number;
+      http: HttpClient;
+      tokens: TokenProvider;
+      redis: Redis;
+      keyPrefix: string;
+      limits: GraphLimits;
+      log: Logger;
+    },
+  ) {
     this.semaphore = new RedisSemaphore(opts.redis, opts.keyPrefix);
     this.rate = new RateWindow(opts.redis, opts.keyPrefix);
   }
@@ -81,14 +103,22 @@ export class GraphClient {
     for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
       const releases: Array<() => Promise<void>> = [];
       for (let i = 0; i < n; i++) {
-        const release = await this.semaphore.tryAcquire(`${this.mailboxKey(mailbox)}:conc`, { limit, leaseMs: this.opts.limits.requestTimeoutMs * 2 });
+        const release = await this.semaphore.tryAcquire(`${this.mailboxKey(mailbox)}:conc`, {
+          limit,
+          leaseMs: this.opts.limits.requestTimeoutMs * 2,
+        });
         if (!release) break;
         releases.push(release);
       }
-      const releaseAll = async (): Promise<void> => { await Promise.all(releases.map((r) => r().catch(() => undefined))); };
+      const releaseAll = async (): Promise<void> => {
+        await Promise.all(releases.map((r) => r().catch(() => undefined)));
+      };
       if (releases.length === n) return releaseAll;
       await releaseAll();
-      if (Date.now() > deadline) throw new TandemError('EXCHANGE_THROTTLED', `Mailbox ${mailbox} stayed at its concurrency limit`, { retryAfterMs: 1_000 });
+      if (Date.now() > deadline)
+        throw new TandemError('EXCHANGE_THROTTLED', `Mailbox ${mailbox} stayed at its concurrency limit`, {
+          retryAfterMs: 1_000,
+        });
       await sleep(delay + Math.random() * delay);
     }
   }
@@ -96,10 +126,16 @@ export class GraphClient {
   private async takeBudget(mailbox: string, n: number): Promise<void> {
     for (let i = 0; i < n; i++) {
       for (;;) {
-        const wait = await this.rate.take(`${this.mailboxKey(mailbox)}:10min`, this.opts.limits.requestsPer10Min, WINDOW_MS);
+        const wait = await this.rate.take(
+          `${this.mailboxKey(mailbox)}:10min`,
+          this.opts.limits.requestsPer10Min,
+          WINDOW_MS,
+        );
         if (wait === 0) break;
         if (wait > this.opts.limits.maxRetryWaitMs) {
-          throw new TandemError('EXCHANGE_THROTTLED', `Request budget for ${mailbox} is used up`, { retryAfterMs: wait });
+          throw new TandemError('EXCHANGE_THROTTLED', `Request budget for ${mailbox} is used up`, {
+            retryAfterMs: wait,
+          });
         }
         await sleep(wait);
       }
@@ -114,22 +150,39 @@ export class GraphClient {
    */
   private async limited<T>(mailbox: string, slots: number, fn: () => Promise<T>): Promise<T> {
     await this.takeBudget(mailbox, slots);
-    return this.semaphore.withSlots([{ name: `graph:${this.opts.tenantId}:env:${this.opts.envId}`, limit: this.opts.envConcurrency, leaseMs: this.opts.limits.requestTimeoutMs * 2, maxWaitMs: 120_000 }], async () => {
-      const release = await this.takeSlots(mailbox, slots);
-      try {
-        return await fn();
-      } finally {
-        await release();
-      }
-    });
+    return this.semaphore.withSlots(
+      [
+        {
+          name: `graph:${this.opts.tenantId}:env:${this.opts.envId}`,
+          limit: this.opts.envConcurrency,
+          leaseMs: this.opts.limits.requestTimeoutMs * 2,
+          maxWaitMs: 120_000,
+        },
+      ],
+      async () => {
+        const release = await this.takeSlots(mailbox, slots);
+        try {
+          return await fn();
+        } finally {
+          await release();
+        }
+      },
+    );
   }
 
   private async send(call: GraphCall): Promise<HttpResponse> {
     const token = await this.opts.tokens.token();
     const body = call.body === undefined ? undefined : JSON.stringify(call.body);
     return this.opts.http.request({
-      method: call.method, url: this.resolve(call.url), timeoutMs: this.opts.limits.requestTimeoutMs,
-      headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}), ...(call.headers ?? {}) },
+      method: call.method,
+      url: this.resolve(call.url),
+      timeoutMs: this.opts.limits.requestTimeoutMs,
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: 'application/json',
+        ...(body ? { 'content-type': 'application/json' } : {}),
+        ...(call.headers ?? {}),
+      },
       ...(body ? { body } : {}),
     });
   }
@@ -142,12 +195,18 @@ export class GraphClient {
         res = await this.limited(mailbox, 1, () => this.send(call));
       } catch (error) {
         const code = (error as { code?: string }).code;
-        if (attempt < this.opts.limits.maxRetries && code && /ECONNRESET|ETIMEDOUT|ECONNREFUSED|EPIPE|UND_ERR/.test(code)) {
+        if (
+          attempt < this.opts.limits.maxRetries &&
+          code &&
+          /ECONNRESET|ETIMEDOUT|ECONNREFUSED|EPIPE|UND_ERR/.test(code)
+        ) {
           await sleep(250 * 2 ** attempt);
           continue;
         }
         if (error instanceof TandemError) throw error;
-        throw new TandemError('EXCHANGE_UNAVAILABLE', `Graph unreachable: ${(error as Error).message}`, { cause: error });
+        throw new TandemError('EXCHANGE_UNAVAILABLE', `Graph unreachable: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
       const json = parseJson(res.body);
       if ((res.status === 429 || res.status === 503 || res.status === 504) && attempt < this.opts.limits.maxRetries) {
@@ -169,7 +228,10 @@ export class GraphClient {
    * `concurrentPerMailbox` items and holds that many of the mailbox's slots (and budget units).
    * Items answered 429/503 are retried in the next round.
    */
-  async batch(mailbox: string, calls: GraphCall[]): Promise<Array<{ status: number; json: Record<string, unknown> | undefined }>> {
+  async batch(
+    mailbox: string,
+    calls: GraphCall[],
+  ): Promise<Array<{ status: number; json: Record<string, unknown> | undefined }>> {
     const results = new Array<{ status: number; json: Record<string, unknown> | undefined }>(calls.length);
     const size = Math.max(1, Math.min(20, this.opts.limits.concurrentPerMailbox));
     let pending = calls.map((_, i) => i);
@@ -180,9 +242,19 @@ export class GraphClient {
         const chunk = pending.slice(offset, offset + size);
         const requests = chunk.map((i) => {
           const c = calls[i]!;
-          return { id: String(i), method: c.method, url: c.url.replace(/^\/?/, '/'), ...(c.headers ? { headers: c.headers } : {}), ...(c.body !== undefined ? { body: c.body, headers: { 'content-type': 'application/json', ...(c.headers ?? {}) } } : {}) };
+          return {
+            id: String(i),
+            method: c.method,
+            url: c.url.replace(/^\/?/, '/'),
+            ...(c.headers ? { headers: c.headers } : {}),
+            ...(c.body !== undefined
+              ? { body: c.body, headers: { 'content-type': 'application/json', ...(c.headers ?? {}) } }
+              : {}),
+          };
         });
-        const res = await this.limited(mailbox, chunk.length, () => this.send({ method: 'POST', url: '/$batch', body: { requests } }));
+        const res = await this.limited(mailbox, chunk.length, () =>
+          this.send({ method: 'POST', url: '/$batch', body: { requests } }),
+        );
         const json = parseJson(res.body);
         if (res.status >= 400) {
           if ((res.status === 429 || res.status === 503) && round < this.opts.limits.maxRetries) {
@@ -196,7 +268,10 @@ export class GraphClient {
           const i = Number(item.id);
           if ((item.status === 429 || item.status === 503) && round < this.opts.limits.maxRetries) {
             retry.push(i);
-            waitMs = Math.max(waitMs, retryAfterMs(item.headers?.['retry-after'] ?? item.headers?.['Retry-After'], round));
+            waitMs = Math.max(
+              waitMs,
+              retryAfterMs(item.headers?.['retry-after'] ?? item.headers?.['Retry-After'], round),
+            );
           } else {
             results[i] = { status: item.status, json: item.body as Record<string, unknown> | undefined };
           }
@@ -230,20 +305,29 @@ export function retryAfterMs(header: string | undefined, attempt: number): numbe
 }
 
 /** Graph's `{ error: { code, message } }` → TandemError with the code support searches for. */
-export function graphError(status: number, json: Record<string, unknown> | undefined, headers: Record<string, string> = {}): TandemError {
+export function graphError(
+  status: number,
+  json: Record<string, unknown> | undefined,
+  headers: Record<string, string> = {},
+): TandemError {
   const err = (json?.error ?? {}) as { code?: string; message?: string };
   const message = `Graph ${status} ${err.code ?? ''}: ${err.message ?? 'no message'}`.trim();
   const details = { status, graphCode: err.code };
   let code: ErrorCode;
-  if (status === 410 || /syncStateNotFound|syncStateInvalid|resyncRequired/i.test(err.code ?? '')) code = 'EXCHANGE_INVALID_SYNC_STATE';
+  if (status === 410 || /syncStateNotFound|syncStateInvalid|resyncRequired/i.test(err.code ?? ''))
+    code = 'EXCHANGE_INVALID_SYNC_STATE';
   else if (status === 401) code = 'EXCHANGE_UNAUTHORIZED';
   else if (status === 403) code = 'EXCHANGE_FORBIDDEN';
-  else if (status === 404 && /ErrorInvalidUser|MailboxNotEnabledForRESTAPI|MailboxNotFound/i.test(err.code ?? '')) code = 'EXCHANGE_MAILBOX_NOT_FOUND';
+  else if (status === 404 && /ErrorInvalidUser|MailboxNotEnabledForRESTAPI|MailboxNotFound/i.test(err.code ?? ''))
+    code = 'EXCHANGE_MAILBOX_NOT_FOUND';
   else if (status === 404) code = 'EXCHANGE_ITEM_NOT_FOUND';
   else if (status === 409 || status === 412) code = 'EXCHANGE_CONFLICT';
   else if (status === 429) code = 'EXCHANGE_THROTTLED';
   else if (status >= 500) code = 'EXCHANGE_UNAVAILABLE';
   else code = 'EXCHANGE_BAD_REQUEST';
   const retryAfter = headers['retry-after'] ? Number(headers['retry-after']) * 1000 : undefined;
-  return new TandemError(code, message, { details, ...(retryAfter !== undefined && Number.isFinite(retryAfter) ? { retryAfterMs: retryAfter } : {}) });
+  return new TandemError(code, message, {
+    details,
+    ...(retryAfter !== undefined && Number.isFinite(retryAfter) ? { retryAfterMs: retryAfter } : {}),
+  });
 }

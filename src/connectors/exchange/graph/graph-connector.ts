@@ -3,15 +3,35 @@ import { TandemError } from '../../../errors/tandem-error.js';
 import { logger as rootLogger, type Logger } from '../../../logging/logger.js';
 import type { ExchangeEnvironmentConfig, MailboxConnector } from '../mailbox-connector.js';
 import type {
-  Appointment, AttachmentContent, AttachmentInfo, ChangePage, ConnectionTestStep, DraftsByKind, ItemKind, ItemsByKind, ItemVersion,
-  MailboxAddress, RemoteSubscription, Stamp, SubscriptionRequest, TimeWindow,
+  Appointment,
+  AttachmentContent,
+  AttachmentInfo,
+  ChangePage,
+  ConnectionTestStep,
+  DraftsByKind,
+  ItemKind,
+  ItemsByKind,
+  ItemVersion,
+  MailboxAddress,
+  RemoteSubscription,
+  Stamp,
+  SubscriptionRequest,
+  TimeWindow,
 } from '../types.js';
 import { testGraphConnection } from './connection-test.js';
 import { DEFAULT_LIMITS, GraphClient, graphError, type GraphCall, type GraphLimits } from './graph-client.js';
 import { HttpClient } from './http-client.js';
 import {
-  appointmentFromGraph, appointmentToGraph, contactFromGraph, contactToGraph, stampProperties, taskExtension, taskFromGraph, taskToGraph,
-  utcInstant, type GraphJson,
+  appointmentFromGraph,
+  appointmentToGraph,
+  contactFromGraph,
+  contactToGraph,
+  stampProperties,
+  taskExtension,
+  taskFromGraph,
+  taskToGraph,
+  utcInstant,
+  type GraphJson,
 } from './mapping.js';
 import { decodeDeltaState, encodeDeltaState, windowMoved, type GraphDeltaState } from './delta-state.js';
 import { EXPAND_STAMP, stampFilter, TASK_EXTENSION } from './stamp.js';
@@ -60,7 +80,9 @@ const DELTA_PAGE_SIZE = 100;
  * the master, so a changed instance names its master.
  */
 function seriesTarget(item: GraphJson): string {
-  return (item.type === 'occurrence' || item.type === 'exception') && item.seriesMasterId ? String(item.seriesMasterId) : String(item.id);
+  return (item.type === 'occurrence' || item.type === 'exception') && item.seriesMasterId
+    ? String(item.seriesMasterId)
+    : String(item.id);
 }
 
 export function createGraphConnector(env: GraphEnv, deps: GraphConnectorDeps): MailboxConnector {
@@ -77,14 +99,28 @@ class GraphConnector implements MailboxConnector {
   private readonly listIds = new Map<string, Promise<string>>();
   private readonly objectIds = new Map<string, { id: Promise<string>; until: number }>();
 
-  constructor(private readonly env: GraphEnv, private readonly deps: GraphConnectorDeps) {
+  constructor(
+    private readonly env: GraphEnv,
+    private readonly deps: GraphConnectorDeps,
+  ) {
     this.log = (deps.logger ?? rootLogger).child({ module: 'graph-connector', environmentId: env.id });
-    this.http = new HttpClient({ ...(env.graph.caCertificate ? { caCertificate: env.graph.caCertificate } : {}), maxSockets: Math.max(4, env.maxConcurrency) });
+    this.http = new HttpClient({
+      ...(env.graph.caCertificate ? { caCertificate: env.graph.caCertificate } : {}),
+      maxSockets: Math.max(4, env.maxConcurrency),
+    });
     this.tokens = new TokenProvider(env.graph, this.http);
     this.client = new GraphClient({
-      baseUrl: env.graph.baseUrl || 'https://graph.microsoft.com/v1.0', tenantId: env.tenantId, envId: env.id, clientId: env.graph.clientId,
-      envConcurrency: Math.max(1, env.maxConcurrency), http: this.http, tokens: this.tokens, redis: deps.redis,
-      keyPrefix: deps.keyPrefix, limits: { ...DEFAULT_LIMITS, ...deps.limits }, log: this.log,
+      baseUrl: env.graph.baseUrl || 'https://graph.microsoft.com/v1.0',
+      tenantId: env.tenantId,
+      envId: env.id,
+      clientId: env.graph.clientId,
+      envConcurrency: Math.max(1, env.maxConcurrency),
+      http: this.http,
+      tokens: this.tokens,
+      redis: deps.redis,
+      keyPrefix: deps.keyPrefix,
+      limits: { ...DEFAULT_LIMITS, ...deps.limits },
+      log: this.log,
     });
   }
 
@@ -126,9 +162,16 @@ class GraphConnector implements MailboxConnector {
    */
   async resolveObjectId(smtp: string): Promise<string | undefined> {
     const select = '$select=id,userPrincipalName,mail';
-    const direct = await this.client.call(smtp, { method: 'GET', url: `/users/${encodeURIComponent(smtp)}?${select}` }, [403, 404]);
+    const direct = await this.client.call(
+      smtp,
+      { method: 'GET', url: `/users/${encodeURIComponent(smtp)}?${select}` },
+      [403, 404],
+    );
     if (direct.status === 403) {
-      this.log.warn({ mailbox: smtp }, 'cannot read the directory (User.Read.All not granted); addressing the mailbox by its SMTP address');
+      this.log.warn(
+        { mailbox: smtp },
+        'cannot read the directory (User.Read.All not granted); addressing the mailbox by its SMTP address',
+      );
       return undefined;
     }
     if (direct.status === 200 && typeof direct.json?.id === 'string') return direct.json.id;
@@ -136,7 +179,10 @@ class GraphConnector implements MailboxConnector {
     const found = await this.client.call(smtp, { method: 'GET', url: `/users?$filter=${filter}&${select}` });
     const match = (found.json?.value as GraphJson[] | undefined)?.[0];
     if (typeof match?.id === 'string') return match.id;
-    throw new TandemError('EXCHANGE_MAILBOX_NOT_FOUND', `ErrorInvalidUser: no user with the address ${smtp} in the directory (neither as user principal name nor as mail)`);
+    throw new TandemError(
+      'EXCHANGE_MAILBOX_NOT_FOUND',
+      `ErrorInvalidUser: no user with the address ${smtp} in the directory (neither as user principal name nor as mail)`,
+    );
   }
 
   /** The dedicated "Tandem" contact folder / To Do list: found by name or created, id cached per mailbox. */
@@ -145,10 +191,17 @@ class GraphConnector implements MailboxConnector {
     let id = cache.get(key);
     if (!id) {
       id = (async () => {
-        const found = await this.client.call(key, { method: 'GET', url: `${await this.user(mailbox)}${path}?$filter=${encodeURIComponent(`displayName eq '${FOLDER_NAME}'`)}` });
+        const found = await this.client.call(key, {
+          method: 'GET',
+          url: `${await this.user(mailbox)}${path}?$filter=${encodeURIComponent(`displayName eq '${FOLDER_NAME}'`)}`,
+        });
         const existing = (found.json?.value as GraphJson[] | undefined)?.[0];
         if (existing?.id) return String(existing.id);
-        const created = await this.client.call(key, { method: 'POST', url: `${await this.user(mailbox)}${path}`, body: { displayName: FOLDER_NAME } });
+        const created = await this.client.call(key, {
+          method: 'POST',
+          url: `${await this.user(mailbox)}${path}`,
+          body: { displayName: FOLDER_NAME },
+        });
         return String(created.json?.id);
       })();
       id.catch(() => cache.delete(key));
@@ -166,31 +219,60 @@ class GraphConnector implements MailboxConnector {
   }
 
   /** Collection path of a kind, and item path builder. */
-  private async paths(mailbox: MailboxAddress, kind: ItemKind): Promise<{ collection: string; item: (id: string) => string; expand: string }> {
+  private async paths(
+    mailbox: MailboxAddress,
+    kind: ItemKind,
+  ): Promise<{ collection: string; item: (id: string) => string; expand: string }> {
     const u = await this.user(mailbox);
-    if (kind === 'appointment') return { collection: `${u}/events`, item: (id) => `${u}/events/${encodeURIComponent(id)}`, expand: EXPAND_STAMP };
+    if (kind === 'appointment')
+      return { collection: `${u}/events`, item: (id) => `${u}/events/${encodeURIComponent(id)}`, expand: EXPAND_STAMP };
     if (kind === 'contact') {
       const f = await this.contactFolder(mailbox);
-      return { collection: `${u}/contactFolders/${f}/contacts`, item: (id) => `${u}/contactFolders/${f}/contacts/${encodeURIComponent(id)}`, expand: EXPAND_STAMP };
+      return {
+        collection: `${u}/contactFolders/${f}/contacts`,
+        item: (id) => `${u}/contactFolders/${f}/contacts/${encodeURIComponent(id)}`,
+        expand: EXPAND_STAMP,
+      };
     }
     const l = await this.todoList(mailbox);
-    return { collection: `${u}/todo/lists/${l}/tasks`, item: (id) => `${u}/todo/lists/${l}/tasks/${encodeURIComponent(id)}`, expand: 'extensions' };
+    return {
+      collection: `${u}/todo/lists/${l}/tasks`,
+      item: (id) => `${u}/todo/lists/${l}/tasks/${encodeURIComponent(id)}`,
+      expand: 'extensions',
+    };
   }
 
   private fromGraph<K extends ItemKind>(kind: K, json: GraphJson): ItemsByKind[K] {
-    const item = kind === 'appointment' ? appointmentFromGraph(json) : kind === 'task' ? taskFromGraph(json) : contactFromGraph(json);
+    const item =
+      kind === 'appointment'
+        ? appointmentFromGraph(json)
+        : kind === 'task'
+          ? taskFromGraph(json)
+          : contactFromGraph(json);
     return item as ItemsByKind[K];
   }
 
   async getItem<K extends ItemKind>(mailbox: MailboxAddress, kind: K, id: string): Promise<ItemsByKind[K] | undefined> {
     const p = await this.paths(mailbox, kind);
-    const res = await this.client.call(mailbox.smtpAddress, { method: 'GET', url: `${p.item(id)}?$expand=${encodeURIComponent(p.expand)}`, headers: UTC }, [404]);
+    const res = await this.client.call(
+      mailbox.smtpAddress,
+      { method: 'GET', url: `${p.item(id)}?$expand=${encodeURIComponent(p.expand)}`, headers: UTC },
+      [404],
+    );
     return res.status === 404 || !res.json ? undefined : this.fromGraph(kind, res.json);
   }
 
-  async getItems<K extends ItemKind>(mailbox: MailboxAddress, kind: K, ids: string[]): Promise<Map<string, ItemsByKind[K]>> {
+  async getItems<K extends ItemKind>(
+    mailbox: MailboxAddress,
+    kind: K,
+    ids: string[],
+  ): Promise<Map<string, ItemsByKind[K]>> {
     const p = await this.paths(mailbox, kind);
-    const calls: GraphCall[] = ids.map((id) => ({ method: 'GET', url: `${p.item(id)}?$expand=${encodeURIComponent(p.expand)}`, headers: UTC }));
+    const calls: GraphCall[] = ids.map((id) => ({
+      method: 'GET',
+      url: `${p.item(id)}?$expand=${encodeURIComponent(p.expand)}`,
+      headers: UTC,
+    }));
     const results = await this.client.batch(mailbox.smtpAddress, calls);
     const map = new Map<string, ItemsByKind[K]>();
     results.forEach((r, i) => {
@@ -200,46 +282,115 @@ class GraphConnector implements MailboxConnector {
     return map;
   }
 
-  async createItem<K extends ItemKind>(mailbox: MailboxAddress, kind: K, draft: DraftsByKind[K], stamp: Stamp): Promise<ItemVersion> {
+  async createItem<K extends ItemKind>(
+    mailbox: MailboxAddress,
+    kind: K,
+    draft: DraftsByKind[K],
+    stamp: Stamp,
+  ): Promise<ItemVersion> {
     const p = await this.paths(mailbox, kind);
     let body: GraphJson;
-    if (kind === 'appointment') body = { ...appointmentToGraph(draft as DraftsByKind['appointment']), singleValueExtendedProperties: stampProperties(stamp) };
-    else if (kind === 'contact') body = { ...contactToGraph(draft as DraftsByKind['contact']), singleValueExtendedProperties: stampProperties(stamp) };
+    if (kind === 'appointment')
+      body = {
+        ...appointmentToGraph(draft as DraftsByKind['appointment']),
+        singleValueExtendedProperties: stampProperties(stamp),
+      };
+    else if (kind === 'contact')
+      body = {
+        ...contactToGraph(draft as DraftsByKind['contact']),
+        singleValueExtendedProperties: stampProperties(stamp),
+      };
     // To Do creates the task and its open extension in one request
     // (learn.microsoft.com/graph/api/opentypeextension-post-opentypeextension lists todoTask).
-    else body = { ...taskToGraph(draft as DraftsByKind['task']), extensions: [taskExtension(stamp, draft as DraftsByKind['task'])] };
+    else
+      body = {
+        ...taskToGraph(draft as DraftsByKind['task']),
+        extensions: [taskExtension(stamp, draft as DraftsByKind['task'])],
+      };
     const res = await this.client.call(mailbox.smtpAddress, { method: 'POST', url: p.collection, body, headers: UTC });
     return this.version(res.json);
   }
 
   private version(json: GraphJson | undefined): ItemVersion {
     const etag = String(json?.['@odata.etag'] ?? '');
-    return { id: String(json?.id), changeKey: typeof json?.changeKey === 'string' ? json.changeKey : etag.replace(/^W\//, '').replace(/"/g, '') };
+    return {
+      id: String(json?.id),
+      changeKey: typeof json?.changeKey === 'string' ? json.changeKey : etag.replace(/^W\//, '').replace(/"/g, ''),
+    };
   }
 
-  async updateItem<K extends ItemKind>(mailbox: MailboxAddress, kind: K, version: ItemVersion, changes: Partial<DraftsByKind[K]>, stamp: Stamp): Promise<ItemVersion> {
+  async updateItem<K extends ItemKind>(
+    mailbox: MailboxAddress,
+    kind: K,
+    version: ItemVersion,
+    changes: Partial<DraftsByKind[K]>,
+    stamp: Stamp,
+  ): Promise<ItemVersion> {
     const p = await this.paths(mailbox, kind);
     const ifMatch = { 'if-match': `W/"${version.changeKey}"`, ...UTC };
     if (kind === 'task') {
-      const current = await this.client.call(mailbox.smtpAddress, { method: 'GET', url: `${p.item(version.id)}?$expand=extensions` }, [404]);
-      if (current.status === 404) throw new TandemError('EXCHANGE_ITEM_NOT_FOUND', `Task ${version.id} no longer exists`);
-      const previous = ((current.json?.extensions as GraphJson[] | undefined) ?? []).find((e) => e.extensionName === TASK_EXTENSION || e.id === TASK_EXTENSION);
+      const current = await this.client.call(
+        mailbox.smtpAddress,
+        { method: 'GET', url: `${p.item(version.id)}?$expand=extensions` },
+        [404],
+      );
+      if (current.status === 404)
+        throw new TandemError('EXCHANGE_ITEM_NOT_FOUND', `Task ${version.id} no longer exists`);
+      const previous = ((current.json?.extensions as GraphJson[] | undefined) ?? []).find(
+        (e) => e.extensionName === TASK_EXTENSION || e.id === TASK_EXTENSION,
+      );
       const ext = taskExtension(stamp, changes as Partial<DraftsByKind['task']>, previous);
       // The extension first: the task's final etag (returned below) then covers both writes.
-      if (previous) await this.client.call(mailbox.smtpAddress, { method: 'PATCH', url: `${p.item(version.id)}/extensions/${TASK_EXTENSION}`, body: ext });
-      else await this.client.call(mailbox.smtpAddress, { method: 'POST', url: `${p.item(version.id)}/extensions`, body: ext });
-      const res = await this.client.call(mailbox.smtpAddress, { method: 'PATCH', url: p.item(version.id), body: taskToGraph(changes as Partial<DraftsByKind['task']>) });
+      if (previous)
+        await this.client.call(mailbox.smtpAddress, {
+          method: 'PATCH',
+          url: `${p.item(version.id)}/extensions/${TASK_EXTENSION}`,
+          body: ext,
+        });
+      else
+        await this.client.call(mailbox.smtpAddress, {
+          method: 'POST',
+          url: `${p.item(version.id)}/extensions`,
+          body: ext,
+        });
+      const res = await this.client.call(mailbox.smtpAddress, {
+        method: 'PATCH',
+        url: p.item(version.id),
+        body: taskToGraph(changes as Partial<DraftsByKind['task']>),
+      });
       return this.version(res.json);
     }
-    const body = kind === 'appointment'
-      ? { ...appointmentToGraph(changes as Partial<DraftsByKind['appointment']>), singleValueExtendedProperties: stampProperties(stamp) }
-      : { ...contactToGraph(changes as Partial<DraftsByKind['contact']>), singleValueExtendedProperties: stampProperties(stamp) };
-    if (kind === 'appointment' && (changes as Partial<Appointment>).start !== undefined && (changes as Partial<Appointment>).timeZone === undefined) {
+    const body =
+      kind === 'appointment'
+        ? {
+            ...appointmentToGraph(changes as Partial<DraftsByKind['appointment']>),
+            singleValueExtendedProperties: stampProperties(stamp),
+          }
+        : {
+            ...contactToGraph(changes as Partial<DraftsByKind['contact']>),
+            singleValueExtendedProperties: stampProperties(stamp),
+          };
+    if (
+      kind === 'appointment' &&
+      (changes as Partial<Appointment>).start !== undefined &&
+      (changes as Partial<Appointment>).timeZone === undefined
+    ) {
       // Start/end are written as wall time in a zone; without the zone in `changes` keep the item's own.
       const current = await this.getItem(mailbox, 'appointment', version.id);
-      Object.assign(body, appointmentToGraph({ ...changes as Partial<DraftsByKind['appointment']>, timeZone: current?.timeZone ?? 'UTC' }));
+      Object.assign(
+        body,
+        appointmentToGraph({
+          ...(changes as Partial<DraftsByKind['appointment']>),
+          timeZone: current?.timeZone ?? 'UTC',
+        }),
+      );
     }
-    const res = await this.client.call(mailbox.smtpAddress, { method: 'PATCH', url: p.item(version.id), body, headers: ifMatch });
+    const res = await this.client.call(mailbox.smtpAddress, {
+      method: 'PATCH',
+      url: p.item(version.id),
+      body,
+      headers: ifMatch,
+    });
     return this.version(res.json);
   }
 
@@ -248,7 +399,11 @@ class GraphConnector implements MailboxConnector {
     await this.client.call(mailbox.smtpAddress, { method: 'DELETE', url: p.item(id) }, [404]);
   }
 
-  async findByStamp<K extends ItemKind>(mailbox: MailboxAddress, kind: K, s4Key: string): Promise<Array<ItemsByKind[K]>> {
+  async findByStamp<K extends ItemKind>(
+    mailbox: MailboxAddress,
+    kind: K,
+    s4Key: string,
+  ): Promise<Array<ItemsByKind[K]>> {
     const p = await this.paths(mailbox, kind);
     if (kind === 'task') {
       // To Do cannot $filter on open extensions (learn.microsoft.com/graph/api/todotasklist-list-tasks
@@ -261,7 +416,11 @@ class GraphConnector implements MailboxConnector {
   }
 
   /** Follows @odata.nextLink to the end. */
-  private async pages(mailbox: MailboxAddress, url: string, headers: Record<string, string> = UTC): Promise<GraphJson[]> {
+  private async pages(
+    mailbox: MailboxAddress,
+    url: string,
+    headers: Record<string, string> = UTC,
+  ): Promise<GraphJson[]> {
     const items: GraphJson[] = [];
     for (let next: string | undefined = url; next;) {
       const res = await this.client.call(mailbox.smtpAddress, { method: 'GET', url: next, headers });
@@ -274,19 +433,38 @@ class GraphConnector implements MailboxConnector {
   private window(window?: TimeWindow): TimeWindow {
     if (window) return window;
     const days = this.deps.defaultWindowDays ?? { past: 30, future: 365 };
-    return { start: new Date(Date.now() - days.past * 86_400_000).toISOString(), end: new Date(Date.now() + days.future * 86_400_000).toISOString() };
+    return {
+      start: new Date(Date.now() - days.past * 86_400_000).toISOString(),
+      end: new Date(Date.now() + days.future * 86_400_000).toISOString(),
+    };
   }
 
-  async listItems<K extends ItemKind>(mailbox: MailboxAddress, kind: K, window?: TimeWindow): Promise<Array<ItemsByKind[K]>> {
+  async listItems<K extends ItemKind>(
+    mailbox: MailboxAddress,
+    kind: K,
+    window?: TimeWindow,
+  ): Promise<Array<ItemsByKind[K]>> {
     const p = await this.paths(mailbox, kind);
-    if (kind !== 'appointment') return (await this.pages(mailbox, `${p.collection}?$expand=${encodeURIComponent(p.expand)}&$top=100`)).map((j) => this.fromGraph(kind, j));
-    if (!window) return (await this.pages(mailbox, `${p.collection}?$expand=${encodeURIComponent(p.expand)}&$top=100`)).map((j) => this.fromGraph(kind, j));
+    if (kind !== 'appointment')
+      return (await this.pages(mailbox, `${p.collection}?$expand=${encodeURIComponent(p.expand)}&$top=100`)).map((j) =>
+        this.fromGraph(kind, j),
+      );
+    if (!window)
+      return (await this.pages(mailbox, `${p.collection}?$expand=${encodeURIComponent(p.expand)}&$top=100`)).map((j) =>
+        this.fromGraph(kind, j),
+      );
     // calendarView gives singles, occurrences and exceptions in the window; masters are fetched by id.
-    const view = (await this.pages(mailbox, `${await this.user(mailbox)}/calendarView?startDateTime=${encodeURIComponent(window.start)}&endDateTime=${encodeURIComponent(window.end)}&$expand=${encodeURIComponent(EXPAND_STAMP)}&$top=100`))
-      .map(appointmentFromGraph);
+    const view = (
+      await this.pages(
+        mailbox,
+        `${await this.user(mailbox)}/calendarView?startDateTime=${encodeURIComponent(window.start)}&endDateTime=${encodeURIComponent(window.end)}&$expand=${encodeURIComponent(EXPAND_STAMP)}&$top=100`,
+      )
+    ).map(appointmentFromGraph);
     const masters = [...new Set(view.filter((a) => a.seriesMasterId).map((a) => a.seriesMasterId!))];
     const masterItems = await this.getItems(mailbox, 'appointment', masters);
-    return [...view.filter((a) => a.type === 'single' || a.type === 'exception'), ...masterItems.values()] as Array<ItemsByKind[K]>;
+    return [...view.filter((a) => a.type === 'single' || a.type === 'exception'), ...masterItems.values()] as Array<
+      ItemsByKind[K]
+    >;
   }
 
   async expandSeries(mailbox: MailboxAddress, seriesMasterId: string, window: TimeWindow): Promise<Appointment[]> {
@@ -294,47 +472,96 @@ class GraphConnector implements MailboxConnector {
     return (await this.pages(mailbox, url)).map(appointmentFromGraph);
   }
 
-  private async attachmentBase(mailbox: MailboxAddress, kind: ItemKind, itemId: string): Promise<{ url: string; odataType: string }> {
-    if (kind === 'contact') throw new TandemError('EXCHANGE_BAD_REQUEST', 'Graph contacts cannot carry file attachments');
+  private async attachmentBase(
+    mailbox: MailboxAddress,
+    kind: ItemKind,
+    itemId: string,
+  ): Promise<{ url: string; odataType: string }> {
+    if (kind === 'contact')
+      throw new TandemError('EXCHANGE_BAD_REQUEST', 'Graph contacts cannot carry file attachments');
     const p = await this.paths(mailbox, kind);
-    return { url: `${p.item(itemId)}/attachments`, odataType: kind === 'task' ? '#microsoft.graph.taskFileAttachment' : '#microsoft.graph.fileAttachment' };
+    return {
+      url: `${p.item(itemId)}/attachments`,
+      odataType: kind === 'task' ? '#microsoft.graph.taskFileAttachment' : '#microsoft.graph.fileAttachment',
+    };
   }
 
   async listAttachments(mailbox: MailboxAddress, kind: ItemKind, itemId: string): Promise<AttachmentInfo[]> {
     const { url } = await this.attachmentBase(mailbox, kind, itemId);
     const items = await this.pages(mailbox, `${url}?$select=id,name,contentType,size`);
-    return items.map((a) => ({ id: String(a.id), name: String(a.name), contentType: String(a.contentType ?? 'application/octet-stream'), size: Number(a.size ?? 0) }));
+    return items.map((a) => ({
+      id: String(a.id),
+      name: String(a.name),
+      contentType: String(a.contentType ?? 'application/octet-stream'),
+      size: Number(a.size ?? 0),
+    }));
   }
 
-  async getAttachment(mailbox: MailboxAddress, kind: ItemKind, itemId: string, attachmentId: string): Promise<AttachmentContent> {
+  async getAttachment(
+    mailbox: MailboxAddress,
+    kind: ItemKind,
+    itemId: string,
+    attachmentId: string,
+  ): Promise<AttachmentContent> {
     const { url } = await this.attachmentBase(mailbox, kind, itemId);
-    const res = await this.client.call(mailbox.smtpAddress, { method: 'GET', url: `${url}/${encodeURIComponent(attachmentId)}` });
+    const res = await this.client.call(mailbox.smtpAddress, {
+      method: 'GET',
+      url: `${url}/${encodeURIComponent(attachmentId)}`,
+    });
     const a = res.json ?? {};
     const content = Buffer.from(String(a.contentBytes ?? ''), 'base64');
-    return { id: String(a.id), name: String(a.name), contentType: String(a.contentType ?? 'application/octet-stream'), size: content.length, content };
+    return {
+      id: String(a.id),
+      name: String(a.name),
+      contentType: String(a.contentType ?? 'application/octet-stream'),
+      size: content.length,
+      content,
+    };
   }
 
-  async addAttachment(mailbox: MailboxAddress, kind: ItemKind, itemId: string, attachment: { name: string; contentType: string; content: Buffer }): Promise<AttachmentInfo> {
+  async addAttachment(
+    mailbox: MailboxAddress,
+    kind: ItemKind,
+    itemId: string,
+    attachment: { name: string; contentType: string; content: Buffer },
+  ): Promise<AttachmentInfo> {
     const { url, odataType } = await this.attachmentBase(mailbox, kind, itemId);
     const info = { name: attachment.name, contentType: attachment.contentType, size: attachment.content.length };
     if (attachment.content.length <= INLINE_ATTACHMENT_LIMIT) {
-      const res = await this.client.call(mailbox.smtpAddress, { method: 'POST', url, body: { '@odata.type': odataType, ...info, contentBytes: attachment.content.toString('base64') } });
+      const res = await this.client.call(mailbox.smtpAddress, {
+        method: 'POST',
+        url,
+        body: { '@odata.type': odataType, ...info, contentBytes: attachment.content.toString('base64') },
+      });
       return { id: String(res.json?.id), ...info };
     }
     // Outlook items name the body AttachmentItem (learn.microsoft.com/graph/api/attachment-createuploadsession),
     // To Do tasks attachmentInfo (learn.microsoft.com/graph/api/taskfileattachment-createuploadsession).
     const described = { attachmentType: 'file', ...info };
-    const session = await this.client.call(mailbox.smtpAddress, { method: 'POST', url: `${url}/createUploadSession`,
-      body: kind === 'task' ? { attachmentInfo: described } : { AttachmentItem: described } });
+    const session = await this.client.call(mailbox.smtpAddress, {
+      method: 'POST',
+      url: `${url}/createUploadSession`,
+      body: kind === 'task' ? { attachmentInfo: described } : { AttachmentItem: described },
+    });
     const uploadUrl = String(session.json?.uploadUrl ?? '');
     let location = '';
     for (let start = 0; start < attachment.content.length; start += UPLOAD_CHUNK) {
       const chunk = attachment.content.subarray(start, start + UPLOAD_CHUNK);
       // The upload URL carries its own credential; sending our bearer token there is refused by Outlook.
-      const res = await this.http.request({ method: 'PUT', url: uploadUrl, body: chunk, timeoutMs: 120_000, headers: {
-        'content-type': 'application/octet-stream', 'content-range': `bytes ${start}-${start + chunk.length - 1}/${attachment.content.length}`,
-      } });
-      if (res.status >= 400) throw new TandemError('EXCHANGE_UNAVAILABLE', `Attachment upload failed with ${res.status}`, { details: { status: res.status } });
+      const res = await this.http.request({
+        method: 'PUT',
+        url: uploadUrl,
+        body: chunk,
+        timeoutMs: 120_000,
+        headers: {
+          'content-type': 'application/octet-stream',
+          'content-range': `bytes ${start}-${start + chunk.length - 1}/${attachment.content.length}`,
+        },
+      });
+      if (res.status >= 400)
+        throw new TandemError('EXCHANGE_UNAVAILABLE', `Attachment upload failed with ${res.status}`, {
+          details: { status: res.status },
+        });
       location = res.headers.location ?? location;
     }
     const id = /attachments\('([^']+)'\)/i.exec(location)?.[1];
@@ -343,12 +570,23 @@ class GraphConnector implements MailboxConnector {
     return listed.find((a) => a.name === attachment.name && a.size === info.size) ?? { id: '', ...info };
   }
 
-  async changesSince(mailbox: MailboxAddress, kind: ItemKind, syncState: string | undefined, window?: TimeWindow): Promise<ChangePage> {
+  async changesSince(
+    mailbox: MailboxAddress,
+    kind: ItemKind,
+    syncState: string | undefined,
+    window?: TimeWindow,
+  ): Promise<ChangePage> {
     const current = kind === 'appointment' ? this.window(window) : undefined;
     let state: GraphDeltaState;
     if (syncState) {
       state = decodeDeltaState(syncState);
-      if (state.mode === 'restart') state = { mode: 'i', url: await this.calendarViewDelta(mailbox, current!), window: current!, ...(state.newerThan ? { newerThan: state.newerThan } : {}) };
+      if (state.mode === 'restart')
+        state = {
+          mode: 'i',
+          url: await this.calendarViewDelta(mailbox, current!),
+          window: current!,
+          ...(state.newerThan ? { newerThan: state.newerThan } : {}),
+        };
     } else if (kind === 'appointment') {
       state = { mode: 'i', url: await this.calendarViewDelta(mailbox, current!), window: current! };
     } else {
@@ -361,7 +599,11 @@ class GraphConnector implements MailboxConnector {
     const pageSize = this.deps.delta?.pageSize ?? DELTA_PAGE_SIZE;
     let url = state.url;
     for (let page = 0; page < (this.deps.delta?.maxPagesPerCall ?? MAX_PAGES_PER_CALL); page++) {
-      const res = await this.client.call(mailbox.smtpAddress, { method: 'GET', url, headers: { prefer: `outlook.timezone="UTC", odata.maxpagesize=${pageSize}` } });
+      const res = await this.client.call(mailbox.smtpAddress, {
+        method: 'GET',
+        url,
+        headers: { prefer: `outlook.timezone="UTC", odata.maxpagesize=${pageSize}` },
+      });
       for (const item of (res.json?.value as GraphJson[] | undefined) ?? []) {
         const id = String(item.id);
         if (item['@removed']) {
@@ -379,7 +621,11 @@ class GraphConnector implements MailboxConnector {
         // The round is complete. A calendarView round whose window is stale restarts over the
         // current window (learn.microsoft.com/graph/delta-query-events keeps the first window).
         if (current && windowMoved(state.window, current)) {
-          const restart: GraphDeltaState = { mode: 'restart', url: '', ...(state.window ? { newerThan: state.window.end } : {}) };
+          const restart: GraphDeltaState = {
+            mode: 'restart',
+            url: '',
+            ...(state.window ? { newerThan: state.window.end } : {}),
+          };
           return this.changePage(mailbox, kind, created, updated, removed, restart, true);
         }
         return this.changePage(mailbox, kind, created, updated, removed, { ...state, mode: 'd', url: delta }, false);
@@ -400,23 +646,38 @@ class GraphConnector implements MailboxConnector {
    * Each removed item is read: 404 ErrorItemNotFound is a deletion; an item still there changed and is
    * reconciled as such (its link decides whether it keeps syncing), never deleted.
    */
-  private async confirmRemoved(mailbox: MailboxAddress, kind: ItemKind, ids: string[]): Promise<{ deleted: string[]; changed: string[] }> {
+  private async confirmRemoved(
+    mailbox: MailboxAddress,
+    kind: ItemKind,
+    ids: string[],
+  ): Promise<{ deleted: string[]; changed: string[] }> {
     if (ids.length === 0) return { deleted: [], changed: [] };
     const p = await this.paths(mailbox, kind);
     const select = kind === 'appointment' ? '?$select=id,type,seriesMasterId' : '';
-    const results = await this.client.batch(mailbox.smtpAddress, ids.map((id) => ({ method: 'GET', url: `${p.item(id)}${select}` })));
+    const results = await this.client.batch(
+      mailbox.smtpAddress,
+      ids.map((id) => ({ method: 'GET', url: `${p.item(id)}${select}` })),
+    );
     const deleted: string[] = [];
     const changed: string[] = [];
     results.forEach((r, i) => {
       if (r.status === 200 && r.json) changed.push(kind === 'appointment' ? seriesTarget(r.json) : ids[i]!);
-      else if (r.status === 404 && graphError(r.status, r.json).code === 'EXCHANGE_ITEM_NOT_FOUND') deleted.push(ids[i]!);
+      else if (r.status === 404 && graphError(r.status, r.json).code === 'EXCHANGE_ITEM_NOT_FOUND')
+        deleted.push(ids[i]!);
       else throw graphError(r.status, r.json);
     });
     return { deleted, changed };
   }
 
-  private async changePage(mailbox: MailboxAddress, kind: ItemKind, created: Set<string>, updated: Set<string>, removed: Set<string>,
-    state: GraphDeltaState, moreAvailable: boolean): Promise<ChangePage> {
+  private async changePage(
+    mailbox: MailboxAddress,
+    kind: ItemKind,
+    created: Set<string>,
+    updated: Set<string>,
+    removed: Set<string>,
+    state: GraphDeltaState,
+    moreAvailable: boolean,
+  ): Promise<ChangePage> {
     const { deleted, changed } = await this.confirmRemoved(mailbox, kind, [...removed]);
     for (const id of changed) if (!created.has(id)) updated.add(id);
     for (const id of deleted) {
@@ -458,12 +719,23 @@ class GraphConnector implements MailboxConnector {
     return { remoteId: ids.join(','), expiresAt };
   }
 
-  private async createSubscription(request: SubscriptionRequest, kind: ItemKind): Promise<{ id: string; expiresAt: string }> {
-    const res = await this.client.call(request.mailbox.smtpAddress, { method: 'POST', url: '/subscriptions', body: {
-      changeType: 'created,updated,deleted', notificationUrl: request.callbackUrl, resource: await this.resource(request.mailbox, kind),
-      expirationDateTime: this.expiry(), ...(request.clientState ? { clientState: request.clientState } : {}),
-      ...(request.lifecycleUrl ? { lifecycleNotificationUrl: request.lifecycleUrl } : {}), latestSupportedTlsVersion: 'v1_2',
-    } });
+  private async createSubscription(
+    request: SubscriptionRequest,
+    kind: ItemKind,
+  ): Promise<{ id: string; expiresAt: string }> {
+    const res = await this.client.call(request.mailbox.smtpAddress, {
+      method: 'POST',
+      url: '/subscriptions',
+      body: {
+        changeType: 'created,updated,deleted',
+        notificationUrl: request.callbackUrl,
+        resource: await this.resource(request.mailbox, kind),
+        expirationDateTime: this.expiry(),
+        ...(request.clientState ? { clientState: request.clientState } : {}),
+        ...(request.lifecycleUrl ? { lifecycleNotificationUrl: request.lifecycleUrl } : {}),
+        latestSupportedTlsVersion: 'v1_2',
+      },
+    });
     return { id: String(res.json?.id), expiresAt: String(res.json?.expirationDateTime) };
   }
 
@@ -475,7 +747,15 @@ class GraphConnector implements MailboxConnector {
       const id = ids[i];
       let result: { id: string; expiresAt: string } | undefined;
       if (id) {
-        const res = await this.client.call(request.mailbox.smtpAddress, { method: 'PATCH', url: `/subscriptions/${encodeURIComponent(id)}`, body: { expirationDateTime: this.expiry() } }, [404]);
+        const res = await this.client.call(
+          request.mailbox.smtpAddress,
+          {
+            method: 'PATCH',
+            url: `/subscriptions/${encodeURIComponent(id)}`,
+            body: { expirationDateTime: this.expiry() },
+          },
+          [404],
+        );
         if (res.status !== 404) result = { id, expiresAt: String(res.json?.expirationDateTime) };
       }
       // Gone (expired, or removed by Graph): create it anew; the caller resyncs via delta anyway.
@@ -488,14 +768,20 @@ class GraphConnector implements MailboxConnector {
 
   async unsubscribe(mailbox: MailboxAddress, subscription: RemoteSubscription): Promise<void> {
     for (const id of subscription.remoteId.split(',').filter(Boolean)) {
-      await this.client.call(mailbox.smtpAddress, { method: 'DELETE', url: `/subscriptions/${encodeURIComponent(id)}` }, [404]);
+      await this.client.call(
+        mailbox.smtpAddress,
+        { method: 'DELETE', url: `/subscriptions/${encodeURIComponent(id)}` },
+        [404],
+      );
     }
   }
 
   testConnection(mailbox: MailboxAddress): Promise<ConnectionTestStep[]> {
     return testGraphConnection({
       token: () => this.tokens.token(),
-      call: async (url) => { await this.client.call(mailbox.smtpAddress, { method: 'GET', url: `${await this.user(mailbox)}${url}` }); },
+      call: async (url) => {
+        await this.client.call(mailbox.smtpAddress, { method: 'GET', url: `${await this.user(mailbox)}${url}` });
+      },
     });
   }
 
@@ -503,4 +789,3 @@ class GraphConnector implements MailboxConnector {
     this.http.close();
   }
 }
-

@@ -41,7 +41,11 @@ export class HttpClient {
   /** The agents obey the outbound policy (src/security/outbound.ts): tenants choose these hosts. */
   constructor(options: { caCertificate?: string; maxSockets?: number; maxResponseBytes?: number } = {}) {
     const ca = options.caCertificate ? [...tlsRootCertificates(), options.caCertificate] : undefined;
-    this.httpsAgent = guardedHttpsAgent({ keepAlive: true, maxSockets: options.maxSockets ?? 16, ...(ca ? { ca } : {}) });
+    this.httpsAgent = guardedHttpsAgent({
+      keepAlive: true,
+      maxSockets: options.maxSockets ?? 16,
+      ...(ca ? { ca } : {}),
+    });
     this.httpAgent = guardedHttpAgent({ keepAlive: true, maxSockets: options.maxSockets ?? 16 });
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   }
@@ -53,39 +57,57 @@ export class HttpClient {
     const deadlineMs = req.timeoutMs ?? DEFAULT_DEADLINE_MS;
     const maxBytes = this.maxResponseBytes;
     return new Promise<HttpResponse>((resolve, reject) => {
-      const r = (secure ? https : http).request(url, {
-        method: req.method,
-        agent: secure ? this.httpsAgent : this.httpAgent,
-        headers: { ...(req.headers ?? {}), ...(body ? { 'content-length': String(body.length) } : {}) },
-        // Idle sockets; the deadline below bounds the whole request (a slow drip never ends otherwise).
-        timeout: deadlineMs,
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > maxBytes) {
-            r.destroy(Object.assign(new Error(`Answer from ${url.host} exceeds ${maxBytes} bytes`), { code: 'ERESPONSETOOLARGE' }));
-            return;
-          }
-          chunks.push(c);
-        });
-        res.on('end', () => {
-          clearTimeout(deadline);
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v ?? '')])),
-            body: Buffer.concat(chunks),
+      const r = (secure ? https : http).request(
+        url,
+        {
+          method: req.method,
+          agent: secure ? this.httpsAgent : this.httpAgent,
+          headers: { ...(req.headers ?? {}), ...(body ? { 'content-length': String(body.length) } : {}) },
+          // Idle sockets; the deadline below bounds the whole request (a slow drip never ends otherwise).
+          timeout: deadlineMs,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size > maxBytes) {
+              r.destroy(
+                Object.assign(new Error(`Answer from ${url.host} exceeds ${maxBytes} bytes`), {
+                  code: 'ERESPONSETOOLARGE',
+                }),
+              );
+              return;
+            }
+            chunks.push(c);
           });
-        });
-        res.on('error', fail);
-      });
-      const deadline = setTimeout(() => r.destroy(Object.assign(new Error(`Request to ${url.host} exceeded ${deadlineMs} ms`), { code: 'ETIMEDOUT' })), deadlineMs);
+          res.on('end', () => {
+            clearTimeout(deadline);
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: Object.fromEntries(
+                Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v ?? '')]),
+              ),
+              body: Buffer.concat(chunks),
+            });
+          });
+          res.on('error', fail);
+        },
+      );
+      const deadline = setTimeout(
+        () =>
+          r.destroy(
+            Object.assign(new Error(`Request to ${url.host} exceeded ${deadlineMs} ms`), { code: 'ETIMEDOUT' }),
+          ),
+        deadlineMs,
+      );
       function fail(error: Error): void {
         clearTimeout(deadline);
         reject(error);
       }
-      r.on('timeout', () => r.destroy(Object.assign(new Error(`Request to ${url.host} timed out`), { code: 'ETIMEDOUT' })));
+      r.on('timeout', () =>
+        r.destroy(Object.assign(new Error(`Request to ${url.host} timed out`), { code: 'ETIMEDOUT' })),
+      );
       r.on('error', fail);
       r.end(body);
     });

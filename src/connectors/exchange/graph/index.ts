@@ -1,2 +1,7 @@
 export { createGraphConnector, type GraphConnectorDeps, type MailboxDirectory } from './graph-connector.js';
-export { lifecycleRecovery, parseGraphNotifications, type GraphNotification, type LifecycleEvent } from './notification-parser.js';
+export {
+  lifecycleRecovery,
+  parseGraphNotifications,
+  type GraphNotification,
+  type LifecycleEvent,
+} from './notification-parser.js';

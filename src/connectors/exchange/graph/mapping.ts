@@ -1,5 +1,15 @@
 import type {
-  Appointment, AppointmentDraft, Attendee, Contact, ContactDraft, Importance, Sensitivity, Stamp, Task, TaskDraft, TaskStatus,
+  Appointment,
+  AppointmentDraft,
+  Attendee,
+  Contact,
+  ContactDraft,
+  Importance,
+  Sensitivity,
+  Stamp,
+  Task,
+  TaskDraft,
+  TaskStatus,
 } from '../types.js';
 import { wallTimeAt } from '../../../sync/time/zone.js';
 import { HASH_PROPERTY, S4_KEY_PROPERTY, TASK_EXTENSION } from './stamp.js';
@@ -12,9 +22,15 @@ import { HASH_PROPERTY, S4_KEY_PROPERTY, TASK_EXTENSION } from './stamp.js';
 export type GraphJson = Record<string, unknown>;
 
 const WINDOWS_ZONES: Record<string, string> = {
-  'W. Europe Standard Time': 'Europe/Berlin', 'Romance Standard Time': 'Europe/Paris', 'GMT Standard Time': 'Europe/London',
-  'Central Europe Standard Time': 'Europe/Budapest', 'Eastern Standard Time': 'America/New_York',
-  'Pacific Standard Time': 'America/Los_Angeles', 'Tokyo Standard Time': 'Asia/Tokyo', 'UTC': 'UTC', 'tzone://Microsoft/Utc': 'UTC',
+  'W. Europe Standard Time': 'Europe/Berlin',
+  'Romance Standard Time': 'Europe/Paris',
+  'GMT Standard Time': 'Europe/London',
+  'Central Europe Standard Time': 'Europe/Budapest',
+  'Eastern Standard Time': 'America/New_York',
+  'Pacific Standard Time': 'America/Los_Angeles',
+  'Tokyo Standard Time': 'Asia/Tokyo',
+  UTC: 'UTC',
+  'tzone://Microsoft/Utc': 'UTC',
 };
 
 /** Graph reports Windows zone names for items made in Outlook; the domain speaks IANA. */
@@ -46,18 +62,31 @@ export function stampFromExtendedProperties(json: GraphJson): Stamp | undefined 
 }
 
 export function stampProperties(stamp: Stamp): Array<{ id: string; value: string }> {
-  return [{ id: S4_KEY_PROPERTY, value: stamp.s4Key }, { id: HASH_PROPERTY, value: stamp.hash }];
+  return [
+    { id: S4_KEY_PROPERTY, value: stamp.s4Key },
+    { id: HASH_PROPERTY, value: stamp.hash },
+  ];
 }
 
 function changeKeyOf(json: GraphJson): string {
-  return typeof json.changeKey === 'string' ? json.changeKey : String(json['@odata.etag'] ?? '').replace(/^W\//, '').replace(/"/g, '');
+  return typeof json.changeKey === 'string'
+    ? json.changeKey
+    : String(json['@odata.etag'] ?? '')
+        .replace(/^W\//, '')
+        .replace(/"/g, '');
 }
 
-const TYPES: Record<string, Appointment['type']> = { singleInstance: 'single', seriesMaster: 'seriesMaster', occurrence: 'occurrence', exception: 'exception' };
+const TYPES: Record<string, Appointment['type']> = {
+  singleInstance: 'single',
+  seriesMaster: 'seriesMaster',
+  occurrence: 'occurrence',
+  exception: 'exception',
+};
 
 export function appointmentFromGraph(json: GraphJson): Appointment {
   const body = json.body as { contentType?: string; content?: string } | undefined;
-  const organizer = (json.organizer as { emailAddress?: { address?: string; name?: string } } | undefined)?.emailAddress;
+  const organizer = (json.organizer as { emailAddress?: { address?: string; name?: string } } | undefined)
+    ?.emailAddress;
   const stamp = stampFromExtendedProperties(json);
   const cancelled = json.cancelledOccurrences as string[] | undefined;
   const recurrence = json.recurrence as Appointment['recurrence'] | null | undefined;
@@ -78,19 +107,51 @@ export function appointmentFromGraph(json: GraphJson): Appointment {
     sensitivity: (json.sensitivity as Sensitivity | undefined) ?? 'normal',
     importance: (json.importance as Importance | undefined) ?? 'normal',
     ...(json.showAs ? { showAs: json.showAs as NonNullable<Appointment['showAs']> } : {}),
-    ...(typeof json.reminderMinutesBeforeStart === 'number' && json.isReminderOn !== false ? { reminderMinutesBeforeStart: json.reminderMinutesBeforeStart } : {}),
-    ...(organizer?.address ? { organizer: { email: organizer.address, ...(organizer.name ? { name: organizer.name } : {}) } } : {}),
-    attendees: ((json.attendees as Array<{ type?: string; emailAddress?: { address?: string; name?: string }; status?: { response?: string } }> | undefined) ?? [])
-      .map((a): Attendee => ({
-        email: a.emailAddress?.address ?? '',
-        ...(a.emailAddress?.name ? { name: a.emailAddress.name } : {}),
-        type: (a.type as Attendee['type'] | undefined) ?? 'required',
-        ...(a.status?.response ? { response: a.status.response === 'tentativelyAccepted' ? 'tentative' : a.status.response === 'notResponded' ? 'none' : a.status.response as Attendee['response'] } : {}),
-      })),
-    ...(recurrence ? { recurrence: { pattern: recurrence.pattern, range: { type: recurrence.range.type, startDate: recurrence.range.startDate,
-      ...(recurrence.range.endDate && recurrence.range.endDate !== '0001-01-01' ? { endDate: recurrence.range.endDate } : {}),
-      ...(recurrence.range.numberOfOccurrences ? { numberOfOccurrences: recurrence.range.numberOfOccurrences } : {}) } } } : {}),
-    ...(cancelled && cancelled.length > 0 ? { deletedOccurrences: cancelled.map(occurrenceStartFromId).filter((s): s is string => !!s) } : {}),
+    ...(typeof json.reminderMinutesBeforeStart === 'number' && json.isReminderOn !== false
+      ? { reminderMinutesBeforeStart: json.reminderMinutesBeforeStart }
+      : {}),
+    ...(organizer?.address
+      ? { organizer: { email: organizer.address, ...(organizer.name ? { name: organizer.name } : {}) } }
+      : {}),
+    attendees: (
+      (json.attendees as
+        | Array<{ type?: string; emailAddress?: { address?: string; name?: string }; status?: { response?: string } }>
+        | undefined) ?? []
+    ).map((a): Attendee => ({
+      email: a.emailAddress?.address ?? '',
+      ...(a.emailAddress?.name ? { name: a.emailAddress.name } : {}),
+      type: (a.type as Attendee['type'] | undefined) ?? 'required',
+      ...(a.status?.response
+        ? {
+            response:
+              a.status.response === 'tentativelyAccepted'
+                ? 'tentative'
+                : a.status.response === 'notResponded'
+                  ? 'none'
+                  : (a.status.response as Attendee['response']),
+          }
+        : {}),
+    })),
+    ...(recurrence
+      ? {
+          recurrence: {
+            pattern: recurrence.pattern,
+            range: {
+              type: recurrence.range.type,
+              startDate: recurrence.range.startDate,
+              ...(recurrence.range.endDate && recurrence.range.endDate !== '0001-01-01'
+                ? { endDate: recurrence.range.endDate }
+                : {}),
+              ...(recurrence.range.numberOfOccurrences
+                ? { numberOfOccurrences: recurrence.range.numberOfOccurrences }
+                : {}),
+            },
+          },
+        }
+      : {}),
+    ...(cancelled && cancelled.length > 0
+      ? { deletedOccurrences: cancelled.map(occurrenceStartFromId).filter((s): s is string => !!s) }
+      : {}),
     hasAttachments: json.hasAttachments === true,
     ...(stamp ? { stamp } : {}),
     lastModified: String(json.lastModifiedDateTime ?? ''),
@@ -113,7 +174,8 @@ export function appointmentToGraph(draft: Partial<AppointmentDraft>): GraphJson 
   const out: GraphJson = {};
   const zone = draft.timeZone ?? 'UTC';
   if (draft.subject !== undefined) out.subject = draft.subject;
-  if (draft.body !== undefined) out.body = { contentType: draft.body.type === 'html' ? 'html' : 'text', content: draft.body.content };
+  if (draft.body !== undefined)
+    out.body = { contentType: draft.body.type === 'html' ? 'html' : 'text', content: draft.body.content };
   if (draft.start !== undefined) out.start = { dateTime: wallTime(draft.start, zone), timeZone: zone };
   if (draft.end !== undefined) out.end = { dateTime: wallTime(draft.end, zone), timeZone: zone };
   if (draft.isAllDay !== undefined) out.isAllDay = draft.isAllDay;
@@ -127,13 +189,26 @@ export function appointmentToGraph(draft: Partial<AppointmentDraft>): GraphJson 
     out.isReminderOn = true;
   }
   if (draft.attendees !== undefined) {
-    out.attendees = draft.attendees.map((a) => ({ type: a.type, emailAddress: { address: a.email, ...(a.name ? { name: a.name } : {}) } }));
+    out.attendees = draft.attendees.map((a) => ({
+      type: a.type,
+      emailAddress: { address: a.email, ...(a.name ? { name: a.name } : {}) },
+    }));
   }
-  if (draft.recurrence !== undefined) out.recurrence = { pattern: draft.recurrence.pattern, range: { ...draft.recurrence.range, recurrenceTimeZone: zone } };
+  if (draft.recurrence !== undefined)
+    out.recurrence = {
+      pattern: draft.recurrence.pattern,
+      range: { ...draft.recurrence.range, recurrenceTimeZone: zone },
+    };
   return out;
 }
 
-const PERCENT: Record<TaskStatus, number> = { notStarted: 0, inProgress: 50, completed: 100, waitingOnOthers: 25, deferred: 0 };
+const PERCENT: Record<TaskStatus, number> = {
+  notStarted: 0,
+  inProgress: 50,
+  completed: 100,
+  waitingOnOthers: 25,
+  deferred: 0,
+};
 
 /**
  * To Do tasks have no sensitivity or percentComplete; the stamp extension carries both so they
@@ -141,7 +216,9 @@ const PERCENT: Record<TaskStatus, number> = { notStarted: 0, inProgress: 50, com
  */
 export function taskFromGraph(json: GraphJson): Task {
   const body = json.body as { contentType?: string; content?: string } | undefined;
-  const ext = ((json.extensions as GraphJson[] | undefined) ?? []).find((e) => e.extensionName === TASK_EXTENSION || e.id === TASK_EXTENSION);
+  const ext = ((json.extensions as GraphJson[] | undefined) ?? []).find(
+    (e) => e.extensionName === TASK_EXTENSION || e.id === TASK_EXTENSION,
+  );
   const status = (json.status as TaskStatus | undefined) ?? 'notStarted';
   const day = (v: unknown): string | undefined => {
     const d = (v as { dateTime?: string } | undefined)?.dateTime;
@@ -169,9 +246,12 @@ export function taskFromGraph(json: GraphJson): Task {
 export function taskToGraph(draft: Partial<TaskDraft>): GraphJson {
   const out: GraphJson = {};
   if (draft.subject !== undefined) out.title = draft.subject;
-  if (draft.body !== undefined) out.body = { contentType: draft.body.type === 'html' ? 'html' : 'text', content: draft.body.content };
-  if ('startDate' in draft) out.startDateTime = draft.startDate ? { dateTime: `${draft.startDate}T00:00:00.0000000`, timeZone: 'UTC' } : null;
-  if ('dueDate' in draft) out.dueDateTime = draft.dueDate ? { dateTime: `${draft.dueDate}T00:00:00.0000000`, timeZone: 'UTC' } : null;
+  if (draft.body !== undefined)
+    out.body = { contentType: draft.body.type === 'html' ? 'html' : 'text', content: draft.body.content };
+  if ('startDate' in draft)
+    out.startDateTime = draft.startDate ? { dateTime: `${draft.startDate}T00:00:00.0000000`, timeZone: 'UTC' } : null;
+  if ('dueDate' in draft)
+    out.dueDateTime = draft.dueDate ? { dateTime: `${draft.dueDate}T00:00:00.0000000`, timeZone: 'UTC' } : null;
   if (draft.status !== undefined) out.status = draft.status;
   if (draft.importance !== undefined) out.importance = draft.importance;
   if (draft.categories !== undefined) out.categories = draft.categories;
@@ -180,7 +260,10 @@ export function taskToGraph(draft: Partial<TaskDraft>): GraphJson {
 
 export function taskExtension(stamp: Stamp, draft: Partial<TaskDraft>, previous?: GraphJson): GraphJson {
   return {
-    '@odata.type': '#microsoft.graph.openTypeExtension', extensionName: TASK_EXTENSION, s4Key: stamp.s4Key, hash: stamp.hash,
+    '@odata.type': '#microsoft.graph.openTypeExtension',
+    extensionName: TASK_EXTENSION,
+    s4Key: stamp.s4Key,
+    hash: stamp.hash,
     sensitivity: draft.sensitivity ?? previous?.sensitivity ?? 'normal',
     percentComplete: draft.percentComplete ?? previous?.percentComplete ?? 0,
   };
@@ -191,7 +274,10 @@ export function contactFromGraph(json: GraphJson): Contact {
   const addr = json.businessAddress as Contact['businessAddress'] | undefined;
   const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
   const opt = <T>(key: string, v: T | undefined): Record<string, T> => (v === undefined ? {} : { [key]: v });
-  const address = addr && Object.values(addr).some((v) => v) ? Object.fromEntries(Object.entries(addr).filter(([, v]) => v)) : undefined;
+  const address =
+    addr && Object.values(addr).some((v) => v)
+      ? Object.fromEntries(Object.entries(addr).filter(([, v]) => v))
+      : undefined;
   return {
     id: String(json.id),
     changeKey: changeKeyOf(json),
@@ -200,7 +286,9 @@ export function contactFromGraph(json: GraphJson): Contact {
     displayName: String(json.displayName ?? ''),
     ...opt('companyName', str(json.companyName)),
     ...opt('jobTitle', str(json.jobTitle)),
-    emailAddresses: ((json.emailAddresses as Array<{ address?: string }> | undefined) ?? []).map((e) => e.address ?? '').filter(Boolean),
+    emailAddresses: ((json.emailAddresses as Array<{ address?: string }> | undefined) ?? [])
+      .map((e) => e.address ?? '')
+      .filter(Boolean),
     businessPhones: (json.businessPhones as string[] | undefined) ?? [],
     ...opt('mobilePhone', str(json.mobilePhone)),
     ...(address ? { businessAddress: address } : {}),
@@ -212,10 +300,20 @@ export function contactFromGraph(json: GraphJson): Contact {
 
 export function contactToGraph(draft: Partial<ContactDraft>): GraphJson {
   const out: GraphJson = {};
-  for (const key of ['givenName', 'surname', 'displayName', 'companyName', 'jobTitle', 'businessPhones', 'mobilePhone', 'categories'] as const) {
+  for (const key of [
+    'givenName',
+    'surname',
+    'displayName',
+    'companyName',
+    'jobTitle',
+    'businessPhones',
+    'mobilePhone',
+    'categories',
+  ] as const) {
     if (key in draft) out[key] = draft[key] ?? null;
   }
-  if (draft.emailAddresses !== undefined) out.emailAddresses = draft.emailAddresses.map((address) => ({ address, name: address }));
+  if (draft.emailAddresses !== undefined)
+    out.emailAddresses = draft.emailAddresses.map((address) => ({ address, name: address }));
   if ('businessAddress' in draft) out.businessAddress = draft.businessAddress ?? {};
   return out;
 }

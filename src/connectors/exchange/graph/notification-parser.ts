@@ -21,16 +21,18 @@ export interface GraphNotification {
   lifecycleEvent?: LifecycleEvent;
 }
 
-const item = z.object({
-  subscriptionId: z.string().min(1),
-  clientState: z.string().nullish(),
-  changeType: z.string().optional(),
-  resource: z.string().optional(),
-  resourceData: z.object({ id: z.string().optional() }).passthrough().nullish(),
-  lifecycleEvent: z.enum(['reauthorizationRequired', 'subscriptionRemoved', 'missed']).optional(),
-  subscriptionExpirationDateTime: z.string().optional(),
-  tenantId: z.string().optional(),
-}).passthrough();
+const item = z
+  .object({
+    subscriptionId: z.string().min(1),
+    clientState: z.string().nullish(),
+    changeType: z.string().optional(),
+    resource: z.string().optional(),
+    resourceData: z.object({ id: z.string().optional() }).passthrough().nullish(),
+    lifecycleEvent: z.enum(['reauthorizationRequired', 'subscriptionRemoved', 'missed']).optional(),
+    subscriptionExpirationDateTime: z.string().optional(),
+    tenantId: z.string().optional(),
+  })
+  .passthrough();
 
 const body = z.object({ value: z.array(item) }).passthrough();
 
@@ -43,7 +45,10 @@ export const MAX_GRAPH_NOTIFICATIONS_PER_REQUEST = 100;
 export function parseGraphNotifications(input: unknown): GraphNotification[] {
   const items = (input as { value?: unknown } | null)?.value;
   if (Array.isArray(items) && items.length > MAX_GRAPH_NOTIFICATIONS_PER_REQUEST) {
-    throw new TandemError('PAYLOAD_TOO_LARGE', `At most ${MAX_GRAPH_NOTIFICATIONS_PER_REQUEST} notifications per request`);
+    throw new TandemError(
+      'PAYLOAD_TOO_LARGE',
+      `At most ${MAX_GRAPH_NOTIFICATIONS_PER_REQUEST} notifications per request`,
+    );
   }
   const parsed = body.safeParse(input);
   if (!parsed.success) {
@@ -52,7 +57,8 @@ export function parseGraphNotifications(input: unknown): GraphNotification[] {
     });
   }
   return parsed.data.value.map((n) => {
-    const resourceId = n.resourceData?.id ?? (n.resource ? /\/(?:Events|Contacts|tasks)\/([^/]+)$/i.exec(n.resource)?.[1] : undefined);
+    const resourceId =
+      n.resourceData?.id ?? (n.resource ? /\/(?:Events|Contacts|tasks)\/([^/]+)$/i.exec(n.resource)?.[1] : undefined);
     return {
       subscriptionId: n.subscriptionId,
       clientState: n.clientState ?? undefined,
@@ -66,5 +72,9 @@ export function parseGraphNotifications(input: unknown): GraphNotification[] {
 
 /** What the worker should do about a lifecycle event (the recovery signal). */
 export function lifecycleRecovery(event: LifecycleEvent): 'renew' | 'recreate-and-resync' | 'resync' {
-  return event === 'reauthorizationRequired' ? 'renew' : event === 'subscriptionRemoved' ? 'recreate-and-resync' : 'resync';
+  return event === 'reauthorizationRequired'
+    ? 'renew'
+    : event === 'subscriptionRemoved'
+      ? 'recreate-and-resync'
+      : 'resync';
 }

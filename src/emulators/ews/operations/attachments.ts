@@ -13,12 +13,21 @@ export function createAttachment(ctx: OpContext): string {
     perItem('CreateAttachment', () => {
       if (!parentNode) throw new ItemError('ErrorInvalidIdEmpty', 'ParentItemId is required.');
       const r = resolveItem(ctx, { ...parentNode, name: 'ItemId' });
-      if (r.occurrenceIndex !== undefined) throw new ItemError('ErrorInvalidOperation', 'Attachments on single occurrences are not supported by the emulator.');
-      if (node.name !== 'FileAttachment') throw new ItemError('ErrorInvalidItemForOperationCreateItemAttachment', 'Only FileAttachment is supported by the emulator.');
+      if (r.occurrenceIndex !== undefined)
+        throw new ItemError(
+          'ErrorInvalidOperation',
+          'Attachments on single occurrences are not supported by the emulator.',
+        );
+      if (node.name !== 'FileAttachment')
+        throw new ItemError(
+          'ErrorInvalidItemForOperationCreateItemAttachment',
+          'Only FileAttachment is supported by the emulator.',
+        );
       const name = childText(node, 'Name');
       const content = childText(node, 'Content');
       if (!name || content === undefined) throw new ItemError('ErrorMissingArgument', 'Name and Content are required.');
-      if (!/^[A-Za-z0-9+/=\s]*$/.test(content)) throw new ItemError('ErrorInvalidValueForProperty', 'Content must be base64.');
+      if (!/^[A-Za-z0-9+/=\s]*$/.test(content))
+        throw new ItemError('ErrorInvalidValueForProperty', 'Content must be base64.');
       const att = {
         id: makeId(r.mbx.key, 'a', `${r.item.id}#${randomUUID()}`),
         name,

@@ -14,9 +14,15 @@ const MAX_CALENDAR_VIEW_MS = 2 * 366 * 86_400_000;
 function calendarView(mbx: Mailbox, cv: XNode, views: ItemView[]): { items: ItemView[]; total: number; last: boolean } {
   const start = parseDateTime(cv.attrs.StartDate);
   const end = parseDateTime(cv.attrs.EndDate);
-  if (start === undefined || end === undefined) throw new SoapFault('ErrorSchemaValidation', 'The request failed schema validation: CalendarView needs StartDate and EndDate.');
-  if (end < start) throw new ItemError('ErrorCalendarEndDateIsEarlierThanStartDate', 'EndDate is earlier than StartDate');
-  if (end - start > MAX_CALENDAR_VIEW_MS) throw new ItemError('ErrorCalendarViewRangeTooBig', 'The calendar view range exceeds the maximum of two years.');
+  if (start === undefined || end === undefined)
+    throw new SoapFault(
+      'ErrorSchemaValidation',
+      'The request failed schema validation: CalendarView needs StartDate and EndDate.',
+    );
+  if (end < start)
+    throw new ItemError('ErrorCalendarEndDateIsEarlierThanStartDate', 'EndDate is earlier than StartDate');
+  if (end - start > MAX_CALENDAR_VIEW_MS)
+    throw new ItemError('ErrorCalendarViewRangeTooBig', 'The calendar view range exceeds the maximum of two years.');
   const out: ItemView[] = [];
   for (const v of views) {
     if (v.calendarType === 'RecurringMaster') {
@@ -33,7 +39,9 @@ function calendarView(mbx: Mailbox, cv: XNode, views: ItemView[]): { items: Item
     // Overlap semantics: an item ending exactly at StartDate is outside; a zero-length item at StartDate inside.
     if (s < end && (e > start || (e === s && s >= start))) out.push(v);
   }
-  out.sort((a, b) => (parseDateTime(a.props.get('Start')?.text) ?? 0) - (parseDateTime(b.props.get('Start')?.text) ?? 0));
+  out.sort(
+    (a, b) => (parseDateTime(a.props.get('Start')?.text) ?? 0) - (parseDateTime(b.props.get('Start')?.text) ?? 0),
+  );
   const max = cv.attrs.MaxEntriesReturned ? Number(cv.attrs.MaxEntriesReturned) : undefined;
   const items = max !== undefined ? out.slice(0, max) : out;
   return { items, total: out.length, last: items.length === out.length };
@@ -71,7 +79,11 @@ export function findItem(ctx: OpContext): string {
       const cv = child(op, 'CalendarView');
       const restriction = child(op, 'Restriction');
       if (cv) {
-        if (restriction) throw new ItemError('ErrorInvalidRestriction', 'Restrictions and sort order may not be specified for a CalendarView.');
+        if (restriction)
+          throw new ItemError(
+            'ErrorInvalidRestriction',
+            'Restrictions and sort order may not be specified for a CalendarView.',
+          );
         const r = calendarView(mbx, cv, views);
         const items = r.items.map((v) => renderItem(mbx, v, shape)).join('');
         return `<m:RootFolder TotalItemsInView="${r.total}" IncludesLastItemInRange="${r.last}"><t:Items>${items}</t:Items></m:RootFolder>`;
@@ -84,7 +96,8 @@ export function findItem(ctx: OpContext): string {
       if (paging) {
         const max = Number(paging.attrs.MaxEntriesReturned ?? total);
         const offset = Number(paging.attrs.Offset ?? '0');
-        if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(max) || max < 1) throw new ItemError('ErrorInvalidIndexedPagingParameters', 'Invalid paging parameters.');
+        if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(max) || max < 1)
+          throw new ItemError('ErrorInvalidIndexedPagingParameters', 'Invalid paging parameters.');
         const fromEnd = paging.attrs.BasePoint === 'End';
         const startIdx = fromEnd ? Math.max(0, total - offset - max) : offset;
         const endIdx = fromEnd ? Math.max(0, total - offset) : Math.min(total, offset + max);

@@ -23,7 +23,11 @@ function renderFolder(mbx: Mailbox, f: Folder, base: string): string {
       parts.push(`<t:ParentFolderId Id="${f.parentId}" ChangeKey="${parent?.changeKey ?? ''}"/>`);
     }
     if (base === 'AllProperties') parts.push(`<t:FolderClass>${esc(f.folderClass)}</t:FolderClass>`);
-    parts.push(`<t:DisplayName>${esc(f.displayName)}</t:DisplayName>`, `<t:TotalCount>${total}</t:TotalCount>`, `<t:ChildFolderCount>${childCount}</t:ChildFolderCount>`);
+    parts.push(
+      `<t:DisplayName>${esc(f.displayName)}</t:DisplayName>`,
+      `<t:TotalCount>${total}</t:TotalCount>`,
+      `<t:ChildFolderCount>${childCount}</t:ChildFolderCount>`,
+    );
     if (el === 'Folder') parts.push('<t:UnreadCount>0</t:UnreadCount>');
   }
   return `<t:${el}>${parts.join('')}</t:${el}>`;
@@ -50,9 +54,12 @@ function folderMatches(f: Folder, expr: XNode): boolean {
       return !expr.children.every((c) => folderMatches(f, c));
     default: {
       const uri = child(expr, 'FieldURI')?.attrs.FieldURI;
-      const value = uri === 'folder:DisplayName' ? f.displayName : uri === 'folder:FolderClass' ? f.folderClass : undefined;
-      const constant = (child(expr, 'Constant') ?? child(child(expr, 'FieldURIOrConstant'), 'Constant'))?.attrs.Value ?? '';
-      if (value === undefined) throw new ItemError('ErrorUnsupportedPathForQuery', `Unsupported folder restriction property ${uri ?? '?'}.`);
+      const value =
+        uri === 'folder:DisplayName' ? f.displayName : uri === 'folder:FolderClass' ? f.folderClass : undefined;
+      const constant =
+        (child(expr, 'Constant') ?? child(child(expr, 'FieldURIOrConstant'), 'Constant'))?.attrs.Value ?? '';
+      if (value === undefined)
+        throw new ItemError('ErrorUnsupportedPathForQuery', `Unsupported folder restriction property ${uri ?? '?'}.`);
       if (expr.name === 'IsEqualTo') return value.toLowerCase() === constant.toLowerCase();
       if (expr.name === 'IsNotEqualTo') return value.toLowerCase() !== constant.toLowerCase();
       if (expr.name === 'Contains') return value.toLowerCase().includes(constant.toLowerCase());
@@ -92,7 +99,13 @@ export function findFolder(ctx: OpContext): string {
   return operationResponse('FindFolder', messages.join(''));
 }
 
-const CLASS_OF: Record<string, string> = { CalendarFolder: 'IPF.Appointment', ContactsFolder: 'IPF.Contact', TasksFolder: 'IPF.Task', Folder: 'IPF.Note', SearchFolder: 'IPF.Note' };
+const CLASS_OF: Record<string, string> = {
+  CalendarFolder: 'IPF.Appointment',
+  ContactsFolder: 'IPF.Contact',
+  TasksFolder: 'IPF.Task',
+  Folder: 'IPF.Note',
+  SearchFolder: 'IPF.Note',
+};
 
 export function createFolder(ctx: OpContext): string {
   const parent = folderIdsIn(child(ctx.op, 'ParentFolderId'))[0];
@@ -101,7 +114,9 @@ export function createFolder(ctx: OpContext): string {
       const { mbx, folder: parentFolder } = resolveFolder(ctx, parent);
       const name = childText(node, 'DisplayName');
       if (!name) throw new ItemError('ErrorInvalidFolderId', 'A folder needs a DisplayName.');
-      const exists = [...mbx.folders.values()].some((f) => f.parentId === parentFolder.id && f.displayName.toLowerCase() === name.toLowerCase());
+      const exists = [...mbx.folders.values()].some(
+        (f) => f.parentId === parentFolder.id && f.displayName.toLowerCase() === name.toLowerCase(),
+      );
       if (exists) throw new ItemError('ErrorFolderExists', 'A folder with the specified name already exists.');
       const cls = childText(node, 'FolderClass') ?? CLASS_OF[node.name] ?? 'IPF.Note';
       const f = ctx.store.createFolder(mbx, parentFolder.id, name, cls);

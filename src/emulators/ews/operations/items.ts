@@ -13,7 +13,12 @@ export function perItem(operation: string, fn: () => string): string {
   try {
     return responseMessage(operation, undefined, fn());
   } catch (err) {
-    if (err instanceof ItemError) return responseMessage(operation, { code: err.code, message: err.message, ...(err.messageXml ? { messageXml: err.messageXml } : {}) });
+    if (err instanceof ItemError)
+      return responseMessage(operation, {
+        code: err.code,
+        message: err.message,
+        ...(err.messageXml ? { messageXml: err.messageXml } : {}),
+      });
     throw err;
   }
 }
@@ -52,10 +57,12 @@ function normalizeTask(props: Map<string, XNode>, touched: string[]): void {
     throw new ItemError('ErrorInvalidPercentCompleteValue', 'PercentComplete must be between 0 and 100.');
   }
   const statusTouched = touched.includes('Status');
-  if (status?.text === 'Completed' && (statusTouched || !pct)) props.set('PercentComplete', tnode('PercentComplete', '100'));
+  if (status?.text === 'Completed' && (statusTouched || !pct))
+    props.set('PercentComplete', tnode('PercentComplete', '100'));
   else if (pct?.text === '100' && !statusTouched) props.set('Status', tnode('Status', 'Completed'));
   if (props.get('Status')?.text === 'Completed') {
-    if (!props.has('CompleteDate')) props.set('CompleteDate', tnode('CompleteDate', new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')));
+    if (!props.has('CompleteDate'))
+      props.set('CompleteDate', tnode('CompleteDate', new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')));
   } else {
     props.delete('CompleteDate');
   }
@@ -64,9 +71,12 @@ function normalizeTask(props: Map<string, XNode>, touched: string[]): void {
 function validateCalendar(props: Map<string, XNode>): void {
   const start = parseDateTime(props.get('Start')?.text);
   const end = parseDateTime(props.get('End')?.text);
-  if (props.has('Start') && start === undefined) throw new ItemError('ErrorInvalidPropertyRequest', 'Start is not a valid dateTime.');
-  if (props.has('End') && end === undefined) throw new ItemError('ErrorInvalidPropertyRequest', 'End is not a valid dateTime.');
-  if (start !== undefined && end !== undefined && end < start) throw new ItemError('ErrorCalendarEndDateIsEarlierThanStartDate', 'EndDate is earlier than StartDate');
+  if (props.has('Start') && start === undefined)
+    throw new ItemError('ErrorInvalidPropertyRequest', 'Start is not a valid dateTime.');
+  if (props.has('End') && end === undefined)
+    throw new ItemError('ErrorInvalidPropertyRequest', 'End is not a valid dateTime.');
+  if (start !== undefined && end !== undefined && end < start)
+    throw new ItemError('ErrorCalendarEndDateIsEarlierThanStartDate', 'EndDate is earlier than StartDate');
   const rec = props.get('Recurrence');
   if (rec) {
     try {
@@ -85,20 +95,37 @@ export function createItem(ctx: OpContext): string {
   const invitations = op.attrs.SendMeetingInvitations;
   const messages = items.map((node) =>
     perItem('CreateItem', () => {
-      if (!ITEM_KINDS.includes(node.name as ItemKind)) throw new ItemError('ErrorInvalidItemForOperationCreateItem', `Item type ${node.name} is not supported.`);
+      if (!ITEM_KINDS.includes(node.name as ItemKind))
+        throw new ItemError('ErrorInvalidItemForOperationCreateItem', `Item type ${node.name} is not supported.`);
       checkSchema(node);
       const kind = node.name as ItemKind;
       if (kind === 'CalendarItem' && !invitations) {
         // "CreateItem operation (calendar item)": SendMeetingInvitations is required for calendar items.
-        throw new ItemError('ErrorSendMeetingInvitationsRequired', 'SendMeetingInvitations attribute is required for calendar items.');
+        throw new ItemError(
+          'ErrorSendMeetingInvitationsRequired',
+          'SendMeetingInvitations attribute is required for calendar items.',
+        );
       }
       const { mbx, folder } = target
         ? resolveFolder(ctx, target)
-        : { mbx: ctx.caller.mailbox, folder: ctx.store.distinguishedFolder(ctx.caller.mailbox, kind === 'CalendarItem' ? 'calendar' : kind === 'Task' ? 'tasks' : kind === 'Contact' ? 'contacts' : 'inbox')! };
+        : {
+            mbx: ctx.caller.mailbox,
+            folder: ctx.store.distinguishedFolder(
+              ctx.caller.mailbox,
+              kind === 'CalendarItem'
+                ? 'calendar'
+                : kind === 'Task'
+                  ? 'tasks'
+                  : kind === 'Contact'
+                    ? 'contacts'
+                    : 'inbox',
+            )!,
+          };
       const props = new Map<string, XNode>();
       for (const c of node.children) {
         if (c.name === 'ExtendedProperty') continue;
-        if (READ_ONLY.has(c.name)) throw new ItemError('ErrorInvalidPropertySet', `Set action is invalid for property ${c.name}.`);
+        if (READ_ONLY.has(c.name))
+          throw new ItemError('ErrorInvalidPropertySet', `Set action is invalid for property ${c.name}.`);
         props.set(c.name, cloneNode(c));
       }
       normalizeDateTimes(props);
@@ -133,13 +160,26 @@ export function getItem(ctx: OpContext): string {
  * ChangeKey; AutoResolve refuses only when a property being set was changed after the client's
  * version; AlwaysOverwrite never refuses.
  */
-function checkConflict(mode: string, current: { changeKey: string; changeKeyVersion: number }, sent: string | undefined, touched: string[], propVersions: Map<string, number>): void {
+function checkConflict(
+  mode: string,
+  current: { changeKey: string; changeKeyVersion: number },
+  sent: string | undefined,
+  touched: string[],
+  propVersions: Map<string, number>,
+): void {
   if (!sent || sent === current.changeKey || mode === 'AlwaysOverwrite') return;
   const v = changeKeyVersion(sent);
   if (v === undefined) throw new ItemError('ErrorInvalidChangeKey', 'The change key is invalid.');
-  if (mode === 'NeverOverwrite') throw new ItemError('ErrorIrresolvableConflict', 'The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.');
+  if (mode === 'NeverOverwrite')
+    throw new ItemError(
+      'ErrorIrresolvableConflict',
+      'The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.',
+    );
   if (touched.some((n) => (propVersions.get(n) ?? 0) > v)) {
-    throw new ItemError('ErrorIrresolvableConflict', 'The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.');
+    throw new ItemError(
+      'ErrorIrresolvableConflict',
+      'The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.',
+    );
   }
 }
 
@@ -149,12 +189,17 @@ function applyUpdates(updates: XNode[], holder: { props: Map<string, XNode>; ext
     const p = findPath(u);
     if (!p) throw new ItemError('ErrorIncorrectUpdatePropertyCount', 'An update must name exactly one property.');
     const name = p.kind === 'field' ? p.name : p.kind === 'indexed' ? p.dict : `ext:${p.key}`;
-    if (p.kind === 'field' && READ_ONLY.has(p.name)) throw new ItemError('ErrorInvalidPropertySet', `Set action is invalid for property ${p.name}.`);
+    if (p.kind === 'field' && READ_ONLY.has(p.name))
+      throw new ItemError('ErrorInvalidPropertySet', `Set action is invalid for property ${p.name}.`);
     if (u.name === 'DeleteItemField') {
       deleteProperty(holder, p);
     } else {
       const container = u.children.find((c) => ITEM_KINDS.includes(c.name as ItemKind) || c.name === 'Item');
-      if (!container) throw new ItemError('ErrorIncorrectUpdatePropertyCount', 'The update must contain the item element with the new value.');
+      if (!container)
+        throw new ItemError(
+          'ErrorIncorrectUpdatePropertyCount',
+          'The update must contain the item element with the new value.',
+        );
       if (container.name !== 'Item') checkSchema(container);
       setProperty(holder, p, container, u.name === 'AppendToItemField');
     }
@@ -175,19 +220,31 @@ function updateOne(ctx: OpContext, change: XNode, mode: string, invitations: str
     const existing = item.exceptions.get(r.occurrenceIndex);
     const current = existing ?? { changeKey: item.changeKey, changeKeyVersion: item.changeKeyVersion };
     const props = new Map(existing?.props ?? []);
-    const scratch = { props: new Map([...r.view.props].filter(([k]) => k === 'Start' || k === 'End' || props.has(k))), extended: new Map(item.extended) };
+    const scratch = {
+      props: new Map([...r.view.props].filter(([k]) => k === 'Start' || k === 'End' || props.has(k))),
+      extended: new Map(item.extended),
+    };
     for (const [k, v] of props) scratch.props.set(k, v);
     const touched = applyUpdates(updates, scratch);
     checkConflict(mode, current, r.changeKey, touched, item.propVersions);
     validateCalendar(new Map([...r.view.props, ...scratch.props]));
     const version = (existing?.changeKeyVersion ?? 0) + 1;
-    const exc = { id: r.view.id, index: r.occurrenceIndex, changeKeyVersion: version, changeKey: newChangeKey(version), props: scratch.props };
+    const exc = {
+      id: r.view.id,
+      index: r.occurrenceIndex,
+      changeKeyVersion: version,
+      changeKey: newChangeKey(version),
+      props: scratch.props,
+    };
     item.exceptions.set(r.occurrenceIndex, exc);
     ctx.store.touch(r.mbx, item);
     if (invitations) item.meetingMessages.push(`update:${invitations}`);
     return `<m:Items>${idOnlyXml('CalendarItem', exc.id, exc.changeKey)}</m:Items>`;
   }
-  const scratch = { props: new Map([...item.props].map(([k, v]) => [k, cloneNode(v)])), extended: new Map([...item.extended].map(([k, v]) => [k, cloneNode(v)])) };
+  const scratch = {
+    props: new Map([...item.props].map(([k, v]) => [k, cloneNode(v)])),
+    extended: new Map([...item.extended].map(([k, v]) => [k, cloneNode(v)])),
+  };
   const touched = applyUpdates(updates, scratch);
   checkConflict(mode, item, r.changeKey, touched, item.propVersions);
   if (item.kind === 'CalendarItem') validateCalendar(scratch.props);
@@ -208,10 +265,17 @@ function updateOne(ctx: OpContext, change: XNode, mode: string, invitations: str
 
 export function updateItem(ctx: OpContext): string {
   const mode = ctx.op.attrs.ConflictResolution ?? 'AutoResolve';
-  if (!['NeverOverwrite', 'AutoResolve', 'AlwaysOverwrite'].includes(mode)) throw new SoapFault('ErrorSchemaValidation', `The request failed schema validation: invalid ConflictResolution '${mode}'.`);
+  if (!['NeverOverwrite', 'AutoResolve', 'AlwaysOverwrite'].includes(mode))
+    throw new SoapFault(
+      'ErrorSchemaValidation',
+      `The request failed schema validation: invalid ConflictResolution '${mode}'.`,
+    );
   const invitations = ctx.op.attrs.SendMeetingInvitationsOrCancellations;
   const messages = children(child(ctx.op, 'ItemChanges'), 'ItemChange').map((change) =>
-    perItem('UpdateItem', () => `${updateOne(ctx, change, mode, invitations)}<m:ConflictResults><t:Count>0</t:Count></m:ConflictResults>`),
+    perItem(
+      'UpdateItem',
+      () => `${updateOne(ctx, change, mode, invitations)}<m:ConflictResults><t:Count>0</t:Count></m:ConflictResults>`,
+    ),
   );
   return operationResponse('UpdateItem', messages.join(''));
 }
@@ -240,7 +304,10 @@ function deleteOne(ctx: OpContext, idNode: XNode, deleteType: string, cancellati
 export function deleteItem(ctx: OpContext): string {
   const deleteType = ctx.op.attrs.DeleteType;
   if (!deleteType || !['HardDelete', 'SoftDelete', 'MoveToDeletedItems'].includes(deleteType)) {
-    throw new SoapFault('ErrorSchemaValidation', "The request failed schema validation: The required attribute 'DeleteType' is missing or invalid.");
+    throw new SoapFault(
+      'ErrorSchemaValidation',
+      "The request failed schema validation: The required attribute 'DeleteType' is missing or invalid.",
+    );
   }
   const cancellations = ctx.op.attrs.SendMeetingCancellations;
   const messages = itemIdNodes(child(ctx.op, 'ItemIds')).map((idNode) =>
@@ -253,7 +320,10 @@ export function deleteItem(ctx: OpContext): string {
 }
 
 export function itemViewsInFolder(mbx: Mailbox, folderId: string): ItemView[] {
-  return [...mbx.items.values()].filter((i) => i.folderId === folderId).sort((a, b) => a.createdSeq - b.createdSeq).map(viewOf);
+  return [...mbx.items.values()]
+    .filter((i) => i.folderId === folderId)
+    .sort((a, b) => a.createdSeq - b.createdSeq)
+    .map(viewOf);
 }
 
 export type { StoredItem };

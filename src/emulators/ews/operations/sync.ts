@@ -16,14 +16,25 @@ function encodeState(mbx: Mailbox, folderId: string, seq: number): string {
 }
 
 function decodeState(mbx: Mailbox, folderId: string, state: string): number {
-  const invalid = new ItemError('ErrorInvalidSyncStateData', 'Synchronization state data is corrupt or otherwise invalid.');
+  const invalid = new ItemError(
+    'ErrorInvalidSyncStateData',
+    'Synchronization state data is corrupt or otherwise invalid.',
+  );
   if (!/^[A-Za-z0-9+/=]+$/.test(state)) throw invalid;
   const parts = Buffer.from(state, 'base64').toString('utf8').split('|');
   if (parts.length !== 5 || parts[0] !== 'SS') throw invalid;
   const body = parts.slice(0, 4).join('|');
   const mac = createHmac('sha256', SYNC_KEY).update(body).digest('hex').slice(0, 16);
   const seq = Number(parts[3]);
-  if (mac !== parts[4] || parts[1] !== mbx.key || parts[2] !== folderId || !Number.isInteger(seq) || seq < 0 || seq > mbx.seq) throw invalid;
+  if (
+    mac !== parts[4] ||
+    parts[1] !== mbx.key ||
+    parts[2] !== folderId ||
+    !Number.isInteger(seq) ||
+    seq < 0 ||
+    seq > mbx.seq
+  )
+    throw invalid;
   return seq;
 }
 
@@ -41,7 +52,10 @@ export function syncFolderItems(ctx: OpContext): string {
   const max = Number(maxText);
   // MaxSyncChangesReturnedType is an xs:int restricted to 1..512 in types.xsd: a schema violation otherwise.
   if (!maxText || !Number.isInteger(max) || max < 1 || max > 512) {
-    throw new SoapFault('ErrorSchemaValidation', `The request failed schema validation: The 'MaxChangesReturned' element is invalid - The value '${maxText ?? ''}' is invalid according to its datatype (1..512).`);
+    throw new SoapFault(
+      'ErrorSchemaValidation',
+      `The request failed schema validation: The 'MaxChangesReturned' element is invalid - The value '${maxText ?? ''}' is invalid according to its datatype (1..512).`,
+    );
   }
   const shape = parseShape(child(op, 'ItemShape'), false);
   const fid = folderIdsIn(child(op, 'SyncFolderId'))[0];
@@ -105,7 +119,7 @@ function apply(changes: Map<string, Change>, itemId: string, type: Change['type'
     return;
   }
   // Deletes of items created after the client's state were never reported to it: skip them.
-  const created = mbx.events.find((e) => (e.itemId === itemId) && (e.type === 'CreatedEvent' || e.type === 'MovedEvent'));
+  const created = mbx.events.find((e) => e.itemId === itemId && (e.type === 'CreatedEvent' || e.type === 'MovedEvent'));
   if (created && created.seq > from && !prev) return;
   changes.set(itemId, { type: 'Delete', itemId });
 }
