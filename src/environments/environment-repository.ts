@@ -4,6 +4,7 @@ import { TandemError } from '../errors/tandem-error.js';
 import { assertAllowedUrls } from '../security/outbound.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Tx } from '../store/transaction.js';
+import { retirementOf } from './ews-online-retirement.js';
 import { ENDPOINT_KEYS, SECRET_KEYS, type EnvironmentInput, type EnvironmentView } from './environment-schema.js';
 
 interface EnvironmentRecord {
@@ -80,6 +81,7 @@ function secretBinding(tenantId: string, id: string) {
 }
 
 function toView(record: EnvironmentRecord, secrets: Secrets): EnvironmentView {
+  const retirement = retirementOf(record.kind);
   return {
     id: record.id,
     name: record.name,
@@ -90,6 +92,7 @@ function toView(record: EnvironmentRecord, secrets: Secrets): EnvironmentView {
     testMailbox: record.test_mailbox,
     createdAt: record.created_at.toISOString(),
     updatedAt: record.updated_at.toISOString(),
+    ...(retirement ? { retirement } : {}),
   };
 }
 

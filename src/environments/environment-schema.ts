@@ -87,6 +87,15 @@ export const environmentView = z
     testMailbox: z.string().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
+    retirement: z
+      .object({
+        blockedByDefaultFrom: z.iso.date().describe('Microsoft blocks EWS in Exchange Online by default from this day'),
+        switchedOffOn: z.iso.date().describe('Microsoft switches EWS in Exchange Online off on this day'),
+        moveTo: z.literal('graph').describe('The environment kind to move the users to'),
+        message: z.string(),
+      })
+      .optional()
+      .describe('Read-only, only on kind ews-online: the end of EWS in Exchange Online and where to move'),
   })
   .openapi('ExchangeEnvironment');
 export type EnvironmentView = z.infer<typeof environmentView>;

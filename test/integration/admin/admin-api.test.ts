@@ -120,6 +120,45 @@ describe('admin API', () => {
     expect(stored).not.toContain(SECRETS[1]);
   });
 
+  it('marks only ews-online environments with the retirement of EWS in Exchange Online', async () => {
+    const online = await api('tenant-a', ['Admin'], 'POST', '/environments', {
+      kind: 'ews-online',
+      name: 'EWS Online',
+      directoryId: 'contoso.onmicrosoft.com',
+      clientId: '3f2b1c4d-5e6f-4a1b-8c9d-0e1f2a3b4c5d',
+      clientSecret: SECRETS[1],
+    });
+    expect(online.status).toBe(201);
+    const retirement = {
+      blockedByDefaultFrom: '2026-10-01',
+      switchedOffOn: '2027-04-01',
+      moveTo: 'graph',
+      message: expect.stringContaining('2027-04-01'),
+    };
+    expect(online.body.retirement).toEqual(retirement);
+    expect((await api('tenant-a', ['Support'], 'GET', `/environments/${online.body.id}`)).body.retirement).toEqual(
+      retirement,
+    );
+    const listed = (await api('tenant-a', ['Support'], 'GET', '/environments')).body.items as {
+      kind: string;
+      retirement?: unknown;
+    }[];
+    expect(listed.find((e) => e.kind === 'ews-online')?.retirement).toEqual(retirement);
+    expect(listed.find((e) => e.kind === 'ews-onprem')).toBeDefined();
+    expect(listed.find((e) => e.kind === 'ews-onprem')).not.toHaveProperty('retirement');
+    expect((await api('tenant-b', ['Support'], 'GET', `/environments/${envB}`)).body).not.toHaveProperty('retirement');
+    // Read-only: a client cannot set or clear it, and removing the environment leaves the others as they were.
+    const updated = await api('tenant-a', ['Admin'], 'PUT', `/environments/${online.body.id}`, {
+      kind: 'ews-online',
+      name: 'EWS Online',
+      directoryId: 'contoso.onmicrosoft.com',
+      clientId: '3f2b1c4d-5e6f-4a1b-8c9d-0e1f2a3b4c5d',
+      retirement: { switchedOffOn: '2099-01-01' },
+    });
+    expect(updated.body.retirement).toEqual(retirement);
+    expect((await api('tenant-a', ['Admin'], 'DELETE', `/environments/${online.body.id}`)).status).toBe(204);
+  });
+
   it('keeps a secret that an update leaves out, and names the field of a bad value', async () => {
     const { password: _p, ...withoutPassword } = ewsEnvironment('Germany');
     const updated = await api('tenant-a', ['Admin'], 'PUT', `/environments/${envA}`, {
@@ -322,6 +361,14 @@ describe('admin API', () => {
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
     expect(document.openapi).toBe('3.1.0');
+    const environmentSchema = (document as { components?: { schemas?: Record<string, any> } }).components?.schemas
+      ?.ExchangeEnvironment;
+    expect(Object.keys(environmentSchema?.properties?.retirement?.properties ?? {}).sort()).toEqual([
+      'blockedByDefaultFrom',
+      'message',
+      'moveTo',
+      'switchedOffOn',
+    ]);
     const { adminRouteDefinitions } = await import('../../../src/http/admin/routes.js');
     const { toOpenApiPath } = await import('../../../src/http/admin/api-route.js');
     const routes = adminRouteDefinitions({} as never)
