@@ -106,6 +106,8 @@ export interface Environment {
   testMailbox: string | null;
   createdAt: string;
   updatedAt: string;
+  /** Only on kind ews-online: Microsoft's end of EWS in Exchange Online (ISO dates). */
+  retirement?: { blockedByDefaultFrom: string; switchedOffOn: string; moveTo: 'graph'; message: string };
 }
 export interface InitialLoad {
   state: 'queued' | 'running' | 'done' | 'failed';

@@ -9,6 +9,7 @@ import {
   Label,
   List,
   ListItemCustom,
+  MessageStrip,
   ObjectStatus,
   Option,
   Select,
@@ -107,6 +108,31 @@ function fromEnvironment(env: Environment): Record<string, unknown> {
   };
 }
 
+/**
+ * Microsoft blocks EWS in Exchange Online by default and then switches it off (the API names the
+ * dates); an admin must see it on every ews-online environment, with where to go next.
+ */
+function RetirementStrip({ env }: { env: Environment }) {
+  const { t, language } = useI18n();
+  if (!env.retirement) return null;
+  const date = (iso: string) =>
+    new Intl.DateTimeFormat(language, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${iso}T00:00:00Z`));
+  return (
+    <MessageStrip
+      design="Critical"
+      hideCloseButton
+      data-testid={`environment-retirement-${env.name}`}
+      style={{ marginBottom: '0.5rem' }}
+    >
+      {t('environments.retirement', {
+        name: env.name,
+        blocked: date(env.retirement.blockedByDefaultFrom),
+        off: date(env.retirement.switchedOffOn),
+      })}
+    </MessageStrip>
+  );
+}
+
 /** Exchange environments (EWS on-premises, EWS Exchange Online, Microsoft Graph) and their Test button. */
 export function EnvironmentsScreen() {
   const { t } = useI18n();
@@ -149,6 +175,9 @@ export function EnvironmentsScreen() {
         {t('nav.environments')}
       </ScreenTitle>
       <ErrorStrip error={list.error ?? error} />
+      {list.data?.items.map((env) => (
+        <RetirementStrip key={env.id} env={env} />
+      ))}
       <Busy active={list.loading}>
         <Table
           data-testid="environments-table"

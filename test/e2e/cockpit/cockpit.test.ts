@@ -199,6 +199,36 @@ describe('cockpit in the browser', () => {
     await screenshot(page, 'environments');
   });
 
+  it('warns on an ews-online environment with both retirement dates, in English and German', async () => {
+    const online = await harness.api<{ id: string }>('POST', '/environments', {
+      kind: 'ews-online',
+      name: 'EWS Online',
+      directoryId: 'contoso.onmicrosoft.com',
+      clientId: 'demo-client',
+      clientSecret: 'client-secret-value',
+    });
+    expect(online.status).toBe(201);
+    try {
+      await openCockpit(page, harness.web.url, 'environments', admin);
+      const strip = page.getByTestId('environment-retirement-EWS Online');
+      await strip.waitFor();
+      const english = await strip.textContent();
+      expect(english).toContain('October 1, 2026');
+      expect(english).toContain('April 1, 2027');
+      expect(english).toContain('environmentId');
+      // Only ews-online environments carry the warning.
+      expect(await page.getByTestId('environment-retirement-Exchange Germany').count()).toBe(0);
+      await openCockpit(page, harness.web.url, 'environments', admin, '&lang=de');
+      const german = await page.getByTestId('environment-retirement-EWS Online').textContent();
+      expect(german).toContain('1. Oktober 2026');
+      expect(german).toContain('1. April 2027');
+    } finally {
+      // The language choice is remembered: switch back so the following tests read English.
+      await openCockpit(page, harness.web.url, 'environments', admin, '&lang=en');
+      await harness.api('DELETE', `/environments/${online.body.id}`);
+    }
+  });
+
   it('saves a setting, shows the new version, and puts a validation error at its field', async () => {
     const current = await harness.api<{ settings: { appointments: { processTypes: unknown[] } } }>('GET', '/settings');
     const row = current.body.settings.appointments.processTypes.length; // the new row's index
