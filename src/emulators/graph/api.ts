@@ -275,11 +275,29 @@ export class GraphApi {
         return {
           id,
           status: r.status,
-          headers: { 'content-type': 'application/json', ...(r.headers ?? {}) },
+          headers: batchHeaders({ 'content-type': 'application/json', ...(r.headers ?? {}) }),
           ...(r.body !== undefined ? { body: Buffer.isBuffer(r.body) ? r.body.toString('base64') : r.body } : {}),
         };
       }),
     );
     return { status: 200, body: { responses } };
   }
+}
+
+/**
+ * Header names inside a JSON batch response are JSON keys, so their case is visible: Graph writes them
+ * as HTTP spells them ("Content-Type", "Retry-After", "Location"; see the response examples in
+ * "Combine multiple requests in one HTTP call using JSON batching", learn.microsoft.com/graph/json-batching).
+ * Microsoft's JavaScript client (BatchResponseContent) looks up "Content-Type" exactly to decide whether
+ * a body is JSON, so lower-case names there would turn every JSON body into "[object Object]".
+ */
+function batchHeaders(headers: Record<string, string>): Record<string, string> {
+  const spelled: Record<string, string> = { etag: 'ETag', 'odata-version': 'OData-Version' };
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [
+      spelled[name.toLowerCase()] ??
+        name.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase()),
+      value,
+    ]),
+  );
 }
