@@ -85,6 +85,14 @@ export async function retireSubscription(tx: Tx, id: string): Promise<void> {
   await tx.query(`UPDATE subscriptions SET state = 'retired', updated_at = now() WHERE id = $1`, [id]);
 }
 
+/**
+ * Marks a subscription as expiring now, so the next maintenance run renews it (Graph asks for this with
+ * `reauthorizationRequired` before it stops delivering).
+ */
+export async function expireSubscriptionNow(tx: Tx, id: string): Promise<void> {
+  await tx.query(`UPDATE subscriptions SET expires_at = now() WHERE id = $1`, [id]);
+}
+
 /** Resolves a callback token to its subscription across tenants (the push carries no other identity). */
 export async function findSubscriptionByToken(pool: Pool, token: string): Promise<SubscriptionRow | undefined> {
   return withSystemScope(async (tx) => {

@@ -10,7 +10,7 @@ import { INBOX_EVENT_TYPES, subjects } from '../../inbox/subjects.js';
 import type { Pool } from '../../store/pool.js';
 import { withTenant } from '../../store/transaction.js';
 import type { NotificationSightings } from '../../subscriptions/notification-sightings.js';
-import { retireSubscription } from '../../subscriptions/subscription-repository.js';
+import { expireSubscriptionNow, retireSubscription } from '../../subscriptions/subscription-repository.js';
 import { groupBy } from '../../util/group-by.js';
 
 /**
@@ -110,11 +110,7 @@ export function notificationRoutes(deps: { pool: Pool; inbox: InboxWriter; sight
         await withTenant(subscription.tenantId, (tx) => retireSubscription(tx, subscription.id), deps.pool);
         deps.sightings.forget(notification.clientState!);
       } else if (lifecycle && notification.lifecycleEvent === 'reauthorizationRequired') {
-        await withTenant(
-          subscription.tenantId,
-          (tx) => tx.query(`UPDATE subscriptions SET expires_at = now() WHERE id = $1`, [subscription.id]),
-          deps.pool,
-        );
+        await withTenant(subscription.tenantId, (tx) => expireSubscriptionNow(tx, subscription.id), deps.pool);
       } else {
         deps.sightings.record(subscription);
       }
