@@ -79,3 +79,12 @@ export function needsInitialLoad(
   if (!before) return true;
   return !before.enabled || before.employeeBp !== after.employeeBp;
 }
+
+/** How many users of the transaction's tenant other than `exceptId` have an initial load queued or running. */
+export async function countInitialLoadsInProgress(tx: Tx, exceptId: string): Promise<number> {
+  const { rows } = await tx.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM mailboxes WHERE id <> $1 AND initial_load->>'state' IN ('queued', 'running')`,
+    [exceptId],
+  );
+  return rows[0]!.n;
+}

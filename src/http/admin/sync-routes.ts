@@ -2,7 +2,12 @@ import { TandemError } from '../../errors/tandem-error.js';
 import { EnvironmentRepository } from '../../environments/environment-repository.js';
 import type { InboxWriter } from '../../inbox/inbox-writer.js';
 import { mailboxRepository } from '../../mailboxes/mailbox-repository.js';
-import { enqueueInitialLoads, requestInitialLoad } from '../../mailboxes/initial-load-request.js';
+import {
+  countInitialLoadsInProgress,
+  enqueueInitialLoads,
+  requestInitialLoad,
+} from '../../mailboxes/initial-load-request.js';
+import { decidePendingDeletion, listPendingDeletions } from '../../pending-deletions/pending-deletion-repository.js';
 import type { SecretBox } from '../../security/secret-box.js';
 import type { Pool } from '../../store/pool.js';
 import { withTenant } from '../../store/transaction.js';
@@ -220,16 +225,7 @@ export function syncAdminRoutes(deps: SyncRouteDeps): AnyApiRoute[] {
         // the shared workers (and its own S/4 and Exchange) for a long time. Loads started by
         // adding or enabling users are not refused: they wait in the low-priority bulk lane.
         const limit = deps.initialLoadsPerTenant ?? DEFAULT_INITIAL_LOADS_PER_TENANT;
-        const inProgress = await tx(
-          principal.tenantId,
-          async (t) =>
-            (
-              await t.query<{ n: number }>(
-                `SELECT count(*)::int AS n FROM mailboxes WHERE id <> $1 AND initial_load->>'state' IN ('queued', 'running')`,
-                [params.id],
-              )
-            ).rows[0]!.n,
-        );
+        const inProgress = await tx(principal.tenantId, (t) => countInitialLoadsInProgress(t, params.id));
         if (inProgress >= limit) {
           throw new TandemError(
             'RATE_LIMITED',
@@ -256,32 +252,9 @@ export function syncAdminRoutes(deps: SyncRouteDeps): AnyApiRoute[] {
       scopes: ['Admin', 'Support'],
       response: z.object({ items: z.array(pendingDeletion) }),
       handler: ({ principal }) =>
-        tx(principal.tenantId, async (t) => {
-          const { rows } = await t.query<{
-            id: number;
-            mailbox_id: string | null;
-            scope: 'mailbox' | 'tenant';
-            kind: string;
-            s4_key: string | null;
-            exchange_item_id: string | null;
-            summary: string;
-            created_at: Date;
-          }>(
-            `SELECT id, mailbox_id, scope, kind, s4_key, exchange_item_id, summary, created_at FROM pending_deletions WHERE state = 'pending' ORDER BY id LIMIT 500`,
-          );
-          return {
-            items: rows.map((r) => ({
-              id: r.id,
-              mailboxId: r.mailbox_id,
-              scope: r.scope,
-              kind: r.kind,
-              s4Key: r.s4_key,
-              exchangeItemId: r.exchange_item_id,
-              summary: r.summary,
-              createdAt: r.created_at.toISOString(),
-            })),
-          };
-        }),
+        tx(principal.tenantId, async (t) => ({
+          items: (await listPendingDeletions(t)).map((d) => ({ ...d, createdAt: d.createdAt.toISOString() })),
+        })),
     }),
     ...(['confirm', 'reject'] as const).map((decision) =>
       defineRoute({
@@ -294,12 +267,11 @@ export function syncAdminRoutes(deps: SyncRouteDeps): AnyApiRoute[] {
         response: z.object({ id: z.number().int(), state: z.string() }),
         handler: ({ principal, params }) =>
           tx(principal.tenantId, async (t) => {
-            const { rows } = await t.query<{ id: number }>(
-              `UPDATE pending_deletions SET state = $2, decided_by = $3, decided_at = now() WHERE id = $1 AND state = 'pending' RETURNING id`,
-              [params.id, decision === 'confirm' ? 'confirmed' : 'rejected', principal.user],
-            );
-            if (!rows[0]) throw new TandemError('NOT_FOUND', `No pending deletion ${params.id}`);
-            return { id: params.id, state: decision === 'confirm' ? 'confirmed' : 'rejected' };
+            const state = decision === 'confirm' ? 'confirmed' : 'rejected';
+            if (!(await decidePendingDeletion(t, params.id, state, principal.user))) {
+              throw new TandemError('NOT_FOUND', `No pending deletion ${params.id}`);
+            }
+            return { id: params.id, state };
           }),
       }),
     ),

@@ -1,0 +1,57 @@
+import type { Tx } from '../store/transaction.js';
+
+/** A deletion the safety valve holds until an administrator confirms or rejects it. */
+export interface PendingDeletionRow {
+  id: number;
+  mailboxId: string | null;
+  scope: 'mailbox' | 'tenant';
+  kind: string;
+  s4Key: string | null;
+  exchangeItemId: string | null;
+  summary: string;
+  createdAt: Date;
+}
+
+/** The oldest held deletions of the transaction's tenant (a bounded page: the screen shows the first 500). */
+export async function listPendingDeletions(tx: Tx, limit = 500): Promise<PendingDeletionRow[]> {
+  const { rows } = await tx.query<{
+    id: number;
+    mailbox_id: string | null;
+    scope: 'mailbox' | 'tenant';
+    kind: string;
+    s4_key: string | null;
+    exchange_item_id: string | null;
+    summary: string;
+    created_at: Date;
+  }>(
+    `SELECT id, mailbox_id, scope, kind, s4_key, exchange_item_id, summary, created_at FROM pending_deletions WHERE state = 'pending' ORDER BY id LIMIT $1`,
+    [limit],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    mailboxId: r.mailbox_id,
+    scope: r.scope,
+    kind: r.kind,
+    s4Key: r.s4_key,
+    exchangeItemId: r.exchange_item_id,
+    summary: r.summary,
+    createdAt: r.created_at,
+  }));
+}
+
+/**
+ * Records an administrator's decision on a held deletion; the settle run carries it out. Only a
+ * still-pending deletion can be decided: returns false when there is none with that id.
+ */
+export async function decidePendingDeletion(
+  tx: Tx,
+  id: number,
+  state: 'confirmed' | 'rejected',
+  decidedBy: string,
+): Promise<boolean> {
+  const { rows } = await tx.query<{ id: number }>(
+    `UPDATE pending_deletions SET state = $2, decided_by = $3, decided_at = now() WHERE id = $1 AND state = 'pending' RETURNING id`,
+    [id, state, decidedBy],
+  );
+  return rows.length > 0;
+}
