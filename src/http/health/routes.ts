@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Pool } from '../../store/pool.js';
-import { migrationsUpToDate } from '../../store/migrate.js';
+import { databaseReadiness } from '../../store/readiness.js';
 import { registry } from '../../observability/metrics.js';
 import { logger } from '../../logging/logger.js';
 
@@ -43,15 +43,9 @@ export function healthRoutes(deps: { pool: Pool; redis: Redis }): Router {
     await Promise.all([
       withTimeout(
         (async () => {
-          const client = await deps.pool.connect();
-          try {
-            await client.query('SELECT 1');
-            checks.migrations = (await migrationsUpToDate(client))
-              ? { ok: true }
-              : { ok: false, message: 'pending migrations; run `tandem migrate`' };
-          } finally {
-            client.release();
-          }
+          checks.migrations = (await databaseReadiness(deps.pool)).migrationsUpToDate
+            ? { ok: true }
+            : { ok: false, message: 'pending migrations; run `tandem migrate`' };
         })(),
         'postgres',
       ).then(
