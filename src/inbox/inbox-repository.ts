@@ -264,3 +264,11 @@ export async function backlogStats(tx: Tx): Promise<BacklogStats> {
   );
   return rows[0]!;
 }
+
+/** When each source last delivered an event to the transaction's tenant (sources silent for 30 days are absent). */
+export async function lastEventPerSource(tx: Tx): Promise<Map<string, Date>> {
+  const { rows } = await tx.query<{ source: string; at: Date }>(
+    `SELECT source, max(received_at) AS at FROM inbox WHERE received_at > now() - interval '30 days' GROUP BY source`,
+  );
+  return new Map(rows.map((r) => [r.source, r.at]));
+}

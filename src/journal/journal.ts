@@ -119,3 +119,18 @@ export async function queryJournal(tx: Tx, query: JournalQuery): Promise<Journal
   }));
   return { items, ...(rows.length > query.limit ? { nextBefore: items.at(-1)!.id } : {}) };
 }
+
+export interface HourlyActivity {
+  hour: Date;
+  outcome: string;
+  count: number;
+}
+
+/** Journal entries of the transaction's tenant in the last 24 hours, counted per hour and outcome. */
+export async function hourlyActivity(tx: Tx): Promise<HourlyActivity[]> {
+  const { rows } = await tx.query<{ hour: Date; outcome: string; n: number }>(
+    `SELECT date_trunc('hour', at) AS hour, outcome, count(*)::int AS n FROM journal
+     WHERE at > now() - interval '24 hours' GROUP BY 1, 2 ORDER BY 1`,
+  );
+  return rows.map((r) => ({ hour: r.hour, outcome: r.outcome, count: r.n }));
+}

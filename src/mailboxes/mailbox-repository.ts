@@ -170,4 +170,12 @@ export const mailboxRepository = {
       JSON.stringify(progress),
     ]);
   },
+
+  /** How many users the tenant has in each status (statuses without users are absent). */
+  async countByStatus(tx: Tx): Promise<Record<string, number>> {
+    const { rows } = await tx.query<{ status: string; n: number }>(
+      'SELECT status, count(*)::int AS n FROM mailboxes GROUP BY status',
+    );
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  },
 };

@@ -209,3 +209,19 @@ export async function forgetExchangeState(tx: Tx, environmentId: string): Promis
   );
   return rowCount ?? 0;
 }
+
+export interface SubscriptionCounts {
+  active: number;
+  pending: number;
+  /** Active but silent for more than SILENT_HEARTBEATS heartbeats: the maintenance run will renew them. */
+  stale: number;
+}
+
+/** Subscription health of the transaction's tenant, for the status screen. */
+export async function subscriptionCounts(tx: Tx): Promise<SubscriptionCounts> {
+  const { rows } = await tx.query<SubscriptionCounts>(`SELECT
+    count(*) FILTER (WHERE state = 'active')::int AS active, count(*) FILTER (WHERE state = 'pending')::int AS pending,
+    count(*) FILTER (WHERE state = 'active' AND coalesce(last_notification_at, created_at) < now() - make_interval(secs => 60 * ${SILENT_HEARTBEATS} * coalesce(status_frequency_minutes, 30)))::int AS stale
+   FROM subscriptions`);
+  return rows[0]!;
+}

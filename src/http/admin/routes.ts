@@ -3,14 +3,14 @@ import type { Queue } from 'bullmq';
 import { EnvironmentRepository } from '../../environments/environment-repository.js';
 import { environmentInput, environmentView } from '../../environments/environment-schema.js';
 import { retryDeadLetter } from '../../inbox/dead-letters.js';
-import { backlogStats, listDeadLetters } from '../../inbox/inbox-repository.js';
-import { journalQuerySchema, queryJournal, JOURNAL_OUTCOMES } from '../../journal/journal.js';
+import { backlogStats, lastEventPerSource, listDeadLetters } from '../../inbox/inbox-repository.js';
+import { hourlyActivity, journalQuerySchema, queryJournal, JOURNAL_OUTCOMES } from '../../journal/journal.js';
 import { importMailboxesCsv, importRowResult } from '../../mailboxes/csv-import.js';
 import { employeeDirectoryFor, lazyDirectory } from '../../mailboxes/employee-directory.js';
 import { enqueueInitialLoads } from '../../mailboxes/initial-load-request.js';
 import { mailboxRepository } from '../../mailboxes/mailbox-repository.js';
 import { endSubscriptionsOfUser } from '../../subscriptions/end-subscriptions.js';
-import { SILENT_HEARTBEATS } from '../../subscriptions/subscription-repository.js';
+import { subscriptionCounts } from '../../subscriptions/subscription-repository.js';
 import { userLifecycle } from '../../mailboxes/user-lifecycle.js';
 import { mailboxInput, mailboxListQuery, mailboxPatch, mailboxView } from '../../mailboxes/mailbox-schema.js';
 import type { InboxJobData } from '../../queue/queues.js';
@@ -386,36 +386,23 @@ export function adminRouteDefinitions(deps: AdminDeps): AnyApiRoute[] {
       handler: ({ principal }) =>
         tenantTx(principal.tenantId, async (tx) => {
           const [mailboxes, backlog, lastEvents, subscriptions, activity] = await Promise.all([
-            tx.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM mailboxes GROUP BY status'),
+            mailboxRepository.countByStatus(tx),
             backlogStats(tx),
-            tx.query<{ source: string; at: Date }>(
-              `SELECT source, max(received_at) AS at FROM inbox WHERE received_at > now() - interval '30 days' GROUP BY source`,
-            ),
-            tx.query<{ active: number; pending: number; stale: number }>(`SELECT
-              count(*) FILTER (WHERE state = 'active')::int AS active, count(*) FILTER (WHERE state = 'pending')::int AS pending,
-              count(*) FILTER (WHERE state = 'active' AND coalesce(last_notification_at, created_at) < now() - make_interval(secs => 60 * ${SILENT_HEARTBEATS} * coalesce(status_frequency_minutes, 30)))::int AS stale
-             FROM subscriptions`),
-            tx.query<{
-              hour: Date;
-              outcome: string;
-              n: number;
-            }>(`SELECT date_trunc('hour', at) AS hour, outcome, count(*)::int AS n FROM journal
-             WHERE at > now() - interval '24 hours' GROUP BY 1, 2 ORDER BY 1`),
+            lastEventPerSource(tx),
+            subscriptionCounts(tx),
+            hourlyActivity(tx),
           ]);
           return {
-            mailboxes: Object.fromEntries(mailboxes.rows.map((r) => [r.status, r.n])),
+            mailboxes,
             backlog: {
               ...backlog,
               oldestPendingAt: backlog.oldestPendingAt ? new Date(backlog.oldestPendingAt).toISOString() : null,
             },
             lastEvents: Object.fromEntries(
-              ['s4', 'ews', 'graph'].map((source) => [
-                source,
-                lastEvents.rows.find((r) => r.source === source)?.at.toISOString() ?? null,
-              ]),
+              ['s4', 'ews', 'graph'].map((source) => [source, lastEvents.get(source)?.toISOString() ?? null]),
             ),
-            subscriptions: subscriptions.rows[0]!,
-            activity: activity.rows.map((r) => ({ hour: r.hour.toISOString(), outcome: r.outcome, count: r.n })),
+            subscriptions,
+            activity: activity.map((r) => ({ hour: r.hour.toISOString(), outcome: r.outcome, count: r.count })),
           };
         }),
     }),
