@@ -43,6 +43,21 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+/** The figures of one run from its measured latencies (sorted here) and counters. */
+function summarize(
+  latencies: number[],
+  counts: Pick<LoadResult, 'answered' | 'errors' | 'durationMs' | 'statuses'>,
+): LoadResult {
+  latencies.sort((a, b) => a - b);
+  return {
+    ...counts,
+    requests: latencies.length,
+    perSecond: Math.round(latencies.length / (counts.durationMs / 1000)),
+    p50Ms: Number(percentile(latencies, 50).toFixed(2)),
+    p99Ms: Number(percentile(latencies, 99).toFixed(2)),
+  };
+}
+
 /**
  * A closed-loop HTTP load generator: `connections` keep-alive connections, each sending its next
  * request when the previous answer arrived. Latencies after the warm-up are measured per request.
@@ -101,17 +116,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   );
   cancelWindow();
   agent.destroy();
-  latencies.sort((a, b) => a - b);
-  return {
-    requests: latencies.length,
-    answered,
-    errors,
-    durationMs: options.durationMs,
-    perSecond: Math.round(latencies.length / (options.durationMs / 1000)),
-    p50Ms: Number(percentile(latencies, 50).toFixed(2)),
-    p99Ms: Number(percentile(latencies, 99).toFixed(2)),
-    statuses,
-  };
+  return summarize(latencies, { answered, errors, durationMs: options.durationMs, statuses });
 }
 
 export interface OpenLoopOptions {
@@ -195,16 +200,5 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   await Promise.all(inFlight);
   cancelWindow();
   agent.destroy();
-  latencies.sort((a, b) => a - b);
-  return {
-    requests: latencies.length,
-    answered,
-    errors,
-    durationMs: options.durationMs,
-    lateSends,
-    perSecond: Math.round(latencies.length / (options.durationMs / 1000)),
-    p50Ms: Number(percentile(latencies, 50).toFixed(2)),
-    p99Ms: Number(percentile(latencies, 99).toFixed(2)),
-    statuses,
-  };
+  return { ...summarize(latencies, { answered, errors, durationMs: options.durationMs, statuses }), lateSends };
 }
