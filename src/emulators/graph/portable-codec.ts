@@ -14,7 +14,7 @@ import type {
   Stamp,
   TaskStatus,
 } from './portable-types.js';
-import { toIanaZone } from './time-zones.js';
+import { toIanaZone, wallClockMs } from './time-zones.js';
 
 /**
  * Where Tandem keeps its stamp on Graph items: two named string properties in Tandem's own property
@@ -43,23 +43,9 @@ function utcInstant(value: unknown): string {
   return new Date(/Z$|[+-]\d\d:\d\d$/.test(base) ? base : `${base}Z`).toISOString();
 }
 
-/** Wall-clock time of a UTC instant in a zone, Graph style without offset. */
+/** Wall-clock time of a UTC instant in a zone, Graph style without offset (time-zones.ts caches the zone's formatter). */
 function wallTime(instant: string, zone: string): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    })
-      .formatToParts(new Date(instant))
-      .map((p) => [p.type, p.value]),
-  );
-  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
+  return new Date(wallClockMs(Date.parse(instant), zone)).toISOString().slice(0, 19);
 }
 
 function stampFromExtendedProperties(json: GraphJson): Stamp | undefined {
