@@ -18,7 +18,7 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 export const ABAP_SRC = join(ROOT, 'abap/src');
 const UNIT_RUNTIME = join(ROOT, 'test/abap/unit-runtime');
 const OUT_ROOT = join(ROOT, '.tandem/abap-out');
-export const PURE_CLASSES = ['zcl_tandem_event', 'zcl_tandem_event_batch'];
+export const PURE_CLASSES = ['zcl_tandem_event', 'zcl_tandem_event_batch', 'zcl_tandem_task_map'];
 
 export interface TranspiledAbap {
   dir: string;
@@ -26,6 +26,27 @@ export interface TranspiledAbap {
   runUnitTests(): Promise<string>;
   /** Events and batch bodies the transpiled ZCL_TANDEM_EVENT / ZCL_TANDEM_EVENT_BATCH produce. */
   produceEvents(): Promise<{ events: unknown[]; batches: string[] }>;
+  /** The OData model of ZTANDEM_TASK_SRV as ZCL_TANDEM_TASK_MAP declares it (what the MPC_EXT registers). */
+  taskModel(): Promise<AbapTaskModel>;
+}
+
+export interface AbapTaskProperty {
+  entitySet: string;
+  name: string;
+  abapField: string;
+  edmType: string;
+  /** 0 = no MaxLength */
+  maxLength: number;
+  isKey: boolean;
+  nullable: boolean;
+  creatable: boolean;
+  updatable: boolean;
+  filterable: boolean;
+  etag: boolean;
+}
+export interface AbapTaskModel {
+  properties: AbapTaskProperty[];
+  navigations: { entitySet: string; name: string; target: string; association: string; join: string }[];
 }
 
 /** `mutate` changes a source before transpiling (to prove a test catches a wrong payload). */
@@ -37,7 +58,11 @@ export async function transpileAbap(mutate?: (file: string, text: string) => str
   }
   for (const name of await readdir(UNIT_RUNTIME)) files.set(name, await readFile(join(UNIT_RUNTIME, name), 'utf8'));
   const transpilerVersion = (require('@abaplint/transpiler-cli/package.json') as { version: string }).version;
-  const hash = createHash('sha256').update(transpilerVersion).update(RUNNER).update('index-v2');
+  const hash = createHash('sha256')
+    .update(transpilerVersion)
+    .update(RUNNER)
+    .update(TASK_MODEL_RUNNER)
+    .update('index-v2');
   for (const [name, text] of [...files].sort(([a], [b]) => a.localeCompare(b)))
     hash.update(name).update('\0').update(text).update('\0');
   const dir = join(OUT_ROOT, hash.digest('hex').slice(0, 16));
@@ -58,6 +83,10 @@ export async function transpileAbap(mutate?: (file: string, text: string) => str
         maxBuffer: 10_000_000,
       });
       return JSON.parse(stdout) as { events: unknown[]; batches: string[] };
+    },
+    async taskModel() {
+      const { stdout } = await run(process.execPath, [join(dir, 'out/task-model.mjs')], { cwd: dir });
+      return JSON.parse(stdout) as AbapTaskModel;
     },
   };
 }
@@ -87,6 +116,7 @@ async function build(dir: string, files: Map<string, string>): Promise<void> {
     throw new Error(`ABAP transpile failed:\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
   }
   await writeFile(join(staging, 'out/events.mjs'), RUNNER);
+  await writeFile(join(staging, 'out/task-model.mjs'), TASK_MODEL_RUNNER);
   // The generated runner prints a failed assertion as an object; print its text (cx_aunit_failure's message).
   const index = join(staging, 'out/index.mjs');
   await writeFile(
@@ -153,4 +183,22 @@ const batcher = await new zcl_tandem_event_batch().constructor_({ iv_max_events:
 const due = await batcher.sendable({ it_entries: entries, iv_now: stamp(20261122100000) });
 const batches = (await batcher.split({ it_entries: due })).array().map((batch) => batch.get().body.get());
 process.stdout.write(JSON.stringify({ events: payloads.map((p) => JSON.parse(p)), batches }));
+`;
+
+/** Prints ZCL_TANDEM_TASK_MAP=>MODEL( ) and =>NAVIGATIONS( ) as JSON (ABAP booleans as true/false). */
+const TASK_MODEL_RUNNER = `import "./init.mjs";
+const { zcl_tandem_task_map } = await import("./project/zcl_tandem_task_map.clas.mjs");
+const text = (v) => String(v.get()).trimEnd();
+const flag = (v) => v.get() === "X";
+const properties = (await zcl_tandem_task_map.model()).array().map((row) => {
+  const p = row.get();
+  return { entitySet: text(p.entity_set), name: text(p.name), abapField: text(p.abap_field), edmType: text(p.edm_type),
+    maxLength: p.max_length.get(), isKey: flag(p.is_key), nullable: flag(p.nullable), creatable: flag(p.creatable),
+    updatable: flag(p.updatable), filterable: flag(p.filterable), etag: flag(p.etag) };
+});
+const navigations = (await zcl_tandem_task_map.navigations()).array().map((row) => {
+  const n = row.get();
+  return { entitySet: text(n.entity_set), name: text(n.name), target: text(n.target), association: text(n.association), join: text(n.join) };
+});
+process.stdout.write(JSON.stringify({ properties, navigations }));
 `;
