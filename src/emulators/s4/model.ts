@@ -461,5 +461,5 @@ export function keyProperties(set: EntitySetDef): PropertyDef[] {
 /** Process types (transaction types) the demo system knows, by business object. */
 export const PROCESS_TYPES = {
   appointment: { ZVIS: 'Customer visit', ZMTG: 'Internal meeting' },
-  task: { ZTSK: 'Task' },
+  task: { ZTSK: 'Task', ZFUP: 'Follow-up task' },
 } as const;
