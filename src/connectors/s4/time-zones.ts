@@ -8,8 +8,6 @@
  * Tandem shows the item in does — so an unknown code degrades to UTC display, never to wrong times.
  */
 
-import { zoneOffsetMs } from '../../sync/time/zone.js';
-
 /** SAP code → the IANA zone Tandem uses for it. */
 export const SAP_TO_IANA: Readonly<Record<string, string>> = {
   UTC: 'UTC',
@@ -96,24 +94,4 @@ export function ianaToSapTimeZone(zone: string | null | undefined): string {
 /** Whether Tandem can represent this IANA zone in S/4 without falling back to UTC. */
 export function isMappedIanaZone(zone: string): boolean {
   return IANA_TO_SAP[zone] !== undefined;
-}
-
-/** The offset (minutes east of UTC) of an IANA zone at an instant, DST included. */
-export function zoneOffsetMinutes(zone: string, ms: number): number {
-  return Math.round(zoneOffsetMs(ms, zone) / 60_000);
-}
-
-/** The UTC instant of a wall-clock time in an IANA zone (for seeding and tests). */
-export function zonedWallTimeToMs(
-  zone: string,
-  year: number,
-  month: number,
-  day: number,
-  hour: number,
-  minute = 0,
-): number {
-  const guess = Date.UTC(year, month - 1, day, hour, minute);
-  // Two passes settle the offset also on the day the zone changes it.
-  const first = guess - zoneOffsetMinutes(zone, guess) * 60_000;
-  return guess - zoneOffsetMinutes(zone, first) * 60_000;
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createS4Client, type S4Client } from '../../../src/connectors/s4/index.js';
-import { zonedWallTimeToMs } from '../../../src/connectors/s4/time-zones.js';
+import { wallTimeToInstant } from '../../../src/sync/time/zone.js';
 import { isTandemError, type TandemError } from '../../../src/errors/tandem-error.js';
 import { DEMO, startS4Emulator, type S4Emulator } from '../../../src/emulators/s4/index.js';
 
@@ -31,7 +31,9 @@ async function rejection(promise: Promise<unknown>): Promise<TandemError> {
 }
 
 const berlin = (y: number, mo: number, d: number, h: number, mi = 0): string =>
-  new Date(zonedWallTimeToMs('Europe/Berlin', y, mo, d, h, mi)).toISOString().replace('.000Z', 'Z');
+  new Date(wallTimeToInstant({ year: y, month: mo, day: d, hour: h, minute: mi }, 'Europe/Berlin'))
+    .toISOString()
+    .replace('.000Z', 'Z');
 
 describe('S/4 connector — appointments', () => {
   it('creates (deep insert), reads, updates and deletes an appointment', async () => {

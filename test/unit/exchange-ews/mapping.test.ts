@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fromEwsRecurrence, toEwsRecurrence } from '../../../src/connectors/exchange/ews/recurrence-mapping.js';
-import { ianaToWindows, wallDate, windowsToIana } from '../../../src/connectors/exchange/ews/time-zones.js';
+import { ianaToWindows, windowsToIana } from '../../../src/connectors/exchange/ews/time-zones.js';
 import { escapeXml } from '../../../src/connectors/exchange/ews/xml-escape.js';
 import { scopeForEwsUrl } from '../../../src/connectors/exchange/ews/oauth-token-source.js';
 import { toExchangeVersion } from '../../../src/connectors/exchange/ews/service-factory.js';
@@ -67,11 +67,6 @@ describe('time zones', () => {
     } catch (error) {
       expect(isTandemError(error, 'VALIDATION_FAILED')).toBe(true);
     }
-  });
-
-  it('computes the wall date of an instant in a zone', () => {
-    expect(wallDate('2026-03-01T23:30:00.000Z', 'Europe/Berlin')).toBe('2026-03-02');
-    expect(wallDate('2026-03-01T23:30:00.000Z', 'UTC')).toBe('2026-03-01');
   });
 });
 

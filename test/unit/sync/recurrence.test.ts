@@ -4,7 +4,7 @@ import type { SyncLink } from '../../../src/sync/actions.js';
 import type { CanonicalAppointment } from '../../../src/sync/appointments/canonical-appointment.js';
 import { decideSeries, type LinkedOccurrence } from '../../../src/sync/recurrence/decide-series.js';
 import { expandSeriesToOccurrences, parseOccurrenceKey } from '../../../src/sync/recurrence/expand-series.js';
-import { dateInZone, wallTimeToInstant, zoneOffsetMs } from '../../../src/sync/time/zone.js';
+import { dateInZone } from '../../../src/sync/time/zone.js';
 import { exAppt, lookup, s4Appt, settings } from './fixtures.js';
 
 const WIN = { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' };
@@ -29,41 +29,6 @@ const weekly = (
   range: { type: 'numbered', startDate: '2026-03-16', numberOfOccurrences: 4, ...over },
 });
 const starts = (occ: { item: Appointment }[]) => occ.map((o) => o.item.start);
-
-describe('time zones', () => {
-  it('converts Berlin wall time to UTC on both sides of the March change', () => {
-    expect(
-      new Date(wallTimeToInstant({ year: 2026, month: 3, day: 28, hour: 9, minute: 0 }, 'Europe/Berlin')).toISOString(),
-    ).toBe('2026-03-28T08:00:00.000Z');
-    expect(
-      new Date(wallTimeToInstant({ year: 2026, month: 3, day: 29, hour: 9, minute: 0 }, 'Europe/Berlin')).toISOString(),
-    ).toBe('2026-03-29T07:00:00.000Z');
-    expect(zoneOffsetMs(Date.parse('2026-07-01T00:00:00Z'), 'Europe/Berlin')).toBe(2 * 3_600_000);
-  });
-
-  it('a wall time in the spring gap moves forward; an ambiguous autumn time takes its first occurrence', () => {
-    expect(
-      new Date(
-        wallTimeToInstant({ year: 2026, month: 3, day: 29, hour: 2, minute: 30 }, 'Europe/Berlin'),
-      ).toISOString(),
-    ).toBe('2026-03-29T01:30:00.000Z');
-    expect(
-      new Date(
-        wallTimeToInstant({ year: 2026, month: 10, day: 25, hour: 2, minute: 30 }, 'Europe/Berlin'),
-      ).toISOString(),
-    ).toBe('2026-10-25T00:30:00.000Z');
-    expect(
-      new Date(
-        wallTimeToInstant({ year: 2026, month: 3, day: 8, hour: 2, minute: 30 }, 'America/New_York'),
-      ).toISOString(),
-    ).toBe('2026-03-08T07:30:00.000Z');
-  });
-
-  it('dates in a zone', () => {
-    expect(dateInZone('2026-03-09T23:30:00Z', 'Europe/Berlin')).toBe('2026-03-10');
-    expect(dateInZone('2026-03-09T23:30:00Z', 'America/New_York')).toBe('2026-03-09');
-  });
-});
 
 describe('series expansion', () => {
   it('weekly 09:00 Europe/Berlin keeps its wall time across the last Sunday of March', () => {

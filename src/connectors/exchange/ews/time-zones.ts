@@ -1,15 +1,21 @@
 import { TandemError } from '../../../errors/tandem-error.js';
+import { ianaToWindowsZones, isUtcZoneName, windowsZoneToIana } from '../../../sync/time/windows-zones.js';
 import { DateTime, DateTimeKind, TimeZoneInfo, type DateTime as EwsDateTime } from './ews-lib.js';
 
 /**
  * IANA ↔ Windows time zone ids. Exchange only knows Windows ids ("W. Europe Standard Time");
- * Tandem plans in IANA zones. ews-javascript-api ships the CLDR windowsZones mapping (both
- * directions) in TimeZoneInfo.FindSystemTimeZoneById, which we reuse instead of a second table.
+ * Tandem plans in IANA zones. The names come from the one table in src/sync/time/windows-zones.ts
+ * (CLDR). EWS also needs each zone's rules on the wire (a TimeZoneDefinition), and those come from
+ * ews-javascript-api's built-in zones: the first CLDR candidate the library has a definition for
+ * is used; a zone CLDR knows under a newer Windows name than the library (Yukon, Volgograd) falls
+ * back to the library's own pick for the IANA name.
  */
-const UTC_NAMES = new Set(['UTC', 'Etc/UTC', 'Etc/GMT', 'GMT', 'Z']);
-
 export function timeZoneInfoFor(iana: string) {
-  if (UTC_NAMES.has(iana)) return TimeZoneInfo.Utc;
+  if (isUtcZoneName(iana)) return TimeZoneInfo.Utc;
+  for (const windowsId of ianaToWindowsZones(iana)) {
+    const info = libraryZone(windowsId);
+    if (info) return info;
+  }
   try {
     return TimeZoneInfo.FindSystemTimeZoneById(iana);
   } catch (error) {
@@ -19,19 +25,21 @@ export function timeZoneInfoFor(iana: string) {
   }
 }
 
+function libraryZone(windowsId: string) {
+  try {
+    return TimeZoneInfo.FindSystemTimeZoneById(windowsId);
+  } catch {
+    return undefined;
+  }
+}
+
 export function ianaToWindows(iana: string): string {
   return timeZoneInfoFor(iana).Id;
 }
 
 /** Windows id → IANA; unknown ids (custom zones of old clients) fall back to UTC. */
 export function windowsToIana(windowsId: string | undefined | null): string {
-  if (!windowsId || UTC_NAMES.has(windowsId) || windowsId === 'UTC') return 'UTC';
-  try {
-    const info = TimeZoneInfo.FindSystemTimeZoneById(windowsId);
-    return info.IanaId || 'UTC';
-  } catch {
-    return 'UTC';
-  }
+  return windowsZoneToIana(windowsId) ?? 'UTC';
 }
 
 /** An ISO instant as a UTC-kind DateTime (the service runs in UTC, so nothing is shifted). */
@@ -74,16 +82,4 @@ export function fromEwsDate(value: EwsDateTime | null | undefined): string | und
   const offset = typeof moment.utcOffset === 'function' ? moment.utcOffset() : 0;
   // Keep the wall date of the value as parsed (parseZone semantics), not the UTC date.
   return new Date(value.TotalMilliSeconds + offset * 60_000).toISOString().slice(0, 10);
-}
-
-/** The calendar date an instant falls on in a zone. */
-export function wallDate(instant: string, iana: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone: UTC_NAMES.has(iana) ? 'UTC' : iana,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).formatToParts(new Date(instant));
-  const get = (type: string) => parts.find((part) => part.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')}`;
 }

@@ -11,6 +11,7 @@ import type {
   TaskDraft,
   TaskStatus,
 } from '../types.js';
+import { exchangeZoneToIana } from '../../../sync/time/windows-zones.js';
 import { wallTimeAt } from '../../../sync/time/zone.js';
 import { HASH_PROPERTY, S4_KEY_PROPERTY, TASK_EXTENSION } from './stamp.js';
 
@@ -20,24 +21,6 @@ import { HASH_PROPERTY, S4_KEY_PROPERTY, TASK_EXTENSION } from './stamp.js';
  * their wall-clock time across DST; the planned zone comes back as originalStartTimeZone.
  */
 export type GraphJson = Record<string, unknown>;
-
-const WINDOWS_ZONES: Record<string, string> = {
-  'W. Europe Standard Time': 'Europe/Berlin',
-  'Romance Standard Time': 'Europe/Paris',
-  'GMT Standard Time': 'Europe/London',
-  'Central Europe Standard Time': 'Europe/Budapest',
-  'Eastern Standard Time': 'America/New_York',
-  'Pacific Standard Time': 'America/Los_Angeles',
-  'Tokyo Standard Time': 'Asia/Tokyo',
-  UTC: 'UTC',
-  'tzone://Microsoft/Utc': 'UTC',
-};
-
-/** Graph reports Windows zone names for items made in Outlook; the domain speaks IANA. */
-export function ianaZone(zone: unknown): string {
-  if (typeof zone !== 'string' || !zone) return 'UTC';
-  return WINDOWS_ZONES[zone] ?? zone;
-}
 
 /** "2026-03-29T08:00:00.0000000" in UTC (we ask for UTC) → "2026-03-29T08:00:00.000Z". */
 export function utcInstant(value: unknown): string {
@@ -100,7 +83,7 @@ export function appointmentFromGraph(json: GraphJson): Appointment {
     body: { type: body?.contentType?.toLowerCase() === 'html' ? 'html' : 'text', content: body?.content ?? '' },
     start: utcInstant(json.start),
     end: utcInstant(json.end),
-    timeZone: ianaZone(json.originalStartTimeZone),
+    timeZone: exchangeZoneToIana(json.originalStartTimeZone),
     isAllDay: json.isAllDay === true,
     location: String((json.location as { displayName?: string } | undefined)?.displayName ?? ''),
     categories: (json.categories as string[] | undefined) ?? [],
