@@ -47,6 +47,14 @@ const LAYERS = [
     because: 'HTTP edges call repositories inside a tenant-scoped transaction; they do not talk to the database driver',
   },
   {
+    name: 'worker-on-top',
+    files: ['src'],
+    exceptFiles: ['src/worker', 'src/runtime'],
+    forbid: ['src/worker'],
+    because:
+      'the worker runs the handlers the features register; features and everything below meet it through src/inbox/inbox-handlers.ts',
+  },
+  {
     name: 'service-not-cockpit',
     files: ['src', 'scripts'],
     forbid: ['cockpit/src'],

@@ -1,7 +1,7 @@
 import { TandemError } from '../errors/tandem-error.js';
 import { S4_EVENT_TYPE_PREFIX } from '../inbox/s4-event.js';
 import { INBOX_EVENT_TYPES, KIND_OF_FOLDER, parseSubject, type InboxSubject } from '../inbox/subjects.js';
-import type { InboxHandlerRegistry, InboxWork } from '../worker/inbox-handlers.js';
+import type { InboxHandlerRegistry, InboxWork } from '../inbox/inbox-handlers.js';
 import { catchUpFolder } from './catch-up.js';
 import { driftType } from './drift-check.js';
 import { runInitialLoad } from './initial-load.js';

@@ -19,7 +19,7 @@ import { backoffDelay, type InboxJobData } from '../queue/queues.js';
 import type { Pool } from '../store/pool.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { withTenant } from '../store/transaction.js';
-import type { InboxHandlerRegistry } from './inbox-handlers.js';
+import type { InboxHandlerRegistry } from '../inbox/inbox-handlers.js';
 import { groupBy } from '../util/group-by.js';
 
 /**

@@ -6,7 +6,7 @@ import { RedisSemaphore } from '../limits/redis-semaphore.js';
 import { INBOX_QUEUE, createQueues, type InboxJobData, type Queues } from '../queue/queues.js';
 import { DEFAULT_SWEEP_OPTIONS, sweepInbox, type SweepOptions } from '../inbox/sweeper.js';
 import type { Pool } from '../store/pool.js';
-import { InboxHandlerRegistry } from './inbox-handlers.js';
+import { InboxHandlerRegistry } from '../inbox/inbox-handlers.js';
 import { createInboxProcessor, inboxBackoffStrategy } from './inbox-processor.js';
 
 export interface WorkerOptions {

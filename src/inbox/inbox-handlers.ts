@@ -1,4 +1,8 @@
-import type { InboxRow } from '../inbox/inbox-event.js';
+import type { InboxRow } from './inbox-event.js';
+
+// The contract between the inbox and the features that handle its events. It lives with the inbox,
+// below both the worker (which runs handlers) and src/reconcile (which registers them), so neither
+// has to import the other.
 
 /**
  * What a handler gets: the rows it was given (the triggering row first, then coalesced ones about
