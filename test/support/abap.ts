@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
  * Runs the S/4 package's pure ABAP classes in Node: transpiles them with @abaplint/transpiler
  * (open-abap runtime) into the git-ignored `.tandem/abap-out/<content hash>/`, so an unchanged
  * package is not transpiled again. Only the classes without SAP-only dependencies are transpiled
- * (PURE_CLASSES); test/abap/unit-runtime supplies the few standard classes their unit tests need.
+ * (PURE_CLASSES, with the task service's gateway interface and exception); test/abap/unit-runtime supplies the few standard classes their unit tests need.
  */
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -18,7 +18,14 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 export const ABAP_SRC = join(ROOT, 'abap/src');
 const UNIT_RUNTIME = join(ROOT, 'test/abap/unit-runtime');
 const OUT_ROOT = join(ROOT, '.tandem/abap-out');
-export const PURE_CLASSES = ['zcl_tandem_event', 'zcl_tandem_event_batch', 'zcl_tandem_task_map'];
+export const PURE_CLASSES = [
+  'zcl_tandem_event',
+  'zcl_tandem_event_batch',
+  'zcl_tandem_task_map',
+  'zcl_tandem_task_service',
+  'zcx_tandem_task',
+  'zif_tandem_task_gateway',
+];
 
 export interface TranspiledAbap {
   dir: string;
@@ -52,7 +59,7 @@ export interface AbapTaskModel {
 /** `mutate` changes a source before transpiling (to prove a test catches a wrong payload). */
 export async function transpileAbap(mutate?: (file: string, text: string) => string): Promise<TranspiledAbap> {
   const files = new Map<string, string>();
-  for (const name of (await readdir(ABAP_SRC)).filter((f) => PURE_CLASSES.some((c) => f.startsWith(`${c}.clas.`)))) {
+  for (const name of (await readdir(ABAP_SRC)).filter((f) => PURE_CLASSES.some((c) => f.startsWith(`${c}.`)))) {
     const text = await readFile(join(ABAP_SRC, name), 'utf8');
     files.set(name, mutate ? mutate(name, text) : text);
   }

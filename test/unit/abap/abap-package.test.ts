@@ -27,12 +27,13 @@ describe('abap/ package', () => {
     expect(issues.map((i) => `${i.file}:${i.start.row} ${i.message} (${i.key})`)).toEqual([]);
   }, 60_000);
 
-  it('runs the ABAP Unit tests of ZCL_TANDEM_EVENT, ZCL_TANDEM_EVENT_BATCH and ZCL_TANDEM_TASK_MAP', async () => {
+  it('runs the ABAP Unit tests of ZCL_TANDEM_EVENT, ZCL_TANDEM_EVENT_BATCH, ZCL_TANDEM_TASK_MAP and ZCL_TANDEM_TASK_SERVICE', async () => {
     const output = await abap.runUnitTests();
     const ran = output.split('\n').filter((line) => line.includes(': running '));
     expect(ran.filter((l) => l.startsWith('ZCL_TANDEM_EVENT:')).length).toBeGreaterThanOrEqual(9);
     expect(ran.filter((l) => l.startsWith('ZCL_TANDEM_EVENT_BATCH:')).length).toBeGreaterThanOrEqual(7);
     expect(ran.filter((l) => l.startsWith('ZCL_TANDEM_TASK_MAP:')).length).toBeGreaterThanOrEqual(15);
+    expect(ran.filter((l) => l.startsWith('ZCL_TANDEM_TASK_SERVICE:')).length).toBeGreaterThanOrEqual(15);
   }, 60_000);
 
   it('a failing ABAP Unit assertion fails the run (mutation: the back-off expectation changed)', async () => {
