@@ -17,6 +17,7 @@ const throttlingSchema = z.object({
     .optional(),
 });
 const mailboxSchema = z.object({ smtp: z.string().email() });
+const permissionSchema = z.object({ user: z.string().email(), accessRights: z.literal('FullAccess') });
 const dropSchema = z.object({ count: z.number().int().min(1).max(10_000).default(1) });
 
 function parseJson(body: string): unknown {
@@ -94,6 +95,26 @@ export function createAdminHandler(emu: () => EwsEmulator) {
         if (!r.success) return bad(r.error);
         e.store.ensureMailbox(r.data.smtp);
         return sendJson(res, 201, { smtp: r.data.smtp.toLowerCase() });
+      }
+    }
+    // Add-MailboxPermission / Remove-MailboxPermission -AccessRights FullAccess (delegate access).
+    const permissions = /^\/mailboxes\/([^/]+)\/permissions(?:\/([^/]+))?$/.exec(p);
+    if (permissions) {
+      const smtp = decodeURIComponent(permissions[1] ?? '');
+      if (!e.store.getMailbox(smtp)) return sendJson(res, 404, { title: 'Mailbox not found' });
+      if (m === 'POST' && !permissions[2]) {
+        const r = permissionSchema.safeParse(input);
+        if (!r.success) return bad(r.error);
+        e.grantFullAccess(smtp, r.data.user);
+        return sendJson(res, 201, {
+          mailbox: smtp.toLowerCase(),
+          user: r.data.user.toLowerCase(),
+          accessRights: 'FullAccess',
+        });
+      }
+      if (m === 'DELETE' && permissions[2]) {
+        e.revokeFullAccess(smtp, decodeURIComponent(permissions[2]));
+        return sendJson(res, 200, { removed: true });
       }
     }
     const items = /^\/mailboxes\/([^/]+)\/items$/.exec(p);

@@ -24,6 +24,8 @@ export function defaultAuthConfig(): AuthConfig {
     accounts: new Map([
       ['svc@demo.example', { password: 'demo-password', canImpersonate: true }],
       ['limited@demo.example', { password: 'demo-password', canImpersonate: false }],
+      // A service account for delegate access: no impersonation right; mailboxes grant it FullAccess.
+      ['delegate@demo.example', { password: 'demo-password', canImpersonate: false }],
     ]),
     clients: new Map([['demo-client', { secret: 'demo-secret', canImpersonate: true }]]),
   };

@@ -10,6 +10,8 @@ import type { Logger } from '../common/logger.js';
 export interface Caller {
   principal: string;
   canImpersonate: boolean;
+  /** Whether the request carried an ExchangeImpersonation header (then `mailbox` is the impersonated user's). */
+  impersonating: boolean;
   /** The mailbox the request acts on (impersonated user, or the caller's own). */
   mailbox: Mailbox;
 }
@@ -22,9 +24,23 @@ export interface OpContext {
   op: XNode;
 }
 
-/** Access to another mailbox (DistinguishedFolderId/Mailbox, foreign ids) needs impersonation-level rights here. */
+/**
+ * Whether the caller may open another mailbox (DistinguishedFolderId/Mailbox, ids of its items).
+ * Two ways, as "Impersonation and EWS in Exchange" and "Delegate access and EWS in Exchange"
+ * (https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/delegate-access-and-ews-in-exchange)
+ * describe them: an impersonating caller holds ApplicationImpersonation, which the emulator lets
+ * reach every mailbox; a caller without the ExchangeImpersonation header acts as itself and needs
+ * the mailbox owner's permission — here the FullAccess mailbox permission granted to its account.
+ * The impersonation right alone does not open another mailbox without the header.
+ */
+export function mayAccessMailbox(caller: Caller, mbx: Mailbox): boolean {
+  if (mbx === caller.mailbox) return true;
+  if (caller.impersonating) return caller.canImpersonate;
+  return mbx.fullAccess.has(caller.principal.toLowerCase());
+}
+
 export function accessMailbox(ctx: OpContext, mbx: Mailbox): Mailbox {
-  if (mbx === ctx.caller.mailbox || ctx.caller.canImpersonate) return mbx;
+  if (mayAccessMailbox(ctx.caller, mbx)) return mbx;
   throw new ItemError('ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
 }
 

@@ -16,10 +16,17 @@ import { parseDateTime } from './calendar.js';
 import { serialize } from './xml.js';
 
 export const DEFAULT_EWS_EMULATOR_PORT = 8090;
-export const SEED_MAILBOXES = ['alice@demo.example', 'bob@demo.example', 'limited@demo.example'];
+export const SEED_MAILBOXES = [
+  'alice@demo.example',
+  'bob@demo.example',
+  'limited@demo.example',
+  'delegate@demo.example',
+];
 export const EMULATOR_CREDENTIALS = {
   serviceAccount: { username: 'svc@demo.example', password: 'demo-password' },
   limitedAccount: { username: 'limited@demo.example', password: 'demo-password' },
+  /** No impersonation right: reaches other mailboxes only where they granted it FullAccess (grantFullAccess). */
+  delegateAccount: { username: 'delegate@demo.example', password: 'demo-password' },
   oauthClient: {
     clientId: 'demo-client',
     clientSecret: 'demo-secret',
@@ -88,6 +95,13 @@ export interface EwsEmulator {
   calls: Map<string, number>;
   mailbox(smtp: string): Mailbox | undefined;
   addMailbox(smtp: string): void;
+  /**
+   * The FullAccess mailbox permission, as an Exchange admin grants it with
+   * `Add-MailboxPermission -Identity <mailbox> -User <account> -AccessRights FullAccess` (and
+   * removes it with Remove-MailboxPermission): the account may then open the mailbox as a delegate.
+   */
+  grantFullAccess(mailbox: string, account: string): void;
+  revokeFullAccess(mailbox: string, account: string): void;
   listItems(smtp: string): ItemDump[];
   failNext(rule: FaultRuleInput): void;
   setLatency(ms: number, operation?: string): void;
@@ -193,6 +207,8 @@ export async function startEwsEmulator(input: EwsEmulatorOptions = {}): Promise<
     calls,
     mailbox: (smtp) => store.getMailbox(smtp),
     addMailbox: (smtp) => void store.ensureMailbox(smtp),
+    grantFullAccess: (mailbox, account) => void store.ensureMailbox(mailbox).fullAccess.add(account.toLowerCase()),
+    revokeFullAccess: (mailbox, account) => void store.getMailbox(mailbox)?.fullAccess.delete(account.toLowerCase()),
     listItems: (smtp) => listItems(store, smtp),
     failNext: (rule) => faults.add(rule),
     setLatency: (ms, operation) => {

@@ -194,7 +194,12 @@ async function handleToken(deps: ServerDeps, res: ServerResponse, tenant: string
   sendJson(res, 200, { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: token });
 }
 
-async function resolveCaller(deps: ServerDeps, principal: Principal, header: XNode | undefined): Promise<Mailbox> {
+/** The mailbox a request acts on, and whether it got there by impersonation. */
+async function resolveCaller(
+  deps: ServerDeps,
+  principal: Principal,
+  header: XNode | undefined,
+): Promise<{ mailbox: Mailbox; impersonating: boolean }> {
   const sid = path(header, 'ExchangeImpersonation', 'ConnectingSID');
   if (path(header, 'ExchangeImpersonation') && !sid)
     throw new SoapFault('ErrorInvalidExchangeImpersonationHeaderData', 'The impersonation header is invalid.');
@@ -215,7 +220,7 @@ async function resolveCaller(deps: ServerDeps, principal: Principal, header: XNo
         'ErrorImpersonateUserDenied',
         'The account does not have permission to impersonate the requested user.',
       );
-    return mbx;
+    return { mailbox: mbx, impersonating: true };
   }
   if (principal.appOnly)
     throw new SoapFault(
@@ -224,7 +229,7 @@ async function resolveCaller(deps: ServerDeps, principal: Principal, header: XNo
     );
   const own = deps.store.getMailbox(principal.name);
   if (!own) throw new SoapFault('ErrorNonExistentMailbox', 'The SMTP address has no mailbox associated with it.');
-  return own;
+  return { mailbox: own, impersonating: false };
 }
 
 /** RequestServerVersion values of the EWS schema ("RequestServerVersion", EWS reference). */
@@ -323,8 +328,9 @@ async function handleEws(deps: ServerDeps, req: IncomingMessage, res: ServerResp
       ),
     );
   let mailbox: Mailbox;
+  let impersonating: boolean;
   try {
-    mailbox = await resolveCaller(deps, principal, child(doc, 'Header'));
+    ({ mailbox, impersonating } = await resolveCaller(deps, principal, child(doc, 'Header')));
   } catch (e) {
     if (e instanceof SoapFault) return sendFault(res, e);
     throw e;
@@ -345,7 +351,7 @@ async function handleEws(deps: ServerDeps, req: IncomingMessage, res: ServerResp
     const ctx: OpContext = {
       store: deps.store,
       push: deps.push,
-      caller: { principal: principal.name, canImpersonate: principal.canImpersonate, mailbox },
+      caller: { principal: principal.name, canImpersonate: principal.canImpersonate, impersonating, mailbox },
       log: deps.log,
       op,
     };

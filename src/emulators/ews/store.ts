@@ -80,6 +80,11 @@ export interface Mailbox {
   items: Map<string, StoredItem>;
   events: MailboxEvent[];
   seq: number;
+  /**
+   * Accounts holding the FullAccess mailbox permission (Add-MailboxPermission -AccessRights FullAccess),
+   * lower-case: they may open this mailbox as delegates, without impersonation.
+   */
+  fullAccess: Set<string>;
 }
 
 export const DISTINGUISHED_FOLDERS: Record<string, { name: string; cls: string; parent?: string }> = {
@@ -137,7 +142,15 @@ export class EwsStore {
     const addr = smtp.toLowerCase();
     let mbx = this.mailboxes.get(addr);
     if (mbx) return mbx;
-    mbx = { smtp: addr, key: randomBytes(6).toString('hex'), folders: new Map(), items: new Map(), events: [], seq: 0 };
+    mbx = {
+      smtp: addr,
+      key: randomBytes(6).toString('hex'),
+      folders: new Map(),
+      items: new Map(),
+      events: [],
+      seq: 0,
+      fullAccess: new Set(),
+    };
     for (const [dist, def] of Object.entries(DISTINGUISHED_FOLDERS)) {
       const id = makeId(mbx.key, 'f', dist);
       mbx.folders.set(id, {

@@ -75,6 +75,43 @@ describe('impersonation', () => {
   });
 });
 
+// "Delegate access and EWS in Exchange": without the impersonation header the caller acts as itself;
+// another mailbox opens only with the owner's permission (FullAccess, Add-MailboxPermission).
+describe('delegate access', () => {
+  const aliceCalendar = () => new ews.FolderId(ews.WellKnownFolderName.Calendar, new ews.Mailbox('alice@demo.example'));
+
+  it('opens another mailbox only once it granted the account FullAccess, and only for that mailbox', async () => {
+    const delegate = makeService(emu, { user: 'delegate@demo.example', impersonate: '' });
+    expect(errorName(await rejection(ews.Folder.Bind(delegate, aliceCalendar())))).toBe('ErrorAccessDenied');
+    const appt = await saveAppointment(makeService(emu, { impersonate: 'alice@demo.example' }), 'for the delegate');
+    expect(errorName(await rejection(ews.Appointment.Bind(delegate, appt.Id)))).toBe('ErrorAccessDenied');
+
+    const granted = await fetch(`${emu.url}/_emulator/mailboxes/alice@demo.example/permissions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'delegate@demo.example', accessRights: 'FullAccess' }),
+    });
+    expect(granted.status).toBe(201);
+    expect((await ews.Folder.Bind(delegate, aliceCalendar())).DisplayName).toBe('Calendar');
+    expect((await ews.Appointment.Bind(delegate, appt.Id)).Subject).toBe('for the delegate');
+    // The permission is per mailbox: Bob's stays closed.
+    const bobCalendar = new ews.FolderId(ews.WellKnownFolderName.Calendar, new ews.Mailbox('bob@demo.example'));
+    expect(errorName(await rejection(ews.Folder.Bind(delegate, bobCalendar)))).toBe('ErrorAccessDenied');
+
+    emu.revokeFullAccess('alice@demo.example', 'delegate@demo.example');
+    expect(errorName(await rejection(ews.Folder.Bind(delegate, aliceCalendar())))).toBe('ErrorAccessDenied');
+  });
+
+  it('FullAccess does not make a delegate an impersonator', async () => {
+    emu.grantFullAccess('alice@demo.example', 'delegate@demo.example');
+    const impersonating = makeService(emu, { user: 'delegate@demo.example', impersonate: 'alice@demo.example' });
+    expect(errorName(await rejection(ews.Folder.Bind(impersonating, ews.WellKnownFolderName.Calendar)))).toBe(
+      'ErrorImpersonateUserDenied',
+    );
+    emu.revokeFullAccess('alice@demo.example', 'delegate@demo.example');
+  });
+});
+
 describe('OAuth via msal-node against the emulator token endpoint', () => {
   it('acquires a token with client credentials and uses it for an impersonated call', async () => {
     const result = await msalClient().acquireTokenByClientCredential({

@@ -1,7 +1,7 @@
 import { child, childText, children, esc } from '../xml.js';
 import { decodeWatermark, encodeWatermark } from '../store.js';
 import { ItemError, operationResponse } from '../soap.js';
-import { folderIdsIn, resolveFolder, type OpContext } from '../context.js';
+import { folderIdsIn, mayAccessMailbox, resolveFolder, type OpContext } from '../context.js';
 import { perItem } from './items.js';
 
 const EVENT_TYPES = new Set([
@@ -83,8 +83,7 @@ export function unsubscribe(ctx: OpContext): string {
       const id = childText(ctx.op, 'SubscriptionId') ?? '';
       const sub = ctx.push.subscriptions.get(id);
       if (!sub) throw new ItemError('ErrorSubscriptionNotFound', 'The specified subscription was not found.');
-      if (sub.mailbox !== ctx.caller.mailbox && !ctx.caller.canImpersonate)
-        throw new ItemError('ErrorAccessDenied', 'Access is denied.');
+      if (!mayAccessMailbox(ctx.caller, sub.mailbox)) throw new ItemError('ErrorAccessDenied', 'Access is denied.');
       ctx.push.unsubscribe(id);
       return '';
     }),
