@@ -8,7 +8,9 @@ import {
   decideSeries,
   exchangeItemQualifies,
   parseOccurrenceKey,
+  instanceWindow,
   syncWindow,
+  withDeletedFromInstances,
   type LinkedOccurrence,
 } from '../sync/index.js';
 import { appointmentOps } from './activity-kinds.js';
@@ -118,10 +120,11 @@ async function reconcileSeriesOnce(
 
   const window = syncWindow(ctx.settings, now);
   // Exceptions (moved or edited occurrences) are items of their own; the pattern gives the rest.
-  const exceptions =
-    wanted && master
-      ? (await connector.expandSeries(address, seriesId, window)).filter((o) => o.type === 'exception')
-      : [];
+  // An occurrence the pattern has but the instances lack was deleted (Graph tells it no other way).
+  const instances =
+    wanted && master ? await connector.expandSeries(address, seriesId, instanceWindow(master, window)) : [];
+  const exceptions = instances.filter((o) => o.type === 'exception');
+  if (wanted && master) master = withDeletedFromInstances(master, instances, window);
   const linked = await linkedOccurrences(env, links);
   const lookup = await buildLookup(
     ctx,

@@ -30,6 +30,11 @@ export type { CanonicalContact } from './contacts/canonical-contact.js';
 export { expandSeriesToOccurrences, parseOccurrenceKey, type Occurrence } from './recurrence/expand-series.js';
 export { decideSeries, type LinkedOccurrence, type SeriesDecisionInput } from './recurrence/decide-series.js';
 export {
+  instanceWindow,
+  occurrencesMissingFromInstances,
+  withDeletedFromInstances,
+} from './recurrence/series-instances.js';
+export {
   matchForInitialLoad,
   type InitialLoadMatch,
   type S4Candidate,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { occurrenceStarts, type GraphRecurrence } from './recurrence.js';
 import { dateTimeTimeZone, instantFromDateTimeTimeZone, toIanaZone } from './time-zones.js';
 import {
@@ -21,9 +22,12 @@ import type { Entry, Json, Mailbox } from './store.js';
 
 /**
  * Outlook events as Graph v1.0 shows them (learn.microsoft.com/graph/api/resources/event). A
- * series is stored as its master plus stored exceptions; occurrences are computed, and their ids
- * are the master id + "=OCC" + the original start, so an occurrence keeps its id when it is
- * modified (it then becomes a stored exception with the same id).
+ * series is stored as its master plus stored exceptions; occurrences are computed. An occurrence's
+ * id is opaque, as Graph's are (a client cannot read the series or the start out of it): a hash of
+ * master id and original start, remembered per mailbox so the emulator can resolve it again. An
+ * occurrence keeps its id when it is modified (it then becomes a stored exception with that id).
+ * The v1.0 event has no list of cancelled occurrences (`cancelledOccurrences` is on the beta
+ * resource only), so a deleted occurrence shows only by its absence from the instances.
  */
 const WRITABLE = [
   'subject',
@@ -61,13 +65,24 @@ function meta(entry: Entry): EventMeta {
   return entry.data._meta as EventMeta;
 }
 
-export function occurrenceId(masterId: string, originalStartMs: number): string {
-  return `${masterId}=OCC${originalStartMs}`;
+/** Per mailbox: the occurrence ids handed out, to what they name. */
+const occurrenceIds = new WeakMap<Mailbox, Map<string, { masterId: string; originalStartMs: number }>>();
+
+export function occurrenceId(mailbox: Mailbox, masterId: string, originalStartMs: number): string {
+  const id = `AAMkOc${createHash('sha256').update(`${masterId}\n${originalStartMs}`).digest('base64url').slice(0, 43)}=`;
+  let known = occurrenceIds.get(mailbox);
+  if (!known) occurrenceIds.set(mailbox, (known = new Map()));
+  known.set(id, { masterId, originalStartMs });
+  return id;
 }
 
-function parseOccurrenceId(id: string): { masterId: string; originalStartMs: number } | undefined {
-  const m = /^(.+)=OCC(\d+)$/.exec(id);
-  return m ? { masterId: m[1] ?? '', originalStartMs: Number(m[2]) } : undefined;
+function parseOccurrenceId(mailbox: Mailbox, id: string): { masterId: string; originalStartMs: number } | undefined {
+  return occurrenceIds.get(mailbox)?.get(id);
+}
+
+/** The original starts of a master's cancelled occurrences (for the portable export, not on the wire). */
+export function cancelledStarts(entry: Entry): string[] {
+  return meta(entry).cancelled.map((ms) => new Date(ms).toISOString());
 }
 
 function validate(body: Json): void {
@@ -154,7 +169,6 @@ export function eventJson(
     attendees: d.attendees ?? [],
     organizer: { emailAddress: { name: ctx.mailbox.smtpAddress, address: ctx.mailbox.smtpAddress } },
     recurrence: type === 'seriesMaster' ? (d.recurrence ?? null) : null,
-    ...(type === 'seriesMaster' ? { cancelledOccurrences: m.cancelled.map((ms) => occurrenceId(entry.id, ms)) } : {}),
   };
   const expand = expandedExtendedProperties(ctx.req.query.get('$expand'));
   if (expand) json.singleValueExtendedProperties = extendedPropertiesJson(entry, expand);
@@ -190,7 +204,7 @@ export function instancesOf(ctx: Ctx, master: Entry, fromMs: number, toMs: numbe
       json: exception
         ? eventJson(ctx, exception)
         : eventJson(ctx, master, {
-            id: occurrenceId(master.id, original),
+            id: occurrenceId(ctx.mailbox, master.id, original),
             type: 'occurrence',
             startMs: original,
             endMs: original + duration,
@@ -224,7 +238,7 @@ function windowParams(ctx: Ctx, required: boolean): { ws: number; we: number } |
 function resolve(ctx: Ctx, id: string): { entry: Entry; occurrence?: { masterId: string; originalStartMs: number } } {
   const stored = ctx.mailbox.calendar.entries.get(id);
   if (stored) return { entry: stored };
-  const occ = parseOccurrenceId(id);
+  const occ = parseOccurrenceId(ctx.mailbox, id);
   const master = occ ? ctx.mailbox.calendar.entries.get(occ.masterId) : undefined;
   if (
     occ &&
@@ -431,13 +445,17 @@ function deltaRows(
     // Occurrence ids in the window by the pattern (live or cancelled), to name the ones that left.
     const pattern = occurrenceStarts(entry.data.recurrence as GraphRecurrence, m.startMs, zone, we)
       .filter((s) => s < we && s + duration > ws)
-      .map((s) => occurrenceId(entry.id, s));
+      .map((s) => occurrenceId(ctx.mailbox, entry.id, s));
     if (removed) return gone(pattern);
     const live = window ? instancesOf(ctx, entry, ws, we) : [];
     const liveIds = new Set(live.map((j) => String(j.id)));
     return [
       ...live,
-      ...gone([...pattern, ...m.cancelled.map((s) => occurrenceId(entry.id, s))].filter((id) => !liveIds.has(id))),
+      ...gone(
+        [...pattern, ...m.cancelled.map((s) => occurrenceId(ctx.mailbox, entry.id, s))].filter(
+          (id) => !liveIds.has(id),
+        ),
+      ),
     ];
   }
   if (removed) return gone([entry.id]);

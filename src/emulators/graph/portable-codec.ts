@@ -82,7 +82,6 @@ export function appointmentFromGraph(json: GraphJson): PortableAppointment {
   const organizer = (json.organizer as { emailAddress?: { address?: string; name?: string } } | undefined)
     ?.emailAddress;
   const stamp = stampFromExtendedProperties(json);
-  const cancelled = json.cancelledOccurrences as string[] | undefined;
   const recurrence = json.recurrence as PortableAppointment['recurrence'] | null | undefined;
   return {
     id: String(json.id),
@@ -143,24 +142,10 @@ export function appointmentFromGraph(json: GraphJson): PortableAppointment {
           },
         }
       : {}),
-    ...(cancelled && cancelled.length > 0
-      ? { deletedOccurrences: cancelled.map(occurrenceStartFromId).filter((s): s is string => !!s) }
-      : {}),
     hasAttachments: json.hasAttachments === true,
     ...(stamp ? { stamp } : {}),
     lastModified: String(json.lastModifiedDateTime ?? ''),
   };
-}
-
-/**
- * `cancelledOccurrences` is documented on the beta event resource only, so v1.0 may not send it;
- * when present, entries that carry the original start (the emulator's "=OCC<ms>" ids) are used and
- * others dropped. Either way the engine can learn of deleted occurrences from expandSeries, where
- * they are missing.
- */
-function occurrenceStartFromId(id: string): string | undefined {
-  const m = /=OCC(\d+)$/.exec(id);
-  return m ? new Date(Number(m[1])).toISOString() : undefined;
 }
 
 /** Draft fields → Graph event JSON (only the fields present, for PATCH). */

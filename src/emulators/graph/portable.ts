@@ -65,7 +65,12 @@ export function exportMailbox(store: GraphStore, smtp: string): PortableMailbox 
   if (!mailbox) throw new Error(`Unknown mailbox ${smtp}`);
   const ctx = internalCtx(store, mailbox);
   const appointments = [...mailbox.calendar.entries.values()]
-    .map((e) => appointmentFromGraph(events.eventJson(ctx, e)))
+    .map((e) => {
+      const a = appointmentFromGraph(events.eventJson(ctx, e));
+      // v1.0 does not list cancelled occurrences on the wire; the export reads them from the store.
+      const cancelled = a.type === 'seriesMaster' ? events.cancelledStarts(e) : [];
+      return cancelled.length > 0 ? { ...a, deletedOccurrences: cancelled } : a;
+    })
     .filter((a) => a.type === 'single' || a.type === 'seriesMaster')
     .map(strip);
   const tasks = [...mailbox.tasks.values()]

@@ -131,6 +131,54 @@ describe('Graph emulator protocol', () => {
     expect(stale.status).toBe(412);
   });
 
+  // "List instances" (learn.microsoft.com/graph/api/event-list-instances): occurrences and exceptions with
+  // seriesMasterId and originalStart; ids are opaque. The v1.0 event resource
+  // (learn.microsoft.com/graph/api/resources/event) has no cancelledOccurrences (beta only), so a deleted
+  // occurrence ("Delete event", learn.microsoft.com/graph/api/event-delete) just leaves the instances.
+  it('serves a series’ instances with opaque ids and original starts; a deleted occurrence leaves them, the master names none', async () => {
+    const master = (await (
+      await api('/users/alice@demo.example/events', {
+        method: 'POST',
+        body: JSON.stringify({
+          subject: 'Series',
+          start: { dateTime: '2026-09-07T09:00:00', timeZone: 'UTC' },
+          end: { dateTime: '2026-09-07T09:30:00', timeZone: 'UTC' },
+          recurrence: {
+            pattern: { type: 'weekly', interval: 1, daysOfWeek: ['monday'] },
+            range: { type: 'numbered', startDate: '2026-09-07', numberOfOccurrences: 3 },
+          },
+        }),
+      })
+    ).json()) as { id: string };
+    const window = 'startDateTime=2026-09-01T00:00:00Z&endDateTime=2026-10-01T00:00:00Z';
+    type Instance = { id: string; type: string; seriesMasterId: string; originalStart: string };
+    const list = async () =>
+      (
+        (await (await api(`/users/alice@demo.example/events/${master.id}/instances?${window}`)).json()) as {
+          value: Instance[];
+        }
+      ).value;
+    const instances = await list();
+    expect(instances.map((i) => [i.type, i.seriesMasterId, i.originalStart])).toEqual([
+      ['occurrence', master.id, '2026-09-07T09:00:00.000Z'],
+      ['occurrence', master.id, '2026-09-14T09:00:00.000Z'],
+      ['occurrence', master.id, '2026-09-21T09:00:00.000Z'],
+    ]);
+    // Nothing of the series or the start can be read out of an occurrence id.
+    expect(instances.every((i) => !i.id.includes(master.id) && !/2026|\d{13}/.test(i.id))).toBe(true);
+    expect((await api(`/users/alice@demo.example/events/${instances[1]!.id}`)).status).toBe(200);
+    expect((await api(`/users/alice@demo.example/events/${instances[1]!.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await api(`/users/alice@demo.example/events/${instances[1]!.id}`)).status).toBe(404);
+    expect((await list()).map((i) => i.originalStart)).toEqual([
+      '2026-09-07T09:00:00.000Z',
+      '2026-09-21T09:00:00.000Z',
+    ]);
+    const read = (await (await api(`/users/alice@demo.example/events/${master.id}`)).json()) as Record<string, unknown>;
+    expect(read.type).toBe('seriesMaster');
+    expect(read).not.toHaveProperty('cancelledOccurrences');
+    await api(`/users/alice@demo.example/events/${master.id}`, { method: 'DELETE' });
+  });
+
   it('limits $batch to 20 requests and answers 424 for failed dependencies', async () => {
     const requests = Array.from({ length: 21 }, (_, i) => ({
       id: String(i),
