@@ -163,6 +163,15 @@ CLASS zcl_tandem_task_crm_gateway IMPLEMENTATION.
   ENDMETHOD.
 
 
+  METHOD zif_tandem_task_gateway~first_tasks.
+    SELECT guid FROM crmd_orderadm_h
+      WHERE object_type = @gc_task
+      ORDER BY changed_at, guid
+      INTO TABLE @rt_guids
+      UP TO @iv_count ROWS.
+  ENDMETHOD.
+
+
   METHOD zif_tandem_task_gateway~find_by_partner.
     " One-order partners: CRMD_PARTNER holds the partner's GUID (BUT000-PARTNER_GUID) under the
     " partner set CRMD_LINK links to the order (set type 07).

@@ -95,16 +95,15 @@ CLASS zcl_tandem_task_dpc_ext IMPLEMENTATION.
             lt_tasks = service( )->get_tasks( it_conditions = lt_conditions iv_top = is_paging-top iv_skip = is_paging-skip ).
             copy_data_to_ref( EXPORTING is_data = lt_tasks CHANGING cr_data = er_entityset ).
           WHEN zcl_tandem_task_map=>gc_entity_set-partner.
-            lt_partners = service( )->get_partners( it_conditions = lt_conditions iv_guid = ls_parent-activity_uuid ).
+            lt_partners = service( )->get_partners( it_conditions = lt_conditions iv_guid = ls_parent-activity_uuid
+                                                    iv_top = is_paging-top ).
             copy_data_to_ref( EXPORTING is_data = lt_partners CHANGING cr_data = er_entityset ).
           WHEN zcl_tandem_task_map=>gc_entity_set-text.
             IF ls_parent-activity_uuid IS INITIAL.
-              RAISE EXCEPTION TYPE zcx_tandem_task
-                EXPORTING
-                  iv_status = zcx_tandem_task=>gc_status-bad_request
-                  iv_text   = `Read texts through TaskActivity(guid'…')/to_Text`.
+              lt_texts = service( )->get_text_list( it_conditions = lt_conditions iv_top = is_paging-top ).
+            ELSE.
+              lt_texts = service( )->get_texts( ls_parent-activity_uuid ).
             ENDIF.
-            lt_texts = service( )->get_texts( ls_parent-activity_uuid ).
             copy_data_to_ref( EXPORTING is_data = lt_texts CHANGING cr_data = er_entityset ).
         ENDCASE.
       CATCH zcx_tandem_task INTO lo_error.

@@ -4,7 +4,8 @@
 "! one-order API is reached through ZIF_TANDEM_TASK_GATEWAY, so these rules run in ABAP Unit with a
 "! test double, in SAP and in Node (npm test).
 "! <ul><li>Lists need a selective condition (ActivityUUID, ActivityExternalReference, LastChangeDateTime;
-"! for partners BusinessPartner or ActivityUUID): the one-order tables are never scanned whole.</li>
+"! for partners BusinessPartner or ActivityUUID), or no condition at all and $top of at most 100 (the
+"! S/4 Test reads one entity of each set): the one-order tables are never scanned whole.</li>
 "! <li>Every condition Gateway passed is then applied to the entities read, with select-option
 "! semantics (OR within a property, AND between properties).</li>
 "! <li>Writes go to the one-order buffer; outside a changeset each request is saved at once, inside one
@@ -54,11 +55,15 @@ CLASS zcl_tandem_task_service DEFINITION PUBLIC FINAL CREATE PUBLIC.
       RAISING
         zcx_tandem_task.
 
+    "! A list without any condition may show at most this many entities ($top)
+    CONSTANTS gc_max_unfiltered TYPE i VALUE 100.
+
     "! Partners matching every condition; iv_guid set = the partners of that task (navigation to_Partner)
     METHODS get_partners
       IMPORTING
         it_conditions      TYPE ty_conditions
         iv_guid            TYPE zcl_tandem_task_map=>ty_guid OPTIONAL
+        iv_top             TYPE i DEFAULT 0
       RETURNING
         VALUE(rt_partners) TYPE zcl_tandem_task_map=>ty_partners
       RAISING
@@ -75,6 +80,16 @@ CLASS zcl_tandem_task_service DEFINITION PUBLIC FINAL CREATE PUBLIC.
     METHODS get_texts
       IMPORTING
         iv_guid         TYPE zcl_tandem_task_map=>ty_guid
+      RETURNING
+        VALUE(rt_texts) TYPE zcl_tandem_task_map=>ty_texts
+      RAISING
+        zcx_tandem_task.
+
+    "! Texts of the tasks the conditions name (ActivityUUID eq), or of the first tasks ($top, no condition)
+    METHODS get_text_list
+      IMPORTING
+        it_conditions   TYPE ty_conditions
+        iv_top          TYPE i DEFAULT 0
       RETURNING
         VALUE(rt_texts) TYPE zcl_tandem_task_map=>ty_texts
       RAISING
@@ -185,9 +200,20 @@ CLASS zcl_tandem_task_service DEFINITION PUBLIC FINAL CREATE PUBLIC.
       RAISING
         zcx_tandem_task.
 
+    METHODS unfiltered
+      IMPORTING
+        iv_entity_set   TYPE string
+        iv_count        TYPE i
+      RETURNING
+        VALUE(rt_guids) TYPE zif_tandem_task_gateway=>ty_guids
+      RAISING
+        zcx_tandem_task.
+
     METHODS candidates
       IMPORTING
         it_conditions   TYPE ty_conditions
+        iv_top          TYPE i
+        iv_skip         TYPE i
       RETURNING
         VALUE(rt_guids) TYPE zif_tandem_task_gateway=>ty_guids
       RAISING
@@ -278,7 +304,7 @@ CLASS zcl_tandem_task_service IMPLEMENTATION.
     DATA lt_all TYPE ty_tasks.
     FIELD-SYMBOLS <ls_order> TYPE zcl_tandem_task_map=>ty_order.
 
-    lt_orders = mo_gateway->read( candidates( it_conditions ) ).
+    lt_orders = mo_gateway->read( candidates( it_conditions = it_conditions iv_top = iv_top iv_skip = iv_skip ) ).
     LOOP AT lt_orders ASSIGNING <ls_order>.
       ls_task = zcl_tandem_task_map=>to_task( <ls_order> ).
       IF matches( is_record = ls_task iv_entity_set = zcl_tandem_task_map=>gc_entity_set-task
@@ -304,6 +330,10 @@ CLASS zcl_tandem_task_service IMPLEMENTATION.
     FIELD-SYMBOLS <lv_value> TYPE string.
     FIELD-SYMBOLS <ls_condition> TYPE ty_condition.
 
+    IF it_conditions IS INITIAL.
+      rt_guids = unfiltered( iv_entity_set = zcl_tandem_task_map=>gc_entity_set-task iv_count = iv_top + iv_skip ).
+      RETURN.
+    ENDIF.
     lt_values = equal_values( it_conditions = it_conditions iv_property = `ActivityUUID` ).
     IF lt_values IS NOT INITIAL.
       LOOP AT lt_values ASSIGNING <lv_value>.
@@ -325,6 +355,15 @@ CLASS zcl_tandem_task_service IMPLEMENTATION.
     ENDLOOP.
     fail( iv_status = zcx_tandem_task=>gc_status-bad_request
           iv_text   = `Filter TaskActivity by ActivityUUID, ActivityExternalReference (eq) or LastChangeDateTime (ge)` ).
+  ENDMETHOD.
+
+
+  METHOD unfiltered.
+    IF iv_count < 1 OR iv_count > gc_max_unfiltered.
+      fail( iv_status = zcx_tandem_task=>gc_status-bad_request
+            iv_text   = |{ iv_entity_set } without $filter: give $top (at most { gc_max_unfiltered })| ).
+    ENDIF.
+    rt_guids = mo_gateway->first_tasks( iv_count ).
   ENDMETHOD.
 
 
@@ -351,6 +390,8 @@ CLASS zcl_tandem_task_service IMPLEMENTATION.
 
     IF iv_guid IS NOT INITIAL.
       APPEND iv_guid TO lt_guids.
+    ELSEIF it_conditions IS INITIAL.
+      lt_guids = unfiltered( iv_entity_set = zcl_tandem_task_map=>gc_entity_set-partner iv_count = iv_top ).
     ELSE.
       lt_guids = partner_candidates( it_conditions ).
     ENDIF.
@@ -358,6 +399,9 @@ CLASS zcl_tandem_task_service IMPLEMENTATION.
     LOOP AT lt_orders ASSIGNING <ls_order>.
       lt_partners = zcl_tandem_task_map=>to_partners( <ls_order> ).
       LOOP AT lt_partners ASSIGNING <ls_partner>.
+        IF iv_top > 0 AND lines( rt_partners ) >= iv_top.
+          RETURN.
+        ENDIF.
         IF matches( is_record = <ls_partner> iv_entity_set = zcl_tandem_task_map=>gc_entity_set-partner
                     it_conditions = it_conditions ) = abap_true.
           APPEND <ls_partner> TO rt_partners.
@@ -412,6 +456,45 @@ CLASS zcl_tandem_task_service IMPLEMENTATION.
 
   METHOD get_texts.
     rt_texts = zcl_tandem_task_map=>to_texts( read_order( iv_guid ) ).
+  ENDMETHOD.
+
+
+  METHOD get_text_list.
+    DATA lt_values TYPE zcl_tandem_task_map=>ty_names.
+    DATA lt_guids TYPE zif_tandem_task_gateway=>ty_guids.
+    DATA lv_guid TYPE zcl_tandem_task_map=>ty_guid.
+    DATA lt_orders TYPE zif_tandem_task_gateway=>ty_orders.
+    DATA lt_texts TYPE zcl_tandem_task_map=>ty_texts.
+    FIELD-SYMBOLS <lv_value> TYPE string.
+    FIELD-SYMBOLS <ls_order> TYPE zcl_tandem_task_map=>ty_order.
+    FIELD-SYMBOLS <ls_text> TYPE zcl_tandem_task_map=>ty_text.
+
+    IF it_conditions IS INITIAL.
+      lt_guids = unfiltered( iv_entity_set = zcl_tandem_task_map=>gc_entity_set-text iv_count = iv_top ).
+    ELSE.
+      lt_values = equal_values( it_conditions = it_conditions iv_property = `ActivityUUID` ).
+      IF lt_values IS INITIAL.
+        fail( iv_status = zcx_tandem_task=>gc_status-bad_request
+              iv_text   = `Filter TaskActivityText by ActivityUUID (eq), or read TaskActivity(guid'…')/to_Text` ).
+      ENDIF.
+      LOOP AT lt_values ASSIGNING <lv_value>.
+        lv_guid = <lv_value>.
+        APPEND lv_guid TO lt_guids.
+      ENDLOOP.
+    ENDIF.
+    lt_orders = mo_gateway->read( lt_guids ).
+    LOOP AT lt_orders ASSIGNING <ls_order>.
+      lt_texts = zcl_tandem_task_map=>to_texts( <ls_order> ).
+      LOOP AT lt_texts ASSIGNING <ls_text>.
+        IF iv_top > 0 AND lines( rt_texts ) >= iv_top.
+          RETURN.
+        ENDIF.
+        IF matches( is_record = <ls_text> iv_entity_set = zcl_tandem_task_map=>gc_entity_set-text
+                    it_conditions = it_conditions ) = abap_true.
+          APPEND <ls_text> TO rt_texts.
+        ENDIF.
+      ENDLOOP.
+    ENDLOOP.
   ENDMETHOD.
 
 

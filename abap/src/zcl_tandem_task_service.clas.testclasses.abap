@@ -71,6 +71,18 @@ CLASS ltcl_fake_gateway IMPLEMENTATION.
   ENDMETHOD.
 
 
+  METHOD zif_tandem_task_gateway~first_tasks.
+    DATA lt_sorted TYPE zif_tandem_task_gateway=>ty_orders.
+    FIELD-SYMBOLS <ls_order> TYPE zcl_tandem_task_map=>ty_order.
+
+    lt_sorted = mt_buffer.
+    SORT lt_sorted BY orderadm_h-changed_at orderadm_h-guid.
+    LOOP AT lt_sorted ASSIGNING <ls_order> TO iv_count.
+      APPEND <ls_order>-orderadm_h-guid TO rt_guids.
+    ENDLOOP.
+  ENDMETHOD.
+
+
   METHOD zif_tandem_task_gateway~find_by_partner.
     DATA lv_partner TYPE string.
     FIELD-SYMBOLS <ls_order> TYPE zcl_tandem_task_map=>ty_order.
@@ -255,6 +267,7 @@ CLASS ltcl_task_service DEFINITION FINAL FOR TESTING RISK LEVEL HARMLESS DURATIO
     METHODS main_partner_flag_replaced FOR TESTING RAISING zcx_tandem_task.
     METHODS text_written_and_deleted FOR TESTING RAISING zcx_tandem_task.
     METHODS duplicate_partner_conflicts FOR TESTING RAISING zcx_tandem_task.
+    METHODS one_of_each_without_filter FOR TESTING RAISING zcx_tandem_task.
 ENDCLASS.
 
 
@@ -602,6 +615,26 @@ CLASS ltcl_task_service IMPLEMENTATION.
         cl_abap_unit_assert=>fail( `added a partner twice` ).
       CATCH zcx_tandem_task INTO lo_error.
         cl_abap_unit_assert=>assert_equals( act = status_of( lo_error ) exp = 409 ).
+    ENDTRY.
+  ENDMETHOD.
+
+  METHOD one_of_each_without_filter.
+    " The S/4 Test reads TaskActivity, TaskActivityPartner and TaskActivityText with $top=1 and no filter.
+    DATA lt_none TYPE zcl_tandem_task_service=>ty_conditions.
+    DATA lo_error TYPE REF TO zcx_tandem_task.
+
+    mo_cut->create_task( new_task( ) ).
+    mo_cut->create_task( new_task( ) ).
+    cl_abap_unit_assert=>assert_equals( act = lines( mo_cut->get_tasks( it_conditions = lt_none iv_top = 1 ) ) exp = 1 ).
+    cl_abap_unit_assert=>assert_equals( act = lines( mo_cut->get_partners( it_conditions = lt_none iv_top = 1 ) ) exp = 1 ).
+    cl_abap_unit_assert=>assert_equals( act = lines( mo_cut->get_text_list( it_conditions = lt_none iv_top = 1 ) ) exp = 1 ).
+    cl_abap_unit_assert=>assert_equals( act = lines( mo_cut->get_tasks( it_conditions = lt_none iv_top = 5 ) ) exp = 2 ).
+    TRY.
+        mo_cut->get_tasks( lt_none ).
+        cl_abap_unit_assert=>fail( `listed every task` ).
+      CATCH zcx_tandem_task INTO lo_error.
+        cl_abap_unit_assert=>assert_equals( act = lo_error->get_text( )
+                                            exp = `TaskActivity without $filter: give $top (at most 100)` ).
     ENDTRY.
   ENDMETHOD.
 

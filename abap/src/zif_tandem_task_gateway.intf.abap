@@ -36,6 +36,15 @@ INTERFACE zif_tandem_task_gateway PUBLIC.
     RAISING
       zcx_tandem_task.
 
+  "! The first iv_count tasks by change time (then GUID): a small unfiltered list, e.g. the S/4 Test's $top=1
+  METHODS first_tasks
+    IMPORTING
+      iv_count        TYPE i
+    RETURNING
+      VALUE(rt_guids) TYPE ty_guids
+    RAISING
+      zcx_tandem_task.
+
   "! Tasks in which the business partner (as shown, e.g. 10100001) has one of the partner functions
   METHODS find_by_partner
     IMPORTING
