@@ -26,6 +26,13 @@ const envSchema = z.object({
     .default('tandem'),
   /** Events per second one tenant may post to /s4/events per web instance (bursts up to 5×). */
   TENANT_EVENTS_PER_SECOND: z.coerce.number().int().min(1).default(5_000),
+  /**
+   * Jobs of one tenant's S/4 events and Exchange changes in the inbox queue at once, across all
+   * workers (and so at most running at once); the tenant's further jobs wait their turn (docs/operations.md "Fairness between tenants").
+   */
+  TENANT_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(8),
+  /** The same for a tenant's bulk work: initial loads, the series pass, drift repairs. */
+  TENANT_BULK_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(2),
   /** How often the worker compares each tenant's recently changed S/4 activities with their links (the drift check). */
   DRIFT_CHECK_SECONDS: z.coerce.number().int().min(5).max(3_600).default(300),
   /** Plans (objects to compare or copy) per initial-load job; the next job resumes from a checkpoint. */
@@ -70,6 +77,8 @@ export interface Config {
   queuePrefix: string;
   devTokenSecret: string;
   tenantEventsPerSecond: number;
+  /** TENANT_JOB_CONCURRENCY and TENANT_BULK_CONCURRENCY: a tenant's slots per lane. */
+  laneCaps: { events: number; bulk: number };
   /** Drift check interval in seconds (DRIFT_CHECK_SECONDS). */
   driftCheckSeconds: number;
   initialLoadChunk: number;
@@ -132,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queuePrefix: values.QUEUE_PREFIX,
     devTokenSecret: values.DEV_TOKEN_SECRET,
     tenantEventsPerSecond: values.TENANT_EVENTS_PER_SECOND,
+    laneCaps: { events: values.TENANT_JOB_CONCURRENCY, bulk: values.TENANT_BULK_CONCURRENCY },
     driftCheckSeconds: values.DRIFT_CHECK_SECONDS,
     initialLoadChunk: values.INITIAL_LOAD_CHUNK,
     inboxDoneRetentionDays: values.INBOX_DONE_RETENTION_DAYS,

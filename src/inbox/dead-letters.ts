@@ -1,6 +1,5 @@
-import type { Queue } from 'bullmq';
 import { TandemError } from '../errors/tandem-error.js';
-import { inboxJob, inboxJobId, type InboxJobData } from '../queue/queues.js';
+import { inboxJob, inboxJobId, type Queues } from '../queue/queues.js';
 import type { Pool } from '../store/pool.js';
 import { withTenant } from '../store/transaction.js';
 import { reviveDeadLetter } from './inbox-repository.js';
@@ -14,7 +13,7 @@ import type { InboxRow } from './inbox-event.js';
  */
 export async function retryDeadLetter(
   pool: Pool,
-  queue: Queue<InboxJobData>,
+  queues: Pick<Queues, 'inbox' | 'lanes'>,
   tenantId: string,
   inboxId: number,
 ): Promise<InboxRow> {
@@ -24,9 +23,8 @@ export async function retryDeadLetter(
       const row = await reviveDeadLetter(tx, inboxId);
       if (!row) throw new TandemError('NOT_FOUND', `Inbox entry ${inboxId} is not a dead letter of this tenant`);
       // BullMQ keeps failed jobs for inspection; the old one would make the new add a no-op.
-      await (await queue.getJob(inboxJobId(inboxId)))?.remove();
-      const job = inboxJob(row);
-      await queue.add(job.name, job.data, job.opts);
+      await (await queues.inbox.getJob(inboxJobId(inboxId)))?.remove();
+      await queues.lanes.addBulk([inboxJob(row)]);
       return row;
     },
     pool,

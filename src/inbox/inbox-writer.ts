@@ -1,8 +1,7 @@
-import type { Queue } from 'bullmq';
 import { TandemError, coerceError } from '../errors/tandem-error.js';
 import { logger } from '../logging/logger.js';
 import { inboxAccepted, inboxDuplicates, inboxEnqueueSkipped } from '../observability/metrics.js';
-import { inboxJob, type InboxJobData } from '../queue/queues.js';
+import { inboxJob, type InboxEnqueuer } from '../queue/queues.js';
 import type { Pool } from '../store/pool.js';
 import { GroupCommit } from '../store/group-commit.js';
 import type { NewInboxEvent } from './inbox-event.js';
@@ -51,7 +50,7 @@ export class InboxWriter {
 
   constructor(
     private readonly pool: Pool,
-    private readonly queue: Queue<InboxJobData>,
+    private readonly queue: InboxEnqueuer,
     private readonly options: InboxWriterOptions = {},
   ) {
     this.group = new GroupCommit((writes) => this.flush(writes), {

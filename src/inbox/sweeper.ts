@@ -1,6 +1,5 @@
-import type { Queue } from 'bullmq';
 import { logger } from '../logging/logger.js';
-import { inboxJob, inboxJobId, type InboxJobData } from '../queue/queues.js';
+import { inboxJob, inboxJobId, type Queues } from '../queue/queues.js';
 import type { Pool } from '../store/pool.js';
 import { withSystemScope } from '../store/transaction.js';
 import { writeJournal } from '../journal/journal.js';
@@ -31,7 +30,7 @@ export const DEFAULT_SWEEP_OPTIONS: SweepOptions = {
  */
 export async function sweepInbox(
   pool: Pool,
-  queue: Queue<InboxJobData>,
+  queues: Pick<Queues, 'inbox' | 'lanes'>,
   options: SweepOptions = DEFAULT_SWEEP_OPTIONS,
 ): Promise<number> {
   const swept = await withSystemScope(async (tx) => {
@@ -54,12 +53,12 @@ export async function sweepInbox(
   await Promise.all(
     stale.map(async (row) => {
       // A job that failed for good but whose row was not marked (crash) would block the id; clear it.
-      const existing = await queue.getJob(inboxJobId(row.id));
+      const existing = await queues.inbox.getJob(inboxJobId(row.id));
       if (existing && (await existing.isFailed())) await existing.remove();
-      const job = inboxJob(row);
-      await queue.add(job.name, job.data, job.opts);
     }),
   );
+  // Through the tenant lanes like every enqueue: a row whose job is parked stays parked (no-op).
+  await queues.lanes.addBulk(stale.map((row) => inboxJob(row)));
   if (stale.length > 0) logger.info({ count: stale.length }, 'sweeper re-enqueued inbox rows');
   return stale.length;
 }

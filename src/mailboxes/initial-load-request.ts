@@ -1,6 +1,5 @@
-import type { Queue } from 'bullmq';
 import { logger } from '../logging/logger.js';
-import { inboxJob, type InboxJobData } from '../queue/queues.js';
+import { inboxJob, type InboxEnqueuer } from '../queue/queues.js';
 import type { Tx } from '../store/transaction.js';
 import { INBOX_EVENT_TYPES, subjects } from '../inbox/subjects.js';
 
@@ -54,10 +53,7 @@ export async function requestInitialLoad(
 }
 
 /** After commit: hand the rows to the queue. A failure here loses nothing (the sweeper re-enqueues committed rows). */
-export async function enqueueInitialLoads(
-  queue: Queue<InboxJobData>,
-  loads: readonly QueuedInitialLoad[],
-): Promise<void> {
+export async function enqueueInitialLoads(queue: InboxEnqueuer, loads: readonly QueuedInitialLoad[]): Promise<void> {
   if (loads.length === 0) return;
   await queue
     .addBulk(loads.map((load) => inboxJob(load)))

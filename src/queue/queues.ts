@@ -1,5 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { DEFAULT_LANE_CAPS, TenantLanes, type LaneCaps } from './tenant-lanes.js';
 
 /**
  * Queue names and job payloads. Postgres holds the truth (the inbox); these jobs only say
@@ -90,18 +91,29 @@ export function inboxJob(
   };
 }
 
+export type InboxJob = ReturnType<typeof inboxJob>;
+
+/** Where producers put inbox jobs: TenantLanes (fair between tenants), never the BullMQ queue directly. */
+export interface InboxEnqueuer {
+  addBulk(jobs: InboxJob[]): Promise<unknown>;
+}
+
 export interface Queues {
+  /** The BullMQ queue the worker consumes; producers enqueue through `lanes`. */
   inbox: Queue<InboxJobData>;
+  /** Per-tenant admission into `inbox` (docs/operations.md "Fairness between tenants"). */
+  lanes: TenantLanes;
   prefix: string;
   close(): Promise<void>;
 }
 
-export function createQueues(connection: Redis, prefix: string): Queues {
+export function createQueues(connection: Redis, prefix: string, caps: LaneCaps = DEFAULT_LANE_CAPS): Queues {
   const inbox = new Queue<InboxJobData>(INBOX_QUEUE, { connection, prefix });
   // The connection's own listener logs outages; without one here BullMQ prints each reconnect failure.
   inbox.on('error', () => undefined);
   return {
     inbox,
+    lanes: new TenantLanes(connection, inbox, prefix, caps),
     prefix,
     async close() {
       await inbox.close();

@@ -42,9 +42,9 @@ export async function startWeb(
   // Web only produces: its Redis commands fail fast while Redis is away instead of queueing in
   // memory (the inbox in Postgres is the queue of record; the worker's sweeper catches up).
   const redis = createProducerRedis(config.redis);
-  const queues = createQueues(redis, config.queuePrefix);
+  const queues = createQueues(redis, config.queuePrefix, config.laneCaps);
   const provisioningQueue = createProvisioningQueue(redis, config.queuePrefix);
-  const inbox = new InboxWriter(pool, queues.inbox, { queueReady: () => redisReady(redis) });
+  const inbox = new InboxWriter(pool, queues.lanes, { queueReady: () => redisReady(redis) });
   const sightings = new NotificationSightings(pool);
   const verifyToken = createTokenVerifier(config);
   const secretBox = new SecretBox(config.secretKeys);
@@ -67,7 +67,7 @@ export async function startWeb(
         redis,
         secretBox,
         inbox,
-        inboxQueue: queues.inbox,
+        queues,
         verifyToken,
         keyPrefix: config.queuePrefix,
       }),

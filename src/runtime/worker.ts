@@ -56,14 +56,15 @@ export async function startWorkerProcess(
     pool,
     redis,
     queuePrefix: config.queuePrefix,
+    laneCaps: config.laneCaps,
     handlers,
     concurrency: options.concurrency ?? 16,
     ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
   });
 
   const producer = redis.duplicate(PRODUCER_OPTIONS);
-  const queues = createQueues(producer, config.queuePrefix);
-  const inbox = new InboxWriter(pool, queues.inbox, { queueReady: () => redisReady(producer) });
+  const queues = createQueues(producer, config.queuePrefix, config.laneCaps);
+  const inbox = new InboxWriter(pool, queues.lanes, { queueReady: () => redisReady(producer) });
   const subscriptions = new SubscriptionManager({
     pool,
     contexts,

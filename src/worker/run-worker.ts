@@ -1,9 +1,10 @@
-import { Worker } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import { PRODUCER_OPTIONS, redisReady } from '../queue/redis.js';
 import type { Redis } from 'ioredis';
 import { logger } from '../logging/logger.js';
 import { RedisSemaphore } from '../limits/redis-semaphore.js';
 import { INBOX_QUEUE, createQueues, type InboxJobData, type Queues } from '../queue/queues.js';
+import type { LaneCaps } from '../queue/tenant-lanes.js';
 import { DEFAULT_SWEEP_OPTIONS, sweepInbox, type SweepOptions } from '../inbox/sweeper.js';
 import type { Pool } from '../store/pool.js';
 import { InboxHandlerRegistry } from '../inbox/inbox-handlers.js';
@@ -14,6 +15,8 @@ export interface WorkerOptions {
   /** Connection for BullMQ's blocking worker commands. */
   redis: Redis;
   queuePrefix: string;
+  /** A tenant's slots per lane (TENANT_JOB_CONCURRENCY, TENANT_BULK_CONCURRENCY); producers must use the same. */
+  laneCaps?: LaneCaps;
   handlers: InboxHandlerRegistry;
   concurrency?: number;
   /** See InboxProcessorDeps.jobTimeoutMs. */
@@ -45,7 +48,7 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     options.redis.duplicate(),
     options.redis.duplicate(),
   ] as const;
-  const queues = createQueues(connections[0], options.queuePrefix);
+  const queues = createQueues(connections[0], options.queuePrefix, options.laneCaps);
   const locks = new RedisSemaphore(connections[1], `${options.queuePrefix}:locks`);
   const processor = createInboxProcessor({
     pool: options.pool,
@@ -63,6 +66,15 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     stalledInterval: Math.min(30_000, options.lockDurationMs ?? 30_000),
   });
   worker.on('error', (error) => logger.warn({ err: error }, 'worker error'));
+  // A finished or failed attempt frees its tenant's slot for the tenant's next parked job. Jobs that
+  // step aside (busy subject, next chunk, handed back) keep theirs; a release lost to a crash is
+  // found by the reconcile below.
+  const release = (job: Job<InboxJobData> | undefined) => {
+    if (job)
+      queues.lanes.release(job).catch((error: unknown) => logger.warn({ err: error }, 'could not free a tenant slot'));
+  };
+  worker.on('completed', release);
+  worker.on('failed', release);
 
   const sweepOptions = options.sweep ?? DEFAULT_SWEEP_OPTIONS;
   let sweeping = false;
@@ -70,7 +82,8 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     // While Redis is away there is nothing to enqueue into; claiming rows now would only reset them.
     if (sweeping || !redisReady(connections[0])) return;
     sweeping = true;
-    sweepInbox(options.pool, queues.inbox, sweepOptions)
+    sweepInbox(options.pool, queues, sweepOptions)
+      .then(() => queues.lanes.reconcile())
       .catch((error: unknown) => logger.warn({ err: error }, 'inbox sweep failed'))
       .finally(() => {
         sweeping = false;

@@ -1,5 +1,4 @@
 import type { Router } from 'express';
-import type { Queue } from 'bullmq';
 import { EnvironmentRepository } from '../../environments/environment-repository.js';
 import { environmentInput, environmentView } from '../../environments/environment-schema.js';
 import { retryDeadLetter } from '../../inbox/dead-letters.js';
@@ -13,7 +12,7 @@ import { endSubscriptionsOfUser } from '../../subscriptions/end-subscriptions.js
 import { subscriptionCounts } from '../../subscriptions/subscription-repository.js';
 import { userLifecycle } from '../../mailboxes/user-lifecycle.js';
 import { mailboxInput, mailboxListQuery, mailboxPatch, mailboxView } from '../../mailboxes/mailbox-schema.js';
-import type { InboxJobData } from '../../queue/queues.js';
+import type { Queues } from '../../queue/queues.js';
 import {
   issueCallbackCredential,
   listCallbackCredentials,
@@ -33,7 +32,8 @@ import type { InboxWriter } from '../../inbox/inbox-writer.js';
 export interface AdminDeps {
   pool: Pool;
   secretBox: SecretBox;
-  inboxQueue: Queue<InboxJobData>;
+  /** Producers enqueue through queues.lanes (fair between tenants). */
+  queues: Pick<Queues, 'inbox' | 'lanes'>;
   verifyToken: TokenVerifier;
   redis: Redis;
   inbox: InboxWriter;
@@ -206,7 +206,7 @@ export function adminRouteDefinitions(deps: AdminDeps): AnyApiRoute[] {
         const change = await tenantTx(principal.tenantId, (tx) =>
           userLifecycle.add(tx, principal.tenantId, body, identity, principal.user),
         );
-        if (change.initialLoad) await enqueueInitialLoads(deps.inboxQueue, [change.initialLoad]);
+        if (change.initialLoad) await enqueueInitialLoads(deps.queues.lanes, [change.initialLoad]);
         return change.user;
       },
     }),
@@ -229,7 +229,7 @@ export function adminRouteDefinitions(deps: AdminDeps): AnyApiRoute[] {
         const { rows, initialLoads } = await tenantTx(principal.tenantId, (tx) =>
           importMailboxesCsv(tx, principal.tenantId, body, employees, principal.user),
         );
-        await enqueueInitialLoads(deps.inboxQueue, initialLoads);
+        await enqueueInitialLoads(deps.queues.lanes, initialLoads);
         return {
           created: rows.filter((r) => r.outcome === 'created').length,
           updated: rows.filter((r) => r.outcome === 'updated').length,
@@ -263,7 +263,7 @@ export function adminRouteDefinitions(deps: AdminDeps): AnyApiRoute[] {
         const change = await tenantTx(principal.tenantId, (tx) =>
           userLifecycle.change(tx, principal.tenantId, params.id, body, employees, principal.user),
         );
-        if (change.initialLoad) await enqueueInitialLoads(deps.inboxQueue, [change.initialLoad]);
+        if (change.initialLoad) await enqueueInitialLoads(deps.queues.lanes, [change.initialLoad]);
         return change.user;
       },
     }),
@@ -371,7 +371,7 @@ export function adminRouteDefinitions(deps: AdminDeps): AnyApiRoute[] {
       response: z.object({ id: z.number().int(), status: z.string() }),
       status: 202,
       handler: async ({ principal, params }) => {
-        const row = await retryDeadLetter(deps.pool, deps.inboxQueue, principal.tenantId, params.id);
+        const row = await retryDeadLetter(deps.pool, deps.queues, principal.tenantId, params.id);
         return { id: row.id, status: row.status };
       },
     }),

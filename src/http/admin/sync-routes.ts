@@ -23,8 +23,7 @@ import { readSettings, saveSettings, settingsHistory } from '../../tenants/setti
 import { z } from '../../validation/zod.js';
 import { createMailboxConnector } from '../../connectors/exchange/create-connector.js';
 import type { Redis } from 'ioredis';
-import type { Queue } from 'bullmq';
-import type { InboxJobData } from '../../queue/queues.js';
+import type { Queues } from '../../queue/queues.js';
 import { defineRoute, type AnyApiRoute } from './api-route.js';
 
 export interface SyncRouteDeps {
@@ -32,7 +31,8 @@ export interface SyncRouteDeps {
   redis: Redis;
   secretBox: SecretBox;
   inbox: InboxWriter;
-  inboxQueue: Queue<InboxJobData>;
+  /** Producers enqueue through queues.lanes (fair between tenants). */
+  queues: Pick<Queues, 'inbox' | 'lanes'>;
   keyPrefix: string;
   /** Initial loads one tenant may have queued or running at once before POST …/initial-load answers 429. */
   initialLoadsPerTenant?: number;
@@ -239,7 +239,7 @@ export function syncAdminRoutes(deps: SyncRouteDeps): AnyApiRoute[] {
             reason: 'user.initialLoadRequested',
           }),
         );
-        await enqueueInitialLoads(deps.inboxQueue, [load]);
+        await enqueueInitialLoads(deps.queues.lanes, [load]);
         return { id: params.id, state: 'queued' };
       },
     }),

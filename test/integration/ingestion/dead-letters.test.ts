@@ -46,7 +46,7 @@ afterAll(async () => {
 describe('dead letters', () => {
   it('turns a failure no retry can fix into a visible dead letter, and an admin retry processes it', async () => {
     const queues = createQueues(service.redis, service.prefix);
-    const writer = new InboxWriter(service.web.pool, queues.inbox);
+    const writer = new InboxWriter(service.web.pool, queues.lanes);
     const eventId = randomUUID();
     const activity = randomUUID();
     await writer.write([
@@ -92,9 +92,9 @@ describe('dead letters', () => {
     ]);
 
     failNext = false;
-    const revived = await retryDeadLetter(service.web.pool, queues.inbox, 'acme', dead.id);
+    const revived = await retryDeadLetter(service.web.pool, queues, 'acme', dead.id);
     expect(revived.status).toBe('pending');
-    await expect(retryDeadLetter(service.web.pool, queues.inbox, 'other-tenant', dead.id)).rejects.toThrow(
+    await expect(retryDeadLetter(service.web.pool, queues, 'other-tenant', dead.id)).rejects.toThrow(
       /not a dead letter/,
     );
     await waitFor(async () => handled.some((ids) => ids.includes(eventId)), 'the retried event to be handled');
@@ -109,7 +109,7 @@ describe('dead letters', () => {
 
   it('coalesces many events about one subject into one handler run', async () => {
     const queues = createQueues(service.redis, service.prefix);
-    const writer = new InboxWriter(service.web.pool, queues.inbox);
+    const writer = new InboxWriter(service.web.pool, queues.lanes);
     const ids: string[] = Array.from({ length: 10 }, () => randomUUID());
     const before = handled.length;
     await writer.write(
@@ -135,7 +135,7 @@ describe('dead letters', () => {
 
   it('runs a handler that has more to do again, without spending attempts or journaling a failure', async () => {
     const queues = createQueues(service.redis, service.prefix);
-    const writer = new InboxWriter(service.web.pool, queues.inbox);
+    const writer = new InboxWriter(service.web.pool, queues.lanes);
     const eventId = randomUUID();
     const subject = `s4:appointment:${randomUUID()}`;
     pagesLeft.set(subject, INBOX_JOB_ATTEMPTS + 2);

@@ -27,7 +27,7 @@ afterAll(async () => {
 describe('bulk work waits behind events', { timeout: 60_000 }, () => {
   it("serves a tenant's S/4 events before initial loads queued earlier by another tenant", async () => {
     await createTenant(service.web.pool, 'bulky');
-    const writer = new InboxWriter(service.web.pool, queues.inbox);
+    const writer = new InboxWriter(service.web.pool, queues.lanes);
     const loads = Array.from({ length: 5 }, () => {
       const eventId = randomUUID();
       return {
@@ -119,5 +119,74 @@ describe('initial-load starts per tenant', { timeout: 60_000 }, () => {
       service.web.pool,
     );
     expect((await start(ids[5]!)).status).toBe(202);
+  });
+});
+
+describe('fair order and a per-tenant cap between tenants', { timeout: 240_000 }, () => {
+  it("finishes a quiet tenant's few events while another tenant's earlier burst is still running, and never runs more than the cap of one tenant at once", async () => {
+    await createTenant(service.web.pool, 'burst');
+    await createTenant(service.web.pool, 'quiet');
+    // The worker of the test above must not take these jobs (it would also free slots under other caps).
+    await worker?.stop();
+    worker = undefined;
+    const caps = { events: 4, bulk: 1 };
+    const lanes = createQueues(service.redis, service.prefix, caps);
+    try {
+      const writer = new InboxWriter(service.web.pool, lanes.lanes);
+      const s4Event = (tenantId: string) => {
+        const eventId = randomUUID();
+        return {
+          tenantId,
+          source: 's4' as const,
+          eventId,
+          type: 'sap.s4.beh.appointment.v1.Appointment.Changed.v1',
+          subject: `s4:appointment:${randomUUID()}`,
+          payload: {},
+          correlationId: eventId,
+        };
+      };
+      const burst = 200;
+      // The burst is stored and queued before the worker starts: first come, first served would
+      // serve all of it before the quiet tenant's events.
+      await writer.write(Array.from({ length: burst }, () => s4Event('burst')));
+      await writer.write(Array.from({ length: 5 }, () => s4Event('quiet')));
+      expect(await lanes.lanes.depth('burst', 'events')).toEqual({ admitted: 4, parked: burst - 4 });
+      expect(await lanes.lanes.depth('quiet', 'events')).toEqual({ admitted: 4, parked: 1 });
+
+      const running = new Map<string, number>();
+      const maxRunning = new Map<string, number>();
+      const done = new Map<string, number>();
+      let burstDoneWhenQuietFinished = -1;
+      const handlers = new InboxHandlerRegistry().register('sap.s4.beh.', async ({ tenantId }) => {
+        running.set(tenantId, (running.get(tenantId) ?? 0) + 1);
+        maxRunning.set(tenantId, Math.max(maxRunning.get(tenantId) ?? 0, running.get(tenantId)!));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        running.set(tenantId, running.get(tenantId)! - 1);
+        done.set(tenantId, (done.get(tenantId) ?? 0) + 1);
+        if (tenantId === 'quiet' && done.get('quiet') === 5) burstDoneWhenQuietFinished = done.get('burst') ?? 0;
+      });
+      worker = startWorker({
+        pool: service.web.pool,
+        redis: service.redis,
+        queuePrefix: service.prefix,
+        laneCaps: caps,
+        handlers,
+        concurrency: 16,
+        sweepIntervalMs: 60_000,
+      });
+      await waitFor(async () => (done.get('burst') ?? 0) === burst || undefined, 'the whole burst handled', 150_000);
+
+      expect(done.get('quiet')).toBe(5);
+      // Fair order: the quiet tenant waited behind at most a few of the burst's jobs, not the burst.
+      expect(burstDoneWhenQuietFinished).toBeGreaterThanOrEqual(0);
+      expect(burstDoneWhenQuietFinished).toBeLessThan(burst / 4);
+      // The cap holds across the worker's 16 slots (and the burst did run several at once).
+      expect(maxRunning.get('burst')).toBeLessThanOrEqual(4);
+      expect(maxRunning.get('burst')).toBeGreaterThanOrEqual(2);
+      expect(maxRunning.get('quiet')).toBeLessThanOrEqual(4);
+      expect(await lanes.lanes.depth('burst', 'events')).toEqual({ admitted: 0, parked: 0 });
+    } finally {
+      await lanes.close();
+    }
   });
 });

@@ -67,7 +67,7 @@ describe('a worker stopped by the platform (SIGTERM) during a long job', { timeo
   it("exits within Cloud Foundry's 10 s and hands the job back, so another worker finishes it at once", async () => {
     const first = await startWorkerChild(60_000);
     const eventId = randomUUID();
-    await new InboxWriter(service.web.pool, queues.inbox).write([
+    await new InboxWriter(service.web.pool, queues.lanes).write([
       {
         tenantId: 'acme',
         source: 's4',

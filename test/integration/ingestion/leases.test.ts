@@ -51,7 +51,7 @@ beforeAll(async () => {
     sweepIntervalMs: 60_000,
   });
   queues = createQueues(service.redis, service.prefix);
-  writer = new InboxWriter(service.web.pool, queues.inbox);
+  writer = new InboxWriter(service.web.pool, queues.lanes);
 });
 afterAll(async () => {
   await worker.stop();

@@ -69,7 +69,7 @@ async function row(eventId: string) {
 
 describe('an event whose processing kills the worker', { timeout: 180_000 }, () => {
   it('becomes a dead letter with the cause after three worker deaths, and other events still get processed', async () => {
-    const writer = new InboxWriter(service.web.pool, queues.inbox);
+    const writer = new InboxWriter(service.web.pool, queues.lanes);
     const poison = event('test.poison');
     await writer.write([poison]);
 

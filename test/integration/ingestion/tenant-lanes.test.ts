@@ -1,0 +1,92 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createQueues, inboxJob, type Queues } from '../../../src/queue/queues.js';
+import { deleteKeysWithPrefix } from '../../../src/queue/redis.js';
+import { uniqueRedisPrefix } from '../../support/database.js';
+import { INBOX_EVENT_TYPES } from '../../../src/inbox/subjects.js';
+
+// TenantLanes against a real Redis (docs/operations.md "Fairness between tenants"): admission,
+// parking, release, and the reconcile that recovers slots whose release was lost.
+let redis: Redis;
+let prefix: string;
+let queues: Queues;
+let nextId = 1;
+
+const event = (tenantId: string, delayMs = 0) =>
+  inboxJob(
+    {
+      id: nextId++,
+      tenantId,
+      type: 'sap.s4.beh.appointment.v1.Appointment.Changed.v1',
+      subject: 's4:appointment:1',
+      correlationId: `c${nextId}`,
+    },
+    delayMs,
+  );
+const load = (tenantId: string) =>
+  inboxJob({
+    id: nextId++,
+    tenantId,
+    type: INBOX_EVENT_TYPES.initialLoad,
+    subject: 'mailbox:m:initial-load',
+    correlationId: `c${nextId}`,
+  });
+
+beforeAll(() => {
+  redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+  prefix = uniqueRedisPrefix('lanes');
+  queues = createQueues(redis, prefix, { events: 2, bulk: 1 });
+});
+afterAll(async () => {
+  await queues.close();
+  await deleteKeysWithPrefix(redis, prefix);
+  await redis.quit();
+});
+
+describe('tenant lanes', () => {
+  it('admits up to the cap per tenant and lane, parks the rest in order, and admits the next on release', async () => {
+    const jobs = [event('t1'), event('t1'), event('t1'), event('t1')];
+    await queues.lanes.addBulk(jobs);
+    await queues.lanes.addBulk([load('t1'), load('t1'), event('t2')]);
+    expect(await queues.lanes.depth('t1', 'events')).toEqual({ admitted: 2, parked: 2 });
+    expect(await queues.lanes.depth('t1', 'bulk')).toEqual({ admitted: 1, parked: 1 });
+    expect(await queues.lanes.depth('t2', 'events')).toEqual({ admitted: 1, parked: 0 });
+    expect((await queues.inbox.getJobCounts('wait', 'prioritized')).wait).toBe(3);
+
+    // Offering the same rows again (the sweeper does) changes nothing.
+    await queues.lanes.addBulk(jobs);
+    expect(await queues.lanes.depth('t1', 'events')).toEqual({ admitted: 2, parked: 2 });
+
+    await queues.lanes.release({ id: jobs[0]!.opts.jobId, data: jobs[0]!.data, opts: jobs[0]!.opts });
+    expect(await queues.lanes.depth('t1', 'events')).toEqual({ admitted: 2, parked: 1 });
+    // First parked, first admitted.
+    expect(await queues.inbox.getJob(jobs[2]!.opts.jobId!)).toBeDefined();
+    expect(await queues.inbox.getJob(jobs[3]!.opts.jobId!)).toBeUndefined();
+  });
+
+  it('keeps what is left of a parked job’s delay', async () => {
+    const first = event('t3');
+    const delayed = event('t3', 60_000);
+    await queues.lanes.addBulk([first, event('t3'), delayed]);
+    await queues.lanes.release({ id: first.opts.jobId, data: first.data, opts: first.opts });
+    const job = await queues.inbox.getJob(delayed.opts.jobId!);
+    expect(job).toBeDefined();
+    expect(await job!.getState()).toBe('delayed');
+    expect(job!.opts.delay).toBeGreaterThan(50_000);
+  });
+
+  it('reconcile frees the slot of a job that is gone without a release (a worker killed after finishing it)', async () => {
+    const jobs = [event('t4'), event('t4'), event('t4')];
+    await queues.lanes.addBulk(jobs);
+    expect(await queues.lanes.depth('t4', 'events')).toEqual({ admitted: 2, parked: 1 });
+    await (await queues.inbox.getJob(jobs[0]!.opts.jobId!))!.remove();
+
+    // Entries younger than the threshold are left alone; older ones are checked against BullMQ.
+    expect(await queues.lanes.reconcile(60_000)).toBe(0);
+    expect(await queues.lanes.reconcile(0)).toBe(1);
+    expect(await queues.lanes.depth('t4', 'events')).toEqual({ admitted: 2, parked: 0 });
+    expect(await queues.inbox.getJob(jobs[2]!.opts.jobId!)).toBeDefined();
+    // The job still waiting keeps its slot.
+    expect(await queues.lanes.reconcile(0)).toBe(0);
+  });
+});
