@@ -45,6 +45,12 @@ export interface InboxProcessorDeps {
   maxWorkerDeaths?: number;
   /** How often a running job marks its rows alive for the sweeper (default 60 s; the sweeper's processing lease is longer). */
   rowHeartbeatMs?: number;
+  /**
+   * Called when a job steps aside because its subject is busy. The worker frees the job's tenant
+   * slot then: jobs waiting for one busy object (a folder in a long catch-up) must not hold every
+   * slot of their tenant while its other objects wait (docs/operations.md "Fairness between tenants").
+   */
+  onStepAside?: (job: Job<InboxJobData>) => void;
 }
 
 function errorRecord(error: TandemError, attempt: number): Record<string, unknown> {
@@ -123,6 +129,7 @@ export function createInboxProcessor(deps: InboxProcessorDeps) {
         jobsProcessed.inc({ queue: 'inbox', outcome: 'deferred' });
         const delay = busyDelay(job);
         await job.moveToDelayed(Date.now() + delay + Math.round(Math.random() * delay), jobToken);
+        deps.onStepAside?.(job);
         throw new DelayedError();
       }
       let claimedIds: number[] = [];

@@ -50,7 +50,16 @@ export function startWorker(options: WorkerOptions): RunningWorker {
   ] as const;
   const queues = createQueues(connections[0], options.queuePrefix, options.laneCaps);
   const locks = new RedisSemaphore(connections[1], `${options.queuePrefix}:locks`);
+  // A finished or failed attempt frees its tenant's slot for the tenant's next parked job, and so
+  // does a job stepping aside for a busy subject (it comes back without one, as retries do). Jobs
+  // doing the next chunk of a long piece of work or handed back at a stop keep theirs; a release
+  // lost to a crash is found by the reconcile after each sweep.
+  const release = (job: Job<InboxJobData> | undefined) => {
+    if (job)
+      queues.lanes.release(job).catch((error: unknown) => logger.warn({ err: error }, 'could not free a tenant slot'));
+  };
   const processor = createInboxProcessor({
+    onStepAside: release,
     pool: options.pool,
     locks,
     handlers: options.handlers,
@@ -66,13 +75,6 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     stalledInterval: Math.min(30_000, options.lockDurationMs ?? 30_000),
   });
   worker.on('error', (error) => logger.warn({ err: error }, 'worker error'));
-  // A finished or failed attempt frees its tenant's slot for the tenant's next parked job. Jobs that
-  // step aside (busy subject, next chunk, handed back) keep theirs; a release lost to a crash is
-  // found by the reconcile below.
-  const release = (job: Job<InboxJobData> | undefined) => {
-    if (job)
-      queues.lanes.release(job).catch((error: unknown) => logger.warn({ err: error }, 'could not free a tenant slot'));
-  };
   worker.on('completed', release);
   worker.on('failed', release);
 
