@@ -36,7 +36,7 @@ async function relate(bp1: string, category: string): Promise<void> {
 
 const same = (expected: string[]) => async () => JSON.stringify(names()) === JSON.stringify(expected) || undefined;
 
-describe('contact triggers end to end', { timeout: 120_000 }, () => {
+describe('contact triggers end to end', { timeout: 180_000 }, () => {
   it('setting:contacts.viaCustomer.enabled off: a relationship to a customer brings nobody, one to a contact person still does', async () => {
     await changeSettings(system, (s) => {
       s.contacts!.viaCustomer = { enabled: false, relationship: 'BUR011' };
@@ -72,5 +72,35 @@ describe('contact triggers end to end', { timeout: 120_000 }, () => {
     expect(names()).toEqual(['Jan Jansen']);
     await relate(DEMO.customers.contoso, 'ZCUST');
     await waitFor(same([...CONTOSO, 'Jan Jansen'].sort()), 'Contoso’s contact persons through the customer type');
+  });
+
+  it('setting:contacts.customerContactRelationship: a customer’s contact persons are those related to it by this type', async () => {
+    // Contoso's contact persons are related to it by BUR001; under another type it has none.
+    await changeSettings(system, (s) => {
+      s.contacts!.customerContactRelationship = 'ZCP';
+    });
+    await relate(DEMO.customers.fabrikam, 'ZX1');
+    await waitFor(same(['Jan Jansen']), 'Contoso’s contact persons to leave (Jan is related directly)');
+    await changeSettings(system, (s) => {
+      s.contacts!.customerContactRelationship = 'BUR001';
+    });
+    await relate(DEMO.customers.fabrikam, 'ZX2');
+    await waitFor(same([...CONTOSO, 'Jan Jansen'].sort()), 'Contoso’s contact persons back through BUR001');
+  });
+
+  it('setting:contacts.enabled: off, Tandem’s contacts leave the mailbox and new relationships bring nobody; on again, they return', async () => {
+    await changeSettings(system, (s) => {
+      s.contacts!.enabled = false;
+    });
+    await relate(DEMO.customers.fabrikam, 'ZCUST');
+    await waitFor(same([]), 'Bob’s Tandem contacts to leave');
+    await settle(2_000);
+    expect(names()).toEqual([]);
+    await changeSettings(system, (s) => {
+      s.contacts!.enabled = true;
+    });
+    await relate(DEMO.customers.fabrikam, 'ZX3');
+    // Fabrikam (ZCUST) now brings Jan through the customer trigger too; he is one contact.
+    await waitFor(same([...CONTOSO, 'Jan Jansen'].sort()), 'Bob’s contacts back');
   });
 });
