@@ -11,11 +11,16 @@ FUNCTION z_tandem_bp_event_receiver.
 *"     VALUE(REC_ID) LIKE  SWELOG-RECID
 *"  TABLES
 *"      EVENT_CONTAINER STRUCTURE  SWCONT
+*"  EXCEPTIONS
+*"      TEMP_ERROR
+*"      ANY_ERROR
 *"----------------------------------------------------------------------
 * Receiver function module of the SWE2 linkages BUS1006 CREATED, CHANGED
 * and DELETED (docs/s4-setup.md). The event manager calls it in its own
 * tRFC LUW after the partner was saved: the outbox row is written and
-* committed with that LUW.
+* committed with that LUW. The interface is the one of SAP's template
+* SWE_TEMPLATE_REC_FB, remote-enabled because tRFC (event delivery
+* "Using tRFC") calls only remote-enabled function modules.
   DATA lv_action TYPE zcl_tandem_event=>ty_action.
   DATA lv_partner TYPE zcl_tandem_event=>ty_partner.
 

@@ -29,7 +29,14 @@ FUNCTION z_tandem_order_save_event.
       admin_header_not_found = 1
       OTHERS                 = 2.
   IF sy-subrc <> 0.
-    RETURN.
+    " A document being deleted may be gone from the object buffer already;
+    " its row is still on the database until the update task runs.
+    SELECT SINGLE object_type, process_type FROM crmd_orderadm_h
+      WHERE guid = @iv_header_guid
+      INTO CORRESPONDING FIELDS OF @ls_orderadm_h.
+    IF sy-subrc <> 0.
+      RETURN.
+    ENDIF.
   ENDIF.
   lv_object_type = ls_orderadm_h-object_type.
   IF lv_object_type <> zcl_tandem_event=>gc_object-appointment AND lv_object_type <> zcl_tandem_event=>gc_object-task.
