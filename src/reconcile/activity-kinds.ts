@@ -1,4 +1,4 @@
-import type { Appointment, Task } from '../connectors/exchange/types.js';
+import type { ItemsByKind } from '../connectors/exchange/types.js';
 import type {
   S4Appointment,
   S4AppointmentChanges,
@@ -22,26 +22,49 @@ import {
   type TenantSettings,
 } from '../sync/index.js';
 
+/** The two activity kinds the reconciler handles alike. */
+export type ActivityKind = 'appointment' | 'task';
+
+/** Per kind: the S/4 object, the Exchange item and the engine's S/4 write instruction. */
+interface ActivityTypes {
+  appointment: { s4: S4Appointment; write: S4AppointmentWrite };
+  task: { s4: S4Task; write: S4TaskWrite };
+}
+export type S4Activity<K extends ActivityKind> = ActivityTypes[K]['s4'];
+export type ExchangeActivity<K extends ActivityKind> = ItemsByKind[K];
+export type S4ActivityWrite<K extends ActivityKind> = ActivityTypes[K]['write'];
+
 /**
  * What differs between appointments and tasks for the reconciler: which S/4 calls to make, how the
  * engine's write instructions become connector inputs, and which mailboxes an activity belongs in.
  * Everything else (the loop, the exactly-once creates, the journal) is shared.
  */
-export interface ActivityKindOps<
-  S extends { uuid: string; etag: string; partners: S4Partner[]; texts: S4Text[] },
-  E,
-  W,
-> {
-  kind: 'appointment' | 'task';
-  get(s4: S4Client, uuid: string): Promise<S | undefined>;
-  findByMarker(s4: S4Client, marker: string): Promise<S[]>;
-  create(s4: S4Client, write: W): Promise<S>;
-  update(s4: S4Client, uuid: string, etag: string, write: W, current: S | undefined): Promise<S>;
-  setStatus(s4: S4Client, uuid: string, etag: string, status: string): Promise<S>;
+export interface ActivityKindOps<K extends ActivityKind> {
+  kind: K;
+  get(s4: S4Client, uuid: string): Promise<S4Activity<K> | undefined>;
+  findByMarker(s4: S4Client, marker: string): Promise<S4Activity<K>[]>;
+  create(s4: S4Client, write: S4ActivityWrite<K>): Promise<S4Activity<K>>;
+  update(
+    s4: S4Client,
+    uuid: string,
+    etag: string,
+    write: S4ActivityWrite<K>,
+    current: S4Activity<K> | undefined,
+  ): Promise<S4Activity<K>>;
+  setStatus(s4: S4Client, uuid: string, etag: string, status: string): Promise<S4Activity<K>>;
   remove(s4: S4Client, uuid: string, etag: string): Promise<void>;
+  /** The employee's activities in the window, by the partner functions that give the kind a copy in their mailbox. */
+  listOfEmployee(
+    s4: S4Client,
+    employeeBp: string,
+    window: { from: string; to: string },
+    settings: TenantSettings,
+  ): Promise<S4Activity<K>[]>;
   /** Employees (partner ids) whose mailboxes should hold the activity, before per-mailbox scope checks. */
-  candidatePartners(s4: S, settings: TenantSettings, lookup: PartnerLookup): string[];
-  decide(input: DecideArgs<S, E>): SyncAction[];
+  candidatePartners(s4: S4Activity<K>, settings: TenantSettings, lookup: PartnerLookup): string[];
+  /** E-mail addresses of the item's attendees (tasks have none). */
+  attendeeEmails(item: ExchangeActivity<K>): string[];
+  decide(input: DecideArgs<S4Activity<K>, ExchangeActivity<K>>): SyncAction[];
 }
 
 export interface DecideArgs<S, E> {
@@ -114,7 +137,7 @@ function appointmentChanges(w: S4AppointmentWrite, current: S4Appointment | unde
   });
 }
 
-export const appointmentOps: ActivityKindOps<S4Appointment, Appointment, S4AppointmentWrite> = {
+export const appointmentOps: ActivityKindOps<'appointment'> = {
   kind: 'appointment',
   get: (s4, uuid) => s4.getAppointment(uuid),
   findByMarker: (s4, marker) => s4.findAppointmentsByExternalReference(marker),
@@ -122,8 +145,15 @@ export const appointmentOps: ActivityKindOps<S4Appointment, Appointment, S4Appoi
   update: (s4, uuid, etag, w, current) => s4.updateAppointment(uuid, etag, appointmentChanges(w, current)),
   setStatus: (s4, uuid, etag, status) => s4.updateAppointment(uuid, etag, { status }),
   remove: (s4, uuid, etag) => s4.deleteAppointment(uuid, etag),
+  // The responsible and the attendees both get a copy (see appointmentTargets).
+  listOfEmployee: (s4, bp, window, settings) =>
+    s4.listAppointmentsOfEmployee(bp, window, [
+      settings.appointments.partnerFunctions.responsible,
+      settings.appointments.partnerFunctions.attendee,
+    ]),
   candidatePartners: (a, settings, lookup) =>
     appointmentTargets(a, settings.appointments, lookup).map((t) => t.partnerId),
+  attendeeEmails: (item) => item.attendees.map((a) => a.email).filter(Boolean),
   decide: (args) => decideAppointment({ ...args, link: args.link as never }) as SyncAction[],
 };
 
@@ -163,7 +193,7 @@ function taskChanges(w: S4TaskWrite, current: S4Task | undefined): S4TaskChanges
   });
 }
 
-export const taskOps: ActivityKindOps<S4Task, Task, S4TaskWrite> = {
+export const taskOps: ActivityKindOps<'task'> = {
   kind: 'task',
   get: (s4, uuid) => s4.getTask(uuid),
   findByMarker: (s4, marker) => s4.findTasksByExternalReference(marker),
@@ -171,16 +201,23 @@ export const taskOps: ActivityKindOps<S4Task, Task, S4TaskWrite> = {
   update: (s4, uuid, etag, w, current) => s4.updateTask(uuid, etag, taskChanges(w, current)),
   setStatus: (s4, uuid, etag, status) => s4.updateTask(uuid, etag, { status }),
   remove: (s4, uuid, etag) => s4.deleteTask(uuid, etag),
+  listOfEmployee: (s4, bp, window, settings) =>
+    s4.listTasksOfEmployee(bp, window, [settings.tasks.partnerFunctions.responsible]),
   candidatePartners: (t, settings) =>
     t.partners
       .filter((p) => p.partnerFunction === settings.tasks.partnerFunctions.responsible)
       .map((p) => p.businessPartner),
+  attendeeEmails: () => [],
   decide: (args) => decideTask({ ...args, zone: args.s4?.timeZone ?? 'UTC', link: args.link as never }) as SyncAction[],
 };
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyActivityOps = ActivityKindOps<any, any, any>;
-export const ACTIVITY_OPS: Record<'appointment' | 'task', AnyActivityOps> = {
+/** The operations of each kind, typed per kind: `ACTIVITY_OPS[kind]` with `kind: K` is `ActivityKindOps<K>`. */
+export const ACTIVITY_OPS: { [K in ActivityKind]: ActivityKindOps<K> } = {
   appointment: appointmentOps,
   task: taskOps,
 };
+
+/** The operations of one kind, for code generic in the kind. */
+export function opsFor<K extends ActivityKind>(kind: K): ActivityKindOps<K> {
+  return ACTIVITY_OPS[kind];
+}

@@ -6,14 +6,14 @@ import { writeJournal, type JournalEntry } from '../journal/journal.js';
 import { logger } from '../logging/logger.js';
 import type { Pool } from '../store/pool.js';
 import { withSystemScope, withTenant, type Tx } from '../store/transaction.js';
-import { ACTIVITY_OPS } from './activity-kinds.js';
+import { opsFor, type ActivityKind, type S4Activity } from './activity-kinds.js';
 import type { TenantContext, TenantContexts } from './tenant-context.js';
 
 /** Inbox event type of a drift finding; handled like the S/4 event it stands in for (handlers.ts). */
 export const S4_DRIFT = 'tandem.s4.drift.';
 export const driftType = (kind: DriftKind) => `${S4_DRIFT}${kind}`;
 
-type DriftKind = 'appointment' | 'task';
+type DriftKind = ActivityKind;
 const driftEventId = (kind: DriftKind, object: { uuid: string; etag: string }) =>
   `drift:${kind}:${object.uuid}:${object.etag}`;
 
@@ -139,11 +139,11 @@ interface StaleActivity {
  * partners without a link. Over-reporting is harmless (the reconciliation decides what, if
  * anything, to do); the point is to never miss one.
  */
-async function staleActivities(
+async function staleActivities<K extends DriftKind>(
   pool: Pool,
   ctx: TenantContext,
-  kind: DriftKind,
-  objects: Array<S4Appointment | S4Task>,
+  kind: K,
+  objects: Array<S4Activity<K>>,
 ): Promise<StaleActivity[]> {
   if (objects.length === 0) return [];
   const { links, reported } = await withTenant(
@@ -180,7 +180,7 @@ async function staleActivities(
       continue;
     }
     // The users the engine would give the activity (process type, private, partner functions).
-    const unlinkedUser = ACTIVITY_OPS[kind]
+    const unlinkedUser = opsFor(kind)
       .candidatePartners(object, ctx.settings, ctx.userLookup())
       .map((partner) => ctx.byEmployee(partner))
       .find((user) => user?.enabled && user.kinds.includes(kind) && !own.some((link) => link.mailboxId === user.id));

@@ -1,10 +1,11 @@
 import type { Appointment, ItemKind, Task } from '../connectors/exchange/types.js';
-import type { S4Appointment, S4Task } from '../connectors/s4/index.js';
+import type { MailboxConnector } from '../connectors/exchange/mailbox-connector.js';
+import type { TimeWindow } from '../connectors/exchange/types.js';
 import { writeJournal } from '../journal/journal.js';
 import { mailboxRepository } from '../mailboxes/mailbox-repository.js';
 import { withSyncWrite, withTenant, type Tx } from '../store/transaction.js';
 import { matchForInitialLoad, syncWindow } from '../sync/index.js';
-import { ACTIVITY_OPS } from './activity-kinds.js';
+import { opsFor, type ActivityKind, type ExchangeActivity } from './activity-kinds.js';
 import { catchUpFolder } from './catch-up.js';
 import { linkByS4Key } from './link-store.js';
 import { exchangeCandidate, s4Candidate } from './look-alike.js';
@@ -51,6 +52,123 @@ async function saveCheckpoint(tx: Tx, mailboxId: string, checkpoint: Checkpoint 
   ]);
 }
 
+/** One unit of initial-load work, keyed so that it orders stably between runs. */
+interface Plan {
+  key: string;
+  run: () => Promise<void>;
+}
+
+/**
+ * The plans for one kind: series through their master, matched pairs, S/4 objects to create in
+ * Outlook, Outlook items that may create S/4 objects. The key's digit orders them in that sequence.
+ */
+async function planKind<K extends ActivityKind>(
+  env: ReconcileEnv,
+  mailbox: MailboxInfo,
+  connector: MailboxConnector,
+  window: TimeWindow,
+  kind: K,
+): Promise<Plan[]> {
+  const { ctx } = env;
+  const ops = opsFor(kind);
+  const range = { from: window.start, to: window.end };
+  const address = { smtpAddress: mailbox.smtp };
+  const s4Listed = await ops.listOfEmployee(ctx.s4, mailbox.employeeBp!, range, ctx.settings);
+  const listed = await connector.listItems(address, kind, window);
+  // Series are reconciled through their master (one S/4 activity per occurrence), never matched
+  // item by item: neither an exception nor an activity made from an occurrence is a single's pair.
+  const masters = listed.filter(isSeriesMaster);
+  const items = listed.filter((item) => !isSeriesItem(item));
+  const s4Objects = s4Listed.filter((o) => !isOccurrenceReference(o.externalReference));
+  const match = matchForInitialLoad(
+    s4Objects.map((o) => s4Candidate(kind, o)),
+    items.map((i) => exchangeCandidate(kind, i)),
+  );
+  const s4ByKey = new Map(s4Objects.map((o) => [o.uuid, o]));
+  const itemById = new Map(items.map((i) => [i.id, i]));
+  const lookup = await buildLookup(
+    ctx,
+    s4Objects.flatMap((o) => o.partners.map((p) => p.businessPartner)),
+  );
+  // A re-run (after a crash, or as the full resync after a move to another environment) meets links made before.
+  const existingLink = (s4Key: string) =>
+    withTenant(ctx.tenantId, (tx) => linkByS4Key(tx, mailbox.id, mailbox.smtp, kind, s4Key), env.pool);
+  const step = { ops, mailbox, lookup };
+  const plans: Plan[] = masters.map((master) => ({
+    key: `${kind}:0:${master.id}`,
+    run: () => reconcileSeries(env, mailbox, master.id, { master }),
+  }));
+  for (const pair of match.pairs) {
+    plans.push({
+      key: `${kind}:1:${pair.s4Key}`,
+      run: async () =>
+        reconcileInMailbox(env, {
+          ...step,
+          s4: s4ByKey.get(pair.s4Key),
+          exchange: itemById.get(pair.exchangeId),
+          link: await existingLink(pair.s4Key),
+          s4Key: pair.s4Key,
+        }),
+    });
+  }
+  for (const create of match.createInExchange) {
+    plans.push({
+      key: `${kind}:2:${create.s4Key}`,
+      run: async () => {
+        if (create.journal.outcome === 'ambiguous') await journalAmbiguous(env, mailbox, kind, create);
+        // An explicit "no item" keeps the reconciler from adopting an ambiguous look-alike.
+        const link = await existingLink(create.s4Key);
+        // Linked already (a re-run, or a user moved to another environment): the reconciler reads the item by its link or stamp.
+        await reconcileInMailbox(env, {
+          ...step,
+          s4: s4ByKey.get(create.s4Key),
+          exchange: link ? undefined : null,
+          link,
+          s4Key: create.s4Key,
+        });
+      },
+    });
+  }
+  for (const only of match.exchangeOnly) {
+    if (!only.mayCreateInS4) continue;
+    plans.push({
+      key: `${kind}:3:${only.exchangeId}`,
+      run: () => reconcileExchangeItem(env, kind, mailbox, only.exchangeId, itemById.get(only.exchangeId)!),
+    });
+  }
+  return plans;
+}
+
+function isSeriesMaster<K extends ActivityKind>(item: ExchangeActivity<K>): item is ExchangeActivity<K> & Appointment {
+  return 'type' in item && item.type === 'seriesMaster';
+}
+const isSeriesItem = (item: Appointment | Task): boolean => 'type' in item && item.type !== 'single';
+
+async function journalAmbiguous(
+  env: ReconcileEnv,
+  mailbox: MailboxInfo,
+  kind: ActivityKind,
+  create: { s4Key: string; journal: { reason: string } },
+): Promise<void> {
+  const { ctx } = env;
+  await withTenant(
+    ctx.tenantId,
+    (tx) =>
+      writeJournal(tx, ctx.tenantId, [
+        {
+          correlationId: env.correlationId,
+          mailboxId: mailbox.id,
+          objectKind: kind,
+          s4Key: create.s4Key,
+          direction: 'none',
+          outcome: 'ambiguous',
+          reason: create.journal.reason,
+        },
+      ]),
+    env.pool,
+  );
+}
+
 /**
  * A user was enabled: load both directions for the sync window, matching what exists on both
  * sides instead of duplicating it (stamp first, then a conservative subject+start+end match), then
@@ -86,107 +204,11 @@ export async function runInitialLoad(
   try {
     const window = syncWindow(ctx.settings, startedAt);
     const connector = await ctx.connectorFor(mailbox);
-    const address = { smtpAddress: mailbox.smtp };
     // Each plan has a key that orders it stably between runs, so a later chunk knows where to go on.
-    const plans: Array<{ key: string; run: () => Promise<void> }> = [];
+    const plans: Plan[] = [];
     for (const kind of ['appointment', 'task'] as const) {
       if (!mailbox.kinds.includes(kind) || !mailbox.employeeBp) continue;
-      const ops = ACTIVITY_OPS[kind];
-      // Appointments where the user is responsible or an attendee (both get a copy, see appointmentTargets); tasks have a responsible only.
-      let s4Objects: Array<S4Appointment | S4Task> =
-        kind === 'appointment'
-          ? await ctx.s4.listAppointmentsOfEmployee(mailbox.employeeBp, { from: window.start, to: window.end }, [
-              ctx.settings.appointments.partnerFunctions.responsible,
-              ctx.settings.appointments.partnerFunctions.attendee,
-            ])
-          : await ctx.s4.listTasksOfEmployee(mailbox.employeeBp, { from: window.start, to: window.end }, [
-              ctx.settings.tasks.partnerFunctions.responsible,
-            ]);
-      const listed = (await connector.listItems(address, kind, window)) as Array<Appointment | Task>;
-      // Series are reconciled through their master (one S/4 activity per occurrence), never matched
-      // item by item: neither an exception nor an activity made from an occurrence is a single's pair.
-      const isSeriesItem = (i: Appointment | Task) => kind === 'appointment' && (i as Appointment).type !== 'single';
-      const items = listed.filter((i) => !isSeriesItem(i));
-      for (const master of listed.filter((i) => kind === 'appointment' && (i as Appointment).type === 'seriesMaster')) {
-        plans.push({
-          key: `${kind}:0:${master.id}`,
-          run: () => reconcileSeries(env, mailbox, master.id, { master: master as Appointment }),
-        });
-      }
-      s4Objects = s4Objects.filter((o) => !isOccurrenceReference(o.externalReference));
-      const match = matchForInitialLoad(
-        s4Objects.map((o) => s4Candidate(kind, o)),
-        items.map((i) => exchangeCandidate(kind, i)),
-      );
-      const s4ByKey = new Map(s4Objects.map((o) => [o.uuid, o]));
-      const itemById = new Map(items.map((i) => [i.id, i]));
-      const lookup = await buildLookup(
-        ctx,
-        s4Objects.flatMap((o) => o.partners.map((p) => p.businessPartner)),
-      );
-      // A re-run (after a crash, or as the full resync after a move to another environment) meets links made before.
-      const existingLink = (s4Key: string) =>
-        withTenant(ctx.tenantId, (tx) => linkByS4Key(tx, mailbox.id, mailbox.smtp, kind, s4Key), env.pool);
-      for (const pair of match.pairs) {
-        plans.push({
-          key: `${kind}:1:${pair.s4Key}`,
-          run: async () =>
-            reconcileInMailbox(
-              env,
-              ops,
-              mailbox,
-              {
-                s4: s4ByKey.get(pair.s4Key) as never,
-                exchange: itemById.get(pair.exchangeId) as never,
-                link: await existingLink(pair.s4Key),
-                s4Key: pair.s4Key,
-              },
-              lookup,
-            ),
-        });
-      }
-      for (const create of match.createInExchange) {
-        plans.push({
-          key: `${kind}:2:${create.s4Key}`,
-          run: async () => {
-            if (create.journal.outcome === 'ambiguous') {
-              await withTenant(
-                ctx.tenantId,
-                (tx) =>
-                  writeJournal(tx, ctx.tenantId, [
-                    {
-                      correlationId: env.correlationId,
-                      mailboxId: mailbox.id,
-                      objectKind: kind,
-                      s4Key: create.s4Key,
-                      direction: 'none',
-                      outcome: 'ambiguous',
-                      reason: create.journal.reason,
-                    },
-                  ]),
-                env.pool,
-              );
-            }
-            // An explicit "no item" keeps the reconciler from adopting an ambiguous look-alike.
-            const link = await existingLink(create.s4Key);
-            // Linked already (a re-run, or a user moved to another environment): the reconciler reads the item by its link or stamp.
-            await reconcileInMailbox(
-              env,
-              ops,
-              mailbox,
-              { s4: s4ByKey.get(create.s4Key) as never, exchange: link ? undefined : null, link, s4Key: create.s4Key },
-              lookup,
-            );
-          },
-        });
-      }
-      for (const only of match.exchangeOnly) {
-        if (!only.mayCreateInS4) continue;
-        plans.push({
-          key: `${kind}:3:${only.exchangeId}`,
-          run: () => reconcileExchangeItem(env, kind, mailbox, only.exchangeId, itemById.get(only.exchangeId)!),
-        });
-      }
+      plans.push(...(await planKind(env, mailbox, connector, window, kind)));
     }
     plans.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     // What a crash or an earlier chunk did not finish: everything after the checkpoint's key.

@@ -1,6 +1,7 @@
 import type { MailboxConnector } from '../connectors/exchange/mailbox-connector.js';
 import type { Appointment, MailboxAddress, Task } from '../connectors/exchange/types.js';
 import type { S4Appointment, S4Task } from '../connectors/s4/index.js';
+import type { ActivityKind, ExchangeActivity, S4Activity } from './activity-kinds.js';
 import { matchForInitialLoad, type ExchangeCandidate, type S4Candidate } from '../sync/index.js';
 
 /**
@@ -37,20 +38,21 @@ export function exchangeCandidate(kind: 'appointment' | 'task', item: Appointmen
 }
 
 /** The one unstamped item in the mailbox that looks like the S/4 object (subject, start, end), if exactly one does. */
-export async function findLookAlike(
+export async function findLookAlike<K extends ActivityKind>(
   connector: MailboxConnector,
   mailbox: MailboxAddress,
-  kind: 'appointment' | 'task',
-  s4: S4Appointment | S4Task,
-): Promise<Appointment | Task | undefined> {
+  kind: K,
+  s4: S4Activity<K>,
+): Promise<ExchangeActivity<K> | undefined> {
   const candidate = s4Candidate(kind, s4);
   if (!candidate.start || !candidate.end) return undefined;
   // Appointments: the calendar view of the object's own time; tasks have no view and are listed whole.
-  const items = (
-    kind === 'appointment'
-      ? await connector.listItems(mailbox, kind, { start: (s4 as S4Appointment).start, end: (s4 as S4Appointment).end })
-      : await connector.listItems(mailbox, kind)
-  ) as Array<Appointment | Task>;
+  const object: S4Appointment | S4Task = s4;
+  const items = await connector.listItems(
+    mailbox,
+    kind,
+    'end' in object ? { start: object.start, end: object.end } : undefined,
+  );
   const unstamped = items.filter((item) => !item.stamp);
   const pair = matchForInitialLoad(
     [candidate],

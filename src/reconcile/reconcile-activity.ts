@@ -1,10 +1,18 @@
-import type { Appointment, ItemKind, Task } from '../connectors/exchange/types.js';
+import type { MailboxConnector } from '../connectors/exchange/mailbox-connector.js';
+import type { Appointment, ItemKind, MailboxAddress } from '../connectors/exchange/types.js';
 import { TandemError, isTandemError } from '../errors/tandem-error.js';
 import { writeJournal, type JournalEntry } from '../journal/journal.js';
 import { syncOutcomes } from '../observability/metrics.js';
 import { withTenant } from '../store/transaction.js';
 import { layeredLookup, partnerLookup, type PartnerInfo, type PartnerLookup, type SyncAction } from '../sync/index.js';
-import { ACTIVITY_OPS, type AnyActivityOps } from './activity-kinds.js';
+import {
+  opsFor,
+  type ActivityKind,
+  type ActivityKindOps,
+  type ExchangeActivity,
+  type S4Activity,
+  type S4ActivityWrite,
+} from './activity-kinds.js';
 import { executeActions, type S4Writer } from './execute-actions.js';
 import {
   linkByExchangeItem,
@@ -69,10 +77,15 @@ export async function buildLookup(
   return layeredLookup(users, partnerLookup([...infos.values()]));
 }
 
-export function s4Writer(ops: AnyActivityOps, ctx: TenantContext, current: () => unknown): S4Writer {
+export function s4Writer<K extends ActivityKind>(
+  ops: ActivityKindOps<K>,
+  ctx: TenantContext,
+  current: () => S4Activity<K> | undefined,
+): S4Writer {
+  // The engine's S/4 actions for an object of kind K carry K's write instruction.
   return {
-    create: (write) => ops.create(ctx.s4, write),
-    update: (key, etag, write) => ops.update(ctx.s4, key, etag, write, current()),
+    create: (write) => ops.create(ctx.s4, write as S4ActivityWrite<K>),
+    update: (key, etag, write) => ops.update(ctx.s4, key, etag, write as S4ActivityWrite<K>, current()),
     setStatus: (key, etag, status) => ops.setStatus(ctx.s4, key, etag, status),
     remove: (key, etag) => ops.remove(ctx.s4, key, etag),
   };
@@ -81,11 +94,34 @@ export function s4Writer(ops: AnyActivityOps, ctx: TenantContext, current: () =>
 /** `null` = known not to exist; `undefined` = not read yet. */
 type Known<T> = T | null | undefined;
 
-interface StepState<S, E> {
-  s4: Known<S>;
-  exchange: Known<E>;
+/** One object in one mailbox, as far as the caller knows it when it asks for a reconciliation. */
+export interface MailboxStep<K extends ActivityKind> {
+  ops: ActivityKindOps<K>;
+  mailbox: MailboxInfo;
+  s4: Known<S4Activity<K>>;
+  exchange: Known<ExchangeActivity<K>>;
   link: StoredLink | undefined;
   s4Key: string | undefined;
+  /** The partner lookup, when the caller built one for many objects at once. */
+  lookup?: PartnerLookup | undefined;
+  /** The user's environment as read with the links; without it the connector reads it. */
+  environment?: EnvironmentRef | undefined;
+}
+
+/** The state of one reconciliation between its rounds. */
+interface Run<K extends ActivityKind> {
+  env: ReconcileEnv;
+  ops: ActivityKindOps<K>;
+  mailbox: MailboxInfo;
+  connector: MailboxConnector;
+  address: MailboxAddress;
+  s4: Known<S4Activity<K>>;
+  exchange: Known<ExchangeActivity<K>>;
+  link: StoredLink | undefined;
+  s4Key: string | undefined;
+  lookup: PartnerLookup | undefined;
+  s4Searched: boolean;
+  exchangeSearched: boolean;
 }
 
 /**
@@ -93,191 +129,209 @@ interface StepState<S, E> {
  * creates by their marker, pass destructive actions through the safety valve, execute — and on a
  * concurrent change (ChangeKey or ETag), read again and decide again.
  */
-export async function reconcileInMailbox<
-  S extends { uuid: string; etag: string; partners: { businessPartner: string }[] },
-  E extends Appointment | Task,
->(
+export async function reconcileInMailbox<K extends ActivityKind>(
   env: ReconcileEnv,
-  ops: AnyActivityOps,
-  mailbox: MailboxInfo,
-  initial: StepState<S, E>,
-  lookupIn?: PartnerLookup,
-  environment?: EnvironmentRef,
+  step: MailboxStep<K>,
 ): Promise<void> {
-  const { ctx } = env;
-  const kind = ops.kind as ItemKind;
-  const address = { smtpAddress: mailbox.smtp };
-  const connector = await ctx.connectorFor(mailbox, environment);
-  const state = { ...initial };
-  let s4Searched = false;
-  let exchangeSearched = false;
-  let lookup = lookupIn;
-
+  const { ops, mailbox } = step;
+  const run: Run<K> = {
+    env,
+    ops,
+    mailbox,
+    connector: await env.ctx.connectorFor(mailbox, step.environment),
+    address: { smtpAddress: mailbox.smtp },
+    s4: step.s4,
+    exchange: step.exchange,
+    link: step.link,
+    s4Key: step.s4Key,
+    lookup: step.lookup,
+    s4Searched: false,
+    exchangeSearched: false,
+  };
   for (let round = 1; round <= MAX_ROUNDS; round++) {
-    if (state.s4 === undefined) state.s4 = state.s4Key ? ((await ops.get(ctx.s4, state.s4Key)) ?? null) : null;
-    if (state.exchange === undefined) {
-      state.exchange = state.link?.exchangeId
-        ? (((await connector.getItem(address, kind, state.link.exchangeId)) as E | undefined) ?? null)
-        : null;
-      // Not found under a known id: an item carrying our stamp is ours already — a link re-keyed by a
-      // move to another environment (ids cleared), a link still holding the other backend's id while
-      // the move propagates, or no link yet in a mailbox whose initial load has not run. Adopt it,
-      // never duplicate. A real Outlook delete leaves no stamped item behind, so it is still seen as
-      // "deleted in Outlook". Without a link after the initial load there is nothing to find, and
-      // the search (one Exchange call per new object) is skipped.
-      const stampKey = state.link?.s4Key ?? state.s4?.uuid;
-      const unlinkedCopyPossible = state.link !== undefined || !mailbox.initialLoadDone;
-      if (
-        state.exchange === null &&
-        stampKey &&
-        (state.s4 || state.link?.exchangeId === undefined) &&
-        unlinkedCopyPossible
-      ) {
-        state.exchange = ((await connector.findByStamp(address, kind, stampKey))[0] as E | undefined) ?? null;
-      }
-      // Before the initial load, a copy the user made by hand is adopted as the initial load would.
-      if (state.exchange === null && state.s4 && !state.link && !mailbox.initialLoadDone) {
-        state.exchange =
-          ((await findLookAlike(connector, address, ops.kind, state.s4 as never)) as E | undefined) ?? null;
-      }
-    }
-    if (state.exchange === null && state.s4 && state.link?.state === 'linked' && !state.link.exchangeId) {
-      // Linked, but its item id was cleared by a move to another environment and no item carries the
-      // stamp (an Outlook-created item has none until S/4 changes it): unknown, not deleted. Change
-      // tracking on the new backend re-links it (reconcileExchangeItem); never delete or recreate here.
-      await withTenant(
-        ctx.tenantId,
-        (tx) =>
-          writeJournal(tx, ctx.tenantId, [
-            {
-              correlationId: env.correlationId,
-              mailboxId: mailbox.id,
-              objectKind: kind,
-              s4Key: state.s4!.uuid,
-              direction: 'none',
-              outcome: 'skipped',
-              reason: 'environmentMove.itemNotFound',
-            },
-          ]),
-        env.pool,
-      );
-      return;
-    }
-    // Outlook attendees matter only where Outlook writes to S/4.
-    const attendees =
-      ops.kind === 'appointment' && state.exchange && ctx.settings.appointments.exchangeToS4 !== 'off'
-        ? (state.exchange as Appointment).attendees.map((a) => a.email).filter(Boolean)
-        : [];
-    lookup ??= await buildLookup(ctx, state.s4 ? state.s4.partners.map((p) => p.businessPartner) : [], attendees);
-    const now = (env.now?.() ?? new Date()).toISOString();
-    const actions: SyncAction[] = ops.decide({
-      settings: ctx.settings,
-      lookup,
-      now,
-      mailbox: mailbox.smtp,
-      mailboxPartnerId: mailbox.employeeBp ?? '',
-      ...(state.s4 ? { s4: state.s4 } : {}),
-      ...(state.exchange ? { exchange: state.exchange } : {}),
-      ...(state.link ? { link: state.link } : {}),
-      s4SearchedByMarker: s4Searched,
-      exchangeSearchedByMarker: exchangeSearched,
-    });
-
+    await readMissing(run);
+    if (await skippedAfterMove(run)) return;
+    const actions = await decideRound(run);
     const resolve = actions.find((a) => a.type === 'resolvePendingCreate');
     if (resolve) {
-      if (resolve.side === 'exchange') {
-        state.exchange = ((await connector.findByStamp(address, kind, resolve.marker))[0] as E | undefined) ?? null;
-        exchangeSearched = true;
-      } else {
-        state.s4 = ((await ops.findByMarker(ctx.s4, resolve.marker))[0] as S | undefined) ?? null;
-        s4Searched = true;
-      }
+      await resolvePendingCreate(run, resolve);
       continue;
     }
-
     try {
-      const executed = await executeThroughValve(env, mailbox, actions, (passed) =>
-        executeActions(
-          {
-            pool: env.pool,
-            tenantId: ctx.tenantId,
-            kind,
-            mailboxId: mailbox.id,
-            mailbox: mailbox.smtp,
-            connector,
-            s4: s4Writer(ops, ctx, () => state.s4 ?? undefined),
-            correlationId: env.correlationId,
-            link: state.link,
-            s4Etag: state.s4?.etag,
-            s4Key: state.s4?.uuid,
-            exchangeItemId: state.exchange?.id,
-            exchangeChangeKey: state.exchange?.changeKey,
-          },
-          passed,
-        ),
-      );
-      for (const action of executed) syncOutcomes.inc({ kind, outcome: action.journal.outcome });
-      if (ops.kind === 'appointment' && ctx.settings.appointments.attachments.enabled) {
-        // The link as just committed (a create has its other end only now): copy what one side's files lack.
-        const s4Key = state.s4?.uuid ?? state.link?.s4Key;
-        const exchangeId = state.exchange?.id ?? state.link?.exchangeId;
-        const link = await withTenant(
-          ctx.tenantId,
-          (tx) =>
-            s4Key
-              ? linkByS4Key(tx, mailbox.id, mailbox.smtp, kind, s4Key)
-              : exchangeId
-                ? linkByExchangeItem(tx, mailbox.id, mailbox.smtp, exchangeId)
-                : Promise.resolve(undefined),
-          env.pool,
-        );
-        if (link) await syncAttachments(env, mailbox, connector, link);
-      }
+      await executeRound(run, actions);
       return;
     } catch (error) {
-      if (
-        !isTandemError(error, 'EXCHANGE_CONFLICT') &&
-        !isTandemError(error, 'S4_ETAG_MISMATCH') &&
-        !isTandemError(error, 'SYNC_LOCKED')
-      )
-        throw error;
-      // Someone changed (or linked) the object while we decided: read both sides again and decide again.
-      state.s4Key ??= state.s4?.uuid ?? state.link?.s4Key;
-      const exchangeId = state.link?.exchangeId ?? state.exchange?.id;
-      state.s4 = undefined;
-      state.exchange = undefined;
-      state.link = await withTenant(
-        ctx.tenantId,
-        (tx) =>
-          state.s4Key
-            ? linkByS4Key(tx, mailbox.id, mailbox.smtp, kind, state.s4Key)
-            : exchangeId
-              ? linkByExchangeItem(tx, mailbox.id, mailbox.smtp, exchangeId)
-              : Promise.resolve(undefined),
-        env.pool,
-      );
-      // An item not linked after all is read by its id (the read above goes through the link).
-      if (!state.link && exchangeId)
-        state.exchange = ((await connector.getItem(address, kind, exchangeId)) as E | undefined) ?? null;
-      lookup = undefined;
+      if (!isConcurrentChange(error)) throw error;
+      await rereadAfterConflict(run);
     }
   }
-  throw new TandemError('SYNC_LOCKED', `The ${kind} kept changing while being synced; will retry`, { retryable: true });
+  throw new TandemError('SYNC_LOCKED', `The ${ops.kind} kept changing while being synced; will retry`, {
+    retryable: true,
+  });
+}
+
+const isConcurrentChange = (error: unknown): boolean =>
+  isTandemError(error, 'EXCHANGE_CONFLICT') ||
+  isTandemError(error, 'S4_ETAG_MISMATCH') ||
+  isTandemError(error, 'SYNC_LOCKED');
+
+async function readMissing<K extends ActivityKind>(run: Run<K>): Promise<void> {
+  if (run.s4 === undefined) run.s4 = run.s4Key ? ((await run.ops.get(run.env.ctx.s4, run.s4Key)) ?? null) : null;
+  if (run.exchange === undefined) run.exchange = await readExchange(run);
+}
+
+/**
+ * The Exchange item by the link's id. Not found under a known id: an item carrying our stamp is ours
+ * already — a link re-keyed by a move to another environment (ids cleared), a link still holding the
+ * other backend's id while the move propagates, or no link yet in a mailbox whose initial load has
+ * not run. Adopt it, never duplicate. A real Outlook delete leaves no stamped item behind, so it is
+ * still seen as "deleted in Outlook". Without a link after the initial load there is nothing to
+ * find, and the search (one Exchange call per new object) is skipped.
+ */
+async function readExchange<K extends ActivityKind>(run: Run<K>): Promise<ExchangeActivity<K> | null> {
+  const { connector, address, ops, link, s4, mailbox } = run;
+  const byId = link?.exchangeId ? await connector.getItem(address, ops.kind, link.exchangeId) : undefined;
+  if (byId) return byId;
+  const stampKey = link?.s4Key ?? s4?.uuid;
+  const unlinkedCopyPossible = link !== undefined || !mailbox.initialLoadDone;
+  if (stampKey && (s4 || link?.exchangeId === undefined) && unlinkedCopyPossible) {
+    const stamped = (await connector.findByStamp(address, ops.kind, stampKey))[0];
+    if (stamped) return stamped;
+  }
+  // Before the initial load, a copy the user made by hand is adopted as the initial load would.
+  if (s4 && !link && !mailbox.initialLoadDone) return (await findLookAlike(connector, address, ops.kind, s4)) ?? null;
+  return null;
+}
+
+/**
+ * Linked, but its item id was cleared by a move to another environment and no item carries the
+ * stamp (an Outlook-created item has none until S/4 changes it): unknown, not deleted. Change
+ * tracking on the new backend re-links it (reconcileExchangeItem); never delete or recreate here.
+ */
+async function skippedAfterMove<K extends ActivityKind>(run: Run<K>): Promise<boolean> {
+  const { env, s4, link, mailbox } = run;
+  if (run.exchange !== null || !s4 || link?.state !== 'linked' || link.exchangeId) return false;
+  const entry: JournalEntry = {
+    correlationId: env.correlationId,
+    mailboxId: mailbox.id,
+    objectKind: run.ops.kind,
+    s4Key: s4.uuid,
+    direction: 'none',
+    outcome: 'skipped',
+    reason: 'environmentMove.itemNotFound',
+  };
+  await withTenant(env.ctx.tenantId, (tx) => writeJournal(tx, env.ctx.tenantId, [entry]), env.pool);
+  return true;
+}
+
+async function decideRound<K extends ActivityKind>(run: Run<K>): Promise<SyncAction[]> {
+  const { env, ops, mailbox, s4, exchange, link } = run;
+  const { ctx } = env;
+  // Outlook attendees matter only where Outlook writes to S/4.
+  const attendees = exchange && ctx.settings.appointments.exchangeToS4 !== 'off' ? ops.attendeeEmails(exchange) : [];
+  run.lookup ??= await buildLookup(ctx, s4 ? s4.partners.map((p) => p.businessPartner) : [], attendees);
+  return ops.decide({
+    settings: ctx.settings,
+    lookup: run.lookup,
+    now: (env.now?.() ?? new Date()).toISOString(),
+    mailbox: mailbox.smtp,
+    mailboxPartnerId: mailbox.employeeBp ?? '',
+    ...(s4 ? { s4 } : {}),
+    ...(exchange ? { exchange } : {}),
+    ...(link ? { link } : {}),
+    s4SearchedByMarker: run.s4Searched,
+    exchangeSearchedByMarker: run.exchangeSearched,
+  });
+}
+
+/** A create whose outcome is unknown (a crash after the write): look for its marker on that side. */
+async function resolvePendingCreate<K extends ActivityKind>(
+  run: Run<K>,
+  resolve: Extract<SyncAction, { type: 'resolvePendingCreate' }>,
+): Promise<void> {
+  if (resolve.side === 'exchange') {
+    run.exchange = (await run.connector.findByStamp(run.address, run.ops.kind, resolve.marker))[0] ?? null;
+    run.exchangeSearched = true;
+  } else {
+    run.s4 = (await run.ops.findByMarker(run.env.ctx.s4, resolve.marker))[0] ?? null;
+    run.s4Searched = true;
+  }
+}
+
+async function executeRound<K extends ActivityKind>(run: Run<K>, actions: SyncAction[]): Promise<void> {
+  const { env, ops, mailbox, connector } = run;
+  const { ctx } = env;
+  const executed = await executeThroughValve(env, mailbox, actions, (passed) =>
+    executeActions(
+      {
+        pool: env.pool,
+        tenantId: ctx.tenantId,
+        kind: ops.kind,
+        mailboxId: mailbox.id,
+        mailbox: mailbox.smtp,
+        connector,
+        s4: s4Writer(ops, ctx, () => run.s4 ?? undefined),
+        correlationId: env.correlationId,
+        link: run.link,
+        s4Etag: run.s4?.etag,
+        s4Key: run.s4?.uuid,
+        exchangeItemId: run.exchange?.id,
+        exchangeChangeKey: run.exchange?.changeKey,
+      },
+      passed,
+    ),
+  );
+  for (const action of executed) syncOutcomes.inc({ kind: ops.kind, outcome: action.journal.outcome });
+  if (ops.kind === 'appointment' && ctx.settings.appointments.attachments.enabled) {
+    // The link as just committed (a create has its other end only now): copy what one side's files lack.
+    const s4Key = run.s4?.uuid ?? run.link?.s4Key;
+    const link = await currentLink(run, s4Key, run.exchange?.id ?? run.link?.exchangeId);
+    if (link) await syncAttachments(env, mailbox, connector, link);
+  }
+}
+
+/** The object's link as stored now, by its S/4 key or else by its Exchange id. */
+function currentLink<K extends ActivityKind>(
+  run: Run<K>,
+  s4Key: string | undefined,
+  exchangeId: string | undefined,
+): Promise<StoredLink | undefined> {
+  const { env, mailbox, ops } = run;
+  return withTenant(
+    env.ctx.tenantId,
+    (tx) =>
+      s4Key
+        ? linkByS4Key(tx, mailbox.id, mailbox.smtp, ops.kind, s4Key)
+        : exchangeId
+          ? linkByExchangeItem(tx, mailbox.id, mailbox.smtp, exchangeId)
+          : Promise.resolve(undefined),
+    env.pool,
+  );
+}
+
+/** Someone changed (or linked) the object while we decided: forget both sides and the lookup, re-read the link. */
+async function rereadAfterConflict<K extends ActivityKind>(run: Run<K>): Promise<void> {
+  run.s4Key ??= run.s4?.uuid ?? run.link?.s4Key;
+  const exchangeId = run.link?.exchangeId ?? run.exchange?.id;
+  run.s4 = undefined;
+  run.exchange = undefined;
+  run.lookup = undefined;
+  run.link = await currentLink(run, run.s4Key, exchangeId);
+  // An item not linked after all is read by its id (the read above goes through the link).
+  if (!run.link && exchangeId)
+    run.exchange = (await run.connector.getItem(run.address, run.ops.kind, exchangeId)) ?? null;
 }
 
 /** An S/4 event named an activity: bring every mailbox that holds or should hold it up to date. */
-export async function reconcileS4Activity(
+export async function reconcileS4Activity<K extends ActivityKind>(
   env: ReconcileEnv,
-  kind: 'appointment' | 'task',
+  kind: K,
   uuid: string,
 ): Promise<void> {
   const { ctx } = env;
-  const ops = ACTIVITY_OPS[kind];
+  const ops = opsFor(kind);
   const s4 = (await ops.get(ctx.s4, uuid)) ?? null;
-  const lookup = await buildLookup(
-    ctx,
-    s4 ? s4.partners.map((p: { businessPartner: string }) => p.businessPartner) : [],
-  );
+  const lookup = await buildLookup(ctx, s4 ? s4.partners.map((p) => p.businessPartner) : []);
   const targets = new Map<string, MailboxInfo>();
   if (s4) {
     for (const partnerId of ops.candidatePartners(s4, ctx.settings, lookup)) {
@@ -301,14 +355,16 @@ export async function reconcileS4Activity(
   for (const mailbox of targets.values()) {
     const link = links.find((l) => l.mailboxId === mailbox.id);
     if (kind === 'appointment' && (await handledAsOccurrence(env, mailbox, s4, link))) continue;
-    await reconcileInMailbox(
-      env,
+    await reconcileInMailbox(env, {
       ops,
       mailbox,
-      { s4, exchange: undefined, link, s4Key: uuid },
+      s4,
+      exchange: undefined,
+      link,
+      s4Key: uuid,
       lookup,
-      environments.get(mailbox.id),
-    );
+      environment: environments.get(mailbox.id),
+    });
   }
 }
 
@@ -421,15 +477,15 @@ export function echoEntry(
  * Change tracking named an Outlook item (created, changed or deleted): reconcile it with its S/4
  * activity, or create one when the item qualifies for Exchange → S/4.
  */
-export async function reconcileExchangeItem(
+export async function reconcileExchangeItem<K extends ActivityKind>(
   env: ReconcileEnv,
-  kind: 'appointment' | 'task',
+  kind: K,
   mailbox: MailboxInfo,
   itemId: string,
-  item: Appointment | Task | null,
+  item: ExchangeActivity<K> | null,
 ): Promise<void> {
   const { ctx } = env;
-  const ops = ACTIVITY_OPS[kind];
+  const ops = opsFor(kind);
   // An occurrence or exception changed: its series decides (Outlook reports them under the master, Graph may name them).
   if (
     kind === 'appointment' &&
@@ -481,5 +537,5 @@ export async function reconcileExchangeItem(
     return;
   }
   const s4Key = link?.s4Key ?? item?.stamp?.s4Key;
-  await reconcileInMailbox(env, ops, mailbox, { s4: s4Key ? undefined : null, exchange: item, link, s4Key });
+  await reconcileInMailbox(env, { ops, mailbox, s4: s4Key ? undefined : null, exchange: item, link, s4Key });
 }
