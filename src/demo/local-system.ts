@@ -52,6 +52,8 @@ export interface LocalSystem {
   environmentId: string;
   /** The S/4 connector pointed at the emulator, to act as an S/4 user would. */
   s4: S4Client;
+  /** Stops the worker (unfinished jobs go back to the queue, as on SIGTERM) and starts a new one. */
+  restartWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -111,14 +113,16 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   // for Outlook → S/4 until the missing heartbeats are noticed.
   const retired = await withTenant(DEMO.tenantId, (tx) => forgetExchangeState(tx, environmentId), web.pool);
   if (retired > 0) logger.info({ retired }, 'demo: the emulators started empty; subscribing again');
-  const worker = await startWorkerProcess(config, {
-    maintenanceEveryMs: options.maintenanceEveryMs ?? 5_000,
-    ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
-    subscriptions: {
-      statusFrequencyMinutes: options.statusFrequencyMinutes ?? DEFAULT_STATUS_FREQUENCY_MINUTES,
-      timeScale: options.ewsTimeScale ?? 1,
-    },
-  });
+  const startWorker = () =>
+    startWorkerProcess(config, {
+      maintenanceEveryMs: options.maintenanceEveryMs ?? 5_000,
+      ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
+      subscriptions: {
+        statusFrequencyMinutes: options.statusFrequencyMinutes ?? DEFAULT_STATUS_FREQUENCY_MINUTES,
+        timeScale: options.ewsTimeScale ?? 1,
+      },
+    });
+  let worker = await startWorker();
   const s4 = createS4Client({
     kind: 'url',
     url: s4Emulator.url,
@@ -134,6 +138,10 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     graph,
     s4,
     environmentId,
+    async restartWorker() {
+      await worker.stopAll();
+      worker = await startWorker();
+    },
     async stop() {
       await worker.stopAll();
       await web.stop();

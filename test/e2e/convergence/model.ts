@@ -1,0 +1,168 @@
+import fc from 'fast-check';
+
+/**
+ * The convergence suite's model: what users do on both sides (and what goes wrong meanwhile), as
+ * plain data, and the oracle — what the final state must be once everything has settled.
+ *
+ * The oracle checks only what docs/sync-engine.md guarantees, not how a conflict was decided:
+ * - a living object exists once on each side and both sides hold the same subject and start/end;
+ * - no change is lost: each field holds the last value one of the sides wrote, and a value a user
+ *   overwrote after seeing it (so knowingly) never comes back;
+ * - deletes propagate: deleted in Outlook (owner's mailbox, Exchange → S/4 on) → gone in S/4;
+ *   deleted in S/4 → the stamped Outlook item is gone, while an item the user made in Outlook stays
+ *   ("the user's own item stays", decision table row `deleted.s4.itemNotStamped`);
+ * - nothing else exists: no duplicates on either side.
+ */
+
+export type Side = 's4' | 'outlook';
+export type Owner = 'alice' | 'bob';
+export type Field = 'subject' | 'start';
+
+/** What can go wrong between two user actions. Each names the emulator control it uses (src/emulators). */
+export type Fault =
+  /** S/4 answers the next `count` OData requests 503 (Gateway error body; S4Emulator.injectFault). */
+  | { fault: 's4Unavailable'; count: number }
+  /** S/4 throttles: 429 with Retry-After 1 for the next `count` requests. */
+  | { fault: 's4Throttled'; count: number }
+  /** EWS answers the next `count` calls ErrorServerBusy with BackOffMilliseconds (EwsEmulator.failNext). */
+  | { fault: 'ewsBusy'; count: number }
+  /** EWS answers the next `count` calls with HTTP 503 and no SOAP body. */
+  | { fault: 'ewsUnavailable'; count: number }
+  /** S/4's event sender loses the next `count` events (the drift check must make up for them). */
+  | { fault: 's4EventsLost'; count: number }
+  /** The next `count` S/4 events already delivered arrive once more (the inbox deduplicates by event id). */
+  | { fault: 's4EventsDuplicated'; count: number }
+  /** The next `count` EWS push notifications are lost on the network (Exchange retries them later). */
+  | { fault: 'ewsNotificationsLost'; count: number }
+  /** Exchange holds its push notifications for `ms` (a slow network, a busy server), then sends them. */
+  | { fault: 'ewsNotificationsHeld'; ms: number }
+  /** Every Redis key of the system disappears (FLUSHALL of our prefix); the durable inbox must re-enqueue. */
+  | { fault: 'redisFlushed' }
+  /** The worker is stopped mid-work and started again (in-flight jobs return to the queue). */
+  | { fault: 'workerRestarted' };
+
+export type Command =
+  | { op: 'create'; side: Side; owner: Owner }
+  | { op: 'editSubject'; side: Side; target: number }
+  | { op: 'move'; side: Side; target: number }
+  | { op: 'delete'; side: Side; target: number }
+  /** The user pauses: lets sync run part of the way, so later actions meet it at a different point. */
+  | { op: 'pause'; ms: number }
+  | ({ op: 'fault' } & Fault);
+
+export interface Write {
+  side: Side;
+  value: string;
+  /** The other side's user saw this value before writing their own: it may not come back. */
+  superseded: boolean;
+}
+
+/** One appointment as the users know it. */
+export interface Thing {
+  key: number;
+  origin: Side;
+  owner: Owner;
+  /** The S/4 activity (known at once for S/4-born ones, from the link for Outlook-born ones). */
+  s4Uuid?: string;
+  /** The Outlook item id in the owner's calendar. */
+  itemId?: string;
+  /** Sync had produced the other side's copy at some point (a user worked on it). */
+  counterpartSeen: boolean;
+  alive: boolean;
+  deletedBy?: Side;
+  writes: Record<Field, Write[]>;
+}
+
+export interface ModelState {
+  things: Thing[];
+}
+
+export const newModel = (): ModelState => ({ things: [] });
+
+/** The object a command's `target` names: the `target`-th living one (modulo), none when all are gone. */
+export function resolveTarget(model: ModelState, target: number): Thing | undefined {
+  const alive = model.things.filter((thing) => thing.alive);
+  return alive.length === 0 ? undefined : alive[target % alive.length];
+}
+
+export function recordWrite(thing: Thing, field: Field, side: Side, value: string, seenOnSide: string): void {
+  const writes = thing.writes[field];
+  // What the user saw before saving: if it is the other side's latest value, that value is knowingly replaced.
+  const other = [...writes].reverse().find((write) => write.side !== side);
+  if (other && other.value === seenOnSide) other.superseded = true;
+  writes.push({ side, value, superseded: false });
+}
+
+/** Values a field may hold at the end: each side's latest write, unless the other side knowingly replaced it. */
+export function candidates(thing: Thing, field: Field): string[] {
+  const result: string[] = [];
+  for (const side of ['s4', 'outlook'] as const) {
+    const last = [...thing.writes[field]].reverse().find((write) => write.side === side);
+    if (last && !last.superseded) result.push(last.value);
+  }
+  return result;
+}
+
+export interface Expectation {
+  s4: 'present' | 'absent';
+  outlook: 'present' | 'absent';
+  /** Both sides hold one of these per field (only when both are present and linked). */
+  fields?: Record<Field, string[]>;
+}
+
+export function expectationOf(thing: Thing): Expectation {
+  if (thing.alive) {
+    return {
+      s4: 'present',
+      outlook: 'present',
+      fields: { subject: candidates(thing, 'subject'), start: candidates(thing, 'start') },
+    };
+  }
+  if (thing.deletedBy === 'outlook') return { s4: 'absent', outlook: 'absent' };
+  // Deleted in S/4: Tandem removes only items it wrote (stamped); the user's own Outlook item stays.
+  return { s4: 'absent', outlook: thing.origin === 'outlook' ? 'present' : 'absent' };
+}
+
+// ---------------------------------------------------------------- generators
+
+const side = fc.constantFrom<Side>('s4', 'outlook');
+const owner = fc.constantFrom<Owner>('alice', 'bob');
+const target = fc.nat({ max: 7 });
+
+const userCommand: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('create' as const), side, owner }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('editSubject' as const), side, target }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('move' as const), side, target }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), side, target }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('pause' as const), ms: fc.constantFrom(200, 1_000, 3_000) }) },
+);
+
+export interface GeneratorOptions {
+  maxCommands: number;
+  /** Include faults (the minimal suite runs without). */
+  faults: readonly Fault['fault'][];
+}
+
+function faultCommand(kinds: readonly Fault['fault'][]): fc.Arbitrary<Command> {
+  const count = fc.integer({ min: 1, max: 3 });
+  return fc.constantFrom(...kinds).chain((kind): fc.Arbitrary<Command> => {
+    if (kind === 'redisFlushed' || kind === 'workerRestarted') return fc.constant({ op: 'fault', fault: kind });
+    if (kind === 'ewsNotificationsHeld')
+      return fc.constantFrom(2_000, 6_000).map((ms): Command => ({ op: 'fault', fault: kind, ms }));
+    return count.map((n) => ({ op: 'fault', fault: kind, count: n }) as Command);
+  });
+}
+
+/** A sequence that starts with a create (nothing to act on otherwise) and mixes in faults when asked. */
+export function commandSequence(options: GeneratorOptions): fc.Arbitrary<Command[]> {
+  const step =
+    options.faults.length === 0
+      ? userCommand
+      : fc.oneof({ weight: 3, arbitrary: userCommand }, { weight: 1, arbitrary: faultCommand(options.faults) });
+  return fc
+    .tuple(
+      fc.record({ op: fc.constant('create' as const), side, owner }),
+      fc.array(step, { minLength: 0, maxLength: options.maxCommands - 1 }),
+    )
+    .map(([first, rest]) => [first as Command, ...rest]);
+}
