@@ -4,16 +4,21 @@ import { writeJournal } from '../journal/journal.js';
 import { logger } from '../logging/logger.js';
 import { withSyncWrite, withTenant } from '../store/transaction.js';
 import { FOLDER_OF_KIND } from '../inbox/subjects.js';
-import { getFolderSyncState, saveFolderSyncState } from '../subscriptions/subscription-repository.js';
+import { folderLastRunAt, getFolderSyncState, saveFolderSyncState } from '../subscriptions/subscription-repository.js';
 import { syncWindow } from '../sync/index.js';
 import { echoEntry, isEcho, reconcileExchangeItem, type ReconcileEnv } from './reconcile-activity.js';
-import { linksByExchangeItems } from './link-store.js';
+import { exchangeItemsLinkedSince, linksByExchangeItems } from './link-store.js';
 import { syncOutcomes } from '../observability/metrics.js';
 import { reconcileExchangeContact } from './reconcile-contacts.js';
 import type { MailboxInfo } from './tenant-context.js';
 
 /** Pages per run; a huge backlog continues in the next run instead of holding one job for minutes. */
 const MAX_PAGES_PER_RUN = 50;
+/**
+ * How far before the previous run's end items Tandem wrote are checked for a silent delete: the
+ * previous run read its changes some time before it saved its state (a run is bounded by its pages).
+ */
+const UNSEEN_DELETE_MARGIN_MS = 2 * 60_000;
 
 export interface CatchUpResult {
   pages: number;
@@ -35,8 +40,14 @@ export async function catchUpFolder(env: ReconcileEnv, mailbox: MailboxInfo, kin
   const address = { smtpAddress: mailbox.smtp };
   const connector = await ctx.connectorFor(mailbox);
   const window = syncWindow(ctx.settings, new Date().toISOString());
-  let syncState = await withTenant(ctx.tenantId, (tx) => getFolderSyncState(tx, mailbox.id, folder), env.pool);
+  const [initialState, lastRunAt] = await withTenant(
+    ctx.tenantId,
+    (tx) => Promise.all([getFolderSyncState(tx, mailbox.id, folder), folderLastRunAt(tx, mailbox.id, folder)]),
+    env.pool,
+  );
+  let syncState = initialState;
   const result: CatchUpResult = { pages: 0, changes: 0, fullResync: false, more: false };
+  const reported = new Set<string>();
 
   for (let page = 0; page < MAX_PAGES_PER_RUN; page++) {
     let changes;
@@ -68,6 +79,7 @@ export async function catchUpFolder(env: ReconcileEnv, mailbox: MailboxInfo, kin
     }
     result.pages++;
     const changed = [...new Set([...changes.created, ...changes.updated])];
+    for (const id of [...changed, ...changes.deleted]) reported.add(id);
     const echoes = await settleEchoes(env, kind, mailbox, changed, changes.changeKeys);
     result.changes += echoes.size;
     const ids = changed.filter((id) => !echoes.has(id));
@@ -86,10 +98,40 @@ export async function catchUpFolder(env: ReconcileEnv, mailbox: MailboxInfo, kin
       (tx) => saveFolderSyncState(tx, ctx.tenantId, mailbox.id, folder, syncState ?? null),
       env.pool,
     );
-    if (!changes.moreAvailable) return result;
+    if (!changes.moreAvailable) {
+      if (initialState !== undefined && lastRunAt && !result.fullResync)
+        result.changes += await reconcileUnseenDeletes(env, kind, mailbox, lastRunAt, reported);
+      return result;
+    }
   }
   result.more = true;
   return result;
+}
+
+/**
+ * Change tracking reports nothing about an item created and deleted between two runs ("Create +
+ * Delete → nothing": the client never saw it, so it is told of no delete). When Tandem created that
+ * item (an S/4 appointment the user deleted in Outlook before the next run), the delete would be
+ * lost and the S/4 activity would stay. So the items Tandem linked since the previous run that this
+ * run did not report are read back; those gone are reconciled as deleted, as a reported delete is.
+ */
+async function reconcileUnseenDeletes(
+  env: ReconcileEnv,
+  kind: ItemKind,
+  mailbox: MailboxInfo,
+  lastRunAt: Date,
+  reported: ReadonlySet<string>,
+): Promise<number> {
+  const since = new Date(lastRunAt.getTime() - UNSEEN_DELETE_MARGIN_MS);
+  const ids = (
+    await withTenant(env.ctx.tenantId, (tx) => exchangeItemsLinkedSince(tx, mailbox.id, kind, since), env.pool)
+  ).filter((id) => !reported.has(id));
+  if (ids.length === 0) return 0;
+  const connector = await env.ctx.connectorFor(mailbox);
+  const present = await connector.getItems({ smtpAddress: mailbox.smtp }, kind, ids);
+  const gone = ids.filter((id) => !present.has(id));
+  for (const id of gone) await reconcileChanged(env, kind, mailbox, id, null);
+  return gone.length;
 }
 
 /**

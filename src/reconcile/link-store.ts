@@ -75,6 +75,25 @@ export async function linkByExchangeItem(
   return rows[0] ? toLink(rows[0], mailbox) : undefined;
 }
 
+/**
+ * Exchange items of one mailbox and kind whose links were written (created or updated) since
+ * `since`; occurrences of series are left out (their Exchange side is an occurrence key, not an item).
+ */
+export async function exchangeItemsLinkedSince(
+  tx: Tx,
+  mailboxId: string,
+  kind: ItemKind,
+  since: Date,
+): Promise<string[]> {
+  const { rows } = await tx.query<{ exchange_item_id: string }>(
+    `SELECT exchange_item_id FROM links
+      WHERE mailbox_id = $1 AND kind = $2 AND state = 'linked' AND exchange_item_id IS NOT NULL
+        AND occurrence_key IS NULL AND updated_at >= $3`,
+    [mailboxId, kind, since],
+  );
+  return rows.map((row) => row.exchange_item_id);
+}
+
 /** Links of several Exchange items of one mailbox, by item id (one query for a page of changes). */
 export async function linksByExchangeItems(
   tx: Tx,

@@ -173,6 +173,15 @@ export async function getFolderSyncState(tx: Tx, mailboxId: string, folder: Fold
   return rows[0]?.sync_state ?? undefined;
 }
 
+/** When change tracking of a folder last ran (its state saved), or undefined before its first run. */
+export async function folderLastRunAt(tx: Tx, mailboxId: string, folder: Folder): Promise<Date | undefined> {
+  const { rows } = await tx.query<{ last_run_at: Date | null }>(
+    'SELECT last_run_at FROM folder_sync_states WHERE mailbox_id = $1 AND folder = $2',
+    [mailboxId, folder],
+  );
+  return rows[0]?.last_run_at ?? undefined;
+}
+
 export async function saveFolderSyncState(
   tx: Tx,
   tenantId: string,

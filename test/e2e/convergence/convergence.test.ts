@@ -87,6 +87,18 @@ async function property(options: Parameters<typeof commandSequence>[0]): Promise
  * another sequence once the generators change). Each names the fix it guards.
  */
 const REGRESSIONS: { name: string; sequence: Command[] }[] = [
+  {
+    // Found as FC_SEED=892918265 FC_PATH=6: change tracking reports nothing for an item created and
+    // deleted between two runs, so a delete before Tandem's next catch-up was lost (catch-up.ts
+    // now reads back the items it linked since the previous run). Holding Exchange's notifications
+    // makes that window certain instead of a matter of timing.
+    name: 'an S/4 appointment deleted in Outlook before change tracking saw it is deleted in S/4',
+    sequence: [
+      { op: 'create', side: 's4', owner: 'alice' },
+      { op: 'fault', fault: 'ewsNotificationsHeld', ms: 6_000 },
+      { op: 'delete', side: 'outlook', target: 0 },
+    ],
+  },
 ];
 
 describe('convergence: sequences that once failed', { timeout: 120_000 }, () => {
