@@ -244,10 +244,11 @@ function decideLinked<C extends object, D, W>(
   if (s4.state === 'missing' && exchange.state === 'missing') {
     return [{ type: 'unlink', mailbox, tombstone: false, journal: j('deleted', 'deleted.bothSides') }];
   }
-  // S/4 deleted: remove the item from the mailbox, but only an item that carries our stamp.
+  // S/4 deleted: remove the item from the mailbox, but only an item Tandem made (it carries our stamp).
   if (s4.state === 'missing' && exchange.state === 'present') {
     // The user's own item (created in Outlook) stays, and the tombstone keeps it from creating a new activity.
-    if (!stampedOurs)
+    // It is known by the link's origin, not the stamp alone: every S/4 change Tandem writes to it stamps it too.
+    if (!stampedOurs || link.origin === 'exchange')
       return [{ type: 'unlink', mailbox, tombstone: true, journal: j('skipped', 'deleted.s4.itemNotStamped') }];
     return [
       {

@@ -99,6 +99,18 @@ const REGRESSIONS: { name: string; sequence: Command[] }[] = [
       { op: 'delete', side: 'outlook', target: 0 },
     ],
   },
+  {
+    // Found as FC_SEED=1307345734 FC_PATH=2: an Outlook appointment changed in S/4 carries Tandem's
+    // stamp from then on, and an S/4 delete then removed the user's own item (decide.ts now asks
+    // the link's origin). The pause lets the S/4 change reach Outlook before the delete.
+    name: 'an Outlook appointment changed and then deleted in S/4 stays in Outlook',
+    sequence: [
+      { op: 'create', side: 'outlook', owner: 'alice' },
+      { op: 'move', side: 's4', target: 0 },
+      { op: 'pause', ms: 3_000 },
+      { op: 'delete', side: 's4', target: 0 },
+    ],
+  },
 ];
 
 describe('convergence: sequences that once failed', { timeout: 120_000 }, () => {

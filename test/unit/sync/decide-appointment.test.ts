@@ -732,6 +732,32 @@ describe('refinements', () => {
     expect(types(run({ link: { ...link, state: 'detached' } }))).toEqual(['unlink']);
   });
 
+  it('an Outlook-created item stays when S/4 deletes its activity even after S/4 changes stamped it', () => {
+    const snap = find(run({ exchange: exAppt({ id: 'EX-OWN' }) }), 'commitSnapshot').snapshot;
+    const link: SyncLink<CanonicalAppointment> = {
+      kind: 'appointment',
+      mailbox: ALICE,
+      s4Key: 'S4-UUID-1',
+      state: 'linked',
+      origin: 'exchange',
+      role: 'owner',
+      marker: 'EX-OWN',
+      exchangeId: 'EX-OWN',
+      changeKey: 'ck2',
+      s4Etag: 'e2',
+      snapshot: snap,
+    };
+    // Tandem wrote an S/4 change into the item, and with it its stamp.
+    const stamped = exAppt({ id: 'EX-OWN', changeKey: 'ck2', stamp: { s4Key: 'S4-UUID-1', hash: 'h' } });
+    expect(run({ exchange: stamped, link })).toEqual([
+      expect.objectContaining({
+        type: 'unlink',
+        tombstone: true,
+        journal: { outcome: 'skipped', reason: 'deleted.s4.itemNotStamped' },
+      }),
+    ]);
+  });
+
   it('occurrences arriving one by one are left to the series decision', () => {
     const s = settings({ appointments: { recurringToS4: 'occurrences' } });
     const a = decideAppointment({
