@@ -5,7 +5,8 @@ import { sameValue } from './canonical/hash.js';
  * a field changed on one side takes that side; changed on both to the same value takes it;
  * changed on both differently is a true conflict, decided by the field's owner under the 'merge'
  * policy or by the winning side under 's4Wins' / 'exchangeWins'. Set-valued fields (attendees)
- * merge element-wise — adds and removes from both sides all apply — so they never conflict.
+ * merge element-wise — adds and removes from both sides all apply — so they never conflict, except
+ * at the first pairing (no base), where like every field they go to the owner.
  */
 
 export type Side = 's4' | 'exchange';
@@ -65,7 +66,9 @@ export function threeWayMerge<C extends object, F extends keyof C & string>(
     else if (sCh && !eCh) winner = 's4';
     else if (!sCh && eCh) winner = 'exchange';
     else if (sameValue(sv, ev)) winner = 'both';
-    else if (opts.setFields?.includes(f) && Array.isArray(sv) && Array.isArray(ev)) {
+    // With a base, set fields merge element-wise and never conflict. Without one (first pairing) no
+    // one can tell an addition on one side from a removal on the other: the owner decides, as for any field.
+    else if (base !== undefined && opts.setFields?.includes(f) && Array.isArray(sv) && Array.isArray(ev)) {
       merged[f] = mergeSets((Array.isArray(b) ? b : []) as unknown[], sv, ev) as C[F];
       resolutions.push({ field: f, winner: 'both', conflict: false });
       continue;

@@ -230,7 +230,9 @@ const fieldOwners = z
     isAllDay: owner.default('exchange').describe('Owner of the all-day flag in a true conflict'),
     location: owner.default('exchange').describe('Owner of the location in a true conflict'),
     isPrivate: owner.default('exchange').describe('Owner of the private flag in a true conflict'),
-    attendees: owner.default('s4').describe('Owner of attendees in a true conflict (lists merge as sets first)'),
+    attendees: owner
+      .default('s4')
+      .describe('Owner of the attendee list at the first pairing (once synced, the lists merge as sets)'),
     status: owner.default('s4').describe('Owner of the status in a true conflict'),
     importance: owner.default('s4').describe('Owner of importance/priority in a true conflict'),
     percentComplete: owner.default('s4').describe("Owner of a task's percent complete in a true conflict"),

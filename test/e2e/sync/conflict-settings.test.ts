@@ -4,7 +4,17 @@ import type { ItemDump } from '../../../src/emulators/ews/index.js';
 import { ews, makeService } from '../../integration/ews-emulator/support.js';
 import { waitFor } from '../../support/service.js';
 import type { RunningSystem } from '../../support/system.js';
-import { changeSettings, inDays, journalWhere, settle, startSubscribedSystem } from './support.js';
+import {
+  adminApi,
+  changeSettings,
+  inDays,
+  journalWhere,
+  linksWhere,
+  mailboxIdOf,
+  outlookAppointment,
+  settle,
+  startSubscribedSystem,
+} from './support.js';
 
 /**
  * The conflict settings, changed as an admin does, observed on both systems: one linked object per
@@ -28,6 +38,26 @@ async function s4Events(action: 'pause' | 'resume'): Promise<void> {
   const response = await fetch(`${system.s4Emulator.url}/_emulator/events/${action}`, { method: 'POST' });
   expect(response.status).toBe(200);
 }
+
+/** The EWS emulator holds back push notifications (a Mailbox server that cannot reach Tandem for a moment). */
+async function ewsPush(action: 'pause' | 'resume'): Promise<void> {
+  const response = await fetch(`${system.ews.url}/_emulator/push/${action}`, { method: 'POST' });
+  expect(response.status).toBe(200);
+}
+
+/** Midnight in Berlin `days` from today (UTC date), as an instant. */
+function berlinMidnight(days: number): string {
+  const date = new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+  const noon = new Date(`${date}T12:00:00Z`);
+  const offset = new Intl.DateTimeFormat('en', { timeZone: 'Europe/Berlin', timeZoneName: 'longOffset' })
+    .formatToParts(noon)
+    .find((p) => p.type === 'timeZoneName')!
+    .value.replace('GMT', '');
+  return new Date(`${date}T00:00:00${offset || '+00:00'}`).toISOString();
+}
+
+const isBobAttendee = (p: { partnerFunction: string; businessPartner: string }) =>
+  p.partnerFunction === '00000032' && p.businessPartner === 'EMP002';
 
 type Kind = 'appointment' | 'task';
 interface Linked {
@@ -319,5 +349,139 @@ describe('conflict settings end to end', { timeout: 300_000 }, () => {
       };
     });
     await runConflicts(cases, day);
+  });
+
+  it('setting:conflicts.fieldOwners.isPrivate, setting:conflicts.fieldOwners.isAllDay and setting:conflicts.fieldOwners.attendees: when an S/4 appointment adopts the look-alike a user made by hand, the owner decides where they differ', async () => {
+    // A flag changed on both sides since the last sync ends equal on both, and attendee lists then
+    // merge as sets, so these conflict only where no last sync exists: the first pairing. Before a user's initial load has run, an S/4
+    // event adopts the one unstamped item with the same subject, start and end (docs/sync-engine.md).
+    await changeSettings(system, (s) => {
+      s.appointments!.syncPrivate = true;
+      s.conflicts!.policy = 'merge';
+      s.conflicts!.fieldOwners = {
+        ...s.conflicts!.fieldOwners!,
+        isPrivate: 's4',
+        isAllDay: 's4',
+        start: 's4',
+        end: 's4',
+        attendees: 'exchange',
+      };
+    });
+    const api = adminApi(system);
+    const aliceId = await mailboxIdOf(system, ALICE);
+    const user = await api<{ initialLoad?: { state: string } | null }>('GET', `/users/${aliceId}`);
+    expect(user.body.initialLoad?.state, 'Alice’s initial load has not run').not.toBe('done');
+    const privateStart = inDays(50, 9);
+    const privateEnd = inDays(50, 10);
+    const allDay = berlinMidnight(51);
+    const nextDay = berlinMidnight(52);
+    // Tandem does not hear of the Outlook items (their copy to S/4 would come first) until S/4's are paired with them.
+    await ewsPush('pause');
+    let privateS4 = '';
+    let allDayS4 = '';
+    let privateItem = '';
+    let allDayItem = '';
+    let invitedS4 = '';
+    let invitedItem = '';
+    try {
+      privateItem = await outlookAppointment(system, ALICE, {
+        subject: 'Look-alike, private in S/4',
+        start: privateStart,
+        end: privateEnd,
+        categories: ['S/4HANA'],
+      });
+      // Outlook: a timed appointment from midnight to midnight (Berlin); S/4: the same day all-day.
+      allDayItem = await outlookAppointment(system, ALICE, {
+        subject: 'Look-alike, all-day in S/4',
+        start: allDay,
+        end: nextDay,
+        categories: ['S/4HANA'],
+      });
+      // Outlook: nobody invited; S/4: Bob as attendee.
+      invitedItem = await outlookAppointment(system, ALICE, {
+        subject: 'Look-alike, Bob invited in S/4',
+        start: inDays(53, 9),
+        end: inDays(53, 10),
+        categories: ['S/4HANA'],
+      });
+      const partners = [{ partnerFunction: '00000014', businessPartner: 'EMP001' }];
+      invitedS4 = (
+        await system.s4.createAppointment({
+          processType: 'ZVIS',
+          subject: 'Look-alike, Bob invited in S/4',
+          start: inDays(53, 9),
+          end: inDays(53, 10),
+          timeZone: 'Europe/Berlin',
+          partners: [...partners, { partnerFunction: '00000032', businessPartner: 'EMP002' }],
+        })
+      ).uuid;
+      privateS4 = (
+        await system.s4.createAppointment({
+          processType: 'ZVIS',
+          subject: 'Look-alike, private in S/4',
+          start: privateStart,
+          end: privateEnd,
+          timeZone: 'Europe/Berlin',
+          isPrivate: true,
+          partners,
+        })
+      ).uuid;
+      allDayS4 = (
+        await system.s4.createAppointment({
+          processType: 'ZVIS',
+          subject: 'Look-alike, all-day in S/4',
+          start: allDay,
+          end: nextDay,
+          timeZone: 'Europe/Berlin',
+          isAllDay: true,
+          partners,
+        })
+      ).uuid;
+      for (const [uuid, itemId] of [
+        [privateS4, privateItem],
+        [allDayS4, allDayItem],
+        [invitedS4, invitedItem],
+      ] as const)
+        await waitFor(
+          async () =>
+            (await linksWhere(system, `s4_key = $1 AND state = 'linked'`, [uuid]))[0]?.exchange_item_id === itemId ||
+            undefined,
+          'the S/4 appointment paired with the Outlook look-alike',
+          LOADED,
+        );
+      const outlook = (id: string) => system.ews.listItems(ALICE).find((item) => item.id === id)!;
+      // S/4 owns the flags: the Outlook items turn private and all-day; under the default owner (Exchange) S/4 would follow Outlook.
+      await waitFor(
+        async () => outlook(privateItem).props.Sensitivity === 'Private' || undefined,
+        'Private in Outlook',
+      );
+      await waitFor(async () => outlook(allDayItem).props.IsAllDayEvent === 'true' || undefined, 'all-day in Outlook');
+      expect((await system.s4.getAppointment(privateS4))!.isPrivate).toBe(true);
+      expect((await system.s4.getAppointment(allDayS4))!.isAllDay).toBe(true);
+      // Exchange owns the attendees here: Outlook's empty list wins, Bob leaves the S/4 partners (a union would have invited him in Outlook).
+      await waitFor(
+        async () => !(await system.s4.getAppointment(invitedS4))!.partners.some(isBobAttendee) || undefined,
+        'Bob to leave the S/4 attendees',
+      );
+      expect(outlook(invitedItem).props.RequiredAttendees ?? '').not.toContain('bob@demo.example');
+      const journal = await journalWhere(system, `s4_key = ANY($1) AND outcome = 'conflict'`, [
+        [privateS4, allDayS4, invitedS4],
+      ]);
+      expect(journal.flatMap((r) => (r.details.overwritten as { field: string }[]).map((o) => o.field))).toEqual(
+        expect.arrayContaining(['isPrivate', 'isAllDay', 'attendees']),
+      );
+    } finally {
+      await ewsPush('resume');
+    }
+    // The held-back notifications are echoes of what is now on both sides.
+    await settle(4_000);
+    expect((await system.s4.getAppointment(privateS4))!.isPrivate).toBe(true);
+    expect((await system.s4.getAppointment(allDayS4))!.isAllDay).toBe(true);
+    expect(system.ews.listItems(ALICE).filter((i) => i.subject?.startsWith('Look-alike'))).toHaveLength(3);
+    expect((await system.s4.getAppointment(invitedS4))!.partners.some(isBobAttendee)).toBe(false);
+    expect(
+      system.ews.listItems(ALICE).find((item) => item.id === invitedItem)!.props.RequiredAttendees ?? '',
+    ).not.toContain('bob@demo.example');
+    expect(await system.s4.findAppointmentsByExternalReference(privateItem)).toEqual([]);
   });
 });

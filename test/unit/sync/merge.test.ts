@@ -91,6 +91,21 @@ describe('three-way merge', () => {
     expect(mergeSets(['a'], ['a', 'x'], ['a', 'x'])).toEqual(['a', 'x']);
   });
 
+  it('without a base attendee lists too are decided by their owner, not united', () => {
+    const s4 = { ...base, attendees: ['a', 's4-only'] };
+    const exchange = { ...base, attendees: ['a', 'exchange-only'] };
+    const toS4 = threeWayMerge(undefined, s4, exchange, opts());
+    expect(toS4.merged.attendees).toEqual(['a', 's4-only']);
+    expect(toS4.resolutions).toContainEqual({
+      field: 'attendees',
+      winner: 's4',
+      conflict: true,
+      lost: { side: 'exchange', value: ['a', 'exchange-only'] },
+    });
+    const toExchange = threeWayMerge(undefined, s4, exchange, { ...opts(), owners: { attendees: 'exchange' } });
+    expect(toExchange.merged.attendees).toEqual(['a', 'exchange-only']);
+  });
+
   it('without a base every difference is a conflict decided by the owner', () => {
     const r = threeWayMerge(undefined, { ...base, location: 'S4' }, { ...base, location: 'EX' }, opts());
     expect(r.merged.location).toBe('EX');
