@@ -1,5 +1,6 @@
 import { fromJson, initialValue, keyLiteral, toJson, ValueError } from './codec.js';
 import { evaluate, ODataSyntaxError, parseFilter, parseKeyPredicateText, validateFilter } from './filter.js';
+import { checkTaskServiceList } from './task-service-lists.js';
 import { GatewayError, gatewayErrors } from './gateway-error.js';
 import { renderMetadata } from './metadata.js';
 import {
@@ -179,11 +180,17 @@ export class ODataService {
     }
     let rows = target.rows ?? [];
     const filter = params.get('$filter');
-    if (filter !== undefined && filter.trim() !== '') {
-      const expr = parseFilter(filter);
-      validateFilter(expr, target.set);
-      rows = rows.filter((row) => evaluate(expr, row) === true);
-    }
+    const expr = filter !== undefined && filter.trim() !== '' ? parseFilter(filter) : undefined;
+    if (expr) validateFilter(expr, target.set);
+    // Tandem's ZTANDEM_TASK_SRV refuses lists its ABAP data provider would refuse (task-service-lists.ts).
+    if (!target.via)
+      checkTaskServiceList(
+        target.set.name,
+        expr,
+        nonNegative(params.get('$top'), '$top'),
+        nonNegative(params.get('$skip'), '$skip') ?? 0,
+      );
+    if (expr) rows = rows.filter((row) => evaluate(expr, row) === true);
     if (target.count) return { status: 200, headers: { 'content-type': 'text/plain' }, body: String(rows.length) };
     const total = rows.length;
     rows = orderRows(rows, params.get('$orderby'), target.set);
