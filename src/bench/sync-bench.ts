@@ -102,12 +102,13 @@ async function completedCount(system: { web: { pool: Pool } }, eventIds: string[
 
 /** Starts `tandem <args>` from the sources in its own process, as production runs web and worker apart. */
 function spawnTandem(args: string[], env: Record<string, string>): ChildProcess {
-  // BENCH_PROFILE_DIR=/tmp/prof writes a CPU profile per process, to see where the time goes.
+  // BENCH_PROFILE_DIR=/tmp/prof writes a CPU profile per process, to see where the time goes;
+  // BENCH_STDOUT=1 shows the children's log lines (e.g. to count the requests an emulator served).
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE_DIR] : [];
   return spawn(process.execPath, [...profile, '--import', 'tsx', 'src/cli.ts', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', process.env.BENCH_STDOUT ? 'inherit' : 'ignore', 'inherit'],
   });
 }
 
@@ -154,8 +155,10 @@ export async function benchSync(options: {
   setOutboundPolicy(outboundPolicyOf(config));
   // The S/4 emulator sends no events itself: the bench posts them, batched as an SM59 queue would.
   const [ews, s4] = [
-    spawnTandem(['emulate', 'ews', '--port', String(ewsPort)], {}),
-    spawnTandem(['emulate', 's4', '--port', String(s4Port)], {}),
+    // At warn, as web and worker: `tandem emulate` logs every request at info, which measures
+    // log formatting (to /dev/null here) rather than the protocol work.
+    spawnTandem(['emulate', 'ews', '--port', String(ewsPort)], { LOG_LEVEL: 'warn' }),
+    spawnTandem(['emulate', 's4', '--port', String(s4Port)], { LOG_LEVEL: 'warn' }),
   ];
   const children = [ews, s4];
   await Promise.all([
