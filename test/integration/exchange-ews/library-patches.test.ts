@@ -1,0 +1,72 @@
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { MailboxConnector } from '../../../src/connectors/exchange/mailbox-connector.js';
+import type { AppointmentDraft } from '../../../src/connectors/exchange/types.js';
+import { isTandemError } from '../../../src/errors/tandem-error.js';
+import { ALICE, stamp, startHarness, type Harness } from './support.js';
+
+// The DOM parser ews-javascript-api reads XML with (its ExtensionMethods take @xmldom/xmldom's).
+const require = createRequire(import.meta.url);
+const { DOMParser } = require('@xmldom/xmldom') as {
+  DOMParser: { prototype: { parseFromString(xml: string, type: string): unknown } };
+};
+
+let h: Harness;
+let connector: MailboxConnector;
+beforeAll(async () => {
+  h = await startHarness('ews-library-patches');
+  connector = h.connector({}, { retry: { maxAttempts: 1 } });
+});
+afterAll(async () => h.close());
+beforeEach(() => h.emulator.reset());
+
+const draft = (subject: string): AppointmentDraft => ({
+  subject,
+  start: '2026-03-10T08:00:00.000Z',
+  end: '2026-03-10T09:00:00.000Z',
+  timeZone: 'Europe/Berlin',
+  isAllDay: false,
+});
+
+/** Counts the XML documents the library parses while `fn` runs, and whether one was a request it sent. */
+async function parsesDuring(fn: () => Promise<unknown>): Promise<{ parses: number; requestParsed: boolean }> {
+  const original = DOMParser.prototype.parseFromString;
+  let parses = 0;
+  let requestParsed = false;
+  DOMParser.prototype.parseFromString = function counted(xml: string, type: string) {
+    parses++;
+    // Requests carry the operation element (m:CreateItem); answers carry its response (m:CreateItemResponse).
+    if (/<m:CreateItem[\s>]/.test(xml)) requestParsed = true;
+    return original.call(this, xml, type);
+  };
+  try {
+    await fn();
+  } finally {
+    DOMParser.prototype.parseFromString = original;
+  }
+  return { parses, requestParsed };
+}
+
+describe('ews-javascript-api patches', () => {
+  it('parses only the answer of a request, not the SOAP body it has just sent', async () => {
+    const counted = await parsesDuring(() =>
+      connector.createItem(ALICE, 'appointment', draft('Patched'), stamp('ACT-PATCH')),
+    );
+    expect(counted).toEqual({ parses: 1, requestParsed: false });
+    expect(h.emulator.listItems(ALICE.smtpAddress).map((item) => item.subject)).toContain('Patched');
+  });
+
+  it('still turns an HTTP failure and a SOAP fault into typed errors', async () => {
+    h.emulator.failNext({ operation: 'CreateItem', httpStatus: 503 });
+    const unavailable = await connector
+      .createItem(ALICE, 'appointment', draft('Unavailable'), stamp('ACT-503'))
+      .catch((error: unknown) => error);
+    expect(isTandemError(unavailable) && unavailable.code).toBe('EXCHANGE_UNAVAILABLE');
+
+    const denied = await h
+      .connector({ username: 'limited@demo.example' }, { retry: { maxAttempts: 1 } })
+      .createItem(ALICE, 'appointment', draft('Denied'), stamp('ACT-DENIED'))
+      .catch((error: unknown) => error);
+    expect(isTandemError(denied) && denied.code).toBe('EXCHANGE_IMPERSONATION_DENIED');
+  });
+});
