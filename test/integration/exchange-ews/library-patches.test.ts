@@ -22,10 +22,18 @@ beforeEach(() => h.emulator.reset());
 
 const draft = (subject: string): AppointmentDraft => ({
   subject,
+  body: { type: 'text', content: 'Agenda' },
   start: '2026-03-10T08:00:00.000Z',
   end: '2026-03-10T09:00:00.000Z',
   timeZone: 'Europe/Berlin',
   isAllDay: false,
+  location: 'Walldorf',
+  categories: [],
+  sensitivity: 'normal',
+  importance: 'normal',
+  showAs: 'busy',
+  reminderMinutesBeforeStart: 15,
+  attendees: [],
 });
 
 /** Counts the XML documents the library parses while `fn` runs, and whether one was a request it sent. */

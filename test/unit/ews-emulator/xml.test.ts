@@ -26,6 +26,35 @@ describe('namespace-aware XML parsing', () => {
     expect(() => parseXml('<x><y></x>')).toThrow(/Malformed/);
   });
 
+  it('decodes character references and CDATA, and skips comments and the XML declaration (XML 1.0 §4.1, §2.7)', () => {
+    const doc = parseXml(
+      `<?xml version="1.0" encoding="utf-8"?>\n<!-- before --><t:Subject xmlns:t="${NS.types}" Note='a &quot;b&quot; &#38; &#x263A;'>M&#252;ller &lt;<![CDATA[<raw> & ]]><!-- inside -->&#x1F600;</t:Subject>`,
+    );
+    expect(doc.attrs.Note).toBe('a "b" & \u263A');
+    expect(doc.text).toBe('Müller <<raw> & \u{1F600}');
+  });
+
+  it('refuses what XML 1.0 calls not well-formed', () => {
+    for (const bad of [
+      '<x></x><y/>',
+      '<x/>text',
+      'text<x/>',
+      '<x a="<"/>',
+      '<x a=1/>',
+      '<x a="1" a="2"/>',
+      '<x a="1"b="2"/>',
+      '<x>&nbsp;</x>',
+      '<x>a & b</x>',
+      '<x>&#0;</x>',
+      '<x><y></x>',
+      '<x>',
+      '</x>',
+      '<1x/>',
+    ]) {
+      expect(() => parseXml(bad), bad).toThrow(/Malformed XML/);
+    }
+  });
+
   it('keys named properties by property set GUID, whichever way the set is named', () => {
     const byName = parseXml(
       `<t:ExtendedFieldURI xmlns:t="${NS.types}" DistinguishedPropertySetId="PublicStrings" PropertyName="Stamp" PropertyType="String"/>`,
