@@ -12,6 +12,39 @@ export interface PendingDeletionRow {
   createdAt: Date;
 }
 
+/** A destructive action the safety valve holds back, with the follow-ups to run once it is confirmed. */
+export interface HeldDeletion {
+  tenantId: string;
+  mailboxId: string;
+  scope: 'mailbox' | 'tenant';
+  kind: string;
+  s4Key: string | null;
+  exchangeItemId: string | null;
+  /** What an administrator reads in the cockpit before confirming. */
+  summary: string;
+  action: unknown;
+  followUps: unknown[];
+}
+
+/** Holds a deletion until an administrator confirms or rejects it. */
+export async function holdDeletion(tx: Tx, held: HeldDeletion): Promise<void> {
+  await tx.query(
+    `INSERT INTO pending_deletions (tenant_id, mailbox_id, scope, kind, s4_key, exchange_item_id, summary, action, follow_ups)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [
+      held.tenantId,
+      held.mailboxId,
+      held.scope,
+      held.kind,
+      held.s4Key,
+      held.exchangeItemId,
+      held.summary,
+      JSON.stringify(held.action),
+      JSON.stringify(held.followUps),
+    ],
+  );
+}
+
 /** The oldest held deletions of the transaction's tenant (a bounded page: the screen shows the first 500). */
 export async function listPendingDeletions(tx: Tx, limit = 500): Promise<PendingDeletionRow[]> {
   const { rows } = await tx.query<{

@@ -5,7 +5,8 @@ import { writeJournal } from '../journal/journal.js';
 import type { Pool } from '../store/pool.js';
 import { withSyncWrite } from '../store/transaction.js';
 import type { CommitSnapshot, SyncAction, Unlink } from '../sync/index.js';
-import { deleteLink, saveLink, type StoredLink } from './link-store.js';
+import { holdDeletion } from '../pending-deletions/pending-deletion-repository.js';
+import { deleteLink, saveLink, type LinkWrite, type StoredLink } from './link-store.js';
 
 /** How the executor reaches S/4 for one object kind (contacts never write to S/4). */
 export interface S4Writer {
@@ -44,6 +45,21 @@ const DIRECTION: Partial<Record<SyncAction['type'], StoredJournalEntry['directio
   setS4Status: 'exchange-to-s4',
 };
 
+/** What the executor learns while it writes: the link's ids, versions and provenance, and what it will commit. */
+interface Progress {
+  linkId: number | undefined;
+  exchangeId: string | undefined;
+  changeKey: string | undefined;
+  s4Key: string | undefined;
+  s4Etag: string | undefined;
+  origin: 's4' | 'exchange';
+  role: 'owner' | 'attendee';
+  marker: string;
+  unlink: Unlink | undefined;
+  journal: StoredJournalEntry[];
+  pending: Array<{ action: SyncAction; scope: 'mailbox' | 'tenant'; followUps: SyncAction[] }>;
+}
+
 /**
  * Carries out one decision (docs/sync-engine.md, "For the worker"): remote writes in order, with the exactly-once rule
  * for creates — the link is committed as `creating` with its marker before the remote create, so
@@ -51,165 +67,220 @@ const DIRECTION: Partial<Record<SyncAction['type'], StoredJournalEntry['directio
  * new snapshot, ids and versions committed together with the journal entries.
  */
 export async function executeActions(scope: ExecutionScope, actions: SyncAction[]): Promise<void> {
-  const { connector, mailbox, kind } = scope;
-  const address = { smtpAddress: mailbox };
   const commit = actions.find((a): a is CommitSnapshot<object> => a.type === 'commitSnapshot');
-  let linkId = scope.link?.id;
-  let exchangeId = scope.link?.exchangeId ?? scope.exchangeItemId;
-  let changeKey = scope.exchangeChangeKey ?? scope.link?.changeKey;
-  let s4Key = scope.link?.s4Key ?? scope.s4Key;
-  let s4Etag = scope.s4Etag ?? scope.link?.s4Etag;
-  let origin = scope.link?.origin ?? 's4';
-  let role = scope.link?.role ?? 'owner';
-  let marker = scope.link?.marker ?? '';
-  let unlink: Unlink | undefined;
-  const journal: StoredJournalEntry[] = [];
-  const pending: Array<{ action: SyncAction; scope: 'mailbox' | 'tenant'; followUps: SyncAction[] }> = [];
-
-  const linkWrite = (state: 'creating' | 'linked' | 'detached') => ({
-    tenantId: scope.tenantId,
-    kind,
-    mailboxId: scope.mailboxId,
-    state,
-    origin,
-    role,
-    marker,
-    s4Key,
-    exchangeId,
-    changeKey,
-    s4Etag,
-    snapshot: commit?.snapshot as object | undefined,
-    snapshotHash: commit?.hash,
-    occurrence: scope.occurrence,
-  });
-
+  const progress = startProgress(scope);
   for (const action of actions) {
-    switch (action.type) {
-      case 'createExchangeItem': {
-        origin = 's4';
-        role = action.role;
-        marker = action.marker;
-        s4Key ??= action.marker;
-        linkId = await withSyncWrite(scope.tenantId, (tx) => saveLink(tx, linkId, linkWrite('creating')), scope.pool);
-        const created = await connector.createItem(address, kind, action.draft as never, action.stamp);
-        exchangeId = created.id;
-        changeKey = created.changeKey;
-        break;
-      }
-      case 'updateExchangeItem': {
-        const updated = await connector.updateItem(
-          address,
-          kind,
-          { id: action.itemId, changeKey: action.changeKey },
-          action.changes as never,
-          action.stamp,
-        );
-        exchangeId = updated.id;
-        changeKey = updated.changeKey;
-        break;
-      }
-      case 'deleteExchangeItem':
-        await connector.deleteItem(address, kind, action.itemId);
-        break;
-      case 'createS4': {
-        origin = 'exchange';
-        role = 'owner';
-        marker = action.marker;
-        exchangeId ??= action.marker;
-        linkId = await withSyncWrite(scope.tenantId, (tx) => saveLink(tx, linkId, linkWrite('creating')), scope.pool);
-        const created = await scope.s4!.create(action.write);
-        s4Key = created.uuid;
-        s4Etag = created.etag;
-        break;
-      }
-      case 'updateS4':
-        s4Etag = (await scope.s4!.update(action.s4Key, action.etag, action.changes)).etag;
-        break;
-      case 'setS4Status':
-        s4Etag = (await scope.s4!.setStatus(action.s4Key, action.etag, action.status)).etag;
-        break;
-      case 'deleteS4':
-        await scope.s4!.remove(action.s4Key, action.etag);
-        break;
-      case 'unlink':
-        unlink = action;
-        break;
-      case 'pendingDeletion':
-        pending.push({ action: action.action, scope: action.scope, followUps: action.followUps });
-        break;
-      case 'noop':
-      case 'commitSnapshot':
-      case 'resolvePendingCreate':
-        break;
-    }
+    await perform(scope, progress, commit, action);
     // commitSnapshot repeats the entry of the write it completes; it is journalled only on its own.
     if (action.type === 'commitSnapshot' && actions.some((a) => a.type !== 'commitSnapshot')) continue;
-    journal.push({
-      correlationId: scope.correlationId,
-      mailboxId: scope.mailboxId,
-      objectKind: kind,
-      direction: DIRECTION[action.type] ?? 'none',
-      outcome: action.journal.outcome,
-      reason: action.journal.reason,
-      ...(s4Key ? { s4Key } : {}),
-      ...(exchangeId ? { exchangeItemId: exchangeId } : {}),
-      details: {
-        ...(action.journal.fields ? { fields: action.journal.fields } : {}),
-        ...(action.journal.overwritten ? { overwritten: action.journal.overwritten } : {}),
-        ...(action.type === 'pendingDeletion' ? { held: action.action.type } : {}),
-      },
-    });
+    progress.journal.push(actionEntry(scope, progress, action));
   }
+  progress.journal.push(...unresolvedAttendeeEntries(scope, progress, actions));
+  await commitOutcome(scope, progress, commit);
+}
 
-  // Outlook attendees with no business partner in S/4 cannot be written as partners: say so, per address.
-  for (const action of actions) {
-    if (action.type !== 'createS4' && action.type !== 'updateS4') continue;
+function startProgress(scope: ExecutionScope): Progress {
+  const { link } = scope;
+  return {
+    linkId: link?.id,
+    exchangeId: link?.exchangeId ?? scope.exchangeItemId,
+    changeKey: scope.exchangeChangeKey ?? link?.changeKey,
+    s4Key: link?.s4Key ?? scope.s4Key,
+    s4Etag: scope.s4Etag ?? link?.s4Etag,
+    origin: link?.origin ?? 's4',
+    role: link?.role ?? 'owner',
+    marker: link?.marker ?? '',
+    unlink: undefined,
+    journal: [],
+    pending: [],
+  };
+}
+
+function linkWrite(
+  scope: ExecutionScope,
+  p: Progress,
+  commit: CommitSnapshot<object> | undefined,
+  state: 'creating' | 'linked' | 'detached',
+): LinkWrite {
+  return {
+    tenantId: scope.tenantId,
+    kind: scope.kind,
+    mailboxId: scope.mailboxId,
+    state,
+    origin: p.origin,
+    role: p.role,
+    marker: p.marker,
+    s4Key: p.s4Key,
+    exchangeId: p.exchangeId,
+    changeKey: p.changeKey,
+    s4Etag: p.s4Etag,
+    snapshot: commit?.snapshot,
+    snapshotHash: commit?.hash,
+    occurrence: scope.occurrence,
+  };
+}
+
+/** Commits the link as `creating` with its marker before the remote create (the exactly-once rule). */
+async function markCreating(scope: ExecutionScope, p: Progress, commit: CommitSnapshot<object> | undefined) {
+  const write = linkWrite(scope, p, commit, 'creating');
+  p.linkId = await withSyncWrite(scope.tenantId, (tx) => saveLink(tx, p.linkId, write), scope.pool);
+}
+
+async function perform(
+  scope: ExecutionScope,
+  p: Progress,
+  commit: CommitSnapshot<object> | undefined,
+  action: SyncAction,
+): Promise<void> {
+  switch (action.type) {
+    case 'createExchangeItem':
+    case 'updateExchangeItem':
+    case 'deleteExchangeItem':
+      return performInExchange(scope, p, commit, action);
+    case 'createS4':
+    case 'updateS4':
+    case 'setS4Status':
+    case 'deleteS4':
+      return performInS4(scope, p, commit, action);
+    case 'unlink':
+      p.unlink = action;
+      return;
+    case 'pendingDeletion':
+      p.pending.push({ action: action.action, scope: action.scope, followUps: action.followUps });
+      return;
+    case 'noop':
+    case 'commitSnapshot':
+    case 'resolvePendingCreate':
+      return;
+  }
+}
+
+type ExchangeWrite = Extract<SyncAction, { type: 'createExchangeItem' | 'updateExchangeItem' | 'deleteExchangeItem' }>;
+
+async function performInExchange(
+  scope: ExecutionScope,
+  p: Progress,
+  commit: CommitSnapshot<object> | undefined,
+  action: ExchangeWrite,
+): Promise<void> {
+  const { connector, kind } = scope;
+  const address = { smtpAddress: scope.mailbox };
+  if (action.type === 'deleteExchangeItem') return connector.deleteItem(address, kind, action.itemId);
+  let written: { id: string; changeKey: string };
+  if (action.type === 'createExchangeItem') {
+    p.origin = 's4';
+    p.role = action.role;
+    p.marker = action.marker;
+    p.s4Key ??= action.marker;
+    await markCreating(scope, p, commit);
+    written = await connector.createItem(address, kind, action.draft as never, action.stamp);
+  } else {
+    const version = { id: action.itemId, changeKey: action.changeKey };
+    written = await connector.updateItem(address, kind, version, action.changes as never, action.stamp);
+  }
+  p.exchangeId = written.id;
+  p.changeKey = written.changeKey;
+}
+
+type S4Write = Extract<SyncAction, { type: 'createS4' | 'updateS4' | 'setS4Status' | 'deleteS4' }>;
+
+async function performInS4(
+  scope: ExecutionScope,
+  p: Progress,
+  commit: CommitSnapshot<object> | undefined,
+  action: S4Write,
+): Promise<void> {
+  const s4 = scope.s4!;
+  switch (action.type) {
+    case 'createS4': {
+      p.origin = 'exchange';
+      p.role = 'owner';
+      p.marker = action.marker;
+      p.exchangeId ??= action.marker;
+      await markCreating(scope, p, commit);
+      const created = await s4.create(action.write);
+      p.s4Key = created.uuid;
+      p.s4Etag = created.etag;
+      return;
+    }
+    case 'updateS4':
+      p.s4Etag = (await s4.update(action.s4Key, action.etag, action.changes)).etag;
+      return;
+    case 'setS4Status':
+      p.s4Etag = (await s4.setStatus(action.s4Key, action.etag, action.status)).etag;
+      return;
+    case 'deleteS4':
+      return s4.remove(action.s4Key, action.etag);
+  }
+}
+
+function entryBase(scope: ExecutionScope, p: Progress) {
+  return {
+    correlationId: scope.correlationId,
+    mailboxId: scope.mailboxId,
+    objectKind: scope.kind,
+    ...(p.s4Key ? { s4Key: p.s4Key } : {}),
+    ...(p.exchangeId ? { exchangeItemId: p.exchangeId } : {}),
+  };
+}
+
+function actionEntry(scope: ExecutionScope, p: Progress, action: SyncAction): StoredJournalEntry {
+  return {
+    ...entryBase(scope, p),
+    direction: DIRECTION[action.type] ?? 'none',
+    outcome: action.journal.outcome,
+    reason: action.journal.reason,
+    details: {
+      ...(action.journal.fields ? { fields: action.journal.fields } : {}),
+      ...(action.journal.overwritten ? { overwritten: action.journal.overwritten } : {}),
+      ...(action.type === 'pendingDeletion' ? { held: action.action.type } : {}),
+    },
+  };
+}
+
+/** Outlook attendees with no business partner in S/4 cannot be written as partners: say so, per address. */
+function unresolvedAttendeeEntries(scope: ExecutionScope, p: Progress, actions: SyncAction[]): StoredJournalEntry[] {
+  return actions.flatMap((action) => {
+    if (action.type !== 'createS4' && action.type !== 'updateS4') return [];
     const write = (action.type === 'createS4' ? action.write : action.changes) as
       { unresolvedAttendees?: string[] } | undefined;
-    for (const address of write?.unresolvedAttendees ?? []) {
-      journal.push({
-        correlationId: scope.correlationId,
-        mailboxId: scope.mailboxId,
-        objectKind: kind,
-        direction: 'exchange-to-s4',
-        outcome: 'skipped',
-        reason: 'attendee.unresolved',
-        ...(s4Key ? { s4Key } : {}),
-        ...(exchangeId ? { exchangeItemId: exchangeId } : {}),
-        details: { address },
-      });
-    }
-  }
+    return (write?.unresolvedAttendees ?? []).map((address) => ({
+      ...entryBase(scope, p),
+      direction: 'exchange-to-s4' as const,
+      outcome: 'skipped' as const,
+      reason: 'attendee.unresolved',
+      details: { address },
+    }));
+  });
+}
 
+/** The link's new state, the held deletions and the journal, in one transaction. */
+async function commitOutcome(scope: ExecutionScope, p: Progress, commit: CommitSnapshot<object> | undefined) {
   await withSyncWrite(
     scope.tenantId,
     async (tx) => {
-      if (unlink && linkId !== undefined) {
-        if (unlink.tombstone) await saveLink(tx, linkId, linkWrite('detached'));
-        else await deleteLink(tx, linkId);
+      if (p.unlink && p.linkId !== undefined) {
+        if (p.unlink.tombstone) await saveLink(tx, p.linkId, linkWrite(scope, p, commit, 'detached'));
+        else await deleteLink(tx, p.linkId);
       } else if (commit) {
-        if (commit.s4Key) s4Key = commit.s4Key;
-        if (commit.exchangeId) exchangeId = commit.exchangeId;
-        await saveLink(tx, linkId, linkWrite('linked'));
+        if (commit.s4Key) p.s4Key = commit.s4Key;
+        if (commit.exchangeId) p.exchangeId = commit.exchangeId;
+        await saveLink(tx, p.linkId, linkWrite(scope, p, commit, 'linked'));
       }
-      for (const held of pending) {
-        await tx.query(
-          `INSERT INTO pending_deletions (tenant_id, mailbox_id, scope, kind, s4_key, exchange_item_id, summary, action, follow_ups)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-          [
-            scope.tenantId,
-            scope.mailboxId,
-            held.scope,
-            kind,
-            s4Key ?? null,
-            exchangeId ?? null,
-            describeDeletion(held.action, kind, mailbox),
-            JSON.stringify(held.action),
-            JSON.stringify(held.followUps),
-          ],
-        );
+      for (const held of p.pending) {
+        await holdDeletion(tx, {
+          tenantId: scope.tenantId,
+          mailboxId: scope.mailboxId,
+          scope: held.scope,
+          kind: scope.kind,
+          s4Key: p.s4Key ?? null,
+          exchangeItemId: p.exchangeId ?? null,
+          summary: describeDeletion(held.action, scope.kind, scope.mailbox),
+          action: held.action,
+          followUps: held.followUps,
+        });
       }
-      await writeJournal(tx, scope.tenantId, journal);
+      await writeJournal(tx, scope.tenantId, p.journal);
     },
     scope.pool,
   );
