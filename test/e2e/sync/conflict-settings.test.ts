@@ -24,7 +24,9 @@ import {
  */
 let system: RunningSystem;
 beforeAll(async () => {
-  system = await startSubscribedSystem();
+  // Exchange's clock at half speed (heartbeats every 30 s, silence noticed after 45 s): the first-pairing
+  // test holds Outlook's notifications back for a few seconds and must not look like a lost subscription.
+  system = await startSubscribedSystem({ ewsTimeScale: 0.5 });
 }, 120_000);
 afterAll(async () => system.stop());
 
@@ -145,7 +147,10 @@ const s4Of = async (kind: Kind, uuid: string) =>
  * S/4 and Outlook both show the winner's value; the journal must record each as a conflict.
  */
 async function runConflicts(cases: ConflictCase[], day: number): Promise<void> {
-  const objects = await Promise.all(cases.map((c, i) => linked(c.kind, `Conflict: ${c.field} (${c.winner})`, day + i)));
+  // The day in the subject keeps each run's objects apart from an earlier run's on the same field.
+  const objects = await Promise.all(
+    cases.map((c, i) => linked(c.kind, `Conflict ${day}: ${c.field} (${c.winner})`, day + i)),
+  );
   await s4Events('pause');
   try {
     for (const [i, c] of cases.entries()) {
