@@ -131,10 +131,29 @@ export async function liveSubscriptions(tx: Tx, mailboxId: string): Promise<Subs
 export const SILENT_HEARTBEATS = 1.5;
 
 /**
- * Subscriptions that need attention, oldest problem first, across tenants: active ones silent for
- * more than SILENT_HEARTBEATS heartbeat intervals (EWS) or expiring soon (Graph), and pending ones that
- * never completed. Bounded per call so 10,000 mailboxes renew in waves, not all at once.
+ * How far ahead of the expiry margin a subscription's renewal may fall, in minutes. Each
+ * subscription renews at its own point of this window, fixed by its id: subscriptions created
+ * together (a tenant onboarding 10,000 users) expire together, and without the spread they would
+ * all come due in the same maintenance run. The first renewals land at different times, so the
+ * next expiries differ too and the herd does not re-form.
  */
+export const RENEWAL_SPREAD_MINUTES = 360;
+
+/**
+ * Subscriptions that need attention, oldest problem first, across tenants: active ones silent for
+ * more than SILENT_HEARTBEATS heartbeat intervals (EWS) or expiring soon (Graph: within the margin
+ * plus the subscription's own share of RENEWAL_SPREAD_MINUTES), and pending ones that never
+ * completed. Bounded per call (a page of `limit` rows), so a run's memory does not grow with the
+ * number of mailboxes and 10,000 mailboxes renew in waves, not all at once.
+ */
+/**
+ * A subscription's point in the renewal window, in whole minutes from 0 to spread - 1: the first
+ * 28 bits of the MD5 of its id (uniform for random ids), so every run computes the same point.
+ */
+function renewalOffsetSql(spreadParameter: string): string {
+  return `(('x' || substr(md5(id::text), 1, 7))::bit(28)::int % greatest(1, ${spreadParameter}::int))`;
+}
+
 export async function dueSubscriptions(
   pool: Pool,
   options: {
@@ -143,6 +162,8 @@ export async function dueSubscriptions(
     limit: number;
     /** Scales the silence threshold (tests and demos run Exchange's clock faster); 1 in production. */
     timeScale?: number;
+    /** Default RENEWAL_SPREAD_MINUTES. */
+    spreadMinutes?: number;
   },
 ): Promise<SubscriptionRow[]> {
   return withSystemScope(async (tx) => {
@@ -150,7 +171,7 @@ export async function dueSubscriptions(
       `SELECT * FROM subscriptions
         WHERE (state = 'active' AND (
                  (status_frequency_minutes IS NOT NULL AND last_notification_at < now() - make_interval(secs => 60 * $5::float8 * status_frequency_minutes * $4::float8))
-              OR (expires_at IS NOT NULL AND expires_at < now() + make_interval(mins => $1))))
+              OR (expires_at IS NOT NULL AND expires_at < now() + make_interval(mins => $1 + ${renewalOffsetSql('$6')}))))
            OR (state IN ('pending', 'renewing') AND updated_at < now() - make_interval(mins => $2))
         ORDER BY coalesce(last_notification_at, updated_at) LIMIT $3`,
       [
@@ -159,6 +180,7 @@ export async function dueSubscriptions(
         options.limit,
         options.timeScale ?? 1,
         SILENT_HEARTBEATS,
+        options.spreadMinutes ?? RENEWAL_SPREAD_MINUTES,
       ],
     );
     return rows.map(toRow);
