@@ -135,7 +135,9 @@ export const SILENT_HEARTBEATS = 1.5;
  * subscription renews at its own point of this window, fixed by its id: subscriptions created
  * together (a tenant onboarding 10,000 users) expire together, and without the spread they would
  * all come due in the same maintenance run. The first renewals land at different times, so the
- * next expiries differ too and the herd does not re-form.
+ * next expiries differ too and the herd does not re-form. Margin plus spread (7 hours) must stay
+ * well below the lifetime Tandem asks Graph for (4,200 minutes, graph-connector.ts), or a renewed
+ * subscription would be due again at once.
  */
 export const RENEWAL_SPREAD_MINUTES = 360;
 
