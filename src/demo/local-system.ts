@@ -28,6 +28,8 @@ export interface LocalSystemOptions {
   statusFrequencyMinutes?: number;
   maintenanceEveryMs?: number;
   sweepIntervalMs?: number;
+  /** How often the worker re-creates job schedulers a Redis flush removed (default 30 s). */
+  schedulerCheckEveryMs?: number;
   /** Start the Graph emulator too (the demo does; most tests do not need it). */
   graph?: boolean;
   /** Put the demo users into a Graph environment pointed at the Graph emulator instead of EWS. */
@@ -117,6 +119,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     startWorkerProcess(config, {
       maintenanceEveryMs: options.maintenanceEveryMs ?? 5_000,
       ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
+      ...(options.schedulerCheckEveryMs ? { schedulerCheckEveryMs: options.schedulerCheckEveryMs } : {}),
       subscriptions: {
         statusFrequencyMinutes: options.statusFrequencyMinutes ?? DEFAULT_STATUS_FREQUENCY_MINUTES,
         timeScale: options.ewsTimeScale ?? 1,

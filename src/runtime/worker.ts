@@ -6,6 +6,7 @@ import { logger } from '../logging/logger.js';
 import { runRetention } from '../maintenance/retention.js';
 import { createQueues } from '../queue/queues.js';
 import { PRODUCER_OPTIONS, createRedis, redisReady } from '../queue/redis.js';
+import { DEFAULT_SCHEDULER_CHECK_EVERY_MS, keepSchedulers } from '../queue/schedulers.js';
 import { DEFAULT_DRIFT_OPTIONS, DRIFT_CHECK_JOB, runDriftCheck, scheduleDriftCheck } from '../reconcile/drift-check.js';
 import { registerSyncHandlers } from '../reconcile/handlers.js';
 import { settlePendingDeletions } from '../reconcile/pending-deletions.js';
@@ -13,7 +14,11 @@ import { queueSeriesWindows } from '../reconcile/series-window.js';
 import { TenantContexts } from '../reconcile/tenant-context.js';
 import { SecretBox } from '../security/secret-box.js';
 import { createPool } from '../store/pool.js';
-import { SubscriptionManager, scheduleSubscriptionMaintenance } from '../subscriptions/subscription-manager.js';
+import {
+  SUBSCRIPTION_MAINTENANCE_SCHEDULER,
+  SubscriptionManager,
+  scheduleSubscriptionMaintenance,
+} from '../subscriptions/subscription-manager.js';
 import { queueTodoPolls } from '../subscriptions/todo-poll.js';
 import { InboxHandlerRegistry, startWorker, withinMs, type RunningWorker } from '../worker/run-worker.js';
 import { startProvisioningWorker } from '../tenants/provisioning-queue.js';
@@ -32,6 +37,8 @@ export interface WorkerProcessOptions {
   concurrency?: number;
   /** EWS heartbeat interval and the clock scale of the Exchange it talks to (see SubscriptionManagerDeps). */
   subscriptions?: { statusFrequencyMinutes?: number; timeScale?: number };
+  /** How often the worker re-creates job schedulers a Redis data loss removed (default 30 s). */
+  schedulerCheckEveryMs?: number;
   /** Where subscription outcomes go (default: the SaaS registry of the saas-registry binding). */
   reportSubscriptionStatus?: StatusReporter;
 }
@@ -77,11 +84,37 @@ export async function startWorkerProcess(
     connection: maintenanceConnection,
     prefix: config.queuePrefix,
   });
-  await scheduleSubscriptionMaintenance(maintenanceQueue, options.maintenanceEveryMs ?? DEFAULT_MAINTENANCE_EVERY_MS);
   // The drift check has a queue of its own: a slow S/4 must not hold up subscription maintenance (and so lengthen Exchange's blind window).
   const drift = { ...DEFAULT_DRIFT_OPTIONS, intervalMs: config.driftCheckSeconds * 1_000 };
   const driftQueue = new Queue(DRIFT_CHECK_JOB, { connection: maintenanceConnection, prefix: config.queuePrefix });
-  await scheduleDriftCheck(driftQueue, drift.intervalMs);
+  // Schedulers live only in Redis: kept alive through a Redis that comes back empty (src/queue/schedulers.ts).
+  const schedulers = await keepSchedulers(
+    [
+      {
+        queue: maintenanceQueue,
+        id: SUBSCRIPTION_MAINTENANCE_SCHEDULER,
+        upsert: () =>
+          scheduleSubscriptionMaintenance(maintenanceQueue, options.maintenanceEveryMs ?? DEFAULT_MAINTENANCE_EVERY_MS),
+      },
+      { queue: driftQueue, id: DRIFT_CHECK_JOB, upsert: () => scheduleDriftCheck(driftQueue, drift.intervalMs) },
+      // Retention once an hour, on whichever worker picks the job up.
+      {
+        queue: maintenanceQueue,
+        id: RETENTION_JOB,
+        upsert: async () => {
+          await maintenanceQueue.upsertJobScheduler(
+            RETENTION_JOB,
+            { every: RETENTION_EVERY_MS },
+            { name: RETENTION_JOB, opts: { removeOnComplete: true, removeOnFail: 100 } },
+          );
+        },
+      },
+    ],
+    {
+      everyMs: options.schedulerCheckEveryMs ?? DEFAULT_SCHEDULER_CHECK_EVERY_MS,
+      connection: maintenanceConnection,
+    },
+  );
   const driftWorker = new Worker(
     DRIFT_CHECK_JOB,
     async () => {
@@ -92,12 +125,6 @@ export async function startWorkerProcess(
   );
   driftWorker.on('error', (error) => logger.warn({ err: error }, 'drift worker error'));
   driftWorker.on('failed', (_job, error) => logger.error({ err: error }, 'drift check failed'));
-  // Retention once an hour, on whichever worker picks the job up.
-  await maintenanceQueue.upsertJobScheduler(
-    'retention',
-    { every: RETENTION_EVERY_MS },
-    { name: RETENTION_JOB, opts: { removeOnComplete: true, removeOnFail: 100 } },
-  );
   const maintenanceWorker = new Worker(
     MAINTENANCE_QUEUE,
     async (job) => {
@@ -136,6 +163,7 @@ export async function startWorkerProcess(
       // side, each with a bound (an unfinished maintenance or drift run is simply repeated by the
       // next one; unfinished inbox jobs are handed back). Every later step is bounded too, so a
       // dead Redis or database cannot hold the process past the platform's kill.
+      schedulers.stop();
       const closeBounded = (worker: { close(force?: boolean): Promise<void> }) =>
         withinMs(worker.close(), 5_000, undefined).then(() => withinMs(worker.close(true), 500, undefined));
       await Promise.all([

@@ -303,10 +303,12 @@ export class SubscriptionManager {
   }
 }
 
+export const SUBSCRIPTION_MAINTENANCE_SCHEDULER = 'subscription-maintenance';
+
 /** Schedules maintenance with a BullMQ job scheduler: one run every `everyMs` across all workers. */
 export async function scheduleSubscriptionMaintenance(queue: Queue, everyMs: number): Promise<void> {
   await queue.upsertJobScheduler(
-    'subscription-maintenance',
+    SUBSCRIPTION_MAINTENANCE_SCHEDULER,
     { every: everyMs },
     { name: 'maintain-subscriptions', opts: { removeOnComplete: true, removeOnFail: 100 } },
   );

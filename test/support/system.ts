@@ -57,6 +57,8 @@ async function startOn(db: TestDatabase, prefix: string, port: number, options: 
     ewsTimeScale: options.ewsTimeScale ?? EWS_TIME_SCALE,
     maintenanceEveryMs: 500,
     sweepIntervalMs: 1_000,
+    // A Redis flush (the convergence suite's `redisFlushed`) must not leave the system without maintenance for long.
+    schedulerCheckEveryMs: 1_000,
     s4EventRetry: { initialDelayMs: 100, maxDelayMs: 1_000 },
     graph: options.withGraph ?? false,
     usersOnGraph: options.backend === 'graph',
