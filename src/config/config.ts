@@ -53,6 +53,12 @@ const envSchema = z.object({
    * caller's address (rate limits): 1 on Cloud Foundry (the gorouter), 0 elsewhere.
    */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).optional(),
+  /**
+   * How long a worker's hold on a job lasts without renewal: BullMQ's job lock and the subject
+   * lease (both renewed while the job runs). A killed worker's jobs go to another worker after at
+   * most this long plus the stalled-job check; unset: 60 s job lock, 30 s subject lease.
+   */
+  JOB_LEASE_SECONDS: z.coerce.number().int().min(5).max(600).optional(),
   /** Seconds between polls of a Graph user's To Do list (Graph sends apps no To Do notifications). */
   TODO_POLL_SECONDS: z.coerce.number().int().min(5).max(3_600).default(120),
 });
@@ -92,6 +98,8 @@ export interface Config {
   allowedTargets: AllowedTarget[];
   /** TODO_POLL_SECONDS. */
   todoPollSeconds: number;
+  /** JOB_LEASE_SECONDS (undefined: the worker's defaults). */
+  jobLeaseSeconds: number | undefined;
 }
 
 export interface SecretKeyring {
@@ -151,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedTargets: parseAllowedTargets(values.TANDEM_ALLOWED_TARGETS),
     trustProxyHops: values.TRUST_PROXY_HOPS ?? (onCloudFoundry ? 1 : 0),
     todoPollSeconds: values.TODO_POLL_SECONDS,
+    jobLeaseSeconds: values.JOB_LEASE_SECONDS,
   };
 }
 

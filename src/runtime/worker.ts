@@ -67,6 +67,9 @@ export async function startWorkerProcess(
     handlers,
     concurrency: options.concurrency ?? 16,
     ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
+    ...(config.jobLeaseSeconds
+      ? { lockDurationMs: config.jobLeaseSeconds * 1_000, jobTimeoutMs: config.jobLeaseSeconds * 1_000 }
+      : {}),
   });
 
   const producer = redis.duplicate(PRODUCER_OPTIONS);

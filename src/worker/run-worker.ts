@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Worker, type Job } from 'bullmq';
 import { PRODUCER_OPTIONS, redisReady } from '../queue/redis.js';
 import type { Redis } from 'ioredis';
@@ -69,6 +70,8 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     connection: connections[2],
     prefix: options.queuePrefix,
     concurrency: options.concurrency ?? 16,
+    // Recorded on each job it takes (BullMQ's processedBy): which instance and process ran a job.
+    name: `${hostname()}:${process.pid}`,
     settings: { backoffStrategy: inboxBackoffStrategy },
     // A job whose worker died is handed to another worker after this long without a lock renewal.
     lockDuration: options.lockDurationMs ?? 60_000,
