@@ -41,7 +41,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await admin.end();
   }
   const url = testDatabaseUrl(name);
-  const pool = createPool(url, { max: 5 });
+  // Named apart from the system's own connections ('tandem'), so a test can kill those alone.
+  const pool = createPool(url, { max: 5, application_name: 'tandem-test' });
   return {
     name,
     url,

@@ -1,4 +1,6 @@
 import { Redis } from 'ioredis';
+import pg from 'pg';
+import { connectionOptions } from '../../../src/store/pool.js';
 import { DEMO } from '../../../src/demo/seed.js';
 import { deleteRedisPrefix } from '../../support/service.js';
 import type { RunningSystem } from '../../support/system.js';
@@ -58,8 +60,30 @@ export function faultInjector(system: RunningSystem): (fault: Fault) => Promise<
       case 'workerRestarted':
         await system.restartWorker();
         return;
+      case 'postgresConnectionsKilled':
+        await killSystemConnections(system);
+        return;
     }
   };
+}
+
+/**
+ * Ends the connections web and worker hold to the system's database (application_name 'tandem';
+ * the test's own pool is 'tandem-test'), as a Postgres restart would, without restarting the
+ * shared server. Their pools must notice and reconnect; statements in flight fail and are retried.
+ */
+async function killSystemConnections(system: RunningSystem): Promise<void> {
+  const admin = new pg.Client({ ...connectionOptions(system.db.url), application_name: 'tandem-fault' });
+  await admin.connect();
+  try {
+    await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE datname = $1 AND application_name = 'tandem' AND pid <> pg_backend_pid()`,
+      [system.db.name],
+    );
+  } finally {
+    await admin.end();
+  }
 }
 
 /** Posts the last `count` delivered S/4 events to Tandem once more, as an at-least-once sender may. */

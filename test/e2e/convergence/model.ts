@@ -39,7 +39,28 @@ export type Fault =
   /** Every Redis key of the system disappears (FLUSHALL of our prefix); the durable inbox must re-enqueue. */
   | { fault: 'redisFlushed' }
   /** The worker is stopped mid-work and started again (in-flight jobs return to the queue). */
-  | { fault: 'workerRestarted' };
+  | { fault: 'workerRestarted' }
+  /**
+   * Stand-in for a Postgres restart: every connection web and worker hold to their database is
+   * ended by `pg_terminate_backend` (what a restart does to them), in-flight statements fail. The
+   * server itself is shared with other tests and stays up, so it is not unavailable afterwards.
+   */
+  | { fault: 'postgresConnectionsKilled' };
+
+/** Every fault kind; the random run of `npm test` and the soak draw from all of them. */
+export const ALL_FAULTS: readonly Fault['fault'][] = [
+  's4Unavailable',
+  's4Throttled',
+  'ewsBusy',
+  'ewsUnavailable',
+  's4EventsLost',
+  's4EventsDuplicated',
+  'ewsNotificationsLost',
+  'ewsNotificationsHeld',
+  'redisFlushed',
+  'workerRestarted',
+  'postgresConnectionsKilled',
+];
 
 export type Command =
   | { op: 'create'; side: Side; owner: Owner }
@@ -146,7 +167,8 @@ export interface GeneratorOptions {
 function faultCommand(kinds: readonly Fault['fault'][]): fc.Arbitrary<Command> {
   const count = fc.integer({ min: 1, max: 3 });
   return fc.constantFrom(...kinds).chain((kind): fc.Arbitrary<Command> => {
-    if (kind === 'redisFlushed' || kind === 'workerRestarted') return fc.constant({ op: 'fault', fault: kind });
+    if (kind === 'redisFlushed' || kind === 'workerRestarted' || kind === 'postgresConnectionsKilled')
+      return fc.constant({ op: 'fault', fault: kind });
     if (kind === 'ewsNotificationsHeld')
       return fc.constantFrom(2_000, 6_000).map((ms): Command => ({ op: 'fault', fault: kind, ms }));
     return count.map((n) => ({ op: 'fault', fault: kind, count: n }) as Command);
