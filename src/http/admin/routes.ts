@@ -20,7 +20,7 @@ import {
 } from '../../security/callback-credentials.js';
 import type { SecretBox } from '../../security/secret-box.js';
 import type { Pool } from '../../store/pool.js';
-import { withTenant } from '../../store/transaction.js';
+import { withTenant, type Tx } from '../../store/transaction.js';
 import { TandemError } from '../../errors/tandem-error.js';
 import { z } from '../../validation/zod.js';
 import type { TokenVerifier } from '../auth/authenticate.js';
@@ -118,11 +118,26 @@ const statusView = z
   })
   .openapi('SyncStatus');
 
-export function adminRouteDefinitions(deps: AdminDeps): AnyApiRoute[] {
-  const environments = new EnvironmentRepository(deps.secretBox);
-  const tenantTx = <T>(tenantId: string, fn: Parameters<typeof withTenant<T>>[1]) =>
-    withTenant(tenantId, fn, deps.pool);
+/** Runs `fn` in a transaction scoped to the tenant (row-level security sees only its rows). */
+type TenantTx = <T>(tenantId: string, fn: Parameters<typeof withTenant<T>>[1]) => Promise<T>;
 
+/** The admin API: one group of routes per feature, each a thin edge over that feature's repository. */
+export function adminRouteDefinitions(deps: AdminDeps): AnyApiRoute[] {
+  const tenantTx: TenantTx = (tenantId, fn) => withTenant(tenantId, fn, deps.pool);
+  return [
+    ...environmentRoutes(deps, tenantTx),
+    ...userRoutes(deps, tenantTx),
+    ...callbackCredentialRoutes(tenantTx),
+    ...journalRoutes(tenantTx),
+    ...deadLetterRoutes(deps, tenantTx),
+    ...statusRoutes(tenantTx),
+    ...syncAdminRoutes(deps),
+  ];
+}
+
+/** Exchange environments: list, add, read, change, remove. */
+function environmentRoutes(deps: AdminDeps, tenantTx: TenantTx): AnyApiRoute[] {
+  const environments = new EnvironmentRepository(deps.secretBox);
   return [
     defineRoute({
       method: 'get',
@@ -178,7 +193,12 @@ export function adminRouteDefinitions(deps: AdminDeps): AnyApiRoute[] {
       status: 204,
       handler: ({ principal, params }) => tenantTx(principal.tenantId, (tx) => environments.remove(tx, params.id)),
     }),
+  ];
+}
 
+/** Users (their mailboxes): search, add, CSV import, read, change, remove. */
+function userRoutes(deps: AdminDeps, tenantTx: TenantTx): AnyApiRoute[] {
+  return [
     defineRoute({
       method: 'get',
       path: '/users',
@@ -281,7 +301,12 @@ export function adminRouteDefinitions(deps: AdminDeps): AnyApiRoute[] {
         await tenantTx(principal.tenantId, (tx) => mailboxRepository.remove(tx, params.id));
       },
     }),
+  ];
+}
 
+/** The credentials S/4 posts its events with. */
+function callbackCredentialRoutes(tenantTx: TenantTx): AnyApiRoute[] {
+  return [
     defineRoute({
       method: 'get',
       path: '/callback-credentials',
@@ -318,7 +343,12 @@ export function adminRouteDefinitions(deps: AdminDeps): AnyApiRoute[] {
           throw new TandemError('NOT_FOUND', 'No active credential with this id');
       },
     }),
+  ];
+}
 
+/** The journal: every sync decision with its outcome and reason. */
+function journalRoutes(tenantTx: TenantTx): AnyApiRoute[] {
+  return [
     defineRoute({
       method: 'get',
       path: '/journal',
@@ -331,7 +361,12 @@ export function adminRouteDefinitions(deps: AdminDeps): AnyApiRoute[] {
         .openapi('JournalPage'),
       handler: ({ principal, query }) => tenantTx(principal.tenantId, (tx) => queryJournal(tx, query)),
     }),
+  ];
+}
 
+/** Dead letters: list and retry. */
+function deadLetterRoutes(deps: AdminDeps, tenantTx: TenantTx): AnyApiRoute[] {
+  return [
     defineRoute({
       method: 'get',
       path: '/dead-letters',
@@ -375,7 +410,12 @@ export function adminRouteDefinitions(deps: AdminDeps): AnyApiRoute[] {
         return { id: row.id, status: row.status };
       },
     }),
+  ];
+}
 
+/** The tenant's sync health at a glance. */
+function statusRoutes(tenantTx: TenantTx): AnyApiRoute[] {
+  return [
     defineRoute({
       method: 'get',
       path: '/status',
@@ -383,31 +423,32 @@ export function adminRouteDefinitions(deps: AdminDeps): AnyApiRoute[] {
       summary: 'Sync health of the tenant: users, backlog, last events, subscriptions, activity',
       scopes: [...READ],
       response: statusView,
-      handler: ({ principal }) =>
-        tenantTx(principal.tenantId, async (tx) => {
-          const [mailboxes, backlog, lastEvents, subscriptions, activity] = await Promise.all([
-            mailboxRepository.countByStatus(tx),
-            backlogStats(tx),
-            lastEventPerSource(tx),
-            subscriptionCounts(tx),
-            hourlyActivity(tx),
-          ]);
-          return {
-            mailboxes,
-            backlog: {
-              ...backlog,
-              oldestPendingAt: backlog.oldestPendingAt ? new Date(backlog.oldestPendingAt).toISOString() : null,
-            },
-            lastEvents: Object.fromEntries(
-              ['s4', 'ews', 'graph'].map((source) => [source, lastEvents.get(source)?.toISOString() ?? null]),
-            ),
-            subscriptions,
-            activity: activity.map((r) => ({ hour: r.hour.toISOString(), outcome: r.outcome, count: r.count })),
-          };
-        }),
+      handler: ({ principal }) => tenantTx(principal.tenantId, readStatus),
     }),
-    ...syncAdminRoutes(deps),
   ];
+}
+
+/** The status page's figures, read in one tenant-scoped transaction. */
+async function readStatus(tx: Tx): Promise<z.infer<typeof statusView>> {
+  const [mailboxes, backlog, lastEvents, subscriptions, activity] = await Promise.all([
+    mailboxRepository.countByStatus(tx),
+    backlogStats(tx),
+    lastEventPerSource(tx),
+    subscriptionCounts(tx),
+    hourlyActivity(tx),
+  ]);
+  return {
+    mailboxes,
+    backlog: {
+      ...backlog,
+      oldestPendingAt: backlog.oldestPendingAt ? new Date(backlog.oldestPendingAt).toISOString() : null,
+    },
+    lastEvents: Object.fromEntries(
+      ['s4', 'ews', 'graph'].map((source) => [source, lastEvents.get(source)?.toISOString() ?? null]),
+    ),
+    subscriptions,
+    activity: activity.map((r) => ({ hour: r.hour.toISOString(), outcome: r.outcome, count: r.count })),
+  };
 }
 
 export function adminRoutes(deps: AdminDeps): Router {
