@@ -61,6 +61,11 @@ const envSchema = z.object({
   JOB_LEASE_SECONDS: z.coerce.number().int().min(5).max(600).optional(),
   /** Seconds between polls of a Graph user's To Do list (Graph sends apps no To Do notifications). */
   TODO_POLL_SECONDS: z.coerce.number().int().min(5).max(3_600).default(120),
+  /**
+   * Seconds between two asks whether a mailbox Exchange refused (user status accessDenied) may be
+   * read now; one cheap request per refused user and interval (src/mailboxes/access-probe.ts).
+   */
+  ACCESS_PROBE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
 });
 
 export interface RedisConnectionConfig {
@@ -100,6 +105,8 @@ export interface Config {
   todoPollSeconds: number;
   /** JOB_LEASE_SECONDS (undefined: the worker's defaults). */
   jobLeaseSeconds: number | undefined;
+  /** ACCESS_PROBE_SECONDS. */
+  accessProbeSeconds: number;
 }
 
 export interface SecretKeyring {
@@ -160,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxyHops: values.TRUST_PROXY_HOPS ?? (onCloudFoundry ? 1 : 0),
     todoPollSeconds: values.TODO_POLL_SECONDS,
     jobLeaseSeconds: values.JOB_LEASE_SECONDS,
+    accessProbeSeconds: values.ACCESS_PROBE_SECONDS,
   };
 }
 

@@ -53,8 +53,17 @@ export const mailboxView = z
     syncTasks: z.boolean(),
     syncContacts: z.boolean(),
     enabled: z.boolean(),
-    status: z.string().describe('new | subscribing | in-sync | failing | paused | disabled'),
-    lastError: z.unknown().nullable(),
+    status: z
+      .string()
+      .describe(
+        'new | subscribing | in-sync | failing | accessDenied (Exchange refuses Tandem this mailbox; lastError has the code and what to grant) | paused | disabled',
+      ),
+    lastError: z
+      .unknown()
+      .nullable()
+      .describe(
+        'The last failure: { code, message, at }; for accessDenied also remoteCode and hint (what the admin must grant)',
+      ),
     initialLoad: initialLoadProgress.nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),

@@ -7,6 +7,7 @@ import { driftType } from './drift-check.js';
 import { runInitialLoad } from './initial-load.js';
 import { reconcileS4Activity, type ReconcileEnv } from './reconcile-activity.js';
 import { reconcileBusinessPartner, reconcileRelationshipChange } from './reconcile-contacts.js';
+import { inReachableMailbox } from './reachable-mailbox.js';
 import { runSeriesWindow } from './series-window.js';
 import type { TenantContexts } from './tenant-context.js';
 import type { Pool } from '../store/pool.js';
@@ -86,21 +87,28 @@ export function registerSyncHandlers(
         const { mailboxId, folder } = subjectOf(work, 'mailboxFolder');
         const { environment, mailbox } = await mailboxOf(work, mailboxId);
         if (!mailbox.enabled) return;
-        const result = await catchUpFolder(environment, mailbox, KIND_OF_FOLDER[folder]);
+        let more = false;
+        await inReachableMailbox(environment, mailbox, async () => {
+          more = (await catchUpFolder(environment, mailbox, KIND_OF_FOLDER[folder])).more;
+        });
         // More changes than one run takes: what was read is committed; the rest is a continuation, not a failure.
-        if (result.more) return { continue: true as const };
+        if (more) return { continue: true as const };
       })
       .register(INBOX_EVENT_TYPES.seriesWindow, async (work) => {
         const { environment, mailbox } = await mailboxOf(work, subjectOf(work, 'seriesWindow').mailboxId);
-        await runSeriesWindow(environment, mailbox);
+        await inReachableMailbox(environment, mailbox, () => runSeriesWindow(environment, mailbox));
       })
       .register(INBOX_EVENT_TYPES.initialLoad, async (work) => {
         const { environment, mailbox } = await mailboxOf(work, subjectOf(work, 'initialLoad').mailboxId);
-        const { finished } = await runInitialLoad(
-          environment,
-          mailbox,
-          deps.initialLoadChunk ? { chunkSize: deps.initialLoadChunk } : {},
-        );
+        // A refused mailbox loads nothing now; the access probe queues the load again once access is granted.
+        let finished = true;
+        await inReachableMailbox(environment, mailbox, async () => {
+          ({ finished } = await runInitialLoad(
+            environment,
+            mailbox,
+            deps.initialLoadChunk ? { chunkSize: deps.initialLoadChunk } : {},
+          ));
+        });
         return finished ? undefined : { continue: true as const };
       })
   );

@@ -1,4 +1,5 @@
 import type { MailboxConnector } from '../connectors/exchange/mailbox-connector.js';
+import { inReachableMailbox } from './reachable-mailbox.js';
 import type { Appointment, ItemKind, MailboxAddress } from '../connectors/exchange/types.js';
 import { TandemError, isTandemError } from '../errors/tandem-error.js';
 import { writeJournal, type JournalEntry } from '../journal/journal.js';
@@ -354,16 +355,18 @@ export async function reconcileS4Activity<K extends ActivityKind>(
   );
   for (const mailbox of targets.values()) {
     const link = links.find((l) => l.mailboxId === mailbox.id);
-    if (kind === 'appointment' && (await handledAsOccurrence(env, mailbox, s4, link))) continue;
-    await reconcileInMailbox(env, {
-      ops,
-      mailbox,
-      s4,
-      exchange: undefined,
-      link,
-      s4Key: uuid,
-      lookup,
-      environment: environments.get(mailbox.id),
+    await inReachableMailbox(env, mailbox, async () => {
+      if (kind === 'appointment' && (await handledAsOccurrence(env, mailbox, s4, link))) return;
+      await reconcileInMailbox(env, {
+        ops,
+        mailbox,
+        s4,
+        exchange: undefined,
+        link,
+        s4Key: uuid,
+        lookup,
+        environment: environments.get(mailbox.id),
+      });
     });
   }
 }

@@ -7,6 +7,7 @@ import { contactsForEmployee, decideContact, type SyncAction } from '../sync/ind
 import { executeActions } from './execute-actions.js';
 import { linkByExchangeItem, linkByS4Key, linksOfMailbox, type StoredLink } from './link-store.js';
 import type { ReconcileEnv } from './reconcile-activity.js';
+import { inReachableMailbox } from './reachable-mailbox.js';
 import type { MailboxInfo } from './tenant-context.js';
 import { executeThroughValve } from './valve-gate.js';
 
@@ -153,7 +154,9 @@ export async function reconcileBusinessPartner(env: ReconcileEnv, bpId: string):
       env.pool,
     );
     if (!link || link.state === 'detached') continue;
-    await reconcileContactInMailbox(env, mailbox, { bp, companyName: undefined, inScope: bp !== null, link });
+    await inReachableMailbox(env, mailbox, () =>
+      reconcileContactInMailbox(env, mailbox, { bp, companyName: undefined, inScope: bp !== null, link }),
+    );
   }
 }
 
@@ -165,7 +168,7 @@ export async function reconcileBusinessPartner(env: ReconcileEnv, bpId: string):
 export async function reconcileRelationshipChange(env: ReconcileEnv, bp1: string, bp2: string): Promise<void> {
   const direct = env.ctx.mailboxes.filter((m) => m.employeeBp === bp1 || m.employeeBp === bp2);
   const affected = direct.length ? direct : env.ctx.mailboxes.filter((m) => m.kinds.includes('contact'));
-  for (const mailbox of affected) await reconcileEmployeeContacts(env, mailbox);
+  for (const mailbox of affected) await inReachableMailbox(env, mailbox, () => reconcileEmployeeContacts(env, mailbox));
 }
 
 /** Change tracking named a contact in Tandem's folder: Outlook edits stay, deletes leave a tombstone. */

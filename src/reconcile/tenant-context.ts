@@ -29,6 +29,12 @@ export interface MailboxInfo {
    * no copy there to look for.
    */
   initialLoadDone: boolean;
+  /**
+   * Exchange refuses Tandem this mailbox (application access policy, RBAC for Applications or
+   * impersonation scope): its work is skipped until the access probe sees it granted
+   * (src/mailboxes/access-probe.ts).
+   */
+  accessDenied: boolean;
 }
 
 export interface SyncDeps {
@@ -288,9 +294,11 @@ export class TenantContexts {
           sync_contacts: boolean;
           enabled: boolean;
           initial_load_done: boolean;
+          access_denied: boolean;
         }>(
           `SELECT id, smtp_address, environment_id, employee_bp, s4_user, sync_appointments, sync_tasks, sync_contacts, enabled,
-                coalesce(initial_load->>'state' = 'done', false) AS initial_load_done
+                coalesce(initial_load->>'state' = 'done', false) AS initial_load_done,
+                status = 'accessDenied' AS access_denied
            FROM mailboxes`,
         );
         return {
@@ -304,6 +312,7 @@ export class TenantContexts {
             s4User: r.s4_user ?? undefined,
             enabled: r.enabled,
             initialLoadDone: r.initial_load_done,
+            accessDenied: r.access_denied,
             kinds: r.enabled
               ? ([r.sync_appointments && 'appointment', r.sync_tasks && 'task', r.sync_contacts && 'contact'].filter(
                   Boolean,

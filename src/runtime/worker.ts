@@ -20,6 +20,7 @@ import {
   scheduleSubscriptionMaintenance,
 } from '../subscriptions/subscription-manager.js';
 import { queueTodoPolls } from '../subscriptions/todo-poll.js';
+import { probeDeniedMailboxes } from '../mailboxes/access-probe.js';
 import { InboxHandlerRegistry, startWorker, withinMs, type RunningWorker } from '../worker/run-worker.js';
 import { startProvisioningWorker } from '../tenants/provisioning-queue.js';
 import { registryStatusReporter, type StatusReporter } from '../tenants/registry-status.js';
@@ -142,8 +143,20 @@ export async function startWorkerProcess(
       const settled = await settlePendingDeletions(pool, contexts);
       const seriesWindows = await queueSeriesWindows(pool, inbox);
       const todoPolls = await queueTodoPolls(pool, inbox, config.todoPollSeconds);
-      if (result.subscribed || result.renewed || result.unsubscribed || result.failed || settled || seriesWindows) {
-        logger.info({ ...result, settled, seriesWindows, todoPolls }, 'maintenance run');
+      const access = await probeDeniedMailboxes(
+        { pool, contexts, inbox, queue: queues.lanes },
+        config.accessProbeSeconds,
+      );
+      if (
+        result.subscribed ||
+        result.renewed ||
+        result.unsubscribed ||
+        result.failed ||
+        settled ||
+        seriesWindows ||
+        access.restored
+      ) {
+        logger.info({ ...result, settled, seriesWindows, todoPolls, access }, 'maintenance run');
       }
     },
     { connection: redis.duplicate(), prefix: config.queuePrefix, concurrency: 1 },

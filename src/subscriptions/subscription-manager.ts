@@ -3,6 +3,7 @@ import { DEFAULT_STATUS_FREQUENCY_MINUTES } from '../connectors/exchange/ews/cha
 import type { ItemKind, SubscriptionRequest } from '../connectors/exchange/types.js';
 import { isTandemError } from '../errors/tandem-error.js';
 import { writeJournal } from '../journal/journal.js';
+import { markAccessDenied, mailboxRefusal } from '../mailboxes/mailbox-access.js';
 import { logger } from '../logging/logger.js';
 import type { InboxWriter } from '../inbox/inbox-writer.js';
 import type { Pool } from '../store/pool.js';
@@ -104,6 +105,14 @@ export class SubscriptionManager {
         this.deps.pool,
       );
     } catch (error) {
+      const refusal = mailboxRefusal(error);
+      if (refusal) {
+        // Exchange refuses this one mailbox (access policy, RBAC scope, impersonation scope): the user
+        // shows it and waits for the access probe instead of failing and being retried every run.
+        await withTenant(tenantId, (tx) => retireSubscription(tx, pending.id), this.deps.pool);
+        await markAccessDenied(this.deps.pool, tenantId, mailboxId, refusal);
+        throw error;
+      }
       await withTenant(
         tenantId,
         async (tx) => {
@@ -153,6 +162,8 @@ export class SubscriptionManager {
          JOIN exchange_environments e ON e.id = m.environment_id
          CROSS JOIN LATERAL (VALUES ('appointment', 'calendar', m.sync_appointments), ('task', 'tasks', m.sync_tasks), ('contact', 'contacts', m.sync_contacts)) AS k(kind, folder, on_)
         WHERE m.enabled AND k.on_
+          -- A refused mailbox is subscribed again when the access probe has seen access granted.
+          AND m.status <> 'accessDenied'
           -- Graph has no app-only To Do notifications: those lists are polled (todo-poll.ts).
           AND NOT (k.kind = 'task' AND e.kind = 'graph')
           AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.mailbox_id = m.id AND s.folder = k.folder AND s.state <> 'retired')
@@ -182,6 +193,8 @@ export class SubscriptionManager {
         counts.renewed++;
       } catch (error) {
         counts.failed++;
+        const refusal = mailboxRefusal(error);
+        if (refusal) await markAccessDenied(this.deps.pool, due.tenantId, due.mailboxId, refusal);
         logger.warn({ err: error, tenantId: due.tenantId, subscriptionId: due.id }, 'renewal failed; will retry');
       }
     }

@@ -32,7 +32,7 @@ export async function queueTodoPolls(
         SELECT m2.id FROM mailboxes m2
           JOIN tenants t ON t.id = m2.tenant_id AND t.state = 'active'
           JOIN exchange_environments e ON e.id = m2.environment_id AND e.kind = 'graph'
-         WHERE m2.enabled AND m2.sync_tasks
+         WHERE m2.enabled AND m2.sync_tasks AND m2.status <> 'accessDenied'
            AND (m2.tasks_polled_at IS NULL OR m2.tasks_polled_at <= $1::timestamptz - make_interval(secs => $2))
          ORDER BY m2.tasks_polled_at NULLS FIRST, m2.created_at
          LIMIT $3 FOR UPDATE OF m2 SKIP LOCKED)

@@ -119,6 +119,7 @@ const USER_STATES: Record<string, ValueState> = {
   new: 'Information',
   subscribing: 'Information',
   failing: 'Negative',
+  accessDenied: 'Critical',
   paused: 'Critical',
   disabled: 'None',
 };

@@ -34,13 +34,19 @@ import { fieldErrors, valueState } from '../components/field-errors.js';
 import { useI18n } from '../i18n.js';
 
 const PAGE_SIZE = 50;
-const STATUSES = ['new', 'subscribing', 'in-sync', 'failing', 'paused', 'disabled'];
+const STATUSES = ['new', 'subscribing', 'in-sync', 'failing', 'accessDenied', 'paused', 'disabled'];
 const KINDS = [
   ['syncAppointments', 'users.appointments'],
   ['syncTasks', 'users.tasks'],
   ['syncContacts', 'users.contacts'],
 ] as const;
 type KindFlag = (typeof KINDS)[number][0];
+
+/** What the admin must grant for a refused mailbox (the service names it with the Microsoft page). */
+function hintOf(lastError: unknown): string {
+  const hint = (lastError as { hint?: unknown } | null)?.hint;
+  return typeof hint === 'string' ? hint : '';
+}
 
 function useDebounced<T>(value: T, ms: number): T {
   const [debounced, setDebounced] = useState(value);
@@ -235,6 +241,11 @@ export function UsersScreen() {
                       data-testid="user-last-error"
                     >
                       {errorText(user.lastError)}
+                    </Text>
+                  )}
+                  {user.status === 'accessDenied' && (
+                    <Text style={{ overflowWrap: 'anywhere' }} data-testid="user-access-hint">
+                      {t('users.accessDeniedHint', { hint: hintOf(user.lastError) })}
                     </Text>
                   )}
                 </FlexBox>

@@ -18,6 +18,7 @@ const throttlingSchema = z.object({
 });
 const mailboxSchema = z.object({ smtp: z.string().email() });
 const permissionSchema = z.object({ user: z.string().email(), accessRights: z.literal('FullAccess') });
+const scopeSchema = z.object({ included: z.boolean() });
 const dropSchema = z.object({ count: z.number().int().min(1).max(10_000).default(1) });
 
 function parseJson(body: string): unknown {
@@ -116,6 +117,16 @@ export function createAdminHandler(emu: () => EwsEmulator) {
         e.revokeFullAccess(smtp, decodeURIComponent(permissions[2]));
         return sendJson(res, 200, { removed: true });
       }
+    }
+    // The ApplicationImpersonation role assignment's management scope ("Configure impersonation").
+    const scope = /^\/mailboxes\/([^/]+)\/impersonation-scope$/.exec(p);
+    if (scope && m === 'POST') {
+      const smtp = decodeURIComponent(scope[1] ?? '');
+      if (!e.store.getMailbox(smtp)) return sendJson(res, 404, { title: 'Mailbox not found' });
+      const r = scopeSchema.safeParse(input);
+      if (!r.success) return bad(r.error);
+      e.setImpersonationScope(smtp, r.data.included);
+      return sendJson(res, 200, { mailbox: smtp.toLowerCase(), included: r.data.included });
     }
     const items = /^\/mailboxes\/([^/]+)\/items$/.exec(p);
     if (items && m === 'GET') {

@@ -35,7 +35,7 @@ export interface OpContext {
  */
 export function mayAccessMailbox(caller: Caller, mbx: Mailbox): boolean {
   if (mbx === caller.mailbox) return true;
-  if (caller.impersonating) return caller.canImpersonate;
+  if (caller.impersonating) return caller.canImpersonate && !mbx.outsideImpersonationScope;
   return mbx.fullAccess.has(caller.principal.toLowerCase());
 }
 

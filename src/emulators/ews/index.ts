@@ -102,6 +102,12 @@ export interface EwsEmulator {
    */
   grantFullAccess(mailbox: string, account: string): void;
   revokeFullAccess(mailbox: string, account: string): void;
+  /**
+   * Puts a mailbox inside (true) or outside (false) the management scope of the service account's
+   * ApplicationImpersonation role assignment; outside it, impersonation fails with
+   * ErrorImpersonateUserDenied ("Configure impersonation").
+   */
+  setImpersonationScope(mailbox: string, included: boolean): void;
   listItems(smtp: string): ItemDump[];
   failNext(rule: FaultRuleInput): void;
   setLatency(ms: number, operation?: string): void;
@@ -209,6 +215,10 @@ export async function startEwsEmulator(input: EwsEmulatorOptions = {}): Promise<
     addMailbox: (smtp) => void store.ensureMailbox(smtp),
     grantFullAccess: (mailbox, account) => void store.ensureMailbox(mailbox).fullAccess.add(account.toLowerCase()),
     revokeFullAccess: (mailbox, account) => void store.getMailbox(mailbox)?.fullAccess.delete(account.toLowerCase()),
+    setImpersonationScope: (mailbox, included) => {
+      const mbx = store.getMailbox(mailbox);
+      if (mbx) mbx.outsideImpersonationScope = !included;
+    },
     listItems: (smtp) => listItems(store, smtp),
     failNext: (rule) => faults.add(rule),
     setLatency: (ms, operation) => {

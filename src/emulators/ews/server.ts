@@ -215,7 +215,9 @@ async function resolveCaller(
     // "Impersonation and EWS in Exchange": unknown account → ErrorNonExistentMailbox, missing
     // ApplicationImpersonation role → ErrorImpersonateUserDenied; both are SOAP faults (HTTP 500).
     if (!mbx) throw new SoapFault('ErrorNonExistentMailbox', 'The SMTP address has no mailbox associated with it.');
-    if (!principal.canImpersonate)
+    // A role assignment limited by a management scope ("Configure impersonation") refuses the
+    // mailboxes outside the scope the same way.
+    if (!principal.canImpersonate || mbx.outsideImpersonationScope)
       throw new SoapFault(
         'ErrorImpersonateUserDenied',
         'The account does not have permission to impersonate the requested user.',

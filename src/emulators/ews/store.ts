@@ -85,6 +85,13 @@ export interface Mailbox {
    * lower-case: they may open this mailbox as delegates, without impersonation.
    */
   fullAccess: Set<string>;
+  /**
+   * Outside the management scope of the ApplicationImpersonation role assignment: "Configure
+   * impersonation" (learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/how-to-configure-impersonation)
+   * limits impersonation to the recipients of a scope (New-ManagementScope, New-ManagementRoleAssignment
+   * -CustomRecipientWriteScope); impersonating a mailbox outside it fails with ErrorImpersonateUserDenied.
+   */
+  outsideImpersonationScope: boolean;
 }
 
 export const DISTINGUISHED_FOLDERS: Record<string, { name: string; cls: string; parent?: string }> = {
@@ -150,6 +157,7 @@ export class EwsStore {
       events: [],
       seq: 0,
       fullAccess: new Set(),
+      outsideImpersonationScope: false,
     };
     for (const [dist, def] of Object.entries(DISTINGUISHED_FOLDERS)) {
       const id = makeId(mbx.key, 'f', dist);

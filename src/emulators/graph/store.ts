@@ -102,7 +102,13 @@ export class Mailbox {
   readonly defaultContactFolderId = newId();
   /** The user's sign-in name; many tenants' UPNs differ from the primary SMTP address. */
   userPrincipalName: string;
-  /** Fault injection: a 403 for every call on this mailbox, with the given Graph error message. */
+  /**
+   * The mailbox is outside the app's application access policy ("Limiting application permissions to
+   * specific Exchange Online mailboxes", learn.microsoft.com/en-us/graph/auth-limit-mailbox-access) or the
+   * management scope of its RBAC for Applications assignment
+   * (learn.microsoft.com/en-us/exchange/permissions-exo/application-rbac): every call on it, subscriptions
+   * included, answers 403 ErrorAccessDenied while other mailboxes work.
+   */
   denied?: { code: string; message: string };
 
   constructor(

@@ -77,6 +77,9 @@ export class Subscriptions {
         'ResourceNotFound',
         `Resource '${resource}' does not exist or one of its queried reference-property objects are not present.`,
       );
+    // A mailbox outside the app's application access policy / RBAC for Applications scope is refused
+    // for subscriptions as for every other call on it (learn.microsoft.com/en-us/graph/auth-limit-mailbox-access).
+    if (mailbox.denied) throw new GraphError(403, mailbox.denied.code, mailbox.denied.message);
     const rest = parts.slice(2).map((p) => p.toLowerCase());
     if (rest.join('/') === 'events') return { mailbox, collectionKey: 'events' };
     if (rest.join('/') === 'contacts') return { mailbox, collectionKey: `contacts:${mailbox.defaultContactFolderId}` };

@@ -62,6 +62,34 @@ describe('impersonation', () => {
     expect(errorName(denied)).toBe('ErrorAccessDenied');
   });
 
+  // "Configure impersonation" (learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/how-to-configure-impersonation):
+  // a role assignment limited by a management scope (-CustomRecipientWriteScope) impersonates only the scope's recipients.
+  it('answers ErrorImpersonateUserDenied for a mailbox outside the impersonation management scope, and serves it again once included', async () => {
+    const bob = makeService(emu, { impersonate: 'bob@demo.example' });
+    const alice = makeService(emu, { impersonate: 'alice@demo.example' });
+    const scope = (included: boolean) =>
+      fetch(`${emu.url}/_emulator/mailboxes/bob%40demo.example/impersonation-scope`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ included }),
+      });
+    expect((await scope(false)).status).toBe(200);
+    try {
+      const err = await rejection(ews.Folder.Bind(bob, ews.WellKnownFolderName.Calendar));
+      expect(errorName(err)).toBe('ErrorImpersonateUserDenied');
+      // The same account still impersonates the mailboxes inside the scope…
+      expect((await ews.Folder.Bind(alice, ews.WellKnownFolderName.Calendar)).DisplayName).toBe('Calendar');
+      // …and cannot reach bob through another mailbox's session either.
+      const viaAlice = await rejection(
+        ews.Folder.Bind(alice, new ews.FolderId(ews.WellKnownFolderName.Calendar, new ews.Mailbox('bob@demo.example'))),
+      );
+      expect(errorName(viaAlice)).toBe('ErrorAccessDenied');
+    } finally {
+      expect((await scope(true)).status).toBe(200);
+    }
+    expect((await ews.Folder.Bind(bob, ews.WellKnownFolderName.Calendar)).DisplayName).toBe('Calendar');
+  });
+
   it('answers ErrorNonExistentMailbox for an unknown mailbox', async () => {
     const svc = makeService(emu, { impersonate: 'nobody@demo.example' });
     const err = await rejection(ews.Folder.Bind(svc, ews.WellKnownFolderName.Calendar));

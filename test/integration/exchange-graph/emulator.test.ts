@@ -262,6 +262,42 @@ describe('Graph emulator protocol', () => {
     ]);
   });
 
+  // "Limiting application permissions to specific Exchange Online mailboxes"
+  // (learn.microsoft.com/en-us/graph/auth-limit-mailbox-access): outside the application access policy every
+  // call on the mailbox — subscriptions included — answers 403 ErrorAccessDenied; other mailboxes work.
+  it('refuses a mailbox outside the application access policy with 403 ErrorAccessDenied, subscriptions included', async () => {
+    const deny = (reason?: 'policy') =>
+      fetch(`${emu.url}/_emulator/deny`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ mailbox: 'bob@demo.example', ...(reason ? { reason } : {}) }),
+      });
+    expect((await deny('policy')).status).toBe(200);
+    try {
+      const read = await api('/users/bob@demo.example/events');
+      expect(read.status).toBe(403);
+      expect(((await read.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+        code: 'ErrorAccessDenied',
+        message: expect.stringMatching(/AccessPolicy/),
+      });
+      const subscribe = await api('/subscriptions', {
+        method: 'POST',
+        body: JSON.stringify({
+          changeType: 'created,updated,deleted',
+          notificationUrl: 'http://127.0.0.1:9/x',
+          resource: '/users/bob@demo.example/events',
+          expirationDateTime: new Date(Date.now() + 60 * 60_000).toISOString(),
+        }),
+      });
+      expect(subscribe.status).toBe(403);
+      expect(((await subscribe.json()) as { error: { code: string } }).error.code).toBe('ErrorAccessDenied');
+      expect((await api('/users/alice@demo.example/events')).status).toBe(200);
+    } finally {
+      expect((await deny()).status).toBe(200);
+    }
+    expect((await api('/users/bob@demo.example/events')).status).toBe(200);
+  });
+
   it('rejects subscriptions longer than 4,230 minutes', async () => {
     const res = await api('/subscriptions', {
       method: 'POST',
