@@ -1,7 +1,7 @@
 import type { ItemKind, Stamp } from './model/exchange-items.js';
 import type { JournalEntry, OverwrittenValue, SyncAction, SyncLink } from './actions.js';
 import { canonicalHash } from './canonical/hash.js';
-import { changedFields, threeWayMerge, type ConflictPolicy, type Side } from './merge.js';
+import { changedFields, threeWayMerge, type ConflictPolicy, type MergeResult, type Side } from './merge.js';
 
 /**
  * The decision table (docs/sync-engine.md, "The decision table as implemented") for one object in one mailbox, independent of the kind.
@@ -16,7 +16,7 @@ export interface KindSpec<C extends object, D, W> {
   exchangeFields: readonly (keyof C & string)[];
   /** Fields merged as sets. */
   setFields?: readonly (keyof C & string)[];
-  companions?: Partial<Record<keyof C & string, readonly string[]>>;
+  companions?: Partial<Record<keyof C & string, readonly (keyof C & string)[]>>;
   toDraft(c: C): D;
   draftChanges(c: C, changed: readonly (keyof C & string)[]): Partial<D>;
   /** Absent for kinds that only sync S/4 → Exchange (contacts). */
@@ -229,6 +229,42 @@ function decideDetached<C extends object, D, W>(input: DecideInput<C>, link: Syn
   return [noop('skipped', 'detached')];
 }
 
+type PresentS4<C> = Extract<S4State<C>, { state: 'present' }>;
+type PresentExchange<C> = Extract<ExchangeState<C>, { state: 'present' }>;
+
+/** A linked object present on both sides, as the content steps of the decision see it. */
+interface LinkedPair<C> {
+  mailbox: string;
+  s4: PresentS4<C>;
+  ex: PresentExchange<C>;
+  link: SyncLink<C>;
+  /** The item carries Tandem's stamp for this S/4 object. */
+  stampedOurs: boolean;
+  /** The link is being adopted in this decision (matched by stamp or initial load, or a resolved create). */
+  adopted: boolean;
+}
+
+/** What changed since the snapshot both sides last agreed on. */
+interface Observation<C> {
+  base: C | undefined;
+  /** The item holds exactly what Tandem last wrote: its differences from the snapshot are our own write. */
+  ourWrite: boolean;
+  exDiffers: boolean;
+  s4Changed: boolean;
+  /** Outlook edits of this copy may reach S/4 (enabled, owner copy, kind supports it). */
+  exchangeMayWriteS4: boolean;
+}
+
+/** The merged content and the fields each side must receive. */
+interface MergePlan<C> {
+  merged: C;
+  toExchange: (keyof C & string)[];
+  toS4: (keyof C & string)[];
+  /** What both sides agree on after the writes; for read-only copies it is the S/4 state. */
+  snapshot: C;
+  entry: (fields: string[]) => JournalEntry;
+}
+
 function decideLinked<C extends object, D, W>(
   spec: KindSpec<C, D, W>,
   settings: DecideSettings,
@@ -236,65 +272,89 @@ function decideLinked<C extends object, D, W>(
   link: SyncLink<C>,
 ): Action<C, D, W>[] {
   const { s4, exchange, mailbox } = input;
-  const stampedOurs =
-    exchange.state === 'present' &&
-    exchange.stamp !== undefined &&
-    exchange.stamp.s4Key === (link.s4Key ?? (s4.state === 'present' ? s4.key : undefined));
-
-  if (s4.state === 'missing' && exchange.state === 'missing') {
-    return [{ type: 'unlink', mailbox, tombstone: false, journal: j('deleted', 'deleted.bothSides') }];
+  if (s4.state === 'missing') {
+    if (exchange.state === 'missing')
+      return [{ type: 'unlink', mailbox, tombstone: false, journal: j('deleted', 'deleted.bothSides') }];
+    return s4Deleted(mailbox, exchange, link, isStampedOurs(exchange, link, undefined));
   }
-  // S/4 deleted: remove the item from the mailbox, but only an item Tandem made (it carries our stamp).
-  if (s4.state === 'missing' && exchange.state === 'present') {
-    // The user's own item (created in Outlook) stays, and the tombstone keeps it from creating a new activity.
-    // It is known by the link's origin, not the stamp alone: every S/4 change Tandem writes to it stamps it too.
-    if (!stampedOurs || link.origin === 'exchange')
-      return [{ type: 'unlink', mailbox, tombstone: true, journal: j('skipped', 'deleted.s4.itemNotStamped') }];
+  if (exchange.state === 'missing') return outlookDeleted(settings, mailbox, s4, link);
+  const pair: LinkedPair<C> = {
+    mailbox,
+    s4,
+    ex: exchange,
+    link,
+    stampedOurs: isStampedOurs(exchange, link, s4.key),
+    adopted: link.state !== input.link?.state,
+  };
+  return leftScope<C, D, W>(pair) ?? reconcileContent(spec, settings, pair);
+}
+
+function isStampedOurs<C>(ex: PresentExchange<C>, link: SyncLink<C>, s4Key: string | undefined): boolean {
+  return ex.stamp !== undefined && ex.stamp.s4Key === (link.s4Key ?? s4Key);
+}
+
+/** S/4 deleted: remove the item from the mailbox, but only an item Tandem made (it carries our stamp). */
+function s4Deleted<C extends object, D, W>(
+  mailbox: string,
+  ex: PresentExchange<C>,
+  link: SyncLink<C>,
+  stampedOurs: boolean,
+): Action<C, D, W>[] {
+  // The user's own item (created in Outlook) stays, and the tombstone keeps it from creating a new activity.
+  // It is known by the link's origin, not the stamp alone: every S/4 change Tandem writes to it stamps it too.
+  if (!stampedOurs || link.origin === 'exchange')
+    return [{ type: 'unlink', mailbox, tombstone: true, journal: j('skipped', 'deleted.s4.itemNotStamped') }];
+  return [
+    {
+      type: 'deleteExchangeItem',
+      mailbox,
+      itemId: ex.id,
+      changeKey: ex.changeKey,
+      journal: j('deleted', 'deleted.s4'),
+    },
+    { type: 'unlink', mailbox, tombstone: false, journal: j('deleted', 'deleted.s4') },
+  ];
+}
+
+/** Outlook deleted: the configured S/4 action; never silently recreate. */
+function outlookDeleted<C extends object, D, W>(
+  settings: DecideSettings,
+  mailbox: string,
+  s4: PresentS4<C>,
+  link: SyncLink<C>,
+): Action<C, D, W>[] {
+  if (link.role !== 'owner')
+    return [{ type: 'unlink', mailbox, tombstone: true, journal: j('skipped', 'deleted.exchange.attendeeCopy') }];
+  if (!settings.exchangeToS4Enabled)
+    return [{ type: 'unlink', mailbox, tombstone: true, journal: j('skipped', 'deleted.exchange.exchangeToS4Off') }];
+  if (settings.onOutlookDelete === 'setStatus' && settings.deletedStatus) {
     return [
       {
-        type: 'deleteExchangeItem',
-        mailbox,
-        itemId: exchange.id,
-        changeKey: exchange.changeKey,
-        journal: j('deleted', 'deleted.s4'),
+        type: 'setS4Status',
+        s4Key: s4.key,
+        etag: s4.etag,
+        status: settings.deletedStatus,
+        journal: j('deleted', 'deleted.exchange.statusSet'),
       },
-      { type: 'unlink', mailbox, tombstone: false, journal: j('deleted', 'deleted.s4') },
+      { type: 'unlink', mailbox, tombstone: true, journal: j('deleted', 'deleted.exchange.statusSet') },
     ];
   }
-  const s4p = s4 as Extract<S4State<C>, { state: 'present' }>;
-  // Outlook deleted: the configured S/4 action; never silently recreate.
-  if (exchange.state === 'missing') {
-    if (link.role !== 'owner')
-      return [{ type: 'unlink', mailbox, tombstone: true, journal: j('skipped', 'deleted.exchange.attendeeCopy') }];
-    if (!settings.exchangeToS4Enabled)
-      return [{ type: 'unlink', mailbox, tombstone: true, journal: j('skipped', 'deleted.exchange.exchangeToS4Off') }];
-    if (settings.onOutlookDelete === 'setStatus' && settings.deletedStatus) {
-      return [
-        {
-          type: 'setS4Status',
-          s4Key: s4p.key,
-          etag: s4p.etag,
-          status: settings.deletedStatus,
-          journal: j('deleted', 'deleted.exchange.statusSet'),
-        },
-        { type: 'unlink', mailbox, tombstone: true, journal: j('deleted', 'deleted.exchange.statusSet') },
-      ];
-    }
-    return [
-      { type: 'deleteS4', s4Key: s4p.key, etag: s4p.etag, journal: j('deleted', 'deleted.exchange') },
-      { type: 'unlink', mailbox, tombstone: false, journal: j('deleted', 'deleted.exchange') },
-    ];
-  }
-  const ex = exchange;
+  return [
+    { type: 'deleteS4', s4Key: s4.key, etag: s4.etag, journal: j('deleted', 'deleted.exchange') },
+    { type: 'unlink', mailbox, tombstone: false, journal: j('deleted', 'deleted.exchange') },
+  ];
+}
 
+/** The object left the sync on one side (blocked, out of scope, filter no longer met); undefined while it stays. */
+function leftScope<C extends object, D, W>(pair: LinkedPair<C>): Action<C, D, W>[] | undefined {
+  const { mailbox, s4, ex, link } = pair;
   if (ex.blocked) {
     // Made private in Outlook while private items do not sync: stop in both directions, keep both, never recreate.
     return [{ type: 'unlink', mailbox, tombstone: true, journal: j('skipped', `leftScope.${ex.blocked}`) }];
   }
-  // Leaving scope.
-  if (link.origin === 's4' && !s4p.inScope) {
-    const reason = `leftScope.${s4p.scopeReason ?? 'outOfScope'}`;
-    if (!stampedOurs)
+  if (link.origin === 's4' && !s4.inScope) {
+    const reason = `leftScope.${s4.scopeReason ?? 'outOfScope'}`;
+    if (!pair.stampedOurs)
       return [{ type: 'unlink', mailbox, tombstone: false, journal: j('skipped', `${reason}.itemNotStamped`) }];
     return [
       { type: 'deleteExchangeItem', mailbox, itemId: ex.id, changeKey: ex.changeKey, journal: j('deleted', reason) },
@@ -303,144 +363,194 @@ function decideLinked<C extends object, D, W>(
   }
   if (link.origin === 'exchange' && !ex.qualifies) {
     // Category or tag removed in Outlook: stop syncing, keep the S/4 activity and the Outlook item.
-    return [
-      {
-        type: 'unlink',
-        mailbox,
-        tombstone: false,
-        journal: j('skipped', `leftScope.${ex.qualifyReason ?? 'filtered'}`),
-      },
-    ];
+    const reason = `leftScope.${ex.qualifyReason ?? 'filtered'}`;
+    return [{ type: 'unlink', mailbox, tombstone: false, journal: j('skipped', reason) }];
   }
+  return undefined;
+}
 
+/** Both sides present and in scope: merge what changed and write each side what it lacks. */
+function reconcileContent<C extends object, D, W>(
+  spec: KindSpec<C, D, W>,
+  settings: DecideSettings,
+  pair: LinkedPair<C>,
+): Action<C, D, W>[] {
+  const seen = observe(spec, settings, pair);
+  if (seen.base !== undefined && !seen.s4Changed && !seen.exDiffers) return unchangedContent(pair, seen.base);
+  const plan = mergePair(spec, settings, pair, seen);
+  const actions: Action<C, D, W>[] = [
+    ...exchangeUpdate(spec, pair, plan),
+    ...s4Update(spec, pair, plan),
+    ...keptOutlookEdits<C, D, W>(spec, pair, seen, plan),
+  ];
+  const nothingNew =
+    plan.toExchange.length === 0 &&
+    plan.toS4.length === 0 &&
+    seen.base !== undefined &&
+    canonicalHash(plan.snapshot) === canonicalHash(seen.base) &&
+    pair.ex.changeKey === pair.link.changeKey &&
+    pair.s4.etag === pair.link.s4Etag &&
+    !pair.adopted;
+  // Only differences Tandem already knows it keeps (a read-only copy's own edits): nothing to write or commit.
+  if (nothingNew) return actions.length > 0 ? actions : [noop('skipped', 'unchanged')];
+  actions.push({
+    type: 'commitSnapshot',
+    mailbox: pair.mailbox,
+    s4Key: pair.s4.key,
+    exchangeId: pair.ex.id,
+    snapshot: plan.snapshot,
+    hash: canonicalHash(plan.snapshot),
+    journal: plan.entry([...new Set([...plan.toExchange, ...plan.toS4])]),
+  });
+  return actions;
+}
+
+function observe<C extends object, D, W>(
+  spec: KindSpec<C, D, W>,
+  settings: DecideSettings,
+  { s4, ex, link, stampedOurs }: LinkedPair<C>,
+): Observation<C> {
   const base = link.snapshot;
-  const exFields = spec.exchangeFields;
   // Echo detection: the item holds exactly what Tandem last wrote (its stamp hash matches its content),
   // so whatever differs from the snapshot is our own write coming back, not a user edit.
-  const exHash = stampHash(spec, ex.canonical);
-  const ourWrite = stampedOurs && ex.stamp!.hash === exHash;
-  const exDiffers = base === undefined || changedFields(base, ex.canonical, exFields).length > 0;
-  const exUserChanged = exDiffers && !ourWrite;
-  const s4Changed = base === undefined || changedFields(base, s4p.canonical, spec.fields).length > 0;
-  const exchangeMayWriteS4 = settings.exchangeToS4Enabled && link.role === 'owner' && spec.toS4Update !== undefined;
+  const ourWrite = stampedOurs && ex.stamp?.hash === stampHash(spec, ex.canonical);
+  return {
+    base,
+    ourWrite,
+    exDiffers: base === undefined || changedFields(base, ex.canonical, spec.exchangeFields).length > 0,
+    s4Changed: base === undefined || changedFields(base, s4.canonical, spec.fields).length > 0,
+    exchangeMayWriteS4: settings.exchangeToS4Enabled && link.role === 'owner' && spec.toS4Update !== undefined,
+  };
+}
 
-  if (!s4Changed && !exDiffers) {
-    // Nothing to do. A moved version with unchanged content on both sides is our own write (to either side) coming back.
-    const versionsMoved = ex.changeKey !== link.changeKey || s4p.etag !== link.s4Etag;
-    const echo = versionsMoved;
-    const out: Action<C, D, W>[] = [noop(echo ? 'echo' : 'skipped', echo ? 'echo' : 'unchanged')];
-    if (echo || link.state !== input.link?.state) {
-      out.push({
-        type: 'commitSnapshot',
-        mailbox,
-        s4Key: s4p.key,
-        exchangeId: ex.id,
-        snapshot: base!,
-        hash: canonicalHash(base!),
-        journal: j(echo ? 'echo' : 'skipped', 'versions'),
-      });
-    }
-    return out;
+/** Same content on both sides. A moved version with unchanged content is our own write (to either side) coming back. */
+function unchangedContent<C extends object, D, W>(pair: LinkedPair<C>, base: C): Action<C, D, W>[] {
+  const { mailbox, s4, ex, link } = pair;
+  const echo = ex.changeKey !== link.changeKey || s4.etag !== link.s4Etag;
+  const out: Action<C, D, W>[] = [noop(echo ? 'echo' : 'skipped', echo ? 'echo' : 'unchanged')];
+  if (echo || pair.adopted) {
+    out.push({
+      type: 'commitSnapshot',
+      mailbox,
+      s4Key: s4.key,
+      exchangeId: ex.id,
+      snapshot: base,
+      hash: canonicalHash(base),
+      journal: j(echo ? 'echo' : 'skipped', 'versions'),
+    });
   }
+  return out;
+}
 
+function mergePair<C extends object, D, W>(
+  spec: KindSpec<C, D, W>,
+  settings: DecideSettings,
+  { s4, ex }: LinkedPair<C>,
+  { base, ourWrite, exchangeMayWriteS4 }: Observation<C>,
+): MergePlan<C> {
   // Exchange side for the merge: unchanged when the difference is our own echo or cannot be written to S/4.
-  const exForMerge = ourWrite ? (base ?? s4p.canonical) : ex.canonical;
-  const mergeExchange = exchangeMayWriteS4 ? exForMerge : (base ?? s4p.canonical);
-  const result = threeWayMerge(base, s4p.canonical, withExchangeFields(spec, base ?? s4p.canonical, mergeExchange), {
+  const unchanged = base ?? s4.canonical;
+  const exchangeSide = exchangeMayWriteS4 && !ourWrite ? ex.canonical : unchanged;
+  const policy = exchangeMayWriteS4 ? settings.policy : 's4Wins';
+  const result = threeWayMerge(base, s4.canonical, withFieldsFrom(spec, unchanged, exchangeSide, spec.exchangeFields), {
     fields: spec.fields,
-    policy: exchangeMayWriteS4 ? settings.policy : 's4Wins',
+    policy,
     owners: settings.owners,
     ...(spec.setFields ? { setFields: spec.setFields } : {}),
     ...(spec.companions ? { companions: spec.companions } : {}),
   });
   const merged = result.merged;
   // A copy S/4 alone writes keeps the user's Outlook edits until S/4 changes that field itself.
-  const toExchange = changedFields(ex.canonical, merged, exFields).filter(
+  const toExchange = changedFields(ex.canonical, merged, spec.exchangeFields).filter(
     (f) => exchangeMayWriteS4 || base === undefined || result.s4Changed.includes(f),
   );
-  const toS4 = exchangeMayWriteS4 ? changedFields(s4p.canonical, merged, spec.fields) : [];
-  const overwritten: OverwrittenValue[] = result.resolutions
-    .filter((r) => r.lost)
-    .map((r) => ({ field: r.field, side: r.lost!.side, value: r.lost!.value }));
+  const toS4 = exchangeMayWriteS4 ? changedFields(s4.canonical, merged, spec.fields) : [];
+  const snapshot = exchangeMayWriteS4 ? merged : s4.canonical;
+  return { merged, toExchange, toS4, snapshot, entry: journalEntryOf(result, base, policy) };
+}
+
+/** The journal entry of a merge: conflict, merged (both sides changed) or synced, with the values it overwrote. */
+function journalEntryOf<C extends object, F extends keyof C & string>(
+  result: MergeResult<C, F>,
+  base: C | undefined,
+  policy: ConflictPolicy,
+): (fields: string[]) => JournalEntry {
+  const overwritten: OverwrittenValue[] = result.resolutions.flatMap((r) =>
+    r.lost ? [{ field: r.field, side: r.lost.side, value: r.lost.value }] : [],
+  );
   const outcome: JournalEntry['outcome'] =
     result.conflicts.length > 0
       ? 'conflict'
       : result.s4Changed.length > 0 && result.exchangeChanged.length > 0 && base !== undefined
         ? 'merged'
         : 'synced';
-  const effectivePolicy = exchangeMayWriteS4 ? settings.policy : 's4Wins';
-  const reason =
-    result.conflicts.length > 0 ? `conflict.${effectivePolicy}` : base === undefined ? 'adopted' : 'changed';
-  const entry = (fields: string[]) => j(outcome, reason, { fields, ...(overwritten.length ? { overwritten } : {}) });
+  const reason = result.conflicts.length > 0 ? `conflict.${policy}` : base === undefined ? 'adopted' : 'changed';
+  return (fields) => j(outcome, reason, { fields, ...(overwritten.length ? { overwritten } : {}) });
+}
 
-  const actions: Action<C, D, W>[] = [];
-  const key = s4p.key;
-  if (toExchange.length > 0) {
-    // The stamp describes what the item will hold after this write (for read-only copies that keeps the user's other edits).
-    const written = { ...ex.canonical };
-    for (const f of toExchange) {
-      written[f] = merged[f];
-      for (const c of spec.companions?.[f] ?? [])
-        (written as Record<string, unknown>)[c] = (merged as Record<string, unknown>)[c];
-    }
-    actions.push({
+function exchangeUpdate<C extends object, D, W>(
+  spec: KindSpec<C, D, W>,
+  { mailbox, s4, ex }: LinkedPair<C>,
+  { merged, toExchange, entry }: MergePlan<C>,
+): Action<C, D, W>[] {
+  if (toExchange.length === 0) return [];
+  // The stamp describes what the item will hold after this write (for read-only copies that keeps the user's other edits).
+  const written = withFieldsFrom(spec, ex.canonical, merged, toExchange);
+  return [
+    {
       type: 'updateExchangeItem',
       mailbox,
       itemId: ex.id,
       changeKey: ex.changeKey,
       changes: spec.draftChanges(merged, toExchange),
-      stamp: { s4Key: key, hash: stampHash(spec, written) },
+      stamp: { s4Key: s4.key, hash: stampHash(spec, written) },
       journal: entry(toExchange),
-    });
-  }
-  if (toS4.length > 0 && spec.toS4Update) {
-    actions.push({
-      type: 'updateS4',
-      s4Key: key,
-      etag: s4p.etag,
-      changes: spec.toS4Update(s4p.canonical, merged, toS4),
-      journal: entry(toS4),
-    });
-  }
-  if (!exchangeMayWriteS4 && exUserChanged && !ourWrite && base !== undefined) {
-    const kept = changedFields(base, ex.canonical, exFields).filter((f) => !toExchange.includes(f));
-    if (kept.length > 0) {
-      const reason = link.role === 'owner' ? 'exchangeToS4.off' : 'attendeeCopy.readOnly';
-      actions.push({ type: 'noop', reason, journal: j('skipped', reason, { fields: kept }) });
-    }
-  }
-  // The snapshot is what both sides now agree on; for read-only copies it is the S/4 state.
-  const snapshot = exchangeMayWriteS4 ? merged : s4p.canonical;
-  if (
-    toExchange.length === 0 &&
-    toS4.length === 0 &&
-    base !== undefined &&
-    canonicalHash(snapshot) === canonicalHash(base) &&
-    ex.changeKey === link.changeKey &&
-    s4p.etag === link.s4Etag &&
-    link.state === input.link?.state
-  ) {
-    // Only differences Tandem already knows it keeps (a read-only copy's own edits): nothing to write or commit.
-    return actions.length > 0 ? actions : [noop('skipped', 'unchanged')];
-  }
-  actions.push({
-    type: 'commitSnapshot',
-    mailbox,
-    s4Key: key,
-    exchangeId: ex.id,
-    snapshot,
-    hash: canonicalHash(snapshot),
-    journal: entry([...new Set([...toExchange, ...toS4])]),
-  });
-  return actions;
+    },
+  ];
 }
 
-/** `target` with the Exchange-expressible fields taken from `ex` (the rest cannot have been edited in Outlook). */
-function withExchangeFields<C extends object>(spec: KindSpec<C, unknown, unknown>, target: C, ex: C): C {
+function s4Update<C extends object, D, W>(
+  spec: KindSpec<C, D, W>,
+  { s4 }: LinkedPair<C>,
+  { merged, toS4, entry }: MergePlan<C>,
+): Action<C, D, W>[] {
+  if (toS4.length === 0 || !spec.toS4Update) return [];
+  return [
+    {
+      type: 'updateS4',
+      s4Key: s4.key,
+      etag: s4.etag,
+      changes: spec.toS4Update(s4.canonical, merged, toS4),
+      journal: entry(toS4),
+    },
+  ];
+}
+
+/** Outlook edits of a copy that may not write S/4 stay in Outlook; the journal says which and why. */
+function keptOutlookEdits<C extends object, D, W>(
+  spec: KindSpec<C, D, W>,
+  { ex, link }: LinkedPair<C>,
+  { base, ourWrite, exDiffers, exchangeMayWriteS4 }: Observation<C>,
+  { toExchange }: MergePlan<C>,
+): Action<C, D, W>[] {
+  if (exchangeMayWriteS4 || !exDiffers || ourWrite || base === undefined) return [];
+  const kept = changedFields(base, ex.canonical, spec.exchangeFields).filter((f) => !toExchange.includes(f));
+  if (kept.length === 0) return [];
+  const reason = link.role === 'owner' ? 'exchangeToS4.off' : 'attendeeCopy.readOnly';
+  return [{ type: 'noop', reason, journal: j('skipped', reason, { fields: kept }) }];
+}
+
+/** `target` with `fields` and their companions (e.g. timeZone with start) taken from `source`. */
+function withFieldsFrom<C extends object>(
+  spec: KindSpec<C, unknown, unknown>,
+  target: C,
+  source: C,
+  fields: readonly (keyof C & string)[],
+): C {
   const out = { ...target };
-  for (const f of spec.exchangeFields) out[f] = ex[f];
-  for (const f of spec.exchangeFields)
-    for (const c of spec.companions?.[f] ?? [])
-      (out as Record<string, unknown>)[c] = (ex as Record<string, unknown>)[c];
+  for (const f of fields) {
+    out[f] = source[f];
+    for (const c of spec.companions?.[f] ?? []) out[c] = source[c];
+  }
   return out;
 }
