@@ -47,6 +47,19 @@ const LAYERS = [
     because: 'HTTP edges call repositories inside a tenant-scoped transaction; they do not talk to the database driver',
   },
   {
+    name: 'edges-use-cases',
+    files: ['src/http'],
+    forbid: ['src/connectors', 'src/reconcile', 'src/worker'],
+    // The push payloads are Exchange's wire format: the edge decodes them with the connector's own
+    // parsers (the codec that also reads them on subscribe) before it stores the event.
+    allow: [
+      'src/connectors/exchange/ews/notification-parser.js',
+      'src/connectors/exchange/graph/notification-parser.js',
+    ],
+    because:
+      'HTTP edges call the feature modules (repositories, use cases such as src/environments/connection-test.ts); they do not build connectors or run reconciliation',
+  },
+  {
     name: 'worker-on-top',
     files: ['src'],
     exceptFiles: ['src/worker', 'src/runtime'],

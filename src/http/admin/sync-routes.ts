@@ -1,5 +1,4 @@
 import { TandemError } from '../../errors/tandem-error.js';
-import { EnvironmentRepository } from '../../environments/environment-repository.js';
 import type { InboxWriter } from '../../inbox/inbox-writer.js';
 import { mailboxRepository } from '../../mailboxes/mailbox-repository.js';
 import {
@@ -21,7 +20,7 @@ import {
 import { runS4ConnectionTest } from '../../s4-connection/connection-test.js';
 import { readSettings, saveSettings, settingsHistory } from '../../tenants/settings-repository.js';
 import { z } from '../../validation/zod.js';
-import { createMailboxConnector } from '../../connectors/exchange/create-connector.js';
+import { runEnvironmentTest } from '../../environments/connection-test.js';
 import type { Redis } from 'ioredis';
 import type { Queues } from '../../queue/queues.js';
 import { defineRoute, type AnyApiRoute } from './api-route.js';
@@ -73,7 +72,6 @@ const pendingDeletion = z
 
 /** Admin routes that reach into sync: settings, the S/4 connection, the Test button, initial loads, the safety valve. */
 export function syncAdminRoutes(deps: SyncRouteDeps): AnyApiRoute[] {
-  const environments = new EnvironmentRepository(deps.secretBox);
   const tx = <T>(tenantId: string, fn: Parameters<typeof withTenant<T>>[1]) => withTenant(tenantId, fn, deps.pool);
   return [
     defineRoute({
@@ -187,25 +185,7 @@ export function syncAdminRoutes(deps: SyncRouteDeps): AnyApiRoute[] {
           steps: z.array(z.object({ step: z.string(), ok: z.boolean(), message: z.string(), durationMs: z.number() })),
         })
         .openapi('ConnectionTest'),
-      handler: async ({ principal, params, body }) => {
-        const { config, testMailbox } = await tx(principal.tenantId, async (t) => ({
-          config: await environments.connectorConfig(t, params.id),
-          testMailbox: (await environments.get(t, params.id)).testMailbox,
-        }));
-        const mailbox = body?.mailbox ?? testMailbox;
-        if (!mailbox)
-          throw new TandemError('VALIDATION_FAILED', 'Set a test mailbox on the environment first', {
-            fieldErrors: [{ path: 'body.mailbox', message: 'no test mailbox configured' }],
-          });
-        const limits = { redis: deps.redis, keyPrefix: `${deps.keyPrefix}:exchange`, retry: { maxAttempts: 1 } };
-        const connector = createMailboxConnector(config, limits);
-        try {
-          const steps = await connector.testConnection({ smtpAddress: mailbox });
-          return { ok: steps.every((s) => s.ok), steps };
-        } finally {
-          await connector.close();
-        }
-      },
+      handler: ({ principal, params, body }) => runEnvironmentTest(deps, principal.tenantId, params.id, body?.mailbox),
     }),
 
     defineRoute({
