@@ -11,6 +11,7 @@ import type {
   S4Text,
 } from '../connectors/s4/index.js';
 import {
+  appointmentCandidates,
   appointmentTargets,
   decideAppointment,
   decideTask,
@@ -62,6 +63,12 @@ export interface ActivityKindOps<K extends ActivityKind> {
   ): Promise<S4Activity<K>[]>;
   /** Employees (partner ids) whose mailboxes should hold the activity, before per-mailbox scope checks. */
   candidatePartners(s4: S4Activity<K>, settings: TenantSettings, lookup: PartnerLookup): string[];
+  /**
+   * Employees whose mailboxes an S/4 event about the activity is reconciled in: the candidates, and
+   * for an activity the settings filter out (kind disabled, process type, private) its partners
+   * too, so each of their journals records once why it did not sync.
+   */
+  concernedPartners(s4: S4Activity<K>, settings: TenantSettings, lookup: PartnerLookup): string[];
   /** E-mail addresses of the item's attendees (tasks have none). */
   attendeeEmails(item: ExchangeActivity<K>): string[];
   decide(input: DecideArgs<S4Activity<K>, ExchangeActivity<K>>): SyncAction[];
@@ -153,6 +160,9 @@ export const appointmentOps: ActivityKindOps<'appointment'> = {
     ]),
   candidatePartners: (a, settings, lookup) =>
     appointmentTargets(a, settings.appointments, lookup).map((t) => t.partnerId),
+  // Filtered-out activities too: the decision journals why they stay out of each partner's mailbox.
+  concernedPartners: (a, settings, lookup) =>
+    appointmentCandidates(a, settings.appointments, lookup).map((t) => t.partnerId),
   attendeeEmails: (item) => item.attendees.map((a) => a.email).filter(Boolean),
   decide: (args) => decideAppointment({ ...args, link: args.link as never }) as SyncAction[],
 };
@@ -204,6 +214,10 @@ export const taskOps: ActivityKindOps<'task'> = {
   listOfEmployee: (s4, bp, window, settings) =>
     s4.listTasksOfEmployee(bp, window, [settings.tasks.partnerFunctions.responsible]),
   candidatePartners: (t, settings) =>
+    t.partners
+      .filter((p) => p.partnerFunction === settings.tasks.partnerFunctions.responsible)
+      .map((p) => p.businessPartner),
+  concernedPartners: (t, settings) =>
     t.partners
       .filter((p) => p.partnerFunction === settings.tasks.partnerFunctions.responsible)
       .map((p) => p.businessPartner),

@@ -3,7 +3,7 @@ import type { ItemKind } from '../connectors/exchange/types.js';
 import type { JournalEntry as StoredJournalEntry } from '../journal/journal.js';
 import { writeJournal } from '../journal/journal.js';
 import type { Pool } from '../store/pool.js';
-import { withSyncWrite } from '../store/transaction.js';
+import { withSyncWrite, type Tx } from '../store/transaction.js';
 import type { CommitSnapshot, SyncAction, Unlink } from '../sync/index.js';
 import { holdDeletion } from '../pending-deletions/pending-deletion-repository.js';
 import { deleteLink, saveLink, type LinkWrite, type StoredLink } from './link-store.js';
@@ -76,7 +76,29 @@ export async function executeActions(scope: ExecutionScope, actions: SyncAction[
     progress.journal.push(actionEntry(scope, progress, action));
   }
   progress.journal.push(...unresolvedAttendeeEntries(scope, progress, actions));
-  await commitOutcome(scope, progress, commit);
+  await commitOutcome(scope, progress, commit, onlySkipsUnlinked(scope, actions));
+}
+
+/** The decision leaves an object Tandem does not sync alone (no link, nothing written): it only says why. */
+function onlySkipsUnlinked(scope: ExecutionScope, actions: SyncAction[]): boolean {
+  return scope.link === undefined && actions.every((a) => a.type === 'noop' && a.journal.outcome === 'skipped');
+}
+
+/**
+ * Whether the object's last journal entry in this mailbox already gives this reason. An object the
+ * settings keep out (process type, private, category, …) is skipped again at each of its changes;
+ * support needs the answer once per object and reason, not once per event.
+ */
+async function alreadyJournalled(tx: Tx, scope: ExecutionScope, p: Progress): Promise<boolean> {
+  const reason = p.journal[0]?.reason;
+  if (!reason || p.journal.some((e) => e.reason !== reason)) return false;
+  const [column, key] = p.s4Key ? ['s4_key', p.s4Key] : ['exchange_item_id', p.exchangeId];
+  if (!key) return false;
+  const { rows } = await tx.query<{ outcome: string; reason: string }>(
+    `SELECT outcome, reason FROM journal WHERE ${column} = $1 AND mailbox_id = $2 ORDER BY id DESC LIMIT 1`,
+    [key, scope.mailboxId],
+  );
+  return rows[0]?.outcome === 'skipped' && rows[0].reason === reason;
 }
 
 function startProgress(scope: ExecutionScope): Progress {
@@ -255,10 +277,16 @@ function unresolvedAttendeeEntries(scope: ExecutionScope, p: Progress, actions: 
 }
 
 /** The link's new state, the held deletions and the journal, in one transaction. */
-async function commitOutcome(scope: ExecutionScope, p: Progress, commit: CommitSnapshot<object> | undefined) {
+async function commitOutcome(
+  scope: ExecutionScope,
+  p: Progress,
+  commit: CommitSnapshot<object> | undefined,
+  skipOnly: boolean,
+) {
   await withSyncWrite(
     scope.tenantId,
     async (tx) => {
+      if (skipOnly && (await alreadyJournalled(tx, scope, p))) return;
       if (p.unlink && p.linkId !== undefined) {
         if (p.unlink.tombstone) await saveLink(tx, p.linkId, linkWrite(scope, p, commit, 'detached'));
         else await deleteLink(tx, p.linkId);

@@ -335,7 +335,7 @@ export async function reconcileS4Activity<K extends ActivityKind>(
   const lookup = await buildLookup(ctx, s4 ? s4.partners.map((p) => p.businessPartner) : []);
   const targets = new Map<string, MailboxInfo>();
   if (s4) {
-    for (const partnerId of ops.candidatePartners(s4, ctx.settings, lookup)) {
+    for (const partnerId of ops.concernedPartners(s4, ctx.settings, lookup)) {
       const mailbox = ctx.byEmployee(partnerId);
       if (mailbox?.enabled && mailbox.kinds.includes(kind)) targets.set(mailbox.id, mailbox);
     }

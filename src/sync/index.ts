@@ -9,6 +9,7 @@ export { layeredLookup, partnerLookup, type PartnerInfo, type PartnerLookup } fr
 export { syncWindow, exchangeItemQualifies, hasSyncTag } from './scope.js';
 export { threeWayMerge, mergeSets } from './merge.js';
 export {
+  appointmentCandidates,
   appointmentTargets,
   appointmentScopeFor,
   appointmentQualifies,

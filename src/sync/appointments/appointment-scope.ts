@@ -26,6 +26,23 @@ export function s4AppointmentFilter(a: S4Appointment, s: AppointmentSettings): S
  */
 export function appointmentTargets(a: S4Appointment, s: AppointmentSettings, lookup: PartnerLookup): MailboxTarget[] {
   if (!s4AppointmentFilter(a, s).inScope) return [];
+  return partnerTargets(a, s, lookup);
+}
+
+/**
+ * The mailboxes the activity concerns by its partners, whether or not the settings let it sync: the
+ * worker reconciles it there even when filtered out, so each such mailbox's journal says why it
+ * did not sync (disabled, process type, private) — support's answer to "why is it not in Outlook".
+ */
+export function appointmentCandidates(
+  a: S4Appointment,
+  s: AppointmentSettings,
+  lookup: PartnerLookup,
+): MailboxTarget[] {
+  return partnerTargets(a, s, lookup);
+}
+
+function partnerTargets(a: S4Appointment, s: AppointmentSettings, lookup: PartnerLookup): MailboxTarget[] {
   const targets = new Map<string, MailboxTarget>();
   const add = (partnerId: string, role: MailboxTarget['role']) => {
     const user = lookup.byId(partnerId)?.user;
