@@ -106,11 +106,15 @@ export class TenantContext {
   }
 
   /**
-   * The mailbox's safety-valve lock, across all workers: held from reading the valve's counters
-   * until a destructive decision is committed (valve-gate.ts). A lease, so a killed worker frees it.
+   * The tenant's safety-valve lock, across all workers: held from reading the valve's counters
+   * until a destructive decision is committed (valve-gate.ts). Tenant-wide, not per mailbox: the
+   * tenant limit counts every mailbox's deletions, and with a lock per mailbox two mailboxes'
+   * deletions read the same tenant count at once and both passed it (seen in the tenant-limit
+   * E2E: four deletions in two mailboxes against a limit of three, none held). A lease, so a
+   * killed worker frees it.
    */
-  lockDestructive(mailboxId: string): Promise<() => Promise<void>> {
-    return this.locks.acquire(`valve:${this.tenantId}:${mailboxId}`, { limit: 1, leaseMs: 120_000, maxWaitMs: 30_000 });
+  lockDestructive(): Promise<() => Promise<void>> {
+    return this.locks.acquire(`valve:${this.tenantId}`, { limit: 1, leaseMs: 120_000, maxWaitMs: 30_000 });
   }
 
   /**

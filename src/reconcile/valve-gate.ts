@@ -11,8 +11,8 @@ import { valveCounters } from './valve-counters.js';
  * not interleave between workers: a mass delete in S/4 arrives as a burst of events for different
  * objects, reconciled in parallel (16 jobs per worker), and each would read the same counters and
  * pass, letting up to a whole burst through a threshold of 2. Decisions with a destructive action
- * therefore hold the mailbox's valve lock from reading the counters until their journal entries are
- * committed; decisions without one never wait.
+ * therefore hold the tenant's valve lock (the tenant limit spans mailboxes) from reading the
+ * counters until their journal entries are committed; decisions without one never wait.
  */
 export async function executeThroughValve(
   env: ReconcileEnv,
@@ -25,7 +25,7 @@ export async function executeThroughValve(
     return actions;
   }
   const { ctx } = env;
-  const release = await ctx.lockDestructive(mailbox.id);
+  const release = await ctx.lockDestructive();
   try {
     const limits = ctx.settings.safetyValve;
     const counters = await withTenant(
