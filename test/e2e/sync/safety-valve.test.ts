@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ews, makeService } from '../../integration/ews-emulator/support.js';
 import { waitFor } from '../../support/service.js';
 import type { RunningSystem } from '../../support/system.js';
-import { adminApi, inDays, journalWhere, linksWhere, settle, startSubscribedSystem } from './support.js';
+import { withTenant } from '../../../src/store/transaction.js';
+import {
+  adminApi,
+  changeSettings,
+  inDays,
+  journalWhere,
+  linksWhere,
+  settle,
+  startSubscribedSystem,
+} from './support.js';
 
 let system: RunningSystem;
 let api: ReturnType<typeof adminApi>;
@@ -13,6 +22,7 @@ beforeAll(async () => {
 afterAll(async () => system.stop());
 
 const ALICE = 'alice@demo.example';
+const BOB = 'bob@demo.example';
 const calendarOf = (mailbox: string) => system.ews.listItems(mailbox).filter((item) => item.folder === 'calendar');
 
 interface Pending {
@@ -25,7 +35,49 @@ interface Pending {
 }
 const pendingDeletions = async () => (await api<{ items: Pending[] }>('GET', '/safety-valve')).body.items;
 
-describe('safety valve against mass deletion', { timeout: 60_000 }, () => {
+/** Appointments for Alice (EMP001) or Bob (EMP002) on days of their own, waited for in their calendars. */
+let nextDay = 30;
+async function appointmentsFor(owners: Array<[typeof ALICE | typeof BOB, string]>) {
+  const created = [];
+  for (const [mailbox, subject] of owners) {
+    nextDay += 1;
+    created.push(
+      await system.s4.createAppointment({
+        processType: 'ZVIS',
+        subject,
+        start: inDays(nextDay, 9),
+        end: inDays(nextDay, 10),
+        timeZone: 'Europe/Berlin',
+        partners: [{ partnerFunction: '00000014', businessPartner: mailbox === ALICE ? 'EMP001' : 'EMP002' }],
+      }),
+    );
+  }
+  await waitFor(
+    async () => owners.every(([m, s]) => calendarOf(m).some((i) => i.subject === s)) || undefined,
+    'the appointments in the calendars',
+  );
+  return created;
+}
+
+async function deleteInS4(appointments: Array<{ uuid: string }>) {
+  for (const appointment of appointments) {
+    const latest = (await system.s4.getAppointment(appointment.uuid))!;
+    await system.s4.deleteAppointment(latest.uuid, latest.etag);
+  }
+}
+
+/**
+ * Moves every executed deletion `minutes` into the past: how the valve sees them once that much
+ * time has gone by (the window is counted from the journal's times), without waiting for it.
+ */
+const deletionsHappenedAgo = (minutes: number) =>
+  withTenant(
+    'demo',
+    (tx) => tx.query(`UPDATE journal SET at = at - make_interval(mins => $1) WHERE outcome = 'deleted'`, [minutes]),
+    system.db.pool,
+  );
+
+describe('safety valve against mass deletion', { timeout: 120_000 }, () => {
   it('setting:safetyValve.maxDeletesPerMailbox: holds deletions past the threshold until an admin confirms or rejects them', async () => {
     const current = await api<{ settings: Record<string, Record<string, unknown>>; version: number }>(
       'GET',
@@ -128,5 +180,53 @@ describe('safety valve against mass deletion', { timeout: 60_000 }, () => {
     await settle(2_000);
     expect(await pendingDeletions()).toEqual([]);
     expect(calendarOf(ALICE).find((i) => i.id === reject.exchangeItemId)?.props.Location).toBe('Still happening');
+  });
+  it('setting:safetyValve.maxDeletesPerTenant and setting:safetyValve.windowMinutes: deletions across mailboxes past the tenant limit are held; deletions older than the window no longer count', async () => {
+    // The first test's deletions are long past: they must not count here.
+    await deletionsHappenedAgo(60);
+    await changeSettings(system, (s) => {
+      s.safetyValve = { maxDeletesPerMailbox: 50, maxDeletesPerTenant: 3, windowMinutes: 10 };
+    });
+    const subjects = ['Tenant A', 'Tenant B', 'Tenant C', 'Tenant D'];
+    const created = await appointmentsFor([
+      [ALICE, subjects[0]!],
+      [ALICE, subjects[1]!],
+      [BOB, subjects[2]!],
+      [BOB, subjects[3]!],
+    ]);
+    await deleteInS4(created);
+    // Two per mailbox stay under the mailbox limit (50), four in the tenant pass its limit (3): one is held.
+    const held = await waitFor(async () => {
+      const items = await pendingDeletions();
+      return items.length >= 1 ? items : undefined;
+    }, 'a held deletion');
+    const remaining = () =>
+      [...calendarOf(ALICE), ...calendarOf(BOB)].filter((i) => subjects.includes(i.subject ?? ''));
+    await waitFor(async () => remaining().length === 1 || undefined, 'three removals to go through');
+    await settle(2_000);
+    expect(held).toHaveLength(1);
+    expect(held[0]).toMatchObject({ scope: 'tenant', kind: 'appointment', exchangeItemId: remaining()[0]!.id });
+    expect(await journalWhere(system, `outcome = 'pending' AND reason = 'safetyValve.tenant'`, [])).toHaveLength(1);
+    expect((await api('POST', `/safety-valve/${held[0]!.id}/confirm`)).status).toBe(200);
+    await waitFor(async () => remaining().length === 0 || undefined, 'the confirmed removal');
+
+    // Five minutes later with a four-minute window: the three deletions no longer count, so three more pass.
+    // Under the ten-minute window they would still count and hold all three.
+    await changeSettings(system, (s) => {
+      s.safetyValve = { maxDeletesPerMailbox: 50, maxDeletesPerTenant: 3, windowMinutes: 4 };
+    });
+    const more = ['Window A', 'Window B', 'Window C'];
+    const next = await appointmentsFor([
+      [ALICE, more[0]!],
+      [BOB, more[1]!],
+      [BOB, more[2]!],
+    ]);
+    await deletionsHappenedAgo(5);
+    await deleteInS4(next);
+    await waitFor(
+      async () => ![...calendarOf(ALICE), ...calendarOf(BOB)].some((i) => more.includes(i.subject ?? '')) || undefined,
+      'all three removals',
+    );
+    expect(await pendingDeletions()).toEqual([]);
   });
 });
