@@ -15,6 +15,7 @@ const USAGE = `tandem <command>
   journal [filters]            query the sync journal (see \`tandem journal --help\`)
   dev-token --tenant T --scopes Admin,Support   a token for AUTH_MODE=dev
   rotate-secrets               re-encrypt stored secrets with the first key of TANDEM_SECRET_KEY
+  retention                    run the retention job once now (the worker runs it hourly)
   bench                        benchmarks (results in docs/benchmarks.md)
 `;
 
@@ -91,6 +92,27 @@ async function main(argv: string[]): Promise<void> {
         const result = await rotateStoredSecrets(pool, new SecretBox(config().secretKeys));
         process.stdout.write(
           `re-encrypted ${result.rotated} secret(s) with key "${config().secretKeys.activeKeyId}"; ${result.alreadyCurrent} already used it\n`,
+        );
+      } finally {
+        await pool.end();
+      }
+      return;
+    }
+    case 'retention': {
+      // What the worker's hourly job does, on demand: an operator who lowered a retention need not wait.
+      const [{ runRetention }, { createPool }] = await Promise.all([
+        import('./maintenance/retention.js'),
+        import('./store/pool.js'),
+      ]);
+      const settings = config();
+      const pool = createPool(settings.databaseUrl, { max: 1 });
+      try {
+        const result = await runRetention(pool, {
+          inboxDoneDays: settings.inboxDoneRetentionDays,
+          journalDefaultDays: settings.journalRetentionDays,
+        });
+        process.stdout.write(
+          `removed ${result.journal} journal entr${result.journal === 1 ? 'y' : 'ies'}, ${result.inbox} handled inbox entr${result.inbox === 1 ? 'y' : 'ies'}, ${result.fences} fence(s)\n`,
         );
       } finally {
         await pool.end();

@@ -88,14 +88,15 @@ export async function mailboxIdOf(system: RunningSystem, smtp: string): Promise<
   );
 }
 
-/** The admin API as the cockpit calls it, with a dev token of the demo tenant's admin. */
+/** The admin API as the cockpit calls it, with a dev token of the tenant's admin (the demo tenant's unless given). */
 export function adminApi(
   system: RunningSystem,
+  tenantId = 'demo',
 ): <T = unknown>(method: string, path: string, body?: unknown) => Promise<{ status: number; body: T }> {
   let token: Promise<string> | undefined;
   return async <T>(method: string, path: string, body?: unknown) => {
     token ??= signDevToken(system.config.devTokenSecret, {
-      tenantId: 'demo',
+      tenantId,
       scopes: ['Admin', 'Support'],
       user: 'e2e-admin',
     });

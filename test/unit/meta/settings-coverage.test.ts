@@ -10,11 +10,10 @@ import { tenantSettingsSchema } from '../../../src/sync/settings.js';
  * for any that no end-to-end test names — so a new setting cannot ship without one.
  *
  * NOT_YET_COVERED lists the settings still without such a test. It may only shrink: an entry that
- * a test now names, or that is no setting, fails too.
+ * a test now names, or that is no setting, fails too. It is empty (every setting is covered) and
+ * stays as the place a reviewer would see an exception argued — none should be needed.
  */
-const NOT_YET_COVERED = new Set([
-  'retention.journalDays',
-]);
+const NOT_YET_COVERED = new Set<string>([]);
 
 interface SchemaNode {
   def: { type: string; innerType?: SchemaNode; shape?: Record<string, SchemaNode>; in?: SchemaNode };
