@@ -29,6 +29,7 @@ export function retirementOf(kind: string): EwsOnlineRetirement | undefined {
     message:
       `Microsoft blocks EWS in Exchange Online by default from ${blockedByDefaultFrom} and switches it off on ` +
       `${switchedOffOn}. Add a Microsoft Graph environment and move this environment's users to it ` +
-      `(PATCH /api/v1/users/{id} with the Graph environmentId); Tandem finds their linked items again.`,
+      `(all at once: POST /api/v1/environments/{id}/move-users with the Graph environment as "to"); ` +
+      `Tandem finds their linked items again.`,
   };
 }

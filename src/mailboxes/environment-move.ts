@@ -1,5 +1,7 @@
+import { TandemError } from '../errors/tandem-error.js';
 import { writeJournal } from '../journal/journal.js';
 import type { Tx } from '../store/transaction.js';
+import { requestInitialLoad, type QueuedInitialLoad } from './initial-load-request.js';
 
 /**
  * A user moved to another Exchange environment — typically EWS → Graph when an Exchange Online
@@ -39,5 +41,91 @@ export async function resetForEnvironmentMove(
       reason: 'mailbox.environmentChanged',
       details: { from, to, linksRekeyed: links.rowCount ?? 0, subscriptionsRetired: subscriptions.rowCount ?? 0 },
     },
+  ]);
+}
+
+/** How many users one transaction of a bulk move takes: bounded so 10,000 users do not hold one long transaction. */
+export const BULK_MOVE_BATCH = 200;
+
+export interface BulkMoveBatch {
+  /** Users moved by this batch. */
+  moved: number;
+  /** Initial loads (full resyncs) queued with them; enqueue after commit. */
+  initialLoads: QueuedInitialLoad[];
+}
+
+/**
+ * Moves up to `limit` users of environment `from` to environment `to` in the caller's transaction —
+ * each exactly as `PATCH /users/{id}` with a new environmentId moves one (resetForEnvironmentMove),
+ * plus the full resync the move procedure asks for (docs/exchange-online-setup.md "Switching an
+ * environment from EWS to Graph", step 3) for every enabled user with an employee. Call it again
+ * until it moves fewer than `limit`: users already moved no longer belong to `from`, so a bulk move
+ * interrupted half-way is finished by running it again.
+ */
+export async function moveEnvironmentUsersBatch(
+  tx: Tx,
+  tenantId: string,
+  move: { from: string; to: string; by: string },
+  limit = BULK_MOVE_BATCH,
+): Promise<BulkMoveBatch> {
+  const { rows } = await tx.query<{ id: string; enabled: boolean; employee_bp: string | null }>(
+    `UPDATE mailboxes SET environment_id = $2, updated_at = now()
+      WHERE id IN (SELECT id FROM mailboxes WHERE environment_id = $1 ORDER BY created_at, id LIMIT $3 FOR UPDATE)
+      RETURNING id, enabled, employee_bp`,
+    [move.from, move.to, limit],
+  );
+  const initialLoads: QueuedInitialLoad[] = [];
+  for (const user of rows) {
+    await resetForEnvironmentMove(tx, tenantId, user.id, move.from, move.to);
+    if (user.enabled && user.employee_bp)
+      initialLoads.push(
+        await requestInitialLoad(tx, tenantId, user.id, { by: move.by, reason: 'environmentMove.bulk' }),
+      );
+  }
+  return { moved: rows.length, initialLoads };
+}
+
+/**
+ * Checks a bulk move before any user moves: both environments exist in the tenant and differ.
+ * Returns the kinds, for the journal.
+ */
+export async function checkBulkMove(
+  tx: Tx,
+  move: { from: string; to: string },
+): Promise<{ fromKind: string; toKind: string }> {
+  if (move.from === move.to)
+    throw new TandemError('VALIDATION_FAILED', 'The users are in this environment already', {
+      fieldErrors: [{ path: 'to', message: 'choose another environment' }],
+    });
+  const { rows } = await tx.query<{ id: string; kind: string }>(
+    'SELECT id, kind FROM exchange_environments WHERE id = ANY($1)',
+    [[move.from, move.to]],
+  );
+  const from = rows.find((r) => r.id === move.from);
+  const to = rows.find((r) => r.id === move.to);
+  if (!from) throw new TandemError('NOT_FOUND', `Environment ${move.from} not found`);
+  if (!to)
+    throw new TandemError('VALIDATION_FAILED', 'Unknown Exchange environment', {
+      fieldErrors: [{ path: 'to', message: 'no such environment in this tenant' }],
+    });
+  return { fromKind: from.kind, toKind: to.kind };
+}
+
+/** The tenant-level journal entry of a finished bulk move (each user has its mailbox.environmentChanged). */
+export async function journalBulkMove(
+  tx: Tx,
+  tenantId: string,
+  details: {
+    from: string;
+    to: string;
+    fromKind: string;
+    toKind: string;
+    moved: number;
+    initialLoadsQueued: number;
+    by: string;
+  },
+): Promise<void> {
+  await writeJournal(tx, tenantId, [
+    { objectKind: 'tenant', outcome: 'info', reason: 'environment.usersMoved', details },
   ]);
 }

@@ -110,10 +110,21 @@ function fromEnvironment(env: Environment): Record<string, unknown> {
 
 /**
  * Microsoft blocks EWS in Exchange Online by default and then switches it off (the API names the
- * dates); an admin must see it on every ews-online environment, with where to go next.
+ * dates); an admin must see it on every ews-online environment, with where to go next — and can
+ * move all its users to a Graph environment from here.
  */
-function RetirementStrip({ env }: { env: Environment }) {
+function RetirementStrip({
+  env,
+  environments,
+  onMoved,
+}: {
+  env: Environment;
+  environments: Environment[];
+  onMoved: () => void;
+}) {
   const { t, language } = useI18n();
+  const { canEdit } = useApp();
+  const [moving, setMoving] = useState(false);
   if (!env.retirement) return null;
   const date = (iso: string) =>
     new Intl.DateTimeFormat(language, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${iso}T00:00:00Z`));
@@ -128,8 +139,135 @@ function RetirementStrip({ env }: { env: Environment }) {
         name: env.name,
         blocked: date(env.retirement.blockedByDefaultFrom),
         off: date(env.retirement.switchedOffOn),
-      })}
+      })}{' '}
+      {canEdit && (
+        <Button design="Transparent" onClick={() => setMoving(true)} data-testid="environment-move-users">
+          {t('environments.moveUsers')}
+        </Button>
+      )}
+      {moving && (
+        <MoveUsersDialog
+          env={env}
+          targets={environments.filter((e) => e.kind === 'graph')}
+          onClose={(moved) => {
+            setMoving(false);
+            if (moved) onMoved();
+          }}
+        />
+      )}
     </MessageStrip>
+  );
+}
+
+interface MoveResult {
+  moved: number;
+  initialLoadsQueued: number;
+}
+
+/**
+ * "Move users to Microsoft Graph": every user of the ews-online environment moves to the chosen
+ * Graph environment through the EWS → Graph switch (POST /environments/{id}/move-users), each with
+ * its full resync. Without a Graph environment there is nothing to choose: it must be added first.
+ */
+function MoveUsersDialog({
+  env,
+  targets,
+  onClose,
+}: {
+  env: Environment;
+  targets: Environment[];
+  onClose: (moved: boolean) => void;
+}) {
+  const { t } = useI18n();
+  const [target, setTarget] = useState(targets[0]?.id ?? '');
+  const [result, setResult] = useState<MoveResult>();
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const users = useLoad(
+    () => api<{ total: number }>('GET', '/users', { query: { environmentId: env.id, limit: 1 } }),
+    [env.id],
+  );
+  const targetName = targets.find((e) => e.id === target)?.name ?? '';
+  const move = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      setResult(await api<MoveResult>('POST', `/environments/${env.id}/move-users`, { body: { to: target } }));
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog
+      open
+      headerText={t('environments.moveUsersTitle', { name: env.name })}
+      data-testid="move-users-dialog"
+      onClose={() => onClose(result !== undefined)}
+      footer={
+        <Bar
+          endContent={
+            <>
+              {!result && targets.length > 0 && (
+                <Button
+                  design="Emphasized"
+                  disabled={busy || !target}
+                  onClick={() => void move()}
+                  data-testid="move-users-confirm"
+                >
+                  {t('environments.moveUsersConfirm')}
+                </Button>
+              )}
+              <Button design="Transparent" onClick={() => onClose(result !== undefined)} data-testid="move-users-close">
+                {result ? t('common.close') : t('common.cancel')}
+              </Button>
+            </>
+          }
+        />
+      }
+    >
+      <FlexBox direction="Column" style={{ gap: '0.5rem', minWidth: 'min(28rem, 80vw)' }}>
+        <ErrorStrip error={error} />
+        {targets.length === 0 ? (
+          <MessageStrip design="Information" hideCloseButton data-testid="move-users-no-graph">
+            {t('environments.moveUsersNoGraph')}
+          </MessageStrip>
+        ) : result ? (
+          <MessageStrip design="Positive" hideCloseButton data-testid="move-users-result">
+            {t('environments.moveUsersDone', {
+              moved: result.moved,
+              target: targetName,
+              resyncs: result.initialLoadsQueued,
+            })}
+          </MessageStrip>
+        ) : (
+          <>
+            <Label for="move-users-target" required>
+              {t('environments.moveUsersTarget')}
+            </Label>
+            <Select
+              id="move-users-target"
+              data-testid="move-users-target"
+              onChange={(e) => setTarget(e.detail.selectedOption.dataset.value ?? '')}
+            >
+              {targets.map((e) => (
+                <Option key={e.id} data-value={e.id} selected={target === e.id}>
+                  {e.name}
+                </Option>
+              ))}
+            </Select>
+            <Text data-testid="move-users-summary">
+              {t('environments.moveUsersSummary', {
+                count: users.data?.total ?? '…',
+                name: env.name,
+                target: targetName,
+              })}
+            </Text>
+          </>
+        )}
+      </FlexBox>
+    </Dialog>
   );
 }
 
@@ -176,7 +314,12 @@ export function EnvironmentsScreen() {
       </ScreenTitle>
       <ErrorStrip error={list.error ?? error} />
       {list.data?.items.map((env) => (
-        <RetirementStrip key={env.id} env={env} />
+        <RetirementStrip
+          key={env.id}
+          env={env}
+          environments={list.data?.items ?? []}
+          onMoved={() => void list.reload()}
+        />
       ))}
       <Busy active={list.loading}>
         <Table

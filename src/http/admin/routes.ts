@@ -7,6 +7,12 @@ import { hourlyActivity, journalQuerySchema, queryJournal, JOURNAL_OUTCOMES } fr
 import { importMailboxesCsv, importRowResult } from '../../mailboxes/csv-import.js';
 import { employeeDirectoryFor, lazyDirectory } from '../../mailboxes/employee-directory.js';
 import { enqueueInitialLoads } from '../../mailboxes/initial-load-request.js';
+import {
+  BULK_MOVE_BATCH,
+  checkBulkMove,
+  journalBulkMove,
+  moveEnvironmentUsersBatch,
+} from '../../mailboxes/environment-move.js';
 import { mailboxRepository } from '../../mailboxes/mailbox-repository.js';
 import { endSubscriptionsOfUser } from '../../subscriptions/end-subscriptions.js';
 import { subscriptionCounts } from '../../subscriptions/subscription-repository.js';
@@ -42,6 +48,20 @@ export interface AdminDeps {
 }
 
 const idParams = z.object({ id: z.uuid() });
+
+const bulkMoveInput = z
+  .object({ to: z.uuid().describe('The environment the users move to, e.g. the new Microsoft Graph environment') })
+  .openapi('BulkMoveInput');
+const bulkMoveResult = z
+  .object({
+    from: z.uuid(),
+    to: z.uuid(),
+    fromKind: z.string(),
+    toKind: z.string(),
+    moved: z.number().int().describe('Users moved'),
+    initialLoadsQueued: z.number().int().describe('Full resyncs queued (enabled users with an employee)'),
+  })
+  .openapi('BulkMoveResult');
 const page = <T extends z.ZodType>(item: T, name: string) =>
   z.object({ items: z.array(item), total: z.number().int() }).openapi(name);
 const READ = ['Admin', 'Support'] as const;
@@ -181,6 +201,45 @@ function environmentRoutes(deps: AdminDeps, tenantTx: TenantTx): AnyApiRoute[] {
       response: environmentView,
       handler: ({ principal, params, body }) =>
         tenantTx(principal.tenantId, (tx) => environments.update(tx, params.id, body)),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/environments/:id/move-users',
+      tag: 'Exchange environments',
+      summary:
+        'Move every user of this environment to another one (e.g. ews-online to Graph before EWS ends): each as PATCH /users/{id} with environmentId moves one, with its full resync queued',
+      scopes: ['Admin'],
+      params: idParams,
+      body: bulkMoveInput,
+      response: bulkMoveResult,
+      handler: async ({ principal, params, body }) => {
+        const move = { from: params.id, to: body.to, by: principal.user };
+        const checked = await tenantTx(principal.tenantId, (tx) => checkBulkMove(tx, move));
+        let moved = 0;
+        let initialLoadsQueued = 0;
+        // Batches of BULK_MOVE_BATCH users per transaction; each batch's resyncs are queued after its commit.
+        for (;;) {
+          const batch = await tenantTx(principal.tenantId, (tx) =>
+            moveEnvironmentUsersBatch(tx, principal.tenantId, move),
+          );
+          await enqueueInitialLoads(deps.queues.lanes, batch.initialLoads);
+          moved += batch.moved;
+          initialLoadsQueued += batch.initialLoads.length;
+          if (batch.moved < BULK_MOVE_BATCH) break;
+        }
+        const result = {
+          from: move.from,
+          to: move.to,
+          fromKind: checked.fromKind,
+          toKind: checked.toKind,
+          moved,
+          initialLoadsQueued,
+        };
+        await tenantTx(principal.tenantId, (tx) =>
+          journalBulkMove(tx, principal.tenantId, { ...result, by: principal.user }),
+        );
+        return result;
+      },
     }),
     defineRoute({
       method: 'delete',

@@ -215,7 +215,7 @@ describe('cockpit in the browser', () => {
       const english = await strip.textContent();
       expect(english).toContain('October 1, 2026');
       expect(english).toContain('April 1, 2027');
-      expect(english).toContain('environmentId');
+      expect(english).toContain('Move users to Microsoft Graph');
       // Only ews-online environments carry the warning.
       expect(await page.getByTestId('environment-retirement-Exchange Germany').count()).toBe(0);
       await openCockpit(page, harness.web.url, 'environments', admin, '&lang=de');
@@ -226,6 +226,100 @@ describe('cockpit in the browser', () => {
       // The language choice is remembered: switch back so the following tests read English.
       await openCockpit(page, harness.web.url, 'environments', admin, '&lang=en');
       await harness.api('DELETE', `/environments/${online.body.id}`);
+    }
+  });
+
+  it('moves every user of an ews-online environment to a Graph environment from the retirement strip, in English and German', async () => {
+    const created: { environments: string[]; users: string[] } = { environments: [], users: [] };
+    const environment = async (body: Record<string, unknown>) => {
+      const response = await harness.api<{ id: string }>('POST', '/environments', body);
+      expect(response.status).toBe(201);
+      created.environments.push(response.body.id);
+      return response.body.id;
+    };
+    const ewsOnline = (name: string) =>
+      environment({
+        kind: 'ews-online',
+        name,
+        directoryId: 'contoso.onmicrosoft.com',
+        clientId: 'demo-client',
+        clientSecret: 'client-secret-value',
+      });
+    // Disabled users: moving them queues no resync against the made-up Graph tenant.
+    const user = async (smtpAddress: string, environmentId: string) => {
+      const response = await harness.api<{ id: string }>('POST', '/users', {
+        smtpAddress,
+        environmentId,
+        s4User: 'BOB',
+        enabled: false,
+      });
+      expect(response.status).toBe(201);
+      created.users.push(response.body.id);
+    };
+    const environmentOf = async (smtp: string) =>
+      (
+        await harness.api<{ items: Array<{ environmentId: string }> }>(
+          'GET',
+          `/users?search=${encodeURIComponent(smtp)}`,
+        )
+      ).body.items[0]?.environmentId;
+    try {
+      const online = await ewsOnline('EWS Online West');
+      await user('frank@example.com', online);
+      await user('gina@example.com', online);
+      // No Graph environment yet: the dialog says one must be added first and offers no move.
+      await openCockpit(page, harness.web.url, 'environments', admin);
+      await page.getByTestId('environment-retirement-EWS Online West').getByTestId('environment-move-users').click();
+      await page.getByTestId('move-users-no-graph').waitFor();
+      expect(await page.getByTestId('move-users-no-graph').textContent()).toContain('Add one first');
+      expect(await page.getByTestId('move-users-confirm').count()).toBe(0);
+      await page.getByTestId('move-users-close').click();
+
+      const graph = await environment({
+        kind: 'graph',
+        name: 'Graph Online',
+        directoryId: 'contoso.onmicrosoft.com',
+        clientId: 'demo-client',
+        clientSecret: 'client-secret-value',
+      });
+      await openCockpit(page, harness.web.url, 'environments', admin);
+      await page.getByTestId('environment-retirement-EWS Online West').getByTestId('environment-move-users').click();
+      const summary = page.getByTestId('move-users-summary');
+      await expect
+        .poll(() => summary.textContent())
+        .toContain('All 2 users of "EWS Online West" move to "Graph Online"');
+      await page.getByTestId('move-users-confirm').click();
+      await page.getByTestId('move-users-result').waitFor();
+      expect(await page.getByTestId('move-users-result').textContent()).toContain('Users moved to "Graph Online": 2');
+      await screenshot(page, 'environments-move-users');
+      await page.getByTestId('move-users-close').click();
+      expect(await environmentOf('frank@example.com')).toBe(graph);
+      expect(await environmentOf('gina@example.com')).toBe(graph);
+
+      // In German, with a second ews-online environment.
+      const north = await ewsOnline('EWS Online Nord');
+      await user('hanna@example.com', north);
+      await openCockpit(page, harness.web.url, 'environments', admin, '&lang=de');
+      const strip = page.getByTestId('environment-retirement-EWS Online Nord');
+      await strip.getByTestId('environment-move-users').waitFor();
+      expect(await strip.getByTestId('environment-move-users').textContent()).toBe(
+        'Benutzer zu Microsoft Graph verschieben',
+      );
+      await strip.getByTestId('environment-move-users').click();
+      await expect
+        .poll(() => page.getByTestId('move-users-summary').textContent())
+        .toContain('Alle 1 Benutzer von „EWS Online Nord“ wechseln zu „Graph Online“');
+      await page.getByTestId('move-users-confirm').click();
+      await page.getByTestId('move-users-result').waitFor();
+      expect(await page.getByTestId('move-users-result').textContent()).toContain(
+        'Zu „Graph Online“ verschobene Benutzer: 1',
+      );
+      await page.getByTestId('move-users-close').click();
+      expect(await environmentOf('hanna@example.com')).toBe(graph);
+    } finally {
+      await openCockpit(page, harness.web.url, 'environments', admin, '&lang=en');
+      for (const id of created.users) await harness.api('DELETE', `/users/${id}`);
+      for (const id of created.environments) await harness.api('DELETE', `/environments/${id}`);
     }
   });
 

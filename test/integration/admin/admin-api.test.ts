@@ -297,6 +297,14 @@ describe('admin API', () => {
     expect((await api('tenant-b', ['Admin'], 'PATCH', `/users/${userA}`, { enabled: false })).status).toBe(404);
     expect((await api('tenant-b', ['Admin'], 'DELETE', `/users/${userA}`)).status).toBe(404);
     expect((await api('tenant-b', ['Admin'], 'GET', `/environments/${envA}`)).status).toBe(404);
+    // Moving another tenant's users, or into another tenant's environment: neither environment is visible.
+    expect((await api('tenant-b', ['Admin'], 'POST', `/environments/${envA}/move-users`, { to: envB })).status).toBe(
+      404,
+    );
+    expect((await api('tenant-a', ['Admin'], 'POST', `/environments/${envA}/move-users`, { to: envB })).status).toBe(
+      400,
+    );
+    expect((await api('tenant-a', ['Admin'], 'GET', `/users/${userA}`)).body).toMatchObject({ environmentId: envA });
     const planted = await api('tenant-b', ['Admin'], 'POST', '/users', {
       smtpAddress: 'mallory@example.com',
       environmentId: envA,
