@@ -164,6 +164,31 @@ describe('which appointments sync, end to end', { timeout: 120_000 }, () => {
     expect(await inS4()).toEqual([14, 21, 28]);
   });
 
+  it('setting:appointments.exchangeToS4 all: an Outlook appointment with neither category nor tag reaches S/4', async () => {
+    const before = await outlookAppointment(system, ALICE, {
+      subject: 'Plain visit under category',
+      start: inDays(3, 9),
+      end: inDays(3, 10),
+    });
+    expect((await entriesOf('exchange_item_id', before))[0]).toMatchObject({
+      outcome: 'skipped',
+      reason: 'filtered.category',
+    });
+    await changeSettings(system, (s) => {
+      s.appointments!.exchangeToS4 = 'all';
+    });
+    const plain = await outlookAppointment(system, ALICE, {
+      subject: 'Plain visit under all',
+      start: inDays(3, 11),
+      end: inDays(3, 12),
+    });
+    const activity = await waitFor(
+      async () => (await system.s4.findAppointmentsByExternalReference(plain))[0],
+      'the activity of the unmarked item',
+    );
+    expect(activity.subject).toBe('Plain visit under all');
+  });
+
   it('setting:appointments.enabled: off, neither S/4 appointments nor Outlook appointments sync, and both are journalled as disabled', async () => {
     await changeSettings(system, (s) => {
       s.appointments!.enabled = false;

@@ -61,9 +61,14 @@ describe('appointment settings end to end', { timeout: 120_000 }, () => {
         isPrivate: true,
         partners: [{ partnerFunction: '00000014', businessPartner: 'EMP001' }],
       });
-    await create('Private doctor visit', 14);
-    // The S/4 event is processed within a second or two; nothing may arrive.
-    await settle(4_000);
+    const hidden = await create('Private doctor visit', 14);
+    // The journal answers why it is not in Outlook.
+    const skipped = await waitFor(
+      async () => (await journalWhere(system, 's4_key = $1', [hidden.uuid]))[0],
+      'the journal entry of the private appointment',
+    );
+    expect(skipped).toMatchObject({ outcome: 'skipped', reason: 'filtered.private' });
+    await settle(2_000);
     expect(system.ews.listItems(ALICE).some((i) => i.subject === 'Private doctor visit')).toBe(false);
 
     await changeSettings(system, (s) => {
