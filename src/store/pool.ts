@@ -2,6 +2,7 @@ import { userInfo } from 'node:os';
 import pg from 'pg';
 import { config } from '../config/config.js';
 import { logger } from '../logging/logger.js';
+import { PreparingClient } from './prepared-client.js';
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
@@ -32,6 +33,8 @@ export function createPool(databaseUrl: string = config().databaseUrl, options: 
     // A statement that runs this long is a bug or a lock pile-up; fail it rather than hang a job.
     statement_timeout: 30_000,
     application_name: 'tandem',
+    // Parameterised statements are prepared once per connection (planning was most of their cost).
+    Client: PreparingClient,
     ...(ssl ? { ssl } : {}),
     ...options,
   });

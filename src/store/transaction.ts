@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { TandemError, coerceError } from '../errors/tandem-error.js';
 import { currentFence, type Fence } from './fence.js';
+import { hasStalePlan } from './prepared-client.js';
 import { pool as sharedPool, type Pool, type PoolClient } from './pool.js';
 
 /** The tenant a transaction runs for; policies compare rows against it. */
@@ -89,7 +90,8 @@ async function runInTransaction<T>(
     throw coerceError(error);
   } finally {
     client.off('error', onError);
-    client.release(broken);
+    // A connection whose cached plan a schema change invalidated is replaced, not reused.
+    client.release(broken || hasStalePlan(client));
   }
 }
 
