@@ -161,58 +161,64 @@ export async function benchSync(options: {
     spawnTandem(['emulate', 's4', '--port', String(s4Port)], { LOG_LEVEL: 'warn' }),
   ];
   const children = [ews, s4];
-  await Promise.all([
-    waitForUrl(`http://127.0.0.1:${ewsPort}/_emulator/mailboxes/alice@demo.example/items`),
-    waitForUrl(`http://127.0.0.1:${s4Port}/`),
-  ]);
-  const pool = createPool(databaseUrl, { max: 4 });
-  await seedDemoTenant(pool, config, {
-    ewsUrl: `http://127.0.0.1:${ewsPort}/EWS/Exchange.asmx`,
-    s4Url: `http://127.0.0.1:${s4Port}`,
-  });
-  const [web, worker] = [spawnTandem(['web'], env), spawnTandem(['worker'], env)];
-  children.push(web, worker);
-  const redis = new Redis(config.redis.url);
-  const database = new URL(databaseUrl).pathname.slice(1);
-  // Per process of the system under test; the bench's own polling adds a little to Postgres.
-  const cpuSources: CpuSource[] = [
-    pidSource('worker', worker.pid),
-    pidSource('web', web.pid),
-    pidSource('EWS emulator', ews.pid),
-    pidSource('S/4 emulator', s4.pid),
-    { name: 'Postgres', read: () => postgresCpuMs(pool, database) },
-    { name: 'Redis (whole server)', read: () => redisCpuMs(redis) },
-  ];
-  await waitForUrl(`http://127.0.0.1:${webPort}/health`);
-  await runInitialLoads(`http://127.0.0.1:${webPort}`, config.devTokenSecret);
-  const system = {
-    web: { url: `http://127.0.0.1:${webPort}`, pool },
-    s4: createS4Client({
-      kind: 'url',
-      url: `http://127.0.0.1:${s4Port}`,
-      username: 'TANDEM_COMM',
-      password: 'demo-password',
-      sapClient: '100',
-    }),
-  };
-  const auth = `Basic ${Buffer.from(`${DEMO.callback.username}:${DEMO.callback.password}`).toString('base64')}`;
-  const post = async (uuids: string[]) => {
-    const events = uuids.map((uuid) => ({
-      specversion: '1.0',
-      id: randomUUID(),
-      source: '/default/sap.s4.beh/BENCH/100',
-      type: 'sap.s4.beh.appointment.v1.Appointment.Created.v1',
-      data: { ActivityUUID: uuid },
-    }));
-    const response = await fetch(`${system.web.url}/s4/events`, {
-      method: 'POST',
-      body: JSON.stringify(events),
-      headers: { authorization: auth, 'content-type': 'application/cloudevents-batch+json' },
-    });
-    if (response.status !== 202) throw new Error(`events refused: ${response.status}`);
-    return events.map((e) => e.id);
-  };
+  let pool: Pool | undefined;
+  let redis: Redis | undefined;
+  // Everything after the first spawn runs inside try: an emulator, web or worker that fails to
+  // come up must not leave the other children running after the bench has given up.
   try {
+    await Promise.all([
+      waitForUrl(`http://127.0.0.1:${ewsPort}/_emulator/mailboxes/alice@demo.example/items`),
+      waitForUrl(`http://127.0.0.1:${s4Port}/`),
+    ]);
+    const livePool = createPool(databaseUrl, { max: 4 });
+    pool = livePool;
+    await seedDemoTenant(pool, config, {
+      ewsUrl: `http://127.0.0.1:${ewsPort}/EWS/Exchange.asmx`,
+      s4Url: `http://127.0.0.1:${s4Port}`,
+    });
+    const [web, worker] = [spawnTandem(['web'], env), spawnTandem(['worker'], env)];
+    children.push(web, worker);
+    const liveRedis = new Redis(config.redis.url);
+    redis = liveRedis;
+    const database = new URL(databaseUrl).pathname.slice(1);
+    // Per process of the system under test; the bench's own polling adds a little to Postgres.
+    const cpuSources: CpuSource[] = [
+      pidSource('worker', worker.pid),
+      pidSource('web', web.pid),
+      pidSource('EWS emulator', ews.pid),
+      pidSource('S/4 emulator', s4.pid),
+      { name: 'Postgres', read: () => postgresCpuMs(livePool, database) },
+      { name: 'Redis (whole server)', read: () => redisCpuMs(liveRedis) },
+    ];
+    await waitForUrl(`http://127.0.0.1:${webPort}/health`);
+    await runInitialLoads(`http://127.0.0.1:${webPort}`, config.devTokenSecret);
+    const system = {
+      web: { url: `http://127.0.0.1:${webPort}`, pool: livePool },
+      s4: createS4Client({
+        kind: 'url',
+        url: `http://127.0.0.1:${s4Port}`,
+        username: 'TANDEM_COMM',
+        password: 'demo-password',
+        sapClient: '100',
+      }),
+    };
+    const auth = `Basic ${Buffer.from(`${DEMO.callback.username}:${DEMO.callback.password}`).toString('base64')}`;
+    const post = async (uuids: string[]) => {
+      const events = uuids.map((uuid) => ({
+        specversion: '1.0',
+        id: randomUUID(),
+        source: '/default/sap.s4.beh/BENCH/100',
+        type: 'sap.s4.beh.appointment.v1.Appointment.Created.v1',
+        data: { ActivityUUID: uuid },
+      }));
+      const response = await fetch(`${system.web.url}/s4/events`, {
+        method: 'POST',
+        body: JSON.stringify(events),
+        headers: { authorization: auth, 'content-type': 'application/cloudevents-batch+json' },
+      });
+      if (response.status !== 202) throw new Error(`events refused: ${response.status}`);
+      return events.map((e) => e.id);
+    };
     const base = Date.now() + 3 * 86_400_000;
     // Steady: one event every 1/rate seconds, each about a fresh appointment.
     const steadyIds: string[] = [];
@@ -272,8 +278,10 @@ export async function benchSync(options: {
     };
   } finally {
     for (const child of children) child.kill('SIGTERM');
-    await pool.end();
-    await deleteKeysWithPrefix(redis, prefix);
-    await redis.quit();
+    await pool?.end();
+    if (redis) {
+      await deleteKeysWithPrefix(redis, prefix);
+      await redis.quit();
+    }
   }
 }
