@@ -91,9 +91,15 @@ export const mailboxRepository = {
   },
 
   async get(tx: Tx, id: string): Promise<MailboxView> {
+    const found = await mailboxRepository.find(tx, id);
+    if (!found) throw new TandemError('NOT_FOUND', `User ${id} not found`);
+    return found;
+  },
+
+  /** Like get, for callers to whom a user removed meanwhile is not an error. */
+  async find(tx: Tx, id: string): Promise<MailboxView | undefined> {
     const { rows } = await tx.query<MailboxRecord>('SELECT * FROM mailboxes WHERE id = $1', [id]);
-    if (!rows[0]) throw new TandemError('NOT_FOUND', `User ${id} not found`);
-    return toView(rows[0]);
+    return rows[0] ? toView(rows[0]) : undefined;
   },
 
   async create(tx: Tx, tenantId: string, input: MailboxInput): Promise<MailboxView> {

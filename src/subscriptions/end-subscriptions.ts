@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { createMailboxConnector } from '../connectors/exchange/create-connector.js';
 import { EnvironmentRepository } from '../environments/environment-repository.js';
 import { logger } from '../logging/logger.js';
+import { mailboxRepository } from '../mailboxes/mailbox-repository.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Pool } from '../store/pool.js';
 import { withTenant } from '../store/transaction.js';
@@ -32,15 +33,12 @@ export async function endSubscriptionsOfUser(
     async (tx) => {
       const live = (await liveSubscriptions(tx, mailboxId)).filter((s) => s.remoteId);
       if (live.length === 0) return undefined;
-      const { rows } = await tx.query<{ smtp_address: string; environment_id: string }>(
-        'SELECT smtp_address, environment_id FROM mailboxes WHERE id = $1',
-        [mailboxId],
-      );
-      if (!rows[0]) return undefined;
+      const user = await mailboxRepository.find(tx, mailboxId);
+      if (!user) return undefined;
       return {
         live,
-        smtp: rows[0].smtp_address,
-        config: await environments.connectorConfig(tx, rows[0].environment_id),
+        smtp: user.smtpAddress,
+        config: await environments.connectorConfig(tx, user.environmentId),
       };
     },
     deps.pool,
