@@ -1,9 +1,10 @@
 import type { Appointment, AppointmentDraft } from '../model/exchange-items.js';
 import type { S4Appointment } from '../model/s4-objects.js';
 import type { SyncAction, SyncLink } from '../actions.js';
+import { activityDecideInput, activityDecideSettings } from '../activity-decision.js';
 import { decide, type KindSpec } from '../decide.js';
 import type { PartnerLookup } from '../directory.js';
-import { madePrivateInOutlook, syncWindow } from '../scope.js';
+import { syncWindow } from '../scope.js';
 import type { TenantSettings } from '../settings.js';
 import { appointmentQualifies, appointmentScopeFor } from './appointment-scope.js';
 import {
@@ -77,43 +78,25 @@ export function decideAppointment(input: AppointmentDecisionInput): AppointmentA
   });
   return decide(
     spec,
-    {
-      exchangeToS4Enabled: s.exchangeToS4 !== 'off',
-      onOutlookDelete: s.onOutlookDelete,
-      ...(s.deletedStatus ? { deletedStatus: s.deletedStatus } : {}),
-      policy: settings.conflicts.policy,
-      owners: settings.conflicts.fieldOwners,
-    },
-    {
+    activityDecideSettings(s, settings.conflicts),
+    activityDecideInput({
       mailbox,
-      s4:
-        input.s4 && s4c && scope
-          ? {
-              state: 'present',
-              key: input.s4.uuid,
-              etag: input.s4.etag,
-              canonical: s4c,
-              inScope: scope.inScope,
-              ...(scope.reason ? { scopeReason: scope.reason } : {}),
-              ...(scope.role ? { role: scope.role } : {}),
-            }
-          : { state: 'missing', ...(input.s4SearchedByMarker ? { searchedByMarker: true } : {}) },
-      exchange:
-        input.exchange && exc && qualifies
-          ? {
-              state: 'present',
+      settings: s,
+      ...(input.s4 && s4c && scope ? { s4: { uuid: input.s4.uuid, etag: input.s4.etag, canonical: s4c, scope } } : {}),
+      ...(input.exchange && exc && qualifies
+        ? {
+            exchange: {
               id: input.exchange.id,
               changeKey: input.exchange.changeKey,
-              canonical: exc,
               ...(input.exchange.stamp ? { stamp: input.exchange.stamp } : {}),
-              qualifies: qualifies.inScope,
-              ...(qualifies.reason ? { qualifyReason: qualifies.reason } : {}),
-              ...(madePrivateInOutlook(s.syncPrivate, exc.isPrivate, link?.snapshot?.isPrivate, s4c?.isPrivate)
-                ? { blocked: 'filtered.private' }
-                : {}),
-            }
-          : { state: 'missing', ...(input.exchangeSearchedByMarker ? { searchedByMarker: true } : {}) },
+              canonical: exc,
+              qualifies,
+            },
+          }
+        : {}),
+      ...(input.s4SearchedByMarker ? { s4SearchedByMarker: true } : {}),
+      ...(input.exchangeSearchedByMarker ? { exchangeSearchedByMarker: true } : {}),
       ...(effectiveLink ? { link: effectiveLink } : {}),
-    },
+    }),
   );
 }

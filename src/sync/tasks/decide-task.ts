@@ -1,17 +1,10 @@
 import type { Task, TaskDraft } from '../model/exchange-items.js';
 import type { S4Task } from '../model/s4-objects.js';
 import type { SyncAction, SyncLink } from '../actions.js';
+import { activityDecideInput, activityDecideSettings } from '../activity-decision.js';
 import { decide, type KindSpec } from '../decide.js';
 import type { PartnerLookup } from '../directory.js';
-import {
-  exchangeItemQualifies,
-  IN_SCOPE,
-  inWindow,
-  madePrivateInOutlook,
-  out,
-  syncWindow,
-  type ScopeVerdict,
-} from '../scope.js';
+import { exchangeItemQualifies, IN_SCOPE, inWindow, out, syncWindow, type ScopeVerdict } from '../scope.js';
 import type { TaskSettings, TenantSettings } from '../settings.js';
 import { TASK_EXCHANGE_FIELDS, TASK_FIELDS, type CanonicalTask } from './canonical-task.js';
 import {
@@ -90,42 +83,25 @@ export function decideTask(input: TaskDecisionInput): TaskAction[] {
   const exc = input.exchange ? exchangeTaskToCanonical(input.exchange) : undefined;
   return decide(
     spec,
-    {
-      exchangeToS4Enabled: s.exchangeToS4 !== 'off',
-      onOutlookDelete: s.onOutlookDelete,
-      ...(s.deletedStatus ? { deletedStatus: s.deletedStatus } : {}),
-      policy: settings.conflicts.policy,
-      owners: settings.conflicts.fieldOwners,
-    },
-    {
+    activityDecideSettings(s, settings.conflicts),
+    activityDecideInput({
       mailbox,
-      s4:
-        input.s4 && s4c && scope
-          ? {
-              state: 'present',
-              key: input.s4.uuid,
-              etag: input.s4.etag,
-              canonical: s4c,
-              inScope: scope.inScope,
-              ...(scope.reason ? { scopeReason: scope.reason } : {}),
-            }
-          : { state: 'missing', ...(input.s4SearchedByMarker ? { searchedByMarker: true } : {}) },
-      exchange:
-        input.exchange && q && exc
-          ? {
-              state: 'present',
+      settings: s,
+      ...(input.s4 && s4c && scope ? { s4: { uuid: input.s4.uuid, etag: input.s4.etag, canonical: s4c, scope } } : {}),
+      ...(input.exchange && q && exc
+        ? {
+            exchange: {
               id: input.exchange.id,
               changeKey: input.exchange.changeKey,
-              canonical: exc,
               ...(input.exchange.stamp ? { stamp: input.exchange.stamp } : {}),
-              qualifies: q.inScope,
-              ...(q.reason ? { qualifyReason: q.reason } : {}),
-              ...(madePrivateInOutlook(s.syncPrivate, exc.isPrivate, link?.snapshot?.isPrivate, s4c?.isPrivate)
-                ? { blocked: 'filtered.private' }
-                : {}),
-            }
-          : { state: 'missing', ...(input.exchangeSearchedByMarker ? { searchedByMarker: true } : {}) },
+              canonical: exc,
+              qualifies: q,
+            },
+          }
+        : {}),
+      ...(input.s4SearchedByMarker ? { s4SearchedByMarker: true } : {}),
+      ...(input.exchangeSearchedByMarker ? { exchangeSearchedByMarker: true } : {}),
       ...(link ? { link } : {}),
-    },
+    }),
   );
 }
