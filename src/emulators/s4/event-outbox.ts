@@ -55,7 +55,8 @@ export class EventOutbox {
   private readonly source: string;
   retry: RetrySchedule;
   private paused = false;
-  private dropNext = 0;
+  /** Deliveries still to drop, each with the events it applies to (none: every event). */
+  private drops: { remaining: number; matches?: (event: S4CloudEvent) => boolean }[] = [];
   private running: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
@@ -126,14 +127,25 @@ export class EventOutbox {
   isPaused(): boolean {
     return this.paused;
   }
-  /** The next N deliveries are dropped (never sent), like a lost HTTP call. */
-  drop(count: number): void {
-    this.dropNext += count;
+  /**
+   * The next N deliveries are dropped (never sent), like a lost HTTP call; with `matches`, the next
+   * N of the events it accepts (e.g. only activity events), the others are delivered.
+   */
+  drop(count: number, matches?: (event: S4CloudEvent) => boolean): void {
+    this.drops.push({ remaining: count, ...(matches ? { matches } : {}) });
+  }
+
+  private takeDrop(event: S4CloudEvent): boolean {
+    const drop = this.drops.find((d) => d.remaining > 0 && (!d.matches || d.matches(event)));
+    if (!drop) return false;
+    drop.remaining--;
+    this.drops = this.drops.filter((d) => d.remaining > 0);
+    return true;
   }
 
   clear(): void {
     this.entries.length = 0;
-    this.dropNext = 0;
+    this.drops = [];
     this.paused = false;
   }
 
@@ -161,8 +173,7 @@ export class EventOutbox {
       if (this.closed || this.paused || !this.eventsUrl) return;
       const next = this.entries.find((e) => e.state === 'pending');
       if (!next) return;
-      if (this.dropNext > 0) {
-        this.dropNext--;
+      if (this.takeDrop(next.event)) {
         next.state = 'dropped';
         continue;
       }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { S4_EVENT_TYPES } from '../../../src/emulators/s4/cloud-events.js';
-import { toEvents } from '../../../src/emulators/s4/event-outbox.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EventOutbox, toEvents } from '../../../src/emulators/s4/event-outbox.js';
 import type { ChangeRecord, Row } from '../../../src/emulators/s4/store.js';
 import { validateS4Event } from '../../../src/inbox/s4-event.js';
 
@@ -51,5 +53,38 @@ describe('S/4 emulator CloudEvents', () => {
     );
     expect(events).toHaveLength(4);
     for (const event of events) expect(validateS4Event(JSON.parse(JSON.stringify(event)))).toMatchObject({ ok: true });
+  });
+});
+
+describe('S/4 emulator event outbox: lost events', () => {
+  it('drops the next N events a filter accepts and delivers the others', async () => {
+    const received: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        received.push((JSON.parse(body) as { type: string }).type);
+        res.writeHead(202).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const outbox = new EventOutbox({ source: '/s', eventsUrl: `http://127.0.0.1:${port}/s4/events` });
+    try {
+      // One lost appointment event: the business-partner event before it still arrives.
+      outbox.drop(1, (event) => event.type.includes('.appointment.'));
+      outbox.publish([
+        { set: 'A_BusinessPartner', action: 'changed', row: { BusinessPartner: '10200001', __changed: 1 } as Row },
+      ]);
+      outbox.publish([appt('changed')]);
+      outbox.publish([appt('deleted')]);
+      for (let i = 0; i < 100 && outbox.list().some((entry) => entry.state === 'pending'); i++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(received).toEqual([S4_EVENT_TYPES.businessPartner.changed, S4_EVENT_TYPES.appointment.deleted]);
+      expect(outbox.list().map((entry) => entry.state)).toEqual(['delivered', 'dropped', 'delivered']);
+    } finally {
+      await outbox.close();
+      server.close();
+    }
   });
 });
