@@ -226,4 +226,21 @@ describe('appointment mapping settings end to end', { timeout: 120_000 }, () => 
     }, 'the location in S/4');
     expect(updated.partners).toContainEqual(expect.objectContaining(partner('00000099', DEMO.contacts.max)));
   });
+
+  it('setting:appointments.contactPersonsAs none: contact persons appear neither as attendees nor in the body', async () => {
+    await changeSettings(system, (s) => {
+      s.appointments!.contactPersonsAs = 'none';
+    });
+    await s4Appointment('Visit without contact persons', [
+      partner('00000040', DEMO.employees.alice),
+      partner('00000055', DEMO.employees.bob),
+      partner('00000099', DEMO.contacts.max),
+    ]);
+    const item = await inCalendar(ALICE, 'Visit without contact persons');
+    const attendees = String(item.props.RequiredAttendees ?? '').toLowerCase();
+    // Employee attendees stay; the contact person is left out entirely.
+    expect(attendees).toContain(BOB);
+    expect(attendees).not.toContain(MAX);
+    expect(item.props.Body ?? '').not.toContain(CONTACT_BLOCK_MARKER);
+  });
 });
