@@ -40,6 +40,13 @@ export function createPool(databaseUrl: string = config().databaseUrl, options: 
   });
   // An idle client losing its connection (Postgres restart) must not crash the process.
   pool.on('error', (error) => logger.warn({ err: error }, 'postgres idle client error'));
+  // Nor a checked-out one: node-postgres emits 'error' on a client whose connection ends while it
+  // is lent out, and a client with no listener at that moment (between statements of a caller
+  // that added none) takes the process down. Every client gets one listener for its lifetime; the
+  // caller still sees the failure on its next query, and the pool drops the broken client.
+  pool.on('connect', (client) =>
+    client.on('error', (error) => logger.warn({ err: error }, 'postgres connection lost while in use')),
+  );
   return pool;
 }
 
