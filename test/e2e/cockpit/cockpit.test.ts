@@ -173,6 +173,42 @@ describe('cockpit in the browser', () => {
     expect(await row.getByTestId('initial-load-progress').getAttribute('value')).toBe('100');
   }, 60_000);
 
+  it('shows a mailbox Exchange refuses on that user, with what to grant, in English and German', async () => {
+    type UserBody = { id: string; smtpAddress: string; status: string };
+    const bob = (await harness.api<{ items: UserBody[] }>('GET', '/users?search=bob@demo.example')).body.items[0]!;
+    // The service account's impersonation scope no longer includes Bob ("Configure impersonation"); the
+    // next work on his mailbox (here his initial load) meets ErrorImpersonateUserDenied.
+    harness.ews.setImpersonationScope('bob@demo.example', false);
+    try {
+      expect((await harness.api('POST', `/users/${bob.id}/initial-load`)).status).toBe(202);
+      await expect
+        .poll(async () => (await harness.api<UserBody>('GET', `/users/${bob.id}`)).body.status, { timeout: 30_000 })
+        .toBe('accessDenied');
+      await openCockpit(page, harness.web.url, 'users', admin);
+      const row = page.getByTestId('user-row-bob@demo.example');
+      await row.getByTestId('user-access-hint').waitFor();
+      expect(await row.textContent()).toContain('Access denied by Exchange');
+      expect(await row.getByTestId('user-last-error').textContent()).toContain('ErrorImpersonateUserDenied');
+      expect(await row.getByTestId('user-access-hint').textContent()).toContain(
+        'management scope of the ApplicationImpersonation role assignment',
+      );
+      // The other demo user is untouched.
+      expect(await page.getByTestId('user-row-alice@demo.example').textContent()).not.toContain('Access denied');
+      await openCockpit(page, harness.web.url, 'users', admin, '&lang=de');
+      await page.getByTestId('user-row-bob@demo.example').getByTestId('user-access-hint').waitFor();
+      expect(await page.getByTestId('user-row-bob@demo.example').textContent()).toContain(
+        'Zugriff von Exchange verweigert',
+      );
+    } finally {
+      await openCockpit(page, harness.web.url, 'users', admin, '&lang=en');
+      harness.ews.setImpersonationScope('bob@demo.example', true);
+    }
+    // Granted again: the access probe resumes Bob by itself.
+    await expect
+      .poll(async () => (await harness.api<UserBody>('GET', `/users/${bob.id}`)).body.status, { timeout: 30_000 })
+      .toBe('in-sync');
+  }, 90_000);
+
   it('tests environments and shows each step with its result', async () => {
     await openCockpit(page, harness.web.url, 'environments', admin);
     const demo = page.getByTestId('environment-Demo Exchange (EWS emulator)');

@@ -90,6 +90,8 @@ export async function startCockpitHarness(): Promise<CockpitHarness> {
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       AUTH_MODE: 'dev',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+      // A mailbox refused and granted again in a test resumes within seconds, not the default 5 minutes.
+      ACCESS_PROBE_SECONDS: '2',
     },
     ewsTimeScale: 0.05,
     maintenanceEveryMs: 1_000,
