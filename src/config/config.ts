@@ -66,6 +66,12 @@ const envSchema = z.object({
    * read now; one cheap request per refused user and interval (src/mailboxes/access-probe.ts).
    */
   ACCESS_PROBE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  /**
+   * `off` behind a pooler in transaction mode (PgBouncer before 1.21 or without
+   * max_prepared_statements): a named prepared statement lives in one server connection, which
+   * such a pooler does not keep for the client (src/store/prepared-client.ts).
+   */
+  DATABASE_PREPARED_STATEMENTS: z.enum(['on', 'off']).default('on'),
 });
 
 export interface RedisConnectionConfig {
@@ -107,6 +113,8 @@ export interface Config {
   jobLeaseSeconds: number | undefined;
   /** ACCESS_PROBE_SECONDS. */
   accessProbeSeconds: number;
+  /** DATABASE_PREPARED_STATEMENTS=on: parameterised statements are prepared once per connection. */
+  databasePreparedStatements: boolean;
 }
 
 export interface SecretKeyring {
@@ -168,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     todoPollSeconds: values.TODO_POLL_SECONDS,
     jobLeaseSeconds: values.JOB_LEASE_SECONDS,
     accessProbeSeconds: values.ACCESS_PROBE_SECONDS,
+    databasePreparedStatements: values.DATABASE_PREPARED_STATEMENTS === 'on',
   };
 }
 

@@ -23,7 +23,15 @@ export function connectionOptions(databaseUrl: string): pg.ClientConfig {
   return { connectionString: url.toString() };
 }
 
-export function createPool(databaseUrl: string = config().databaseUrl, options: pg.PoolConfig = {}): Pool {
+export interface PoolOptions extends pg.PoolConfig {
+  /** Prepare parameterised statements once per connection (default: DATABASE_PREPARED_STATEMENTS). */
+  preparedStatements?: boolean;
+}
+
+export function createPool(
+  databaseUrl: string = config().databaseUrl,
+  { preparedStatements = config().databasePreparedStatements, ...options }: PoolOptions = {},
+): Pool {
   const ssl = databaseUrl === config().databaseUrl ? config().databaseSsl : undefined;
   const pool = new pg.Pool({
     ...connectionOptions(databaseUrl),
@@ -34,7 +42,7 @@ export function createPool(databaseUrl: string = config().databaseUrl, options: 
     statement_timeout: 30_000,
     application_name: 'tandem',
     // Parameterised statements are prepared once per connection (planning was most of their cost).
-    Client: PreparingClient,
+    ...(preparedStatements ? { Client: PreparingClient } : {}),
     ...(ssl ? { ssl } : {}),
     ...options,
   });

@@ -112,3 +112,33 @@ describe('prepared statements', () => {
     expect(pidAfter).not.toBe(pidBefore);
   });
 });
+
+describe('DATABASE_PREPARED_STATEMENTS', () => {
+  // Behind a pooler in transaction mode a named statement may land on a server connection that
+  // never prepared it; `off` must leave the server with no named statement of Tandem's.
+  const namedAfterOneQuery = async (preparedStatements: boolean) => {
+    const pool = createPool(db.url, { max: 1, preparedStatements });
+    try {
+      const client = await pool.connect();
+      try {
+        await client.query('SELECT reason FROM journal WHERE outcome = $1', ['synced']);
+        const { rows } = await client.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE 'tandem\\_%'`,
+        );
+        return rows[0]!.n;
+      } finally {
+        client.release();
+      }
+    } finally {
+      await pool.end();
+    }
+  };
+
+  it('on: the statement is a named prepared statement on the server', async () => {
+    expect(await namedAfterOneQuery(true)).toBe(1);
+  });
+
+  it('off: nothing is prepared by name, for poolers in transaction mode', async () => {
+    expect(await namedAfterOneQuery(false)).toBe(0);
+  });
+});
