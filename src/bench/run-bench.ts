@@ -15,6 +15,7 @@ import { activateSubscription, createPendingSubscription } from '../subscription
 import { runLoad, runOpenLoop, type LoadResult, type OpenLoopResult, type WindowHooks } from './load.js';
 import { cpuOf, processCpuMs, type CpuPerOperation } from './cpu.js';
 import { benchSync, type SyncFigures } from './sync-bench.js';
+import { benchFairness, type FairnessFigures } from './fairness-bench.js';
 import { freePort } from '../runtime/free-port.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -236,8 +237,17 @@ function cpuTable(figures: CpuPerOperation[]): string[] {
 }
 
 /** The headline lines every run prints, in a fixed wording so runs can be compared (and grepped). */
-function headline(ingestion: IngestionFigures | undefined, sync: SyncFigures | undefined): string[] {
+function headline(
+  ingestion: IngestionFigures | undefined,
+  sync: SyncFigures | undefined,
+  fairness?: FairnessFigures,
+): string[] {
   return [
+    ...(fairness
+      ? [
+          `tenant B p99 S/4 event -> item alone: ${fairness.alone.p99Ms} ms; while tenant A bursts ${fairness.burst.events} events: ${fairness.during.p99Ms} ms; ratio ${fairness.ratio} (target <= 2)`,
+        ]
+      : []),
     ...(sync ? [`worker CPU per sync operation: ${cpuOf(sync.burst.cpu, 'worker') ?? 'n/a'} ms`] : []),
     ...(ingestion
       ? [
@@ -268,17 +278,34 @@ export async function runBench(args: string[]): Promise<void> {
       only: { type: 'string' },
       'burst-events': { type: 'string', default: '1000' },
       'open-loop-rate': { type: 'string', default: '1000' },
+      'fairness-burst': { type: 'string', default: '10000' },
+      'fairness-rate': { type: 'string', default: '5' },
+      'fairness-seconds': { type: 'string', default: '20' },
+      /** A remark printed next to the figures, e.g. that the machine was shared during the run. */
+      note: { type: 'string' },
     },
   });
+  if (values.only !== undefined && !['ingestion', 'sync', 'fairness'].includes(values.only))
+    throw new Error(`--only takes ingestion, sync or fairness, not "${values.only}"`);
   const durationMs = Number(values.seconds) * 1000;
   const connections = Number(values.connections);
-  const runIngestion = values.only !== 'sync';
-  const runSync = values.only !== 'ingestion';
-  process.stderr.write(`ingestion: ${connections} connections, ${values.seconds}s per run after 2s warm-up\n`);
+  // Without --only: ingestion and sync. The fairness bench (minutes: a 10,000-event burst) runs on request.
+  const runIngestion = values.only === undefined || values.only === 'ingestion';
+  const runSync = values.only === undefined || values.only === 'sync';
+  const fairness =
+    values.only === 'fairness'
+      ? await benchFairness({
+          burstEvents: Number(values['fairness-burst']),
+          rate: Number(values['fairness-rate']),
+          seconds: Number(values['fairness-seconds']),
+        })
+      : undefined;
+  if (runIngestion)
+    process.stderr.write(`ingestion: ${connections} connections, ${values.seconds}s per run after 2s warm-up\n`);
   const ingestion = runIngestion
     ? await benchIngestion(durationMs, connections, Number(values['open-loop-rate']))
     : undefined;
-  process.stderr.write('sync: 50 events/s steady, then a burst\n');
+  if (runSync) process.stderr.write('sync: 50 events/s steady, then a burst\n');
   const sync = runSync
     ? await benchSync({
         steadyRate: 50,
@@ -292,10 +319,24 @@ export async function runBench(args: string[]): Promise<void> {
       .map((l) => l.toFixed(1))
       .join(' / ')}`,
     '',
+    ...(values.note ? [`_${values.note}_`, ''] : []),
     '```',
-    ...headline(ingestion, sync),
+    ...headline(ingestion, sync, fairness),
     '```',
     '',
+    ...(fairness
+      ? [
+          `Fairness between tenants (web + worker + emulators, each its own process; default TENANT_JOB_CONCURRENCY): tenant B posts ${fairness.rate} S/4 events/s, each about a new appointment, for ${fairness.alone.events / fairness.rate} s; latency from the event accepted to the item written in the mailbox:`,
+          '',
+          '| tenant B | events | synced | p50 ms | p99 ms |',
+          '|---|---|---|---|---|',
+          `| alone | ${fairness.alone.events} | ${fairness.alone.completed} | ${fairness.alone.p50Ms} | ${fairness.alone.p99Ms} |`,
+          `| while tenant A's ${fairness.burst.events} events are worked off | ${fairness.during.events} | ${fairness.during.completed} | ${fairness.during.p50Ms} | ${fairness.during.p99Ms} |`,
+          '',
+          `p99 ratio **${fairness.ratio}** (target ≤ 2). Tenant A's burst was posted just before B's second phase; when B's last event was synced, ${fairness.burst.doneWhenBFinished} of A's ${fairness.burst.events} were (so B ran beside A's backlog throughout).`,
+          '',
+        ]
+      : []),
     ...(ingestion
       ? [
           `S/4 event ingestion, ${connections} keep-alive connections (closed loop), ${values.seconds}s measured; CPU of the server process per answered request:`,

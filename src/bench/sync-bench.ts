@@ -22,10 +22,10 @@ export interface SyncFigures {
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-const percentile = (sorted: number[], p: number) =>
+export const percentile = (sorted: number[], p: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0;
 
-async function recreateDatabase(url: string): Promise<void> {
+export async function recreateDatabase(url: string): Promise<void> {
   const target = new URL(url);
   const name = target.pathname.slice(1);
   target.pathname = '/postgres';
@@ -36,14 +36,14 @@ async function recreateDatabase(url: string): Promise<void> {
 }
 
 /** The i-th bench appointment; the demo users take turns as employee responsible, as a team's calendars would. */
-function appointmentInput(start: Date, i: number) {
+export function appointmentInput(start: Date, i: number, users: ReadonlyArray<{ employeeBp: string }> = DEMO.users) {
   return {
     processType: 'ZVIS',
     subject: `Bench visit ${randomUUID().slice(0, 8)}`,
     start: start.toISOString(),
     end: new Date(start.getTime() + 3_600_000).toISOString(),
     timeZone: 'Europe/Berlin',
-    partners: [{ partnerFunction: '00000014', businessPartner: DEMO.users[i % DEMO.users.length]!.employeeBp }],
+    partners: [{ partnerFunction: '00000014', businessPartner: users[i % users.length]!.employeeBp }],
   };
 }
 
@@ -101,7 +101,7 @@ async function completedCount(system: { web: { pool: Pool } }, eventIds: string[
 }
 
 /** Starts `tandem <args>` from the sources in its own process, as production runs web and worker apart. */
-function spawnTandem(args: string[], env: Record<string, string>): ChildProcess {
+export function spawnTandem(args: string[], env: Record<string, string>): ChildProcess {
   // BENCH_PROFILE_DIR=/tmp/prof writes a CPU profile per process, to see where the time goes;
   // BENCH_STDOUT=1 shows the children's log lines (e.g. to count the requests an emulator served).
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE_DIR] : [];
@@ -112,7 +112,7 @@ function spawnTandem(args: string[], env: Record<string, string>): ChildProcess 
   });
 }
 
-async function waitForUrl(url: string): Promise<void> {
+export async function waitForUrl(url: string): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     try {

@@ -53,28 +53,45 @@ export const DEMO_SETTINGS = {
   contacts: { enabled: true },
 };
 
+/** A tenant seeded like the demo one (the fairness bench seeds a second with users of its own). */
+export interface SeedTenant {
+  tenantId: string;
+  callback: { username: string; password: string };
+  users: ReadonlyArray<{ smtpAddress: string; s4User: string; employeeBp: string }>;
+}
+
 /** Creates (or refreshes) the demo tenant: EWS (or Graph) environment, Alice and Bob, the S/4 callback credential. Idempotent. */
-export async function seedDemoTenant(pool: Pool, config: Config, urls: DemoUrls): Promise<{ environmentId: string }> {
+export async function seedDemoTenant(
+  pool: Pool,
+  config: Config,
+  urls: DemoUrls,
+  tenant: SeedTenant = DEMO,
+): Promise<{ environmentId: string }> {
   await withSystemScope(
     (tx) =>
       tx.query(
         `INSERT INTO tenants (id, display_name, state) VALUES ($1, 'Demo tenant', 'active') ON CONFLICT (id) DO NOTHING`,
-        [DEMO.tenantId],
+        [tenant.tenantId],
       ),
     pool,
   );
   const box = new SecretBox(config.secretKeys);
   return withTenant(
-    DEMO.tenantId,
+    tenant.tenantId,
     async (tx) => {
       // Through the same repository (and validation) the admin API uses; refreshed when it exists.
       const input = environmentInput.parse(
         urls.graph
-          ? { kind: 'graph', name: 'Demo Exchange (Graph emulator)', testMailbox: 'alice@demo.example', ...urls.graph }
+          ? {
+              kind: 'graph',
+              name: 'Demo Exchange (Graph emulator)',
+              testMailbox: tenant.users[0]!.smtpAddress,
+              ...urls.graph,
+            }
           : {
               kind: 'ews-onprem',
               name: 'Demo Exchange (EWS emulator)',
-              testMailbox: 'alice@demo.example',
+              testMailbox: tenant.users[0]!.smtpAddress,
               url: urls.ewsUrl,
               auth: 'basic',
               username: DEMO.ews.username,
@@ -88,20 +105,20 @@ export async function seedDemoTenant(pool: Pool, config: Config, urls: DemoUrls)
       const environmentId = (
         existing
           ? await environments.update(tx, existing.id, input)
-          : await environments.create(tx, DEMO.tenantId, input)
+          : await environments.create(tx, tenant.tenantId, input)
       ).id;
-      for (const user of DEMO.users) {
+      for (const user of tenant.users) {
         await tx.query(
           `INSERT INTO mailboxes (tenant_id, environment_id, smtp_address, s4_user, employee_bp)
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, lower(smtp_address)) DO NOTHING`,
-          [DEMO.tenantId, environmentId, user.smtpAddress, user.s4User, user.employeeBp],
+          [tenant.tenantId, environmentId, user.smtpAddress, user.s4User, user.employeeBp],
         );
       }
       const credential = await tx.query('SELECT 1 FROM callback_credentials WHERE username = $1', [
-        DEMO.callback.username,
+        tenant.callback.username,
       ]);
-      if (credential.rowCount === 0) await issueCallbackCredential(tx, DEMO.tenantId, 'demo-seed', DEMO.callback);
-      await saveS4Connection(tx, DEMO.tenantId, box, {
+      if (credential.rowCount === 0) await issueCallbackCredential(tx, tenant.tenantId, 'demo-seed', tenant.callback);
+      await saveS4Connection(tx, tenant.tenantId, box, {
         kind: 'url',
         url: urls.s4Url,
         username: 'TANDEM_COMM',
@@ -109,7 +126,7 @@ export async function seedDemoTenant(pool: Pool, config: Config, urls: DemoUrls)
         sapClient: '100',
       });
       const { version } = await readSettings(tx);
-      if (version === 1) await saveSettings(tx, DEMO.tenantId, DEMO_SETTINGS, 'demo-seed');
+      if (version === 1) await saveSettings(tx, tenant.tenantId, DEMO_SETTINGS, 'demo-seed');
       return { environmentId };
     },
     pool,
