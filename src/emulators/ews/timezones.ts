@@ -1,3 +1,7 @@
+import { toWallClock, wallClockUtcMs, type WallClock } from '../common/zone-clock.js';
+
+export { toWallClock, type WallClock };
+
 /**
  * Windows time zone ids (what EWS carries in StartTimeZone/@Id and MeetingTimeZone/@TimeZoneName)
  * mapped to IANA zones, following the CLDR windowsZones.xml "001" (territory-neutral) entries.
@@ -34,54 +38,8 @@ export function supportedWindowsZones(): string[] {
   return Object.keys(WINDOWS_TO_IANA);
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(zone, f);
-  }
-  return f;
-}
-
-export interface WallClock {
-  year: number;
-  month: number; // 1..12
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-/** The wall clock in `zone` at instant `ms`. */
-export function toWallClock(ms: number, zone: string): WallClock {
-  const parts = Object.fromEntries(
-    formatter(zone)
-      .formatToParts(new Date(ms))
-      .map((p) => [p.type, p.value]),
-  );
-  return {
-    year: Number(parts.year),
-    month: Number(parts.month),
-    day: Number(parts.day),
-    hour: Number(parts.hour) % 24,
-    minute: Number(parts.minute),
-    second: Number(parts.second),
-  };
-}
-
 function offsetAt(ms: number, zone: string): number {
-  const w = toWallClock(ms, zone);
-  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(ms / 1000) * 1000;
+  return wallClockUtcMs(toWallClock(ms, zone)) - Math.floor(ms / 1000) * 1000;
 }
 
 /**
@@ -89,7 +47,7 @@ function offsetAt(ms: number, zone: string): number {
  * inside a spring-forward gap resolves to the later offset (as Outlook does, it shifts forward).
  */
 export function fromWallClock(w: WallClock, zone: string): number {
-  const naive = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+  const naive = wallClockUtcMs(w);
   let guess = naive - offsetAt(naive, zone);
   guess = naive - offsetAt(guess, zone);
   return guess;

@@ -1,3 +1,5 @@
+import { toWallClock, wallClockUtcMs } from '../common/zone-clock.js';
+
 /**
  * Wall-clock ↔ instant conversion for the emulator, with Intl (no tz package). Graph accepts
  * both Windows zone names ("W. Europe Standard Time") and IANA names in `dateTimeTimeZone`
@@ -25,43 +27,9 @@ export function toIanaZone(zone: string): string | undefined {
   }
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(zone, f);
-  }
-  return f;
-}
-
 /** Wall-clock fields of an instant in a zone, as a UTC-based millisecond value (for arithmetic). */
 export function wallClockMs(instantMs: number, zone: string): number {
-  const parts = Object.fromEntries(
-    formatter(zone)
-      .formatToParts(new Date(instantMs))
-      .map((p) => [p.type, p.value]),
-  );
-  return (
-    Date.UTC(
-      Number(parts.year),
-      Number(parts.month) - 1,
-      Number(parts.day),
-      Number(parts.hour),
-      Number(parts.minute),
-      Number(parts.second),
-    ) +
-    (((instantMs % 1000) + 1000) % 1000)
-  );
+  return wallClockUtcMs(toWallClock(instantMs, zone)) + (((instantMs % 1000) + 1000) % 1000);
 }
 
 /** The instant at which the zone's clocks show `wallMs` (a UTC-based wall-clock value). */

@@ -5,6 +5,8 @@
  * 'CET' carries the EU summer-time rule, like Europe/Berlin).
  */
 
+import { toWallClock, wallClockUtcMs } from '../common/zone-clock.js';
+
 /** SAP code → the IANA zone whose rules it carries. */
 export const SAP_TO_IANA: Readonly<Record<string, string>> = {
   UTC: 'UTC',
@@ -35,35 +37,9 @@ export function sapTimeZoneToIana(code: string | null | undefined): string {
   return SAP_TO_IANA[(code ?? '').trim().toUpperCase()] ?? 'UTC';
 }
 
-/**
- * One formatter per zone: building an Intl.DateTimeFormat loads the zone's rules and costs far more
- * than formatting with it (it was a quarter of the emulator's CPU per appointment read).
- */
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterOf(zone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(zone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(zone, formatter);
-  }
-  return formatter;
-}
-
 /** The offset (minutes east of UTC) of an IANA zone at an instant, DST included. */
 export function zoneOffsetMinutes(zone: string, ms: number): number {
-  const parts = formatterOf(zone).formatToParts(new Date(ms));
-  const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const asUtc = wallClockUtcMs(toWallClock(ms, zone));
   return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60_000);
 }
 
