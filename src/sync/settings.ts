@@ -347,7 +347,6 @@ export type AppointmentSettings = TenantSettings['appointments'];
 export type TaskSettings = TenantSettings['tasks'];
 export type ContactSettings = TenantSettings['contacts'];
 export type ConflictSettings = TenantSettings['conflicts'];
-export type FieldOwners = ConflictSettings['fieldOwners'];
 
 export function defaultTenantSettings(): TenantSettings {
   return tenantSettingsSchema.parse({});

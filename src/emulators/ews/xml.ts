@@ -256,10 +256,6 @@ export function el(name: string, content: string | undefined, attrs: Record<stri
   return content === undefined || content === '' ? `<${name}${a}/>` : `<${name}${a}>${content}</${name}>`;
 }
 
-export function textEl(name: string, value: string | number | boolean | undefined): string {
-  return value === undefined ? '' : `<${name}>${esc(String(value))}</${name}>`;
-}
-
 export function cloneNode(node: XNode): XNode {
   return {
     ns: node.ns,

@@ -467,7 +467,3 @@ function deltaRows(
 export function findEventEntry(mailbox: Mailbox, id: string): Entry | undefined {
   return mailbox.calendar.entries.get(id);
 }
-
-export function eventStartMs(entry: Entry): number {
-  return meta(entry).startMs;
-}

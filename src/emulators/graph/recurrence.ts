@@ -111,11 +111,3 @@ export function occurrenceStarts(rec: GraphRecurrence, masterStartMs: number, zo
   }
   return starts;
 }
-
-/** Whether the series can have an occurrence at or after `fromMs` (for window filtering of masters). */
-export function seriesEndsBefore(rec: GraphRecurrence, masterStartMs: number, zone: string, fromMs: number): boolean {
-  if (rec.range.type === 'noEnd') return false;
-  if (rec.range.type === 'endDate' && rec.range.endDate) return dateMs(rec.range.endDate) + DAY < fromMs;
-  const starts = occurrenceStarts(rec, masterStartMs, zone, Number.MAX_SAFE_INTEGER / 2);
-  return (starts.at(-1) ?? masterStartMs) + DAY < fromMs;
-}

@@ -45,8 +45,6 @@ export interface NavigationDef {
   where?: Readonly<Record<string, unknown>>;
 }
 
-export type EventKind = 'appointment' | 'task' | 'businessPartner' | 'relationship';
-
 export interface EntitySetDef {
   name: string;
   typeName: string;
