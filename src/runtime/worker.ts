@@ -1,4 +1,5 @@
 import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { outboundPolicyOf, type Config } from '../config/config.js';
 import { setOutboundPolicy } from '../security/outbound.js';
 import { InboxWriter } from '../inbox/inbox-writer.js';
@@ -84,6 +85,14 @@ export async function startWorkerProcess(
     ...options.subscriptions,
   });
   const maintenanceConnection = redis.duplicate();
+  // BullMQ never closes a connection it was handed (it counts it as shared), so the workers'
+  // connections are kept here and closed by stopAll; left open they hold the process after a stop.
+  const workerConnections: Redis[] = [];
+  const workerConnection = () => {
+    const connection = redis.duplicate();
+    workerConnections.push(connection);
+    return connection;
+  };
   const maintenanceQueue = new Queue(MAINTENANCE_QUEUE, {
     connection: maintenanceConnection,
     prefix: config.queuePrefix,
@@ -125,7 +134,7 @@ export async function startWorkerProcess(
       const found = await runDriftCheck({ pool, contexts, inbox }, drift);
       if (found.queued || found.failed) logger.info(found, 'drift check');
     },
-    { connection: redis.duplicate(), prefix: config.queuePrefix, concurrency: 1 },
+    { connection: workerConnection(), prefix: config.queuePrefix, concurrency: 1 },
   );
   driftWorker.on('error', (error) => logger.warn({ err: error }, 'drift worker error'));
   driftWorker.on('failed', (_job, error) => logger.error({ err: error }, 'drift check failed'));
@@ -159,14 +168,14 @@ export async function startWorkerProcess(
         logger.info({ ...result, settled, seriesWindows, todoPolls, access }, 'maintenance run');
       }
     },
-    { connection: redis.duplicate(), prefix: config.queuePrefix, concurrency: 1 },
+    { connection: workerConnection(), prefix: config.queuePrefix, concurrency: 1 },
   );
   maintenanceWorker.on('error', (error) => logger.warn({ err: error }, 'maintenance worker error'));
   maintenanceWorker.on('failed', (_job, error) => logger.error({ err: error }, 'maintenance run failed'));
   // Asynchronous (un)subscriptions the SaaS registry asked web for, reported back to the registry.
   const provisioningWorker = startProvisioningWorker({
     pool,
-    connection: redis.duplicate(),
+    connection: workerConnection(),
     prefix: config.queuePrefix,
     report: options.reportSubscriptionStatus ?? registryStatusReporter(config.services.saasRegistry),
   });
@@ -194,7 +203,7 @@ export async function startWorkerProcess(
         ),
       );
       await withinMs(contexts.connectors.closeAll(), 1_000, undefined);
-      for (const connection of [maintenanceConnection, producer, redis]) {
+      for (const connection of [maintenanceConnection, ...workerConnections, producer, redis]) {
         await withinMs(
           connection.quit().catch(() => undefined),
           300,
