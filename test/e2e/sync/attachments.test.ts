@@ -3,7 +3,15 @@ import { DEMO } from '../../../src/emulators/s4/index.js';
 import { ews, makeService } from '../../integration/ews-emulator/support.js';
 import { waitFor } from '../../support/service.js';
 import type { RunningSystem } from '../../support/system.js';
-import { changeSettings, inDays, journalWhere, linksWhere, settle, startSubscribedSystem } from './support.js';
+import {
+  changeSettings,
+  inDays,
+  journalEventually,
+  journalWhere,
+  linksWhere,
+  settle,
+  startSubscribedSystem,
+} from './support.js';
 
 /**
  * Attachments both ways (setting `appointments.attachments`): S/4 through API_CV_ATTACHMENT_SRV
@@ -96,7 +104,13 @@ describe('attachments end to end (appointments.attachments)', { timeout: 150_000
       return i && i.attachments.length > 0 ? i : undefined;
     }, 'the S/4 file on the Outlook item');
     expect(item.attachments).toEqual([{ name: 'Angebot.pdf', size: pdf.length }]);
-    const toOutlook = await journalWhere(system, `s4_key = $1 AND reason = 'attachment.synced'`, [uuid]);
+    const toOutlook = await journalEventually(
+      system,
+      `s4_key = $1 AND reason = 'attachment.synced'`,
+      [uuid],
+      (rows) => rows.length > 0,
+      'the synced file in the journal',
+    );
     expect(toOutlook).toEqual([
       expect.objectContaining({
         outcome: 'synced',

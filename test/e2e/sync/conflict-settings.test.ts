@@ -8,7 +8,9 @@ import {
   adminApi,
   changeSettings,
   inDays,
+  journalEventually,
   journalWhere,
+  type JournalRow,
   linksWhere,
   mailboxIdOf,
   outlookAppointment,
@@ -469,12 +471,16 @@ describe('conflict settings end to end', { timeout: 300_000 }, () => {
         'Bob to leave the S/4 attendees',
       );
       expect(outlook(invitedItem).props.RequiredAttendees ?? '').not.toContain('bob@demo.example');
-      const journal = await journalWhere(system, `s4_key = ANY($1) AND outcome = 'conflict'`, [
-        [privateS4, allDayS4, invitedS4],
-      ]);
-      expect(journal.flatMap((r) => (r.details.overwritten as { field: string }[]).map((o) => o.field))).toEqual(
-        expect.arrayContaining(['isPrivate', 'isAllDay', 'attendees']),
+      const overwritten = (rows: JournalRow[]) =>
+        rows.flatMap((r) => (r.details.overwritten as { field: string }[]).map((o) => o.field));
+      const journal = await journalEventually(
+        system,
+        `s4_key = ANY($1) AND outcome = 'conflict'`,
+        [[privateS4, allDayS4, invitedS4]],
+        (rows) => ['isPrivate', 'isAllDay', 'attendees'].every((f) => overwritten(rows).includes(f)),
+        'the three conflicts in the journal',
       );
+      expect(overwritten(journal)).toEqual(expect.arrayContaining(['isPrivate', 'isAllDay', 'attendees']));
     } finally {
       await ewsPush('resume');
     }

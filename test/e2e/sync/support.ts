@@ -55,6 +55,23 @@ export async function journalWhere(system: RunningSystem, where: string, params:
   );
 }
 
+/**
+ * Journal rows once `until` holds. A sync writes its journal entries when its transaction commits,
+ * which is after its writes reached S/4 or Exchange: a test that saw the remote change must still wait.
+ */
+export async function journalEventually(
+  system: RunningSystem,
+  where: string,
+  params: unknown[],
+  until: (rows: JournalRow[]) => boolean,
+  what: string,
+): Promise<JournalRow[]> {
+  return waitFor(async () => {
+    const rows = await journalWhere(system, where, params);
+    return until(rows) ? rows : undefined;
+  }, what);
+}
+
 export interface LinkRow {
   id: number;
   kind: string;
