@@ -9,6 +9,8 @@ export const faultSchema = z.object({
   message: z.string().max(500).default('Injected fault'),
   /** Only requests whose path contains this (e.g. 'A_AppointmentActivity'). */
   pathContains: z.string().max(200).optional(),
+  /** Only requests whose query string (percent-decoded) contains this, e.g. '$select=ActivityUUID'. */
+  queryContains: z.string().max(200).optional(),
   /** Only this HTTP method (GET, POST, MERGE, …). */
   method: z.string().max(10).optional(),
   /** Sent as Retry-After (seconds) — use with 429/503. */
@@ -34,13 +36,14 @@ export class FaultInjector {
   }
 
   /** The fault that applies to this request (consuming one of its counts), if any. */
-  take(method: string, path: string): Fault | undefined {
+  take(method: string, path: string, query = ''): Fault | undefined {
     // HEAD is how clients fetch CSRF tokens; a fault meant for "the next write" must hit the write
     // itself, so HEAD requests only fail when a fault names HEAD explicitly.
     const fault = this.faults.find(
       (f) =>
         f.remaining > 0 &&
         (f.pathContains === undefined || path.includes(f.pathContains)) &&
+        (f.queryContains === undefined || query.includes(f.queryContains)) &&
         (f.method === undefined ? method.toUpperCase() !== 'HEAD' : f.method.toUpperCase() === method.toUpperCase()),
     );
     if (!fault) return undefined;
@@ -49,7 +52,8 @@ export class FaultInjector {
     return fault;
   }
 
-  list(): readonly Fault[] {
+  /** The active faults with how many requests each will still fail. */
+  list(): readonly (Fault & { remaining: number })[] {
     return this.faults;
   }
 

@@ -178,7 +178,7 @@ export async function startS4Emulator(options: S4EmulatorOptions = {}): Promise<
       const [servicePart = '', ...restParts] = req.path.replace(/^\//, '').split('/');
       const service = findService(servicePart);
       if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
-      const fault = faults.take(method, req.path);
+      const fault = faults.take(method, req.path, decodedQuery(req.originalUrl));
       if (fault)
         return sendError(
           res,
@@ -400,4 +400,14 @@ export function escapeHtml(value: string): string {
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&#39;');
+}
+
+/** The request's query string, percent-decoded (as written, for fault matching); raw if it does not decode. */
+function decodedQuery(url: string): string {
+  const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
+  try {
+    return decodeURIComponent(query);
+  } catch {
+    return query;
+  }
 }
