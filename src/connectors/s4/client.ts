@@ -20,6 +20,7 @@ import {
   validateTaskChanges,
   validateTaskInput,
 } from './inputs.js';
+import { guidExistenceBatches, keysAbsentFrom } from './key-filter.js';
 import { quoteODataString } from './odata-values.js';
 import type {
   S4Attachment,
@@ -190,6 +191,14 @@ export class S4Client {
     return this.listChangedSince(APPOINTMENT, since);
   }
 
+  /**
+   * Of these appointment GUIDs, those S/4 answered it does not have (for the deletion sweep, which
+   * stands in for lost delete events). Throws on any failed read, never guesses "deleted".
+   */
+  missingAppointments(uuids: readonly string[]): Promise<string[]> {
+    return this.missingActivities(APPOINTMENT, uuids);
+  }
+
   // ---------- tasks ----------
   getTask(uuid: string): Promise<S4Task | undefined> {
     return this.getActivity(TASK, uuid);
@@ -211,6 +220,9 @@ export class S4Client {
   }
   listTasksChangedSince(since: string): Promise<S4Task[]> {
     return this.listChangedSince(TASK, since);
+  }
+  missingTasks(uuids: readonly string[]): Promise<string[]> {
+    return this.missingActivities(TASK, uuids);
   }
 
   // ---------- attachments (API_CV_ATTACHMENT_SRV) ----------
@@ -499,6 +511,24 @@ export class S4Client {
       `list changed ${kind.label}s`,
     );
     return rows.map(kind.toDomain);
+  }
+
+  private async missingActivities(
+    kind: ActivityKind<unknown, never, never>,
+    uuids: readonly string[],
+  ): Promise<string[]> {
+    const path = `${kind.root}/${kind.set}`;
+    const missing: string[] = [];
+    // One read per batch; a failure (404 on the set, 5xx, timeout) throws, so nothing is reported missing.
+    for (const batch of guidExistenceBatches(path, 'ActivityUUID', uuids)) {
+      const { d } = await this.http.getJson<unknown>({
+        path,
+        query: batch.query,
+        operation: `check ${kind.label}s exist`,
+      });
+      missing.push(...keysAbsentFrom(batch, 'ActivityUUID', d));
+    }
+    return missing;
   }
 
   private async pages(path: string, query: Record<string, string>, operation: string): Promise<OData[]> {
