@@ -35,6 +35,11 @@ const envSchema = z.object({
   TENANT_BULK_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(2),
   /** How often the worker compares each tenant's recently changed S/4 activities with their links (the drift check). */
   DRIFT_CHECK_SECONDS: z.coerce.number().int().min(5).max(3_600).default(300),
+  /**
+   * S/4 keys per kind and tenant whose existence each drift check confirms (the deletion sweep, for
+   * lost delete events); 0 turns the sweep off. 500 = 10 S/4 reads per kind and run.
+   */
+  DRIFT_SWEEP_PAGE: z.coerce.number().int().min(0).max(10_000).default(500),
   /** Plans (objects to compare or copy) per initial-load job; the next job resumes from a checkpoint. */
   INITIAL_LOAD_CHUNK: z.coerce.number().int().min(1).max(10_000).default(200),
   /** Days a handled inbox row is kept (for duplicate detection of re-delivered events and support) before retention removes it. */
@@ -98,6 +103,8 @@ export interface Config {
   laneCaps: { events: number; bulk: number };
   /** Drift check interval in seconds (DRIFT_CHECK_SECONDS). */
   driftCheckSeconds: number;
+  /** Keys per kind the deletion sweep checks per drift check (DRIFT_SWEEP_PAGE). */
+  driftSweepPage: number;
   initialLoadChunk: number;
   inboxDoneRetentionDays: number;
   journalRetentionDays: number;
@@ -166,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tenantEventsPerSecond: values.TENANT_EVENTS_PER_SECOND,
     laneCaps: { events: values.TENANT_JOB_CONCURRENCY, bulk: values.TENANT_BULK_CONCURRENCY },
     driftCheckSeconds: values.DRIFT_CHECK_SECONDS,
+    driftSweepPage: values.DRIFT_SWEEP_PAGE,
     initialLoadChunk: values.INITIAL_LOAD_CHUNK,
     inboxDoneRetentionDays: values.INBOX_DONE_RETENTION_DAYS,
     journalRetentionDays: values.JOURNAL_RETENTION_DAYS,

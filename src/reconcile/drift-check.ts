@@ -1,19 +1,15 @@
 import type { Queue } from 'bullmq';
 import type { S4Appointment, S4Task } from '../connectors/s4/index.js';
-import type { InboxWriter } from '../inbox/inbox-writer.js';
-import { subjects } from '../inbox/subjects.js';
-import { writeJournal, type JournalEntry } from '../journal/journal.js';
 import { logger } from '../logging/logger.js';
 import type { Pool } from '../store/pool.js';
 import { withSystemScope, withTenant, type Tx } from '../store/transaction.js';
-import { opsFor, type ActivityKind, type S4Activity } from './activity-kinds.js';
-import type { TenantContext, TenantContexts } from './tenant-context.js';
+import { opsFor, type S4Activity } from './activity-kinds.js';
+import { DEFAULT_SWEEP_PAGE_SIZE, sweepDeletedActivities } from './deletion-sweep.js';
+import { reportDrift, reportedBefore, type DriftDeps, type DriftKind } from './drift-report.js';
+import type { TenantContext } from './tenant-context.js';
 
-/** Inbox event type of a drift finding; handled like the S/4 event it stands in for (handlers.ts). */
-export const S4_DRIFT = 'tandem.s4.drift.';
-export const driftType = (kind: DriftKind) => `${S4_DRIFT}${kind}`;
+export { S4_DRIFT, driftType } from './drift-report.js';
 
-type DriftKind = ActivityKind;
 const driftEventId = (kind: DriftKind, object: { uuid: string; etag: string }) =>
   `drift:${kind}:${object.uuid}:${object.etag}`;
 
@@ -26,15 +22,18 @@ export interface DriftOptions {
    * comparison per object.
    */
   overlapMs: number;
+  /**
+   * Keys per kind whose S/4 objects each run checks for deletion (the deletion sweep); 0 turns it
+   * off. Each run costs about `sweepPageSize / 50` S/4 reads per kind and tenant.
+   */
+  sweepPageSize: number;
 }
 
-export const DEFAULT_DRIFT_OPTIONS: DriftOptions = { intervalMs: 5 * 60_000, overlapMs: 2 * 60_000 };
-
-export interface DriftDeps {
-  pool: Pool;
-  contexts: TenantContexts;
-  inbox: InboxWriter;
-}
+export const DEFAULT_DRIFT_OPTIONS: DriftOptions = {
+  intervalMs: 5 * 60_000,
+  overlapMs: 2 * 60_000,
+  sweepPageSize: DEFAULT_SWEEP_PAGE_SIZE,
+};
 
 /**
  * The S/4 safety net: S/4 events can be lost (the sender job down longer than its retries, a
@@ -83,47 +82,29 @@ export async function checkTenantDrift(deps: DriftDeps, tenantId: string, option
         ? await ctx.s4.listAppointmentsChangedSince(since)
         : await ctx.s4.listTasksChangedSince(since);
     const stale = await staleActivities(deps.pool, ctx, kind, changed);
-    if (stale.length > 0) {
-      const correlationId = `drift:${tenantId}:${kind}:${Date.now()}`;
-      // The event id carries the S/4 version: a drift found again before it was handled is one event, not two.
-      await deps.inbox.write(
-        stale.map(({ object }) => ({
-          tenantId,
-          source: 'system' as const,
-          eventId: driftEventId(kind, object),
-          type: driftType(kind),
-          subject: subjects.activity(kind, object.uuid),
-          payload: { changedAt: object.changedAt, etag: object.etag },
-          correlationId,
-        })),
-      );
-      await withTenant(
-        tenantId,
-        (tx) =>
-          writeJournal(
-            tx,
-            tenantId,
-            stale.map(({ object, reason, mailboxId }): JournalEntry => ({
-              correlationId,
-              objectKind: kind,
-              s4Key: object.uuid,
-              direction: 's4-to-exchange',
-              outcome: 'drift',
-              reason,
-              ...(mailboxId ? { mailboxId } : {}),
-              details: { changedAt: object.changedAt },
-            })),
-          ),
-        deps.pool,
-      );
-      queued += stale.length;
-    }
+    queued += await reportDrift(
+      deps,
+      tenantId,
+      kind,
+      stale.map(({ object, reason, mailboxId }) => ({
+        uuid: object.uuid,
+        // The event id carries the S/4 version: a drift found again before it was handled is one event, not two.
+        eventId: driftEventId(kind, object),
+        payload: { changedAt: object.changedAt, etag: object.etag },
+        reason,
+        mailboxIds: mailboxId ? [mailboxId] : [],
+        details: { changedAt: object.changedAt },
+      })),
+    );
     // The newest change seen (S/4's clock, not ours); when nothing changed the watermark stays.
     const newest = changed.reduce<number>(
       (max, o) => Math.max(max, Date.parse(o.changedAt)),
       watermark?.getTime() ?? Date.now() - options.intervalMs,
     );
     await withTenant(tenantId, (tx) => saveWatermark(tx, tenantId, kind, new Date(newest)), deps.pool);
+    // Deletions leave nothing changed to read: a page of links is checked for its S/4 objects instead.
+    if (options.sweepPageSize > 0)
+      queued += (await sweepDeletedActivities(deps, ctx, kind, options.sweepPageSize)).queued;
   }
   return queued;
 }
@@ -156,13 +137,9 @@ async function staleActivities<K extends DriftKind>(
         )
       ).rows,
       // Found before at this version (the overlap re-reads recent changes; a quiet tenant's watermark stays put): queued and journalled once.
-      reported: new Set(
-        (
-          await tx.query<{ event_id: string }>(
-            `SELECT event_id FROM inbox WHERE source = 'system' AND event_id = ANY($1)`,
-            [objects.map((o) => driftEventId(kind, o))],
-          )
-        ).rows.map((r) => r.event_id),
+      reported: await reportedBefore(
+        tx,
+        objects.map((o) => driftEventId(kind, o)),
       ),
     }),
     pool,

@@ -98,7 +98,11 @@ export async function startWorkerProcess(
     prefix: config.queuePrefix,
   });
   // The drift check has a queue of its own: a slow S/4 must not hold up subscription maintenance (and so lengthen Exchange's blind window).
-  const drift = { ...DEFAULT_DRIFT_OPTIONS, intervalMs: config.driftCheckSeconds * 1_000 };
+  const drift = {
+    ...DEFAULT_DRIFT_OPTIONS,
+    intervalMs: config.driftCheckSeconds * 1_000,
+    sweepPageSize: config.driftSweepPage,
+  };
   const driftQueue = new Queue(DRIFT_CHECK_JOB, { connection: maintenanceConnection, prefix: config.queuePrefix });
   // Schedulers live only in Redis: kept alive through a Redis that comes back empty (src/queue/schedulers.ts).
   const schedulers = await keepSchedulers(

@@ -1,0 +1,89 @@
+import type { InboxWriter } from '../inbox/inbox-writer.js';
+import { subjects } from '../inbox/subjects.js';
+import { writeJournal, type JournalEntry } from '../journal/journal.js';
+import type { Pool } from '../store/pool.js';
+import { withTenant, type Tx } from '../store/transaction.js';
+import type { ActivityKind } from './activity-kinds.js';
+import type { TenantContexts } from './tenant-context.js';
+
+/** Inbox event type of a drift finding; handled like the S/4 event it stands in for (handlers.ts). */
+export const S4_DRIFT = 'tandem.s4.drift.';
+export const driftType = (kind: DriftKind) => `${S4_DRIFT}${kind}`;
+
+export type DriftKind = ActivityKind;
+
+export interface DriftDeps {
+  pool: Pool;
+  contexts: TenantContexts;
+  inbox: InboxWriter;
+}
+
+/** One drift finding: an S/4 object to reconcile as its lost event would have been. */
+export interface DriftFinding {
+  uuid: string;
+  /** The inbox event id: the same finding made twice is one event. */
+  eventId: string;
+  payload: Record<string, unknown>;
+  reason: string;
+  /** The users whose copies are concerned; one journal entry each (one without a user if none). */
+  mailboxIds: string[];
+  details: Record<string, unknown>;
+}
+
+/**
+ * Queues each finding as an inbox event of type `tandem.s4.drift.<kind>` on the object's subject
+ * (handlers.ts reconciles it exactly like the S/4 event it stands in for, so it serialises with
+ * real events and the tenant's settings and the safety valve apply unchanged) and journals it as
+ * `drift`. Returns how many were queued.
+ */
+export async function reportDrift(
+  deps: DriftDeps,
+  tenantId: string,
+  kind: DriftKind,
+  findings: DriftFinding[],
+): Promise<number> {
+  if (findings.length === 0) return 0;
+  const correlationId = `drift:${tenantId}:${kind}:${Date.now()}`;
+  await deps.inbox.write(
+    findings.map((finding) => ({
+      tenantId,
+      source: 'system' as const,
+      eventId: finding.eventId,
+      type: driftType(kind),
+      subject: subjects.activity(kind, finding.uuid),
+      payload: finding.payload,
+      correlationId,
+    })),
+  );
+  await withTenant(
+    tenantId,
+    (tx) =>
+      writeJournal(
+        tx,
+        tenantId,
+        findings.flatMap((finding) =>
+          (finding.mailboxIds.length > 0 ? finding.mailboxIds : [undefined]).map((mailboxId): JournalEntry => ({
+            correlationId,
+            objectKind: kind,
+            s4Key: finding.uuid,
+            direction: 's4-to-exchange',
+            outcome: 'drift',
+            reason: finding.reason,
+            ...(mailboxId ? { mailboxId } : {}),
+            details: finding.details,
+          })),
+        ),
+      ),
+    deps.pool,
+  );
+  return findings.length;
+}
+
+/** The event ids among `eventIds` already in the inbox: found before, queued and journalled once. */
+export async function reportedBefore(tx: Tx, eventIds: string[]): Promise<Set<string>> {
+  const { rows } = await tx.query<{ event_id: string }>(
+    `SELECT event_id FROM inbox WHERE source = 'system' AND event_id = ANY($1)`,
+    [eventIds],
+  );
+  return new Set(rows.map((r) => r.event_id));
+}
