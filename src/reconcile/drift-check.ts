@@ -41,7 +41,8 @@ export const DEFAULT_DRIFT_OPTIONS: DriftOptions = {
  * stale until the next change. Every interval each tenant's activities changed since the watermark
  * are read and compared with their links: an activity whose S/4 version (ETag) differs from the one
  * last synced, or that a Tandem user should hold but has no link for, is queued for reconciliation
- * exactly as its event would have been, and journalled as `drift`.
+ * exactly as its event would have been, and journalled as `drift`. Deleted objects leave nothing
+ * to read since the watermark: the deletion sweep (deletion-sweep.ts) covers them in the same run.
  */
 export async function runDriftCheck(
   deps: DriftDeps,
