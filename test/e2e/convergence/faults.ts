@@ -34,13 +34,13 @@ export function faultInjector(system: RunningSystem): (fault: Fault) => Promise<
         system.ews.failNext({ count: fault.count, httpStatus: 503 });
         return;
       case 's4EventsLost':
-        // Only created and changed events of appointments and tasks: the drift check reads the
-        // objects changed since its watermark and so makes up for those. A lost delete (the object
-        // is no longer there to read) and a lost business-partner or relationship event (the drift
-        // check reads activities only) are not made up for yet — known gaps, docs/operations.md
-        // "Convergence soak"; losing one would fail the run on a known limitation.
+        // Events of appointments and tasks: the drift check reads the objects changed since its
+        // watermark (lost created and changed events) and its deletion sweep asks S/4 which linked
+        // objects still exist (lost deleted events). A lost business-partner or relationship event
+        // is not made up for yet (the drift check reads activities only) — a known gap,
+        // docs/operations.md "Convergence soak"; losing one would fail the run on a known limitation.
         system.s4Emulator.outbox.drop(fault.count, (event) =>
-          /\.(appointment|task)\.v1\.\w+\.(Created|Changed)\.v1$/.test(event.type),
+          /\.(appointment|task)\.v1\.\w+\.(Created|Changed|Deleted)\.v1$/.test(event.type),
         );
         return;
       case 's4EventsDuplicated':
