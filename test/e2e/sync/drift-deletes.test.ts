@@ -21,18 +21,22 @@ const itemIn = (folder: 'calendar' | 'tasks', subject: string) =>
   system.ews.listItems(ALICE).find((i) => i.folder === folder && i.subject === subject);
 const linkedLink = (uuid: string) =>
   waitFor(async () => (await linksWhere(system, `s4_key = $1 AND state = 'linked'`, [uuid]))[0], 'the link');
-/** Loses S/4's next event and waits until the emulator has dropped it. */
-async function loseNextEvent(change: () => Promise<void>): Promise<void> {
-  const dropped = () => system.s4Emulator.events().filter((e) => e.state === 'dropped').length;
-  const before = dropped();
-  const response = await fetch(`${system.s4Emulator.url}/_emulator/events/drop`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ count: 1 }),
-  });
-  expect(response.status).toBe(200);
-  await change();
-  await waitFor(async () => dropped() > before || undefined, 'S/4 to drop the event');
+/**
+ * Loses S/4's Deleted event of this object (only that one: a Changed event of Tandem's own
+ * write-back, emitted late on a loaded machine, must not take its place) and waits until it is dropped.
+ */
+async function loseDeleteEvent(uuid: string, remove: () => Promise<void>): Promise<void> {
+  const isOurDelete = (event: { type: string; data?: unknown }) =>
+    event.type.endsWith('.Deleted.v1') &&
+    JSON.stringify(event.data ?? {})
+      .toLowerCase()
+      .includes(uuid.toLowerCase());
+  system.s4Emulator.outbox.drop(1, isOurDelete);
+  await remove();
+  await waitFor(
+    async () => system.s4Emulator.events().some((e) => e.state === 'dropped' && isOurDelete(e.event)) || undefined,
+    'S/4 to drop the delete event',
+  );
 }
 /** Makes the sweep's existence reads (and only those) fail with `status` until cleared; resolves once `attempts` have failed. */
 async function failSweepReads(status: number, attempts: number): Promise<void> {
@@ -69,7 +73,7 @@ describe('S/4 deletion sweep', { timeout: 180_000 }, () => {
     // S/4 is sick for the sweep from before the delete on: a 5xx is never "deleted".
     await failSweepReads(503, 3);
     const current = (await system.s4.getAppointment(created.uuid))!;
-    await loseNextEvent(() => system.s4.deleteAppointment(created.uuid, current.etag));
+    await loseDeleteEvent(created.uuid, () => system.s4.deleteAppointment(created.uuid, current.etag));
     await failSweepReads(503, 6);
     await settle(INTERVAL_S * 1_000);
     expect(itemIn('calendar', 'Sweep: deleted in S/4')).toBeDefined();
@@ -124,7 +128,7 @@ describe('S/4 deletion sweep', { timeout: 180_000 }, () => {
     await waitFor(async () => itemIn('tasks', 'Sweep: task deleted in S/4'), 'the task in Outlook');
     await linkedLink(created.uuid);
     const current = (await system.s4.getTask(created.uuid))!;
-    await loseNextEvent(() => system.s4.deleteTask(created.uuid, current.etag));
+    await loseDeleteEvent(created.uuid, () => system.s4.deleteTask(created.uuid, current.etag));
     await waitFor(
       async () => !itemIn('tasks', 'Sweep: task deleted in S/4') || undefined,
       'the Outlook task deleted',
