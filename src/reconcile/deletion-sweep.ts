@@ -1,6 +1,6 @@
 import type { Pool } from '../store/pool.js';
 import { withTenant } from '../store/transaction.js';
-import { reportDrift, reportedBefore, type DriftDeps, type DriftKind } from './drift-report.js';
+import { activityDrift, reportDrift, reportedBefore, type DriftDeps, type DriftKind } from './drift-report.js';
 import type { TenantContext } from './tenant-context.js';
 
 /**
@@ -69,7 +69,7 @@ export async function sweepDeletedActivities(
       mailboxIds: links.filter((link) => link.s4_key === uuid).map((link) => link.mailbox_id),
       details: { checkedAt: new Date().toISOString() },
     }));
-  return { checked: keys.length, queued: await reportDrift(deps, ctx.tenantId, kind, findings) };
+  return { checked: keys.length, queued: await reportDrift(deps, ctx.tenantId, activityDrift(kind), findings) };
 }
 
 /**

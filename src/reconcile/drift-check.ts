@@ -2,10 +2,19 @@ import type { Queue } from 'bullmq';
 import type { S4Appointment, S4Task } from '../connectors/s4/index.js';
 import { logger } from '../logging/logger.js';
 import type { Pool } from '../store/pool.js';
-import { withSystemScope, withTenant, type Tx } from '../store/transaction.js';
+import { withSystemScope, withTenant } from '../store/transaction.js';
 import { opsFor, type S4Activity } from './activity-kinds.js';
 import { DEFAULT_SWEEP_PAGE_SIZE, sweepDeletedActivities } from './deletion-sweep.js';
-import { reportDrift, reportedBefore, type DriftDeps, type DriftKind } from './drift-report.js';
+import {
+  activityDrift,
+  readWatermark,
+  reportDrift,
+  reportedBefore,
+  saveWatermark,
+  type DriftDeps,
+  type DriftKind,
+} from './drift-report.js';
+import { checkPartnerDrift } from './partner-drift.js';
 import type { TenantContext } from './tenant-context.js';
 
 export { S4_DRIFT, driftType } from './drift-report.js';
@@ -86,7 +95,7 @@ export async function checkTenantDrift(deps: DriftDeps, tenantId: string, option
     queued += await reportDrift(
       deps,
       tenantId,
-      kind,
+      activityDrift(kind),
       stale.map(({ object, reason, mailboxId }) => ({
         uuid: object.uuid,
         // The event id carries the S/4 version: a drift found again before it was handled is one event, not two.
@@ -107,7 +116,7 @@ export async function checkTenantDrift(deps: DriftDeps, tenantId: string, option
     if (options.sweepPageSize > 0)
       queued += (await sweepDeletedActivities(deps, ctx, kind, options.sweepPageSize)).queued;
   }
-  return queued;
+  return queued + (await checkPartnerDrift(deps, ctx, options));
 }
 
 interface StaleActivity {
@@ -165,21 +174,6 @@ async function staleActivities<K extends DriftKind>(
     if (unlinkedUser) stale.push({ object, reason: 'drift.missingLink', mailboxId: unlinkedUser.id });
   }
   return stale;
-}
-
-async function readWatermark(tx: Tx, kind: DriftKind): Promise<Date | undefined> {
-  const { rows } = await tx.query<{ watermark: Date }>('SELECT watermark FROM s4_drift_watermarks WHERE kind = $1', [
-    kind,
-  ]);
-  return rows[0]?.watermark;
-}
-
-async function saveWatermark(tx: Tx, tenantId: string, kind: DriftKind, watermark: Date): Promise<void> {
-  await tx.query(
-    `INSERT INTO s4_drift_watermarks (tenant_id, kind, watermark) VALUES ($1, $2, $3)
-     ON CONFLICT (tenant_id, kind) DO UPDATE SET watermark = GREATEST(s4_drift_watermarks.watermark, EXCLUDED.watermark), checked_at = now()`,
-    [tenantId, kind, watermark],
-  );
 }
 
 export const DRIFT_CHECK_JOB = 'drift-check';

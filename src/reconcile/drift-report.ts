@@ -8,9 +8,25 @@ import type { TenantContexts } from './tenant-context.js';
 
 /** Inbox event type of a drift finding; handled like the S/4 event it stands in for (handlers.ts). */
 export const S4_DRIFT = 'tandem.s4.drift.';
-export const driftType = (kind: DriftKind) => `${S4_DRIFT}${kind}`;
+export const driftType = (kind: DriftKind | 'businessPartner') => `${S4_DRIFT}${kind}`;
 
 export type DriftKind = ActivityKind;
+
+/** What a drift check reads since a watermark of its own (table s4_drift_watermarks). */
+export type WatermarkKind = DriftKind | 'businessPartner';
+
+/** Where findings go: the inbox event type, the journal's object kind and the subject of a key. */
+export interface DriftTarget {
+  type: string;
+  objectKind: 'appointment' | 'task' | 'contact';
+  subject: (key: string) => string;
+}
+
+export const activityDrift = (kind: DriftKind): DriftTarget => ({
+  type: driftType(kind),
+  objectKind: kind,
+  subject: (uuid) => subjects.activity(kind, uuid),
+});
 
 export interface DriftDeps {
   pool: Pool;
@@ -20,6 +36,7 @@ export interface DriftDeps {
 
 /** One drift finding: an S/4 object to reconcile as its lost event would have been. */
 export interface DriftFinding {
+  /** The object's S/4 key: an activity GUID or a business partner number. */
   uuid: string;
   /** The inbox event id: the same finding made twice is one event. */
   eventId: string;
@@ -39,18 +56,18 @@ export interface DriftFinding {
 export async function reportDrift(
   deps: DriftDeps,
   tenantId: string,
-  kind: DriftKind,
+  target: DriftTarget,
   findings: DriftFinding[],
 ): Promise<number> {
   if (findings.length === 0) return 0;
-  const correlationId = `drift:${tenantId}:${kind}:${Date.now()}`;
+  const correlationId = `drift:${tenantId}:${target.objectKind}:${Date.now()}`;
   await deps.inbox.write(
     findings.map((finding) => ({
       tenantId,
       source: 'system' as const,
       eventId: finding.eventId,
-      type: driftType(kind),
-      subject: subjects.activity(kind, finding.uuid),
+      type: target.type,
+      subject: target.subject(finding.uuid),
       payload: finding.payload,
       correlationId,
     })),
@@ -64,7 +81,7 @@ export async function reportDrift(
         findings.flatMap((finding) =>
           (finding.mailboxIds.length > 0 ? finding.mailboxIds : [undefined]).map((mailboxId): JournalEntry => ({
             correlationId,
-            objectKind: kind,
+            objectKind: target.objectKind,
             s4Key: finding.uuid,
             direction: 's4-to-exchange',
             outcome: 'drift',
@@ -86,4 +103,19 @@ export async function reportedBefore(tx: Tx, eventIds: string[]): Promise<Set<st
     [eventIds],
   );
   return new Set(rows.map((r) => r.event_id));
+}
+
+export async function readWatermark(tx: Tx, kind: WatermarkKind): Promise<Date | undefined> {
+  const { rows } = await tx.query<{ watermark: Date }>('SELECT watermark FROM s4_drift_watermarks WHERE kind = $1', [
+    kind,
+  ]);
+  return rows[0]?.watermark;
+}
+
+export async function saveWatermark(tx: Tx, tenantId: string, kind: WatermarkKind, watermark: Date): Promise<void> {
+  await tx.query(
+    `INSERT INTO s4_drift_watermarks (tenant_id, kind, watermark) VALUES ($1, $2, $3)
+     ON CONFLICT (tenant_id, kind) DO UPDATE SET watermark = GREATEST(s4_drift_watermarks.watermark, EXCLUDED.watermark), checked_at = now()`,
+    [tenantId, kind, watermark],
+  );
 }

@@ -83,6 +83,10 @@ export function registerSyncHandlers(
       .register(driftType('task'), async (work) => {
         await reconcileS4Activity(await env(work), 'task', subjectOf(work, 's4Activity').uuid);
       })
+      // A contact person changed in S/4 whose event was lost: update every user's copy, as the event would have.
+      .register(driftType('businessPartner'), async (work) => {
+        await reconcileBusinessPartner(await env(work), subjectOf(work, 's4BusinessPartner').partner);
+      })
       .register(INBOX_EVENT_TYPES.folderChanged, async (work) => {
         const { mailboxId, folder } = subjectOf(work, 'mailboxFolder');
         const { environment, mailbox } = await mailboxOf(work, mailboxId);

@@ -69,7 +69,7 @@ async function reconcileContactInMailbox(
             s4: undefined,
             correlationId: env.correlationId,
             link,
-            s4Etag: undefined,
+            s4Etag: input.bp?.changedAt,
             s4Key: input.bp?.id,
             exchangeItemId: exchange?.id,
             exchangeChangeKey: exchange?.changeKey,

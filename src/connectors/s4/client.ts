@@ -10,6 +10,7 @@ import {
   taskHeaderToOData,
   textToOData,
   toAppointment,
+  businessPartnerChangedAt,
   toBusinessPartner,
   toRelationship,
   toTask,
@@ -299,6 +300,32 @@ export class S4Client {
       contact = d.results[0];
     }
     return toBusinessPartner(entity, contact, this.userIdType);
+  }
+
+  /**
+   * Business partners changed at or after `since` (`YYYY-MM-DDThh:mm:ss` in S/4's system time, as
+   * `S4BusinessPartner.changedAt`), key and version only, for the drift check. SAP's
+   * A_BusinessPartner has LastChangeDate + LastChangeTime and no LastChangeDateTime, so "at or
+   * after" is: a later day, or the same day at or after the time.
+   */
+  async listBusinessPartnersChangedSince(since: string): Promise<Array<{ id: string; changedAt: string }>> {
+    const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})$/.exec(since);
+    if (!match) throw new TandemError('VALIDATION_FAILED', `Not an S/4 change stamp: ${since}`);
+    const [, day, h, m, sec] = match;
+    const date = `datetime'${day}T00:00:00'`;
+    const rows = await this.pages(
+      `${S4_SERVICES.businessPartner}/A_BusinessPartner`,
+      {
+        $filter: `LastChangeDate gt ${date} or (LastChangeDate eq ${date} and LastChangeTime ge time'PT${h}H${m}M${sec}S')`,
+        $select: 'BusinessPartner,LastChangeDate,LastChangeTime',
+        $orderby: 'LastChangeDate,LastChangeTime,BusinessPartner',
+      },
+      'list changed business partners',
+    );
+    return rows.flatMap((row) => {
+      const changedAt = businessPartnerChangedAt(row);
+      return changedAt ? [{ id: String(row.BusinessPartner), changedAt }] : [];
+    });
   }
 
   /** The employee BP whose identification (type 'ZUSER' by default) holds this S/4 user (user names are upper case in SAP). */

@@ -1,5 +1,5 @@
 import { TandemError } from '../../errors/tandem-error.js';
-import { formatEdmDateTimeOffset, parseEdmDate, toIsoInstant } from './odata-values.js';
+import { formatEdmDateTimeOffset, formatEdmTime, parseEdmDate, parseEdmTime, toIsoInstant } from './odata-values.js';
 import { ianaToSapTimeZone, sapTimeZoneToIana } from './time-zones.js';
 import type {
   S4Appointment,
@@ -232,7 +232,21 @@ export function toBusinessPartner(
       : undefined,
     userId: typeof userId === 'string' && userId !== '' ? userId : undefined,
     isEmployee: roles.includes(EMPLOYEE_ROLE),
+    changedAt: businessPartnerChangedAt(entity),
   };
+}
+
+/**
+ * A_BusinessPartner's LastChangeDate (Edm.DateTime, date only) + LastChangeTime (Edm.Time) as
+ * `YYYY-MM-DDThh:mm:ss`; undefined when S/4 gives no date (never changed since its creation
+ * without a change stamp, or the properties not selected).
+ */
+export function businessPartnerChangedAt(entity: OData): string | undefined {
+  const date = parseEdmDate(entity.LastChangeDate);
+  if (!date) return undefined;
+  const seconds = parseEdmTime(entity.LastChangeTime) ?? 0;
+  const time = formatEdmTime(seconds).replace(/^PT(\d{2})H(\d{2})M(\d{2})S$/, '$1:$2:$3');
+  return `${new Date(date.ms).toISOString().slice(0, 10)}T${time}`;
 }
 
 export function toRelationship(entity: OData): S4Relationship {

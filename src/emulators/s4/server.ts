@@ -128,10 +128,21 @@ export async function startS4Emulator(options: S4EmulatorOptions = {}): Promise<
       store.transaction(() => {
         const found = store.get(set, keys);
         if (!found) throw new Error(`No ${set} row with keys ${JSON.stringify(keys)}`);
-        const stamp = (setName: string, row: Row): Row =>
-          entitySetByName(setName)?.set.changedAtProperty === 'LastChangeDateTime'
-            ? { ...row, LastChangeDateTime: store.nextStamp(), LastChangedByUser: 'EMULATOR' }
-            : row;
+        // A change moves the row's change stamp as S/4 does: an activity's LastChangeDateTime, a
+        // business partner's LastChangeDate + LastChangeTime (and the internal stamp its ETag comes from).
+        const stamp = (setName: string, row: Row): Row => {
+          const set = entitySetByName(setName)?.set;
+          if (!set?.changedAtProperty) return row;
+          const now = store.nextStamp();
+          const has = (name: string): boolean => set.properties.some((p) => p.name === name);
+          return {
+            ...row,
+            [set.changedAtProperty]: now,
+            ...(has('LastChangedByUser') ? { LastChangedByUser: 'EMULATOR' } : {}),
+            ...(has('LastChangeDate') ? { LastChangeDate: now - (now % 86_400_000) } : {}),
+            ...(has('LastChangeTime') ? { LastChangeTime: Math.floor((now % 86_400_000) / 1000) } : {}),
+          };
+        };
         const updated = store.replace(set, found, stamp(set, { ...found, ...changes } as Row));
         // Like an edit in the SAP GUI, a dependent's change also changes its header (ETag, event).
         const parent = parentOf(set, updated, store);

@@ -52,7 +52,9 @@ export function decideContact(input: ContactDecisionInput): ContactAction[] {
         ? {
             state: 'present',
             key: s4.id,
-            etag: '',
+            // The partner's change stamp stands in for an ETag: a moved version with unchanged content
+            // is recorded on the link, so the drift check compares versions as it does for activities.
+            etag: s4.changedAt ?? '',
             canonical: s4ContactToCanonical(s4, input.companyName),
             inScope,
             ...(inScope ? {} : { scopeReason: input.settings.contacts.enabled ? 'filtered.relationship' : 'disabled' }),

@@ -96,6 +96,12 @@ export interface S4BusinessPartner {
   /** S/4 user name linked to an employee BP. */
   userId?: string;
   isEmployee: boolean;
+  /**
+   * The partner's version: SAP's LastChangeDate + LastChangeTime (A_BusinessPartner has no
+   * LastChangeDateTime) as `YYYY-MM-DDThh:mm:ss`, in S/4's system time. Stored on contact links
+   * like an activity's ETag, so the drift check can tell a partner changed since it was synced.
+   */
+  changedAt?: string;
 }
 
 export interface S4Relationship {

@@ -34,7 +34,7 @@ export type Fault =
   | { fault: 'ewsBusy'; count: number }
   /** EWS answers the next `count` calls with HTTP 503 and no SOAP body. */
   | { fault: 'ewsUnavailable'; count: number }
-  /** S/4's event sender loses the next `count` created, changed or deleted appointment or task events (the drift check must make up for them). */
+  /** S/4's event sender loses the next `count` created, changed or deleted appointment or task events or business-partner changes (the drift check must make up for them). */
   | { fault: 's4EventsLost'; count: number }
   /** The next `count` S/4 events already delivered arrive once more (the inbox deduplicates by event id). */
   | { fault: 's4EventsDuplicated'; count: number }

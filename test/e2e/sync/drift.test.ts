@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO } from '../../../src/emulators/s4/index.js';
 import { waitFor } from '../../support/service.js';
 import type { RunningSystem } from '../../support/system.js';
 import { inDays, journalWhere, linksWhere, settle, startSubscribedSystem } from './support.js';
@@ -21,6 +22,9 @@ const dropNextEvents = (count: number) =>
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ count }),
   });
+const BOB = 'bob@demo.example';
+const bobsContact = (name: string) =>
+  system.ews.listItems(BOB).find((i) => i.kind === 'Contact' && i.folder === 'Tandem' && i.props.DisplayName === name);
 const outlookItem = (subject: string) =>
   system.ews.listItems(ALICE).find((i) => i.folder === 'calendar' && i.subject === subject);
 // The interval, the overlap's first read and the worker's 5-second user cache; the bound is the interval plus processing.
@@ -82,5 +86,42 @@ describe('S/4 drift check', { timeout: 90_000 }, () => {
     const before = drift.length;
     await settle((INTERVAL_S + 1) * 1_000);
     expect(await journalWhere(system, `outcome = 'drift'`, [])).toHaveLength(before);
+  });
+
+  it('a contact person changed in S/4 whose event was dropped reaches the contact within the drift interval', async () => {
+    // Jan becomes Bob's contact (BUR011), as an S/4 user maintains it; its events arrive.
+    const related = await fetch(`${system.s4Emulator.url}/ui/relationships`, {
+      method: 'POST',
+      body: new URLSearchParams({ bp1: DEMO.contacts.jan, bp2: DEMO.employees.bob, category: 'BUR011' }),
+      redirect: 'manual',
+    });
+    expect(related.status).toBe(303);
+    await waitFor(async () => bobsContact('Jan Jansen'), 'Jan in Bob’s contacts');
+    // The contact link holds the partner's change stamp (LastChangeDate + LastChangeTime) it was synced at.
+    await waitFor(
+      async () =>
+        (await linksWhere(system, `kind = 'contact' AND s4_key = $1 AND state = 'linked'`, [DEMO.contacts.jan]))[0],
+      'the contact link',
+    );
+
+    // S/4 loses the partner's Changed event (only that one).
+    const isRename = (event: { type: string }) => event.type.endsWith('.BusinessPartner.Changed.v1');
+    system.s4Emulator.outbox.drop(1, isRename);
+    system.s4Emulator.modify('A_BusinessPartner', { BusinessPartner: DEMO.contacts.jan }, { LastName: 'Jansen-Drift' });
+    const changedAt = Date.now();
+    await waitFor(
+      async () => system.s4Emulator.events().some((e) => e.state === 'dropped' && isRename(e.event)) || undefined,
+      'S/4 to drop the business partner event',
+    );
+
+    await waitFor(async () => bobsContact('Jan Jansen-Drift'), 'the new name in Bob’s contacts', WITHIN_MS + 10_000);
+    expect(Date.now() - changedAt).toBeLessThan(WITHIN_MS);
+    expect(bobsContact('Jan Jansen')).toBeUndefined();
+    const drift = await journalWhere(system, `outcome = 'drift' AND s4_key = $1`, [DEMO.contacts.jan]);
+    expect(drift).toEqual([expect.objectContaining({ reason: 'drift.staleLink', mailbox_id: expect.any(String) })]);
+
+    // Healed is quiet: the overlap re-reads the change, the link now holds its stamp.
+    await settle((INTERVAL_S + 1) * 1_000);
+    expect(await journalWhere(system, `outcome = 'drift' AND s4_key = $1`, [DEMO.contacts.jan])).toHaveLength(1);
   });
 });

@@ -378,6 +378,27 @@ describe('S/4 connector — business partners', () => {
     ).toBe(true);
     expect(await client.listEmployeeRelationships(DEMO.employees.bob)).toEqual([]);
   });
+
+  it('lists partners changed since a change stamp (LastChangeDate + LastChangeTime), key and stamp only', async () => {
+    const before = await client.getBusinessPartner(DEMO.contacts.jan);
+    // Seeded partners carry today's date at 00:00:00.
+    expect(before?.changedAt).toMatch(/^\d{4}-\d{2}-\d{2}T00:00:00$/);
+    const since = new Date(Date.now() - 1_000).toISOString().slice(0, 19);
+    expect(await client.listBusinessPartnersChangedSince(since)).toEqual([]);
+
+    emulator.modify('A_BusinessPartner', { BusinessPartner: DEMO.contacts.jan }, { LastName: 'Jansen-Olsen' });
+    const after = await client.getBusinessPartner(DEMO.contacts.jan);
+    expect((after?.changedAt ?? '') >= since).toBe(true);
+    expect(await client.listBusinessPartnersChangedSince(since)).toEqual([
+      { id: DEMO.contacts.jan, changedAt: after?.changedAt },
+    ]);
+    // A later day, or the same day from that time on: yesterday's stamp finds every partner changed today.
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 19);
+    const sinceYesterday = await client.listBusinessPartnersChangedSince(yesterday);
+    expect(sinceYesterday.length).toBeGreaterThan(1);
+    expect(sinceYesterday.at(-1)).toEqual({ id: DEMO.contacts.jan, changedAt: after?.changedAt });
+    await expect(client.listBusinessPartnersChangedSince('2026-12-03')).rejects.toThrow(/change stamp/);
+  });
 });
 
 describe('S/4 connector — transport errors', () => {

@@ -232,6 +232,33 @@ describe('contact decisions (S/4 → Exchange only)', () => {
     expect(types(edited)).not.toContain('updateExchangeItem');
   });
 
+  it("a partner change of no synced field records the partner's new change stamp on the link (the drift check compares it)", () => {
+    const { item, link } = linked();
+    const stamped = { ...paula, changedAt: '2026-03-01T12:00:05' };
+    const moved = decideContact({
+      settings: s,
+      mailbox: 'alice@demo.example',
+      s4: stamped,
+      companyName: 'ACME AG',
+      inScope: true,
+      exchange: item,
+      link,
+    });
+    expect(types(moved)).toEqual(['noop', 'commitSnapshot']);
+    expect(types(moved)).not.toContain('updateExchangeItem');
+    // At the recorded stamp: nothing to write or commit.
+    const same = decideContact({
+      settings: s,
+      mailbox: 'alice@demo.example',
+      s4: stamped,
+      companyName: 'ACME AG',
+      inScope: true,
+      exchange: item,
+      link: { ...link, s4Etag: stamped.changedAt },
+    });
+    expect(types(same)).toEqual(['noop']);
+  });
+
   it('leaving the relationship removes the stamped contact from the mailbox', () => {
     const { item, link } = linked();
     const a = decideContact({

@@ -1,0 +1,109 @@
+import { subjects } from '../inbox/subjects.js';
+import { withTenant } from '../store/transaction.js';
+import {
+  driftType,
+  readWatermark,
+  reportDrift,
+  reportedBefore,
+  saveWatermark,
+  type DriftDeps,
+  type DriftFinding,
+  type DriftTarget,
+} from './drift-report.js';
+import type { TenantContext } from './tenant-context.js';
+
+const PARTNER_DRIFT: DriftTarget = {
+  type: driftType('businessPartner'),
+  objectKind: 'contact',
+  subject: (partner) => subjects.businessPartner(partner),
+};
+
+const partnerEventId = (partner: string, changedAt: string) => `drift:businessPartner:${partner}:${changedAt}`;
+
+/** An instant as S/4's `YYYY-MM-DDThh:mm:ss` change stamp (the watermark keeps S/4's stamp as if it were UTC). */
+const stampOf = (ms: number) => new Date(ms).toISOString().slice(0, 19);
+const msOf = (stamp: string) => Date.parse(`${stamp}Z`);
+
+/**
+ * The drift check for contacts: a lost business-partner event (name, e-mail, phone, address of a
+ * contact person changed in S/4) would leave every user's copy stale until the partner's next
+ * change. Each run reads the partners changed since the tenant's watermark (SAP's LastChangeDate +
+ * LastChangeTime, key only) and compares them with the contact links, which hold the partner's
+ * change stamp last synced: a link holding another stamp is queued as `tandem.s4.drift.businessPartner`
+ * (handled exactly like the partner's Changed event) and journalled as `drift` / `drift.staleLink`.
+ *
+ * Relationship changes are not covered: a relationship added or ended does not change either
+ * partner's LastChangeDate, so a lost relationship event is not found here.
+ */
+export async function checkPartnerDrift(
+  deps: DriftDeps,
+  ctx: TenantContext,
+  options: { intervalMs: number; overlapMs: number },
+): Promise<number> {
+  const { tenantId } = ctx;
+  const { watermark, hasContacts } = await withTenant(
+    tenantId,
+    async (tx) => ({
+      watermark: await readWatermark(tx, 'businessPartner'),
+      hasContacts: (
+        await tx.query<{ any: boolean }>(
+          `SELECT EXISTS (SELECT 1 FROM links WHERE kind = 'contact' AND s4_key IS NOT NULL AND state = 'linked') AS any`,
+        )
+      ).rows[0]?.any,
+    }),
+    deps.pool,
+  );
+  // Without contacts there is nothing to compare, and the read would list every partner S/4 changed.
+  if (!hasContacts) return 0;
+  const since = stampOf((watermark?.getTime() ?? Date.now() - options.intervalMs) - options.overlapMs);
+  const changed = await ctx.s4.listBusinessPartnersChangedSince(since);
+  const findings = await stalePartners(deps, tenantId, changed);
+  const queued = await reportDrift(deps, tenantId, PARTNER_DRIFT, findings);
+  // The newest change seen (S/4's stamp); when nothing changed the watermark stays.
+  const newest = changed.reduce<number>(
+    (max, p) => Math.max(max, msOf(p.changedAt)),
+    watermark?.getTime() ?? msOf(since) + options.overlapMs,
+  );
+  await withTenant(tenantId, (tx) => saveWatermark(tx, tenantId, 'businessPartner', new Date(newest)), deps.pool);
+  return queued;
+}
+
+async function stalePartners(
+  deps: DriftDeps,
+  tenantId: string,
+  changed: Array<{ id: string; changedAt: string }>,
+): Promise<DriftFinding[]> {
+  if (changed.length === 0) return [];
+  const { links, reported } = await withTenant(
+    tenantId,
+    async (tx) => ({
+      links: (
+        await tx.query<{ s4_key: string; mailbox_id: string; s4_etag: string | null }>(
+          `SELECT s4_key, mailbox_id, s4_etag FROM links WHERE kind = 'contact' AND s4_key = ANY($1) AND state = 'linked'`,
+          [changed.map((p) => p.id)],
+        )
+      ).rows,
+      // Found before at this version (the overlap re-reads recent changes): queued and journalled once.
+      reported: await reportedBefore(
+        tx,
+        changed.map((p) => partnerEventId(p.id, p.changedAt)),
+      ),
+    }),
+    deps.pool,
+  );
+  return changed.flatMap((partner) => {
+    const eventId = partnerEventId(partner.id, partner.changedAt);
+    const stale = links.filter((link) => link.s4_key === partner.id && link.s4_etag !== partner.changedAt);
+    if (stale.length === 0 || reported.has(eventId)) return [];
+    return [
+      {
+        uuid: partner.id,
+        eventId,
+        payload: { changedAt: partner.changedAt },
+        reason: 'drift.staleLink',
+        mailboxIds: stale.map((link) => link.mailbox_id),
+        details: { changedAt: partner.changedAt },
+      },
+    ];
+  });
+}
