@@ -20,6 +20,8 @@ const GET_FOLDER_OK = `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s
 let server: Server;
 let url: string;
 const authorizations: string[] = [];
+/** The client port of each request's connection, in the order of `authorizations`. */
+const ports: number[] = [];
 const seen: Array<{ anchor: string | undefined; body: string }> = [];
 let delayMs = 0;
 
@@ -34,6 +36,7 @@ beforeAll(async () => {
       });
       const auth = req.headers.authorization ?? '';
       authorizations.push(auth);
+      ports.push(req.socket.remotePort ?? 0);
       if (/^NTLM TlRMTVNTUAAB/.test(auth)) {
         res.writeHead(401, { 'WWW-Authenticate': `NTLM ${TYPE2}` });
         res.end();
@@ -75,13 +78,18 @@ function connector(auth: 'basic' | 'ntlm', timeoutMs = 5_000, serverVersion = 'E
 }
 
 describe('EWS transport', () => {
-  it('authenticates with NTLM (type 1 → challenge → type 3) through @ewsjs/xhr', async () => {
+  it('authenticates with NTLM (type 1 → challenge → type 3), both legs on one connection', async () => {
     authorizations.length = 0;
+    ports.length = 0;
     const steps = await connector('ntlm').testConnection({ smtpAddress: 'alice@demo.example' });
     expect(steps.map((s) => s.ok)).toEqual([true, true, true]);
-    expect(authorizations.some((a) => a.startsWith('NTLM TlRMTVNTUAAB'))).toBe(true);
-    expect(authorizations.some((a) => a.startsWith('NTLM TlRMTVNTUAAD'))).toBe(true);
     expect(authorizations.some((a) => a.startsWith('Basic'))).toBe(false);
+    // NTLM authenticates the connection: each type 3 must follow its type 1 on the same socket.
+    const kinds = authorizations.map((a) =>
+      a.startsWith('NTLM TlRMTVNTUAAB') ? 1 : a.startsWith('NTLM TlRMTVNTUAAD') ? 3 : 0,
+    );
+    expect(kinds).toEqual([1, 3, 1, 3, 1, 3]);
+    for (let i = 0; i < kinds.length; i += 2) expect(ports[i + 1]).toBe(ports[i]);
   });
 
   it('sends RequestServerVersion from the environment, impersonation by SMTP address and X-AnchorMailbox on every request', async () => {

@@ -1,14 +1,15 @@
 import tls from 'node:tls';
 import { TandemError } from '../../../errors/tandem-error.js';
-import { guardedHttpAgent, guardedHttpsAgent, guardedLookup, refusedUrl } from '../../../security/outbound.js';
-import { XhrApi, NtlmProvider } from './ews-lib.js';
+import { guardedHttpAgent, guardedHttpsAgent } from '../../../security/outbound.js';
+import type { XhrApi } from './ews-lib.js';
+import { NodeXhrApi } from './node-xhr.js';
 
 /**
  * The HTTP transport of one Exchange environment. ews-javascript-api sends every request through
- * an `XhrApi` (@ewsjs/xhr, axios underneath) and IGNORES `ExchangeService.Timeout` (the library
- * has the line commented out: "request.Timeout = this.Timeout; //todo"), so the timeout (a total
- * deadline per request, not only an idle-socket timeout), the response size cap, the keep-alive
- * agents (obeying the outbound policy) and an extra CA are configured here, on an XhrApi instance that is set per
+ * an `XhrApi` and IGNORES `ExchangeService.Timeout` (the library has the line commented out:
+ * "request.Timeout = this.Timeout; //todo"), so the timeout (a total deadline per request, not
+ * only an idle-socket timeout), the response size cap, the keep-alive agents (obeying the outbound
+ * policy) and an extra CA are configured here, on an XhrApi (node-xhr.ts) that is set per
  * ExchangeService — never globally through ConfigurationApi.ConfigureXHR, because environments
  * with different credentials and CAs share one process.
  */
@@ -33,49 +34,29 @@ export interface EwsTransport {
 }
 
 export function createEwsTransport(options: TransportOptions): EwsTransport {
+  if (options.auth.kind === 'ntlm' && options.caCertificate) {
+    // The NTLM handshake runs on one-request agents (node-xhr.ts) that take Node's root store only,
+    // as @ewsjs/xhr's did; docs/exchange-onprem-setup.md tells admins so.
+    throw new TandemError(
+      'CONFIG_INVALID',
+      'NTLM cannot be combined with an extra CA certificate: use basic ' +
+        'authentication, or make the CA trusted process-wide (NODE_EXTRA_CA_CERTS)',
+    );
+  }
   const ca = options.caCertificate ? [...tls.rootCertificates, options.caCertificate] : undefined;
   const httpsAgent = guardedHttpsAgent({ keepAlive: true, maxSockets: 64, ...(ca ? { ca } : {}) });
   const httpAgent = guardedHttpAgent({ keepAlive: true, maxSockets: 64 });
-  const base = {
-    timeout: options.timeoutMs,
+  const xhr = new NodeXhrApi({
     httpsAgent,
     httpAgent,
-    rejectUnauthorized: true,
-    maxContentLength: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
-    maxRedirects: 0,
-  };
-  const xhrApi = new XhrApi(base);
-
-  if (options.auth.kind === 'ntlm') {
-    // @ewsjs/xhr's NtlmProvider builds its own https.Agent for the handshake (the NTLM challenge is
-    // bound to one connection), so our agent and CA cannot reach it.
-    if (options.caCertificate) {
-      throw new TandemError(
-        'CONFIG_INVALID',
-        'NTLM cannot be combined with an extra CA certificate: use basic ' +
-          'authentication, or make the CA trusted process-wide (NODE_EXTRA_CA_CERTS)',
-      );
-    }
-    const user = options.auth.domain ? `${options.auth.domain}\\${options.auth.username}` : options.auth.username;
-    xhrApi.setAuthProvider(new NtlmProvider(user, options.auth.password));
-  } else if (options.auth.kind === 'bearer') {
-    const token = options.auth.token;
-    // Fetching the token in the transport means every request (also retries) carries a current
-    // one; msal caches it and renews it shortly before it expires.
-    xhrApi.setAuthProvider({
-      providerName: 'oauth-client-credentials',
-      client: null as never,
-      async preCall(config) {
-        const headers = { ...(config.headers as Record<string, string>), Authorization: `Bearer ${await token()}` };
-        return { ...config, headers };
-      },
-    });
-  }
-
-  guard(xhrApi, base, options.timeoutMs);
-  if (options.onRequest) instrument(xhrApi, options.onRequest);
+    timeoutMs: options.timeoutMs,
+    maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    auth: options.auth,
+  });
+  if (options.onRequest) instrument(xhr, options.onRequest);
   return {
-    xhrApi,
+    // The library types its XhrApi slot after @ewsjs/xhr's class; it only calls xhr/xhrStream/disconnect.
+    xhrApi: xhr as unknown as XhrApi,
     close() {
       httpsAgent.destroy();
       httpAgent.destroy();
@@ -85,43 +66,9 @@ export function createEwsTransport(options: TransportOptions): EwsTransport {
 
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
-/**
- * Every request: the URL checked against the outbound policy (scheme, literal addresses), the
- * resolver that checks names (also for NTLM, whose provider brings its own agent), and a deadline
- * that aborts the whole exchange. XhrApi reads its options synchronously when `xhr` is called, so
- * setting them just before the call gives each request its own signal, even when requests overlap.
- */
-function guard(xhrApi: XhrApi, base: Record<string, unknown>, timeoutMs: number): void {
-  const original = xhrApi.xhr.bind(xhrApi);
-  const api = xhrApi as unknown as { requestOptions: Record<string, unknown> };
-  xhrApi.xhr = async (...args: Parameters<XhrApi['xhr']>) => {
-    const url = String(args[0].url);
-    const refused = refusedUrl(url);
-    if (refused) throw refused;
-    const controller = new AbortController();
-    let expired = false;
-    const timer = setTimeout(() => {
-      expired = true;
-      controller.abort();
-    }, timeoutMs);
-    const port = Number(new URL(url).port) || undefined;
-    api.requestOptions = { ...base, signal: controller.signal, lookup: guardedLookup(port) };
-    try {
-      return await original(...args);
-    } catch (error) {
-      // Abort surfaces as axios' "canceled"; name it for what it is, so it is classified as a timeout.
-      if (expired && error !== null && typeof error === 'object')
-        Object.assign(error, { message: `timeout: EWS request exceeded ${timeoutMs} ms`, code: 'ETIMEDOUT' });
-      throw error;
-    } finally {
-      clearTimeout(timer);
-    }
-  };
-}
-
-function instrument(xhrApi: XhrApi, onRequest: (phase: 'start' | 'end') => void): void {
-  const original = xhrApi.xhr.bind(xhrApi);
-  xhrApi.xhr = async (...args: Parameters<XhrApi['xhr']>) => {
+function instrument(xhr: NodeXhrApi, onRequest: (phase: 'start' | 'end') => void): void {
+  const original = xhr.xhr.bind(xhr);
+  xhr.xhr = async (...args: Parameters<NodeXhrApi['xhr']>) => {
     onRequest('start');
     try {
       return await original(...args);
