@@ -12,7 +12,10 @@ import { TandemError } from '../../errors/tandem-error.js';
 import { logger } from '../../logging/logger.js';
 import { guardedHttpAgent, guardedHttpsAgent, outboundPolicy } from '../../security/outbound.js';
 import { toS4Error } from './errors.js';
+import { applySdkPatches } from './sdk-patches.js';
 import type { S4Target } from './types.js';
+
+applySdkPatches();
 
 const log = logger.child({ module: 's4.http' });
 
