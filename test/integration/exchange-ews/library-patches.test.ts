@@ -3,6 +3,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { MailboxConnector } from '../../../src/connectors/exchange/mailbox-connector.js';
 import type { AppointmentDraft } from '../../../src/connectors/exchange/types.js';
 import { isTandemError } from '../../../src/errors/tandem-error.js';
+import {
+  AppointmentSchema,
+  ExchangeService,
+  ExchangeVersion,
+  TimeZoneInfo,
+  type DateTime,
+} from '../../../src/connectors/exchange/ews/ews-lib.js';
 import { ALICE, stamp, startHarness, type Harness } from './support.js';
 
 // The DOM parser ews-javascript-api reads XML with (its ExtensionMethods take @xmldom/xmldom's).
@@ -76,5 +83,35 @@ describe('ews-javascript-api patches', () => {
       .createItem(ALICE, 'appointment', draft('Denied'), stamp('ACT-DENIED'))
       .catch((error: unknown) => error);
     expect(isTandemError(denied) && denied.code).toBe('EXCHANGE_IMPERSONATION_DENIED');
+  });
+
+  it('converts each DateTime of an answer once and stores that conversion', async () => {
+    // The conversion is internal to the library (not in its typings).
+    const service = new ExchangeService(ExchangeVersion.Exchange2016, TimeZoneInfo.Utc) as unknown as {
+      ConvertUniversalDateTimeStringToLocalDateTime(value: string): DateTime;
+    };
+    const convert = service.ConvertUniversalDateTimeStringToLocalDateTime.bind(service);
+    let conversions = 0;
+    service.ConvertUniversalDateTimeStringToLocalDateTime = (value: string) => {
+      conversions++;
+      return convert(value);
+    };
+    const stored: DateTime[] = [];
+    const bag = { _setItem: (_definition: unknown, value: DateTime) => stored.push(value) };
+    const start = AppointmentSchema.Start as unknown as {
+      LoadPropertyValueFromXmlJsObject(value: unknown, service: unknown, bag: unknown): void;
+    };
+    start.LoadPropertyValueFromXmlJsObject('2026-03-10T08:00:00Z', service, bag);
+    expect(conversions).toBe(1);
+    expect(stored.map((value) => value.ToISOString())).toEqual(['2026-03-10T08:00:00.000Z']);
+    // No value, nothing stored (the library's own rule).
+    start.LoadPropertyValueFromXmlJsObject('', service, bag);
+    start.LoadPropertyValueFromXmlJsObject(undefined, service, bag);
+    expect(conversions).toBe(1);
+    expect(stored).toHaveLength(1);
+    // And through a real answer: the appointment's times read back as written.
+    const created = await connector.createItem(ALICE, 'appointment', draft('Times'), stamp('ACT-TIMES'));
+    const read = await connector.getItem(ALICE, 'appointment', created.id);
+    expect(read).toMatchObject({ start: '2026-03-10T08:00:00.000Z', end: '2026-03-10T09:00:00.000Z' });
   });
 });
