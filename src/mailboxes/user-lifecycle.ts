@@ -1,7 +1,7 @@
 import type { Tx } from '../store/transaction.js';
 import type { EmployeeIdentity, EmployeeResolver } from './employee-directory.js';
 import { needsInitialLoad, requestInitialLoad, type QueuedInitialLoad } from './initial-load-request.js';
-import { mailboxRepository } from './mailbox-repository.js';
+import { createMailbox, getMailbox, updateMailbox } from './mailbox-repository.js';
 import type { MailboxInput, MailboxPatch, MailboxView } from './mailbox-schema.js';
 
 /** A user change and the initial load it queued (enqueue after commit with enqueueInitialLoads). */
@@ -23,7 +23,7 @@ export const userLifecycle = {
     identity: EmployeeIdentity,
     by: string,
   ): Promise<UserChange> {
-    const user = await mailboxRepository.create(tx, tenantId, {
+    const user = await createMailbox(tx, tenantId, {
       ...input,
       employeeBp: identity.employeeBp,
       s4User: identity.s4User,
@@ -40,7 +40,7 @@ export const userLifecycle = {
     employees: EmployeeResolver,
     by: string,
   ): Promise<UserChange> {
-    const before = await mailboxRepository.get(tx, id);
+    const before = await getMailbox(tx, id);
     const identityChanged =
       (patch.employeeBp !== undefined && patch.employeeBp !== before.employeeBp) ||
       (patch.s4User !== undefined && patch.s4User.toUpperCase() !== before.s4User?.toUpperCase());
@@ -53,7 +53,7 @@ export const userLifecycle = {
       );
       patch = { ...patch, employeeBp: identity.employeeBp, ...(identity.s4User ? { s4User: identity.s4User } : {}) };
     }
-    const user = await mailboxRepository.update(tx, id, patch);
+    const user = await updateMailbox(tx, id, patch);
     return withInitialLoad(tx, tenantId, before, user, by, before.enabled ? 'user.employeeChanged' : 'user.enabled');
   },
 };
@@ -68,5 +68,5 @@ async function withInitialLoad(
 ): Promise<UserChange> {
   if (!needsInitialLoad(before, user)) return { user, initialLoad: undefined };
   const initialLoad = await requestInitialLoad(tx, tenantId, user.id, { by, reason });
-  return { user: await mailboxRepository.get(tx, user.id), initialLoad };
+  return { user: await getMailbox(tx, user.id), initialLoad };
 }

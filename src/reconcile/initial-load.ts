@@ -2,7 +2,7 @@ import type { Appointment, ItemKind, Task } from '../connectors/exchange/types.j
 import type { MailboxConnector } from '../connectors/exchange/mailbox-connector.js';
 import type { TimeWindow } from '../connectors/exchange/types.js';
 import { writeJournal } from '../journal/journal.js';
-import { mailboxRepository } from '../mailboxes/mailbox-repository.js';
+import { setInitialLoad } from '../mailboxes/mailbox-repository.js';
 import { withSyncWrite, withTenant, type Tx } from '../store/transaction.js';
 import { matchForInitialLoad, syncWindow } from '../sync/index.js';
 import { opsFor, type ActivityKind, type ExchangeActivity } from './activity-kinds.js';
@@ -190,7 +190,7 @@ export async function runInitialLoad(
     withSyncWrite(
       ctx.tenantId,
       (tx) =>
-        mailboxRepository.setInitialLoad(tx, mailbox.id, {
+        setInitialLoad(tx, mailbox.id, {
           state,
           done,
           total,
@@ -222,7 +222,7 @@ export async function runInitialLoad(
           ctx.tenantId,
           async (tx) => {
             await saveCheckpoint(tx, mailbox.id, { startedAt, after: previousKey(remaining, plan), done });
-            await mailboxRepository.setInitialLoad(tx, mailbox.id, {
+            await setInitialLoad(tx, mailbox.id, {
               state: 'running',
               done,
               total,

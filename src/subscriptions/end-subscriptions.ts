@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { createMailboxConnector } from '../connectors/exchange/create-connector.js';
 import { EnvironmentRepository } from '../environments/environment-repository.js';
 import { logger } from '../logging/logger.js';
-import { mailboxRepository } from '../mailboxes/mailbox-repository.js';
+import { findMailbox } from '../mailboxes/mailbox-repository.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Pool } from '../store/pool.js';
 import { withTenant } from '../store/transaction.js';
@@ -33,7 +33,7 @@ export async function endSubscriptionsOfUser(
     async (tx) => {
       const live = (await liveSubscriptions(tx, mailboxId)).filter((s) => s.remoteId);
       if (live.length === 0) return undefined;
-      const user = await mailboxRepository.find(tx, mailboxId);
+      const user = await findMailbox(tx, mailboxId);
       if (!user) return undefined;
       return {
         live,

@@ -13,7 +13,12 @@ import {
   journalBulkMove,
   moveEnvironmentUsersBatch,
 } from '../../mailboxes/environment-move.js';
-import { mailboxRepository } from '../../mailboxes/mailbox-repository.js';
+import {
+  countMailboxesByStatus,
+  getMailbox,
+  listMailboxes,
+  removeMailbox,
+} from '../../mailboxes/mailbox-repository.js';
 import { endSubscriptionsOfUser } from '../../subscriptions/end-subscriptions.js';
 import { subscriptionCounts } from '../../subscriptions/subscription-repository.js';
 import { userLifecycle } from '../../mailboxes/user-lifecycle.js';
@@ -266,7 +271,7 @@ function userRoutes(deps: AdminDeps, tenantTx: TenantTx): AnyApiRoute[] {
       scopes: [...READ],
       query: mailboxListQuery,
       response: page(mailboxView, 'UserPage'),
-      handler: ({ principal, query }) => tenantTx(principal.tenantId, (tx) => mailboxRepository.list(tx, query)),
+      handler: ({ principal, query }) => tenantTx(principal.tenantId, (tx) => listMailboxes(tx, query)),
     }),
     defineRoute({
       method: 'post',
@@ -325,7 +330,7 @@ function userRoutes(deps: AdminDeps, tenantTx: TenantTx): AnyApiRoute[] {
       scopes: [...READ],
       params: idParams,
       response: mailboxView,
-      handler: ({ principal, params }) => tenantTx(principal.tenantId, (tx) => mailboxRepository.get(tx, params.id)),
+      handler: ({ principal, params }) => tenantTx(principal.tenantId, (tx) => getMailbox(tx, params.id)),
     }),
     defineRoute({
       method: 'patch',
@@ -357,7 +362,7 @@ function userRoutes(deps: AdminDeps, tenantTx: TenantTx): AnyApiRoute[] {
       status: 204,
       handler: async ({ principal, params }) => {
         await endSubscriptionsOfUser(deps, principal.tenantId, params.id);
-        await tenantTx(principal.tenantId, (tx) => mailboxRepository.remove(tx, params.id));
+        await tenantTx(principal.tenantId, (tx) => removeMailbox(tx, params.id));
       },
     }),
   ];
@@ -490,7 +495,7 @@ function statusRoutes(tenantTx: TenantTx): AnyApiRoute[] {
 /** The status page's figures, read in one tenant-scoped transaction. */
 async function readStatus(tx: Tx): Promise<z.infer<typeof statusView>> {
   const [mailboxes, backlog, lastEvents, subscriptions, activity] = await Promise.all([
-    mailboxRepository.countByStatus(tx),
+    countMailboxesByStatus(tx),
     backlogStats(tx),
     lastEventPerSource(tx),
     subscriptionCounts(tx),

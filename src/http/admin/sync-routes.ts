@@ -1,6 +1,6 @@
 import { TandemError } from '../../errors/tandem-error.js';
 import type { InboxWriter } from '../../inbox/inbox-writer.js';
-import { mailboxRepository } from '../../mailboxes/mailbox-repository.js';
+import { getMailbox } from '../../mailboxes/mailbox-repository.js';
 import {
   countInitialLoadsInProgress,
   enqueueInitialLoads,
@@ -199,7 +199,7 @@ export function syncAdminRoutes(deps: SyncRouteDeps): AnyApiRoute[] {
       response: z.object({ id: z.uuid(), state: z.string() }),
       status: 202,
       handler: async ({ principal, params }) => {
-        const user = await tx(principal.tenantId, (t) => mailboxRepository.get(t, params.id));
+        const user = await tx(principal.tenantId, (t) => getMailbox(t, params.id));
         if (!user.enabled) throw new TandemError('CONFLICT', 'Enable the user first');
         // Initial loads are the heaviest work there is; a tenant starting many at once would hold
         // the shared workers (and its own S/4 and Exchange) for a long time. Loads started by
