@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
 import { SecretBox } from '../security/secret-box.js';
-import { EnvironmentRepository } from '../environments/environment-repository.js';
+import { createEnvironment, listEnvironments, updateEnvironment } from '../environments/environment-repository.js';
 import { environmentInput } from '../environments/environment-schema.js';
 import { issueCallbackCredential } from '../security/callback-credentials.js';
 import type { Pool } from '../store/pool.js';
@@ -100,12 +100,11 @@ export async function seedDemoTenant(
               serverVersion: 'Exchange2016',
             },
       );
-      const environments = new EnvironmentRepository(box);
-      const existing = (await environments.list(tx)).find((environment) => environment.name === input.name);
+      const existing = (await listEnvironments(tx, box)).find((environment) => environment.name === input.name);
       const environmentId = (
         existing
-          ? await environments.update(tx, existing.id, input)
-          : await environments.create(tx, tenant.tenantId, input)
+          ? await updateEnvironment(tx, box, existing.id, input)
+          : await createEnvironment(tx, box, tenant.tenantId, input)
       ).id;
       for (const user of tenant.users) {
         await tx.query(

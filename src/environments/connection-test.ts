@@ -5,7 +5,7 @@ import { TandemError } from '../errors/tandem-error.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Pool } from '../store/pool.js';
 import { withTenant } from '../store/transaction.js';
-import { EnvironmentRepository } from './environment-repository.js';
+import { environmentConnectorConfig, getEnvironment } from './environment-repository.js';
 
 export interface EnvironmentTestDeps {
   pool: Pool;
@@ -32,12 +32,11 @@ export async function runEnvironmentTest(
   environmentId: string,
   mailbox?: string,
 ): Promise<EnvironmentTestResult> {
-  const environments = new EnvironmentRepository(deps.secretBox);
   const { config, testMailbox } = await withTenant(
     tenantId,
     async (tx) => ({
-      config: await environments.connectorConfig(tx, environmentId),
-      testMailbox: (await environments.get(tx, environmentId)).testMailbox,
+      config: await environmentConnectorConfig(tx, deps.secretBox, environmentId),
+      testMailbox: (await getEnvironment(tx, deps.secretBox, environmentId)).testMailbox,
     }),
     deps.pool,
   );

@@ -96,108 +96,120 @@ function toView(record: EnvironmentRecord, secrets: Secrets): EnvironmentView {
   };
 }
 
-/** Environments of the transaction's tenant; secrets are decrypted only where a connector needs them. */
-export class EnvironmentRepository {
-  constructor(private readonly box: SecretBox) {}
+// Environments of the transaction's tenant; secrets are decrypted only where a connector needs them.
+// Functions that seal or open secrets take the tenant's SecretBox after the transaction.
 
-  private secretsOf(record: EnvironmentRecord): Secrets {
-    return record.secret_ciphertext
-      ? (JSON.parse(this.box.open(record.secret_ciphertext, secretBinding(record.tenant_id, record.id))) as Secrets)
-      : {};
-  }
+function secretsOf(box: SecretBox, record: EnvironmentRecord): Secrets {
+  return record.secret_ciphertext
+    ? (JSON.parse(box.open(record.secret_ciphertext, secretBinding(record.tenant_id, record.id))) as Secrets)
+    : {};
+}
 
-  async list(tx: Tx): Promise<EnvironmentView[]> {
-    const { rows } = await tx.query<EnvironmentRecord>('SELECT * FROM exchange_environments ORDER BY name');
-    return rows.map((row) => toView(row, this.secretsOf(row)));
-  }
+export async function listEnvironments(tx: Tx, box: SecretBox): Promise<EnvironmentView[]> {
+  const { rows } = await tx.query<EnvironmentRecord>('SELECT * FROM exchange_environments ORDER BY name');
+  return rows.map((row) => toView(row, secretsOf(box, row)));
+}
 
-  async get(tx: Tx, id: string): Promise<EnvironmentView> {
-    const record = await this.record(tx, id);
-    return toView(record, this.secretsOf(record));
-  }
+export async function getEnvironment(tx: Tx, box: SecretBox, id: string): Promise<EnvironmentView> {
+  const record = await environmentRecord(tx, id);
+  return toView(record, secretsOf(box, record));
+}
 
-  private async record(tx: Tx, id: string): Promise<EnvironmentRecord> {
-    const { rows } = await tx.query<EnvironmentRecord>('SELECT * FROM exchange_environments WHERE id = $1', [id]);
-    if (!rows[0]) throw new TandemError('NOT_FOUND', `Exchange environment ${id} not found`);
-    return rows[0];
-  }
+async function environmentRecord(tx: Tx, id: string): Promise<EnvironmentRecord> {
+  const { rows } = await tx.query<EnvironmentRecord>('SELECT * FROM exchange_environments WHERE id = $1', [id]);
+  if (!rows[0]) throw new TandemError('NOT_FOUND', `Exchange environment ${id} not found`);
+  return rows[0];
+}
 
-  async create(tx: Tx, tenantId: string, input: EnvironmentInput): Promise<EnvironmentView> {
-    const { connection, secrets } = split(input);
-    assertAllowedEndpoints(connection);
-    // The id is chosen here: the secret is sealed to its row.
-    const id = randomUUID();
-    const { rows } = await tx
-      .query<EnvironmentRecord>(
-        `INSERT INTO exchange_environments (id, tenant_id, name, kind, connection, secret_ciphertext, max_concurrency, test_mailbox)
-       VALUES ($8, $1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-        [
-          tenantId,
-          input.name,
-          input.kind,
-          JSON.stringify(connection),
-          this.box.seal(JSON.stringify(secrets), secretBinding(tenantId, id)),
-          input.maxConcurrency,
-          input.testMailbox ?? null,
-          id,
-        ],
-      )
-      .catch((error: { code?: string }) => {
-        if (error.code === '23505')
-          throw new TandemError('CONFLICT', `An environment named "${input.name}" exists already`);
-        throw error;
-      });
-    return toView(rows[0]!, secrets);
-  }
-
-  /**
-   * Replaces the settings; secrets not sent are kept (write-only fields stay set unless replaced) —
-   * but only while every endpoint and authority stays the same. A stored secret is sent only where
-   * it was entered for: whoever moves the environment to another host must know its secrets.
-   */
-  async update(tx: Tx, id: string, input: EnvironmentInput): Promise<EnvironmentView> {
-    const existing = await this.record(tx, id);
-    if (existing.kind !== input.kind)
-      throw new TandemError('CONFLICT', 'The kind of an environment cannot change; create a new one');
-    const { connection, secrets } = split(input);
-    assertAllowedEndpoints(connection);
-    const stored = this.secretsOf(existing);
-    requireSecretsForMovedEndpoint(existing.connection, connection, stored, secrets);
-    const merged = { ...stored, ...secrets };
-    const { rows } = await tx.query<EnvironmentRecord>(
-      `UPDATE exchange_environments SET name = $2, connection = $3, secret_ciphertext = $4, max_concurrency = $5, test_mailbox = $6, updated_at = now()
-        WHERE id = $1 RETURNING *`,
+export async function createEnvironment(
+  tx: Tx,
+  box: SecretBox,
+  tenantId: string,
+  input: EnvironmentInput,
+): Promise<EnvironmentView> {
+  const { connection, secrets } = split(input);
+  assertAllowedEndpoints(connection);
+  // The id is chosen here: the secret is sealed to its row.
+  const id = randomUUID();
+  const { rows } = await tx
+    .query<EnvironmentRecord>(
+      `INSERT INTO exchange_environments (id, tenant_id, name, kind, connection, secret_ciphertext, max_concurrency, test_mailbox)
+     VALUES ($8, $1, $2, $3, $4, $5, $6, $7) RETURNING *`,
       [
-        id,
+        tenantId,
         input.name,
+        input.kind,
         JSON.stringify(connection),
-        this.box.seal(JSON.stringify(merged), secretBinding(existing.tenant_id, id)),
+        box.seal(JSON.stringify(secrets), secretBinding(tenantId, id)),
         input.maxConcurrency,
         input.testMailbox ?? null,
+        id,
       ],
-    );
-    return toView(rows[0]!, merged);
-  }
+    )
+    .catch((error: { code?: string }) => {
+      if (error.code === '23505')
+        throw new TandemError('CONFLICT', `An environment named "${input.name}" exists already`);
+      throw error;
+    });
+  return toView(rows[0]!, secrets);
+}
 
-  async remove(tx: Tx, id: string): Promise<void> {
-    const used = await tx.query('SELECT 1 FROM mailboxes WHERE environment_id = $1 LIMIT 1', [id]);
-    if (used.rowCount) throw new TandemError('CONFLICT', 'Users still use this environment; move or remove them first');
-    const { rowCount } = await tx.query('DELETE FROM exchange_environments WHERE id = $1', [id]);
-    if (!rowCount) throw new TandemError('NOT_FOUND', `Exchange environment ${id} not found`);
-  }
+/**
+ * Replaces the settings; secrets not sent are kept (write-only fields stay set unless replaced) —
+ * but only while every endpoint and authority stays the same. A stored secret is sent only where
+ * it was entered for: whoever moves the environment to another host must know its secrets.
+ */
+export async function updateEnvironment(
+  tx: Tx,
+  box: SecretBox,
+  id: string,
+  input: EnvironmentInput,
+): Promise<EnvironmentView> {
+  const existing = await environmentRecord(tx, id);
+  if (existing.kind !== input.kind)
+    throw new TandemError('CONFLICT', 'The kind of an environment cannot change; create a new one');
+  const { connection, secrets } = split(input);
+  assertAllowedEndpoints(connection);
+  const stored = secretsOf(box, existing);
+  requireSecretsForMovedEndpoint(existing.connection, connection, stored, secrets);
+  const merged = { ...stored, ...secrets };
+  const { rows } = await tx.query<EnvironmentRecord>(
+    `UPDATE exchange_environments SET name = $2, connection = $3, secret_ciphertext = $4, max_concurrency = $5, test_mailbox = $6, updated_at = now()
+      WHERE id = $1 RETURNING *`,
+    [
+      id,
+      input.name,
+      JSON.stringify(connection),
+      box.seal(JSON.stringify(merged), secretBinding(existing.tenant_id, id)),
+      input.maxConcurrency,
+      input.testMailbox ?? null,
+    ],
+  );
+  return toView(rows[0]!, merged);
+}
 
-  /** The connector's view, with secrets decrypted. Only for workers and the Test button. */
-  async connectorConfig(tx: Tx, id: string): Promise<ExchangeEnvironmentConfig> {
-    const record = await this.record(tx, id);
-    const settings = { ...record.connection, ...this.secretsOf(record) } as Record<string, unknown>;
-    const base = { id: record.id, tenantId: record.tenant_id, maxConcurrency: record.max_concurrency };
-    switch (record.kind) {
-      case 'ews-onprem':
-        return { ...base, kind: 'ews-onprem', ews: settings as never };
-      case 'ews-online':
-        return { ...base, kind: 'ews-online', ews: { ...settings, impersonation: true } as never };
-      case 'graph':
-        return { ...base, kind: 'graph', graph: settings as never };
-    }
+export async function removeEnvironment(tx: Tx, id: string): Promise<void> {
+  const used = await tx.query('SELECT 1 FROM mailboxes WHERE environment_id = $1 LIMIT 1', [id]);
+  if (used.rowCount) throw new TandemError('CONFLICT', 'Users still use this environment; move or remove them first');
+  const { rowCount } = await tx.query('DELETE FROM exchange_environments WHERE id = $1', [id]);
+  if (!rowCount) throw new TandemError('NOT_FOUND', `Exchange environment ${id} not found`);
+}
+
+/** The connector's view, with secrets decrypted. Only for workers and the Test button. */
+export async function environmentConnectorConfig(
+  tx: Tx,
+  box: SecretBox,
+  id: string,
+): Promise<ExchangeEnvironmentConfig> {
+  const record = await environmentRecord(tx, id);
+  const settings = { ...record.connection, ...secretsOf(box, record) } as Record<string, unknown>;
+  const base = { id: record.id, tenantId: record.tenant_id, maxConcurrency: record.max_concurrency };
+  switch (record.kind) {
+    case 'ews-onprem':
+      return { ...base, kind: 'ews-onprem', ews: settings as never };
+    case 'ews-online':
+      return { ...base, kind: 'ews-online', ews: { ...settings, impersonation: true } as never };
+    case 'graph':
+      return { ...base, kind: 'graph', graph: settings as never };
   }
 }

@@ -72,7 +72,7 @@ export const SECRET_KEYS = ['password', 'clientSecret', 'certificate'] as const;
 
 /**
  * Settings that decide where secrets are sent or who may answer: changing one needs the stored
- * secrets again (see EnvironmentRepository.update).
+ * secrets again (see updateEnvironment in environment-repository.ts).
  */
 export const ENDPOINT_KEYS = ['url', 'baseUrl', 'authorityHost', 'directoryId', 'caCertificate'] as const;
 

@@ -4,7 +4,7 @@ import type { MailboxDirectory } from '../connectors/exchange/graph/index.js';
 import type { MailboxConnector } from '../connectors/exchange/mailbox-connector.js';
 import type { ItemKind } from '../connectors/exchange/types.js';
 import { createS4Client, type S4BusinessPartner, type S4Client } from '../connectors/s4/index.js';
-import { EnvironmentRepository } from '../environments/environment-repository.js';
+import { environmentConnectorConfig } from '../environments/environment-repository.js';
 import { TandemError } from '../errors/tandem-error.js';
 import { RedisSemaphore } from '../limits/redis-semaphore.js';
 import type { SecretBox } from '../security/secret-box.js';
@@ -184,11 +184,7 @@ async function currentEnvironments(tx: Tx, mailboxIds: string[]): Promise<Map<st
 /** Connectors per Exchange environment, rebuilt when the environment's settings change. */
 export class ConnectorCache {
   private readonly cache = new Map<string, { version: string; connector: Promise<MailboxConnector> }>();
-  private readonly environments: EnvironmentRepository;
-
-  constructor(private readonly deps: SyncDeps) {
-    this.environments = new EnvironmentRepository(deps.secretBox);
-  }
+  constructor(private readonly deps: SyncDeps) {}
 
   /** The connector for a user's current environment (one query for both the user's environment and its version). */
   async forMailbox(tenantId: string, mailboxId: string): Promise<MailboxConnector> {
@@ -204,7 +200,7 @@ export class ConnectorCache {
     if (cached && cached.version === version) return cached.connector;
     const connector = withTenant(
       tenantId,
-      (tx) => this.environments.connectorConfig(tx, environmentId),
+      (tx) => environmentConnectorConfig(tx, this.deps.secretBox, environmentId),
       this.deps.pool,
     ).then((env) => {
       const limits = { redis: this.deps.redis, keyPrefix: `${this.deps.keyPrefix}:exchange` };

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { createMailboxConnector } from '../connectors/exchange/create-connector.js';
-import { EnvironmentRepository } from '../environments/environment-repository.js';
+import { environmentConnectorConfig } from '../environments/environment-repository.js';
 import { logger } from '../logging/logger.js';
 import { findMailbox } from '../mailboxes/mailbox-repository.js';
 import type { SecretBox } from '../security/secret-box.js';
@@ -27,7 +27,6 @@ export async function endSubscriptionsOfUser(
   tenantId: string,
   mailboxId: string,
 ): Promise<number> {
-  const environments = new EnvironmentRepository(deps.secretBox);
   const found = await withTenant(
     tenantId,
     async (tx) => {
@@ -38,7 +37,7 @@ export async function endSubscriptionsOfUser(
       return {
         live,
         smtp: user.smtpAddress,
-        config: await environments.connectorConfig(tx, user.environmentId),
+        config: await environmentConnectorConfig(tx, deps.secretBox, user.environmentId),
       };
     },
     deps.pool,

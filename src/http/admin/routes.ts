@@ -1,5 +1,11 @@
 import type { Router } from 'express';
-import { EnvironmentRepository } from '../../environments/environment-repository.js';
+import {
+  createEnvironment,
+  getEnvironment,
+  listEnvironments,
+  removeEnvironment,
+  updateEnvironment,
+} from '../../environments/environment-repository.js';
 import { environmentInput, environmentView } from '../../environments/environment-schema.js';
 import { retryDeadLetter } from '../../inbox/dead-letters.js';
 import { backlogStats, lastEventPerSource, listDeadLetters } from '../../inbox/inbox-repository.js';
@@ -162,7 +168,6 @@ export function adminRouteDefinitions(deps: AdminDeps): AnyApiRoute[] {
 
 /** Exchange environments: list, add, read, change, remove. */
 function environmentRoutes(deps: AdminDeps, tenantTx: TenantTx): AnyApiRoute[] {
-  const environments = new EnvironmentRepository(deps.secretBox);
   return [
     defineRoute({
       method: 'get',
@@ -171,7 +176,9 @@ function environmentRoutes(deps: AdminDeps, tenantTx: TenantTx): AnyApiRoute[] {
       summary: 'List Exchange environments',
       scopes: [...READ],
       response: z.object({ items: z.array(environmentView) }),
-      handler: async ({ principal }) => ({ items: await tenantTx(principal.tenantId, (tx) => environments.list(tx)) }),
+      handler: async ({ principal }) => ({
+        items: await tenantTx(principal.tenantId, (tx) => listEnvironments(tx, deps.secretBox)),
+      }),
     }),
     defineRoute({
       method: 'post',
@@ -183,7 +190,7 @@ function environmentRoutes(deps: AdminDeps, tenantTx: TenantTx): AnyApiRoute[] {
       response: environmentView,
       status: 201,
       handler: ({ principal, body }) =>
-        tenantTx(principal.tenantId, (tx) => environments.create(tx, principal.tenantId, body)),
+        tenantTx(principal.tenantId, (tx) => createEnvironment(tx, deps.secretBox, principal.tenantId, body)),
     }),
     defineRoute({
       method: 'get',
@@ -193,7 +200,8 @@ function environmentRoutes(deps: AdminDeps, tenantTx: TenantTx): AnyApiRoute[] {
       scopes: [...READ],
       params: idParams,
       response: environmentView,
-      handler: ({ principal, params }) => tenantTx(principal.tenantId, (tx) => environments.get(tx, params.id)),
+      handler: ({ principal, params }) =>
+        tenantTx(principal.tenantId, (tx) => getEnvironment(tx, deps.secretBox, params.id)),
     }),
     defineRoute({
       method: 'put',
@@ -205,7 +213,7 @@ function environmentRoutes(deps: AdminDeps, tenantTx: TenantTx): AnyApiRoute[] {
       body: environmentInput,
       response: environmentView,
       handler: ({ principal, params, body }) =>
-        tenantTx(principal.tenantId, (tx) => environments.update(tx, params.id, body)),
+        tenantTx(principal.tenantId, (tx) => updateEnvironment(tx, deps.secretBox, params.id, body)),
     }),
     defineRoute({
       method: 'post',
@@ -255,7 +263,7 @@ function environmentRoutes(deps: AdminDeps, tenantTx: TenantTx): AnyApiRoute[] {
       params: idParams,
       response: z.void(),
       status: 204,
-      handler: ({ principal, params }) => tenantTx(principal.tenantId, (tx) => environments.remove(tx, params.id)),
+      handler: ({ principal, params }) => tenantTx(principal.tenantId, (tx) => removeEnvironment(tx, params.id)),
     }),
   ];
 }

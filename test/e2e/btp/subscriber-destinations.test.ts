@@ -7,7 +7,7 @@ import { DEMO_SETTINGS } from '../../../src/demo/seed.js';
 import { startBtpEmulator, type BtpEmulator } from '../../../src/emulators/btp/index.js';
 import { startEwsEmulator, type EwsEmulator } from '../../../src/emulators/ews/index.js';
 import { startS4Emulator, type S4Emulator } from '../../../src/emulators/s4/index.js';
-import { EnvironmentRepository } from '../../../src/environments/environment-repository.js';
+import { createEnvironment } from '../../../src/environments/environment-repository.js';
 import { environmentInput } from '../../../src/environments/environment-schema.js';
 import { freePort } from '../../../src/runtime/free-port.js';
 import { startWeb, type RunningWeb } from '../../../src/runtime/web.js';
@@ -184,8 +184,9 @@ async function seedTenants(): Promise<void> {
     await withTenant(
       tenant.id,
       async (tx) => {
-        const environment = await new EnvironmentRepository(box).create(
+        const environment = await createEnvironment(
           tx,
+          box,
           tenant.id,
           environmentInput.parse({
             kind: 'ews-onprem',

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEwsConnector } from '../../../src/connectors/exchange/ews/ews-connector.js';
 import type { ItemKind } from '../../../src/connectors/exchange/types.js';
 import type { PortableMailbox } from '../../../src/emulators/graph/index.js';
-import { EnvironmentRepository } from '../../../src/environments/environment-repository.js';
+import { environmentConnectorConfig } from '../../../src/environments/environment-repository.js';
 import { SecretBox } from '../../../src/security/secret-box.js';
 import { signDevToken } from '../../../src/security/dev-token.js';
 import { withTenant } from '../../../src/store/transaction.js';
@@ -158,11 +158,7 @@ describe('switching a user from EWS to Graph', { timeout: 150_000 }, () => {
     // 2. The migration: Alice's mailbox content, stamps included, arrives in Exchange Online (here: read
     //    through Tandem's EWS connector and imported into the Graph emulator as portable JSON).
     const box = new SecretBox(system.config.secretKeys);
-    const ewsEnv = await withTenant(
-      'demo',
-      (tx) => new EnvironmentRepository(box).connectorConfig(tx, system.environmentId),
-      pool(),
-    );
+    const ewsEnv = await withTenant('demo', (tx) => environmentConnectorConfig(tx, box, system.environmentId), pool());
     const ews = createEwsConnector(ewsEnv as never, { redis: system.web.redis, keyPrefix: uniqueRedisPrefix('copy') });
     const window = { start: inDays(-30, 0), end: inDays(60, 0) };
     const exported: Record<ItemKind, unknown[]> = { appointment: [], task: [], contact: [] };

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSecretKeyring } from '../../../src/config/config.js';
 import { rotateStoredSecrets } from '../../../src/security/rotate-secrets.js';
 import { SecretBox } from '../../../src/security/secret-box.js';
-import { EnvironmentRepository } from '../../../src/environments/environment-repository.js';
+import { createEnvironment, environmentConnectorConfig } from '../../../src/environments/environment-repository.js';
 import { withSystemScope, withTenant } from '../../../src/store/transaction.js';
 import { saveS4Connection, s4TargetOf } from '../../../src/tenants/s4-connection.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
@@ -48,7 +48,6 @@ describe('rotate-secrets', () => {
 
 describe('secrets are bound to their row and field', () => {
   const box = new SecretBox(parseSecretKeyring(newKey));
-  const environments = new EnvironmentRepository(box);
   const env = (name: string, password: string) => ({
     kind: 'ews-onprem' as const,
     name,
@@ -65,8 +64,8 @@ describe('secrets are bound to their row and field', () => {
     const [a, b] = await withTenant(
       't1',
       async (tx) => [
-        await environments.create(tx, 't1', env('A', 'pw-a')),
-        await environments.create(tx, 't1', env('B', 'pw-b')),
+        await createEnvironment(tx, box, 't1', env('A', 'pw-a')),
+        await createEnvironment(tx, box, 't1', env('B', 'pw-b')),
       ],
       db.pool,
     );
@@ -79,16 +78,20 @@ describe('secrets are bound to their row and field', () => {
         ),
       db.pool,
     );
-    await expect(withTenant('t1', (tx) => environments.connectorConfig(tx, b!.id), db.pool)).rejects.toMatchObject({
+    await expect(withTenant('t1', (tx) => environmentConnectorConfig(tx, box, b!.id), db.pool)).rejects.toMatchObject({
       code: 'SECRET_DECRYPT_FAILED',
     });
-    await expect(withTenant('t1', (tx) => environments.connectorConfig(tx, a!.id), db.pool)).resolves.toMatchObject({
+    await expect(withTenant('t1', (tx) => environmentConnectorConfig(tx, box, a!.id), db.pool)).resolves.toMatchObject({
       ews: { password: 'pw-a' },
     });
   });
 
   it('rotate-secrets binds values written before the binding existed (tenant only) to their row', async () => {
-    const created = await withTenant('t2', (tx) => environments.create(tx, 't2', env('Legacy', 'pw-legacy')), db.pool);
+    const created = await withTenant(
+      't2',
+      (tx) => createEnvironment(tx, box, 't2', env('Legacy', 'pw-legacy')),
+      db.pool,
+    );
     // As written before: v1, bound to the tenant only.
     await withTenant(
       't2',
@@ -100,7 +103,7 @@ describe('secrets are bound to their row and field', () => {
       db.pool,
     );
     await expect(
-      withTenant('t2', (tx) => environments.connectorConfig(tx, created.id), db.pool),
+      withTenant('t2', (tx) => environmentConnectorConfig(tx, box, created.id), db.pool),
     ).resolves.toMatchObject({ ews: { password: 'pw-legacy' } });
     expect((await rotateStoredSecrets(db.pool, box)).rotated).toBe(1);
     const sealed = await withTenant(
@@ -123,7 +126,7 @@ describe('secrets are bound to their row and field', () => {
       }),
     ).toThrow(/integrity/);
     await expect(
-      withTenant('t2', (tx) => environments.connectorConfig(tx, created.id), db.pool),
+      withTenant('t2', (tx) => environmentConnectorConfig(tx, box, created.id), db.pool),
     ).resolves.toMatchObject({ ews: { password: 'pw-legacy' } });
   });
 });
