@@ -213,3 +213,18 @@ export async function environmentConnectorConfig(
       return { ...base, kind: 'graph', graph: settings as never };
   }
 }
+
+/** Every environment's id and name (no secrets), e.g. to resolve the environment column of a user import. */
+export async function listEnvironmentNames(tx: Tx): Promise<{ id: string; name: string }[]> {
+  const { rows } = await tx.query<{ id: string; name: string }>('SELECT id, name FROM exchange_environments');
+  return rows;
+}
+
+/** The kinds of those of `ids` that are environments of the transaction's tenant. */
+export async function environmentKinds(tx: Tx, ids: string[]): Promise<{ id: string; kind: string }[]> {
+  const { rows } = await tx.query<{ id: string; kind: string }>(
+    'SELECT id, kind FROM exchange_environments WHERE id = ANY($1)',
+    [ids],
+  );
+  return rows;
+}

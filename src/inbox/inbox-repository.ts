@@ -272,3 +272,20 @@ export async function lastEventPerSource(tx: Tx): Promise<Map<string, Date>> {
   );
   return new Map(rows.map((r) => [r.source, r.at]));
 }
+
+/**
+ * Stores an event Tandem raises itself (source `system`) in the caller's transaction, so the row
+ * exists exactly when the change that asked for it commits; the event id doubles as correlation id.
+ */
+export async function insertSystemEvent(
+  tx: Tx,
+  tenantId: string,
+  event: { eventId: string; type: string; subject: string; payload: unknown },
+): Promise<number> {
+  const { rows } = await tx.query<{ id: number }>(
+    `INSERT INTO inbox (tenant_id, source, event_id, type, subject, payload, correlation_id)
+     VALUES ($1, 'system', $2, $3, $4, $5, $2) RETURNING id`,
+    [tenantId, event.eventId, event.type, event.subject, JSON.stringify(event.payload)],
+  );
+  return rows[0]!.id;
+}

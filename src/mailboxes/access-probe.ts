@@ -8,6 +8,7 @@ import { withSystemScope, withTenant } from '../store/transaction.js';
 import { enqueueInitialLoads, requestInitialLoad } from './initial-load-request.js';
 import type { InboxEnqueuer } from '../queue/queues.js';
 import { ACCESS_DENIED_STATUS, mailboxRefusal } from './mailbox-access.js';
+import { claimMailboxesForAccessProbe, restoreMailboxAccess } from './mailbox-repository.js';
 
 /** An S/4 key no activity has: the probe's stamp search reads the calendar and finds nothing. */
 const PROBE_KEY = 'tandem-access-probe';
@@ -43,20 +44,9 @@ export async function probeDeniedMailboxes(
   limit = 100,
   now = new Date(),
 ): Promise<AccessProbeResult> {
+  // Across tenants: the due users are found in the system scope, each is then probed in its tenant.
   const due = await withSystemScope(
-    async (tx) =>
-      (
-        await tx.query<{ tenant_id: string; id: string }>(
-          `UPDATE mailboxes m SET access_probed_at = $1
-            WHERE m.id IN (
-              SELECT m2.id FROM mailboxes m2 JOIN tenants t ON t.id = m2.tenant_id AND t.state = 'active'
-               WHERE m2.status = $4 AND m2.enabled
-                 AND (m2.access_probed_at IS NULL OR m2.access_probed_at <= $1::timestamptz - make_interval(secs => $2))
-               ORDER BY m2.access_probed_at NULLS FIRST LIMIT $3 FOR UPDATE OF m2 SKIP LOCKED)
-          RETURNING m.tenant_id, m.id`,
-          [now.toISOString(), intervalSeconds, limit, ACCESS_DENIED_STATUS],
-        )
-      ).rows,
+    (tx) => claimMailboxesForAccessProbe(tx, { now, intervalSeconds, limit, deniedStatus: ACCESS_DENIED_STATUS }),
     deps.pool,
   );
   let restored = 0;
@@ -87,11 +77,7 @@ async function probeOne(deps: AccessProbeDeps, tenantId: string, mailboxId: stri
   const load = await withTenant(
     tenantId,
     async (tx) => {
-      const changed = await tx.query(
-        `UPDATE mailboxes SET status = 'new', last_error = NULL, updated_at = now() WHERE id = $1 AND status = $2`,
-        [mailboxId, ACCESS_DENIED_STATUS],
-      );
-      if (!changed.rowCount) return undefined;
+      if (!(await restoreMailboxAccess(tx, mailboxId, ACCESS_DENIED_STATUS))) return undefined;
       await writeJournal(tx, tenantId, [
         {
           mailboxId,

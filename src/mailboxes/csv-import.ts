@@ -1,9 +1,11 @@
 import { parse } from 'csv-parse/sync';
 import { TandemError } from '../errors/tandem-error.js';
-import type { Tx } from '../store/transaction.js';
+import { listEnvironmentNames } from '../environments/environment-repository.js';
+import { withSavepoint, type Tx } from '../store/transaction.js';
 import { z } from '../validation/zod.js';
 import type { EmployeeResolver } from './employee-directory.js';
 import type { QueuedInitialLoad } from './initial-load-request.js';
+import { findMailboxIdByAddress } from './mailbox-repository.js';
 import { mailboxInput } from './mailbox-schema.js';
 import { userLifecycle } from './user-lifecycle.js';
 
@@ -57,7 +59,7 @@ export async function importMailboxesCsv(
   if (records.length > MAX_IMPORT_ROWS)
     throw new TandemError('PAYLOAD_TOO_LARGE', `At most ${MAX_IMPORT_ROWS} rows per import`);
   const environments = new Map(
-    (await tx.query<{ id: string; name: string }>('SELECT id, name FROM exchange_environments')).rows.flatMap(
+    (await listEnvironmentNames(tx)).flatMap(
       (env) =>
         [
           [env.name.toLowerCase(), env.id],
@@ -99,25 +101,22 @@ export async function importMailboxesCsv(
       });
       continue;
     }
-    await tx.query('SAVEPOINT import_row');
-    try {
-      const existing = await tx.query<{ id: string }>(
-        'SELECT id FROM mailboxes WHERE lower(smtp_address) = lower($1)',
-        [parsed.data.smtpAddress],
-      );
-      let change;
-      if (existing.rows[0]) {
+    // Each row in its own savepoint: a failing row is reported and leaves the others in place.
+    const imported = await withSavepoint(tx, async () => {
+      const existingId = await findMailboxIdByAddress(tx, parsed.data.smtpAddress);
+      if (existingId) {
         const { smtpAddress: _address, ...patch } = parsed.data;
-        change = await userLifecycle.change(tx, tenantId, existing.rows[0].id, patch, employees, by);
-        results.push({ row, smtpAddress, outcome: 'updated', message: null });
-      } else {
-        change = await userLifecycle.add(tx, tenantId, parsed.data, await employees.resolve(parsed.data), by);
-        results.push({ row, smtpAddress, outcome: 'created', message: null });
+        const change = await userLifecycle.change(tx, tenantId, existingId, patch, employees, by);
+        return { outcome: 'updated' as const, change };
       }
-      await tx.query('RELEASE SAVEPOINT import_row');
-      if (change.initialLoad) initialLoads.push(change.initialLoad);
-    } catch (error) {
-      await tx.query('ROLLBACK TO SAVEPOINT import_row');
+      const change = await userLifecycle.add(tx, tenantId, parsed.data, await employees.resolve(parsed.data), by);
+      return { outcome: 'created' as const, change };
+    });
+    if (imported.ok) {
+      results.push({ row, smtpAddress, outcome: imported.value.outcome, message: null });
+      if (imported.value.change.initialLoad) initialLoads.push(imported.value.change.initialLoad);
+    } else {
+      const { error } = imported;
       results.push({
         row,
         smtpAddress,

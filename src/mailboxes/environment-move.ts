@@ -1,7 +1,10 @@
 import { TandemError } from '../errors/tandem-error.js';
+import { environmentKinds } from '../environments/environment-repository.js';
 import { writeJournal } from '../journal/journal.js';
+import { forgetFolderSyncStates, retireMailboxSubscriptions } from '../subscriptions/subscription-repository.js';
 import type { Tx } from '../store/transaction.js';
 import { requestInitialLoad, type QueuedInitialLoad } from './initial-load-request.js';
+import { forgetExchangeObjectId, forgetLinkedExchangeItems, moveMailboxesToEnvironment } from './mailbox-repository.js';
 
 /**
  * A user moved to another Exchange environment — typically EWS → Graph when an Exchange Online
@@ -22,24 +25,18 @@ export async function resetForEnvironmentMove(
   from: string,
   to: string,
 ): Promise<void> {
-  const links = await tx.query(
-    `UPDATE links SET exchange_item_id = NULL, change_key = NULL, updated_at = now() WHERE mailbox_id = $1 AND exchange_item_id IS NOT NULL`,
-    [mailboxId],
-  );
-  await tx.query('DELETE FROM folder_sync_states WHERE mailbox_id = $1', [mailboxId]);
+  const linksRekeyed = await forgetLinkedExchangeItems(tx, mailboxId);
+  await forgetFolderSyncStates(tx, mailboxId);
   // The Entra object id belongs to the old environment's directory; the new backend resolves its own.
-  await tx.query('UPDATE mailboxes SET exchange_object_id = NULL WHERE id = $1', [mailboxId]);
-  const subscriptions = await tx.query(
-    `UPDATE subscriptions SET state = 'retired', updated_at = now() WHERE mailbox_id = $1 AND state <> 'retired'`,
-    [mailboxId],
-  );
+  await forgetExchangeObjectId(tx, mailboxId);
+  const subscriptionsRetired = await retireMailboxSubscriptions(tx, mailboxId);
   await writeJournal(tx, tenantId, [
     {
       mailboxId,
       objectKind: 'mailbox',
       outcome: 'info',
       reason: 'mailbox.environmentChanged',
-      details: { from, to, linksRekeyed: links.rowCount ?? 0, subscriptionsRetired: subscriptions.rowCount ?? 0 },
+      details: { from, to, linksRekeyed, subscriptionsRetired },
     },
   ]);
 }
@@ -68,16 +65,11 @@ export async function moveEnvironmentUsersBatch(
   move: { from: string; to: string; by: string },
   limit = BULK_MOVE_BATCH,
 ): Promise<BulkMoveBatch> {
-  const { rows } = await tx.query<{ id: string; enabled: boolean; employee_bp: string | null }>(
-    `UPDATE mailboxes SET environment_id = $2, updated_at = now()
-      WHERE id IN (SELECT id FROM mailboxes WHERE environment_id = $1 ORDER BY created_at, id LIMIT $3 FOR UPDATE)
-      RETURNING id, enabled, employee_bp`,
-    [move.from, move.to, limit],
-  );
+  const rows = await moveMailboxesToEnvironment(tx, move.from, move.to, limit);
   const initialLoads: QueuedInitialLoad[] = [];
   for (const user of rows) {
     await resetForEnvironmentMove(tx, tenantId, user.id, move.from, move.to);
-    if (user.enabled && user.employee_bp)
+    if (user.enabled && user.employeeBp)
       initialLoads.push(
         await requestInitialLoad(tx, tenantId, user.id, { by: move.by, reason: 'environmentMove.bulk' }),
       );
@@ -97,10 +89,7 @@ export async function checkBulkMove(
     throw new TandemError('VALIDATION_FAILED', 'The users are in this environment already', {
       fieldErrors: [{ path: 'to', message: 'choose another environment' }],
     });
-  const { rows } = await tx.query<{ id: string; kind: string }>(
-    'SELECT id, kind FROM exchange_environments WHERE id = ANY($1)',
-    [[move.from, move.to]],
-  );
+  const rows = await environmentKinds(tx, [move.from, move.to]);
   const from = rows.find((r) => r.id === move.from);
   const to = rows.find((r) => r.id === move.to);
   if (!from) throw new TandemError('NOT_FOUND', `Environment ${move.from} not found`);

@@ -1,7 +1,9 @@
 import { logger } from '../logging/logger.js';
 import { inboxJob, type InboxEnqueuer } from '../queue/queues.js';
 import type { Tx } from '../store/transaction.js';
+import { insertSystemEvent } from '../inbox/inbox-repository.js';
 import { INBOX_EVENT_TYPES, subjects } from '../inbox/subjects.js';
+import { setInitialLoad } from './mailbox-repository.js';
 
 const INITIAL_LOAD = INBOX_EVENT_TYPES.initialLoad;
 const initialLoadSubject = subjects.initialLoad;
@@ -27,24 +29,16 @@ export async function requestInitialLoad(
   mailboxId: string,
   cause: { by: string; reason: string },
 ): Promise<QueuedInitialLoad> {
-  await tx.query(`UPDATE mailboxes SET initial_load = $2, updated_at = now() WHERE id = $1`, [
-    mailboxId,
-    JSON.stringify({ state: 'queued', done: 0, total: null, startedAt: null, finishedAt: null }),
-  ]);
+  await setInitialLoad(tx, mailboxId, { state: 'queued', done: 0, total: null, startedAt: null, finishedAt: null });
   const eventId = `initial-load:${mailboxId}:${Date.now()}:${Math.random().toString(36).slice(2, 8)}`;
-  const { rows } = await tx.query<{ id: number }>(
-    `INSERT INTO inbox (tenant_id, source, event_id, type, subject, payload, correlation_id)
-     VALUES ($1, 'system', $2, $3, $4, $5, $2) RETURNING id`,
-    [
-      tenantId,
-      eventId,
-      INITIAL_LOAD,
-      initialLoadSubject(mailboxId),
-      JSON.stringify({ requestedBy: cause.by, reason: cause.reason }),
-    ],
-  );
+  const id = await insertSystemEvent(tx, tenantId, {
+    eventId,
+    type: INITIAL_LOAD,
+    subject: initialLoadSubject(mailboxId),
+    payload: { requestedBy: cause.by, reason: cause.reason },
+  });
   return {
-    id: rows[0]!.id,
+    id,
     tenantId,
     type: INITIAL_LOAD,
     subject: initialLoadSubject(mailboxId),
@@ -74,13 +68,4 @@ export function needsInitialLoad(
   if (!after.enabled || !after.employeeBp) return false;
   if (!before) return true;
   return !before.enabled || before.employeeBp !== after.employeeBp;
-}
-
-/** How many users of the transaction's tenant other than `exceptId` have an initial load queued or running. */
-export async function countInitialLoadsInProgress(tx: Tx, exceptId: string): Promise<number> {
-  const { rows } = await tx.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM mailboxes WHERE id <> $1 AND initial_load->>'state' IN ('queued', 'running')`,
-    [exceptId],
-  );
-  return rows[0]!.n;
 }

@@ -3,6 +3,8 @@ import { writeJournal } from '../journal/journal.js';
 import { logger } from '../logging/logger.js';
 import type { Pool } from '../store/pool.js';
 import { withTenant } from '../store/transaction.js';
+import { retireMailboxSubscriptions } from '../subscriptions/subscription-repository.js';
+import { markMailboxAccessDenied } from './mailbox-repository.js';
 
 /** The user status of a mailbox Exchange refuses to Tandem while the environment itself works. */
 export const ACCESS_DENIED_STATUS = 'accessDenied';
@@ -70,26 +72,15 @@ export async function markAccessDenied(
   await withTenant(
     tenantId,
     async (tx) => {
-      const changed = await tx.query(
-        `UPDATE mailboxes SET status = $2, last_error = $3, access_probed_at = now(), updated_at = now()
-          WHERE id = $1 AND status <> $2`,
-        [
-          mailboxId,
-          ACCESS_DENIED_STATUS,
-          JSON.stringify({
-            code: refusal.code,
-            remoteCode: refusal.remoteCode,
-            message: refusal.message,
-            hint: refusal.hint,
-            at: new Date().toISOString(),
-          }),
-        ],
-      );
-      if (!changed.rowCount) return;
-      const retired = await tx.query(
-        `UPDATE subscriptions SET state = 'retired', updated_at = now() WHERE mailbox_id = $1 AND state <> 'retired'`,
-        [mailboxId],
-      );
+      const changed = await markMailboxAccessDenied(tx, mailboxId, ACCESS_DENIED_STATUS, {
+        code: refusal.code,
+        remoteCode: refusal.remoteCode,
+        message: refusal.message,
+        hint: refusal.hint,
+        at: new Date().toISOString(),
+      });
+      if (!changed) return;
+      const retired = await retireMailboxSubscriptions(tx, mailboxId);
       await writeJournal(tx, tenantId, [
         {
           ...(correlationId ? { correlationId } : {}),
@@ -101,7 +92,7 @@ export async function markAccessDenied(
             code: refusal.remoteCode,
             message: refusal.message,
             hint: refusal.hint,
-            subscriptionsRetired: retired.rowCount ?? 0,
+            subscriptionsRetired: retired,
           },
         },
       ]);

@@ -188,3 +188,103 @@ export async function countMailboxesByStatus(tx: Tx): Promise<Record<string, num
   );
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }
+
+/** How many users of the transaction's tenant other than `exceptId` have an initial load queued or running. */
+export async function countInitialLoadsInProgress(tx: Tx, exceptId: string): Promise<number> {
+  const { rows } = await tx.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM mailboxes WHERE id <> $1 AND initial_load->>'state' IN ('queued', 'running')`,
+    [exceptId],
+  );
+  return rows[0]!.n;
+}
+
+/** The id of the user with this address (compared case-insensitively, as the unique index does), if any. */
+export async function findMailboxIdByAddress(tx: Tx, smtpAddress: string): Promise<string | undefined> {
+  const { rows } = await tx.query<{ id: string }>('SELECT id FROM mailboxes WHERE lower(smtp_address) = lower($1)', [
+    smtpAddress,
+  ]);
+  return rows[0]?.id;
+}
+
+/**
+ * Moves up to `limit` users of environment `from` to `to` (oldest first, rows locked) and returns
+ * them; the caller resets each one's Exchange state.
+ */
+export async function moveMailboxesToEnvironment(
+  tx: Tx,
+  from: string,
+  to: string,
+  limit: number,
+): Promise<{ id: string; enabled: boolean; employeeBp: string | null }[]> {
+  const { rows } = await tx.query<{ id: string; enabled: boolean; employee_bp: string | null }>(
+    `UPDATE mailboxes SET environment_id = $2, updated_at = now()
+      WHERE id IN (SELECT id FROM mailboxes WHERE environment_id = $1 ORDER BY created_at, id LIMIT $3 FOR UPDATE)
+      RETURNING id, enabled, employee_bp`,
+    [from, to, limit],
+  );
+  return rows.map((r) => ({ id: r.id, enabled: r.enabled, employeeBp: r.employee_bp }));
+}
+
+/**
+ * Forgets the Exchange item ids and change keys of a user's links (the S/4 key, snapshot and role
+ * stay); returns how many links lost theirs. Used when the user moves to another Exchange backend,
+ * whose item ids differ.
+ */
+export async function forgetLinkedExchangeItems(tx: Tx, mailboxId: string): Promise<number> {
+  const { rowCount } = await tx.query(
+    `UPDATE links SET exchange_item_id = NULL, change_key = NULL, updated_at = now() WHERE mailbox_id = $1 AND exchange_item_id IS NOT NULL`,
+    [mailboxId],
+  );
+  return rowCount ?? 0;
+}
+
+/** Forgets the user's Entra object id: it belongs to the old environment's directory. */
+export async function forgetExchangeObjectId(tx: Tx, mailboxId: string): Promise<void> {
+  await tx.query('UPDATE mailboxes SET exchange_object_id = NULL WHERE id = $1', [mailboxId]);
+}
+
+/** Marks the user access-denied with the refusal as its last error; false if it was so already. */
+export async function markMailboxAccessDenied(
+  tx: Tx,
+  mailboxId: string,
+  status: string,
+  lastError: Record<string, unknown>,
+): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `UPDATE mailboxes SET status = $2, last_error = $3, access_probed_at = now(), updated_at = now()
+      WHERE id = $1 AND status <> $2`,
+    [mailboxId, status, JSON.stringify(lastError)],
+  );
+  return Boolean(rowCount);
+}
+
+/** Puts an access-denied user back to `new`; false if it was no longer in that status. */
+export async function restoreMailboxAccess(tx: Tx, mailboxId: string, deniedStatus: string): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `UPDATE mailboxes SET status = 'new', last_error = NULL, updated_at = now() WHERE id = $1 AND status = $2`,
+    [mailboxId, deniedStatus],
+  );
+  return Boolean(rowCount);
+}
+
+/**
+ * Claims up to `limit` access-denied users of active tenants whose last probe is at least
+ * `intervalSeconds` old, marking them probed at `now`. Runs across tenants, so `tx` must be a
+ * system-scope transaction (withSystemScope); SKIP LOCKED lets several workers probe side by side.
+ */
+export async function claimMailboxesForAccessProbe(
+  tx: Tx,
+  options: { now: Date; intervalSeconds: number; limit: number; deniedStatus: string },
+): Promise<{ tenant_id: string; id: string }[]> {
+  const { rows } = await tx.query<{ tenant_id: string; id: string }>(
+    `UPDATE mailboxes m SET access_probed_at = $1
+      WHERE m.id IN (
+        SELECT m2.id FROM mailboxes m2 JOIN tenants t ON t.id = m2.tenant_id AND t.state = 'active'
+         WHERE m2.status = $4 AND m2.enabled
+           AND (m2.access_probed_at IS NULL OR m2.access_probed_at <= $1::timestamptz - make_interval(secs => $2))
+         ORDER BY m2.access_probed_at NULLS FIRST LIMIT $3 FOR UPDATE OF m2 SKIP LOCKED)
+    RETURNING m.tenant_id, m.id`,
+    [options.now.toISOString(), options.intervalSeconds, options.limit, options.deniedStatus],
+  );
+  return rows;
+}

@@ -138,3 +138,24 @@ export async function withSyncWrite<T>(
 export async function withSystemScope<T>(fn: (tx: Tx) => Promise<T>, pool: Pool = sharedPool()): Promise<T> {
   return runInTransaction(pool, { 'tandem.scope': 'system' }, fn);
 }
+
+/** What a savepoint's work came to: its value, or the error that rolled it back. */
+export type SavepointOutcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/**
+ * Runs `fn` inside a savepoint of the caller's transaction: when `fn` throws, only its own writes
+ * are rolled back and the transaction stays usable, so one bad row of a batch (a user import) does
+ * not void the others. The error is returned, not thrown; a failing rollback is thrown, since the
+ * transaction is then unusable.
+ */
+export async function withSavepoint<T>(tx: Tx, fn: () => Promise<T>): Promise<SavepointOutcome<T>> {
+  await tx.query('SAVEPOINT tandem_savepoint');
+  try {
+    const value = await fn();
+    await tx.query('RELEASE SAVEPOINT tandem_savepoint');
+    return { ok: true, value };
+  } catch (error) {
+    await tx.query('ROLLBACK TO SAVEPOINT tandem_savepoint');
+    return { ok: false, error };
+  }
+}

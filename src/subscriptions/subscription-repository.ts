@@ -243,6 +243,20 @@ export async function forgetExchangeState(tx: Tx, environmentId: string): Promis
   return rowCount ?? 0;
 }
 
+/** Retires every live subscription of a user (EWS is answered "Unsubscribe" on its next call); returns how many. */
+export async function retireMailboxSubscriptions(tx: Tx, mailboxId: string): Promise<number> {
+  const { rowCount } = await tx.query(
+    `UPDATE subscriptions SET state = 'retired', updated_at = now() WHERE mailbox_id = $1 AND state <> 'retired'`,
+    [mailboxId],
+  );
+  return rowCount ?? 0;
+}
+
+/** Drops a user's folder sync states, so change tracking of each folder starts from the beginning. */
+export async function forgetFolderSyncStates(tx: Tx, mailboxId: string): Promise<void> {
+  await tx.query('DELETE FROM folder_sync_states WHERE mailbox_id = $1', [mailboxId]);
+}
+
 export interface SubscriptionCounts {
   active: number;
   pending: number;

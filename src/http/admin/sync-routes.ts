@@ -1,11 +1,7 @@
 import { TandemError } from '../../errors/tandem-error.js';
 import type { InboxWriter } from '../../inbox/inbox-writer.js';
-import { getMailbox } from '../../mailboxes/mailbox-repository.js';
-import {
-  countInitialLoadsInProgress,
-  enqueueInitialLoads,
-  requestInitialLoad,
-} from '../../mailboxes/initial-load-request.js';
+import { countInitialLoadsInProgress, getMailbox } from '../../mailboxes/mailbox-repository.js';
+import { enqueueInitialLoads, requestInitialLoad } from '../../mailboxes/initial-load-request.js';
 import { decidePendingDeletion, listPendingDeletions } from '../../pending-deletions/pending-deletion-repository.js';
 import type { SecretBox } from '../../security/secret-box.js';
 import type { Pool } from '../../store/pool.js';
