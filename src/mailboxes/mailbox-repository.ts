@@ -288,3 +288,19 @@ export async function claimMailboxesForAccessProbe(
   );
   return rows;
 }
+
+/** A user whose subscription became active is in sync, unless disabled or refused meanwhile. */
+export async function markMailboxInSync(tx: Tx, mailboxId: string): Promise<void> {
+  await tx.query(
+    `UPDATE mailboxes SET status = 'in-sync', last_error = NULL, updated_at = now() WHERE id = $1 AND status IN ('new', 'subscribing', 'failing')`,
+    [mailboxId],
+  );
+}
+
+/** Marks a user failing, with the error as its last error. */
+export async function markMailboxFailing(tx: Tx, mailboxId: string, lastError: Record<string, unknown>): Promise<void> {
+  await tx.query(`UPDATE mailboxes SET status = 'failing', last_error = $2, updated_at = now() WHERE id = $1`, [
+    mailboxId,
+    JSON.stringify(lastError),
+  ]);
+}

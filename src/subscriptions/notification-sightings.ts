@@ -2,7 +2,12 @@ import { logger } from '../logging/logger.js';
 import type { Pool } from '../store/pool.js';
 import { withTenant } from '../store/transaction.js';
 import { TandemError } from '../errors/tandem-error.js';
-import { findSubscriptionByToken, findSubscriptionsByTokens, type SubscriptionRow } from './subscription-repository.js';
+import {
+  findSubscriptionByToken,
+  findSubscriptionsByTokens,
+  recordSubscriptionSightings,
+  type SubscriptionRow,
+} from './subscription-repository.js';
 import { groupBy } from '../util/group-by.js';
 
 /** How long a token's subscription is reused before it is read again (a retired one then answers Unsubscribe). */
@@ -168,18 +173,14 @@ export class NotificationSightings {
         await withTenant(
           tenantId,
           (tx) =>
-            tx.query(
-              `UPDATE subscriptions s
-              SET last_notification_at = GREATEST(s.last_notification_at, u.seen_at), updated_at = now(),
-                  watermark = COALESCE(u.watermark, s.watermark), gap_detected_at = COALESCE(u.gap_at, s.gap_detected_at)
-             FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::timestamptz[]) AS u(id, seen_at, watermark, gap_at)
-            WHERE s.id = u.id`,
-              [
-                entries.map(([id]) => id),
-                entries.map(([, s]) => s.seenAt),
-                entries.map(([, s]) => s.watermark ?? null),
-                entries.map(([, s]) => s.gapAt ?? null),
-              ],
+            recordSubscriptionSightings(
+              tx,
+              entries.map(([id, s]) => ({
+                id,
+                seenAt: s.seenAt,
+                watermark: s.watermark ?? null,
+                gapAt: s.gapAt ?? null,
+              })),
             ),
           this.pool,
         );

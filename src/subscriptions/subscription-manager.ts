@@ -4,6 +4,7 @@ import type { ItemKind, SubscriptionRequest } from '../connectors/exchange/types
 import { isTandemError } from '../errors/tandem-error.js';
 import { writeJournal } from '../journal/journal.js';
 import { markAccessDenied, mailboxRefusal } from '../mailboxes/mailbox-access.js';
+import { markMailboxFailing, markMailboxInSync } from '../mailboxes/mailbox-repository.js';
 import { logger } from '../logging/logger.js';
 import type { InboxWriter } from '../inbox/inbox-writer.js';
 import type { Pool } from '../store/pool.js';
@@ -14,8 +15,11 @@ import {
   activateSubscription,
   createPendingSubscription,
   dueSubscriptions,
+  extendSubscription,
+  foldersWithoutSubscription,
   liveSubscriptions,
   retireSubscription,
+  staleSubscriptions,
   type SubscriptionRow,
 } from './subscription-repository.js';
 
@@ -97,10 +101,7 @@ export class SubscriptionManager {
             remote,
             connector.backend === 'ews' ? request.statusFrequencyMinutes : undefined,
           );
-          await tx.query(
-            `UPDATE mailboxes SET status = 'in-sync', last_error = NULL, updated_at = now() WHERE id = $1 AND status IN ('new', 'subscribing', 'failing')`,
-            [mailboxId],
-          );
+          await markMailboxInSync(tx, mailboxId);
         },
         this.deps.pool,
       );
@@ -117,14 +118,11 @@ export class SubscriptionManager {
         tenantId,
         async (tx) => {
           await retireSubscription(tx, pending.id);
-          await tx.query(`UPDATE mailboxes SET status = 'failing', last_error = $2, updated_at = now() WHERE id = $1`, [
-            mailboxId,
-            JSON.stringify({
-              code: (error as { code?: string }).code ?? 'INTERNAL',
-              message: (error as Error).message,
-              at: new Date().toISOString(),
-            }),
-          ]);
+          await markMailboxFailing(tx, mailboxId, {
+            code: (error as { code?: string }).code ?? 'INTERNAL',
+            message: (error as Error).message,
+            at: new Date().toISOString(),
+          });
         },
         this.deps.pool,
       );
@@ -153,26 +151,8 @@ export class SubscriptionManager {
   async maintain(): Promise<{ subscribed: number; renewed: number; unsubscribed: number; failed: number }> {
     const counts = { subscribed: 0, renewed: 0, unsubscribed: 0, failed: 0 };
     const limit = this.deps.batchSize ?? 200;
-    const missing = await withSystemScope(
-      async (tx) =>
-        (
-          await tx.query<{ tenant_id: string; mailbox_id: string; kind: ItemKind }>(
-            `SELECT m.tenant_id, m.id AS mailbox_id, k.kind FROM mailboxes m
-         JOIN tenants t ON t.id = m.tenant_id AND t.state = 'active'
-         JOIN exchange_environments e ON e.id = m.environment_id
-         CROSS JOIN LATERAL (VALUES ('appointment', 'calendar', m.sync_appointments), ('task', 'tasks', m.sync_tasks), ('contact', 'contacts', m.sync_contacts)) AS k(kind, folder, on_)
-        WHERE m.enabled AND k.on_
-          -- A refused mailbox is subscribed again when the access probe has seen access granted.
-          AND m.status <> 'accessDenied'
-          -- Graph has no app-only To Do notifications: those lists are polled (todo-poll.ts).
-          AND NOT (k.kind = 'task' AND e.kind = 'graph')
-          AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.mailbox_id = m.id AND s.folder = k.folder AND s.state <> 'retired')
-        ORDER BY m.created_at LIMIT $1`,
-            [limit],
-          )
-        ).rows,
-      this.deps.pool,
-    );
+    // Maintenance covers every tenant: the work is found in the system scope, then done per tenant.
+    const missing = await withSystemScope((tx) => foldersWithoutSubscription(tx, limit), this.deps.pool);
     for (const row of missing) {
       try {
         await this.subscribe(row.tenant_id, row.mailbox_id, row.kind);
@@ -198,25 +178,7 @@ export class SubscriptionManager {
         logger.warn({ err: error, tenantId: due.tenantId, subscriptionId: due.id }, 'renewal failed; will retry');
       }
     }
-    const stale = await withSystemScope(
-      async (tx) =>
-        (
-          await tx.query<{ id: string; tenant_id: string; mailbox_id: string; folder: string }>(
-            `SELECT s.id, s.tenant_id, s.mailbox_id, s.folder FROM subscriptions s JOIN mailboxes m ON m.id = s.mailbox_id
-         JOIN exchange_environments e ON e.id = m.environment_id
-        WHERE s.state <> 'retired' AND (NOT m.enabled
-          OR (s.folder = 'calendar' AND NOT m.sync_appointments) OR (s.folder = 'tasks' AND NOT m.sync_tasks) OR (s.folder = 'contacts' AND NOT m.sync_contacts)
-          -- The user moved to an environment of the other backend (EWS → Graph): a worker that still had
-          -- the old environment cached may have subscribed there again; retire it, the next run subscribes anew.
-          OR s.backend <> CASE e.kind WHEN 'graph' THEN 'graph' ELSE 'ews' END
-          -- A Graph To Do subscription cannot exist (Graph refuses it app-only); never keep one.
-          OR (s.folder = 'tasks' AND s.backend = 'graph'))
-        LIMIT $1`,
-            [limit],
-          )
-        ).rows,
-      this.deps.pool,
-    );
+    const stale = await withSystemScope((tx) => staleSubscriptions(tx, limit), this.deps.pool);
     for (const row of stale) {
       // Ended at Exchange first where it can be: a Graph subscription of a disabled user would otherwise
       // keep posting until it expires (days). EWS push ends with the next notification answered
@@ -253,11 +215,7 @@ export class SubscriptionManager {
       );
       await withTenant(
         subscription.tenantId,
-        (tx) =>
-          tx.query('UPDATE subscriptions SET expires_at = $2, updated_at = now() WHERE id = $1', [
-            subscription.id,
-            remote.expiresAt ?? null,
-          ]),
+        (tx) => extendSubscription(tx, subscription.id, remote.expiresAt ?? null),
         this.deps.pool,
       );
       return;

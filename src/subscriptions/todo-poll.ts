@@ -3,6 +3,7 @@ import { INBOX_EVENT_TYPES, subjects } from '../inbox/subjects.js';
 import type { Pool } from '../store/pool.js';
 import { withSystemScope } from '../store/transaction.js';
 import { groupBy } from '../util/group-by.js';
+import { claimTodoPolls } from './subscription-repository.js';
 
 /**
  * Microsoft Graph sends no change notifications for To Do tasks to an app: the subscription
@@ -23,25 +24,7 @@ export async function queueTodoPolls(
   limit = 500,
   now = new Date(),
 ): Promise<number> {
-  const due = await withSystemScope(
-    async (tx) =>
-      (
-        await tx.query<{ tenant_id: string; id: string }>(
-          `UPDATE mailboxes m SET tasks_polled_at = $1
-      WHERE m.id IN (
-        SELECT m2.id FROM mailboxes m2
-          JOIN tenants t ON t.id = m2.tenant_id AND t.state = 'active'
-          JOIN exchange_environments e ON e.id = m2.environment_id AND e.kind = 'graph'
-         WHERE m2.enabled AND m2.sync_tasks AND m2.status <> 'accessDenied'
-           AND (m2.tasks_polled_at IS NULL OR m2.tasks_polled_at <= $1::timestamptz - make_interval(secs => $2))
-         ORDER BY m2.tasks_polled_at NULLS FIRST, m2.created_at
-         LIMIT $3 FOR UPDATE OF m2 SKIP LOCKED)
-      RETURNING m.tenant_id, m.id`,
-          [now.toISOString(), intervalSeconds, limit],
-        )
-      ).rows,
-    pool,
-  );
+  const due = await withSystemScope((tx) => claimTodoPolls(tx, { now, intervalSeconds, limit }), pool);
   for (const [tenantId, rows] of groupBy(due, (row) => row.tenant_id)) {
     await inbox.write(
       rows.map((row) => {
