@@ -252,6 +252,11 @@ export async function retireMailboxSubscriptions(tx: Tx, mailboxId: string): Pro
   return rowCount ?? 0;
 }
 
+/** Retires every live subscription of the transaction's tenant (offboarding). */
+export async function retireAllSubscriptions(tx: Tx): Promise<void> {
+  await tx.query(`UPDATE subscriptions SET state = 'retired', updated_at = now() WHERE state <> 'retired'`);
+}
+
 /** Drops a user's folder sync states, so change tracking of each folder starts from the beginning. */
 export async function forgetFolderSyncStates(tx: Tx, mailboxId: string): Promise<void> {
   await tx.query('DELETE FROM folder_sync_states WHERE mailbox_id = $1', [mailboxId]);

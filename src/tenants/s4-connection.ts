@@ -4,6 +4,7 @@ import { assertAllowedUrls, outboundPolicy } from '../security/outbound.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Tx } from '../store/transaction.js';
 import { z } from '../validation/zod.js';
+import { readS4ConnectionRecord, upsertS4ConnectionRecord } from './tenant-repository.js';
 
 export const s4ConnectionInput = z
   .discriminatedUnion('kind', [
@@ -43,23 +44,8 @@ export const s4ConnectionView = z
   })
   .openapi('S4Connection');
 
-interface Row {
-  tenant_id: string;
-  kind: 'destination' | 'url';
-  destination_name: string | null;
-  url: string | null;
-  username: string | null;
-  secret_ciphertext: string | null;
-  sap_client: string | null;
-  updated_at: Date;
-}
-
-async function row(tx: Tx): Promise<Row | undefined> {
-  return (await tx.query<Row>('SELECT * FROM s4_connections')).rows[0];
-}
-
 export async function readS4Connection(tx: Tx): Promise<z.infer<typeof s4ConnectionView> | undefined> {
-  const r = await row(tx);
+  const r = await readS4ConnectionRecord(tx);
   return (
     r && {
       kind: r.kind,
@@ -100,7 +86,7 @@ export async function saveS4Connection(
     }
     assertAllowedUrls({ 'body.url': input.url });
   }
-  const previous = await row(tx);
+  const previous = await readS4ConnectionRecord(tx);
   // The stored password is kept only for the URL it was entered for: whoever moves it needs to know it.
   const kept =
     previous?.kind === 'url' && previous.url === (input.kind === 'url' ? input.url : undefined)
@@ -116,26 +102,19 @@ export async function saveS4Connection(
       { fieldErrors: [{ path: 'body.password', message }] },
     );
   }
-  await tx.query(
-    `INSERT INTO s4_connections (tenant_id, kind, destination_name, url, username, secret_ciphertext, sap_client)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (tenant_id) DO UPDATE SET kind = EXCLUDED.kind, destination_name = EXCLUDED.destination_name, url = EXCLUDED.url,
-       username = EXCLUDED.username, secret_ciphertext = EXCLUDED.secret_ciphertext, sap_client = EXCLUDED.sap_client, updated_at = now()`,
-    [
-      tenantId,
-      input.kind,
-      input.kind === 'destination' ? input.destinationName : null,
-      input.kind === 'url' ? input.url : null,
-      input.kind === 'url' ? input.username : null,
-      secret,
-      input.kind === 'url' ? input.sapClient : null,
-    ],
-  );
+  await upsertS4ConnectionRecord(tx, tenantId, {
+    kind: input.kind,
+    destination_name: input.kind === 'destination' ? input.destinationName : null,
+    url: input.kind === 'url' ? input.url : null,
+    username: input.kind === 'url' ? input.username : null,
+    secret_ciphertext: secret,
+    sap_client: input.kind === 'url' ? input.sapClient : null,
+  });
 }
 
 /** The connector target; on BTP the subscriber's destination is looked up with the tenant's token (alwaysSubscriber). */
 export async function s4TargetOf(tx: Tx, tenantId: string, box: SecretBox, jwt?: string): Promise<S4Target> {
-  const r = await row(tx);
+  const r = await readS4ConnectionRecord(tx);
   if (!r) throw new TandemError('S4_DESTINATION_NOT_FOUND', 'No S/4HANA connection is configured for this tenant');
   if (r.kind === 'destination')
     return { kind: 'destination', destinationName: r.destination_name!, tenantId, ...(jwt ? { jwt } : {}) };

@@ -3,6 +3,8 @@ import { writeJournal } from '../journal/journal.js';
 import { deleteTenantRows } from '../maintenance/retention.js';
 import type { Pool } from '../store/pool.js';
 import { withSystemScope, withTenant } from '../store/transaction.js';
+import { retireAllSubscriptions } from '../subscriptions/subscription-repository.js';
+import { deleteTenant, markTenantOffboarding, upsertActiveTenant } from './tenant-repository.js';
 
 export interface SubscriptionRequest {
   tenantId: string;
@@ -17,12 +19,11 @@ export interface SubscriptionRequest {
 export async function provisionTenant(pool: Pool, request: SubscriptionRequest): Promise<void> {
   await withSystemScope(
     (tx) =>
-      tx.query(
-        `INSERT INTO tenants (id, subdomain, display_name, state) VALUES ($1, $2, $3, 'active')
-     ON CONFLICT (id) DO UPDATE SET subdomain = EXCLUDED.subdomain, display_name = COALESCE(EXCLUDED.display_name, tenants.display_name),
-       state = 'active', updated_at = now()`,
-        [request.tenantId, request.subdomain ?? null, request.displayName ?? null],
-      ),
+      upsertActiveTenant(tx, {
+        tenantId: request.tenantId,
+        subdomain: request.subdomain ?? null,
+        displayName: request.displayName ?? null,
+      }),
     pool,
   );
   await withTenant(
@@ -47,17 +48,12 @@ export async function provisionTenant(pool: Pool, request: SubscriptionRequest):
  * twice in a row. The journal goes with the data, so the deletion is recorded in the service log.
  */
 export async function deprovisionTenant(pool: Pool, tenantId: string): Promise<{ existed: boolean }> {
-  const existed = await withSystemScope(async (tx) => {
-    const { rowCount } = await tx.query(`UPDATE tenants SET state = 'offboarding', updated_at = now() WHERE id = $1`, [
-      tenantId,
-    ]);
-    return (rowCount ?? 0) > 0;
-  }, pool);
+  const existed = await withSystemScope((tx) => markTenantOffboarding(tx, tenantId), pool);
   if (!existed) return { existed: false };
   await withTenant(
     tenantId,
     async (tx) => {
-      await tx.query(`UPDATE subscriptions SET state = 'retired', updated_at = now() WHERE state <> 'retired'`);
+      await retireAllSubscriptions(tx);
       await writeJournal(tx, tenantId, [
         { objectKind: 'tenant', outcome: 'info', reason: 'tenant.unsubscribed', details: { dataDeleted: true } },
       ]);
@@ -66,7 +62,7 @@ export async function deprovisionTenant(pool: Pool, tenantId: string): Promise<{
   );
   // The big tables in batches first; ON DELETE CASCADE then removes the few rows left with the tenant.
   const deleted = await deleteTenantRows(pool, tenantId);
-  await withSystemScope((tx) => tx.query(`DELETE FROM tenants WHERE id = $1`, [tenantId]), pool);
+  await withSystemScope((tx) => deleteTenant(tx, tenantId), pool);
   logger.info({ tenantId, deleted }, 'tenant offboarded and its data deleted');
   return { existed: true };
 }
