@@ -3,6 +3,11 @@ import { promisify } from 'node:util';
 import { TandemError } from '../errors/tandem-error.js';
 import type { Pool } from '../store/pool.js';
 import { withSystemScope, type Tx } from '../store/transaction.js';
+import {
+  countActiveCallbackCredentials,
+  findActiveCallbackCredential,
+  insertCallbackCredential,
+} from './secret-repository.js';
 
 const scrypt = promisify(scryptCallback) as (
   password: string,
@@ -45,24 +50,13 @@ export interface IssuedCredential {
   createdAt: string;
 }
 
-export interface CredentialSummary {
-  id: string;
-  username: string;
-  createdAt: string;
-  createdBy: string | null;
-  revokedAt: string | null;
-}
-
 export async function issueCallbackCredential(
   tx: Tx,
   tenantId: string,
   createdBy: string,
   fixed?: { username: string; password: string },
 ): Promise<IssuedCredential> {
-  const { rows: active } = await tx.query<{ count: number }>(
-    `SELECT count(*)::int AS count FROM callback_credentials WHERE revoked_at IS NULL`,
-  );
-  if (active[0]!.count >= MAX_ACTIVE_CALLBACK_CREDENTIALS) {
+  if ((await countActiveCallbackCredentials(tx)) >= MAX_ACTIVE_CALLBACK_CREDENTIALS) {
     throw new TandemError(
       'CONFLICT',
       `At most ${MAX_ACTIVE_CALLBACK_CREDENTIALS} callback credentials can be active; revoke one first`,
@@ -70,36 +64,13 @@ export async function issueCallbackCredential(
   }
   const username = fixed?.username ?? `TANDEM_${randomBytes(6).toString('hex').toUpperCase()}`;
   const password = fixed?.password ?? randomBytes(24).toString('base64url');
-  const { rows } = await tx.query<{ id: string; created_at: Date }>(
-    `INSERT INTO callback_credentials (tenant_id, username, secret_hash, created_by) VALUES ($1, $2, $3, $4) RETURNING id, created_at`,
-    [tenantId, username, await hashSecret(password), createdBy],
-  );
-  return { id: rows[0]!.id, username, password, createdAt: rows[0]!.created_at.toISOString() };
-}
-
-export async function listCallbackCredentials(tx: Tx): Promise<CredentialSummary[]> {
-  const { rows } = await tx.query<{
-    id: string;
-    username: string;
-    created_at: Date;
-    created_by: string | null;
-    revoked_at: Date | null;
-  }>(`SELECT id, username, created_at, created_by, revoked_at FROM callback_credentials ORDER BY created_at DESC`);
-  return rows.map((row) => ({
-    id: row.id,
-    username: row.username,
-    createdAt: row.created_at.toISOString(),
-    createdBy: row.created_by,
-    revokedAt: row.revoked_at?.toISOString() ?? null,
-  }));
-}
-
-export async function revokeCallbackCredential(tx: Tx, id: string): Promise<boolean> {
-  const { rowCount } = await tx.query(
-    `UPDATE callback_credentials SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`,
-    [id],
-  );
-  return (rowCount ?? 0) > 0;
+  const stored = await insertCallbackCredential(tx, {
+    tenantId,
+    username,
+    secretHash: await hashSecret(password),
+    createdBy,
+  });
+  return { id: stored.id, username, password, createdAt: stored.createdAt.toISOString() };
 }
 
 /**
@@ -126,17 +97,8 @@ export class CallbackCredentialVerifier {
     const cached = this.verified.get(digest);
     if (cached && cached.until > Date.now()) return cached.tenantId;
 
-    const row = await withSystemScope(
-      async (tx) =>
-        (
-          await tx.query<{ tenant_id: string; secret_hash: string }>(
-            `SELECT c.tenant_id, c.secret_hash FROM callback_credentials c JOIN tenants t ON t.id = c.tenant_id
-        WHERE c.username = $1 AND c.revoked_at IS NULL AND t.state = 'active'`,
-            [username],
-          )
-        ).rows[0],
-      this.pool,
-    );
+    // The pair names no tenant: its credential is looked up across tenants.
+    const row = await withSystemScope((tx) => findActiveCallbackCredential(tx, username), this.pool);
     // Hash even for unknown users so timing does not reveal which user names exist.
     const ok = await verifySecret(password, row?.secret_hash ?? DUMMY_HASH);
     if (!row || !ok) return undefined;

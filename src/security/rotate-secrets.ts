@@ -1,13 +1,7 @@
 import type { Pool } from '../store/pool.js';
 import { withSystemScope } from '../store/transaction.js';
 import type { SecretBox } from './secret-box.js';
-
-/** Columns holding secrets, each bound to (tenant, table, row key, column). */
-const SECRET_COLUMNS = [
-  { table: 'exchange_environments', key: 'id', column: 'secret_ciphertext' },
-  { table: 's4_connections', key: 'tenant_id', column: 'secret_ciphertext' },
-  { table: 'subscriptions', key: 'id', column: 'client_state_ciphertext' },
-] as const;
+import { readSealedSecrets, replaceSealedSecret, SEALED_SECRET_COLUMNS } from './secret-repository.js';
 
 export interface RotationResult {
   rotated: number;
@@ -22,16 +16,10 @@ export interface RotationResult {
  */
 export async function rotateStoredSecrets(pool: Pool, box: SecretBox): Promise<RotationResult> {
   const result: RotationResult = { rotated: 0, alreadyCurrent: 0 };
-  for (const { table, key, column } of SECRET_COLUMNS) {
-    const rows = await withSystemScope(
-      async (tx) =>
-        (
-          await tx.query<{ key: string; tenant_id: string; sealed: string }>(
-            `SELECT ${key}::text AS key, tenant_id, ${column} AS sealed FROM ${table} WHERE ${column} IS NOT NULL`,
-          )
-        ).rows,
-      pool,
-    );
+  // Secrets of every tenant: read and rewritten in the system scope.
+  for (const secretColumn of SEALED_SECRET_COLUMNS) {
+    const { table, column } = secretColumn;
+    const rows = await withSystemScope((tx) => readSealedSecrets(tx, secretColumn), pool);
     for (const row of rows) {
       const binding = { tenantId: row.tenant_id, table, row: row.key, field: column };
       const rotated = box.reseal(row.sealed, binding);
@@ -39,15 +27,7 @@ export async function rotateStoredSecrets(pool: Pool, box: SecretBox): Promise<R
         result.alreadyCurrent++;
         continue;
       }
-      await withSystemScope(
-        (tx) =>
-          tx.query(`UPDATE ${table} SET ${column} = $1 WHERE ${key}::text = $2 AND ${column} = $3`, [
-            rotated,
-            row.key,
-            row.sealed,
-          ]),
-        pool,
-      );
+      await withSystemScope((tx) => replaceSealedSecret(tx, secretColumn, row.key, row.sealed, rotated), pool);
       result.rotated++;
     }
   }

@@ -30,11 +30,8 @@ import { subscriptionCounts } from '../../subscriptions/subscription-repository.
 import { userLifecycle } from '../../mailboxes/user-lifecycle.js';
 import { mailboxInput, mailboxListQuery, mailboxPatch, mailboxView } from '../../mailboxes/mailbox-schema.js';
 import type { Queues } from '../../queue/queues.js';
-import {
-  issueCallbackCredential,
-  listCallbackCredentials,
-  revokeCallbackCredential,
-} from '../../security/callback-credentials.js';
+import { issueCallbackCredential } from '../../security/callback-credentials.js';
+import { listCallbackCredentials, revokeCallbackCredential } from '../../security/secret-repository.js';
 import type { SecretBox } from '../../security/secret-box.js';
 import type { Pool } from '../../store/pool.js';
 import { withTenant, type Tx } from '../../store/transaction.js';
