@@ -1,6 +1,8 @@
+import { coerceError } from '../errors/tandem-error.js';
+import type { Pool } from '../store/pool.js';
 import type { Tx } from '../store/transaction.js';
 import type { JournalEntry } from '../journal/journal.js';
-import type { InboxRow, InboxStatus } from './inbox-event.js';
+import type { InboxRow, InboxStatus, NewInboxEvent } from './inbox-event.js';
 import { subjectScope } from './subjects.js';
 
 interface InboxRecord {
@@ -288,4 +290,37 @@ export async function insertSystemEvent(
     [tenantId, event.eventId, event.type, event.subject, JSON.stringify(event.payload)],
   );
   return rows[0]!.id;
+}
+
+/**
+ * Stores accepted events of one tenant, skipping duplicates (same source and event id), and returns
+ * the rows it inserted. Takes the pool, not a transaction: one statement, one round trip —
+ * tandem_accept_inbox sets the tenant context as withTenant does
+ * (migrations/005_accept_inbox_in_one_statement.sql) and the statement is its own transaction,
+ * which keeps ingestion latency low.
+ */
+export async function acceptInboxEvents(
+  pool: Pool,
+  tenantId: string,
+  events: NewInboxEvent[],
+): Promise<{ id: number; source: string; event_id: string }[]> {
+  const { rows } = await pool
+    .query<{ id: number; source: string; event_id: string }>(
+      `SELECT inbox_id AS id, inbox_source AS source, inbox_event_id AS event_id
+         FROM tandem_accept_inbox($1, $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::int[])`,
+      [
+        tenantId,
+        events.map((e) => e.source),
+        events.map((e) => e.eventId),
+        events.map((e) => e.type),
+        events.map((e) => e.subject),
+        events.map((e) => JSON.stringify(e.payload ?? null)),
+        events.map((e) => e.correlationId),
+        events.map((e) => e.delayMs ?? 0),
+      ],
+    )
+    .catch((error: unknown) => {
+      throw coerceError(error);
+    });
+  return rows;
 }

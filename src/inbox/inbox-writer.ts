@@ -1,10 +1,11 @@
-import { TandemError, coerceError } from '../errors/tandem-error.js';
+import { TandemError } from '../errors/tandem-error.js';
 import { logger } from '../logging/logger.js';
 import { inboxAccepted, inboxDuplicates, inboxEnqueueSkipped } from '../observability/metrics.js';
 import { inboxJob, type InboxEnqueuer } from '../queue/queues.js';
 import type { Pool } from '../store/pool.js';
 import { GroupCommit } from '../store/group-commit.js';
 import type { NewInboxEvent } from './inbox-event.js';
+import { acceptInboxEvents } from './inbox-repository.js';
 import { groupBy } from '../util/group-by.js';
 
 export interface WriteResult {
@@ -139,28 +140,7 @@ export class InboxWriter {
 
   private async flushTenant(tenantId: string, writes: NewInboxEvent[][]): Promise<WriteResult[]> {
     const events = writes.flat();
-    // One statement, one round trip: tandem_accept_inbox sets the tenant context as withTenant does
-    // (migrations/005_accept_inbox_in_one_statement.sql) and the statement is its own transaction.
-    const inserted = (
-      await this.pool
-        .query<{ id: number; source: string; event_id: string }>(
-          `SELECT inbox_id AS id, inbox_source AS source, inbox_event_id AS event_id
-         FROM tandem_accept_inbox($1, $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::int[])`,
-          [
-            tenantId,
-            events.map((e) => e.source),
-            events.map((e) => e.eventId),
-            events.map((e) => e.type),
-            events.map((e) => e.subject),
-            events.map((e) => JSON.stringify(e.payload ?? null)),
-            events.map((e) => e.correlationId),
-            events.map((e) => e.delayMs ?? 0),
-          ],
-        )
-        .catch((error: unknown) => {
-          throw coerceError(error);
-        })
-    ).rows;
+    const inserted = await acceptInboxEvents(this.pool, tenantId, events);
 
     const insertedKeys = new Map(inserted.map((row) => [`${row.source}\u0000${row.event_id}`, row.id]));
     for (const event of events) {
