@@ -3,7 +3,7 @@ import type { SecretBox } from '../security/secret-box.js';
 import type { Pool } from '../store/pool.js';
 import { withTenant } from '../store/transaction.js';
 import { s4TargetOf } from '../tenants/s4-connection.js';
-import { lastS4Heartbeat, type S4Heartbeat } from './heartbeats.js';
+import { lastS4Heartbeat, type S4Heartbeat } from './s4-connection-repository.js';
 
 /** The sender job posts a heartbeat every 5 minutes by default; three missed ones mean it stopped. */
 export const HEARTBEAT_STALE_MS = 15 * 60_000;
