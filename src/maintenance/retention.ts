@@ -1,6 +1,14 @@
 import { logger } from '../logging/logger.js';
 import type { Pool } from '../store/pool.js';
-import { withSystemScope } from '../store/transaction.js';
+import { withSystemScope, type Tx } from '../store/transaction.js';
+import {
+  deleteDoneInboxRows,
+  deleteOldJournalEntries,
+  deleteTenantRowsOf,
+  deleteUnclaimedFences,
+  journalRetentionOfTenants,
+  TENANT_TABLES,
+} from './retention-repository.js';
 
 export interface RetentionOptions {
   /** Days a handled (done) inbox row is kept. */
@@ -31,8 +39,8 @@ async function inBatches(deleteBatch: () => Promise<number>, batchSize: number, 
   }
 }
 
-const deleteCount = async (pool: Pool, sql: string, params: unknown[]) =>
-  withSystemScope(async (tx) => (await tx.query(sql, params)).rowCount ?? 0, pool);
+/** Each batch is its own short system-scope transaction: retention works across tenants. */
+const inSystemScope = <T>(pool: Pool, fn: (tx: Tx) => Promise<T>) => withSystemScope(fn, pool);
 
 /**
  * Deletes what Tandem no longer needs, in small batches: handled inbox rows older than
@@ -44,36 +52,17 @@ export async function runRetention(pool: Pool, options: RetentionOptions): Promi
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   const deadline = Date.now() + (options.maxRunMs ?? 20_000);
   const inbox = await inBatches(
-    () =>
-      deleteCount(
-        pool,
-        `DELETE FROM inbox WHERE id IN (SELECT id FROM inbox WHERE status = 'done' AND done_at < now() - make_interval(secs => $1 * 86400.0) LIMIT $2)`,
-        [options.inboxDoneDays, batchSize],
-      ),
+    () => inSystemScope(pool, (tx) => deleteDoneInboxRows(tx, options.inboxDoneDays, batchSize)),
     batchSize,
     deadline,
   );
 
-  const tenants = await withSystemScope(
-    async (tx) =>
-      (
-        await tx.query<{ id: string; days: number }>(
-          `SELECT id, coalesce((settings #>> '{retention,journalDays}')::int, $1) AS days FROM tenants WHERE state = 'active' ORDER BY id`,
-          [options.journalDefaultDays],
-        )
-      ).rows,
-    pool,
-  );
+  const tenants = await inSystemScope(pool, (tx) => journalRetentionOfTenants(tx, options.journalDefaultDays));
   let journal = 0;
   for (const tenant of tenants) {
     if (Date.now() >= deadline) break;
     journal += await inBatches(
-      () =>
-        deleteCount(
-          pool,
-          `DELETE FROM journal WHERE id IN (SELECT id FROM journal WHERE tenant_id = $1 AND at < now() - make_interval(days => $2) LIMIT $3)`,
-          [tenant.id, tenant.days, batchSize],
-        ),
+      () => inSystemScope(pool, (tx) => deleteOldJournalEntries(tx, tenant.id, tenant.days, batchSize)),
       batchSize,
       deadline,
     );
@@ -81,12 +70,7 @@ export async function runRetention(pool: Pool, options: RetentionOptions): Promi
 
   // A fence only matters while a job may still hold its subject; every claim writes a fresh one.
   const fences = await inBatches(
-    () =>
-      deleteCount(
-        pool,
-        `DELETE FROM subject_fences WHERE ctid IN (SELECT ctid FROM subject_fences WHERE claimed_at < now() - interval '1 day' LIMIT $1)`,
-        [batchSize],
-      ),
+    () => inSystemScope(pool, (tx) => deleteUnclaimedFences(tx, batchSize)),
     batchSize,
     deadline,
   );
@@ -94,23 +78,7 @@ export async function runRetention(pool: Pool, options: RetentionOptions): Promi
   return { inbox, journal, fences };
 }
 
-/**
- * A tenant's own rows, biggest tables first, in batches (each its own transaction): one DELETE of
- * the tenant row would cascade through millions of journal rows in one statement and run into the
- * statement timeout. What is left afterwards (settings, environments, users) is small and goes
- * with the tenant row by ON DELETE CASCADE.
- */
-export const TENANT_TABLES = [
-  'journal',
-  'inbox',
-  'links',
-  'subject_fences',
-  'pending_deletions',
-  'folder_sync_states',
-  'subscriptions',
-  'settings_audit',
-] as const;
-
+/** Deletes a tenant's rows of TENANT_TABLES (see there) in batches; returns the count per table. */
 export async function deleteTenantRows(
   pool: Pool,
   tenantId: string,
@@ -119,12 +87,7 @@ export async function deleteTenantRows(
   const deleted: Record<string, number> = {};
   for (const table of TENANT_TABLES) {
     deleted[table] = await inBatches(
-      () =>
-        deleteCount(
-          pool,
-          `DELETE FROM ${table} WHERE ctid IN (SELECT ctid FROM ${table} WHERE tenant_id = $1 LIMIT $2)`,
-          [tenantId, batchSize],
-        ),
+      () => inSystemScope(pool, (tx) => deleteTenantRowsOf(tx, table, tenantId, batchSize)),
       batchSize,
       Number.POSITIVE_INFINITY,
     );
