@@ -134,3 +134,41 @@ export async function hourlyActivity(tx: Tx): Promise<HourlyActivity[]> {
   );
   return rows.map((r) => ({ hour: r.hour, outcome: r.outcome, count: r.n }));
 }
+
+/** When deletions were synced in the last `windowMinutes`, newest first (at most 5,000), with their mailbox. */
+export async function recentDeletions(
+  tx: Tx,
+  windowMinutes: number,
+): Promise<{ at: Date; mailbox_id: string | null }[]> {
+  const { rows } = await tx.query<{ at: Date; mailbox_id: string | null }>(
+    `SELECT at, mailbox_id FROM journal
+      WHERE outcome = 'deleted' AND direction IN ('s4-to-exchange', 'exchange-to-s4') AND at > now() - make_interval(mins => $1)
+      ORDER BY at DESC LIMIT 5000`,
+    [windowMinutes],
+  );
+  return rows;
+}
+
+/** The attachments journalled as skipped for an S/4 object in a mailbox, as `reason|direction|attachment` keys. */
+export async function skippedAttachmentKeys(tx: Tx, s4Key: string, mailboxId: string): Promise<Set<string>> {
+  const { rows } = await tx.query<{ key: string }>(
+    `SELECT DISTINCT reason || '|' || direction || '|' || (details->>'attachment') AS key FROM journal
+        WHERE s4_key = $1 AND mailbox_id = $2 AND outcome = 'skipped' AND reason LIKE 'attachment%'`,
+    [s4Key, mailboxId],
+  );
+  return new Set(rows.map((r) => r.key));
+}
+
+/** The newest journal entry of an object in a mailbox, found by its S/4 key or else its Exchange item id. */
+export async function lastJournalEntryOf(
+  tx: Tx,
+  object: { s4Key: string } | { exchangeItemId: string },
+  mailboxId: string,
+): Promise<{ outcome: string; reason: string } | undefined> {
+  const [column, key] = 's4Key' in object ? ['s4_key', object.s4Key] : ['exchange_item_id', object.exchangeItemId];
+  const { rows } = await tx.query<{ outcome: string; reason: string }>(
+    `SELECT outcome, reason FROM journal WHERE ${column} = $1 AND mailbox_id = $2 ORDER BY id DESC LIMIT 1`,
+    [key, mailboxId],
+  );
+  return rows[0];
+}

@@ -304,3 +304,111 @@ export async function markMailboxFailing(tx: Tx, mailboxId: string, lastError: R
     JSON.stringify(lastError),
   ]);
 }
+
+/** Each user's current environment and the version of its settings (its updated_at, as text). */
+export async function currentEnvironmentsOf(
+  tx: Tx,
+  mailboxIds: string[],
+): Promise<{ id: string; environmentId: string; version: string }[]> {
+  const { rows } = await tx.query<{ id: string; environment_id: string; v: string }>(
+    `SELECT m.id, m.environment_id, e.updated_at::text AS v FROM mailboxes m JOIN exchange_environments e ON e.id = m.environment_id WHERE m.id = ANY($1)`,
+    [mailboxIds],
+  );
+  return rows.map((r) => ({ id: r.id, environmentId: r.environment_id, version: r.v }));
+}
+
+/** The Entra object id remembered for a mailbox of an environment; `smtp` is lower case. */
+export async function exchangeObjectIdOf(tx: Tx, environmentId: string, smtp: string): Promise<string | undefined> {
+  const { rows } = await tx.query<{ exchange_object_id: string | null }>(
+    'SELECT exchange_object_id FROM mailboxes WHERE environment_id = $1 AND lower(smtp_address) = $2',
+    [environmentId, smtp],
+  );
+  return rows[0]?.exchange_object_id ?? undefined;
+}
+
+/** Remembers the Entra object id Graph resolved for a mailbox of an environment; `smtp` is lower case. */
+export async function rememberExchangeObjectId(
+  tx: Tx,
+  environmentId: string,
+  smtp: string,
+  objectId: string,
+): Promise<void> {
+  await tx.query(
+    'UPDATE mailboxes SET exchange_object_id = $3 WHERE environment_id = $1 AND lower(smtp_address) = $2',
+    [environmentId, smtp, objectId],
+  );
+}
+
+/** A user as the reconciliation loads it with the tenant's context. */
+export interface SyncMailboxRecord {
+  id: string;
+  smtp_address: string;
+  environment_id: string;
+  employee_bp: string | null;
+  s4_user: string | null;
+  sync_appointments: boolean;
+  sync_tasks: boolean;
+  sync_contacts: boolean;
+  enabled: boolean;
+  initial_load_done: boolean;
+  access_denied: boolean;
+}
+
+/** Every user of the transaction's tenant, with what the reconciliation needs of each. */
+export async function listMailboxesForSync(tx: Tx): Promise<SyncMailboxRecord[]> {
+  const { rows } = await tx.query<SyncMailboxRecord>(
+    `SELECT id, smtp_address, environment_id, employee_bp, s4_user, sync_appointments, sync_tasks, sync_contacts, enabled,
+                coalesce(initial_load->>'state' = 'done', false) AS initial_load_done,
+                status = 'accessDenied' AS access_denied
+           FROM mailboxes`,
+  );
+  return rows;
+}
+
+/**
+ * Claims up to `limit` users of active tenants with recurring sync to S/4 as occurrences whose
+ * series were not expanded on `day` (UTC date, YYYY-MM-DD), marking them done for that day. Runs
+ * across tenants, so `tx` is a system-scope transaction; SKIP LOCKED lets several workers run it.
+ */
+export async function claimMailboxesForSeriesWindow(
+  tx: Tx,
+  day: string,
+  limit: number,
+): Promise<{ tenant_id: string; id: string }[]> {
+  const { rows } = await tx.query<{ tenant_id: string; id: string }>(
+    `UPDATE mailboxes m SET series_window_on = $1::date
+      WHERE m.id IN (
+        SELECT m2.id FROM mailboxes m2 JOIN tenants t ON t.id = m2.tenant_id AND t.state = 'active'
+         WHERE m2.enabled AND m2.sync_appointments
+           AND t.settings->'appointments'->>'recurringToS4' = 'occurrences'
+           AND coalesce(t.settings->'appointments'->>'enabled', 'true') = 'true'
+           AND (m2.series_window_on IS NULL OR m2.series_window_on < $1::date)
+         ORDER BY m2.series_window_on NULLS FIRST, m2.created_at
+         LIMIT $2 FOR UPDATE OF m2 SKIP LOCKED)
+      RETURNING m.tenant_id, m.id`,
+    [day, limit],
+  );
+  return rows;
+}
+
+/** The stored initial-load checkpoint of a user (shape owned by the initial load) and its progress. */
+export async function readInitialLoadCheckpoint<T>(
+  tx: Tx,
+  mailboxId: string,
+): Promise<{ checkpoint: T | null; progress: { state?: string; startedAt?: string } | null } | undefined> {
+  const { rows } = await tx.query<{
+    checkpoint: T | null;
+    progress: { state?: string; startedAt?: string } | null;
+  }>('SELECT initial_load_checkpoint AS checkpoint, initial_load AS progress FROM mailboxes WHERE id = $1', [
+    mailboxId,
+  ]);
+  return rows[0];
+}
+
+/** Stores (or with null clears) a user's initial-load checkpoint. */
+export async function saveInitialLoadCheckpoint(tx: Tx, mailboxId: string, checkpoint: unknown): Promise<void> {
+  await tx.query('UPDATE mailboxes SET initial_load_checkpoint = $2 WHERE id = $1', [
+    mailboxId,
+    checkpoint === null ? null : JSON.stringify(checkpoint),
+  ]);
+}

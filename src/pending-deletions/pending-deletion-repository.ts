@@ -88,3 +88,54 @@ export async function decidePendingDeletion(
   );
   return rows.length > 0;
 }
+
+/** Whether deletions wait for an admin: any of this mailbox, any of tenant scope. */
+export async function pendingDeletionFlags(
+  tx: Tx,
+  mailboxId: string,
+): Promise<{ mailboxPending: boolean; tenantPending: boolean }> {
+  const { rows } = await tx.query<{ mailbox: boolean; tenant: boolean }>(
+    `SELECT bool_or(mailbox_id = $1) AS mailbox, bool_or(scope = 'tenant') AS tenant FROM pending_deletions WHERE state = 'pending'`,
+    [mailboxId],
+  );
+  return { mailboxPending: rows[0]?.mailbox ?? false, tenantPending: rows[0]?.tenant ?? false };
+}
+
+/** A deletion an admin confirmed or rejected, waiting to be carried out. */
+export interface DecidedDeletionRecord<Kind extends string, Action> {
+  id: number;
+  tenant_id: string;
+  mailbox_id: string | null;
+  kind: Kind;
+  s4_key: string | null;
+  action: Action;
+  state: 'confirmed' | 'rejected';
+  decided_by: string | null;
+}
+
+/**
+ * The oldest `limit` decided deletions of all tenants. The settling job serves every tenant, so
+ * `tx` is a system-scope transaction (withSystemScope).
+ */
+export async function decidedPendingDeletions<Kind extends string, Action>(
+  tx: Tx,
+  limit: number,
+): Promise<DecidedDeletionRecord<Kind, Action>[]> {
+  const { rows } = await tx.query<DecidedDeletionRecord<Kind, Action>>(
+    `SELECT id, tenant_id, mailbox_id, kind, s4_key, action, state, decided_by FROM pending_deletions WHERE state IN ('confirmed', 'rejected') ORDER BY id LIMIT $1`,
+    [limit],
+  );
+  return rows;
+}
+
+export async function markPendingDeletionDone(tx: Tx, id: number): Promise<void> {
+  await tx.query(`UPDATE pending_deletions SET state = 'done' WHERE id = $1`, [id]);
+}
+
+/**
+ * Keeps a link whose deletion was rejected as a detached tombstone, so the same deletion is not
+ * proposed again.
+ */
+export async function detachLink(tx: Tx, linkId: number): Promise<void> {
+  await tx.query(`UPDATE links SET state = 'detached', updated_at = now() WHERE id = $1`, [linkId]);
+}

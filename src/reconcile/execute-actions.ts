@@ -1,7 +1,7 @@
 import type { MailboxConnector } from '../connectors/exchange/mailbox-connector.js';
 import type { ItemKind } from '../connectors/exchange/types.js';
 import type { JournalEntry as StoredJournalEntry } from '../journal/journal.js';
-import { writeJournal } from '../journal/journal.js';
+import { lastJournalEntryOf, writeJournal } from '../journal/journal.js';
 import type { Pool } from '../store/pool.js';
 import { withSyncWrite, type Tx } from '../store/transaction.js';
 import type { CommitSnapshot, SyncAction, Unlink } from '../sync/index.js';
@@ -92,13 +92,10 @@ function onlySkipsUnlinked(scope: ExecutionScope, actions: SyncAction[]): boolea
 async function alreadyJournalled(tx: Tx, scope: ExecutionScope, p: Progress): Promise<boolean> {
   const reason = p.journal[0]?.reason;
   if (!reason || p.journal.some((e) => e.reason !== reason)) return false;
-  const [column, key] = p.s4Key ? ['s4_key', p.s4Key] : ['exchange_item_id', p.exchangeId];
-  if (!key) return false;
-  const { rows } = await tx.query<{ outcome: string; reason: string }>(
-    `SELECT outcome, reason FROM journal WHERE ${column} = $1 AND mailbox_id = $2 ORDER BY id DESC LIMIT 1`,
-    [key, scope.mailboxId],
-  );
-  return rows[0]?.outcome === 'skipped' && rows[0].reason === reason;
+  const object = p.s4Key ? { s4Key: p.s4Key } : p.exchangeId ? { exchangeItemId: p.exchangeId } : undefined;
+  if (!object) return false;
+  const last = await lastJournalEntryOf(tx, object, scope.mailboxId);
+  return last?.outcome === 'skipped' && last.reason === reason;
 }
 
 function startProgress(scope: ExecutionScope): Progress {

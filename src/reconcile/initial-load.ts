@@ -2,7 +2,11 @@ import type { Appointment, ItemKind, Task } from '../connectors/exchange/types.j
 import type { MailboxConnector } from '../connectors/exchange/mailbox-connector.js';
 import type { TimeWindow } from '../connectors/exchange/types.js';
 import { writeJournal } from '../journal/journal.js';
-import { setInitialLoad } from '../mailboxes/mailbox-repository.js';
+import {
+  readInitialLoadCheckpoint,
+  saveInitialLoadCheckpoint,
+  setInitialLoad,
+} from '../mailboxes/mailbox-repository.js';
 import { withSyncWrite, withTenant, type Tx } from '../store/transaction.js';
 import { matchForInitialLoad, syncWindow } from '../sync/index.js';
 import { opsFor, type ActivityKind, type ExchangeActivity } from './activity-kinds.js';
@@ -33,23 +37,14 @@ function previousKey(plans: Array<{ key: string }>, next: { key: string }): stri
 
 /** The checkpoint of the run in progress, if the user's initial load is still that run. */
 async function readCheckpoint(tx: Tx, mailboxId: string): Promise<Checkpoint | undefined> {
-  const { rows } = await tx.query<{
-    checkpoint: Checkpoint | null;
-    progress: { state?: string; startedAt?: string } | null;
-  }>('SELECT initial_load_checkpoint AS checkpoint, initial_load AS progress FROM mailboxes WHERE id = $1', [
-    mailboxId,
-  ]);
-  const row = rows[0];
+  const row = await readInitialLoadCheckpoint<Checkpoint>(tx, mailboxId);
   if (!row?.checkpoint || row.progress?.state !== 'running' || row.progress.startedAt !== row.checkpoint.startedAt)
     return undefined;
   return row.checkpoint;
 }
 
 async function saveCheckpoint(tx: Tx, mailboxId: string, checkpoint: Checkpoint | null): Promise<void> {
-  await tx.query('UPDATE mailboxes SET initial_load_checkpoint = $2 WHERE id = $1', [
-    mailboxId,
-    checkpoint === null ? null : JSON.stringify(checkpoint),
-  ]);
+  await saveInitialLoadCheckpoint(tx, mailboxId, checkpoint);
 }
 
 /** One unit of initial-load work, keyed so that it orders stably between runs. */

@@ -1,6 +1,11 @@
 import type { ItemKind } from '../connectors/exchange/types.js';
 import { writeJournal } from '../journal/journal.js';
 import { logger } from '../logging/logger.js';
+import {
+  decidedPendingDeletions,
+  detachLink,
+  markPendingDeletionDone,
+} from '../pending-deletions/pending-deletion-repository.js';
 import type { Pool } from '../store/pool.js';
 import { withSystemScope, withTenant } from '../store/transaction.js';
 import type { SyncAction } from '../sync/index.js';
@@ -14,25 +19,8 @@ import type { TenantContexts } from './tenant-context.js';
  * deletion is not proposed again.
  */
 export async function settlePendingDeletions(pool: Pool, contexts: TenantContexts, limit = 200): Promise<number> {
-  const decided = await withSystemScope(
-    async (tx) =>
-      (
-        await tx.query<{
-          id: number;
-          tenant_id: string;
-          mailbox_id: string | null;
-          kind: ItemKind;
-          s4_key: string | null;
-          action: SyncAction;
-          state: 'confirmed' | 'rejected';
-          decided_by: string | null;
-        }>(
-          `SELECT id, tenant_id, mailbox_id, kind, s4_key, action, state, decided_by FROM pending_deletions WHERE state IN ('confirmed', 'rejected') ORDER BY id LIMIT $1`,
-          [limit],
-        )
-      ).rows,
-    pool,
-  );
+  // Decisions of every tenant: found in the system scope, each carried out in its tenant.
+  const decided = await withSystemScope((tx) => decidedPendingDeletions<ItemKind, SyncAction>(tx, limit), pool);
   for (const row of decided) {
     try {
       const ctx = await contexts.get(row.tenant_id);
@@ -63,9 +51,9 @@ export async function settlePendingDeletions(pool: Pool, contexts: TenantContext
         async (tx) => {
           if (link) {
             if (row.state === 'confirmed') await deleteLink(tx, link.id);
-            else await tx.query(`UPDATE links SET state = 'detached', updated_at = now() WHERE id = $1`, [link.id]);
+            else await detachLink(tx, link.id);
           }
-          await tx.query(`UPDATE pending_deletions SET state = 'done' WHERE id = $1`, [row.id]);
+          await markPendingDeletionDone(tx, row.id);
           await writeJournal(tx, row.tenant_id, [
             {
               ...(row.mailbox_id ? { mailboxId: row.mailbox_id } : {}),

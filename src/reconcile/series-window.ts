@@ -1,6 +1,7 @@
 import type { Appointment } from '../connectors/exchange/types.js';
 import type { InboxWriter } from '../inbox/inbox-writer.js';
 import { INBOX_EVENT_TYPES, subjects } from '../inbox/subjects.js';
+import { claimMailboxesForSeriesWindow } from '../mailboxes/mailbox-repository.js';
 import type { Pool } from '../store/pool.js';
 import { withSystemScope, withTenant } from '../store/transaction.js';
 import { groupBy } from '../util/group-by.js';
@@ -30,25 +31,8 @@ export async function queueSeriesWindows(
   now = new Date(),
 ): Promise<number> {
   const day = now.toISOString().slice(0, 10);
-  const due = await withSystemScope(
-    async (tx) =>
-      (
-        await tx.query<{ tenant_id: string; id: string }>(
-          `UPDATE mailboxes m SET series_window_on = $1::date
-      WHERE m.id IN (
-        SELECT m2.id FROM mailboxes m2 JOIN tenants t ON t.id = m2.tenant_id AND t.state = 'active'
-         WHERE m2.enabled AND m2.sync_appointments
-           AND t.settings->'appointments'->>'recurringToS4' = 'occurrences'
-           AND coalesce(t.settings->'appointments'->>'enabled', 'true') = 'true'
-           AND (m2.series_window_on IS NULL OR m2.series_window_on < $1::date)
-         ORDER BY m2.series_window_on NULLS FIRST, m2.created_at
-         LIMIT $2 FOR UPDATE OF m2 SKIP LOCKED)
-      RETURNING m.tenant_id, m.id`,
-          [day, limit],
-        )
-      ).rows,
-    pool,
-  );
+  // Across tenants: due users are claimed in the system scope, each queued in its tenant's inbox.
+  const due = await withSystemScope((tx) => claimMailboxesForSeriesWindow(tx, day, limit), pool);
   for (const [tenantId, rows] of groupBy(due, (row) => row.tenant_id)) {
     await inbox.write(
       rows.map((row) => {

@@ -1,7 +1,7 @@
 import type { MailboxConnector } from '../connectors/exchange/mailbox-connector.js';
 import type { AttachmentInfo } from '../connectors/exchange/types.js';
 import type { S4Attachment } from '../connectors/s4/index.js';
-import { writeJournal, type JournalEntry } from '../journal/journal.js';
+import { skippedAttachmentKeys, writeJournal, type JournalEntry } from '../journal/journal.js';
 import { syncOutcomes } from '../observability/metrics.js';
 import { withTenant } from '../store/transaction.js';
 import { selectAttachments } from '../sync/index.js';
@@ -124,12 +124,7 @@ async function copyMissing(
     ctx.tenantId,
     async (tx) => {
       // A file skipped once is journalled once per link, not again at every later change of the appointment.
-      const { rows } = await tx.query<{ key: string }>(
-        `SELECT DISTINCT reason || '|' || direction || '|' || (details->>'attachment') AS key FROM journal
-        WHERE s4_key = $1 AND mailbox_id = $2 AND outcome = 'skipped' AND reason LIKE 'attachment%'`,
-        [link.s4Key, mailbox.id],
-      );
-      const known = new Set(rows.map((r) => r.key));
+      const known = await skippedAttachmentKeys(tx, link.s4Key, mailbox.id);
       const fresh = journal.filter(
         (e) => e.outcome !== 'skipped' || !known.has(`${e.reason}|${e.direction}|${String(e.details?.attachment)}`),
       );

@@ -7,6 +7,12 @@ import { createS4Client, type S4BusinessPartner, type S4Client } from '../connec
 import { environmentConnectorConfig } from '../environments/environment-repository.js';
 import { TandemError } from '../errors/tandem-error.js';
 import { RedisSemaphore } from '../limits/redis-semaphore.js';
+import {
+  currentEnvironmentsOf,
+  exchangeObjectIdOf,
+  listMailboxesForSync,
+  rememberExchangeObjectId,
+} from '../mailboxes/mailbox-repository.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Pool } from '../store/pool.js';
 import { withTenant, type Tx } from '../store/transaction.js';
@@ -174,11 +180,8 @@ export interface EnvironmentRef {
 }
 
 async function currentEnvironments(tx: Tx, mailboxIds: string[]): Promise<Map<string, EnvironmentRef>> {
-  const { rows } = await tx.query<{ id: string; environment_id: string; v: string }>(
-    `SELECT m.id, m.environment_id, e.updated_at::text AS v FROM mailboxes m JOIN exchange_environments e ON e.id = m.environment_id WHERE m.id = ANY($1)`,
-    [mailboxIds],
-  );
-  return new Map(rows.map((r) => [r.id, { environmentId: r.environment_id, version: r.v }]));
+  const rows = await currentEnvironmentsOf(tx, mailboxIds);
+  return new Map(rows.map((r) => [r.id, { environmentId: r.environmentId, version: r.version }]));
 }
 
 /** Connectors per Exchange environment, rebuilt when the environment's settings change. */
@@ -218,28 +221,9 @@ export class ConnectorCache {
   private directory(tenantId: string, environmentId: string): MailboxDirectory {
     const { pool } = this.deps;
     return {
-      objectIdOf: async (smtp) =>
-        (
-          await withTenant(
-            tenantId,
-            (tx) =>
-              tx.query<{ exchange_object_id: string | null }>(
-                'SELECT exchange_object_id FROM mailboxes WHERE environment_id = $1 AND lower(smtp_address) = $2',
-                [environmentId, smtp],
-              ),
-            pool,
-          )
-        ).rows[0]?.exchange_object_id ?? undefined,
+      objectIdOf: (smtp) => withTenant(tenantId, (tx) => exchangeObjectIdOf(tx, environmentId, smtp), pool),
       remember: async (smtp, objectId) => {
-        await withTenant(
-          tenantId,
-          (tx) =>
-            tx.query(
-              'UPDATE mailboxes SET exchange_object_id = $3 WHERE environment_id = $1 AND lower(smtp_address) = $2',
-              [environmentId, smtp, objectId],
-            ),
-          pool,
-        );
+        await withTenant(tenantId, (tx) => rememberExchangeObjectId(tx, environmentId, smtp, objectId), pool);
       },
     };
   }
@@ -283,24 +267,7 @@ export class TenantContexts {
       tenantId,
       async (tx) => {
         const stored = await readSettings(tx);
-        const { rows } = await tx.query<{
-          id: string;
-          smtp_address: string;
-          environment_id: string;
-          employee_bp: string | null;
-          s4_user: string | null;
-          sync_appointments: boolean;
-          sync_tasks: boolean;
-          sync_contacts: boolean;
-          enabled: boolean;
-          initial_load_done: boolean;
-          access_denied: boolean;
-        }>(
-          `SELECT id, smtp_address, environment_id, employee_bp, s4_user, sync_appointments, sync_tasks, sync_contacts, enabled,
-                coalesce(initial_load->>'state' = 'done', false) AS initial_load_done,
-                status = 'accessDenied' AS access_denied
-           FROM mailboxes`,
-        );
+        const rows = await listMailboxesForSync(tx);
         return {
           settings: stored.settings,
           target: await s4TargetOf(tx, tenantId, this.deps.secretBox).catch(() => undefined),
