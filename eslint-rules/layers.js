@@ -73,4 +73,33 @@ const layers = {
   },
 };
 
-export default { rules: { layers } };
+/**
+ * SQL lives in repositories: a `.query(…)` call (the pg client's, a transaction's or the pool's) is
+ * an error in every file this rule is enabled for. eslint.config.js enables it for `src` minus the
+ * modules allowed to run SQL (repositories, the journal, the store, and the listed exceptions), so
+ * use cases and edges call named repository functions instead.
+ */
+/** @type {import('eslint').Rule.RuleModule} */
+const sqlInRepositories = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'Only repositories (and the store) run SQL; other modules call repository functions.' },
+    schema: [],
+  },
+  create(context) {
+    const file = repoPath(context.filename);
+    return {
+      CallExpression(node) {
+        const callee = node.callee;
+        if (callee.type !== 'MemberExpression' || callee.computed) return;
+        if (callee.property.type !== 'Identifier' || callee.property.name !== 'query') return;
+        context.report({
+          node,
+          message: `sql-in-repositories: ${file} runs SQL; move the statement into the feature's *-repository.ts and call it with the tenant-scoped transaction (docs/architecture.md, "Layers")`,
+        });
+      },
+    };
+  },
+};
+
+export default { rules: { layers, 'sql-in-repositories': sqlInRepositories } };
