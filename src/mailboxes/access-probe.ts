@@ -4,7 +4,7 @@ import { writeJournal } from '../journal/journal.js';
 import { logger } from '../logging/logger.js';
 import type { TenantContexts } from '../reconcile/tenant-context.js';
 import type { Pool } from '../store/pool.js';
-import { withSystemScope, withTenant } from '../store/transaction.js';
+import { withTenant } from '../store/transaction.js';
 import { enqueueInitialLoads, requestInitialLoad } from './initial-load-request.js';
 import type { InboxEnqueuer } from '../queue/queues.js';
 import { ACCESS_DENIED_STATUS, mailboxRefusal } from './mailbox-access.js';
@@ -44,11 +44,12 @@ export async function probeDeniedMailboxes(
   limit = 100,
   now = new Date(),
 ): Promise<AccessProbeResult> {
-  // Across tenants: the due users are found in the system scope, each is then probed in its tenant.
-  const due = await withSystemScope(
-    (tx) => claimMailboxesForAccessProbe(tx, { now, intervalSeconds, limit, deniedStatus: ACCESS_DENIED_STATUS }),
-    deps.pool,
-  );
+  const due = await claimMailboxesForAccessProbe(deps.pool, {
+    now,
+    intervalSeconds,
+    limit,
+    deniedStatus: ACCESS_DENIED_STATUS,
+  });
   let restored = 0;
   for (const row of due) {
     try {

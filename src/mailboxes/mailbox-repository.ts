@@ -1,5 +1,6 @@
 import { TandemError } from '../errors/tandem-error.js';
-import type { Tx } from '../store/transaction.js';
+import type { Pool } from '../store/pool.js';
+import { withSystemScope, type Tx } from '../store/transaction.js';
 import { resetForEnvironmentMove } from './environment-move.js';
 import type { MailboxInput, MailboxListQuery, MailboxPatch, MailboxView } from './mailbox-schema.js';
 
@@ -269,24 +270,27 @@ export async function restoreMailboxAccess(tx: Tx, mailboxId: string, deniedStat
 
 /**
  * Claims up to `limit` access-denied users of active tenants whose last probe is at least
- * `intervalSeconds` old, marking them probed at `now`. Runs across tenants, so `tx` must be a
- * system-scope transaction (withSystemScope); SKIP LOCKED lets several workers probe side by side.
+ * `intervalSeconds` old, marking them probed at `now`. Runs across tenants in a system-scope
+ * transaction of its own; SKIP LOCKED lets several workers probe side by side.
  */
 export async function claimMailboxesForAccessProbe(
-  tx: Tx,
+  pool: Pool,
   options: { now: Date; intervalSeconds: number; limit: number; deniedStatus: string },
 ): Promise<{ tenant_id: string; id: string }[]> {
-  const { rows } = await tx.query<{ tenant_id: string; id: string }>(
-    `UPDATE mailboxes m SET access_probed_at = $1
-      WHERE m.id IN (
-        SELECT m2.id FROM mailboxes m2 JOIN tenants t ON t.id = m2.tenant_id AND t.state = 'active'
-         WHERE m2.status = $4 AND m2.enabled
-           AND (m2.access_probed_at IS NULL OR m2.access_probed_at <= $1::timestamptz - make_interval(secs => $2))
-         ORDER BY m2.access_probed_at NULLS FIRST LIMIT $3 FOR UPDATE OF m2 SKIP LOCKED)
-    RETURNING m.tenant_id, m.id`,
-    [options.now.toISOString(), options.intervalSeconds, options.limit, options.deniedStatus],
-  );
-  return rows;
+  // The probe serves every tenant: the claim runs in the system scope.
+  return withSystemScope(async (tx) => {
+    const { rows } = await tx.query<{ tenant_id: string; id: string }>(
+      `UPDATE mailboxes m SET access_probed_at = $1
+        WHERE m.id IN (
+          SELECT m2.id FROM mailboxes m2 JOIN tenants t ON t.id = m2.tenant_id AND t.state = 'active'
+           WHERE m2.status = $4 AND m2.enabled
+             AND (m2.access_probed_at IS NULL OR m2.access_probed_at <= $1::timestamptz - make_interval(secs => $2))
+           ORDER BY m2.access_probed_at NULLS FIRST LIMIT $3 FOR UPDATE OF m2 SKIP LOCKED)
+      RETURNING m.tenant_id, m.id`,
+      [options.now.toISOString(), options.intervalSeconds, options.limit, options.deniedStatus],
+    );
+    return rows;
+  }, pool);
 }
 
 /** A user whose subscription became active is in sync, unless disabled or refused meanwhile. */
@@ -368,27 +372,30 @@ export async function listMailboxesForSync(tx: Tx): Promise<SyncMailboxRecord[]>
 /**
  * Claims up to `limit` users of active tenants with recurring sync to S/4 as occurrences whose
  * series were not expanded on `day` (UTC date, YYYY-MM-DD), marking them done for that day. Runs
- * across tenants, so `tx` is a system-scope transaction; SKIP LOCKED lets several workers run it.
+ * across tenants in a system-scope transaction of its own; SKIP LOCKED lets several workers run it.
  */
 export async function claimMailboxesForSeriesWindow(
-  tx: Tx,
+  pool: Pool,
   day: string,
   limit: number,
 ): Promise<{ tenant_id: string; id: string }[]> {
-  const { rows } = await tx.query<{ tenant_id: string; id: string }>(
-    `UPDATE mailboxes m SET series_window_on = $1::date
-      WHERE m.id IN (
-        SELECT m2.id FROM mailboxes m2 JOIN tenants t ON t.id = m2.tenant_id AND t.state = 'active'
-         WHERE m2.enabled AND m2.sync_appointments
-           AND t.settings->'appointments'->>'recurringToS4' = 'occurrences'
-           AND coalesce(t.settings->'appointments'->>'enabled', 'true') = 'true'
-           AND (m2.series_window_on IS NULL OR m2.series_window_on < $1::date)
-         ORDER BY m2.series_window_on NULLS FIRST, m2.created_at
-         LIMIT $2 FOR UPDATE OF m2 SKIP LOCKED)
-      RETURNING m.tenant_id, m.id`,
-    [day, limit],
-  );
-  return rows;
+  // The pass serves every tenant: the claim runs in the system scope.
+  return withSystemScope(async (tx) => {
+    const { rows } = await tx.query<{ tenant_id: string; id: string }>(
+      `UPDATE mailboxes m SET series_window_on = $1::date
+        WHERE m.id IN (
+          SELECT m2.id FROM mailboxes m2 JOIN tenants t ON t.id = m2.tenant_id AND t.state = 'active'
+           WHERE m2.enabled AND m2.sync_appointments
+             AND t.settings->'appointments'->>'recurringToS4' = 'occurrences'
+             AND coalesce(t.settings->'appointments'->>'enabled', 'true') = 'true'
+             AND (m2.series_window_on IS NULL OR m2.series_window_on < $1::date)
+           ORDER BY m2.series_window_on NULLS FIRST, m2.created_at
+           LIMIT $2 FOR UPDATE OF m2 SKIP LOCKED)
+        RETURNING m.tenant_id, m.id`,
+      [day, limit],
+    );
+    return rows;
+  }, pool);
 }
 
 /** The stored initial-load checkpoint of a user (shape owned by the initial load) and its progress. */

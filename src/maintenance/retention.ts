@@ -1,6 +1,5 @@
 import { logger } from '../logging/logger.js';
 import type { Pool } from '../store/pool.js';
-import { withSystemScope, type Tx } from '../store/transaction.js';
 import {
   deleteDoneInboxRows,
   deleteOldJournalEntries,
@@ -39,9 +38,6 @@ async function inBatches(deleteBatch: () => Promise<number>, batchSize: number, 
   }
 }
 
-/** Each batch is its own short system-scope transaction: retention works across tenants. */
-const inSystemScope = <T>(pool: Pool, fn: (tx: Tx) => Promise<T>) => withSystemScope(fn, pool);
-
 /**
  * Deletes what Tandem no longer needs, in small batches: handled inbox rows older than
  * `inboxDoneDays` (open and dead rows stay until handled or retried), each tenant's journal
@@ -51,29 +47,21 @@ const inSystemScope = <T>(pool: Pool, fn: (tx: Tx) => Promise<T>) => withSystemS
 export async function runRetention(pool: Pool, options: RetentionOptions): Promise<RetentionResult> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   const deadline = Date.now() + (options.maxRunMs ?? 20_000);
-  const inbox = await inBatches(
-    () => inSystemScope(pool, (tx) => deleteDoneInboxRows(tx, options.inboxDoneDays, batchSize)),
-    batchSize,
-    deadline,
-  );
+  const inbox = await inBatches(() => deleteDoneInboxRows(pool, options.inboxDoneDays, batchSize), batchSize, deadline);
 
-  const tenants = await inSystemScope(pool, (tx) => journalRetentionOfTenants(tx, options.journalDefaultDays));
+  const tenants = await journalRetentionOfTenants(pool, options.journalDefaultDays);
   let journal = 0;
   for (const tenant of tenants) {
     if (Date.now() >= deadline) break;
     journal += await inBatches(
-      () => inSystemScope(pool, (tx) => deleteOldJournalEntries(tx, tenant.id, tenant.days, batchSize)),
+      () => deleteOldJournalEntries(pool, tenant.id, tenant.days, batchSize),
       batchSize,
       deadline,
     );
   }
 
   // A fence only matters while a job may still hold its subject; every claim writes a fresh one.
-  const fences = await inBatches(
-    () => inSystemScope(pool, (tx) => deleteUnclaimedFences(tx, batchSize)),
-    batchSize,
-    deadline,
-  );
+  const fences = await inBatches(() => deleteUnclaimedFences(pool, batchSize), batchSize, deadline);
   if (inbox || journal || fences) logger.info({ inbox, journal, fences }, 'retention removed old rows');
   return { inbox, journal, fences };
 }
@@ -87,7 +75,7 @@ export async function deleteTenantRows(
   const deleted: Record<string, number> = {};
   for (const table of TENANT_TABLES) {
     deleted[table] = await inBatches(
-      () => inSystemScope(pool, (tx) => deleteTenantRowsOf(tx, table, tenantId, batchSize)),
+      () => deleteTenantRowsOf(pool, table, tenantId, batchSize),
       batchSize,
       Number.POSITIVE_INFINITY,
     );

@@ -1,4 +1,5 @@
-import type { Tx } from '../store/transaction.js';
+import type { Pool } from '../store/pool.js';
+import { withSystemScope, type Tx } from '../store/transaction.js';
 
 /** A deletion the safety valve holds until an administrator confirms or rejects it. */
 export interface PendingDeletionRow {
@@ -113,19 +114,19 @@ export interface DecidedDeletionRecord<Kind extends string, Action> {
   decided_by: string | null;
 }
 
-/**
- * The oldest `limit` decided deletions of all tenants. The settling job serves every tenant, so
- * `tx` is a system-scope transaction (withSystemScope).
- */
+/** The oldest `limit` decided deletions of all tenants. */
 export async function decidedPendingDeletions<Kind extends string, Action>(
-  tx: Tx,
+  pool: Pool,
   limit: number,
 ): Promise<DecidedDeletionRecord<Kind, Action>[]> {
-  const { rows } = await tx.query<DecidedDeletionRecord<Kind, Action>>(
-    `SELECT id, tenant_id, mailbox_id, kind, s4_key, action, state, decided_by FROM pending_deletions WHERE state IN ('confirmed', 'rejected') ORDER BY id LIMIT $1`,
-    [limit],
-  );
-  return rows;
+  // The settling job serves every tenant: system scope.
+  return withSystemScope(async (tx) => {
+    const { rows } = await tx.query<DecidedDeletionRecord<Kind, Action>>(
+      `SELECT id, tenant_id, mailbox_id, kind, s4_key, action, state, decided_by FROM pending_deletions WHERE state IN ('confirmed', 'rejected') ORDER BY id LIMIT $1`,
+      [limit],
+    );
+    return rows;
+  }, pool);
 }
 
 export async function markPendingDeletionDone(tx: Tx, id: number): Promise<void> {

@@ -7,7 +7,7 @@ import {
   markPendingDeletionDone,
 } from '../pending-deletions/pending-deletion-repository.js';
 import type { Pool } from '../store/pool.js';
-import { withSystemScope, withTenant } from '../store/transaction.js';
+import { withTenant } from '../store/transaction.js';
 import type { SyncAction } from '../sync/index.js';
 import { ACTIVITY_OPS } from './activity-kinds.js';
 import { deleteLink, linkByS4Key } from './link-store.js';
@@ -19,8 +19,7 @@ import type { TenantContexts } from './tenant-context.js';
  * deletion is not proposed again.
  */
 export async function settlePendingDeletions(pool: Pool, contexts: TenantContexts, limit = 200): Promise<number> {
-  // Decisions of every tenant: found in the system scope, each carried out in its tenant.
-  const decided = await withSystemScope((tx) => decidedPendingDeletions<ItemKind, SyncAction>(tx, limit), pool);
+  const decided = await decidedPendingDeletions<ItemKind, SyncAction>(pool, limit);
   for (const row of decided) {
     try {
       const ctx = await contexts.get(row.tenant_id);

@@ -3,7 +3,7 @@ import type { InboxWriter } from '../inbox/inbox-writer.js';
 import { INBOX_EVENT_TYPES, subjects } from '../inbox/subjects.js';
 import { claimMailboxesForSeriesWindow } from '../mailboxes/mailbox-repository.js';
 import type { Pool } from '../store/pool.js';
-import { withSystemScope, withTenant } from '../store/transaction.js';
+import { withTenant } from '../store/transaction.js';
 import { groupBy } from '../util/group-by.js';
 import { syncWindow } from '../sync/index.js';
 import { linkByExchangeItem } from './link-store.js';
@@ -31,8 +31,7 @@ export async function queueSeriesWindows(
   now = new Date(),
 ): Promise<number> {
   const day = now.toISOString().slice(0, 10);
-  // Across tenants: due users are claimed in the system scope, each queued in its tenant's inbox.
-  const due = await withSystemScope((tx) => claimMailboxesForSeriesWindow(tx, day, limit), pool);
+  const due = await claimMailboxesForSeriesWindow(pool, day, limit);
   for (const [tenantId, rows] of groupBy(due, (row) => row.tenant_id)) {
     await inbox.write(
       rows.map((row) => {

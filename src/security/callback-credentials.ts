@@ -2,7 +2,7 @@ import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual } fr
 import { promisify } from 'node:util';
 import { TandemError } from '../errors/tandem-error.js';
 import type { Pool } from '../store/pool.js';
-import { withSystemScope, type Tx } from '../store/transaction.js';
+import type { Tx } from '../store/transaction.js';
 import {
   countActiveCallbackCredentials,
   findActiveCallbackCredential,
@@ -97,8 +97,7 @@ export class CallbackCredentialVerifier {
     const cached = this.verified.get(digest);
     if (cached && cached.until > Date.now()) return cached.tenantId;
 
-    // The pair names no tenant: its credential is looked up across tenants.
-    const row = await withSystemScope((tx) => findActiveCallbackCredential(tx, username), this.pool);
+    const row = await findActiveCallbackCredential(this.pool, username);
     // Hash even for unknown users so timing does not reveal which user names exist.
     const ok = await verifySecret(password, row?.secret_hash ?? DUMMY_HASH);
     if (!row || !ok) return undefined;

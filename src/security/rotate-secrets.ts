@@ -1,5 +1,4 @@
 import type { Pool } from '../store/pool.js';
-import { withSystemScope } from '../store/transaction.js';
 import type { SecretBox } from './secret-box.js';
 import { readSealedSecrets, replaceSealedSecret, SEALED_SECRET_COLUMNS } from './secret-repository.js';
 
@@ -16,10 +15,9 @@ export interface RotationResult {
  */
 export async function rotateStoredSecrets(pool: Pool, box: SecretBox): Promise<RotationResult> {
   const result: RotationResult = { rotated: 0, alreadyCurrent: 0 };
-  // Secrets of every tenant: read and rewritten in the system scope.
   for (const secretColumn of SEALED_SECRET_COLUMNS) {
     const { table, column } = secretColumn;
-    const rows = await withSystemScope((tx) => readSealedSecrets(tx, secretColumn), pool);
+    const rows = await readSealedSecrets(pool, secretColumn);
     for (const row of rows) {
       const binding = { tenantId: row.tenant_id, table, row: row.key, field: column };
       const rotated = box.reseal(row.sealed, binding);
@@ -27,7 +25,7 @@ export async function rotateStoredSecrets(pool: Pool, box: SecretBox): Promise<R
         result.alreadyCurrent++;
         continue;
       }
-      await withSystemScope((tx) => replaceSealedSecret(tx, secretColumn, row.key, row.sealed, rotated), pool);
+      await replaceSealedSecret(pool, secretColumn, row.key, row.sealed, rotated);
       result.rotated++;
     }
   }

@@ -1,4 +1,5 @@
-import type { Tx } from '../store/transaction.js';
+import type { Pool } from '../store/pool.js';
+import { withSystemScope, type Tx } from '../store/transaction.js';
 
 // Stored secrets: the hashed callback credentials of S/4's SM59 destination and the sealed secret
 // columns that key rotation rewrites.
@@ -55,20 +56,20 @@ export async function revokeCallbackCredential(tx: Tx, id: string): Promise<bool
   return (rowCount ?? 0) > 0;
 }
 
-/**
- * The tenant and password hash of an unrevoked credential of an active tenant, by user name. The
- * name is all a basic-auth request carries, so `tx` is a system-scope transaction (withSystemScope).
- */
+/** The tenant and password hash of an unrevoked credential of an active tenant, by user name. */
 export async function findActiveCallbackCredential(
-  tx: Tx,
+  pool: Pool,
   username: string,
 ): Promise<{ tenant_id: string; secret_hash: string } | undefined> {
-  const { rows } = await tx.query<{ tenant_id: string; secret_hash: string }>(
-    `SELECT c.tenant_id, c.secret_hash FROM callback_credentials c JOIN tenants t ON t.id = c.tenant_id
-        WHERE c.username = $1 AND c.revoked_at IS NULL AND t.state = 'active'`,
-    [username],
-  );
-  return rows[0];
+  // The pair names no tenant: the credential is looked up in the system scope.
+  return withSystemScope(async (tx) => {
+    const { rows } = await tx.query<{ tenant_id: string; secret_hash: string }>(
+      `SELECT c.tenant_id, c.secret_hash FROM callback_credentials c JOIN tenants t ON t.id = c.tenant_id
+          WHERE c.username = $1 AND c.revoked_at IS NULL AND t.state = 'active'`,
+      [username],
+    );
+    return rows[0];
+  }, pool);
 }
 
 /** Columns holding secrets, each bound to (tenant, table, row key, column). */
@@ -80,27 +81,30 @@ export const SEALED_SECRET_COLUMNS = [
 
 export type SealedSecretColumn = (typeof SEALED_SECRET_COLUMNS)[number];
 
-/** Every sealed value of one column, across tenants: `tx` is a system-scope transaction. */
+/** Every sealed value of one column, across tenants. */
 export async function readSealedSecrets(
-  tx: Tx,
+  pool: Pool,
   { table, key, column }: SealedSecretColumn,
 ): Promise<{ key: string; tenant_id: string; sealed: string }[]> {
-  const { rows } = await tx.query<{ key: string; tenant_id: string; sealed: string }>(
-    `SELECT ${key}::text AS key, tenant_id, ${column} AS sealed FROM ${table} WHERE ${column} IS NOT NULL`,
-  );
-  return rows;
+  // Rotation covers every tenant's secrets: system scope.
+  return withSystemScope(async (tx) => {
+    const { rows } = await tx.query<{ key: string; tenant_id: string; sealed: string }>(
+      `SELECT ${key}::text AS key, tenant_id, ${column} AS sealed FROM ${table} WHERE ${column} IS NOT NULL`,
+    );
+    return rows;
+  }, pool);
 }
 
-/**
- * Replaces one sealed value, only if the row still holds the value that was read (a concurrent
- * change wins). `tx` is a system-scope transaction.
- */
+/** Replaces one sealed value, only if the row still holds the value that was read (a concurrent change wins). */
 export async function replaceSealedSecret(
-  tx: Tx,
+  pool: Pool,
   { table, key, column }: SealedSecretColumn,
   rowKey: string,
   from: string,
   to: string,
 ): Promise<void> {
-  await tx.query(`UPDATE ${table} SET ${column} = $1 WHERE ${key}::text = $2 AND ${column} = $3`, [to, rowKey, from]);
+  // Each row in its own short system-scope transaction, so rotation can run beside the service.
+  return withSystemScope(async (tx) => {
+    await tx.query(`UPDATE ${table} SET ${column} = $1 WHERE ${key}::text = $2 AND ${column} = $3`, [to, rowKey, from]);
+  }, pool);
 }

@@ -8,7 +8,7 @@ import { markMailboxFailing, markMailboxInSync } from '../mailboxes/mailbox-repo
 import { logger } from '../logging/logger.js';
 import type { InboxWriter } from '../inbox/inbox-writer.js';
 import type { Pool } from '../store/pool.js';
-import { withSystemScope, withTenant } from '../store/transaction.js';
+import { withTenant } from '../store/transaction.js';
 import type { TenantContexts } from '../reconcile/tenant-context.js';
 import { FOLDER_OF_KIND, INBOX_EVENT_TYPES, subjects } from '../inbox/subjects.js';
 import {
@@ -151,8 +151,7 @@ export class SubscriptionManager {
   async maintain(): Promise<{ subscribed: number; renewed: number; unsubscribed: number; failed: number }> {
     const counts = { subscribed: 0, renewed: 0, unsubscribed: 0, failed: 0 };
     const limit = this.deps.batchSize ?? 200;
-    // Maintenance covers every tenant: the work is found in the system scope, then done per tenant.
-    const missing = await withSystemScope((tx) => foldersWithoutSubscription(tx, limit), this.deps.pool);
+    const missing = await foldersWithoutSubscription(this.deps.pool, limit);
     for (const row of missing) {
       try {
         await this.subscribe(row.tenant_id, row.mailbox_id, row.kind);
@@ -178,7 +177,7 @@ export class SubscriptionManager {
         logger.warn({ err: error, tenantId: due.tenantId, subscriptionId: due.id }, 'renewal failed; will retry');
       }
     }
-    const stale = await withSystemScope((tx) => staleSubscriptions(tx, limit), this.deps.pool);
+    const stale = await staleSubscriptions(this.deps.pool, limit);
     for (const row of stale) {
       // Ended at Exchange first where it can be: a Graph subscription of a disabled user would otherwise
       // keep posting until it expires (days). EWS push ends with the next notification answered

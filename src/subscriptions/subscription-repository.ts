@@ -313,74 +313,83 @@ export async function extendSubscription(tx: Tx, id: string, expiresAt: string |
 
 /**
  * Folders of enabled users of active tenants that should have a subscription and have none, oldest
- * user first. Runs across tenants, so `tx` is a system-scope transaction (withSystemScope).
+ * user first.
  */
 export async function foldersWithoutSubscription(
-  tx: Tx,
+  pool: Pool,
   limit: number,
 ): Promise<{ tenant_id: string; mailbox_id: string; kind: ItemKind }[]> {
-  const { rows } = await tx.query<{ tenant_id: string; mailbox_id: string; kind: ItemKind }>(
-    `SELECT m.tenant_id, m.id AS mailbox_id, k.kind FROM mailboxes m
-         JOIN tenants t ON t.id = m.tenant_id AND t.state = 'active'
-         JOIN exchange_environments e ON e.id = m.environment_id
-         CROSS JOIN LATERAL (VALUES ('appointment', 'calendar', m.sync_appointments), ('task', 'tasks', m.sync_tasks), ('contact', 'contacts', m.sync_contacts)) AS k(kind, folder, on_)
-        WHERE m.enabled AND k.on_
-          -- A refused mailbox is subscribed again when the access probe has seen access granted.
-          AND m.status <> 'accessDenied'
-          -- Graph has no app-only To Do notifications: those lists are polled (todo-poll.ts).
-          AND NOT (k.kind = 'task' AND e.kind = 'graph')
-          AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.mailbox_id = m.id AND s.folder = k.folder AND s.state <> 'retired')
-        ORDER BY m.created_at LIMIT $1`,
-    [limit],
-  );
-  return rows;
+  // Maintenance serves every tenant: the search runs in the system scope.
+  return withSystemScope(async (tx) => {
+    const { rows } = await tx.query<{ tenant_id: string; mailbox_id: string; kind: ItemKind }>(
+      `SELECT m.tenant_id, m.id AS mailbox_id, k.kind FROM mailboxes m
+           JOIN tenants t ON t.id = m.tenant_id AND t.state = 'active'
+           JOIN exchange_environments e ON e.id = m.environment_id
+           CROSS JOIN LATERAL (VALUES ('appointment', 'calendar', m.sync_appointments), ('task', 'tasks', m.sync_tasks), ('contact', 'contacts', m.sync_contacts)) AS k(kind, folder, on_)
+          WHERE m.enabled AND k.on_
+            -- A refused mailbox is subscribed again when the access probe has seen access granted.
+            AND m.status <> 'accessDenied'
+            -- Graph has no app-only To Do notifications: those lists are polled (todo-poll.ts).
+            AND NOT (k.kind = 'task' AND e.kind = 'graph')
+            AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.mailbox_id = m.id AND s.folder = k.folder AND s.state <> 'retired')
+          ORDER BY m.created_at LIMIT $1`,
+      [limit],
+    );
+    return rows;
+  }, pool);
 }
 
 /**
  * Live subscriptions nobody should have any more: the user is disabled, stopped syncing the folder
- * or moved to the other backend. Runs across tenants, so `tx` is a system-scope transaction.
+ * or moved to the other backend.
  */
 export async function staleSubscriptions(
-  tx: Tx,
+  pool: Pool,
   limit: number,
 ): Promise<{ id: string; tenant_id: string; mailbox_id: string; folder: string }[]> {
-  const { rows } = await tx.query<{ id: string; tenant_id: string; mailbox_id: string; folder: string }>(
-    `SELECT s.id, s.tenant_id, s.mailbox_id, s.folder FROM subscriptions s JOIN mailboxes m ON m.id = s.mailbox_id
-         JOIN exchange_environments e ON e.id = m.environment_id
-        WHERE s.state <> 'retired' AND (NOT m.enabled
-          OR (s.folder = 'calendar' AND NOT m.sync_appointments) OR (s.folder = 'tasks' AND NOT m.sync_tasks) OR (s.folder = 'contacts' AND NOT m.sync_contacts)
-          -- The user moved to an environment of the other backend (EWS → Graph): a worker that still had
-          -- the old environment cached may have subscribed there again; retire it, the next run subscribes anew.
-          OR s.backend <> CASE e.kind WHEN 'graph' THEN 'graph' ELSE 'ews' END
-          -- A Graph To Do subscription cannot exist (Graph refuses it app-only); never keep one.
-          OR (s.folder = 'tasks' AND s.backend = 'graph'))
-        LIMIT $1`,
-    [limit],
-  );
-  return rows;
+  // Maintenance serves every tenant: the search runs in the system scope.
+  return withSystemScope(async (tx) => {
+    const { rows } = await tx.query<{ id: string; tenant_id: string; mailbox_id: string; folder: string }>(
+      `SELECT s.id, s.tenant_id, s.mailbox_id, s.folder FROM subscriptions s JOIN mailboxes m ON m.id = s.mailbox_id
+           JOIN exchange_environments e ON e.id = m.environment_id
+          WHERE s.state <> 'retired' AND (NOT m.enabled
+            OR (s.folder = 'calendar' AND NOT m.sync_appointments) OR (s.folder = 'tasks' AND NOT m.sync_tasks) OR (s.folder = 'contacts' AND NOT m.sync_contacts)
+            -- The user moved to an environment of the other backend (EWS → Graph): a worker that still had
+            -- the old environment cached may have subscribed there again; retire it, the next run subscribes anew.
+            OR s.backend <> CASE e.kind WHEN 'graph' THEN 'graph' ELSE 'ews' END
+            -- A Graph To Do subscription cannot exist (Graph refuses it app-only); never keep one.
+            OR (s.folder = 'tasks' AND s.backend = 'graph'))
+          LIMIT $1`,
+      [limit],
+    );
+    return rows;
+  }, pool);
 }
 
 /**
  * Claims up to `limit` Graph users of active tenants whose To Do list is due for a poll (last poll
  * at least `intervalSeconds` before `now`), marking them polled at `now`. Runs across tenants, so
- * `tx` is a system-scope transaction; SKIP LOCKED keeps two workers from claiming the same user.
+ * SKIP LOCKED keeps two workers from claiming the same user.
  */
 export async function claimTodoPolls(
-  tx: Tx,
+  pool: Pool,
   options: { now: Date; intervalSeconds: number; limit: number },
 ): Promise<{ tenant_id: string; id: string }[]> {
-  const { rows } = await tx.query<{ tenant_id: string; id: string }>(
-    `UPDATE mailboxes m SET tasks_polled_at = $1
-      WHERE m.id IN (
-        SELECT m2.id FROM mailboxes m2
-          JOIN tenants t ON t.id = m2.tenant_id AND t.state = 'active'
-          JOIN exchange_environments e ON e.id = m2.environment_id AND e.kind = 'graph'
-         WHERE m2.enabled AND m2.sync_tasks AND m2.status <> 'accessDenied'
-           AND (m2.tasks_polled_at IS NULL OR m2.tasks_polled_at <= $1::timestamptz - make_interval(secs => $2))
-         ORDER BY m2.tasks_polled_at NULLS FIRST, m2.created_at
-         LIMIT $3 FOR UPDATE OF m2 SKIP LOCKED)
-      RETURNING m.tenant_id, m.id`,
-    [options.now.toISOString(), options.intervalSeconds, options.limit],
-  );
-  return rows;
+  // The poll serves every tenant: the claim runs in the system scope.
+  return withSystemScope(async (tx) => {
+    const { rows } = await tx.query<{ tenant_id: string; id: string }>(
+      `UPDATE mailboxes m SET tasks_polled_at = $1
+        WHERE m.id IN (
+          SELECT m2.id FROM mailboxes m2
+            JOIN tenants t ON t.id = m2.tenant_id AND t.state = 'active'
+            JOIN exchange_environments e ON e.id = m2.environment_id AND e.kind = 'graph'
+           WHERE m2.enabled AND m2.sync_tasks AND m2.status <> 'accessDenied'
+             AND (m2.tasks_polled_at IS NULL OR m2.tasks_polled_at <= $1::timestamptz - make_interval(secs => $2))
+           ORDER BY m2.tasks_polled_at NULLS FIRST, m2.created_at
+           LIMIT $3 FOR UPDATE OF m2 SKIP LOCKED)
+        RETURNING m.tenant_id, m.id`,
+      [options.now.toISOString(), options.intervalSeconds, options.limit],
+    );
+    return rows;
+  }, pool);
 }

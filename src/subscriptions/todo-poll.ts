@@ -1,7 +1,6 @@
 import type { InboxWriter } from '../inbox/inbox-writer.js';
 import { INBOX_EVENT_TYPES, subjects } from '../inbox/subjects.js';
 import type { Pool } from '../store/pool.js';
-import { withSystemScope } from '../store/transaction.js';
 import { groupBy } from '../util/group-by.js';
 import { claimTodoPolls } from './subscription-repository.js';
 
@@ -24,7 +23,7 @@ export async function queueTodoPolls(
   limit = 500,
   now = new Date(),
 ): Promise<number> {
-  const due = await withSystemScope((tx) => claimTodoPolls(tx, { now, intervalSeconds, limit }), pool);
+  const due = await claimTodoPolls(pool, { now, intervalSeconds, limit });
   for (const [tenantId, rows] of groupBy(due, (row) => row.tenant_id)) {
     await inbox.write(
       rows.map((row) => {

@@ -2,7 +2,7 @@ import { logger } from '../logging/logger.js';
 import { writeJournal } from '../journal/journal.js';
 import { deleteTenantRows } from '../maintenance/retention.js';
 import type { Pool } from '../store/pool.js';
-import { withSystemScope, withTenant } from '../store/transaction.js';
+import { withTenant } from '../store/transaction.js';
 import { retireAllSubscriptions } from '../subscriptions/subscription-repository.js';
 import { deleteTenant, markTenantOffboarding, upsertActiveTenant } from './tenant-repository.js';
 
@@ -17,15 +17,11 @@ export interface SubscriptionRequest {
  * subscription may be repeated after a failed one). Settings start from the defaults.
  */
 export async function provisionTenant(pool: Pool, request: SubscriptionRequest): Promise<void> {
-  await withSystemScope(
-    (tx) =>
-      upsertActiveTenant(tx, {
-        tenantId: request.tenantId,
-        subdomain: request.subdomain ?? null,
-        displayName: request.displayName ?? null,
-      }),
-    pool,
-  );
+  await upsertActiveTenant(pool, {
+    tenantId: request.tenantId,
+    subdomain: request.subdomain ?? null,
+    displayName: request.displayName ?? null,
+  });
   await withTenant(
     request.tenantId,
     (tx) =>
@@ -48,7 +44,7 @@ export async function provisionTenant(pool: Pool, request: SubscriptionRequest):
  * twice in a row. The journal goes with the data, so the deletion is recorded in the service log.
  */
 export async function deprovisionTenant(pool: Pool, tenantId: string): Promise<{ existed: boolean }> {
-  const existed = await withSystemScope((tx) => markTenantOffboarding(tx, tenantId), pool);
+  const existed = await markTenantOffboarding(pool, tenantId);
   if (!existed) return { existed: false };
   await withTenant(
     tenantId,
@@ -62,7 +58,7 @@ export async function deprovisionTenant(pool: Pool, tenantId: string): Promise<{
   );
   // The big tables in batches first; ON DELETE CASCADE then removes the few rows left with the tenant.
   const deleted = await deleteTenantRows(pool, tenantId);
-  await withSystemScope((tx) => deleteTenant(tx, tenantId), pool);
+  await deleteTenant(pool, tenantId);
   logger.info({ tenantId, deleted }, 'tenant offboarded and its data deleted');
   return { existed: true };
 }
