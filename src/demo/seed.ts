@@ -6,7 +6,7 @@ import { issueCallbackCredential } from '../security/callback-credentials.js';
 import type { Pool } from '../store/pool.js';
 import { withSystemScope, withTenant } from '../store/transaction.js';
 import { saveS4Connection } from '../tenants/s4-connection.js';
-import { readSettings, saveSettings } from '../tenants/settings-repository.js';
+import { readSettings, saveSettings } from '../tenants/tenant-repository.js';
 
 /** The demo tenant (docs/s4-setup.md "Demo values"); fixed values so the printed walk-through always matches. */
 export const DEMO = {

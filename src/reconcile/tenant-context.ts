@@ -18,7 +18,7 @@ import type { Pool } from '../store/pool.js';
 import { withTenant, type Tx } from '../store/transaction.js';
 import { partnerLookup, type PartnerLookup, type TenantSettings } from '../sync/index.js';
 import { s4TargetOf } from '../tenants/s4-connection.js';
-import { readSettings } from '../tenants/settings-repository.js';
+import { readSettings } from '../tenants/tenant-repository.js';
 
 /** A Tandem user as the reconciliation needs it. */
 export interface MailboxInfo {

@@ -14,7 +14,7 @@ import {
   saveS4Connection,
 } from '../../tenants/s4-connection.js';
 import { runS4ConnectionTest } from '../../s4-connection/connection-test.js';
-import { readSettings, saveSettings, settingsHistory } from '../../tenants/settings-repository.js';
+import { readSettings, saveSettings, settingsHistory } from '../../tenants/tenant-repository.js';
 import { z } from '../../validation/zod.js';
 import { runEnvironmentTest } from '../../environments/connection-test.js';
 import type { Redis } from 'ioredis';

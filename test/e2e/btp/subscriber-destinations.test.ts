@@ -17,7 +17,7 @@ import { setOutboundPolicy } from '../../../src/security/outbound.js';
 import { SecretBox } from '../../../src/security/secret-box.js';
 import { withTenant } from '../../../src/store/transaction.js';
 import { saveS4Connection } from '../../../src/tenants/s4-connection.js';
-import { saveSettings } from '../../../src/tenants/settings-repository.js';
+import { saveSettings } from '../../../src/tenants/tenant-repository.js';
 import { provisionTenant } from '../../../src/tenants/tenant-lifecycle.js';
 import { createTestDatabase, uniqueRedisPrefix, type TestDatabase } from '../../support/database.js';
 import { deleteRedisPrefix, waitFor } from '../../support/service.js';
