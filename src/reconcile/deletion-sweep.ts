@@ -1,6 +1,6 @@
-import type { Pool } from '../store/pool.js';
 import { withTenant } from '../store/transaction.js';
-import { activityDrift, reportDrift, reportedBefore, type DriftDeps, type DriftKind } from './drift-report.js';
+import { activityDrift, reportDrift, type DriftDeps, type DriftKind } from './drift-report.js';
+import { leastRecentlyVerified, markVerified, reportedBefore } from './drift-repository.js';
 import type { TenantContext } from './tenant-context.js';
 
 /**
@@ -35,7 +35,11 @@ export async function sweepDeletedActivities(
   kind: DriftKind,
   pageSize: number,
 ): Promise<{ checked: number; queued: number }> {
-  const keys = await oldestVerified(deps.pool, ctx.tenantId, kind, pageSize);
+  const keys = await withTenant(
+    ctx.tenantId,
+    (tx) => leastRecentlyVerified(tx, ctx.tenantId, kind, pageSize),
+    deps.pool,
+  );
   if (keys.length === 0) return { checked: 0, queued: 0 };
   const missing = kind === 'appointment' ? await ctx.s4.missingAppointments(keys) : await ctx.s4.missingTasks(keys);
   const { links, reported } = await withTenant(
@@ -43,14 +47,8 @@ export async function sweepDeletedActivities(
     async (tx) => {
       // Every key asked about counts as verified, the missing ones too: their event is queued now,
       // and a page that kept them in front would stall the sweep while the safety valve holds them.
-      const verified = await tx.query<{ s4_key: string; mailbox_id: string }>(
-        `UPDATE links SET s4_verified_at = now()
-          WHERE tenant_id = $1 AND kind = $2 AND s4_key = ANY($3) AND state = 'linked'
-          RETURNING s4_key, mailbox_id`,
-        [ctx.tenantId, kind, keys],
-      );
       return {
-        links: verified.rows,
+        links: await markVerified(tx, ctx.tenantId, kind, keys),
         reported: await reportedBefore(
           tx,
           missing.map((uuid) => missingEventId(kind, uuid)),
@@ -70,27 +68,4 @@ export async function sweepDeletedActivities(
       details: { checkedAt: new Date().toISOString() },
     }));
   return { checked: keys.length, queued: await reportDrift(deps, ctx.tenantId, activityDrift(kind), findings) };
-}
-
-/**
- * Up to `pageSize` distinct S/4 keys of the tenant's linked objects of `kind`, least recently
- * confirmed first (a new link counts as confirmed when it was made, so a busy tenant's new links
- * never starve its old ones).
- */
-async function oldestVerified(pool: Pool, tenantId: string, kind: DriftKind, pageSize: number): Promise<string[]> {
-  return withTenant(
-    tenantId,
-    async (tx) =>
-      (
-        await tx.query<{ s4_key: string }>(
-          `SELECT DISTINCT s4_key FROM (
-             SELECT s4_key FROM links
-              WHERE tenant_id = $1 AND kind = $2 AND s4_key IS NOT NULL AND state = 'linked'
-              ORDER BY s4_verified_at, id
-              LIMIT $3) page`,
-          [tenantId, kind, pageSize],
-        )
-      ).rows.map((row) => row.s4_key),
-    pool,
-  );
 }

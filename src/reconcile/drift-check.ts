@@ -2,18 +2,17 @@ import type { Queue } from 'bullmq';
 import type { S4Appointment, S4Task } from '../connectors/s4/index.js';
 import { logger } from '../logging/logger.js';
 import type { Pool } from '../store/pool.js';
-import { withSystemScope, withTenant } from '../store/transaction.js';
+import { withTenant } from '../store/transaction.js';
 import { opsFor, type S4Activity } from './activity-kinds.js';
 import { DEFAULT_SWEEP_PAGE_SIZE, sweepDeletedActivities } from './deletion-sweep.js';
+import { activityDrift, reportDrift, type DriftDeps, type DriftKind } from './drift-report.js';
 import {
-  activityDrift,
+  activityLinkVersions,
   readWatermark,
-  reportDrift,
   reportedBefore,
   saveWatermark,
-  type DriftDeps,
-  type DriftKind,
-} from './drift-report.js';
+  tenantsToCheck,
+} from './drift-repository.js';
 import { checkPartnerDrift } from './partner-drift.js';
 import type { TenantContext } from './tenant-context.js';
 
@@ -57,17 +56,9 @@ export async function runDriftCheck(
   deps: DriftDeps,
   options: DriftOptions = DEFAULT_DRIFT_OPTIONS,
 ): Promise<{ tenants: number; queued: number; failed: number }> {
-  const tenants = await withSystemScope(
-    async (tx) =>
-      (
-        await tx.query<{ id: string }>(
-          `SELECT t.id FROM tenants t WHERE t.state = 'active' AND EXISTS (SELECT 1 FROM mailboxes m WHERE m.tenant_id = t.id AND m.enabled) ORDER BY t.id`,
-        )
-      ).rows,
-    deps.pool,
-  );
+  const tenants = await tenantsToCheck(deps.pool);
   const result = { tenants: 0, queued: 0, failed: 0 };
-  for (const { id } of tenants) {
+  for (const id of tenants) {
     try {
       result.queued += await checkTenantDrift(deps, id, options);
       result.tenants++;
@@ -140,12 +131,11 @@ async function staleActivities<K extends DriftKind>(
   const { links, reported } = await withTenant(
     ctx.tenantId,
     async (tx) => ({
-      links: (
-        await tx.query<{ s4_key: string; mailbox_id: string; s4_etag: string | null }>(
-          `SELECT s4_key, mailbox_id, s4_etag FROM links WHERE kind = $1 AND s4_key = ANY($2) AND state <> 'unlinked'`,
-          [kind, objects.map((o) => o.uuid)],
-        )
-      ).rows,
+      links: await activityLinkVersions(
+        tx,
+        kind,
+        objects.map((o) => o.uuid),
+      ),
       // Found before at this version (the overlap re-reads recent changes; a quiet tenant's watermark stays put): queued and journalled once.
       reported: await reportedBefore(
         tx,

@@ -2,7 +2,7 @@ import type { InboxWriter } from '../inbox/inbox-writer.js';
 import { subjects } from '../inbox/subjects.js';
 import { writeJournal, type JournalEntry } from '../journal/journal.js';
 import type { Pool } from '../store/pool.js';
-import { withTenant, type Tx } from '../store/transaction.js';
+import { withTenant } from '../store/transaction.js';
 import type { ActivityKind } from './activity-kinds.js';
 import type { TenantContexts } from './tenant-context.js';
 
@@ -11,9 +11,6 @@ export const S4_DRIFT = 'tandem.s4.drift.';
 export const driftType = (kind: DriftKind | 'businessPartner') => `${S4_DRIFT}${kind}`;
 
 export type DriftKind = ActivityKind;
-
-/** What a drift check reads since a watermark of its own (table s4_drift_watermarks). */
-export type WatermarkKind = DriftKind | 'businessPartner';
 
 /** Where findings go: the inbox event type, the journal's object kind and the subject of a key. */
 export interface DriftTarget {
@@ -94,28 +91,4 @@ export async function reportDrift(
     deps.pool,
   );
   return findings.length;
-}
-
-/** The event ids among `eventIds` already in the inbox: found before, queued and journalled once. */
-export async function reportedBefore(tx: Tx, eventIds: string[]): Promise<Set<string>> {
-  const { rows } = await tx.query<{ event_id: string }>(
-    `SELECT event_id FROM inbox WHERE source = 'system' AND event_id = ANY($1)`,
-    [eventIds],
-  );
-  return new Set(rows.map((r) => r.event_id));
-}
-
-export async function readWatermark(tx: Tx, kind: WatermarkKind): Promise<Date | undefined> {
-  const { rows } = await tx.query<{ watermark: Date }>('SELECT watermark FROM s4_drift_watermarks WHERE kind = $1', [
-    kind,
-  ]);
-  return rows[0]?.watermark;
-}
-
-export async function saveWatermark(tx: Tx, tenantId: string, kind: WatermarkKind, watermark: Date): Promise<void> {
-  await tx.query(
-    `INSERT INTO s4_drift_watermarks (tenant_id, kind, watermark) VALUES ($1, $2, $3)
-     ON CONFLICT (tenant_id, kind) DO UPDATE SET watermark = GREATEST(s4_drift_watermarks.watermark, EXCLUDED.watermark), checked_at = now()`,
-    [tenantId, kind, watermark],
-  );
 }

@@ -1,15 +1,7 @@
 import { subjects } from '../inbox/subjects.js';
 import { withTenant } from '../store/transaction.js';
-import {
-  driftType,
-  readWatermark,
-  reportDrift,
-  reportedBefore,
-  saveWatermark,
-  type DriftDeps,
-  type DriftFinding,
-  type DriftTarget,
-} from './drift-report.js';
+import { driftType, reportDrift, type DriftDeps, type DriftFinding, type DriftTarget } from './drift-report.js';
+import { contactLinkVersions, readWatermark, reportedBefore, saveWatermark } from './drift-repository.js';
 import type { TenantContext } from './tenant-context.js';
 
 const PARTNER_DRIFT: DriftTarget = {
@@ -68,12 +60,10 @@ async function stalePartners(
   const { links, reported } = await withTenant(
     tenantId,
     async (tx) => ({
-      links: (
-        await tx.query<{ s4_key: string; mailbox_id: string; s4_etag: string | null }>(
-          `SELECT s4_key, mailbox_id, s4_etag FROM links WHERE kind = 'contact' AND s4_key = ANY($1) AND state = 'linked'`,
-          [changed.map((p) => p.id)],
-        )
-      ).rows,
+      links: await contactLinkVersions(
+        tx,
+        changed.map((p) => p.id),
+      ),
       // Found before at this version (the overlap re-reads recent changes): queued and journalled once.
       reported: await reportedBefore(
         tx,

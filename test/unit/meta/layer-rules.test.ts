@@ -73,7 +73,7 @@ describe('layer lint rules', () => {
       'src/journal/journal.ts',
       'src/store/probe.ts',
       'src/bench/probe.ts',
-      'src/reconcile/drift-check.ts',
+      'src/reconcile/link-store.ts',
     ]) {
       expect(await sqlErrors(allowed, SQL_IN_USE_CASE), allowed).toEqual([]);
     }
