@@ -16,8 +16,21 @@ export function createRedis(connection: RedisConnectionConfig, options: RedisOpt
     ...(connection.tls ? { tls: {} } : {}),
     ...options,
   });
+  return withErrorLog(redis);
+}
+
+function withErrorLog(redis: Redis): Redis {
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
   return redis;
+}
+
+/**
+ * `redis.duplicate(options)` with the error listener createRedis gives: ioredis copies the options
+ * to a duplicate but not its listeners, and a connection without one prints every failed
+ * reconnect of an outage to stderr as an unstructured "[ioredis] Unhandled error event".
+ */
+export function duplicateRedis(redis: Redis, options: RedisOptions = {}): Redis {
+  return withErrorLog(redis.duplicate(options));
 }
 
 /** How long a producer's Redis command may take before it fails (a hung Redis must not hang a request). */

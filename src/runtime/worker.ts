@@ -6,7 +6,7 @@ import { InboxWriter } from '../inbox/inbox-writer.js';
 import { logger } from '../logging/logger.js';
 import { runRetention } from '../maintenance/retention.js';
 import { createQueues } from '../queue/queues.js';
-import { PRODUCER_OPTIONS, createRedis, redisReady } from '../queue/redis.js';
+import { PRODUCER_OPTIONS, createRedis, duplicateRedis, redisReady } from '../queue/redis.js';
 import { DEFAULT_SCHEDULER_CHECK_EVERY_MS, keepSchedulers } from '../queue/schedulers.js';
 import { DEFAULT_DRIFT_OPTIONS, DRIFT_CHECK_JOB, runDriftCheck, scheduleDriftCheck } from '../reconcile/drift-check.js';
 import { registerSyncHandlers } from '../reconcile/handlers.js';
@@ -74,7 +74,7 @@ export async function startWorkerProcess(
       : {}),
   });
 
-  const producer = redis.duplicate(PRODUCER_OPTIONS);
+  const producer = duplicateRedis(redis, PRODUCER_OPTIONS);
   const queues = createQueues(producer, config.queuePrefix, config.laneCaps);
   const inbox = new InboxWriter(pool, queues.lanes, { queueReady: () => redisReady(producer) });
   const subscriptions = new SubscriptionManager({
@@ -84,12 +84,12 @@ export async function startWorkerProcess(
     publicUrl: config.publicUrl,
     ...options.subscriptions,
   });
-  const maintenanceConnection = redis.duplicate();
+  const maintenanceConnection = duplicateRedis(redis);
   // BullMQ never closes a connection it was handed (it counts it as shared), so the workers'
   // connections are kept here and closed by stopAll; left open they hold the process after a stop.
   const workerConnections: Redis[] = [];
   const workerConnection = () => {
-    const connection = redis.duplicate();
+    const connection = duplicateRedis(redis);
     workerConnections.push(connection);
     return connection;
   };
@@ -104,6 +104,9 @@ export async function startWorkerProcess(
     sweepPageSize: config.driftSweepPage,
   };
   const driftQueue = new Queue(DRIFT_CHECK_JOB, { connection: maintenanceConnection, prefix: config.queuePrefix });
+  // The connection's listener logs an outage once per failed reconnect; without these BullMQ would
+  // also print each failure to stderr (console.error), unstructured.
+  for (const queue of [maintenanceQueue, driftQueue]) queue.on('error', () => undefined);
   // Schedulers live only in Redis: kept alive through a Redis that comes back empty (src/queue/schedulers.ts).
   const schedulers = await keepSchedulers(
     [

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { Worker, type Job } from 'bullmq';
-import { PRODUCER_OPTIONS, redisReady } from '../queue/redis.js';
+import { PRODUCER_OPTIONS, duplicateRedis, redisReady } from '../queue/redis.js';
 import type { Redis } from 'ioredis';
 import { logger } from '../logging/logger.js';
 import { RedisSemaphore } from '../limits/redis-semaphore.js';
@@ -45,9 +45,9 @@ export function startWorker(options: WorkerOptions): RunningWorker {
   // The queue connection only produces (sweeper): it fails fast while Redis is away instead of
   // collecting commands in memory; the locks' and BullMQ worker's connections wait for Redis.
   const connections = [
-    options.redis.duplicate(PRODUCER_OPTIONS),
-    options.redis.duplicate(),
-    options.redis.duplicate(),
+    duplicateRedis(options.redis, PRODUCER_OPTIONS),
+    duplicateRedis(options.redis),
+    duplicateRedis(options.redis),
   ] as const;
   const queues = createQueues(connections[0], options.queuePrefix, options.laneCaps);
   const locks = new RedisSemaphore(connections[1], `${options.queuePrefix}:locks`);
