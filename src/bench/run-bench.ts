@@ -16,6 +16,7 @@ import { runLoad, runOpenLoop, type LoadResult, type OpenLoopResult, type Window
 import { cpuOf, processCpuMs, type CpuPerOperation } from './cpu.js';
 import { benchSync, type SyncFigures } from './sync-bench.js';
 import { benchFairness, type FairnessFigures } from './fairness-bench.js';
+import { benchRedisOutage, type OutageMode, type RedisOutageFigures } from './redis-outage-bench.js';
 import { freePort } from '../runtime/free-port.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -267,6 +268,40 @@ function headline(
   ];
 }
 
+/** The outage run's figures in a fixed wording, like the headline. */
+function outageHeadline(outage: RedisOutageFigures): string[] {
+  const { events, options } = outage;
+  const slowest = Math.max(...outage.adminDuringOutage.map((answer) => answer.ms));
+  const statuses = [
+    ...new Set(outage.adminDuringOutage.map((answer) => `${answer.status} ${answer.code ?? ''}`.trim())),
+  ];
+  return [
+    `redis outage (${options.mode}) ${options.outageSeconds} s under ${options.rate} S/4 events/s: ${events.accepted} accepted (${events.acceptedDuringOutage} during the outage), ${events.lost} lost, ${events.notDone} not done, ${events.refused} refused`,
+    ...outage.processes.map(
+      (p) =>
+        `${p.name} RSS before/end of outage/end/max ${p.rssMiB.beforeOutage}/${p.rssMiB.endOfOutage}/${p.rssMiB.end}/${p.rssMiB.max} MiB, slope during outage ${p.outageRssSlopeMiBPerMinute} MiB/min; heap after GC ${p.heapMiB.beforeOutage}/${p.heapMiB.endOfOutage}/${p.heapMiB.end}/${p.heapMiB.max} MiB, slope ${p.outageHeapSlopeMiBPerMinute} MiB/min`,
+    ),
+    `admin calls needing Redis during the outage: ${outage.adminDuringOutage.length}, answered ${statuses.join(', ')}, slowest ${slowest} ms`,
+  ];
+}
+
+function outageSection(outage: RedisOutageFigures): string[] {
+  const { events, options } = outage;
+  return [
+    `Redis outage (${options.mode === 'kill' ? 'redis-server killed, an empty one started after' : 'redis-server frozen with SIGSTOP, thawed with SIGCONT'}): web, worker and the EWS and S/4 emulators in their own processes, a redis-server of the bench's own; ${options.rate} S/4 events/s (each about a new appointment) for ${options.beforeSeconds} s before, ${options.outageSeconds} s during and ${options.afterSeconds} s after the outage, then the backlog drained. RSS from /proc, heap after a forced GC, every ${options.sampleEveryMs / 1000} s:`,
+    '',
+    '| process | RSS MiB before outage | end of outage | end | max | RSS slope in outage MiB/min | heap MiB before | end of outage | end | heap slope MiB/min |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...outage.processes.map(
+      (p) =>
+        `| ${p.name} | ${p.rssMiB.beforeOutage} | ${p.rssMiB.endOfOutage} | ${p.rssMiB.end} | ${p.rssMiB.max} | ${p.outageRssSlopeMiBPerMinute} | ${p.heapMiB.beforeOutage} | ${p.heapMiB.endOfOutage} | ${p.heapMiB.end} | ${p.outageHeapSlopeMiBPerMinute} |`,
+    ),
+    '',
+    `Events: ${events.offered} offered, ${events.accepted} accepted (${events.acceptedDuringOutage} during the outage), ${events.refused} refused, ${events.skipped} ticks skipped; ${events.delivered} synced (${events.deliveredOfOutage} of the outage's), **${events.lost} lost**, ${events.notDone} inbox entries not done; ${events.itemsInMailboxes} items of the run in the mailboxes. The outage's backlog was synced ${events.outageBacklogDrainSeconds ?? 'never'} s after Redis was back. The dead letter retried during the outage ${outage.deadLetterUnchanged ? 'stayed dead' : 'changed state'}.`,
+    '',
+  ];
+}
+
 /** `tandem bench` / `npm run bench`: runs the benchmarks and appends their figures to docs/benchmarks.md. */
 export async function runBench(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -281,12 +316,21 @@ export async function runBench(args: string[]): Promise<void> {
       'fairness-burst': { type: 'string', default: '10000' },
       'fairness-rate': { type: 'string', default: '5' },
       'fairness-seconds': { type: 'string', default: '20' },
+      // --only redis-outage: minutes of load before, during and after a Redis outage (docs/operations.md).
+      'outage-rate': { type: 'string', default: '20' },
+      'outage-before-seconds': { type: 'string', default: '120' },
+      'outage-seconds': { type: 'string', default: '600' },
+      'outage-after-seconds': { type: 'string', default: '300' },
+      'outage-mode': { type: 'string', default: 'kill' },
+      'outage-sample-seconds': { type: 'string', default: '5' },
       /** A remark printed next to the figures, e.g. that the machine was shared during the run. */
       note: { type: 'string' },
     },
   });
-  if (values.only !== undefined && !['ingestion', 'sync', 'fairness'].includes(values.only))
-    throw new Error(`--only takes ingestion, sync or fairness, not "${values.only}"`);
+  if (values.only !== undefined && !['ingestion', 'sync', 'fairness', 'redis-outage'].includes(values.only))
+    throw new Error(`--only takes ingestion, sync, fairness or redis-outage, not "${values.only}"`);
+  if (!['kill', 'hang'].includes(values['outage-mode']))
+    throw new Error(`--outage-mode takes kill or hang, not "${values['outage-mode']}"`);
   const durationMs = Number(values.seconds) * 1000;
   const connections = Number(values.connections);
   // Without --only: ingestion and sync. The fairness bench (minutes: a 10,000-event burst) runs on request.
@@ -298,6 +342,19 @@ export async function runBench(args: string[]): Promise<void> {
           burstEvents: Number(values['fairness-burst']),
           rate: Number(values['fairness-rate']),
           seconds: Number(values['fairness-seconds']),
+        })
+      : undefined;
+  const outage =
+    values.only === 'redis-outage'
+      ? await benchRedisOutage({
+          rate: Number(values['outage-rate']),
+          beforeSeconds: Number(values['outage-before-seconds']),
+          outageSeconds: Number(values['outage-seconds']),
+          afterSeconds: Number(values['outage-after-seconds']),
+          mode: values['outage-mode'] as OutageMode,
+          sampleEveryMs: Number(values['outage-sample-seconds']) * 1000,
+          drainTimeoutSeconds: 1_800,
+          log: (line) => process.stderr.write(`redis-outage: ${line}\n`),
         })
       : undefined;
   if (runIngestion)
@@ -322,8 +379,10 @@ export async function runBench(args: string[]): Promise<void> {
     ...(values.note ? [`_${values.note}_`, ''] : []),
     '```',
     ...headline(ingestion, sync, fairness),
+    ...(outage ? outageHeadline(outage) : []),
     '```',
     '',
+    ...(outage ? outageSection(outage) : []),
     ...(fairness
       ? [
           `Fairness between tenants (web + worker + emulators, each its own process; default TENANT_JOB_CONCURRENCY): tenant B posts ${fairness.rate} S/4 events/s, each about a new appointment, for ${fairness.alone.events / fairness.rate} s; latency from the event accepted to the item written in the mailbox:`,

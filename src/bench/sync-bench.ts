@@ -52,7 +52,7 @@ export function appointmentInput(start: Date, i: number, users: ReadonlyArray<{ 
  * until the loads are done and the worker's cached user list has seen it: the measured state is a
  * tenant in normal operation, not one still onboarding.
  */
-async function runInitialLoads(webUrl: string, devTokenSecret: string): Promise<void> {
+export async function runInitialLoads(webUrl: string, devTokenSecret: string): Promise<void> {
   const token = await signDevToken(devTokenSecret, { tenantId: DEMO.tenantId, scopes: ['Admin'], user: 'bench' });
   const api = async <T>(method: string, path: string): Promise<T> => {
     const response = await fetch(`${webUrl}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}` } });
