@@ -214,10 +214,14 @@ function decideCreating<C extends object, D, W>(
       return [{ type: 'unlink', mailbox, tombstone: false, journal: j('skipped', 'create.sourceGone') }];
     return createS4(spec, mailbox, exchange.id, exchange.canonical, 'created.s4.retry');
   }
-  // Found by marker: adopt it. The snapshot written with the `creating` link is the base.
+  // Found by marker: the create happened, but its journal entry was lost with the commit it belonged
+  // to (the process or its database connection died between the remote write and the commit), so
+  // it is journalled now, marked as recovered. Then adopt the object; the snapshot written with the
+  // `creating` link is the base.
   const adopted: SyncLink<C> = { ...link, state: 'linked' };
-  const actions = decideLinked(spec, settings, input, adopted);
-  return actions;
+  const reason = target === 'exchange' ? 'created.exchange.recovered' : 'created.s4.recovered';
+  const recovered: Action<C, D, W> = { type: 'noop', reason, journal: j('synced', reason) };
+  return [recovered, ...decideLinked(spec, settings, input, adopted)];
 }
 
 function decideDetached<C extends object, D, W>(input: DecideInput<C>, link: SyncLink<C>): Action<C, D, W>[] {

@@ -802,11 +802,13 @@ describe('exactly-once creates', () => {
     ]);
   });
 
-  it('found by the marker → adopted, not created again', () => {
+  it('found by the marker → adopted, not created again, and the create journalled as recovered', () => {
     const { item } = materialise(run({ s4: s4Appt() }));
     const actions = run({ s4: s4Appt(), exchange: item, link: creating() });
-    expect(types(actions)).toEqual(['noop', 'commitSnapshot']);
+    expect(types(actions)).toEqual(['noop', 'noop', 'commitSnapshot']);
     expect(find(actions, 'commitSnapshot')).toMatchObject({ exchangeId: 'EX-1', s4Key: 'S4-UUID-1' });
+    // The first run's created.exchange entry was rolled back with its commit; this is the create's only entry.
+    expect(actions[0]!.journal).toMatchObject({ outcome: 'synced', reason: 'created.exchange.recovered' });
   });
 
   it('an S/4 create from Outlook is resolved on the S/4 side by the Exchange id', () => {
@@ -819,6 +821,10 @@ describe('exactly-once creates', () => {
       'createS4',
       'commitSnapshot',
     ]);
+    // Found: the activity made before the interruption is adopted, its create journalled as recovered.
+    const found = run({ s4: s4Appt(), exchange: exAppt({ id: 'EX-NEW' }), link, s4SearchedByMarker: true });
+    expect(types(found)).not.toContain('createS4');
+    expect(found[0]!.journal).toMatchObject({ outcome: 'synced', reason: 'created.s4.recovered' });
   });
 });
 
