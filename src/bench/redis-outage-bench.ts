@@ -386,7 +386,10 @@ async function eventsNotDone(pool: Pool, eventIds: string[]): Promise<number> {
     async (tx) =>
       (
         await tx.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM inbox WHERE event_id = ANY($1) AND status <> 'done'`,
+          // A join, not `event_id = ANY($1)`: no index leads with event_id, and comparing every row
+          // with an array of 15,000 ids took 9 s of a Postgres core per poll in the 10-minute run.
+          `SELECT count(*)::int AS n FROM inbox i JOIN unnest($1::text[]) AS e(id) ON i.event_id = e.id
+            WHERE i.status <> 'done'`,
           [eventIds],
         )
       ).rows[0]!.n,
