@@ -87,6 +87,8 @@ export interface RedisOutageFigures {
     acceptedDuringOutage: number;
     /** Answers other than 202 (or no answer) from web. */
     refused: number;
+    /** Ticks whose appointment the S/4 emulator did not create (overloaded machine): no event sent. */
+    notSent: number;
     /** Ticks the load generator skipped because 100 offers were still unanswered (the machine fell behind). */
     skipped: number;
     delivered: number;
@@ -274,6 +276,8 @@ function heapOf(child: ChildProcess): Promise<number | undefined> {
 
 interface Offer {
   eventId: string;
+  /** S/4 (the emulator) did not create the appointment, so no event was sent. */
+  notSent: boolean;
   /** The appointment's ActivityUUID, once S/4 created it. */
   uuid: string | undefined;
   phase: Phase;
@@ -325,10 +329,13 @@ class SteadyS4 {
     let accepted = false;
     let uuid: string | undefined;
     try {
-      const appointment = await this.s4.createAppointment({
-        ...appointmentInput(start, i),
-        subject: `Outage ${this.runId} #${i}`,
-      });
+      const appointment = await this.s4
+        .createAppointment({ ...appointmentInput(start, i), subject: `Outage ${this.runId} #${i}` })
+        .catch(() => undefined);
+      if (!appointment) {
+        this.offers.push({ eventId, notSent: true, uuid, phase, accepted });
+        return;
+      }
       uuid = appointment.uuid;
       const response = await fetch(`${this.webUrl}/s4/events`, {
         method: 'POST',
@@ -348,7 +355,7 @@ class SteadyS4 {
     } catch {
       accepted = false;
     }
-    this.offers.push({ eventId, uuid, phase, accepted });
+    this.offers.push({ eventId, notSent: false, uuid, phase, accepted });
   }
 
   async stop(): Promise<void> {
@@ -457,7 +464,9 @@ export async function benchRedisOutage(options: RedisOutageOptions): Promise<Red
   const databaseUrl =
     options.databaseUrl ??
     process.env.BENCH_OUTAGE_DATABASE_URL ??
-    'postgres://127.0.0.1:5432/tandem_bench_redis_outage';
+    // One per run: the bench drops its database at the start and the end, which must not hit a
+    // second run going on at the same time (it did: a short run ended a 10-minute one's drain).
+    `postgres://127.0.0.1:5432/tandem_bench_redis_outage_${process.pid}`;
   if (ownDatabase) await recreateDatabase(databaseUrl);
   await migrate(databaseUrl);
   const redis = new OwnRedis(await freePort());
@@ -599,7 +608,8 @@ export async function benchRedisOutage(options: RedisOutageOptions): Promise<Red
         offered: load.offers.length,
         accepted: accepted.length,
         acceptedDuringOutage: ofOutage.length,
-        refused: load.offers.length - accepted.length,
+        refused: load.offers.filter((offer) => !offer.notSent && !offer.accepted).length,
+        notSent: load.offers.filter((offer) => offer.notSent).length,
         skipped: load.skipped,
         delivered: delivered.size,
         deliveredOfOutage: ofOutage.filter((id) => delivered.has(id)).length,

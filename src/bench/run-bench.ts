@@ -276,7 +276,7 @@ function outageHeadline(outage: RedisOutageFigures): string[] {
     ...new Set(outage.adminDuringOutage.map((answer) => `${answer.status} ${answer.code ?? ''}`.trim())),
   ];
   return [
-    `redis outage (${options.mode}) ${options.outageSeconds} s under ${options.rate} S/4 events/s: ${events.accepted} accepted (${events.acceptedDuringOutage} during the outage), ${events.lost} lost, ${events.notDone} not done, ${events.refused} refused`,
+    `redis outage (${options.mode}) ${options.outageSeconds} s under ${options.rate} S/4 events/s: ${events.accepted} accepted (${events.acceptedDuringOutage} during the outage), ${events.lost} not synced when the drain ended (${events.notDone} inbox entries not done), ${events.refused} refused`,
     ...outage.processes.map(
       (p) =>
         `${p.name} RSS before/end of outage/end/max ${p.rssMiB.beforeOutage}/${p.rssMiB.endOfOutage}/${p.rssMiB.end}/${p.rssMiB.max} MiB, slope during outage ${p.outageRssSlopeMiBPerMinute} MiB/min; heap after GC ${p.heapMiB.beforeOutage}/${p.heapMiB.endOfOutage}/${p.heapMiB.end}/${p.heapMiB.max} MiB, slope ${p.outageHeapSlopeMiBPerMinute} MiB/min`,
@@ -297,7 +297,7 @@ function outageSection(outage: RedisOutageFigures): string[] {
         `| ${p.name} | ${p.rssMiB.beforeOutage} | ${p.rssMiB.endOfOutage} | ${p.rssMiB.end} | ${p.rssMiB.max} | ${p.outageRssSlopeMiBPerMinute} | ${p.heapMiB.beforeOutage} | ${p.heapMiB.endOfOutage} | ${p.heapMiB.end} | ${p.outageHeapSlopeMiBPerMinute} |`,
     ),
     '',
-    `Events: ${events.offered} offered, ${events.accepted} accepted (${events.acceptedDuringOutage} during the outage), ${events.refused} refused, ${events.skipped} ticks skipped; ${events.delivered} synced (${events.deliveredOfOutage} of the outage's), **${events.lost} lost**, ${events.notDone} inbox entries not done; ${events.itemsInMailboxes} items of the run in the mailboxes. The outage's backlog was synced ${events.outageBacklogDrainSeconds ?? 'never'} s after Redis was back. The dead letter retried during the outage ${outage.deadLetterUnchanged ? 'stayed dead' : 'changed state'}.`,
+    `Events: ${events.offered} offered, ${events.accepted} accepted (${events.acceptedDuringOutage} during the outage), ${events.refused} refused by web, ${events.notSent} not sent (the S/4 emulator did not create the appointment), ${events.skipped} ticks skipped; ${events.delivered} synced (${events.deliveredOfOutage} of the outage's), **${events.lost} not synced** when the drain ended (${events.notDone} inbox entries not done); ${events.itemsInMailboxes} items of the run in the mailboxes. The outage's backlog was synced ${events.outageBacklogDrainSeconds ?? 'never'} s after Redis was back. The dead letter retried during the outage ${outage.deadLetterUnchanged ? 'stayed dead' : 'changed state'}.`,
     '',
   ];
 }
@@ -323,6 +323,7 @@ export async function runBench(args: string[]): Promise<void> {
       'outage-after-seconds': { type: 'string', default: '300' },
       'outage-mode': { type: 'string', default: 'kill' },
       'outage-sample-seconds': { type: 'string', default: '5' },
+      'outage-drain-seconds': { type: 'string', default: '1800' },
       /** A remark printed next to the figures, e.g. that the machine was shared during the run. */
       note: { type: 'string' },
     },
@@ -353,7 +354,7 @@ export async function runBench(args: string[]): Promise<void> {
           afterSeconds: Number(values['outage-after-seconds']),
           mode: values['outage-mode'] as OutageMode,
           sampleEveryMs: Number(values['outage-sample-seconds']) * 1000,
-          drainTimeoutSeconds: 1_800,
+          drainTimeoutSeconds: Number(values['outage-drain-seconds']),
           log: (line) => process.stderr.write(`redis-outage: ${line}\n`),
         })
       : undefined;
