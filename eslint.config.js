@@ -76,9 +76,6 @@ const LAYERS = [
   {
     name: 'cockpit-contract-only',
     files: ['cockpit/src'],
-    // Known exception, to be moved to src/contract: the settings screen renders the settings schema
-    // of src/sync/settings.ts (its single source of options, limits and texts).
-    exceptFiles: ['cockpit/src/screens/settings.tsx'],
     forbid: ['src'],
     allow: ['src/contract'],
     because: 'the cockpit sees the service through the admin API and the shared vocabulary in src/contract',

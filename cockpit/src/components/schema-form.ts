@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 
 /**
- * Reading the settings schema (src/sync/settings.ts, zod 4) to render it: the schema is the single
+ * Reading the settings schema (src/contract/tenant-settings.ts, zod 4) to render it: the schema is the single
  * source of the options, their types, limits and one-line `.describe()` texts, so a new option
  * appears in the cockpit without a change here.
  */

@@ -21,7 +21,7 @@ import {
 import '@ui5/webcomponents-icons/dist/save.js';
 import '@ui5/webcomponents-icons/dist/reset.js';
 import type { z } from 'zod';
-import { tenantSettingsSchema } from '../../../src/sync/settings.js';
+import { tenantSettingsSchema } from '../../../src/contract/tenant-settings.js';
 import { api, type SettingsDocument } from '../api.js';
 import { useApp } from '../app-context.js';
 import { ErrorStrip, ScreenTitle, formatTime, useLoad } from '../components/common.js';
