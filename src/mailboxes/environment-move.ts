@@ -4,7 +4,8 @@ import { writeJournal } from '../journal/journal.js';
 import { forgetFolderSyncStates, retireMailboxSubscriptions } from '../subscriptions/subscription-repository.js';
 import type { Tx } from '../store/transaction.js';
 import { requestInitialLoad, type QueuedInitialLoad } from './initial-load-request.js';
-import { forgetExchangeObjectId, forgetLinkedExchangeItems, moveMailboxesToEnvironment } from './mailbox-repository.js';
+import { forgetLinkedExchangeItems } from '../reconcile/link-store.js';
+import { forgetExchangeObjectId, moveMailboxesToEnvironment } from './mailbox-repository.js';
 
 /**
  * A user moved to another Exchange environment — typically EWS → Graph when an Exchange Online

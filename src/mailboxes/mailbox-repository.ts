@@ -226,19 +226,6 @@ export async function moveMailboxesToEnvironment(
   return rows.map((r) => ({ id: r.id, enabled: r.enabled, employeeBp: r.employee_bp }));
 }
 
-/**
- * Forgets the Exchange item ids and change keys of a user's links (the S/4 key, snapshot and role
- * stay); returns how many links lost theirs. Used when the user moves to another Exchange backend,
- * whose item ids differ.
- */
-export async function forgetLinkedExchangeItems(tx: Tx, mailboxId: string): Promise<number> {
-  const { rowCount } = await tx.query(
-    `UPDATE links SET exchange_item_id = NULL, change_key = NULL, updated_at = now() WHERE mailbox_id = $1 AND exchange_item_id IS NOT NULL`,
-    [mailboxId],
-  );
-  return rowCount ?? 0;
-}
-
 /** Forgets the user's Entra object id: it belongs to the old environment's directory. */
 export async function forgetExchangeObjectId(tx: Tx, mailboxId: string): Promise<void> {
   await tx.query('UPDATE mailboxes SET exchange_object_id = NULL WHERE id = $1', [mailboxId]);

@@ -132,11 +132,3 @@ export async function decidedPendingDeletions<Kind extends string, Action>(
 export async function markPendingDeletionDone(tx: Tx, id: number): Promise<void> {
   await tx.query(`UPDATE pending_deletions SET state = 'done' WHERE id = $1`, [id]);
 }
-
-/**
- * Keeps a link whose deletion was rejected as a detached tombstone, so the same deletion is not
- * proposed again.
- */
-export async function detachLink(tx: Tx, linkId: number): Promise<void> {
-  await tx.query(`UPDATE links SET state = 'detached', updated_at = now() WHERE id = $1`, [linkId]);
-}

@@ -256,3 +256,24 @@ export async function saveLink(tx: Tx, existingId: number | undefined, link: Lin
 export async function deleteLink(tx: Tx, id: number): Promise<void> {
   await tx.query('DELETE FROM links WHERE id = $1', [id]);
 }
+
+/**
+ * Forgets the Exchange item ids and change keys of a user's links (the S/4 key, snapshot and role
+ * stay); returns how many links lost theirs. Used when the user moves to another Exchange backend,
+ * whose item ids differ.
+ */
+export async function forgetLinkedExchangeItems(tx: Tx, mailboxId: string): Promise<number> {
+  const { rowCount } = await tx.query(
+    `UPDATE links SET exchange_item_id = NULL, change_key = NULL, updated_at = now() WHERE mailbox_id = $1 AND exchange_item_id IS NOT NULL`,
+    [mailboxId],
+  );
+  return rowCount ?? 0;
+}
+
+/**
+ * Keeps a link whose deletion was rejected as a detached tombstone, so the same deletion is not
+ * proposed again.
+ */
+export async function detachLink(tx: Tx, linkId: number): Promise<void> {
+  await tx.query(`UPDATE links SET state = 'detached', updated_at = now() WHERE id = $1`, [linkId]);
+}

@@ -1,16 +1,12 @@
 import type { ItemKind } from '../connectors/exchange/types.js';
 import { writeJournal } from '../journal/journal.js';
 import { logger } from '../logging/logger.js';
-import {
-  decidedPendingDeletions,
-  detachLink,
-  markPendingDeletionDone,
-} from '../pending-deletions/pending-deletion-repository.js';
+import { decidedPendingDeletions, markPendingDeletionDone } from '../pending-deletions/pending-deletion-repository.js';
 import type { Pool } from '../store/pool.js';
 import { withTenant } from '../store/transaction.js';
 import type { SyncAction } from '../sync/index.js';
 import { ACTIVITY_OPS } from './activity-kinds.js';
-import { deleteLink, linkByS4Key } from './link-store.js';
+import { deleteLink, detachLink, linkByS4Key } from './link-store.js';
 import type { TenantContexts } from './tenant-context.js';
 
 /**
