@@ -16,8 +16,6 @@ import {
 import { checkPartnerDrift } from './partner-drift.js';
 import type { TenantContext } from './tenant-context.js';
 
-export { S4_DRIFT, driftType } from './drift-report.js';
-
 const driftEventId = (kind: DriftKind, object: { uuid: string; etag: string }) =>
   `drift:${kind}:${object.uuid}:${object.etag}`;
 

@@ -3,7 +3,7 @@ import { S4_EVENT_TYPE_PREFIX } from '../inbox/s4-event.js';
 import { INBOX_EVENT_TYPES, KIND_OF_FOLDER, parseSubject, type InboxSubject } from '../inbox/subjects.js';
 import type { InboxHandlerRegistry, InboxWork } from '../inbox/inbox-handlers.js';
 import { catchUpFolder } from './catch-up.js';
-import { driftType } from './drift-check.js';
+import { driftType } from './drift-report.js';
 import { runInitialLoad } from './initial-load.js';
 import { reconcileS4Activity, type ReconcileEnv } from './reconcile-activity.js';
 import { reconcileBusinessPartner, reconcileRelationshipChange } from './reconcile-contacts.js';
