@@ -5,14 +5,9 @@ import type { Pool } from '../store/pool.js';
 import { withTenant } from '../store/transaction.js';
 import { opsFor, type S4Activity } from './activity-kinds.js';
 import { DEFAULT_SWEEP_PAGE_SIZE, sweepDeletedActivities } from './deletion-sweep.js';
-import { activityDrift, reportDrift, type DriftDeps, type DriftKind } from './drift-report.js';
-import {
-  activityLinkVersions,
-  readWatermark,
-  reportedBefore,
-  saveWatermark,
-  tenantsToCheck,
-} from './drift-repository.js';
+import { activityDrift, type DriftDeps, type DriftKind } from './drift-report.js';
+import { activityLinkVersions, reportedBefore, tenantsToCheck } from './drift-repository.js';
+import { checkSinceWatermark, type WatermarkRead } from './drift-watermark.js';
 import { checkPartnerDrift } from './partner-drift.js';
 import type { TenantContext } from './tenant-context.js';
 
@@ -69,23 +64,31 @@ export async function runDriftCheck(
   return result;
 }
 
-/** One tenant: returns how many activities were queued. */
+/** One tenant: returns how many objects were queued. */
 export async function checkTenantDrift(deps: DriftDeps, tenantId: string, options: DriftOptions): Promise<number> {
   const ctx = await deps.contexts.get(tenantId);
   let queued = 0;
   for (const kind of ['appointment', 'task'] as const) {
-    const watermark = await withTenant(tenantId, (tx) => readWatermark(tx, kind), deps.pool);
-    const since = new Date((watermark?.getTime() ?? Date.now() - options.intervalMs) - options.overlapMs).toISOString();
-    const changed: Array<S4Appointment | S4Task> =
-      kind === 'appointment'
-        ? await ctx.s4.listAppointmentsChangedSince(since)
-        : await ctx.s4.listTasksChangedSince(since);
-    const stale = await staleActivities(deps.pool, ctx, kind, changed);
-    queued += await reportDrift(
-      deps,
-      tenantId,
-      activityDrift(kind),
-      stale.map(({ object, reason, mailboxId }) => ({
+    queued += await checkSinceWatermark(deps, tenantId, activityRead(deps.pool, ctx, kind), options);
+    // Deletions leave nothing changed to read: a page of links is checked for its S/4 objects instead.
+    if (options.sweepPageSize > 0)
+      queued += (await sweepDeletedActivities(deps, ctx, kind, options.sweepPageSize)).queued;
+  }
+  return queued + (await checkPartnerDrift(deps, ctx, options));
+}
+
+/** The watermark read of appointments or tasks: S/4 takes and gives ISO instants. */
+function activityRead(pool: Pool, ctx: TenantContext, kind: DriftKind): WatermarkRead<S4Appointment | S4Task> {
+  return {
+    kind,
+    target: activityDrift(kind),
+    listChangedSince: (sinceMs) => {
+      const since = new Date(sinceMs).toISOString();
+      return kind === 'appointment' ? ctx.s4.listAppointmentsChangedSince(since) : ctx.s4.listTasksChangedSince(since);
+    },
+    changedAtMs: (object) => Date.parse(object.changedAt),
+    findStale: async (changed) =>
+      (await staleActivities(pool, ctx, kind, changed)).map(({ object, reason, mailboxId }) => ({
         uuid: object.uuid,
         // The event id carries the S/4 version: a drift found again before it was handled is one event, not two.
         eventId: driftEventId(kind, object),
@@ -94,18 +97,7 @@ export async function checkTenantDrift(deps: DriftDeps, tenantId: string, option
         mailboxIds: mailboxId ? [mailboxId] : [],
         details: { changedAt: object.changedAt },
       })),
-    );
-    // The newest change seen (S/4's clock, not ours); when nothing changed the watermark stays.
-    const newest = changed.reduce<number>(
-      (max, o) => Math.max(max, Date.parse(o.changedAt)),
-      watermark?.getTime() ?? Date.now() - options.intervalMs,
-    );
-    await withTenant(tenantId, (tx) => saveWatermark(tx, tenantId, kind, new Date(newest)), deps.pool);
-    // Deletions leave nothing changed to read: a page of links is checked for its S/4 objects instead.
-    if (options.sweepPageSize > 0)
-      queued += (await sweepDeletedActivities(deps, ctx, kind, options.sweepPageSize)).queued;
-  }
-  return queued + (await checkPartnerDrift(deps, ctx, options));
+  };
 }
 
 interface StaleActivity {

@@ -1,7 +1,8 @@
 import { subjects } from '../inbox/subjects.js';
 import { withTenant } from '../store/transaction.js';
-import { driftType, reportDrift, type DriftDeps, type DriftFinding, type DriftTarget } from './drift-report.js';
-import { contactLinkVersions, readWatermark, reportedBefore, saveWatermark } from './drift-repository.js';
+import { driftType, type DriftDeps, type DriftFinding, type DriftTarget } from './drift-report.js';
+import { contactLinkVersions, reportedBefore } from './drift-repository.js';
+import { checkSinceWatermark } from './drift-watermark.js';
 import type { TenantContext } from './tenant-context.js';
 
 const PARTNER_DRIFT: DriftTarget = {
@@ -32,23 +33,22 @@ export async function checkPartnerDrift(
   ctx: TenantContext,
   options: { intervalMs: number; overlapMs: number },
 ): Promise<number> {
-  const { tenantId } = ctx;
   // Without users syncing contacts there is nothing to compare, and the read would list every
   // partner S/4 changed. Asked of the tenant context, not of the links: an EXISTS over links
   // seq-scanned all 300,000 rows for a tenant without contacts (measured).
   if (!ctx.settings.contacts.enabled || !ctx.mailboxes.some((m) => m.enabled && m.kinds.includes('contact'))) return 0;
-  const watermark = await withTenant(tenantId, (tx) => readWatermark(tx, 'businessPartner'), deps.pool);
-  const since = stampOf((watermark?.getTime() ?? Date.now() - options.intervalMs) - options.overlapMs);
-  const changed = await ctx.s4.listBusinessPartnersChangedSince(since);
-  const findings = await stalePartners(deps, tenantId, changed);
-  const queued = await reportDrift(deps, tenantId, PARTNER_DRIFT, findings);
-  // The newest change seen (S/4's stamp); when nothing changed the watermark stays.
-  const newest = changed.reduce<number>(
-    (max, p) => Math.max(max, msOf(p.changedAt)),
-    watermark?.getTime() ?? msOf(since) + options.overlapMs,
+  return checkSinceWatermark(
+    deps,
+    ctx.tenantId,
+    {
+      kind: 'businessPartner',
+      target: PARTNER_DRIFT,
+      listChangedSince: (sinceMs) => ctx.s4.listBusinessPartnersChangedSince(stampOf(sinceMs)),
+      changedAtMs: (partner) => msOf(partner.changedAt),
+      findStale: (changed) => stalePartners(deps, ctx.tenantId, changed),
+    },
+    options,
   );
-  await withTenant(tenantId, (tx) => saveWatermark(tx, tenantId, 'businessPartner', new Date(newest)), deps.pool);
-  return queued;
 }
 
 async function stalePartners(
