@@ -4,6 +4,7 @@ import { writeJournal, type JournalEntry } from '../journal/journal.js';
 import type { Pool } from '../store/pool.js';
 import { withTenant } from '../store/transaction.js';
 import type { ActivityKind } from './activity-kinds.js';
+import { subjectsAwaitingWork } from './drift-repository.js';
 import type { TenantContexts } from './tenant-context.js';
 
 /** Inbox event type of a drift finding; handled like the S/4 event it stands in for (handlers.ts). */
@@ -48,14 +49,28 @@ export interface DriftFinding {
  * Queues each finding as an inbox event of type `tandem.s4.drift.<kind>` on the object's subject
  * (handlers.ts reconciles it exactly like the S/4 event it stands in for, so it serialises with
  * real events and the tenant's settings and the safety valve apply unchanged) and journals it as
- * `drift`. Returns how many were queued.
+ * `drift`. A finding whose subject still has an event waiting in the inbox is dropped: that event
+ * was not lost, only not handled yet (a backlog after an outage), and its handler reads the object
+ * fresh. Without this a backlog doubled itself with repair events and filled the journal with
+ * drift entries for events that were merely late. Returns how many were queued.
  */
 export async function reportDrift(
-  deps: DriftDeps,
+  deps: Pick<DriftDeps, 'pool' | 'inbox'>,
   tenantId: string,
   target: DriftTarget,
-  findings: DriftFinding[],
+  allFindings: DriftFinding[],
 ): Promise<number> {
+  if (allFindings.length === 0) return 0;
+  const waiting = await withTenant(
+    tenantId,
+    (tx) =>
+      subjectsAwaitingWork(
+        tx,
+        allFindings.map((finding) => target.subject(finding.uuid)),
+      ),
+    deps.pool,
+  );
+  const findings = allFindings.filter((finding) => !waiting.has(target.subject(finding.uuid)));
   if (findings.length === 0) return 0;
   const correlationId = `drift:${tenantId}:${target.objectKind}:${Date.now()}`;
   await deps.inbox.write(

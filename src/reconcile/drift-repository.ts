@@ -99,6 +99,20 @@ export async function reportedBefore(tx: Tx, eventIds: string[]): Promise<Set<st
   return new Set(rows.map((r) => r.event_id));
 }
 
+/**
+ * The subjects among `subjects` with an inbox event not yet claimed. Such an event will be handled
+ * later and its handler reads the object fresh, so a drift finding on the same subject is
+ * redundant. Claimed ('processing') events do not count: their handler may have read S/4 before
+ * the change the finding saw.
+ */
+export async function subjectsAwaitingWork(tx: Tx, subjects: string[]): Promise<Set<string>> {
+  const { rows } = await tx.query<{ subject: string }>(
+    `SELECT DISTINCT subject FROM inbox WHERE subject = ANY($1) AND status = 'pending'`,
+    [subjects],
+  );
+  return new Set(rows.map((r) => r.subject));
+}
+
 export async function readWatermark(tx: Tx, kind: WatermarkKind): Promise<Date | undefined> {
   const { rows } = await tx.query<{ watermark: Date }>('SELECT watermark FROM s4_drift_watermarks WHERE kind = $1', [
     kind,
