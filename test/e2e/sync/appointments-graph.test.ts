@@ -3,35 +3,16 @@ import { withTenant } from '../../../src/store/transaction.js';
 import { hashCallbackToken } from '../../../src/subscriptions/subscription-repository.js';
 import { graphClient } from '../../support/graph-outlook.js';
 import { waitFor } from '../../support/service.js';
-import { startSystem, type RunningSystem } from '../../support/system.js';
+import type { RunningSystem } from '../../support/system.js';
+import { startGraphSystem } from './support.js';
 
 /** appointments.test.ts on Exchange Online: the demo users live in the Graph emulator. */
 let system: RunningSystem;
 beforeAll(async () => {
   // Alice signs in as a.wilber@…: her UPN is not her SMTP address, as in many tenants.
-  system = await startSystem({
-    backend: 'graph',
+  system = await startGraphSystem({
     graphUserPrincipalNames: { 'alice@demo.example': 'a.wilber@demotenant.onmicrosoft.example' },
   });
-  // Active only after the emulator's validation handshake against /graph/notifications and /graph/lifecycle succeeded.
-  await waitFor(
-    async () => {
-      const n = await withTenant(
-        'demo',
-        async (tx) =>
-          (
-            await tx.query<{ n: number }>(
-              `SELECT count(*)::int AS n FROM subscriptions WHERE state = 'active' AND backend = 'graph'`,
-            )
-          ).rows[0]!.n,
-        system.db.pool,
-      );
-      // Calendar and contacts per user; To Do lists are polled (Graph refuses app-only To Do subscriptions).
-      return n >= 4 || undefined;
-    },
-    'Graph subscriptions of both users',
-    60_000,
-  );
 }, 120_000);
 afterAll(async () => system?.stop());
 

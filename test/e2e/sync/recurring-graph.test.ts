@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withTenant } from '../../../src/store/transaction.js';
 import { graphClient } from '../../support/graph-outlook.js';
 import { waitFor } from '../../support/service.js';
-import { startSystem, type RunningSystem } from '../../support/system.js';
-import { changeSettings, journalWhere, linksWhere, settle } from './support.js';
+import type { RunningSystem } from '../../support/system.js';
+import { changeSettings, journalWhere, linksWhere, settle, startGraphSystem } from './support.js';
 
 /**
  * Outlook series → S/4, one activity per occurrence (setting `appointments.recurringToS4`), on the
@@ -14,24 +13,7 @@ import { changeSettings, journalWhere, linksWhere, settle } from './support.js';
  */
 let system: RunningSystem;
 beforeAll(async () => {
-  system = await startSystem({ backend: 'graph' });
-  await waitFor(
-    async () => {
-      const n = await withTenant(
-        'demo',
-        async (tx) =>
-          (
-            await tx.query<{ n: number }>(
-              `SELECT count(*)::int AS n FROM subscriptions WHERE state = 'active' AND backend = 'graph'`,
-            )
-          ).rows[0]!.n,
-        system.db.pool,
-      );
-      return n >= 4 || undefined;
-    },
-    'Graph subscriptions of both users',
-    60_000,
-  );
+  system = await startGraphSystem();
 }, 120_000);
 afterAll(async () => system?.stop());
 

@@ -6,20 +6,28 @@ import { startSystem, type RunningSystem, type SystemOptions } from '../../suppo
 
 /** What the end-to-end sync tests share: waiting for subscriptions, reading the journal and links, the admin API. */
 
-/** The maintenance run subscribes every user's calendar, tasks and contacts folders within seconds. */
-export async function waitForSubscriptions(system: RunningSystem, count = 6): Promise<void> {
+/**
+ * The maintenance run subscribes every user's calendar, tasks and contacts folders within seconds
+ * (on Graph: calendar and contacts; To Do lists are polled, Graph refuses app-only To Do
+ * subscriptions). Only `backend`'s subscriptions count when it is given.
+ */
+export async function waitForSubscriptions(system: RunningSystem, count = 6, backend?: 'ews' | 'graph'): Promise<void> {
   await waitFor(
     async () => {
       const n = await withTenant(
         'demo',
         async (tx) =>
-          (await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM subscriptions WHERE state = 'active'`))
-            .rows[0]!.n,
+          (
+            await tx.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM subscriptions WHERE state = 'active' AND ($1::text IS NULL OR backend = $1)`,
+              [backend ?? null],
+            )
+          ).rows[0]!.n,
         system.db.pool,
       );
       return n >= count || undefined;
     },
-    `${count} active subscriptions`,
+    `${count} active ${backend ?? ''} subscriptions`,
     60_000,
   );
 }
@@ -137,6 +145,17 @@ export const settle = (ms: number) => new Promise((resolve) => setTimeout(resolv
 export async function startSubscribedSystem(options?: SystemOptions): Promise<RunningSystem> {
   const system = await startSystem(options);
   await waitForSubscriptions(system);
+  return system;
+}
+
+/**
+ * The demo system on Exchange Online (the demo users in the Graph emulator), once both users'
+ * calendar and contacts subscriptions are active: active only after the emulator's validation
+ * handshake against /graph/notifications and /graph/lifecycle succeeded.
+ */
+export async function startGraphSystem(options?: Omit<SystemOptions, 'backend'>): Promise<RunningSystem> {
+  const system = await startSystem({ ...options, backend: 'graph' });
+  await waitForSubscriptions(system, 4, 'graph');
   return system;
 }
 

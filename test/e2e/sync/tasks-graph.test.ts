@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTenant } from '../../../src/store/transaction.js';
 import { graphClient } from '../../support/graph-outlook.js';
 import { waitFor } from '../../support/service.js';
-import { startSystem, type RunningSystem } from '../../support/system.js';
-import { inDays, linksWhere, settle } from './support.js';
+import type { RunningSystem } from '../../support/system.js';
+import { inDays, linksWhere, settle, startGraphSystem } from './support.js';
 
 /**
  * Tasks on Microsoft Graph: To Do sends apps no change notifications ("Create subscription",
@@ -14,24 +14,7 @@ import { inDays, linksWhere, settle } from './support.js';
 const POLL_SECONDS = 5;
 let system: RunningSystem;
 beforeAll(async () => {
-  system = await startSystem({ backend: 'graph', env: { TODO_POLL_SECONDS: String(POLL_SECONDS) } });
-  await waitFor(
-    async () => {
-      const n = await withTenant(
-        'demo',
-        async (tx) =>
-          (
-            await tx.query<{ n: number }>(
-              `SELECT count(*)::int AS n FROM subscriptions WHERE state = 'active' AND backend = 'graph'`,
-            )
-          ).rows[0]!.n,
-        system.db.pool,
-      );
-      return n >= 4 || undefined;
-    },
-    'Graph subscriptions of both users',
-    60_000,
-  );
+  system = await startGraphSystem({ env: { TODO_POLL_SECONDS: String(POLL_SECONDS) } });
 }, 120_000);
 afterAll(async () => system?.stop());
 
