@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { withTenant } from '../../../src/store/transaction.js';
 import {
@@ -11,8 +10,8 @@ import {
   waitFor,
   type TestService,
 } from '../../support/service.js';
+import { createEffectTables, spawnWorkerChild } from '../../support/worker-children.js';
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 let service: TestService;
 let credential: { username: string; password: string };
 const workers: ChildProcess[] = [];
@@ -20,35 +19,12 @@ const workers: ChildProcess[] = [];
 beforeAll(async () => {
   service = await startTestService();
   credential = await createTenant(service.web.pool, 'acme');
-  await service.db.pool
-    .query(`CREATE TABLE test_effects (event_id text PRIMARY KEY, worker_pid int, at timestamptz DEFAULT now());
-    CREATE TABLE test_effect_runs (runs int NOT NULL); INSERT INTO test_effect_runs VALUES (0);`);
+  await createEffectTables(service.db.pool);
 });
 afterEach(() => {
   for (const worker of workers.splice(0)) worker.kill('SIGKILL');
 });
 afterAll(async () => service.stop());
-
-function startWorkerChild(handlerDelayMs = 20): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-child.ts'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: {
-      ...process.env,
-      DATABASE_URL: service.db.url,
-      QUEUE_PREFIX: service.prefix,
-      HANDLER_DELAY_MS: String(handlerDelayMs),
-      LOG_LEVEL: 'silent',
-    },
-  });
-  workers.push(child);
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('worker ready')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited early (${code})`)));
-  });
-}
 
 /** Posts `count` events (each about its own appointment, plus repeats of one id) and returns the distinct ids. */
 async function postEvents(count: number): Promise<string[]> {
@@ -117,13 +93,13 @@ async function expectAllProcessed(ids: string[]): Promise<void> {
 describe('exactly once in effect, whatever fails', { timeout: 90_000 }, () => {
   it('processes every accepted event after a worker is killed with SIGKILL mid-job', async () => {
     const ids = await postEvents(300);
-    const first = await startWorkerChild(50);
+    const first = await spawnWorkerChild(service, workers, 50).ready;
     await waitFor(async () => (await effects(ids)) >= 40 || undefined, 'the first worker to make progress');
     first.kill('SIGKILL');
     await new Promise((resolve) => first.once('exit', resolve));
     const done = await effects(ids);
     expect(done).toBeLessThan(ids.length);
-    await startWorkerChild();
+    await spawnWorkerChild(service, workers).ready;
     await expectAllProcessed(ids);
   });
 
@@ -131,13 +107,13 @@ describe('exactly once in effect, whatever fails', { timeout: 90_000 }, () => {
     const ids = await postEvents(150);
     const deleted = await deleteRedisPrefix(service.redis, service.prefix);
     expect(deleted).toBeGreaterThan(0);
-    await startWorkerChild();
+    await spawnWorkerChild(service, workers).ready;
     await expectAllProcessed(ids);
   });
 
   it('keeps going when every Postgres connection is cut (as in a database restart)', async () => {
     const ids = await postEvents(200);
-    await startWorkerChild(30);
+    await spawnWorkerChild(service, workers, 30).ready;
     await waitFor(async () => (await effects(ids)) >= 20 || undefined, 'progress before the cut');
     await service.db.pool.query(
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,

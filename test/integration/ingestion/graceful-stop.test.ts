@@ -1,13 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InboxWriter } from '../../../src/inbox/inbox-writer.js';
 import { createQueues, type Queues } from '../../../src/queue/queues.js';
 import { withTenant } from '../../../src/store/transaction.js';
 import { createTenant, startTestService, waitFor, type TestService } from '../../support/service.js';
+import { createEffectTables, spawnWorkerChild } from '../../support/worker-children.js';
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 let service: TestService;
 let queues: Queues;
 const workers: ChildProcess[] = [];
@@ -15,9 +14,7 @@ const workers: ChildProcess[] = [];
 beforeAll(async () => {
   service = await startTestService();
   await createTenant(service.web.pool, 'acme');
-  await service.db.pool
-    .query(`CREATE TABLE test_effects (event_id text PRIMARY KEY, worker_pid int, at timestamptz DEFAULT now());
-    CREATE TABLE test_effect_runs (runs int NOT NULL); INSERT INTO test_effect_runs VALUES (0);`);
+  await createEffectTables(service.db.pool);
   queues = createQueues(service.redis, service.prefix);
 });
 afterEach(() => {
@@ -27,27 +24,6 @@ afterAll(async () => {
   await queues.close();
   await service.stop();
 });
-
-function startWorkerChild(handlerDelayMs: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-child.ts'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: {
-      ...process.env,
-      DATABASE_URL: service.db.url,
-      QUEUE_PREFIX: service.prefix,
-      HANDLER_DELAY_MS: String(handlerDelayMs),
-      LOG_LEVEL: 'silent',
-    },
-  });
-  workers.push(child);
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('worker ready')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited early (${code})`)));
-  });
-}
 
 async function row(eventId: string) {
   return withTenant(
@@ -65,7 +41,7 @@ async function row(eventId: string) {
 
 describe('a worker stopped by the platform (SIGTERM) during a long job', { timeout: 120_000 }, () => {
   it("exits within Cloud Foundry's 10 s and hands the job back, so another worker finishes it at once", async () => {
-    const first = await startWorkerChild(60_000);
+    const first = await spawnWorkerChild(service, workers, 60_000).ready;
     const eventId = randomUUID();
     await new InboxWriter(service.web.pool, queues.lanes).write([
       {
@@ -92,7 +68,7 @@ describe('a worker stopped by the platform (SIGTERM) during a long job', { timeo
     // Handed back, not abandoned: pending again, no worker death counted, the claim's attempt returned.
     expect(await row(eventId)).toMatchObject({ status: 'pending', worker_deaths: 0, attempts: 0 });
 
-    const second = await startWorkerChild(20);
+    const second = await spawnWorkerChild(service, workers, 20).ready;
     await waitFor(
       async () => (await row(eventId)).status === 'done' || undefined,
       'another worker to finish the job',

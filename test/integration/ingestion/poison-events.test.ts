@@ -1,14 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InboxWriter } from '../../../src/inbox/inbox-writer.js';
 import { listDeadLetters } from '../../../src/inbox/inbox-repository.js';
 import { createQueues, type Queues } from '../../../src/queue/queues.js';
 import { withTenant } from '../../../src/store/transaction.js';
 import { createTenant, startTestService, waitFor, type TestService } from '../../support/service.js';
+import { createEffectTables, spawnWorkerChild } from '../../support/worker-children.js';
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 let service: TestService;
 let queues: Queues;
 const workers: ChildProcess[] = [];
@@ -16,9 +15,7 @@ const workers: ChildProcess[] = [];
 beforeAll(async () => {
   service = await startTestService();
   await createTenant(service.web.pool, 'acme');
-  await service.db.pool
-    .query(`CREATE TABLE test_effects (event_id text PRIMARY KEY, worker_pid int, at timestamptz DEFAULT now());
-    CREATE TABLE test_effect_runs (runs int NOT NULL); INSERT INTO test_effect_runs VALUES (0);`);
+  await createEffectTables(service.db.pool);
   queues = createQueues(service.redis, service.prefix);
 });
 afterEach(() => {
@@ -28,16 +25,6 @@ afterAll(async () => {
   await queues.close();
   await service.stop();
 });
-
-function startWorkerChild(): { child: ChildProcess; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-child.ts'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, DATABASE_URL: service.db.url, QUEUE_PREFIX: service.prefix, LOG_LEVEL: 'silent' },
-  });
-  workers.push(child);
-  return { child, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
-}
 
 const event = (type: string) => {
   const eventId = randomUUID();
@@ -76,7 +63,7 @@ describe('an event whose processing kills the worker', { timeout: 180_000 }, () 
     let deaths = 0;
     while ((await row(poison.eventId)).status !== 'dead') {
       expect(deaths).toBeLessThan(6);
-      const { exited } = startWorkerChild();
+      const { exited } = spawnWorkerChild(service, workers);
       // Either the worker is killed by the event, or it finds the row dead and stays up.
       const outcome = await Promise.race([
         exited.then(() => 'died' as const),
@@ -110,7 +97,7 @@ describe('an event whose processing kills the worker', { timeout: 180_000 }, () 
     expect(journal).toEqual([expect.objectContaining({ outcome: 'failed', reason: 'WORKER_DIED' })]);
 
     // The worker stays up now and processes what comes next.
-    const { child } = workers.length ? { child: workers.at(-1)! } : startWorkerChild();
+    const { child } = workers.length ? { child: workers.at(-1)! } : spawnWorkerChild(service, workers);
     const normal = event('sap.s4.beh.appointment.v1.Appointment.Changed.v1');
     await writer.write([normal]);
     await waitFor(
