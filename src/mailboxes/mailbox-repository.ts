@@ -1,7 +1,6 @@
 import { TandemError } from '../errors/tandem-error.js';
 import type { Pool } from '../store/pool.js';
 import { withSystemScope, type Tx } from '../store/transaction.js';
-import { resetForEnvironmentMove } from './environment-move.js';
 import type { MailboxInput, MailboxListQuery, MailboxPatch, MailboxView } from './mailbox-schema.js';
 
 interface MailboxRecord {
@@ -125,8 +124,16 @@ export async function createMailbox(tx: Tx, tenantId: string, input: MailboxInpu
   return toView(rows[0]!);
 }
 
-/** Changes a user; a new `environmentId` moves the user to another Exchange environment (see environment-move.ts). */
-export async function updateMailbox(tx: Tx, id: string, patch: MailboxPatch): Promise<MailboxView> {
+/**
+ * Changes a user's row. A new `environmentId` moves the user to another Exchange environment: the
+ * previous one is returned as `movedFrom` (read under a row lock, so two concurrent moves cannot
+ * both see the same origin) for the caller to reset what belonged to it (environment-move.ts).
+ */
+export async function updateMailbox(
+  tx: Tx,
+  id: string,
+  patch: MailboxPatch,
+): Promise<{ user: MailboxView; movedFrom: string | undefined }> {
   const before =
     patch.environmentId === undefined
       ? undefined
@@ -160,10 +167,8 @@ export async function updateMailbox(tx: Tx, id: string, patch: MailboxPatch): Pr
     )
     .catch((error) => mapWriteError(error));
   if (!rows[0]) throw new TandemError('NOT_FOUND', `User ${id} not found`);
-  if (before && before.environment_id !== rows[0].environment_id) {
-    await resetForEnvironmentMove(tx, rows[0].tenant_id, id, before.environment_id, rows[0].environment_id);
-  }
-  return toView(rows[0]);
+  const moved = before !== undefined && before.environment_id !== rows[0].environment_id;
+  return { user: toView(rows[0]), movedFrom: moved ? before.environment_id : undefined };
 }
 
 export async function removeMailbox(tx: Tx, id: string): Promise<void> {

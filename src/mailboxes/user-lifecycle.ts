@@ -1,4 +1,5 @@
 import type { Tx } from '../store/transaction.js';
+import { resetForEnvironmentMove } from './environment-move.js';
 import type { EmployeeIdentity, EmployeeResolver } from './employee-directory.js';
 import { needsInitialLoad, requestInitialLoad, type QueuedInitialLoad } from './initial-load-request.js';
 import { createMailbox, getMailbox, updateMailbox } from './mailbox-repository.js';
@@ -53,7 +54,8 @@ export const userLifecycle = {
       );
       patch = { ...patch, employeeBp: identity.employeeBp, ...(identity.s4User ? { s4User: identity.s4User } : {}) };
     }
-    const user = await updateMailbox(tx, id, patch);
+    const { user, movedFrom } = await updateMailbox(tx, id, patch);
+    if (movedFrom !== undefined) await resetForEnvironmentMove(tx, tenantId, id, movedFrom, user.environmentId);
     return withInitialLoad(tx, tenantId, before, user, by, before.enabled ? 'user.employeeChanged' : 'user.enabled');
   },
 };
