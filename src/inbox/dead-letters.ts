@@ -1,5 +1,6 @@
 import { TandemError } from '../errors/tandem-error.js';
-import { inboxJob, inboxJobId, type Queues } from '../queue/queues.js';
+import { type Queues } from '../queue/queues.js';
+import { inboxJob, inboxJobId } from '../queue/inbox-job.js';
 import type { Pool } from '../store/pool.js';
 import { withTenant } from '../store/transaction.js';
 import { reviveDeadLetter } from './inbox-repository.js';

@@ -1,7 +1,7 @@
 import { TandemError } from '../errors/tandem-error.js';
 import { logger } from '../logging/logger.js';
 import { inboxAccepted, inboxDuplicates, inboxEnqueueSkipped } from '../observability/metrics.js';
-import { inboxJob, type InboxEnqueuer } from '../queue/queues.js';
+import { inboxJob, type InboxEnqueuer } from '../queue/inbox-job.js';
 import type { Pool } from '../store/pool.js';
 import { GroupCommit } from '../store/group-commit.js';
 import type { NewInboxEvent } from './inbox-event.js';

@@ -1,5 +1,6 @@
 import { logger } from '../logging/logger.js';
-import { inboxJob, inboxJobId, type Queues } from '../queue/queues.js';
+import { type Queues } from '../queue/queues.js';
+import { inboxJob, inboxJobId } from '../queue/inbox-job.js';
 import type { Pool } from '../store/pool.js';
 import { withSystemScope } from '../store/transaction.js';
 import { writeJournal } from '../journal/journal.js';

@@ -6,7 +6,7 @@ import type { TenantContexts } from '../reconcile/tenant-context.js';
 import type { Pool } from '../store/pool.js';
 import { withTenant } from '../store/transaction.js';
 import { enqueueInitialLoads, requestInitialLoad } from './initial-load-request.js';
-import type { InboxEnqueuer } from '../queue/queues.js';
+import type { InboxEnqueuer } from '../queue/inbox-job.js';
 import { ACCESS_DENIED_STATUS, mailboxRefusal } from './mailbox-access.js';
 import { claimMailboxesForAccessProbe, restoreMailboxAccess } from './mailbox-repository.js';
 

@@ -1,5 +1,5 @@
 import { logger } from '../logging/logger.js';
-import { inboxJob, type InboxEnqueuer } from '../queue/queues.js';
+import { inboxJob, type InboxEnqueuer } from '../queue/inbox-job.js';
 import type { Tx } from '../store/transaction.js';
 import { insertSystemEvent } from '../inbox/inbox-repository.js';
 import { INBOX_EVENT_TYPES, subjects } from '../inbox/subjects.js';

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { InboxJob, InboxJobData } from './queues.js';
+import type { InboxJob, InboxJobData } from './inbox-job.js';
 
 /**
  * Fairness between tenants (docs/operations.md "Fairness between tenants"). The BullMQ `inbox`
@@ -37,7 +37,7 @@ export const DEFAULT_LANE_CAPS: LaneCaps = { events: 8, bulk: 2 };
 /** An admitted entry this old is checked against BullMQ by `reconcile` (and, if still live, checked again this much later). */
 export const DEFAULT_RECONCILE_AFTER_MS = 60_000;
 
-/** A job's lane: bulk work is exactly what inboxJob gives a priority (BULK_PRIORITY, queues.ts). */
+/** A job's lane: bulk work is exactly what inboxJob gives a priority (BULK_PRIORITY, inbox-job.ts). */
 export function laneOf(job: { opts?: { priority?: number | undefined } | undefined }): Lane {
   return (job.opts?.priority ?? 0) > 0 ? 'bulk' : 'events';
 }

@@ -15,7 +15,7 @@ import {
 import { writeJournal } from '../journal/journal.js';
 import type { Lease, RedisSemaphore } from '../limits/redis-semaphore.js';
 import { runFenced } from '../store/fence.js';
-import { backoffDelay, type InboxJobData } from '../queue/queues.js';
+import { backoffDelay, type InboxJobData } from '../queue/inbox-job.js';
 import type { Pool } from '../store/pool.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { withTenant } from '../store/transaction.js';

@@ -4,7 +4,8 @@ import { PRODUCER_OPTIONS, duplicateRedis, redisReady } from '../queue/redis.js'
 import type { Redis } from 'ioredis';
 import { logger } from '../logging/logger.js';
 import { RedisSemaphore } from '../limits/redis-semaphore.js';
-import { INBOX_QUEUE, createQueues, type InboxJobData, type Queues } from '../queue/queues.js';
+import { INBOX_QUEUE, createQueues, type Queues } from '../queue/queues.js';
+import type { InboxJobData } from '../queue/inbox-job.js';
 import type { LaneCaps } from '../queue/tenant-lanes.js';
 import { DEFAULT_SWEEP_OPTIONS, sweepInbox, type SweepOptions } from '../inbox/sweeper.js';
 import type { Pool } from '../store/pool.js';

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createQueues, inboxJob, type Queues } from '../../../src/queue/queues.js';
+import { createQueues, type Queues } from '../../../src/queue/queues.js';
+import { inboxJob } from '../../../src/queue/inbox-job.js';
 import { deleteKeysWithPrefix } from '../../../src/queue/redis.js';
 import { uniqueRedisPrefix } from '../../support/database.js';
 import { INBOX_EVENT_TYPES } from '../../../src/inbox/subjects.js';
