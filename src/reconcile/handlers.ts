@@ -5,7 +5,8 @@ import type { InboxHandlerRegistry, InboxWork } from '../inbox/inbox-handlers.js
 import { catchUpFolder } from './catch-up.js';
 import { driftType } from './drift-report.js';
 import { runInitialLoad } from './initial-load.js';
-import { reconcileS4Activity, type ReconcileEnv } from './reconcile-activity.js';
+import { reconcileS4Activity } from './reconcile-activity.js';
+import type { ReconcileEnv } from './reconcile-env.js';
 import { reconcileBusinessPartner, reconcileRelationshipChange } from './reconcile-contacts.js';
 import { inReachableMailbox } from './reachable-mailbox.js';
 import { runSeriesWindow } from './series-window.js';

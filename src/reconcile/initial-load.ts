@@ -14,7 +14,8 @@ import { catchUpFolder } from './catch-up.js';
 import { linkByS4Key } from './link-store.js';
 import { exchangeCandidate, s4Candidate } from './look-alike.js';
 import { isOccurrenceReference, reconcileSeries } from './reconcile-series.js';
-import { buildLookup, reconcileExchangeItem, reconcileInMailbox, type ReconcileEnv } from './reconcile-activity.js';
+import { reconcileExchangeItem, reconcileInMailbox } from './reconcile-activity.js';
+import { buildLookup, type ReconcileEnv } from './reconcile-env.js';
 import { reconcileEmployeeContacts } from './reconcile-contacts.js';
 import type { MailboxInfo } from './tenant-context.js';
 

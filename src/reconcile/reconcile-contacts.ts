@@ -6,7 +6,7 @@ import { withTenant } from '../store/transaction.js';
 import { contactsForEmployee, decideContact, type SyncAction } from '../sync/index.js';
 import { executeActions } from './execute-actions.js';
 import { linkByExchangeItem, linkByS4Key, linksOfMailbox, type StoredLink } from './link-store.js';
-import type { ReconcileEnv } from './reconcile-activity.js';
+import type { ReconcileEnv } from './reconcile-env.js';
 import { inReachableMailbox } from './reachable-mailbox.js';
 import type { MailboxInfo } from './tenant-context.js';
 import { executeThroughValve } from './valve-gate.js';

@@ -16,7 +16,7 @@ import {
 import { appointmentOps } from './activity-kinds.js';
 import { executeActions } from './execute-actions.js';
 import { linksOfSeries, type StoredLink } from './link-store.js';
-import { buildLookup, s4Writer, type ReconcileEnv } from './reconcile-activity.js';
+import { buildLookup, s4Writer, type ReconcileEnv } from './reconcile-env.js';
 import type { MailboxInfo } from './tenant-context.js';
 import { executeThroughValve } from './valve-gate.js';
 

@@ -7,7 +7,7 @@ import { withTenant } from '../store/transaction.js';
 import { groupBy } from '../util/group-by.js';
 import { syncWindow } from '../sync/index.js';
 import { linkByExchangeItem } from './link-store.js';
-import type { ReconcileEnv } from './reconcile-activity.js';
+import type { ReconcileEnv } from './reconcile-env.js';
 import { reconcileSeries } from './reconcile-series.js';
 import type { MailboxInfo } from './tenant-context.js';
 

@@ -6,7 +6,7 @@ import { syncOutcomes } from '../observability/metrics.js';
 import { withTenant } from '../store/transaction.js';
 import { selectAttachments } from '../sync/index.js';
 import type { StoredLink } from './link-store.js';
-import type { ReconcileEnv } from './reconcile-activity.js';
+import type { ReconcileEnv } from './reconcile-env.js';
 import type { MailboxInfo } from './tenant-context.js';
 
 /**

@@ -1,6 +1,6 @@
 import { withTenant } from '../store/transaction.js';
 import { applySafetyValve, isDestructive, type SyncAction, type ValveCounters } from '../sync/index.js';
-import type { ReconcileEnv } from './reconcile-activity.js';
+import type { ReconcileEnv } from './reconcile-env.js';
 import type { MailboxInfo } from './tenant-context.js';
 import { valveCounters } from './valve-counters.js';
 
