@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TandemError } from '../errors/tandem-error.js';
 import { readVcapServices, type VcapBindings } from './vcap.js';
 import { parseAllowedTargets, type AllowedTarget, type OutboundPolicy } from '../security/outbound.js';
+import type { SecretKeyring } from '../security/secret-box.js';
 
 /**
  * All configuration, parsed once at start-up. Locally it comes from the environment with the
@@ -122,11 +123,6 @@ export interface Config {
   accessProbeSeconds: number;
   /** DATABASE_PREPARED_STATEMENTS=on: parameterised statements are prepared once per connection. */
   databasePreparedStatements: boolean;
-}
-
-export interface SecretKeyring {
-  activeKeyId: string;
-  keys: Map<string, Buffer>;
 }
 
 /** The key used with AUTH_MODE=dev when none is configured; any other mode requires a real one. */

@@ -1,6 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { TandemError } from '../errors/tandem-error.js';
-import type { SecretKeyring } from '../config/config.js';
 
 /**
  * Encryption of secrets Tandem holds (Exchange passwords, client secrets, certificates, Graph
@@ -26,6 +25,12 @@ export interface SecretBinding {
 
 function boundContext(binding: SecretBinding): string {
   return ['tandem-secret', binding.tenantId, binding.table, binding.row, binding.field].join('\u0000');
+}
+
+/** The keys secrets are sealed with (TANDEM_SECRET_KEY, parsed by the configuration): the active one seals, all open. */
+export interface SecretKeyring {
+  activeKeyId: string;
+  keys: Map<string, Buffer>;
 }
 
 export class SecretBox {
