@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
-import { dualProtocolServer, selfSignedCertificate } from '../graph/tls.js';
+import { dualProtocolServer, selfSignedCertificate } from '../common/tls.js';
 import { destinationRoutes } from './destinations.js';
 import {
   BtpState,

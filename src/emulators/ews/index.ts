@@ -9,7 +9,7 @@ import { PushManager, type Subscription } from './push.js';
 import { Throttle, type ThrottlingSettings } from './throttling.js';
 import { FaultInjector, type FaultRuleInput } from './faults.js';
 import { TokenIssuer, defaultAuthConfig } from './auth.js';
-import { emulatorTls } from './tls.js';
+import { selfSignedCertificate } from '../common/tls.js';
 import { createRequestHandler } from './server.js';
 import { createAdminHandler } from './admin.js';
 import { parseDateTime } from './calendar.js';
@@ -146,7 +146,7 @@ export async function startEwsEmulator(input: EwsEmulatorOptions = {}): Promise<
   const seed = [...SEED_MAILBOXES, ...(options.mailboxes ?? [])];
   const store = new EwsStore((options.retentionMs ?? 30 * 86_400_000) * timeScale);
   for (const m of seed) store.ensureMailbox(m);
-  const tls = emulatorTls();
+  const tls = await selfSignedCertificate();
   const push = new PushManager({ timeScale, responseTimeoutMs: 100_000 * timeScale, ca: tls.cert }, log);
   store.onEvent((mbx) => push.onEvent(mbx));
   const throttle = new Throttle();

@@ -10,7 +10,7 @@ import { exportMailbox, importMailbox, type PortableMailbox } from './portable.j
 import { GraphStore } from './store.js';
 import { Subscriptions, type DeliveryRecord, type LifecycleEvent } from './subscriptions.js';
 import { Throttle, type Budget, type ThrottleStats } from './throttle.js';
-import { dualProtocolServer, selfSignedCertificate } from './tls.js';
+import { dualProtocolServer, selfSignedCertificate } from '../common/tls.js';
 
 export { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, GRAPH_SCOPE } from './auth.js';
 export type { PortableMailbox } from './portable.js';
