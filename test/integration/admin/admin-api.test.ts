@@ -8,7 +8,7 @@ import { withSystemScope, withTenant } from '../../../src/store/transaction.js';
 import { createTestDatabase, uniqueRedisPrefix, type TestDatabase } from '../../support/database.js';
 import { testConfig, waitFor } from '../../support/service.js';
 import { freePort } from '../../../src/runtime/free-port.js';
-import { startS4Emulator, type S4Emulator } from '../../../src/emulators/s4/server.js';
+import { startS4Emulator, type S4Emulator } from '../../../src/emulators/s4/index.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const SECRETS = ['Sup3r-Secret-EWS-Passw0rd', 'client-secret-value-123456'];

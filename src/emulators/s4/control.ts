@@ -1,13 +1,13 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { entitySetByName } from './model.js';
-import type { S4Emulator } from './server.js';
+import type { S4EmulatorControls } from './emulator.js';
 
 /**
  * Fault injection and inspection under /_emulator/ (JSON, no auth — emulator only; it listens on
  * 127.0.0.1 by default). See docs/emulators-s4.md.
  */
-export function createControlRouter(emulator: S4Emulator): Router {
+export function createControlRouter(emulator: S4EmulatorControls): Router {
   const router = Router();
   const bad = (res: Response, error: unknown): void => {
     res.status(400).json({ error: error instanceof z.ZodError ? z.prettifyError(error) : (error as Error).message });
