@@ -2,10 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { sendJson } from './server.js';
 import { faultRuleSchema, latencySchema } from './faults.js';
-import type { EwsEmulator } from './index.js';
+import type { EwsEmulatorControls } from './emulator.js';
 
 /**
- * `/_emulator/` inspection and fault-injection API (JSON). Documented in docs/emulators.md.
+ * `/_emulator/` inspection and fault-injection API (JSON), the EWS emulator's control API.
+ * Documented in docs/emulators.md.
  * No authentication: the emulator is a test tool and must never hold real data.
  */
 const throttlingSchema = z.object({
@@ -26,12 +27,11 @@ function parseJson(body: string): unknown {
   return JSON.parse(body) as unknown;
 }
 
-export function createAdminHandler(emu: () => EwsEmulator) {
+export function createControlHandler(e: EwsEmulatorControls) {
   return async (req: IncomingMessage, res: ServerResponse, body: string): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://emulator');
     const p = url.pathname.replace(/^\/_emulator/, '');
     const m = req.method ?? 'GET';
-    const e = emu();
     let input: unknown;
     try {
       input = parseJson(body);
