@@ -4,7 +4,7 @@ import * as events from './events.js';
 import { badRequest, GraphError, notFound, parsePrefer, type Ctx, type EmuRequest, type EmuResponse } from './odata.js';
 import type { GraphStore, Json, Mailbox } from './store.js';
 import type { Subscriptions } from './subscriptions.js';
-import type { Throttle } from './throttle.js';
+import type { Throttle } from './throttling.js';
 import * as todo from './todo.js';
 import { getUser, listUsers } from './users.js';
 

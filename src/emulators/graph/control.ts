@@ -1,39 +1,34 @@
 import { z } from 'zod';
 import { GraphError, type EmuResponse } from './odata.js';
 import { exportMailbox, importMailbox, type PortableMailbox } from './portable.js';
-import type { GraphStore } from './store.js';
+import type { GraphStore, Mailbox } from './store.js';
+import { faultSchema, type FaultQueue } from './faults.js';
 import type { LifecycleEvent, Subscriptions } from './subscriptions.js';
-import type { Budget, Throttle } from './throttle.js';
+import type { Budget, Throttle } from './throttling.js';
 import type { TokenService } from './auth.js';
-
-/** A queued fault: the next `count` Graph calls (optionally only for one mailbox) fail like this. */
-export interface Fault {
-  count: number;
-  status: number;
-  code: string;
-  message: string;
-  retryAfterSeconds?: number;
-  mailbox?: string;
-}
 
 export interface ControlDeps {
   store: GraphStore;
   throttle: Throttle;
   subscriptions: Subscriptions;
   tokens: TokenService;
-  faults: Fault[];
+  faults: FaultQueue;
   setLatency: (ms: number) => void;
   resetAll: () => void;
 }
 
-const faultSchema = z.object({
-  count: z.number().int().positive().default(1),
-  status: z.number().int().min(400).max(599).default(503),
-  code: z.string().default('ServiceUnavailable'),
-  message: z.string().default('Injected fault'),
-  retryAfterSeconds: z.number().int().nonnegative().optional(),
-  mailbox: z.string().optional(),
-});
+/**
+ * Puts a mailbox under an application access policy that excludes the app (Exchange Online's
+ * RAOP error), or lifts it (`policy` false).
+ */
+export function setAccessPolicyDenial(mailbox: Mailbox, policy: boolean): void {
+  if (policy)
+    mailbox.denied = {
+      code: 'ErrorAccessDenied',
+      message: 'Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings.',
+    };
+  else delete mailbox.denied;
+}
 
 /** `/_emulator/…`: fault injection and inspection, unauthenticated (the emulator is a test tool). */
 export async function handleControl(
@@ -61,8 +56,7 @@ export async function handleControl(
       deps.resetAll();
       return ok();
     case 'POST fail-next': {
-      const fault = faultSchema.parse(body ?? {});
-      deps.faults.push(fault as Fault);
+      deps.faults.add(faultSchema.parse(body ?? {}));
       return ok();
     }
     case 'POST budgets': {
@@ -106,12 +100,7 @@ export async function handleControl(
     case 'POST deny': {
       const mailbox = deps.store.bySmtp(String(b.mailbox ?? ''));
       if (!mailbox) throw new GraphError(404, 'NotFound', 'Unknown mailbox');
-      if (b.reason === 'policy')
-        mailbox.denied = {
-          code: 'ErrorAccessDenied',
-          message: 'Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings.',
-        };
-      else delete mailbox.denied;
+      setAccessPolicyDenial(mailbox, b.reason === 'policy');
       return ok();
     }
     case 'GET mailboxes':
