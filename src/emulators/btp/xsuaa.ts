@@ -8,6 +8,7 @@
  * `https://<uaadomain>/token_keys?zid=<zid>`).
  */
 import { randomUUID } from 'node:crypto';
+import express, { type Request, type Response, type Router } from 'express';
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import type { BtpState, ServiceClient, Subaccount } from './model.js';
 
@@ -122,4 +123,50 @@ export function zoneOfTokenRequest(
   const hostname = (host ?? '').replace(/:\d+$/, '');
   if (hostname === 'localhost' || hostname === '127.0.0.1') return state.provider();
   return state.bySubdomain(hostname.split('.')[0] ?? '');
+}
+
+/** XSUAA's endpoints: POST /oauth/token (client_credentials; client in the form body or HTTP Basic), GET /token_keys. */
+export function xsuaaRoutes(state: BtpState, issuer: XsuaaIssuer, clients: ServiceClient[]): Router {
+  const router = express.Router();
+  router.post(
+    '/oauth/token',
+    express.urlencoded({ extended: false, limit: '16kb' }),
+    async (req: Request, res: Response) => {
+      const body = (req.body ?? {}) as Record<string, string>;
+      const basic = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      const [basicId, basicSecret] = basic ? Buffer.from(basic, 'base64').toString('utf8').split(':') : [];
+      const clientId = body.client_id ?? basicId;
+      const clientSecret = body.client_secret ?? basicSecret;
+      const client = clients.find((c) => c.clientId === clientId && c.clientSecret === clientSecret);
+      if (!client) {
+        res.status(401).json({ error: 'invalid_client', error_description: 'Bad credentials' });
+        return;
+      }
+      if (body.grant_type !== 'client_credentials') {
+        res.status(400).json({
+          error: 'unsupported_grant_type',
+          error_description: `grant_type ${body.grant_type ?? '(none)'} is not emulated`,
+        });
+        return;
+      }
+      const zone = zoneOfTokenRequest(state, req.header('x-zid'), req.headers.host);
+      if (!zone) {
+        res.status(401).json({ error: 'unauthorized', error_description: 'Unknown identity zone' });
+        return;
+      }
+      const { token, claims } = await issuer.sign(zone, client, { type: 'client_credentials' });
+      res.json({
+        access_token: token,
+        token_type: 'bearer',
+        expires_in: TOKEN_VALIDITY_SECONDS - 1,
+        scope: claims.scope.join(' '),
+        jti: claims.jti,
+      });
+    },
+  );
+  router.get('/token_keys', (_req, res) => {
+    res.json({ keys: [issuer.jwk] });
+  });
+
+  return router;
 }
