@@ -5,11 +5,11 @@ import { jobsProcessed } from '../observability/metrics.js';
 import { subjectScope } from '../inbox/subjects.js';
 import {
   claimSubject,
+  claimSubjectAlone,
   completeRows,
   continueRows,
   failRows,
   poisonJournalEntries,
-  takeFence,
   touchRows,
 } from '../inbox/inbox-repository.js';
 import { writeJournal } from '../journal/journal.js';
@@ -75,14 +75,10 @@ export function createInboxProcessor(deps: InboxProcessorDeps) {
   const completions = new GroupCommit<{ tenantId: string; ids: number[] }>(async (batch) => {
     await Promise.all(
       [...groupBy(batch, (entry) => entry.tenantId)].map(([tenantId, entries]) =>
-        withTenant(
-          tenantId,
-          (tx) =>
-            completeRows(
-              tx,
-              entries.flatMap((entry) => entry.ids),
-            ),
+        completeRows(
           deps.pool,
+          tenantId,
+          entries.flatMap((entry) => entry.ids),
         ),
       ),
     );
@@ -142,23 +138,26 @@ export function createInboxProcessor(deps: InboxProcessorDeps) {
       );
       try {
         // Claiming is also the check that the row still needs work: a done or dead row is not
-        // claimed, and an empty claim means another job already covered everything due.
-        const { claimed, token } = await withTenant(
-          tenantId,
-          async (tx) => {
-            const fenceToken = await takeFence(tx, tenantId, subject);
-            const claim = await claimSubject(tx, subject, inboxId, deps.maxWorkerDeaths);
-            // Rows whose workers kept dying are not handed to this one: dead letters, with the cause.
-            await writeJournal(tx, tenantId, poisonJournalEntries(claim.poisoned));
-            if (claim.poisoned.length)
-              logger.error(
-                { ids: claim.poisoned.map((row) => row.id) },
-                'inbox rows whose workers kept dying became dead letters (WORKER_DIED)',
-              );
-            return { claimed: claim.rows, token: fenceToken };
-          },
-          deps.pool,
-        );
+        // claimed, and an empty claim means another job already covered everything due. One
+        // statement as a rule; a claim that makes dead letters commits with their journal entries.
+        const claim =
+          (await claimSubjectAlone(deps.pool, tenantId, subject, inboxId, deps.maxWorkerDeaths)) ??
+          (await withTenant(
+            tenantId,
+            async (tx) => {
+              const fenced = await claimSubject(tx, tenantId, subject, inboxId, deps.maxWorkerDeaths);
+              // Rows whose workers kept dying are not handed to this one: dead letters, with the cause.
+              await writeJournal(tx, tenantId, poisonJournalEntries(fenced.poisoned));
+              return fenced;
+            },
+            deps.pool,
+          ));
+        if (claim.poisoned.length)
+          logger.error(
+            { ids: claim.poisoned.map((row) => row.id) },
+            'inbox rows whose workers kept dying became dead letters (WORKER_DIED)',
+          );
+        const { rows: claimed, token } = claim;
         if (claimed.length === 0) {
           jobsProcessed.inc({ queue: 'inbox', outcome: 'coalesced' });
           return 'coalesced';

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claimSubjectAlone, completeRows } from '../../../src/inbox/inbox-repository.js';
 import { withSystemScope, withTenant } from '../../../src/store/transaction.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 
@@ -115,5 +116,55 @@ describe('row-level security', () => {
     expect(
       (await withTenant('tenant-b', (tx) => tx.query(`SELECT 1 FROM inbox WHERE event_id = 'e-1'`), db.pool)).rows,
     ).toEqual([]);
+  });
+
+  it("claims and completes in one statement only the own tenant's rows, and the context ends with the statement", async () => {
+    // Both tenants have an open row about the same subject (one S/4 key in two systems).
+    const subject = 's4:appointment:3c1e0b6a-0000-4000-8000-000000000001';
+    const ids = await withSystemScope(async (tx) => {
+      const { rows } = await tx.query<{ id: number; tenant_id: string }>(
+        `INSERT INTO inbox (tenant_id, source, event_id, type, subject, payload, correlation_id)
+         VALUES ('tenant-a', 's4', 'claim-a', 't', $1, '{}', 'c-a'), ('tenant-b', 's4', 'claim-b', 't', $1, '{}', 'c-b')
+         RETURNING id, tenant_id`,
+        [subject],
+      );
+      return Object.fromEntries(rows.map((r) => [r.tenant_id, r.id])) as Record<string, number>;
+    }, db.pool);
+    // Tenant A names tenant B's row as the trigger: it claims its own row only.
+    const claim = await claimSubjectAlone(db.pool, 'tenant-a', subject, ids['tenant-b']!);
+    expect(claim?.rows.map((r) => r.id)).toEqual([ids['tenant-a']]);
+    expect(claim?.token).toBeGreaterThan(0);
+    // Completing names both rows: only tenant A's becomes done.
+    await completeRows(db.pool, 'tenant-a', [ids['tenant-a']!, ids['tenant-b']!]);
+    const status = await withSystemScope(
+      (tx) =>
+        tx.query<{ tenant_id: string; status: string }>(
+          `SELECT tenant_id, status FROM inbox WHERE subject = $1 ORDER BY tenant_id`,
+          [subject],
+        ),
+      db.pool,
+    );
+    expect(status.rows).toEqual([
+      { tenant_id: 'tenant-a', status: 'done' },
+      { tenant_id: 'tenant-b', status: 'pending' },
+    ]);
+    const fences = await withSystemScope(
+      (tx) => tx.query<{ tenant_id: string }>(`SELECT tenant_id FROM subject_fences WHERE subject = $1`, [subject]),
+      db.pool,
+    );
+    expect(fences.rows).toEqual([{ tenant_id: 'tenant-a' }]);
+    // Every pooled connection is back to no tenant and its own role.
+    const clients = await Promise.all(Array.from({ length: 3 }, () => db.pool.connect()));
+    try {
+      for (const client of clients) {
+        const { rows } = await client.query(
+          `SELECT current_setting('tandem.tenant_id', true) AS tenant, current_user AS role`,
+        );
+        expect(rows[0].tenant ?? '').toBe('');
+        expect(rows[0].role).not.toBe('tandem_app');
+      }
+    } finally {
+      for (const client of clients) client.release();
+    }
   });
 });

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claimSubject, claimSubjectAlone } from '../../../src/inbox/inbox-repository.js';
+import { withSystemScope, withTenant } from '../../../src/store/transaction.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+
+// The worker's claim as one statement (tandem_claim_subject): it takes the subject's fence and its
+// open rows, counts a death for a row left `processing`, and leaves a claim that makes a dead letter
+// to a tenant transaction, where the dead letter is journalled before anything commits.
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await withSystemScope((tx) => tx.query(`INSERT INTO tenants (id) VALUES ('acme')`), db.pool);
+});
+afterAll(async () => db.drop());
+
+async function insertRow(
+  subject: string,
+  eventId: string,
+  state: { status: string; workerDeaths: number; dueInMs?: number },
+) {
+  return withSystemScope(async (tx) => {
+    const { rows } = await tx.query<{ id: number }>(
+      `INSERT INTO inbox (tenant_id, source, event_id, type, subject, payload, correlation_id, status, worker_deaths, next_attempt_at)
+       VALUES ('acme', 's4', $1, 't', $2, '{}', $1, $3, $4, now() + make_interval(secs => $5 / 1000.0)) RETURNING id`,
+      [eventId, subject, state.status, state.workerDeaths, state.dueInMs ?? 0],
+    );
+    return rows[0]!.id;
+  }, db.pool);
+}
+
+const rowState = (id: number) =>
+  withTenant(
+    'acme',
+    async (tx) =>
+      (
+        await tx.query<{ status: string; worker_deaths: number; attempts: number }>(
+          'SELECT status, worker_deaths, attempts FROM inbox WHERE id = $1',
+          [id],
+        )
+      ).rows[0],
+    db.pool,
+  );
+
+const fenceToken = (subject: string) =>
+  withTenant(
+    'acme',
+    async (tx) =>
+      (await tx.query<{ token: number }>('SELECT token FROM subject_fences WHERE subject = $1', [subject])).rows[0]
+        ?.token,
+    db.pool,
+  );
+
+describe('claiming a subject in one statement', () => {
+  it('takes a new fence token and the triggering and due rows, not the ones waiting out a backoff', async () => {
+    const subject = 's4:appointment:0b7d6c1e-0000-4000-8000-00000000000a';
+    const trigger = await insertRow(subject, 'a-1', { status: 'pending', workerDeaths: 0, dueInMs: 60_000 });
+    const due = await insertRow(subject, 'a-2', { status: 'pending', workerDeaths: 0 });
+    const waiting = await insertRow(subject, 'a-3', { status: 'pending', workerDeaths: 0, dueInMs: 60_000 });
+    const first = await claimSubjectAlone(db.pool, 'acme', subject, trigger);
+    expect(first?.rows.map((r) => r.id)).toEqual([trigger, due]);
+    expect(first?.rows.every((r) => r.status === 'processing' && r.attempts === 1)).toBe(true);
+    expect(await fenceToken(subject)).toBe(first?.token);
+    expect((await rowState(waiting))?.status).toBe('pending');
+    // The next claim of the subject supersedes the first one's token.
+    const second = await claimSubjectAlone(db.pool, 'acme', subject, waiting);
+    expect(second!.token).toBeGreaterThan(first!.token);
+    expect(await fenceToken(subject)).toBe(second?.token);
+  });
+
+  it('counts a death for a row left processing and hands it on below the cap', async () => {
+    const subject = 's4:appointment:0b7d6c1e-0000-4000-8000-00000000000b';
+    const id = await insertRow(subject, 'b-1', { status: 'processing', workerDeaths: 1 });
+    const claim = await claimSubjectAlone(db.pool, 'acme', subject, id, 3);
+    expect(claim?.rows.map((r) => r.id)).toEqual([id]);
+    expect(claim?.poisoned).toEqual([]);
+    expect(await rowState(id)).toEqual({ status: 'processing', worker_deaths: 2, attempts: 1 });
+  });
+
+  it('changes nothing when a row would become a dead letter; the tenant transaction claims it with its journal', async () => {
+    const subject = 's4:appointment:0b7d6c1e-0000-4000-8000-00000000000c';
+    const id = await insertRow(subject, 'c-1', { status: 'processing', workerDeaths: 2 });
+    expect(await claimSubjectAlone(db.pool, 'acme', subject, id, 3)).toBeUndefined();
+    expect(await rowState(id)).toEqual({ status: 'processing', worker_deaths: 2, attempts: 0 });
+    expect(await fenceToken(subject)).toBeUndefined();
+    const claim = await withTenant('acme', (tx) => claimSubject(tx, 'acme', subject, id, 3), db.pool);
+    expect(claim.rows).toEqual([]);
+    expect(claim.poisoned.map((r) => [r.id, r.status])).toEqual([[id, 'dead']]);
+    expect(claim.poisoned[0]!.lastError).toMatchObject({ code: 'WORKER_DIED', workerDeaths: 3 });
+    expect(await fenceToken(subject)).toBe(claim.token);
+  });
+});
