@@ -29,10 +29,36 @@ export interface JournalRecord extends JournalEntry {
 
 export async function writeJournal(tx: Tx, tenantId: string, entries: JournalEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  await tx.query(
-    `INSERT INTO journal (tenant_id, correlation_id, mailbox_id, object_kind, s4_key, exchange_item_id, direction, outcome, reason, details)
-     SELECT $1, * FROM unnest($2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::jsonb[])`,
-    [
+  const insert = journalInsert(tenantId, entries, 1);
+  await tx.query(insert.text, insert.values);
+}
+
+/**
+ * Runs a write (parameters $1…$n) and the journal entries' insert as one statement: a round trip
+ * fewer where a result and its journal commit together (the link of a sync operation). The write
+ * runs to completion whether or not it returns rows; a failure of either fails both.
+ */
+export async function writeJournalWith(
+  tx: Tx,
+  write: { text: string; values: unknown[] },
+  tenantId: string,
+  entries: JournalEntry[],
+): Promise<void> {
+  if (entries.length === 0) {
+    await tx.query(write.text, write.values);
+    return;
+  }
+  const insert = journalInsert(tenantId, entries, write.values.length + 1);
+  await tx.query(`WITH write AS (${write.text}) ${insert.text}`, [...write.values, ...insert.values]);
+}
+
+/** The journal's INSERT for `entries`, its parameters numbered from `first`. */
+function journalInsert(tenantId: string, entries: JournalEntry[], first: number) {
+  const $ = (i: number) => `$${first + i}`;
+  return {
+    text: `INSERT INTO journal (tenant_id, correlation_id, mailbox_id, object_kind, s4_key, exchange_item_id, direction, outcome, reason, details)
+     SELECT ${$(0)}, * FROM unnest(${$(1)}::text[], ${$(2)}::uuid[], ${$(3)}::text[], ${$(4)}::text[], ${$(5)}::text[], ${$(6)}::text[], ${$(7)}::text[], ${$(8)}::text[], ${$(9)}::jsonb[])`,
+    values: [
       tenantId,
       entries.map((e) => e.correlationId ?? null),
       entries.map((e) => e.mailboxId ?? null),
@@ -44,7 +70,7 @@ export async function writeJournal(tx: Tx, tenantId: string, entries: JournalEnt
       entries.map((e) => e.reason),
       entries.map((e) => JSON.stringify(e.details ?? {})),
     ],
-  );
+  };
 }
 
 export const journalQuerySchema = z.object({

@@ -6,7 +6,7 @@ import type { Pool } from '../store/pool.js';
 import { withSyncWrite, type Tx } from '../store/transaction.js';
 import type { CommitSnapshot, SyncAction, Unlink } from '../sync/index.js';
 import { holdDeletion } from '../pending-deletions/pending-deletion-repository.js';
-import { deleteLink, saveLink, type LinkWrite, type StoredLink } from './link-store.js';
+import { deleteLink, saveLink, saveLinkWithJournal, type LinkWrite, type StoredLink } from './link-store.js';
 
 /** How the executor reaches S/4 for one object kind (contacts never write to S/4). */
 export interface S4Writer {
@@ -290,6 +290,9 @@ async function commitOutcome(
       } else if (commit) {
         if (commit.s4Key) p.s4Key = commit.s4Key;
         if (commit.exchangeId) p.exchangeId = commit.exchangeId;
+        // The common result: a known link's new state and its journal entries, in one statement.
+        if (p.linkId !== undefined && p.pending.length === 0)
+          return saveLinkWithJournal(tx, p.linkId, linkWrite(scope, p, commit, 'linked'), p.journal);
         await saveLink(tx, p.linkId, linkWrite(scope, p, commit, 'linked'));
       }
       for (const held of p.pending) {

@@ -2,6 +2,7 @@ import type { ItemKind } from '../connectors/exchange/types.js';
 import { TandemError } from '../errors/tandem-error.js';
 import type { SyncLink } from '../sync/index.js';
 import type { Tx } from '../store/transaction.js';
+import { writeJournalWith, type JournalEntry } from '../journal/journal.js';
 
 /** A link row with its database identity; the engine sees the SyncLink part. */
 export interface StoredLink extends SyncLink<object> {
@@ -207,7 +208,47 @@ export interface LinkWrite {
  * both ends make a second link for the same pair impossible, even with concurrent workers.
  */
 export async function saveLink(tx: Tx, existingId: number | undefined, link: LinkWrite): Promise<number> {
-  const values = [
+  if (existingId !== undefined) {
+    const update = linkUpdate(existingId, link);
+    await tx.query(update.text, update.values);
+    return existingId;
+  }
+  try {
+    const { rows } = await tx.query<{ id: number }>(
+      `INSERT INTO links (tenant_id, kind, mailbox_id, s4_key, exchange_item_id, change_key, s4_etag, snapshot, snapshot_hash, state, origin, role, marker,
+         occurrence_key, series_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+      [...linkValues(link), link.occurrence?.key ?? null, link.occurrence?.seriesId ?? null],
+    );
+    return rows[0]!.id;
+  } catch (error) {
+    // Another job linked the same object in this mailbox meanwhile (an S/4 event and an initial load
+    // reconcile one activity at once; the inbox serialises per subject, not across them). Like a
+    // ChangeKey/ETag conflict, the caller re-reads the link and decides again.
+    if ((error as { code?: string }).code === '23505') {
+      throw new TandemError('SYNC_LOCKED', 'The object was linked by another worker at the same time', {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Writes a stored link (by its row id) and the journal entries of the same result in one statement:
+ * the last write of a sync operation, a round trip fewer than saveLink and then writeJournal.
+ */
+export async function saveLinkWithJournal(
+  tx: Tx,
+  existingId: number,
+  link: LinkWrite,
+  entries: JournalEntry[],
+): Promise<void> {
+  await writeJournalWith(tx, linkUpdate(existingId, link), link.tenantId, entries);
+}
+
+function linkValues(link: LinkWrite): unknown[] {
+  return [
     link.tenantId,
     link.kind,
     link.mailboxId,
@@ -222,35 +263,16 @@ export async function saveLink(tx: Tx, existingId: number | undefined, link: Lin
     link.role,
     link.marker,
   ];
-  if (existingId !== undefined) {
-    await tx.query(
-      `UPDATE links SET s4_key = COALESCE($1, s4_key), exchange_item_id = COALESCE($2, exchange_item_id), change_key = COALESCE($3, change_key),
+}
+
+function linkUpdate(existingId: number, link: LinkWrite): { text: string; values: unknown[] } {
+  return {
+    text: `UPDATE links SET s4_key = COALESCE($1, s4_key), exchange_item_id = COALESCE($2, exchange_item_id), change_key = COALESCE($3, change_key),
          s4_etag = COALESCE($4, s4_etag), snapshot = COALESCE($5, snapshot), snapshot_hash = COALESCE($6, snapshot_hash), state = $7,
          origin = $8, role = $9, marker = $10, updated_at = now()
        WHERE id = $11`,
-      [...values.slice(3), existingId],
-    );
-    return existingId;
-  }
-  try {
-    const { rows } = await tx.query<{ id: number }>(
-      `INSERT INTO links (tenant_id, kind, mailbox_id, s4_key, exchange_item_id, change_key, s4_etag, snapshot, snapshot_hash, state, origin, role, marker,
-         occurrence_key, series_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
-      [...values, link.occurrence?.key ?? null, link.occurrence?.seriesId ?? null],
-    );
-    return rows[0]!.id;
-  } catch (error) {
-    // Another job linked the same object in this mailbox meanwhile (an S/4 event and an initial load
-    // reconcile one activity at once; the inbox serialises per subject, not across them). Like a
-    // ChangeKey/ETag conflict, the caller re-reads the link and decides again.
-    if ((error as { code?: string }).code === '23505') {
-      throw new TandemError('SYNC_LOCKED', 'The object was linked by another worker at the same time', {
-        cause: error,
-      });
-    }
-    throw error;
-  }
+    values: [...linkValues(link).slice(3), existingId],
+  };
 }
 
 export async function deleteLink(tx: Tx, id: number): Promise<void> {
