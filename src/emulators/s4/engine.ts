@@ -117,8 +117,9 @@ export class ODataService {
     const match = /^([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?$/.exec(first);
     const set = match ? findEntitySet(this.service, match[1] as string) : undefined;
     if (!match || !set) throw gatewayErrors.notFound(first);
-    let target: Target = { set, rows: this.store.list(set.name) };
-    if (match[2] !== undefined) target = { set, row: this.byKey(set, match[2]) };
+    // Set(keys) is one lookup; only a collection lists the table.
+    let target: Target =
+      match[2] !== undefined ? { set, row: this.byKey(set, match[2]) } : { set, rows: this.store.list(set.name) };
     for (const segment of segments.slice(1)) {
       if (segment === '$count' && target.rows) {
         target = { ...target, count: true };
@@ -159,13 +160,13 @@ export class ODataService {
   }
 
   private related(row: Row, nav: NavigationDef): Row[] {
-    return this.store
-      .list(nav.target)
-      .filter(
-        (candidate) =>
-          nav.join.every(([from, to]) => candidate[to] === row[from]) &&
-          Object.entries(nav.where ?? {}).every(([k, v]) => candidate[k] === v),
-      );
+    const [first, ...rest] = nav.join;
+    const conditions = [...rest.map(([from, to]) => [to, row[from]] as const), ...Object.entries(nav.where ?? {})];
+    // The first join field through the store's index, the rest checked on its (few) rows.
+    const candidates = first ? this.store.where(nav.target, first[1], row[first[0]]) : this.store.list(nav.target);
+    return conditions.length === 0
+      ? candidates
+      : candidates.filter((candidate) => conditions.every(([k, v]) => candidate[k] === v));
   }
 
   // ---------- reads ----------

@@ -445,16 +445,29 @@ export function findEntitySet(service: ServiceDef, name: string): EntitySetDef |
 
 /** Every entity set of every service, by name (names are unique across our services). */
 export function entitySetByName(name: string): { service: ServiceDef; set: EntitySetDef } | undefined {
-  for (const service of SERVICES) {
-    const set = findEntitySet(service, name);
-    if (set) return { service, set };
+  if (!SETS_BY_NAME) {
+    // Built once: every row read, write and key resolves its set by name.
+    SETS_BY_NAME = new Map();
+    for (const service of SERVICES)
+      for (const set of service.entitySets)
+        if (!SETS_BY_NAME.has(set.name)) SETS_BY_NAME.set(set.name, { service, set });
   }
-  return undefined;
+  return SETS_BY_NAME.get(name);
 }
 
+let SETS_BY_NAME: Map<string, { service: ServiceDef; set: EntitySetDef }> | undefined;
+
+/** Key properties in declaration order; cached per definition (each row key needs them). */
 export function keyProperties(set: EntitySetDef): PropertyDef[] {
-  return set.properties.filter((prop) => prop.key);
+  let keys = KEYS.get(set);
+  if (!keys) {
+    keys = set.properties.filter((prop) => prop.key);
+    KEYS.set(set, keys);
+  }
+  return keys;
 }
+
+const KEYS = new WeakMap<EntitySetDef, PropertyDef[]>();
 
 /** Process types (transaction types) the demo system knows, by business object. */
 export const PROCESS_TYPES = {

@@ -188,7 +188,7 @@ export function beforeUpdate(setName: string, row: Record<string, unknown>, ctx:
 export function dependentsOf(setName: string, row: Row, store: S4Store): { set: string; rows: Row[] }[] {
   const byField = (set: string, field: string, value: unknown): { set: string; rows: Row[] } => ({
     set,
-    rows: store.list(set).filter((r) => r[field] === value),
+    rows: store.where(set, field, value),
   });
   switch (setName) {
     case 'A_AppointmentActivity':
@@ -255,7 +255,7 @@ export function parentOf(
       return find('A_BusinessPartner', { BusinessPartner: row.BusinessPartner });
     case 'A_AddressEmailAddress':
     case 'A_AddressPhoneNumber': {
-      const address = store.list('A_BusinessPartnerAddress').find((a) => a.AddressID === row.AddressID);
+      const address = store.where('A_BusinessPartnerAddress', 'AddressID', row.AddressID)[0];
       return address ? find('A_BusinessPartner', { BusinessPartner: address.BusinessPartner }) : undefined;
     }
     case 'A_BPContactToFuncAndDept': {

@@ -18,10 +18,15 @@ export interface ChangeRecord {
 interface StoreState {
   tables: Map<string, Map<string, Row>>;
   counters: Map<string, number>;
+  /**
+   * Secondary indexes, built on first use: set → field → value → the rows with that value, keyed
+   * by row key, in the table's own order (so a lookup lists rows exactly as a scan would).
+   */
+  indexes: Map<string, Map<string, Map<unknown, Map<string, Row>>>>;
 }
 
 export class S4Store {
-  private state: StoreState = { tables: new Map(), counters: new Map() };
+  private state: StoreState = { tables: new Map(), counters: new Map(), indexes: new Map() };
   private lastStamp = 0;
   private journal: ChangeRecord[] | undefined;
   private undo: (() => void)[] | undefined;
@@ -67,6 +72,35 @@ export class S4Store {
     const view = definition(set).view;
     if (view) return view((source) => this.list(source)) as Row[];
     return [...this.table(set).values()];
+  }
+
+  /**
+   * The rows of `set` whose `field` equals `value` (===), in table order: what
+   * `list(set).filter((row) => row[field] === value)` returns, without scanning the table.
+   * Navigations (an appointment's partners and texts) are read this way on every expanded read,
+   * and a scan made each read cost O(all partners in the system).
+   */
+  where(set: string, field: string, value: unknown): Row[] {
+    if (definition(set).view) return this.list(set).filter((row) => row[field] === value);
+    // A Map matches NaN to NaN; === never does.
+    if (typeof value === 'number' && Number.isNaN(value)) return [];
+    const matching = this.index(set, field).get(value);
+    return matching ? [...matching.values()] : [];
+  }
+
+  private index(set: string, field: string): Map<unknown, Map<string, Row>> {
+    let bySet = this.state.indexes.get(set);
+    if (!bySet) {
+      bySet = new Map();
+      this.state.indexes.set(set, bySet);
+    }
+    let index = bySet.get(field);
+    if (!index) {
+      index = new Map();
+      for (const [key, row] of this.table(set)) indexAdd(index, row[field], key, row);
+      bySet.set(field, index);
+    }
+    return index;
   }
 
   get(set: string, keys: Record<string, unknown>): Row | undefined {
@@ -132,20 +166,51 @@ export class S4Store {
 
   /** Sets (or with undefined deletes) one row, recording how to undo it. */
   private put(set: string, key: string, row: Row | undefined): void {
+    const previous = this.table(set).get(key);
+    this.undo?.push(() => this.write(set, key, previous));
+    this.write(set, key, row);
+  }
+
+  /** The one place a table changes, so that its indexes change with it. */
+  private write(set: string, key: string, row: Row | undefined): void {
     const table = this.table(set);
     const previous = table.get(key);
-    this.undo?.push(() => {
-      if (previous) table.set(key, previous);
-      else table.delete(key);
-    });
+    const indexes = this.state.indexes.get(set);
+    if (indexes) {
+      for (const [field, index] of indexes) {
+        if (previous && row && previous[field] !== row[field]) {
+          // Overwritten in place with another value: the table keeps the row's position, which an
+          // append to the new value's list would not; rebuild this index on its next use instead.
+          indexes.delete(field);
+          continue;
+        }
+        if (previous && !row) indexDelete(index, previous[field], key);
+        else if (row) indexAdd(index, row[field], key, row);
+      }
+    }
     if (row) table.set(key, row);
     else table.delete(key);
   }
 
   /** Drops everything (used by reset before re-seeding). */
   clear(): void {
-    this.state = { tables: new Map(), counters: new Map() };
+    this.state = { tables: new Map(), counters: new Map(), indexes: new Map() };
   }
+}
+
+function indexAdd(index: Map<unknown, Map<string, Row>>, value: unknown, key: string, row: Row): void {
+  let rows = index.get(value);
+  if (!rows) {
+    rows = new Map();
+    index.set(value, rows);
+  }
+  rows.set(key, row);
+}
+
+function indexDelete(index: Map<unknown, Map<string, Row>>, value: unknown, key: string): void {
+  const rows = index.get(value);
+  rows?.delete(key);
+  if (rows?.size === 0) index.delete(value);
 }
 
 function definition(set: string): EntitySetDef {
