@@ -110,8 +110,16 @@ function occurrenceInfo(mbx: Mailbox, master: StoredItem, o: Occurrence, tag: st
   return `<t:${tag}><t:ItemId Id="${occurrenceId(mbx, master, o.index)}" ChangeKey="${o.exception?.changeKey ?? master.changeKey}"/><t:Start>${formatDateTime(o.start)}</t:Start><t:End>${formatDateTime(o.end)}</t:End><t:OriginalStart>${formatDateTime(o.originalStart)}</t:OriginalStart></t:${tag}>`;
 }
 
-/** Server-computed properties as rendered XML, plus their scalar values for restrictions. */
-export function computedProps(mbx: Mailbox, view: ItemView): Map<string, { xml: string; value: string }> {
+/**
+ * Server-computed properties as rendered XML, plus their scalar values for restrictions. `wants`
+ * limits the work to the properties a shape asks for: the size (every property serialised) and a
+ * series' first and last occurrences are computed only when wanted.
+ */
+export function computedProps(
+  mbx: Mailbox,
+  view: ItemView,
+  wants: (name: string) => boolean = () => true,
+): Map<string, { xml: string; value: string }> {
   const out = new Map<string, { xml: string; value: string }>();
   const put = (name: string, value: string, xml?: string): void => {
     out.set(name, { value, xml: xml ?? `<t:${name}>${esc(value)}</t:${name}>` });
@@ -128,13 +136,14 @@ export function computedProps(mbx: Mailbox, view: ItemView): Map<string, { xml: 
   put('DateTimeCreated', formatDateTime(item.createdAt));
   put('DateTimeReceived', formatDateTime(item.createdAt));
   put('LastModifiedTime', formatDateTime(item.modifiedAt));
-  put(
-    'Size',
-    String(
-      JSON.stringify([...view.props.values()].map((n) => serialize(n))).length +
-        item.attachments.reduce((s, a) => s + a.content.length, 0),
-    ),
-  );
+  if (wants('Size'))
+    put(
+      'Size',
+      String(
+        JSON.stringify([...view.props.values()].map((n) => serialize(n))).length +
+          item.attachments.reduce((s, a) => s + a.content.length, 0),
+      ),
+    );
   put('HasAttachments', String(item.attachments.length > 0));
   if (item.attachments.length > 0) put('Attachments', '', attachmentsXml(item.attachments));
   if (!view.props.has('Sensitivity')) put('Sensitivity', 'Normal');
@@ -165,7 +174,8 @@ export function computedProps(mbx: Mailbox, view: ItemView): Map<string, { xml: 
       put('Duration', `PT${Math.floor(mins / 60)}H${mins % 60}M`);
     }
     if (view.occurrence) put('OriginalStart', formatDateTime(view.occurrence.originalStart));
-    if (view.calendarType === 'RecurringMaster') {
+    const seriesWanted = ['FirstOccurrence', 'LastOccurrence', 'ModifiedOccurrences', 'DeletedOccurrences'].some(wants);
+    if (view.calendarType === 'RecurringMaster' && seriesWanted) {
       const all = expandSeries(item, Number.MAX_SAFE_INTEGER / 2, 5000);
       const first = all[0];
       if (first) put('FirstOccurrence', '', occurrenceInfo(mbx, item, first, 'FirstOccurrence'));
@@ -217,13 +227,14 @@ export interface Shape {
 /** Renders `<t:CalendarItem>…` for a shape, in schema order. */
 export function renderItem(mbx: Mailbox, view: ItemView, shape: Shape): string {
   const kind = view.item.kind;
-  const computed = computedProps(mbx, view);
   const stored = view.props;
   const wanted = new Set<string>();
-  const available = new Set([...stored.keys(), ...computed.keys()]);
+  // AllProperties wants every stored and computed property; the other shapes compute only what
+  // they end up naming (below, once the additional properties are known).
+  let computed = shape.base === 'AllProperties' ? computedProps(mbx, view) : undefined;
   if (shape.base === 'IdOnly') wanted.add('ItemId');
   else if (shape.base === 'Default') for (const n of DEFAULT_SHAPE[kind]) wanted.add(n);
-  else for (const n of available) wanted.add(n);
+  else for (const n of new Set([...stored.keys(), ...computed!.keys()])) wanted.add(n);
   if (shape.forFind) for (const n of NOT_IN_FIND) wanted.delete(n);
   const extended: XNode[] = [];
   const dictEntries = new Map<string, Set<string>>();
@@ -242,6 +253,7 @@ export function renderItem(mbx: Mailbox, view: ItemView, shape: Shape): string {
         extended.push({ ...ep, children: [p.uriNode, ...ep.children.filter((c) => c.name !== 'ExtendedFieldURI')] });
     }
   }
+  computed ??= computedProps(mbx, view, (name) => wanted.has(name) || dictEntries.has(name));
   const parts: string[] = [];
   for (const name of orderFor(kind)) {
     if (name === 'ExtendedProperty') {

@@ -132,7 +132,15 @@ export function changeKeyVersion(changeKey: string): number | undefined {
 
 export function newChangeKey(version: number): string {
   // Exchange change keys are opaque base64; a fresh random part guarantees every modification differs.
-  return Buffer.from(`CK|${version}|${randomBytes(9).toString('hex')}`, 'utf8').toString('base64');
+  // 18 hex digits of a v4 UUID: randomUUID draws from a buffered pool, where randomBytes(9) made a
+  // call into the system's random source for every item written.
+  return Buffer.from(`CK|${version}|${randomHex18()}`, 'utf8').toString('base64');
+}
+
+/** 18 random hex digits (72 bits) from a v4 UUID, skipping its dashes and version digit. */
+function randomHex18(): string {
+  const uuid = randomUUID();
+  return uuid.slice(0, 8) + uuid.slice(9, 13) + uuid.slice(15, 18) + uuid.slice(20, 23);
 }
 
 export class EwsStore {

@@ -73,20 +73,24 @@ export function syncFolderItems(ctx: OpContext): string {
           reached = e.seq;
           continue;
         }
-        const next = new Map(changes);
-        if (e.type === 'CreatedEvent' && e.folderId === folder.id) apply(next, e.itemId, 'Create', mbx, from);
-        else if (e.type === 'ModifiedEvent' && e.folderId === folder.id) apply(next, e.itemId, 'Update', mbx, from);
-        else if (e.type === 'DeletedEvent' && e.folderId === folder.id) apply(next, e.itemId, 'Delete', mbx, from);
+        // An event touches at most two entries; remember them, so that an event that would
+        // overflow MaxChangesReturned is taken back without copying the whole change set. An
+        // overflowing event only adds or rewrites entries (a removal would not grow the set), so
+        // taking it back leaves the remaining entries in their order.
+        const touched = [e.itemId, ...(e.oldItemId ? [e.oldItemId] : [])];
+        const before = touched.map((id) => changes.get(id));
+        if (e.type === 'CreatedEvent' && e.folderId === folder.id) apply(changes, e.itemId, 'Create', mbx, from);
+        else if (e.type === 'ModifiedEvent' && e.folderId === folder.id) apply(changes, e.itemId, 'Update', mbx, from);
+        else if (e.type === 'DeletedEvent' && e.folderId === folder.id) apply(changes, e.itemId, 'Delete', mbx, from);
         else if (e.type === 'MovedEvent') {
-          if (e.oldFolderId === folder.id && e.oldItemId) apply(next, e.oldItemId, 'Delete', mbx, from);
-          if (e.folderId === folder.id) apply(next, e.itemId, 'Create', mbx, from);
+          if (e.oldFolderId === folder.id && e.oldItemId) apply(changes, e.oldItemId, 'Delete', mbx, from);
+          if (e.folderId === folder.id) apply(changes, e.itemId, 'Create', mbx, from);
         }
-        if (next.size > max) {
+        if (changes.size > max) {
+          touched.forEach((id, k) => restore(changes, id, before[k]));
           complete = false;
           break;
         }
-        changes.clear();
-        for (const [k, v] of next) changes.set(k, v);
         reached = e.seq;
       }
       const xml = [...changes.values()]
@@ -100,6 +104,11 @@ export function syncFolderItems(ctx: OpContext): string {
       return `<m:SyncState>${encodeState(mbx, folder.id, reached)}</m:SyncState><m:IncludesLastItemInRange>${complete}</m:IncludesLastItemInRange><m:Changes>${xml}</m:Changes>`;
     }),
   );
+}
+
+function restore(changes: Map<string, Change>, itemId: string, previous: Change | undefined): void {
+  if (previous) changes.set(itemId, previous);
+  else changes.delete(itemId);
 }
 
 function apply(changes: Map<string, Change>, itemId: string, type: Change['type'], mbx: Mailbox, from: number): void {
