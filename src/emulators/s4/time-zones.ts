@@ -37,8 +37,35 @@ export function sapTimeZoneToIana(code: string | null | undefined): string {
   return SAP_TO_IANA[(code ?? '').trim().toUpperCase()] ?? 'UTC';
 }
 
+const DAY_MS = 86_400_000;
+const MAX_CACHED_DAYS = 20_000;
+/**
+ * Zone → UTC day → the zone's offset throughout that day, or null on a day the offset changes.
+ * Every DateTimeOffset an entity carries is written with its zone's offset, and asking ICU costs a
+ * formatToParts (a tenth of the emulator's CPU per appointment read). A day whose first and last
+ * second share an offset has no change in between: no zone changes its offset twice within a day.
+ */
+const OFFSET_OF_DAY = new Map<string, Map<number, number | null>>();
+
 /** The offset (minutes east of UTC) of an IANA zone at an instant, DST included. */
 export function zoneOffsetMinutes(zone: string, ms: number): number {
+  const day = Math.floor(ms / DAY_MS);
+  let days = OFFSET_OF_DAY.get(zone);
+  if (!days) {
+    days = new Map();
+    OFFSET_OF_DAY.set(zone, days);
+  }
+  let offset = days.get(day);
+  if (offset === undefined) {
+    const first = exactOffsetMinutes(zone, day * DAY_MS);
+    offset = first === exactOffsetMinutes(zone, (day + 1) * DAY_MS - 1000) ? first : null;
+    if (days.size >= MAX_CACHED_DAYS) days.clear();
+    days.set(day, offset);
+  }
+  return offset ?? exactOffsetMinutes(zone, ms);
+}
+
+function exactOffsetMinutes(zone: string, ms: number): number {
   const asUtc = wallClockUtcMs(toWallClock(ms, zone));
   return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60_000);
 }

@@ -9,6 +9,7 @@ import {
 import { ianaToSapTimeZone, sapTimeZoneToIana, SAP_TO_IANA } from '../../../src/connectors/s4/time-zones.js';
 import { fromHttpFailure, parseRetryAfter, toS4Error } from '../../../src/connectors/s4/errors.js';
 import { nextEuropeanDstChange } from '../../../src/emulators/s4/seed.js';
+import { SAP_TO_IANA as EMULATOR_ZONES, zoneOffsetMinutes } from '../../../src/emulators/s4/time-zones.js';
 
 describe('OData v2 JSON values', () => {
   it('reads /Date(ms)/, /Date(ms+offset)/ and ISO strings as UTC instants', () => {
@@ -44,6 +45,42 @@ describe('SAP time-zone codes', () => {
     expect(ianaToSapTimeZone('Europe/Paris')).toBe('CET');
     expect(ianaToSapTimeZone('Mars/Olympus')).toBe('UTC');
     for (const [code, zone] of Object.entries(SAP_TO_IANA)) expect(ianaToSapTimeZone(zone)).toBe(code);
+  });
+
+  it("the S/4 emulator's offsets (cached per day) agree with ICU's for every zone, hour by hour and minute by minute around each change", () => {
+    // The reference asks ICU for the offset itself ('longOffset', e.g. GMT+05:30), not for wall-clock fields.
+    const formatters = new Map<string, Intl.DateTimeFormat>();
+    const reference = (zone: string, ms: number): number => {
+      if (!formatters.has(zone))
+        formatters.set(zone, new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' }));
+      const name = formatters
+        .get(zone)!
+        .formatToParts(new Date(ms))
+        .find((p) => p.type === 'timeZoneName')!.value;
+      const m = /^GMT(?:([+-])(\d\d):(\d\d))?$/.exec(name)!;
+      return m[1] ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
+    };
+    const from = Date.UTC(2026, 0, 1);
+    const wrong: string[] = [];
+    const check = (zone: string, ms: number, expected: number): void => {
+      if (zoneOffsetMinutes(zone, ms) !== expected) wrong.push(`${zone} ${new Date(ms).toISOString()}`);
+    };
+    let changes = 0;
+    for (const zone of new Set(Object.values(EMULATOR_ZONES))) {
+      let previous = reference(zone, from);
+      for (let ms = from; ms < from + 365 * 86_400_000; ms += 3_600_000) {
+        const now = reference(zone, ms);
+        if (now !== previous) {
+          changes++;
+          for (let m = ms - 3_600_000; m <= ms; m += 60_000) check(zone, m, reference(zone, m));
+        }
+        check(zone, ms + 1_234, now);
+        previous = now;
+      }
+    }
+    expect(wrong).toEqual([]);
+    // EU, North American, Sydney and Auckland rules change twice a year (São Paulo no longer does).
+    expect(changes).toBeGreaterThanOrEqual(20);
   });
 
   it("the S/4 emulator's seed knows the next European DST change", () => {
