@@ -51,6 +51,7 @@ export class PushManager {
   /** Number of upcoming delivery attempts to lose (simulated network drop). */
   dropNext = 0;
   private closed = false;
+  private readonly urls = new Map<string, URL>();
 
   constructor(
     private readonly options: PushOptions,
@@ -263,15 +264,28 @@ export class PushManager {
     sub.timer.unref?.();
   }
 
+  /** A subscriber's URL, parsed once: every notification to it is a POST to the same URL. */
+  private parsedUrl(url: string): URL | undefined {
+    let parsed = this.urls.get(url);
+    if (!parsed) {
+      try {
+        parsed = new URL(url);
+      } catch {
+        return undefined;
+      }
+      if (this.urls.size >= 1000) this.urls.clear();
+      this.urls.set(url, parsed);
+    }
+    return parsed;
+  }
+
   private post(
     url: string,
     xml: string,
   ): Promise<{ ok: boolean; unsubscribe?: boolean; status?: number; reason?: string }> {
     return new Promise((resolve) => {
-      let u: URL;
-      try {
-        u = new URL(url);
-      } catch {
+      const u = this.parsedUrl(url);
+      if (!u) {
         resolve({ ok: false, reason: 'invalid URL' });
         return;
       }

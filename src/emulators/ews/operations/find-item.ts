@@ -89,7 +89,15 @@ export function findItem(ctx: OpContext): string {
         return `<m:RootFolder TotalItemsInView="${r.total}" IncludesLastItemInRange="${r.last}"><t:Items>${items}</t:Items></m:RootFolder>`;
       }
       const expr = restriction?.children[0];
-      if (expr) views = views.filter((v) => matches(mbx, v, expr, findPath));
+      if (expr) {
+        // Each node of the restriction names its property once per request, not once per item.
+        const paths = new Map<XNode, ReturnType<typeof findPath>>();
+        const pathOf = (node: XNode): ReturnType<typeof findPath> => {
+          if (!paths.has(node)) paths.set(node, findPath(node));
+          return paths.get(node);
+        };
+        views = views.filter((v) => matches(mbx, v, expr, pathOf));
+      }
       views = sortViews(mbx, views, child(op, 'SortOrder'));
       const paging = child(op, 'IndexedPageItemView');
       const total = views.length;

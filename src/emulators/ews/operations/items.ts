@@ -27,9 +27,20 @@ function idOnlyXml(kind: ItemKind, id: string, changeKey: string): string {
   return `<t:${kind}><t:ItemId Id="${id}" ChangeKey="${changeKey}"/></t:${kind}>`;
 }
 
+const ALLOWED = new Map<ItemKind, ReadonlySet<string>>();
+
+function allowedChildren(kind: ItemKind): ReadonlySet<string> {
+  let allowed = ALLOWED.get(kind);
+  if (!allowed) {
+    allowed = new Set(orderFor(kind));
+    ALLOWED.set(kind, allowed);
+  }
+  return allowed;
+}
+
 /** Element names a request may carry for this kind (schema check: anything else is a schema violation). */
 export function checkSchema(node: XNode): void {
-  const allowed = new Set(orderFor(node.name as ItemKind));
+  const allowed = allowedChildren(node.name as ItemKind);
   for (const c of node.children) {
     if (c.children.length > 0 && !COMPLEX_PROPS.has(c.name)) {
       throw new SoapFault(
