@@ -16,6 +16,8 @@ import {
 } from './ews-lib.js';
 import { escapeXml } from './xml-escape.js';
 import type { EwsRequestRunner, CallOptions } from './request-runner.js';
+import { libraryFault, requestTemplate, unreadableAnswer, type SoapTransport } from './soap-call.js';
+import { envelope, soapBody, SoapReadError, type XmlNode } from './soap-xml.js';
 import { createMailboxService, type EwsEnvironment } from './service-factory.js';
 import type { EwsTransport } from './transport.js';
 
@@ -70,6 +72,36 @@ export class EwsContext {
           this.forgetContactsFolder(mailbox);
         throw error;
       });
+  }
+
+  /**
+   * Runs one EWS request whose SOAP Tandem wrote itself (soap-appointments.ts) exactly as `call`
+   * runs the library's: same limits and retries, the URL and HTTP headers the library would send
+   * for this mailbox, the same transport, and failures without a readable answer mapped by the
+   * library's own code, so every error becomes the same TandemError either way.
+   */
+  soap<T>(mailbox: MailboxAddress, call: CallOptions, body: string, read: (body: XmlNode) => T): Promise<T> {
+    return this.call(mailbox, call, async (service) => {
+      const template = requestTemplate(service);
+      const xml = envelope(
+        { version: template.version, ...(this.impersonation ? { impersonate: mailbox.smtpAddress } : {}) },
+        body,
+      );
+      const transport = this.transport.xhrApi as unknown as SoapTransport;
+      let answer: { responseText: string };
+      try {
+        answer = await transport.xhr({ url: template.url, type: 'POST', headers: { ...template.headers }, data: xml });
+      } catch (failure) {
+        throw libraryFault(service, failure);
+      }
+      let parsed: XmlNode;
+      try {
+        parsed = soapBody(answer.responseText);
+      } catch (error) {
+        throw error instanceof SoapReadError ? unreadableAnswer(error) : error;
+      }
+      return read(parsed);
+    });
   }
 
   /** A well-known folder of the mailbox: plain under impersonation, mailbox-qualified for delegate access. */

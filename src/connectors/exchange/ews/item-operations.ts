@@ -1,4 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- ews-javascript-api's item classes are used through their property bags. */
+import { TandemError } from '../../../errors/tandem-error.js';
 import { escapeXml as x } from './xml-escape.js';
 import type {
   Appointment,
@@ -38,7 +39,17 @@ import {
 import { appointmentFromEws, applyAppointmentDraft } from './appointment-mapping.js';
 import { contactFromEws, applyContactDraft } from './contact-mapping.js';
 import type { EwsContext } from './ews-context.js';
-import { normalizeEwsError } from './normalize-ews-error.js';
+import { normalizeEwsError, responseMessageError } from './normalize-ews-error.js';
+import {
+  appointmentFromXml,
+  calendarFolder,
+  createdVersion,
+  createItemBody,
+  firstItem,
+  getItemBody,
+  writableBySoap,
+} from './soap-appointments.js';
+import { responseMessages, type XmlNode } from './soap-xml.js';
 import { S4_KEY_PROPERTY, STAMP_PROPERTIES, writeStamp } from './stamp-property.js';
 import { applyTaskDraft, taskFromEws } from './task-mapping.js';
 import { toEwsDateTime } from './time-zones.js';
@@ -82,6 +93,12 @@ export async function getItems<K extends ItemKind>(
   const unique = [...new Set(ids)];
   for (let offset = 0; offset < unique.length; offset += GET_ITEM_BATCH) {
     const batch = unique.slice(offset, offset + GET_ITEM_BATCH);
+    if (kind === 'appointment' && soapSpoken(ctx)) {
+      for (const item of await getAppointmentsBySoap(ctx, mailbox, batch, context)) {
+        result.set(item.id, item as ItemsByKind[K]);
+      }
+      continue;
+    }
     const items = await ctx.call(mailbox, { operation: 'GetItem', idempotent: true }, async (service) => {
       const responses = await service.BindToItems(
         batch.map((id) => new ItemId(id)),
@@ -108,6 +125,56 @@ export async function getItems<K extends ItemKind>(
   return result;
 }
 
+/**
+ * Appointments are created and read with SOAP Tandem writes and parses itself (soap-appointments.ts):
+ * they are the EWS calls of every sync operation, and the library's object model cost most of the
+ * worker's CPU per operation. Exchange 2007 (whose time zones the library writes differently) stays
+ * on the library path, as does every other call.
+ */
+function soapSpoken(ctx: EwsContext): boolean {
+  return ctx.env.kind === 'ews-online' || !ctx.env.ews.serverVersion.startsWith('Exchange2007');
+}
+
+async function getAppointmentsBySoap(
+  ctx: EwsContext,
+  mailbox: MailboxAddress,
+  ids: string[],
+  context: { seriesMasterId?: string },
+): Promise<Appointment[]> {
+  const found = await ctx.soap(mailbox, { operation: 'GetItem', idempotent: true }, getItemBody(ids), (body) => {
+    const items: XmlNode[] = [];
+    for (const message of responseMessages(body, 'GetItem')) {
+      if (message.success) {
+        const item = firstItem(message.element);
+        if (item) items.push(item);
+        continue;
+      }
+      const error = responseMessageError(message.code, message.messageText, message.messageXml);
+      // Missing items are simply absent (interface contract); everything else fails the batch so it is retried.
+      if (error.code === 'EXCHANGE_ITEM_NOT_FOUND') continue;
+      throw error;
+    }
+    return items;
+  });
+  return found.map((item) => appointmentFromXml(item, context));
+}
+
+async function createAppointmentBySoap(
+  ctx: EwsContext,
+  mailbox: MailboxAddress,
+  draft: AppointmentDraft,
+  stamp: Stamp,
+): Promise<ItemVersion> {
+  const folder = calendarFolder(ctx.impersonation ? undefined : mailbox.smtpAddress);
+  const body = createItemBody(folder, draft, stamp);
+  return ctx.soap(mailbox, { operation: 'CreateItem', idempotent: false }, body, (answer) => {
+    const [message] = responseMessages(answer, 'CreateItem');
+    if (!message) throw new TandemError('EXCHANGE_UNAVAILABLE', 'EWS CreateItem answer carries no response message');
+    if (!message.success) throw responseMessageError(message.code, message.messageText, message.messageXml);
+    return createdVersion(message.element);
+  });
+}
+
 export async function createItem<K extends ItemKind>(
   ctx: EwsContext,
   mailbox: MailboxAddress,
@@ -115,6 +182,9 @@ export async function createItem<K extends ItemKind>(
   draft: DraftsByKind[K],
   stamp: Stamp,
 ): Promise<ItemVersion> {
+  if (kind === 'appointment' && soapSpoken(ctx) && writableBySoap(draft as AppointmentDraft)) {
+    return createAppointmentBySoap(ctx, mailbox, draft as AppointmentDraft, stamp);
+  }
   const created = await ctx.withFolderRetry([kind], async () => {
     const folder = await ctx.folderFor(mailbox, kind);
     return ctx.call(mailbox, { operation: 'CreateItem', idempotent: false }, async (service) => {

@@ -81,7 +81,29 @@ interface Facts {
 
 export function normalizeEwsError(error: unknown): TandemError {
   if (error instanceof TandemError) return error;
-  const facts = extractFacts(error);
+  return fromFacts(extractFacts(error), error);
+}
+
+/**
+ * An Error response message of an answer Tandem read itself (soap-xml.ts): the TandemError the
+ * library's ServiceResponseException for it becomes. A code the library does not know reads as
+ * none, as it does there.
+ */
+export function responseMessageError(
+  responseCode: string,
+  messageText: string,
+  messageXml: Record<string, string>,
+): TandemError {
+  const known = (ServiceError as unknown as Record<string, unknown>)[responseCode] !== undefined;
+  const facts: Facts = {
+    ...(known && responseCode !== 'NoError' ? { responseCode } : {}),
+    message: messageText,
+    errorDetails: { ...messageXml },
+  };
+  return fromFacts(facts, { responseCode, message: messageText });
+}
+
+function fromFacts(facts: Facts, error: unknown): TandemError {
   const code = classify(facts);
   const details: Record<string, unknown> = {};
   if (facts.responseCode !== undefined) details.ewsResponseCode = facts.responseCode;
