@@ -17,6 +17,7 @@ import {
 import { escapeXml } from './xml-escape.js';
 import type { EwsRequestRunner, CallOptions } from './request-runner.js';
 import { libraryFault, requestTemplate, unreadableAnswer, type SoapTransport } from './soap-call.js';
+import type { SoapRequest } from './soap-appointments.js';
 import { envelope, soapBody, SoapReadError, type XmlNode } from './soap-xml.js';
 import { createMailboxService, type EwsEnvironment } from './service-factory.js';
 import type { EwsTransport } from './transport.js';
@@ -80,12 +81,16 @@ export class EwsContext {
    * for this mailbox, the same transport, and failures without a readable answer mapped by the
    * library's own code, so every error becomes the same TandemError either way.
    */
-  soap<T>(mailbox: MailboxAddress, call: CallOptions, body: string, read: (body: XmlNode) => T): Promise<T> {
+  soap<T>(mailbox: MailboxAddress, call: CallOptions, request: SoapRequest, read: (body: XmlNode) => T): Promise<T> {
     return this.call(mailbox, call, async (service) => {
       const template = requestTemplate(service);
       const xml = envelope(
-        { version: template.version, ...(this.impersonation ? { impersonate: mailbox.smtpAddress } : {}) },
-        body,
+        {
+          version: template.version,
+          ...(this.impersonation ? { impersonate: mailbox.smtpAddress } : {}),
+          ...(request.timeZoneContext ? { timeZoneContext: request.timeZoneContext } : {}),
+        },
+        request.body,
       );
       const transport = this.transport.xhrApi as unknown as SoapTransport;
       let answer: { responseText: string };

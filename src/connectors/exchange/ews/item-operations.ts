@@ -44,7 +44,7 @@ import {
   appointmentFromXml,
   calendarFolder,
   createdVersion,
-  createItemBody,
+  createItemRequest,
   firstItem,
   getItemBody,
   writableBySoap,
@@ -141,21 +141,26 @@ async function getAppointmentsBySoap(
   ids: string[],
   context: { seriesMasterId?: string },
 ): Promise<Appointment[]> {
-  const found = await ctx.soap(mailbox, { operation: 'GetItem', idempotent: true }, getItemBody(ids), (body) => {
-    const items: XmlNode[] = [];
-    for (const message of responseMessages(body, 'GetItem')) {
-      if (message.success) {
-        const item = firstItem(message.element);
-        if (item) items.push(item);
-        continue;
+  const found = await ctx.soap(
+    mailbox,
+    { operation: 'GetItem', idempotent: true },
+    { body: getItemBody(ids) },
+    (body) => {
+      const items: XmlNode[] = [];
+      for (const message of responseMessages(body, 'GetItem')) {
+        if (message.success) {
+          const item = firstItem(message.element);
+          if (item) items.push(item);
+          continue;
+        }
+        const error = responseMessageError(message.code, message.messageText, message.messageXml);
+        // Missing items are simply absent (interface contract); everything else fails the batch so it is retried.
+        if (error.code === 'EXCHANGE_ITEM_NOT_FOUND') continue;
+        throw error;
       }
-      const error = responseMessageError(message.code, message.messageText, message.messageXml);
-      // Missing items are simply absent (interface contract); everything else fails the batch so it is retried.
-      if (error.code === 'EXCHANGE_ITEM_NOT_FOUND') continue;
-      throw error;
-    }
-    return items;
-  });
+      return items;
+    },
+  );
   return found.map((item) => appointmentFromXml(item, context));
 }
 
@@ -166,8 +171,8 @@ async function createAppointmentBySoap(
   stamp: Stamp,
 ): Promise<ItemVersion> {
   const folder = calendarFolder(ctx.impersonation ? undefined : mailbox.smtpAddress);
-  const body = createItemBody(folder, draft, stamp);
-  return ctx.soap(mailbox, { operation: 'CreateItem', idempotent: false }, body, (answer) => {
+  const request = createItemRequest(folder, draft, stamp);
+  return ctx.soap(mailbox, { operation: 'CreateItem', idempotent: false }, request, (answer) => {
     const [message] = responseMessages(answer, 'CreateItem');
     if (!message) throw new TandemError('EXCHANGE_UNAVAILABLE', 'EWS CreateItem answer carries no response message');
     if (!message.success) throw responseMessageError(message.code, message.messageText, message.messageXml);

@@ -74,7 +74,9 @@ export function toEwsRecurrence(recurrence: DomainRecurrence): EwsRecurrence {
 export function fromEwsRecurrence(ews: EwsRecurrence): DomainRecurrence {
   const any = ews as unknown as Record<string, unknown> & { constructor: { name: string } };
   const startDate = fromEwsDate(ews.StartDate) ?? '1970-01-01';
-  const interval = typeof any.Interval === 'number' ? any.Interval : 1;
+  // The library keeps the Interval it read as the XML's string ("2"); one it built is a number.
+  const read = Number(any.Interval);
+  const interval = Number.isInteger(read) && read >= 1 ? read : 1;
   const day = (value: unknown): Day => DAYS[Number(value)] ?? 'monday';
   const index = (value: unknown) => INDEXES[Number(value)] ?? 'first';
   let pattern: DomainRecurrence['pattern'];

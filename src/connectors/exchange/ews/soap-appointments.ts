@@ -2,7 +2,8 @@ import { TandemError } from '../../../errors/tandem-error.js';
 import { HASH_PROPERTY_NAME, S4_KEY_PROPERTY_NAME, TANDEM_PROPERTY_SET_ID } from '../stamp-names.js';
 import type { Appointment, AppointmentDraft, Attendee, Recurrence, Stamp } from '../types.js';
 import { escapeXml } from './xml-escape.js';
-import { attribute, childText, node, nodes, text, textOf, type XmlNode } from './soap-xml.js';
+import { TimeZoneInfo } from './ews-lib.js';
+import { attribute, childText, decodeXml, node, nodes, text, textOf, type XmlNode } from './soap-xml.js';
 import { timeZoneInfoFor, windowsToIana } from './time-zones.js';
 
 /**
@@ -29,14 +30,25 @@ export function writableBySoap(draft: Partial<AppointmentDraft>): boolean {
   return draft.recurrence === undefined;
 }
 
-export function createItemBody(folderXml: string, draft: Partial<AppointmentDraft>, stamp: Stamp): string {
+export interface SoapRequest {
+  body: string;
+  /**
+   * The TimeZoneContext header naming the service's zone (UTC), which then stands for the item's
+   * zone: written, as the library does, when the item's zone is UTC or not given, and then without
+   * StartTimeZone/EndTimeZone ("TimeZoneContext" in the EWS reference).
+   */
+  timeZoneContext?: string;
+}
+
+export function createItemRequest(folderXml: string, draft: Partial<AppointmentDraft>, stamp: Stamp): SoapRequest {
+  const { elements, serviceZone } = calendarItemElements(draft, stamp);
   // SendToNone: Tandem never sends invitations; attendees are informational (as on the library path).
-  return (
+  const body =
     '<m:CreateItem SendMeetingInvitations="SendToNone">' +
     `<m:SavedItemFolderId>${folderXml}</m:SavedItemFolderId>` +
-    `<m:Items><t:CalendarItem>${calendarItemElements(draft, stamp)}</t:CalendarItem></m:Items>` +
-    '</m:CreateItem>'
-  );
+    `<m:Items><t:CalendarItem>${elements}</t:CalendarItem></m:Items>` +
+    '</m:CreateItem>';
+  return serviceZone ? { body, timeZoneContext: zoneFor('UTC').attributes } : { body };
 }
 
 const SENSITIVITY = { normal: 'Normal', personal: 'Personal', private: 'Private', confidential: 'Confidential' };
@@ -50,7 +62,10 @@ const SHOW_AS = {
 };
 
 /** The CalendarItem's children for the fields given, in schema order (what applyAppointmentDraft sets). */
-function calendarItemElements(draft: Partial<AppointmentDraft>, stamp: Stamp): string {
+function calendarItemElements(
+  draft: Partial<AppointmentDraft>,
+  stamp: Stamp,
+): { elements: string; serviceZone: boolean } {
   const parts: string[] = [];
   if (draft.subject !== undefined) parts.push(text('Subject', draft.subject));
   if (draft.sensitivity !== undefined) parts.push(text('Sensitivity', SENSITIVITY[draft.sensitivity]));
@@ -58,7 +73,7 @@ function calendarItemElements(draft: Partial<AppointmentDraft>, stamp: Stamp): s
     const type = draft.body.type === 'html' ? 'HTML' : 'Text';
     parts.push(`<t:Body BodyType="${type}">${escapeXml(draft.body.content)}</t:Body>`);
   }
-  if (draft.categories !== undefined && draft.categories.length > 0)
+  if (draft.categories !== undefined)
     parts.push(`<t:Categories>${draft.categories.map((name) => text('String', name)).join('')}</t:Categories>`);
   if (draft.importance !== undefined) parts.push(text('Importance', IMPORTANCE[draft.importance]));
   if ('reminderMinutesBeforeStart' in draft) {
@@ -85,11 +100,9 @@ function calendarItemElements(draft: Partial<AppointmentDraft>, stamp: Stamp): s
   // Start and end travel with their zone: Exchange keeps the wall-clock time in it across DST.
   const zoneName = draft.timeZone;
   const timesChange = draft.start !== undefined || draft.end !== undefined || draft.timeZone !== undefined;
-  if (timesChange && zoneName) {
-    const zone = zoneAttributes(zoneName);
-    parts.push(`<t:StartTimeZone ${zone}/>`, `<t:EndTimeZone ${zone}/>`);
-  }
-  return parts.join('');
+  const zone = timesChange && zoneName ? zoneFor(zoneName) : undefined;
+  if (zone && !zone.utc) parts.push(`<t:StartTimeZone ${zone.attributes}/>`, `<t:EndTimeZone ${zone.attributes}/>`);
+  return { elements: parts.join(''), serviceZone: !zone || zone.utc };
 }
 
 function attendeeXml(attendee: Attendee): string {
@@ -104,16 +117,24 @@ function stampProperty(name: string, value: string): string {
   );
 }
 
-/** Name and Id of a zone's TimeZoneDefinition (Id only is enough for Exchange, which knows its rules). */
-const zoneCache = new Map<string, string>();
-function zoneAttributes(iana: string): string {
-  let attributes = zoneCache.get(iana);
-  if (attributes === undefined) {
-    const info = timeZoneInfoFor(iana) as unknown as { Id: string; DisplayName: string };
-    attributes = `Name="${escapeXml(info.DisplayName ?? '')}" Id="${escapeXml(info.Id)}"`;
-    zoneCache.set(iana, attributes);
+/**
+ * Name and Id of a zone's TimeZoneDefinition (the Id is enough for Exchange, which knows the
+ * rules), from the library's zone table as on its path; whether it is the service's zone, UTC.
+ * The table holds some names entity-escaped already ("US &amp; Canada"): decoded, then escaped once.
+ */
+const zoneCache = new Map<string, { attributes: string; utc: boolean }>();
+function zoneFor(iana: string): { attributes: string; utc: boolean } {
+  let zone = zoneCache.get(iana);
+  if (zone === undefined) {
+    const info = timeZoneInfoFor(iana) as unknown as { Id: string; DisplayName?: string };
+    const name = escapeXml(decodeXml(info.DisplayName ?? ''));
+    zone = {
+      attributes: `Name="${name}" Id="${escapeXml(decodeXml(info.Id))}"`,
+      utc: info === (TimeZoneInfo.Utc as unknown),
+    };
+    zoneCache.set(iana, zone);
   }
-  return attributes;
+  return zone;
 }
 
 /** An instant as EWS dateTime, in UTC (the wall-clock zone is StartTimeZone's business). */

@@ -3,10 +3,9 @@ import { escapeXml } from './xml-escape.js';
 
 /**
  * The SOAP plumbing of the EWS calls Tandem writes itself (soap-appointments.ts): the envelope
- * with the headers Exchange expects, and a reader of the answers. The envelope is what the EWS
- * reference describes under "EWS XML elements": RequestServerVersion first, then
- * ExchangeImpersonation (the "ExchangeImpersonation" and "RequestServerVersion" pages, and the
- * SOAP header sequence in Messages.xsd).
+ * with the headers Exchange expects, and a reader of the answers. The SOAP headers are the ones
+ * the EWS reference describes on its "RequestServerVersion", "ExchangeImpersonation" and
+ * "TimeZoneContext" pages, written in the order ews-javascript-api writes them.
  */
 
 export const NS_SOAP = 'http://schemas.xmlsoap.org/soap/envelope/';
@@ -18,6 +17,8 @@ export interface SoapHeader {
   version: string;
   /** The mailbox impersonated (ApplicationImpersonation), unescaped; absent for delegate access. */
   impersonate?: string;
+  /** Name and Id attributes (escaped) of the TimeZoneContext's TimeZoneDefinition, when the request needs one. */
+  timeZoneContext?: string;
 }
 
 /** A text node: every value goes through escapeXml, which also drops characters XML cannot carry. */
@@ -27,10 +28,13 @@ export function envelope(header: SoapHeader, body: string): string {
   const impersonation = header.impersonate
     ? `<t:ExchangeImpersonation><t:ConnectingSID>${text('SmtpAddress', header.impersonate)}</t:ConnectingSID></t:ExchangeImpersonation>`
     : '';
+  const zone = header.timeZoneContext
+    ? `<t:TimeZoneContext><t:TimeZoneDefinition ${header.timeZoneContext}/></t:TimeZoneContext>`
+    : '';
   return (
     `<soap:Envelope xmlns:soap="${NS_SOAP}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ` +
     `xmlns:m="${NS_MESSAGES}" xmlns:t="${NS_TYPES}">` +
-    `<soap:Header><t:RequestServerVersion Version="${escapeXml(header.version)}"/>${impersonation}</soap:Header>` +
+    `<soap:Header><t:RequestServerVersion Version="${escapeXml(header.version)}"/>${zone}${impersonation}</soap:Header>` +
     `<soap:Body>${body}</soap:Body></soap:Envelope>`
   );
 }
@@ -42,7 +46,7 @@ export type XmlValue = string | XmlNode | XmlValue[] | undefined;
 /**
  * Entity processing is OFF (no DTD can expand anything, and the parser's own entity handling is
  * not used); the five predefined entities and character references are decoded by `decodeXml` on
- * the values actually read. Values are kept as strings, untrimmed (a subject may begin with a space).
+ * the values actually read. Values are kept as strings; element text is trimmed in textOf.
  */
 const parser = new XMLParser({
   ignoreAttributes: false,
@@ -101,7 +105,15 @@ export function childText(parent: XmlValue, name: string): string | undefined {
   return child === undefined ? undefined : textOf(child);
 }
 
+/**
+ * An element's decoded text, trimmed as ews-javascript-api trims it (its xml2JsObject), so a subject
+ * Exchange stores with a leading space reads the same on both paths.
+ */
 export function textOf(element: XmlNode): string {
+  return rawTextOf(element).trim();
+}
+
+function rawTextOf(element: XmlNode): string {
   const raw = element['#text'];
   const plain =
     typeof raw === 'string' ? decodeXml(raw) : Array.isArray(raw) ? raw.map(String).map(decodeXml).join('') : '';
