@@ -99,13 +99,12 @@ export class EwsContext {
       } catch (failure) {
         throw libraryFault(service, failure);
       }
-      let parsed: XmlNode;
       try {
-        parsed = soapBody(answer.responseText);
+        return read(soapBody(answer.responseText));
       } catch (error) {
+        // Not SOAP, or SOAP without the operation's response: no EWS answer (as on the library's path).
         throw error instanceof SoapReadError ? unreadableAnswer(error) : error;
       }
-      return read(parsed);
     });
   }
 
