@@ -8,11 +8,13 @@ import { timeZoneInfoFor, windowsToIana } from './time-zones.js';
 
 /**
  * CreateItem and GetItem of appointments as SOAP Tandem writes and reads itself — the two EWS
- * calls of every sync operation. Through ews-javascript-api they cost ~7.3 ms of CPU per
- * create + read (its object model, a DOM per answer, moment per DateTime: docs/benchmarks.md);
- * written and read here they cost a fraction of that. Every other EWS call still goes through the
- * library, and what these produce is exactly what the library's path produced
- * (test/unit/exchange-ews/soap-appointments.test.ts compares both, request and result).
+ * calls of every sync operation. Through ews-javascript-api (its object model, a DOM per answer,
+ * moment per DateTime) a create + read cost about twice the client CPU it costs here
+ * (docs/benchmarks.md, 2026-12-03). Every other EWS call still goes through the library. What
+ * these send and read is what the library's path sends and reads — the requests' element trees
+ * and the appointments read from the same answers are compared in
+ * test/unit/exchange-ews/soap-appointments.test.ts — except that a dateTime with fractions and
+ * an offset is read here, where the library reads it as missing.
  *
  * Element order is the schema's: ItemType then CalendarItemType of Types.xsd, as listed on the
  * EWS reference pages "CalendarItem" and "Item"; CreateItem and GetItem as on their pages
@@ -25,7 +27,7 @@ export function calendarFolder(delegateMailbox: string | undefined): string {
   return `<t:DistinguishedFolderId Id="calendar"><t:Mailbox>${text('EmailAddress', delegateMailbox)}</t:Mailbox></t:DistinguishedFolderId>`;
 }
 
-/** Whether createItemBody can write this draft (recurring series are still written by the library). */
+/** Whether createItemRequest can write this draft (recurring series are still written by the library). */
 export function writableBySoap(draft: Partial<AppointmentDraft>): boolean {
   return draft.recurrence === undefined;
 }
