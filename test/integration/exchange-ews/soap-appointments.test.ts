@@ -218,3 +218,37 @@ describe('failures of the SOAP path are the TandemErrors of the library path', (
     expect(h.emulator.listItems(ALICE.smtpAddress).filter((item) => item.id === created.id)).toHaveLength(1);
   });
 });
+
+describe('an answer that is not EWS', () => {
+  it('a proxy page or a cut-off answer with HTTP 200 is the same TandemError on both paths', async () => {
+    const { createServer } = await import('node:http');
+    let body = '<html><body>Please sign in to the proxy</body></html>';
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(200, { 'Content-Type': 'text/html' });
+        response.end(body);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const address = server.address() as { port: number };
+      const proxied = h.connector({ url: `http://127.0.0.1:${address.port}/EWS/Exchange.asmx` });
+      const library = await proxied.createItem(ALICE, 'task', TASK, stamp('T-P')).catch((e: unknown) => e);
+      const ours = await proxied.createItem(ALICE, 'appointment', HOSTILE, stamp('A-P')).catch((e: unknown) => e);
+      expect(facts(ours).code).toBe('EXCHANGE_UNAVAILABLE');
+      expect({ ...facts(ours), message: undefined }).toEqual({ ...facts(library), message: undefined });
+      const read = await proxied.getItem(ALICE, 'appointment', 'AAMk1').catch((e: unknown) => e);
+      expect(facts(read).code).toBe('EXCHANGE_UNAVAILABLE');
+
+      body =
+        '<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><m:CreateItemRes';
+      const cutLibrary = await proxied.createItem(ALICE, 'task', TASK, stamp('T-C')).catch((e: unknown) => e);
+      const cutOurs = await proxied.createItem(ALICE, 'appointment', HOSTILE, stamp('A-C')).catch((e: unknown) => e);
+      expect(facts(cutOurs).code).toBe('EXCHANGE_UNAVAILABLE');
+      expect({ ...facts(cutOurs), message: undefined }).toEqual({ ...facts(cutLibrary), message: undefined });
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { ExchangeVersion, SoapFaultDetails, type ExchangeService } from './ews-lib.js';
+import { ExchangeVersion, ServiceRequestException, type ExchangeService } from './ews-lib.js';
+import type { SoapReadError } from './soap-xml.js';
 
 /**
  * What a SOAP call Tandem writes itself (ews-context.ts `soap`) takes from ews-javascript-api, so
@@ -73,7 +74,11 @@ export function libraryFault(service: ExchangeService, failure: unknown): unknow
   return new GetItemRequest(service, throwOnError).ProcessWebException(failure) || failure;
 }
 
-/** A 200 answer that is not a SOAP envelope: what the library's patched request throws then (library-patches.ts). */
-export function unreadableAnswer(error: Error): unknown {
-  return new SoapFaultDetails(error.message);
+/**
+ * A 200 answer that is not the operation's SOAP answer (a proxy's page, a cut-off body), as the
+ * library's request rejects it: its lenient DOM reader takes even a cut-off body, and
+ * ReadResponsePrivate then fails with a ServiceRequestException around the plain Error it caught.
+ */
+export function unreadableAnswer(error: SoapReadError): unknown {
+  return new ServiceRequestException(`The request failed. ${error.message}`, new Error(error.message) as never);
 }

@@ -67,6 +67,7 @@ const parser = new XMLParser({
   stopNodes: ['*.StartTimeZone', '*.EndTimeZone'],
 });
 
+/** An answer that is not the operation's SOAP answer (not XML, not SOAP, no such response). */
 export class SoapReadError extends Error {}
 
 /** The Body of a SOAP answer. Throws SoapReadError when the text is not a SOAP envelope. */
