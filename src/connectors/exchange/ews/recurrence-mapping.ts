@@ -8,9 +8,11 @@ import { dateToEwsDateTime, fromEwsDate } from './time-zones.js';
  * (https://learn.microsoft.com/exchange/client-developer/exchange-web-services/recurrence-patterns-and-ews).
  * EWS yearly patterns have no interval (always every year), so an interval other than 1 is refused.
  */
-type Day = NonNullable<DomainRecurrence['pattern']['daysOfWeek']>[number];
-const DAYS: Day[] = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
-const INDEXES = ['first', 'second', 'third', 'fourth', 'last'] as const;
+export type Day = NonNullable<DomainRecurrence['pattern']['daysOfWeek']>[number];
+/** Graph's day names in EWS's DayOfTheWeek order (Sunday = 0); EWS spells them capitalised. */
+export const DAYS: readonly Day[] = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+/** Graph's week indexes in EWS's DayOfTheWeekIndex order; EWS spells them capitalised. */
+export const INDEXES = ['first', 'second', 'third', 'fourth', 'last'] as const;
 
 const R = Recurrence as unknown as {
   DailyPattern: new (start: unknown, interval: number) => EwsRecurrence;

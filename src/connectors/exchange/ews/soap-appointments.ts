@@ -5,6 +5,7 @@ import { escapeXml } from './xml-escape.js';
 import { TimeZoneInfo } from './ews-lib.js';
 import { attribute, childText, decodeXml, node, nodes, text, textOf, type XmlNode } from './soap-xml.js';
 import { timeZoneInfoFor, windowsToIana } from './time-zones.js';
+import { DAYS, INDEXES, type Day } from './recurrence-mapping.js';
 
 /**
  * CreateItem and GetItem of appointments as SOAP Tandem writes and reads itself — the two EWS
@@ -305,23 +306,11 @@ function stampFromXml(item: XmlNode): Stamp | undefined {
   return s4Key !== undefined ? { s4Key, hash: hash ?? '' } : undefined;
 }
 
-type Day = NonNullable<Recurrence['pattern']['daysOfWeek']>[number];
-const DAYS: Record<string, Day> = {
-  Sunday: 'sunday',
-  Monday: 'monday',
-  Tuesday: 'tuesday',
-  Wednesday: 'wednesday',
-  Thursday: 'thursday',
-  Friday: 'friday',
-  Saturday: 'saturday',
-};
-const INDEXES: Record<string, NonNullable<Recurrence['pattern']['index']>> = {
-  First: 'first',
-  Second: 'second',
-  Third: 'third',
-  Fourth: 'fourth',
-  Last: 'last',
-};
+/** An EWS day or week index name ("Monday", "Last") in Graph's vocabulary, if it is one of `names`. */
+function lowered<T extends string>(names: readonly T[], value: string | undefined): T | undefined {
+  const name = value?.toLowerCase();
+  return names.find((candidate) => candidate === name);
+}
 const MONTHS = [
   'January',
   'February',
@@ -343,8 +332,8 @@ const MONTHS = [
  * Weekday, WeekendDay) read as Monday, an absent FirstDayOfWeek as Sunday.
  */
 export function recurrenceFromXml(recurrence: XmlNode): Recurrence {
-  const day = (value: string | undefined): Day => DAYS[value ?? ''] ?? 'monday';
-  const index = (value: string | undefined) => INDEXES[value ?? ''] ?? 'first';
+  const day = (value: string | undefined): Day => lowered(DAYS, value) ?? 'monday';
+  const index = (value: string | undefined) => lowered(INDEXES, value) ?? 'first';
   const month = (value: XmlNode) => MONTHS.indexOf(childText(value, 'Month') ?? '') + 1;
   const interval = (value: XmlNode) => integerOf(childText(value, 'Interval')) ?? 1;
   let pattern: Recurrence['pattern'];
