@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ews from 'ews-javascript-api';
 import { normalizeEwsError } from '../../../src/connectors/exchange/ews/normalize-ews-error.js';
+import { backOff, fault } from './ews-faults.js';
 import { TandemError } from '../../../src/errors/tandem-error.js';
 
 /**
@@ -14,23 +15,12 @@ let server: Server;
 let url: string;
 let next: { status: number; body: string; headers?: Record<string, string> } = { status: 200, body: '' };
 
-const fault = (code: string, message: string, messageXml = '') => `<?xml version="1.0" encoding="utf-8"?>
-<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault>
-<faultcode xmlns:a="http://schemas.microsoft.com/exchange/services/2006/types">a:${code}</faultcode>
-<faultstring xml:lang="en-US">${message}</faultstring>
-<detail><e:ResponseCode xmlns:e="http://schemas.microsoft.com/exchange/services/2006/errors">${code}</e:ResponseCode>
-<e:Message xmlns:e="http://schemas.microsoft.com/exchange/services/2006/errors">${message}</e:Message>
-${messageXml}</detail></s:Fault></s:Body></s:Envelope>`;
-
 const responseMessage = (code: string, text: string, messageXml = '') => `<?xml version="1.0" encoding="utf-8"?>
 <s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>
 <m:GetItemResponse xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types">
 <m:ResponseMessages><m:GetItemResponseMessage ResponseClass="Error"><m:MessageText>${text}</m:MessageText>
 <m:ResponseCode>${code}</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey>${messageXml}<m:Items/>
 </m:GetItemResponseMessage></m:ResponseMessages></m:GetItemResponse></s:Body></s:Envelope>`;
-
-const backOff = (ms: number) => `<m:MessageXml xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages">
-<t:Value xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types" Name="BackOffMilliseconds">${ms}</t:Value></m:MessageXml>`;
 
 beforeAll(async () => {
   server = createServer((req, res) => {

@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeEwsError } from '../../../src/connectors/exchange/ews/normalize-ews-error.js';
+import { backOff, fault } from './ews-faults.js';
 import { createMailboxService, type EwsEnvironment } from '../../../src/connectors/exchange/ews/service-factory.js';
 import { createEwsTransport, type EwsTransport } from '../../../src/connectors/exchange/ews/transport.js';
 import { Item, ItemId, PropertySet, SoapFaultDetails } from '../../../src/connectors/exchange/ews/ews-lib.js';
@@ -14,17 +15,6 @@ import { outboundPolicy, setOutboundPolicy } from '../../../src/security/outboun
  * transport before it was replaced by node-xhr.ts (only the wording of the size-cap message
  * changed), so a transport change that alters what the sync journals or retries fails here.
  */
-const fault = (code: string, message: string, messageXml = '') => `<?xml version="1.0" encoding="utf-8"?>
-<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault>
-<faultcode xmlns:a="http://schemas.microsoft.com/exchange/services/2006/types">a:${code}</faultcode>
-<faultstring xml:lang="en-US">${message}</faultstring>
-<detail><e:ResponseCode xmlns:e="http://schemas.microsoft.com/exchange/services/2006/errors">${code}</e:ResponseCode>
-<e:Message xmlns:e="http://schemas.microsoft.com/exchange/services/2006/errors">${message}</e:Message>
-${messageXml}</detail></s:Fault></s:Body></s:Envelope>`;
-
-const backOff = (ms: number) => `<m:MessageXml xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages">
-<t:Value xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types" Name="BackOffMilliseconds">${ms}</t:Value></m:MessageXml>`;
-
 const GET_ITEM_OK = `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>
 <m:GetItemResponse xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types">
 <m:ResponseMessages><m:GetItemResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode><m:Items>
