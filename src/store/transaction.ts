@@ -49,51 +49,39 @@ async function runInTransaction<T>(
   fn: (tx: Tx) => Promise<T>,
   fence?: Fence,
 ): Promise<T> {
-  const switchRole = await needsRoleSwitch(pool);
-  let client: PoolClient;
-  try {
-    client = await pool.connect();
-  } catch (error) {
-    throw coerceError(error, 'DB_UNAVAILABLE');
-  }
-  // One round trip opens the transaction and sets its context (ingestion latency depends on it).
-  // The role goes in the same SELECT as the context (set_config('role') is SET LOCAL ROLE): one
-  // statement fewer for the server to parse in every transaction.
+  const opening = openingStatements(await needsRoleSwitch(pool), settings, fence);
+  return withConnection(async (client, discard) => {
+    try {
+      await client.query(opening);
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      // A failed ROLLBACK means the connection itself is gone: don't hand it to the next caller.
+      await client.query('ROLLBACK').catch(discard);
+      throw error;
+    }
+  }, pool);
+}
+
+/**
+ * One round trip opens the transaction and sets its context (ingestion latency depends on it).
+ * The role goes in the same SELECT as the context (set_config('role') is SET LOCAL ROLE): one
+ * statement fewer for the server to parse in every transaction. With a fence, the same round trip
+ * checks it, taking a share lock on the subject's fence row until commit.
+ */
+function openingStatements(switchRole: boolean, settings: Record<string, string>, fence: Fence | undefined): string {
   const statements = ['BEGIN'];
   const assignments = Object.entries({ ...(switchRole ? { role: 'tandem_app' } : {}), ...settings }).map(
     ([key, value]) => `set_config(${pg.escapeLiteral(key)}, ${pg.escapeLiteral(value)}, true)`,
   );
   if (assignments.length) statements.push(`SELECT ${assignments.join(', ')}`);
-  // Same round trip: the fence check takes a share lock on the subject's fence row until commit.
   if (fence) {
     statements.push(
       `SELECT tandem_check_fence(${pg.escapeLiteral(fence.tenantId)}, ${pg.escapeLiteral(fence.subject)}, ${Number(fence.token)})`,
     );
   }
-  let broken = false;
-  // A connection dropped while checked out (database restart, failover) emits 'error' on the
-  // client; without a listener that would crash the process. Note it and discard the client.
-  const onError = () => {
-    broken = true;
-  };
-  client.on('error', onError);
-  try {
-    await client.query(statements.join('; '));
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    try {
-      await client.query('ROLLBACK');
-    } catch {
-      broken = true; // the connection itself is gone; don't hand it to the next caller
-    }
-    throw coerceError(error);
-  } finally {
-    client.off('error', onError);
-    // A connection whose cached plan a schema change invalidated is replaced, not reused.
-    client.release(broken || hasStalePlan(client));
-  }
+  return statements.join('; ');
 }
 
 /** Runs `fn` in one transaction that sees and writes only `tenantId`'s rows. */
@@ -141,12 +129,19 @@ export async function withSystemScope<T>(fn: (tx: Tx) => Promise<T>, pool: Pool 
 }
 
 /**
- * Runs `fn` on one pooled connection outside any transaction: for a statement that is its own
- * transaction and sets its tenant context itself (tandem_claim_subject, tandem_complete_inbox —
- * one round trip where a tenant transaction takes three or more). A failure to connect is
- * DB_UNAVAILABLE and a broken or stale connection is discarded, as in withTenant.
+ * Runs `fn` on one pooled connection, outside any transaction unless `fn` opens one: every
+ * transaction (runInTransaction) checks out its connection here, and so does a statement that is
+ * its own transaction and sets its tenant context itself (tandem_claim_subject,
+ * tandem_complete_inbox — one round trip where a tenant transaction takes three or more). A
+ * failure to connect is DB_UNAVAILABLE. A connection dropped while checked out (database restart,
+ * failover) emits 'error' on the client, which without a listener would crash the process: it is
+ * noted and the connection discarded, as is one `fn` calls `discard` for, or one whose cached plan
+ * a schema change invalidated.
  */
-export async function withConnection<T>(fn: (client: PoolClient) => Promise<T>, pool: Pool = sharedPool()): Promise<T> {
+export async function withConnection<T>(
+  fn: (client: PoolClient, discard: () => void) => Promise<T>,
+  pool: Pool = sharedPool(),
+): Promise<T> {
   let client: PoolClient;
   try {
     client = await pool.connect();
@@ -154,16 +149,16 @@ export async function withConnection<T>(fn: (client: PoolClient) => Promise<T>, 
     throw coerceError(error, 'DB_UNAVAILABLE');
   }
   let broken = false;
-  const onError = () => {
+  const discard = () => {
     broken = true;
   };
-  client.on('error', onError);
+  client.on('error', discard);
   try {
-    return await fn(client);
+    return await fn(client, discard);
   } catch (error) {
     throw coerceError(error);
   } finally {
-    client.off('error', onError);
+    client.off('error', discard);
     client.release(broken || hasStalePlan(client));
   }
 }
