@@ -4,11 +4,11 @@ import { writeJournal } from '../journal/journal.js';
 import { logger } from '../logging/logger.js';
 import { withSyncWrite, withTenant } from '../store/transaction.js';
 import { FOLDER_OF_KIND } from '../inbox/subjects.js';
-import { folderLastRunAt, getFolderSyncState, saveFolderSyncState } from '../subscriptions/subscription-repository.js';
+import { saveFolderSyncState, startFolderRun, type FolderRunStart } from '../subscriptions/subscription-repository.js';
 import { syncWindow } from '../sync/index.js';
 import { echoEntry, isEcho, reconcileExchangeItem } from './reconcile-activity.js';
 import type { ReconcileEnv } from './reconcile-env.js';
-import { exchangeItemsLinkedSince, linksByExchangeItems } from './link-store.js';
+import { exchangeItemsWrittenAfter, linksByExchangeItems } from './link-store.js';
 import { syncOutcomes } from '../observability/metrics.js';
 import { reconcileExchangeContact } from './reconcile-contacts.js';
 import type { MailboxInfo } from './tenant-context.js';
@@ -16,8 +16,9 @@ import type { MailboxInfo } from './tenant-context.js';
 /** Pages per run; a huge backlog continues in the next run instead of holding one job for minutes. */
 const MAX_PAGES_PER_RUN = 50;
 /**
- * How far before the previous run's end items Tandem wrote are checked for a silent delete: the
- * previous run read its changes some time before it saved its state (a run is bounded by its pages).
+ * For a state saved before runs stored their snapshot (migration 019): how far before the previous
+ * run's end items Tandem wrote are checked for a silent delete. The previous run read its changes
+ * some time before it saved its state (a run is bounded by its pages).
  */
 const UNSEEN_DELETE_MARGIN_MS = 2 * 60_000;
 
@@ -41,11 +42,8 @@ export async function catchUpFolder(env: ReconcileEnv, mailbox: MailboxInfo, kin
   const address = { smtpAddress: mailbox.smtp };
   const connector = await ctx.connectorFor(mailbox);
   const window = syncWindow(ctx.settings, new Date().toISOString());
-  const [initialState, lastRunAt] = await withTenant(
-    ctx.tenantId,
-    (tx) => Promise.all([getFolderSyncState(tx, mailbox.id, folder), folderLastRunAt(tx, mailbox.id, folder)]),
-    env.pool,
-  );
+  const run = await withTenant(ctx.tenantId, (tx) => startFolderRun(tx, mailbox.id, folder), env.pool);
+  const initialState = run.syncState;
   let syncState = initialState;
   const result: CatchUpResult = { pages: 0, changes: 0, fullResync: false, more: false };
   const reported = new Set<string>();
@@ -60,7 +58,15 @@ export async function catchUpFolder(env: ReconcileEnv, mailbox: MailboxInfo, kin
       await withSyncWrite(
         ctx.tenantId,
         async (tx) => {
-          await saveFolderSyncState(tx, ctx.tenantId, mailbox.id, folder, null, 'invalidSyncState');
+          await saveFolderSyncState(
+            tx,
+            ctx.tenantId,
+            mailbox.id,
+            folder,
+            null,
+            run.previousRun?.snapshot ?? null,
+            'invalidSyncState',
+          );
           await writeJournal(tx, ctx.tenantId, [
             {
               correlationId: env.correlationId,
@@ -94,16 +100,20 @@ export async function catchUpFolder(env: ReconcileEnv, mailbox: MailboxInfo, kin
       await reconcileChanged(env, kind, mailbox, id, null);
     }
     syncState = changes.syncState;
+    const finished = !changes.moreAvailable;
+    // Checked before the last page's state is saved, so the snapshot saved with it is one whose
+    // earlier link writes were all verified (see reconcileUnseenDeletes).
+    let verified = run.previousRun?.snapshot ?? null;
+    if (finished && initialState !== undefined && run.previousRun && !result.fullResync) {
+      result.changes += await reconcileUnseenDeletes(env, kind, mailbox, run.previousRun, reported);
+      verified = run.snapshot;
+    }
     await withSyncWrite(
       ctx.tenantId,
-      (tx) => saveFolderSyncState(tx, ctx.tenantId, mailbox.id, folder, syncState ?? null),
+      (tx) => saveFolderSyncState(tx, ctx.tenantId, mailbox.id, folder, syncState ?? null, verified),
       env.pool,
     );
-    if (!changes.moreAvailable) {
-      if (initialState !== undefined && lastRunAt && !result.fullResync)
-        result.changes += await reconcileUnseenDeletes(env, kind, mailbox, lastRunAt, reported);
-      return result;
-    }
+    if (finished) return result;
   }
   result.more = true;
   return result;
@@ -113,19 +123,29 @@ export async function catchUpFolder(env: ReconcileEnv, mailbox: MailboxInfo, kin
  * Change tracking reports nothing about an item created and deleted between two runs ("Create +
  * Delete → nothing": the client never saw it, so it is told of no delete). When Tandem created that
  * item (an S/4 appointment the user deleted in Outlook before the next run), the delete would be
- * lost and the S/4 activity would stay. So the items Tandem linked since the previous run that this
- * run did not report are read back; those gone are reconciled as deleted, as a reported delete is.
+ * lost and the S/4 activity would stay. So the items whose links were written after the stored
+ * snapshot and that this run did not report are read back; those gone are reconciled as deleted, as
+ * a reported delete is.
+ *
+ * The stored snapshot is the one a run began with that finished this check (catchUpFolder saves
+ * it only then; a run cut short by its page limit, a full resync or a first run keeps the one
+ * before). A link that snapshot saw was written after its item was created, so before that run
+ * read its changes: the run reported the item, or this check of that run read it back. Before
+ * any run stored a snapshot (migration 019, or after a first run), the check falls back to a time:
+ * two minutes before the previous run ended.
  */
 async function reconcileUnseenDeletes(
   env: ReconcileEnv,
   kind: ItemKind,
   mailbox: MailboxInfo,
-  lastRunAt: Date,
+  previousRun: NonNullable<FolderRunStart['previousRun']>,
   reported: ReadonlySet<string>,
 ): Promise<number> {
-  const since = new Date(lastRunAt.getTime() - UNSEEN_DELETE_MARGIN_MS);
+  const after = previousRun.snapshot
+    ? { snapshot: previousRun.snapshot }
+    : { since: new Date(previousRun.at.getTime() - UNSEEN_DELETE_MARGIN_MS) };
   const ids = (
-    await withTenant(env.ctx.tenantId, (tx) => exchangeItemsLinkedSince(tx, mailbox.id, kind, since), env.pool)
+    await withTenant(env.ctx.tenantId, (tx) => exchangeItemsWrittenAfter(tx, mailbox.id, kind, after), env.pool)
   ).filter((id) => !reported.has(id));
   if (ids.length === 0) return 0;
   const connector = await env.ctx.connectorFor(mailbox);

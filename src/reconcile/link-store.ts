@@ -77,20 +77,26 @@ export async function linkByExchangeItem(
 }
 
 /**
- * Exchange items of one mailbox and kind whose links were written (created or updated) since
- * `since`; occurrences of series are left out (their Exchange side is an occurrence key, not an item).
+ * Exchange items of one mailbox and kind whose links were written (created or updated) after a
+ * point: exactly, after a snapshot (the write's transaction was not visible in it: it committed
+ * later or was then in flight), or, for a state saved before snapshots were stored, since a time.
+ * Occurrences of series are left out (their Exchange side is an occurrence key, not an item).
  */
-export async function exchangeItemsLinkedSince(
+export async function exchangeItemsWrittenAfter(
   tx: Tx,
   mailboxId: string,
   kind: ItemKind,
-  since: Date,
+  after: { snapshot: string } | { since: Date },
 ): Promise<string[]> {
+  const written =
+    'snapshot' in after
+      ? 'written_xid IS NOT NULL AND NOT pg_visible_in_snapshot(written_xid, $3::pg_snapshot)'
+      : 'updated_at >= $3';
   const { rows } = await tx.query<{ exchange_item_id: string }>(
     `SELECT exchange_item_id FROM links
       WHERE mailbox_id = $1 AND kind = $2 AND state = 'linked' AND exchange_item_id IS NOT NULL
-        AND occurrence_key IS NULL AND updated_at >= $3`,
-    [mailboxId, kind, since],
+        AND occurrence_key IS NULL AND ${written}`,
+    [mailboxId, kind, 'snapshot' in after ? after.snapshot : after.since],
   );
   return rows.map((row) => row.exchange_item_id);
 }
@@ -269,7 +275,7 @@ function linkUpdate(existingId: number, link: LinkWrite): { text: string; values
   return {
     text: `UPDATE links SET s4_key = COALESCE($1, s4_key), exchange_item_id = COALESCE($2, exchange_item_id), change_key = COALESCE($3, change_key),
          s4_etag = COALESCE($4, s4_etag), snapshot = COALESCE($5, snapshot), snapshot_hash = COALESCE($6, snapshot_hash), state = $7,
-         origin = $8, role = $9, marker = $10, updated_at = now()
+         origin = $8, role = $9, marker = $10, updated_at = now(), written_xid = pg_current_xact_id()
        WHERE id = $11`,
     values: [...linkValues(link).slice(3), existingId],
   };

@@ -189,21 +189,38 @@ export async function dueSubscriptions(
   }, pool);
 }
 
-export async function getFolderSyncState(tx: Tx, mailboxId: string, folder: Folder): Promise<string | undefined> {
-  const { rows } = await tx.query<{ sync_state: string | null }>(
-    'SELECT sync_state FROM folder_sync_states WHERE mailbox_id = $1 AND folder = $2',
-    [mailboxId, folder],
-  );
-  return rows[0]?.sync_state ?? undefined;
+/** Where a run of a folder's change tracking starts: what the previous run left, and a snapshot of now. */
+export interface FolderRunStart {
+  /** The stored sync state, or undefined before the first run (or after a full resync began). */
+  syncState: string | undefined;
+  /** When the previous run saved its state, and the snapshot up to which link writes were checked. */
+  previousRun: { at: Date; snapshot: string | undefined } | undefined;
+  /** This run's snapshot (pg_snapshot as text): the links it can see were written before it began. */
+  snapshot: string;
 }
 
-/** When change tracking of a folder last ran (its state saved), or undefined before its first run. */
-export async function folderLastRunAt(tx: Tx, mailboxId: string, folder: Folder): Promise<Date | undefined> {
-  const { rows } = await tx.query<{ last_run_at: Date | null }>(
-    'SELECT last_run_at FROM folder_sync_states WHERE mailbox_id = $1 AND folder = $2',
+/**
+ * The folder's stored state and a snapshot of the database taken now, in one statement. A run that
+ * finishes its check for silent deletes stores the snapshot with its state, so the next run can tell
+ * which link writes this run could not have seen (`exchangeItemsWrittenAfter`, catch-up.ts).
+ */
+export async function startFolderRun(tx: Tx, mailboxId: string, folder: Folder): Promise<FolderRunStart> {
+  const { rows } = await tx.query<{
+    sync_state: string | null;
+    last_run_at: Date | null;
+    run_snapshot: string | null;
+    snapshot: string;
+  }>(
+    `SELECT s.sync_state, s.last_run_at, s.run_snapshot::text AS run_snapshot, pg_current_snapshot()::text AS snapshot
+       FROM (SELECT 1) AS now LEFT JOIN folder_sync_states s ON s.mailbox_id = $1 AND s.folder = $2`,
     [mailboxId, folder],
   );
-  return rows[0]?.last_run_at ?? undefined;
+  const row = rows[0]!;
+  return {
+    syncState: row.sync_state ?? undefined,
+    previousRun: row.last_run_at ? { at: row.last_run_at, snapshot: row.run_snapshot ?? undefined } : undefined,
+    snapshot: row.snapshot,
+  };
 }
 
 export async function saveFolderSyncState(
@@ -212,14 +229,17 @@ export async function saveFolderSyncState(
   mailboxId: string,
   folder: Folder,
   syncState: string | null,
+  /** The snapshot up to which link writes were checked for silent deletes (catch-up.ts). */
+  verifiedSnapshot: string | null,
   fullResyncReason?: string,
 ): Promise<void> {
   await tx.query(
-    `INSERT INTO folder_sync_states (tenant_id, mailbox_id, folder, sync_state, full_resync_reason, last_run_at)
-     VALUES ($1, $2, $3, $4, $5, now())
+    `INSERT INTO folder_sync_states (tenant_id, mailbox_id, folder, sync_state, full_resync_reason, last_run_at, run_snapshot)
+     VALUES ($1, $2, $3, $4, $5, now(), $6)
      ON CONFLICT (tenant_id, mailbox_id, folder) DO UPDATE SET sync_state = EXCLUDED.sync_state,
-       full_resync_reason = EXCLUDED.full_resync_reason, last_run_at = now(), updated_at = now()`,
-    [tenantId, mailboxId, folder, syncState, fullResyncReason ?? null],
+       full_resync_reason = EXCLUDED.full_resync_reason, last_run_at = now(), run_snapshot = EXCLUDED.run_snapshot,
+       updated_at = now()`,
+    [tenantId, mailboxId, folder, syncState, fullResyncReason ?? null, verifiedSnapshot],
   );
 }
 
