@@ -10,7 +10,15 @@ import { setOutboundPolicy } from '../security/outbound.js';
 import { migrate } from '../store/migrate.js';
 import { createPool, type Pool } from '../store/pool.js';
 import { withSystemScope, withTenant } from '../store/transaction.js';
-import { appointmentInput, percentile, recreateDatabase, spawnTandem, waitForUrl } from './sync-bench.js';
+import {
+  appointmentInput,
+  benchDatabaseUrl,
+  dropWhenClosed,
+  percentile,
+  recreateDatabase,
+  spawnTandem,
+  waitForUrl,
+} from './sync-bench.js';
 
 /** Tenant B: its own users (own mailboxes in the EWS emulator) and callback credential, the same S/4 emulator. */
 const TENANT_B: SeedTenant = {
@@ -144,7 +152,7 @@ export async function benchFairness(options: {
   rate: number;
   seconds: number;
 }): Promise<FairnessFigures> {
-  const databaseUrl = process.env.BENCH_FAIRNESS_DATABASE_URL ?? 'postgres://127.0.0.1:5432/tandem_bench_fairness';
+  const { url: databaseUrl, own } = benchDatabaseUrl('BENCH_FAIRNESS_DATABASE_URL', 'tandem_bench_fairness');
   await recreateDatabase(databaseUrl);
   await migrate(databaseUrl);
   const [webPort, ewsPort, s4Port] = [await freePort(), await freePort(), await freePort()];
@@ -225,5 +233,6 @@ export async function benchFairness(options: {
     await pool.end();
     await deleteKeysWithPrefix(redis, prefix);
     await redis.quit();
+    if (own) await dropWhenClosed(databaseUrl, children);
   }
 }

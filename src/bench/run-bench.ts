@@ -14,7 +14,7 @@ import { withSystemScope, withTenant } from '../store/transaction.js';
 import { activateSubscription, createPendingSubscription } from '../subscriptions/subscription-repository.js';
 import { runLoad, runOpenLoop, type LoadResult, type OpenLoopResult, type WindowHooks } from './load.js';
 import { cpuOf, processCpuMs, type CpuPerOperation } from './cpu.js';
-import { benchSync, type SyncFigures } from './sync-bench.js';
+import { benchDatabaseUrl, benchSync, recreateDatabase, type SyncFigures } from './sync-bench.js';
 import { benchFairness, type FairnessFigures } from './fairness-bench.js';
 import { benchRedisOutage, type OutageMode, type RedisOutageFigures } from './redis-outage-bench.js';
 import { freePort } from '../runtime/free-port.js';
@@ -107,7 +107,7 @@ async function benchIngestion(
   connections: number,
   openLoopRate: number,
 ): Promise<IngestionFigures> {
-  const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://127.0.0.1:5432/tandem_bench';
+  const { url: databaseUrl, own } = benchDatabaseUrl('BENCH_DATABASE_URL', 'tandem_bench');
   const prefix = `tandem-bench:${Date.now()}`;
   await migrate(databaseUrl);
   const pool = createPool(databaseUrl, { max: 2 });
@@ -207,12 +207,13 @@ async function benchIngestion(
     }),
   ).finally(() => web.kill('SIGTERM'));
 
-  // Leave nothing behind: the bench's queue keys and inbox rows.
+  // Leave nothing behind: the bench's queue keys and its database (or, in a named one, its inbox rows).
   const redis = new Redis(loadConfig().redis.url);
   await deleteKeysWithPrefix(redis, prefix);
   await redis.quit();
-  await withTenant('bench', (tx) => tx.query('DELETE FROM inbox'), pool);
+  if (!own) await withTenant('bench', (tx) => tx.query('DELETE FROM inbox'), pool);
   await pool.end();
+  if (own) await recreateDatabase(databaseUrl).catch(() => undefined);
   const ratio = (a: LoadResult, b: LoadResult) => Number((a.perSecond / Math.max(1, b.perSecond)).toFixed(2));
   return {
     bare: bareResult,

@@ -25,6 +25,16 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const percentile = (sorted: number[], p: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0;
 
+/**
+ * The database a bench phase runs in: the one the variable names, else one of this bench process's
+ * own. A fixed default name let two benches at once (engineers sharing a machine) drop the
+ * database under each other's running processes.
+ */
+export function benchDatabaseUrl(variable: string, name: string): { url: string; own: boolean } {
+  const named = process.env[variable];
+  return named ? { url: named, own: false } : { url: `postgres://127.0.0.1:5432/${name}_${process.pid}`, own: true };
+}
+
 export async function recreateDatabase(url: string): Promise<void> {
   const target = new URL(url);
   const name = target.pathname.slice(1);
@@ -136,7 +146,7 @@ export async function benchSync(options: {
   steadySeconds: number;
   burstEvents: number;
 }): Promise<SyncFigures> {
-  const databaseUrl = process.env.BENCH_SYNC_DATABASE_URL ?? 'postgres://127.0.0.1:5432/tandem_bench_sync';
+  const { url: databaseUrl, own } = benchDatabaseUrl('BENCH_SYNC_DATABASE_URL', 'tandem_bench_sync');
   await recreateDatabase(databaseUrl);
   await migrate(databaseUrl);
   const [webPort, ewsPort, s4Port] = [await freePort(), await freePort(), await freePort()];
@@ -283,5 +293,19 @@ export async function benchSync(options: {
       await deleteKeysWithPrefix(redis, prefix);
       await redis.quit();
     }
+    if (own) await dropWhenClosed(databaseUrl, children);
   }
+}
+
+/**
+ * Drops a bench's own database once its processes have exited (up to 10 s; the drop forces off
+ * what is left), so a stopping worker does not log its connections being cut.
+ */
+export async function dropWhenClosed(url: string, children: ChildProcess[]): Promise<void> {
+  const exited = (child: ChildProcess) =>
+    child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await Promise.race([Promise.all(children.map(exited)), new Promise((resolve) => setTimeout(resolve, 10_000))]);
+  await recreateDatabase(url).catch(() => undefined);
 }
