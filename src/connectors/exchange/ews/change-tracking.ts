@@ -4,6 +4,7 @@ import type { ChangePage, ItemKind, MailboxAddress, RemoteSubscription, Subscrip
 import { BasePropertySet, ChangeType, EventType, PropertySet, SyncFolderItemsScope, Uri } from './ews-lib.js';
 import type { EwsContext } from './ews-context.js';
 import { isTandemError } from '../../../errors/tandem-error.js';
+import { changePageFromXml, syncFolderItemsRequest } from './soap-sync.js';
 
 /** SyncFolderItems maximum per call (MaxChangesReturned allows 1–512, "SyncFolderItems operation"). */
 export const MAX_CHANGES_RETURNED = 512;
@@ -12,6 +13,7 @@ export const DEFAULT_STATUS_FREQUENCY_MINUTES = 1;
 /**
  * One page of SyncFolderItems, IdOnly: ids only, the caller reads what it needs in batches. An
  * expired or foreign sync state comes back as ErrorInvalidSyncStateData → EXCHANGE_INVALID_SYNC_STATE.
+ * Written and read by Tandem (soap-sync.ts) where the connector speaks its own SOAP, else by the library.
  */
 export async function changesSince(
   ctx: EwsContext,
@@ -19,6 +21,12 @@ export async function changesSince(
   kind: ItemKind,
   syncState: string | undefined,
 ): Promise<ChangePage> {
+  if (ctx.ownSoap) {
+    return ctx.withFolderRetry([kind], async () => {
+      const request = syncFolderItemsRequest(await ctx.folderXml(mailbox, kind), syncState, MAX_CHANGES_RETURNED);
+      return ctx.soap(mailbox, { operation: 'SyncFolderItems', idempotent: true }, request, changePageFromXml);
+    });
+  }
   return ctx.withFolderRetry([kind], async () =>
     changesIn(ctx, mailbox, await ctx.folderFor(mailbox, kind), syncState),
   );
@@ -39,29 +47,34 @@ async function changesIn(
       SyncFolderItemsScope.NormalItems,
       syncState !== undefined ? x(syncState) : (null as never),
     );
-    const page: ChangePage = {
-      created: [],
-      updated: [],
-      deleted: [],
-      changeKeys: {},
-      syncState: changes.SyncState,
-      moreAvailable: changes.MoreChangesAvailable,
-    };
-    for (const change of changes.GetEnumerator() as any[]) {
-      const id = change.ItemId?.UniqueId ?? change.Id?.UniqueId;
-      if (!id) continue;
-      if (change.ChangeType === ChangeType.Delete) {
-        page.deleted.push(id);
-        continue;
-      }
-      const changeKey: string | undefined = (change.ItemId ?? change.Id)?.ChangeKey;
-      if (changeKey) page.changeKeys![id] = changeKey;
-      if (change.ChangeType === ChangeType.Create) page.created.push(id);
-      // ReadFlagChange only concerns mail; for our folders it is a plain update.
-      else page.updated.push(id);
-    }
-    return page;
+    return pageFromLibrary(changes);
   });
+}
+
+/** The page of changes of the library's change collection. */
+export function pageFromLibrary(changes: any): ChangePage {
+  const page: ChangePage = {
+    created: [],
+    updated: [],
+    deleted: [],
+    changeKeys: {},
+    syncState: changes.SyncState,
+    moreAvailable: changes.MoreChangesAvailable,
+  };
+  for (const change of changes.GetEnumerator() as any[]) {
+    const id = change.ItemId?.UniqueId ?? change.Id?.UniqueId;
+    if (!id) continue;
+    if (change.ChangeType === ChangeType.Delete) {
+      page.deleted.push(id);
+      continue;
+    }
+    const changeKey: string | undefined = (change.ItemId ?? change.Id)?.ChangeKey;
+    if (changeKey) page.changeKeys![id] = changeKey;
+    if (change.ChangeType === ChangeType.Create) page.created.push(id);
+    // ReadFlagChange only concerns mail; for our folders it is a plain update.
+    else page.updated.push(id);
+  }
+  return page;
 }
 
 /** Push subscriptions: one per mailbox covering the folders of the requested kinds. */

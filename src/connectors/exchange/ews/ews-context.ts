@@ -18,7 +18,7 @@ import { escapeXml } from './xml-escape.js';
 import type { EwsRequestRunner, CallOptions } from './request-runner.js';
 import { libraryFault, requestTemplate, unreadableAnswer, type SoapTransport } from './soap-call.js';
 import type { SoapRequest } from './soap-appointments.js';
-import { envelope, soapBody, SoapReadError, type XmlNode } from './soap-xml.js';
+import { distinguishedFolder, envelope, folderById, soapBody, SoapReadError, type XmlNode } from './soap-xml.js';
 import { createMailboxService, type EwsEnvironment } from './service-factory.js';
 import type { EwsTransport } from './transport.js';
 
@@ -42,6 +42,26 @@ export class EwsContext {
 
   get impersonation(): boolean {
     return this.env.kind === 'ews-online' ? true : this.env.ews.impersonation;
+  }
+
+  /**
+   * Whether appointments are created and read, and folders' changes tracked, with SOAP Tandem
+   * writes and parses itself (soap-appointments.ts, soap-sync.ts): they are the EWS calls of every
+   * sync operation and change-tracking run, and the library's object model cost most of the
+   * worker's CPU per operation. Exchange 2007 (whose time zones the library writes differently)
+   * stays on the library path, as does every other call.
+   */
+  get ownSoap(): boolean {
+    return this.env.kind === 'ews-online' || !this.env.ews.serverVersion.startsWith('Exchange2007');
+  }
+
+  /** The folder of a kind as SOAP: the well-known calendar and tasks, or Tandem's contacts folder by id. */
+  async folderXml(mailbox: MailboxAddress, kind: ItemKind): Promise<string> {
+    if (kind === 'contact') return folderById(await this.contactsFolderId(mailbox));
+    return distinguishedFolder(
+      kind === 'appointment' ? 'calendar' : 'tasks',
+      this.impersonation ? undefined : mailbox.smtpAddress,
+    );
   }
 
   service(mailbox: MailboxAddress, options: { impersonate?: boolean } = {}): ExchangeService {

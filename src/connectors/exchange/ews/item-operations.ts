@@ -93,7 +93,7 @@ export async function getItems<K extends ItemKind>(
   const unique = [...new Set(ids)];
   for (let offset = 0; offset < unique.length; offset += GET_ITEM_BATCH) {
     const batch = unique.slice(offset, offset + GET_ITEM_BATCH);
-    if (kind === 'appointment' && soapSpoken(ctx)) {
+    if (kind === 'appointment' && ctx.ownSoap) {
       for (const item of await getAppointmentsBySoap(ctx, mailbox, batch, context)) {
         result.set(item.id, item as ItemsByKind[K]);
       }
@@ -123,16 +123,6 @@ export async function getItems<K extends ItemKind>(
     }
   }
   return result;
-}
-
-/**
- * Appointments are created and read with SOAP Tandem writes and parses itself (soap-appointments.ts):
- * they are the EWS calls of every sync operation, and the library's object model cost most of the
- * worker's CPU per operation. Exchange 2007 (whose time zones the library writes differently) stays
- * on the library path, as does every other call.
- */
-function soapSpoken(ctx: EwsContext): boolean {
-  return ctx.env.kind === 'ews-online' || !ctx.env.ews.serverVersion.startsWith('Exchange2007');
 }
 
 async function getAppointmentsBySoap(
@@ -187,7 +177,7 @@ export async function createItem<K extends ItemKind>(
   draft: DraftsByKind[K],
   stamp: Stamp,
 ): Promise<ItemVersion> {
-  if (kind === 'appointment' && soapSpoken(ctx) && writableBySoap(draft as AppointmentDraft)) {
+  if (kind === 'appointment' && ctx.ownSoap && writableBySoap(draft as AppointmentDraft)) {
     return createAppointmentBySoap(ctx, mailbox, draft as AppointmentDraft, stamp);
   }
   const created = await ctx.withFolderRetry([kind], async () => {

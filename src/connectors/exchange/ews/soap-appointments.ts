@@ -3,7 +3,17 @@ import { HASH_PROPERTY_NAME, S4_KEY_PROPERTY_NAME, TANDEM_PROPERTY_SET_ID } from
 import type { Appointment, AppointmentDraft, Attendee, Recurrence, Stamp } from '../types.js';
 import { escapeXml } from './xml-escape.js';
 import { TimeZoneInfo } from './ews-lib.js';
-import { attribute, childText, decodeXml, node, nodes, text, textOf, type XmlNode } from './soap-xml.js';
+import {
+  attribute,
+  childText,
+  decodeXml,
+  distinguishedFolder,
+  node,
+  nodes,
+  text,
+  textOf,
+  type XmlNode,
+} from './soap-xml.js';
 import { timeZoneInfoFor, windowsToIana } from './time-zones.js';
 import { DAYS, INDEXES, type Day } from './recurrence-mapping.js';
 
@@ -24,8 +34,7 @@ import { DAYS, INDEXES, type Day } from './recurrence-mapping.js';
 
 /** The DistinguishedFolderId of the calendar, mailbox-qualified for delegate access. */
 export function calendarFolder(delegateMailbox: string | undefined): string {
-  if (!delegateMailbox) return '<t:DistinguishedFolderId Id="calendar"/>';
-  return `<t:DistinguishedFolderId Id="calendar"><t:Mailbox>${text('EmailAddress', delegateMailbox)}</t:Mailbox></t:DistinguishedFolderId>`;
+  return distinguishedFolder('calendar', delegateMailbox);
 }
 
 /** Whether createItemRequest can write this draft (recurring series are still written by the library). */

@@ -39,6 +39,15 @@ export function envelope(header: SoapHeader, body: string): string {
   );
 }
 
+/** A well-known folder ("calendar", "tasks", …) as a DistinguishedFolderId, mailbox-qualified for delegate access. */
+export function distinguishedFolder(id: string, delegateMailbox: string | undefined): string {
+  if (!delegateMailbox) return `<t:DistinguishedFolderId Id="${escapeXml(id)}"/>`;
+  return `<t:DistinguishedFolderId Id="${escapeXml(id)}"><t:Mailbox>${text('EmailAddress', delegateMailbox)}</t:Mailbox></t:DistinguishedFolderId>`;
+}
+
+/** A folder by its id (FolderId). */
+export const folderById = (id: string): string => `<t:FolderId Id="${escapeXml(id)}"/>`;
+
 /** A parsed element: attributes under "@name", children by local name (one child, or an array), text as "#text". */
 export type XmlNode = { [key: string]: XmlValue };
 export type XmlValue = string | XmlNode | XmlValue[] | undefined;
