@@ -61,9 +61,22 @@ interface SemaphoreCommands {
   tandemSemaphoreRenew(keyCount: number, ...keysAndArgs: Array<string | number>): Promise<number>;
 }
 
+/** A holder's entry in a semaphore: `token` is a member of the sorted set `key`. */
+export interface LeaseHolder {
+  key: string;
+  token: string;
+}
+
 /** A held slot that can be kept beyond its lease by renewing it while the work goes on. */
 export interface Lease {
   release(): Promise<void>;
+  /**
+   * Frees the slot inside the caller's own Redis script, so both take one round trip (the worker
+   * frees a finished job's subject lease with its tenant slot): `call` must remove `holder.token`
+   * from `holder.key` (ZREM). It gets no holder when the slot was already released. Should `call`
+   * fail, the slot is released on its own before the error is passed on.
+   */
+  releaseWith<T>(call: (holder: LeaseHolder | undefined) => Promise<T>): Promise<T>;
   /** Pushes the expiry out by the lease length again; false when the lease had already run out. */
   renew(): Promise<boolean>;
 }
@@ -101,8 +114,23 @@ export class RedisSemaphore {
     const { release, token } = await this.attempt([{ name, ...options }]);
     if (!release) return undefined;
     const key = this.key(name);
+    let freed = false;
     return {
-      release,
+      release: async () => {
+        if (freed) return;
+        freed = true;
+        await release();
+      },
+      releaseWith: async (call) => {
+        if (freed) return call(undefined);
+        freed = true;
+        try {
+          return await call({ key, token: token! });
+        } catch (error) {
+          await release().catch(() => undefined);
+          throw error;
+        }
+      },
       renew: async () =>
         (await this.redis.tandemSemaphoreRenew(
           1,

@@ -81,12 +81,15 @@ return out`;
 
 /**
  * Frees the slots of the given job ids (those that held one) and admits parked jobs into the room.
- * KEYS as ADMIT; ARGV: cap, now, index member, job ids. Returns the admitted jobs' JSON.
+ * KEYS as ADMIT, then optionally a semaphore's holder set (a finished job's subject lease, freed
+ * in the same round trip); ARGV: cap, now, index member, the holder's token ('' without KEYS[6]),
+ * job ids. Returns the admitted jobs' JSON.
  */
 const RELEASE = `
 local cap = tonumber(ARGV[1])
 local now = tonumber(ARGV[2])
-for i = 4, #ARGV do redis.call('ZREM', KEYS[1], ARGV[i]) end
+if KEYS[6] then redis.call('ZREM', KEYS[6], ARGV[4]) end
+for i = 5, #ARGV do redis.call('ZREM', KEYS[1], ARGV[i]) end
 local out = {}
 while redis.call('ZCARD', KEYS[1]) < cap do
   local head = redis.call('ZPOPMIN', KEYS[2])
@@ -117,6 +120,12 @@ function withCommands(redis: Redis): Redis & LaneCommands {
 interface ParkedJob {
   job: InboxJob;
   dueAt: number;
+}
+
+/** A holder's entry in a Redis semaphore (src/limits/redis-semaphore.ts): `token` is a member of the sorted set `key`. */
+export interface SemaphoreHolder {
+  key: string;
+  token: string;
 }
 
 export interface LaneDepth {
@@ -169,14 +178,24 @@ export class TenantLanes {
     );
   }
 
-  /** A job finished (done, coalesced, failed): its slot goes to the tenant's next parked job of the lane. */
-  async release(job: {
-    data: InboxJobData;
-    id?: string | undefined;
-    opts?: { priority?: number | undefined };
-  }): Promise<void> {
-    if (!job.id) return;
-    await this.releaseIds(job.data.tenantId, laneOf(job), [job.id]);
+  /**
+   * A job finished (done, coalesced, failed): its slot goes to the tenant's next parked job of the
+   * lane. `alsoFree`, a semaphore holder (the job's subject lease), is freed in the same round trip;
+   * its key must be under this prefix (one hash slot under Redis Cluster).
+   */
+  async release(
+    job: {
+      data: InboxJobData;
+      id?: string | undefined;
+      opts?: { priority?: number | undefined };
+    },
+    alsoFree?: SemaphoreHolder,
+  ): Promise<void> {
+    if (!job.id) {
+      if (alsoFree) await this.redis.zrem(alsoFree.key, alsoFree.token);
+      return;
+    }
+    await this.releaseIds(job.data.tenantId, laneOf(job), [job.id], alsoFree);
   }
 
   /**
@@ -212,13 +231,15 @@ export class TenantLanes {
     return { admitted, parked };
   }
 
-  private async releaseIds(tenantId: string, lane: Lane, ids: string[]): Promise<void> {
+  private async releaseIds(tenantId: string, lane: Lane, ids: string[], alsoFree?: SemaphoreHolder): Promise<void> {
     const out = await this.redis.tandemLaneRelease(
-      5,
+      alsoFree ? 6 : 5,
       ...this.keys(tenantId, lane),
+      ...(alsoFree ? [alsoFree.key] : []),
       this.caps[lane],
       this.now(),
       `${lane}:${tenantId}`,
+      alsoFree?.token ?? '',
       ...ids,
     );
     await this.add(this.unpark(out));

@@ -51,6 +51,13 @@ export interface InboxProcessorDeps {
    * slot of their tenant while its other objects wait (docs/operations.md "Fairness between tenants").
    */
   onStepAside?: (job: Job<InboxJobData>) => void;
+  /**
+   * Frees a finished job's subject lease (done, coalesced, fenced; not a failure, a continuation or
+   * a job handed back). The worker frees the job's tenant slot in the same round trip, before BullMQ
+   * moves the job to completed, so the tenant's next job is already queued when BullMQ's completion
+   * looks for the next job to hand this worker. Must not throw. Default: the lease alone.
+   */
+  onFinished?: (job: Job<InboxJobData>, lease: Lease) => Promise<void>;
 }
 
 function errorRecord(error: TandemError, attempt: number): Record<string, unknown> {
@@ -129,6 +136,7 @@ export function createInboxProcessor(deps: InboxProcessorDeps) {
         throw new DelayedError();
       }
       let claimedIds: number[] = [];
+      let finished = false;
       const keepAlive = startKeepAlive(
         lease,
         leaseMs,
@@ -160,6 +168,7 @@ export function createInboxProcessor(deps: InboxProcessorDeps) {
         const { rows: claimed, token } = claim;
         if (claimed.length === 0) {
           jobsProcessed.inc({ queue: 'inbox', outcome: 'coalesced' });
+          finished = true;
           return 'coalesced';
         }
         claimedIds = claimed.map((r) => r.id);
@@ -178,6 +187,7 @@ export function createInboxProcessor(deps: InboxProcessorDeps) {
         }
         await completions.add({ tenantId, ids: claimedIds });
         jobsProcessed.inc({ queue: 'inbox', outcome: 'done' });
+        finished = true;
         return `done:${claimedIds.length}`;
       } catch (thrown) {
         if (thrown instanceof DelayedError || active.get(job)?.handedBack) throw new DelayedError();
@@ -186,6 +196,7 @@ export function createInboxProcessor(deps: InboxProcessorDeps) {
           // Another job claimed the subject after this one's lease ran out; its rows are that job's now.
           jobsProcessed.inc({ queue: 'inbox', outcome: 'fenced' });
           logger.warn({ err: error }, 'subject taken over by another job; this job stops without touching its rows');
+          finished = true;
           return 'fenced';
         }
         const attempt = job.attemptsMade + 1;
@@ -225,7 +236,8 @@ export function createInboxProcessor(deps: InboxProcessorDeps) {
       } finally {
         keepAlive.stop();
         active.delete(job);
-        await lease.release();
+        if (finished && deps.onFinished) await deps.onFinished(job, lease);
+        else await lease.release();
       }
     });
   };

@@ -3,7 +3,7 @@ import { Worker, type Job } from 'bullmq';
 import { PRODUCER_OPTIONS, duplicateRedis, redisReady } from '../queue/redis.js';
 import type { Redis } from 'ioredis';
 import { logger } from '../logging/logger.js';
-import { RedisSemaphore } from '../limits/redis-semaphore.js';
+import { RedisSemaphore, type Lease } from '../limits/redis-semaphore.js';
 import { INBOX_QUEUE, createQueues, type Queues } from '../queue/queues.js';
 import type { InboxJobData } from '../queue/inbox-job.js';
 import type { LaneCaps } from '../queue/tenant-lanes.js';
@@ -60,8 +60,17 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     if (job)
       queues.lanes.release(job).catch((error: unknown) => logger.warn({ err: error }, 'could not free a tenant slot'));
   };
+  // A finished job frees its subject lease and its tenant slot in one script, before BullMQ moves it
+  // to completed: one round trip instead of two, and BullMQ's completion (which fetches this
+  // worker's next job) already finds the tenant's next job in the queue. Failures still free the
+  // slot on BullMQ's 'failed' event, after the retry is scheduled.
+  const finish = (job: Job<InboxJobData>, lease: Lease) =>
+    lease
+      .releaseWith((holder) => queues.lanes.release(job, holder))
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not free a tenant slot'));
   const processor = createInboxProcessor({
     onStepAside: release,
+    onFinished: finish,
     pool: options.pool,
     locks,
     handlers: options.handlers,
@@ -79,7 +88,6 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     stalledInterval: Math.min(30_000, options.lockDurationMs ?? 30_000),
   });
   worker.on('error', (error) => logger.warn({ err: error }, 'worker error'));
-  worker.on('completed', release);
   worker.on('failed', release);
 
   const sweepOptions = options.sweep ?? DEFAULT_SWEEP_OPTIONS;

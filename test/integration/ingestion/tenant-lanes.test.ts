@@ -5,6 +5,7 @@ import { inboxJob } from '../../../src/queue/inbox-job.js';
 import { deleteKeysWithPrefix } from '../../../src/queue/redis.js';
 import { uniqueRedisPrefix } from '../../support/database.js';
 import { INBOX_EVENT_TYPES } from '../../../src/inbox/subjects.js';
+import { RedisSemaphore } from '../../../src/limits/redis-semaphore.js';
 
 // TenantLanes against a real Redis (docs/operations.md "Fairness between tenants"): admission,
 // parking, release, and the reconcile that recovers slots whose release was lost.
@@ -89,5 +90,53 @@ describe('tenant lanes', () => {
     expect(await queues.inbox.getJob(jobs[2]!.opts.jobId!)).toBeDefined();
     // The job still waiting keeps its slot.
     expect(await queues.lanes.reconcile(0)).toBe(0);
+  });
+
+  it("frees a finished job's subject lease in the same round trip as its slot", async () => {
+    const jobs = [event('t5'), event('t5'), event('t5')];
+    await queues.lanes.addBulk(jobs);
+    // The worker's locks live on a connection of their own; the release must not use it.
+    const locksConnection = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const locks = new RedisSemaphore(locksConnection, `${prefix}:locks`);
+    try {
+      const lease = (await locks.tryLease('subject:t5:s4:appointment:1', { limit: 1, leaseMs: 60_000 }))!;
+      const sent: string[] = [];
+      const send = locksConnection.sendCommand.bind(locksConnection);
+      locksConnection.sendCommand = (command, stream) => {
+        sent.push(command.name);
+        return send(command, stream);
+      };
+      const lanesSent: string[] = [];
+      const lanesSend = redis.sendCommand.bind(redis);
+      redis.sendCommand = (command, stream) => {
+        lanesSent.push(command.name);
+        return lanesSend(command, stream);
+      };
+      try {
+        await lease.releaseWith((holder) =>
+          queues.lanes.release({ id: jobs[0]!.opts.jobId, data: jobs[0]!.data, opts: jobs[0]!.opts }, holder),
+        );
+      } finally {
+        redis.sendCommand = lanesSend;
+        locksConnection.sendCommand = send;
+      }
+      expect(sent).toEqual([]);
+      expect(await locks.holders('subject:t5:s4:appointment:1')).toBe(0);
+      // One script frees both; the other call adds the admitted job to BullMQ.
+      expect(lanesSent.filter((name) => name === 'evalsha' || name === 'eval')).toHaveLength(2);
+      expect(await queues.lanes.depth('t5', 'events')).toEqual({ admitted: 2, parked: 0 });
+      expect(await queues.inbox.getJob(jobs[2]!.opts.jobId!)).toBeDefined();
+      // Released already: a second release sends nothing, and the next holder can take the subject.
+      locksConnection.sendCommand = (command, stream) => {
+        sent.push(command.name);
+        return send(command, stream);
+      };
+      await lease.release();
+      locksConnection.sendCommand = send;
+      expect(sent).toEqual([]);
+      expect(await locks.tryLease('subject:t5:s4:appointment:1', { limit: 1 })).toBeDefined();
+    } finally {
+      await locksConnection.quit();
+    }
   });
 });

@@ -62,6 +62,25 @@ describe('RedisSemaphore', () => {
     expect([await semaphore.holders('env-a'), await semaphore.holders('mbx-a')]).toEqual([0, 0]);
   });
 
+  it("frees a lease through the caller's script, and by itself when that script fails", async () => {
+    const semaphore = new RedisSemaphore(redis, prefix);
+    const lease = (await semaphore.tryLease('handed', { limit: 1 }))!;
+    await lease.releaseWith(async (holder) => {
+      await redis.zrem(holder!.key, holder!.token);
+    });
+    expect(await semaphore.holders('handed')).toBe(0);
+    // Already free: the caller gets no holder.
+    expect(await lease.releaseWith(async (holder) => holder)).toBeUndefined();
+
+    const failing = (await semaphore.tryLease('handed', { limit: 1 }))!;
+    await expect(
+      failing.releaseWith(async () => {
+        throw new Error('script failed');
+      }),
+    ).rejects.toThrow('script failed');
+    expect(await semaphore.holders('handed')).toBe(0);
+  });
+
   it('gives up with a retryable RATE_LIMITED error after the maximum wait', async () => {
     const semaphore = new RedisSemaphore(redis, prefix);
     await semaphore.acquire('busy', { limit: 1 });
