@@ -133,6 +133,15 @@ describe('parseEwsNotification', () => {
       'BAD_REQUEST',
     );
   });
+
+  it('refuses an entity that is not predefined, and decodes the predefined ones and character references', () => {
+    // Without a DTD nothing can define &xxe;: a parser that passed it through would hand it on.
+    expectCode(() => parseEwsNotification(STATUS_ONLY.replace('SUB-1', 'SUB-&xxe;')), 'BAD_REQUEST');
+    expectCode(() => parseEwsNotification(STATUS_ONLY.replace('</Notification>', '</Notificatio>')), 'BAD_REQUEST');
+    expectCode(() => parseEwsNotification(`${STATUS_ONLY}<second/>`), 'BAD_REQUEST');
+    const parsed = parseEwsNotification(STATUS_ONLY.replace('WM-2', 'WM&#x2B;2&amp;3'));
+    expect(parsed.lastWatermark).toBe('WM+2&3');
+  });
 });
 
 describe('ewsNotificationResponse', () => {

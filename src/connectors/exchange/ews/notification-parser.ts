@@ -1,4 +1,4 @@
-import { XMLParser } from 'fast-xml-parser';
+import { SaxesParser } from 'saxes';
 import { TandemError } from '../../../errors/tandem-error.js';
 import type { FolderChangeNotification } from '../types.js';
 
@@ -24,18 +24,55 @@ const ITEM_EVENTS = new Set([
 ]);
 const ALL_EVENTS = new Set([...ITEM_EVENTS, 'StatusEvent']);
 
-type OrderedNode = Record<string, unknown> & { ':@'?: Record<string, string> };
+/** An element of the parsed document: local name (prefix dropped), attributes, own text, children. */
+interface XmlElement {
+  name: string;
+  attributes: Record<string, string>;
+  text: string;
+  children: XmlElement[];
+}
 
-const parser = new XMLParser({
-  preserveOrder: true,
-  removeNSPrefix: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  processEntities: false,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-});
+/**
+ * Parses with saxes (the strict, conformant XML 1.0 parser jsdom uses) into a small element tree.
+ * It replaced fast-xml-parser here for cost: a notification took more than twice as long to parse there as
+ * here (parseEwsNotification on the benchmark's notification, 53 against 21 µs per call). It is
+ * safe for untrusted input: it never reads a DTD's entity declarations, let alone expands them or
+ * fetches anything (an entity other than the five predefined ones and character references is an
+ * error), and it rejects what is not well-formed. DTDs are refused before parsing anyway.
+ * Namespaces are not resolved (xmlns: false): prefixes are dropped, as Exchange's choice of
+ * prefixes carries no meaning for us.
+ */
+function parseXml(xml: string): XmlElement {
+  const parser = new SaxesParser({ xmlns: false, position: false });
+  const root: XmlElement = { name: '', attributes: {}, text: '', children: [] };
+  const open: XmlElement[] = [root];
+  const addText = (text: string) => {
+    const trimmed = text.trim();
+    if (trimmed) open[open.length - 1]!.text += trimmed;
+  };
+  parser.on('opentag', (tag) => {
+    const element: XmlElement = {
+      name: localName(tag.name),
+      attributes: tag.attributes as Record<string, string>,
+      text: '',
+      children: [],
+    };
+    open[open.length - 1]!.children.push(element);
+    open.push(element);
+  });
+  parser.on('closetag', () => {
+    open.pop();
+  });
+  parser.on('text', addText);
+  parser.on('cdata', addText);
+  parser.write(xml).close();
+  return root;
+}
+
+function localName(qualified: string): string {
+  const colon = qualified.indexOf(':');
+  return colon < 0 ? qualified : qualified.slice(colon + 1);
+}
 
 export function parseEwsNotification(xml: string, maxBytes = MAX_NOTIFICATION_BYTES): FolderChangeNotification {
   if (Buffer.byteLength(xml, 'utf8') > maxBytes) {
@@ -44,9 +81,9 @@ export function parseEwsNotification(xml: string, maxBytes = MAX_NOTIFICATION_BY
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) {
     throw new TandemError('BAD_REQUEST', 'EWS notification contains a DTD or entity declaration; refused');
   }
-  let document: OrderedNode[];
+  let document: XmlElement;
   try {
-    document = parser.parse(xml) as OrderedNode[];
+    document = parseXml(xml);
   } catch (error) {
     throw new TandemError('BAD_REQUEST', 'EWS notification is not well-formed XML', { cause: error });
   }
@@ -55,9 +92,7 @@ export function parseEwsNotification(xml: string, maxBytes = MAX_NOTIFICATION_BY
   const send = body && child(body, 'SendNotification');
   const responseMessages = send && child(send, 'ResponseMessages');
   const messages = responseMessages ? children(responseMessages, 'SendNotificationResponseMessage') : [];
-  const notifications = messages
-    .map((message) => child(message, 'Notification'))
-    .filter((n): n is OrderedNode[] => !!n);
+  const notifications = messages.map((message) => child(message, 'Notification')).filter((n): n is XmlElement => !!n);
   if (notifications.length === 0) {
     throw new TandemError('BAD_REQUEST', 'Not an EWS SendNotification request (no Notification element)');
   }
@@ -79,10 +114,9 @@ export function parseEwsNotification(xml: string, maxBytes = MAX_NOTIFICATION_BY
     const previous = text(notification, 'PreviousWatermark');
     if (previous !== undefined && result.previousWatermark === undefined) result.previousWatermark = previous;
     if (text(notification, 'MoreEvents')?.toLowerCase() === 'true') result.moreEvents = true;
-    for (const node of notification) {
-      const name = nodeName(node);
-      if (!name || !ALL_EVENTS.has(name)) continue;
-      const event = node[name] as OrderedNode[];
+    for (const event of notification.children) {
+      const name = event.name;
+      if (!ALL_EVENTS.has(name)) continue;
       const watermark = text(event, 'Watermark');
       if (watermark !== undefined) result.lastWatermark = watermark;
       if (name === 'StatusEvent') continue;
@@ -112,29 +146,18 @@ export function ewsNotificationResponse(status: 'OK' | 'Unsubscribe'): string {
   );
 }
 
-function nodeName(node: OrderedNode): string | undefined {
-  return Object.keys(node).find((key) => key !== ':@' && key !== '#text');
+function children(element: XmlElement, name: string): XmlElement[] {
+  return element.children.filter((candidate) => candidate.name === name);
 }
 
-function children(nodes: OrderedNode[], name: string): OrderedNode[][] {
-  return nodes.filter((node) => nodeName(node) === name).map((node) => node[name] as OrderedNode[]);
+function child(element: XmlElement, name: string): XmlElement | undefined {
+  return element.children.find((candidate) => candidate.name === name);
 }
 
-function child(nodes: OrderedNode[], name: string): OrderedNode[] | undefined {
-  return children(nodes, name)[0];
+function text(element: XmlElement, name: string): string | undefined {
+  return child(element, name)?.text;
 }
 
-function text(nodes: OrderedNode[], name: string): string | undefined {
-  const element = child(nodes, name);
-  if (!element) return undefined;
-  const value = element
-    .map((node) => node['#text'])
-    .filter((v) => v !== undefined)
-    .join('');
-  return String(value);
-}
-
-function attribute(nodes: OrderedNode[], name: string, attributeName: string): string | undefined {
-  const node = nodes.find((candidate) => nodeName(candidate) === name);
-  return node?.[':@']?.[attributeName];
+function attribute(element: XmlElement, name: string, attributeName: string): string | undefined {
+  return child(element, name)?.attributes[attributeName];
 }
