@@ -69,4 +69,8 @@ export async function serveEdge(port: number): Promise<void> {
   app.listen(port, '127.0.0.1');
 }
 
-if (process.argv[1]?.endsWith('edge-server.ts')) await serveEdge(Number(process.env.PORT ?? 0));
+if (process.argv[1]?.endsWith('edge-server.ts')) {
+  // Exit (rather than die of the signal) so that --cpu-prof writes its profile.
+  process.on('SIGTERM', () => process.exit(0));
+  await serveEdge(Number(process.env.PORT ?? 0));
+}

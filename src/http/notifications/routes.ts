@@ -12,6 +12,7 @@ import { withTenant } from '../../store/transaction.js';
 import type { NotificationSightings } from '../../subscriptions/notification-sightings.js';
 import { expireSubscriptionNow, retireSubscription } from '../../subscriptions/subscription-repository.js';
 import { groupBy } from '../../util/group-by.js';
+import { PreparedBody } from '../prepared-response.js';
 
 /**
  * Notifications for one folder arriving within the same second collapse into one catch-up run,
@@ -24,8 +25,14 @@ const GRAPH_BODY_LIMIT = '256kb';
 /** Graph's validation tokens are short opaque strings; the echo is bounded. */
 const MAX_VALIDATION_TOKEN_LENGTH = 1_024;
 
+/** The two answers Exchange gets, prepared once (see PreparedBody). */
+const EWS_ANSWERS = {
+  OK: new PreparedBody('text/xml; charset=utf-8', ewsNotificationResponse('OK')),
+  Unsubscribe: new PreparedBody('text/xml; charset=utf-8', ewsNotificationResponse('Unsubscribe')),
+};
+
 function sendEws(res: express.Response, status: 'OK' | 'Unsubscribe'): void {
-  res.status(200).type('text/xml; charset=utf-8').send(ewsNotificationResponse(status));
+  EWS_ANSWERS[status].send(res, 200);
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   type CloudEvent,
 } from '../../inbox/s4-event.js';
 import { recordS4Heartbeats } from '../../s4-connection/heartbeats.js';
+import { sendJson } from '../prepared-response.js';
 import type { Pool } from '../../store/pool.js';
 
 const SINGLE = 'application/cloudevents+json';
@@ -117,7 +118,7 @@ export function s4EventRoutes(deps: S4EventRoutesDeps): Router {
         })),
       );
       const result = await deps.inbox.write(inboxEvents);
-      res.status(202).json({ ...result, accepted: result.accepted + heartbeats.length });
+      sendJson(res, 202, { ...result, accepted: result.accepted + heartbeats.length });
     },
   );
   return router;
