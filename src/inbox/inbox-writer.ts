@@ -157,7 +157,14 @@ export class InboxWriter {
       const job = inboxJob({ ...event, id: row.id }, event.delayMs ?? 0);
       if (!jobs.has(job.opts.jobId!)) jobs.set(job.opts.jobId!, job);
     }
-    if (jobs.size > 0) this.enqueue(tenantId, [...jobs.values()]);
+    // Queued after this turn of the event loop, once the batch's callers have been answered: the
+    // Redis write wakes Redis, which on a busy machine preempts this process, and its command
+    // building is CPU the acknowledgements need not wait for. The rows are committed already, and
+    // a job that never arrives is the sweeper's to replace.
+    if (jobs.size > 0) {
+      const batch = [...jobs.values()];
+      setImmediate(() => this.enqueue(tenantId, batch));
+    }
     return writes.map((write) => {
       const accepted = write.filter((e) => insertedKeys.has(`${e.source}\u0000${e.eventId}`)).length;
       return { accepted, duplicates: write.length - accepted };
