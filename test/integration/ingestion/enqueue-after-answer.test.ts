@@ -50,7 +50,10 @@ describe('the inbox writer answers before it queues', { timeout: 60_000 }, () =>
       service.web.pool,
     );
     expect(stored.rowCount).toBe(1);
-    await waitFor(async () => (await queues.inbox.getJobCounts('wait')).wait >= 1 || undefined, 'the job queued');
+    await waitFor(
+      async () => ((await queues.inbox.getJobCounts('wait')).wait ?? 0) >= 1 || undefined,
+      'the job queued',
+    );
     expect(steps).toEqual(['answered', 'enqueue']);
   });
 });
