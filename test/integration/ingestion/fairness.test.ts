@@ -150,8 +150,16 @@ describe('fair order and a per-tenant cap between tenants', { timeout: 240_000 }
       // serve all of it before the quiet tenant's events.
       await writer.write(Array.from({ length: burst }, () => s4Event('burst')));
       await writer.write(Array.from({ length: 5 }, () => s4Event('quiet')));
-      expect(await lanes.lanes.depth('burst', 'events')).toEqual({ admitted: 4, parked: burst - 4 });
-      expect(await lanes.lanes.depth('quiet', 'events')).toEqual({ admitted: 4, parked: 1 });
+      // The writer queues a batch's jobs once its callers are answered (inbox-writer.ts): wait for them.
+      const queued = async (tenantId: string, total: number) => {
+        const depth = await lanes.lanes.depth(tenantId, 'events');
+        return depth.admitted + depth.parked === total ? depth : undefined;
+      };
+      expect(await waitFor(() => queued('burst', burst), 'the burst queued')).toEqual({
+        admitted: 4,
+        parked: burst - 4,
+      });
+      expect(await waitFor(() => queued('quiet', 5), 'the quiet events queued')).toEqual({ admitted: 4, parked: 1 });
 
       const running = new Map<string, number>();
       const maxRunning = new Map<string, number>();
