@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { coerceError } from '../errors/tandem-error.js';
 import type { Pool } from '../store/pool.js';
 import { withConnection, type Tx } from '../store/transaction.js';
@@ -239,6 +240,17 @@ export async function continueRows(tx: Tx, ids: number[]): Promise<void> {
  */
 export async function completeRows(pool: Pool, tenantId: string, ids: number[]): Promise<void> {
   await withConnection((client) => client.query('SELECT tandem_complete_inbox($1, $2)', [tenantId, ids]), pool);
+}
+
+/**
+ * The same completion as text with literals, for a job's last write of sync state to send with its
+ * COMMIT (JobCompletion in src/store/fence.ts): one round trip, and the function's UPDATE keeps the
+ * plan plpgsql cached for the connection. Inside a tenant transaction its tenant context sets what
+ * is already set.
+ */
+export function completionStatement(tenantId: string, ids: number[]): string {
+  const list = ids.map((id) => String(Math.trunc(Number(id)))).join(',');
+  return `SELECT tandem_complete_inbox(${pg.escapeLiteral(tenantId)}, ARRAY[${list}]::bigint[])`;
 }
 
 /** Puts rows back for a retry at `retryAt`, or into the dead-letter state when no retry is left. */

@@ -33,6 +33,8 @@ export interface ExecutionScope {
   exchangeChangeKey: string | undefined;
   /** Set when the object is one occurrence of an Outlook series (its link records key and series). */
   occurrence?: { key: string; seriesId: string } | undefined;
+  /** The result is the job's last write: it commits the job's completion too (withSyncWrite). */
+  completesJob?: boolean | undefined;
 }
 
 const DIRECTION: Partial<Record<SyncAction['type'], StoredJournalEntry['direction']>> = {
@@ -273,7 +275,7 @@ function unresolvedAttendeeEntries(scope: ExecutionScope, p: Progress, actions: 
   });
 }
 
-/** The link's new state, the held deletions and the journal, in one transaction. */
+/** The link's new state, the held deletions and the journal (and the job's completion when last), in one transaction. */
 async function commitOutcome(
   scope: ExecutionScope,
   p: Progress,
@@ -311,6 +313,7 @@ async function commitOutcome(
       await writeJournal(tx, scope.tenantId, p.journal);
     },
     scope.pool,
+    { completesJob: scope.completesJob ?? false },
   );
 }
 

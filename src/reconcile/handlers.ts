@@ -21,6 +21,9 @@ function subjectOf<K extends InboxSubject['kind']>(work: InboxWork, kind: K): Ex
   return subject as Extract<InboxSubject, { kind: K }>;
 }
 
+/** The reconciliation is all the handler does: its last write may complete the job (see reconcileS4Activity). */
+const LAST_STEP = { completesJob: true };
+
 /**
  * The sync engine's entry points for inbox events: S/4 objects by key, Exchange folders by change
  * tracking, and initial loads. Each handler reads fresh state; the events only say where to look.
@@ -55,10 +58,10 @@ export function registerSyncHandlers(
   return (
     registry
       .register(S4_EVENT_TYPE_PREFIX.appointment, async (work) => {
-        await reconcileS4Activity(await env(work), 'appointment', subjectOf(work, 's4Activity').uuid);
+        await reconcileS4Activity(await env(work), 'appointment', subjectOf(work, 's4Activity').uuid, LAST_STEP);
       })
       .register(S4_EVENT_TYPE_PREFIX.task, async (work) => {
-        await reconcileS4Activity(await env(work), 'task', subjectOf(work, 's4Activity').uuid);
+        await reconcileS4Activity(await env(work), 'task', subjectOf(work, 's4Activity').uuid, LAST_STEP);
       })
       .register(S4_EVENT_TYPE_PREFIX.businessPartner, async (work) => {
         await reconcileBusinessPartner(await env(work), subjectOf(work, 's4BusinessPartner').partner);
@@ -79,10 +82,10 @@ export function registerSyncHandlers(
       })
       // The drift check found an activity whose event was lost: reconcile it as that event would have.
       .register(driftType('appointment'), async (work) => {
-        await reconcileS4Activity(await env(work), 'appointment', subjectOf(work, 's4Activity').uuid);
+        await reconcileS4Activity(await env(work), 'appointment', subjectOf(work, 's4Activity').uuid, LAST_STEP);
       })
       .register(driftType('task'), async (work) => {
-        await reconcileS4Activity(await env(work), 'task', subjectOf(work, 's4Activity').uuid);
+        await reconcileS4Activity(await env(work), 'task', subjectOf(work, 's4Activity').uuid, LAST_STEP);
       })
       // A contact person changed in S/4 whose event was lost: update every user's copy, as the event would have.
       .register(driftType('businessPartner'), async (work) => {

@@ -47,6 +47,11 @@ export interface MailboxStep<K extends ActivityKind> {
   lookup?: PartnerLookup | undefined;
   /** The user's environment as read with the links; without it the connector reads it. */
   environment?: EnvironmentRef | undefined;
+  /**
+   * Nothing of the job follows this step: its result may commit the job's completion with it
+   * (withSyncWrite's `completesJob`), unless the step itself does more after the result.
+   */
+  completesJob?: boolean | undefined;
 }
 
 /** The state of one reconciliation between its rounds. */
@@ -63,6 +68,7 @@ interface Run<K extends ActivityKind> {
   lookup: PartnerLookup | undefined;
   s4Searched: boolean;
   exchangeSearched: boolean;
+  completesJob: boolean;
 }
 
 /**
@@ -88,6 +94,7 @@ export async function reconcileInMailbox<K extends ActivityKind>(
     lookup: step.lookup,
     s4Searched: false,
     exchangeSearched: false,
+    completesJob: step.completesJob ?? false,
   };
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     await readMissing(run);
@@ -202,6 +209,7 @@ async function resolvePendingCreate<K extends ActivityKind>(
 async function executeRound<K extends ActivityKind>(run: Run<K>, actions: SyncAction[]): Promise<void> {
   const { env, ops, mailbox, connector } = run;
   const { ctx } = env;
+  const copiesAttachments = ops.kind === 'appointment' && ctx.settings.appointments.attachments.enabled;
   const executed = await executeThroughValve(env, mailbox, actions, (passed) =>
     executeActions(
       {
@@ -218,12 +226,14 @@ async function executeRound<K extends ActivityKind>(run: Run<K>, actions: SyncAc
         s4Key: run.s4?.uuid,
         exchangeItemId: run.exchange?.id,
         exchangeChangeKey: run.exchange?.changeKey,
+        // The attachments' copy comes after the result: then the result is not the job's last write.
+        completesJob: run.completesJob && !copiesAttachments,
       },
       passed,
     ),
   );
   for (const action of executed) syncOutcomes.inc({ kind: ops.kind, outcome: action.journal.outcome });
-  if (ops.kind === 'appointment' && ctx.settings.appointments.attachments.enabled) {
+  if (copiesAttachments) {
     // The link as just committed (a create has its other end only now): copy what one side's files lack.
     const s4Key = run.s4?.uuid ?? run.link?.s4Key;
     const link = await currentLink(run, s4Key, run.exchange?.id ?? run.link?.exchangeId);
@@ -263,11 +273,16 @@ async function rereadAfterConflict<K extends ActivityKind>(run: Run<K>): Promise
     run.exchange = (await run.connector.getItem(run.address, run.ops.kind, exchangeId)) ?? null;
 }
 
-/** An S/4 event named an activity: bring every mailbox that holds or should hold it up to date. */
+/**
+ * An S/4 event named an activity: bring every mailbox that holds or should hold it up to date.
+ * `completesJob`: the caller's job ends with this reconciliation, so the last mailbox's result may
+ * commit the job's completion with it (one commit fewer per sync operation).
+ */
 export async function reconcileS4Activity<K extends ActivityKind>(
   env: ReconcileEnv,
   kind: K,
   uuid: string,
+  options: { completesJob?: boolean } = {},
 ): Promise<void> {
   const { ctx } = env;
   const ops = opsFor(kind);
@@ -293,6 +308,7 @@ export async function reconcileS4Activity<K extends ActivityKind>(
     },
     env.pool,
   );
+  const lastTarget = [...targets.values()].at(-1);
   for (const mailbox of targets.values()) {
     const link = links.find((l) => l.mailboxId === mailbox.id);
     await inReachableMailbox(env, mailbox, async () => {
@@ -306,6 +322,7 @@ export async function reconcileS4Activity<K extends ActivityKind>(
         s4Key: uuid,
         lookup,
         environment: environments.get(mailbox.id),
+        completesJob: options.completesJob === true && mailbox === lastTarget,
       });
     });
   }

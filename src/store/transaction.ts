@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { TandemError, coerceError } from '../errors/tandem-error.js';
-import { currentFence, type Fence } from './fence.js';
+import { currentFence, type Fence, type JobCompletion } from './fence.js';
 import { hasStalePlan } from './prepared-client.js';
 import { pool as sharedPool, type Pool, type PoolClient } from './pool.js';
 
@@ -48,13 +48,16 @@ async function runInTransaction<T>(
   settings: Record<string, string>,
   fn: (tx: Tx) => Promise<T>,
   fence?: Fence,
+  completion?: JobCompletion,
 ): Promise<T> {
   const opening = openingStatements(await needsRoleSwitch(pool), settings, fence);
   return withConnection(async (client, discard) => {
     try {
       await client.query(opening);
       const result = await fn(client);
-      await client.query('COMMIT');
+      // A job's completion goes with the COMMIT in one round trip (its statement has literals only).
+      await client.query(completion ? `${completion.statement}; COMMIT` : 'COMMIT');
+      if (completion) completion.committed = true;
       return result;
     } catch (error) {
       // A failed ROLLBACK means the connection itself is gone: don't hand it to the next caller.
@@ -103,11 +106,18 @@ export async function withTenant<T>(
  * progress): inside a job that holds a subject, the transaction first checks that the job's
  * fencing token is still the subject's current one, and fails with SYNC_FENCED when another job
  * has claimed the subject since (this job's lease ran out). Outside a job it is withTenant.
+ *
+ * `completesJob`: the caller's promise that this is the job's last write and that nothing follows
+ * it — no remote write, no other write — before the handler returns. The transaction then also
+ * marks the job's inbox rows done (the fence's JobCompletion), so the result and the completion
+ * commit together or not at all: a crash before the commit leaves the rows to be claimed again
+ * and the result to be redone, as before; a stale holder's transaction is refused whole.
  */
 export async function withSyncWrite<T>(
   tenantId: TenantId,
   fn: (tx: Tx) => Promise<T>,
   pool: Pool = sharedPool(),
+  options: { completesJob?: boolean } = {},
 ): Promise<T> {
   const fence = currentFence();
   if (!fence || fence.tenantId !== tenantId) return withTenant(tenantId, fn, pool);
@@ -116,7 +126,8 @@ export async function withSyncWrite<T>(
       details: { tenantId },
     });
   }
-  return runInTransaction(pool, { 'tandem.tenant_id': tenantId }, fn, fence);
+  const completion = options.completesJob && !fence.completion?.committed ? fence.completion : undefined;
+  return runInTransaction(pool, { 'tandem.tenant_id': tenantId }, fn, fence, completion);
 }
 
 /**

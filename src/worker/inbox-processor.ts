@@ -7,6 +7,7 @@ import {
   claimSubject,
   claimSubjectAlone,
   completeRows,
+  completionStatement,
   continueRows,
   failRows,
   poisonJournalEntries,
@@ -14,7 +15,7 @@ import {
 } from '../inbox/inbox-repository.js';
 import { writeJournal } from '../journal/journal.js';
 import type { Lease, RedisSemaphore } from '../limits/redis-semaphore.js';
-import { runFenced } from '../store/fence.js';
+import { runFenced, type JobCompletion } from '../store/fence.js';
 import { backoffDelay, type InboxJobData } from '../queue/inbox-job.js';
 import type { Pool } from '../store/pool.js';
 import { GroupCommit } from '../store/group-commit.js';
@@ -174,18 +175,24 @@ export function createInboxProcessor(deps: InboxProcessorDeps) {
         claimedIds = claimed.map((r) => r.id);
         active.set(job, { job, token: jobToken, tenantId, ids: claimedIds, lease, handedBack: false });
         const trigger = claimed.find((r) => r.id === inboxId) ?? claimed[0]!;
-        const result = await runFenced({ tenantId, subject, token }, () =>
+        // The handler's last write of sync state may commit the completion with its result.
+        const completion: JobCompletion = { statement: completionStatement(tenantId, claimedIds), committed: false };
+        const result = await runFenced({ tenantId, subject, token, completion }, () =>
           handler({ tenantId, subject, rows: claimed, correlationId: trigger.correlationId }),
         );
         if (active.get(job)?.handedBack) throw new DelayedError();
         if (result?.continue) {
+          // A write that completes the job promises that nothing follows it. Were a continuation's rows
+          // left done, the rest would be lost: failing the job reopens them (failRows) for a retry.
+          if (completion.committed)
+            throw new TandemError('INTERNAL', 'A handler that has more to do completed its job', { retryable: true });
           // One chunk done and checkpointed: hand the rows back and line this job up again at once.
           await withTenant(tenantId, (tx) => continueRows(tx, claimedIds), deps.pool);
           jobsProcessed.inc({ queue: 'inbox', outcome: 'continued' });
           await job.moveToDelayed(Date.now() + 1, jobToken);
           throw new DelayedError();
         }
-        await completions.add({ tenantId, ids: claimedIds });
+        if (!completion.committed) await completions.add({ tenantId, ids: claimedIds });
         jobsProcessed.inc({ queue: 'inbox', outcome: 'done' });
         finished = true;
         return `done:${claimedIds.length}`;

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimSubject, claimSubjectAlone } from '../../../src/inbox/inbox-repository.js';
-import { withSystemScope, withTenant } from '../../../src/store/transaction.js';
+import { claimSubject, claimSubjectAlone, completionStatement } from '../../../src/inbox/inbox-repository.js';
+import { writeJournal } from '../../../src/journal/journal.js';
+import { runFenced, type JobCompletion } from '../../../src/store/fence.js';
+import { withSyncWrite, withSystemScope, withTenant } from '../../../src/store/transaction.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 
 // The worker's claim as one statement (tandem_claim_subject): it takes the subject's fence and its
@@ -88,5 +90,115 @@ describe('claiming a subject in one statement', () => {
     expect(claim.poisoned.map((r) => [r.id, r.status])).toEqual([[id, 'dead']]);
     expect(claim.poisoned[0]!.lastError).toMatchObject({ code: 'WORKER_DIED', workerDeaths: 3 });
     expect(await fenceToken(subject)).toBe(claim.token);
+  });
+});
+
+// A job's last write of sync state commits its completion too (JobCompletion, src/store/fence.ts):
+// one synchronous commit fewer per sync operation, and no window between result and completion.
+describe("completing a job in its last write's transaction", () => {
+  const journalled = (correlationId: string) =>
+    withTenant(
+      'acme',
+      async (tx) =>
+        (
+          await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM journal WHERE correlation_id = $1', [
+            correlationId,
+          ])
+        ).rows[0]!.n,
+      db.pool,
+    );
+  /** The handler's result as the executor writes it (a journal entry), offered the job's completion. */
+  const result = (
+    subject: string,
+    token: number,
+    completion: JobCompletion,
+    correlationId: string,
+    options: { completesJob?: boolean; fail?: boolean } = {},
+  ) =>
+    runFenced({ tenantId: 'acme', subject, token, completion }, () =>
+      withSyncWrite(
+        'acme',
+        async (tx) => {
+          await writeJournal(tx, 'acme', [{ correlationId, outcome: 'synced', reason: 'created.exchange' }]);
+          if (options.fail) throw new Error('the result failed after its journal');
+        },
+        db.pool,
+        { completesJob: options.completesJob ?? true },
+      ),
+    );
+
+  it("refuses a stale holder's result and completion together; the current holder's commit both", async () => {
+    const subject = 's4:appointment:0b7d6c1e-0000-4000-8000-00000000000d';
+    const id = await insertRow(subject, 'd-1', { status: 'pending', workerDeaths: 0 });
+    const stale = (await claimSubjectAlone(db.pool, 'acme', subject, id))!;
+    // The stale holder's lease ran out and another job claimed the subject (and the row) since.
+    const current = (await claimSubjectAlone(db.pool, 'acme', subject, id))!;
+    expect(current.rows.map((r) => r.id)).toEqual([id]);
+    const staleCompletion = { statement: completionStatement('acme', [id]), committed: false };
+    await expect(result(subject, stale.token, staleCompletion, 'd-stale')).rejects.toMatchObject({
+      code: 'SYNC_FENCED',
+    });
+    expect(staleCompletion.committed).toBe(false);
+    expect(await journalled('d-stale')).toBe(0);
+    expect((await rowState(id))?.status).toBe('processing');
+
+    const completion = { statement: completionStatement('acme', [id]), committed: false };
+    await result(subject, current.token, completion, 'd-current');
+    expect(completion.committed).toBe(true);
+    expect(await journalled('d-current')).toBe(1);
+    expect((await rowState(id))?.status).toBe('done');
+  });
+
+  it('rolls the completion back with a result that fails, leaving the row to be retried', async () => {
+    const subject = 's4:appointment:0b7d6c1e-0000-4000-8000-00000000000e';
+    const id = await insertRow(subject, 'e-1', { status: 'pending', workerDeaths: 0 });
+    const claim = (await claimSubjectAlone(db.pool, 'acme', subject, id))!;
+    const completion = { statement: completionStatement('acme', [id]), committed: false };
+    await expect(result(subject, claim.token, completion, 'e-failed', { fail: true })).rejects.toThrow(/failed/);
+    expect(completion.committed).toBe(false);
+    expect(await journalled('e-failed')).toBe(0);
+    expect((await rowState(id))?.status).toBe('processing');
+  });
+
+  it("leaves the completion to the worker when a write is not the job's last", async () => {
+    const subject = 's4:appointment:0b7d6c1e-0000-4000-8000-00000000000f';
+    const id = await insertRow(subject, 'f-1', { status: 'pending', workerDeaths: 0 });
+    const claim = (await claimSubjectAlone(db.pool, 'acme', subject, id))!;
+    const completion = { statement: completionStatement('acme', [id]), committed: false };
+    await result(subject, claim.token, completion, 'f-write', { completesJob: false });
+    expect(completion.committed).toBe(false);
+    expect(await journalled('f-write')).toBe(1);
+    expect((await rowState(id))?.status).toBe('processing');
+  });
+
+  it("completes only the transaction's tenant's rows, under row-level security", async () => {
+    await withSystemScope(
+      (tx) => tx.query(`INSERT INTO tenants (id) VALUES ('globex') ON CONFLICT DO NOTHING`),
+      db.pool,
+    );
+    const subject = 's4:appointment:0b7d6c1e-0000-4000-8000-000000000010';
+    const id = await insertRow(subject, 'g-1', { status: 'pending', workerDeaths: 0 });
+    const claim = (await claimSubjectAlone(db.pool, 'acme', subject, id))!;
+    const other = await withSystemScope(
+      async (tx) =>
+        (
+          await tx.query<{ id: number }>(
+            `INSERT INTO inbox (tenant_id, source, event_id, type, subject, payload, correlation_id, status)
+             VALUES ('globex', 's4', 'g-2', 't', $1, '{}', 'g-2', 'processing') RETURNING id`,
+            [subject],
+          )
+        ).rows[0]!.id,
+      db.pool,
+    );
+    // A completion naming another tenant's row (a bug upstream) does not reach it.
+    const completion = { statement: completionStatement('acme', [id, other]), committed: false };
+    await result(subject, claim.token, completion, 'g-write');
+    expect((await rowState(id))?.status).toBe('done');
+    const otherStatus = await withSystemScope(
+      async (tx) =>
+        (await tx.query<{ status: string }>('SELECT status FROM inbox WHERE id = $1', [other])).rows[0]!.status,
+      db.pool,
+    );
+    expect(otherStatus).toBe('processing');
   });
 });

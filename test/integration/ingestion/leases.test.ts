@@ -17,6 +17,9 @@ const running = new Map<string, number>();
 let maxConcurrentPerSubject = 0;
 const slowRuns: string[] = [];
 const fencedErrors: string[] = [];
+/** Inbox status of the job's row seen right after its last write committed, before the handler returned. */
+const statusAfterLastWrite = new Map<string, string>();
+const continuingRuns = new Map<string, number>();
 
 beforeAll(async () => {
   service = await startTestService();
@@ -40,6 +43,18 @@ beforeAll(async () => {
         if (isTandemError(error)) fencedErrors.push(error.code);
         throw error;
       }
+    })
+    .register('test.result', async (work) => {
+      await withSyncWrite(work.tenantId, (tx) => tx.query('SELECT 1'), service.web.pool, { completesJob: true });
+      statusAfterLastWrite.set(work.rows[0]!.eventId, await statusOf(work.rows[0]!.eventId));
+    })
+    .register('test.continuing', async (work) => {
+      const runs = (continuingRuns.get(work.subject) ?? 0) + 1;
+      continuingRuns.set(work.subject, runs);
+      if (runs > 1) return undefined;
+      // A handler breaking the promise of `completesJob`: it has more to do after its "last" write.
+      await withSyncWrite(work.tenantId, (tx) => tx.query('SELECT 1'), service.web.pool, { completesJob: true });
+      return { continue: true as const };
     });
   worker = startWorker({
     pool: service.web.pool,
@@ -95,6 +110,33 @@ describe('subject leases and fencing', { timeout: 60_000 }, () => {
     // The stale job neither completed nor failed the row: it belongs to whoever claimed it last.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await statusOf(stale.eventId)).toBe('processing');
+  });
+
+  it("commits the job's completion with its last write of sync state, not after the handler", async () => {
+    const done = event('test.result', `s4:appointment:${randomUUID()}`);
+    await writer.write([done]);
+    await waitFor(async () => statusAfterLastWrite.get(done.eventId), 'the last write');
+    expect(statusAfterLastWrite.get(done.eventId)).toBe('done');
+    expect(await statusOf(done.eventId)).toBe('done');
+  });
+
+  it('fails and reopens a job whose handler completed it and then asked to continue, so nothing is lost', async () => {
+    const continuing = event('test.continuing', `s4:appointment:${randomUUID()}`);
+    await writer.write([continuing]);
+    await waitFor(async () => (continuingRuns.get(continuing.subject) ?? 0) > 1 || undefined, 'the retry', 30_000);
+    await waitFor(async () => (await statusOf(continuing.eventId)) === 'done' || undefined, 'the retry to finish');
+    const failures = await withTenant(
+      'acme',
+      async (tx) =>
+        (
+          await tx.query<{ reason: string }>(
+            `SELECT reason FROM journal WHERE correlation_id = $1 AND outcome = 'failed'`,
+            [continuing.correlationId],
+          )
+        ).rows,
+      service.web.pool,
+    );
+    expect(failures).toEqual([{ reason: 'INTERNAL' }]);
   });
 
   it('lets the current holder write, and refuses a token that was never current', async () => {
