@@ -203,14 +203,16 @@ export async function sweepStaleRows(
 }
 
 /**
- * Makes the caller the subject's current holder: a new fencing token from the sequence. Call first
+ * Makes the caller the subject's current holder: a new fencing token from the sequence (claimed_at
+ * moves only when an hour old, as in tandem_claim_subject, migration 020). Call first
  * in the claim's transaction — it waits for a fenced write of the previous holder to commit, and
  * from then on that holder's writes are refused (migrations/009_subject_fences.sql).
  */
 export async function takeFence(tx: Tx, tenantId: string, subject: string): Promise<number> {
   const { rows } = await tx.query<{ token: string }>(
     `INSERT INTO subject_fences (tenant_id, subject, token) VALUES ($1, $2, nextval('subject_fence_token'))
-     ON CONFLICT (tenant_id, subject) DO UPDATE SET token = EXCLUDED.token, claimed_at = now()
+     ON CONFLICT (tenant_id, subject) DO UPDATE SET token = EXCLUDED.token,
+       claimed_at = CASE WHEN subject_fences.claimed_at < now() - interval '1 hour' THEN now() ELSE subject_fences.claimed_at END
      RETURNING token`,
     [tenantId, subject],
   );

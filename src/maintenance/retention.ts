@@ -60,7 +60,8 @@ export async function runRetention(pool: Pool, options: RetentionOptions): Promi
     );
   }
 
-  // A fence only matters while a job may still hold its subject; every claim writes a fresh one.
+  // A fence only matters while a job may still hold its subject; every claim writes a fresh token
+  // (and a claimed_at at most an hour old, migration 020).
   const fences = await inBatches(() => deleteUnclaimedFences(pool, batchSize), batchSize, deadline);
   if (inbox || journal || fences) logger.info({ inbox, journal, fences }, 'retention removed old rows');
   return { inbox, journal, fences };

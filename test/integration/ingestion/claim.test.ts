@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimSubject, claimSubjectAlone, completionStatement } from '../../../src/inbox/inbox-repository.js';
 import { writeJournal } from '../../../src/journal/journal.js';
 import { runFenced, type JobCompletion } from '../../../src/store/fence.js';
-import { withSyncWrite, withSystemScope, withTenant } from '../../../src/store/transaction.js';
+import { withSyncWrite, withSystemScope, withTenant, type Tx } from '../../../src/store/transaction.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 
 // The worker's claim as one statement (tandem_claim_subject): it takes the subject's fence and its
@@ -68,6 +68,59 @@ describe('claiming a subject in one statement', () => {
     const second = await claimSubjectAlone(db.pool, 'acme', subject, waiting);
     expect(second!.token).toBeGreaterThan(first!.token);
     expect(await fenceToken(subject)).toBe(second?.token);
+  });
+
+  it('moves claimed_at only when an hour old, so a repeated claim changes no indexed column and stays a HOT update', async () => {
+    const subject = 's4:appointment:0b7d6c1e-0000-4000-8000-000000000011';
+    const claimedAt = (at: string) =>
+      withSystemScope(async (tx) => {
+        await tx.query(
+          `INSERT INTO subject_fences (tenant_id, subject, token, claimed_at) VALUES ('acme', $1, nextval('subject_fence_token'), now() - $2::interval)
+           ON CONFLICT (tenant_id, subject) DO UPDATE SET claimed_at = EXCLUDED.claimed_at`,
+          [subject, at],
+        );
+      }, db.pool);
+    const fence = () =>
+      withTenant(
+        'acme',
+        async (tx) =>
+          (
+            await tx.query<{ token: number; age: number }>(
+              `SELECT token, extract(epoch FROM now() - claimed_at)::int AS age FROM subject_fences WHERE subject = $1`,
+              [subject],
+            )
+          ).rows[0]!,
+        db.pool,
+      );
+    await claimedAt('10 minutes');
+    const before = await fence();
+    const id = await insertRow(subject, 'h-1', { status: 'pending', workerDeaths: 0 });
+    // The backend's counts of updates not yet reported, read around the claim in one transaction.
+    const updates = async (tx: Tx) =>
+      (
+        await tx.query<{ all: number; hot: number }>(
+          `SELECT pg_stat_get_xact_tuples_updated('subject_fences'::regclass)::int AS all,
+                  pg_stat_get_xact_tuples_hot_updated('subject_fences'::regclass)::int AS hot`,
+        )
+      ).rows[0]!;
+    const counted = await withTenant(
+      'acme',
+      async (tx) => {
+        const start = await updates(tx);
+        await claimSubject(tx, 'acme', subject, id);
+        const end = await updates(tx);
+        return { all: end.all - start.all, hot: end.hot - start.hot };
+      },
+      db.pool,
+    );
+    expect(counted).toEqual({ all: 1, hot: 1 });
+    const after = await fence();
+    expect(after.token).toBeGreaterThan(before.token);
+    expect(after.age).toBeGreaterThanOrEqual(600 - 5);
+    // An hour old: the claim marks the subject as claimed now, so retention (a day unclaimed) keeps it.
+    await claimedAt('2 hours');
+    await claimSubjectAlone(db.pool, 'acme', subject, id);
+    expect((await fence()).age).toBeLessThan(60);
   });
 
   it('counts a death for a row left processing and hands it on below the cap', async () => {
