@@ -476,13 +476,24 @@ export class S4Client {
     return fresh;
   }
 
+  /**
+   * Deleting an activity that is already gone succeeds, as deleting a missing Exchange item does
+   * (the connectors' delete is idempotent): what the caller wanted holds. It happens when the
+   * activity is deleted in S/4 between Tandem's read and its delete — a user removing the
+   * appointment on both sides at once — and made the Outlook delete's event a dead letter.
+   */
   private async deleteActivity(kind: ActivityKind<unknown, never, never>, uuid: string, etag: string): Promise<void> {
-    await this.http.request({
-      method: 'DELETE',
-      path: `${kind.root}/${kind.set}(guid'${assertGuid(uuid)}')`,
-      ifMatch: etag,
-      operation: `delete ${kind.label}`,
-    });
+    try {
+      await this.http.request({
+        method: 'DELETE',
+        path: `${kind.root}/${kind.set}(guid'${assertGuid(uuid)}')`,
+        ifMatch: etag,
+        operation: `delete ${kind.label}`,
+      });
+    } catch (error) {
+      if (error instanceof TandemError && error.code === 'S4_NOT_FOUND') return;
+      throw error;
+    }
   }
 
   private async findByExternalReference<T>(kind: ActivityKind<T, never, never>, reference: string): Promise<T[]> {
