@@ -107,6 +107,9 @@ export function registerSyncHandlers(
         await inReachableMailbox(environment, mailbox, () => runSeriesWindow(environment, mailbox));
       })
       .register(INBOX_EVENT_TYPES.initialLoad, async (work) => {
+        // An initial load follows a change of its user (added, enabled, moved) that a cached tenant
+        // context may predate: one cached with the user still disabled planned nothing for them.
+        deps.contexts.invalidate(work.tenantId);
         const { environment, mailbox } = await mailboxOf(work, subjectOf(work, 'initialLoad').mailboxId);
         // A refused mailbox loads nothing now; the access probe queues the load again once access is granted.
         let finished = true;
