@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { InboxJob, InboxJobData } from './inbox-job.js';
+import type { LeaseHolder } from '../limits/redis-semaphore.js';
 
 /**
  * Fairness between tenants (docs/operations.md "Fairness between tenants"). The BullMQ `inbox`
@@ -122,12 +123,6 @@ interface ParkedJob {
   dueAt: number;
 }
 
-/** A holder's entry in a Redis semaphore (src/limits/redis-semaphore.ts): `token` is a member of the sorted set `key`. */
-export interface SemaphoreHolder {
-  key: string;
-  token: string;
-}
-
 export interface LaneDepth {
   admitted: number;
   parked: number;
@@ -189,7 +184,7 @@ export class TenantLanes {
       id?: string | undefined;
       opts?: { priority?: number | undefined };
     },
-    alsoFree?: SemaphoreHolder,
+    alsoFree?: LeaseHolder,
   ): Promise<void> {
     if (!job.id) {
       if (alsoFree) await this.redis.zrem(alsoFree.key, alsoFree.token);
@@ -231,7 +226,7 @@ export class TenantLanes {
     return { admitted, parked };
   }
 
-  private async releaseIds(tenantId: string, lane: Lane, ids: string[], alsoFree?: SemaphoreHolder): Promise<void> {
+  private async releaseIds(tenantId: string, lane: Lane, ids: string[], alsoFree?: LeaseHolder): Promise<void> {
     const out = await this.redis.tandemLaneRelease(
       alsoFree ? 6 : 5,
       ...this.keys(tenantId, lane),
