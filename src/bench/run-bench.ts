@@ -102,6 +102,20 @@ function ewsNotification(subscriptionId: string, sequence: number): string {
 <t:ParentFolderId Id="CALENDAR"/></t:ModifiedEvent></m:Notification></m:SendNotificationResponseMessage></m:ResponseMessages></m:SendNotification></soap11:Body></soap11:Envelope>`;
 }
 
+/** A closed-loop load of CloudEvents against POST /s4/events of the server on `port`. */
+function s4EventLoad(connections: number, durationMs: number, headers: Record<string, string>) {
+  return (port: number) => (window: WindowHooks) =>
+    runLoad({
+      url: `http://127.0.0.1:${port}/s4/events`,
+      connections,
+      durationMs,
+      warmupMs: 2_000,
+      headers,
+      body: cloudEvent,
+      window,
+    });
+}
+
 async function benchIngestion(
   durationMs: number,
   connections: number,
@@ -116,16 +130,7 @@ async function benchIngestion(
   const credential = await withTenant('bench', (tx) => issueCallbackCredential(tx, 'bench', 'bench'), pool);
   const auth = `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`;
   const headers = { 'content-type': 'application/cloudevents+json', authorization: auth };
-  const load = (port: number) => (window: WindowHooks) =>
-    runLoad({
-      url: `http://127.0.0.1:${port}/s4/events`,
-      connections,
-      durationMs,
-      warmupMs: 2_000,
-      headers,
-      body: cloudEvent,
-      window,
-    });
+  const load = s4EventLoad(connections, durationMs, headers);
   // One EWS push subscription per connection: Exchange sends a subscription's pushes one after the
   // other (the next after our answer), so concurrency comes from many mailboxes, as in production.
   const subscriptions = await withTenant(
@@ -245,16 +250,7 @@ async function benchEdge(durationMs: number, connections: number): Promise<EdgeF
     'content-type': 'application/cloudevents+json',
     authorization: `Basic ${Buffer.from(`${EDGE_USER}:${EDGE_PASSWORD}`).toString('base64')}`,
   };
-  const s4 = (port: number) => (window: WindowHooks) =>
-    runLoad({
-      url: `http://127.0.0.1:${port}/s4/events`,
-      connections,
-      durationMs,
-      warmupMs: 2_000,
-      headers,
-      body: cloudEvent,
-      window,
-    });
+  const s4 = s4EventLoad(connections, durationMs, headers);
   const ews = (port: number) => (window: WindowHooks) =>
     runLoad({
       url: `http://127.0.0.1:${port}/ews/notifications/token`,
