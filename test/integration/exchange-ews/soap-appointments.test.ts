@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { NodeXhrApi } from '../../../src/connectors/exchange/ews/node-xhr.js';
 import type { MailboxConnector } from '../../../src/connectors/exchange/mailbox-connector.js';
 import type { AppointmentDraft, TaskDraft } from '../../../src/connectors/exchange/types.js';
 import type { FaultRuleInput } from '../../../src/emulators/ews/faults.js';
 import { isTandemError, type TandemError } from '../../../src/errors/tandem-error.js';
 import { libraryGetItems } from '../../unit/exchange-ews/library-reference.js';
-import { ALICE, stamp, startHarness, type Harness } from './support.js';
+import { ALICE, recordExchanges, stamp, startHarness, type Harness } from './support.js';
 
 /**
  * Appointments created and read with the SOAP Tandem writes itself (soap-appointments.ts), against
@@ -15,20 +14,15 @@ import { ALICE, stamp, startHarness, type Harness } from './support.js';
 
 let h: Harness;
 let connector: MailboxConnector;
-const exchanged: Array<{ request: string; answer: string }> = [];
-const originalXhr = NodeXhrApi.prototype.xhr;
+const recording = recordExchanges();
+const { exchanged } = recording;
 
 beforeAll(async () => {
   h = await startHarness('ews-soap-appointments');
   connector = h.connector({}, { retry: { maxAttempts: 1 } });
-  NodeXhrApi.prototype.xhr = async function recorded(this: NodeXhrApi, request) {
-    const answer = await originalXhr.call(this, request);
-    exchanged.push({ request: request.data ?? '', answer: answer.responseText });
-    return answer;
-  };
 });
 afterAll(async () => {
-  NodeXhrApi.prototype.xhr = originalXhr;
+  recording.restore();
   await h.close();
 });
 beforeEach(() => {

@@ -8,7 +8,6 @@ import {
   SyncFolderItemsScope,
   WellKnownFolderName,
 } from '../../../src/connectors/exchange/ews/ews-lib.js';
-import { NodeXhrApi } from '../../../src/connectors/exchange/ews/node-xhr.js';
 import { normalizeEwsError } from '../../../src/connectors/exchange/ews/normalize-ews-error.js';
 import { soapBody, distinguishedFolder, folderById } from '../../../src/connectors/exchange/ews/soap-xml.js';
 import { changePageFromXml, syncFolderItemsRequest } from '../../../src/connectors/exchange/ews/soap-sync.js';
@@ -17,7 +16,7 @@ import type { MailboxConnector } from '../../../src/connectors/exchange/mailbox-
 import type { ChangePage, TaskDraft } from '../../../src/connectors/exchange/types.js';
 import { isTandemError, type TandemError } from '../../../src/errors/tandem-error.js';
 import { recordingService } from '../../unit/exchange-ews/library-reference.js';
-import { ALICE, stamp, startHarness, type Harness } from './support.js';
+import { ALICE, recordExchanges, stamp, startHarness, type Harness } from './support.js';
 
 /**
  * SyncFolderItems written and read by Tandem (soap-sync.ts) against what ews-javascript-api sends
@@ -27,25 +26,22 @@ import { ALICE, stamp, startHarness, type Harness } from './support.js';
 
 let h: Harness;
 let connector: MailboxConnector;
-const answers: string[] = [];
-const originalXhr = NodeXhrApi.prototype.xhr;
+const recording = recordExchanges();
+/** The SyncFolderItems answers recorded in this test, in order. */
+const answers = () =>
+  recording.exchanged.filter((entry) => entry.request.includes('<m:SyncFolderItems>')).map((entry) => entry.answer);
 
 beforeAll(async () => {
   h = await startHarness('ews-soap-sync');
   connector = h.connector({}, { retry: { maxAttempts: 1 } });
-  NodeXhrApi.prototype.xhr = async function recorded(this: NodeXhrApi, request) {
-    const answer = await originalXhr.call(this, request);
-    if ((request.data ?? '').includes('<m:SyncFolderItems>')) answers.push(answer.responseText);
-    return answer;
-  };
 });
 afterAll(async () => {
-  NodeXhrApi.prototype.xhr = originalXhr;
+  recording.restore();
   await h.close();
 });
 beforeEach(() => {
   h.emulator.reset();
-  answers.length = 0;
+  recording.exchanged.length = 0;
 });
 
 /** The page the library's path builds from an answer. */
@@ -70,7 +66,7 @@ async function expectReadAlike(page: ChangePage, answer: string): Promise<void> 
 
 /** What the library sends for a folder and state, as the library's path calls it. */
 async function libraryRequest(folder: unknown, syncState: string | undefined, impersonate = true): Promise<string> {
-  const { service, sent } = recordingService(answers[0] ?? EMPTY, { impersonate });
+  const { service, sent } = recordingService(answers()[0] ?? EMPTY, { impersonate });
   await service.SyncFolderItems(
     folder as never,
     new PropertySet(BasePropertySet.IdOnly),
@@ -129,7 +125,7 @@ describe('SyncFolderItems written and read by Tandem', () => {
     const first = await connector.changesSince(ALICE, 'task', undefined);
     expect(new Set(first.created)).toEqual(new Set(created.map((item) => item.id)));
     expect(first.moreAvailable).toBe(false);
-    await expectReadAlike(first, answers.at(-1)!);
+    await expectReadAlike(first, answers().at(-1)!);
 
     const item = (await connector.getItem(ALICE, 'task', created[0]!.id))!;
     const written = await connector.updateItem(ALICE, 'task', item, { subject: 'changed' }, stamp('a', 'h2'));
@@ -137,7 +133,7 @@ describe('SyncFolderItems written and read by Tandem', () => {
     const next = await connector.changesSince(ALICE, 'task', first.syncState);
     expect(next).toMatchObject({ updated: [created[0]!.id], deleted: [created[1]!.id], created: [] });
     expect(next.changeKeys).toEqual({ [created[0]!.id]: written.changeKey });
-    await expectReadAlike(next, answers.at(-1)!);
+    await expectReadAlike(next, answers().at(-1)!);
   });
 
   it('pages past 512 changes with the same flags as the library', async () => {
@@ -150,11 +146,11 @@ describe('SyncFolderItems written and read by Tandem', () => {
     const first = await connector.changesSince(ALICE, 'task', undefined);
     expect(first.created).toHaveLength(512);
     expect(first.moreAvailable).toBe(true);
-    await expectReadAlike(first, answers.at(-1)!);
+    await expectReadAlike(first, answers().at(-1)!);
     const rest = await connector.changesSince(ALICE, 'task', first.syncState);
     expect(rest.created).toHaveLength(8);
     expect(rest.moreAvailable).toBe(false);
-    await expectReadAlike(rest, answers.at(-1)!);
+    await expectReadAlike(rest, answers().at(-1)!);
   }, 60_000);
 
   it('tracks the Tandem contacts folder by its id', async () => {
@@ -166,7 +162,7 @@ describe('SyncFolderItems written and read by Tandem', () => {
     );
     const page = await connector.changesSince(ALICE, 'contact', undefined);
     expect(page.created).toEqual([contact.id]);
-    await expectReadAlike(page, answers.at(-1)!);
+    await expectReadAlike(page, answers().at(-1)!);
   });
 
   it('turns an invalid sync state into the error the library path gives', async () => {
@@ -174,9 +170,9 @@ describe('SyncFolderItems written and read by Tandem', () => {
       .changesSince(ALICE, 'task', 'bm90IGEgc3luYyBzdGF0ZQ==')
       .catch((e: unknown) => e)) as TandemError;
     expect(isTandemError(error, 'EXCHANGE_INVALID_SYNC_STATE')).toBe(true);
-    const library = await libraryPage(answers.at(-1)!).catch((e: unknown) => normalizeEwsError(e));
+    const library = await libraryPage(answers().at(-1)!).catch((e: unknown) => normalizeEwsError(e));
     expect(library).toMatchObject({ code: error.code, details: error.details });
-    expect(() => changePageFromXml(soapBody(answers.at(-1)!))).toThrow(error.message);
+    expect(() => changePageFromXml(soapBody(answers().at(-1)!))).toThrow(error.message);
   });
 });
 

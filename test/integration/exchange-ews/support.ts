@@ -4,6 +4,7 @@ import { createEwsConnector, type EwsConnectorDeps } from '../../../src/connecto
 import type { EwsEnvironment } from '../../../src/connectors/exchange/ews/service-factory.js';
 import type { MailboxConnector } from '../../../src/connectors/exchange/mailbox-connector.js';
 import { uniqueRedisPrefix } from '../../support/database.js';
+import { NodeXhrApi } from '../../../src/connectors/exchange/ews/node-xhr.js';
 
 export const ALICE = { smtpAddress: 'alice@demo.example' };
 export const BOB = { smtpAddress: 'bob@demo.example' };
@@ -72,3 +73,23 @@ export async function startHarness(label: string): Promise<Harness> {
 }
 
 export const stamp = (s4Key: string, hash = 'h1') => ({ s4Key, hash });
+
+/**
+ * Records every EWS request body and answer text that goes through the connectors' transport
+ * (NodeXhrApi), until `restore`: what tests compare with ews-javascript-api's reading of the same answers.
+ */
+export function recordExchanges(): { exchanged: Array<{ request: string; answer: string }>; restore(): void } {
+  const exchanged: Array<{ request: string; answer: string }> = [];
+  const originalXhr = NodeXhrApi.prototype.xhr;
+  NodeXhrApi.prototype.xhr = async function recorded(this: NodeXhrApi, request) {
+    const answer = await originalXhr.call(this, request);
+    exchanged.push({ request: request.data ?? '', answer: answer.responseText });
+    return answer;
+  };
+  return {
+    exchanged,
+    restore: () => {
+      NodeXhrApi.prototype.xhr = originalXhr;
+    },
+  };
+}
