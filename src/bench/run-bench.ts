@@ -15,6 +15,7 @@ import { activateSubscription, createPendingSubscription } from '../subscription
 import { runLoad, runOpenLoop, type LoadResult, type OpenLoopResult, type WindowHooks } from './load.js';
 import { cpuOf, processCpuMs, type CpuPerOperation } from './cpu.js';
 import { benchDatabaseUrl, benchSync, recreateDatabase, type SyncFigures } from './sync-bench.js';
+import { benchFloor, type FloorFigures } from './floor-bench.js';
 import { benchFairness, type FairnessFigures } from './fairness-bench.js';
 import { benchRedisOutage, type OutageMode, type RedisOutageFigures } from './redis-outage-bench.js';
 import { freePort } from '../runtime/free-port.js';
@@ -303,11 +304,29 @@ function cpuTable(figures: CpuPerOperation[]): string[] {
   ];
 }
 
+/** The floor and the unit costs (src/bench/floor-bench.ts), as a paragraph and a table. */
+function floorSection(floor: FloorFigures): string[] {
+  const { roundTripUs: us } = floor;
+  return [
+    `Floor (src/bench/floor-bench.ts, ${floor.operations} operations, 8 in flight): one S/4 read (JSON), one EWS CreateItem (prebuilt SOAP) and one Postgres write transaction over node:http keep-alive cost the client **${floor.floorMs} ms** of CPU per operation; the worker's target is twice that. Client CPU per round trip:`,
+    '',
+    '| round trip | client CPU µs |',
+    '|---|---|',
+    `| Postgres statement (prepared, one connection per lane) | ${us.postgresStatement} |`,
+    `| Redis script (EVALSHA) | ${us.redisScript} |`,
+    `| S/4 read, node:http + JSON.parse | ${us.s4ReadPlain} |`,
+    `| S/4 read, Tandem's connector (Cloud SDK, mapping) | ${us.s4ReadConnector} |`,
+    `| EWS CreateItem, node:http, prebuilt SOAP | ${us.ewsCreatePlain} |`,
+    '',
+  ];
+}
+
 /** The headline lines every run prints, in a fixed wording so runs can be compared (and grepped). */
 function headline(
   ingestion: IngestionFigures | undefined,
   sync: SyncFigures | undefined,
   fairness?: FairnessFigures,
+  floor?: FloorFigures,
 ): string[] {
   return [
     ...(fairness
@@ -316,6 +335,7 @@ function headline(
         ]
       : []),
     ...(sync ? [`worker CPU per sync operation: ${cpuOf(sync.burst.cpu, 'worker') ?? 'n/a'} ms`] : []),
+    ...(floor ? [`floor CPU per sync operation: ${floor.floorMs} ms`] : []),
     ...(ingestion
       ? [
           `web CPU per accepted event: ${ingestion.durable.cpuMsPerRequest} ms (bare: ${ingestion.bare.cpuMsPerRequest} ms)`,
@@ -394,8 +414,11 @@ export async function runBench(args: string[]): Promise<void> {
       note: { type: 'string' },
     },
   });
-  if (values.only !== undefined && !['ingestion', 'edge', 'sync', 'fairness', 'redis-outage'].includes(values.only))
-    throw new Error(`--only takes ingestion, edge, sync, fairness or redis-outage, not "${values.only}"`);
+  if (
+    values.only !== undefined &&
+    !['ingestion', 'edge', 'sync', 'floor', 'fairness', 'redis-outage'].includes(values.only)
+  )
+    throw new Error(`--only takes ingestion, edge, sync, floor, fairness or redis-outage, not "${values.only}"`);
   if (!['kill', 'hang'].includes(values['outage-mode']))
     throw new Error(`--outage-mode takes kill or hang, not "${values['outage-mode']}"`);
   const durationMs = Number(values.seconds) * 1000;
@@ -430,6 +453,10 @@ export async function runBench(args: string[]): Promise<void> {
     ? await benchIngestion(durationMs, connections, Number(values['open-loop-rate']))
     : undefined;
   const edge = values.only === 'edge' ? await benchEdge(durationMs, connections) : undefined;
+  // The floor runs beside every sync run: the worker's target is twice it, on the same machine and day.
+  const runFloor = runSync || values.only === 'floor';
+  if (runFloor) process.stderr.write("floor: one sync operation's remote work, and one round trip of each kind\n");
+  const floor = runFloor ? await benchFloor() : undefined;
   if (runSync) process.stderr.write('sync: 50 events/s steady, then a burst\n');
   const sync = runSync
     ? await benchSync({
@@ -446,7 +473,7 @@ export async function runBench(args: string[]): Promise<void> {
     '',
     ...(values.note ? [`_${values.note}_`, ''] : []),
     '```',
-    ...headline(ingestion, sync, fairness),
+    ...headline(ingestion, sync, fairness, floor),
     ...(edge
       ? [
           `edge CPU per S/4 event without storage: ${edge.edge.cpuMsPerRequest} ms (bare: ${edge.bare.cpuMsPerRequest} ms)`,
@@ -490,6 +517,7 @@ export async function runBench(args: string[]): Promise<void> {
           '',
         ]
       : []),
+    ...(floor ? floorSection(floor) : []),
     ...(sync
       ? [
           'End to end (web + worker + EWS and S/4 emulators on loopback, each its own process), S/4 event accepted → item in the mailbox:',
