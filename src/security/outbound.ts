@@ -200,12 +200,25 @@ function guardConnection<A extends http.Agent>(agent: A, secure: boolean, policy
   return agent;
 }
 
+/**
+ * How long a kept-alive socket may sit idle in an agent's pool (ms), unless the caller sets
+ * `timeout`. Servers close idle keep-alive connections (Node's own after 5 s, announced as
+ * `Keep-Alive: timeout=5`; IIS, ICM and proxies after their own limits): a request written onto a
+ * socket the server is closing at that moment fails with ECONNRESET, and a write (CreateItem, an
+ * S/4 POST) is not retried. Node's Agent honours the server's announced timeout (less one second)
+ * only when the agent has a timeout of its own, which a plain `new Agent({ keepAlive: true })`
+ * has not — so every agent gets one, the value Node's global agent uses. On a socket in use the
+ * timeout only emits an event (request deadlines are set per request); the agent closes it only
+ * while idle.
+ */
+export const IDLE_SOCKET_TIMEOUT_MS = 5_000;
+
 /** An https.Agent whose every connection obeys the outbound policy. */
 export function guardedHttpsAgent(
   options: https.AgentOptions = {},
   policy: () => OutboundPolicy = outboundPolicy,
 ): https.Agent {
-  return guardConnection(new https.Agent(options), true, policy);
+  return guardConnection(new https.Agent({ timeout: IDLE_SOCKET_TIMEOUT_MS, ...options }), true, policy);
 }
 
 /** An http.Agent for plain http: allowed only in dev mode (emulators). */
@@ -213,7 +226,7 @@ export function guardedHttpAgent(
   options: http.AgentOptions = {},
   policy: () => OutboundPolicy = outboundPolicy,
 ): http.Agent {
-  return guardConnection(new http.Agent(options), false, policy);
+  return guardConnection(new http.Agent({ timeout: IDLE_SOCKET_TIMEOUT_MS, ...options }), false, policy);
 }
 
 /**

@@ -161,3 +161,42 @@ describe('outbound policy: agents check the address they connect to', () => {
     expect(connections).toBe(1);
   });
 });
+
+describe('outbound agents: idle keep-alive sockets', () => {
+  // Node's http server closes an idle keep-alive connection after keepAliveTimeout and announces
+  // it (`Keep-Alive: timeout=N`, RFC 9110 §7.6.1 / the Keep-Alive header of HTTP/1.1 practice).
+  // A client that reuses the socket as the server closes it gets ECONNRESET on a write that must
+  // not be retried; the agent must drop the socket first, one second before the announced time.
+  let server: http.Server;
+  let port: number;
+  let serverSideClosed = 0;
+  beforeAll(async () => {
+    server = http.createServer((_req, res) => res.end('ok'));
+    server.keepAliveTimeout = 3_000;
+    server.on('connection', (socket) => socket.on('close', () => serverSideClosed++));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as net.AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('closes an idle socket before the server announced it would (timeout=3 → gone within ~2 s)', async () => {
+    const agent = guardedHttpAgent({ keepAlive: true }, () => dev);
+    const answer = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      http
+        .get(`http://127.0.0.1:${port}/`, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res));
+        })
+        .on('error', reject);
+    });
+    expect(answer.headers['keep-alive']).toBe('timeout=3');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(Object.values(agent.freeSockets).flat()).toHaveLength(1);
+    serverSideClosed = 0;
+    // After 2.5 s: past the client's limit (3 s announced less 1 s), before the server's own 3 s.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(Object.values(agent.freeSockets).flat()).toHaveLength(0);
+    expect(serverSideClosed).toBe(1);
+    agent.destroy();
+  });
+});
