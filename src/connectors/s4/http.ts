@@ -6,13 +6,14 @@ import {
   serviceToken,
   type HttpDestinationOrFetchOptions,
 } from '@sap-cloud-sdk/connectivity';
-import { executeHttpRequest, type HttpResponse } from '@sap-cloud-sdk/http-client';
+import { buildHttpRequestConfigWithOrigin, execute, type HttpResponse } from '@sap-cloud-sdk/http-client/internal';
 import { circuitBreaker, retry, timeout, type Middleware } from '@sap-cloud-sdk/resilience';
 import { TandemError } from '../../errors/tandem-error.js';
 import { logger } from '../../logging/logger.js';
 import { guardedHttpAgent, guardedHttpsAgent, outboundPolicy } from '../../security/outbound.js';
 import { toS4Error } from './errors.js';
 import { applySdkPatches } from './sdk-patches.js';
+import { sendS4Request } from './transport.js';
 import type { S4Target } from './types.js';
 
 applySdkPatches();
@@ -142,9 +143,10 @@ export class S4Http {
       headers['content-type'] = 'application/json';
     if (options.ifMatch !== undefined) headers['if-match'] = options.ifMatch;
     try {
-      const response = await executeHttpRequest(
+      // The SDK's executeHttpRequest, with its last step (axios) replaced where node:http suffices (transport.ts).
+      const response = await execute(sendS4Request)(
         await this.destination(),
-        {
+        buildHttpRequestConfigWithOrigin({
           method: options.method === 'MERGE' ? 'post' : (options.method.toLowerCase() as 'get'),
           url,
           headers: options.method === 'MERGE' ? { ...headers, 'x-http-method': 'MERGE' } : headers,
@@ -163,7 +165,7 @@ export class S4Http {
           maxContentLength: S4_MAX_RESPONSE_BYTES,
           maxRedirects: 0,
           ...(this.agents ?? {}),
-        } as never,
+        } as never),
         { fetchCsrfToken: !isRead },
       );
       return response;

@@ -2,9 +2,11 @@ import http from 'node:http';
 import https from 'node:https';
 import { alwaysSubscriber, getDestinationFromDestinationService, serviceToken } from '@sap-cloud-sdk/connectivity';
 import { executeHttpRequest } from '@sap-cloud-sdk/http-client';
+import { buildHttpRequestConfigWithOrigin, execute } from '@sap-cloud-sdk/http-client/internal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBtpEmulator, type BtpEmulator } from '../../../src/emulators/btp/index.js';
 import { startS4Emulator, type S4Emulator } from '../../../src/emulators/s4/index.js';
+import { sendS4Request } from '../../../src/connectors/s4/transport.js';
 
 /**
  * The BTP emulator against the real clients: the SAP Cloud SDK (destination lookup, connectivity
@@ -145,24 +147,45 @@ describe('Destination service REST API, "Find Destination" (SAP Help)', () => {
 });
 
 describe('Connectivity proxy (SAP Help: Consuming the Connectivity Service, HTTP proxy for on-premise)', () => {
-  it("the Cloud SDK reaches each subscriber's own S/4 through the proxy with Proxy-Authorization and the location id", async () => {
-    for (const [zid, location, emulator] of [
-      ['sub-a', 'LOC-A', s4a],
-      ['sub-b', 'LOC-B', s4b],
-    ] as const) {
-      const destination = await getDestinationFromDestinationService({
-        destinationName: 'S4',
-        jwt: await tokenFor(zid),
-        selectionStrategy: alwaysSubscriber,
-      });
-      expect(destination?.proxyType).toBe('OnPremise');
-      const response = await executeHttpRequest(destination as never, { method: 'get', url: PARTNERS });
-      expect(response.status).toBe(200);
-      const last = btp.proxyRequests().at(-1)!;
-      expect(last).toMatchObject({ subaccountId: zid, locationId: location, status: 200 });
-      expect(last.backendUrl!.startsWith(emulator.url)).toBe(true);
-    }
-  });
+  // The SDK's own client (axios) and Tandem's S/4 transport (node:http for reads, transport.ts) alike.
+  const clients = {
+    'the Cloud SDK': (destination: unknown) =>
+      executeHttpRequest(destination as never, { method: 'get', url: PARTNERS }),
+    "Tandem's S/4 transport": (destination: unknown) =>
+      execute(sendS4Request)(
+        destination as never,
+        buildHttpRequestConfigWithOrigin({
+          method: 'get',
+          url: PARTNERS,
+          responseType: 'text',
+          maxRedirects: 0,
+        } as never),
+        { fetchCsrfToken: false },
+      ),
+  };
+  it.each(Object.keys(clients) as Array<keyof typeof clients>)(
+    "%s reaches each subscriber's own S/4 through the proxy with Proxy-Authorization and the location id",
+    async (client) => {
+      for (const [zid, location, emulator] of [
+        ['sub-a', 'LOC-A', s4a],
+        ['sub-b', 'LOC-B', s4b],
+      ] as const) {
+        const destination = await getDestinationFromDestinationService({
+          destinationName: 'S4',
+          jwt: await tokenFor(zid),
+          selectionStrategy: alwaysSubscriber,
+        });
+        expect(destination?.proxyType).toBe('OnPremise');
+        const response = await clients[client](destination);
+        expect(response.status).toBe(200);
+        const body = typeof response.data === 'string' ? JSON.parse(response.data) : response.data;
+        expect(body.d.results).toHaveLength(1);
+        const last = btp.proxyRequests().at(-1)!;
+        expect(last).toMatchObject({ subaccountId: zid, locationId: location, status: 200 });
+        expect(last.backendUrl!.startsWith(emulator.url)).toBe(true);
+      }
+    },
+  );
 
   const viaProxy = (headers: Record<string, string>) =>
     new Promise<number>((resolve, reject) => {
