@@ -1,0 +1,11 @@
+-- A link named its tenant twice as a foreign key: tenant_id → tenants, and (tenant_id, mailbox_id)
+-- → mailboxes (tenant_id, id), whose tenant_id in turn references tenants. The second implies the
+-- first: a link's tenant exists because its mailbox does, and deleting a tenant still removes its
+-- links, through the cascade to its mailboxes (ON DELETE CASCADE on both steps; offboarding deletes
+-- links in batches before that anyway, src/maintenance/retention-repository.ts).
+--
+-- The check of the first cost every link insert a FOR KEY SHARE lock on the tenant's row: one WAL
+-- record, and, while other transactions of the tenant (inbox, journal and fence inserts) hold the
+-- same lock, a new multixact. On the sync bench it was about one of the 3.5 locks on the tenant row
+-- per sync operation. The check of the mailbox (its own row, shared with that user's work only) stays.
+ALTER TABLE links DROP CONSTRAINT links_tenant_id_fkey;
