@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { TandemError } from '../errors/tandem-error.js';
 import type { Pool } from '../store/pool.js';
 import { healthRoutes } from './health/routes.js';
+import { dispatchHotPosts, hotPostsOf } from './hot-routes.js';
 import { problemHandler } from './problem.js';
 import { requestContext } from './request-context.js';
 import { securityHeaders } from './security-headers.js';
@@ -14,6 +15,11 @@ export interface AppDependencies {
   routers?: Router[];
   /** Proxies in front that append to X-Forwarded-For (TRUST_PROXY_HOPS); 0 = believe none. */
   trustProxyHops?: number;
+  /**
+   * Dispatch the routers' hot posts (the ingestion POSTs) directly rather than through Express's
+   * router walk (src/http/hot-routes.ts); on unless false, which the comparison test uses.
+   */
+  hotPosts?: boolean;
 }
 
 export function createApp(deps: AppDependencies): Express {
@@ -28,5 +34,12 @@ export function createApp(deps: AppDependencies): Express {
   for (const router of deps.routers ?? []) app.use(router);
   app.use((req, _res, next) => next(new TandemError('NOT_FOUND', `No route for ${req.method} ${req.path}`)));
   app.use(problemHandler);
+  // The health routes before them answer GET only, so a hot post is the first match for its path.
+  if (deps.hotPosts !== false)
+    dispatchHotPosts(app, {
+      before: [requestContext, securityHeaders],
+      posts: hotPostsOf(deps.routers ?? []),
+      onError: problemHandler,
+    });
   return app;
 }

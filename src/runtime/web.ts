@@ -34,7 +34,13 @@ export interface RunningWeb {
 /** Starts `web`: ingestion, admin API, cockpit, provisioning, health. Stateless; scale out. */
 export async function startWeb(
   config: Config,
-  options: { port?: number; host?: string; cockpitDirs?: string[] } = {},
+  options: {
+    port?: number;
+    host?: string;
+    cockpitDirs?: string[];
+    /** false: the ingestion POSTs go through Express's router too (see createApp). */
+    hotPosts?: boolean;
+  } = {},
 ): Promise<RunningWeb> {
   logger.level = config.logLevel;
   setOutboundPolicy(outboundPolicyOf(config));
@@ -52,6 +58,7 @@ export async function startWeb(
     pool,
     redis,
     trustProxyHops: config.trustProxyHops,
+    ...(options.hotPosts === false ? { hotPosts: false } : {}),
     routers: [
       s4EventRoutes({
         pool,

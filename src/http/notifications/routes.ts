@@ -12,6 +12,7 @@ import { withTenant } from '../../store/transaction.js';
 import type { NotificationSightings } from '../../subscriptions/notification-sightings.js';
 import { expireSubscriptionNow, retireSubscription } from '../../subscriptions/subscription-repository.js';
 import { groupBy } from '../../util/group-by.js';
+import { hotPost } from '../hot-routes.js';
 import { PreparedBody } from '../prepared-response.js';
 
 /**
@@ -44,42 +45,47 @@ function sendEws(res: express.Response, status: 'OK' | 'Unsubscribe'): void {
 export function notificationRoutes(deps: { pool: Pool; inbox: InboxWriter; sightings: NotificationSightings }): Router {
   const router = Router();
 
-  router.post('/ews/notifications/:token', express.text({ type: () => true, limit: XML_LIMIT }), async (req, res) => {
-    const subscription = await deps.sightings.subscriptionOf(String(req.params.token));
-    // Unknown or retired: tell Exchange to stop calling (EWS push has no other way to end).
-    if (!subscription || subscription.state === 'retired') {
-      sendEws(res, 'Unsubscribe');
-      return;
-    }
-    const notification = parseEwsNotification(typeof req.body === 'string' ? req.body : '');
-    if (subscription.remoteId && notification.remoteSubscriptionId !== subscription.remoteId) {
-      sendEws(res, 'Unsubscribe');
-      return;
-    }
-    const { gap } = deps.sightings.record(subscription, notification.previousWatermark, notification.lastWatermark);
-    if (!notification.heartbeat || gap) {
-      const subject = subjects.folder(subscription.mailboxId, subscription.folder);
-      const eventId = `${notification.remoteSubscriptionId}:${notification.lastWatermark ?? randomUUID()}`;
-      await deps.inbox.write([
-        {
-          tenantId: subscription.tenantId,
-          source: 'ews',
-          eventId,
-          type: INBOX_EVENT_TYPES.folderChanged,
-          subject,
-          payload: {
-            items: notification.itemIds.slice(0, 50),
-            previousWatermark: notification.previousWatermark,
-            lastWatermark: notification.lastWatermark,
-            gap,
+  hotPost(
+    router,
+    '/ews/notifications/:token',
+    express.text({ type: () => true, limit: XML_LIMIT }),
+    async (req, res) => {
+      const subscription = await deps.sightings.subscriptionOf(String(req.params.token));
+      // Unknown or retired: tell Exchange to stop calling (EWS push has no other way to end).
+      if (!subscription || subscription.state === 'retired') {
+        sendEws(res, 'Unsubscribe');
+        return;
+      }
+      const notification = parseEwsNotification(typeof req.body === 'string' ? req.body : '');
+      if (subscription.remoteId && notification.remoteSubscriptionId !== subscription.remoteId) {
+        sendEws(res, 'Unsubscribe');
+        return;
+      }
+      const { gap } = deps.sightings.record(subscription, notification.previousWatermark, notification.lastWatermark);
+      if (!notification.heartbeat || gap) {
+        const subject = subjects.folder(subscription.mailboxId, subscription.folder);
+        const eventId = `${notification.remoteSubscriptionId}:${notification.lastWatermark ?? randomUUID()}`;
+        await deps.inbox.write([
+          {
+            tenantId: subscription.tenantId,
+            source: 'ews',
+            eventId,
+            type: INBOX_EVENT_TYPES.folderChanged,
+            subject,
+            payload: {
+              items: notification.itemIds.slice(0, 50),
+              previousWatermark: notification.previousWatermark,
+              lastWatermark: notification.lastWatermark,
+              gap,
+            },
+            correlationId: eventId,
+            ...collapsingTrigger(subject, NOTIFICATION_WINDOW_MS),
           },
-          correlationId: eventId,
-          ...collapsingTrigger(subject, NOTIFICATION_WINDOW_MS),
-        },
-      ]);
-    }
-    sendEws(res, 'OK');
-  });
+        ]);
+      }
+      sendEws(res, 'OK');
+    },
+  );
 
   // Graph validation handshake: echo the token as text/plain within 10 s, on both endpoints
   // (learn.microsoft.com/graph/change-notifications-delivery-webhooks, "Notification endpoint validation").

@@ -15,6 +15,7 @@ import {
   type CloudEvent,
 } from '../../inbox/s4-event.js';
 import { recordS4Heartbeats } from '../../s4-connection/heartbeats.js';
+import { hotPost } from '../hot-routes.js';
 import { sendJson } from '../prepared-response.js';
 import type { Pool } from '../../store/pool.js';
 
@@ -75,7 +76,8 @@ export function s4EventRoutes(deps: S4EventRoutesDeps): Router {
     return tenantId;
   }
 
-  router.post(
+  hotPost(
+    router,
     '/s4/events',
     async (req, res, next) => {
       const tenantId = await authenticate(req);
