@@ -48,6 +48,8 @@ export async function serveEdge(port: number): Promise<void> {
     state: 'active',
   };
   const sightings = {
+    // As a busy subscription's lookups are: cached after the first.
+    cachedSubscriptionOf: () => subscription,
     subscriptionOf: async () => subscription,
     record: () => ({ gap: false }),
   } as unknown as NotificationSightings;

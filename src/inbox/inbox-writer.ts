@@ -3,7 +3,7 @@ import { logger } from '../logging/logger.js';
 import { inboxAccepted, inboxDuplicates, inboxEnqueueSkipped } from '../observability/metrics.js';
 import { inboxJob, type InboxEnqueuer } from '../queue/inbox-job.js';
 import type { Pool } from '../store/pool.js';
-import { GroupCommit } from '../store/group-commit.js';
+import { GroupCommit, ItemFailure } from '../store/group-commit.js';
 import type { NewInboxEvent } from './inbox-event.js';
 import { acceptInboxEvents } from './inbox-repository.js';
 import { groupBy } from '../util/group-by.js';
@@ -31,7 +31,7 @@ export interface InboxWriterOptions {
 }
 
 /** A write's outcome inside a group: one tenant's failed transaction must not fail another tenant's write. */
-type Settled = { ok: WriteResult } | { error: unknown };
+type Settled = WriteResult | ItemFailure;
 
 /**
  * Durable acceptance of events with group commit (GroupCommit): requests that arrive while a
@@ -44,7 +44,7 @@ type Settled = { ok: WriteResult } | { error: unknown };
  * (the sweeper re-enqueues).
  */
 export class InboxWriter {
-  private readonly group: GroupCommit<NewInboxEvent[], Settled>;
+  private readonly group: GroupCommit<NewInboxEvent[], WriteResult>;
   private enqueuesInFlight = 0;
   /** Rows left to the sweeper since the last time enqueueing worked (logged once per outage). */
   private leftToSweeper = 0;
@@ -60,15 +60,16 @@ export class InboxWriter {
     });
   }
 
-  /** Stores events of ONE tenant (a request never speaks for two); resolves once they are committed. */
-  async write(events: NewInboxEvent[]): Promise<WriteResult> {
-    if (events.length === 0) return { accepted: 0, duplicates: 0 };
+  /**
+   * Stores events of ONE tenant (a request never speaks for two); resolves once they are committed.
+   * Not an async function: the group commit's own promise is the answer (one promise less per request).
+   */
+  write(events: NewInboxEvent[]): Promise<WriteResult> {
+    if (events.length === 0) return Promise.resolve({ accepted: 0, duplicates: 0 });
     if (events.some((event) => event.tenantId !== events[0]!.tenantId)) {
-      throw new TandemError('INTERNAL', 'One inbox write must not mix tenants');
+      return Promise.reject(new TandemError('INTERNAL', 'One inbox write must not mix tenants'));
     }
-    const settled = await this.group.add(events);
-    if ('error' in settled) throw settled.error;
-    return settled.ok;
+    return this.group.add(events);
   }
 
   private async flush(writes: NewInboxEvent[][]): Promise<Settled[]> {
@@ -80,8 +81,8 @@ export class InboxWriter {
           tenantId,
           indexes.map((i) => writes[i]!),
         ).then(
-          (ok) => ok.map((result): Settled => ({ ok: result })),
-          (error: unknown) => indexes.map((): Settled => ({ error })),
+          (ok): Settled[] => ok,
+          (error: unknown) => indexes.map((): Settled => new ItemFailure(error)),
         );
         indexes.forEach((writeIndex, i) => {
           results[writeIndex] = settled[i]!;

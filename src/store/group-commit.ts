@@ -5,16 +5,24 @@
  * transaction serves many callers, which costs far less per call than a transaction each.
  * Each caller's promise settles with its own commit and gets its own result.
  */
+/**
+ * A commit's result for one item that failed on its own while the rest of its batch was stored
+ * (a batch spanning several transactions): that caller's promise rejects with `error`.
+ */
+export class ItemFailure {
+  constructor(readonly error: unknown) {}
+}
+
 export class GroupCommit<T, R = void> {
   private waiting: Array<{ item: T; resolve: (result: R) => void; reject: (error: unknown) => void }> = [];
   private inFlight = false;
 
   /**
-   * @param commit stores a batch and returns one result per item, in order
+   * @param commit stores a batch and returns one result (or ItemFailure) per item, in order
    * @param maxWeight bound on one batch (by `weight`, default one per item); a single heavier item still goes alone
    */
   constructor(
-    private readonly commit: (items: T[]) => Promise<R[]>,
+    private readonly commit: (items: T[]) => Promise<Array<R | ItemFailure>>,
     private readonly options: { maxWeight?: number; weight?: (item: T) => number } = {},
   ) {}
 
@@ -31,7 +39,12 @@ export class GroupCommit<T, R = void> {
     const batch = this.takeBatch();
     void this.commit(batch.map((entry) => entry.item))
       .then(
-        (results) => batch.forEach((entry, i) => entry.resolve(results[i]!)),
+        (results) =>
+          batch.forEach((entry, i) => {
+            const result = results[i]!;
+            if (result instanceof ItemFailure) entry.reject(result.error);
+            else entry.resolve(result);
+          }),
         (error: unknown) => batch.forEach((entry) => entry.reject(error)),
       )
       .finally(() => {

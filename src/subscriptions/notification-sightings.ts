@@ -64,10 +64,20 @@ export class NotificationSightings {
     this.timer.unref();
   }
 
+  /**
+   * The subscription of a token looked up within the cache time, without waiting (undefined when it
+   * must be read: subscriptionOf). A push answered from here may be up to LOOKUP_CACHE_MS late to
+   * see its subscription retired or re-targeted by another process.
+   */
+  cachedSubscriptionOf(token: string): SubscriptionRow | undefined {
+    const cached = this.lookups.get(token);
+    return cached && cached.until > Date.now() ? cached.subscription : undefined;
+  }
+
   /** The subscription a push's token belongs to (cached briefly; unknown tokens are not cached). */
   async subscriptionOf(token: string): Promise<SubscriptionRow | undefined> {
-    const cached = this.lookups.get(token);
-    if (cached && cached.until > Date.now()) return cached.subscription;
+    const cached = this.cachedSubscriptionOf(token);
+    if (cached) return cached;
     const subscription = await findSubscriptionByToken(this.pool, token);
     if (subscription) remember(this.lookups, token, { subscription, until: Date.now() + LOOKUP_CACHE_MS });
     return subscription;

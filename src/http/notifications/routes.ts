@@ -10,6 +10,7 @@ import { INBOX_EVENT_TYPES, subjects } from '../../inbox/subjects.js';
 import type { Pool } from '../../store/pool.js';
 import { withTenant } from '../../store/transaction.js';
 import type { NotificationSightings } from '../../subscriptions/notification-sightings.js';
+import type { SubscriptionRow } from '../../subscriptions/subscription-repository.js';
 import { expireSubscriptionNow, retireSubscription } from '../../subscriptions/subscription-repository.js';
 import { groupBy } from '../../util/group-by.js';
 import { hotPost } from '../hot-routes.js';
@@ -45,47 +46,51 @@ function sendEws(res: express.Response, status: 'OK' | 'Unsubscribe'): void {
 export function notificationRoutes(deps: { pool: Pool; inbox: InboxWriter; sightings: NotificationSightings }): Router {
   const router = Router();
 
-  hotPost(
-    router,
-    '/ews/notifications/:token',
-    express.text({ type: () => true, limit: XML_LIMIT }),
-    async (req, res) => {
-      const subscription = await deps.sightings.subscriptionOf(String(req.params.token));
-      // Unknown or retired: tell Exchange to stop calling (EWS push has no other way to end).
-      if (!subscription || subscription.state === 'retired') {
-        sendEws(res, 'Unsubscribe');
-        return;
-      }
-      const notification = parseEwsNotification(typeof req.body === 'string' ? req.body : '');
-      if (subscription.remoteId && notification.remoteSubscriptionId !== subscription.remoteId) {
-        sendEws(res, 'Unsubscribe');
-        return;
-      }
-      const { gap } = deps.sightings.record(subscription, notification.previousWatermark, notification.lastWatermark);
-      if (!notification.heartbeat || gap) {
-        const subject = subjects.folder(subscription.mailboxId, subscription.folder);
-        const eventId = `${notification.remoteSubscriptionId}:${notification.lastWatermark ?? randomUUID()}`;
-        await deps.inbox.write([
-          {
-            tenantId: subscription.tenantId,
-            source: 'ews',
-            eventId,
-            type: INBOX_EVENT_TYPES.folderChanged,
-            subject,
-            payload: {
-              items: notification.itemIds.slice(0, 50),
-              previousWatermark: notification.previousWatermark,
-              lastWatermark: notification.lastWatermark,
-              gap,
-            },
-            correlationId: eventId,
-            ...collapsingTrigger(subject, NOTIFICATION_WINDOW_MS),
+  /** Answers a push of `subscription` (undefined: unknown token); a promise only when it writes. */
+  function acceptEws(
+    subscription: SubscriptionRow | undefined,
+    body: unknown,
+    res: express.Response,
+  ): void | Promise<void> {
+    // Unknown or retired: tell Exchange to stop calling (EWS push has no other way to end).
+    if (!subscription || subscription.state === 'retired') return sendEws(res, 'Unsubscribe');
+    const notification = parseEwsNotification(typeof body === 'string' ? body : '');
+    if (subscription.remoteId && notification.remoteSubscriptionId !== subscription.remoteId) {
+      return sendEws(res, 'Unsubscribe');
+    }
+    const { gap } = deps.sightings.record(subscription, notification.previousWatermark, notification.lastWatermark);
+    if (notification.heartbeat && !gap) return sendEws(res, 'OK');
+    const subject = subjects.folder(subscription.mailboxId, subscription.folder);
+    const eventId = `${notification.remoteSubscriptionId}:${notification.lastWatermark ?? randomUUID()}`;
+    return deps.inbox
+      .write([
+        {
+          tenantId: subscription.tenantId,
+          source: 'ews',
+          eventId,
+          type: INBOX_EVENT_TYPES.folderChanged,
+          subject,
+          payload: {
+            items: notification.itemIds.slice(0, 50),
+            previousWatermark: notification.previousWatermark,
+            lastWatermark: notification.lastWatermark,
+            gap,
           },
-        ]);
-      }
-      sendEws(res, 'OK');
-    },
-  );
+          correlationId: eventId,
+          ...collapsingTrigger(subject, NOTIFICATION_WINDOW_MS),
+        },
+      ])
+      .then(() => sendEws(res, 'OK'));
+  }
+
+  // A plain function that returns a promise only when it waits (a subscription read, an inbox
+  // write): a thrown error or a rejected promise reaches the problem handler alike.
+  hotPost(router, '/ews/notifications/:token', express.text({ type: () => true, limit: XML_LIMIT }), (req, res) => {
+    const token = String(req.params.token);
+    const cached = deps.sightings.cachedSubscriptionOf(token);
+    if (cached) return acceptEws(cached, req.body, res);
+    return deps.sightings.subscriptionOf(token).then((subscription) => acceptEws(subscription, req.body, res));
+  });
 
   // Graph validation handshake: echo the token as text/plain within 10 s, on both endpoints
   // (learn.microsoft.com/graph/change-notifications-delivery-webhooks, "Notification endpoint validation").

@@ -1,7 +1,7 @@
-import express, { Router, type Request } from 'express';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { TandemError } from '../../errors/tandem-error.js';
 import { withLogContext } from '../../logging/logger.js';
-import type { InboxWriter } from '../../inbox/inbox-writer.js';
+import type { InboxWriter, WriteResult } from '../../inbox/inbox-writer.js';
 import type { NewInboxEvent } from '../../inbox/inbox-event.js';
 import type { CallbackCredentialVerifier } from '../../security/callback-credentials.js';
 import { bearerToken, type TokenVerifier } from '../auth/authenticate.js';
@@ -44,8 +44,12 @@ export function s4EventRoutes(deps: S4EventRoutesDeps): Router {
   const failures = deps.failures ?? new FailureLimiter();
   const tenantLimit = deps.tenantLimit;
 
-  /** See FailureLimiter for how failures are counted so that nobody can lock out someone else. */
-  async function authenticate(req: Request): Promise<string> {
+  /**
+   * The tenant of the request's callback credential. See FailureLimiter for how failures are
+   * counted so that nobody can lock out someone else. A credential verified within the cache time
+   * answers at once (no promise): that is every request of a busy sender but its first each minute.
+   */
+  function authenticate(req: Request): string | Promise<string> {
     // req.ip trusts exactly the platform's proxy hops (TRUST_PROXY_HOPS), so the caller cannot choose it.
     const address = req.ip ?? 'unknown';
     // Only per-tenant callback credentials: a bearer token would have to come from Tandem's own
@@ -67,32 +71,44 @@ export function s4EventRoutes(deps: S4EventRoutesDeps): Router {
     const recent = deps.credentials.verifiedRecently(user, password);
     if (recent) return recent;
     refuseWhileBlocked(failures.blockedFor({ address, user }));
-    const tenantId = separator > 0 ? await deps.credentials.verify(user, password) : undefined;
-    if (!tenantId) {
-      failures.recordFailure({ address, user });
-      throw new TandemError('UNAUTHENTICATED', 'Unknown or revoked callback credential');
+    if (separator <= 0) return refuse({ address, user });
+    return deps.credentials.verify(user, password).then((tenantId) => {
+      if (!tenantId) return refuse({ address, user });
+      failures.recordSuccess({ address, user });
+      return tenantId;
+    });
+  }
+
+  function refuse(attempt: { address: string; user: string }): never {
+    failures.recordFailure(attempt);
+    throw new TandemError('UNAUTHENTICATED', 'Unknown or revoked callback credential');
+  }
+
+  /** What follows authentication: the media type, then the tenant on the log lines. */
+  function admit(tenantId: string, req: Request, res: Response, next: NextFunction): void {
+    res.locals.tenantId = tenantId;
+    const contentType = (req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (contentType !== SINGLE && contentType !== BATCH) {
+      throw new TandemError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Send ${SINGLE} or ${BATCH}, not "${contentType || 'no content type'}"`,
+      );
     }
-    failures.recordSuccess({ address, user });
-    return tenantId;
+    withLogContext({ tenantId }, () => next());
   }
 
   hotPost(
     router,
     '/s4/events',
-    async (req, res, next) => {
-      const tenantId = await authenticate(req);
-      res.locals.tenantId = tenantId;
-      const contentType = (req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-      if (contentType !== SINGLE && contentType !== BATCH) {
-        throw new TandemError(
-          'UNSUPPORTED_MEDIA_TYPE',
-          `Send ${SINGLE} or ${BATCH}, not "${contentType || 'no content type'}"`,
-        );
-      }
-      withLogContext({ tenantId }, () => next());
+    // Plain functions returning a promise only when they wait: a thrown error or a rejected
+    // promise reaches the problem handler alike (Express, and the hot dispatch, forward both).
+    (req, res, next) => {
+      const tenantId = authenticate(req);
+      if (typeof tenantId === 'string') return admit(tenantId, req, res, next);
+      return tenantId.then((verified) => admit(verified, req, res, next));
     },
     express.json({ type: [SINGLE, BATCH], limit: S4_EVENTS_BODY_LIMIT, strict: false }),
-    async (req, res) => {
+    (req, res) => {
       const tenantId = res.locals.tenantId as string;
       const isBatch = (req.get('content-type') ?? '').toLowerCase().startsWith(BATCH);
       const events = parseS4EventRequest(req.body, isBatch);
@@ -109,7 +125,11 @@ export function s4EventRoutes(deps: S4EventRoutesDeps): Router {
           payload: { source: event.source, time: event.time, data: event.data },
           correlationId: event.id,
         }));
-      await recordS4Heartbeats(
+      const answer = (result: WriteResult) =>
+        sendJson(res, 202, { ...result, accepted: result.accepted + heartbeats.length });
+      // Heartbeats first, as before: a failed heartbeat write stores nothing of the request.
+      if (heartbeats.length === 0) return deps.inbox.write(inboxEvents).then(answer);
+      return recordS4Heartbeats(
         deps.pool,
         tenantId,
         heartbeats.map(({ event }) => ({
@@ -118,9 +138,9 @@ export function s4EventRoutes(deps: S4EventRoutesDeps): Router {
           time: event.time,
           data: event.data,
         })),
-      );
-      const result = await deps.inbox.write(inboxEvents);
-      sendJson(res, 202, { ...result, accepted: result.accepted + heartbeats.length });
+      )
+        .then(() => deps.inbox.write(inboxEvents))
+        .then(answer);
     },
   );
   return router;
