@@ -28,8 +28,10 @@ export function createApp(deps: AppDependencies): Express {
   // Exactly the platform's hops (the gorouter on Cloud Foundry): req.ip is the address the last
   // trusted proxy saw, never an entry the caller wrote into X-Forwarded-For (rate limits key on it).
   app.set('trust proxy', deps.trustProxyHops ?? 0);
-  app.use(requestContext);
-  app.use(securityHeaders);
+  // Every request's leading middleware, one list for Express and for the hot posts below, so a
+  // middleware added here cannot be skipped by the fast dispatch.
+  const leading = [requestContext, securityHeaders];
+  for (const middleware of leading) app.use(middleware);
   app.use(healthRoutes(deps));
   for (const router of deps.routers ?? []) app.use(router);
   app.use((req, _res, next) => next(new TandemError('NOT_FOUND', `No route for ${req.method} ${req.path}`)));
@@ -37,7 +39,7 @@ export function createApp(deps: AppDependencies): Express {
   // The health routes before them answer GET only, so a hot post is the first match for its path.
   if (deps.hotPosts !== false)
     dispatchHotPosts(app, {
-      before: [requestContext, securityHeaders],
+      before: leading,
       posts: hotPostsOf(deps.routers ?? []),
       onError: problemHandler,
     });
