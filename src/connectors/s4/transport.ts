@@ -172,9 +172,12 @@ function readAnswer(
     }
     chunks.push(chunk);
   });
-  body.on('error', (error: NodeJS.ErrnoException) =>
-    reject(new S4TransportError(error.message, error.code ?? 'ERR_BAD_RESPONSE', undefined, { cause: error })),
-  );
+  const failed = (error: NodeJS.ErrnoException) =>
+    reject(new S4TransportError(error.message, error.code ?? 'ERR_BAD_RESPONSE', undefined, { cause: error }));
+  body.on('error', failed);
+  // pipe() does not pass the source's errors on: a connection cut inside a compressed answer would
+  // otherwise leave the request waiting for the resilience timeout.
+  if (body !== res) res.on('error', failed);
   body.on('end', () => {
     const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
     const status = res.statusCode ?? 0;

@@ -200,6 +200,15 @@ describe('S/4 transport — failures in the shape axios gives them', () => {
     answer = () => undefined; // never answers
     const slow = await rejection(viaTransport({ url: base }, read('/slow', { timeout: 100 })));
     expect(slow).toMatchObject({ code: 'ECONNABORTED', message: 'timeout of 100ms exceeded', isAxiosError: true });
+    // A connection cut inside a compressed answer fails the request at once.
+    answer = (_req, res) => {
+      res.setHeader('content-encoding', 'gzip');
+      res.write(zlib.gzipSync('x'.repeat(500)).subarray(0, 20));
+      setTimeout(() => res.socket?.destroy(), 20);
+    };
+    const cut = await rejection(viaTransport({ url: base }, read('/cut', { timeout: 2_000 })));
+    expect(cut).toMatchObject({ isAxiosError: true });
+    expect(cut.code).not.toBe('ECONNABORTED');
     const refused = await rejection(viaTransport({ url: 'http://127.0.0.1:1' }, read('/')));
     expect(refused).toMatchObject({ code: 'ECONNREFUSED', isAxiosError: true });
   });
