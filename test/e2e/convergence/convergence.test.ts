@@ -79,7 +79,9 @@ async function property(options: Parameters<typeof commandSequence>[0]): Promise
     const cause =
       details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
     console.error(`convergence failed:\n${cause}\nreplay with:\n  ${replay}\nsequence: ${sequence}`);
-    throw new Error(`${fc.defaultReportMessage(details)}\n\nreplay: ${replay}\nsequence: ${sequence}`);
+    // The problems go into the thrown message too: a CI log keeps only its end, where vitest
+    // repeats the failed test's message, and fast-check's report does not include the error.
+    throw new Error(`${fc.defaultReportMessage(details)}\n\nreplay: ${replay}\nsequence: ${sequence}\n\n${cause}`);
   }
   if (minutes > 0) console.info(`convergence soak: ${details.numRuns * parallel} sequences converged`);
 }
