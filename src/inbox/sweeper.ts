@@ -51,15 +51,30 @@ export async function sweepInbox(
     logger.error({ count: poisoned }, 'inbox rows whose workers kept dying became dead letters (WORKER_DIED)');
   }
   // Concurrent calls share ioredis's pipeline: a batch costs a few round trips, not two per row.
-  await Promise.all(
-    stale.map(async (row) => {
-      // A job that failed for good but whose row was not marked (crash) would block the id; clear it.
-      const existing = await queues.inbox.getJob(inboxJobId(row.id));
-      if (existing && (await existing.isFailed())) await existing.remove();
-    }),
-  );
+  await Promise.all(stale.map(async (row) => clearDeadJob(queues.inbox, inboxJobId(row.id))));
   // Through the tenant lanes like every enqueue: a row whose job is parked stays parked (no-op).
   await queues.lanes.addBulk(stale.map((row) => inboxJob(row)));
   if (stale.length > 0) logger.info({ count: stale.length }, 'sweeper re-enqueued inbox rows');
   return stale.length;
+}
+
+/**
+ * BullMQ ignores an add whose job id it still holds, so a job that will never run again would
+ * keep its row from being queued: one that failed for good while its row was not marked (a crash),
+ * or one left in no list at all when Redis lost only some of its keys (the job's hash survived,
+ * its place in the wait list did not). Such a job is removed so the sweeper's add takes. A job
+ * still waiting, delayed or active is left alone; one whose lock is held cannot be removed and
+ * stays too (its worker is on it).
+ */
+async function clearDeadJob(queue: Queues['inbox'], jobId: string): Promise<void> {
+  const existing = await queue.getJob(jobId);
+  if (!existing) return;
+  const state = await existing.getState();
+  if (state !== 'failed' && state !== 'completed' && state !== 'unknown') return;
+  await existing.remove().catch((error: unknown) => {
+    logger.warn(
+      { err: error, jobId },
+      'sweeper could not remove a job that will not run; it tries again when the row is swept again',
+    );
+  });
 }
