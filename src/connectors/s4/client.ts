@@ -450,6 +450,24 @@ export class S4Client {
   >(kind: ActivityKind<T, never, C>, uuid: string, etag: string, changes: C): Promise<T> {
     const id = assertGuid(uuid);
     kind.validateChanges(changes);
+    try {
+      return await this.writeActivity(kind, id, etag, changes);
+    } catch (error) {
+      if (!(error instanceof TandemError && error.code === 'S4_NOT_FOUND')) throw error;
+      // Deleted in S/4 between Tandem's read and this write: the version Tandem read is gone, as
+      // with a stale ETag. Reported as that concurrent change, so reconciliation reads both sides
+      // again and decides on the delete, instead of the event becoming a dead letter (SAP Gateway
+      // answers a MERGE on a deleted entity with 404, not 412).
+      throw new TandemError('S4_ETAG_MISMATCH', `S/4 ${kind.label} ${id} was deleted while Tandem updated it`, {
+        cause: error,
+      });
+    }
+  }
+
+  private async writeActivity<
+    T extends { partners: S4Partner[]; texts: S4Text[] },
+    C extends { partners?: S4Partner[]; texts?: S4Text[] },
+  >(kind: ActivityKind<T, never, C>, id: string, etag: string, changes: C): Promise<T> {
     const entityPath = `${kind.set}(guid'${id}')`;
     const header = kind.header(changes);
     const operations: ChangesetOperation[] = [{ method: 'MERGE', path: entityPath, body: header, ifMatch: etag }];

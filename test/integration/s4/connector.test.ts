@@ -91,6 +91,13 @@ describe('S/4 connector — appointments', () => {
     expect(await client.getAppointment(created.uuid)).toBeUndefined();
     // Deleting it again (deleted in S/4 meanwhile by someone else) is not an error: it is gone.
     await expect(client.deleteAppointment(created.uuid, headerOnly.etag)).resolves.toBeUndefined();
+    // Updating it now (deleted in S/4 after Tandem read it) is a concurrent change that reconciliation
+    // reads again and decides on, as a stale ETag is — S4_NOT_FOUND would make the event a dead letter.
+    for (const changes of [{ subject: 'late' }, { subject: 'late', texts: [{ textType: 'A002', text: 'late' }] }]) {
+      const late = await rejection(client.updateAppointment(created.uuid, headerOnly.etag, changes));
+      expect(late.code).toBe('S4_ETAG_MISMATCH');
+      expect(late.retryable).toBe(true);
+    }
     expect(emulator.list('A_AppointmentActivityPartner').filter((p) => p.ActivityUUID === created.uuid)).toHaveLength(
       0,
     );
