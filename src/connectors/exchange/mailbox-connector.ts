@@ -23,6 +23,7 @@ import type {
  * - Reads of a missing item return `undefined`; deletes of a missing item succeed (idempotent).
  * - Writes are made without sending invitations or cancellations to anyone.
  * - A write with a stale `changeKey` throws TandemError('EXCHANGE_CONFLICT'); the engine re-reads and merges.
+ *   So does an update of an item deleted since it was read (deleted-since-read.ts).
  * - Throttling is retried inside the backend (Retry-After / BackOffMilliseconds) up to a bound, then
  *   surfaces as TandemError('EXCHANGE_THROTTLED') with `retryAfterMs`.
  * - An expired or unknown sync state throws TandemError('EXCHANGE_INVALID_SYNC_STATE'); the caller

@@ -82,6 +82,12 @@ describe('appointments', () => {
     await connector.deleteItem(ALICE, 'appointment', created.id);
     expect(await connector.getItem(ALICE, 'appointment', created.id)).toBeUndefined();
     await connector.deleteItem(ALICE, 'appointment', created.id); // idempotent
+    // Deleted in Outlook after Tandem read it: the update is a concurrent change for the engine to
+    // read again (it then sees the delete), not EXCHANGE_ITEM_NOT_FOUND, which would dead-letter.
+    const late = await connector
+      .updateItem(ALICE, 'appointment', updated, { subject: 'late' }, stamp('ACT-1', 'h3'))
+      .catch((e: unknown) => e);
+    expect(isTandemError(late, 'EXCHANGE_CONFLICT')).toBe(true);
   });
 
   it('refuses a write with a stale change key as EXCHANGE_CONFLICT', async () => {

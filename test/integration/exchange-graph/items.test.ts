@@ -130,6 +130,10 @@ describe('Graph connector against the emulator: items', () => {
     await graph.connector.deleteItem(alice, 'appointment', v1.id);
     await graph.connector.deleteItem(alice, 'appointment', v1.id);
     expect(await graph.connector.getItem(alice, 'appointment', v1.id)).toBeUndefined();
+    // An update of the deleted item is a concurrent change too (the engine reads again and sees the delete).
+    await expect(
+      graph.connector.updateItem(alice, 'appointment', v1, { subject: 'late' }, { s4Key: 'ACT-1', hash: 'h4' }),
+    ).rejects.toSatisfy((e: unknown) => isTandemError(e, 'EXCHANGE_CONFLICT'));
   });
 
   it('expands a weekly series across a DST change with original starts, and records deleted occurrences', async () => {

@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- ews-javascript-api's item classes are used through their property bags. */
 import { TandemError } from '../../../errors/tandem-error.js';
+import { updateOfReadItem } from '../deleted-since-read.js';
 import { escapeXml as x } from './xml-escape.js';
 import type {
   Appointment,
@@ -208,26 +209,31 @@ export async function updateItem<K extends ItemKind>(
   changes: Partial<DraftsByKind[K]>,
   stamp: Stamp,
 ): Promise<ItemVersion> {
-  const updated = await ctx.call(mailbox, { operation: 'UpdateItem', idempotent: true }, async (service) => {
-    // Bind only what the mapping needs (the zone, to re-state it with changed times); then put OUR
-    // ChangeKey back, so Exchange (ConflictResolution=NeverOverwrite) refuses the write if the item
-    // changed since we read it — ErrorIrresolvableConflict → EXCHANGE_CONFLICT.
-    const properties =
-      kind === 'appointment'
-        ? new PropertySet(BasePropertySet.IdOnly, [AppointmentSchema.StartTimeZone])
-        : new PropertySet(BasePropertySet.IdOnly);
-    const item = await bindItem(service, kind, version.id, properties);
-    item.Id.ChangeKey = version.changeKey;
-    const currentZone = kind === 'appointment' ? appointmentFromEws(item).timeZone : undefined;
-    applyDraft(kind, item, changes, currentZone ? { timeZone: currentZone } : undefined);
-    writeStamp(item, stamp);
-    if (kind === 'appointment') {
-      await (item as any).Update(ConflictResolutionMode.NeverOverwrite, SendInvitationsOrCancellationsMode.SendToNone);
-    } else {
-      await item.Update(ConflictResolutionMode.NeverOverwrite);
-    }
-    return { id: item.Id.UniqueId as string, changeKey: item.Id.ChangeKey as string };
-  });
+  const write = () =>
+    ctx.call(mailbox, { operation: 'UpdateItem', idempotent: true }, async (service) => {
+      // Bind only what the mapping needs (the zone, to re-state it with changed times); then put OUR
+      // ChangeKey back, so Exchange (ConflictResolution=NeverOverwrite) refuses the write if the item
+      // changed since we read it — ErrorIrresolvableConflict → EXCHANGE_CONFLICT.
+      const properties =
+        kind === 'appointment'
+          ? new PropertySet(BasePropertySet.IdOnly, [AppointmentSchema.StartTimeZone])
+          : new PropertySet(BasePropertySet.IdOnly);
+      const item = await bindItem(service, kind, version.id, properties);
+      item.Id.ChangeKey = version.changeKey;
+      const currentZone = kind === 'appointment' ? appointmentFromEws(item).timeZone : undefined;
+      applyDraft(kind, item, changes, currentZone ? { timeZone: currentZone } : undefined);
+      writeStamp(item, stamp);
+      if (kind === 'appointment') {
+        await (item as any).Update(
+          ConflictResolutionMode.NeverOverwrite,
+          SendInvitationsOrCancellationsMode.SendToNone,
+        );
+      } else {
+        await item.Update(ConflictResolutionMode.NeverOverwrite);
+      }
+      return { id: item.Id.UniqueId as string, changeKey: item.Id.ChangeKey as string };
+    });
+  const updated = await updateOfReadItem(version.id, write);
   const deleted = kind === 'appointment' ? (changes as Partial<AppointmentDraft>).deletedOccurrences : undefined;
   if (deleted && deleted.length > 0) return deleteOccurrences(ctx, mailbox, updated, deleted);
   return updated;

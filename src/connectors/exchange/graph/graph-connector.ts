@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { TandemError } from '../../../errors/tandem-error.js';
+import { updateOfReadItem } from '../deleted-since-read.js';
 import { logger as rootLogger, type Logger } from '../../../logging/logger.js';
 import type { ExchangeEnvironmentConfig, MailboxConnector } from '../mailbox-connector.js';
 import type {
@@ -320,6 +321,16 @@ class GraphConnector implements MailboxConnector {
   }
 
   async updateItem<K extends ItemKind>(
+    mailbox: MailboxAddress,
+    kind: K,
+    version: ItemVersion,
+    changes: Partial<DraftsByKind[K]>,
+    stamp: Stamp,
+  ): Promise<ItemVersion> {
+    return updateOfReadItem(version.id, () => this.writeItem(mailbox, kind, version, changes, stamp));
+  }
+
+  private async writeItem<K extends ItemKind>(
     mailbox: MailboxAddress,
     kind: K,
     version: ItemVersion,
