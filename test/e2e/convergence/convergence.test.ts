@@ -78,8 +78,7 @@ async function property(options: Parameters<typeof commandSequence>[0]): Promise
     const sequence = JSON.stringify(details.counterexample?.[0]);
     const cause =
       details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
-    console.error(`convergence failed:\n${cause}\nreplay with:\n  ${replay}\nsequence: ${sequence}`);
-    // The problems go into the thrown message too: a CI log keeps only its end, where vitest
+    // All of it in the thrown message, printed once: a CI log keeps only its end, where vitest
     // repeats the failed test's message, and fast-check's report does not include the error.
     throw new Error(`${fc.defaultReportMessage(details)}\n\nreplay: ${replay}\nsequence: ${sequence}\n\n${cause}`);
   }
