@@ -31,11 +31,31 @@ export interface WindowHooks {
   closed(): void;
 }
 
-/** Calls the hooks at the window's edges; the returned function cancels what has not fired yet. */
+/**
+ * Calls the hooks at the window's edges. The returned function ends the window when the load has
+ * finished: a window that opened but whose closing timer has not fired yet (the last answers came
+ * back before it — the timer started a little after the load's own clock) is closed now, so the
+ * caller always gets both edges; a window that never opened stays unopened.
+ */
 function scheduleWindow(hooks: WindowHooks | undefined, warmupMs: number, durationMs: number): () => void {
   if (!hooks) return () => undefined;
-  const timers = [setTimeout(() => hooks.opened(), warmupMs), setTimeout(() => hooks.closed(), warmupMs + durationMs)];
-  return () => timers.forEach(clearTimeout);
+  let state: 'waiting' | 'open' | 'closed' = 'waiting';
+  const close = () => {
+    if (state !== 'open') return;
+    state = 'closed';
+    hooks.closed();
+  };
+  const timers = [
+    setTimeout(() => {
+      state = 'open';
+      hooks.opened();
+    }, warmupMs),
+    setTimeout(close, warmupMs + durationMs),
+  ];
+  return () => {
+    timers.forEach(clearTimeout);
+    close();
+  };
 }
 
 function percentile(sorted: number[], p: number): number {

@@ -79,4 +79,28 @@ describe('open-loop load', () => {
     expect(result.p99Ms).toBeGreaterThan(100);
     // A closed loop with one connection would have sent only one request during the stall.
   });
+
+  // A bench run printed "web CPU NaN ms per event": the last answer came back before the window's
+  // closing timer fired, and the timer was cancelled with the window still open.
+  it('always closes a window it opened, even when the load ends before the closing timer', async () => {
+    server = http.createServer((request, response) => {
+      request.resume();
+      request.on('end', () => response.end('ok'));
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const edges: string[] = [];
+    // The last send is due 240 ms in, its answer is back long before the closing timer at 250 ms.
+    const result = await runOpenLoop({
+      url: `http://127.0.0.1:${port}/`,
+      ratePerSecond: 100,
+      durationMs: 200,
+      warmupMs: 50,
+      headers: {},
+      body: () => 'x',
+      window: { opened: () => edges.push('opened'), closed: () => edges.push('closed') },
+    });
+    expect(result.errors).toBe(0);
+    expect(edges).toEqual(['opened', 'closed']);
+  });
 });
