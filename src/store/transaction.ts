@@ -53,8 +53,7 @@ async function runInTransaction<T>(
   const opening = openingStatements(await needsRoleSwitch(pool), settings, fence);
   return withConnection(async (client, discard) => {
     try {
-      await client.query(opening);
-      const result = await fn(client);
+      const result = await behindOpening(client, opening, fn);
       // A job's completion goes with the COMMIT in one round trip (its statement has literals only).
       await client.query(completion ? `${completion.statement}; COMMIT` : 'COMMIT');
       if (completion) completion.committed = true;
@@ -65,6 +64,29 @@ async function runInTransaction<T>(
       throw error;
     }
   }, pool);
+}
+
+/**
+ * Sends the opening and runs `fn` without waiting for the opening's answer: on a pipelining pool
+ * (createPool) `fn`'s first statement leaves right behind it, so the pair costs one round trip
+ * instead of two — one per transaction, three per sync operation (docs/benchmarks.md,
+ * 2026-12-05). Postgres runs them in order, so `fn` still sees the context. Should the opening
+ * fail (a stale fence, SYNC_FENCED), `fn`'s statements fail only because the transaction is
+ * aborted; the opening's error is the one thrown, whether `fn` threw or swallowed its own.
+ */
+async function behindOpening<T>(client: Tx, opening: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const opened = client.query(opening);
+  // Read below, once fn has settled; until then a rejection must not count as unhandled.
+  opened.catch(() => undefined);
+  let result: T;
+  try {
+    result = await fn(client);
+  } catch (error) {
+    await opened;
+    throw error;
+  }
+  await opened;
+  return result;
 }
 
 /**
@@ -106,6 +128,8 @@ export async function withTenant<T>(
  * progress): inside a job that holds a subject, the transaction first checks that the job's
  * fencing token is still the subject's current one, and fails with SYNC_FENCED when another job
  * has claimed the subject since (this job's lease ran out). Outside a job it is withTenant.
+ * `fn` starts before the check has answered (behindOpening): it must only use `tx` — a remote call
+ * inside it could act for a job whose fence is already stale. Every caller writes rows only.
  *
  * `completesJob`: the caller's promise that this is the job's last write and that nothing follows
  * it — no remote write, no other write — before the handler returns. The transaction then also

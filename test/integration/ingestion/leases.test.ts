@@ -159,6 +159,9 @@ describe('subject leases and fencing', { timeout: 60_000 }, () => {
       withSyncWrite(
         'acme',
         async (tx) => {
+          // In flight once its first statement has answered: the transaction's opening (which takes
+          // the fence's share lock) is pipelined with that statement (behindOpening).
+          await tx.query('SELECT 1');
           void withTenant('acme', (other) => takeFence(other, 'acme', subject), service.web.pool).then(() => {
             claimedAt = Date.now();
           });
