@@ -1,4 +1,5 @@
 import { TandemError } from '../errors/tandem-error.js';
+import { logger } from '../logging/logger.js';
 import { type Queues } from '../queue/queues.js';
 import { inboxJob, inboxJobId } from '../queue/inbox-job.js';
 import type { Pool } from '../store/pool.js';
@@ -8,9 +9,16 @@ import type { InboxRow } from './inbox-event.js';
 
 /**
  * An admin's "retry" on a dead letter: reopen the row with fresh attempts and enqueue it again.
- * The enqueue happens inside the row's transaction, so when Redis is away (QUEUE_UNAVAILABLE, 503)
- * the row stays a dead letter and the admin's click visibly did nothing, rather than answering
- * with an error while the row was in fact reopened.
+ *
+ * The job is added only once the reopened row is committed. Added inside the row's transaction, a
+ * worker could take it before the commit, find nothing to claim (the committed row was still dead),
+ * and finish it — leaving the row pending until the sweeper's grace had passed (30 s).
+ *
+ * The row's transaction still talks to Redis: it removes the failed job BullMQ keeps for
+ * inspection (it would make the new add a no-op), which is also the check that Redis answers. So
+ * when Redis is away (QUEUE_UNAVAILABLE, 503) the row stays a dead letter and the admin's click
+ * visibly did nothing. Should Redis go away in the moment between that check and the add, the row
+ * is pending and the sweeper offers it again once Redis is back: nothing is lost.
  */
 export async function retryDeadLetter(
   pool: Pool,
@@ -18,16 +26,18 @@ export async function retryDeadLetter(
   tenantId: string,
   inboxId: number,
 ): Promise<InboxRow> {
-  return withTenant(
+  const row = await withTenant(
     tenantId,
     async (tx) => {
-      const row = await reviveDeadLetter(tx, inboxId);
-      if (!row) throw new TandemError('NOT_FOUND', `Inbox entry ${inboxId} is not a dead letter of this tenant`);
-      // BullMQ keeps failed jobs for inspection; the old one would make the new add a no-op.
+      const revived = await reviveDeadLetter(tx, inboxId);
+      if (!revived) throw new TandemError('NOT_FOUND', `Inbox entry ${inboxId} is not a dead letter of this tenant`);
       await (await queues.inbox.getJob(inboxJobId(inboxId)))?.remove();
-      await queues.lanes.addBulk([inboxJob(row)]);
-      return row;
+      return revived;
     },
     pool,
   );
+  await queues.lanes.addBulk([inboxJob(row)]).catch((error: unknown) => {
+    logger.warn({ err: error, inboxId }, 'a retried dead letter could not be enqueued; the sweeper offers it again');
+  });
+  return row;
 }

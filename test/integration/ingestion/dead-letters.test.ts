@@ -108,6 +108,40 @@ describe('dead letters', () => {
     await queues.close();
   });
 
+  it('enqueues a retried dead letter only once its reopened row is committed, so the worker finds it to claim', async () => {
+    const queues = createQueues(service.redis, service.prefix);
+    const eventId = randomUUID();
+    const id = await withTenant(
+      'acme',
+      async (tx) =>
+        (
+          await tx.query<{ id: number }>(
+            `INSERT INTO inbox (tenant_id, source, event_id, type, subject, payload, correlation_id, status, attempts)
+             VALUES ('acme', 's4', $1, 'test.event', $2, '{}', $1, 'dead', 8) RETURNING id`,
+            [eventId, `s4:appointment:${randomUUID()}`],
+          )
+        ).rows[0]!.id,
+      service.web.pool,
+    );
+    // What another connection (a worker's claim) sees of the row at the moment the job is added.
+    let seenAtEnqueue: string | undefined;
+    const add = queues.lanes.addBulk.bind(queues.lanes);
+    queues.lanes.addBulk = async (jobs) => {
+      seenAtEnqueue = await withTenant(
+        'acme',
+        async (tx) =>
+          (await tx.query<{ status: string }>('SELECT status FROM inbox WHERE id = $1', [id])).rows[0]!.status,
+        service.web.pool,
+      );
+      return add(jobs);
+    };
+    failNext = false;
+    await retryDeadLetter(service.web.pool, queues, 'acme', id);
+    expect(seenAtEnqueue).toBe('pending');
+    await waitFor(async () => handled.some((ids) => ids.includes(eventId)), 'the retried event to be handled');
+    await queues.close();
+  });
+
   it('coalesces many events about one subject into one handler run', async () => {
     const queues = createQueues(service.redis, service.prefix);
     const writer = new InboxWriter(service.web.pool, queues.lanes);
