@@ -138,6 +138,33 @@ export function adminApi(
   };
 }
 
+/**
+ * Waits until nothing is in flight: every EWS push subscription has delivered its mailbox's last
+ * event, S/4 has sent every event, and the inbox holds no open row. A test that then changes
+ * something knows that what follows comes from that change, not from a late echo of an earlier
+ * write (the echo of a contact Tandem created reads the partner again, and after a rename it
+ * would carry the new name before the path under test got to it).
+ */
+export async function waitForQuiet(system: RunningSystem, what = 'no work in flight'): Promise<void> {
+  await waitFor(async () => {
+    const pushing = [...system.ews.push.subscriptions.values()].some(
+      (sub) => sub.inFlight || sub.cursor < sub.mailbox.seq,
+    );
+    if (pushing || system.s4Emulator.events().some((entry) => entry.state === 'pending')) return undefined;
+    const open = await withTenant(
+      'demo',
+      async (tx) =>
+        (
+          await tx.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM inbox WHERE status IN ('pending', 'queued', 'processing')`,
+          )
+        ).rows[0]!.n,
+      system.db.pool,
+    );
+    return open === 0 || undefined;
+  }, what);
+}
+
 /** Resolves after `ms`: only to prove that nothing more happens. */
 export const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
