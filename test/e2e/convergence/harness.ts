@@ -4,7 +4,7 @@ import { dateInZone } from '../../../src/sync/time/zone.js';
 import { ews, makeService } from '../../integration/ews-emulator/support.js';
 import { waitFor } from '../../support/service.js';
 import type { RunningSystem } from '../../support/system.js';
-import { inDays, linksWhere, mailboxIdOf, settle } from '../sync/support.js';
+import { inDays, linksWhere, mailboxIdOf, openWork, settle } from '../sync/support.js';
 import {
   expectationOf,
   newModel,
@@ -557,23 +557,6 @@ export class Run {
       found.push(`${name}: the delete is not in the journal (${reasons.join(', ')})`);
     return found;
   }
-}
-
-/** Work still open anywhere: inbox rows not done, S/4 events not yet delivered. */
-export async function openWork(system: RunningSystem): Promise<{ inbox: number; dead: number; s4Events: number }> {
-  const counts = await withTenant(
-    'demo',
-    async (tx) =>
-      (
-        await tx.query<{ open: number; dead: number }>(
-          `SELECT count(*) FILTER (WHERE status IN ('pending', 'queued', 'processing'))::int AS open,
-                  count(*) FILTER (WHERE status = 'dead')::int AS dead FROM inbox`,
-        )
-      ).rows[0]!,
-    system.db.pool,
-  );
-  const s4Events = system.s4Emulator.events().filter((entry) => entry.state === 'pending').length;
-  return { inbox: counts.open, dead: counts.dead, s4Events };
 }
 
 /** The dead letters, each with what it was about and why it died (the suite's most useful failure text). */

@@ -150,19 +150,27 @@ export async function waitForQuiet(system: RunningSystem, what = 'no work in fli
     const pushing = [...system.ews.push.subscriptions.values()].some(
       (sub) => sub.inFlight || sub.cursor < sub.mailbox.seq,
     );
-    if (pushing || system.s4Emulator.events().some((entry) => entry.state === 'pending')) return undefined;
-    const open = await withTenant(
-      'demo',
-      async (tx) =>
-        (
-          await tx.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM inbox WHERE status IN ('pending', 'queued', 'processing')`,
-          )
-        ).rows[0]!.n,
-      system.db.pool,
-    );
-    return open === 0 || undefined;
+    if (pushing) return undefined;
+    const open = await openWork(system);
+    return (open.inbox === 0 && open.s4Events === 0) || undefined;
   }, what);
+}
+
+/** Work still open anywhere: inbox rows not done, S/4 events not yet delivered. */
+export async function openWork(system: RunningSystem): Promise<{ inbox: number; dead: number; s4Events: number }> {
+  const counts = await withTenant(
+    'demo',
+    async (tx) =>
+      (
+        await tx.query<{ open: number; dead: number }>(
+          `SELECT count(*) FILTER (WHERE status IN ('pending', 'queued', 'processing'))::int AS open,
+                  count(*) FILTER (WHERE status = 'dead')::int AS dead FROM inbox`,
+        )
+      ).rows[0]!,
+    system.db.pool,
+  );
+  const s4Events = system.s4Emulator.events().filter((entry) => entry.state === 'pending').length;
+  return { inbox: counts.open, dead: counts.dead, s4Events };
 }
 
 /** Resolves after `ms`: only to prove that nothing more happens. */
