@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
+import { CoalescingClient } from './coalescing-client.js';
 
 /**
  * A pg client that runs every parameterised statement as a named prepared statement, so Postgres
@@ -70,7 +71,7 @@ function named(config: unknown, values: unknown): pg.QueryConfig | undefined {
   return name ? { ...query, name, values: parameters } : undefined;
 }
 
-export class PreparingClient extends pg.Client {
+export class PreparingClient extends CoalescingClient {
   // pg's overloads cannot be restated one by one in a subclass; the arguments pass through unchanged.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override query(...args: any[]): any {
