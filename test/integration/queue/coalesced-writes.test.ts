@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRedis } from '../../../src/queue/redis.js';
+import { countRedisWrites } from '../../support/socket-writes.js';
 
 // Commands issued in one event-loop turn leave in one socket write (CoalescingRedis in
 // src/queue/redis.ts). The counts are system calls on the connection's socket; the first two tests
@@ -19,25 +20,12 @@ async function ready(connection: Redis): Promise<Redis> {
   return connection;
 }
 
-type Socket = { _write: (...a: unknown[]) => unknown; _writev?: (...a: unknown[]) => unknown };
-
-/** Counts the writes of the connection's current socket. */
-function countWrites(connection: Redis): { writes: number } {
-  const socket = connection.stream as unknown as Socket;
-  const counted = { writes: 0 };
-  const write = socket._write.bind(socket);
-  socket._write = (...a) => (counted.writes++, write(...a));
-  const writev = socket._writev?.bind(socket);
-  if (writev) socket._writev = (...a) => (counted.writes++, writev(...a));
-  return counted;
-}
-
 const key = `tandem-test:coalesced:${process.pid}:${Date.now()}`;
 
 describe('coalesced Redis writes', () => {
   it('sends the commands of one turn in one write, and each command awaited alone in its own', async () => {
     const redis = await ready(createRedis({ url, tls: false }));
-    const counted = countWrites(redis);
+    const counted = countRedisWrites(redis);
     const answers = await Promise.all([redis.set(key, '1'), redis.incr(key), redis.get(key), redis.del(key)]);
     expect(answers).toEqual(['OK', 2, '2', 1]);
     expect(counted.writes).toBe(1);
@@ -51,7 +39,7 @@ describe('coalesced Redis writes', () => {
 
   it('coalesces on duplicates too (BullMQ duplicates the connections it is given)', async () => {
     const redis = await ready(createRedis({ url, tls: false }).duplicate());
-    const counted = countWrites(redis);
+    const counted = countRedisWrites(redis);
     await Promise.all([redis.ping(), redis.ping(), redis.ping()]);
     expect(counted.writes).toBe(1);
   });
@@ -60,7 +48,7 @@ describe('coalesced Redis writes', () => {
     const redis = await ready(createRedis({ url, tls: false }));
     redis.disconnect(true);
     await new Promise((resolve) => redis.once('ready', resolve));
-    const counted = countWrites(redis);
+    const counted = countRedisWrites(redis);
     expect(await Promise.all([redis.ping(), redis.ping()])).toEqual(['PONG', 'PONG']);
     expect(counted.writes).toBe(1);
     const results = await redis.multi().set(key, 'x').get(key).del(key).exec();

@@ -2,13 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, type Pool } from '../../../src/store/pool.js';
 import { withTenant } from '../../../src/store/transaction.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { countPoolWrites, type WriteCount } from '../../support/socket-writes.js';
 
 // Statements queued in one event-loop turn leave in one socket write (src/store/coalescing-client.ts).
 // The counts below are system calls on the connection's socket: each test fails when the client
 // stops corking (the opening and the first statement then take a write each).
-
-type Counted = { writes: number };
-type Socket = { _write: (...a: unknown[]) => unknown; _writev?: (...a: unknown[]) => unknown };
 
 let db: TestDatabase;
 
@@ -20,18 +18,10 @@ afterAll(async () => {
 });
 
 /** A one-connection pool whose socket counts its writes, warmed up so setup queries are not counted. */
-async function countingPool(preparedStatements: boolean): Promise<{ pool: Pool; counted: Counted }> {
+async function countingPool(preparedStatements: boolean): Promise<{ pool: Pool; counted: WriteCount }> {
   const pool = createPool(db.url, { max: 1, preparedStatements });
   await withTenant('tenant-a', (tx) => tx.query('SELECT 1'), pool);
-  const client = await pool.connect();
-  const socket = (client as unknown as { connection: { stream: Socket } }).connection.stream;
-  client.release();
-  const counted = { writes: 0 };
-  const write = socket._write.bind(socket);
-  socket._write = (...a) => (counted.writes++, write(...a));
-  const writev = socket._writev?.bind(socket);
-  if (writev) socket._writev = (...a) => (counted.writes++, writev(...a));
-  return { pool, counted };
+  return { pool, counted: await countPoolWrites(pool) };
 }
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
