@@ -24,12 +24,35 @@ interface WireSocket {
  */
 export class CoalescingClient extends pg.Client {
   private corked = false;
+  private behind: FollowUp | undefined;
 
   // pg's overloads cannot be restated one by one in a subclass; the arguments pass through unchanged.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override query(...args: any[]): any {
     this.corkForThisTurn();
-    return (super.query as (...a: unknown[]) => unknown)(...args);
+    const result = (super.query as (...a: unknown[]) => unknown)(...args);
+    const followUp = this.behind;
+    if (followUp) {
+      this.behind = undefined;
+      followUp.send((text) => super.query(text));
+    }
+    return result;
+  }
+
+  /**
+   * Sends `text` (a simple query: literals only) right behind this client's next statement, in the
+   * same write and round trip, without waiting for that statement's answer: a transaction's COMMIT
+   * behind its last statement (commitWithNextStatement in transaction.ts). Postgres runs them in
+   * order; should the statement fail, the transaction is aborted and its COMMIT rolls back. The
+   * follow-up waits only for a statement issued after this call; `cancel` withdraws it if none came.
+   */
+  sendBehindNext(text: string): FollowUp {
+    this.behind?.cancel();
+    const followUp = new FollowUp(text, () => {
+      if (this.behind === followUp) this.behind = undefined;
+    });
+    this.behind = followUp;
+    return followUp;
   }
 
   private corkForThisTurn(): void {
@@ -43,5 +66,27 @@ export class CoalescingClient extends pg.Client {
       this.corked = false;
       uncork.call(stream);
     });
+  }
+}
+
+/** A statement waiting to be sent behind a client's next one (CoalescingClient.sendBehindNext). */
+export class FollowUp {
+  /** The follow-up's answer once it has been sent; undefined while it waits or after cancel. */
+  sent: Promise<pg.QueryResult | pg.QueryResult[]> | undefined;
+
+  constructor(
+    readonly text: string,
+    private readonly withdraw: () => void,
+  ) {}
+
+  /** Called by the client right after its next statement. */
+  send(query: (text: string) => Promise<pg.QueryResult | pg.QueryResult[]>): void {
+    this.sent = query(this.text);
+    // Read by whoever armed it; until then a rejection must not count as unhandled.
+    this.sent.catch(() => undefined);
+  }
+
+  cancel(): void {
+    this.withdraw();
   }
 }
