@@ -16,10 +16,11 @@ interface WireSocket {
  * statement are queued in the same turn, yet each still paid its own system call.
  *
  * How: the first statement of a turn corks the connection's socket and a `process.nextTick`
- * uncorks it, so what was queued in the meantime leaves in one `writev`. nextTick runs once the
- * current turn's synchronous code and the promise continuations it started have run, so an
- * answer is never waited for with its statement still held back: the cork lasts no longer than
- * the turn that issued it. Corks nest (pg corks around each extended statement itself), and each
+ * uncorks it, so what was queued in the meantime leaves in one `writev`. The tick runs as soon as
+ * the current synchronous code has finished — and, when the statement came from a promise
+ * continuation (an async function, as ours are), once the continuations queued with it have run —
+ * so no answer is ever awaited with its statement still held back: the cork never outlasts the
+ * turn that issued it. Corks nest (pg corks around each extended statement itself), and each
  * cork here is matched by exactly one uncork.
  */
 export class CoalescingClient extends pg.Client {
