@@ -21,8 +21,8 @@ export function createRedis(connection: RedisConnectionConfig, options: RedisOpt
 
 /**
  * An ioredis connection that sends the commands issued in one turn of the event loop in one socket
- * write, as the Postgres client does (src/store/coalescing-client.ts, where the why is measured):
- * the first command of a turn corks the socket and a `process.nextTick` uncorks it. ioredis writes
+ * write, as the Postgres client does (src/store/coalescing-client.ts, with what it measured to
+ * buy): the first command of a turn corks the socket and a `process.nextTick` uncorks it. ioredis writes
  * each command on its own otherwise; a BullMQ job's completion and the next job's fetch, a lock's
  * acquire and its expiry are each several commands issued together. Not ioredis's
  * `enableAutoPipelining`: that re-routes every command through a pipeline object per tick, a

@@ -10,10 +10,12 @@ interface WireSocket {
 /**
  * A pg client that sends every statement issued in one turn of the event loop in one socket write.
  *
- * Why: profiled on the sync bench (docs/benchmarks.md, 2026-12-06), a quarter of the worker's busy
- * time was pg's socket writes — one write for each simple query (a transaction's opening) and one
- * for each extended statement. With pipelining (pool.ts) a transaction's opening and its first
- * statement are queued in the same turn, yet each still paid its own system call.
+ * Why: with pipelining (pool.ts) a transaction's opening and its first statement are queued in the
+ * same turn, and the COMMIT can follow its last statement (sendBehindNext), yet each paid a socket
+ * write of its own. With this, the same for Redis and the early COMMIT, the worker makes 27 %
+ * fewer writes per sync operation, and statements that belong together travel in one packet,
+ * which is what saves time when Postgres is on another host. On loopback its CPU did not measurably change (docs/benchmarks.md,
+ * 2026-12-06 03:00–04:05).
  *
  * How: the first statement of a turn corks the connection's socket and a `process.nextTick`
  * uncorks it, so what was queued in the meantime leaves in one `writev`. The tick runs as soon as
