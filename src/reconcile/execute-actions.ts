@@ -3,7 +3,7 @@ import type { ItemKind } from '../connectors/exchange/types.js';
 import type { JournalEntry as StoredJournalEntry } from '../journal/journal.js';
 import { lastJournalEntryOf, writeJournal } from '../journal/journal.js';
 import type { Pool } from '../store/pool.js';
-import { commitWithNextStatement, withSyncWrite, type Tx } from '../store/transaction.js';
+import { withSyncWrite, type Tx } from '../store/transaction.js';
 import type { CommitSnapshot, SyncAction, Unlink } from '../sync/index.js';
 import { holdDeletion } from '../pending-deletions/pending-deletion-repository.js';
 import { deleteLink, saveLink, saveLinkWithJournal, type LinkWrite, type StoredLink } from './link-store.js';
@@ -144,15 +144,7 @@ function linkWrite(
 /** Commits the link as `creating` with its marker before the remote create (the exactly-once rule). */
 async function markCreating(scope: ExecutionScope, p: Progress, commit: CommitSnapshot<object> | undefined) {
   const write = linkWrite(scope, p, commit, 'creating');
-  p.linkId = await withSyncWrite(
-    scope.tenantId,
-    (tx) => {
-      // One statement, committed whenever it succeeds: opening, write and COMMIT in one round trip.
-      commitWithNextStatement(tx);
-      return saveLink(tx, p.linkId, write);
-    },
-    scope.pool,
-  );
+  p.linkId = await withSyncWrite(scope.tenantId, (tx) => saveLink(tx, p.linkId, write), scope.pool);
 }
 
 async function perform(
@@ -300,12 +292,9 @@ async function commitOutcome(
       } else if (commit) {
         if (commit.s4Key) p.s4Key = commit.s4Key;
         if (commit.exchangeId) p.exchangeId = commit.exchangeId;
-        // The common result: a known link's new state and its journal entries, in one statement,
-        // with the COMMIT (and the job's completion) right behind it.
-        if (p.linkId !== undefined && p.pending.length === 0) {
-          commitWithNextStatement(tx);
+        // The common result: a known link's new state and its journal entries, in one statement.
+        if (p.linkId !== undefined && p.pending.length === 0)
           return saveLinkWithJournal(tx, p.linkId, linkWrite(scope, p, commit, 'linked'), p.journal);
-        }
         await saveLink(tx, p.linkId, linkWrite(scope, p, commit, 'linked'));
       }
       for (const held of p.pending) {

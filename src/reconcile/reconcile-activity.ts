@@ -4,7 +4,7 @@ import type { Appointment, ItemKind, MailboxAddress } from '../connectors/exchan
 import { TandemError, isTandemError } from '../errors/tandem-error.js';
 import { writeJournal, type JournalEntry } from '../journal/journal.js';
 import { syncOutcomes } from '../observability/metrics.js';
-import { commitWithNextStatement, withTenant } from '../store/transaction.js';
+import { withTenant } from '../store/transaction.js';
 import type { PartnerLookup, SyncAction } from '../sync/index.js';
 import {
   opsFor,
@@ -304,8 +304,6 @@ export async function reconcileS4Activity<K extends ActivityKind>(
         const mailbox = ctx.byId(link.mailboxId);
         if (mailbox) targets.set(mailbox.id, mailbox);
       }
-      // The last read: the COMMIT goes with it.
-      commitWithNextStatement(tx);
       return { links: found, environments: await ctx.currentEnvironments(tx, [...targets.keys()]) };
     },
     env.pool,

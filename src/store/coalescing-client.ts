@@ -11,11 +11,10 @@ interface WireSocket {
  * A pg client that sends every statement issued in one turn of the event loop in one socket write.
  *
  * Why: with pipelining (pool.ts) a transaction's opening and its first statement are queued in the
- * same turn, and the COMMIT can follow its last statement (sendBehindNext), yet each paid a socket
- * write of its own. With this, the same for Redis and the early COMMIT, the worker makes 27 %
- * fewer writes per sync operation, and statements that belong together travel in one packet,
- * which is what saves time when Postgres is on another host. On loopback its CPU did not measurably change (docs/benchmarks.md,
- * 2026-12-06 03:00–04:05).
+ * same turn, yet each paid a socket write of its own. With this and the same for Redis, the worker
+ * makes 13 % fewer writes per sync operation, and statements that belong together travel in one
+ * packet, which is what saves time when Postgres is on another host. On loopback its CPU did not
+ * measurably change (docs/benchmarks.md, 2026-12-06 03:00–04:05).
  *
  * How: the first statement of a turn corks the connection's socket and a `process.nextTick`
  * uncorks it, so what was queued in the meantime leaves in one `writev`. The tick runs as soon as
@@ -27,35 +26,12 @@ interface WireSocket {
  */
 export class CoalescingClient extends pg.Client {
   private corked = false;
-  private behind: FollowUp | undefined;
 
   // pg's overloads cannot be restated one by one in a subclass; the arguments pass through unchanged.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override query(...args: any[]): any {
     this.corkForThisTurn();
-    const result = (super.query as (...a: unknown[]) => unknown)(...args);
-    const followUp = this.behind;
-    if (followUp) {
-      this.behind = undefined;
-      followUp.send((text) => super.query(text));
-    }
-    return result;
-  }
-
-  /**
-   * Sends `text` (a simple query: literals only) right behind this client's next statement, in the
-   * same write and round trip, without waiting for that statement's answer: a transaction's COMMIT
-   * behind its last statement (commitWithNextStatement in transaction.ts). Postgres runs them in
-   * order; should the statement fail, the transaction is aborted and its COMMIT rolls back. The
-   * follow-up waits only for a statement issued after this call; `cancel` withdraws it if none came.
-   */
-  sendBehindNext(text: string): FollowUp {
-    this.behind?.cancel();
-    const followUp = new FollowUp(text, () => {
-      if (this.behind === followUp) this.behind = undefined;
-    });
-    this.behind = followUp;
-    return followUp;
+    return (super.query as (...a: unknown[]) => unknown)(...args);
   }
 
   private corkForThisTurn(): void {
@@ -69,27 +45,5 @@ export class CoalescingClient extends pg.Client {
       this.corked = false;
       uncork.call(stream);
     });
-  }
-}
-
-/** A statement waiting to be sent behind a client's next one (CoalescingClient.sendBehindNext). */
-export class FollowUp {
-  /** The follow-up's answer once it has been sent; undefined while it waits or after cancel. */
-  sent: Promise<pg.QueryResult | pg.QueryResult[]> | undefined;
-
-  constructor(
-    readonly text: string,
-    private readonly withdraw: () => void,
-  ) {}
-
-  /** Called by the client right after its next statement. */
-  send(query: (text: string) => Promise<pg.QueryResult | pg.QueryResult[]>): void {
-    this.sent = query(this.text);
-    // Read by whoever armed it; until then a rejection must not count as unhandled.
-    this.sent.catch(() => undefined);
-  }
-
-  cancel(): void {
-    this.withdraw();
   }
 }

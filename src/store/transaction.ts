@@ -1,7 +1,6 @@
 import pg from 'pg';
 import { TandemError, coerceError } from '../errors/tandem-error.js';
 import { currentFence, type Fence, type JobCompletion } from './fence.js';
-import { CoalescingClient, type FollowUp } from './coalescing-client.js';
 import { hasStalePlan } from './prepared-client.js';
 import { pool as sharedPool, type Pool, type PoolClient } from './pool.js';
 
@@ -52,58 +51,19 @@ async function runInTransaction<T>(
   completion?: JobCompletion,
 ): Promise<T> {
   const opening = openingStatements(await needsRoleSwitch(pool), settings, fence);
-  // A job's completion goes with the COMMIT in one round trip (its statement has literals only).
-  const commit = completion ? `${completion.statement}; COMMIT` : 'COMMIT';
   return withConnection(async (client, discard) => {
-    let early: FollowUp | undefined;
-    earlyCommits.set(client, () => {
-      if (!early && client instanceof CoalescingClient) early = client.sendBehindNext(commit);
-    });
     try {
       const result = await behindOpening(client, opening, fn);
-      early?.cancel();
-      // Postgres answers COMMIT with ROLLBACK when a statement failed and fn went on regardless.
-      if (!committed(await (early?.sent ?? client.query(commit)))) {
-        throw new TandemError(
-          'INTERNAL',
-          'The transaction rolled back at its COMMIT: one of its statements had failed',
-        );
-      }
+      // A job's completion goes with the COMMIT in one round trip (its statement has literals only).
+      await client.query(completion ? `${completion.statement}; COMMIT` : 'COMMIT');
       if (completion) completion.committed = true;
       return result;
     } catch (error) {
-      early?.cancel();
-      if (early?.sent && completion && committed(await early.sent.catch(() => undefined))) completion.committed = true;
       // A failed ROLLBACK means the connection itself is gone: don't hand it to the next caller.
       await client.query('ROLLBACK').catch(discard);
       throw error;
-    } finally {
-      earlyCommits.delete(client);
     }
   }, pool);
-}
-
-/** Arms the COMMIT of each open transaction to go behind its next statement (commitWithNextStatement). */
-const earlyCommits = new WeakMap<object, () => void>();
-
-/**
- * Makes `tx`'s next statement its last: the COMMIT (with a job's completion) is sent right behind
- * it, in the same write and round trip, instead of after its answer — a round trip fewer per
- * transaction. Postgres commits only if the statement succeeds; if it fails, the transaction rolls
- * back and its error is thrown as before. So the caller must issue that statement next, issue no
- * other after it, and return its result without deciding on it anything that should undo the
- * transaction: a read's last query, or a write whose only failure is the statement's own error.
- * Outside a transaction, or on a pool whose clients cannot send behind (a custom Client), it does
- * nothing and the COMMIT goes after the function as usual.
- */
-export function commitWithNextStatement(tx: Tx): void {
-  earlyCommits.get(tx)?.();
-}
-
-/** Whether a COMMIT's answer says it committed: after a failed statement Postgres answers ROLLBACK. */
-function committed(result: pg.QueryResult | pg.QueryResult[] | undefined): boolean {
-  const last = Array.isArray(result) ? result.at(-1) : result;
-  return last?.command === 'COMMIT';
 }
 
 /**
