@@ -1,4 +1,4 @@
-import { Redis, type Command, type RedisOptions } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisConnectionConfig } from '../config/config.js';
 import { logger } from '../logging/logger.js';
 
@@ -8,7 +8,7 @@ import { logger } from '../logging/logger.js';
  * rediss:// (BTP redis-cache) turns TLS on.
  */
 export function createRedis(connection: RedisConnectionConfig, options: RedisOptions = {}): Redis {
-  const redis = new CoalescingRedis(connection.url, {
+  const redis = new Redis(connection.url, {
     maxRetriesPerRequest: null,
     enableReadyCheck: true,
     // Reconnect forever with a capped backoff: a Redis outage delays work, it must not end the process.
@@ -17,42 +17,6 @@ export function createRedis(connection: RedisConnectionConfig, options: RedisOpt
     ...options,
   });
   return withErrorLog(redis);
-}
-
-/**
- * An ioredis connection that sends the commands issued in one turn of the event loop in one socket
- * write, as the Postgres client does (src/store/coalescing-client.ts, with what it measured to
- * buy): the first command of a turn corks the socket and a `process.nextTick` uncorks it. ioredis writes
- * each command on its own otherwise; a BullMQ job's completion and the next job's fetch, a lock's
- * acquire and its expiry are each several commands issued together. Not ioredis's
- * `enableAutoPipelining`: that re-routes every command through a pipeline object per tick, a
- * larger change under BullMQ's scripts than holding the socket's writes back for the same tick.
- * Duplicates (BullMQ's own connections) coalesce too.
- */
-export class CoalescingRedis extends Redis {
-  private corked = false;
-
-  override sendCommand(command: Command, stream?: Parameters<Redis['sendCommand']>[1]): unknown {
-    // With a stream given, the command goes to a pipeline or MULTI that writes once itself.
-    if (!stream) this.corkForThisTurn();
-    return super.sendCommand(command, stream);
-  }
-
-  override duplicate(override?: Partial<RedisOptions>): Redis {
-    return new CoalescingRedis({ ...this.options, ...override });
-  }
-
-  private corkForThisTurn(): void {
-    // `stream` is unset until the first connect and replaced on every reconnect.
-    const socket = this.stream as Redis['stream'] | undefined;
-    if (this.corked || this.status !== 'ready' || !socket || socket.destroyed) return;
-    this.corked = true;
-    socket.cork();
-    process.nextTick(() => {
-      this.corked = false;
-      socket.uncork();
-    });
-  }
 }
 
 function withErrorLog(redis: Redis): Redis {

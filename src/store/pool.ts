@@ -2,7 +2,6 @@ import { userInfo } from 'node:os';
 import pg from 'pg';
 import { config } from '../config/config.js';
 import { logger } from '../logging/logger.js';
-import { CoalescingClient } from './coalescing-client.js';
 import { PreparingClient } from './prepared-client.js';
 
 export type Pool = pg.Pool;
@@ -47,8 +46,7 @@ export function createPool(
     // its answer, which lets a transaction's opening and first statement share a round trip
     // (behindOpening in transaction.ts). Callers that await each statement see no difference.
     pipeline: true,
-    // Both clients send what one event-loop turn queued in one socket write (coalescing-client.ts).
-    Client: preparedStatements ? PreparingClient : CoalescingClient,
+    ...(preparedStatements ? { Client: PreparingClient } : {}),
     ...(ssl ? { ssl } : {}),
     ...options,
   });

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type pg from 'pg';
-import { CoalescingClient } from './coalescing-client.js';
+import pg from 'pg';
 
 /**
  * A pg client that runs every parameterised statement as a named prepared statement, so Postgres
@@ -71,7 +70,7 @@ function named(config: unknown, values: unknown): pg.QueryConfig | undefined {
   return name ? { ...query, name, values: parameters } : undefined;
 }
 
-export class PreparingClient extends CoalescingClient {
+export class PreparingClient extends pg.Client {
   // pg's overloads cannot be restated one by one in a subclass; the arguments pass through unchanged.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override query(...args: any[]): any {
