@@ -511,21 +511,36 @@ export class Run {
     return found;
   }
 
-  /** The thing's journal as one line, for a failure's text: what Tandem decided, in order. */
+  /**
+   * The thing's journal as one line, for a failure's text: what Tandem decided, in order, each
+   * entry with its time and correlation id — which job decided it, and which entries came from the
+   * same job (two jobs reconciling one object at once is where lost updates hide).
+   */
   private async journalOf(thing: Thing): Promise<string> {
     const rows = await withTenant(
       'demo',
       async (tx) =>
         (
-          await tx.query<{ direction: string; outcome: string; reason: string; details: unknown }>(
-            `SELECT direction, outcome, reason, details FROM journal WHERE s4_key = $1 OR exchange_item_id = $2 ORDER BY id`,
+          await tx.query<{
+            at: string;
+            correlation_id: string | null;
+            direction: string;
+            outcome: string;
+            reason: string;
+            details: unknown;
+          }>(
+            `SELECT to_char(at, 'HH24:MI:SS.MS') AS at, correlation_id, direction, outcome, reason, details
+               FROM journal WHERE s4_key = $1 OR exchange_item_id = $2 ORDER BY id`,
             [thing.s4Uuid ?? null, thing.itemId ?? null],
           )
         ).rows,
       this.system.db.pool,
     );
     return rows
-      .map((row) => `${row.direction} ${row.outcome} ${row.reason} ${JSON.stringify(row.details)}`)
+      .map(
+        (row) =>
+          `${row.at} ${row.correlation_id ?? '-'} ${row.direction} ${row.outcome} ${row.reason} ${JSON.stringify(row.details)}`,
+      )
       .join(' / ');
   }
 
