@@ -5,6 +5,7 @@ import { lastJournalEntryOf, writeJournal } from '../journal/journal.js';
 import type { Pool } from '../store/pool.js';
 import { withSyncWrite, type Tx } from '../store/transaction.js';
 import type { CommitSnapshot, SyncAction, Unlink } from '../sync/index.js';
+import { logger } from '../logging/logger.js';
 import { holdDeletion } from '../pending-deletions/pending-deletion-repository.js';
 import { deleteLink, saveLink, saveLinkWithJournal, type LinkWrite, type StoredLink } from './link-store.js';
 
@@ -60,6 +61,8 @@ interface Progress {
   unlink: Unlink | undefined;
   journal: StoredJournalEntry[];
   pending: Array<{ action: SyncAction; scope: 'mailbox' | 'tenant'; followUps: SyncAction[] }>;
+  /** What both sides agree on after the S/4 update that landed, should a later write fail. */
+  landed: { snapshot: object; hash: string } | undefined;
 }
 
 /**
@@ -72,7 +75,12 @@ export async function executeActions(scope: ExecutionScope, actions: SyncAction[
   const commit = actions.find((a): a is CommitSnapshot<object> => a.type === 'commitSnapshot');
   const progress = startProgress(scope);
   for (const action of actions) {
-    await perform(scope, progress, commit, action);
+    try {
+      await perform(scope, progress, commit, action);
+    } catch (error) {
+      await commitLanded(scope, progress);
+      throw error;
+    }
     // commitSnapshot repeats the entry of the write it completes; it is journalled only on its own.
     if (action.type === 'commitSnapshot' && actions.some((a) => a.type !== 'commitSnapshot')) continue;
     progress.journal.push(actionEntry(scope, progress, action));
@@ -114,13 +122,14 @@ function startProgress(scope: ExecutionScope): Progress {
     unlink: undefined,
     journal: [],
     pending: [],
+    landed: undefined,
   };
 }
 
 function linkWrite(
   scope: ExecutionScope,
   p: Progress,
-  commit: CommitSnapshot<object> | undefined,
+  commit: Pick<CommitSnapshot<object>, 'snapshot' | 'hash'> | undefined,
   state: 'creating' | 'linked' | 'detached',
 ): LinkWrite {
   return {
@@ -201,6 +210,8 @@ async function performInExchange(
   }
   p.exchangeId = written.id;
   p.changeKey = written.changeKey;
+  // Exchange holds the merged content now: what agreed after the S/4 write alone no longer is.
+  p.landed = undefined;
 }
 
 type S4Write = Extract<SyncAction, { type: 'createS4' | 'updateS4' | 'setS4Status' | 'deleteS4' }>;
@@ -226,6 +237,7 @@ async function performInS4(
     }
     case 'updateS4':
       p.s4Etag = (await s4.update(action.s4Key, action.etag, action.changes)).etag;
+      p.landed = action.agreed as Progress['landed']; // the action's content type is the kind's snapshot
       return;
     case 'setS4Status':
       p.s4Etag = (await s4.setStatus(action.s4Key, action.etag, action.status)).etag;
@@ -273,6 +285,24 @@ function unresolvedAttendeeEntries(scope: ExecutionScope, p: Progress, actions: 
       details: { address },
     }));
   });
+}
+
+/**
+ * An S/4 update landed and the Exchange write after it failed: commit what both sides now agree
+ * on, with S/4's new ETag and the entry of the S/4 write, before the failure goes up (a re-read
+ * and decide again, or a retry of the job). Without it the retry would merge against the old
+ * snapshot and see the Outlook edit S/4 now holds as a change on both sides, a conflict that can
+ * undo the user's next Outlook edit. Must not hide the failure: a commit error is logged only.
+ */
+async function commitLanded(scope: ExecutionScope, p: Progress): Promise<void> {
+  const landed = p.landed;
+  if (!landed || p.linkId === undefined) return;
+  const linkId = p.linkId;
+  const write = linkWrite(scope, p, landed, 'linked');
+  await withSyncWrite(scope.tenantId, (tx) => saveLinkWithJournal(tx, linkId, write, p.journal), scope.pool).catch(
+    (error: unknown) =>
+      logger.warn({ err: error, linkId }, 'could not commit the S/4 write that landed before a failed Exchange write'),
+  );
 }
 
 /** The link's new state, the held deletions and the journal (and the job's completion when last), in one transaction. */

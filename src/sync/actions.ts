@@ -69,11 +69,18 @@ export interface CreateS4<W> extends Base {
   write: W;
   marker: string;
 }
-export interface UpdateS4<W> extends Base {
+export interface UpdateS4<W, C = unknown> extends Base {
   type: 'updateS4';
   s4Key: string;
   etag: string;
   changes: W;
+  /**
+   * What both sides agree on once this write has landed but the Exchange write after it has not
+   * (a ChangeKey conflict, Exchange busy): the worker commits it as the link's snapshot before it
+   * retries, so the retry's three-way merge sees the Outlook edit S/4 now holds as agreed, not as
+   * a change on both sides. Absent when no Exchange write follows or there is no snapshot yet.
+   */
+  agreed?: { snapshot: C; hash: string };
 }
 export interface DeleteS4 extends Base {
   type: 'deleteS4';
@@ -126,7 +133,7 @@ export type SyncAction<C = unknown, D = unknown, W = unknown> =
   | UpdateExchangeItem<D>
   | DeleteExchangeItem
   | CreateS4<W>
-  | UpdateS4<W>
+  | UpdateS4<W, C>
   | DeleteS4
   | SetS4Status
   | Unlink

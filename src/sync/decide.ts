@@ -382,9 +382,12 @@ function reconcileContent<C extends object, D, W>(
   const seen = observe(spec, settings, pair);
   if (seen.base !== undefined && !seen.s4Changed && !seen.exDiffers) return unchangedContent(pair, seen.base);
   const plan = mergePair(spec, settings, pair, seen);
+  // S/4 first: the Exchange write stamps the item with a hash of all it then holds, Outlook's own
+  // edits included, and a stamped item's differences from the snapshot count as Tandem's (observe).
+  // That is true only once S/4 holds those edits too — so the Exchange write comes last.
   const actions: Action<C, D, W>[] = [
+    ...s4Update(spec, pair, plan, seen.base),
     ...exchangeUpdate(spec, pair, plan),
-    ...s4Update(spec, pair, plan),
     ...keptOutlookEdits<C, D, W>(spec, pair, seen, plan),
   ];
   const nothingNew =
@@ -516,9 +519,12 @@ function exchangeUpdate<C extends object, D, W>(
 function s4Update<C extends object, D, W>(
   spec: KindSpec<C, D, W>,
   { s4 }: LinkedPair<C>,
-  { merged, toS4, entry }: MergePlan<C>,
+  { merged, toS4, toExchange, entry }: MergePlan<C>,
+  base: C | undefined,
 ): Action<C, D, W>[] {
   if (toS4.length === 0 || !spec.toS4Update) return [];
+  const agreed =
+    base !== undefined && toExchange.length > 0 ? agreedAfterS4Write(base, merged, toS4, toExchange) : undefined;
   return [
     {
       type: 'updateS4',
@@ -526,8 +532,25 @@ function s4Update<C extends object, D, W>(
       etag: s4.etag,
       changes: spec.toS4Update(s4.canonical, merged, toS4),
       journal: entry(toS4),
+      ...(agreed ? { agreed: { snapshot: agreed, hash: canonicalHash(agreed) } } : {}),
     },
   ];
+}
+
+/**
+ * The snapshot once S/4 holds its merged fields and Exchange is not written yet: the fields S/4
+ * received that Exchange needs nothing for are agreed (Exchange already held them); every other
+ * field keeps its snapshot value, so S/4's change to it is still news for Exchange.
+ */
+function agreedAfterS4Write<C extends object>(
+  base: C,
+  merged: C,
+  toS4: readonly (keyof C & string)[],
+  toExchange: readonly (keyof C & string)[],
+): C {
+  const agreed = { ...base };
+  for (const f of toS4) if (!toExchange.includes(f)) agreed[f] = merged[f];
+  return agreed;
 }
 
 /** Outlook edits of a copy that may not write S/4 stay in Outlook; the journal says which and why. */

@@ -373,6 +373,24 @@ describe('both sides changed: three-way merge', () => {
     expect(find(actions, 'commitSnapshot').journal.outcome).toBe('merged');
   });
 
+  it('S/4 is written before Exchange, and says what both sides agree on should the Exchange write fail', () => {
+    // The Exchange write stamps the item with a hash of all it holds, Outlook's move included; a
+    // stamped item's differences from the snapshot count as Tandem's. So S/4 must hold the move first.
+    const actions = both(undefined, { location: 'Room 1' }, { priority: '1' });
+    expect(types(actions)).toEqual(['updateS4', 'updateExchangeItem', 'commitSnapshot']);
+    const { agreed } = find(actions, 'updateS4');
+    const base = materialise(run({ s4: s4Appt() })).link.snapshot!;
+    // S/4 now holds Outlook's location; S/4's own priority is still news for Exchange.
+    expect(agreed?.snapshot).toEqual({ ...base, location: 'Room 1' });
+    expect(agreed?.hash).toBe(canonicalHash({ ...base, location: 'Room 1' }));
+  });
+
+  it('an S/4 write with no Exchange write after it carries no agreed snapshot (its commit follows at once)', () => {
+    const actions = both(undefined, { location: 'Room 1' });
+    expect(types(actions)).toEqual(['updateS4', 'commitSnapshot']);
+    expect(find(actions, 'updateS4').agreed).toBeUndefined();
+  });
+
   it('the same change on both sides is taken without writing anything', () => {
     const actions = both(undefined, { location: 'Room 1' }, { location: 'Room 1' });
     expect(types(actions)).toEqual(['commitSnapshot']);
